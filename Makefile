@@ -1,0 +1,48 @@
+# simulateur — the two commands of the README do the whole set-up on a fresh Debian machine (root):
+#   make run    installs what is missing (Debian packages, a venv), then starts the app
+#   make test   the same install, then the whole test suite (integration tests build real labs)
+# Installs are idempotent and quiet when already done.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-base isc-dhcp-client \
+	iputils-ping bind9-dnsutils nftables tmux
+
+.PHONY: run test deps debs venv clean-labs
+
+run: deps
+	@$(VENV)/bin/simulateur
+
+test: deps
+	@$(VPY) -m pytest -q
+
+deps: debs venv
+
+debs:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "simulateur : paquets Debian manquants ($$missing) : relancez en root (sudo make …)" >&2; exit 2; fi; \
+		echo "Installation des paquets Debian : $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+		|| { echo "simulateur : échec de l'installation de $$missing (apt-get)" >&2; exit 2; }; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(VPY) ]; then echo "Création de l'environnement Python ($(VENV))"; $(PYTHON) -m venv $(VENV) \
+		|| { echo "simulateur : python3 -m venv a échoué (paquet python3-venv ?)" >&2; exit 2; }; fi
+	@echo "Installation des dépendances Python"
+	@$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
+	@$(VPY) -c "import simulateur, textual, scapy, pyroute2, netifaces, psutil, pydantic, yaml, pytest" \
+		|| { echo "simulateur : dépendances Python incomplètes" >&2; exit 2; }
+	@touch $(STAMP)
+
+clean-labs: deps
+	@$(VENV)/bin/simulateur clean --all

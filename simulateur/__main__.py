@@ -1,0 +1,3 @@
+from simulateur.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""Fault and solution actions: one vocabulary for both, one small class each.
+
+An action is data in a scenario file (`{action: service.stop, host: srv, service: dnsmasq}`) and
+knows how to apply itself to a running lab through the lab's hosts — the same commands a trainee
+would type, run inside the host.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab.topology import HOST_RE, IFACE_RE
+
+if TYPE_CHECKING:
+    from simulateur.lab.lab import Lab
+
+
+class ActionBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: ClassVar[str] = ""
+    host: str = Field(pattern=HOST_RE, description="Hôte du laboratoire où agir.")
+
+    def apply(self, lab: Lab) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _run(self, lab: Lab, argv: list[str], timeout: float = 30) -> str:
+        result = lab.host(self.host).run(argv, timeout=timeout)
+        if result.returncode != 0:
+            why = (result.stderr or result.stdout).strip().splitlines()
+            raise SimError(tr("action.failed", action=self.action_name(), host=self.host,
+                              cmd=" ".join(argv), why=why[-1] if why else result.returncode))
+        return result.stdout
+
+    def action_name(self) -> str:
+        return str(getattr(self, "action"))
+
+
+class _Service(ActionBase):
+    service: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$", description="Nom du service (unité systemd).")
+    verb: ClassVar[str]
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["systemctl", self.verb, self.service])
+
+
+class ServiceStart(_Service):
+    action: Literal["service.start"]
+    verb = "start"
+    summary = "Démarre un service de l'hôte (systemctl start)."
+
+
+class ServiceStop(_Service):
+    action: Literal["service.stop"]
+    verb = "stop"
+    summary = "Arrête un service de l'hôte (systemctl stop)."
+
+
+class ServiceRestart(_Service):
+    action: Literal["service.restart"]
+    verb = "restart"
+    summary = "Redémarre un service de l'hôte (systemctl restart)."
+
+
+class ServiceEnable(_Service):
+    action: Literal["service.enable"]
+    verb = "enable"
+    summary = "Active un service au démarrage (systemctl enable)."
+
+
+class ServiceDisable(_Service):
+    action: Literal["service.disable"]
+    verb = "disable"
+    summary = "Désactive un service au démarrage (systemctl disable)."
+
+
+class DhcpRelease(ActionBase):
+    action: Literal["dhcp.release"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    summary = "Rend le bail DHCP et arrête le client DHCP (dhclient -r)."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["dhclient", "-r", self.iface])
+
+
+class DhcpRenew(ActionBase):
+    action: Literal["dhcp.renew"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    summary = "Demande un bail DHCP (dhclient), comme au démarrage du poste."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["dhclient", self.iface], timeout=60)
+
+
+class IpFlush(ActionBase):
+    action: Literal["ip.flush"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    summary = "Retire toutes les adresses IPv4 d'une interface."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["ip", "-4", "addr", "flush", "dev", self.iface])
+
+
+class IpAdd(ActionBase):
+    action: Literal["ip.add"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    address: str = Field(description="Adresse « a.b.c.d/p » (modèle {param} accepté).")
+    summary = "Ajoute une adresse IPv4 fixe à une interface."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["ip", "addr", "add", self.address, "dev", self.iface])
+
+
+class RouteDefault(ActionBase):
+    action: Literal["route.default"]
+    via: str = Field(description="Passerelle par défaut (modèle {param} accepté).")
+    summary = "Remplace la route par défaut."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["ip", "route", "replace", "default", "via", self.via])
+
+
+class FileWrite(ActionBase):
+    action: Literal["file.write"]
+    path: str = Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="Chemin absolu dans l'hôte.")
+
+    @field_validator("path")
+    @classmethod
+    def _no_parent(cls, path: str) -> str:
+        if ".." in path.split("/"):
+            raise ValueError("« .. » est interdit dans un chemin")
+        return path
+    content: str
+    mode: int = Field(0o644, ge=0, le=0o7777)
+    summary = "Écrit un fichier dans l'hôte (son propre système de fichiers)."
+
+    def apply(self, lab: Lab) -> None:
+        lab.host(self.host).write_text(self.path, self.content, self.mode)
+
+
+class Exec(ActionBase):
+    action: Literal["exec"]
+    argv: list[str] = Field(min_length=1, description="Commande et arguments, sans interprétation par un shell.")
+    summary = "Exécute une commande dans l'hôte (doit réussir)."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, self.argv)
+
+
+ACTIONS: tuple[type[ActionBase], ...] = (
+    ServiceStart, ServiceStop, ServiceRestart, ServiceEnable, ServiceDisable,
+    DhcpRelease, DhcpRenew, IpFlush, IpAdd, RouteDefault, FileWrite, Exec,
+)
+
+Action = Annotated[Union[ACTIONS], Field(discriminator="action")]  # type: ignore[valid-type]

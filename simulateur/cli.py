@@ -1,0 +1,302 @@
+"""The scriptable command line. Thin: every command calls the core (session/, lab/, scenario/)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from simulateur import referentiel
+from simulateur.errors import ScenarioError, SimError, UsageError
+from simulateur.i18n import tr
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one French line, exit 2
+        self.exit(2, f"simulateur : {message} (voir « simulateur --help »)\n")
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        raise SimError(tr("cli.need_root"), exit_code=2)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+# --- commands --------------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> int:
+    from simulateur.scenario.loader import load_catalogue
+
+    cat = load_catalogue()
+    rows = [
+        {"id": l.scenario.id, "title": l.scenario.title, "referentiel": l.scenario.referentiel,
+         "competences": l.scenario.competences, "level": l.scenario.level, "duration": l.scenario.duration,
+         "topology": l.scenario.topology}
+        for l in cat.scenarios.values()
+    ]
+    if args.json:
+        _print_json({"scenarios": rows, "errors": cat.problems})
+    else:
+        if not rows:
+            print(tr("cli.list_empty"))
+        for r in rows:
+            print(f"{r['id']:<28} niv. {r['level']}  {r['duration']:>3} min  {', '.join(r['competences']):<20} "
+                  f"{r['title']}")
+        for p in cat.problems:
+            print(tr("cli.skipped", problem=p), file=sys.stderr)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from simulateur.scenario.loader import load_scenario, load_topology
+
+    failed = 0
+    for name in args.paths:
+        path = Path(name)
+        try:
+            if path.parent.name == "topologies":
+                load_topology(path.stem, path.parent.parent)
+            else:
+                load_scenario(path)
+        except ScenarioError as exc:
+            failed += 1
+            for p in exc.problems:
+                print(p, file=sys.stderr)
+            continue
+        print(tr("cli.valid", path=path))
+    return 2 if failed else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from simulateur.lab.topology import Topology
+    from simulateur.scenario.models import Scenario
+
+    model = Topology if args.topology else Scenario
+    schema = model.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    _print_json(schema)
+    return 0
+
+
+def cmd_referentiel(args: argparse.Namespace) -> int:
+    refs = referentiel.load_referentiels()
+    print(referentiel.to_json(refs) if args.json else referentiel.render_text(refs))
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.session.run import start
+
+    def progress(step: str) -> None:
+        if not args.json:
+            print(step, file=sys.stderr)
+
+    started = start(args.scenario, args.seed, candidate=args.candidate, progress=progress)
+    lab = started.lab
+    out = {"lab": lab.id, "scenario": started.scenario.id, "seed": lab.state.seed,
+           "hosts": lab.host_names(), "params": lab.params,
+           "attempt": started.attempt.dir.name if started.attempt else None}
+    if args.json:
+        _print_json(out)
+    else:
+        sc = started.scenario
+        print(tr("cli.started", lab=lab.id, title=sc.title, seed=lab.state.seed, hosts=", ".join(lab.host_names())))
+        print()
+        print(tr("cli.ticket", who=sc.ticket.from_, where=sc.ticket.where))
+        print(f"  « {sc.ticket.text.strip()} »")
+        if sc.ticket.documentation.strip():
+            print()
+            print(sc.ticket.documentation.strip())
+        print()
+        print(tr("cli.next_steps", lab=lab.id))
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.session.run import interactive_shell, open_attempt
+
+    lab, _, attempt = open_attempt(args.lab)
+    lab.host(args.host)
+    print(tr("cli.shell_banner", host=args.host, lab=lab.id), file=sys.stderr)
+    code = interactive_shell(lab, args.host, attempt.journal)
+    print(tr("cli.shell_back", host=args.host), file=sys.stderr)
+    return code
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.session.run import exec_command, open_attempt
+
+    argv = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not argv:
+        raise UsageError(tr("cli.exec_no_command"))
+    lab, _, attempt = open_attempt(args.lab)
+    return exec_command(lab, args.host, argv, attempt.journal)
+
+
+def cmd_qualify(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.session.run import open_attempt
+    from simulateur.ticket import PRIORITY_LABELS, priority
+
+    _, _, attempt = open_attempt(args.lab)
+    q = attempt.qualify(args.impact, args.urgency)
+    print(tr("cli.qualified", priority=PRIORITY_LABELS[priority(q.impact, q.urgency)]))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.scoring import render_grid
+    from simulateur.session.run import check
+
+    result, scenario = check(args.lab)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(render_grid(result, scenario.title))
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.session.run import stop
+
+    removed = stop(args.lab)
+    print(tr("cli.stopped", lab=args.lab, processes=removed["processes"], namespaces=removed["namespaces"]))
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.lab import reaper
+    from simulateur.lab.state import global_lock, list_lab_ids
+
+    with global_lock():
+        labs = reaper.dead_labs()
+        if args.all:
+            labs = sorted(set(labs) | set(list_lab_ids()) | set(reaper._namespaces_by_lab()))
+        report = reaper.reap(labs)
+    if not report:
+        print(tr("cli.clean_nothing"))
+    for lab_id, removed in report.items():
+        print(tr("cli.cleaned", lab=lab_id, processes=removed["processes"], namespaces=removed["namespaces"]))
+    return 0
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.scenario.loader import find_scenario, load_catalogue, load_scenario
+    from simulateur.session.selftest import selftest
+
+    if args.scenarios:
+        loaded = [load_scenario(Path(s)) if s.endswith(".yaml") else find_scenario(s) for s in args.scenarios]
+    else:
+        cat = load_catalogue()
+        for p in cat.problems:
+            print(p, file=sys.stderr)
+        if cat.problems:
+            return 1
+        loaded = list(cat.scenarios.values())
+    seeds = [int(s) for s in args.seeds.split(",")]
+    failures = 0
+    for item in loaded:
+        for seed in seeds:
+            rep = selftest(item, seed)
+            status = "OK   " if rep.ok else "ÉCHEC"
+            print(f"{status} {rep.scenario} (graine {seed}, {rep.seconds:.2f} s)")
+            for p in rep.problems:
+                print(f"      {p}")
+            failures += not rep.ok
+    print(tr("cli.selftest_summary", ok=len(loaded) * len(seeds) - failures, total=len(loaded) * len(seeds)))
+    return 1 if failures else 0
+
+
+# --- parser ------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="simulateur", description=tr("cli.description"))
+    sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
+
+    s = sub.add_parser("list", help="liste les scénarios")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("validate", help="vérifie des fichiers de scénario ou de topologie")
+    s.add_argument("paths", nargs="+", metavar="FICHIER")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("schema", help="affiche le schéma JSON des scénarios (pour l'éditeur)")
+    s.add_argument("--topology", action="store_true", help="schéma des topologies")
+    s.set_defaults(func=cmd_schema)
+
+    s = sub.add_parser("referentiel", help="affiche les référentiels TAI et IDI")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_referentiel)
+
+    s = sub.add_parser("start", help="construit le laboratoire d'un scénario et injecte la panne")
+    s.add_argument("scenario", metavar="SCENARIO")
+    s.add_argument("--seed", type=int, default=None, help="graine du tirage (rejouer un laboratoire)")
+    s.add_argument("--candidate", default=None, help="nom du stagiaire")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_start)
+
+    s = sub.add_parser("shell", help="ouvre un shell enregistré dans un hôte")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("host", nargs="?", default="poste", metavar="HOTE")
+    s.set_defaults(func=cmd_shell)
+
+    s = sub.add_parser("exec", help="exécute une commande dans un hôte (enregistrée)")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("host", metavar="HOTE")
+    s.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMANDE")
+    s.set_defaults(func=cmd_exec)
+
+    s = sub.add_parser("qualify", help="qualifie le ticket : impact et urgence")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("--impact", required=True, help="tres_bas, bas, moyen, haut, tres_haut")
+    s.add_argument("--urgency", required=True, help="tres_basse, basse, moyenne, haute, tres_haute")
+    s.set_defaults(func=cmd_qualify)
+
+    s = sub.add_parser("check", help="évalue l'état réel du laboratoire : grille du jury")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("stop", help="arrête un laboratoire et efface tout ce qu'il a créé")
+    s.add_argument("lab", metavar="LAB")
+    s.set_defaults(func=cmd_stop)
+
+    s = sub.add_parser("clean", help="supprime les restes de laboratoires morts")
+    s.add_argument("--all", action="store_true", help="arrête aussi les laboratoires en cours")
+    s.set_defaults(func=cmd_clean)
+
+    s = sub.add_parser("selftest", help="prouve chaque scénario : panne → sondes en échec → solution → succès")
+    s.add_argument("scenarios", nargs="*", metavar="SCENARIO")
+    s.add_argument("--seeds", default="1,2,3", help="graines à essayer (défaut : 1,2,3)")
+    s.set_defaults(func=cmd_selftest)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["list"])
+    try:
+        return int(args.func(args))
+    except SimError as exc:
+        for line in str(exc).splitlines() or [str(exc)]:
+            print(f"simulateur : {line}" if not isinstance(exc, ScenarioError) else line, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(tr("cli.interrupted"), file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,115 @@
+"""Every sentence a trainee or trainer reads, in one place (French). English can follow.
+
+`tr(key, **values)` formats one entry; a missing key is a programming error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FR: dict[str, str] = {
+    # --- YAML files -------------------------------------------------------------------
+    "yaml.unreadable": "fichier illisible ({why})",
+    "yaml.too_big": "fichier trop volumineux (plus de {max} ko) : un scénario tient en quelques pages",
+    "yaml.not_utf8": "le fichier n'est pas en UTF-8 : enregistrez-le en UTF-8",
+    "yaml.syntax": "syntaxe YAML invalide : {why}",
+    "yaml.too_deep": "imbrication YAML trop profonde",
+    "yaml.empty": "fichier vide : un scénario commence par « id: … »",
+    "yaml.not_mapping": "le fichier doit être un dictionnaire de clés (id:, title:, …)",
+    "yaml.merge": "les fusions YAML (<<:) ne sont pas acceptées : écrivez les clés en entier",
+    "yaml.key_type": "une clé doit être un texte",
+    "yaml.duplicate_key": "la clé « {key} » apparaît deux fois",
+    # --- schema errors (pydantic) ----------------------------------------------------------
+    "schema.missing": "champ obligatoire « {field} » manquant : ajoutez-le",
+    "schema.extra": "clé inconnue « {field} » : supprimez-la ou corrigez son nom (voir « simulateur schema »)",
+    "schema.choice": "« {field} » vaut {value!r} ; valeurs possibles : {expected}",
+    "schema.tag": "« {field} » : {value!r} inconnu ; possibles : {expected}",
+    "schema.tag_missing": "« {field} » : la clé « {key} » est obligatoire",
+    "schema.type": "« {field} » doit être {expected} (trouvé {value})",
+    "schema.type.string_type": "un texte",
+    "schema.type.int_type": "un nombre entier",
+    "schema.type.int_parsing": "un nombre entier",
+    "schema.type.float_type": "un nombre",
+    "schema.type.float_parsing": "un nombre",
+    "schema.type.bool_type": "true ou false",
+    "schema.type.bool_parsing": "true ou false",
+    "schema.type.list_type": "une liste (- …)",
+    "schema.type.dict_type": "un dictionnaire (clé: valeur)",
+    "schema.type.model_type": "un dictionnaire (clé: valeur)",
+    "schema.type.model_attributes_type": "un dictionnaire (clé: valeur)",
+    "schema.pattern": "« {field} » : {value} ne respecte pas le format attendu ({pattern})",
+    "schema.too_short": "« {field} » ne doit pas être vide",
+    "schema.too_long": "« {field} » est trop long",
+    "schema.range": "« {field} » : {value} hors limites ({msg})",
+    "schema.value": "« {field} » : {msg}",
+    "schema.other": "« {field} » : {msg}",
+    # --- scenario checks ---------------------------------------------------------------------
+    "check.topology_id": "l'id « {id} » doit être le nom du fichier (« {stem} »)",
+    "check.scenario_id": "l'id « {id} » doit être le nom du fichier (« {stem} »)",
+    "check.unknown_switch": "commutateur « {switch} » inconnu (commutateurs : {switches})",
+    "check.dup_service": "deux services portent le même nom sur {host}",
+    "check.unknown_param": "paramètre « {{{name}}} » non défini (paramètres : {known}) : ajoutez-le sous params:",
+    "check.unknown_attr": "attribut « .{attr} » inconnu (possibles : {attrs})",
+    "check.param_order": "le paramètre « {name} » utilise « {ref} », qui doit être défini avant lui",
+    "check.params_failed": "tirage des paramètres impossible : {why}",
+    "check.unknown_topology": "topologie « {topology} » introuvable (topologies : {available})",
+    "check.unknown_competence": "compétence « {id} » inconnue (voir « simulateur referentiel »)",
+    "check.wrong_referentiel": "la compétence « {id} » n'appartient pas au référentiel {ref}",
+    "check.unknown_criterion": "critère « {id} » inconnu (voir « simulateur referentiel »)",
+    "check.criterion_outside": "le critère « {id} » relève de {comp}, absente de competences: — ajoutez-la",
+    "check.unknown_probe": "sonde « {id} » inconnue (sondes du scénario : {known})",
+    "check.dup_probe": "deux sondes portent le même id",
+    "check.unused_probe": "la sonde « {id} » n'est citée par aucun critère : citez-la ou supprimez-la",
+    "check.unknown_host": "hôte « {host} » absent de la topologie {topology} (hôtes : {hosts})",
+    "check.unknown_service": "service « {service} » inconnu sur {host} (services : {services})",
+    "check.empty_hint": "indice vide : écrivez une phrase ou supprimez la ligne",
+    "scenario.unknown": "scénario « {id} » inconnu (scénarios : {known})",
+    # --- lab -----------------------------------------------------------------------------------
+    "lab.bad_id": "« {lab} » n'est pas un identifiant de laboratoire (ex. lab1)",
+    "lab.bad_prefix": "SIMULATEUR_LAB_PREFIX « {prefix} » invalide : lettres minuscules et chiffres, 8 au plus",
+    "lab.unknown": "laboratoire « {lab} » inconnu (« simulateur start » en crée un)",
+    "lab.corrupt": "l'état du laboratoire {lab} est illisible : « simulateur clean --all » le supprime",
+    "lab.not_ready": "le laboratoire {lab} n'est pas prêt (état : {status})",
+    "lab.broken": "le laboratoire {lab} est cassé (hôte(s) arrêté(s) : {hosts}) : « simulateur stop {lab} » puis recommencez",
+    "lab.host_down": "l'hôte {host} du laboratoire {lab} ne tourne plus : « simulateur stop {lab} » puis recommencez",
+    "lab.unknown_host": "hôte « {host} » inconnu dans {lab} (hôtes : {hosts})",
+    "lab.unknown_service": "service « {service} » inconnu sur {host}",
+    "lab.boot_failed": "l'hôte {host} n'a pas démarré : {why}",
+    "lab.service_boot_failed": "les services de {host} n'ont pas démarré : {why}",
+    "lab.dhcp_boot_failed": "{host} n'a pas obtenu d'adresse au démarrage : {why}",
+    "lab.bad_path": "chemin « {path} » refusé : « .. » est interdit",
+    "lab.no_address": "{host} n'a pas d'adresse IPv4",
+    "lab.bad_target": "« {target} » n'est ni un hôte du laboratoire ni une adresse IPv4",
+    "lab.no_attempt": "le laboratoire {lab} n'a pas de tentative enregistrée (lancé par selftest ?)",
+    "action.failed": "{action} sur {host} a échoué ({cmd}) : {why}",
+    "progress.hosts": "Construction des hôtes…",
+    "progress.services": "Démarrage des services…",
+    "progress.faults": "Injection de la panne…",
+    "progress.ready": "Laboratoire prêt.",
+    # --- ticket --------------------------------------------------------------------------------
+    "ticket.bad_impact": "impact « {value} » inconnu (possibles : {values})",
+    "ticket.bad_urgency": "urgence « {value} » inconnue (possibles : {values})",
+    # --- command line --------------------------------------------------------------------------
+    "cli.description": "Entraînement TAI / IDI : incidents réels dans des laboratoires réseau isolés.",
+    "cli.need_root": "cette commande doit être lancée en root (les laboratoires utilisent des espaces de noms réseau) : relancez avec sudo",
+    "cli.list_empty": "aucun scénario trouvé",
+    "cli.skipped": "scénario ignoré — {problem}",
+    "cli.valid": "{path} : valide",
+    "cli.started": "Laboratoire {lab} prêt — {title} (graine {seed}). Hôtes : {hosts}.",
+    "cli.ticket": "Ticket — {who}, {where} :",
+    "cli.next_steps": "Pour intervenir : simulateur shell {lab} poste   (ou : simulateur exec {lab} HOTE -- COMMANDE)\nPour qualifier : simulateur qualify {lab} --impact … --urgency …   Pour évaluer : simulateur check {lab}",
+    "cli.shell_banner": "Vous êtes sur « {host} » (laboratoire {lab}). Chaque commande est enregistrée. « exit » pour revenir.",
+    "cli.shell_back": "Retour de « {host} ».",
+    "cli.exec_no_command": "indiquez la commande après « -- » (ex. simulateur exec lab1 poste -- ip a)",
+    "cli.qualified": "Ticket qualifié : priorité {priority}.",
+    "cli.stopped": "Laboratoire {lab} arrêté : {processes} processus et {namespaces} espaces de noms supprimés.",
+    "cli.clean_nothing": "Rien à nettoyer.",
+    "cli.cleaned": "Restes du laboratoire {lab} supprimés : {processes} processus, {namespaces} espaces de noms.",
+    "cli.selftest_summary": "{ok}/{total} auto-test(s) réussi(s).",
+    "cli.interrupted": "simulateur : interrompu",
+}
+
+
+def tr(key: str, **values: Any) -> str:
+    """The French text for `key`, formatted with `values`."""
+    return FR[key].format(**values)

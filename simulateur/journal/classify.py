@@ -1,0 +1,125 @@
+"""What a command line does, as a jury reads a journal: a diagnostic (looking), a test
+(checking that something works), a change (modifying the system), or nothing of note.
+
+A line with several commands (`;`, `&&`, `|`) is a change if any part changes something,
+else a test if any part tests, else a diagnostic if any part looks.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from enum import Enum
+
+
+class Kind(str, Enum):
+    DIAGNOSTIC = "diagnostic"
+    TEST = "test"
+    CHANGE = "change"
+    OTHER = "other"
+
+
+TESTS = {
+    "ping", "ping6", "arping", "dig", "nslookup", "host", "curl", "wget", "traceroute", "tracepath",
+    "mtr", "getent", "nc", "telnet", "ssh", "lp", "lpr", "ipptool", "smbclient", "resolvectl",
+}
+DIAGNOSTICS = {
+    "cat", "less", "more", "head", "tail", "grep", "egrep", "zgrep", "journalctl", "ps", "pgrep", "top",
+    "htop", "ss", "netstat", "ls", "ll", "lsof", "dmesg", "lspci", "lsusb", "lsmod", "lsblk", "df", "du",
+    "free", "uptime", "id", "whoami", "find", "stat", "file", "ipcalc", "which", "type", "man", "uname",
+    "date", "hostname", "ifconfig", "route", "arp", "ethtool", "iwconfig", "nmcli", "lpstat", "lpinfo",
+    "ippfind", "dpkg-query", "apt-cache", "env", "printenv", "w", "who", "last", "tcpdump", "tshark",
+    "wc", "sort", "diff", "md5sum", "sha256sum", "history", "pwd", "ip", "systemctl", "service",
+    "nft", "iptables", "sysctl", "mount", "vdirsyncer", "dhclient",
+}
+EDITORS = {"nano", "vi", "vim", "vim.tiny", "vim.basic", "ed", "emacs", "mcedit", "joe", "pico"}
+CHANGES = EDITORS | {
+    "cp", "mv", "rm", "rmdir", "touch", "chmod", "chown", "chgrp", "mkdir", "ln", "tee", "truncate",
+    "kill", "pkill", "killall", "ifup", "ifdown", "dhcpcd", "udhcpc", "dnsmasq", "lpadmin",
+    "cupsenable", "cupsdisable", "cupsaccept", "cupsreject", "lpoptions", "apt", "apt-get", "dpkg",
+    "modprobe", "rmmod", "insmod", "depmod", "useradd", "usermod", "userdel", "passwd", "chpasswd",
+    "groupadd", "gpasswd", "samba-tool", "reboot", "shutdown", "hostnamectl", "timedatectl",
+}
+READ_ONLY_SUBCOMMANDS = {
+    "systemctl": {"status", "is-active", "is-enabled", "is-failed", "list-units", "list-unit-files",
+                  "cat", "show", "help", "--version"},
+    "ip": {"a", "ad", "add", "addr", "address", "l", "li", "link", "r", "ro", "route", "n", "neigh",
+           "rule", "-br", "-4", "-6", "-s", "-c", "-j", "monitor", "maddr"},
+    "nmcli": {"general", "device", "dev", "d", "connection", "con", "c", "g"},
+    "nft": {"list"},
+    "iptables": {"-L", "-S", "-nL", "-nvL", "-vnL", "--list"},
+}
+IP_CHANGE_VERBS = {"add", "del", "delete", "flush", "set", "change", "replace", "append", "prepend"}
+SEPARATORS = re.compile(r"\|\||&&|;|\||\n|&(?!>)")
+
+
+def _words(part: str) -> list[str]:
+    try:
+        words = shlex.split(part, comments=True)
+    except ValueError:
+        words = part.split()
+    while words and ("=" in words[0] and not words[0].startswith("=") or words[0] in ("sudo", "command",
+                                                                                      "time", "nohup")):
+        words = words[1:]
+    return words
+
+
+def _redirects_to_file(part: str) -> bool:
+    for match in re.finditer(r"(?<![<&0-9])(?:[12]?)>{1,2}\s*([^\s;&|]+)", part):
+        if match.group(1) not in ("/dev/null", "&1", "&2"):
+            return True
+    return False
+
+
+def classify_part(part: str) -> Kind:
+    words = _words(part)
+    if not words:
+        return Kind.OTHER
+    cmd = words[0].rsplit("/", 1)[-1]
+    args = words[1:]
+    if _redirects_to_file(part) and cmd not in TESTS | DIAGNOSTICS - {"cat"}:
+        return Kind.CHANGE
+    if cmd == "sed":
+        return Kind.CHANGE if any(a.startswith("-i") or a == "--in-place" for a in args) else Kind.DIAGNOSTIC
+    if cmd in ("dhclient", "dnsmasq"):
+        return Kind.DIAGNOSTIC if any(a in ("--help", "-h", "--version", "--test") for a in args) else Kind.CHANGE
+    if cmd == "ip":
+        verbs = [a for a in args if not a.startswith("-")]
+        return Kind.CHANGE if any(v in IP_CHANGE_VERBS for v in verbs[1:2]) else Kind.DIAGNOSTIC
+    if cmd in ("ifconfig", "route", "arp"):
+        return Kind.CHANGE if len([a for a in args if not a.startswith("-")]) >= 2 else Kind.DIAGNOSTIC
+    if cmd in ("systemctl", "service", "nmcli", "nft", "iptables", "sysctl", "hostname", "mount", "resolvectl"):
+        if cmd == "service":
+            return Kind.DIAGNOSTIC if args[1:2] == ["status"] or not args else Kind.CHANGE
+        if cmd == "sysctl":
+            return Kind.CHANGE if any(a == "-w" or "=" in a for a in args) or "-p" in args else Kind.DIAGNOSTIC
+        if cmd in ("hostname", "mount"):
+            return Kind.CHANGE if [a for a in args if not a.startswith("-")] else Kind.DIAGNOSTIC
+        if cmd == "resolvectl":
+            return Kind.TEST if args[:1] == ["query"] else (
+                Kind.DIAGNOSTIC if not args or args[0] in ("status", "statistics") else Kind.CHANGE)
+        positional = [a for a in args if not a.startswith("-") or cmd == "iptables"]
+        first = positional[0] if positional else "status"
+        if cmd == "nmcli":
+            sub = positional[1] if len(positional) > 1 else "show"
+            return Kind.DIAGNOSTIC if sub in ("show", "status", "list", "s") else Kind.CHANGE
+        return Kind.DIAGNOSTIC if first in READ_ONLY_SUBCOMMANDS[cmd] else Kind.CHANGE
+    if cmd in CHANGES:
+        if cmd in ("apt", "apt-get") and args[:1] and args[0] in ("show", "list", "search", "policy"):
+            return Kind.DIAGNOSTIC
+        if cmd == "dpkg" and any(a in ("-l", "-L", "-s", "--list", "--status") for a in args):
+            return Kind.DIAGNOSTIC
+        return Kind.CHANGE
+    if cmd in TESTS:
+        return Kind.TEST
+    if cmd in DIAGNOSTICS:
+        return Kind.DIAGNOSTIC
+    return Kind.OTHER
+
+
+def classify(line: str) -> Kind:
+    kinds = {classify_part(p) for p in SEPARATORS.split(line) if p.strip()}
+    for kind in (Kind.CHANGE, Kind.TEST, Kind.DIAGNOSTIC):
+        if kind in kinds:
+            return kind
+    return Kind.OTHER

@@ -1,0 +1,95 @@
+"""A running host, seen from the machine: run commands inside it, read its files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab import nsutil
+from simulateur.lab.state import HostState
+
+HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class Host:
+    def __init__(self, lab_id: str, state: HostState) -> None:
+        self.lab_id = lab_id
+        self.state = state
+        self.name = state.name
+
+    @property
+    def netns(self) -> str:
+        return self.state.netns
+
+    def is_up(self) -> bool:
+        return self.state.pid1 is not None and nsutil.same_process(self.state.pid1, self.state.pid1_start)
+
+    def _pid1(self) -> int:
+        if not self.is_up():
+            raise SimError(tr("lab.host_down", host=self.name, lab=self.lab_id))
+        assert self.state.pid1 is not None
+        return self.state.pid1
+
+    def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
+                   cwd: str = "/root") -> list[str]:
+        """Command line that runs `argv` inside every namespace of the host, with a clean env."""
+        env = ["PATH=" + HOST_PATH, "HOME=/root", "LANG=C.UTF-8", "USER=root", "LOGNAME=root"]
+        if term:
+            env.append(f"TERM={term}")
+        env += [f"{k}={v}" for k, v in (extra_env or {}).items()]
+        return ["nsenter", "-t", str(self._pid1()), "-m", "-u", "-n", "-p", "-i", "-r", "-w",
+                "env", "-i", "-C", cwd, *env, *argv]
+
+    def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a command in the host and wait for it (output captured)."""
+        try:
+            return subprocess.run(
+                self.enter_argv(argv), input=input, capture_output=True, text=True, timeout=timeout,
+                stdin=None if input is not None else subprocess.DEVNULL, errors="replace",
+            )
+        except subprocess.TimeoutExpired as exc:
+            return subprocess.CompletedProcess(argv, 124, stdout=_text(exc.stdout), stderr=_text(exc.stderr))
+
+    def run_in_netns(self, argv: list[str], *, timeout: float = 10) -> subprocess.CompletedProcess[str]:
+        """Run one of the machine's own tools in this host's network namespace only.
+
+        Used by probes: the binary and files are the machine's, not the host's (which the trainee
+        could have changed); only the network view is the host's.
+        """
+        try:
+            return subprocess.run(
+                ["nsenter", f"--net={nsutil.netns_path(self.netns)}", *argv], capture_output=True,
+                text=True, timeout=timeout, stdin=subprocess.DEVNULL, errors="replace",
+            )
+        except subprocess.TimeoutExpired as exc:
+            return subprocess.CompletedProcess(argv, 124, stdout=_text(exc.stdout), stderr=_text(exc.stderr))
+
+    def path(self, inside: str) -> Path:
+        """The host's view of a path, reachable from the machine (through its PID 1's root)."""
+        if ".." in inside.split("/"):
+            raise SimError(tr("lab.bad_path", path=inside), exit_code=2)
+        return Path(f"/proc/{self._pid1()}/root") / inside.lstrip("/")
+
+    def read_text(self, inside: str) -> str | None:
+        try:
+            return self.path(inside).read_text(errors="replace")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+            return None
+
+    def write_text(self, inside: str, content: str, mode: int = 0o644) -> None:
+        target = self.path(inside)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+        os.chmod(target, mode)
+
+    def pid_namespace(self) -> int:
+        return os.stat(f"/proc/{self._pid1()}/ns/pid").st_ino
+
+
+def _text(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else data.decode(errors="replace")

@@ -1,0 +1,96 @@
+"""The files that make a host a host: written into its overlay's upper dir before it boots.
+
+Everything not written here comes read-only from the machine's root (the overlay's lower layer);
+a few directories are made opaque so that the machine's own data (root's home, DHCP leases,
+logs) never shows inside a host.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+from simulateur.lab.services import Files, service_files
+from simulateur.lab.topology import HostSpec
+from simulateur.paths import HOSTFILES_DIR
+
+# Directories that start empty in every host instead of showing the machine's.
+OPAQUE_DIRS = (
+    "root", "home", "var/lib/dhcp", "var/lib/misc", "var/log", "var/tmp", "var/www",
+    "etc/dnsmasq.d", "etc/systemd/system", "etc/network", "etc/simulateur",
+)
+
+DHCLIENT_CONF = """\
+# Configuration du client DHCP (isc-dhcp-client) de {host}
+option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
+send host-name = gethostname();
+request subnet-mask, broadcast-address, time-offset, routers,
+        domain-name, domain-name-servers, domain-search, host-name,
+        rfc3442-classless-static-routes, interface-mtu;
+timeout 10;
+retry 15;
+"""
+
+
+def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str]) -> Files:
+    """Every file of one host, as (content, mode) by absolute path inside the host."""
+    fqdn = f"{name}.{domain} {name}" if domain else name
+    files: Files = {
+        "/etc/hostname": (f"{name}\n", 0o644),
+        "/etc/hosts": (f"127.0.0.1\tlocalhost\n127.0.1.1\t{fqdn}\n::1\tlocalhost ip6-localhost\n", 0o644),
+        "/etc/machine-id": (secrets.token_hex(16) + "\n", 0o444),
+        "/etc/dhcp/dhclient.conf": (DHCLIENT_CONF.format(host=name), 0o644),
+        "/etc/simulateur/bashrc": ((HOSTFILES_DIR / "bashrc").read_text(), 0o644),
+        "/usr/local/sbin/systemctl": ((HOSTFILES_DIR / "sysd.py").read_text(), 0o755),
+        "/usr/local/sbin/journalctl": ((HOSTFILES_DIR / "sysd.py").read_text(), 0o755),
+    }
+    resolv = []
+    if spec.search:
+        resolv.append(f"search {spec.search}")
+    resolv += [f"nameserver {ns}" for ns in spec.dns]
+    files["/etc/resolv.conf"] = ("\n".join(resolv) + "\n" if resolv else "", 0o644)
+    boot = ["#!/bin/sh", f"# Démarrage de {name} (équivalent des services réseau au boot)"]
+    if spec.nat:
+        files["/etc/nftables.conf"] = (
+            "#!/usr/sbin/nft -f\nflush ruleset\n\ntable ip nat {\n"
+            "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+            f'\t\toifname "{spec.nat}" masquerade\n\t}}\n}}\n',
+            0o755,
+        )
+        boot.append("nft -f /etc/nftables.conf")
+    if len(boot) > 2:
+        files["/etc/simulateur/boot.sh"] = ("\n".join(boot) + "\n", 0o755)
+    for service in spec.services:
+        iface = next((i for i in spec.interfaces if i.name == getattr(service, "interface", "eth0")), None)
+        local_net = iface.address[0] if iface and iface.address else None
+        files.update(service_files(service, name, hosts_addr, local_net))
+    return files
+
+
+def enabled_units(spec: HostSpec) -> list[str]:
+    return [s.name for s in spec.services]
+
+
+def write_upper(upper: Path, files: Files, units: list[str]) -> None:
+    """Lay the host's files into its (not yet mounted) overlay upper dir."""
+    for rel in OPAQUE_DIRS:
+        d = upper / rel
+        d.mkdir(parents=True, exist_ok=True)
+        os.setxattr(d, "trusted.overlay.opaque", b"y")
+    for path, (content, mode) in files.items():
+        target = upper / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+        os.chmod(target, mode)
+    wants = upper / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True, exist_ok=True)
+    for name in units:
+        os.symlink(f"/etc/systemd/system/{name}.service", wants / f"{name}.service")
+    for d in ("var/log/sysd", "var/lib/dhcp", "var/lib/misc"):
+        (upper / d).mkdir(parents=True, exist_ok=True)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,194 @@
+"""A lab: the running set of hosts of one attempt. Build, open by id, act on it, stop it."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab import netns, nsutil, reaper
+from simulateur.lab.host import Host
+from simulateur.lab.state import (
+    LabState, allocate_lab_id, global_lock, hold_build_lock, lab_dir, load_state, netns_name,
+)
+from simulateur.lab.topology import Service, Topology
+from simulateur.scenario.params import render
+
+if TYPE_CHECKING:
+    from simulateur.actions import ActionBase
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+class Lab:
+    def __init__(self, state: LabState, topology: Topology) -> None:
+        self.state = state
+        self.topology = topology
+        self._hosts = {name: Host(state.id, hs) for name, hs in state.hosts.items()}
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+    @property
+    def params(self) -> dict[str, str]:
+        return self.state.params
+
+    # --- lifecycle ------------------------------------------------------------------------
+    @classmethod
+    def build(cls, topology: Topology, *, seed: int, params: dict[str, str], scenario: str | None = None,
+              progress: Progress = _quiet) -> Lab:
+        """Build a lab from a rendered topology. On any failure nothing is left behind."""
+        with global_lock():
+            reaper.reap_dead()
+            lab_id, lock_fd = allocate_lab_id(set(nsutil.list_netns()))
+        state = LabState(id=lab_id, topology=topology.id, seed=seed, params=params, scenario=scenario,
+                         switch_netns=netns_name(lab_id))
+        lab = cls(state, topology)
+        try:
+            (state.dir / "topology.json").write_text(topology.model_dump_json())
+            progress(tr("progress.hosts"))
+            netns.create_namespaces(state, topology)
+            netns.wire(state, topology)
+            netns.boot_hosts(state, topology, lab.domain(), lab.static_addresses())
+            lab._hosts = {name: Host(state.id, hs) for name, hs in state.hosts.items()}
+            progress(tr("progress.services"))
+            lab._boot_services()
+            lab._boot_dhcp_clients()
+            state.status = "ready"
+            state.save()
+        except BaseException:
+            netns.destroy(state)
+            raise
+        finally:
+            os.close(lock_fd)
+        return lab
+
+    @classmethod
+    def open(cls, lab_id: str) -> Lab:
+        state = load_state(lab_id)
+        try:
+            topology = Topology.model_validate_json((lab_dir(lab_id) / "topology.json").read_text())
+        except (OSError, ValueError):
+            raise SimError(tr("lab.corrupt", lab=lab_id)) from None
+        lab = cls(state, topology)
+        if state.status != "ready":
+            raise SimError(tr("lab.not_ready", lab=lab_id, status=state.status))
+        down = [h.name for h in lab._hosts.values() if not h.is_up()]
+        if down:
+            raise SimError(tr("lab.broken", lab=lab_id, hosts=", ".join(down)))
+        return lab
+
+    def stop(self) -> dict[str, int]:
+        fd = hold_build_lock(self.id)
+        try:
+            self.state.status = "stopping"
+            self.state.save()
+            return netns.destroy(self.state)
+        finally:
+            os.close(fd)
+
+    def _boot_services(self) -> None:
+        todo = [name for name, spec in self.topology.hosts.items() if spec.services]
+        self._in_parallel(todo, ["systemctl", "__boot"], "lab.service_boot_failed")
+
+    def _boot_dhcp_clients(self) -> None:
+        for name, spec in self.topology.hosts.items():
+            for iface in spec.interfaces:
+                if iface.dhcp:
+                    self._in_parallel([name], ["dhclient", iface.name], "lab.dhcp_boot_failed")
+
+    def _in_parallel(self, hosts: list[str], argv: list[str], error: str) -> None:
+        if not hosts:
+            return
+        with ThreadPoolExecutor(max_workers=min(8, len(hosts))) as pool:
+            results = list(pool.map(lambda h: (h, self.host(h).run(argv, timeout=60)), hosts))
+        for name, res in results:
+            if res.returncode != 0:
+                why = (res.stderr or res.stdout).strip().splitlines()
+                raise SimError(tr(error, host=name, why=why[-1] if why else res.returncode))
+
+    # --- acting on hosts ---------------------------------------------------------------------
+    def host(self, name: str) -> Host:
+        try:
+            return self._hosts[name]
+        except KeyError:
+            raise SimError(tr("lab.unknown_host", host=name, lab=self.id,
+                              hosts=", ".join(self._hosts)), exit_code=2) from None
+
+    def host_names(self) -> list[str]:
+        return list(self._hosts)
+
+    def apply(self, actions: Iterable[ActionBase]) -> None:
+        for action in actions:
+            action.apply(self)
+
+    # --- what the lab knows about itself ---------------------------------------------------
+    def render(self, text: str) -> str:
+        return render(text, self.params)
+
+    def domain(self) -> str | None:
+        for spec in self.topology.hosts.values():
+            for service in spec.services:
+                dns = getattr(service, "dns", None)
+                if dns is not None and dns.domain:
+                    return str(dns.domain)
+        return None
+
+    def static_addresses(self) -> dict[str, str]:
+        """First fixed address of each host (the one its name stands for)."""
+        out = {}
+        for name, spec in self.topology.hosts.items():
+            for iface in spec.interfaces:
+                if iface.address:
+                    out[name] = str(ipaddress.IPv4Interface(iface.address[0]).ip)
+                    break
+        return out
+
+    def address_of(self, host: str) -> str:
+        addr = self.static_addresses().get(host)
+        if addr:
+            return addr
+        from simulateur.probes.inspect import addresses
+
+        for a in addresses(self.host(host)):
+            return a.cidr.split("/")[0]
+        raise SimError(tr("lab.no_address", host=host))
+
+    def resolve_target(self, target: str) -> str:
+        text = self.render(target)
+        if text in self.topology.hosts:
+            return self.address_of(text)
+        try:
+            return str(ipaddress.IPv4Address(text))
+        except ValueError:
+            raise SimError(tr("lab.bad_target", target=text)) from None
+
+    def service_spec(self, host: str, name: str) -> Service:
+        for service in self.topology.hosts[host].services:
+            if service.name == name:
+                return service
+        raise SimError(tr("lab.unknown_service", host=host, service=name))
+
+    def dnsmasq_leases(self, host: str) -> list[tuple[float, str, str, str]]:
+        """(expiry, mac, ip, hostname) from the lease file dnsmasq keeps on `host`."""
+        text = self.host(host).read_text("/var/lib/misc/dnsmasq.leases") or ""
+        leases = []
+        for line in text.splitlines():
+            fields = line.split()
+            if len(fields) >= 4 and fields[0].isdigit():
+                leases.append((float(fields[0]), fields[1], fields[2], fields[3]))
+        return leases
+
+
+def uptime_s(state: LabState) -> float:
+    return time.time() - state.created

@@ -1,0 +1,153 @@
+"""The network-namespace backend: a host = netns + mount/pid/ipc/uts namespaces + an overlay of
+the machine's root; a switch = a bridge in the lab's own switch namespace; links = veth pairs
+created from the switch namespace. The machine's root namespace gets no interface at all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab import nsutil
+from simulateur.lab.hostfs import enabled_units, host_files, remove_tree, write_upper
+from simulateur.lab.state import HostState, LabState, netns_name
+from simulateur.lab.topology import Topology
+from simulateur.paths import HOSTFILES_DIR
+
+BOOT_TIMEOUT = 10.0
+
+
+def _mac() -> str:
+    return "02:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(5))
+
+
+def _sysctl(name: str, value: str) -> None:
+    with open(f"/proc/sys/{name.replace('.', '/')}", "w") as f:
+        f.write(value)
+
+
+def create_namespaces(state: LabState, topo: Topology) -> None:
+    """Named netns for the switch and every host, recorded in the state before anything else."""
+    state.switch_netns = netns_name(state.id)
+    for name in topo.hosts:
+        state.hosts[name] = HostState(name=name, netns=netns_name(state.id, name))
+    state.save()
+    nsutil.create_netns(state.switch_netns)
+    for host in state.hosts.values():
+        nsutil.create_netns(host.netns)
+
+
+def wire(state: LabState, topo: Topology) -> None:
+    """Bridges, veth links, addresses, routes and per-host sysctls, all by netlink."""
+    sw = nsutil.iproute_in(state.switch_netns)
+    try:
+        bridges: dict[str, int] = {}
+        for switch in topo.switches:
+            sw.link("add", ifname=switch, kind="bridge")
+            bridges[switch] = sw.link_lookup(ifname=switch)[0]
+        for name, spec in topo.hosts.items():
+            host = state.hosts[name]
+            ipr = nsutil.iproute_in(host.netns)
+            try:
+                ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
+                for i, iface in enumerate(spec.interfaces):
+                    port = f"{name}-{i}"
+                    mac = _mac()
+                    host.macs[iface.name] = mac
+                    sw.link("add", ifname=port, kind="veth",
+                            peer={"ifname": iface.name, "net_ns_fd": str(nsutil.netns_path(host.netns))})
+                    sw.link("set", index=sw.link_lookup(ifname=port)[0], master=bridges[iface.switch], state="up")
+                    idx = ipr.link_lookup(ifname=iface.name)[0]
+                    ipr.link("set", index=idx, address=mac, state="up")
+                    for cidr in iface.address:
+                        net = ipaddress.IPv4Interface(cidr)
+                        ipr.addr("add", index=idx, address=str(net.ip), prefixlen=net.network.prefixlen,
+                                 broadcast=str(net.network.broadcast_address))
+                if spec.gateway:
+                    ipr.route("add", dst="0.0.0.0/0", gateway=spec.gateway)
+            finally:
+                ipr.close()
+            with nsutil.inside_netns(host.netns):
+                _sysctl("net.ipv4.ip_forward", "1" if spec.forwarding else "0")
+                _sysctl("net.ipv6.conf.all.disable_ipv6", "1")
+                _sysctl("net.ipv6.conf.default.disable_ipv6", "1")
+        for idx in bridges.values():
+            sw.link("set", index=idx, state="up")
+        with nsutil.inside_netns(state.switch_netns):
+            _sysctl("net.ipv6.conf.all.disable_ipv6", "1")
+            _sysctl("net.ipv6.conf.default.disable_ipv6", "1")
+    finally:
+        sw.close()
+    state.save()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except FileNotFoundError:
+        return []
+    return [int(x) for x in text.split()]
+
+
+def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: dict[str, str]) -> None:
+    """Lay every host's files, start all their PID 1s at once, wait until each says ready."""
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    for name, spec in topo.hosts.items():
+        base = state.dir / "hosts" / name
+        upper, work, root = base / "upper", base / "work", base / "root"
+        for d in (upper, work, root):
+            d.mkdir(parents=True, exist_ok=True)
+        write_upper(upper, host_files(name, spec, domain, hosts_addr), enabled_units(spec))
+        procs[name] = subprocess.Popen(
+            ["nsenter", f"--net={nsutil.netns_path(state.hosts[name].netns)}",
+             "unshare", "--mount", "--pid", "--ipc", "--uts", "--fork", "--propagation", "private",
+             "sh", str(HOSTFILES_DIR / "bootstrap.sh"), str(root), str(upper), str(work), name],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True, close_fds=True,
+        )
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    for name, proc in procs.items():
+        assert proc.stdout is not None and proc.stderr is not None
+        line = proc.stdout.readline()
+        if line.strip() != b"ready":
+            err = proc.stderr.read1(2000).decode(errors="replace").strip().splitlines()  # type: ignore[attr-defined]
+            raise SimError(tr("lab.boot_failed", host=name, why=err[-1] if err else "?"))
+        pid1 = None
+        while pid1 is None and time.monotonic() < deadline:
+            kids = _children(proc.pid)
+            pid1 = kids[0] if kids else None
+            if pid1 is None:
+                time.sleep(0.002)
+        if pid1 is None:
+            raise SimError(tr("lab.boot_failed", host=name, why="PID 1 introuvable"))
+        state.hosts[name].pid1 = pid1
+        state.hosts[name].pid1_start = nsutil.start_time(pid1)
+        proc.stdout.close()
+        proc.stderr.close()
+    state.save()
+
+
+def destroy(state: LabState) -> dict[str, int]:
+    """Kill every process in the lab's namespaces, delete them, delete the state dir."""
+    names = [h.netns for h in state.hosts.values()] + [state.switch_netns]
+    return destroy_namespaces(names, state.dir)
+
+
+def destroy_namespaces(names: list[str], lab_dir: Path | None) -> dict[str, int]:
+    killed = 0
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        killed = sum(pool.map(nsutil.kill_netns_processes, names))
+    removed = 0
+    for name in names:
+        if nsutil.netns_path(name).exists():
+            nsutil.remove_netns(name)
+            removed += 1
+    if lab_dir is not None:
+        remove_tree(lab_dir)
+    return {"processes": killed, "namespaces": removed}

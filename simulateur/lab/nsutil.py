@@ -1,0 +1,165 @@
+"""Low-level namespace helpers: named network namespaces, netlink sockets inside them,
+and finding the processes that live in them. Never acts on the machine's own namespace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from pyroute2 import IPRoute, netns as pr_netns
+
+from simulateur.errors import SimError
+from simulateur.paths import NETNS_DIR
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _setns(fd: int) -> None:
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def inode(path: str | Path) -> int:
+    return os.stat(path).st_ino
+
+
+def netns_path(name: str) -> Path:
+    return NETNS_DIR / name
+
+
+def list_netns() -> list[str]:
+    try:
+        return sorted(p.name for p in NETNS_DIR.iterdir())
+    except FileNotFoundError:
+        return []
+
+
+def create_netns(name: str) -> None:
+    pr_netns.create(name)
+
+
+def remove_netns(name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        pr_netns.remove(name)
+
+
+@contextlib.contextmanager
+def inside_netns(name: str) -> Iterator[None]:
+    """Run the body with the calling thread in netns `name`, then come back — verified both ways.
+
+    Sockets opened in the body stay in that namespace after we leave. If we cannot come back, the
+    process exits at once rather than act on the wrong namespace.
+    """
+    target = netns_path(name)
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    own_ino = os.fstat(own).st_ino
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        _setns(fd)
+        if inode("/proc/thread-self/ns/net") != os.fstat(fd).st_ino:
+            raise SimError(f"impossible d'entrer dans l'espace de noms {name}")
+        yield
+    finally:
+        os.close(fd)
+        try:
+            _setns(own)
+            back = inode("/proc/thread-self/ns/net") == own_ino
+        except OSError:
+            back = False
+        os.close(own)
+        if not back:  # pragma: no cover - would mean the kernel refused to let us return
+            os.write(2, b"simulateur: retour impossible dans l'espace de noms d'origine\n")
+            os._exit(70)
+
+
+def iproute_in(name: str) -> IPRoute:
+    """A netlink socket bound to netns `name` (opened inside it, used from anywhere)."""
+    with inside_netns(name):
+        return IPRoute()
+
+
+def pids_in_netns(name: str) -> list[int]:
+    """Every process whose network namespace is `name` (by inode, never by process name)."""
+    try:
+        target = inode(netns_path(name))
+    except FileNotFoundError:
+        return []
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry.name}/ns/net").st_ino == target:
+                found.append(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def start_time(pid: int) -> int | None:
+    """Kernel start time (clock ticks since boot) — with the PID, identifies a process for sure."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[19])
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return None
+
+
+def same_process(pid: int, started: int | None) -> bool:
+    return started is not None and start_time(pid) == started and alive(pid)
+
+
+def kill_pids(pids: list[int], timeout: float = 2.0) -> None:
+    """SIGKILL these processes and wait until they are gone."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    pending = [p for p in pids if alive(p)]
+    while pending and time.monotonic() < deadline:
+        time.sleep(0.005)
+        pending = [p for p in pending if alive(p)]
+        for pid in pending:
+            # Our own children would stay zombies: reap them.
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, os.WNOHANG)
+
+
+def kill_netns_processes(name: str, timeout: float = 2.0) -> int:
+    """Kill everything living in netns `name` (repeat: a dying PID 1 can let children linger)."""
+    total = 0
+    for _ in range(5):
+        pids = pids_in_netns(name)
+        if not pids:
+            break
+        total += len(pids)
+        kill_pids(pids, timeout)
+    return total
+
+
+def is_errno(exc: BaseException, *codes: int) -> bool:
+    return isinstance(exc, OSError) and exc.errno in codes
+
+
+__all__ = [
+    "alive", "create_netns", "errno", "inside_netns", "iproute_in", "kill_netns_processes",
+    "list_netns", "netns_path", "pids_in_netns", "remove_netns", "same_process", "start_time",
+]

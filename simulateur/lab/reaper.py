@@ -1,0 +1,55 @@
+"""Finding and removing what dead labs left behind (after a crash, a kill -9, a reboot of /run).
+
+A lab is alive while a process holds its build lock (being built or stopped), or when its
+state says ready and every host's PID 1 is still the process we started. Anything else with
+our name on it is a leftover: its processes are killed by namespace (never by name), its
+namespaces deleted, its state dir removed.
+"""
+
+from __future__ import annotations
+
+from simulateur.lab import netns, nsutil
+from simulateur.lab.state import (
+    LabState, build_lock_held, lab_dir, list_lab_ids, load_state, parse_netns,
+)
+
+
+def _alive(lab_id: str) -> bool:
+    if build_lock_held(lab_id):
+        return True
+    try:
+        state: LabState = load_state(lab_id)
+    except Exception:
+        return False
+    return state.status == "ready" and all(
+        h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start) for h in state.hosts.values()
+    )
+
+
+def _namespaces_by_lab() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name in nsutil.list_netns():
+        parsed = parse_netns(name)
+        if parsed:
+            found.setdefault(parsed[0], []).append(name)
+    return found
+
+
+def dead_labs() -> list[str]:
+    by_lab = _namespaces_by_lab()
+    candidates = set(by_lab) | set(list_lab_ids())
+    return sorted(lab for lab in candidates if not _alive(lab))
+
+
+def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Remove every trace of these labs; returns what was removed, per lab."""
+    by_lab = _namespaces_by_lab()
+    report = {}
+    for lab_id in lab_ids:
+        d = lab_dir(lab_id)
+        report[lab_id] = netns.destroy_namespaces(by_lab.get(lab_id, []), d if d.exists() else None)
+    return report
+
+
+def reap_dead() -> dict[str, dict[str, int]]:
+    return reap(dead_labs())

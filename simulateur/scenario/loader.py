@@ -1,0 +1,237 @@
+"""Loading scenarios and topologies from YAML, with every mistake reported as file:line + fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulateur import referentiel
+from simulateur.errors import ScenarioError, UsageError
+from simulateur.i18n import tr
+from simulateur.lab.topology import Topology
+from simulateur.paths import scenarios_dir
+from simulateur.scenario import params as P
+from simulateur.scenario.models import JournalEvidence, ProbeEvidence, Scenario
+from simulateur.scenario.yamlload import Located, load_located, validate_located
+
+
+@dataclass
+class Loaded:
+    scenario: Scenario
+    topology: Topology
+    path: Path
+
+
+def topology_path(topology_id: str, base: Path | None = None) -> Path:
+    return (base or scenarios_dir()) / "topologies" / f"{topology_id}.yaml"
+
+
+def load_topology(topology_id: str, base: Path | None = None) -> tuple[Topology, Located]:
+    located = load_located(topology_path(topology_id, base))
+    topo = validate_located(Topology, located)
+    assert isinstance(topo, Topology)
+    problems = _check_topology(topo, located)
+    if problems:
+        raise ScenarioError(problems)
+    return topo, located
+
+
+def _check_topology(topo: Topology, loc: Located) -> list[str]:
+    problems = []
+    if topo.id != loc.path.stem:
+        problems.append(f"{loc.where(('id',))}: {tr('check.topology_id', id=topo.id, stem=loc.path.stem)}")
+    for name, host in topo.hosts.items():
+        for i, iface in enumerate(host.interfaces):
+            if iface.switch not in topo.switches:
+                problems.append(f"{loc.where(('hosts', name, 'interfaces', i, 'switch'))}: " + tr(
+                    "check.unknown_switch", switch=iface.switch, switches=", ".join(topo.switches)))
+        names = [s.name for s in host.services]
+        if len(names) != len(set(names)):
+            problems.append(f"{loc.where(('hosts', name, 'services'))}: {tr('check.dup_service', host=name)}")
+    problems += _check_templates(loc, list(topo.params), skip=("params",))
+    problems += _check_params(topo.params, loc, ("params",), [])
+    return problems
+
+
+def _strings(data: Any, loc: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    if isinstance(data, str):
+        return [(loc, data)]
+    if isinstance(data, list):
+        return [x for i, item in enumerate(data) for x in _strings(item, loc + (i,))]
+    if isinstance(data, dict):
+        return [x for k, v in data.items() for x in _strings(v, loc + (k,))]
+    return []
+
+
+def _check_templates(loc: Located, known: list[str], skip: tuple[str, ...] = ()) -> list[str]:
+    problems = []
+    for path, text in _strings(loc.data, ()):
+        if path and path[0] in skip:
+            continue
+        for name, attr in P.holes(text):
+            if name not in known:
+                problems.append(f"{loc.where(path)}: " + tr(
+                    "check.unknown_param", name=name, known=", ".join(known) or "aucun"))
+            elif attr and attr not in P.NETWORK_ATTRS:
+                problems.append(f"{loc.where(path)}: " + tr(
+                    "check.unknown_attr", attr=attr, attrs=", ".join(P.NETWORK_ATTRS)))
+    return problems
+
+
+def _check_params(specs: dict[str, Any], loc: Located, where: tuple[str, ...], earlier: list[str]) -> list[str]:
+    problems = []
+    seen = list(earlier)
+    for name, spec in specs.items():
+        refs: list[str] = []
+        if isinstance(spec, P.Address):
+            refs = [spec.address.subnet, *spec.address.avoid]
+        elif isinstance(spec, P.Value):
+            refs = [n for n, _ in P.holes(spec.value)]
+        for ref in refs:
+            if ref not in seen:
+                problems.append(f"{loc.where(where + (name,))}: " + tr(
+                    "check.param_order", name=name, ref=ref))
+        seen.append(name)
+    if not problems:
+        try:
+            P.draw(specs, 0) if not earlier else None
+        except UsageError as exc:
+            problems.append(f"{loc.where(where)}: {exc}")
+    return problems
+
+
+def load_scenario(path: Path, base: Path | None = None) -> Loaded:
+    located = load_located(path)
+    scenario = validate_located(Scenario, located)
+    assert isinstance(scenario, Scenario)
+    try:
+        topo, _ = load_topology(scenario.topology, base or path.parent)
+    except ScenarioError as exc:
+        if not topology_path(scenario.topology, base or path.parent).exists():
+            available = sorted(p.stem for p in (topology_path("x", base or path.parent).parent).glob("*.yaml"))
+            raise ScenarioError([f"{located.where(('topology',))}: " + tr(
+                "check.unknown_topology", topology=scenario.topology, available=", ".join(available) or "aucune")]
+            ) from None
+        raise exc
+    problems = _check_scenario(scenario, topo, located)
+    if problems:
+        raise ScenarioError(problems)
+    return Loaded(scenario, topo, path)
+
+
+def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
+    problems: list[str] = []
+
+    def err(where: tuple[Any, ...], key: str, **kw: Any) -> None:
+        problems.append(f"{loc.where(where)}: {tr(key, **kw)}")
+
+    if sc.id != loc.path.stem:
+        err(("id",), "check.scenario_id", id=sc.id, stem=loc.path.stem)
+    hosts = list(topo.hosts)
+    competences = referentiel.all_competences()
+    criteria = referentiel.all_criteria()
+    for i, comp in enumerate(sc.competences):
+        if comp not in competences:
+            err(("competences", i), "check.unknown_competence", id=comp)
+        elif not comp.startswith(sc.referentiel + "."):
+            err(("competences", i), "check.wrong_referentiel", id=comp, ref=sc.referentiel)
+    probe_ids = [p.id for p in sc.probes]
+    used: set[str] = set()
+    for i, crit in enumerate(sc.criteria):
+        found = criteria.get(crit.id)
+        if found is None:
+            err(("criteria", i, "id"), "check.unknown_criterion", id=crit.id)
+        else:
+            comp = found[1]
+            if comp.id not in sc.competences and not comp.transversal:
+                err(("criteria", i, "id"), "check.criterion_outside", id=crit.id, comp=comp.id)
+        for j, ev in enumerate(crit.evidence):
+            if isinstance(ev, ProbeEvidence):
+                used.add(ev.probe)
+                if ev.probe not in probe_ids:
+                    err(("criteria", i, "evidence", j, "probe"), "check.unknown_probe", id=ev.probe,
+                        known=", ".join(probe_ids))
+            elif isinstance(ev, JournalEvidence):
+                for k, h in enumerate(ev.hosts):
+                    if h not in hosts:
+                        err(("criteria", i, "evidence", j, "hosts", k), "check.unknown_host", host=h,
+                            topology=topo.id, hosts=", ".join(hosts))
+    if len(set(probe_ids)) != len(probe_ids):
+        err(("probes",), "check.dup_probe")
+    for i, probe in enumerate(sc.probes):
+        if probe.id not in used:
+            err(("probes", i, "id"), "check.unused_probe", id=probe.id)
+    for section in ("faults", "solution", "probes"):
+        for i, item in enumerate(getattr(sc, section)):
+            for field in ("host", "server"):
+                value = getattr(item, field, None)
+                if value is not None and value not in hosts:
+                    err((section, i, field), "check.unknown_host", host=value, topology=topo.id,
+                        hosts=", ".join(hosts))
+            service = getattr(item, "service", None)
+            if service is not None and item.host in topo.hosts:
+                names = [s.name for s in topo.hosts[item.host].services]
+                if service not in names:
+                    err((section, i, "service"), "check.unknown_service", service=service, host=item.host,
+                        services=", ".join(names) or "aucun")
+    for i, hint in enumerate(sc.hints):
+        if not hint.strip():
+            err(("hints", i), "check.empty_hint")
+    known = list(topo.params) + [n for n in sc.params if n not in topo.params]
+    problems += _check_templates(loc, known, skip=("params",))
+    problems += _check_params(sc.params, loc, ("params",), list(topo.params))
+    if not problems:
+        try:
+            resolve_params(sc, topo, 0)
+        except UsageError as exc:
+            err(("params",), "check.params_failed", why=str(exc))
+    return problems
+
+
+def resolve_params(sc: Scenario, topo: Topology, seed: int) -> dict[str, str]:
+    specs = dict(topo.params)
+    specs.update(sc.params)
+    return P.draw(specs, seed)
+
+
+def rendered_topology(topo: Topology, values: dict[str, str]) -> Topology:
+    return Topology.model_validate(P.render_tree(topo.model_dump(), values))
+
+
+def rendered_scenario(sc: Scenario, values: dict[str, str]) -> Scenario:
+    data = sc.model_dump(by_alias=True, exclude={"params"})
+    return Scenario.model_validate(P.render_tree(data, values))
+
+
+@dataclass
+class Catalogue:
+    scenarios: dict[str, Loaded]
+    problems: list[str]
+
+
+def scenario_files(base: Path | None = None) -> list[Path]:
+    root = base or scenarios_dir()
+    return sorted(p for p in root.glob("*.yaml") if p.is_file())
+
+
+def load_catalogue(base: Path | None = None) -> Catalogue:
+    """Every scenario of the folder; a broken file is reported and skipped, never fatal."""
+    found: dict[str, Loaded] = {}
+    problems: list[str] = []
+    for path in scenario_files(base):
+        try:
+            loaded = load_scenario(path, base)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        found[loaded.scenario.id] = loaded
+    return Catalogue(found, problems)
+
+
+def find_scenario(scenario_id: str, base: Path | None = None) -> Loaded:
+    path = (base or scenarios_dir()) / f"{scenario_id}.yaml"
+    if not P.re.match(r"^[a-z][a-z0-9-]{0,47}$", scenario_id) or not path.exists():
+        known = ", ".join(p.stem for p in scenario_files(base)) or "aucun"
+        raise UsageError(tr("scenario.unknown", id=scenario_id, known=known))
+    return load_scenario(path, base)

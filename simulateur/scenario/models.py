@@ -1,0 +1,77 @@
+"""A scenario: the ticket, the faults, the reference solution, the probes and the criteria."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulateur.actions import Action
+from simulateur.probes import Probe
+from simulateur.scenario.params import NAME_RE, ParamSpec
+from simulateur.ticket import Impact, Urgency
+
+ID_RE = r"^[a-z][a-z0-9-]{0,47}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Expected(_Strict):
+    impact: Impact
+    urgency: Urgency
+
+
+class Ticket(_Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: str = Field(alias="from", description="Qui appelle (nom, service).")
+    where: str = Field("", description="Où se trouve l'utilisateur / le poste.")
+    text: str = Field(min_length=1, description="Ce que dit l'utilisateur, avec ses mots.")
+    documentation: str = Field("", description="Documentation réseau fournie avec le ticket.")
+    expected: Expected
+
+
+class ProbeEvidence(_Strict):
+    probe: str = Field(pattern=NAME_RE, description="Identifiant d'une sonde de la liste « probes ».")
+
+
+class JournalEvidence(_Strict):
+    journal: Literal["diagnosed_before_change", "tested_after_fix"]
+    min: int = Field(1, ge=1, le=20, description="Nombre minimal de commandes.")
+    hosts: list[str] = Field(default_factory=list, description="Hôtes où ces commandes doivent avoir été tapées.")
+
+
+class TicketEvidence(_Strict):
+    ticket: Literal["qualification"]
+
+
+class JuryEvidence(_Strict):
+    jury: str = Field(min_length=1, description="Ce que le jury doit observer.")
+
+
+Evidence = Annotated[
+    Union[ProbeEvidence, JournalEvidence, TicketEvidence, JuryEvidence], Field(union_mode="left_to_right")
+]
+
+
+class CriterionSpec(_Strict):
+    id: str = Field(pattern=r"^(TAI|IDI)\.C[PT]\d+\.\d+$", description="Critère du référentiel (ex. TAI.CP14.4).")
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+class Scenario(_Strict):
+    id: str = Field(pattern=ID_RE)
+    title: str = Field(min_length=1)
+    referentiel: Literal["TAI", "IDI"]
+    competences: list[Annotated[str, Field(pattern=r"^(TAI|IDI)\.C[PT]\d+$")]] = Field(min_length=1)
+    level: int = Field(ge=1, le=3, description="1 : découverte, 2 : courant, 3 : difficile.")
+    duration: int = Field(ge=1, le=240, description="Durée attendue, en minutes.")
+    topology: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
+    params: dict[Annotated[str, Field(pattern=NAME_RE)], ParamSpec] = Field(default_factory=dict)
+    ticket: Ticket
+    faults: list[Action] = Field(min_length=1)
+    solution: list[Action] = Field(min_length=1)
+    probes: list[Probe] = Field(min_length=1)
+    criteria: list[CriterionSpec] = Field(min_length=1)
+    hints: list[str] = Field(min_length=1, description="Indices, du plus vague au plus précis.")

@@ -1,0 +1,172 @@
+"""Evidence → criterion verdicts → the competence grid, as a jury reads it."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel
+
+from simulateur import referentiel
+from simulateur.journal.classify import Kind, classify
+from simulateur.journal.store import Entry
+from simulateur.probes import ProbeResult
+from simulateur.scenario.models import (
+    JournalEvidence, JuryEvidence, ProbeEvidence, Scenario, TicketEvidence,
+)
+from simulateur.session.attempt import Qualification
+from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, priority
+
+if TYPE_CHECKING:
+    from simulateur.lab.lab import Lab
+
+Verdict = Literal["acquis", "non_acquis", "jury"]
+
+
+class CriterionResult(BaseModel):
+    id: str
+    label: str
+    competence: str
+    competence_label: str
+    verdict: Verdict
+    evidence: list[str]
+
+
+class Score(BaseModel):
+    acquis: int
+    evalues: int
+    jury: int
+
+
+class CheckResult(BaseModel):
+    lab: str
+    scenario: str
+    seed: int
+    t: float
+    criteria: list[CriterionResult]
+    probes: list[ProbeResult]
+    score: Score
+
+
+def run_probes(scenario: Scenario, lab: Lab) -> list[ProbeResult]:
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        return list(pool.map(lambda p: p.run(lab), scenario.probes))
+
+
+def _hm(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+def _cmd(entry: Entry) -> str:
+    text = entry.cmd if len(entry.cmd) <= 60 else entry.cmd[:57] + "…"
+    return f"« {text} » sur {entry.host}"
+
+
+def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]:
+    cmds = sorted((e for e in entries if e.source != "event"), key=lambda e: e.t)
+    kinds = [classify(e.cmd) for e in cmds]
+    changes = [i for i, k in enumerate(kinds) if k is Kind.CHANGE]
+    if ev.journal == "diagnosed_before_change":
+        end = changes[0] if changes else len(cmds)
+        looked = [cmds[i] for i in range(end) if kinds[i] in (Kind.DIAGNOSTIC, Kind.TEST)]
+        missing = [h for h in ev.hosts if not any(e.host == h for e in looked)]
+        when = f"avant la première modification ({_cmd(cmds[end])} à {_hm(cmds[end].t)})" if changes else \
+            "(aucune modification enregistrée)"
+        listed = ", ".join(_cmd(e) for e in looked[:6]) + (" …" if len(looked) > 6 else "")
+        if len(looked) < ev.min:
+            return False, f"{len(looked)} commande(s) de diagnostic {when}, {ev.min} attendue(s)" + (
+                f" : {listed}" if looked else "")
+        if missing:
+            return False, f"aucun diagnostic sur {', '.join(missing)} {when}"
+        return True, f"{len(looked)} commande(s) de diagnostic {when} : {listed}"
+    # tested_after_fix
+    if not changes:
+        return False, "aucune modification enregistrée : rien à vérifier"
+    after = [cmds[i] for i in range(changes[-1] + 1, len(cmds)) if kinds[i] is Kind.TEST and cmds[i].rc == 0]
+    missing = [h for h in ev.hosts if not any(e.host == h for e in after)]
+    last = cmds[changes[-1]]
+    if len(after) < ev.min:
+        failed = [cmds[i] for i in range(changes[-1] + 1, len(cmds)) if kinds[i] is Kind.TEST]
+        extra = f" ({len(failed)} test(s) en échec)" if failed else ""
+        return False, f"aucun test réussi après la dernière modification ({_cmd(last)}){extra}"
+    if missing:
+        return False, f"aucun test réussi sur {', '.join(missing)} après la dernière modification"
+    return True, f"{len(after)} test(s) réussi(s) après la dernière modification ({_cmd(last)}) : " + \
+        ", ".join(_cmd(e) for e in after[:4])
+
+
+def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str]:
+    exp = scenario.ticket.expected
+    expected_p = PRIORITY_LABELS[priority(exp.impact, exp.urgency)]
+    if q is None:
+        return False, f"ticket non qualifié (attendu : impact {IMPACT_LABELS[exp.impact]}, urgence " \
+                      f"{URGENCY_LABELS[exp.urgency]} → priorité {expected_p})"
+    got_p = PRIORITY_LABELS[priority(q.impact, q.urgency)]
+    text = (f"impact {IMPACT_LABELS[q.impact]}, urgence {URGENCY_LABELS[q.urgency]} → priorité {got_p}"
+            f" (attendu : impact {IMPACT_LABELS[exp.impact]}, urgence {URGENCY_LABELS[exp.urgency]}"
+            f" → priorité {expected_p})")
+    return q.impact == exp.impact and q.urgency == exp.urgency, text
+
+
+def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualification | None) -> CheckResult:
+    probes = run_probes(scenario, lab)
+    by_id = {p.id: p for p in probes}
+    crits = referentiel.all_criteria()
+    results = []
+    for spec in scenario.criteria:
+        crit, comp = crits[spec.id][0], crits[spec.id][1]
+        auto_ok: list[bool] = []
+        jury = False
+        evidence: list[str] = []
+        for ev in spec.evidence:
+            if isinstance(ev, ProbeEvidence):
+                p = by_id[ev.probe]
+                auto_ok.append(p.ok)
+                evidence.append(("✓ " if p.ok else "✗ ") + p.observed)
+            elif isinstance(ev, JournalEvidence):
+                ok, text = journal_facts(ev, entries)
+                auto_ok.append(ok)
+                evidence.append(("✓ " if ok else "✗ ") + text)
+            elif isinstance(ev, TicketEvidence):
+                ok, text = ticket_facts(scenario, q)
+                auto_ok.append(ok)
+                evidence.append(("✓ " if ok else "✗ ") + text)
+            elif isinstance(ev, JuryEvidence):
+                jury = True
+                evidence.append("? " + ev.jury)
+        verdict: Verdict
+        if auto_ok and not all(auto_ok):
+            verdict = "non_acquis"
+        elif jury:
+            verdict = "jury"
+        else:
+            verdict = "acquis"
+        results.append(CriterionResult(id=spec.id, label=crit.label, competence=comp.id,
+                                       competence_label=comp.label, verdict=verdict, evidence=evidence))
+    score = Score(
+        acquis=sum(r.verdict == "acquis" for r in results),
+        evalues=sum(r.verdict != "jury" for r in results),
+        jury=sum(r.verdict == "jury" for r in results),
+    )
+    return CheckResult(lab=lab.id, scenario=scenario.id, seed=lab.state.seed, t=time.time(),
+                       criteria=results, probes=probes, score=score)
+
+
+VERDICT_LABELS = {"acquis": "acquis", "non_acquis": "non acquis", "jury": "jury"}
+
+
+def render_grid(result: CheckResult, title: str) -> str:
+    lines = [f"Grille d'évaluation — {title}", f"laboratoire {result.lab}, scénario {result.scenario}, "
+             f"graine {result.seed}", ""]
+    current = None
+    for r in result.criteria:
+        if r.competence != current:
+            current = r.competence
+            lines.append(f"{r.competence}  {r.competence_label}")
+        lines.append(f"  [{VERDICT_LABELS[r.verdict]:^10}] {r.id}  {r.label}")
+        lines += [f"               {e}" for e in r.evidence]
+    s = result.score
+    jury = f", {s.jury} à évaluer par le jury" if s.jury else ""
+    lines += ["", f"Score : {s.acquis}/{s.evalues} critère(s) acquis{jury}"]
+    return "\n".join(lines)

@@ -1,0 +1,149 @@
+"""The core both the CLI and the TUI use: start an attempt, run commands in it, check it, stop it."""
+
+from __future__ import annotations
+
+import os
+import random
+import shlex
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.journal.store import Journal
+from simulateur.lab.lab import Lab, Progress, _quiet
+from simulateur.scenario.loader import (
+    Loaded, find_scenario, rendered_scenario, rendered_topology, resolve_params,
+)
+from simulateur.scenario.models import Scenario
+from simulateur.scoring import CheckResult, evaluate
+from simulateur.session.attempt import Attempt
+
+
+@dataclass
+class Started:
+    lab: Lab
+    scenario: Scenario
+    attempt: Attempt | None
+
+
+def new_seed() -> int:
+    return random.SystemRandom().randrange(1, 1_000_000)
+
+
+def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet) -> tuple[Lab, Scenario]:
+    """Build the lab of a scenario and inject its faults (no attempt recorded)."""
+    values = resolve_params(loaded.scenario, loaded.topology, seed)
+    topo = rendered_topology(loaded.topology, values)
+    scenario = rendered_scenario(loaded.scenario, values)
+    lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress)
+    try:
+        (lab.state.dir / "scenario.json").write_text(scenario.model_dump_json(by_alias=True))
+        progress(tr("progress.faults"))
+        lab.apply(scenario.faults)
+    except BaseException:
+        lab.stop()
+        raise
+    return lab, scenario
+
+
+def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = None,
+          progress: Progress = _quiet, base: Path | None = None) -> Started:
+    loaded = find_scenario(scenario_id, base)
+    seed = new_seed() if seed is None else seed
+    lab, scenario = build_scenario_lab(loaded, seed, progress)
+    try:
+        attempt = Attempt.create(lab.id, scenario.id, seed, candidate)
+        lab.state.attempt_dir = str(attempt.dir)
+        lab.state.candidate = candidate
+        lab.state.save()
+    except BaseException:
+        lab.stop()
+        raise
+    progress(tr("progress.ready"))
+    return Started(lab, scenario, attempt)
+
+
+def open_attempt(lab_id: str) -> tuple[Lab, Scenario, Attempt]:
+    lab = Lab.open(lab_id)
+    try:
+        scenario = Scenario.model_validate_json((lab.state.dir / "scenario.json").read_text())
+    except (OSError, ValueError):
+        raise SimError(tr("lab.corrupt", lab=lab_id)) from None
+    if not lab.state.attempt_dir:
+        raise SimError(tr("lab.no_attempt", lab=lab_id))
+    return lab, scenario, Attempt(Path(lab.state.attempt_dir))
+
+
+def check(lab_id: str) -> tuple[CheckResult, Scenario]:
+    lab, scenario, attempt = open_attempt(lab_id)
+    result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification())
+    attempt.save_result(result.model_dump_json(indent=2))
+    return result, scenario
+
+
+def command_text(argv: list[str]) -> str:
+    return argv[0] if len(argv) == 1 else shlex.join(argv)
+
+
+def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None) -> int:
+    """Run a command line in a host as the trainee would (bash -c), journaled; returns its code."""
+    text = command_text(argv)
+    h = lab.host(host)
+    start_t = time.time()
+    proc = subprocess.run(h.enter_argv(["bash", "-c", text], term=os.environ.get("TERM")))
+    if journal is not None:
+        journal.record(host, text, proc.returncode, "exec", start=start_t)
+    return proc.returncode
+
+
+def interactive_shell(lab: Lab, host: str, journal: Journal | None) -> int:
+    """A root bash inside the host; every command typed is journaled (outside the host)."""
+    h = lab.host(host)
+    read_fd, write_fd = os.pipe()
+    argv = h.enter_argv(
+        ["bash", "--rcfile", "/etc/simulateur/bashrc", "-i"],
+        term=os.environ.get("TERM", "xterm"), extra_env={"SIMULATEUR_JOURNAL_FD": str(write_fd)},
+    )
+
+    def pump() -> None:
+        buf = b""
+        with os.fdopen(read_fd, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(4096):
+                buf += chunk
+                *records, buf = buf.split(b"\0")
+                for rec in records:
+                    parts = rec.decode(errors="replace").split("\t", 2)
+                    if len(parts) != 3 or journal is None:
+                        continue
+                    rc, ts, cmd = parts
+                    journal.record(host, cmd, int(rc) if rc.lstrip("-").isdigit() else None, "shell",
+                                   start=float(ts) if ts.isdigit() else None)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        proc = subprocess.Popen(argv, pass_fds=(write_fd,))
+        os.close(write_fd)
+        code = proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, old)
+    reader.join(timeout=2)
+    return code
+
+
+def stop(lab_id: str) -> dict[str, int]:
+    from simulateur.lab.state import load_state
+    from simulateur.lab import netns
+
+    state = load_state(lab_id)
+    try:
+        lab = Lab.open(lab_id)
+    except SimError:
+        return netns.destroy(state)  # a broken lab is still removed entirely
+    return lab.stop()
