@@ -133,10 +133,17 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
     state.save()
 
 
-def destroy(state: LabState) -> dict[str, int]:
-    """Kill every process in the lab's namespaces, delete them, delete the state dir."""
-    names = [h.netns for h in state.hosts.values()] + [state.switch_netns]
-    return destroy_namespaces(names, state.dir)
+def destroy(state: LabState, extra: list[str] | None = None) -> dict[str, int]:
+    """Kill every process of the lab, delete its namespaces, delete its state dir."""
+    names = sorted({h.netns for h in state.hosts.values()} | {state.switch_netns} | set(extra or []))
+    # A host whose netns was deleted by hand is still found by its PID 1 (checked by start time):
+    # killing it ends its whole PID namespace.
+    pid1s = [h.pid1 for h in state.hosts.values()
+             if h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start)]
+    nsutil.kill_pids(pid1s)
+    report = destroy_namespaces(names, state.dir)
+    report["processes"] += len(pid1s)
+    return report
 
 
 def destroy_namespaces(names: list[str], lab_dir: Path | None) -> dict[str, int]:

@@ -21,8 +21,9 @@ def _alive(lab_id: str) -> bool:
         state: LabState = load_state(lab_id)
     except Exception:
         return False
-    return state.status == "ready" and all(
-        h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start) for h in state.hosts.values()
+    return state.status == "ready" and nsutil.netns_path(state.switch_netns).exists() and all(
+        h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start) and nsutil.netns_path(h.netns).exists()
+        for h in state.hosts.values()
     )
 
 
@@ -47,7 +48,15 @@ def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
     report = {}
     for lab_id in lab_ids:
         d = lab_dir(lab_id)
-        report[lab_id] = netns.destroy_namespaces(by_lab.get(lab_id, []), d if d.exists() else None)
+        try:
+            state: LabState | None = load_state(lab_id)
+        except Exception:
+            state = None
+        if state is not None:
+            # Also what the state recorded, in case a namespace was deleted by hand.
+            report[lab_id] = netns.destroy(state, extra=by_lab.get(lab_id, []))
+        else:
+            report[lab_id] = netns.destroy_namespaces(by_lab.get(lab_id, []), d if d.exists() else None)
     return report
 
 

@@ -187,7 +187,7 @@ class DhcpOffer(ProbeBase):
             return False, f"sonde DHCP impossible : {(res.stderr.strip().splitlines() or ['?'])[-1]}"
         server_addr = lab.address_of(self.server)
         if not offers:
-            return False, f"aucune offre DHCP reçue sur {self.host}:{self.iface} en 2 s"
+            return False, f"aucune offre DHCP reçue sur {self.host}:{self.iface} en 1,5 s"
         mine = [o for o in offers if o[1] == server_addr]
         if not mine:
             return False, "offre reçue de " + ", ".join(o[1] for o in offers) + f", pas de {self.server}"

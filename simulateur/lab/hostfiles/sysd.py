@@ -980,17 +980,24 @@ def start_locked(u):
         pid = None
         if pidfile:
             deadline = time.monotonic() + PIDFILE_WAIT
+            why = "Can't open PID file %s (yet?) after start: No such file or " \
+                  "directory" % pidfile
             while True:
+                text = read_text(hp(pidfile))
                 pid = read_int(hp(pidfile))
                 if pid and alive(pid):
+                    break
+                if pid and text.endswith("\n"):    # complete, but names a dead PID
+                    why = "PID %d read from file %s does not exist or is a zombie." \
+                          % (pid, pidfile)
+                    pid = None
                     break
                 if time.monotonic() >= deadline:
                     pid = None
                     break
                 time.sleep(0.02)
             if not pid:
-                log.sd("%s: Can't open PID file %s (yet?) after start: "
-                       "No such file or directory" % (u.name, pidfile))
+                log.sd("%s: %s" % (u.name, why))
         else:
             pid = guess_main_pid(out.pid, t0[4] if t0 else 0)
             if not pid:

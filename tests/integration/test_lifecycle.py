@@ -1,0 +1,128 @@
+"""A lab's life: isolation from the machine, crashes, leftovers, the recorded shell, self-test."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import lab_processes, machine_state, sim
+
+from simulateur.lab import nsutil
+
+
+def _state(lab: str) -> dict:
+    return json.loads(Path(f"/run/simulateur/{lab}/state.json").read_text())
+
+
+def test_hosts_cannot_reach_the_machine_or_the_outside(started):
+    lab = started()["lab"]
+    machine_addrs = [a["local"] for link in json.loads(subprocess.run(
+        ["ip", "-j", "addr"], capture_output=True, text=True).stdout) for a in link.get("addr_info", [])
+        if a["family"] == "inet" and not a["local"].startswith("127.")]
+    assert machine_addrs
+    for host in ("routeur", "internet", "srv"):
+        for addr in machine_addrs:
+            run = sim("exec", lab, host, "--", f"ping -c1 -W1 {addr}", check=False)
+            assert run.code != 0, (host, addr)
+    # The lab's own internet answers through the router (NAT).
+    assert sim("exec", lab, "srv", "--", "ping -c1 -W1 203.0.113.80", check=False).code == 0
+
+
+def test_clean_reaps_a_lab_whose_host_was_killed(started):
+    lab = started()["lab"]
+    pid1 = _state(lab)["hosts"]["srv"]["pid1"]
+    os.kill(pid1, signal.SIGKILL)
+    time.sleep(0.2)
+    run = sim("check", lab, check=False)
+    assert run.code != 0 and "cassé" in run.err and len(run.err.strip().splitlines()) == 1
+    out = sim("clean").out
+    assert lab in out
+    assert not [n for n in nsutil.list_netns() if n.startswith(f"sim-{lab}")]
+    assert not lab_processes(lab) and not Path(f"/run/simulateur/{lab}").exists()
+
+
+def test_a_namespace_removed_by_hand_is_reaped(started):
+    lab = started()["lab"]
+    subprocess.run(["ip", "netns", "del", f"sim-{lab}-poste"], check=True)
+    sim("clean")
+    assert not [n for n in nsutil.list_netns() if n.startswith(f"sim-{lab}")]
+    assert not Path(f"/run/simulateur/{lab}").exists()
+
+
+def test_kill_9_during_build_then_next_start_reaps():
+    before = machine_state()
+    for delay in (0.05, 0.15, 0.3):
+        proc = subprocess.Popen([sys.executable, "-m", "simulateur", "start", "dhcp-serveur-arrete", "--json"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+    info = sim("start", "dhcp-serveur-arrete", "--seed", "3", "--json").json()  # reaps at start
+    others = [n for n in nsutil.list_netns() if n not in before["netns"] and not n.startswith(f"sim-{info['lab']}")]
+    assert others == []
+    sim("stop", info["lab"])
+    sim("clean")
+    assert machine_state() == before
+
+
+PROMPT = b"root@poste"
+
+
+def _drive_shell(lab: str, lines: list[str]) -> str:
+    """Type lines into `simulateur shell LAB poste` through a real pty; every wait is bounded."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(sys.executable, [sys.executable, "-m", "simulateur", "shell", lab, "poste"],
+                   {**os.environ, "TERM": "dumb"})
+    out = b""
+
+    def read_until(token: bytes, start: int, timeout: float = 10) -> None:
+        nonlocal out
+        end = time.monotonic() + timeout
+        while token not in out[start:] and time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    read_until(PROMPT, 0)
+    for line in lines:
+        mark = len(out)
+        os.write(fd, line.encode() + b"\n")
+        read_until(b"Retour" if line == "exit" else PROMPT, mark)
+    os.kill(pid, signal.SIGKILL) if os.waitpid(pid, os.WNOHANG) == (0, 0) else None
+    os.close(fd)
+    return out.decode(errors="replace")
+
+
+def test_recorded_shell_journals_every_command(started):
+    info = started()
+    lab = info["lab"]
+    screen = _drive_shell(lab, ["hostname", "false", "ip -br link", "exit"])
+    assert "poste" in screen
+    attempt = Path(os.environ["SIMULATEUR_DATA"]) / "attempts" / info["attempt"]
+    entries = [json.loads(x) for x in (attempt / "journal.jsonl").read_text().splitlines()]
+    shell = [(e["cmd"], e["rc"]) for e in entries if e["source"] == "shell"]
+    assert shell == [("hostname", 0), ("false", 1), ("ip -br link", 0)]
+    assert all(e["host"] == "poste" for e in entries if e["source"] == "shell")
+
+
+def test_selftest_proves_the_scenario_on_three_seeds():
+    run = sim("selftest", "dhcp-serveur-arrete", "--seeds", "1,2,3", timeout=300)
+    assert run.out.count("OK") == 3 and "3/3" in run.out
+
+
+def test_not_root_gets_one_french_line():
+    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-m", "simulateur", "start", "dhcp-serveur-arrete"],
+                          capture_output=True, text=True, env={**os.environ, "HOME": "/tmp"})
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "root" in proc.stderr and "Traceback" not in proc.stderr
