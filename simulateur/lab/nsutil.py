@@ -105,6 +105,33 @@ def pids_in_netns(name: str) -> list[int]:
     return found
 
 
+def processes_rooted_under(state_root: Path) -> dict[str, list[int]]:
+    """Processes whose root is one of our host overlays (upper dir under `state_root`), by lab id.
+
+    Finds the hosts of a lab even when its namespaces and state were lost: a process is ours
+    because its root filesystem is an overlay we made, never because of its name.
+    """
+    own_mnt = os.stat("/proc/self/ns/mnt").st_ino
+    marker = f"upperdir={state_root}/"
+    found: dict[str, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry.name}/ns/mnt").st_ino == own_mnt:
+                continue
+            with open(f"/proc/{entry.name}/mountinfo") as f:
+                for line in f:
+                    fields = line.split()
+                    if fields[4] == "/" and " - overlay " in line and marker in line:
+                        lab = line.split(marker, 1)[1].split("/", 1)[0]
+                        found.setdefault(lab, []).append(int(entry.name))
+                        break
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+            continue
+    return found
+
+
 def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:

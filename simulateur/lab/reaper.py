@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from simulateur.lab import netns, nsutil
 from simulateur.lab.state import (
-    LabState, build_lock_held, lab_dir, list_lab_ids, load_state, parse_netns,
+    LAB_ID_RE, LabState, build_lock_held, lab_dir, list_lab_ids, load_state, parse_netns,
 )
+from simulateur.paths import state_root
 
 
 def _alive(lab_id: str) -> bool:
@@ -36,18 +37,24 @@ def _namespaces_by_lab() -> dict[str, list[str]]:
     return found
 
 
+def _rooted() -> dict[str, list[int]]:
+    return {lab: pids for lab, pids in nsutil.processes_rooted_under(state_root()).items() if LAB_ID_RE.match(lab)}
+
+
 def dead_labs() -> list[str]:
-    by_lab = _namespaces_by_lab()
-    candidates = set(by_lab) | set(list_lab_ids())
+    candidates = set(_namespaces_by_lab()) | set(list_lab_ids()) | set(_rooted())
     return sorted(lab for lab in candidates if not _alive(lab))
 
 
 def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
     """Remove every trace of these labs; returns what was removed, per lab."""
     by_lab = _namespaces_by_lab()
+    rooted = _rooted()
     report = {}
     for lab_id in lab_ids:
         d = lab_dir(lab_id)
+        stray = rooted.get(lab_id, [])
+        nsutil.kill_pids(stray)
         try:
             state: LabState | None = load_state(lab_id)
         except Exception:
@@ -57,6 +64,7 @@ def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
             report[lab_id] = netns.destroy(state, extra=by_lab.get(lab_id, []))
         else:
             report[lab_id] = netns.destroy_namespaces(by_lab.get(lab_id, []), d if d.exists() else None)
+        report[lab_id]["processes"] += len(stray)
     return report
 
 

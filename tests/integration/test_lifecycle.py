@@ -126,3 +126,17 @@ def test_not_root_gets_one_french_line():
                           capture_output=True, text=True, env={**os.environ, "HOME": "/tmp"})
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "root" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_hosts_are_found_by_their_overlay_when_state_and_namespaces_are_lost(started):
+    lab = started()["lab"]
+    pid1s = [h["pid1"] for h in _state(lab)["hosts"].values()]
+    for name in [n for n in nsutil.list_netns() if n.startswith(f"sim-{lab}")]:
+        subprocess.run(["ip", "netns", "del", name], check=True)
+    Path(f"/run/simulateur/{lab}/state.json").unlink()
+    assert all(nsutil.alive(p) for p in pid1s)
+    out = sim("clean").out
+    assert lab in out
+    time.sleep(0.1)
+    assert not any(nsutil.alive(p) for p in pid1s)
+    assert not Path(f"/run/simulateur/{lab}").exists()

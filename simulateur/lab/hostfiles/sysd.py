@@ -616,16 +616,17 @@ def normalize(line, no_host=False, cat=False):
     return line
 
 
-def read_entries(path, sizes=None):
-    """[(sort key, line)] for one log file, in file order.  The number of
-    bytes read is stored in sizes[path] (where -f resumes)."""
+def read_entries(path, sizes=None, offset=0):
+    """[(sort key, line)] for one log file, in file order (from byte
+    `offset`).  The size read up to is stored in sizes[path] (for -f)."""
     try:
         with open(path, "rb") as f:
+            f.seek(offset)
             data = f.read()
     except OSError:
         return []
     if sizes is not None:
-        sizes[path] = len(data)
+        sizes[path] = offset + len(data)
     out, key = [], (0, 0, 0, 0, 0)
     for raw in data.decode("utf-8", "replace").splitlines():
         m = TS_RE.match(raw)
@@ -1569,18 +1570,30 @@ def v_is_system_running(opts, args):
 
 
 def v_boot(opts, args):
-    """Hidden verb for the lab engine: start every enabled unit."""
+    """Hidden verb for the lab engine: start every enabled unit (sorted by
+    name).  Silent on success; one line per failed unit on stderr, with the
+    service's own last words when it left some (the engine shows the last
+    line)."""
     rc = 0
     for n in all_unit_names():
         u = Unit(n)
         if not wants_links(u.name):
             continue
         try:
+            before = os.path.getsize(u.logfile)
+        except OSError:
+            before = 0
+        try:
             with UnitLock(u):
                 start_locked(u)
         except Fail as e:
-            err(str(e))
             rc = 1
+            reason = str(e).splitlines()[0]
+            for _, line in reversed(read_entries(u.logfile, offset=before)):
+                if line.strip() and " systemd[1]: " not in line:
+                    reason = normalize(line, cat=True).strip()
+                    break
+            err("Failed to start %s: %s" % (u.name, reason))
     return rc
 
 
