@@ -18,6 +18,7 @@ from simulateur.lab.topology import HOST_RE, IFACE_RE, Dnsmasq, Web
 from simulateur.probes import inspect
 
 if TYPE_CHECKING:
+    from simulateur.lab.host import Host
     from simulateur.lab.lab import Lab
 
 
@@ -181,7 +182,7 @@ class DhcpOffer(ProbeBase):
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
-        res = host.run_in_netns([sys.executable, "-m", "simulateur.probes.dhcp_offer", self.iface], timeout=15)
+        res = _scapy_agent(host, "dhcp-offer", self.iface)
         offers = [line.split() for line in res.stdout.splitlines() if line.startswith("OFFER ")]
         if res.returncode not in (0, 1):
             return False, f"sonde DHCP impossible : {(res.stderr.strip().splitlines() or ['?'])[-1]}"
@@ -197,6 +198,30 @@ class DhcpOffer(ProbeBase):
         return f"{self.server} répond aux demandes DHCP sur le réseau de {self.host}"
 
 
+class NetArp(ProbeBase):
+    probe: Literal["net.arp"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    target: str = Field(description="Nom d'hôte du laboratoire ou adresse IPv4 (modèle {param} accepté).")
+    summary = "Une requête ARP (scapy) depuis l'hôte : la cible répond-elle sur le réseau local ?"
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        addr = lab.resolve_target(self.target)
+        res = _scapy_agent(lab.host(self.host), "arp", self.iface, addr)
+        answers = [line.split() for line in res.stdout.splitlines() if line.startswith("ARP ")]
+        if answers:
+            return True, f"{addr} répond à l'ARP de {self.host} ({answers[0][2]})"
+        if res.returncode not in (0, 1):
+            return False, f"sonde ARP impossible : {(res.stderr.strip().splitlines() or ['?'])[-1]}"
+        return False, f"{addr} ne répond pas à l'ARP de {self.host} sur {self.iface}"
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.target} joignable au niveau 2 depuis {self.host}"
+
+
+def _scapy_agent(host: Host, *args: str) -> subprocess.CompletedProcess[str]:
+    return host.run_in_netns([sys.executable, "-m", "simulateur.probes.scapy_agent", *args], timeout=15)
+
+
 def _is_ipv4(text: str) -> bool:
     try:
         ipaddress.IPv4Address(text)
@@ -205,8 +230,8 @@ def _is_ipv4(text: str) -> bool:
     return True
 
 
-PROBES: tuple[type[ProbeBase], ...] = (ServiceRunning, DhcpLease, NetPing, DnsResolve, DhcpOffer)
+PROBES: tuple[type[ProbeBase], ...] = (ServiceRunning, DhcpLease, NetPing, NetArp, DnsResolve, DhcpOffer)
 
 Probe = Annotated[Union[PROBES], Field(discriminator="probe")]  # type: ignore[valid-type]
 
-__all__ = ["PROBES", "Probe", "ProbeBase", "ProbeResult", "subprocess"]
+__all__ = ["PROBES", "Probe", "ProbeBase", "ProbeResult"]

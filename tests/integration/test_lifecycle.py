@@ -140,3 +140,33 @@ def test_hosts_are_found_by_their_overlay_when_state_and_namespaces_are_lost(sta
     time.sleep(0.1)
     assert not any(nsutil.alive(p) for p in pid1s)
     assert not Path(f"/run/simulateur/{lab}").exists()
+
+
+def test_arp_probe_sees_layer_two(started):
+    from simulateur.probes import NetArp
+    from simulateur.session.run import open_attempt
+
+    info = started()
+    lab, _, _ = open_attempt(info["lab"])
+    ok = NetArp(id="a", probe="net.arp", host="srv", target="routeur").run(lab)
+    assert ok.ok and "répond" in ok.observed
+    absent = info["params"]["lan"].rsplit(".", 1)[0] + ".250"
+    ko = NetArp(id="b", probe="net.arp", host="srv", target=absent).run(lab)
+    assert not ko.ok and absent in ko.observed
+
+
+def test_two_labs_at_once_do_not_see_each_other():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(lambda s: sim("start", "dhcp-serveur-arrete", "--seed", str(s), "--json").json(), (5, 5))
+    try:
+        assert a["lab"] != b["lab"] and a["params"] == b["params"]  # same addresses, no collision
+        sim("exec", a["lab"], "srv", "--", "systemctl start dnsmasq")
+        sim("exec", a["lab"], "poste", "--", "dhclient eth0")
+        va = {c["id"]: c["verdict"] for c in sim("check", a["lab"], "--json").json()["criteria"]}
+        vb = {c["id"]: c["verdict"] for c in sim("check", b["lab"], "--json").json()["criteria"]}
+        assert va["TAI.CP14.4"] == "acquis" and vb["TAI.CP14.4"] == "non_acquis"
+    finally:
+        sim("stop", a["lab"])
+        sim("stop", b["lab"])
