@@ -10,7 +10,8 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-base isc-dhcp-client \
-	iputils-ping bind9-dnsutils nftables tmux
+	iputils-ping bind9-dnsutils nftables tmux ifupdown cups-daemon cups-client cups-ipp-utils cups-filters \
+	ghostscript dbus radicale vdirsyncer apache2-utils
 
 .PHONY: run test deps debs venv clean-labs
 

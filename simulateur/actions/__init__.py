@@ -2,164 +2,20 @@
 
 An action is data in a scenario file (`{action: service.stop, host: srv, service: dnsmasq}`) and
 knows how to apply itself to a running lab through the lab's hosts — the same commands a trainee
-would type, run inside the host.
+would type, run inside the host. Each module of this package adds its own; they are discovered.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal, Union
+from typing import Annotated, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
-from simulateur.errors import SimError
-from simulateur.i18n import tr
-from simulateur.lab.topology import HOST_RE, IFACE_RE
+from simulateur.actions.base import ActionBase
+from simulateur.registry import discover
 
-if TYPE_CHECKING:
-    from simulateur.lab.lab import Lab
-
-
-class ActionBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    summary: ClassVar[str] = ""
-    host: str = Field(pattern=HOST_RE, description="Hôte du laboratoire où agir.")
-
-    def apply(self, lab: Lab) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _run(self, lab: Lab, argv: list[str], timeout: float = 30) -> str:
-        result = lab.host(self.host).run(argv, timeout=timeout)
-        if result.returncode != 0:
-            why = (result.stderr or result.stdout).strip().splitlines()
-            raise SimError(tr("action.failed", action=self.action_name(), host=self.host,
-                              cmd=" ".join(argv), why=why[-1] if why else result.returncode))
-        return result.stdout
-
-    def action_name(self) -> str:
-        return str(getattr(self, "action"))
-
-
-class _Service(ActionBase):
-    service: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$", description="Nom du service (unité systemd).")
-    verb: ClassVar[str]
-
-    def apply(self, lab: Lab) -> None:
-        self._run(lab, ["systemctl", self.verb, self.service])
-
-
-class ServiceStart(_Service):
-    action: Literal["service.start"]
-    verb = "start"
-    summary = "Démarre un service de l'hôte (systemctl start)."
-
-
-class ServiceStop(_Service):
-    action: Literal["service.stop"]
-    verb = "stop"
-    summary = "Arrête un service de l'hôte (systemctl stop)."
-
-
-class ServiceRestart(_Service):
-    action: Literal["service.restart"]
-    verb = "restart"
-    summary = "Redémarre un service de l'hôte (systemctl restart)."
-
-
-class ServiceEnable(_Service):
-    action: Literal["service.enable"]
-    verb = "enable"
-    summary = "Active un service au démarrage (systemctl enable)."
-
-
-class ServiceDisable(_Service):
-    action: Literal["service.disable"]
-    verb = "disable"
-    summary = "Désactive un service au démarrage (systemctl disable)."
-
-
-class DhcpRelease(ActionBase):
-    action: Literal["dhcp.release"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
-    summary = "Rend le bail DHCP et arrête le client DHCP (dhclient -r)."
-    # `dhclient -r` sleeps one second after killing the running client: stop that client
-    # first (by its pidfile, inside the host), then release — same result, 20 times faster.
-    SCRIPT: ClassVar[str] = (
-        'p=$(cat /run/dhclient.pid 2>/dev/null) && kill "$p" 2>/dev/null; '
-        'while [ -n "$p" ] && kill -0 "$p" 2>/dev/null; do sleep 0.01; done; '
-        'rm -f /run/dhclient.pid; exec dhclient -r "$1"'
-    )
-
-    def apply(self, lab: Lab) -> None:
-        self._run(lab, ["sh", "-c", self.SCRIPT, "dhcp.release", self.iface])
-
-
-class DhcpRenew(ActionBase):
-    action: Literal["dhcp.renew"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
-    summary = "Demande un bail DHCP (dhclient), comme au démarrage du poste."
-
-    def apply(self, lab: Lab) -> None:
-        self._run(lab, ["dhclient", self.iface], timeout=60)
-
-
-class IpFlush(ActionBase):
-    action: Literal["ip.flush"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
-    summary = "Retire toutes les adresses IPv4 d'une interface."
-
-    def apply(self, lab: Lab) -> None:
-        self._run(lab, ["ip", "-4", "addr", "flush", "dev", self.iface])
-
-
-class IpAdd(ActionBase):
-    action: Literal["ip.add"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
-    address: str = Field(description="Adresse « a.b.c.d/p » (modèle {param} accepté).")
-    summary = "Ajoute une adresse IPv4 fixe à une interface."
-
-    def apply(self, lab: Lab) -> None:
-        self._run(lab, ["ip", "addr", "add", self.address, "dev", self.iface])
-
-
-class RouteDefault(ActionBase):
-    action: Literal["route.default"]
-    via: str = Field(description="Passerelle par défaut (modèle {param} accepté).")
-    summary = "Remplace la route par défaut."
-
-    def apply(self, lab: Lab) -> None:
-        self._run(lab, ["ip", "route", "replace", "default", "via", self.via])
-
-
-class FileWrite(ActionBase):
-    action: Literal["file.write"]
-    path: str = Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="Chemin absolu dans l'hôte.")
-
-    @field_validator("path")
-    @classmethod
-    def _no_parent(cls, path: str) -> str:
-        if ".." in path.split("/"):
-            raise ValueError("« .. » est interdit dans un chemin")
-        return path
-    content: str
-    mode: int = Field(0o644, ge=0, le=0o7777)
-    summary = "Écrit un fichier dans l'hôte (son propre système de fichiers)."
-
-    def apply(self, lab: Lab) -> None:
-        lab.host(self.host).write_text(self.path, self.content, self.mode)
-
-
-class Exec(ActionBase):
-    action: Literal["exec"]
-    argv: list[str] = Field(min_length=1, description="Commande et arguments, sans interprétation par un shell.")
-    summary = "Exécute une commande dans l'hôte (doit réussir)."
-
-    def apply(self, lab: Lab) -> None:
-        self._run(lab, self.argv)
-
-
-ACTIONS: tuple[type[ActionBase], ...] = (
-    ServiceStart, ServiceStop, ServiceRestart, ServiceEnable, ServiceDisable,
-    DhcpRelease, DhcpRenew, IpFlush, IpAdd, RouteDefault, FileWrite, Exec,
-)
+ACTIONS: tuple[type[ActionBase], ...] = discover(__name__, ActionBase, "action")
 
 Action = Annotated[Union[ACTIONS], Field(discriminator="action")]  # type: ignore[valid-type]
+
+__all__ = ["ACTIONS", "Action", "ActionBase"]

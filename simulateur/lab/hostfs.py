@@ -12,7 +12,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from simulateur.lab.services import Files, service_files
+from simulateur.lab.services import Files, ServiceContext
 from simulateur.lab.topology import HostSpec
 from simulateur.paths import HOSTFILES_DIR
 
@@ -65,7 +65,7 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
     for service in spec.services:
         iface = next((i for i in spec.interfaces if i.name == getattr(service, "interface", "eth0")), None)
         local_net = iface.address[0] if iface and iface.address else None
-        files.update(service_files(service, name, hosts_addr, local_net))
+        files.update(service.files(ServiceContext(host=name, hosts_addr=hosts_addr, local_net=local_net)))
     return files
 
 

@@ -143,7 +143,7 @@ def test_hosts_are_found_by_their_overlay_when_state_and_namespaces_are_lost(sta
 
 
 def test_arp_probe_sees_layer_two(started):
-    from simulateur.probes import NetArp
+    from simulateur.probes.network import NetArp
     from simulateur.session.run import open_attempt
 
     info = started()

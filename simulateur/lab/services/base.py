@@ -1,0 +1,46 @@
+"""What every service kind provides: its model (in the topology), its files, and what a probe
+should see when it runs (its binary, its listening ports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulateur.lab.names import UNIT_RE
+
+Files = dict[str, tuple[str, int]]  # path inside the host → (content, mode)
+
+
+@dataclass
+class ServiceContext:
+    host: str                                   # the host that runs the service
+    hosts_addr: dict[str, str]                  # every host's first fixed address
+    local_net: str | None = None                # "a.b.c.d/p" of the interface the service serves
+    params: dict[str, str] = field(default_factory=dict)
+
+
+class ServiceBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=UNIT_RE, description="Nom de l'unité (systemctl start NOM).")
+    binary: ClassVar[str] = ""  # absolute path of the daemon, as a probe sees it in /proc/PID/exe
+
+    def files(self, ctx: ServiceContext) -> Files:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def ports(self) -> list[tuple[str, int]]:
+        """(proto, port) the running daemon must listen on."""
+        return []
+
+
+def unit(description: str, exec_start: str, *, forking_pidfile: str | None = None,
+         extra: list[str] | None = None) -> str:
+    """A systemd-style unit for the in-host systemctl."""
+    lines = ["[Unit]", f"Description={description}", "", "[Service]"]
+    if forking_pidfile:
+        lines += ["Type=forking", f"PIDFile={forking_pidfile}"]
+    else:
+        lines += ["Type=simple"]
+    lines += [*(extra or []), f"ExecStart={exec_start}", "", "[Install]", "WantedBy=multi-user.target", ""]
+    return "\n".join(lines)

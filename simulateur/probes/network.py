@@ -1,0 +1,181 @@
+"""Network and service probes: daemons, DHCP, ping, ARP, DNS."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
+from simulateur.probes import inspect
+from simulateur.probes.base import ProbeBase, scapy_agent
+
+if TYPE_CHECKING:
+    from simulateur.lab.lab import Lab
+
+
+class ServiceRunning(ProbeBase):
+    probe: Literal["service.running"]
+    service: str = Field(pattern=UNIT_RE)
+    summary = "Le démon du service tourne dans l'hôte et écoute sur ses ports."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        host = lab.host(self.host)
+        spec = lab.service_spec(self.host, self.service)
+        binary, ports = spec.binary, spec.ports()
+        procs = [p for p in inspect.processes(host) if p.exe == binary]
+        if not procs:
+            return False, f"aucun processus {binary.rsplit('/', 1)[-1]} sur {self.host}"
+        inodes = set().union(*(inspect.socket_inodes(p.pid) for p in procs))
+        listening = {(sock.proto, sock.port) for sock in inspect.listeners(host) if sock.inode in inodes}
+        missing = [f"{proto}/{port}" for proto, port in ports if (proto, port) not in listening]
+        name = binary.rsplit("/", 1)[-1]
+        if missing:
+            return False, f"{name} tourne sur {self.host} mais n'écoute pas sur {', '.join(missing)}"
+        shown = ", ".join(f"{p}/{n}" for p, n in ports)
+        return True, f"{name} tourne sur {self.host} (écoute {shown})"
+
+    def expected(self, lab: Lab) -> str:
+        return f"le service {self.service} actif sur {self.host}"
+
+
+class DhcpLease(ProbeBase):
+    probe: Literal["dhcp.lease"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
+    summary = "L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        host = lab.host(self.host)
+        mac = inspect.link_mac(host, self.iface)
+        if mac is None:
+            return False, f"pas d'interface {self.iface} sur {self.host}"
+        addrs = [a for a in inspect.addresses(host) if a.iface == self.iface]
+        if not addrs:
+            return False, f"{self.host} n'a aucune adresse IPv4 sur {self.iface}"
+        leases = lab.dnsmasq_leases(self.server)
+        now = time.time()
+        lease = next((lz for lz in leases if lz[1].lower() == mac.lower() and (lz[0] == 0 or lz[0] > now)), None)
+        shown = ", ".join(a.cidr + (" (dynamique)" if a.dynamic else " (fixe)") for a in addrs)
+        if lease is None:
+            return False, f"{self.iface} : {shown} — {self.server} n'a aucun bail en cours pour {mac}"
+        held = [a for a in addrs if a.cidr.split("/")[0] == lease[2]]
+        if not held:
+            return False, f"{self.iface} : {shown} — mais le bail de {self.server} est {lease[2]}"
+        if not held[0].dynamic:
+            return False, f"{self.iface} : {held[0].cidr} saisie à la main (sans durée de bail), pas par DHCP"
+        return True, f"{self.host} a obtenu {held[0].cidr} par DHCP de {self.server}"
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.host} obtient son adresse par DHCP auprès de {self.server}"
+
+
+class NetPing(ProbeBase):
+    probe: Literal["net.ping"]
+    target: str = Field(description="Nom d'hôte du laboratoire ou adresse IPv4 (modèle {param} accepté).")
+    summary = "L'hôte joint la cible en ICMP (ping réel depuis son espace réseau)."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        addr = lab.resolve_target(self.target)
+        result = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "1", "-W", "1", addr], timeout=5)
+        if result.returncode == 0:
+            rtt = re.search(r"time=([\d.]+) ms", result.stdout)
+            return True, f"{self.target} ({addr}) répond au ping" + (f" en {rtt.group(1)} ms" if rtt else "")
+        why = (result.stderr or "").strip().splitlines()
+        reason = why[-1].split(": ", 1)[-1] if why else "aucune réponse"
+        return False, f"{self.target} ({addr}) ne répond pas depuis {self.host} : {reason}"
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.host} joint {self.target}"
+
+
+class DnsResolve(ProbeBase):
+    probe: Literal["dns.resolve"]
+    name: str = Field(pattern=r"^[A-Za-z0-9.-]{1,253}$")
+    expect: str | None = Field(None, description="Adresse attendue (modèle {param} accepté).")
+    summary = "Le nom se résout comme pour les applications de l'hôte (/etc/hosts puis DNS de resolv.conf)."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        host = lab.host(self.host)
+        answer, via = None, ""
+        for line in (host.read_text("/etc/hosts") or "").splitlines():
+            fields = line.split("#", 1)[0].split()
+            if len(fields) >= 2 and self.name in fields[1:]:
+                answer, via = fields[0], "/etc/hosts"
+                break
+        if answer is None:
+            servers = re.findall(r"^\s*nameserver\s+(\S+)", host.read_text("/etc/resolv.conf") or "", re.M)
+            if not servers:
+                return False, f"{self.host} n'a aucun serveur DNS dans /etc/resolv.conf"
+            for server in servers[:3]:
+                res = host.run_in_netns(
+                    ["dig", "+short", "+time=1", "+tries=1", f"@{server}", self.name, "A"], timeout=5)
+                found = [x for x in res.stdout.split() if _is_ipv4(x)]
+                if res.returncode == 0 and found:
+                    answer, via = found[-1], f"DNS {server}"
+                    break
+            else:
+                return False, f"{self.name} ne se résout pas depuis {self.host} (DNS {', '.join(servers[:3])})"
+        if self.expect and answer != lab.render(self.expect):
+            return False, f"{self.name} → {answer} ({via}), attendu {lab.render(self.expect)}"
+        return True, f"{self.name} → {answer} ({via})"
+
+    def expected(self, lab: Lab) -> str:
+        target = f" en {lab.render(self.expect)}" if self.expect else ""
+        return f"{self.host} résout {self.name}{target}"
+
+
+class DhcpOffer(ProbeBase):
+    probe: Literal["dhcp.offer"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    server: str = Field(pattern=HOST_RE, description="Hôte dont on attend l'offre.")
+    summary = "Une vraie requête DHCPDISCOVER (scapy) depuis l'hôte reçoit une offre du serveur."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        host = lab.host(self.host)
+        res = scapy_agent(host, "dhcp-offer", self.iface)
+        offers = [line.split() for line in res.stdout.splitlines() if line.startswith("OFFER ")]
+        if res.returncode not in (0, 1):
+            return False, f"sonde DHCP impossible : {(res.stderr.strip().splitlines() or ['?'])[-1]}"
+        server_addr = lab.address_of(self.server)
+        if not offers:
+            return False, f"aucune offre DHCP reçue sur {self.host}:{self.iface} en 1,5 s"
+        mine = [o for o in offers if o[1] == server_addr]
+        if not mine:
+            return False, "offre reçue de " + ", ".join(o[1] for o in offers) + f", pas de {self.server}"
+        return True, f"{self.server} ({server_addr}) offre {mine[0][2]} à un client DHCP"
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.server} répond aux demandes DHCP sur le réseau de {self.host}"
+
+
+class NetArp(ProbeBase):
+    probe: Literal["net.arp"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    target: str = Field(description="Nom d'hôte du laboratoire ou adresse IPv4 (modèle {param} accepté).")
+    summary = "Une requête ARP (scapy) depuis l'hôte : la cible répond-elle sur le réseau local ?"
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        addr = lab.resolve_target(self.target)
+        res = scapy_agent(lab.host(self.host), "arp", self.iface, addr)
+        answers = [line.split() for line in res.stdout.splitlines() if line.startswith("ARP ")]
+        if answers:
+            return True, f"{addr} répond à l'ARP de {self.host} ({answers[0][2]})"
+        if res.returncode not in (0, 1):
+            return False, f"sonde ARP impossible : {(res.stderr.strip().splitlines() or ['?'])[-1]}"
+        return False, f"{addr} ne répond pas à l'ARP de {self.host} sur {self.iface}"
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.target} joignable au niveau 2 depuis {self.host}"
+
+
+def _is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
