@@ -128,7 +128,10 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
 
     if sc.id != loc.path.stem:
         err(("id",), "check.scenario_id", id=sc.id, stem=loc.path.stem)
-    hosts = list(topo.hosts)
+    for i, h in enumerate(sc.hosts):
+        if h not in topo.hosts:
+            err(("hosts", i), "check.unknown_host", host=h, topology=topo.id, hosts=", ".join(topo.hosts))
+    hosts = [h for h in topo.hosts if not sc.hosts or h in sc.hosts]
     competences = referentiel.all_competences()
     criteria = referentiel.all_criteria()
     for i, comp in enumerate(sc.competences):
@@ -195,8 +198,12 @@ def resolve_params(sc: Scenario, topo: Topology, seed: int) -> dict[str, str]:
     return P.draw(specs, seed)
 
 
-def rendered_topology(topo: Topology, values: dict[str, str]) -> Topology:
-    return Topology.model_validate(P.render_tree(topo.model_dump(), values))
+def rendered_topology(topo: Topology, values: dict[str, str], hosts: list[str] | None = None) -> Topology:
+    """The topology with its parameters filled in, reduced to `hosts` if given."""
+    data = topo.model_dump()
+    if hosts:
+        data["hosts"] = {name: spec for name, spec in data["hosts"].items() if name in hosts}
+    return Topology.model_validate(P.render_tree(data, values))
 
 
 def rendered_scenario(sc: Scenario, values: dict[str, str]) -> Scenario:

@@ -68,6 +68,8 @@ class Scenario(_Strict):
     level: int = Field(ge=1, le=3, description="1 : découverte, 2 : courant, 3 : difficile.")
     duration: int = Field(ge=1, le=240, description="Durée attendue, en minutes.")
     topology: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
+    hosts: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,11}$")]] = Field(
+        default_factory=list, description="Hôtes de la topologie à construire (par défaut : tous).")
     params: dict[Annotated[str, Field(pattern=NAME_RE)], ParamSpec] = Field(default_factory=dict)
     ticket: Ticket
     faults: list[Action] = Field(min_length=1)

@@ -38,7 +38,7 @@ def new_seed() -> int:
 def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet) -> tuple[Lab, Scenario]:
     """Build the lab of a scenario and inject its faults (no attempt recorded)."""
     values = resolve_params(loaded.scenario, loaded.topology, seed)
-    topo = rendered_topology(loaded.topology, values)
+    topo = rendered_topology(loaded.topology, values, loaded.scenario.hosts)
     scenario = rendered_scenario(loaded.scenario, values)
     lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress)
     try:
