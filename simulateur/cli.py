@@ -194,7 +194,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_selftest(args: argparse.Namespace) -> int:
     _require_root()
     from simulateur.scenario.loader import find_scenario, load_catalogue, load_scenario
-    from simulateur.session.selftest import selftest
+    from simulateur.session.selftest import plan, selftest
 
     if args.scenarios:
         loaded = [load_scenario(Path(s)) if s.endswith(".yaml") else find_scenario(s) for s in args.scenarios]
@@ -205,17 +205,22 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         if cat.problems:
             return 1
         loaded = list(cat.scenarios.values())
-    seeds = [int(s) for s in args.seeds.split(",")]
-    failures = 0
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise UsageError(tr("cli.bad_seeds", seeds=args.seeds)) from None
+    failures = total = 0
     for item in loaded:
-        for seed in seeds:
-            rep = selftest(item, seed)
+        for seed, variant in plan(item, seeds):
+            rep = selftest(item, seed, variant)
+            total += 1
             status = "OK   " if rep.ok else "ÉCHEC"
-            print(f"{status} {rep.scenario} (graine {seed}, {rep.seconds:.2f} s)")
+            shown = f", variante {variant}" if variant else ""
+            print(f"{status} {rep.scenario} (graine {seed}{shown}, {rep.seconds:.2f} s)", flush=True)
             for p in rep.problems:
                 print(f"      {p}")
             failures += not rep.ok
-    print(tr("cli.selftest_summary", ok=len(loaded) * len(seeds) - failures, total=len(loaded) * len(seeds)))
+    print(tr("cli.selftest_summary", ok=total - failures, total=total))
     return 1 if failures else 0
 
 

@@ -63,6 +63,8 @@ FR: dict[str, str] = {
     "check.unused_probe": "la sonde « {id} » n'est citée par aucun critère : citez-la ou supprimez-la",
     "check.unknown_host": "hôte « {host} » absent de la topologie {topology} (hôtes : {hosts})",
     "check.unknown_service": "service « {service} » inconnu sur {host} (services : {services})",
+    "check.no_faults": "aucune panne : ajoutez faults: (ou des faults: dans chaque variante)",
+    "check.no_solution": "aucune solution de référence : ajoutez solution: (ou dans chaque variante)",
     "check.empty_hint": "indice vide : écrivez une phrase ou supprimez la ligne",
     "scenario.unknown": "scénario « {id} » inconnu (scénarios : {known})",
     # --- lab -----------------------------------------------------------------------------------
@@ -83,6 +85,7 @@ FR: dict[str, str] = {
     "lab.bad_target": "« {target} » n'est ni un hôte du laboratoire ni une adresse IPv4",
     "lab.no_attempt": "le laboratoire {lab} n'a pas de tentative enregistrée (lancé par selftest ?)",
     "action.failed": "{action} sur {host} a échoué ({cmd}) : {why}",
+    "action.replace_missing": "file.replace : « {old} » introuvable dans {path} sur {host}",
     "progress.hosts": "Construction des hôtes…",
     "progress.services": "Démarrage des services…",
     "progress.faults": "Injection de la panne…",
@@ -107,6 +110,7 @@ FR: dict[str, str] = {
     "cli.clean_nothing": "Rien à nettoyer.",
     "cli.cleaned": "Restes du laboratoire {lab} supprimés : {processes} processus, {namespaces} espaces de noms.",
     "cli.selftest_summary": "{ok}/{total} auto-test(s) réussi(s).",
+    "cli.bad_seeds": "graines « {seeds} » invalides : des entiers séparés par des virgules (ex. 1,2,3)",
     "cli.interrupted": "simulateur : interrompu",
 }
 

@@ -55,12 +55,13 @@ class DhcpRelease(ActionBase):
     action: Literal["dhcp.release"]
     iface: str = Field("eth0", pattern=IFACE_RE)
     summary = "Rend le bail DHCP et arrête le client DHCP (dhclient -r)."
-    # `dhclient -r` sleeps one second after killing the running client: stop that client
-    # first (by its pidfile, inside the host), then release — same result, 20 times faster.
+    # Every DHCP client of the host is stopped first (by its pidfile, inside the host: the one
+    # ifup started and any other): `dhclient -r` would otherwise sleep a second per client it
+    # kills. Then the lease is released as `dhclient -r` does (the server frees it).
     SCRIPT: ClassVar[str] = (
-        'p=$(cat /run/dhclient.pid 2>/dev/null) && kill "$p" 2>/dev/null; '
-        'while [ -n "$p" ] && kill -0 "$p" 2>/dev/null; do sleep 0.01; done; '
-        'rm -f /run/dhclient.pid; exec dhclient -r "$1"'
+        'for f in /run/dhclient*.pid; do [ -f "$f" ] || continue; p=$(cat "$f"); kill "$p" 2>/dev/null; '
+        'while kill -0 "$p" 2>/dev/null; do sleep 0.01; done; rm -f "$f"; done; '
+        'exec dhclient -r -lf /var/lib/dhcp/dhclient.$1.leases "$1"'
     )
 
     def apply(self, lab: Lab) -> None:

@@ -123,3 +123,42 @@ def classify(line: str) -> Kind:
         if kind in kinds:
             return kind
     return Kind.OTHER
+
+
+def _touches(words: list[str], path: str) -> bool:
+    base = path.rsplit("/", 1)[-1]
+    return any(w == path or w.endswith("/" + base) or w == base for w in words)
+
+
+def edits(line: str, path: str) -> bool:
+    """Does this command line modify `path` (editor, sed -i, redirection, tee, cp/mv onto it)?"""
+    for part in SEPARATORS.split(line):
+        words = _words(part)
+        if not words or classify_part(part) is not Kind.CHANGE:
+            continue
+        cmd = words[0].rsplit("/", 1)[-1]
+        targets = [m.group(1) for m in re.finditer(r">{1,2}\s*([^\s;&|]+)", part)]
+        if any(_touches([t], path) for t in targets):
+            return True
+        if cmd in EDITORS | {"sed", "tee", "truncate"} and _touches(words[1:], path):
+            return True
+        if cmd in ("cp", "mv", "install") and len(words) > 2 and _touches(words[-1:], path):
+            return True
+    return False
+
+
+def backs_up(line: str, path: str) -> bool:
+    """Is this command line a copy of `path` somewhere else (cp, rsync, tar, cat > …)?"""
+    for part in SEPARATORS.split(line):
+        words = _words(part)
+        if not words:
+            continue
+        cmd = words[0].rsplit("/", 1)[-1]
+        args = [w for w in words[1:] if not w.startswith("-")]
+        if cmd in ("cp", "rsync") and len(args) >= 2 and _touches(args[:-1], path) and not _touches(args[-1:], path):
+            return True
+        if cmd == "tar" and _touches(args, path):
+            return True
+        if cmd == "cat" and _touches(args, path) and re.search(r">\s*\S", part):
+            return True
+    return False

@@ -7,6 +7,7 @@ logs) never shows inside a host.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import shutil
@@ -19,7 +20,7 @@ from simulateur.paths import HOSTFILES_DIR
 # Directories that start empty in every host instead of showing the machine's.
 OPAQUE_DIRS = (
     "root", "home", "var/lib/dhcp", "var/lib/misc", "var/log", "var/tmp", "var/www",
-    "etc/dnsmasq.d", "etc/systemd/system", "etc/network", "etc/simulateur",
+    "etc/dnsmasq.d", "etc/systemd/system", "etc/simulateur",
 )
 
 DHCLIENT_CONF = """\
@@ -34,6 +35,31 @@ retry 15;
 """
 
 
+def interfaces_file(name: str, spec: HostSpec) -> str:
+    """/etc/network/interfaces (ifupdown) describing the host's network as built."""
+    out = [f"# /etc/network/interfaces — configuration réseau de {name} (ifupdown)",
+           "# Appliquer une modification : ifdown IFACE ; ifup IFACE", "",
+           "auto lo", "iface lo inet loopback"]
+    gateway_done = False
+    for iface in spec.interfaces:
+        out += ["", f"auto {iface.name}"]
+        if iface.dhcp:
+            out.append(f"iface {iface.name} inet dhcp")
+            continue
+        if not iface.address:
+            out.append(f"iface {iface.name} inet manual")
+            continue
+        first = ipaddress.IPv4Interface(iface.address[0])
+        out += [f"iface {iface.name} inet static", f"    address {first.with_prefixlen}"]
+        if spec.gateway and not gateway_done and ipaddress.IPv4Address(spec.gateway) in first.network:
+            out.append(f"    gateway {spec.gateway}")
+            gateway_done = True
+        out += [f"    up ip addr add {extra} dev {iface.name}" for extra in iface.address[1:]]
+    if spec.gateway and not gateway_done:
+        out.append(f"    up ip route add default via {spec.gateway}")
+    return "\n".join(out) + "\n"
+
+
 def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str]) -> Files:
     """Every file of one host, as (content, mode) by absolute path inside the host."""
     fqdn = f"{name}.{domain} {name}" if domain else name
@@ -42,6 +68,7 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
         "/etc/hosts": (f"127.0.0.1\tlocalhost\n127.0.1.1\t{fqdn}\n::1\tlocalhost ip6-localhost\n", 0o644),
         "/etc/machine-id": (secrets.token_hex(16) + "\n", 0o444),
         "/etc/dhcp/dhclient.conf": (DHCLIENT_CONF.format(host=name), 0o644),
+        "/etc/network/interfaces": (interfaces_file(name, spec), 0o644),
         "/etc/simulateur/bashrc": ((HOSTFILES_DIR / "bashrc").read_text(), 0o644),
         "/usr/local/sbin/systemctl": ((HOSTFILES_DIR / "sysd.py").read_text(), 0o755),
         "/usr/local/sbin/journalctl": ((HOSTFILES_DIR / "sysd.py").read_text(), 0o755),
@@ -51,7 +78,11 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
         resolv.append(f"search {spec.search}")
     resolv += [f"nameserver {ns}" for ns in spec.dns]
     files["/etc/resolv.conf"] = ("\n".join(resolv) + "\n" if resolv else "", 0o644)
-    boot = ["#!/bin/sh", f"# Démarrage de {name} (équivalent des services réseau au boot)"]
+    # Interfaces configured by the lab at build time are recorded as up for ifupdown, so that
+    # `ifdown eth0; ifup eth0` works as on a booted Debian; DHCP ones are brought up by ifup.
+    static = ["lo"] + [i.name for i in spec.interfaces if not i.dhcp]
+    boot = ["#!/bin/sh", f"# Démarrage de {name} (équivalent des services réseau au boot)",
+            "mkdir -p /run/network", *[f"echo {i} > /run/network/ifstate.{i}" for i in static]]
     if spec.nat:
         files["/etc/nftables.conf"] = (
             "#!/usr/sbin/nft -f\nflush ruleset\n\ntable ip nat {\n"
@@ -60,8 +91,7 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
             0o755,
         )
         boot.append("nft -f /etc/nftables.conf")
-    if len(boot) > 2:
-        files["/etc/simulateur/boot.sh"] = ("\n".join(boot) + "\n", 0o755)
+    files["/etc/simulateur/boot.sh"] = ("\n".join(boot) + "\n", 0o755)
     for service in spec.services:
         iface = next((i for i in spec.interfaces if i.name == getattr(service, "interface", "eth0")), None)
         local_net = iface.address[0] if iface and iface.address else None

@@ -105,7 +105,7 @@ class Lab:
         for name, spec in self.topology.hosts.items():
             for iface in spec.interfaces:
                 if iface.dhcp:
-                    self._in_parallel([name], ["dhclient", iface.name], "lab.dhcp_boot_failed")
+                    self._in_parallel([name], ["ifup", iface.name], "lab.dhcp_boot_failed")
 
     def _in_parallel(self, hosts: list[str], argv: list[str], error: str) -> None:
         if not hosts:

@@ -46,7 +46,8 @@ class DhcpLease(ProbeBase):
     probe: Literal["dhcp.lease"]
     iface: str = Field("eth0", pattern=IFACE_RE)
     server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
-    summary = "L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours."
+    gateway: str | None = Field(None, description="Passerelle que le bail doit avoir apportée ({param} accepté).")
+    summary = "L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours (et la bonne passerelle)."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -67,10 +68,17 @@ class DhcpLease(ProbeBase):
             return False, f"{self.iface} : {shown} — mais le bail de {self.server} est {lease[2]}"
         if not held[0].dynamic:
             return False, f"{self.iface} : {held[0].cidr} saisie à la main (sans durée de bail), pas par DHCP"
-        return True, f"{self.host} a obtenu {held[0].cidr} par DHCP de {self.server}"
+        got = f"{self.host} a obtenu {held[0].cidr} par DHCP de {self.server}"
+        if self.gateway:
+            want, gws = lab.render(self.gateway), inspect.default_gateways(host)
+            if gws != [want]:
+                return False, f"{got}, mais sa passerelle est {', '.join(gws) or 'absente'} (attendu {want})"
+            got += f", passerelle {want}"
+        return True, got
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host} obtient son adresse par DHCP auprès de {self.server}"
+        via = f" avec la passerelle {lab.render(self.gateway)}" if self.gateway else ""
+        return f"{self.host} obtient son adresse par DHCP auprès de {self.server}{via}"
 
 
 class NetPing(ProbeBase):
@@ -132,7 +140,8 @@ class DhcpOffer(ProbeBase):
     probe: Literal["dhcp.offer"]
     iface: str = Field("eth0", pattern=IFACE_RE)
     server: str = Field(pattern=HOST_RE, description="Hôte dont on attend l'offre.")
-    summary = "Une vraie requête DHCPDISCOVER (scapy) depuis l'hôte reçoit une offre du serveur."
+    router: str | None = Field(None, description="Passerelle que l'offre doit annoncer ({param} accepté).")
+    summary = "Une vraie requête DHCPDISCOVER (scapy) depuis l'hôte reçoit une offre du serveur (bonne passerelle)."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -146,10 +155,19 @@ class DhcpOffer(ProbeBase):
         mine = [o for o in offers if o[1] == server_addr]
         if not mine:
             return False, "offre reçue de " + ", ".join(o[1] for o in offers) + f", pas de {self.server}"
-        return True, f"{self.server} ({server_addr}) offre {mine[0][2]} à un client DHCP"
+        offer = mine[0] + ["-"] * (4 - len(mine[0]))
+        text = f"{self.server} ({server_addr}) offre {offer[2]}"
+        if self.router:
+            want = lab.render(self.router)
+            shown = "aucune passerelle" if offer[3] == "-" else f"la passerelle {offer[3]}"
+            if offer[3] != want:
+                return False, f"{text} avec {shown} (attendu {want})"
+            text += f" avec la passerelle {want}"
+        return True, text + " à un client DHCP"
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.server} répond aux demandes DHCP sur le réseau de {self.host}"
+        via = f" en annonçant la passerelle {lab.render(self.router)}" if self.router else ""
+        return f"{self.server} répond aux demandes DHCP sur le réseau de {self.host}{via}"
 
 
 class NetArp(ProbeBase):

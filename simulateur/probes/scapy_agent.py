@@ -1,6 +1,6 @@
 """Active probes with scapy, run inside a lab host's network namespace only.
 
-    python -m simulateur.probes.scapy_agent dhcp-offer IFACE     → "OFFER <server> <address>" lines
+    python -m simulateur.probes.scapy_agent dhcp-offer IFACE     → "OFFER <server> <address> <router|->"
     python -m simulateur.probes.scapy_agent arp IFACE TARGET     → "ARP <target> <mac>"
 
 The probe starts this with `nsenter --net=…`: scapy then sees the host's interfaces only (the
@@ -31,12 +31,13 @@ def dhcp_offer(iface: str) -> int:
 
     mac = bytes([0x02] + [random.randrange(256) for _ in range(5)])
     xid = random.randrange(1, 2**31)
+    params = [1, 3, 6, 15]  # subnet mask, router, DNS, domain: what a real client asks for
     discover = (
         Ether(dst="ff:ff:ff:ff:ff:ff", src=mac)
         / IP(src="0.0.0.0", dst="255.255.255.255")
         / UDP(sport=68, dport=67)
         / BOOTP(chaddr=mac + b"\0" * 10, xid=xid, flags=0x8000)
-        / DHCP(options=[("message-type", "discover"), "end"])
+        / DHCP(options=[("message-type", "discover"), ("param_req_list", params), "end"])
     )
     answered, _ = srp(discover, iface=iface, timeout=1.5)
     seen = 0
@@ -44,7 +45,8 @@ def dhcp_offer(iface: str) -> int:
         if BOOTP in reply and reply[BOOTP].xid == xid:
             opts = {o[0]: o[1] for o in reply[DHCP].options if isinstance(o, tuple)}
             if opts.get("message-type") == 2:
-                print(f"OFFER {opts.get('server_id', reply[IP].src)} {reply[BOOTP].yiaddr}")
+                router = opts.get("router") or "-"
+                print(f"OFFER {opts.get('server_id', reply[IP].src)} {reply[BOOTP].yiaddr} {router}")
                 seen += 1
     return 0 if seen else 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,23 +161,35 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
                     if h not in hosts:
                         err(("criteria", i, "evidence", j, "hosts", k), "check.unknown_host", host=h,
                             topology=topo.id, hosts=", ".join(hosts))
+    for name, variant in sc.variants.items():
+        for k, pid in enumerate(variant.unaffected):
+            if pid not in probe_ids:
+                err(("variants", name, "unaffected", k), "check.unknown_probe", id=pid, known=", ".join(probe_ids))
     if len(set(probe_ids)) != len(probe_ids):
         err(("probes",), "check.dup_probe")
     for i, probe in enumerate(sc.probes):
         if probe.id not in used:
             err(("probes", i, "id"), "check.unused_probe", id=probe.id)
-    for section in ("faults", "solution", "probes"):
-        for i, item in enumerate(getattr(sc, section)):
+    sections: list[tuple[tuple[Any, ...], list[Any]]] = [
+        (("faults",), sc.faults), (("solution",), sc.solution), (("probes",), sc.probes)]
+    for name, variant in sc.variants.items():
+        sections += [(("variants", name, "faults"), variant.faults), (("variants", name, "solution"), variant.solution)]
+    for key, kind in (("faults", "check.no_faults"), ("solution", "check.no_solution")):
+        if not getattr(sc, key) and (not sc.variants or any(not getattr(v, key) for v in sc.variants.values())):
+            err((key,) if not sc.variants else ("variants",), kind)
+    for prefix, items in sections:
+        for i, item in enumerate(items):
+            section = prefix
             for field in ("host", "server"):
                 value = getattr(item, field, None)
                 if value is not None and value not in hosts:
-                    err((section, i, field), "check.unknown_host", host=value, topology=topo.id,
+                    err((*section, i, field), "check.unknown_host", host=value, topology=topo.id,
                         hosts=", ".join(hosts))
             service = getattr(item, "service", None)
             if service is not None and item.host in topo.hosts:
                 names = [s.name for s in topo.hosts[item.host].services]
                 if service not in names:
-                    err((section, i, "service"), "check.unknown_service", service=service, host=item.host,
+                    err((*section, i, "service"), "check.unknown_service", service=service, host=item.host,
                         services=", ".join(names) or "aucun")
     for i, hint in enumerate(sc.hints):
         if not hint.strip():
@@ -206,8 +219,20 @@ def rendered_topology(topo: Topology, values: dict[str, str], hosts: list[str] |
     return Topology.model_validate(P.render_tree(data, values))
 
 
-def rendered_scenario(sc: Scenario, values: dict[str, str]) -> Scenario:
-    data = sc.model_dump(by_alias=True, exclude={"params"})
+def choose_variant(sc: Scenario, seed: int) -> str | None:
+    """The fault variant a seed draws (None when the scenario has no variants)."""
+    if not sc.variants:
+        return None
+    return random.Random(f"{seed}/variante").choice(sorted(sc.variants))
+
+
+def rendered_scenario(sc: Scenario, values: dict[str, str], variant: str | None = None) -> Scenario:
+    """The scenario as played: parameters filled in, the variant's faults and solution merged in."""
+    data = sc.model_dump(by_alias=True, exclude={"params", "variants"})
+    if variant is not None:
+        chosen = sc.variants[variant].model_dump(by_alias=True)
+        data["faults"] = data["faults"] + chosen["faults"]
+        data["solution"] = chosen["solution"] + data["solution"]
     return Scenario.model_validate(P.render_tree(data, values))
 
 

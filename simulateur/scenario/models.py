@@ -37,9 +37,11 @@ class ProbeEvidence(_Strict):
 
 
 class JournalEvidence(_Strict):
-    journal: Literal["diagnosed_before_change", "tested_after_fix"]
+    journal: Literal["diagnosed_before_change", "tested_after_fix", "backup_before_edit"]
     min: int = Field(1, ge=1, le=20, description="Nombre minimal de commandes.")
     hosts: list[str] = Field(default_factory=list, description="Hôtes où ces commandes doivent avoir été tapées.")
+    paths: list[str] = Field(default_factory=list,
+                             description="backup_before_edit : fichiers à sauvegarder avant de les modifier.")
 
 
 class TicketEvidence(_Strict):
@@ -60,6 +62,16 @@ class CriterionSpec(_Strict):
     evidence: list[Evidence] = Field(min_length=1)
 
 
+class Variant(_Strict):
+    summary: str = Field(min_length=1, description="Ce que cette variante de la panne change (pour le formateur).")
+    faults: list[Action] = Field(default_factory=list, description="Pannes ajoutées à celles du scénario.")
+    solution: list[Action] = Field(
+        default_factory=list, description="Solution propre à la variante, appliquée AVANT la solution commune.")
+    unaffected: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
+        default_factory=list,
+        description="Sondes que cette variante ne casse pas (l'auto-test n'exige pas qu'elles échouent).")
+
+
 class Scenario(_Strict):
     id: str = Field(pattern=ID_RE)
     title: str = Field(min_length=1)
@@ -72,8 +84,10 @@ class Scenario(_Strict):
         default_factory=list, description="Hôtes de la topologie à construire (par défaut : tous).")
     params: dict[Annotated[str, Field(pattern=NAME_RE)], ParamSpec] = Field(default_factory=dict)
     ticket: Ticket
-    faults: list[Action] = Field(min_length=1)
-    solution: list[Action] = Field(min_length=1)
+    faults: list[Action] = Field(default_factory=list, description="Pannes communes à toutes les variantes.")
+    solution: list[Action] = Field(default_factory=list, description="Solution de référence commune.")
+    variants: dict[Annotated[str, Field(pattern=NAME_RE)], Variant] = Field(
+        default_factory=dict, description="Variantes de la panne ; la graine en tire une.")
     probes: list[Probe] = Field(min_length=1)
     criteria: list[CriterionSpec] = Field(min_length=1)
     hints: list[str] = Field(min_length=1, description="Indices, du plus vague au plus précis.")

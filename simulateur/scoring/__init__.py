@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from simulateur import referentiel
-from simulateur.journal.classify import Kind, classify
+from simulateur.journal.classify import Kind, backs_up, classify, edits
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeResult
 from simulateur.scenario.models import (
@@ -80,6 +80,8 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
         if missing:
             return False, f"aucun diagnostic sur {', '.join(missing)} {when}"
         return True, f"{len(looked)} commande(s) de diagnostic {when} : {listed}"
+    if ev.journal == "backup_before_edit":
+        return _backup_facts(ev.paths, cmds)
     # tested_after_fix
     if not changes:
         return False, "aucune modification enregistrée : rien à vérifier"
@@ -94,6 +96,24 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
         return False, f"aucun test réussi sur {', '.join(missing)} après la dernière modification"
     return True, f"{len(after)} test(s) réussi(s) après la dernière modification ({_cmd(last)}) : " + \
         ", ".join(_cmd(e) for e in after[:4])
+
+
+def _backup_facts(paths: list[str], cmds: list[Entry]) -> tuple[bool, str]:
+    texts = []
+    ok = True
+    for path in paths:
+        first_edit = next((i for i, e in enumerate(cmds) if edits(e.cmd, path)), None)
+        if first_edit is None:
+            ok = False
+            texts.append(f"{path} n'a été modifié par aucune commande enregistrée")
+            continue
+        backup = next((e for e in cmds[:first_edit] if backs_up(e.cmd, path)), None)
+        if backup is None:
+            ok = False
+            texts.append(f"{path} modifié ({_cmd(cmds[first_edit])}) sans copie de sauvegarde avant")
+        else:
+            texts.append(f"{path} sauvegardé ({_cmd(backup)}) avant d'être modifié")
+    return ok, " ; ".join(texts)
 
 
 def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str]:

@@ -17,7 +17,7 @@ from simulateur.i18n import tr
 from simulateur.journal.store import Journal
 from simulateur.lab.lab import Lab, Progress, _quiet
 from simulateur.scenario.loader import (
-    Loaded, find_scenario, rendered_scenario, rendered_topology, resolve_params,
+    Loaded, choose_variant, find_scenario, rendered_scenario, rendered_topology, resolve_params,
 )
 from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult, evaluate
@@ -35,11 +35,17 @@ def new_seed() -> int:
     return random.SystemRandom().randrange(1, 1_000_000)
 
 
-def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet) -> tuple[Lab, Scenario]:
-    """Build the lab of a scenario and inject its faults (no attempt recorded)."""
+def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
+                       variant: str | None = None) -> tuple[Lab, Scenario]:
+    """Build the lab of a scenario and inject its faults (no attempt recorded).
+
+    The fault variant is the seed's draw unless `variant` forces one (the self-test does)."""
     values = resolve_params(loaded.scenario, loaded.topology, seed)
+    variant = variant or choose_variant(loaded.scenario, seed)
+    if variant is not None:
+        values["variante"] = variant
     topo = rendered_topology(loaded.topology, values, loaded.scenario.hosts)
-    scenario = rendered_scenario(loaded.scenario, values)
+    scenario = rendered_scenario(loaded.scenario, values, variant)
     lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress)
     try:
         (lab.state.dir / "scenario.json").write_text(scenario.model_dump_json(by_alias=True))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from simulateur.errors import SimError
-from simulateur.scenario.loader import Loaded
+from simulateur.scenario.loader import Loaded, choose_variant
 from simulateur.scoring import run_probes
 from simulateur.session.run import build_scenario_lab
 
@@ -18,22 +18,35 @@ class SelftestReport:
     scenario: str
     seed: int
     ok: bool
+    variant: str | None = None
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
-def selftest(loaded: Loaded, seed: int, log: Callable[[str], None] = lambda _: None) -> SelftestReport:
+def plan(loaded: Loaded, seeds: list[int]) -> list[tuple[int, str | None]]:
+    """(seed, variant) runs: every seed with the variant it draws, then any variant no seed drew."""
+    runs = [(seed, choose_variant(loaded.scenario, seed)) for seed in seeds]
+    drawn = {v for _, v in runs}
+    runs += [(seeds[0], v) for v in sorted(loaded.scenario.variants) if v not in drawn]
+    return runs
+
+
+def selftest(loaded: Loaded, seed: int, variant: str | None = None,
+             log: Callable[[str], None] = lambda _: None) -> SelftestReport:
     t0 = time.monotonic()
-    report = SelftestReport(loaded.scenario.id, seed, ok=True)
+    report = SelftestReport(loaded.scenario.id, seed, ok=True, variant=variant)
+    variant = variant or choose_variant(loaded.scenario, seed)
+    report.variant = variant
     try:
-        lab, scenario = build_scenario_lab(loaded, seed)
+        lab, scenario = build_scenario_lab(loaded, seed, variant=variant)
     except SimError as exc:
         report.ok = False
         report.problems.append(f"construction : {exc}")
         return report
     try:
+        unaffected = set(loaded.scenario.variants[variant].unaffected) if variant else set()
         for p in run_probes(scenario, lab):
-            if p.ok:
+            if p.ok and p.id not in unaffected:
                 report.problems.append(f"après les pannes, la sonde « {p.id} » réussit encore : {p.observed}")
         try:
             lab.apply(scenario.solution)

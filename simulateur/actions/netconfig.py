@@ -1,0 +1,47 @@
+"""Actions on a host's persistent configuration: edit a file in place, re-apply ifupdown."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from simulateur.actions.base import ActionBase
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab.names import IFACE_RE
+
+if TYPE_CHECKING:
+    from simulateur.lab.lab import Lab
+
+
+class FileReplace(ActionBase):
+    action: Literal["file.replace"]
+    path: str = Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="Fichier de l'hôte.")
+    old: str = Field(min_length=1, description="Texte à remplacer (doit être présent).")
+    new: str = Field(description="Texte de remplacement.")
+    summary: ClassVar[str] = "Remplace un texte dans un fichier de l'hôte (le texte doit y être)."
+
+    @field_validator("path")
+    @classmethod
+    def _no_parent(cls, path: str) -> str:
+        if ".." in path.split("/"):
+            raise ValueError("« .. » est interdit dans un chemin")
+        return path
+
+    def apply(self, lab: Lab) -> None:
+        host = lab.host(self.host)
+        text = host.read_text(self.path)
+        if text is None or self.old not in text:
+            raise SimError(tr("action.replace_missing", path=self.path, host=self.host, old=self.old[:60]))
+        host.write_text(self.path, text.replace(self.old, self.new))
+
+
+class NetReapply(ActionBase):
+    action: Literal["net.reapply"]
+    iface: str = Field("eth0", pattern=IFACE_RE)
+    summary: ClassVar[str] = "Réapplique la configuration réseau de l'interface (ifdown puis ifup)."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["sh", "-c", 'ifdown --force "$1" >/dev/null 2>&1; ip -4 addr flush dev "$1"; ifup "$1"',
+                        "net.reapply", self.iface], timeout=60)
