@@ -97,9 +97,10 @@ def cmd_start(args: argparse.Namespace) -> int:
         if not args.json:
             print(step, file=sys.stderr)
 
-    started = start(args.scenario, args.seed, candidate=args.candidate, progress=progress)
+    started = start(args.scenario, args.seed, candidate=args.candidate, progress=progress, variant=args.variant)
     lab = started.lab
     out = {"lab": lab.id, "scenario": started.scenario.id, "seed": lab.state.seed,
+           "variant": lab.params.get("variante"),
            "hosts": lab.host_names(), "params": lab.params,
            "attempt": started.attempt.dir.name if started.attempt else None}
     if args.json:
@@ -249,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("scenario", metavar="SCENARIO")
     s.add_argument("--seed", type=int, default=None, help="graine du tirage (rejouer un laboratoire)")
     s.add_argument("--candidate", default=None, help="nom du stagiaire")
+    s.add_argument("--variant", default=None, help="impose une variante de la panne (sinon tirée par la graine)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_start)
 

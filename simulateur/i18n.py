@@ -66,6 +66,7 @@ FR: dict[str, str] = {
     "check.no_faults": "aucune panne : ajoutez faults: (ou des faults: dans chaque variante)",
     "check.no_solution": "aucune solution de référence : ajoutez solution: (ou dans chaque variante)",
     "check.empty_hint": "indice vide : écrivez une phrase ou supprimez la ligne",
+    "scenario.unknown_variant": "variante « {variant} » inconnue pour {id} (variantes : {known})",
     "scenario.unknown": "scénario « {id} » inconnu (scénarios : {known})",
     # --- lab -----------------------------------------------------------------------------------
     "lab.bad_id": "« {lab} » n'est pas un identifiant de laboratoire (ex. lab1)",

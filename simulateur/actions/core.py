@@ -74,7 +74,9 @@ class DhcpRenew(ActionBase):
     summary = "Demande un bail DHCP (dhclient), comme au démarrage du poste."
 
     def apply(self, lab: Lab) -> None:
-        self._run(lab, ["dhclient", self.iface], timeout=60)
+        # The same pid and lease files as ifupdown: a later `ifdown`/`ifup` manages this client.
+        self._run(lab, ["dhclient", "-pf", f"/run/dhclient.{self.iface}.pid",
+                        "-lf", f"/var/lib/dhcp/dhclient.{self.iface}.leases", self.iface], timeout=60)
 
 
 class IpFlush(ActionBase):

@@ -92,7 +92,12 @@ class NetPersisted(ProbeBase):
         if method != self.method:
             return False, f"/etc/network/interfaces : {self.iface} en « inet {method} », attendu « inet {self.method} »"
         if self.method == "dhcp":
-            return True, f"/etc/network/interfaces : {self.iface} en DHCP (conservé au redémarrage)"
+            live = [a for a in inspect.addresses(host) if a.iface == self.iface]
+            fixed = [a.cidr for a in live if not a.dynamic]
+            if fixed or not live:
+                now = ", ".join(a.cidr + (" (dynamique)" if a.dynamic else " (fixe)") for a in live) or "aucune adresse"
+                return False, f"/etc/network/interfaces est en DHCP mais n'est pas appliqué (en service : {now})"
+            return True, f"/etc/network/interfaces : {self.iface} en DHCP, appliqué (conservé au redémarrage)"
         try:
             conf = ipaddress.IPv4Interface(
                 f"{opts['address'].split('/')[0]}/{opts.get('netmask') or opts['address'].split('/')[1]}")

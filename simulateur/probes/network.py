@@ -14,6 +14,7 @@ from simulateur.probes import inspect
 from simulateur.probes.base import ProbeBase, scapy_agent
 
 if TYPE_CHECKING:
+    from simulateur.lab.host import Host
     from simulateur.lab.lab import Lab
 
 
@@ -71,6 +72,9 @@ class DhcpLease(ProbeBase):
         got = f"{self.host} a obtenu {held[0].cidr} par DHCP de {self.server}"
         if self.gateway:
             want, gws = lab.render(self.gateway), inspect.default_gateways(host)
+            leased = _leased_router(host, lease[2])
+            if leased != want:
+                return False, f"{got}, mais le bail annonce la passerelle {leased or 'aucune'} (attendu {want})"
             if gws != [want]:
                 return False, f"{got}, mais sa passerelle est {', '.join(gws) or 'absente'} (attendu {want})"
             got += f", passerelle {want}"
@@ -79,6 +83,22 @@ class DhcpLease(ProbeBase):
     def expected(self, lab: Lab) -> str:
         via = f" avec la passerelle {lab.render(self.gateway)}" if self.gateway else ""
         return f"{self.host} obtient son adresse par DHCP auprès de {self.server}{via}"
+
+
+def _leased_router(host: Host, address: str) -> str | None:
+    """The router option of the newest lease (latest expiry) the host's DHCP clients hold for
+    `address` — several clients may have written lease files (ifup's and a bare dhclient's)."""
+    newest: tuple[str, str | None] = ("", None)
+    for path in host.path("/var/lib/dhcp").glob("dhclient*.leases"):
+        for block in path.read_text(errors="replace").split("lease {")[1:]:
+            if not re.search(rf"fixed-address\s+{re.escape(address)};", block):
+                continue
+            expire = re.search(r"expire \d (\S+ \S+);", block)
+            router = re.search(r"option routers\s+([\d.]+)", block)
+            key = expire.group(1) if expire else ""
+            if key >= newest[0]:
+                newest = (key, router.group(1) if router else None)
+    return newest[1]
 
 
 class NetPing(ProbeBase):

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulateur.errors import SimError
+from simulateur.errors import SimError, UsageError
 from simulateur.i18n import tr
 from simulateur.journal.store import Journal
 from simulateur.lab.lab import Lab, Progress, _quiet
@@ -58,10 +58,13 @@ def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
 
 
 def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = None,
-          progress: Progress = _quiet, base: Path | None = None) -> Started:
+          progress: Progress = _quiet, base: Path | None = None, variant: str | None = None) -> Started:
     loaded = find_scenario(scenario_id, base)
+    if variant is not None and variant not in loaded.scenario.variants:
+        raise UsageError(tr("scenario.unknown_variant", variant=variant, id=scenario_id,
+                            known=", ".join(sorted(loaded.scenario.variants)) or "aucune"))
     seed = new_seed() if seed is None else seed
-    lab, scenario = build_scenario_lab(loaded, seed, progress)
+    lab, scenario = build_scenario_lab(loaded, seed, progress, variant)
     try:
         attempt = Attempt.create(lab.id, scenario.id, seed, candidate)
         lab.state.attempt_dir = str(attempt.dir)

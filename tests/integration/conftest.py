@@ -80,11 +80,17 @@ def started():
     """Start dhcp-serveur-arrete (seed 7); always stopped afterwards."""
     labs: list[str] = []
 
-    def _start(scenario: str = "dhcp-serveur-arrete", seed: int = 7) -> dict:
-        info = sim("start", scenario, "--seed", str(seed), "--json").json()
+    def _start(scenario: str = "dhcp-serveur-arrete", seed: int = 7, variant: str | None = None) -> dict:
+        extra = ["--variant", variant] if variant else []
+        info = sim("start", scenario, "--seed", str(seed), "--json", *extra).json()
         labs.append(info["lab"])
         return info
 
     yield _start
     for lab in labs:
         sim("stop", lab, check=False)
+
+
+def verdicts(lab: str) -> dict[str, str]:
+    result = sim("check", lab, "--json").json()
+    return {c["id"]: c["verdict"] for c in result["criteria"]}
