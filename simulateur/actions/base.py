@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
@@ -12,6 +12,16 @@ from simulateur.lab.names import HOST_RE
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
+
+
+def _no_parent(path: str) -> str:
+    if ".." in path.split("/"):
+        raise ValueError("« .. » est interdit dans un chemin")
+    return path
+
+
+HostPath = Annotated[str, Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="Chemin absolu dans l'hôte."),
+                     AfterValidator(_no_parent)]
 
 
 class ActionBase(BaseModel):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from simulateur.actions.base import ActionBase
+from simulateur.actions.base import ActionBase, HostPath
 from simulateur.lab.names import IFACE_RE, UNIT_RE
 
 if TYPE_CHECKING:
@@ -109,14 +109,7 @@ class RouteDefault(ActionBase):
 
 class FileWrite(ActionBase):
     action: Literal["file.write"]
-    path: str = Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="Chemin absolu dans l'hôte.")
-
-    @field_validator("path")
-    @classmethod
-    def _no_parent(cls, path: str) -> str:
-        if ".." in path.split("/"):
-            raise ValueError("« .. » est interdit dans un chemin")
-        return path
+    path: HostPath
     content: str
     mode: int = Field(0o644, ge=0, le=0o7777)
     summary = "Écrit un fichier dans l'hôte (son propre système de fichiers)."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from simulateur.actions.base import ActionBase
+from simulateur.actions.base import ActionBase, HostPath
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.names import IFACE_RE
@@ -17,17 +17,10 @@ if TYPE_CHECKING:
 
 class FileReplace(ActionBase):
     action: Literal["file.replace"]
-    path: str = Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="Fichier de l'hôte.")
+    path: HostPath
     old: str = Field(min_length=1, description="Texte à remplacer (doit être présent).")
     new: str = Field(description="Texte de remplacement.")
     summary: ClassVar[str] = "Remplace un texte dans un fichier de l'hôte (le texte doit y être)."
-
-    @field_validator("path")
-    @classmethod
-    def _no_parent(cls, path: str) -> str:
-        if ".." in path.split("/"):
-            raise ValueError("« .. » est interdit dans un chemin")
-        return path
 
     def apply(self, lab: Lab) -> None:
         host = lab.host(self.host)
