@@ -44,8 +44,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         if not rows:
             print(tr("cli.list_empty"))
+        width = max([20] + [len(", ".join(r["competences"])) for r in rows])
         for r in rows:
-            print(f"{r['id']:<28} niv. {r['level']}  {r['duration']:>3} min  {', '.join(r['competences']):<20} "
+            print(f"{r['id']:<28} niv. {r['level']}  {r['duration']:>3} min  {', '.join(r['competences']):<{width}} "
                   f"{r['title']}")
         for p in cat.problems:
             print(tr("cli.skipped", problem=p), file=sys.stderr)

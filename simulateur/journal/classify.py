@@ -28,7 +28,8 @@ DIAGNOSTICS = {
     "htop", "ss", "netstat", "ls", "ll", "lsof", "dmesg", "lspci", "lsusb", "lsmod", "lsblk", "df", "du",
     "free", "uptime", "id", "whoami", "find", "stat", "file", "ipcalc", "which", "type", "man", "uname",
     "date", "hostname", "ifconfig", "route", "arp", "ethtool", "iwconfig", "nmcli", "lpstat", "lpinfo",
-    "ippfind", "dpkg-query", "apt-cache", "env", "printenv", "w", "who", "last", "tcpdump", "tshark",
+    "ippfind", "driverless", "lpq", "dpkg-query", "apt-cache", "env", "printenv", "w", "who", "last", "tcpdump",
+    "tshark",
     "wc", "sort", "diff", "md5sum", "sha256sum", "history", "pwd", "ip", "systemctl", "service",
     "nft", "iptables", "sysctl", "mount", "vdirsyncer", "dhclient",
 }
@@ -36,7 +37,7 @@ EDITORS = {"nano", "vi", "vim", "vim.tiny", "vim.basic", "ed", "emacs", "mcedit"
 CHANGES = EDITORS | {
     "cp", "mv", "rm", "rmdir", "touch", "chmod", "chown", "chgrp", "mkdir", "ln", "tee", "truncate",
     "kill", "pkill", "killall", "ifup", "ifdown", "dhcpcd", "udhcpc", "dnsmasq", "lpadmin",
-    "cupsenable", "cupsdisable", "cupsaccept", "cupsreject", "lpoptions", "apt", "apt-get", "dpkg",
+    "cupsenable", "cupsdisable", "cupsaccept", "cupsreject", "cancel", "lpmove", "apt", "apt-get", "dpkg",
     "modprobe", "rmmod", "insmod", "depmod", "useradd", "usermod", "userdel", "passwd", "chpasswd",
     "groupadd", "gpasswd", "samba-tool", "reboot", "shutdown", "hostnamectl", "timedatectl",
 }
@@ -58,9 +59,16 @@ def _words(part: str) -> list[str]:
         words = shlex.split(part, comments=True)
     except ValueError:
         words = part.split()
-    while words and ("=" in words[0] and not words[0].startswith("=") or words[0] in ("sudo", "command",
-                                                                                      "time", "nohup")):
-        words = words[1:]
+    while words:
+        if "=" in words[0] and not words[0].startswith("=") or words[0] in ("sudo", "command", "time", "nohup"):
+            words = words[1:]
+        elif words[0] == "timeout":  # timeout [-s SIG] [-k DUR] DURATION COMMAND…: the command counts
+            words = words[1:]
+            while words and words[0].startswith("-"):
+                words = words[2:] if words[0] in ("-s", "-k", "--signal", "--kill-after") else words[1:]
+            words = words[1:]
+        else:
+            break
     return words
 
 
@@ -104,6 +112,21 @@ def classify_part(part: str) -> Kind:
             sub = positional[1] if len(positional) > 1 else "show"
             return Kind.DIAGNOSTIC if sub in ("show", "status", "list", "s") else Kind.CHANGE
         return Kind.DIAGNOSTIC if first in READ_ONLY_SUBCOMMANDS[cmd] else Kind.CHANGE
+    if cmd == "vdirsyncer":  # discover and sync ask the server: what one tests a synchronisation with
+        sub, skip = "", False
+        for a in args:
+            if skip or a in ("-c", "--config", "-v", "--verbosity"):
+                skip = not skip
+            elif not a.startswith("-"):
+                sub = a
+                break
+        if sub in ("sync", "discover", "metasync"):
+            return Kind.TEST
+        return Kind.CHANGE if sub == "repair" else Kind.DIAGNOSTIC
+    if cmd in ("lpoptions", "cupsctl"):  # reading options unless one is set (-o/-r/-x/-d, KEY=VALUE)
+        sets = any(a[:2] in ("-o", "-r", "-x", "-d") or "=" in a or a in ("-E", "--debug-logging",
+                   "--no-debug-logging", "--share-printers", "--no-share-printers") for a in args)
+        return Kind.CHANGE if sets else Kind.DIAGNOSTIC
     if cmd in CHANGES:
         if cmd in ("apt", "apt-get") and args[:1] and args[0] in ("show", "list", "search", "policy"):
             return Kind.DIAGNOSTIC

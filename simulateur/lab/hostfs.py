@@ -60,7 +60,8 @@ def interfaces_file(name: str, spec: HostSpec) -> str:
     return "\n".join(out) + "\n"
 
 
-def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str]) -> Files:
+def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str],
+               seed: int = 0) -> Files:
     """Every file of one host, as (content, mode) by absolute path inside the host."""
     fqdn = f"{name}.{domain} {name}" if domain else name
     files: Files = {
@@ -95,12 +96,13 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
     for service in spec.services:
         iface = next((i for i in spec.interfaces if i.name == getattr(service, "interface", "eth0")), None)
         local_net = iface.address[0] if iface and iface.address else None
-        files.update(service.files(ServiceContext(host=name, hosts_addr=hosts_addr, local_net=local_net)))
+        files.update(service.files(ServiceContext(host=name, hosts_addr=hosts_addr, local_net=local_net,
+                                                  seed=seed)))
     return files
 
 
 def enabled_units(spec: HostSpec) -> list[str]:
-    return [s.name for s in spec.services]
+    return [s.name for s in spec.services if s.daemon]
 
 
 def write_upper(upper: Path, files: Files, units: list[str]) -> None:
@@ -111,6 +113,11 @@ def write_upper(upper: Path, files: Files, units: list[str]) -> None:
         os.setxattr(d, "trusted.overlay.opaque", b"y")
     for path, (content, mode) in files.items():
         target = upper / path.lstrip("/")
+        if path.endswith("/"):  # a directory of the service's own: starts empty (opaque)
+            target.mkdir(parents=True, exist_ok=True)
+            os.chmod(target, mode)
+            os.setxattr(target, "trusted.overlay.opaque", b"y")
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
         os.chmod(target, mode)

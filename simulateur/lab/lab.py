@@ -98,7 +98,7 @@ class Lab:
             os.close(fd)
 
     def _boot_services(self) -> None:
-        todo = [name for name, spec in self.topology.hosts.items() if spec.services]
+        todo = [name for name, spec in self.topology.hosts.items() if any(s.daemon for s in spec.services)]
         self._in_parallel(todo, ["systemctl", "__boot"], "lab.service_boot_failed")
 
     def _boot_dhcp_clients(self) -> None:

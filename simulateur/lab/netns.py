@@ -103,7 +103,7 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
         upper, work, root = base / "upper", base / "work", base / "root"
         for d in (upper, work, root):
             d.mkdir(parents=True, exist_ok=True)
-        write_upper(upper, host_files(name, spec, domain, hosts_addr), enabled_units(spec))
+        write_upper(upper, host_files(name, spec, domain, hosts_addr, state.seed), enabled_units(spec))
         procs[name] = subprocess.Popen(
             ["nsenter", f"--net={nsutil.netns_path(state.hosts[name].netns)}",
              "unshare", "--mount", "--pid", "--ipc", "--uts", "--fork", "--propagation", "private",

@@ -122,31 +122,15 @@ class NetPing(ProbeBase):
 
 class DnsResolve(ProbeBase):
     probe: Literal["dns.resolve"]
-    name: str = Field(pattern=r"^[A-Za-z0-9.-]{1,253}$")
+    name: str = Field(pattern=r"^(?:[A-Za-z0-9.-]|\{[a-z][a-z0-9_]{0,31}\}){1,253}$",
+                      description="Nom à résoudre (modèle {param} accepté).")
     expect: str | None = Field(None, description="Adresse attendue (modèle {param} accepté).")
     summary = "Le nom se résout comme pour les applications de l'hôte (/etc/hosts puis DNS de resolv.conf)."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
-        host = lab.host(self.host)
-        answer, via = None, ""
-        for line in (host.read_text("/etc/hosts") or "").splitlines():
-            fields = line.split("#", 1)[0].split()
-            if len(fields) >= 2 and self.name in fields[1:]:
-                answer, via = fields[0], "/etc/hosts"
-                break
+        answer, via = resolve_name(lab.host(self.host), self.name)
         if answer is None:
-            servers = re.findall(r"^\s*nameserver\s+(\S+)", host.read_text("/etc/resolv.conf") or "", re.M)
-            if not servers:
-                return False, f"{self.host} n'a aucun serveur DNS dans /etc/resolv.conf"
-            for server in servers[:3]:
-                res = host.run_in_netns(
-                    ["dig", "+short", "+time=1", "+tries=1", f"@{server}", self.name, "A"], timeout=5)
-                found = [x for x in res.stdout.split() if _is_ipv4(x)]
-                if res.returncode == 0 and found:
-                    answer, via = found[-1], f"DNS {server}"
-                    break
-            else:
-                return False, f"{self.name} ne se résout pas depuis {self.host} (DNS {', '.join(servers[:3])})"
+            return False, via
         if self.expect and answer != lab.render(self.expect):
             return False, f"{self.name} → {answer} ({via}), attendu {lab.render(self.expect)}"
         return True, f"{self.name} → {answer} ({via})"
@@ -154,6 +138,24 @@ class DnsResolve(ProbeBase):
     def expected(self, lab: Lab) -> str:
         target = f" en {lab.render(self.expect)}" if self.expect else ""
         return f"{self.host} résout {self.name}{target}"
+
+
+def resolve_name(host: Host, name: str) -> tuple[str | None, str]:
+    """(address, how) as the host's applications would resolve `name`: its /etc/hosts, then the DNS
+    servers of its resolv.conf (queried from its network namespace); (None, why) if it does not."""
+    for line in (host.read_text("/etc/hosts") or "").splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and name in fields[1:]:
+            return fields[0], "/etc/hosts"
+    servers = re.findall(r"^\s*nameserver\s+(\S+)", host.read_text("/etc/resolv.conf") or "", re.M)
+    if not servers:
+        return None, f"{host.name} n'a aucun serveur DNS dans /etc/resolv.conf"
+    for server in servers[:3]:
+        res = host.run_in_netns(["dig", "+short", "+time=1", "+tries=1", f"@{server}", name, "A"], timeout=5)
+        found = [x for x in res.stdout.split() if _is_ipv4(x)]
+        if res.returncode == 0 and found:
+            return found[-1], f"DNS {server}"
+    return None, f"{name} ne se résout pas depuis {host.name} (DNS {', '.join(servers[:3])})"
 
 
 class DhcpOffer(ProbeBase):

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from simulateur.lab.names import UNIT_RE
 
 Files = dict[str, tuple[str, int]]  # path inside the host → (content, mode)
+# A path ending in "/" is a directory of the service's own: created empty (content ignored), and the
+# machine's directory of the same name does not show through it (private config, spool, cache).
 
 
 @dataclass
@@ -19,12 +21,16 @@ class ServiceContext:
     hosts_addr: dict[str, str]                  # every host's first fixed address
     local_net: str | None = None                # "a.b.c.d/p" of the interface the service serves
     params: dict[str, str] = field(default_factory=dict)
+    seed: int = 0                               # the lab's seed: data a service draws is reproducible
 
 
 class ServiceBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=UNIT_RE, description="Nom de l'unité (systemctl start NOM).")
     binary: ClassVar[str] = ""  # absolute path of the daemon, as a probe sees it in /proc/PID/exe
+    # False: a client's set of files (configuration, local data) with no daemon and no unit —
+    # nothing is enabled nor started at boot for it.
+    daemon: ClassVar[bool] = True
 
     def files(self, ctx: ServiceContext) -> Files:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -1,0 +1,291 @@
+"""Printing probes: a CUPS queue on a workstation, a document really received by a network printer.
+
+Both ask the daemons themselves over IPP, from outside the trainee's shell (simulateur.probes.
+ippclient: the machine's Python in the host's network namespace): cupsd answers CUPS-Get-Printers
+and CUPS-Get-Default as `lpstat -v`/`lpstat -d` would see them — its live state, not printers.conf,
+which cupsd rewrites lazily — and ippeveprinter answers Get-Jobs. Files are read through the
+host's PID 1 (host.path): the queue's PPD, which is the driver cupsd uses, and the documents the
+printer keeps in its spool (ippeveprinter -k).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from simulateur.errors import SimError
+from simulateur.lab.names import HOST_RE, UNIT_RE
+from simulateur.probes import ippclient as ipp
+from simulateur.probes.base import ProbeBase
+
+if TYPE_CHECKING:
+    from simulateur.lab.host import Host
+    from simulateur.lab.lab import Lab
+    from simulateur.lab.services.ippeveprinter import Ippeveprinter
+
+QUEUE_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
+
+# What a printed document starts with, for the formats an IPP Everywhere printer prints.
+MAGIC = {b"%PDF": "PDF", b"UNIRAST": "URF", b"RaS2": "PWG"}
+RECEIVED_STATES = {3, 5, 6, 9}  # pending, processing, processing-stopped, completed
+# PPDs generated from the printer's own IPP description: CUPS (lpadmin -m everywhere) and
+# cups-filters (driverless). Any other PPD is a model's driver, not this printer's.
+GENERATED_PPDS = {"ippeve.ppd": "IPP Everywhere", "drvless.ppd": "driverless"}
+
+
+def _printer_service(lab: Lab, host: str, service: str) -> Ippeveprinter:
+    spec = lab.service_spec(host, service)
+    if getattr(spec, "type", None) != "ippeveprinter":
+        raise SimError(f"le service {service} de {host} n'est pas une imprimante (ippeveprinter)")
+    return spec  # type: ignore[return-value]
+
+
+def _find_printer_service(lab: Lab, host: str) -> Ippeveprinter:
+    if host not in lab.topology.hosts:
+        raise SimError(f"pas d'hôte {host} dans ce laboratoire")
+    for service in lab.topology.hosts[host].services:
+        if getattr(service, "type", None) == "ippeveprinter":
+            return service  # type: ignore[return-value]
+    raise SimError(f"{host} n'a pas de service d'imprimante (ippeveprinter)")
+
+
+def _kb(size: int) -> str:
+    return f"{max(1, round(size / 1024))} Ko"
+
+
+class PrinterJobReceived(ProbeBase):
+    probe: Literal["printer.job_received"]
+    service: str = Field("ippeveprinter", pattern=UNIT_RE, description="Service ippeveprinter de l'hôte.")
+    min: int = Field(1, ge=1, le=20, description="Nombre minimal de documents imprimables reçus.")
+    summary = ("L'imprimante (ippeveprinter) a réellement reçu un document qu'elle sait imprimer : "
+               "travail connu de l'imprimante et fichier PDF/URF/PWG dans son spool.")
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        host = lab.host(self.host)
+        spec = _printer_service(lab, self.host, self.service)
+        uri = f"ipp://127.0.0.1:{spec.port}{spec.resource}"
+        body = ipp.encode(ipp.GET_JOBS, uri, keywords={
+            "which-jobs": ["all"], "requested-attributes": ["job-id", "job-name", "job-state", "job-state-reasons"]})
+        try:
+            resp = ipp.request(host.netns, uri, body)
+        except ipp.IppError as exc:
+            return False, f"l'imprimante ({self.host}) ne répond pas : {exc}"
+        jobs: dict[int, tuple[str, int, list[str]]] = {}
+        for attrs in resp.objects(0x02):
+            job_id = ipp.first(attrs, "job-id")
+            if isinstance(job_id, int):
+                jobs[job_id] = (str(ipp.first(attrs, "job-name", "?")), int(ipp.first(attrs, "job-state", 0) or 0),
+                                [str(r) for r in attrs.get("job-state-reasons", [])])
+        files = self._spool(host, spec.spool, lab.state.created)
+        printable, unknown = [], []
+        for job_id, (fmt, size) in sorted(files.items()):
+            if fmt is None:
+                continue
+            if job_id not in jobs:
+                unknown.append(job_id)
+            elif jobs[job_id][1] in RECEIVED_STATES:
+                name, state, _ = jobs[job_id]
+                printable.append(f"travail {job_id} « {name} » ({fmt}, {_kb(size)}, {ipp.JOB_STATES[state]})")
+        if len(printable) >= self.min:
+            return True, (f"l'imprimante a reçu {len(printable)} document(s) imprimable(s) : "
+                          + ", ".join(printable[:3]) + (" …" if len(printable) > 3 else ""))
+        if not jobs and not unknown:
+            return False, "aucun travail reçu par l'imprimante depuis son démarrage"
+        seen = []
+        for job_id, (name, state, reasons) in sorted(jobs.items()):
+            if job_id in files and files[job_id][0] is None:
+                why = "données dans un format qu'elle ne sait pas imprimer"
+            elif job_id not in files and "job-canceled-by-user" in reasons and state == 7:
+                why = "abandonné : données illisibles (format non reconnu)"
+            elif job_id not in files:
+                why = f"{ipp.JOB_STATES.get(state, str(state))}, aucune donnée reçue"
+            else:
+                why = ipp.JOB_STATES.get(state, str(state))
+            seen.append(f"travail {job_id} « {name} » : {why}")
+        seen += [f"document n°{j} présent dans le spool mais inconnu de l'imprimante (redémarrée ?)"
+                 for j in unknown]
+        return False, f"{len(jobs)} travail(aux) reçu(s), aucun imprimable : " + "; ".join(seen[:4]) + (
+            " …" if len(seen) > 4 else "")
+
+    @staticmethod
+    def _spool(host: Host, spool: str, since: float) -> dict[int, tuple[str | None, int]]:
+        """job id → (format if printable, size) of the documents kept in the printer's spool."""
+        found: dict[int, tuple[str | None, int]] = {}
+        try:
+            entries = list(host.path(spool).iterdir())
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return found
+        for entry in entries:
+            m = re.match(r"^(\d+)-.*\.[A-Za-z0-9]+$", entry.name)
+            if not m or not entry.is_file():
+                continue
+            stat = entry.stat()
+            if stat.st_mtime < since:
+                continue
+            with open(entry, "rb") as f:
+                head = f.read(8)
+            fmt = next((name for magic, name in MAGIC.items() if head.startswith(magic)), None)
+            found[int(m.group(1))] = (fmt, stat.st_size)
+        return found
+
+    def expected(self, lab: Lab) -> str:
+        what = "un document" if self.min == 1 else f"{self.min} documents"
+        return f"{what} réellement reçu(s) par l'imprimante de {self.host}, dans un format qu'elle imprime"
+
+
+class CupsQueue(ProbeBase):
+    probe: Literal["cups.queue"]
+    service: str = Field("cups", pattern=UNIT_RE, description="Service CUPS de l'hôte.")
+    printer: str = Field(pattern=HOST_RE, description="Hôte de l'imprimante (service ippeveprinter).")
+    queue: str | None = Field(None, pattern=QUEUE_RE,
+                              description="Nom de file imposé (par défaut : n'importe laquelle).")
+    default: bool = Field(False, description="La file qui fonctionne doit être la destination par défaut.")
+    summary = ("Une file CUPS de l'hôte imprime vers l'imprimante : adresse qui la joint vraiment, pilote "
+               "généré d'après elle (IPP Everywhere / driverless), activée, acceptant les travaux.")
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        host = lab.host(self.host)
+        cups = lab.service_spec(self.host, self.service)
+        local = f"ipp://127.0.0.1:{getattr(cups, 'port', 631)}/"
+        wanted = ["printer-name", "device-uri", "printer-make-and-model", "printer-state", "printer-is-accepting-jobs"]
+        try:
+            queues = ipp.request(host.netns, local, ipp.encode(
+                ipp.CUPS_GET_PRINTERS, None, keywords={"requested-attributes": wanted})).objects(0x04)
+            dflt = ipp.request(host.netns, local, ipp.encode(
+                ipp.CUPS_GET_DEFAULT, None, keywords={"requested-attributes": ["printer-name"]}))
+        except ipp.IppError as exc:
+            return False, f"le serveur d'impression CUPS de {self.host} ne répond pas : {exc}"
+        default = next((str(ipp.first(a, "printer-name")) for a in dflt.objects(0x04)), None) if dflt.ok else None
+        if not queues:
+            return False, f"aucune file d'impression sur {self.host} (lpstat -v : aucune destination)"
+        candidates = queues
+        if self.queue:
+            candidates = [q for q in queues if ipp.first(q, "printer-name") == self.queue]
+            if not candidates:
+                return False, f"pas de file « {self.queue} » sur {self.host}"
+        if self.default:
+            if default is None:
+                return False, f"aucune destination par défaut sur {self.host} (lpstat -d)"
+            candidates = [q for q in candidates if ipp.first(q, "printer-name") == default]
+            if not candidates:
+                return False, f"la destination par défaut est « {default} », pas « {self.queue} »"
+        printer = _find_printer_service(lab, self.printer)
+        reports = []
+        for attrs in candidates:
+            name = str(ipp.first(attrs, "printer-name"))
+            ok, facts = self._judge(lab, host, printer, attrs)
+            label = f"« {name} »" + (" (par défaut)" if name == default and not self.default else "")
+            if ok:
+                return True, f"file {label} : " + ", ".join(facts)
+            reports.append(f"{label} : " + ", ".join(facts))
+        prefix = "destination par défaut " if self.default else ""
+        return False, prefix + " ; ".join(reports)
+
+    def _judge(self, lab: Lab, host: Host, printer: Ippeveprinter,
+               attrs: dict[str, list[object]]) -> tuple[bool, list[str]]:
+        name = str(ipp.first(attrs, "printer-name"))
+        problems: list[str] = []
+        good: list[str] = []
+        uri = str(ipp.first(attrs, "device-uri", ""))
+        uri_ok, uri_text = self._uri(lab, host, printer, uri)
+        (good if uri_ok else problems).append(uri_text)
+        drv_ok, drv_text = self._driver(host, printer, name, str(ipp.first(attrs, "printer-make-and-model", "")))
+        (good if drv_ok else problems).append(drv_text)
+        if ipp.first(attrs, "printer-state") == 5:
+            problems.append("file arrêtée (cupsenable)")
+        if ipp.first(attrs, "printer-is-accepting-jobs") is False:
+            problems.append("refuse les travaux (cupsaccept)")
+        if problems:
+            return False, problems
+        return True, [*good, "activée et acceptant les travaux"]
+
+    def _uri(self, lab: Lab, host: Host, printer: Ippeveprinter, uri: str) -> tuple[bool, str]:
+        target = lab.address_of(self.printer)
+        try:
+            _, name, port, _ = ipp.split_uri(uri)
+        except ipp.IppError as exc:
+            return False, f"adresse {exc}"
+        addr, via = resolve_as(host, name)
+        if addr is None:
+            return False, f"adresse {uri} : le nom {name} ne se résout pas sur {self.host}"
+        if addr != target:
+            shown = f"{name} = {addr}" if name != addr else addr
+            return False, f"adresse {uri} : {shown} n'est pas l'imprimante ({target})"
+        if port != printer.port:
+            return False, f"adresse {uri} : l'imprimante n'écoute pas sur le port {port}"
+        try:
+            resp = ipp.request(host.netns, uri, ipp.encode(
+                ipp.GET_PRINTER_ATTRIBUTES, uri, keywords={"requested-attributes": ["printer-name"]}), address=addr)
+        except ipp.IppError as exc:
+            return False, f"adresse {uri} : l'imprimante refuse ({exc})"
+        if not resp.ok:
+            return False, f"adresse {uri} : l'imprimante répond l'erreur IPP 0x{resp.status:04x}"
+        return True, f"adresse {uri} → {self.printer} ({addr}{via})"
+
+    @staticmethod
+    def _driver(host: Host, printer: Ippeveprinter, queue: str, model: str) -> tuple[bool, str]:
+        """The driver cupsd really uses (its printer-make-and-model, from its PPD cache) and the
+        queue's PPD file must both be generated from the printer's own description."""
+        ppd = host.read_text(f"/etc/cups/ppd/{queue}.ppd")
+        if ppd is None or model == "Local Raw Printer":
+            return False, ("aucun pilote (file « raw » : les données partent brutes, "
+                           "l'imprimante ne sait pas les lire)")
+        pcfile = re.search(r'^\*PCFileName:\s*"([^"]*)"', ppd, re.M)
+        kind = GENERATED_PPDS.get(pcfile.group(1).lower() if pcfile else "")
+        sent = {m.split()[1] for m in re.findall(r'^\*cupsFilter2:\s*"([^"]*)"', ppd, re.M) if len(m.split()) > 1}
+        in_use = model.endswith("IPP Everywhere") or ", driverless" in model
+        if kind and sent & set(printer.formats) and in_use:
+            return True, f"pilote « {model} » ({kind})"
+        if kind and sent & set(printer.formats):
+            return False, (f"pilote « {model} » encore utilisé par CUPS : le fichier PPD de la file a changé "
+                           "mais CUPS ne l'a pas pris en compte")
+        return False, f"pilote « {model} » : pilote d'un autre modèle, pas celui de l'imprimante (IPP Everywhere)"
+
+    def expected(self, lab: Lab) -> str:
+        which = f"la file « {self.queue} »" if self.queue else "une file"
+        dflt = ", destination par défaut" if self.default else ""
+        try:
+            where = f" ({lab.address_of(self.printer)})"
+        except SimError:
+            where = ""
+        return (f"{which} de {self.host} vers {self.printer}{where}, pilote IPP Everywhere, activée et "
+                f"acceptant les travaux{dflt}")
+
+
+def resolve_as(host: Host, name: str) -> tuple[str | None, str]:
+    """The IPv4 address `name` has for the host's applications: /etc/hosts, then the DNS servers
+    of its resolv.conf, with its search domains (as glibc does), queried from its netns."""
+    try:
+        return str(ipaddress.IPv4Address(name)), ""
+    except ValueError:
+        pass
+    resolv = host.read_text("/etc/resolv.conf") or ""
+    search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.M) for d in line.split()]
+    servers = re.findall(r"^\s*nameserver\s+(\S+)", resolv, re.M)[:3]
+    name = name.rstrip(".")
+    candidates = ([f"{name}.{d}" for d in search] + [name]) if "." not in name else [name] + [
+        f"{name}.{d}" for d in search]
+    hosts = host.read_text("/etc/hosts") or ""
+    for cand in candidates:
+        for line in hosts.splitlines():
+            fields = line.split("#", 1)[0].split()
+            if len(fields) >= 2 and cand in fields[1:] and _ipv4(fields[0]):
+                return fields[0], ", /etc/hosts"
+    for cand in candidates:
+        for server in servers:
+            res = host.run_in_netns(["dig", "+short", "+time=1", "+tries=1", f"@{server}", cand, "A"], timeout=5)
+            found = [x for x in res.stdout.split() if _ipv4(x)]
+            if res.returncode == 0 and found:
+                return found[-1], f", DNS {server}"
+    return None, ""
+
+
+def _ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
