@@ -116,7 +116,7 @@ def cmd_start(args: argparse.Namespace) -> int:
             print()
             print(sc.ticket.documentation.strip())
         print()
-        print(tr("cli.next_steps", lab=lab.id))
+        print(tr("cli.next_steps", lab=lab.id, host=lab.default_host()))
     return 0
 
 
@@ -125,10 +125,11 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from simulateur.session.run import interactive_shell, open_attempt
 
     lab, _, attempt = open_attempt(args.lab)
-    lab.host(args.host)
-    print(tr("cli.shell_banner", host=args.host, lab=lab.id), file=sys.stderr)
-    code = interactive_shell(lab, args.host, attempt.journal)
-    print(tr("cli.shell_back", host=args.host), file=sys.stderr)
+    host = args.host or lab.default_host()
+    lab.host(host)
+    print(tr("cli.shell_banner", host=host, lab=lab.id), file=sys.stderr)
+    code = interactive_shell(lab, host, attempt.journal)
+    print(tr("cli.shell_back", host=host), file=sys.stderr)
     return code
 
 
@@ -257,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("shell", help="ouvre un shell enregistré dans un hôte")
     s.add_argument("lab", metavar="LAB")
-    s.add_argument("host", nargs="?", default="poste", metavar="HOTE")
+    s.add_argument("host", nargs="?", default=None, metavar="HOTE", help="hôte (défaut : poste, s'il existe)")
     s.set_defaults(func=cmd_shell)
 
     s = sub.add_parser("exec", help="exécute une commande dans un hôte (enregistrée)")

@@ -102,7 +102,7 @@ FR: dict[str, str] = {
     "cli.valid": "{path} : valide",
     "cli.started": "Laboratoire {lab} prêt — {title} (graine {seed}). Hôtes : {hosts}.",
     "cli.ticket": "Ticket — {who}, {where} :",
-    "cli.next_steps": "Pour intervenir : simulateur shell {lab} poste   (ou : simulateur exec {lab} HOTE -- COMMANDE)\nPour qualifier : simulateur qualify {lab} --impact … --urgency …   Pour évaluer : simulateur check {lab}",
+    "cli.next_steps": "Pour intervenir : simulateur shell {lab} {host}   (ou : simulateur exec {lab} HOTE -- COMMANDE)\nPour qualifier : simulateur qualify {lab} --impact … --urgency …   Pour évaluer : simulateur check {lab}",
     "cli.shell_banner": "Vous êtes sur « {host} » (laboratoire {lab}). Chaque commande est enregistrée. « exit » pour revenir.",
     "cli.shell_back": "Retour de « {host} ».",
     "cli.exec_no_command": "indiquez la commande après « -- » (ex. simulateur exec lab1 poste -- ip a)",

@@ -128,6 +128,10 @@ class Lab:
     def host_names(self) -> list[str]:
         return list(self._hosts)
 
+    def default_host(self) -> str:
+        """Where a trainee's shell opens when no host is named: the user's PC if the lab has one."""
+        return "poste" if "poste" in self._hosts else next(iter(self._hosts))
+
     def apply(self, actions: Iterable[ActionBase]) -> None:
         for action in actions:
             action.apply(self)

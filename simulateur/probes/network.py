@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import time
 from typing import TYPE_CHECKING, Literal
@@ -27,7 +28,10 @@ class ServiceRunning(ProbeBase):
         host = lab.host(self.host)
         spec = lab.service_spec(self.host, self.service)
         binary, ports = spec.binary, spec.ports()
-        procs = [p for p in inspect.processes(host) if p.exe == binary]
+        # /proc/PID/exe shows the resolved file (/usr/bin/python3 → /usr/bin/python3.11): compare
+        # with the binary resolved the same way (the host's lower layer is the machine's root).
+        real = os.path.realpath(binary)
+        procs = [p for p in inspect.processes(host) if p.exe in (binary, real)]
         if not procs:
             return False, f"aucun processus {binary.rsplit('/', 1)[-1]} sur {self.host}"
         inodes = set().union(*(inspect.socket_inodes(p.pid) for p in procs))

@@ -170,3 +170,15 @@ def test_two_labs_at_once_do_not_see_each_other():
     finally:
         sim("stop", a["lab"])
         sim("stop", b["lab"])
+
+
+def test_service_probe_sees_a_python_daemon_behind_its_symlink(started):
+    """web runs /usr/bin/python3, which the kernel shows as the file it links to."""
+    from simulateur.probes.network import ServiceRunning
+    from simulateur.session.run import open_attempt
+
+    lab, _, _ = open_attempt(started()["lab"])
+    res = ServiceRunning(id="w", probe="service.running", host="internet", service="web").run(lab)
+    assert res.ok, res.observed
+    lab.host("internet").run(["systemctl", "stop", "web"])
+    assert not ServiceRunning(id="w", probe="service.running", host="internet", service="web").run(lab).ok
