@@ -102,10 +102,20 @@ class Lab:
         self._in_parallel(todo, ["systemctl", "__boot"], "lab.service_boot_failed")
 
     def _boot_dhcp_clients(self) -> None:
-        for name, spec in self.topology.hosts.items():
-            for iface in spec.interfaces:
-                if iface.dhcp:
-                    self._in_parallel([name], ["ifup", iface.name], "lab.dhcp_boot_failed")
+        """`ifup` each DHCP interface, as Debian does at boot. What counts is the outcome — an
+        address obtained — not ifup's exit code alone (a post-up hook may fail under load)."""
+        from simulateur.probes.inspect import addresses
+
+        todo = [(name, iface.name) for name, spec in self.topology.hosts.items()
+                for iface in spec.interfaces if iface.dhcp]
+        if not todo:
+            return
+        with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+            results = list(pool.map(lambda t: (t, self.host(t[0]).run(["ifup", t[1]], timeout=60)), todo))
+        for (name, iface), res in results:
+            if res.returncode != 0 and not any(a.iface == iface for a in addresses(self.host(name))):
+                why = (res.stderr or res.stdout).strip().splitlines()
+                raise SimError(tr("lab.dhcp_boot_failed", host=name, why=why[-1] if why else res.returncode))
 
     def _in_parallel(self, hosts: list[str], argv: list[str], error: str) -> None:
         if not hosts:
