@@ -293,11 +293,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _run_app() -> int:
+    """`simulateur` with no command on a terminal: the app (simulateur.tui), root only."""
+    try:
+        _require_root()
+    except SimError as exc:
+        print(f"simulateur : {exc}", file=sys.stderr)
+        return exc.exit_code
+    from simulateur.tui import run
+
+    try:
+        return run()
+    except KeyboardInterrupt:
+        print(tr("cli.interrupted"), file=sys.stderr)
+        return 130
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        args = parser.parse_args(["list"])
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            return _run_app()
+        args = parser.parse_args(["list"])  # not a terminal (pipe, script): the list instead
     try:
         return int(args.func(args))
     except SimError as exc:

@@ -126,6 +126,7 @@ FR: dict[str, str] = {
     "tui.app.title": "simulateur",
     "tui.app.subtitle": "entraînement TAI / IDI",
     "tui.palette.placeholder": "Rechercher une commande…",
+    "tui.palette.themes": "Rechercher un thème…",
     "tui.store.recovered": "La base des tentatives était illisible : elle a été mise de côté ({path}) et une base neuve créée.",
     "tui.reaped": "{n} laboratoire(s) d'une session interrompue arrêté(s) ; journaux et fiches conservés.",
     "tui.busy": "Une intervention est en cours : soumettez-la ou quittez (Ctrl+Q) d'abord.",

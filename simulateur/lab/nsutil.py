@@ -127,7 +127,7 @@ def processes_rooted_under(state_root: Path) -> dict[str, list[int]]:
                         lab = line.split(marker, 1)[1].split("/", 1)[0]
                         found.setdefault(lab, []).append(int(entry.name))
                         break
-        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+        except (OSError, IndexError):  # gone, going (EINVAL on an exiting process), or not ours
             continue
     return found
 

@@ -10,7 +10,7 @@ import builtins
 import ipaddress
 import random
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 

@@ -7,6 +7,7 @@ import random
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -110,6 +111,25 @@ def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None) 
     return proc.returncode
 
 
+def reclaim_terminal() -> None:
+    """Make this process the terminal's foreground group again after a shell in a host.
+
+    The host's bash takes the terminal (job control) but, in its own PID namespace, cannot hand
+    it back when it exits: the caller would be left in the background, unable to read its keys.
+    """
+    try:
+        fd = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
+        if fd < 0 or not os.isatty(fd) or os.tcgetpgrp(fd) == os.getpgrp():
+            return
+        old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # in the background until this is done
+        try:
+            os.tcsetpgrp(fd, os.getpgrp())
+        finally:
+            signal.signal(signal.SIGTTOU, old)
+    except (OSError, ValueError):
+        pass
+
+
 def interactive_shell(lab: Lab, host: str, journal: Journal | None) -> int:
     """A root bash inside the host; every command typed is journaled (outside the host)."""
     h = lab.host(host)
@@ -141,6 +161,7 @@ def interactive_shell(lab: Lab, host: str, journal: Journal | None) -> int:
         os.close(write_fd)
         code = proc.wait()
     finally:
+        reclaim_terminal()
         signal.signal(signal.SIGINT, old)
     reader.join(timeout=2)
     return code

@@ -1,0 +1,182 @@
+"""The app: screens, the attempt being run, quitting cleanly. Each screen lives in screens/."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.screen import Screen
+from textual.theme import ThemeProvider
+
+from simulateur.i18n import tr
+from simulateur.scenario.loader import Catalogue, load_catalogue
+from simulateur.session.run import Started
+from simulateur.session.store import Store, reap_orphans
+from simulateur.tui.context import Running
+from simulateur.tui.screens.catalogue import CatalogueScreen
+from simulateur.tui.screens.dialogs import ConfirmScreen, HelpScreen
+
+class SimulateurApp(App[int]):
+    TITLE = tr("tui.app.title")
+    SUB_TITLE = tr("tui.app.subtitle")
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("f1", "help", tr("tui.key.help")),
+        Binding("ctrl+q", "request_quit", tr("tui.key.quit"), priority=True),
+    ]
+
+    def __init__(self, *, store: Store | None = None, catalogue: Catalogue | None = None,
+                 clock: Callable[[], float] = time.time, reap: bool = True) -> None:
+        super().__init__()
+        self.store = store or Store()
+        self.catalogue = catalogue or load_catalogue()
+        self.clock = clock
+        self.running: Running | None = None
+        self.building = threading.Event()     # a lab is being built by a worker thread
+        self.quitting = False
+        self._reap = reap
+
+    # --- screens ------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        # Pushed rather than returned by get_default_screen(), which would not load its .tcss.
+        self.push_screen(CatalogueScreen())
+        if self.store.recovered:
+            self.notify(tr("tui.store.recovered", path=self.store.recovered), severity="warning", timeout=10)
+        if self._reap:
+            self._reap_orphans()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, signum: int) -> None:
+        """SIGTERM, or SIGHUP (the terminal went away): the lab first, then leave."""
+        self.quitting = True
+        self.shutdown()
+        code = 128 + signum
+        if signum == signal.SIGHUP:
+            # No terminal to restore, and Textual would block forever writing to the dead one.
+            os._exit(code)
+        self.exit(code)
+        watchdog = threading.Timer(5, os._exit, (code,))
+        watchdog.daemon = True
+        watchdog.start()
+
+    @work(thread=True, group="reap")
+    def _reap_orphans(self) -> None:
+        reaped = reap_orphans(self.store)
+        if reaped:
+            self.call_from_thread(self.notify, tr("tui.reaped", n=len(reaped)), timeout=8)
+
+    def show_results(self, attempt_id: str) -> None:
+        """After a submission: back to the catalogue, then the results on top of it."""
+        from simulateur.tui.screens.resultats import ResultatsScreen
+
+        self._pop_to_catalogue()
+        self.push_screen(ResultatsScreen(attempt_id))
+
+    def _pop_to_catalogue(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, CatalogueScreen):
+            self.pop_screen()
+
+    # --- the running attempt ------------------------------------------------------------------
+    def attach(self, started: Started, mode: str) -> Running:
+        """Record the attempt a worker has just started (called from that worker thread)."""
+        assert started.attempt is not None
+        info = started.attempt.info
+        self.store.begin(attempt_id=info.id, scenario=started.scenario, seed=info.seed, mode=mode,
+                         lab=started.lab.id, attempt_dir=started.attempt.dir, started=info.started,
+                         candidate=info.candidate, variant=started.lab.params.get("variante"))
+        self.running = Running(lab=started.lab, scenario=started.scenario, attempt=started.attempt,
+                               attempt_id=info.id, mode=mode, started=info.started, store=self.store)
+        return self.running
+
+    def attempt_in_progress(self) -> bool:
+        return self.running is not None and not self.running.stopped
+
+    # --- quitting -----------------------------------------------------------------------------
+    def action_request_quit(self) -> None:
+        if self.building.is_set():
+            self.quitting = True
+            self.notify(tr("tui.quit.after_build"))
+            return
+        if not self.attempt_in_progress():
+            self.exit(0)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._stop_and_exit()
+
+        self.push_screen(ConfirmScreen(tr("tui.quit.confirm", lab=self.running.lab_id if self.running else "")),
+                         answer)
+
+    def action_help_quit(self) -> None:  # Ctrl+C: the same as Ctrl+Q (asks first mid-attempt)
+        self.action_request_quit()
+
+    @work(thread=True, group="stop")
+    def _stop_and_exit(self) -> None:
+        self.call_from_thread(self.notify, tr("tui.quit.stopping"))
+        if self.running is not None:
+            self.running.stop("abandonnee")
+        self.call_from_thread(self.exit, 0)
+
+    def shutdown(self) -> None:
+        """After the app has ended, however it ended: no lab is left behind (attempt files are kept)."""
+        if self.building.is_set():
+            deadline = time.monotonic() + 60
+            while self.building.is_set() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        if self.running is not None and not self.running.stopped:
+            with contextlib.suppress(Exception):
+                self.running.stop("interrompue")
+
+    # --- help and command palette --------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=tr("tui.palette.placeholder")))
+
+    def search_themes(self) -> None:
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=tr("tui.palette.themes")))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        commands = getattr(screen, "commands", None)
+        if callable(commands):
+            for title, help_text, callback in commands():
+                yield SystemCommand(title, help_text, callback)
+        yield SystemCommand(tr("tui.cmd.catalogue"), tr("tui.cmd.catalogue.help"), self.go_catalogue)
+        yield SystemCommand(tr("tui.cmd.progression"), tr("tui.cmd.progression.help"), self.go_progression)
+        yield SystemCommand(tr("tui.cmd.help"), tr("tui.cmd.help.help"), self.action_help)
+        yield SystemCommand(tr("tui.cmd.theme"), tr("tui.cmd.theme.help"), self.action_change_theme)
+        yield SystemCommand(tr("tui.cmd.screenshot"), tr("tui.cmd.screenshot.help"),
+                            lambda: self.set_timer(0.1, self._screenshot))
+        yield SystemCommand(tr("tui.cmd.quit"), tr("tui.cmd.quit.help"), self.action_request_quit)
+
+    def _screenshot(self) -> None:
+        path = self.save_screenshot(path=str(self.store.path.parent))
+        self.notify(tr("tui.screenshot.saved", path=path))
+
+    def go_catalogue(self) -> None:
+        if self.attempt_in_progress():
+            self.notify(tr("tui.busy"), severity="warning")
+            return
+        self._pop_to_catalogue()
+
+    def go_progression(self) -> None:
+        from simulateur.tui.screens.progression import ProgressionScreen
+
+        if not isinstance(self.screen, ProgressionScreen):
+            self.push_screen(ProgressionScreen())

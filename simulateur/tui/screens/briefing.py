@@ -1,0 +1,171 @@
+"""2. Briefing: the ticket as the user wrote it, its documentation, the mode; then the lab is built."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, RadioButton, RadioSet, Static
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab.topology import Topology
+from simulateur.scenario.loader import choose_variant, rendered_scenario, resolve_params
+from simulateur.scenario.models import Scenario
+from simulateur.session import run
+from simulateur.tui import format as F
+
+if TYPE_CHECKING:
+    from simulateur.tui.app import SimulateurApp
+
+#: The build reports these steps (Lab.build and session.run.start): hosts, services, faults, ready.
+BUILD_STEPS = 4
+
+
+def preview(loaded_scenario: Scenario, topology: Topology, seed: int) -> Scenario:
+    """The scenario as start() will render it for this seed (the ticket shown before the build).
+
+    The same steps as session.run.build_scenario_lab, without building anything."""
+    values = resolve_params(loaded_scenario, topology, seed)
+    variant = choose_variant(loaded_scenario, seed)
+    if variant is not None:
+        values["variante"] = variant
+    return rendered_scenario(loaded_scenario, values, variant)
+
+
+class BriefingScreen(Screen[None]):
+    CSS_PATH = "briefing.tcss"
+    HELP_TITLE = tr("tui.briefing.title")
+    HELP_TEXT = tr("tui.briefing.help")
+    BINDINGS = [
+        Binding("d", "start", tr("tui.key.start")),
+        Binding("escape", "back", tr("tui.key.back")),
+    ]
+    AUTO_FOCUS = "#start"
+
+    app: SimulateurApp
+
+    def __init__(self, scenario_id: str, seed: int | None = None) -> None:
+        super().__init__()
+        self.scenario_id = scenario_id
+        self.seed = run.new_seed() if seed is None else seed
+        self.building = False
+
+    def compose(self) -> ComposeResult:
+        loaded = self.app.catalogue.scenarios[self.scenario_id]
+        sc = preview(loaded.scenario, loaded.topology, self.seed)
+        yield Header()
+        with Horizontal(id="body"):
+            with VerticalScroll(id="ticket-pane"):
+                meta = Text(sc.title, style="bold")
+                meta.append("\n" + tr("tui.briefing.meta", ref=sc.referentiel, level=F.level(sc.level),
+                                      duration=sc.duration, competences=", ".join(sc.competences)), style="dim")
+                yield Static(meta, id="meta")
+                ticket = Text()
+                ticket.append(tr("tui.ticket.from") + " ", style="bold")
+                ticket.append(sc.ticket.from_ + "\n")
+                if sc.ticket.where:
+                    ticket.append(tr("tui.ticket.where") + " ", style="bold")
+                    ticket.append(sc.ticket.where + "\n")
+                ticket.append("\n« " + " ".join(sc.ticket.text.split()) + " »", style="italic")
+                box = Static(ticket, id="ticket")
+                box.border_title = tr("tui.ticket.title")
+                yield box
+                if sc.ticket.documentation.strip():
+                    doc = Static(sc.ticket.documentation.rstrip(), id="doc")
+                    doc.border_title = tr("tui.ticket.documentation")
+                    yield doc
+            with VerticalScroll(id="side"):
+                with Vertical(id="form"):
+                    yield Label(tr("tui.briefing.mode"), classes="pane-title")
+                    with RadioSet(id="mode"):
+                        yield RadioButton(tr("tui.mode.entrainement.long"), value=True, id="entrainement")
+                        yield RadioButton(tr("tui.mode.chronometre.long", minutes=sc.duration), id="chronometre")
+                    yield Static(tr("tui.mode.explained"), id="mode-help", classes="muted")
+                    yield Label(tr("tui.briefing.candidate"), classes="pane-title")
+                    yield Input(placeholder=tr("tui.briefing.candidate.placeholder"), id="candidate", compact=True)
+                    yield Static(tr("tui.briefing.seed", seed=self.seed), id="seed", classes="muted")
+                    yield Button(tr("tui.briefing.start"), id="start", variant="primary")
+                with Vertical(id="build"):
+                    yield ProgressBar(total=BUILD_STEPS, show_eta=False, id="progress")
+                    yield Static("", id="step")
+        yield Footer()
+
+    def mode(self) -> str:
+        pressed = self.query_one(RadioSet).pressed_button
+        return pressed.id if pressed is not None and pressed.id else "entrainement"
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    def action_start(self) -> None:
+        if self.building:
+            return
+        self.building = True
+        self.app.building.set()
+        candidate = self.query_one("#candidate", Input).value.strip() or None
+        self.query_one("#form").display = False
+        self.query_one("#build").display = True
+        bar = self.query_one(ProgressBar)
+        bar.display = True
+        bar.update(progress=0)
+        self.query_one("#step", Static).update(tr("tui.briefing.building"))
+        self.build(self.mode(), candidate)
+
+    @work(thread=True, exclusive=True, group="build")
+    def build(self, mode: str, candidate: str | None) -> None:
+        app = self.app
+        try:
+            try:
+                started = run.start(self.scenario_id, self.seed, candidate=candidate,
+                                    progress=lambda step: app.call_from_thread(self._step, step))
+            except SimError as exc:
+                app.call_from_thread(self._failed, str(exc))
+                return
+            except Exception as exc:  # a bug must not leave the screen frozen
+                app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+                return
+            try:
+                running = app.attach(started, mode)
+            except BaseException:
+                run.stop(started.lab.id)
+                raise
+            if app.quitting:
+                running.stop("abandonnee")
+                app.call_from_thread(app.exit, 0)
+                return
+        finally:
+            app.building.clear()
+        app.call_from_thread(self._ready)
+
+    def _step(self, step: str) -> None:
+        self.query_one(ProgressBar).advance(1)
+        self.query_one("#step", Static).update(step)
+
+    def _failed(self, message: str) -> None:
+        self.building = False
+        self.query_one(ProgressBar).display = False
+        self.query_one("#step", Static).update(Text(tr("tui.briefing.failed", why=message), style="bold red"))
+        self.query_one("#form").display = True
+        self.query_one("#start", Button).focus(scroll_visible=False)
+        self.call_after_refresh(self.query_one("#side").scroll_end, animate=False)
+
+    def _ready(self) -> None:
+        from simulateur.tui.screens.intervention import InterventionScreen
+
+        self.app.switch_screen(InterventionScreen())
+
+    def action_back(self) -> None:
+        if self.building:
+            self.notify(tr("tui.briefing.wait"), severity="warning")
+            return
+        self.app.pop_screen()
+
+    def commands(self) -> list[tuple[str, str, object]]:
+        return [(tr("tui.cmd.start"), tr("tui.cmd.start.help"), self.action_start)]

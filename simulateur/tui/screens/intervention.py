@@ -1,0 +1,187 @@
+"""3. Intervention: timer, hosts, shells, journal, hints, ticket qualification, escalation."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Button, Footer, Header, Label, ListItem, ListView, Static, TabbedContent, TabPane,
+)
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.session import run
+from simulateur.tui.context import Running
+from simulateur.tui.widgets.escalade import EscaladeForm
+from simulateur.tui.widgets.hints import HintsPane
+from simulateur.tui.widgets.journal import JournalTable
+from simulateur.tui.widgets.qualification import QualificationForm
+from simulateur.tui.widgets.timer import Timer
+
+if TYPE_CHECKING:
+    from simulateur.tui.app import SimulateurApp
+
+
+class HostItem(ListItem):
+    def __init__(self, name: str) -> None:
+        super().__init__(id=f"host-{name}")
+        self.host = name
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.host, classes="host-label")
+
+
+class InterventionScreen(Screen[None]):
+    CSS_PATH = "intervention.tcss"
+    HELP_TITLE = tr("tui.intervention.title")
+    HELP_TEXT = tr("tui.intervention.help")
+    BINDINGS = [
+        Binding("s", "shell", tr("tui.key.shell")),
+        Binding("f", "fiche", tr("tui.key.fiche")),
+        Binding("i", "hint", tr("tui.key.hint")),
+        Binding("t", "tab('tab-ticket')", tr("tui.key.ticket"), show=False),
+        Binding("j", "tab('tab-journal')", tr("tui.key.journal")),
+        Binding("q", "tab('tab-qualif')", tr("tui.key.qualify")),
+        Binding("e", "tab('tab-escalade')", tr("tui.key.escalade"), show=False),
+    ]
+    AUTO_FOCUS = "#hosts"
+
+    app: SimulateurApp
+
+    @property
+    def running(self) -> Running:
+        assert self.app.running is not None
+        return self.app.running
+
+    def compose(self) -> ComposeResult:
+        r = self.running
+        sc = r.scenario
+        yield Header()
+        with Horizontal(id="bar"):
+            mode = tr(f"tui.mode.{r.mode}")
+            yield Static(Text.assemble((sc.title, "bold"), (f"  ·  {r.lab_id}  ·  {mode}", "dim")), id="bar-title")
+            yield Timer(r.started, r.limit, countdown=r.timed, clock=self.app.clock, id="timer")
+        with Horizontal(id="main"):
+            with Vertical(id="hosts-pane"):
+                yield Label(tr("tui.intervention.hosts"), classes="pane-title")
+                yield ListView(*(HostItem(h) for h in r.lab.host_names()), id="hosts")
+                yield Static(id="host-info", classes="muted")
+                yield Button(tr("tui.intervention.shell_button"), id="shell", variant="primary")
+            with TabbedContent(id="tabs", initial="tab-ticket"):
+                with TabPane(tr("tui.tab.ticket"), id="tab-ticket"):
+                    with VerticalScroll():
+                        ticket = Text()
+                        ticket.append(tr("tui.ticket.from") + " ", style="bold")
+                        ticket.append(sc.ticket.from_ + "\n")
+                        if sc.ticket.where:
+                            ticket.append(tr("tui.ticket.where") + " ", style="bold")
+                            ticket.append(sc.ticket.where + "\n")
+                        ticket.append("« " + " ".join(sc.ticket.text.split()) + " »\n", style="italic")
+                        yield Static(ticket, id="ticket")
+                        if sc.ticket.documentation.strip():
+                            yield Static(sc.ticket.documentation.rstrip(), id="doc")
+                with TabPane(tr("tui.tab.journal"), id="tab-journal"):
+                    yield JournalTable(r.attempt.journal, id="journal")
+                with TabPane(tr("tui.tab.hints"), id="tab-hints"):
+                    yield HintsPane(id="hints")
+                with TabPane(tr("tui.tab.qualif"), id="tab-qualif"):
+                    yield QualificationForm(id="qualif")
+                with TabPane(tr("tui.tab.escalade"), id="tab-escalade"):
+                    yield EscaladeForm(id="escalade")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_hosts()
+        self.set_interval(2, self.refresh_hosts)
+        hosts = self.query_one("#hosts", ListView)
+        if hosts.index is None and hosts.children:
+            hosts.index = 0
+        self.show_host()
+
+    # --- hosts ---------------------------------------------------------------------------------
+    def selected_host(self) -> str | None:
+        item = self.query_one("#hosts", ListView).highlighted_child
+        return item.host if isinstance(item, HostItem) else None
+
+    def refresh_hosts(self) -> None:
+        r = self.running
+        for item in self.query(HostItem):
+            try:
+                up = (not r.stopped) and r.lab.host(item.host).is_up()
+            except SimError:
+                up = False
+            label = item.query_one(Label)
+            label.update(Text.assemble(("● " if up else "○ ", "green" if up else "red"), item.host.ljust(10),
+                                       (tr("tui.host.up") if up else tr("tui.host.down"), "dim")))
+
+    @on(ListView.Highlighted, "#hosts")
+    def show_host(self) -> None:
+        host = self.selected_host()
+        info = self.query_one("#host-info", Static)
+        if host is None:
+            info.update("")
+            return
+        spec = self.running.lab.topology.hosts.get(host)
+        desc = spec.description if spec is not None else ""
+        info.update(Text.assemble(desc + "\n" if desc else "",
+                                  (tr("tui.intervention.second_terminal", lab=self.running.lab_id, host=host),
+                                   "italic")))
+
+    @on(ListView.Selected, "#hosts")
+    @on(Button.Pressed, "#shell")
+    def _shell_requested(self) -> None:
+        self.action_shell()
+
+    def action_shell(self, host: str | None = None) -> None:
+        host = host or self.selected_host()
+        if host is None:
+            return
+        r = self.running
+        try:
+            with self.app.suspend():
+                print(tr("cli.shell_banner", host=host, lab=r.lab_id), file=sys.stderr, flush=True)
+                run.interactive_shell(r.lab, host, r.attempt.journal)  # gives the terminal back
+                print(tr("cli.shell_back", host=host), file=sys.stderr, flush=True)
+        except SuspendNotSupported:
+            self.notify(tr("tui.shell.unsupported", lab=r.lab_id, host=host), severity="warning", timeout=10)
+        except SimError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+        self.query_one(JournalTable).reload(force=True)
+
+    # --- tabs, hints, fiche --------------------------------------------------------------------
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_hint(self) -> None:
+        self.action_tab("tab-hints")
+        self.query_one(HintsPane).reveal_next()
+
+    def action_fiche(self) -> None:
+        from simulateur.tui.screens.fiche import FicheScreen
+
+        self.app.push_screen(FicheScreen())
+
+    @on(Timer.Expired)
+    def _expired(self) -> None:
+        self.notify(tr("tui.timer.expired"), severity="warning", timeout=15)
+
+    def commands(self) -> list[tuple[str, str, Any]]:
+        out: list[tuple[str, str, Any]] = []
+        for h in self.running.lab.host_names():
+            out.append((tr("tui.cmd.shell", host=h), tr("tui.cmd.shell.help", host=h),
+                        lambda h=h: self.action_shell(h)))
+        out += [
+            (tr("tui.cmd.hint"), tr("tui.cmd.hint.help"), self.action_hint),
+            (tr("tui.cmd.qualify"), tr("tui.cmd.qualify.help"), lambda: self.action_tab("tab-qualif")),
+            (tr("tui.cmd.escalade"), tr("tui.cmd.escalade.help"), lambda: self.action_tab("tab-escalade")),
+            (tr("tui.cmd.journal"), tr("tui.cmd.journal.help"), lambda: self.action_tab("tab-journal")),
+            (tr("tui.cmd.fiche"), tr("tui.cmd.fiche.help"), self.action_fiche),
+        ]
+        return out

@@ -1,0 +1,148 @@
+"""5. Résultats: the grid, time and hints, and — after submission only — what a jury expected."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from simulateur.i18n import tr
+from simulateur.scenario.models import JuryEvidence
+from simulateur.session.store import FICHE_FIELDS, HINT_COST_MINUTES
+from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, priority
+from simulateur.tui import format as F
+from simulateur.tui.widgets.escalade import RECIPIENTS
+from simulateur.tui.widgets.grid import grid
+
+if TYPE_CHECKING:
+    from simulateur.tui.app import SimulateurApp
+
+
+class ResultatsScreen(Screen[None]):
+    CSS_PATH = "resultats.tcss"
+    HELP_TITLE = tr("tui.resultats.title")
+    HELP_TEXT = tr("tui.resultats.help")
+    BINDINGS = [
+        Binding("escape", "back", tr("tui.key.back")),
+        Binding("p", "progression", tr("tui.key.progression")),
+        Binding("r", "replay", tr("tui.key.replay")),
+    ]
+    AUTO_FOCUS = "#results"
+
+    app: SimulateurApp
+
+    def __init__(self, attempt_id: str) -> None:
+        super().__init__()
+        self.attempt_id = attempt_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="results"):
+            yield Static(self._summary(), id="summary")
+            box = Static(grid(self.app.store.criteria(self.attempt_id)) or tr("tui.resultats.no_grid"), id="grid")
+            box.border_title = tr("tui.resultats.grid")
+            yield box
+            rec = self.app.store.attempt(self.attempt_id)
+            if rec is not None and rec.status == "soumise":
+                ref = Static(self._reference(), id="reference")
+                ref.border_title = tr("tui.resultats.reference")
+                yield ref
+            fiche = Static(self._fiche(), id="fiche")
+            fiche.border_title = tr("tui.resultats.fiche")
+            yield fiche
+        yield Footer()
+
+    def _summary(self) -> Text:
+        rec = self.app.store.attempt(self.attempt_id)
+        out = Text()
+        if rec is None:
+            return Text(tr("tui.resultats.unknown"), style="bold red")
+        out.append(rec.title + "\n", style="bold")
+        out.append(tr("tui.resultats.meta", scenario=rec.scenario, seed=rec.seed, mode=tr(f"tui.mode.{rec.mode}"),
+                      when=F.when(rec.started), status=tr(f"tui.status.{rec.status}")) + "\n", style="dim")
+        if rec.score is not None:
+            s = rec.score
+            style = "bold green" if s.acquis == s.evalues else "bold"
+            out.append(tr("tui.resultats.score", acquis=s.acquis, evalues=s.evalues), style=style)
+            if s.jury:
+                out.append(tr("tui.resultats.score_jury", jury=s.jury), style="yellow")
+            out.append("\n")
+        out.append(tr("tui.resultats.time", time=F.duration(rec.duration)) + "\n")
+        if rec.hints_used:
+            out.append(tr("tui.resultats.hints", n=rec.hints_used, cost=rec.hints_used * HINT_COST_MINUTES,
+                          counted=F.duration(rec.counted_duration)) + "\n")
+        else:
+            out.append(tr("tui.resultats.no_hints") + "\n")
+        q = rec.qualification
+        label = tr("tui.qualif.label", impact=IMPACT_LABELS[q.impact], urgency=URGENCY_LABELS[q.urgency],
+                   priority=PRIORITY_LABELS[q.priority]) if q else tr("tui.resultats.none")
+        out.append(tr("tui.resultats.qualification", label=label))
+        if rec.escalation:
+            to = rec.escalation.to
+            out.append("\n" + tr("tui.resultats.escalade", to=tr(f"tui.escalade.to.{to}") if to in RECIPIENTS else to,
+                                 reason=rec.escalation.reason))
+        return out
+
+    def _reference(self) -> RenderableType:
+        sc = self.app.store.scenario(self.attempt_id)
+        if sc is None:
+            return Text(tr("tui.resultats.no_reference"), style="dim")
+
+        def listing(marks: list[tuple[str, str]], style: str = "") -> Table:
+            table = Table.grid(padding=(0, 1))
+            table.add_column(no_wrap=True)
+            table.add_column(ratio=1)
+            for mark, text in marks:
+                table.add_row(Text("  " + mark, style=style), Text(text, style=style))
+            return table
+
+        parts: list[RenderableType] = [Text(tr("tui.resultats.solution"), style="bold"),
+                                       listing([(f"{i}.", F.describe_action(a)) for i, a in enumerate(sc.solution, 1)])]
+        exp = sc.ticket.expected
+        parts.append(Text(tr("tui.resultats.expected_qualif", impact=IMPACT_LABELS[exp.impact],
+                             urgency=URGENCY_LABELS[exp.urgency],
+                             priority=PRIORITY_LABELS[priority(exp.impact, exp.urgency)]), style="bold"))
+        jury = [ev.jury for c in sc.criteria for ev in c.evidence if isinstance(ev, JuryEvidence)]
+        if jury:
+            parts += [Text(tr("tui.resultats.jury_expects"), style="bold"), listing([("?", j) for j in jury], "yellow")]
+        if sc.hints:
+            parts += [Text(tr("tui.resultats.path"), style="bold"), listing([("·", h) for h in sc.hints], "dim")]
+        return Group(*parts)
+
+    def _fiche(self) -> Text:
+        fiche = self.app.store.fiche(self.attempt_id)
+        out = Text()
+        for name in FICHE_FIELDS:
+            out.append(tr(f"tui.fiche.{name}") + " : ", style="bold")
+            value = fiche.get(name, "").strip()
+            out.append((value or tr("tui.resultats.empty")) + "\n", style="" if value else "dim italic")
+        out.append(tr("tui.resultats.fiche_jury"), style="yellow")
+        return out
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_progression(self) -> None:
+        self.app.go_progression()
+
+    def action_replay(self) -> None:
+        from simulateur.tui.screens.briefing import BriefingScreen
+
+        rec = self.app.store.attempt(self.attempt_id)
+        if rec is None or rec.scenario not in self.app.catalogue.scenarios:
+            self.notify(tr("tui.resultats.cannot_replay"), severity="warning")
+            return
+        if self.app.attempt_in_progress():
+            self.notify(tr("tui.busy"), severity="warning")
+            return
+        self.app.switch_screen(BriefingScreen(rec.scenario, rec.seed))
+
+    def commands(self) -> list[tuple[str, str, Any]]:
+        return [(tr("tui.cmd.replay"), tr("tui.cmd.replay.help"), self.action_replay)]

@@ -1,0 +1,131 @@
+"""Helpers of the app's tests: pilot runs, screen text, bounded waits, SVG snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import io
+import os
+import tempfile
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from simulateur.scoring import CheckResult, CriterionResult, Score
+
+HERE = Path(__file__).resolve().parent
+FIXTURE_SCENARIOS = HERE / "fixtures" / "scenarios"
+SNAPSHOTS = HERE / "snapshots"
+UPDATE_SNAPSHOTS = os.environ.get("SIMULATEUR_SNAPSHOT_UPDATE") == "1"
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)")
+
+
+def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows, as plain text."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
+                      record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
+    """Bounded wait: let the app run until `condition()` holds, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"pas arrivé en {timeout} s : {what}\n{screen_text(pilot.app)}")
+        await pilot.pause(0.05)
+
+
+async def wait_screen(pilot: Any, name: str, timeout: float = 30) -> None:
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name, timeout, f"écran {name}")
+    await pilot.pause()
+
+
+def assert_snapshot(app: Any, name: str, replace: dict[str, str] | None = None) -> None:
+    """Compare the screen with tests/tui/snapshots/<name>.txt (text) and <name>.svg (colours too).
+
+    Update them with:  SIMULATEUR_SNAPSHOT_UPDATE=1 .venv/bin/pytest tests/tui -k snapshot
+    (then look at the SVG files before committing them).
+    """
+    app.clear_notifications()
+    text = screen_text(app)
+    svg = app.export_screenshot(title="simulateur")
+    for old, new in (replace or {}).items():
+        assert len(old) == len(new), (old, new)
+        text, svg = text.replace(old, new), svg.replace(old, new)
+    txt_path, svg_path = SNAPSHOTS / f"{name}.txt", SNAPSHOTS / f"{name}.svg"
+    if UPDATE_SNAPSHOTS or not svg_path.exists():
+        SNAPSHOTS.mkdir(exist_ok=True)
+        txt_path.write_text(text)
+        svg_path.write_text(svg)
+        if not UPDATE_SNAPSHOTS:
+            pytest.fail(f"capture {name} créée : relancez (ou SIMULATEUR_SNAPSHOT_UPDATE=1)")
+        return
+    expected_text = txt_path.read_text()
+    if text != expected_text:
+        diff = "\n".join(difflib.unified_diff(expected_text.splitlines(), text.splitlines(), "attendu", "obtenu",
+                                              lineterm=""))
+        pytest.fail(f"l'écran {name} a changé (SIMULATEUR_SNAPSHOT_UPDATE=1 pour accepter) :\n{diff}")
+    if svg != svg_path.read_text():
+        failed = Path(tempfile.gettempdir()) / "simulateur-captures-echouees"
+        failed.mkdir(exist_ok=True)
+        (failed / f"{name}.svg").write_text(svg)
+        pytest.fail(f"les couleurs ou styles de l'écran {name} ont changé : comparez {svg_path} et "
+                    f"{failed / (name + '.svg')} (SIMULATEUR_SNAPSHOT_UPDATE=1 pour accepter)")
+
+
+def make_result(verdicts: dict[str, str], lab: str = "ui9") -> CheckResult:
+    """A CheckResult as the core makes it, with the referentiel's own labels."""
+    from simulateur import referentiel
+
+    crits = []
+    marks = {"acquis": "✓", "non_acquis": "✗", "jury": "?"}
+    for cid, v in verdicts.items():
+        crit, comp = referentiel.all_criteria()[cid][:2]
+        crits.append(CriterionResult(id=cid, label=crit.label, competence=comp.id, competence_label=comp.label,
+                                     verdict=v, evidence=[f"{marks[v]} preuve de {cid}"]))
+    return CheckResult(lab=lab, scenario="panne-dhcp", seed=7, t=time.time(), criteria=crits, probes=[],
+                       score=Score(acquis=sum(v == "acquis" for v in verdicts.values()),
+                                   evalues=sum(v != "jury" for v in verdicts.values()),
+                                   jury=sum(v == "jury" for v in verdicts.values())))
+
+
+async def start_attempt(pilot: Any, labs: list[str], scenario: str = "panne-dhcp", seed: int = 7,
+                        mode: str = "entrainement") -> Any:
+    """Catalogue → briefing → build (real lab) → intervention; returns the app's Running."""
+    from simulateur.tui.screens.briefing import BriefingScreen
+
+    app = pilot.app
+    await wait_screen(pilot, "CatalogueScreen")
+    app.push_screen(BriefingScreen(scenario, seed=seed))
+    await wait_screen(pilot, "BriefingScreen")
+    if mode == "chronometre":
+        app.screen.query_one("#chronometre").value = True
+        await pilot.pause()
+    await pilot.press("d")
+    await wait_for(pilot, lambda: app.running is not None or "Échec" in screen_text(app), 60, "laboratoire construit")
+    assert app.running is not None, screen_text(app)
+    labs.append(app.running.lab_id)
+    await wait_screen(pilot, "InterventionScreen")
+    return app.running
+
+
+def widget_text(widget: Any, width: int = 200) -> str:
+    """A Static's content as plain text (even the part scrolled out of view)."""
+    content = widget.content
+    if isinstance(content, str):
+        return content
+    console = Console(width=width, file=io.StringIO(), color_system=None, record=True)
+    console.print(content)
+    return console.export_text()
