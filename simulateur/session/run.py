@@ -20,6 +20,7 @@ from simulateur.lab.lab import Lab, Progress, _quiet
 from simulateur.scenario.loader import (
     Loaded, choose_variant, find_scenario, rendered_scenario, rendered_topology, resolve_params,
 )
+from simulateur.lab.topology import Topology
 from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult, evaluate
 from simulateur.session.attempt import Attempt
@@ -36,17 +37,24 @@ def new_seed() -> int:
     return random.SystemRandom().randrange(1, 1_000_000)
 
 
+def played(scenario: Scenario, topology: Topology, seed: int,
+           variant: str | None = None) -> tuple[dict[str, str], Scenario]:
+    """(parameter values, scenario as played) for a seed: parameters drawn, the seed's variant
+    (or the one forced) merged in — what the trainee will be given, before anything is built."""
+    values = resolve_params(scenario, topology, seed)
+    variant = variant or choose_variant(scenario, seed)
+    if variant is not None:
+        values["variante"] = variant
+    return values, rendered_scenario(scenario, values, variant)
+
+
 def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
                        variant: str | None = None) -> tuple[Lab, Scenario]:
     """Build the lab of a scenario and inject its faults (no attempt recorded).
 
     The fault variant is the seed's draw unless `variant` forces one (the self-test does)."""
-    values = resolve_params(loaded.scenario, loaded.topology, seed)
-    variant = variant or choose_variant(loaded.scenario, seed)
-    if variant is not None:
-        values["variante"] = variant
+    values, scenario = played(loaded.scenario, loaded.topology, seed, variant)
     topo = rendered_topology(loaded.topology, values, loaded.scenario.hosts)
-    scenario = rendered_scenario(loaded.scenario, values, variant)
     lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress)
     try:
         (lab.state.dir / "scenario.json").write_text(scenario.model_dump_json(by_alias=True))

@@ -15,7 +15,6 @@ from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, R
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.topology import Topology
-from simulateur.scenario.loader import choose_variant, rendered_scenario, resolve_params
 from simulateur.scenario.models import Scenario
 from simulateur.session import run
 from simulateur.tui import format as F
@@ -28,14 +27,8 @@ BUILD_STEPS = 4
 
 
 def preview(loaded_scenario: Scenario, topology: Topology, seed: int) -> Scenario:
-    """The scenario as start() will render it for this seed (the ticket shown before the build).
-
-    The same steps as session.run.build_scenario_lab, without building anything."""
-    values = resolve_params(loaded_scenario, topology, seed)
-    variant = choose_variant(loaded_scenario, seed)
-    if variant is not None:
-        values["variante"] = variant
-    return rendered_scenario(loaded_scenario, values, variant)
+    """The scenario as start() will render it for this seed (the ticket shown before the build)."""
+    return run.played(loaded_scenario, topology, seed)[1]
 
 
 class BriefingScreen(Screen[None]):
