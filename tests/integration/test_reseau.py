@@ -12,6 +12,12 @@ def ex(lab: str, host: str, cmd: str, check: bool = True) -> None:
     sim("exec", lab, host, "--", cmd, check=check)
 
 
+@pytest.mark.parametrize("scenario", ["dhcp-plage-erronee", "dhcp-client-statique", "ip-mauvais-masque"])
+def test_selftest_every_variant_on_three_seeds(scenario):
+    run = sim("selftest", scenario, "--seeds", "1,2,3", timeout=300)
+    assert "ÉCHEC" not in run.out and run.out.count("OK ") >= 3
+
+
 # --- dhcp-plage-erronee ----------------------------------------------------------------------
 FIX_LINE = {
     "routeur_faux": ("dhcp-option=option:router,{routeur_faux}", "dhcp-option=option:router,{routeur_ip}"),
@@ -89,7 +95,8 @@ def test_statique_right_fix_edit_then_ifdown_ifup(started):
     ex(lab, "poste", "ping -c1 www.exemple.fr")
     sim("qualify", lab, "--impact", "bas", "--urgency", "haute")
     assert verdicts(lab) == {"TAI.CP14.2": "acquis", "TAI.CP14.3": "acquis", "TAI.CP14.4": "acquis",
-                             "TAI.CP9.3": "acquis", "TAI.CP9.4": "acquis", "TAI.CP9.6": "jury"}
+                             "TAI.CP9.3": "acquis", "TAI.CP9.4": "acquis", "TAI.CT3.2": "acquis",
+                             "TAI.CP9.6": "jury"}
 
 
 def test_statique_second_route_rewrite_file_and_reapply(started):
@@ -100,6 +107,7 @@ def test_statique_second_route_rewrite_file_and_reapply(started):
     ex(lab, "poste", "dig +short www.exemple.fr")
     v = verdicts(lab)
     assert v["TAI.CP14.4"] == v["TAI.CP9.3"] == v["TAI.CP9.4"] == "acquis"
+    assert v["TAI.CT3.2"] == "non_acquis"  # the file was rewritten without a backup
 
 
 def test_statique_dhclient_without_touching_the_config(started):
@@ -136,8 +144,8 @@ def test_masque_right_fix_backup_edit_reapply(started, variant):
     ex(lab, "poste", "ifup eth0")
     ex(lab, "poste", "ping -c1 203.0.113.80")
     sim("qualify", lab, "--impact", "bas", "--urgency", "haute")
-    assert verdicts(lab) == {k: ALL for k in
-                             ("TAI.CP9.2", "TAI.CP9.3", "TAI.CP9.1", "TAI.CP9.4", "TAI.CP14.3", "TAI.CP14.2")}
+    assert verdicts(lab) == {k: ALL for k in ("TAI.CP9.2", "TAI.CP9.3", "TAI.CP9.1", "TAI.CP9.4", "TAI.CP14.3",
+                                              "TAI.CP14.2", "TAI.CT3.2")}
 
 
 def test_masque_second_route_netmask_syntax_and_sed(started):
