@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from simulateur import referentiel
+from simulateur.i18n import tr
 from simulateur.journal.classify import Kind, backs_up, classify, edits
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeResult
@@ -60,7 +61,7 @@ def _hm(t: float) -> str:
 
 def _cmd(entry: Entry) -> str:
     text = entry.cmd if len(entry.cmd) <= 60 else entry.cmd[:57] + "…"
-    return f"« {text} » sur {entry.host}"
+    return tr("score.cmd", cmd=text, host=entry.host)
 
 
 def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]:
@@ -71,30 +72,30 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
         end = changes[0] if changes else len(cmds)
         looked = [cmds[i] for i in range(end) if kinds[i] in (Kind.DIAGNOSTIC, Kind.TEST)]
         missing = [h for h in ev.hosts if not any(e.host == h for e in looked)]
-        when = f"avant la première modification ({_cmd(cmds[end])} à {_hm(cmds[end].t)})" if changes else \
-            "(aucune modification enregistrée)"
+        when = tr("score.before_first_change", cmd=_cmd(cmds[end]), time=_hm(cmds[end].t)) if changes \
+            else tr("score.no_change_recorded")
         listed = ", ".join(_cmd(e) for e in looked[:6]) + (" …" if len(looked) > 6 else "")
         if len(looked) < ev.min:
-            return False, f"{len(looked)} commande(s) de diagnostic {when}, {ev.min} attendue(s)" + (
+            return False, tr("score.too_few_diagnostics", n=len(looked), when=when, min=ev.min) + (
                 f" : {listed}" if looked else "")
         if missing:
-            return False, f"aucun diagnostic sur {', '.join(missing)} {when}"
-        return True, f"{len(looked)} commande(s) de diagnostic {when} : {listed}"
+            return False, tr("score.no_diagnostic_on", hosts=", ".join(missing), when=when)
+        return True, tr("score.diagnostics", n=len(looked), when=when, listed=listed)
     if ev.journal == "backup_before_edit":
         return _backup_facts(ev.paths, cmds)
     # tested_after_fix
     if not changes:
-        return False, "aucune modification enregistrée : rien à vérifier"
+        return False, tr("score.nothing_to_verify")
     after = [cmds[i] for i in range(changes[-1] + 1, len(cmds)) if kinds[i] is Kind.TEST and cmds[i].rc == 0]
     missing = [h for h in ev.hosts if not any(e.host == h for e in after)]
     last = cmds[changes[-1]]
     if len(after) < ev.min:
         failed = [cmds[i] for i in range(changes[-1] + 1, len(cmds)) if kinds[i] is Kind.TEST]
-        extra = f" ({len(failed)} test(s) en échec)" if failed else ""
-        return False, f"aucun test réussi après la dernière modification ({_cmd(last)}){extra}"
+        extra = tr("score.failed_tests", n=len(failed)) if failed else ""
+        return False, tr("score.no_test_after", last=_cmd(last), extra=extra)
     if missing:
-        return False, f"aucun test réussi sur {', '.join(missing)} après la dernière modification"
-    return True, f"{len(after)} test(s) réussi(s) après la dernière modification ({_cmd(last)}) : " + \
+        return False, tr("score.no_test_on", hosts=", ".join(missing))
+    return True, tr("score.tests_after", n=len(after), last=_cmd(last)) + \
         ", ".join(_cmd(e) for e in after[:4])
 
 
@@ -105,14 +106,14 @@ def _backup_facts(paths: list[str], cmds: list[Entry]) -> tuple[bool, str]:
         first_edit = next((i for i, e in enumerate(cmds) if edits(e.cmd, path)), None)
         if first_edit is None:
             ok = False
-            texts.append(f"{path} n'a été modifié par aucune commande enregistrée")
+            texts.append(tr("score.never_edited", path=path))
             continue
         backup = next((e for e in cmds[:first_edit] if backs_up(e.cmd, path)), None)
         if backup is None:
             ok = False
-            texts.append(f"{path} modifié ({_cmd(cmds[first_edit])}) sans copie de sauvegarde avant")
+            texts.append(tr("score.edited_without_backup", path=path, cmd=_cmd(cmds[first_edit])))
         else:
-            texts.append(f"{path} sauvegardé ({_cmd(backup)}) avant d'être modifié")
+            texts.append(tr("score.backed_up", path=path, cmd=_cmd(backup)))
     return ok, " ; ".join(texts)
 
 
@@ -120,12 +121,12 @@ def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str
     exp = scenario.ticket.expected
     expected_p = PRIORITY_LABELS[priority(exp.impact, exp.urgency)]
     if q is None:
-        return False, f"ticket non qualifié (attendu : impact {IMPACT_LABELS[exp.impact]}, urgence " \
-                      f"{URGENCY_LABELS[exp.urgency]} → priorité {expected_p})"
+        return False, tr("score.not_qualified", impact=IMPACT_LABELS[exp.impact],
+                         urgency=URGENCY_LABELS[exp.urgency], priority=expected_p)
     got_p = PRIORITY_LABELS[priority(q.impact, q.urgency)]
-    text = (f"impact {IMPACT_LABELS[q.impact]}, urgence {URGENCY_LABELS[q.urgency]} → priorité {got_p}"
-            f" (attendu : impact {IMPACT_LABELS[exp.impact]}, urgence {URGENCY_LABELS[exp.urgency]}"
-            f" → priorité {expected_p})")
+    text = tr("score.qualified", impact=IMPACT_LABELS[q.impact], urgency=URGENCY_LABELS[q.urgency],
+              priority=got_p, exp_impact=IMPACT_LABELS[exp.impact], exp_urgency=URGENCY_LABELS[exp.urgency],
+              exp_priority=expected_p)
     return q.impact == exp.impact and q.urgency == exp.urgency, text
 
 
@@ -177,8 +178,8 @@ VERDICT_LABELS = {"acquis": "acquis", "non_acquis": "non acquis", "jury": "jury"
 
 
 def render_grid(result: CheckResult, title: str) -> str:
-    lines = [f"Grille d'évaluation — {title}", f"laboratoire {result.lab}, scénario {result.scenario}, "
-             f"graine {result.seed}", ""]
+    lines = [tr("score.grid_title", title=title),
+             tr("score.grid_lab", lab=result.lab, scenario=result.scenario, seed=result.seed), ""]
     current = None
     for r in result.criteria:
         if r.competence != current:
@@ -187,6 +188,6 @@ def render_grid(result: CheckResult, title: str) -> str:
         lines.append(f"  [{VERDICT_LABELS[r.verdict]:^10}] {r.id}  {r.label}")
         lines += [f"               {e}" for e in r.evidence]
     s = result.score
-    jury = f", {s.jury} à évaluer par le jury" if s.jury else ""
-    lines += ["", f"Score : {s.acquis}/{s.evalues} critère(s) acquis{jury}"]
+    jury = tr("score.jury_count", n=s.jury) if s.jury else ""
+    lines += ["", tr("score.total", acquis=s.acquis, evalues=s.evalues, jury=jury)]
     return "\n".join(lines)
