@@ -99,31 +99,30 @@ class Lab:
 
     def _boot_services(self) -> None:
         todo = [name for name, spec in self.topology.hosts.items() if any(s.daemon for s in spec.services)]
-        self._in_parallel(todo, ["systemctl", "__boot"], "lab.service_boot_failed")
+        self._in_parallel([(name, ["systemctl", "__boot"]) for name in todo], "lab.service_boot_failed")
 
     def _boot_dhcp_clients(self) -> None:
         """`ifup` each DHCP interface, as Debian does at boot. What counts is the outcome — an
         address obtained — not ifup's exit code alone (a post-up hook may fail under load)."""
         from simulateur.probes.inspect import addresses
 
-        todo = [(name, iface.name) for name, spec in self.topology.hosts.items()
-                for iface in spec.interfaces if iface.dhcp]
-        if not todo:
-            return
-        with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
-            results = list(pool.map(lambda t: (t, self.host(t[0]).run(["ifup", t[1]], timeout=60)), todo))
-        for (name, iface), res in results:
-            if res.returncode != 0 and not any(a.iface == iface for a in addresses(self.host(name))):
-                why = (res.stderr or res.stdout).strip().splitlines()
-                raise SimError(tr("lab.dhcp_boot_failed", host=name, why=why[-1] if why else res.returncode))
+        def has_address(name: str, iface: str) -> bool:
+            return any(a.iface == iface for a in addresses(self.host(name)))
 
-    def _in_parallel(self, hosts: list[str], argv: list[str], error: str) -> None:
-        if not hosts:
+        todo = [(name, ["ifup", iface.name]) for name, spec in self.topology.hosts.items()
+                for iface in spec.interfaces if iface.dhcp]
+        self._in_parallel(todo, "lab.dhcp_boot_failed", accept=lambda name, argv: has_address(name, argv[1]))
+
+    def _in_parallel(self, jobs: list[tuple[str, list[str]]], error: str,
+                     accept: Callable[[str, list[str]], bool] | None = None) -> None:
+        """Run (host, argv) jobs at once; a non-zero exit is an error unless `accept` says the
+        outcome is there anyway."""
+        if not jobs:
             return
-        with ThreadPoolExecutor(max_workers=min(8, len(hosts))) as pool:
-            results = list(pool.map(lambda h: (h, self.host(h).run(argv, timeout=60)), hosts))
-        for name, res in results:
-            if res.returncode != 0:
+        with ThreadPoolExecutor(max_workers=min(8, len(jobs))) as pool:
+            results = list(pool.map(lambda job: (job, self.host(job[0]).run(job[1], timeout=60)), jobs))
+        for (name, argv), res in results:
+            if res.returncode != 0 and not (accept and accept(name, argv)):
                 why = (res.stderr or res.stdout).strip().splitlines()
                 raise SimError(tr(error, host=name, why=why[-1] if why else res.returncode))
 

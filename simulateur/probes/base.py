@@ -3,6 +3,7 @@ what it observed and what was expected."""
 
 from __future__ import annotations
 
+import ipaddress
 import subprocess
 import sys
 from typing import TYPE_CHECKING, ClassVar
@@ -47,3 +48,11 @@ class ProbeBase(BaseModel):
 def scapy_agent(host: Host, *args: str) -> subprocess.CompletedProcess[str]:
     """Run simulateur.probes.scapy_agent in the host's network namespace only."""
     return host.run_in_netns([sys.executable, "-m", "simulateur.probes.scapy_agent", *args], timeout=15)
+
+
+def is_ipv4(text: str) -> bool:
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import time
@@ -12,7 +11,7 @@ from pydantic import Field
 
 from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
 from simulateur.probes import inspect
-from simulateur.probes.base import ProbeBase, scapy_agent
+from simulateur.probes.base import ProbeBase, is_ipv4, scapy_agent
 
 if TYPE_CHECKING:
     from simulateur.lab.host import Host
@@ -156,7 +155,7 @@ def resolve_name(host: Host, name: str) -> tuple[str | None, str]:
         return None, f"{host.name} n'a aucun serveur DNS dans /etc/resolv.conf"
     for server in servers[:3]:
         res = host.run_in_netns(["dig", "+short", "+time=1", "+tries=1", f"@{server}", name, "A"], timeout=5)
-        found = [x for x in res.stdout.split() if _is_ipv4(x)]
+        found = [x for x in res.stdout.split() if is_ipv4(x)]
         if res.returncode == 0 and found:
             return found[-1], f"DNS {server}"
     return None, f"{name} ne se résout pas depuis {host.name} (DNS {', '.join(servers[:3])})"
@@ -215,11 +214,4 @@ class NetArp(ProbeBase):
     def expected(self, lab: Lab) -> str:
         return f"{self.target} joignable au niveau 2 depuis {self.host}"
 
-
-def _is_ipv4(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
 

@@ -19,7 +19,7 @@ from pydantic import Field
 from simulateur.errors import SimError
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.probes import ippclient as ipp
-from simulateur.probes.base import ProbeBase
+from simulateur.probes.base import ProbeBase, is_ipv4
 
 if TYPE_CHECKING:
     from simulateur.lab.host import Host
@@ -272,20 +272,13 @@ def resolve_as(host: Host, name: str) -> tuple[str | None, str]:
     for cand in candidates:
         for line in hosts.splitlines():
             fields = line.split("#", 1)[0].split()
-            if len(fields) >= 2 and cand in fields[1:] and _ipv4(fields[0]):
+            if len(fields) >= 2 and cand in fields[1:] and is_ipv4(fields[0]):
                 return fields[0], ", /etc/hosts"
     for cand in candidates:
         for server in servers:
             res = host.run_in_netns(["dig", "+short", "+time=1", "+tries=1", f"@{server}", cand, "A"], timeout=5)
-            found = [x for x in res.stdout.split() if _ipv4(x)]
+            found = [x for x in res.stdout.split() if is_ipv4(x)]
             if res.returncode == 0 and found:
                 return found[-1], f", DNS {server}"
     return None, ""
 
-
-def _ipv4(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True

@@ -94,9 +94,9 @@ def _check_params(specs: dict[str, Any], loc: Located, where: tuple[str, ...], e
                 problems.append(f"{loc.where(where + (name,))}: " + tr(
                     "check.param_order", name=name, ref=ref))
         seen.append(name)
-    if not problems:
+    if not problems and not earlier:  # a scenario's params are drawn with its topology's (resolve_params)
         try:
-            P.draw(specs, 0) if not earlier else None
+            P.draw(specs, 0)
         except UsageError as exc:
             problems.append(f"{loc.where(where)}: {exc}")
     return problems
