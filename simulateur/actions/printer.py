@@ -107,8 +107,13 @@ class CupsPrint(ActionBase):
         self._run(lab, ["lp", *(["-d", self.queue] if self.queue else []), self.file])
         if not self.printer:
             return
+        from simulateur.probes.printer import PrinterJobReceived
+
+        # The file appears while the job may still be "pending-held" (data arriving): wait for the
+        # printer's own verdict too, the one printer.job_received checks — same deadline.
+        received = PrinterJobReceived(id="arrivee", probe="printer.job_received", host=self.printer)
         deadline = time.monotonic() + self.timeout
-        while not spool_files(lab, self.printer) - before:
+        while not spool_files(lab, self.printer) - before or not received.observe(lab)[0]:
             if time.monotonic() > deadline:
                 raise SimError(tr("printer.not_arrived", host=self.printer, seconds=int(self.timeout)))
             time.sleep(0.02)
