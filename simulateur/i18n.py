@@ -56,6 +56,8 @@ FR: dict[str, str] = {
     "check.unknown_topology": "topologie « {topology} » introuvable (topologies : {available})",
     "check.unknown_competence": "compétence « {id} » inconnue (voir « simulateur referentiel »)",
     "check.wrong_referentiel": "la compétence « {id} » n'appartient pas au référentiel {ref}",
+    "check.also_same_referentiel": "« {id} » est du référentiel {ref} : mettez-la dans « competences », "
+                                   "« also » ne reçoit que les compétences de l'autre titre",
     "check.unknown_criterion": "critère « {id} » inconnu (voir « simulateur referentiel »)",
     "check.criterion_outside": "le critère « {id} » relève de {comp}, absente de competences: — ajoutez-la",
     "check.unknown_probe": "sonde « {id} » inconnue (sondes du scénario : {known})",

@@ -140,6 +140,11 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
             err(("competences", i), "check.unknown_competence", id=comp)
         elif not comp.startswith(sc.referentiel + "."):
             err(("competences", i), "check.wrong_referentiel", id=comp, ref=sc.referentiel)
+    for i, comp in enumerate(sc.also):
+        if comp not in competences:
+            err(("also", i), "check.unknown_competence", id=comp)
+        elif comp.startswith(sc.referentiel + "."):
+            err(("also", i), "check.also_same_referentiel", id=comp, ref=sc.referentiel)
     probe_ids = [p.id for p in sc.probes]
     used: set[str] = set()
     for i, crit in enumerate(sc.criteria):

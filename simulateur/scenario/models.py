@@ -77,6 +77,10 @@ class Scenario(_Strict):
     title: str = Field(min_length=1)
     referentiel: Literal["TAI", "IDI"]
     competences: list[Annotated[str, Field(pattern=r"^(TAI|IDI)\.C[PT]\d+$")]] = Field(min_length=1)
+    also: list[Annotated[str, Field(pattern=r"^(TAI|IDI)\.C[PT]\d+$")]] = Field(
+        default_factory=list,
+        description="Compétences de l'autre titre exercées par le même scénario (ex. IDI.CP3 pour un scénario "
+                    "TAI) : pour la couverture et le tirage des examens blancs, pas de critères notés.")
     level: int = Field(ge=1, le=3, description="1 : découverte, 2 : courant, 3 : difficile.")
     duration: int = Field(ge=1, le=240, description="Durée attendue, en minutes.")
     topology: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")

@@ -59,6 +59,8 @@ def test_the_shipped_scenario_loads(folder):
     ("competences: [TAI.CP14, TAI.CP10]", "competences: [TAI.CP14]", "- id: TAI.CP10.4",
      ["TAI.CP10.4", "TAI.CP10"]),
     ("topology: bureau", "topology: usine", "topology: usine", ["usine", "bureau"]),
+    ("also: [IDI.CP3, IDI.CP5]", "also: [IDI.CP3, TAI.CP9]", "also:", ["TAI.CP9", "competences"]),
+    ("also: [IDI.CP3, IDI.CP5]", "also: [IDI.CP9]", "also:", ["IDI.CP9", "inconnue"]),
 ])
 def test_mistakes_name_their_line_and_the_fix(folder, old, new, needle, words):
     assert old in GOOD
