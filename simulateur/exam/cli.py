@@ -1,0 +1,422 @@
+"""The examen blanc's commands (`simulateur exam …`, `report`, `attempts`), registered by
+simulateur/cli.py. Thin: each calls simulateur.exam.core, simulateur.report or exam.export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from simulateur.errors import SimError, UsageError
+from simulateur.i18n import tr
+
+
+def _root() -> bool:
+    return os.geteuid() == 0
+
+
+def _require_root() -> None:
+    if not _root():
+        raise SimError(tr("cli.need_root"), exit_code=2)
+
+
+def _db() -> Any:
+    from simulateur.exam.db import ExamDB
+
+    return ExamDB()
+
+
+def _sweep(db: Any, session: str | None = None) -> None:
+    """Score overdue interventions before showing anything (a killed watchdog is caught up)."""
+    if _root():
+        from simulateur.exam import core
+
+        core.sweep(db, session)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _clock(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 60} min {s % 60:02d} s"
+
+
+def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    def progress(step: str) -> None:
+        if not getattr(args, "json", False):
+            print(step, file=sys.stderr)
+    return progress
+
+
+# --- exam new / list / show --------------------------------------------------------------------
+def cmd_new(args: argparse.Namespace) -> int:
+    from simulateur.exam import core
+
+    s = core.new_session(count=args.count, minutes=args.minutes, seed=args.seed, group=args.group,
+                         referentiel=args.referentiel, ccps=args.ccp, competences=args.competence, db=_db())
+    if args.json:
+        print(s.model_dump_json(indent=2))
+        return 0
+    print(tr("exam.created", id=s.id, count=s.count, minutes=f"{s.minutes:g}", seed=s.seed,
+             group=s.group or tr("exam.no_group")))
+    print(tr("exam.pool", n=len(s.pool), pool=", ".join(s.pool)))
+    for iv in s.interventions:
+        variant = f", variante {iv.variant}" if iv.variant else ""
+        print(f"  {iv.index}. {iv.title}  [{iv.scenario}, graine {iv.seed}{variant}] {', '.join(iv.competences)}")
+    print()
+    print(tr("exam.next_new", id=s.id))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    db = _db()
+    _sweep(db)
+    sessions = db.sessions(args.group)
+    if args.json:
+        _print_json([{**json.loads(s.model_dump_json()),
+                      "candidates": [r.candidate for r in db.runs(s.id)]} for s in sessions])
+        return 0
+    if not sessions:
+        print(tr("exam.list_empty"))
+    for s in sessions:
+        names = ", ".join(r.candidate for r in db.runs(s.id)) or "—"
+        print(f"{s.id:<6} {time.strftime('%d/%m/%Y %H:%M', time.localtime(s.created))}  "
+              f"{s.count} interv. {s.minutes:g} min  {tr('exam.h.group')} : {s.group or '—'}  "
+              f"{tr('exam.h.candidates')} : {names}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from simulateur.exam import core
+    from simulateur.report.model import STATUS_LABELS
+
+    db = _db()
+    _sweep(db, args.session)
+    s = core.get_session(db, args.session)
+    runs = db.runs(s.id)
+    if args.json:
+        _print_json({"session": json.loads(s.model_dump_json()),
+                     "runs": [{**json.loads(r.model_dump_json()), "remaining": r.remaining(),
+                               "watchdog_alive": core.watchdog_alive(r)} for r in runs]})
+        return 0
+    print(tr("exam.show_head", id=s.id, count=s.count, minutes=f"{s.minutes:g}", seed=s.seed,
+             group=s.group or tr("exam.no_group")))
+    for iv in s.interventions:
+        variant = f", variante {iv.variant}" if iv.variant else ""
+        print(f"  {iv.index}. {iv.title}  [{iv.scenario}, graine {iv.seed}{variant}]")
+    if not runs:
+        print(tr("exam.no_candidate", id=s.id))
+    now = time.time()
+    for r in runs:
+        state = tr("exam.state_finished") if r.finished else tr("exam.state_running", left=_clock(r.deadline - now))
+        print()
+        print(f"{r.candidate} — {state}")
+        for item in r.items:
+            lab = f"  {tr('exam.h.lab')} {item.lab}" if item.lab and item.status == "en_cours" else ""
+            took = f"  ({_clock(item.duration)})" if item.duration is not None else ""
+            print(f"  {item.index}. {STATUS_LABELS[item.status]}{took}{lab}")
+    return 0
+
+
+# --- the candidate's flow ----------------------------------------------------------------------
+def _announce(step: Any, session: Any, as_json: bool) -> None:
+    """What the candidate needs after a step: the next ticket, or the end."""
+    run = step.run
+    if as_json:
+        out: dict[str, Any] = {"session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
+                               "finished": run.finished is not None, "timed_out": step.timed_out,
+                               "ended": None if step.ended is None else step.ended.model_dump(),
+                               "lab": None, "intervention": None}
+        if step.started is not None:
+            out["lab"] = step.started.lab.id
+            out["intervention"] = step.item.index
+            out["attempt"] = step.item.attempt
+            out["hosts"] = step.started.lab.host_names()
+        _print_json(out)
+        return
+    if step.ended is not None:
+        key = "exam.ended_timeout" if step.ended.status == "temps_ecoule" else "exam.ended"
+        print(tr(key, index=step.ended.index))
+    if step.timed_out:
+        print(tr("exam.timeout"))
+    if step.started is None:
+        if run.finished is not None:
+            print(tr("exam.all_done", candidate=run.candidate))
+        return
+    lab = step.started.lab
+    sc = step.started.scenario
+    print(tr("exam.intervention_head", index=step.item.index, n=len(run.items), lab=lab.id,
+             hosts=", ".join(lab.host_names()), left=_clock(run.remaining())))
+    print()
+    print(tr("cli.ticket", who=sc.ticket.from_, where=sc.ticket.where))
+    print(f"  « {sc.ticket.text.strip()} »")
+    if sc.ticket.documentation.strip():
+        print()
+        print(sc.ticket.documentation.strip())
+    print()
+    print(tr("exam.next_steps", lab=lab.id, host=lab.default_host(), id=session.id, candidate=run.candidate))
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.exam import core
+
+    db = _db()
+    step = core.start_candidate(db, args.session, args.candidate, progress=_progress(args))
+    _announce(step, core.get_session(db, args.session), args.json)
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.exam import core
+
+    db = _db()
+    step = core.submit(db, args.session, args.candidate, progress=_progress(args))
+    _announce(step, core.get_session(db, args.session), args.json)
+    return 0
+
+
+def cmd_end(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.exam import core
+
+    db = _db()
+    step = core.end_run(db, args.session, args.candidate)
+    _announce(step, core.get_session(db, args.session), args.json)
+    return 0
+
+
+def cmd_fiche(args: argparse.Namespace) -> int:
+    from simulateur.exam import core
+
+    values: dict[str, str] = {}
+    for pair in args.set or []:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise UsageError(tr("exam.bad_set", value=pair))
+        values[name.strip()] = value
+    if args.file:
+        values.update(_read_fiche(Path(args.file)))
+    if not values:
+        raise UsageError(tr("exam.fiche_nothing"))
+    db = _db()
+    _sweep(db, args.session)
+    item = core.save_fiche(db, args.session, args.candidate, values, args.intervention)
+    print(tr("exam.fiche_saved", index=item.index, fields=", ".join(values)))
+    return 0
+
+
+def _read_fiche(path: Path) -> dict[str, str]:
+    """A fiche written in a text file: `champ: texte` lines, a field's text going on until the next one."""
+    from simulateur.session.store import FICHE_FIELDS
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(tr("exam.fiche_unreadable", path=path, why=exc)) from None
+    out: dict[str, list[str]] = {}
+    current = None
+    for n, line in enumerate(lines, 1):
+        head, sep, rest = line.partition(":")
+        if sep and head.strip() in FICHE_FIELDS:
+            current = head.strip()
+            out[current] = [rest.strip()]
+        elif current is not None:
+            out[current].append(line)
+        elif line.strip():
+            raise UsageError(tr("exam.fiche_line", path=path, line=n, fields=", ".join(FICHE_FIELDS)))
+    return {k: "\n".join(v).strip() for k, v in out.items()}
+
+
+# --- the jury ----------------------------------------------------------------------------------
+def cmd_jury(args: argparse.Namespace) -> int:
+    from simulateur.exam import core
+    from simulateur.exam.jury import VERDICT_LABELS
+
+    db = _db()
+    _sweep(db, args.session)
+    if args.criterion:
+        if not args.verdict:
+            raise UsageError(tr("exam.jury_need_verdict"))
+        index, crit = core.jury_mark(db, args.session, args.candidate, criterion=args.criterion,
+                                     verdict=args.verdict, comment=args.comment or "", index=args.intervention)
+        print(tr("exam.jury_saved", criterion=crit, index=index, verdict=VERDICT_LABELS[args.verdict]))
+        return 0
+    if args.comment is not None:
+        if args.intervention is None:
+            raise UsageError(tr("exam.jury_comment_where"))
+        item = core.jury_comment(db, args.session, args.candidate, args.intervention, args.comment)
+        print(tr("exam.jury_comment_saved", index=item.index))
+        return 0
+    sheet = core.jury_sheet(db, args.session, args.candidate)
+    if args.json:
+        _print_json([{"intervention": s.item.index, "title": s.title, "status": s.item.status,
+                      "comment": s.item.comment,
+                      "criteria": [{"id": c.id, "label": c.label, "competence": c.competence,
+                                    "observe": list(c.observe), "required": c.required,
+                                    "automatic_part": c.automatic_part,
+                                    "verdict": s.marks[c.id].verdict if c.id in s.marks else None,
+                                    "comment": s.marks[c.id].comment if c.id in s.marks else ""}
+                                   for c in s.criteria]} for s in sheet])
+        return 0
+    if not sheet:
+        print(tr("exam.jury_nothing", candidate=args.candidate))
+        return 0
+    for s in sheet:
+        print(tr("exam.jury_head", index=s.item.index, title=s.title))
+        for required in (True, False):
+            crits = [c for c in s.criteria if c.required is required]
+            if not crits:
+                continue
+            print("  " + tr("exam.jury_required" if required else "exam.jury_optional"))
+            for c in crits:
+                mark = s.marks.get(c.id)
+                box = f"[{VERDICT_LABELS[mark.verdict]}]" if mark else "[ ]"
+                print(f"    {box} {c.id}  {c.label}")
+                for o in c.observe:
+                    print(f"          {tr('exam.jury_observe')} {o}")
+                if c.automatic_part:
+                    print(f"          {tr('exam.jury_auto_part')}")
+                if mark and mark.comment:
+                    print(f"          « {mark.comment} »")
+        if s.item.comment:
+            print(f"  {tr('exam.h.comment')} : {s.item.comment}")
+        print()
+    print(tr("exam.jury_how", id=args.session, candidate=args.candidate))
+    return 0
+
+
+# --- report and attempts ------------------------------------------------------------------------
+def cmd_report(args: argparse.Namespace) -> int:
+    from simulateur import report
+    from simulateur.report.model import attempt_report, exam_report
+
+    db = _db()
+    session = db.session(args.id)
+    if session is not None:
+        _sweep(db, session.id)
+        names = [r.candidate for r in db.runs(session.id)]
+        candidate = args.candidate
+        if candidate is None:
+            if len(names) != 1:
+                raise UsageError(tr("report.which_candidate", id=session.id, known=", ".join(names) or tr("exam.none")))
+            candidate = names[0]
+        rep = exam_report(session.id, candidate, db)
+    else:
+        _sweep(db)
+        rep = attempt_report(args.id, db.store)
+    if args.output is None:
+        sys.stdout.write(report.render(rep, args.format))
+        return 0
+    path = report.write(rep, args.format, Path(args.output))
+    print(tr("report.written", path=path, format=args.format))
+    return 0
+
+
+def cmd_attempts(args: argparse.Namespace) -> int:
+    from simulateur.exam import export
+
+    db = _db()
+    _sweep(db)
+    data = export.rows(db, group=args.group, candidate=args.candidate, session=args.session)
+    if args.csv:
+        if args.output is None:
+            raise UsageError(tr("attempts.need_output"))
+        path = export.write_csv(Path(args.output), data)
+        print(tr("attempts.exported", n=len(data), path=path))
+        return 0
+    if args.json:
+        _print_json([dict(zip(export.COLUMNS, export.values(r))) for r in data])
+        return 0
+    if not data:
+        print(tr("attempts.none"))
+    for r in data:
+        score = f"{r.acquis}/{r.evalues}" + (f" +{r.jury} jury" if r.jury else "") if r.evalues is not None else "—"
+        where = f"{r.session} n°{r.intervention}" if r.session else r.mode
+        print(f"{export.stamp(r.started) or '—':<19}  {r.candidate or '—':<18} {where:<14} {r.scenario:<28} "
+              f"{r.status:<22} {score}")
+    return 0
+
+
+# --- registration ------------------------------------------------------------------------------
+def register(sub: Any) -> None:
+    """Add `exam`, `report` and `attempts` to simulateur's sub-command parser."""
+    from simulateur.exam.models import DEFAULT_COUNT, DEFAULT_MINUTES
+
+    e = sub.add_parser("exam", help="examen blanc : sessions, candidats, jury (voir « simulateur exam --help »)")
+    esub = e.add_subparsers(dest="exam_command", metavar="ACTION", parser_class=type(e))
+    e.set_defaults(func=lambda _args: (e.print_help(), 2)[1])   # `simulateur exam` alone: its actions
+
+    s = esub.add_parser("new", help="crée une session : tirage des interventions")
+    s.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"nombre d'interventions (défaut : {DEFAULT_COUNT})")
+    s.add_argument("--minutes", type=float, default=DEFAULT_MINUTES,
+                   help=f"durée de la session pour chaque candidat (défaut : {DEFAULT_MINUTES:g})")
+    s.add_argument("--referentiel", default=None, help="TAI ou IDI (compétences « also » comprises)")
+    s.add_argument("--ccp", action="append", default=[], help="ne tirer que dans ce CCP (ex. TAI.CCP3), répétable")
+    s.add_argument("--competence", action="append", default=[], help="ex. TAI.CP14, répétable")
+    s.add_argument("--seed", type=int, default=None, help="graine du tirage (la même graine rejoue le même tirage)")
+    s.add_argument("--group", default=None, help="groupe de stagiaires (pour le suivi et l'export)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_new)
+
+    s = esub.add_parser("list", help="liste les sessions")
+    s.add_argument("--group", default=None)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_list)
+
+    s = esub.add_parser("show", help="une session : tirage, candidats, état de chaque intervention")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_show)
+
+    for verb, func, text in (
+            ("start", cmd_start, "le candidat commence : compte à rebours, première intervention"),
+            ("submit", cmd_submit, "le candidat remet l'intervention en cours ; la suivante commence"),
+            ("end", cmd_end, "termine l'examen du candidat maintenant (intervention en cours remise)")):
+        s = esub.add_parser(verb, help=text)
+        s.add_argument("session", metavar="SESSION")
+        s.add_argument("--candidate", required=True, help="nom du candidat")
+        s.add_argument("--json", action="store_true")
+        s.set_defaults(func=func)
+
+    s = esub.add_parser("fiche", help="la fiche d'intervention du candidat (champ=texte)")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--candidate", required=True)
+    s.add_argument("--intervention", type=int, default=None, help="n° d'intervention (défaut : celle en cours)")
+    s.add_argument("--set", action="append", metavar="CHAMP=TEXTE",
+                   help="symptome, diagnostic, cause, solution, validation, retour_etat, temps_passe, conseils")
+    s.add_argument("--file", default=None, help="fichier texte « champ: texte » (un champ par paragraphe)")
+    s.set_defaults(func=cmd_fiche)
+
+    s = esub.add_parser("jury", help="grille du jury : critères à cocher, commentaires")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--candidate", required=True)
+    s.add_argument("--intervention", type=int, default=None, help="n° d'intervention")
+    s.add_argument("--criterion", default=None, help="critère à noter (ex. TAI.CP14.3)")
+    s.add_argument("--verdict", choices=("acquis", "non_acquis"), default=None)
+    s.add_argument("--comment", default=None, help="commentaire libre (du critère, ou de l'intervention)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_jury)
+
+    s = sub.add_parser("report", help="rapport d'un candidat (session) ou d'une tentative : html, json, md")
+    s.add_argument("id", metavar="TENTATIVE_OU_SESSION")
+    s.add_argument("--candidate", default=None, help="candidat (si la session en a plusieurs)")
+    s.add_argument("--format", choices=("html", "json", "md"), default="html")
+    s.add_argument("-o", "--output", default=None, metavar="FICHIER", help="sinon : sur la sortie standard")
+    s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("attempts", help="toutes les tentatives (suivi des stagiaires), export CSV")
+    s.add_argument("--group", default=None, help="les examens blancs de ce groupe")
+    s.add_argument("--candidate", default=None)
+    s.add_argument("--session", default=None)
+    s.add_argument("--csv", action="store_true", help="export CSV (avec -o FICHIER)")
+    s.add_argument("-o", "--output", default=None, metavar="FICHIER")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_attempts)

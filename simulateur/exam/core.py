@@ -1,0 +1,441 @@
+"""The examen blanc's core, used by the CLI, the app and the watchdog alike.
+
+A candidate's run is a sequence of interventions under one deadline. Every change to a run
+happens under that run's lock (a file lock: the candidate's commands, the watchdog and the app
+are separate processes), so a submission and the time-out can never both score one lab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulateur.errors import SimError, UsageError
+from simulateur.exam.db import ExamDB, candidate_key
+from simulateur.exam.draw import draw
+from simulateur.exam.models import (
+    DEFAULT_COUNT, DEFAULT_MINUTES, ENDED, CandidateRun, ExamSession, Item, PoolFilter,
+)
+from simulateur.i18n import tr
+from simulateur.paths import data_dir
+from simulateur.session import run as labrun
+from simulateur.session.attempt import Attempt
+from simulateur.session.store import FICHE_FIELDS
+
+Progress = Callable[[str], None]
+
+#: Longest session a trainer may ask for (a day): a typo of 4000 minutes is refused.
+MAX_MINUTES = 24 * 60
+MAX_NAME = 60
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def exams_dir() -> Path:
+    path = data_dir() / "exams"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- sessions ----------------------------------------------------------------------------------
+def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES, seed: int | None = None,
+                group: str | None = None, referentiel: str | None = None, ccps: list[str] | None = None,
+                competences: list[str] | None = None, db: ExamDB | None = None,
+                base: Path | None = None, catalogue: dict[str, Any] | None = None) -> ExamSession:
+    """Draw a session's interventions from the catalogue (the one given, else the one on disk)
+    and store it (id eb1, eb2…)."""
+    from simulateur.scenario.loader import load_catalogue
+
+    if not 0 < minutes <= MAX_MINUTES:
+        raise UsageError(tr("exam.bad_minutes", minutes=minutes, max=MAX_MINUTES))
+    group = " ".join(group.split()) if group else None
+    f = PoolFilter(referentiel=referentiel, ccps=list(ccps or []), competences=list(competences or []))
+    seed = labrun.new_seed() if seed is None else seed
+    scenarios = catalogue if catalogue is not None else load_catalogue(base).scenarios
+    pool, interventions = draw(scenarios, f, count, seed)
+    db = db or ExamDB()
+    return db.create_session(lambda sid: ExamSession(
+        id=sid, group=group, seed=seed, count=count, minutes=minutes, filter=f, pool=pool,
+        interventions=interventions))
+
+
+def get_session(db: ExamDB, session_id: str) -> ExamSession:
+    session = db.session(session_id)
+    if session is None:
+        known = ", ".join(s.id for s in db.sessions()[-8:]) or tr("exam.none")
+        raise UsageError(tr("exam.unknown_session", id=session_id, known=known))
+    return session
+
+
+def check_name(name: str) -> str:
+    clean = " ".join(name.split())
+    if not clean or len(clean) > MAX_NAME or any(not ch.isprintable() for ch in clean):
+        raise UsageError(tr("exam.bad_name", max=MAX_NAME))
+    return clean
+
+
+def get_run(db: ExamDB, session_id: str, candidate: str) -> CandidateRun:
+    run = db.run(session_id, candidate)
+    if run is None:
+        names = ", ".join(r.candidate for r in db.runs(session_id)) or tr("exam.none")
+        raise UsageError(tr("exam.unknown_candidate", candidate=candidate, id=session_id, known=names))
+    return run
+
+
+# --- the run's lock ----------------------------------------------------------------------------
+@contextlib.contextmanager
+def run_lock(session_id: str, candidate: str) -> Iterator[None]:
+    digest = hashlib.sha1(candidate_key(candidate).encode()).hexdigest()[:12]
+    locks = exams_dir() / "locks"
+    locks.mkdir(exist_ok=True)
+    fd = os.open(locks / f"{session_id}-{digest}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+# --- a candidate's run -------------------------------------------------------------------------
+@dataclass
+class Step:
+    """What a command did: the intervention it ended (if any), the one it started (if any)."""
+    ended: Item | None
+    started: labrun.Started | None
+    item: Item | None            # the started intervention's record
+    timed_out: bool
+    run: CandidateRun
+
+
+def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet,
+                    watchdog: bool = True, now: float | None = None) -> Step:
+    """The candidate's countdown starts, the watchdog is launched, the first lab is built."""
+    session = get_session(db, session_id)
+    name = check_name(candidate)
+    t0 = time.time() if now is None else now
+    run = CandidateRun(session=session.id, candidate=name, started=t0, deadline=t0 + session.seconds,
+                       items=[Item(index=i.index) for i in session.interventions])
+    if not db.create_run(run):
+        raise UsageError(tr("exam.already_started", candidate=name, id=session.id))
+    if watchdog:
+        spawn_watchdog(db, session.id, name)
+    with run_lock(session.id, name):
+        started, item = _start_next(db, session, name, progress)
+    return Step(None, started, item, False, get_run(db, session.id, name))
+
+
+def resume(db: ExamDB, session_id: str, candidate: str) -> Step:
+    """The candidate comes back (another terminal, the app restarted): the intervention in
+    progress, its lab as it is; past the deadline, the time-out first."""
+    session = get_session(db, session_id)
+    name = get_run(db, session.id, candidate).candidate
+    expire(db, session.id, name)
+    run = get_run(db, session.id, name)
+    if run.finished is not None:
+        raise UsageError(tr("exam.finished", candidate=name, id=session.id))
+    if not watchdog_alive(run):          # killed, or the machine restarted: the time-out needs one
+        spawn_watchdog(db, session.id, name)
+    item = run.current()
+    if item is None or item.lab is None:
+        with run_lock(session.id, name):
+            started, item = _start_next(db, session, name, _quiet)
+        return Step(None, started, item, False, get_run(db, session.id, name))
+    lab, scenario, attempt = labrun.open_attempt(item.lab)
+    if Path(str(attempt.dir)).name != item.attempt:
+        raise SimError(tr("exam.lab_gone", lab=item.lab))
+    return Step(None, labrun.Started(lab, scenario, attempt), item, False, run)
+
+
+def submit(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet) -> Step:
+    """The candidate hands in the current intervention (scored as the lab is now, lab stopped);
+    the next one is built if time remains. Past the deadline, it is the time-out instead."""
+    session = get_session(db, session_id)
+    name = get_run(db, session.id, candidate).candidate
+    with run_lock(session.id, name):
+        run = get_run(db, session.id, name)
+        if run.finished is not None:
+            raise UsageError(tr("exam.finished", candidate=name, id=session.id))
+        if time.time() >= run.deadline:
+            ended = _expire_locked(db, session, run)
+            return Step(ended, None, None, True, get_run(db, session.id, name))
+        current = run.current()
+        ended = _score(db, run, current, "remise") if current is not None else None
+        started, item = _start_next(db, session, name, progress)
+    return Step(ended, started, item, False, get_run(db, session.id, name))
+
+
+def expire(db: ExamDB, session_id: str, candidate: str, *, now: float | None = None) -> bool:
+    """At (or after) the deadline: the current intervention is scored as its lab is at this
+    moment and the lab stopped; interventions not started are « non traitées ». Idempotent."""
+    session = get_session(db, session_id)
+    with run_lock(session.id, candidate):
+        run = db.run(session.id, candidate)
+        if run is None or run.finished is not None:
+            return False
+        if (time.time() if now is None else now) < run.deadline:
+            return False
+        _expire_locked(db, session, run)
+        return True
+
+
+def sweep(db: ExamDB, session_id: str | None = None) -> int:
+    """Expire every overdue run (the watchdog does it on time; this catches a killed watchdog).
+    Only as root: checking and stopping a lab needs it (and a lab unreadable for lack of rights
+    must not be taken for a lab that is gone)."""
+    if os.geteuid() != 0:
+        return 0
+    n = 0
+    now = time.time()
+    for run in db.runs(session_id):
+        if run.finished is None and now >= run.deadline:
+            n += expire(db, run.session, run.candidate)
+    return n
+
+
+def end_run(db: ExamDB, session_id: str, candidate: str) -> Step:
+    """The trainer (or the candidate) ends the run early: the current intervention is handed
+    in, those not started are « non traitées »."""
+    session = get_session(db, session_id)
+    name = get_run(db, session.id, candidate).candidate
+    with run_lock(session.id, name):
+        run = get_run(db, session.id, name)
+        if run.finished is not None:
+            raise UsageError(tr("exam.finished", candidate=name, id=session.id))
+        if time.time() >= run.deadline:
+            ended = _expire_locked(db, session, run)
+            return Step(ended, None, None, True, get_run(db, session.id, name))
+        current = run.current()
+        ended = _score(db, run, current, "remise") if current is not None else None
+        _close(db, get_run(db, session.id, name))
+    return Step(ended, None, None, False, get_run(db, session.id, name))
+
+
+def save_fiche(db: ExamDB, session_id: str, candidate: str, values: dict[str, str],
+               index: int | None = None) -> Item:
+    """The candidate's fiche d'intervention (the current one, or intervention `index`)."""
+    run = get_run(db, session_id, candidate)
+    if run.finished is not None:
+        raise UsageError(tr("exam.fiche_closed", candidate=run.candidate))
+    item = run.current() if index is None else next((i for i in run.items if i.index == index), None)
+    if item is None or item.attempt is None:
+        raise UsageError(tr("exam.no_current") if index is None else tr("exam.bad_index", index=index,
+                                                                           n=len(run.items)))
+    for name in values:
+        if name not in FICHE_FIELDS:
+            raise UsageError(tr("exam.bad_fiche_field", field=name, fields=", ".join(FICHE_FIELDS)))
+    for name, value in values.items():
+        db.store.save_fiche(item.attempt, name, value)
+    return item
+
+
+# --- inside the lock ---------------------------------------------------------------------------
+def _start_next(db: ExamDB, session: ExamSession, name: str,
+                progress: Progress) -> tuple[labrun.Started | None, Item | None]:
+    run = get_run(db, session.id, name)
+    todo = run.next_todo()
+    if todo is None or run.finished is not None:
+        _close(db, run)
+        return None, None
+    if time.time() >= run.deadline:
+        _expire_locked(db, session, run)
+        return None, None
+    iv = session.interventions[todo.index - 1]
+    try:
+        started = labrun.start(iv.scenario, iv.seed, candidate=name, progress=progress, variant=iv.variant)
+    except SimError as exc:
+        todo.status, todo.ended, todo.note = "interrompue", time.time(), tr("exam.build_failed", why=exc)
+        db.update_item(session.id, name, todo)
+        raise SimError(tr("exam.build_failed_next", index=todo.index, why=exc)) from None
+    assert started.attempt is not None
+    info = started.attempt.info
+    try:
+        db.store.begin(attempt_id=info.id, scenario=started.scenario, seed=iv.seed, mode="examen",
+                       lab=started.lab.id, attempt_dir=started.attempt.dir, started=info.started, candidate=name,
+                       variant=iv.variant, owner_pid=_owner(run))
+        todo.status, todo.attempt, todo.lab, todo.started = "en_cours", info.id, started.lab.id, time.time()
+        db.update_item(session.id, name, todo)
+    except BaseException:
+        labrun.stop(started.lab.id)
+        raise
+    return started, todo
+
+
+def _owner(run: CandidateRun) -> int:
+    """The process that owns the candidate's labs: the watchdog (alive until the run ends), so
+    the app's orphan reaper never takes a lab whose candidate command has already exited."""
+    if run.watchdog_pid is not None and watchdog_alive(run):
+        return run.watchdog_pid
+    return os.getpid()
+
+
+def _score(db: ExamDB, run: CandidateRun, item: Item, status: str) -> Item:
+    """Check the lab as it is now, store the verdicts, stop the lab (its files are kept)."""
+    when = time.time()
+    assert item.lab is not None and item.attempt is not None
+    result, why = None, ""
+    if _lab_is_ours(item):
+        try:
+            result, _ = labrun.check(item.lab)
+        except Exception as exc:  # noqa: BLE001 — recorded on the intervention; the lab is still stopped
+            why = str(exc) or type(exc).__name__
+    if result is not None:
+        rec = db.store.attempt(item.attempt)
+        q = Attempt(Path(rec.attempt_dir)).qualification() if rec and rec.attempt_dir else None
+        db.store.submit(item.attempt, result, submitted=when, qualification=(q.impact, q.urgency) if q else None)
+    else:
+        db.store.set_status(item.attempt, "interrompue")
+        status = "interrompue"
+        item.note = (tr("exam.check_failed", why=why) if why else tr("exam.lab_gone", lab=item.lab))
+    if _lab_is_ours(item):
+        with contextlib.suppress(SimError, OSError):
+            labrun.stop(item.lab)
+    item.status, item.ended = status, when  # type: ignore[assignment]
+    db.update_item(run.session, run.candidate, item)
+    return item
+
+
+def _lab_is_ours(item: Item) -> bool:
+    """The lab still is this intervention's (a lab id reused after a reboot is never touched)."""
+    from simulateur.lab.state import load_state
+
+    try:
+        state = load_state(item.lab or "")
+    except SimError:
+        return False
+    return bool(state.attempt_dir) and Path(state.attempt_dir).name == item.attempt
+
+
+def _expire_locked(db: ExamDB, session: ExamSession, run: CandidateRun) -> Item | None:
+    current = run.current()
+    ended = _score(db, run, current, "temps_ecoule") if current is not None else None
+    _close(db, get_run(db, session.id, run.candidate))
+    return ended
+
+
+def _close(db: ExamDB, run: CandidateRun) -> None:
+    """The run is over: what was never started is « non traitée »."""
+    for item in run.items:
+        if item.status == "a_faire":
+            item.status = "non_traitee"
+            db.update_item(run.session, run.candidate, item)
+    db.finish_run(run.session, run.candidate, time.time())
+
+
+def is_over(run: CandidateRun) -> bool:
+    return run.finished is not None or all(i.status in ENDED for i in run.items)
+
+
+# --- the watchdog ------------------------------------------------------------------------------
+def watchdog_alive(run: CandidateRun) -> bool:
+    import psutil
+
+    if run.watchdog_pid is None:
+        return False
+    try:
+        proc = psutil.Process(run.watchdog_pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return run.watchdog_start is None or abs(proc.create_time() - run.watchdog_start) < 0.5
+    except (psutil.Error, OSError):
+        return False
+
+
+def spawn_watchdog(db: ExamDB, session_id: str, candidate: str, wait: float = 15.0) -> int | None:
+    """Start the run's watchdog (a process of ours that detaches, records its own PID, scores
+    the lab at the deadline and exits when the run is over). Returns its PID once recorded."""
+    log = exams_dir() / "watchdog.log"
+    with log.open("ab") as out:
+        first = subprocess.Popen([sys.executable, "-m", "simulateur.exam.watchdog", session_id, candidate],
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
+                                 close_fds=True)
+    first.wait(timeout=60)   # it forks the watchdog and exits at once
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        run = db.run(session_id, candidate)
+        if run is not None and run.watchdog_pid is not None:
+            return run.watchdog_pid
+        time.sleep(0.05)
+    print(tr("exam.watchdog_late"), file=sys.stderr)
+    return None
+
+
+# --- the jury ----------------------------------------------------------------------------------
+@dataclass
+class SheetItem:
+    """One started intervention, what the jury may mark in it and what it has marked."""
+    item: Item
+    title: str
+    criteria: list  # list[jury.JuryCriterion]
+    marks: dict     # criterion id → JuryMark
+
+
+def jury_sheet(db: ExamDB, session_id: str, candidate: str) -> list[SheetItem]:
+    from simulateur.exam.jury import jury_criteria
+
+    session = get_session(db, session_id)
+    run = get_run(db, session.id, candidate)
+    marks = db.jury(session.id, run.candidate)
+    out = []
+    for item in run.items:
+        if item.attempt is None:
+            continue
+        scenario = db.store.scenario(item.attempt)
+        if scenario is None:
+            continue
+        out.append(SheetItem(item, session.interventions[item.index - 1].title, jury_criteria(scenario),
+                             {m.criterion: m for m in marks if m.index == item.index}))
+    return out
+
+
+def jury_mark(db: ExamDB, session_id: str, candidate: str, *, criterion: str, verdict: str,
+              comment: str = "", index: int | None = None) -> tuple[int, str]:
+    """The jury's verdict on one criterion of one intervention; returns (index, criterion)."""
+    from simulateur.exam.jury import check_mark
+    from simulateur.exam.models import JuryMark
+
+    if verdict not in ("acquis", "non_acquis"):
+        raise UsageError(tr("exam.jury_bad_verdict", verdict=verdict))
+    sheet = jury_sheet(db, session_id, candidate)
+    if not sheet:
+        raise UsageError(tr("exam.jury_nothing", candidate=candidate))
+    if index is None:
+        having = [s for s in sheet if any(c.id == criterion for c in s.criteria)]
+        if len(having) > 1:
+            raise UsageError(tr("exam.jury_which", criterion=criterion,
+                                indexes=", ".join(str(s.item.index) for s in having)))
+        target = having[0] if having else sheet[0]
+    else:
+        target = next((s for s in sheet if s.item.index == index), None)
+        if target is None:
+            raise UsageError(tr("exam.jury_not_started", index=index))
+    scenario = db.store.scenario(target.item.attempt or "")
+    assert scenario is not None
+    check_mark(scenario, criterion, target.item.index)
+    run = get_run(db, session_id, candidate)
+    db.set_jury(session_id, run.candidate, JuryMark(index=target.item.index, criterion=criterion,
+                                                    verdict=verdict, comment=comment.strip()))  # type: ignore[arg-type]
+    return target.item.index, criterion
+
+
+def jury_comment(db: ExamDB, session_id: str, candidate: str, index: int, comment: str) -> Item:
+    """The jury's free comment on a whole intervention."""
+    run = get_run(db, session_id, candidate)
+    item = next((i for i in run.items if i.index == index), None)
+    if item is None:
+        raise UsageError(tr("exam.bad_index", index=index, n=len(run.items)))
+    with run_lock(session_id, run.candidate):
+        item = next(i for i in get_run(db, session_id, run.candidate).items if i.index == index)
+        item.comment = comment.strip()
+        db.update_item(session_id, run.candidate, item)
+    return item

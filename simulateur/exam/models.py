@@ -1,0 +1,101 @@
+"""The examen blanc's data: the session as drawn, each candidate's run and its interventions."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ItemStatus = Literal["a_faire", "en_cours", "remise", "temps_ecoule", "non_traitee", "interrompue"]
+JuryVerdict = Literal["acquis", "non_acquis"]
+
+#: Statuses an intervention ends in (it will not change any more).
+ENDED: tuple[str, ...] = ("remise", "temps_ecoule", "non_traitee", "interrompue")
+
+DEFAULT_COUNT = 3
+DEFAULT_MINUTES = 40.0
+
+
+class PoolFilter(BaseModel):
+    """Which scenarios the draw may take: all filters must hold (an empty one accepts all)."""
+    referentiel: str | None = None
+    ccps: list[str] = Field(default_factory=list)
+    competences: list[str] = Field(default_factory=list)
+
+
+class Intervention(BaseModel):
+    """One drawn intervention: the same for every candidate of the session (replayable)."""
+    index: int                         # 1-based, the order they are given in
+    scenario: str
+    title: str
+    seed: int
+    variant: str | None = None
+    referentiel: str
+    competences: list[str]
+    also: list[str] = Field(default_factory=list)
+    duration: int                      # the scenario's expected minutes (for the trainer)
+
+
+class ExamSession(BaseModel):
+    id: str
+    created: float = Field(default_factory=time.time)
+    group: str | None = None
+    seed: int
+    count: int
+    minutes: float
+    filter: PoolFilter = Field(default_factory=PoolFilter)
+    pool: list[str] = Field(default_factory=list)      # the scenario ids the draw was made from
+    interventions: list[Intervention]
+    hints: bool = False                                 # an exam gives no hint
+
+    @property
+    def seconds(self) -> float:
+        return self.minutes * 60.0
+
+
+class Item(BaseModel):
+    """One intervention of one candidate."""
+    index: int
+    status: ItemStatus = "a_faire"
+    attempt: str | None = None         # the attempt (Store id = attempt directory name)
+    lab: str | None = None
+    started: float | None = None
+    ended: float | None = None
+    comment: str = ""                  # the jury's free comment on this intervention
+    note: str = ""                     # what happened to it (lab gone, build failed)
+
+    @property
+    def duration(self) -> float | None:
+        if self.started is None or self.ended is None:
+            return None
+        return max(0.0, self.ended - self.started)
+
+
+class CandidateRun(BaseModel):
+    session: str
+    candidate: str
+    started: float
+    deadline: float
+    finished: float | None = None
+    watchdog_pid: int | None = None
+    watchdog_start: float | None = None
+    items: list[Item]
+
+    def current(self) -> Item | None:
+        return next((i for i in self.items if i.status == "en_cours"), None)
+
+    def next_todo(self) -> Item | None:
+        return next((i for i in self.items if i.status == "a_faire"), None)
+
+    def remaining(self, now: float | None = None) -> float:
+        return max(0.0, self.deadline - (time.time() if now is None else now))
+
+
+class JuryMark(BaseModel):
+    """The jury's verdict on one criterion of one intervention."""
+    index: int
+    criterion: str
+    verdict: JuryVerdict
+    comment: str = ""
+    t: float = Field(default_factory=time.time)

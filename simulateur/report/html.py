@@ -1,0 +1,141 @@
+"""The report as one self-contained HTML page: inline CSS (screen and print), no script, no
+external asset — it opens anywhere and prints as the jury's grid."""
+
+from __future__ import annotations
+
+from html import escape
+
+from simulateur.i18n import tr
+from simulateur.report import text as T
+from simulateur.report.model import CriterionRow, Report
+
+CSS = """
+:root { --ok: #1b7f3b; --ko: #b3261e; --jury: #8a5a00; --muted: #666; --line: #ccc; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, "Segoe UI", Roboto, Arial, sans-serif; color: #111; margin: 2em auto;
+       max-width: 1100px; padding: 0 1em; }
+h1 { font-size: 1.6em; margin: 0 0 .3em; } h2 { font-size: 1.25em; border-bottom: 2px solid #333;
+  padding-bottom: .2em; margin-top: 1.6em; } h3 { font-size: 1.08em; margin: 1.2em 0 .4em; }
+table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; }
+th, td { border: 1px solid var(--line); padding: .3em .5em; vertical-align: top; text-align: left; }
+th { background: #f1f1f1; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .15em 1em; margin: .5em 0 1em; }
+dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; }
+.ccp > th { background: #2d3e50; color: #fff; font-size: 1.02em; }
+.comp > th { background: #e6ebf0; }
+.comp .modality { font-weight: normal; color: #333; font-style: italic; }
+.v { font-weight: 700; white-space: nowrap; }
+.v-acquis { color: var(--ok); } .v-non_acquis { color: var(--ko); } .v-jury { color: var(--jury); }
+.v-non_evalue, .v-non_traitee { color: var(--muted); }
+.src { display: inline-block; border: 1px solid var(--line); border-radius: 3px; padding: 0 .3em;
+       font-size: .85em; white-space: nowrap; margin: 0 .2em .1em 0; }
+.src-automatique { border-color: #4a78b5; color: #234b80; } .src-jury { border-color: #b5894a; color: #6b4a12; }
+.src-automatique\\+jury { border-color: #7a5fa8; color: #47306f; }
+ul.ev { margin: .1em 0 .3em 1.1em; padding: 0; } ul.ev li { margin: 0; }
+.occ { margin-bottom: .3em; } .occ-head { font-size: .92em; }
+.muted { color: var(--muted); }
+.fiche dt { font-weight: 600; margin-top: .4em; } .fiche dd { margin: 0 0 0 1em; white-space: pre-wrap; }
+.comment { border-left: 3px solid #b5894a; padding: .2em .6em; background: #fbf6ee; }
+.legend { font-size: .9em; color: #333; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10.5pt; }
+  h2 { break-after: avoid; } tr, .occ, .fiche { break-inside: avoid; }
+  .intervention { break-before: page; }
+  th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .ccp > th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def _e(s: object) -> str:
+    return escape(str(s), quote=True)
+
+
+def _verdict(v: str, label: str) -> str:
+    return f'<span class="v v-{_e(v)}">{_e(label)}</span>'
+
+
+def _source(src: str, label: str) -> str:
+    return f'<span class="src src-{_e(src)}">{_e(label)}</span>' if src else ""
+
+
+def _criterion(c: CriterionRow) -> str:
+    parts = []
+    for o in c.occurrences:
+        ev = "".join(f"<li>{_e(e)}</li>" for e in o.evidence)
+        parts.append(
+            f'<div class="occ"><div class="occ-head">{_e(tr("report.intervention", index=o.intervention))} '
+            f'({_e(o.scenario)}) : {_verdict(o.verdict, o.verdict_label)} {_source(o.source, o.source_label)}</div>'
+            + (f'<ul class="ev">{ev}</ul>' if ev else "") + "</div>")
+    body = "".join(parts) or f'<span class="muted">{_e(tr("report.no_evidence"))}</span>'
+    srcs = "".join(_source(o.source, o.source_label) for o in {o.source: o for o in c.occurrences if o.source}.values())
+    return (f'<tr id="{_e(c.id)}"><td><b>{_e(c.id)}</b><br>{_e(c.label)}</td>'
+            f"<td>{_verdict(c.verdict, c.verdict_label)}</td><td>{srcs or '—'}</td>"
+            f"<td>{body}</td></tr>")
+
+
+def to_html(r: Report) -> str:
+    h: list[str] = [
+        "<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(r.title)}{' — ' + _e(r.candidate) if r.candidate else ''}</title>",
+        f"<style>{CSS}</style>", "</head>", "<body>",
+        f"<h1>{_e(r.title)}</h1>", '<dl class="meta">',
+    ]
+    h += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in T.header_lines(r)]
+    h.append("</dl>")
+
+    h += [f"<h2>{_e(tr('report.interventions'))}</h2>", "<table><thead><tr><th>n°</th>"]
+    h += [f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("scenario", "status", "time", "score")]
+    h.append("</tr></thead><tbody>")
+    for iv in r.interventions:
+        h.append(f"<tr><td>{iv.index}</td><td>{_e(iv.title)}<br><span class=\"muted\">{_e(iv.scenario)}</span></td>"
+                 f"<td>{_e(iv.status_label)}</td><td>{_e(T.duration(iv.duration_s))}</td><td>{_e(T.score(iv))}</td></tr>")
+    h.append("</tbody></table>")
+
+    h += [f"<h2>{_e(tr('report.grid'))}</h2>", f'<p class="legend">{_e(r.legend)}</p>']
+    h.append("<table class=\"grid\"><thead><tr>")
+    h += [f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("criterion", "verdict", "source", "evidence")]
+    h.append("</tr></thead><tbody>")
+    for ccp in r.grid:
+        h.append(f'<tr class="ccp"><th colspan="4">{_e(ccp.id)} — {_e(ccp.label)}</th></tr>')
+        for comp in ccp.competences:
+            h.append(f'<tr class="comp"><th colspan="4">{_e(comp.id)} — {_e(comp.label)} '
+                     f'<span class="modality">({_e(comp.modality_label)})</span></th></tr>')
+            if not comp.evaluated:
+                h.append(f'<tr><td colspan="4" class="muted">{_e(tr("report.not_evaluated_competence"))}</td></tr>')
+                continue
+            h += [_criterion(c) for c in comp.criteria]
+    h.append("</tbody></table>")
+
+    h.append(f"<h2>{_e(tr('report.details'))}</h2>")
+    for iv in r.interventions:
+        h.append(f'<section class="intervention"><h3>{_e(tr("report.intervention", index=iv.index))} — '
+                 f"{_e(iv.title)}</h3><dl class=\"meta\">")
+        facts = [(tr("report.col.status"), iv.status_label), (tr("report.h.started"), T.when(iv.started)),
+                 (tr("report.h.ended"), T.when(iv.ended)), (tr("report.col.time"), T.duration(iv.duration_s)),
+                 (tr("report.col.score"), T.score(iv)), (tr("report.h.seed"), str(iv.seed))]
+        if iv.variant:
+            facts.append((tr("report.h.variant"), iv.variant))
+        if iv.lab:
+            facts.append((tr("report.h.lab"), f"{iv.lab} ({iv.attempt})"))
+        facts.append((tr("report.h.qualification"), iv.qualification or tr("report.none")))
+        if iv.note:
+            facts.append((tr("report.h.note"), iv.note))
+        h += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts]
+        h.append("</dl>")
+        if iv.jury_comment:
+            h.append(f'<p class="comment"><b>{_e(tr("report.h.jury_comment"))} :</b> {_e(iv.jury_comment)}</p>')
+        h.append(f"<h4>{_e(tr('report.fiche'))}</h4>")
+        if not any(v.strip() for v in iv.fiche.values()):
+            h.append(f'<p class="muted">{_e(tr("report.fiche_empty"))}</p>')
+        else:
+            h.append('<dl class="fiche">')
+            for name, label in r.fiche_labels.items():
+                value = iv.fiche.get(name, "").strip()
+                h.append(f"<dt>{_e(label)}</dt><dd>{_e(value) if value else '—'}</dd>")
+            h.append("</dl>")
+        h.append("</section>")
+    h += ["</body>", "</html>"]
+    return "\n".join(h) + "\n"

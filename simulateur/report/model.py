@@ -1,0 +1,325 @@
+"""The report as data (the JSON export is exactly this model); HTML and Markdown render it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from simulateur import referentiel
+from simulateur.errors import UsageError
+from simulateur.exam.jury import SOURCE_LABELS, VERDICT_LABELS, MergedCriterion, merge, score
+from simulateur.i18n import tr
+from simulateur.paths import data_dir
+from simulateur.session.store import FICHE_FIELDS, CriterionRecord, Store
+from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
+
+STATUS_LABELS: dict[str, str] = {
+    "a_faire": "à faire", "en_cours": "en cours", "remise": "remise par le candidat",
+    "temps_ecoule": "remise automatiquement (temps écoulé)", "non_traitee": "non traitée",
+    "interrompue": "interrompue", "soumise": "soumise", "abandonnee": "abandonnée",
+    "evaluee": "évaluée (dernier « simulateur check »)",
+}
+
+
+class Occurrence(BaseModel):
+    """One criterion as one intervention evaluated it."""
+    criterion: str
+    intervention: int
+    scenario: str
+    verdict: str                # acquis, non_acquis, jury (pending), non_traitee
+    verdict_label: str
+    source: str                 # automatique, jury, automatique+jury ("" when not treated)
+    source_label: str
+    evidence: list[str] = Field(default_factory=list)
+    jury_comment: str = ""
+
+
+class CriterionRow(BaseModel):
+    id: str
+    label: str
+    verdict: str                # consolidated: acquis, non_acquis, jury, non_evalue
+    verdict_label: str
+    sources: list[str] = Field(default_factory=list)
+    occurrences: list[Occurrence] = Field(default_factory=list)
+
+
+class CompetenceRow(BaseModel):
+    id: str
+    label: str
+    modality: str | None
+    modality_label: str
+    evaluated: bool
+    criteria: list[CriterionRow] = Field(default_factory=list)
+
+
+class CCPRow(BaseModel):
+    id: str
+    label: str
+    competences: list[CompetenceRow]
+
+
+class Score(BaseModel):
+    acquis: int
+    evalues: int
+    jury: int
+
+
+class InterventionReport(BaseModel):
+    index: int
+    scenario: str
+    title: str
+    seed: int
+    variant: str | None = None
+    status: str
+    status_label: str
+    attempt: str | None = None
+    lab: str | None = None
+    started: float | None = None
+    ended: float | None = None
+    duration_s: float | None = None
+    qualification: str | None = None
+    score: Score | None = None
+    jury_comment: str = ""
+    note: str = ""
+    fiche: dict[str, str] = Field(default_factory=dict)
+    criteria: list[Occurrence] = Field(default_factory=list)
+
+
+class Report(BaseModel):
+    kind: Literal["examen", "tentative"]
+    title: str
+    generated: float = Field(default_factory=time.time)
+    candidate: str | None = None
+    session: str | None = None
+    group: str | None = None
+    seed: int | None = None
+    minutes: float | None = None
+    started: float | None = None
+    deadline: float | None = None
+    finished: float | None = None
+    interventions: list[InterventionReport]
+    grid: list[CCPRow]
+    score: Score
+    fiche_labels: dict[str, str] = Field(default_factory=dict)
+    legend: str = ""
+
+
+# --- building ----------------------------------------------------------------------------------
+def _occurrence(index: int, scenario: str, m: MergedCriterion) -> Occurrence:
+    return Occurrence(criterion=m.id, intervention=index, scenario=scenario, verdict=m.verdict, verdict_label=VERDICT_LABELS[m.verdict],
+                      source=m.source, source_label=SOURCE_LABELS[m.source], evidence=list(m.evidence),
+                      jury_comment=m.jury_comment)
+
+
+def _consolidate(occ: list[Occurrence]) -> str:
+    verdicts = [o.verdict for o in occ]
+    if "non_acquis" in verdicts:
+        return "non_acquis"
+    if "jury" in verdicts:
+        return "jury"
+    if "acquis" in verdicts:
+        return "acquis"
+    if "non_traitee" in verdicts:
+        return "non_traitee"
+    return "non_evalue"
+
+
+def build_grid(interventions: list[InterventionReport], touched: list[str]) -> list[CCPRow]:
+    """The RC's layout: each CCP touched, all its competences (modality), each evaluated
+    competence with all its criteria and how each intervention judged them."""
+    by_criterion: dict[str, list[Occurrence]] = {}
+    for iv in interventions:
+        for o in iv.criteria:
+            by_criterion.setdefault(o.criterion, []).append(o)
+    comps = referentiel.all_competences()
+    touched_set = set(touched) | {cid.rsplit(".", 1)[0] for cid in by_criterion}
+    rows: list[CCPRow] = []
+    for ref in referentiel.load_referentiels().values():
+        groups = [(ccp.id, ccp.label, list(ccp.competences)) for ccp in ref.ccps]
+        if ref.transversal:
+            groups.append((f"{ref.id}.CT", tr("report.transversal"), list(ref.transversal)))
+        for gid, glabel, members in groups:
+            if not any(c.id in touched_set for c in members):
+                continue
+            comp_rows = []
+            for comp in members:
+                evaluated = comp.id in touched_set
+                crit_rows = []
+                if evaluated:
+                    for crit in comp.criteria:
+                        occ = by_criterion.get(crit.id, [])
+                        v = _consolidate(occ)
+                        crit_rows.append(CriterionRow(
+                            id=crit.id, label=crit.label, verdict=v, verdict_label=VERDICT_LABELS[v],
+                            sources=sorted({o.source_label for o in occ if o.source}), occurrences=occ))
+                modality = comps[comp.id][0].modality
+                comp_rows.append(CompetenceRow(
+                    id=comp.id, label=comp.label, modality=modality,
+                    modality_label=referentiel.MODALITY_LABELS[modality] if modality else tr("report.no_modality"),
+                    evaluated=evaluated, criteria=crit_rows))
+            rows.append(CCPRow(id=gid, label=glabel, competences=comp_rows))
+    return rows
+
+
+def _qualification_text(q: object) -> str | None:
+    if q is None:
+        return None
+    impact, urgency = q.impact, q.urgency  # type: ignore[attr-defined]
+    return tr("report.qualification", impact=IMPACT_LABELS[impact], urgency=URGENCY_LABELS[urgency],
+              priority=PRIORITY_LABELS[q.priority])  # type: ignore[attr-defined]
+
+
+def _intervention(store: Store, index: int, scenario_id: str, title: str, seed: int, variant: str | None,
+                  status: str, attempt: str | None, lab: str | None, started: float | None, ended: float | None,
+                  marks: dict, jury_comment: str = "", note: str = "") -> InterventionReport:
+    rec = store.attempt(attempt) if attempt else None
+    records: list[CriterionRecord] = store.criteria(attempt) if attempt else []
+    scenario = store.scenario(attempt) if attempt else None
+    merged = merge(records, scenario, marks) if (records or marks) else []
+    occ = [_occurrence(index, scenario_id, m) for m in merged]
+    if status == "non_traitee" and scenario is None:
+        occ = []
+    sc = None
+    if merged:
+        a, e, j = score(merged)
+        sc = Score(acquis=a, evalues=e, jury=j)
+    duration = None if started is None or ended is None else max(0.0, ended - started)
+    return InterventionReport(
+        index=index, scenario=scenario_id, title=title, seed=seed, variant=variant, status=status,
+        status_label=STATUS_LABELS.get(status, status), attempt=attempt, lab=lab, started=started, ended=ended,
+        duration_s=duration, qualification=_qualification_text(rec.qualification if rec else None), score=sc,
+        jury_comment=jury_comment, note=note, fiche=store.fiche(attempt) if attempt else {}, criteria=occ)
+
+
+def _untreated(iv: InterventionReport) -> None:
+    """An intervention never started still shows, in the grid, which criteria it would have evaluated."""
+    from simulateur.scenario.loader import find_scenario
+    from simulateur.errors import SimError
+
+    try:
+        specs = find_scenario(iv.scenario).scenario.criteria
+    except SimError:
+        return
+    crits = referentiel.all_criteria()
+    for spec in specs:
+        if spec.id in crits:
+            iv.criteria.append(Occurrence(criterion=spec.id, intervention=iv.index, scenario=iv.scenario,
+                                          verdict="non_traitee", verdict_label=VERDICT_LABELS["non_traitee"],
+                                          source="", source_label=""))
+
+
+def _total(interventions: list[InterventionReport]) -> Score:
+    return Score(acquis=sum(i.score.acquis for i in interventions if i.score),
+                 evalues=sum(i.score.evalues for i in interventions if i.score),
+                 jury=sum(i.score.jury for i in interventions if i.score))
+
+
+def exam_report(session_id: str, candidate: str, db: object | None = None) -> Report:
+    """One candidate's examen blanc (overdue runs are scored first)."""
+    from simulateur.exam import core
+    from simulateur.exam.db import ExamDB
+
+    exam_db = db if isinstance(db, ExamDB) else ExamDB()
+    core.sweep(exam_db, session_id)
+    session = core.get_session(exam_db, session_id)
+    run = core.get_run(exam_db, session.id, candidate)
+    marks = exam_db.jury(session.id, run.candidate)
+    ivs = []
+    for item in run.items:
+        d = session.interventions[item.index - 1]
+        iv = _intervention(exam_db.store, item.index, d.scenario, d.title, d.seed, d.variant, item.status,
+                           item.attempt, item.lab, item.started, item.ended,
+                           {m.criterion: m for m in marks if m.index == item.index}, item.comment, item.note)
+        if item.status == "non_traitee":
+            _untreated(iv)
+        ivs.append(iv)
+    touched = [c for d in session.interventions for c in d.competences]
+    return Report(kind="examen", title=tr("report.exam_title", id=session.id), candidate=run.candidate,
+                  session=session.id, group=session.group, seed=session.seed, minutes=session.minutes,
+                  started=run.started, deadline=run.deadline, finished=run.finished, interventions=ivs,
+                  grid=build_grid(ivs, touched), score=_total(ivs), fiche_labels=_fiche_labels(),
+                  legend=tr("report.legend"))
+
+
+def attempt_report(attempt_id: str, store: Store | None = None) -> Report:
+    """One attempt (practice or exam intervention), from the store or, for an attempt made with
+    the command line only, from its directory (result.json)."""
+    store = store or Store()
+    rec = store.attempt(attempt_id)
+    if rec is not None:
+        from simulateur.exam.db import ExamDB
+
+        exam_db = ExamDB(store)
+        where = exam_db.item_of_attempt(attempt_id)
+        marks: dict = {}
+        comment = note = ""
+        index, status = 1, rec.status
+        if where is not None:
+            session_id, candidate, index = where
+            marks = {m.criterion: m for m in exam_db.jury(session_id, candidate) if m.index == index}
+            run = exam_db.run(session_id, candidate)
+            item = next((i for i in run.items if i.index == index), None) if run else None
+            if item is not None:
+                comment, note, status = item.comment, item.note, item.status
+        iv = _intervention(store, index, rec.scenario, rec.title, rec.seed, rec.variant, status, rec.id, rec.lab,
+                           rec.started, rec.submitted, marks, comment, note)
+        touched = list(rec.competences)
+        candidate_name = rec.candidate
+    else:
+        iv, touched, candidate_name = _from_directory(attempt_id)
+    return Report(kind="tentative", title=tr("report.attempt_title", title=iv.title), candidate=candidate_name,
+                  started=iv.started, interventions=[iv], grid=build_grid([iv], touched), score=_total([iv]),
+                  fiche_labels=_fiche_labels(), legend=tr("report.legend"))
+
+
+def _from_directory(attempt_id: str) -> tuple[InterventionReport, list[str], str | None]:
+    from simulateur.scenario.models import Scenario
+    from simulateur.scoring import CheckResult
+    from simulateur.session.attempt import Attempt
+    from simulateur.session.store import CriterionRecord as Rec
+
+    directory = data_dir() / "attempts" / attempt_id
+    if "/" in attempt_id or not (directory / "attempt.json").is_file():
+        raise UsageError(tr("report.unknown", id=attempt_id))
+    attempt = Attempt(directory)
+    info = attempt.info
+    raw = attempt.result()
+    if raw is None:
+        raise UsageError(tr("report.not_checked", id=attempt_id))
+    result = CheckResult.model_validate(raw)
+    records = [Rec(c.id, c.label, c.competence, c.competence_label, c.verdict, tuple(c.evidence))
+               for c in result.criteria]
+    merged = merge(records, None, {})
+    a, e, j = score(merged)
+    title, competences = info.scenario, sorted({c.competence for c in result.criteria})
+    try:
+        from simulateur.scenario.loader import find_scenario
+
+        sc: Scenario = find_scenario(info.scenario).scenario
+        title, competences = sc.title, list(sc.competences)
+    except Exception:  # noqa: BLE001 — a scenario since removed: its id stands for its title
+        pass
+    q = attempt.qualification()
+    qual = None
+    if q is not None:
+        from simulateur.session.store import QualificationRecord
+
+        qual = _qualification_text(QualificationRecord(q.impact, q.urgency))
+    iv = InterventionReport(
+        index=1, scenario=info.scenario, title=title, seed=info.seed, status="evaluee",
+        status_label=STATUS_LABELS["evaluee"], attempt=info.id, lab=info.lab, started=info.started, ended=result.t,
+        duration_s=max(0.0, result.t - info.started), qualification=qual, score=Score(acquis=a, evalues=e, jury=j),
+        criteria=[_occurrence(1, info.scenario, m) for m in merged])
+    return iv, competences, info.candidate
+
+
+def _fiche_labels() -> dict[str, str]:
+    return {name: tr(f"tui.fiche.{name}") for name in FICHE_FIELDS}
+
+
+def load_json(path: Path) -> Report:
+    return Report.model_validate(json.loads(path.read_text()))

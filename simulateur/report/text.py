@@ -1,0 +1,49 @@
+"""Small formatting shared by the Markdown and HTML reports."""
+
+from __future__ import annotations
+
+import time
+
+from simulateur.i18n import tr
+from simulateur.report.model import InterventionReport, Report
+
+
+def when(t: float | None) -> str:
+    return "—" if t is None else time.strftime("%d/%m/%Y %H:%M:%S", time.localtime(t))
+
+
+def duration(s: float | None) -> str:
+    if s is None:
+        return "—"
+    s = int(round(s))
+    return f"{s // 60} min {s % 60:02d} s"
+
+
+def score(iv_or_report: InterventionReport | Report) -> str:
+    sc = iv_or_report.score
+    if sc is None:
+        return "—"
+    text = tr("report.score", acquis=sc.acquis, evalues=sc.evalues)
+    return text + (tr("report.score_jury", n=sc.jury) if sc.jury else "")
+
+
+def header_lines(r: Report) -> list[tuple[str, str]]:
+    """(label, value) pairs of the report's heading."""
+    rows = []
+    if r.candidate:
+        rows.append((tr("report.h.candidate"), r.candidate))
+    if r.session:
+        rows.append((tr("report.h.session"), r.session))
+    if r.group:
+        rows.append((tr("report.h.group"), r.group))
+    if r.minutes is not None:
+        rows.append((tr("report.h.duration"), tr("report.minutes", minutes=f"{r.minutes:g}")))
+    if r.seed is not None:
+        rows.append((tr("report.h.seed"), str(r.seed)))
+    if r.started is not None:
+        rows.append((tr("report.h.started"), when(r.started)))
+    if r.finished is not None:
+        rows.append((tr("report.h.finished"), when(r.finished)))
+    rows.append((tr("report.h.score"), score(r)))
+    rows.append((tr("report.h.generated"), when(r.generated)))
+    return rows

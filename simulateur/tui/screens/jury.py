@@ -1,0 +1,180 @@
+"""Examen blanc, the jury's grid: per intervention, what no probe can judge, to mark acquis /
+non acquis with a comment; the comment on each intervention; the reports exported."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+
+from simulateur.errors import SimError
+from simulateur.exam import core
+from simulateur.exam.db import ExamDB
+from simulateur.exam.jury import VERDICT_LABELS
+from simulateur.i18n import tr
+
+if TYPE_CHECKING:
+    from simulateur.tui.app import SimulateurApp
+
+
+class JuryTable(DataTable[str]):
+    BINDINGS = [
+        Binding("a", "screen.mark('acquis')", tr("tui.key.acquis")),
+        Binding("n", "screen.mark('non_acquis')", tr("tui.key.non_acquis")),
+        Binding("delete,backspace", "screen.mark('')", tr("tui.key.clear")),
+    ]
+
+
+class JuryScreen(Screen[None]):
+    CSS_PATH = "examen.tcss"
+    HELP_TITLE = tr("tui.jury.title")
+    HELP_TEXT = tr("tui.jury.help")
+    BINDINGS = [Binding("escape", "back", tr("tui.key.back"))]
+    AUTO_FOCUS = "#jury-table"
+
+    app: SimulateurApp
+
+    def __init__(self, session_id: str, candidate: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.candidate = candidate
+
+    @property
+    def db(self) -> ExamDB:
+        return ExamDB(self.app.store)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Text(tr("tui.jury.head", candidate=self.candidate, id=self.session_id), style="bold"),
+                     id="jury-head")
+        yield JuryTable(id="jury-table", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="jury-detail-pane"):
+            yield Static(id="jury-detail")
+        yield Input(placeholder=tr("tui.jury.criterion_comment"), id="crit-comment", compact=True)
+        yield Input(placeholder=tr("tui.jury.item_comment"), id="item-comment", compact=True)
+        with Horizontal(classes="buttons"):
+            yield Button(tr("tui.exam.export_reports"), id="export-reports", compact=True, variant="primary")
+            yield Button(tr("tui.exam.export_group"), id="export-group", compact=True)
+        yield Static("", id="jury-status", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(JuryTable)
+        for key in ("n", "criterion", "kind", "verdict", "comment", "label"):
+            table.add_column(tr(f"tui.jury.col.{key}"), key=key)
+        self.refresh_sheet()
+
+    def sheet(self) -> list[core.SheetItem]:
+        return core.jury_sheet(self.db, self.session_id, self.candidate)
+
+    def refresh_sheet(self) -> None:
+        table = self.query_one(JuryTable)
+        row = table.cursor_row
+        table.clear()
+        for s in self.sheet():
+            for c in s.criteria:
+                mark = s.marks.get(c.id)
+                verdict = Text("—", style="dim") if mark is None else Text(
+                    VERDICT_LABELS[mark.verdict], style="bold green" if mark.verdict == "acquis" else "bold red")
+                table.add_row(str(s.item.index), c.id, tr("tui.jury.required" if c.required else "tui.jury.optional"),
+                              verdict, mark.comment if mark else "", c.label, key=f"{s.item.index}|{c.id}")
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        self.show_detail()
+
+    def selected(self) -> tuple[int, str] | None:
+        table = self.query_one(JuryTable)
+        if table.row_count == 0:
+            return None
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        index, crit = key.split("|", 1)
+        return int(index), crit
+
+    @on(DataTable.RowHighlighted, "#jury-table")
+    def show_detail(self) -> None:
+        target = self.selected()
+        detail = self.query_one("#jury-detail", Static)
+        if target is None:
+            detail.update(Text(tr("tui.jury.nothing"), style="dim"))
+            return
+        index, crit = target
+        for s in self.sheet():
+            if s.item.index != index:
+                continue
+            c = next(c for c in s.criteria if c.id == crit)
+            text = Text(f"{tr('report.intervention', index=index)} — {s.title}\n", style="bold")
+            text.append(f"{c.id} — {c.label}\n")
+            for o in c.observe:
+                text.append(f"{tr('exam.jury_observe')} {o}\n", style="italic")
+            if c.automatic_part:
+                text.append(tr("exam.jury_auto_part") + "\n", style="dim")
+            if s.item.comment:
+                text.append(f"{tr('exam.h.comment')} : {s.item.comment}\n")
+            detail.update(text)
+            mark = s.marks.get(crit)
+            self.query_one("#crit-comment", Input).value = mark.comment if mark else ""
+            self.query_one("#item-comment", Input).value = s.item.comment
+
+    def action_mark(self, verdict: str) -> None:
+        target = self.selected()
+        if target is None:
+            return
+        index, crit = target
+        comment = self.query_one("#crit-comment", Input).value
+        try:
+            if verdict:
+                core.jury_mark(self.db, self.session_id, self.candidate, criterion=crit, verdict=verdict,
+                               comment=comment, index=index)
+            else:
+                self.db.clear_jury(self.session_id, self.candidate, index, crit)
+        except SimError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.refresh_sheet()
+
+    @on(Input.Submitted, "#crit-comment")
+    def save_criterion_comment(self) -> None:
+        target = self.selected()
+        if target is None:
+            return
+        index, crit = target
+        mark = next((s.marks.get(crit) for s in self.sheet() if s.item.index == index), None)
+        if mark is None:
+            self.notify(tr("tui.jury.verdict_first"), severity="warning")
+            return
+        self.action_mark(mark.verdict)
+        self.query_one(JuryTable).focus()
+
+    @on(Input.Submitted, "#item-comment")
+    def save_item_comment(self) -> None:
+        target = self.selected()
+        if target is None:
+            return
+        core.jury_comment(self.db, self.session_id, self.candidate, target[0],
+                          self.query_one("#item-comment", Input).value)
+        self.query_one("#jury-status", Static).update(tr("exam.jury_comment_saved", index=target[0]))
+        self.refresh_sheet()
+        self.query_one(JuryTable).focus()
+
+    @on(Button.Pressed, "#export-reports")
+    def export_reports(self) -> None:
+        from simulateur.tui.screens.examen import export_reports
+
+        paths = export_reports(self.db, self.session_id, self.candidate)
+        self.query_one("#jury-status", Static).update(tr("tui.exam.exported", paths="\n".join(map(str, paths))))
+
+    @on(Button.Pressed, "#export-group")
+    def export_group(self) -> None:
+        from simulateur.tui.screens.examen import export_group
+
+        path = export_group(self.db, self.session_id)
+        self.query_one("#jury-status", Static).update(tr("tui.exam.exported", paths=str(path)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
