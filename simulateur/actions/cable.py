@@ -1,0 +1,35 @@
+"""Physical actions: pull a host's network cable out of its switch, or plug it into a switch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pydantic import Field
+
+from simulateur.actions.base import ActionBase
+from simulateur.lab import cable
+from simulateur.lab.cable import SWITCH_RE
+from simulateur.lab.names import IFACE_RE
+
+if TYPE_CHECKING:
+    from simulateur.lab.lab import Lab
+
+
+class CableUnplug(ActionBase):
+    action: Literal["cable.unplug"]
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
+    summary: ClassVar[str] = "Débranche le câble de l'interface côté commutateur (l'hôte voit NO-CARRIER)."
+
+    def apply(self, lab: Lab) -> None:
+        cable.unplug(lab, self.host, self.iface)
+
+
+class CablePlug(ActionBase):
+    action: Literal["cable.plug"]
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
+    switch: str = Field(pattern=SWITCH_RE, max_length=12,
+                        description="Commutateur où brancher le câble (le bon ou un autre).")
+    summary: ClassVar[str] = "Branche le câble de l'interface sur un commutateur (le bon, ou un autre : panne)."
+
+    def apply(self, lab: Lab) -> None:
+        cable.plug(lab, self.host, self.iface, self.switch)
