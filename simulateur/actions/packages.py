@@ -1,0 +1,191 @@
+"""Software actions: packages from the site's repository (apt-get, apt-mark, dpkg run inside the
+host, against the host's own dpkg database), a setting in an INI configuration file, a small
+filesystem of its own mounted in a host, and the data of the accounting application (Compta Pro)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pydantic import Field
+
+from simulateur.actions.base import ActionBase, HostPath
+from simulateur.depot import data
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+
+if TYPE_CHECKING:
+    from simulateur.lab.lab import Lab
+
+PACKAGE_RE = r"^[a-z0-9][a-z0-9+.-]{1,63}$"
+VERSION_RE = r"^(\{[a-z_]+\}|[0-9][A-Za-z0-9.+~-]{0,31})$"
+APT_ENV = ["env", "DEBIAN_FRONTEND=noninteractive"]
+
+
+class AptInstall(ActionBase):
+    action: Literal["apt.install"]
+    package: str = Field(pattern=PACKAGE_RE, description="Paquet du dépôt du site.")
+    version: str | None = Field(None, pattern=VERSION_RE, description="Version exacte ({param} accepté).")
+    downgrade: bool = Field(False, description="Autoriser le retour à une version plus ancienne (--allow-downgrades).")
+    update: bool = Field(True, description="Mettre à jour la liste des paquets d'abord (apt-get update).")
+    summary = "Installe un paquet du dépôt du site (apt-get install PAQUET[=VERSION])."
+
+    def apply(self, lab: Lab) -> None:
+        if self.update:
+            self._run(lab, [*APT_ENV, "apt-get", "update", "-q"], timeout=120)
+        target = self.package + (f"={lab.render(self.version)}" if self.version else "")
+        self._run(lab, [*APT_ENV, "apt-get", "install", "-y", "-q", "--no-install-recommends",
+                        *(["--allow-downgrades"] if self.downgrade else []), target], timeout=180)
+
+
+class AptHold(ActionBase):
+    action: Literal["apt.hold"]
+    package: str = Field(pattern=PACKAGE_RE, description="Paquet installé.")
+    hold: bool = Field(True, description="true : bloquer la version (apt-mark hold) ; false : débloquer.")
+    summary = "Bloque (ou débloque) la version installée d'un paquet (apt-mark hold/unhold)."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["apt-mark", "hold" if self.hold else "unhold", self.package])
+
+
+class AptRemove(ActionBase):
+    action: Literal["apt.remove"]
+    package: str = Field(pattern=PACKAGE_RE, description="Paquet installé.")
+    purge: bool = Field(False, description="Supprimer aussi la configuration (purge).")
+    summary = "Désinstalle un paquet (apt-get remove / purge)."
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, [*APT_ENV, "apt-get", "purge" if self.purge else "remove", "-y", "-q", self.package], timeout=120)
+
+
+class IniSet(ActionBase):
+    action: Literal["ini.set"]
+    path: HostPath
+    section: str = Field(pattern=r"^[A-Za-z0-9_. -]{1,40}$", description="Section [NOM] du fichier.")
+    key: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$", description="Nom du réglage (clé = valeur).")
+    value: str = Field(description="Valeur ({param} accepté).")
+    summary = "Règle « clé = valeur » dans une section d'un fichier INI de l'hôte (droits du fichier conservés)."
+
+    def apply(self, lab: Lab) -> None:
+        host = lab.host(self.host)
+        text = host.read_text(self.path)
+        if text is None:
+            raise SimError(tr("action.no_file", path=self.path, host=self.host))
+        mode = host.path(self.path).stat().st_mode & 0o7777
+        host.write_text(self.path, set_ini(text, self.section, self.key, lab.render(self.value)), mode)
+
+
+def set_ini(text: str, section: str, key: str, value: str) -> str:
+    """The text with `key = value` in [section]: the key's line replaced, or added to the section
+    (created at the end if missing). Comments and layout are kept."""
+    lines = text.splitlines()
+    current, end = None, None
+    header = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+    for i, line in enumerate(lines):
+        m = header.match(line)
+        if m:
+            if current == section:
+                break
+            current = m.group(1).strip()
+            end = i + 1 if current == section else end
+            continue
+        if current == section:
+            if re.match(rf"^\s*{re.escape(key)}\s*[=:]", line):
+                lines[i] = f"{key} = {value}"
+                return "\n".join(lines) + "\n"
+            if line.strip():
+                end = i + 1
+    if end is None:
+        lines += ["", f"[{section}]", f"{key} = {value}"]
+    else:
+        lines.insert(end, f"{key} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+class FsTmpfs(ActionBase):
+    action: Literal["fs.tmpfs"]
+    path: HostPath
+    size_mb: int = Field(ge=1, le=512, description="Taille du système de fichiers (Mo).")
+    summary = ("Monte un petit système de fichiers à soi (tmpfs de taille fixe) sur un dossier de l'hôte, "
+               "en y recopiant son contenu : il peut se remplir sans toucher au reste.")
+    SCRIPT: ClassVar[str] = (
+        'set -e; d=$1; t=$(mktemp -d /run/fs.XXXXXX); [ -d "$d" ] && cp -a "$d/." "$t/"; mkdir -p "$d"; '
+        'mount -t tmpfs -o "size=$2m,mode=0755" tmpfs "$d"; cp -a "$t/." "$d/"; rm -rf "$t"')
+
+    def apply(self, lab: Lab) -> None:
+        self._run(lab, ["sh", "-c", self.SCRIPT, "fs.tmpfs", self.path, str(self.size_mb)])
+
+
+class ComptaData(ActionBase):
+    action: Literal["compta.data"]
+    kind: Literal["dossiers", "rotated_logs", "debug_log", "export_cache"] = Field(
+        description="dossiers : les dossiers des sociétés clientes (données de l'utilisateur) ; rotated_logs : "
+                    "vieux journaux compta-pro.log.N ; debug_log : journal en cours gonflé par le niveau debug ; "
+                    "export_cache : exports temporaires jamais nettoyés.")
+    size_mb: int = Field(0, ge=0, le=400, description="Volume à écrire (journaux, cache).")
+    summary = "Écrit les données de Compta Pro tirées de la graine (dossiers clients, journaux, cache)."
+
+    def apply(self, lab: Lab) -> None:
+        seed = lab.state.seed
+        size = self.size_mb * 1024 * 1024
+        if self.kind == "dossiers":
+            files = {f"{data.DOSSIERS}/{p}": d for p, d in data.dossiers(seed).items()}
+        elif self.kind == "rotated_logs":
+            count = 8
+            files = {f"{data.JOURNAUX}/{p}": d for p, d in data.rotated_logs(seed, count, size // count).items()}
+        elif self.kind == "debug_log":
+            start = dt.datetime.now().replace(microsecond=0) - dt.timedelta(days=12)
+            files = {f"{data.JOURNAUX}/compta-pro.log": data.log_lines(seed, "debug", size, start)}
+        else:
+            count = max(1, size // (4 * 1024 * 1024))
+            files = {f"{data.CACHE}/{p}": d for p, d in data.export_cache(seed, count, size // count).items()}
+        host = lab.host(self.host)
+        for path, content in files.items():
+            target = host.path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with open(target, "ab" if self.kind == "debug_log" else "wb") as f:
+                    f.write(content)
+            except OSError as exc:
+                raise SimError(tr("action.failed", action=self.action, host=self.host, cmd=f"écrire {path}",
+                                  why=exc.strerror)) from None
+
+
+LICENCE_MAIL = """\
+De : Éditions Compta Pro <licences@compta-pro.example>
+Objet : Votre licence Compta Pro — {societe}
+
+Bonjour,
+
+Merci pour votre confiance. Voici la licence de Compta Pro pour votre société :
+
+    Société (raison sociale exacte) : {societe}
+    Clé de licence                  : {cle}
+
+À reporter dans la section [licence] du fichier /etc/compta-pro/compta-pro.conf
+(societe = …, cle = …), puis redémarrer le service compta-pro.
+Cette clé est confidentielle : ne la communiquez pas en dehors de votre société.
+
+Le service clients Compta Pro
+"""
+
+
+class ComptaLicence(ActionBase):
+    action: Literal["compta.licence"]
+    societe: str = Field(min_length=1, description="Raison sociale de la licence ({param} accepté).")
+    mail: HostPath | None = Field(None, description="Écrire le courriel de l'éditeur (avec la clé) dans ce fichier "
+                                                    "au lieu de configurer le logiciel.")
+    summary = "Configure la licence de Compta Pro (société et clé), ou dépose le courriel de l'éditeur qui la donne."
+
+    def apply(self, lab: Lab) -> None:
+        from simulateur.depot.licence import licence_key
+
+        societe = lab.render(self.societe)
+        cle = licence_key(societe)
+        if self.mail:
+            lab.host(self.host).write_text(self.mail, LICENCE_MAIL.format(societe=societe, cle=cle), 0o600)
+            return
+        for key, value in (("societe", societe), ("cle", cle)):
+            IniSet(action="ini.set", host=self.host, path="/etc/compta-pro/compta-pro.conf", section="licence",
+                   key=key, value=value).apply(lab)
