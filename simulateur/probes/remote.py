@@ -1,0 +1,99 @@
+"""Probes of remote support: an SSH login accepted from the technician's workstation, a service
+that will start at boot, and a fault that lies beyond the site's router (the operator's side)."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pydantic import Field
+
+from simulateur.lab.names import HOST_RE, UNIT_RE
+from simulateur.lab.services.sshd import Sshd
+from simulateur.probes.base import ProbeBase
+
+if TYPE_CHECKING:
+    from simulateur.lab.lab import Lab
+
+ACCEPTED = re.compile(r"Accepted (\S+) for (\S+) from (\S+) port \d+")
+
+
+class SshAccepted(ProbeBase):
+    probe: Literal["ssh.accepted"]
+    service: str = Field("ssh", pattern=UNIT_RE, description="Service sshd de l'hôte (son journal).")
+    origin: str = Field(pattern=HOST_RE, description="Hôte d'où la session doit avoir été ouverte.")
+    method: Literal["publickey", "password", "any"] = Field("publickey", description="Authentification attendue.")
+    user: str = Field("root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$", description="Compte de la session.")
+    summary: ClassVar[str] = ("sshd de l'hôte a accepté une session de l'hôte d'origine, avec l'authentification "
+                              "attendue (journal de sshd, « Accepted publickey for … from … »).")
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        spec = lab.service_spec(self.host, self.service)
+        if not isinstance(spec, Sshd):
+            return False, f"{self.service} n'est pas un serveur SSH sur {self.host}"
+        text = lab.host(self.host).read_text(f"/var/log/sysd/{self.service}.log") or ""
+        want = lab.address_of(self.origin)
+        seen = [(m.group(1), m.group(2), m.group(3)) for m in ACCEPTED.finditer(text)]
+        mine = [s for s in seen if s[2] == want and s[1] == self.user]
+        good = [s for s in mine if self.method == "any" or s[0] == self.method]
+        if good:
+            return True, (f"sshd de {self.host} : {len(good)} session(s) {self.user} acceptée(s) depuis "
+                          f"{self.origin} ({want}) par {good[0][0]}")
+        if mine:
+            methods = ", ".join(sorted({s[0] for s in mine}))
+            return False, f"sessions de {self.origin} sur {self.host} ouvertes par {methods}, pas par {self.method}"
+        if seen:
+            others = ", ".join(sorted({s[2] for s in seen}))
+            return False, f"aucune session SSH depuis {self.origin} ({want}) sur {self.host} (seulement : {others})"
+        return False, f"aucune session SSH acceptée par {self.host}"
+
+    def expected(self, lab: Lab) -> str:
+        how = "" if self.method == "any" else f" par {self.method}"
+        return f"une session SSH {self.user} ouverte sur {self.host} depuis {self.origin}{how}"
+
+
+class ServiceEnabled(ProbeBase):
+    probe: Literal["service.enabled"]
+    service: str = Field(pattern=UNIT_RE, description="Nom du service (unité systemd).")
+    summary: ClassVar[str] = "Le service démarrera au prochain démarrage de l'hôte (systemctl enable)."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        host = lab.host(self.host)
+        units = host.path("/etc/systemd/system")
+        # The enablement symlinks point inside the host: seen from the machine they dangle, so
+        # only their presence (lexists) counts, as for the host's own systemctl.
+        links = sorted(d.name for d in units.glob("*.wants")
+                       if os.path.lexists(d / f"{self.service}.service"))
+        if links:
+            return True, f"{self.service} activé au démarrage de {self.host} ({', '.join(links)})"
+        return False, f"{self.service} désactivé sur {self.host} : il ne redémarrera pas avec le poste"
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.service} activé au démarrage de {self.host}"
+
+
+class NetBeyond(ProbeBase):
+    probe: Literal["net.beyond"]
+    via: str = Field(description="Ce que l'hôte doit joindre (la passerelle du site ; {param} accepté).")
+    target: str = Field(description="Ce qui, au-delà, ne doit pas répondre (côté opérateur ; {param} accepté).")
+    summary: ClassVar[str] = (
+        "Panne au-delà du routeur du site : l'hôte joint la passerelle (ping réel) mais pas la cible "
+        "au-delà. Sert à vérifier qu'une panne de l'opérateur est toujours là et que le site fonctionne.")
+
+    def _ping(self, lab: Lab, target: str) -> tuple[str, bool]:
+        addr = lab.resolve_target(target)
+        res = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", addr], timeout=6)
+        return addr, res.returncode == 0
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        via, via_ok = self._ping(lab, self.via)
+        target, target_ok = self._ping(lab, self.target)
+        if not via_ok:
+            return False, f"{self.host} ne joint plus la passerelle {via} : le réseau du site est cassé"
+        if target_ok:
+            return False, f"{target} répond à {self.host} : la panne côté opérateur n'est plus là"
+        return True, f"{self.host} joint {via} mais pas {target} : la coupure est au-delà du routeur"
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.host} joint {lab.render(self.via)}, pas {lab.render(self.target)} (panne opérateur)"
