@@ -1,0 +1,128 @@
+"""Probes of a VM host (kind: vm), each from outside the guest where it can be: qemu's own view of
+the NIC (QMP), the DHCP server's lease and a ping from the server, the guest's disk read by the
+machine (debugfs). Only `vm.ping` asks the guest itself (through its control agent)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from simulateur.errors import SimError
+from simulateur.lab.names import HOST_RE, IFACE_RE
+from simulateur.probes.base import ProbeBase
+
+if TYPE_CHECKING:
+    from simulateur.lab.lab import Lab
+    from simulateur.vm.host import VmHost
+
+NIC = "virtio_net"
+
+
+def _vm(lab: Lab, name: str) -> VmHost:
+    from simulateur.vm.host import VmHost
+
+    host = lab.host(name)
+    if not isinstance(host, VmHost):
+        raise SimError(f"{name} n'est pas une machine virtuelle")
+    return host
+
+
+class VmNicDriver(ProbeBase):
+    probe: Literal["vm.nic_driver"]
+    summary = "La carte réseau de la machine virtuelle est prise en charge par son pilote (état virtio vu par qemu)."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        from simulateur.vm.qemu import nic_status
+
+        statuses = nic_status(_vm(lab, self.host).files.qmp)
+        if any("DRIVER_OK" in s for s in statuses):
+            return True, f"carte réseau de {self.host} : pilote chargé et lié ({', '.join(statuses)})"
+        if not statuses:
+            return False, f"carte réseau de {self.host} : aucun pilote ne l'a touchée"
+        return False, f"carte réseau de {self.host} : détectée ({', '.join(statuses)}) mais sans pilote réseau lié"
+
+    def expected(self, lab: Lab) -> str:
+        return f"la carte réseau de {self.host} a son pilote ({NIC}) lié (DRIVER_OK)"
+
+
+class VmDhcpLease(ProbeBase):
+    probe: Literal["vm.dhcp_lease"]
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de la machine virtuelle.")
+    server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
+    summary = "Le serveur DHCP a un bail en cours pour la carte de la machine virtuelle, et elle répond à cette adresse."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        mac = _vm(lab, self.host).state.macs.get(self.iface, "")
+        now = time.time()
+        lease = next((lz for lz in lab.dnsmasq_leases(self.server)
+                      if lz[1].lower() == mac.lower() and (lz[0] == 0 or lz[0] > now)), None)
+        if lease is None:
+            return False, f"{self.server} n'a aucun bail en cours pour {self.host} ({mac})"
+        res = lab.host(self.server).run_in_netns(["ping", "-c", "1", "-W", "2", lease[2]])
+        if res.returncode != 0:
+            return False, f"{self.server} a un bail {lease[2]} pour {self.host}, mais {self.host} n'y répond pas"
+        return True, f"{self.host} a le bail {lease[2]} de {self.server} et y répond"
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.host} obtient son adresse par DHCP auprès de {self.server}"
+
+
+class VmPing(ProbeBase):
+    probe: Literal["vm.ping"]
+    target: str = Field(description="Adresse ou nom à joindre depuis la machine virtuelle ({param} accepté).")
+    summary = "La machine virtuelle joint une adresse ou un nom (ping depuis le système invité)."
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        target = lab.render(self.target)
+        res = _vm(lab, self.host).run(["ping", "-c", "1", "-W", "2", target], timeout=8)
+        if res.returncode == 0:
+            return True, f"{self.host} joint {target}"
+        why = (res.stderr or res.stdout).strip().splitlines()
+        return False, f"{self.host} ne joint pas {target}" + (f" ({why[-1]})" if why else "")
+
+    def expected(self, lab: Lab) -> str:
+        return f"{self.host} joint {lab.render(self.target)}"
+
+
+def debugfs(disk: str, command: str) -> str:
+    res = subprocess.run(["debugfs", "-R", command, disk], capture_output=True, text=True, timeout=10)
+    return res.stdout if res.returncode == 0 else ""
+
+
+class VmNicDriverPersists(ProbeBase):
+    probe: Literal["vm.nic_driver_persists"]
+    summary = ("Au prochain démarrage, le pilote de la carte se chargera : module présent et indexé (depmod), "
+               "aucune ligne blacklist/install qui l'empêche dans modprobe.d (lu sur le disque, de l'extérieur).")
+
+    def observe(self, lab: Lab) -> tuple[bool, str]:
+        from simulateur.vm.backend import image_of
+
+        vm = _vm(lab, self.host)
+        vm.run(["sync"], timeout=5)  # what the guest wrote reaches its disk (best effort)
+        disk = str(vm.files.disk)
+        kver = image_of(lab.state, self.host).kernel_version
+        problems = []
+        for d in ("/etc/modprobe.d", "/lib/modprobe.d"):
+            for line in debugfs(disk, f"ls -p {d}").splitlines():
+                parts = line.strip("/").split("/")
+                if len(parts) < 5 or not parts[4].endswith(".conf"):
+                    continue
+                for text in debugfs(disk, f"cat {d}/{parts[4]}").splitlines():
+                    words = text.split("#", 1)[0].split()
+                    if len(words) >= 2 and words[0] in ("blacklist", "install") and words[1].replace("-", "_") == NIC:
+                        problems.append(f"{d}/{parts[4]} : « {' '.join(words)} »")
+        ko = f"/lib/modules/{kver}/kernel/drivers/net/{NIC}.ko"
+        if "Inode:" not in debugfs(disk, f"stat {ko}"):
+            problems.append(f"{ko} absent")
+        elif not re.search(rf"(^|/){NIC}\.ko:", debugfs(disk, f"cat /lib/modules/{kver}/modules.dep"), re.M):
+            problems.append(f"{NIC}.ko absent de modules.dep (depmod non relancé)")
+        if problems:
+            return False, "au prochain démarrage le pilote ne se chargera pas : " + " ; ".join(problems)
+        return True, f"{NIC} présent, indexé, et rien dans modprobe.d ne l'empêche au démarrage"
+
+    def expected(self, lab: Lab) -> str:
+        return f"la réparation tient au redémarrage de {self.host} (pilote {NIC} chargé automatiquement)"
