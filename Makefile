@@ -11,9 +11,15 @@ STAMP := $(VENV)/.installed
 
 DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-base isc-dhcp-client \
 	iputils-ping bind9-dnsutils nftables tmux ifupdown cups-daemon cups-client cups-ipp-utils cups-filters \
-	ghostscript dbus radicale vdirsyncer apache2-utils
+	ghostscript dbus radicale vdirsyncer apache2-utils openssh-server openssh-client sshpass traceroute \
+	curl ed samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user \
+	ldap-utils ldb-tools smbclient qemu-system-x86
 
-.PHONY: run test deps debs venv clean-labs
+# `make bench` only: Mininet for the side-by-side (no recommends: no Open vSwitch, no service started)
+BENCH_DEB_PACKAGES := mininet bridge-utils
+BENCH_RUNS ?= 5
+
+.PHONY: run test deps debs venv vm-image clean-labs bench docs
 
 run: deps
 	@$(VENV)/bin/simulateur
@@ -21,7 +27,16 @@ run: deps
 test: deps
 	@$(VPY) -m pytest -q
 
-deps: debs venv
+bench: deps
+	@$(MAKE) --no-print-directory debs DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
+	@$(VPY) bench/bench.py --runs $(BENCH_RUNS) --markdown
+
+deps: debs venv vm-image
+
+# The VM hosts' guest image (Debian packages only, `apt-get download`): built once into the cache,
+# rebuilt when its recipe changes; quiet when already there.
+vm-image: debs venv
+	@$(VPY) -m simulateur.vm.image
 
 debs:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -47,3 +62,8 @@ $(STAMP): pyproject.toml
 
 clean-labs: deps
 	@$(VENV)/bin/simulateur clean --all
+
+# Docs generated from the code and the scenario files (a unit test fails when they are stale):
+# docs/catalogue-actions-sondes.md and the coverage table of README.md.
+docs: deps
+	@$(VPY) -m simulateur.docgen

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,24 @@ from simulateur.errors import ScenarioError, SimError, UsageError
 from simulateur.i18n import tr
 
 
+# argparse's own messages (English), said in French: (pattern, i18n key with the groups as {0}, {1}…).
+_ARGPARSE_FR = [
+    (r"unrecognized arguments: (.*)", "cli.arg.unrecognized"),
+    (r"the following arguments are required: (.*)", "cli.arg.required"),
+    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", "cli.arg.choice"),
+    (r"argument (.*?): invalid (?:int|float) value: (.*)", "cli.arg.number"),
+    (r"argument (.*?): expected (?:one|at least one) argument", "cli.arg.value"),
+]
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one French line, exit 2
+        for pattern, key in _ARGPARSE_FR:
+            m = re.fullmatch(pattern, message, re.S)
+            if m:
+                message = tr(key).format(*m.groups())
+                break
+        message = " ".join(message.split("\n"))  # a value with a line break stays on one line
         self.exit(2, f"simulateur : {message} (voir « simulateur --help »)\n")
 
 
@@ -36,7 +53,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = [
         {"id": l.scenario.id, "title": l.scenario.title, "referentiel": l.scenario.referentiel,
          "competences": l.scenario.competences, "level": l.scenario.level, "duration": l.scenario.duration,
-         "topology": l.scenario.topology}
+         "topology": l.scenario.topology, "user": l.user}
         for l in cat.scenarios.values()
     ]
     if args.json:
@@ -47,30 +64,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         width = max([20] + [len(", ".join(r["competences"])) for r in rows])
         for r in rows:
             print(f"{r['id']:<28} niv. {r['level']}  {r['duration']:>3} min  {', '.join(r['competences']):<{width}} "
-                  f"{r['title']}")
+                  f"{r['title']}" + (tr("cli.list_user") if r["user"] else ""))
         for p in cat.problems:
             print(tr("cli.skipped", problem=p), file=sys.stderr)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simulateur.scenario.loader import load_scenario, load_topology
+    from simulateur.authoring import validate
 
-    failed = 0
-    for name in args.paths:
-        path = Path(name)
-        try:
-            if path.parent.name == "topologies":
-                load_topology(path.stem, path.parent.parent)
-            else:
-                load_scenario(path)
-        except ScenarioError as exc:
-            failed += 1
-            for p in exc.problems:
-                print(p, file=sys.stderr)
-            continue
-        print(tr("cli.valid", path=path))
-    return 2 if failed else 0
+    return validate(args.paths)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -85,6 +88,10 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_referentiel(args: argparse.Namespace) -> int:
+    if args.coverage:
+        from simulateur.authoring import coverage
+
+        return coverage(args.markdown)
     refs = referentiel.load_referentiels()
     print(referentiel.to_json(refs) if args.json else referentiel.render_text(refs))
     return 0
@@ -93,6 +100,7 @@ def cmd_referentiel(args: argparse.Namespace) -> int:
 def cmd_start(args: argparse.Namespace) -> int:
     _require_root()
     from simulateur.session.run import start
+    from simulateur.vm.backend import accel_info as vm_accel_info  # {VM host: "kvm" | "tcg"}
 
     def progress(step: str) -> None:
         if not args.json:
@@ -102,7 +110,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     lab = started.lab
     out = {"lab": lab.id, "scenario": started.scenario.id, "seed": lab.state.seed,
            "variant": lab.params.get("variante"),
-           "hosts": lab.host_names(), "params": lab.params,
+           "hosts": lab.host_names(), "params": lab.params, "vm_accel": vm_accel_info(lab.state),
            "attempt": started.attempt.dir.name if started.attempt else None}
     if args.json:
         _print_json(out)
@@ -155,6 +163,24 @@ def cmd_qualify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cable(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.session.cabling import run
+
+    print(run(args.lab, args.host, args.iface, args.plug, args.unplug))
+    return 0
+
+
+def cmd_escalate(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.session.run import open_attempt
+
+    _, _, attempt = open_attempt(args.lab)
+    esc = attempt.escalate(args.to, args.reason, args.done or "")
+    print(tr("cli.escalated", to=tr(f"tui.escalade.to.{esc.to}")))
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     _require_root()
     from simulateur.scoring import render_grid
@@ -200,7 +226,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     from simulateur.session.selftest import plan, selftest
 
     if args.scenarios:
-        loaded = [load_scenario(Path(s)) if s.endswith(".yaml") else find_scenario(s) for s in args.scenarios]
+        from simulateur.authoring import is_file
+
+        loaded = [load_scenario(Path(s)) if s.endswith((".yaml", ".yml")) or is_file(s) else find_scenario(s)
+                  for s in args.scenarios]
     else:
         cat = load_catalogue()
         for p in cat.problems:
@@ -230,14 +259,17 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="simulateur", description=tr("cli.description"))
+    p.add_argument("--scenarios", dest="user_scenarios", metavar="DOSSIER", default=None,
+                   help="vos scénarios, chargés à côté des scénarios livrés (défaut : "
+                        "~/.local/share/simulateur/scenarios, ou $SIMULATEUR_SCENARIOS)")
     sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
 
     s = sub.add_parser("list", help="liste les scénarios")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_list)
 
-    s = sub.add_parser("validate", help="vérifie des fichiers de scénario ou de topologie")
-    s.add_argument("paths", nargs="+", metavar="FICHIER")
+    s = sub.add_parser("validate", help="vérifie des scénarios ou topologies (fichiers ou ids ; défaut : tous)")
+    s.add_argument("paths", nargs="*", metavar="FICHIER")
     s.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("schema", help="affiche le schéma JSON des scénarios (pour l'éditeur)")
@@ -246,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("referentiel", help="affiche les référentiels TAI et IDI")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--coverage", action="store_true", help="couverture des compétences par les scénarios")
+    s.add_argument("--markdown", action="store_true", help="avec --coverage : la table du README")
     s.set_defaults(func=cmd_referentiel)
 
     s = sub.add_parser("start", help="construit le laboratoire d'un scénario et injecte la panne")
@@ -273,6 +307,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--urgency", required=True, help="tres_basse, basse, moyenne, haute, tres_haute")
     s.set_defaults(func=cmd_qualify)
 
+    s = sub.add_parser("escalate", help="escalade le ticket vers un support de niveau supérieur")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("--to", required=True, help="niveau2, reseau, prestataire, responsable")
+    s.add_argument("--reason", required=True, help="pourquoi ce n'est pas du niveau 1")
+    s.add_argument("--done", default=None, help="tests déjà faits et leurs résultats, impact pour l'utilisateur")
+    s.set_defaults(func=cmd_escalate)
+
+    s = sub.add_parser("cable", help="le câble réseau d'un hôte : où il est branché, le brancher, le débrancher")
+    s.add_argument("lab", metavar="LAB")
+    s.add_argument("host", metavar="HÔTE")
+    s.add_argument("--iface", default="eth0", help="interface de l'hôte (eth0 par défaut)")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--plug", metavar="COMMUTATEUR", default=None, help="brancher le câble sur ce commutateur")
+    g.add_argument("--unplug", action="store_true", help="débrancher le câble")
+    s.set_defaults(func=cmd_cable)
+
     s = sub.add_parser("check", help="évalue l'état réel du laboratoire : grille du jury")
     s.add_argument("lab", metavar="LAB")
     s.add_argument("--json", action="store_true")
@@ -290,6 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     s.add_argument("--seeds", default="1,2,3", help="graines à essayer (défaut : 1,2,3)")
     s.set_defaults(func=cmd_selftest)
+
+    from simulateur.exam.cli import register as register_exam
+
+    register_exam(sub)   # exam (examen blanc), report, attempts: the trainer's commands
+
+    from simulateur.authoring import add_parsers
+
+    add_parsers(sub)   # new, actions, probes: the trainer's authoring commands
     return p
 
 
@@ -312,6 +370,8 @@ def _run_app() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.user_scenarios:   # the trainer's folder, for this process and the ones it starts
+        os.environ["SIMULATEUR_SCENARIOS"] = args.user_scenarios
     if not getattr(args, "func", None):
         if sys.stdin.isatty() and sys.stdout.isatty():
             return _run_app()

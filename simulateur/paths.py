@@ -24,12 +24,33 @@ def data_dir() -> Path:
     return base / "simulateur"
 
 
+def cache_dir() -> Path:
+    """Things built once and reused by every lab (Samba AD domain templates), rebuilt if removed:
+    $SIMULATEUR_CACHE, else ~/.cache/simulateur (XDG). Not under the data dir: tests give every
+    test a data dir of its own, and a cache is shared by every attempt."""
+    env = os.environ.get("SIMULATEUR_CACHE")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "simulateur"
+
+
 def scenarios_dir() -> Path:
-    """Shipped scenarios: ./scenarios of the source tree (installed editable)."""
-    env = os.environ.get("SIMULATEUR_SCENARIOS")
+    """Shipped scenarios: ./scenarios of the source tree (installed editable). Tests may point
+    SIMULATEUR_SHIPPED_SCENARIOS at a fixed catalogue of their own."""
+    env = os.environ.get("SIMULATEUR_SHIPPED_SCENARIOS")
     if env:
         return Path(env)
     return PACKAGE_DIR.parent / "scenarios"
+
+
+def user_scenarios_dir() -> Path:
+    """The trainer's own scenarios, loaded beside the shipped ones: `--scenarios DIR` or
+    SIMULATEUR_SCENARIOS, else <data dir>/scenarios (~/.local/share/simulateur/scenarios)."""
+    env = os.environ.get("SIMULATEUR_SCENARIOS")
+    if env:
+        return Path(env).expanduser()
+    return data_dir() / "scenarios"
 
 
 # Every kernel object of a lab lives in network namespaces named NS_PREFIX-<lab>[-<host>].

@@ -27,3 +27,8 @@ MATRIX = (
 
 def priority(impact: str, urgency: str) -> int:
     return MATRIX[URGENCIES.index(urgency)][IMPACTS.index(impact)]
+
+
+# Escalation: to whom an incident beyond level 1 is handed over (labels in i18n: tui.escalade.to.*).
+EscalationTarget = Literal["niveau2", "reseau", "prestataire", "responsable"]
+ESCALATION_TARGETS: tuple[str, ...] = ("niveau2", "reseau", "prestataire", "responsable")

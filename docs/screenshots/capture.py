@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 os.environ.setdefault("SIMULATEUR_DATA", tempfile.mkdtemp(prefix="simulateur-captures-"))
 os.environ.setdefault("SIMULATEUR_LAB_PREFIX", "ui")
 os.environ.pop("SIMULATEUR_SCENARIOS", None)
+os.environ.pop("SIMULATEUR_SHIPPED_SCENARIOS", None)
 sys.path.insert(0, str(HERE.parents[1]))
 
 from textual.widgets import Select, TextArea  # noqa: E402

@@ -53,7 +53,7 @@ class ServiceDisable(_Service):
 
 class DhcpRelease(ActionBase):
     action: Literal["dhcp.release"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     summary = "Rend le bail DHCP et arrête le client DHCP (dhclient -r)."
     # Every DHCP client of the host is stopped first (by its pidfile, inside the host: the one
     # ifup started and any other): `dhclient -r` would otherwise sleep a second per client it
@@ -70,7 +70,7 @@ class DhcpRelease(ActionBase):
 
 class DhcpRenew(ActionBase):
     action: Literal["dhcp.renew"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     summary = "Demande un bail DHCP (dhclient), comme au démarrage du poste."
 
     def apply(self, lab: Lab) -> None:
@@ -81,7 +81,7 @@ class DhcpRenew(ActionBase):
 
 class IpFlush(ActionBase):
     action: Literal["ip.flush"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     summary = "Retire toutes les adresses IPv4 d'une interface."
 
     def apply(self, lab: Lab) -> None:
@@ -90,7 +90,7 @@ class IpFlush(ActionBase):
 
 class IpAdd(ActionBase):
     action: Literal["ip.add"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     address: str = Field(description="Adresse « a.b.c.d/p » (modèle {param} accepté).")
     summary = "Ajoute une adresse IPv4 fixe à une interface."
 
@@ -110,8 +110,8 @@ class RouteDefault(ActionBase):
 class FileWrite(ActionBase):
     action: Literal["file.write"]
     path: HostPath
-    content: str
-    mode: int = Field(0o644, ge=0, le=0o7777)
+    content: str = Field(description="Contenu complet du fichier ({param} accepté).")
+    mode: int = Field(0o644, ge=0, le=0o7777, description="Droits du fichier (ex. 0o644, en octal avec 0o).")
     summary = "Écrit un fichier dans l'hôte (son propre système de fichiers)."
 
     def apply(self, lab: Lab) -> None:

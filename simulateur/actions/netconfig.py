@@ -32,7 +32,7 @@ class FileReplace(ActionBase):
 
 class NetReapply(ActionBase):
     action: Literal["net.reapply"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     summary: ClassVar[str] = "Réapplique la configuration réseau de l'interface (ifdown puis ifup)."
 
     def apply(self, lab: Lab) -> None:

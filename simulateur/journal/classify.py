@@ -22,6 +22,8 @@ class Kind(str, Enum):
 TESTS = {
     "ping", "ping6", "arping", "dig", "nslookup", "host", "curl", "wget", "traceroute", "tracepath",
     "mtr", "getent", "nc", "telnet", "ssh", "lp", "lpr", "ipptool", "smbclient", "resolvectl",
+    "kinit",  # a logon: what one tests an account with
+    "compta-pro",  # the accounting application of the lab repository: `compta-pro etat` checks it works
 }
 DIAGNOSTICS = {
     "cat", "less", "more", "head", "tail", "grep", "egrep", "zgrep", "journalctl", "ps", "pgrep", "top",
@@ -32,6 +34,7 @@ DIAGNOSTICS = {
     "tshark",
     "wc", "sort", "diff", "md5sum", "sha256sum", "history", "pwd", "ip", "systemctl", "service",
     "nft", "iptables", "sysctl", "mount", "vdirsyncer", "dhclient",
+    "klist", "ldapsearch", "ldbsearch", "wbinfo", "testparm", "smbstatus", "getfacl",
 }
 EDITORS = {"nano", "vi", "vim", "vim.tiny", "vim.basic", "ed", "emacs", "mcedit", "joe", "pico"}
 CHANGES = EDITORS | {
@@ -39,7 +42,10 @@ CHANGES = EDITORS | {
     "kill", "pkill", "killall", "ifup", "ifdown", "dhcpcd", "udhcpc", "dnsmasq", "lpadmin",
     "cupsenable", "cupsdisable", "cupsaccept", "cupsreject", "cancel", "lpmove", "apt", "apt-get", "dpkg",
     "modprobe", "rmmod", "insmod", "depmod", "useradd", "usermod", "userdel", "passwd", "chpasswd",
-    "groupadd", "gpasswd", "samba-tool", "reboot", "shutdown", "hostnamectl", "timedatectl",
+    "groupadd", "gpasswd", "samba-tool", "ldapmodify", "ldapadd", "ldapdelete", "ldbmodify", "ldbadd",
+    "ldbedit", "ldbdel", "setfacl", "smbpasswd", "pdbedit", "kpasswd",
+    "reboot", "shutdown", "hostnamectl", "timedatectl",
+    "câble",  # « simulateur cable … --plug/--unplug » is journaled as « câble HOST:IFACE branché sur … »
 }
 READ_ONLY_SUBCOMMANDS = {
     "systemctl": {"status", "is-active", "is-enabled", "is-failed", "list-units", "list-unit-files",
@@ -50,8 +56,35 @@ READ_ONLY_SUBCOMMANDS = {
     "nft": {"list"},
     "iptables": {"-L", "-S", "-nL", "-nvL", "-vnL", "--list"},
 }
+# samba-tool verbs that only read (samba-tool user show NAME, group listmembers G, ou list…)
+SAMBA_TOOL_READ = {"show", "list", "view", "getgroups", "listmembers", "listobjects", "getpassword", "query",
+                   "show-user", "info", "level", "stats"}
 IP_CHANGE_VERBS = {"add", "del", "delete", "flush", "set", "change", "replace", "append", "prepend"}
 SEPARATORS = re.compile(r"\|\||&&|;|\||\n|&(?!>)")
+
+
+def split_commands(line: str) -> list[str]:
+    """The simple commands of a line, split on ; | || && & and newlines outside quotes (a quoted
+    « & » or « ; », as in sed 's/x/A & B/', stays inside its command)."""
+    parts, start, quote, i = [], 0, "", 0
+    while i < len(line):
+        c = line[i]
+        if c == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif not (c == "&" and i and line[i - 1] in "<>"):   # 2>&1, <&3: redirections, not separators
+            m = SEPARATORS.match(line, i)
+            if m:
+                parts.append(line[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    parts.append(line[start:])
+    return parts
 
 
 def _words(part: str) -> list[str]:
@@ -127,10 +160,25 @@ def classify_part(part: str) -> Kind:
         sets = any(a[:2] in ("-o", "-r", "-x", "-d") or "=" in a or a in ("-E", "--debug-logging",
                    "--no-debug-logging", "--share-printers", "--no-share-printers") for a in args)
         return Kind.CHANGE if sets else Kind.DIAGNOSTIC
+    if cmd == "apt-mark":  # hold/unhold/auto/manual change the dpkg database; show* only read it
+        return Kind.DIAGNOSTIC if not args or args[0].startswith("show") else Kind.CHANGE
+    if cmd == "samba-tool":  # samba-tool OBJECT VERB: show/list… read the directory, the others change it
+        positional = [a for a in args if not a.startswith("-")]
+        if positional[:1] == ["dbcheck"]:
+            return Kind.CHANGE if "--fix" in args else Kind.DIAGNOSTIC
+        reads = any(p in SAMBA_TOOL_READ for p in positional[1:3]) or positional[:1] == ["testparm"]
+        return Kind.DIAGNOSTIC if reads else Kind.CHANGE
+    if cmd == "pdbedit":
+        return Kind.DIAGNOSTIC if any(a in ("-L", "--list", "-Lv", "-v") for a in args) and not any(
+            a in ("-a", "-x", "-r", "-c", "--create", "--delete", "--modify") for a in args) else Kind.CHANGE
+    if cmd in ("ssh", "sshpass"):  # what counts is the command run over there (journaled there too)
+        remote = ssh_remote_command(cmd, args)
+        return classify(remote) if remote else Kind.OTHER  # opening a session tests nothing by itself
     if cmd in CHANGES:
         if cmd in ("apt", "apt-get") and args[:1] and args[0] in ("show", "list", "search", "policy"):
             return Kind.DIAGNOSTIC
-        if cmd == "dpkg" and any(a in ("-l", "-L", "-s", "--list", "--status") for a in args):
+        if cmd == "dpkg" and any(a in ("-l", "-L", "-s", "-S", "--list", "--status", "--search", "--get-selections",
+                                       "--audit", "-C", "--print-architecture") for a in args):
             return Kind.DIAGNOSTIC
         return Kind.CHANGE
     if cmd in TESTS:
@@ -140,8 +188,30 @@ def classify_part(part: str) -> Kind:
     return Kind.OTHER
 
 
+SSH_OPTS_WITH_ARG = set("BbcDEeFIiJLlmOopQRSWw")
+
+
+def ssh_remote_command(cmd: str, args: list[str]) -> str | None:
+    """The command `ssh [opts] DEST CMD…` runs on DEST (None for an interactive session);
+    `sshpass [-p PW|-f F|-e|-d N] ssh …` is seen through."""
+    i = 0
+    if cmd == "sshpass":
+        while i < len(args) and args[i].startswith("-"):
+            i += 2 if args[i] in ("-p", "-f", "-d", "-P") else 1
+        if i >= len(args) or args[i].rsplit("/", 1)[-1] != "ssh":
+            return None
+        return ssh_remote_command("ssh", args[i + 1:])
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        opt = args[i]
+        i += 2 if len(opt) == 2 and opt[1] in SSH_OPTS_WITH_ARG else 1
+    if i < len(args) and args[i] == "--":
+        i += 1
+    rest = args[i + 1:]
+    return " ".join(rest) if rest else None
+
+
 def classify(line: str) -> Kind:
-    kinds = {classify_part(p) for p in SEPARATORS.split(line) if p.strip()}
+    kinds = {classify_part(p) for p in split_commands(line) if p.strip()}
     for kind in (Kind.CHANGE, Kind.TEST, Kind.DIAGNOSTIC):
         if kind in kinds:
             return kind
@@ -155,7 +225,7 @@ def _touches(words: list[str], path: str) -> bool:
 
 def edits(line: str, path: str) -> bool:
     """Does this command line modify `path` (editor, sed -i, redirection, tee, cp/mv onto it)?"""
-    for part in SEPARATORS.split(line):
+    for part in split_commands(line):
         words = _words(part)
         if not words or classify_part(part) is not Kind.CHANGE:
             continue
@@ -172,7 +242,7 @@ def edits(line: str, path: str) -> bool:
 
 def backs_up(line: str, path: str) -> bool:
     """Is this command line a copy of `path` somewhere else (cp, rsync, tar, cat > …)?"""
-    for part in SEPARATORS.split(line):
+    for part in split_commands(line):
         words = _words(part)
         if not words:
             continue

@@ -18,7 +18,8 @@ class Entry(BaseModel):
     host: str
     cmd: str
     rc: int | None = None
-    source: Literal["shell", "exec", "event"] = "shell"
+    source: Literal["shell", "exec", "ssh", "event"] = "shell"
+    origin: str | None = None     # ssh: the lab host the session was opened from
 
 
 class Journal:

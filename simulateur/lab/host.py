@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from pathlib import Path
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import nsutil
+from simulateur.lab import confine, nsutil
 from simulateur.lab.state import HostState
 
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -67,23 +68,36 @@ class Host:
         except subprocess.TimeoutExpired as exc:
             return subprocess.CompletedProcess(argv, 124, stdout=_text(exc.stdout), stderr=_text(exc.stderr))
 
-    def path(self, inside: str) -> Path:
-        """The host's view of a path, reachable from the machine (through its PID 1's root)."""
+    def root(self) -> Path:
+        """The host's root directory as the machine reaches it (through its PID 1)."""
+        return Path(f"/proc/{self._pid1()}/root")
+
+    def _checked(self, inside: str) -> str:
         if ".." in inside.split("/"):
             raise SimError(tr("lab.bad_path", path=inside), exit_code=2)
-        return Path(f"/proc/{self._pid1()}/root") / inside.lstrip("/")
+        return inside
+
+    def path(self, inside: str) -> Path:
+        """The host's view of a path, reachable from the machine: every symbolic link in it is
+        followed inside the host's root (confine.resolve), never in the machine's."""
+        return confine.resolve(self.root(), self._checked(inside))
 
     def read_text(self, inside: str) -> str | None:
         try:
-            return self.path(inside).read_text(errors="replace")
+            return confine.read_bytes(self.root(), self._checked(inside)).decode(errors="replace")
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
             return None
+        except OSError as exc:  # ELOOP (a loop of links made in the host): nothing to read
+            if exc.errno == errno.ELOOP:
+                return None
+            raise
 
     def write_text(self, inside: str, content: str, mode: int = 0o644) -> None:
-        target = self.path(inside)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
-        os.chmod(target, mode)
+        """Write a file of the host; links are resolved inside the host (confine.open_in)."""
+        try:
+            confine.write_bytes(self.root(), self._checked(inside), content.encode(), mode)
+        except OSError as exc:
+            raise SimError(tr("lab.write_failed", path=inside, host=self.name, why=exc.strerror or exc)) from None
 
     def pid_namespace(self) -> int:
         return os.stat(f"/proc/{self._pid1()}/ns/pid").st_ino

@@ -21,6 +21,7 @@ from simulateur.paths import HOSTFILES_DIR
 OPAQUE_DIRS = (
     "root", "home", "var/lib/dhcp", "var/lib/misc", "var/log", "var/tmp", "var/www",
     "etc/dnsmasq.d", "etc/systemd/system", "etc/simulateur",
+    "etc/ssh",  # the machine's sshd host keys never show in a host
 )
 
 DHCLIENT_CONF = """\
@@ -60,6 +61,22 @@ def interfaces_file(name: str, spec: HostSpec) -> str:
     return "\n".join(out) + "\n"
 
 
+def locked_shadow(root_hash: str | None = None) -> str:
+    """The machine's /etc/shadow as a host's own copy: same accounts, no password hash of the machine
+    (every hash becomes "*", no login by password); root gets `root_hash` when a service gives one."""
+    out = []
+    for line in Path("/etc/shadow").read_text().splitlines():
+        fields = line.split(":")
+        if len(fields) > 2:
+            if fields[0] == "root" and root_hash is not None:
+                fields[1] = root_hash
+            elif fields[1] not in ("", "*", "!", "!*"):
+                fields[1] = "*"
+            line = ":".join(fields)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
 def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str],
                seed: int = 0) -> Files:
     """Every file of one host, as (content, mode) by absolute path inside the host."""
@@ -68,6 +85,7 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
         "/etc/hostname": (f"{name}\n", 0o644),
         "/etc/hosts": (f"127.0.0.1\tlocalhost\n127.0.1.1\t{fqdn}\n::1\tlocalhost ip6-localhost\n", 0o644),
         "/etc/machine-id": (secrets.token_hex(16) + "\n", 0o444),
+        "/etc/shadow": (locked_shadow(), 0o640),
         "/etc/dhcp/dhclient.conf": (DHCLIENT_CONF.format(host=name), 0o644),
         "/etc/network/interfaces": (interfaces_file(name, spec), 0o644),
         "/etc/simulateur/bashrc": ((HOSTFILES_DIR / "bashrc").read_text(), 0o644),
@@ -101,8 +119,16 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
     return files
 
 
+def prepare_services(name: str, spec: HostSpec, hosts_addr: dict[str, str], seed: int, upper: Path) -> None:
+    """What services lay in the upper dir themselves (ServiceBase.prepare), after host_files."""
+    for service in spec.services:
+        iface = next((i for i in spec.interfaces if i.name == getattr(service, "interface", "eth0")), None)
+        local_net = iface.address[0] if iface and iface.address else None
+        service.prepare(ServiceContext(host=name, hosts_addr=hosts_addr, local_net=local_net, seed=seed), upper)
+
+
 def enabled_units(spec: HostSpec) -> list[str]:
-    return [s.name for s in spec.services if s.daemon]
+    return [s.name for s in spec.services if s.daemon and s.enabled]
 
 
 def write_upper(upper: Path, files: Files, units: list[str]) -> None:
@@ -119,7 +145,10 @@ def write_upper(upper: Path, files: Files, units: list[str]) -> None:
             os.setxattr(target, "trusted.overlay.opaque", b"y")
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
         os.chmod(target, mode)
     wants = upper / "etc/systemd/system/multi-user.target.wants"
     wants.mkdir(parents=True, exist_ok=True)

@@ -14,10 +14,11 @@ from simulateur.i18n import tr
 from simulateur.lab import netns, nsutil, reaper
 from simulateur.lab.host import Host
 from simulateur.lab.state import (
-    LabState, allocate_lab_id, global_lock, hold_build_lock, lab_dir, load_state, netns_name,
+    HostState, LabState, allocate_lab_id, global_lock, hold_build_lock, lab_dir, load_state, netns_name,
 )
 from simulateur.lab.topology import Service, Topology
 from simulateur.scenario.params import render
+from simulateur.vm import backend as vm
 
 if TYPE_CHECKING:
     from simulateur.actions import ActionBase
@@ -33,7 +34,7 @@ class Lab:
     def __init__(self, state: LabState, topology: Topology) -> None:
         self.state = state
         self.topology = topology
-        self._hosts = {name: Host(state.id, hs) for name, hs in state.hosts.items()}
+        self._hosts = {name: _make_host(state.id, hs) for name, hs in state.hosts.items()}
 
     @property
     def id(self) -> str:
@@ -46,8 +47,14 @@ class Lab:
     # --- lifecycle ------------------------------------------------------------------------
     @classmethod
     def build(cls, topology: Topology, *, seed: int, params: dict[str, str], scenario: str | None = None,
-              progress: Progress = _quiet) -> Lab:
-        """Build a lab from a rendered topology. On any failure nothing is left behind."""
+              progress: Progress = _quiet, prepare: Callable[[Lab], None] | None = None,
+              finish: Callable[[Lab], None] | None = None) -> Lab:
+        """Build a lab from a rendered topology. On any failure nothing is left behind.
+
+        `prepare` (a scenario's faults) runs once the hosts are up (before the VMs' first boot), and
+        `finish` (recording the attempt) once the VMs are up too — both still under the build lock
+        and before the state says ready: if the process dies there, the lab is a leftover for the
+        reaper, not a lab that looks alive."""
         with global_lock():
             reaper.reap_dead()
             lab_id, lock_fd = allocate_lab_id(set(nsutil.list_netns()))
@@ -60,10 +67,18 @@ class Lab:
             netns.create_namespaces(state, topology)
             netns.wire(state, topology)
             netns.boot_hosts(state, topology, lab.domain(), lab.static_addresses())
-            lab._hosts = {name: Host(state.id, hs) for name, hs in state.hosts.items()}
+            vm.stage(state, topology)
+            lab._hosts = {name: _make_host(state.id, hs) for name, hs in state.hosts.items()}
             progress(tr("progress.services"))
             lab._boot_services()
             lab._boot_dhcp_clients()
+            if prepare is not None:  # faults: a VM's are written in its disk before its first boot
+                prepare(lab)
+            if vm.vm_hosts(topology):
+                progress(tr("progress.vms"))
+                vm.boot(state, topology)
+            if finish is not None:
+                finish(lab)
             state.status = "ready"
             state.save()
         except BaseException:
@@ -110,7 +125,7 @@ class Lab:
             return any(a.iface == iface for a in addresses(self.host(name)))
 
         todo = [(name, ["ifup", iface.name]) for name, spec in self.topology.hosts.items()
-                for iface in spec.interfaces if iface.dhcp]
+                for iface in spec.interfaces if iface.dhcp and spec.kind == "netns"]
         self._in_parallel(todo, "lab.dhcp_boot_failed", accept=lambda name, argv: has_address(name, argv[1]))
 
     def _in_parallel(self, jobs: list[tuple[str, list[str]]], error: str,
@@ -138,7 +153,10 @@ class Lab:
         return list(self._hosts)
 
     def default_host(self) -> str:
-        """Where a trainee's shell opens when no host is named: the user's PC if the lab has one."""
+        """Where a trainee's shell opens when no host is named: the scenario's shell host (e.g. the
+        technician's workstation for a remote intervention), else the user's PC if the lab has one."""
+        if self.state.default_host in self._hosts:
+            return str(self.state.default_host)
         return "poste" if "poste" in self._hosts else next(iter(self._hosts))
 
     def apply(self, actions: Iterable[ActionBase]) -> None:
@@ -201,6 +219,14 @@ class Lab:
             if len(fields) >= 4 and fields[0].isdigit():
                 leases.append((float(fields[0]), fields[1], fields[2], fields[3]))
         return leases
+
+
+def _make_host(lab_id: str, hs: HostState) -> Host:
+    if hs.kind == "vm":
+        from simulateur.vm.host import VmHost
+
+        return VmHost(lab_id, hs)
+    return Host(lab_id, hs)
 
 
 def uptime_s(state: LabState) -> float:

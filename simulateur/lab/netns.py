@@ -15,7 +15,7 @@ from pathlib import Path
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab import nsutil
-from simulateur.lab.hostfs import enabled_units, host_files, remove_tree, write_upper
+from simulateur.lab.hostfs import enabled_units, host_files, prepare_services, remove_tree, write_upper
 from simulateur.lab.state import HostState, LabState, netns_name
 from simulateur.lab.topology import Topology
 from simulateur.paths import HOSTFILES_DIR
@@ -35,12 +35,16 @@ def _sysctl(name: str, value: str) -> None:
 def create_namespaces(state: LabState, topo: Topology) -> None:
     """Named netns for the switch and every host, recorded in the state before anything else."""
     state.switch_netns = netns_name(state.id)
-    for name in topo.hosts:
-        state.hosts[name] = HostState(name=name, netns=netns_name(state.id, name))
+    for name, spec in topo.hosts.items():
+        if spec.kind == "vm":  # a VM lives in the switch namespace (simulateur.vm.backend)
+            state.hosts[name] = HostState(name=name, netns=state.switch_netns, kind="vm")
+        else:
+            state.hosts[name] = HostState(name=name, netns=netns_name(state.id, name))
     state.save()
     nsutil.create_netns(state.switch_netns)
     for host in state.hosts.values():
-        nsutil.create_netns(host.netns)
+        if host.kind == "netns":
+            nsutil.create_netns(host.netns)
 
 
 def wire(state: LabState, topo: Topology) -> None:
@@ -52,6 +56,8 @@ def wire(state: LabState, topo: Topology) -> None:
             sw.link("add", ifname=switch, kind="bridge")
             bridges[switch] = sw.link_lookup(ifname=switch)[0]
         for name, spec in topo.hosts.items():
+            if spec.kind == "vm":  # its tap is made when it boots (simulateur.vm.backend)
+                continue
             host = state.hosts[name]
             ipr = nsutil.iproute_in(host.netns)
             try:
@@ -99,11 +105,14 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
     """Lay every host's files, start all their PID 1s at once, wait until each says ready."""
     procs: dict[str, subprocess.Popen[bytes]] = {}
     for name, spec in topo.hosts.items():
+        if spec.kind == "vm":
+            continue
         base = state.dir / "hosts" / name
         upper, work, root = base / "upper", base / "work", base / "root"
         for d in (upper, work, root):
             d.mkdir(parents=True, exist_ok=True)
         write_upper(upper, host_files(name, spec, domain, hosts_addr, state.seed), enabled_units(spec))
+        prepare_services(name, spec, hosts_addr, state.seed, upper)
         procs[name] = subprocess.Popen(
             ["nsenter", f"--net={nsutil.netns_path(state.hosts[name].netns)}",
              "unshare", "--mount", "--pid", "--ipc", "--uts", "--fork", "--propagation", "private",

@@ -28,10 +28,13 @@ LAB_ID_RE = re.compile(r"^[a-z][a-z0-9]{0,11}$")
 class HostState(BaseModel):
     name: str
     netns: str
-    kind: Literal["netns"] = "netns"
+    kind: Literal["netns", "vm"] = "netns"
     pid1: int | None = None          # the host's PID 1 as the machine sees it
     pid1_start: int | None = None    # its kernel start time (guards against PID reuse)
     macs: dict[str, str] = Field(default_factory=dict)
+    vm_image: str | None = None      # kind "vm": the guest image (cache dir), its kernel, kvm or tcg
+    vm_kernel: str | None = None
+    vm_accel: str | None = None
 
 
 class LabState(BaseModel):
@@ -46,6 +49,7 @@ class LabState(BaseModel):
     hosts: dict[str, HostState] = Field(default_factory=dict)
     attempt_dir: str | None = None
     candidate: str | None = None
+    default_host: str | None = None   # the scenario's shell_host: where a trainee's shell opens
 
     @property
     def dir(self) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +26,8 @@ class Interface(_Strict):
 
 class HostSpec(_Strict):
     description: str = ""
+    kind: Literal["netns", "vm"] = Field(
+        "netns", description="netns : espaces de noms (défaut) ; vm : machine virtuelle QEMU (noyau à elle).")
     interfaces: list[Interface] = Field(min_length=1)
     gateway: str | None = Field(None, description="Passerelle par défaut (adresses fixes).")
     dns: list[str] = Field(default_factory=list, description="Résolveurs de /etc/resolv.conf.")

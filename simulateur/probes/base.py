@@ -4,6 +4,7 @@ what it observed and what was expected."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import subprocess
 import sys
 from typing import TYPE_CHECKING, ClassVar
@@ -56,3 +57,19 @@ def is_ipv4(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# A DNS name as dig may receive it: letters, digits, "_", "-", "." — never an option ("-f FILE"
+# would make the machine's dig read a machine file). Names and servers often come from files the
+# trainee edits (resolv.conf, a CUPS device URI, a vdirsyncer configuration).
+DNS_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$")
+
+
+def dig_a(host: Host, server: str, name: str) -> list[str]:
+    """IPv4 answers of `server` for `name` (type A), asked with the machine's dig from the host's
+    network namespace; [] when it does not answer — or when `server` is not an IPv4 address or
+    `name` not a DNS name (nothing is run then)."""
+    if not is_ipv4(server) or not DNS_NAME_RE.match(name):
+        return []
+    res = host.run_in_netns(["dig", "+short", "+time=1", "+tries=1", f"@{server}", name, "A"], timeout=5)
+    return [x for x in res.stdout.split() if is_ipv4(x)] if res.returncode == 0 else []

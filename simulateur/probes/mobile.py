@@ -114,7 +114,8 @@ def phone_uids(host: Host, collection: str) -> set[str]:
         return found
     for entry in entries:
         if entry.name.endswith(ext) and entry.is_file():
-            mine = uids(entry.read_text(errors="replace"))
+            # Read through the host's root: an item may be a link the trainee made (confine.py).
+            mine = uids(host.read_text(f"{Vdirsyncer.store(collection).rstrip('/')}/{entry.name}") or "")
             if len(mine) == 1:
                 found |= mine
     return found
@@ -170,7 +171,7 @@ class DavUploaded(ProbeBase):
 
     probe: Literal["dav.uploaded"]
     server: str = Field(pattern=HOST_RE, description="Hôte du serveur Radicale.")
-    collection: Collection = "contacts"
+    collection: Collection = Field("contacts", description="contacts (carnet d'adresses) ou agenda (calendrier).")
     summary = "Les éléments créés sur le téléphone sont arrivés sur le serveur (par UID)."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:

@@ -36,7 +36,7 @@ def persisted(host: Host, iface: str) -> tuple[str | None, dict[str, str]]:
 
 class NetAddress(ProbeBase):
     probe: Literal["net.address"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     address: str = Field(description="Adresse attendue « a.b.c.d/p » (modèle {param} accepté).")
     summary: ClassVar[str] = "L'interface porte l'adresse et le masque attendus (état réel)."
 
@@ -76,8 +76,8 @@ class NetGateway(ProbeBase):
 
 class NetPersisted(ProbeBase):
     probe: Literal["net.persisted"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
-    method: Literal["dhcp", "static"]
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    method: Literal["dhcp", "static"] = Field(description="dhcp : adresse dynamique ; static : adresse fixe.")
     address: str | None = Field(None, description="Pour static : « a.b.c.d/p » attendu ({param} accepté).")
     gateway: str | None = Field(None, description="Pour static : passerelle attendue ({param} accepté).")
     summary: ClassVar[str] = (

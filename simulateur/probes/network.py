@@ -11,7 +11,7 @@ from pydantic import Field
 
 from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
 from simulateur.probes import inspect
-from simulateur.probes.base import ProbeBase, is_ipv4, scapy_agent
+from simulateur.probes.base import ProbeBase, dig_a, is_ipv4, scapy_agent
 
 if TYPE_CHECKING:
     from simulateur.lab.host import Host
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 class ServiceRunning(ProbeBase):
     probe: Literal["service.running"]
-    service: str = Field(pattern=UNIT_RE)
+    service: str = Field(pattern=UNIT_RE, description="Nom du service de l'hôte (voir la topologie).")
     summary = "Le démon du service tourne dans l'hôte et écoute sur ses ports."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
@@ -48,7 +48,7 @@ class ServiceRunning(ProbeBase):
 
 class DhcpLease(ProbeBase):
     probe: Literal["dhcp.lease"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
     gateway: str | None = Field(None, description="Passerelle que le bail doit avoir apportée ({param} accepté).")
     summary = "L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours (et la bonne passerelle)."
@@ -93,7 +93,8 @@ def _leased_router(host: Host, address: str) -> str | None:
     `address` — several clients may have written lease files (ifup's and a bare dhclient's)."""
     newest: tuple[str, str | None] = ("", None)
     for path in host.path("/var/lib/dhcp").glob("dhclient*.leases"):
-        for block in path.read_text(errors="replace").split("lease {")[1:]:
+        # Read through the host's root: a lease file may be a link the trainee made (confine.py).
+        for block in (host.read_text(f"/var/lib/dhcp/{path.name}") or "").split("lease {")[1:]:
             if not re.search(rf"fixed-address\s+{re.escape(address)};", block):
                 continue
             expire = re.search(r"expire \d (\S+ \S+);", block)
@@ -154,16 +155,15 @@ def resolve_name(host: Host, name: str) -> tuple[str | None, str]:
     if not servers:
         return None, f"{host.name} n'a aucun serveur DNS dans /etc/resolv.conf"
     for server in servers[:3]:
-        res = host.run_in_netns(["dig", "+short", "+time=1", "+tries=1", f"@{server}", name, "A"], timeout=5)
-        found = [x for x in res.stdout.split() if is_ipv4(x)]
-        if res.returncode == 0 and found:
+        found = dig_a(host, server, name)
+        if found:
             return found[-1], f"DNS {server}"
     return None, f"{name} ne se résout pas depuis {host.name} (DNS {', '.join(servers[:3])})"
 
 
 class DhcpOffer(ProbeBase):
     probe: Literal["dhcp.offer"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     server: str = Field(pattern=HOST_RE, description="Hôte dont on attend l'offre.")
     router: str | None = Field(None, description="Passerelle que l'offre doit annoncer ({param} accepté).")
     summary = "Une vraie requête DHCPDISCOVER (scapy) depuis l'hôte reçoit une offre du serveur (bonne passerelle)."
@@ -197,7 +197,7 @@ class DhcpOffer(ProbeBase):
 
 class NetArp(ProbeBase):
     probe: Literal["net.arp"]
-    iface: str = Field("eth0", pattern=IFACE_RE)
+    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     target: str = Field(description="Nom d'hôte du laboratoire ou adresse IPv4 (modèle {param} accepté).")
     summary = "Une requête ARP (scapy) depuis l'hôte : la cible répond-elle sur le réseau local ?"
 

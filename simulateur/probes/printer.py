@@ -19,7 +19,7 @@ from pydantic import Field
 from simulateur.errors import SimError
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.probes import ippclient as ipp
-from simulateur.probes.base import ProbeBase, is_ipv4
+from simulateur.probes.base import ProbeBase, dig_a, is_ipv4
 
 if TYPE_CHECKING:
     from simulateur.lab.host import Host
@@ -120,7 +120,7 @@ class PrinterJobReceived(ProbeBase):
             return found
         for entry in entries:
             m = re.match(r"^(\d+)-.*\.[A-Za-z0-9]+$", entry.name)
-            if not m or not entry.is_file():
+            if not m or entry.is_symlink() or not entry.is_file():  # a link would be read in the machine's root
                 continue
             stat = entry.stat()
             if stat.st_mtime < since:
@@ -276,9 +276,8 @@ def resolve_as(host: Host, name: str) -> tuple[str | None, str]:
                 return fields[0], ", /etc/hosts"
     for cand in candidates:
         for server in servers:
-            res = host.run_in_netns(["dig", "+short", "+time=1", "+tries=1", f"@{server}", cand, "A"], timeout=5)
-            found = [x for x in res.stdout.split() if is_ipv4(x)]
-            if res.returncode == 0 and found:
+            found = dig_a(host, server, cand)
+            if found:
                 return found[-1], f", DNS {server}"
     return None, ""
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from simulateur import referentiel
 from simulateur.errors import ScenarioError, UsageError
 from simulateur.i18n import tr
+from simulateur.lab.names import HOST_RE
 from simulateur.lab.topology import Topology
-from simulateur.paths import scenarios_dir
+from simulateur.paths import scenarios_dir, user_scenarios_dir
 from simulateur.scenario import params as P
-from simulateur.scenario.models import JournalEvidence, ProbeEvidence, Scenario
+from simulateur.scenario import rendered
+from simulateur.scenario.models import JournalEvidence, ProbeEvidence, Scenario, TicketEvidence
 from simulateur.scenario.yamlload import Located, load_located, validate_located
 
 
@@ -22,10 +25,20 @@ class Loaded:
     scenario: Scenario
     topology: Topology
     path: Path
+    user: bool = False   # from the trainer's own folder, not shipped
 
 
 def topology_path(topology_id: str, base: Path | None = None) -> Path:
     return (base or scenarios_dir()) / "topologies" / f"{topology_id}.yaml"
+
+
+def _topology_bases(base: Path) -> list[Path]:
+    """Where a scenario of `base` finds its topology: its own folder's topologies/ first, then the
+    shipped ones (a trainer's scenario uses the shipped topologies)."""
+    bases = [base]
+    if base.resolve() != scenarios_dir().resolve():
+        bases.append(scenarios_dir())
+    return bases
 
 
 def load_topology(topology_id: str, base: Path | None = None) -> tuple[Topology, Located]:
@@ -52,6 +65,13 @@ def _check_topology(topo: Topology, loc: Located) -> list[str]:
             problems.append(f"{loc.where(('hosts', name, 'services'))}: {tr('check.dup_service', host=name)}")
     problems += _check_templates(loc, list(topo.params), skip=("params",))
     problems += _check_params(topo.params, loc, ("params",), [])
+    if not problems:  # its values once rendered (seed 0): addresses, names (scenario/rendered.py)
+        try:
+            drawn = _render_topology(topo, P.draw(topo.params, 0))
+        except UsageError as exc:
+            problems.append(f"{loc.where(())}: {exc}")
+        else:
+            problems += [f"{loc.where(where)}: {msg}" for where, msg in rendered.problems(drawn)]
     return problems
 
 
@@ -106,15 +126,13 @@ def load_scenario(path: Path, base: Path | None = None) -> Loaded:
     located = load_located(path)
     scenario = validate_located(Scenario, located)
     assert isinstance(scenario, Scenario)
-    try:
-        topo, _ = load_topology(scenario.topology, base or path.parent)
-    except ScenarioError as exc:
-        if not topology_path(scenario.topology, base or path.parent).exists():
-            available = sorted(p.stem for p in (topology_path("x", base or path.parent).parent).glob("*.yaml"))
-            raise ScenarioError([f"{located.where(('topology',))}: " + tr(
-                "check.unknown_topology", topology=scenario.topology, available=", ".join(available) or "aucune")]
-            ) from None
-        raise exc
+    bases = _topology_bases(base or path.parent)
+    found = next((b for b in bases if topology_path(scenario.topology, b).exists()), None)
+    if found is None:
+        available = sorted({p.stem for b in bases for p in topology_path("x", b).parent.glob("*.yaml")})
+        raise ScenarioError([f"{located.where(('topology',))}: " + tr(
+            "check.unknown_topology", topology=scenario.topology, available=", ".join(available) or "aucune")])
+    topo, _ = load_topology(scenario.topology, found)
     problems = _check_scenario(scenario, topo, located)
     if problems:
         raise ScenarioError(problems)
@@ -133,6 +151,8 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
         if h not in topo.hosts:
             err(("hosts", i), "check.unknown_host", host=h, topology=topo.id, hosts=", ".join(topo.hosts))
     hosts = [h for h in topo.hosts if not sc.hosts or h in sc.hosts]
+    if sc.shell_host is not None and sc.shell_host not in hosts:
+        err(("shell_host",), "check.unknown_host", host=sc.shell_host, topology=topo.id, hosts=", ".join(hosts))
     competences = referentiel.all_competences()
     criteria = referentiel.all_criteria()
     for i, comp in enumerate(sc.competences):
@@ -147,7 +167,11 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
             err(("also", i), "check.also_same_referentiel", id=comp, ref=sc.referentiel)
     probe_ids = [p.id for p in sc.probes]
     used: set[str] = set()
+    seen_criteria: set[str] = set()
     for i, crit in enumerate(sc.criteria):
+        if crit.id in seen_criteria:
+            err(("criteria", i, "id"), "check.dup_criterion", id=crit.id)
+        seen_criteria.add(crit.id)
         found = criteria.get(crit.id)
         if found is None:
             err(("criteria", i, "id"), "check.unknown_criterion", id=crit.id)
@@ -162,10 +186,24 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
                     err(("criteria", i, "evidence", j, "probe"), "check.unknown_probe", id=ev.probe,
                         known=", ".join(probe_ids))
             elif isinstance(ev, JournalEvidence):
+                if ev.journal == "backup_before_edit" and not ev.paths:
+                    err(("criteria", i, "evidence", j), "check.backup_no_paths")
+                elif ev.journal != "backup_before_edit" and ev.paths:
+                    err(("criteria", i, "evidence", j, "paths"), "check.paths_unused", journal=ev.journal)
                 for k, h in enumerate(ev.hosts):
                     if h not in hosts:
                         err(("criteria", i, "evidence", j, "hosts", k), "check.unknown_host", host=h,
                             topology=topo.id, hosts=", ".join(hosts))
+            if isinstance(ev, (JournalEvidence, TicketEvidence)):  # remote sessions, escalation tests
+                if isinstance(ev, TicketEvidence):
+                    for k, h in enumerate(ev.hosts):
+                        if h not in hosts:
+                            err(("criteria", i, "evidence", j, "hosts", k), "check.unknown_host", host=h,
+                                topology=topo.id, hosts=", ".join(hosts))
+                origin = getattr(ev, "origin", None)
+                if origin is not None and origin not in hosts:
+                    err(("criteria", i, "evidence", j, "origin"), "check.unknown_host", host=origin,
+                        topology=topo.id, hosts=", ".join(hosts))
     for name, variant in sc.variants.items():
         for k, pid in enumerate(variant.unaffected):
             if pid not in probe_ids:
@@ -185,7 +223,7 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
     for prefix, items in sections:
         for i, item in enumerate(items):
             section = prefix
-            for field in ("host", "server"):
+            for field in _host_fields(type(item)):
                 value = getattr(item, field, None)
                 if value is not None and value not in hosts:
                     err((*section, i, field), "check.unknown_host", host=value, topology=topo.id,
@@ -204,10 +242,26 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
     problems += _check_params(sc.params, loc, ("params",), list(topo.params))
     if not problems:
         try:
-            resolve_params(sc, topo, 0)
+            values = resolve_params(sc, topo, 0)
+            problems += [f"{loc.where(('params',))}: {msg} (topologie {topo.id})"
+                         for _, msg in rendered.problems(_render_topology(topo, values, sc.hosts))]
+            for variant in sorted(sc.variants) or [None]:
+                rendered_scenario(sc, values, variant)
         except UsageError as exc:
             err(("params",), "check.params_failed", why=str(exc))
     return problems
+
+
+@cache
+def _host_fields(model: type[Any]) -> tuple[str, ...]:
+    """Fields of an action or probe that name a host of the lab (host, server, printer…): those
+    with the host-name pattern."""
+    props = model.model_json_schema().get("properties", {})
+
+    def names_host(schema: dict[str, Any]) -> bool:
+        return schema.get("pattern") == HOST_RE or any(names_host(s) for s in schema.get("anyOf", []))
+
+    return tuple(name for name, schema in props.items() if names_host(schema))
 
 
 def resolve_params(sc: Scenario, topo: Topology, seed: int) -> dict[str, str]:
@@ -218,10 +272,14 @@ def resolve_params(sc: Scenario, topo: Topology, seed: int) -> dict[str, str]:
 
 def rendered_topology(topo: Topology, values: dict[str, str], hosts: list[str] | None = None) -> Topology:
     """The topology with its parameters filled in, reduced to `hosts` if given."""
+    return rendered.check_topology(_render_topology(topo, values, hosts))
+
+
+def _render_topology(topo: Topology, values: dict[str, str], hosts: list[str] | None = None) -> Topology:
     data = topo.model_dump()
     if hosts:
         data["hosts"] = {name: spec for name, spec in data["hosts"].items() if name in hosts}
-    return Topology.model_validate(P.render_tree(data, values))
+    return rendered.validated(Topology, P.render_tree(data, values), f"topologie {topo.id}")  # type: ignore[no-any-return]
 
 
 def choose_variant(sc: Scenario, seed: int) -> str | None:
@@ -238,7 +296,7 @@ def rendered_scenario(sc: Scenario, values: dict[str, str], variant: str | None 
         chosen = sc.variants[variant].model_dump(by_alias=True)
         data["faults"] = data["faults"] + chosen["faults"]
         data["solution"] = chosen["solution"] + data["solution"]
-    return Scenario.model_validate(P.render_tree(data, values))
+    return rendered.validated(Scenario, P.render_tree(data, values), f"scénario {sc.id}")  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -252,23 +310,53 @@ def scenario_files(base: Path | None = None) -> list[Path]:
     return sorted(p for p in root.glob("*.yaml") if p.is_file())
 
 
-def load_catalogue(base: Path | None = None) -> Catalogue:
-    """Every scenario of the folder; a broken file is reported and skipped, never fatal."""
+def _user_folder(base: Path | None) -> Path | None:
+    """The trainer's folder, beside the shipped one (none when a test gives its own `base`)."""
+    if base is not None:
+        return None
+    user = user_scenarios_dir()
+    if not user.is_dir() or user.resolve() == scenarios_dir().resolve():
+        return None
+    return user
+
+
+def load_catalogue(base: Path | None = None, user: Path | None = None) -> Catalogue:
+    """Every shipped scenario, then the trainer's own (`user`, by default the user folder when
+    `base` is not given); a broken file is reported and skipped, never fatal; a trainer's scenario
+    may not take the id of a shipped one."""
     found: dict[str, Loaded] = {}
     problems: list[str] = []
-    for path in scenario_files(base):
+    user = user if user is not None else _user_folder(base)
+    folders = [(base or scenarios_dir(), False)] + ([(user, True)] if user is not None else [])
+    for folder, is_user in folders:
         try:
-            loaded = load_scenario(path, base)
-        except ScenarioError as exc:
-            problems += exc.problems
+            paths = scenario_files(folder)
+        except OSError as exc:
+            problems.append(f"{folder}: {tr('yaml.unreadable', why=exc.strerror or exc)}")
             continue
-        found[loaded.scenario.id] = loaded
+        for path in paths:
+            if is_user and path.stem in found:
+                problems.append(f"{path}:1: " + tr("check.id_clash", id=path.stem, other=found[path.stem].path))
+                continue
+            try:
+                loaded = load_scenario(path, folder)
+            except ScenarioError as exc:
+                problems += exc.problems
+                continue
+            loaded.user = is_user
+            found[loaded.scenario.id] = loaded
     return Catalogue(found, problems)
 
 
 def find_scenario(scenario_id: str, base: Path | None = None) -> Loaded:
-    path = (base or scenarios_dir()) / f"{scenario_id}.yaml"
-    if not P.re.match(r"^[a-z][a-z0-9-]{0,47}$", scenario_id) or not path.exists():
-        known = ", ".join(p.stem for p in scenario_files(base)) or "aucun"
-        raise UsageError(tr("scenario.unknown", id=scenario_id, known=known))
-    return load_scenario(path, base)
+    """A scenario by id: shipped (or in `base`), else in the trainer's folder."""
+    folders = [base or scenarios_dir()] + [f for f in [_user_folder(base)] if f is not None]
+    if P.re.match(r"^[a-z][a-z0-9-]{0,47}$", scenario_id):
+        for folder in folders:
+            path = folder / f"{scenario_id}.yaml"
+            if path.exists():
+                loaded = load_scenario(path, folder)
+                loaded.user = folder is not folders[0]
+                return loaded
+    known = ", ".join(sorted({p.stem for f in folders for p in scenario_files(f)})) or "aucun"
+    raise UsageError(tr("scenario.unknown", id=scenario_id, known=known))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from simulateur.actions import Action
 from simulateur.probes import Probe
 from simulateur.scenario.params import NAME_RE, ParamSpec
-from simulateur.ticket import Impact, Urgency
+from simulateur.ticket import EscalationTarget, Impact, Urgency
 
 ID_RE = r"^[a-z][a-z0-9-]{0,47}$"
 
@@ -37,15 +37,26 @@ class ProbeEvidence(_Strict):
 
 
 class JournalEvidence(_Strict):
-    journal: Literal["diagnosed_before_change", "tested_after_fix", "backup_before_edit"]
+    journal: Literal["diagnosed_before_change", "tested_after_fix", "backup_before_edit", "remote_changes",
+                     "no_password_in_command"]
     min: int = Field(1, ge=1, le=20, description="Nombre minimal de commandes.")
     hosts: list[str] = Field(default_factory=list, description="Hôtes où ces commandes doivent avoir été tapées.")
     paths: list[str] = Field(default_factory=list,
                              description="backup_before_edit : fichiers à sauvegarder avant de les modifier.")
+    origin: str | None = Field(None, pattern=r"^[a-z][a-z0-9]{0,11}$",
+                               description="remote_changes : hôte d'où les sessions SSH doivent partir (ex. technicien).")
+    secrets: list[str] = Field(default_factory=list,
+                               description="no_password_in_command : mots de passe qui ne doivent apparaître dans "
+                                           "aucune commande ({param} accepté).")
 
 
 class TicketEvidence(_Strict):
-    ticket: Literal["qualification"]
+    ticket: Literal["qualification", "escalation"]
+    to: list[EscalationTarget] = Field(
+        default_factory=list, description="escalation : destinataires attendus (par défaut : n'importe lequel).")
+    min: int = Field(0, ge=0, le=20, description="escalation : tests (ping, traceroute…) tapés avant l'escalade ; "
+                                                   "au moins un : l'escalade doit aussi dire ce qui a été vérifié.")
+    hosts: list[str] = Field(default_factory=list, description="escalation : hôtes où ces tests doivent avoir été tapés.")
 
 
 class JuryEvidence(_Strict):
@@ -86,6 +97,10 @@ class Scenario(_Strict):
     topology: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
     hosts: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,11}$")]] = Field(
         default_factory=list, description="Hôtes de la topologie à construire (par défaut : tous).")
+    shell_host: str | None = Field(
+        None, pattern=r"^[a-z][a-z0-9]{0,11}$",
+        description="Hôte où s'ouvre le shell du stagiaire par défaut (ex. technicien : intervention à distance). "
+                    "Par défaut : poste.")
     params: dict[Annotated[str, Field(pattern=NAME_RE)], ParamSpec] = Field(default_factory=dict)
     ticket: Ticket
     faults: list[Action] = Field(default_factory=list, description="Pannes communes à toutes les variantes.")

@@ -105,7 +105,11 @@ def draw(specs: dict[str, Any], seed: int) -> dict[str, str]:
             start = int(pool.network_address) + pick * 2 ** (32 - prefix)
             values[name] = str(ipaddress.IPv4Network((start, prefix)))
         elif isinstance(spec, Address):
-            net = ipaddress.IPv4Network(values[spec.address.subnet])
+            try:
+                net = ipaddress.IPv4Network(values[spec.address.subnet])
+            except ValueError:  # a scenario may redefine the subnet parameter with anything
+                raise UsageError(f"paramètre « {name} » : « {spec.address.subnet} » vaut "
+                                 f"« {values[spec.address.subnet]} », qui n'est pas un sous-réseau IPv4") from None
             taken = {values[a] for a in spec.address.avoid}
             if isinstance(spec.address.index, int):
                 candidates = [spec.address.index]

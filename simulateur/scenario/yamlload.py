@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,11 @@ def load_located(path: Path) -> Located:
         if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
             why += tr("yaml.context", line=exc.context_mark.line + 1, context=exc.context or "")
         raise ScenarioError([f"{path}:{line}: {tr('yaml.syntax', why=why)}"]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: PyYAML refuses it
+        line = text[: exc.position].count("\n") + 1
+        raise ScenarioError([f"{path}:{line}: {tr('yaml.bad_char', code=f'{exc.character:#06x}' if isinstance(exc.character, int) else repr(exc.character))}"]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([f"{path}: {tr('yaml.syntax', why=exc)}"]) from None
+        raise ScenarioError([f"{path}: {tr('yaml.syntax', why=' '.join(str(exc).split()))}"]) from None
     except RecursionError:
         raise ScenarioError([f"{path}: {tr('yaml.too_deep')}"]) from None
     if node is None:
@@ -107,8 +111,13 @@ def load_located(path: Path) -> Located:
     builder = _Builder(path)
     try:
         data = builder.build(node)
+    except yaml.constructor.ConstructorError as exc:  # a tag (!!python/…) or a special value (« = »)
+        mark = exc.problem_mark or exc.context_mark
+        found = re.search(r"'([^']*)'", exc.problem or "")
+        raise ScenarioError([f"{path}:{mark.line + 1 if mark else 1}: "
+                             f"{tr('yaml.tag', tag=found.group(1) if found else '?')}"]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([f"{path}: {tr('yaml.syntax', why=exc)}"]) from None
+        raise ScenarioError([f"{path}: {tr('yaml.syntax', why=str(exc).splitlines()[0])}"]) from None
     except RecursionError:
         raise ScenarioError([f"{path}: {tr('yaml.too_deep')}"]) from None
     if not isinstance(data, dict):

@@ -16,7 +16,8 @@ from simulateur.probes import ProbeResult
 from simulateur.scenario.models import (
     JournalEvidence, JuryEvidence, ProbeEvidence, Scenario, TicketEvidence,
 )
-from simulateur.session.attempt import Qualification
+from simulateur.scoring import remote
+from simulateur.session.attempt import Escalation, Qualification
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, priority
 
 if TYPE_CHECKING:
@@ -68,6 +69,10 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
     cmds = sorted((e for e in entries if e.source != "event"), key=lambda e: e.t)
     kinds = [classify(e.cmd) for e in cmds]
     changes = [i for i, k in enumerate(kinds) if k is Kind.CHANGE]
+    if ev.journal == "remote_changes":
+        return remote.remote_changes(ev, cmds)
+    if ev.journal == "no_password_in_command":
+        return remote.no_password(ev, cmds)
     if ev.journal == "diagnosed_before_change":
         end = changes[0] if changes else len(cmds)
         looked = [cmds[i] for i in range(end) if kinds[i] in (Kind.DIAGNOSTIC, Kind.TEST)]
@@ -130,7 +135,8 @@ def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str
     return q.impact == exp.impact and q.urgency == exp.urgency, text
 
 
-def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualification | None) -> CheckResult:
+def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualification | None,
+             escalation: Escalation | None = None) -> CheckResult:
     probes = run_probes(scenario, lab)
     by_id = {p.id: p for p in probes}
     crits = referentiel.all_criteria()
@@ -150,7 +156,8 @@ def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualificatio
                 auto_ok.append(ok)
                 evidence.append(("✓ " if ok else "✗ ") + text)
             elif isinstance(ev, TicketEvidence):
-                ok, text = ticket_facts(scenario, q)
+                ok, text = (remote.escalation(ev, escalation, entries) if ev.ticket == "escalation"
+                            else ticket_facts(scenario, q))
                 auto_ok.append(ok)
                 evidence.append(("✓ " if ok else "✗ ") + text)
             elif isinstance(ev, JuryEvidence):

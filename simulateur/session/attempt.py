@@ -13,7 +13,7 @@ from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.journal.store import Journal
 from simulateur.paths import data_dir
-from simulateur.ticket import IMPACTS, URGENCIES
+from simulateur.ticket import ESCALATION_TARGETS, IMPACTS, URGENCIES
 
 
 class AttemptInfo(BaseModel):
@@ -28,6 +28,13 @@ class AttemptInfo(BaseModel):
 class Qualification(BaseModel):
     impact: str
     urgency: str
+    t: float = Field(default_factory=time.time)
+
+
+class Escalation(BaseModel):
+    to: str            # one of ticket.ESCALATION_TARGETS
+    reason: str        # why it is beyond level 1
+    done: str = ""     # tests made and their results, impact
     t: float = Field(default_factory=time.time)
 
 
@@ -73,6 +80,23 @@ class Attempt:
     def qualification(self) -> Qualification | None:
         try:
             return Qualification.model_validate_json((self.dir / "qualification.json").read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def escalate(self, to: str, reason: str, done: str = "") -> Escalation:
+        """Hand the ticket over to a higher level (the last escalation is the one that counts)."""
+        if to not in ESCALATION_TARGETS:
+            raise SimError(tr("ticket.bad_target", value=to, values=", ".join(ESCALATION_TARGETS)), exit_code=2)
+        if not reason.strip():
+            raise SimError(tr("ticket.no_reason"), exit_code=2)
+        esc = Escalation(to=to, reason=reason.strip(), done=done.strip())
+        _write_json(self.dir / "escalation.json", esc.model_dump_json())
+        self.journal.record("-", f"escalade vers {to} : {esc.reason}", None, "event")
+        return esc
+
+    def escalation(self) -> Escalation | None:
+        try:
+            return Escalation.model_validate_json((self.dir / "escalation.json").read_text())
         except (FileNotFoundError, ValueError):
             return None
 

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from simulateur.errors import SimError, UsageError
 from simulateur.i18n import tr
+from simulateur.journal import remote
 from simulateur.journal.store import Journal
 from simulateur.lab.lab import Lab, Progress, _quiet
 from simulateur.scenario.loader import (
@@ -49,20 +51,27 @@ def played(scenario: Scenario, topology: Topology, seed: int,
 
 
 def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
-                       variant: str | None = None) -> tuple[Lab, Scenario]:
-    """Build the lab of a scenario and inject its faults (no attempt recorded).
+                       variant: str | None = None,
+                       then: Callable[[Lab, Scenario], None] | None = None) -> tuple[Lab, Scenario]:
+    """Build the lab of a scenario and inject its faults (no attempt recorded, unless `then` does).
 
-    The fault variant is the seed's draw unless `variant` forces one (the self-test does)."""
+    The fault variant is the seed's draw unless `variant` forces one (the self-test does). The faults
+    (and `then`) are applied during the build itself — under the lab's build lock, before its state
+    says ready — so that a process killed at that moment leaves a lab the reaper removes, never a
+    half-broken lab that looks alive."""
     values, scenario = played(loaded.scenario, loaded.topology, seed, variant)
     topo = rendered_topology(loaded.topology, values, loaded.scenario.hosts)
-    lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress)
-    try:
+
+    def inject(lab: Lab) -> None:
+        if scenario.shell_host:
+            lab.state.default_host = scenario.shell_host
+            lab.state.save()
         (lab.state.dir / "scenario.json").write_text(scenario.model_dump_json(by_alias=True))
         progress(tr("progress.faults"))
         lab.apply(scenario.faults)
-    except BaseException:
-        lab.stop()
-        raise
+
+    lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress, prepare=inject,
+                    finish=(lambda lab: then(lab, scenario)) if then is not None else None)
     return lab, scenario
 
 
@@ -73,15 +82,16 @@ def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = 
         raise UsageError(tr("scenario.unknown_variant", variant=variant, id=scenario_id,
                             known=", ".join(sorted(loaded.scenario.variants)) or "aucune"))
     seed = new_seed() if seed is None else seed
-    lab, scenario = build_scenario_lab(loaded, seed, progress, variant)
-    try:
+
+    def record(lab: Lab, scenario: Scenario) -> None:  # still inside the build (see build_scenario_lab)
         attempt = Attempt.create(lab.id, scenario.id, seed, candidate)
         lab.state.attempt_dir = str(attempt.dir)
         lab.state.candidate = candidate
         lab.state.save()
-    except BaseException:
-        lab.stop()
-        raise
+        remote.start_collector(lab, attempt.dir)  # commands typed in SSH sessions, if a host runs sshd
+
+    lab, scenario = build_scenario_lab(loaded, seed, progress, variant, then=record)
+    attempt = Attempt(Path(str(lab.state.attempt_dir)))
     progress(tr("progress.ready"))
     return Started(lab, scenario, attempt)
 
@@ -99,7 +109,7 @@ def open_attempt(lab_id: str) -> tuple[Lab, Scenario, Attempt]:
 
 def check(lab_id: str) -> tuple[CheckResult, Scenario]:
     lab, scenario, attempt = open_attempt(lab_id)
-    result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification())
+    result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification(), attempt.escalation())
     attempt.save_result(result.model_dump_json(indent=2))
     return result, scenario
 
@@ -116,7 +126,7 @@ def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None) 
     proc = subprocess.run(h.enter_argv(["bash", "-c", text], term=os.environ.get("TERM")))
     if journal is not None:
         journal.record(host, text, proc.returncode, "exec", start=start_t)
-    return proc.returncode
+    return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode  # killed: 128+N, as a shell says
 
 
 def reclaim_terminal() -> None:

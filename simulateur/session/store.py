@@ -30,7 +30,7 @@ from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult
 from simulateur.ticket import IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, priority
 
-Mode = Literal["entrainement", "chronometre"]
+Mode = Literal["entrainement", "chronometre", "examen"]   # examen: an intervention of an examen blanc (simulateur/exam)
 Status = Literal["en_cours", "soumise", "abandonnee", "interrompue"]
 Verdict = Literal["acquis", "non_acquis", "jury"]
 

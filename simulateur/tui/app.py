@@ -159,6 +159,7 @@ class SimulateurApp(App[int]):
                 yield SystemCommand(title, help_text, callback)
         yield SystemCommand(tr("tui.cmd.catalogue"), tr("tui.cmd.catalogue.help"), self.go_catalogue)
         yield SystemCommand(tr("tui.cmd.progression"), tr("tui.cmd.progression.help"), self.go_progression)
+        yield SystemCommand(tr("tui.cmd.examen"), tr("tui.cmd.examen.help"), self.go_examen)
         yield SystemCommand(tr("tui.cmd.help"), tr("tui.cmd.help.help"), self.action_help)
         yield SystemCommand(tr("tui.cmd.theme"), tr("tui.cmd.theme.help"), self.action_change_theme)
         yield SystemCommand(tr("tui.cmd.screenshot"), tr("tui.cmd.screenshot.help"),
@@ -174,6 +175,15 @@ class SimulateurApp(App[int]):
             self.notify(tr("tui.busy"), severity="warning")
             return
         self._pop_to_catalogue()
+
+    def go_examen(self) -> None:
+        from simulateur.tui.screens.examen import ExamenScreen
+
+        if self.attempt_in_progress():
+            self.notify(tr("tui.busy"), severity="warning")
+            return
+        if not isinstance(self.screen, ExamenScreen):
+            self.push_screen(ExamenScreen())
 
     def go_progression(self) -> None:
         from simulateur.tui.screens.progression import ProgressionScreen

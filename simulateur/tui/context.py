@@ -7,7 +7,6 @@ screen needs, so screens stay presentation only.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 
 from simulateur.lab.lab import Lab
@@ -53,9 +52,9 @@ class Running:
         self.store.save_qualification(self.attempt_id, impact, urgency)
 
     def escalate(self, to: str, reason: str, done: str) -> Escalation:
-        esc = Escalation(to=to, reason=reason, done=done, t=time.time())
+        recorded = self.attempt.escalate(to, reason, done)  # the attempt's record, which the checker scores
+        esc = Escalation(to=recorded.to, reason=recorded.reason, done=recorded.done, t=recorded.t)
         self.store.save_escalation(self.attempt_id, esc)
-        self.attempt.journal.record("-", f"escalade vers {to} : {reason}", None, "event")
         return esc
 
     def submit(self) -> CheckResult:

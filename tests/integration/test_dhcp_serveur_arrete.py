@@ -101,7 +101,9 @@ def test_machine_untouched_and_stop_leaves_nothing(started):
     sim("exec", lab, "routeur", "--", "ip route flush all; nft flush ruleset")
     assert machine_state() == before | {"netns": machine_state()["netns"]}
     sim("stop", lab)
-    assert machine_state() == before
+    after = machine_state()  # other sessions' labs come and go: only ours must be gone
+    assert after == before | {"netns": after["netns"]}
+    assert not [n for n in after["netns"] if n == f"sim-{lab}" or n.startswith(f"sim-{lab}-")]
     assert not Path(f"/run/simulateur/{lab}").exists()
     ps = __import__("subprocess").run(["ps", "-eo", "stat,args"], capture_output=True, text=True).stdout
     assert not [line for line in ps.splitlines() if f"/run/simulateur/{lab}/" in line and not line.startswith("Z")]

@@ -19,7 +19,7 @@ def _ui_labs(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def fixture_scenarios(monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small fixed catalogue (tests/tui/fixtures): snapshots do not move when scenarios are added."""
-    monkeypatch.setenv("SIMULATEUR_SCENARIOS", str(FIXTURE_SCENARIOS))
+    monkeypatch.setenv("SIMULATEUR_SHIPPED_SCENARIOS", str(FIXTURE_SCENARIOS))
     return FIXTURE_SCENARIOS
 
 

@@ -22,7 +22,7 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
         app = SimulateurApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_screen(pilot, "CatalogueScreen")
-            await pilot.press("slash", *"comptabilite", "enter")      # search, then back to the table
+            await pilot.press("slash", *"serveur arrete", "enter")    # search, then back to the table
             table = app.screen.query_one(DataTable)
             assert [str(k.value) for k in table.rows] == ["dhcp-serveur-arrete"]
             await pilot.press("enter")

@@ -83,6 +83,8 @@ def test_intervention_screen(fixture_scenarios, labs, monkeypatch) -> None:
             await pilot.pause()
             esc = app.store.attempt(r.attempt_id).escalation
             assert esc is not None and esc.to == "niveau2" and esc.reason == "droits administrateur requis"
+            scored = r.attempt.escalation()   # the attempt's own record, the one the checker scores
+            assert scored is not None and (scored.to, scored.reason) == ("niveau2", "droits administrateur requis")
             assert "Ticket escaladé vers Technicien de niveau 2" in widget_text(screen.query_one("#escalade-state"))
 
             # Shell: headless, the app cannot suspend → it says how to open one in another terminal.

@@ -250,6 +250,17 @@ def test_coverage_rows_cover_every_competence_in_scope():
     assert md.startswith(coverage.BEGIN) and coverage.END in md and "| TAI.CP4 |" in md
 
 
+def test_coverage_counts_the_competences_no_lab_can_hold_apart():
+    assert set(coverage.NOT_IN_LAB) == {"IDI.CP6", "IDI.CP7"}
+    Row = coverage.Row
+    table = [Row("TAI.CP4", "x", scenarios=["s"]), Row("TAI.CT1", "y"), Row("IDI.CP6", "z"),
+             Row("IDI.CP7", "w", scenarios=["t"])]         # exercised after all: counted as usual
+    assert table[2].not_in_lab and "équipement physique" in table[2].not_in_lab
+    assert table[1].not_in_lab is None and table[3].not_in_lab is None
+    assert coverage.summary(table) == ("2/3 compétences couvertes ; sans scénario : TAI.CT1 ; "
+                                       "non exerçables en laboratoire (hors décompte) : IDI.CP6")
+
+
 # --- the generated docs cannot drift --------------------------------------------------------------
 def test_generated_docs_are_up_to_date():
     late = docgen.stale()

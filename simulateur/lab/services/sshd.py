@@ -20,7 +20,6 @@ from __future__ import annotations
 import random
 import subprocess
 import warnings
-from pathlib import Path
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -75,19 +74,6 @@ def _sha512_crypt(password: str, salt: str) -> str:
                               capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _shadow_with_root(hash_: str) -> str:
-    """The machine's /etc/shadow as the host's own copy, root's password replaced."""
-    lines = Path("/etc/shadow").read_text().splitlines()
-    out = []
-    for line in lines:
-        fields = line.split(":")
-        if fields[0] == "root" and len(fields) > 2:
-            fields[1] = hash_
-            line = ":".join(fields)
-        out.append(line)
-    return "\n".join(out) + "\n"
-
-
 class Sshd(ServiceBase):
     type: Literal["sshd"]
     name: str = Field("ssh", pattern=r"^[a-z][a-z0-9-]{0,31}$")
@@ -130,7 +116,9 @@ class Sshd(ServiceBase):
         if self.root_password:
             salt = "".join(random.Random(f"{ctx.seed}/shadow/{ctx.host}").choice(
                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./") for _ in range(16))
-            files["/etc/shadow"] = (_shadow_with_root(_sha512_crypt(self.root_password, salt)), 0o640)
+            from simulateur.lab.hostfs import locked_shadow
+
+            files["/etc/shadow"] = (locked_shadow(_sha512_crypt(self.root_password, salt)), 0o640)
         return files
 
 

@@ -31,6 +31,7 @@ class CatalogueScreen(Screen[None]):
         Binding("enter", "choose", tr("tui.key.choose"), show=True),
         Binding("slash", "search", tr("tui.key.search")),
         Binding("p", "progression", tr("tui.key.progression")),
+        Binding("e", "examen", tr("tui.key.examen")),
         Binding("escape", "reset", tr("tui.key.reset"), show=False),
     ]
     AUTO_FOCUS = "#table"
@@ -71,7 +72,9 @@ class CatalogueScreen(Screen[None]):
         self.refresh_table()
         problems = self.app.catalogue.problems
         if problems:
-            self.notify(tr("tui.catalogue.problems", n=len(problems)), severity="warning", timeout=8)
+            shown = "\n".join(problems[:3]) + ("\n…" if len(problems) > 3 else "")   # file:line: why
+            self.notify(tr("tui.catalogue.problems", n=len(problems)) + "\n" + shown, severity="warning", timeout=12,
+                        markup=False)
 
     def on_resize(self) -> None:
         self.refresh_table()
@@ -207,6 +210,11 @@ class CatalogueScreen(Screen[None]):
 
     def action_progression(self) -> None:
         self.app.go_progression()
+
+    def action_examen(self) -> None:
+        from simulateur.tui.screens.examen import ExamenScreen
+
+        self.app.push_screen(ExamenScreen())
 
     def commands(self) -> list[tuple[str, str, Any]]:
         sid = self.selected_id()

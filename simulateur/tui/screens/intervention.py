@@ -18,7 +18,9 @@ from textual.widgets import (
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.session import run
+from simulateur.session.cabling import physical
 from simulateur.tui.context import Running
+from simulateur.tui.widgets.cables import CablesPane
 from simulateur.tui.widgets.escalade import EscaladeForm
 from simulateur.tui.widgets.hints import HintsPane
 from simulateur.tui.widgets.journal import JournalTable
@@ -95,6 +97,9 @@ class InterventionScreen(Screen[None]):
                     yield QualificationForm(id="qualif")
                 with TabPane(tr("tui.tab.escalade"), id="tab-escalade"):
                     yield EscaladeForm(id="escalade")
+                if physical(sc):  # the scenario involves cables: the trainee's hands on them
+                    with TabPane(tr("tui.tab.cables"), id="tab-cables"):
+                        yield CablesPane(id="cables")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -102,7 +107,9 @@ class InterventionScreen(Screen[None]):
         self.set_interval(2, self.refresh_hosts)
         hosts = self.query_one("#hosts", ListView)
         if hosts.index is None and hosts.children:
-            hosts.index = 0
+            names = self.running.lab.host_names()
+            default = self.running.lab.default_host()  # the scenario's shell host (e.g. technicien)
+            hosts.index = names.index(default) if default in names else 0
         self.show_host()
 
     # --- hosts ---------------------------------------------------------------------------------

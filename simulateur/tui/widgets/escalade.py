@@ -15,7 +15,7 @@ from simulateur.tui import format as F
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
 
-RECIPIENTS = ("niveau2", "reseau", "prestataire", "responsable")
+from simulateur.ticket import ESCALATION_TARGETS as RECIPIENTS
 
 
 class EscaladeForm(VerticalScroll):
