@@ -100,8 +100,8 @@ def open_attempt(tmux: Tmux, store: Store) -> str:
     tmux.wait("Meilleur", "Rechercher")
     tmux.keys("/")
     time.sleep(0.3)                                     # focus moves on the next refresh
-    tmux.type("comptabilite")
-    tmux.wait("comptabilite")
+    tmux.type("serveur arrete")                        # only dhcp-serveur-arrete matches both words
+    tmux.wait("serveur arrete")
     tmux.keys("Enter")                                  # back to the table, filtered
     time.sleep(0.3)
     tmux.keys("Enter")
