@@ -3,7 +3,11 @@ situation professionnelle and every IDI competence, the scenarios that exercise 
 `competences:` or `also:`, or one of its criteria scored) and the criteria they score.
 
 `simulateur referentiel --coverage [--markdown]` prints it; the README's table is generated
-from the same function (`make docs`), between the two markers below."""
+from the same function (`make docs`), between the two markers below.
+
+A few competences are about physical hardware that a lab of network namespaces cannot hold
+(NOT_IN_LAB): unless a scenario exercises them after all, the table says so, with the reason, and
+the summary counts them apart instead of as missing."""
 
 from __future__ import annotations
 
@@ -16,6 +20,12 @@ from simulateur.scenario.loader import Catalogue
 BEGIN = "<!-- couverture : début (généré par « make docs », ne pas modifier à la main) -->"
 END = "<!-- couverture : fin -->"
 
+# competence → i18n key of the reason it cannot be exercised in a lab
+NOT_IN_LAB: dict[str, str] = {
+    "IDI.CP6": "coverage.reason.used_hardware",      # check, identify, sort second-hand equipment
+    "IDI.CP7": "coverage.reason.refurbish",          # refurbish (and integrate) equipment
+}
+
 
 @dataclass
 class Row:
@@ -24,6 +34,12 @@ class Row:
     scenarios: list[str] = field(default_factory=list)
     scored: list[str] = field(default_factory=list)   # criteria of the competence scored somewhere
     criteria: int = 0                                 # criteria the referentiel gives it
+
+    @property
+    def not_in_lab(self) -> str | None:
+        """Why no lab can exercise it (French), when no scenario does; else None."""
+        key = NOT_IN_LAB.get(self.competence)
+        return tr(key) if key and not self.scenarios else None
 
 
 def in_scope(comp: referentiel.Competence, ref_id: str) -> bool:
@@ -66,19 +82,28 @@ def _scored(row: Row) -> str:
     return f"{len(row.scored)}/{row.criteria}" + (f" ({shown})" if shown else "")
 
 
+def summary(table: list[Row]) -> str:
+    """The last line: covered / exercisable competences, the missing ones, the ones no lab can hold."""
+    apart = [r.competence for r in table if r.not_in_lab]
+    missing = [r.competence for r in table if not r.scenarios and not r.not_in_lab]
+    total = len(table) - len(apart)
+    line = tr("coverage.summary", covered=total - len(missing), total=total,
+              missing=", ".join(missing) or tr("coverage.none"))
+    return line + (tr("coverage.not_in_lab_summary", items=", ".join(apart)) if apart else "")
+
+
 def render_text(catalogue: Catalogue) -> str:
     table, outside = rows(catalogue)
     lines = [tr("coverage.title"), ""]
     for row in table:
         lines.append(f"{row.competence:<9} {row.label}")
-        lines.append(f"{'':<10}{tr('coverage.scenarios', n=len(row.scenarios))} : "
-                     f"{', '.join(row.scenarios) or tr('coverage.none')}")
+        names = ", ".join(row.scenarios) or (tr("coverage.not_in_lab", reason=row.not_in_lab) if row.not_in_lab
+                                             else tr("coverage.none"))
+        lines.append(f"{'':<10}{tr('coverage.scenarios', n=len(row.scenarios))} : {names}")
         lines.append(f"{'':<10}{tr('coverage.criteria')} : {_scored(row)}")
     if outside:
         lines += ["", tr("coverage.outside", items="; ".join(f"{c} ({', '.join(s)})" for c, s in outside.items()))]
-    missing = [r.competence for r in table if not r.scenarios]
-    lines += ["", tr("coverage.summary", covered=len(table) - len(missing), total=len(table),
-                     missing=", ".join(missing) or tr("coverage.none"))]
+    lines += ["", summary(table)]
     return "\n".join(lines) + "\n"
 
 
@@ -87,15 +112,14 @@ def render_markdown(catalogue: Catalogue) -> str:
     table, outside = rows(catalogue)
     out = [BEGIN, "", tr("coverage.md.head"), "|---|---|---:|---|---|"]
     for row in table:
-        names = ", ".join(f"`{s}`" for s in row.scenarios) or f"**{tr('coverage.none')}**"
+        names = ", ".join(f"`{s}`" for s in row.scenarios) or (
+            f"*{tr('coverage.not_in_lab', reason=row.not_in_lab)}*" if row.not_in_lab else f"**{tr('coverage.none')}**")
         scored = _scored(row) if row.criteria else "—"
         out.append(f"| {row.competence} | {row.label} | {len(row.scenarios)} | {names} | {scored} |")
     if outside:
         out += ["", tr("coverage.outside", items="; ".join(
             f"{c} ({', '.join(f'`{s}`' for s in sids)})" for c, sids in outside.items()))]
-    missing = [r.competence for r in table if not r.scenarios]
-    out += ["", tr("coverage.summary", covered=len(table) - len(missing), total=len(table),
-                   missing=", ".join(missing) or tr("coverage.none")) + " " + tr("coverage.md.note"), "", END]
+    out += ["", summary(table) + " " + tr("coverage.md.note"), "", END]
     return "\n".join(out) + "\n"
 
 

@@ -42,7 +42,7 @@ def test_selftests_every_variant():
 
 # --- a user cannot log in ------------------------------------------------------------------------
 LOCKED_RIGHT = {"TAI.CP8.1": "acquis", "TAI.CP8.3": "acquis", "TAI.CP11.1": "jury", "TAI.CP11.2": "jury",
-                "TAI.CT3.1": "acquis", "TAI.CT3.2": "jury"}
+                "TAI.CT3.1": "acquis", "TAI.CT3.2": "jury", "TAI.CT1.1": "jury", "TAI.CT2.2": "jury"}
 
 
 def test_locked_out_password_reset_alone_fails_then_unlock_passes(started):

@@ -129,7 +129,8 @@ def test_deploy_config_rewritten_world_readable_without_the_setting(started):
 
 
 # --- compta-mise-a-jour ----------------------------------------------------------------------
-ROLLBACK_OK = {"TAI.CP4.3": "acquis", "TAI.CP3.4": "acquis", "TAI.CP3.2": "jury", "TAI.CP3.3": "jury"}
+ROLLBACK_OK = {"TAI.CP4.3": "acquis", "TAI.CP3.4": "acquis", "TAI.CP3.2": "jury", "TAI.CP3.3": "jury",
+               "TAI.CP12.1": "acquis"}
 
 
 def _diagnose_update(lab: str) -> None:
@@ -172,7 +173,7 @@ def test_rollback_by_removing_then_dpkg_from_the_cache_and_set_selections(starte
     assert seen["version_origine"] == (False, "compta-pro n'est pas installé sur poste (état dpkg : config-files)")
     assert seen["dossiers_intacts"][0]       # apt-get remove keeps the data
     assert verdicts == {"TAI.CP4.3": "acquis", "TAI.CP3.4": "non_acquis", "TAI.CP3.2": "jury",
-                        "TAI.CP3.3": "non_acquis"}
+                        "TAI.CP3.3": "non_acquis", "TAI.CP12.1": "non_acquis"}
     # Right, by dpkg: the old package from APT's cache, held by dpkg's selections.
     ex(lab, "poste", "dpkg -l compta-pro")
     ex(lab, "poste", f"dpkg -i /var/cache/apt/archives/compta-pro_{old}_all.deb")

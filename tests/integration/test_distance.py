@@ -16,11 +16,11 @@ REMOTE = "intervention-distance"
 ISP = "panne-operateur-escalade"
 REMOTE_ALL_RIGHT = {
     "TAI.CP8.1": "acquis", "TAI.CP8.3": "acquis", "TAI.CP8.5": "acquis", "TAI.CP4.3": "acquis",
-    "TAI.CP4.5": "acquis", "TAI.CP4.7": "jury", "TAI.CT3.1": "acquis",
+    "TAI.CP4.5": "acquis", "TAI.CP4.7": "jury", "TAI.CT3.1": "acquis", "TAI.CT1.2": "jury", "TAI.CT2.1": "jury",
 }
 ISP_ALL_RIGHT = {
     "TAI.CP8.1": "acquis", "TAI.CP8.4": "acquis", "TAI.CP8.3": "acquis", "TAI.CP14.3": "jury",
-    "TAI.CP14.5": "jury",
+    "TAI.CP14.5": "jury", "TAI.CT1.2": "jury", "TAI.CT2.1": "jury",
 }
 
 

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = "imprimante-file-suspendue"
 TEST_PAGE = "/usr/share/cups/data/default-testpage.pdf"
 SPOOL = "/var/spool/ippeveprinter"
-ALL_GOOD = {"TAI.CP4.3": "jury", "TAI.CP4.5": "acquis", "TAI.CP3.1": "acquis", "TAI.CP4.7": "jury"}
+ALL_GOOD = {"TAI.CP4.3": "jury", "TAI.CP4.5": "acquis", "TAI.CP3.1": "acquis", "TAI.CP4.7": "jury",
+            "TAI.CP1.1": "jury", "TAI.CP1.2": "jury"}
 
 
 def ex(lab: str, host: str, cmd: str, check: bool = True) -> int:
@@ -107,6 +108,7 @@ def test_only_cupsenable_on_a_queue_that_also_rejects(started):
     assert not seen["page_recue"][0]
     assert verdicts == {
         "TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP3.1": "non_acquis", "TAI.CP4.7": "non_acquis",
+        "TAI.CP1.1": "non_acquis", "TAI.CP1.2": "jury",
     }
 
 
@@ -124,6 +126,7 @@ def test_queue_deleted_and_recreated_without_a_driver(started):
     assert seen["page_recue"][0]
     assert verdicts == {                            # …but the queue is not the documented one
         "TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP3.1": "non_acquis", "TAI.CP4.7": "jury",
+        "TAI.CP1.1": "non_acquis", "TAI.CP1.2": "jury",   # and her waiting document was lost with the queue
     }
 
 
@@ -137,4 +140,5 @@ def test_queue_accepting_again_but_nothing_printed_to_check(started):
     assert seen["page_recue"] == (False, "aucun travail reçu par l'imprimante depuis son démarrage")
     assert verdicts == {
         "TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP3.1": "acquis", "TAI.CP4.7": "non_acquis",
+        "TAI.CP1.1": "non_acquis", "TAI.CP1.2": "jury",
     }

@@ -11,7 +11,7 @@ KEYSTORE = "~/.local/share/coffre/mmartin"
 SYNC = "timeout 30 vdirsyncer discover && timeout 30 vdirsyncer sync"
 ALL_RIGHT = {
     "TAI.CP8.1": "acquis", "TAI.CP4.3": "acquis", "TAI.CP7.2": "acquis", "TAI.CP7.3": "acquis",
-    "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury",
+    "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury", "TAI.CT1.1": "jury",
 }
 
 
@@ -109,7 +109,7 @@ def test_right_address_but_mistyped_password(started):
     assert not got["contacts_recus"][0] and not got["contact_envoye"][0]
     assert verdicts(lab) == {
         "TAI.CP8.1": "non_acquis", "TAI.CP4.3": "acquis", "TAI.CP7.2": "non_acquis", "TAI.CP7.3": "non_acquis",
-        "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury",
+        "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury", "TAI.CT1.1": "jury",
     }
 
 
@@ -124,7 +124,7 @@ def test_config_fixed_but_never_synchronised(started):
     assert not got["contacts_recus"][0] and not got["agenda_recu"][0] and not got["contact_envoye"][0]
     assert verdicts(lab) == {                            # … but nothing was synchronised, nor tested
         "TAI.CP8.1": "non_acquis", "TAI.CP4.3": "acquis", "TAI.CP7.2": "acquis", "TAI.CP7.3": "non_acquis",
-        "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury",
+        "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury", "TAI.CT1.1": "jury",
     }
 
 
