@@ -6,7 +6,8 @@ import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+import subprocess
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
 from simulateur.errors import SimError
@@ -70,8 +71,7 @@ class Lab:
             vm.stage(state, topology)
             lab._hosts = {name: _make_host(state.id, hs) for name, hs in state.hosts.items()}
             progress(tr("progress.services"))
-            lab._boot_services()
-            lab._boot_dhcp_clients()
+            lab._boot_services_and_dhcp_clients()
             if prepare is not None:  # faults: a VM's are written in its disk before its first boot
                 prepare(lab)
             if vm.vm_hosts(topology):
@@ -112,30 +112,36 @@ class Lab:
         finally:
             os.close(fd)
 
-    def _boot_services(self) -> None:
-        todo = [name for name, spec in self.topology.hosts.items() if any(s.daemon for s in spec.services)]
-        self._in_parallel([(name, ["systemctl", "__boot"]) for name in todo], "lab.service_boot_failed")
-
-    def _boot_dhcp_clients(self) -> None:
-        """`ifup` each DHCP interface, as Debian does at boot. What counts is the outcome — an
-        address obtained — not ifup's exit code alone (a post-up hook may fail under load)."""
+    def _boot_services_and_dhcp_clients(self) -> None:
+        """Start every host's services and, as soon as the hosts serving DHCP are up (not every
+        service: a Samba DC takes seconds), `ifup` each DHCP interface as Debian does at boot.
+        What counts for a client is the outcome — an address obtained — not ifup's exit code
+        alone (a post-up hook may fail under load)."""
         from simulateur.probes.inspect import addresses
 
-        def has_address(name: str, iface: str) -> bool:
-            return any(a.iface == iface for a in addresses(self.host(name)))
+        def has_address(name: str, argv: list[str]) -> bool:
+            return any(a.iface == argv[1] for a in addresses(self.host(name)))
 
-        todo = [(name, ["ifup", iface.name]) for name, spec in self.topology.hosts.items()
-                for iface in spec.interfaces if iface.dhcp and spec.kind == "netns"]
-        self._in_parallel(todo, "lab.dhcp_boot_failed", accept=lambda name, argv: has_address(name, argv[1]))
+        hosts = self.topology.hosts
+        services = [(name, ["systemctl", "__boot"]) for name, spec in hosts.items()
+                    if any(s.daemon for s in spec.services)]
+        clients = [(name, ["ifup", iface.name]) for name, spec in hosts.items()
+                   for iface in spec.interfaces if iface.dhcp and spec.kind == "netns"]
+        servers = {name for name, spec in hosts.items() if any(getattr(s, "dhcp", None) for s in spec.services)}
+        with ThreadPoolExecutor(max_workers=max(1, min(12, len(services) + len(clients)))) as pool:
+            booting = {job[0]: pool.submit(self._run_job, job) for job in services}
+            wait([f for name, f in booting.items() if name in servers])
+            leasing = [pool.submit(self._run_job, job) for job in clients]
+            self._check_jobs([f.result() for f in booting.values()], "lab.service_boot_failed")
+            self._check_jobs([f.result() for f in leasing], "lab.dhcp_boot_failed", accept=has_address)
 
-    def _in_parallel(self, jobs: list[tuple[str, list[str]]], error: str,
-                     accept: Callable[[str, list[str]], bool] | None = None) -> None:
-        """Run (host, argv) jobs at once; a non-zero exit is an error unless `accept` says the
-        outcome is there anyway."""
-        if not jobs:
-            return
-        with ThreadPoolExecutor(max_workers=min(8, len(jobs))) as pool:
-            results = list(pool.map(lambda job: (job, self.host(job[0]).run(job[1], timeout=60)), jobs))
+    def _run_job(self, job: tuple[str, list[str]]) -> tuple[tuple[str, list[str]], subprocess.CompletedProcess[str]]:
+        return job, self.host(job[0]).run(job[1], timeout=60)
+
+    @staticmethod
+    def _check_jobs(results: list[tuple[tuple[str, list[str]], subprocess.CompletedProcess[str]]], error: str,
+                    accept: Callable[[str, list[str]], bool] | None = None) -> None:
+        """A non-zero exit is an error unless `accept` says the outcome is there anyway."""
         for (name, argv), res in results:
             if res.returncode != 0 and not (accept and accept(name, argv)):
                 why = (res.stderr or res.stdout).strip().splitlines()
