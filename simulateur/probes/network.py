@@ -11,7 +11,7 @@ from pydantic import Field
 
 from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
 from simulateur.probes import inspect
-from simulateur.probes.base import ProbeBase, dig_a, is_ipv4, scapy_agent
+from simulateur.probes.base import PING_WAIT, RAWNET_WAIT, ProbeBase, dig_a, is_ipv4, rawnet_agent
 
 if TYPE_CHECKING:
     from simulateur.lab.host import Host
@@ -112,7 +112,7 @@ class NetPing(ProbeBase):
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         addr = lab.resolve_target(self.target)
-        result = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "1", "-W", "1", addr], timeout=5)
+        result = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "1", "-W", PING_WAIT, addr], timeout=5)
         if result.returncode == 0:
             rtt = re.search(r"time=([\d.]+) ms", result.stdout)
             return True, f"{self.target} ({addr}) répond au ping" + (f" en {rtt.group(1)} ms" if rtt else "")
@@ -166,17 +166,17 @@ class DhcpOffer(ProbeBase):
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     server: str = Field(pattern=HOST_RE, description="Hôte dont on attend l'offre.")
     router: str | None = Field(None, description="Passerelle que l'offre doit annoncer ({param} accepté).")
-    summary = "Une vraie requête DHCPDISCOVER (scapy) depuis l'hôte reçoit une offre du serveur (bonne passerelle)."
+    summary = "Une vraie requête DHCPDISCOVER (socket brute) depuis l'hôte reçoit une offre du serveur (bonne passerelle)."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
-        res = scapy_agent(host, "dhcp-offer", self.iface)
+        res = rawnet_agent(host, "dhcp-offer", self.iface)
         offers = [line.split() for line in res.stdout.splitlines() if line.startswith("OFFER ")]
         if res.returncode not in (0, 1):
             return False, f"sonde DHCP impossible : {(res.stderr.strip().splitlines() or ['?'])[-1]}"
         server_addr = lab.address_of(self.server)
         if not offers:
-            return False, f"aucune offre DHCP reçue sur {self.host}:{self.iface} en 1,5 s"
+            return False, f"aucune offre DHCP reçue sur {self.host}:{self.iface} en {str(RAWNET_WAIT).replace('.', ',')} s (3 envois)"
         mine = [o for o in offers if o[1] == server_addr]
         if not mine:
             return False, "offre reçue de " + ", ".join(o[1] for o in offers) + f", pas de {self.server}"
@@ -199,11 +199,11 @@ class NetArp(ProbeBase):
     probe: Literal["net.arp"]
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     target: str = Field(description="Nom d'hôte du laboratoire ou adresse IPv4 (modèle {param} accepté).")
-    summary = "Une requête ARP (scapy) depuis l'hôte : la cible répond-elle sur le réseau local ?"
+    summary = "Une requête ARP (socket brute) depuis l'hôte : la cible répond-elle sur le réseau local ?"
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         addr = lab.resolve_target(self.target)
-        res = scapy_agent(lab.host(self.host), "arp", self.iface, addr)
+        res = rawnet_agent(lab.host(self.host), "arp", self.iface, addr)
         answers = [line.split() for line in res.stdout.splitlines() if line.startswith("ARP ")]
         if answers:
             return True, f"{addr} répond à l'ARP de {self.host} ({answers[0][2]})"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.lab.services.sshd import Sshd
-from simulateur.probes.base import ProbeBase
+from simulateur.probes.base import PING_WAIT, ProbeBase
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -83,12 +84,12 @@ class NetBeyond(ProbeBase):
 
     def _ping(self, lab: Lab, target: str) -> tuple[str, bool]:
         addr = lab.resolve_target(target)
-        res = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", addr], timeout=6)
+        res = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "2", "-i", "0.2", "-W", PING_WAIT, addr], timeout=6)
         return addr, res.returncode == 0
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
-        via, via_ok = self._ping(lab, self.via)
-        target, target_ok = self._ping(lab, self.target)
+        with ThreadPoolExecutor(max_workers=2) as pool:   # both at once: the target's wait is the check's
+            (via, via_ok), (target, target_ok) = pool.map(lambda t: self._ping(lab, t), (self.via, self.target))
         if not via_ok:
             return False, f"{self.host} ne joint plus la passerelle {via} : le réseau du site est cassé"
         if target_ok:
