@@ -15,7 +15,9 @@ from pathlib import Path
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab import nsutil
-from simulateur.lab.hostfs import enabled_units, host_files, prepare_services, remove_tree, write_upper
+from simulateur.lab.hostfs import (
+    enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper,
+)
 from simulateur.lab.state import HostState, LabState, netns_name
 from simulateur.lab.topology import Topology
 from simulateur.paths import HOSTFILES_DIR
@@ -41,10 +43,9 @@ def create_namespaces(state: LabState, topo: Topology) -> None:
         else:
             state.hosts[name] = HostState(name=name, netns=netns_name(state.id, name))
     state.save()
-    nsutil.create_netns(state.switch_netns)
-    for host in state.hosts.values():
-        if host.kind == "netns":
-            nsutil.create_netns(host.netns)
+    names = [state.switch_netns] + [h.netns for h in state.hosts.values() if h.kind == "netns"]
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:   # the kernel makes them side by side
+        list(pool.map(nsutil.create_netns, names))
 
 
 def wire(state: LabState, topo: Topology) -> None:
@@ -104,6 +105,7 @@ def _children(pid: int) -> list[int]:
 def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: dict[str, str]) -> None:
     """Lay every host's files, start all their PID 1s at once, wait until each says ready."""
     procs: dict[str, subprocess.Popen[bytes]] = {}
+    mount_layers(state.dir / "hosts")
     for name, spec in topo.hosts.items():
         if spec.kind == "vm":
             continue
