@@ -11,6 +11,7 @@ import fcntl
 import json
 import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,6 +65,14 @@ class LabState(BaseModel):
 
 def lab_dir(lab_id: str) -> Path:
     return state_root() / lab_id
+
+
+def scratch_dir(lab_id: str, prefix: str) -> tempfile.TemporaryDirectory[str]:
+    """A private temp dir for a probe's files, inside the lab's state dir: removed when the probe
+    is done, and with the lab (stop, or the reaper after a kill) if the probe was not."""
+    base = lab_dir(lab_id) / "scratch"
+    base.mkdir(mode=0o700, exist_ok=True)
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=base)
 
 
 def netns_name(lab_id: str, host: str | None = None) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
@@ -27,6 +26,7 @@ from simulateur.i18n import tr
 from simulateur.lab import adtemplate, nsutil
 from simulateur.lab.names import HOST_RE
 from simulateur.lab.services.samba_ad import SambaAD
+from simulateur.lab.state import scratch_dir
 from simulateur.probes.base import ProbeBase
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def kinit(lab: Lab, host: str, dc_host: str, login: str, password: str) -> subpr
     """A real Kerberos logon (the machine's kinit) from `host`'s network to the DC's KDC by address."""
     realm = adtemplate.realm_of(samba_ad(lab, dc_host).domain)
     kdc = lab.address_of(dc_host)
-    with tempfile.TemporaryDirectory(prefix="sim-krb5-") as tmp:
+    with scratch_dir(lab.id, "sim-krb5-") as tmp:
         conf = os.path.join(tmp, "krb5.conf")
         with open(conf, "w") as f:
             f.write(f"[libdefaults]\n default_realm = {realm}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n"

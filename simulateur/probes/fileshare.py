@@ -14,7 +14,6 @@ import os
 import secrets
 import stat
 import subprocess
-import tempfile
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
@@ -24,6 +23,7 @@ from simulateur.i18n import tr
 from simulateur.lab import nsutil
 from simulateur.lab.names import HOST_RE
 from simulateur.lab.services.samba_fs import SambaFs, Share
+from simulateur.lab.state import scratch_dir
 from simulateur.probes.base import ProbeBase
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def smb_try(lab: Lab, client: str, server: str, share: str, login: str, password
     address = lab.address_of(server)
     netns = f"--net={nsutil.netns_path(lab.host(client).netns)}"
     name = f"essai-{secrets.token_hex(4)}.txt"
-    with tempfile.TemporaryDirectory(prefix="sim-smb-") as tmp:
+    with scratch_dir(lab.id, "sim-smb-") as tmp:
         conf, auth, local = (os.path.join(tmp, n) for n in ("smb.conf", "auth", "doc.txt"))
         with open(conf, "w") as f:
             f.write("[global]\n\tclient min protocol = SMB2\n\tclient max protocol = SMB3\n")

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -21,6 +20,7 @@ from pydantic import Field
 
 from simulateur.lab import nsutil
 from simulateur.lab.names import IFACE_RE
+from simulateur.lab.state import scratch_dir
 from simulateur.probes.base import ProbeBase, is_ipv4
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def renewal(host: Host, iface: str) -> dict[str, str]:
     as the host's own client does) with the host's dhclient.conf; its lease and pid files are ours.
     """
     conf = host.path("/etc/dhcp/dhclient.conf")
-    with tempfile.TemporaryDirectory(prefix="sim-renewal-") as tmp:
+    with scratch_dir(host.lab_id, "sim-renewal-") as tmp:
         script = Path(tmp) / "dump.sh"
         script.write_text(_DUMP)
         script.chmod(0o700)
