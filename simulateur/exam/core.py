@@ -160,6 +160,16 @@ def resume(db: ExamDB, session_id: str, candidate: str) -> Step:
 def submit(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet) -> Step:
     """The candidate hands in the current intervention (scored as the lab is now, lab stopped);
     the next one is built if time remains. Past the deadline, it is the time-out instead."""
+    def then(session: ExamSession, name: str, ended: Item | None) -> Step:
+        started, item = _start_next(db, session, name, progress)
+        return Step(ended, started, item, False, get_run(db, session.id, name))
+    return _hand_in(db, session_id, candidate, then)
+
+
+def _hand_in(db: ExamDB, session_id: str, candidate: str,
+             then: Callable[[ExamSession, str, Item | None], Step]) -> Step:
+    """What submit and end_run share, under the run's lock: refuse a finished run, expire it past
+    its deadline, else score the current intervention (« remise ») and go on with `then`."""
     session = get_session(db, session_id)
     name = get_run(db, session.id, candidate).candidate
     with run_lock(session.id, name):
@@ -170,9 +180,7 @@ def submit(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = 
             ended = _expire_locked(db, session, run)
             return Step(ended, None, None, True, get_run(db, session.id, name))
         current = run.current()
-        ended = _score(db, run, current, "remise") if current is not None else None
-        started, item = _start_next(db, session, name, progress)
-    return Step(ended, started, item, False, get_run(db, session.id, name))
+        return then(session, name, _score(db, run, current, "remise") if current is not None else None)
 
 
 def expire(db: ExamDB, session_id: str, candidate: str, *, now: float | None = None) -> bool:
@@ -206,19 +214,10 @@ def sweep(db: ExamDB, session_id: str | None = None) -> int:
 def end_run(db: ExamDB, session_id: str, candidate: str) -> Step:
     """The trainer (or the candidate) ends the run early: the current intervention is handed
     in, those not started are « non traitées »."""
-    session = get_session(db, session_id)
-    name = get_run(db, session.id, candidate).candidate
-    with run_lock(session.id, name):
-        run = get_run(db, session.id, name)
-        if run.finished is not None:
-            raise UsageError(tr("exam.finished", candidate=name, id=session.id))
-        if time.time() >= run.deadline:
-            ended = _expire_locked(db, session, run)
-            return Step(ended, None, None, True, get_run(db, session.id, name))
-        current = run.current()
-        ended = _score(db, run, current, "remise") if current is not None else None
+    def then(session: ExamSession, name: str, ended: Item | None) -> Step:
         _close(db, get_run(db, session.id, name))
-    return Step(ended, None, None, False, get_run(db, session.id, name))
+        return Step(ended, None, None, False, get_run(db, session.id, name))
+    return _hand_in(db, session_id, candidate, then)
 
 
 def save_fiche(db: ExamDB, session_id: str, candidate: str, values: dict[str, str],
