@@ -144,21 +144,41 @@ class DnsResolve(ProbeBase):
         return f"{self.host} résout {self.name}{target}"
 
 
+def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
+    """How the host's applications resolve `name` (glibc's order): its /etc/hosts, then the DNS
+    servers of its resolv.conf (queried from its network namespace), with its search domains —
+    first for a name without a dot, last for one with. (address or None, "/etc/hosts" or
+    "DNS <server>", the servers tried)."""
+    if is_ipv4(name):
+        return name, "adresse", []
+    resolv = host.read_text("/etc/resolv.conf") or ""
+    search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.M) for d in line.split()]
+    servers = re.findall(r"^\s*nameserver\s+(\S+)", resolv, re.M)[:3]
+    name = name.rstrip(".")
+    qualified = [f"{name}.{d}" for d in search]
+    candidates = qualified + [name] if "." not in name else [name] + qualified
+    hosts = host.read_text("/etc/hosts") or ""
+    for cand in candidates:
+        for line in hosts.splitlines():
+            fields = line.split("#", 1)[0].split()
+            if len(fields) >= 2 and cand in fields[1:] and is_ipv4(fields[0]):
+                return fields[0], "/etc/hosts", servers
+    for cand in candidates:
+        for server in servers:
+            found = dig_a(host, server, cand)
+            if found:
+                return found[-1], f"DNS {server}", servers
+    return None, "", servers
+
+
 def resolve_name(host: Host, name: str) -> tuple[str | None, str]:
-    """(address, how) as the host's applications would resolve `name`: its /etc/hosts, then the DNS
-    servers of its resolv.conf (queried from its network namespace); (None, why) if it does not."""
-    for line in (host.read_text("/etc/hosts") or "").splitlines():
-        fields = line.split("#", 1)[0].split()
-        if len(fields) >= 2 and name in fields[1:]:
-            return fields[0], "/etc/hosts"
-    servers = re.findall(r"^\s*nameserver\s+(\S+)", host.read_text("/etc/resolv.conf") or "", re.M)
+    """(address, how) as the host's applications would resolve `name`; (None, why) if it does not."""
+    addr, how, servers = lookup(host, name)
+    if addr is not None:
+        return addr, how
     if not servers:
         return None, f"{host.name} n'a aucun serveur DNS dans /etc/resolv.conf"
-    for server in servers[:3]:
-        found = dig_a(host, server, name)
-        if found:
-            return found[-1], f"DNS {server}"
-    return None, f"{name} ne se résout pas depuis {host.name} (DNS {', '.join(servers[:3])})"
+    return None, f"{name} ne se résout pas depuis {host.name} (DNS {', '.join(servers)})"
 
 
 class DhcpOffer(ProbeBase):

@@ -10,7 +10,6 @@ printer keeps in its spool (ippeveprinter -k).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import TYPE_CHECKING, Literal
 
@@ -19,7 +18,8 @@ from pydantic import Field
 from simulateur.errors import SimError
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.probes import ippclient as ipp
-from simulateur.probes.base import ProbeBase, dig_a, is_ipv4
+from simulateur.probes.base import ProbeBase
+from simulateur.probes.network import lookup
 
 if TYPE_CHECKING:
     from simulateur.lab.host import Host
@@ -256,28 +256,7 @@ class CupsQueue(ProbeBase):
 
 
 def resolve_as(host: Host, name: str) -> tuple[str | None, str]:
-    """The IPv4 address `name` has for the host's applications: /etc/hosts, then the DNS servers
-    of its resolv.conf, with its search domains (as glibc does), queried from its netns."""
-    try:
-        return str(ipaddress.IPv4Address(name)), ""
-    except ValueError:
-        pass
-    resolv = host.read_text("/etc/resolv.conf") or ""
-    search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.M) for d in line.split()]
-    servers = re.findall(r"^\s*nameserver\s+(\S+)", resolv, re.M)[:3]
-    name = name.rstrip(".")
-    candidates = ([f"{name}.{d}" for d in search] + [name]) if "." not in name else [name] + [
-        f"{name}.{d}" for d in search]
-    hosts = host.read_text("/etc/hosts") or ""
-    for cand in candidates:
-        for line in hosts.splitlines():
-            fields = line.split("#", 1)[0].split()
-            if len(fields) >= 2 and cand in fields[1:] and is_ipv4(fields[0]):
-                return fields[0], ", /etc/hosts"
-    for cand in candidates:
-        for server in servers:
-            found = dig_a(host, server, cand)
-            if found:
-                return found[-1], f", DNS {server}"
-    return None, ""
-
+    """The IPv4 address `name` has for the host's applications, and ", how" (nothing for an
+    address): network.lookup, as glibc does."""
+    addr, how, _ = lookup(host, name)
+    return addr, (f", {how}" if addr is not None and how != "adresse" else "")
