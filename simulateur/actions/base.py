@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def _no_parent(path: str) -> str:
     if ".." in path.split("/"):
-        raise ValueError("« .. » est interdit dans un chemin")
+        raise ValueError(tr("action.no_parent"))
     return path
 
 

@@ -148,27 +148,8 @@ class ComptaData(ActionBase):
                 with open(target, "ab" if self.kind == "debug_log" else "wb") as f:
                     f.write(content)
             except OSError as exc:
-                raise SimError(tr("action.failed", action=self.action, host=self.host, cmd=f"écrire {path}",
-                                  why=exc.strerror)) from None
-
-
-LICENCE_MAIL = """\
-De : Éditions Compta Pro <licences@compta-pro.example>
-Objet : Votre licence Compta Pro — {societe}
-
-Bonjour,
-
-Merci pour votre confiance. Voici la licence de Compta Pro pour votre société :
-
-    Société (raison sociale exacte) : {societe}
-    Clé de licence                  : {cle}
-
-À reporter dans la section [licence] du fichier /etc/compta-pro/compta-pro.conf
-(societe = …, cle = …), puis redémarrer le service compta-pro.
-Cette clé est confidentielle : ne la communiquez pas en dehors de votre société.
-
-Le service clients Compta Pro
-"""
+                raise SimError(tr("action.failed", action=self.action, host=self.host,
+                                  cmd=tr("action.write_cmd", path=path), why=exc.strerror)) from None
 
 
 class ComptaLicence(ActionBase):
@@ -184,7 +165,8 @@ class ComptaLicence(ActionBase):
         societe = lab.render(self.societe)
         cle = licence_key(societe)
         if self.mail:
-            lab.host(self.host).write_text(self.mail, LICENCE_MAIL.format(societe=societe, cle=cle), 0o600)
+            mail = tr("action.compta.licence_mail", societe=societe, cle=cle)
+            lab.host(self.host).write_text(self.mail, mail, 0o600)
             return
         for key, value in (("societe", societe), ("cle", cle)):
             IniSet(action="ini.set", host=self.host, path="/etc/compta-pro/compta-pro.conf", section="licence",

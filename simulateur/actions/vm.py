@@ -43,11 +43,11 @@ class VmNicFault(ActionBase):
         if not isinstance(host, VmHost):
             raise SimError(tr("vm.not_vm", host=self.host))
         if self.fault == "noautoload":
-            host.write_text("/etc/mdev.conf", "# règles de mdev (aucune)\n")
+            host.write_text("/etc/mdev.conf", tr("action.vm.mdev_conf"))
         elif self.fault == "blacklist":
-            host.write_text(self.file, f"# pilotes désactivés à l'atelier\nblacklist {NIC}\n")
+            host.write_text(self.file, tr("action.vm.blacklist_comment") + f"blacklist {NIC}\n")
         elif self.fault == "disable":
-            host.write_text(self.file, f"# pilote désactivé à l'atelier\ninstall {NIC} /bin/true\n")
+            host.write_text(self.file, tr("action.vm.disable_comment") + f"install {NIC} /bin/true\n")
         else:
             self._remove_module(lab, host)
         if host.staged() is None:  # already running: the fault takes effect at its next boot

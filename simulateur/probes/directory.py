@@ -38,9 +38,6 @@ UF_LOCKOUT = 0x10
 UF_PASSWORD_EXPIRED = 0x800000
 # What "unchanged" compares (badPwdCount and logon times change by themselves).
 COMPARED = ("dn", "uac", "pwdLastSet", "lockoutTime", "accountExpires", "memberOf", "primaryGroupID")
-FIELD_FR = {"dn": "emplacement", "uac": "état (userAccountControl)", "pwdLastSet": "mot de passe",
-            "lockoutTime": "verrouillage", "accountExpires": "expiration du compte", "memberOf": "groupes",
-            "primaryGroupID": "groupe principal"}
 
 
 def samba_ad(lab: Lab, host: str) -> SambaAD:
@@ -51,7 +48,7 @@ def samba_ad(lab: Lab, host: str) -> SambaAD:
 
 
 def dump(lab: Lab, host: str, passwords: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    return adctl(lab, host, "dump", {"passwords": passwords or {}}, "sonde annuaire")
+    return adctl(lab, host, "dump", {"passwords": passwords or {}}, tr("ad.probe_name"))
 
 
 def group_names(member_of: list[str]) -> list[str]:
@@ -229,7 +226,7 @@ class AdUnchanged(ProbeBase):
             if new is None:
                 changes.append(tr("ad.deleted", login=login))
                 continue
-            diff = [FIELD_FR[k] for k in COMPARED if old.get(k) != new.get(k)]
+            diff = [tr(f"ad.field.{k}") for k in COMPARED if old.get(k) != new.get(k)]
             if diff:
                 changes.append(f"{login} ({', '.join(diff)})")
         for login in sorted(set(now) - set(before)):

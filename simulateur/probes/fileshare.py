@@ -66,7 +66,7 @@ def smb_try(lab: Lab, client: str, server: str, share: str, login: str, password
             f.write(f"username = {login}\npassword = {password}\n")
         os.chmod(auth, 0o600)
         with open(local, "w") as f:
-            f.write("Document enregistré par la sonde de simulateur.\n")
+            f.write(tr("smb.probe_document"))
 
         def smbclient(command: str) -> subprocess.CompletedProcess[str]:
             argv = ["nsenter", netns, "smbclient", f"//{address}/{share}", "--configfile", conf, "-A", auth,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
+from simulateur.i18n import tr
 from simulateur.probes.base import ProbeBase, is_ipv4
 from simulateur.probes.network import resolve_name
 
@@ -65,7 +66,7 @@ def normalised(family: str, table: str, rules: Chains) -> Chains:
     res = _scratch(f"table {family} {table} {{\n{body}}}\n", ["list", "table", family, table])
     if res.returncode != 0:
         why = (res.stderr.strip().splitlines() or ["?"])[0]
-        raise ValueError(f"règle nft illisible dans le scénario : {why}")
+        raise ValueError(tr("probe.firewall.bad_rule", why=why))
     return parse_chains(res.stdout)
 
 
@@ -74,15 +75,15 @@ def host_chains(host: Host, family: str, table: str, boot: bool) -> tuple[Chains
     if boot:
         text = host.read_text("/etc/nftables.conf")
         if text is None:
-            return None, "/etc/nftables.conf absent"
+            return None, tr("probe.firewall.no_conf")
         res = _scratch(text, ["list", "table", family, table])
-        where = "/etc/nftables.conf (chargé au démarrage)"
+        where = tr("probe.firewall.where_boot")
         if res.returncode != 0 and "No such file" not in res.stderr:
             why = (res.stderr.strip().splitlines() or ["?"])[0]
-            return None, f"/etc/nftables.conf ne se charge pas : {why}"
+            return None, tr("probe.firewall.conf_broken", why=why)
     else:
         res = host.run_in_netns(["nft", "list", "table", family, table], timeout=10)
-        where = "règles en service"
+        where = tr("probe.firewall.where_live")
     if res.returncode != 0:
         return None, where
     return parse_chains(res.stdout), where
@@ -116,25 +117,28 @@ class FirewallRules(ProbeBase):
         chains, where = host_chains(lab.host(self.host), family, table, self.boot)
         if chains is None:
             if keep:
-                return False, f"table {self.table} absente ({where}) : les autres règles ont disparu aussi"
-            return True, f"table {self.table} absente ({where})"
-        lost = [f"{c} : {r}" for c, rules in keep.items() for r in rules if r not in chains.get(c, [])]
+                return False, tr("probe.firewall.table_gone", table=self.table, where=where)
+            return True, tr("probe.firewall.no_table", table=self.table, where=where)
+        lost = [tr("probe.firewall.rule", chain=c, rule=r)
+                for c, rules in keep.items() for r in rules if r not in chains.get(c, [])]
         for chain, policy in self.policies.items():
             found = [r[len("policy "):] for r in chains.get(chain, []) if r.startswith("policy ")]
             if found != [policy]:
-                lost.append(f"{chain} : politique {policy} (trouvé : {', '.join(found) or 'aucune'})")
-        still = [f"{c} : {r}" for c, rules in absent.items() for r in rules if r in chains.get(c, [])]
+                lost.append(tr("probe.firewall.policy", chain=chain, policy=policy,
+                               found=', '.join(found) or tr("probe.none_f")))
+        still = [tr("probe.firewall.rule", chain=c, rule=r)
+                 for c, rules in absent.items() for r in rules if r in chains.get(c, [])]
         if still:
-            return False, f"{where} : la règle fautive est toujours là ({'; '.join(still)})"
+            return False, tr("probe.firewall.still", where=where, rules='; '.join(still))
         if lost:
-            return False, f"{where} : règle(s) légitime(s) supprimée(s) ou modifiée(s) — {'; '.join(lost)}"
+            return False, tr("probe.firewall.lost", where=where, rules='; '.join(lost))
         kept = sum(len(r) for r in keep.values())
-        shown = "".join(f", politique {c} {p}" for c, p in self.policies.items())
-        return True, f"{where} : règle fautive retirée, les {kept} autres règles de {self.table} sont là{shown}"
+        shown = "".join(tr("probe.firewall.with_policy", chain=c, policy=p) for c, p in self.policies.items())
+        return True, tr("probe.firewall.ok", where=where, n=kept, table=self.table, policies=shown)
 
     def expected(self, lab: Lab) -> str:
-        when = "au démarrage" if self.boot else "en service"
-        return f"pare-feu de {self.host} ({when}) : seule la règle fautive retirée de {self.table}"
+        when = tr("probe.firewall.when_boot") if self.boot else tr("probe.firewall.when_live")
+        return tr("probe.firewall.expected", host=self.host, when=when, table=self.table)
 
 
 _HTTP = """
@@ -147,9 +151,9 @@ try:
     head = s.recv(200).decode("latin-1").splitlines()
     print("STATUS", head[0] if head else "")
 except socket.timeout:
-    print("ERR délai dépassé (aucune réponse : paquets bloqués ou perdus)")
+    print("ERR TIMEOUT")
 except ConnectionRefusedError:
-    print("ERR connexion refusée")
+    print("ERR REFUSED")
 except OSError as exc:
     print("ERR", exc.strerror or exc)
 """
@@ -165,15 +169,18 @@ class WebGet(ProbeBase):
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host, name = lab.host(self.host), lab.render(self.name)
-        addr, via = (name, "adresse") if is_ipv4(name) else resolve_name(host, name)
+        addr, via = (name, tr("probe.dns.via_address")) if is_ipv4(name) else resolve_name(host, name)
         if addr is None:
             return False, via
         res = host.run_in_netns([sys.executable, "-c", _HTTP, addr, str(self.port), name], timeout=10)
         line = (res.stdout.strip().splitlines() or ["ERR ?"])[-1]
         url = f"http://{name}" + (f":{self.port}" if self.port != 80 else "") + "/"
         if line.startswith("STATUS HTTP/") and line.split()[2:3] == ["200"]:
-            return True, f"{url} ({addr}) répond : {line[7:]}"
-        return False, f"{url} ({addr}) depuis {self.host} : {line[4:] if line.startswith('ERR') else line[7:]}"
+            return True, tr("probe.web.ok", url=url, addr=addr, status=line[7:])
+        why = line[7:]
+        if line.startswith("ERR"):   # the script's own words for a timeout and a refusal, else the system's
+            why = {"TIMEOUT": tr("probe.web.timeout"), "REFUSED": tr("probe.web.refused")}.get(line[4:], line[4:])
+        return False, tr("probe.web.ko", url=url, addr=addr, host=self.host, why=why)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host} ouvre http://{lab.render(self.name)}/"
+        return tr("probe.web.expected", host=self.host, name=lab.render(self.name))

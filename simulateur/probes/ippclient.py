@@ -15,6 +15,7 @@ import struct
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from simulateur.i18n import tr
 from simulateur.lab import nsutil
 
 # Operations
@@ -28,8 +29,10 @@ _INTEGER, _BOOLEAN, _ENUM = 0x21, 0x22, 0x23
 _TEXT, _NAME, _KEYWORD, _URI, _CHARSET, _LANGUAGE, _MIME = 0x41, 0x42, 0x44, 0x45, 0x47, 0x48, 0x49
 _STRINGS = {0x30, 0x35, 0x36, _TEXT, _NAME, _KEYWORD, _URI, 0x46, _CHARSET, _LANGUAGE, _MIME, 0x4A}
 
-JOB_STATES = {3: "en attente", 4: "retenu", 5: "en cours d'impression", 6: "suspendu", 7: "annulé",
-              8: "abandonné", 9: "terminé"}
+
+def job_state(state: int) -> str:
+    """The name of an IPP job state (3 pending … 9 completed, RFC 8011); the number for another one."""
+    return tr(f"ipp.job_state.{state}") if 3 <= state <= 9 else str(state)
 
 
 class IppError(Exception):
@@ -79,7 +82,7 @@ def encode(op: int, uri: str | None, *, uri_name: str = "printer-uri", request_i
 
 def decode(data: bytes) -> Response:
     if len(data) < 9:
-        raise IppError("réponse IPP tronquée")
+        raise IppError(tr("ipp.truncated"))
     status = struct.unpack(">H", data[2:4])[0]
     resp = Response(status)
     pos, attrs, last = 8, None, ""
@@ -93,7 +96,7 @@ def decode(data: bytes) -> Response:
             resp.groups.append((tag, attrs))
             continue
         if pos + 2 > len(data) or attrs is None:
-            raise IppError("réponse IPP mal formée")
+            raise IppError(tr("ipp.malformed"))
         nlen = struct.unpack(">H", data[pos:pos + 2])[0]
         name = data[pos + 2:pos + 2 + nlen].decode(errors="replace")
         pos += 2 + nlen
@@ -126,11 +129,11 @@ def split_uri(uri: str) -> tuple[str, str, int, str]:
     parts = urlsplit(uri)
     scheme = parts.scheme.lower()
     if scheme not in ("ipp", "ipps", "http", "https") or not parts.hostname:
-        raise IppError(f"« {uri} » n'est pas une adresse IPP (ipp://ADRESSE/ipp/print)")
+        raise IppError(tr("ipp.not_ipp", uri=uri))
     try:
         port = parts.port or {"ipp": 631, "ipps": 631, "http": 80, "https": 443}[scheme]
     except ValueError:
-        raise IppError(f"port invalide dans « {uri} »") from None
+        raise IppError(tr("ipp.bad_port", uri=uri)) from None
     return scheme, parts.hostname, port, parts.path or "/"
 
 
@@ -143,9 +146,9 @@ def request(netns: str, uri: str, body: bytes, *, address: str | None = None, ti
         with nsutil.inside_netns(netns):
             sock = socket.create_connection((target, port), timeout=timeout)
     except TimeoutError:
-        raise IppError(f"{target}:{port} ne répond pas (délai dépassé)") from None
+        raise IppError(tr("ipp.timeout", target=target, port=port)) from None
     except OSError as exc:
-        raise IppError(f"connexion à {target}:{port} impossible : {exc.strerror or exc}") from None
+        raise IppError(tr("ipp.connect", target=target, port=port, why=exc.strerror or exc)) from None
     try:
         if scheme in ("ipps", "https"):
             ctx = ssl.create_default_context()
@@ -158,9 +161,9 @@ def request(netns: str, uri: str, body: bytes, *, address: str | None = None, ti
         answer = conn.getresponse()
         data = answer.read()
     except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
-        raise IppError(f"échange IPP avec {target}:{port} impossible : {exc}") from None
+        raise IppError(tr("ipp.exchange", target=target, port=port, why=exc)) from None
     finally:
         sock.close()
     if answer.status != 200:
-        raise IppError(f"{uri} répond HTTP {answer.status} {answer.reason}")
+        raise IppError(tr("ipp.http", uri=uri, status=answer.status, reason=answer.reason))
     return decode(data)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
+from simulateur.i18n import tr
 from simulateur.lab import cable
 from simulateur.lab.cable import SWITCH_RE
 from simulateur.lab.names import IFACE_RE
@@ -28,16 +29,15 @@ class NetLink(ProbeBase):
         c = cable.inspect_cable(lab, self.host, self.iface)
         where = f"{self.host}:{self.iface}"
         if c.switch is None:
-            return False, f"{where} : câble débranché côté commutateur (NO-CARRIER)"
+            return False, tr("probe.link.unplugged", where=where)
         if c.switch != self.switch:
-            return False, f"{where} : câble branché sur le commutateur « {c.switch} », pas sur « {self.switch} »"
+            return False, tr("probe.link.wrong_switch", where=where, switch=c.switch, want=self.switch)
         if not c.carrier:
-            return False, (f"{where} : branché sur « {c.switch} » mais pas de liaison "
-                           f"(interface désactivée sur {self.host})")
-        return True, f"{where} : branché sur « {c.switch} », liaison établie"
+            return False, tr("probe.link.no_carrier", where=where, switch=c.switch, host=self.host)
+        return True, tr("probe.link.ok", where=where, switch=c.switch)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host}:{self.iface} relié au commutateur « {self.switch} », liaison établie"
+        return tr("probe.link.expected", host=self.host, iface=self.iface, switch=self.switch)
 
 
 class NetBoot(ProbeBase):
@@ -51,13 +51,12 @@ class NetBoot(ProbeBase):
         host = lab.host(self.host)
         path = host.path("/etc/network/interfaces")
         if not path.is_file():
-            return False, f"/etc/network/interfaces absent sur {self.host}"
+            return False, tr("probe.boot.no_file", host=self.host)
         res = host.run_in_netns(["ifquery", "-i", str(path), "--list", "--allow=auto"], timeout=5)
         auto = res.stdout.split()
         if self.iface not in auto:
-            return False, (f"/etc/network/interfaces : {self.iface} n'est pas activée au démarrage "
-                           f"(« auto » : {', '.join(auto) or 'aucune'})")
-        return True, f"/etc/network/interfaces : {self.iface} activée au démarrage (auto)"
+            return False, tr("probe.boot.not_auto", iface=self.iface, auto=', '.join(auto) or tr("probe.none_f"))
+        return True, tr("probe.boot.ok", iface=self.iface)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host} active {self.iface} à chaque démarrage"
+        return tr("probe.boot.expected", host=self.host, iface=self.iface)

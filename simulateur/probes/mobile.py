@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
 
 Collection = Literal["contacts", "agenda"]
-NOUNS = {"contacts": ("contact", "contacts"), "agenda": ("rendez-vous", "rendez-vous")}
 PROPFIND = (b'<?xml version="1.0" encoding="utf-8"?>\n<propfind xmlns="DAV:"><prop><resourcetype/>'
             b'<displayname/></prop></propfind>\n')
 MAX_SCAN = 1 << 20   # files larger than this are not searched for the password
@@ -69,7 +68,7 @@ def http_request(netns: str, addr: str, port: int, method: str, path: str, *, us
     conn = http.client.HTTPConnection(addr, port, timeout=timeout)
     conn.sock = sock
     try:
-        hdrs = {"User-Agent": "simulateur (contrôle)", **(headers or {})}   # so named in the server's log
+        hdrs = {"User-Agent": tr("mobile.user_agent"), **(headers or {})}   # so named in the server's log
         if user is not None:
             token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
             hdrs["Authorization"] = f"Basic {token}"
@@ -123,11 +122,11 @@ def phone_uids(host: Host, collection: str) -> set[str]:
 
 def _why(exc: OSError) -> str:
     if isinstance(exc, socket.timeout) or exc.errno == errno.ETIMEDOUT:
-        return "pas de réponse (délai dépassé)"
+        return tr("mobile.why.timeout")
     if exc.errno == errno.ECONNREFUSED:
-        return "connexion refusée"
+        return tr("mobile.why.refused")
     if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-        return "hôte injoignable"
+        return tr("mobile.why.unreachable")
     return exc.strerror or str(exc)
 
 
@@ -151,18 +150,21 @@ class DavSynced(ProbeBase):
         items = seeded(lab, self.server).server[self.collection]
         on_server = server_uids(lab, self.server, self.collection)
         on_phone = phone_uids(lab.host(self.host), self.collection)
-        one, many = NOUNS[self.collection]
+        one, many = tr(f"mobile.noun.{self.collection}"), tr(f"mobile.nouns.{self.collection}")
         gone = [i.label for i in items if i.uid not in on_server]
         if gone:
-            return False, f"{len(gone)} {many} de l'utilisatrice ne sont plus sur {self.server} : {_names(gone)}"
+            return False, tr("mobile.synced.gone", n=len(gone), nouns=many, server=self.server, names=_names(gone))
         missing = [i.label for i in items if i.uid not in on_phone]
         if missing:
-            return False, (f"il manque {len(missing)} {one if len(missing) == 1 else many} du serveur sur "
-                           f"{self.host} ({len(items) - len(missing)}/{len(items)} présents) : {_names(missing)}")
-        return True, f"les {len(items)} {many} du serveur sont sur {self.host} : {_names([i.label for i in items])}"
+            return False, tr("mobile.synced.missing", n=len(missing), noun=one if len(missing) == 1 else many,
+                             host=self.host, present=len(items) - len(missing), total=len(items),
+                             names=_names(missing))
+        return True, tr("mobile.synced.ok", n=len(items), nouns=many, host=self.host,
+                        names=_names([i.label for i in items]))
 
     def expected(self, lab: Lab) -> str:
-        return f"les {NOUNS[self.collection][1]} du compte sur {self.server} arrivent sur {self.host}"
+        return tr("mobile.synced.expected", nouns=tr(f"mobile.nouns.{self.collection}"), server=self.server,
+                  host=self.host)
 
 
 class DavUploaded(ProbeBase):
@@ -181,14 +183,14 @@ class DavUploaded(ProbeBase):
         labels = _names([i.label for i in items])
         lost = [i.label for i in items if i.uid not in on_phone and i.uid not in on_server]
         if lost:
-            return False, f"{_names(lost)} (créé sur {self.host}) n'est plus ni sur {self.host} ni sur {self.server}"
+            return False, tr("mobile.uploaded.lost", names=_names(lost), host=self.host, server=self.server)
         missing = [i.label for i in items if i.uid not in on_server]
         if missing:
-            return False, f"{_names(missing)}, créé sur {self.host}, n'est pas arrivé sur {self.server}"
-        return True, f"{labels}, créé sur {self.host}, est sur {self.server}"
+            return False, tr("mobile.uploaded.missing", names=_names(missing), host=self.host, server=self.server)
+        return True, tr("mobile.uploaded.ok", names=labels, host=self.host, server=self.server)
 
     def expected(self, lab: Lab) -> str:
-        return f"ce qui a été créé sur {self.host} arrive sur {self.server}"
+        return tr("mobile.uploaded.expected", host=self.host, server=self.server)
 
 
 class DavAccount(ProbeBase):
@@ -214,7 +216,7 @@ class DavAccount(ProbeBase):
         with ThreadPoolExecutor(max_workers=len(COLLECTIONS)) as pool:
             results = list(pool.map(lambda c: self._check(lab, host, c, storages), COLLECTIONS))
         ok = all(r[0] for r in results)
-        return ok, f"{path} : " + " ; ".join(r[1] for r in results)
+        return ok, tr("mobile.account.result", path=path, results=" ; ".join(r[1] for r in results))
 
     def _check(self, lab: Lab, host: Host, collection: str, storages: dict[str, dict[str, object]]
                ) -> tuple[bool, str]:
@@ -222,62 +224,61 @@ class DavAccount(ProbeBase):
         kind = COLLECTIONS[collection][0]
         mine = {n: o for n, o in storages.items() if o.get("type") == kind}
         if not mine:
-            return False, f"{collection} : aucun stockage {kind} configuré"
+            return False, tr("mobile.account.no_storage", collection=collection, kind=kind)
         texts = []
         for name, opts in mine.items():
             ok, text = self._storage(lab, host, spec, collection, opts)
             if ok:
-                return True, f"{collection} : {text}"
-            texts.append(f"[storage {name}] {text}")
-        return False, f"{collection} : " + " ; ".join(texts)
+                return True, tr("mobile.account.collection", collection=collection, text=text)
+            texts.append(tr("mobile.account.storage", name=name, text=text))
+        return False, tr("mobile.account.collection", collection=collection, text=" ; ".join(texts))
 
     def _storage(self, lab: Lab, host: Host, spec: Radicale, collection: str, opts: dict[str, object]
                  ) -> tuple[bool, str]:
         url = opts.get("url")
         if not isinstance(url, str) or not url:
-            return False, "pas d'adresse (url)"
+            return False, tr("mobile.account.no_url")
         parts = urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
-            return False, f"adresse {url} : le serveur du bureau répond en http://"
+            return False, tr("mobile.account.not_http", url=url)
         try:
             port = parts.port or 80
         except ValueError:
-            return False, f"adresse {url} : port invalide"
+            return False, tr("mobile.account.bad_port", url=url)
         if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", parts.hostname):
             addr: str | None = parts.hostname
         else:
             addr, via = resolve_name(host, parts.hostname)
             if addr is None:
-                return False, f"{url} : {via}"
+                return False, tr("mobile.account.url_why", url=url, why=via)
         user = opts.get("username")
         password, how = fetch_password(host, opts, spec.password)
         if password is None:
-            return False, f"{url} : mot de passe introuvable ({how})"
+            return False, tr("mobile.account.no_password", url=url, how=how)
+        where = tr("mobile.account.where", url=url, addr=addr, port=port)
         try:
             status, _ = http_request(host.netns, addr, port, "PROPFIND", parts.path or "/",
                                      user=str(user or ""), password=password,
                                      headers={"Depth": "0", "Content-Type": "application/xml"}, body=PROPFIND)
         except OSError as exc:
-            return False, f"{url} ({addr}:{port}) : {_why(exc)}"
+            return False, tr("mobile.account.where_why", where=where, why=_why(exc))
         except http.client.HTTPException:
-            return False, f"{url} ({addr}:{port}) : ce n'est pas un serveur CardDAV/CalDAV qui répond"
-        where = f"{url} ({addr}:{port})"
+            return False, tr("mobile.account.not_dav", where=where)
         if status == 401:
-            return False, f"{where} : identifiant ou mot de passe refusé (401, mot de passe {how})"
+            return False, tr("mobile.account.refused", where=where, how=how)
         if status in (403, 404):
-            return False, f"{where} : adresse introuvable ou interdite pour ce compte ({status})"
+            return False, tr("mobile.account.forbidden", where=where, status=status)
         if status != 207:
-            return False, f"{where} : réponse inattendue ({status})"
+            return False, tr("mobile.account.unexpected", where=where, status=status)
         right = (addr == lab.address_of(self.server) and port == spec.port
                  and parts.path.rstrip("/") == spec.collection_path(collection).rstrip("/"))
         if not right:
-            return False, f"{where} répond, mais ce n'est pas le compte {spec.user} sur {self.server}"
-        return True, f"{where} accepté (compte {user}, mot de passe {how})"
+            return False, tr("mobile.account.other_account", where=where, user=spec.user, server=self.server)
+        return True, tr("mobile.account.ok", where=where, user=user, how=how)
 
     def expected(self, lab: Lab) -> str:
         spec = radicale(lab, self.server)
-        return (f"la configuration de {self.host} joint {spec.user}/contacts et {spec.user}/agenda "
-                f"sur {self.server} avec le bon mot de passe")
+        return tr("mobile.account.expected", host=self.host, user=spec.user, server=self.server)
 
 
 class DavSecret(ProbeBase):
@@ -315,13 +316,13 @@ class DavSecret(ProbeBase):
                 else:
                     leaks.append(inside)
         if leaks:
-            return False, f"le mot de passe du compte est écrit en clair dans {_names(sorted(leaks))}"
+            return False, tr("mobile.secret.leak", files=_names(sorted(leaks)))
         if loose:
-            return False, f"le coffre est lisible par d'autres que son propriétaire : {_names(loose)}"
-        return True, f"mot de passe absent des fichiers de {self.host} hors du coffre {keystore} (accès réservé)"
+            return False, tr("mobile.secret.loose", files=_names(loose))
+        return True, tr("mobile.secret.ok", host=self.host, keystore=keystore)
 
     def expected(self, lab: Lab) -> str:
-        return f"aucun mot de passe en clair sur {self.host} hors de son coffre"
+        return tr("mobile.secret.expected", host=self.host)
 
 
 def _files(root: Path, prefix: str) -> list[tuple[Path, str]]:
@@ -344,12 +345,12 @@ def read_config(host: Host) -> tuple[str, dict[str, dict[str, object]], str | No
     path = config_file(host)
     text = host.read_text(path)
     if text is None:
-        return path, {}, f"pas de configuration de vdirsyncer ({path} absent)"
+        return path, {}, tr("mobile.config.missing", path=path)
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text)
     except configparser.Error as exc:
-        return path, {}, f"{path} illisible : {str(exc).splitlines()[0]}"
+        return path, {}, tr("mobile.config.unreadable", path=path, why=str(exc).splitlines()[0])
     storages: dict[str, dict[str, object]] = {}
     used: set[str] = set()
     for section in parser.sections():
@@ -357,7 +358,7 @@ def read_config(host: Host) -> tuple[str, dict[str, dict[str, object]], str | No
         try:
             opts = {k: json.loads(v) for k, v in parser.items(section)}
         except ValueError as exc:
-            return path, {}, f"{path}, section [{section}] : valeur qui n'est pas du JSON ({exc})"
+            return path, {}, tr("mobile.config.not_json", path=path, section=section, why=exc)
         if kind == "storage":
             storages[name] = opts
         elif kind == "pair":
@@ -368,22 +369,22 @@ def read_config(host: Host) -> tuple[str, dict[str, dict[str, object]], str | No
 def fetch_password(host: Host, opts: dict[str, object], documented: str) -> tuple[str | None, str]:
     """The password vdirsyncer would use, and how it gets it."""
     if "password" in opts:
-        return str(opts["password"]), "écrit dans la configuration"
+        return str(opts["password"]), tr("mobile.password.written")
     fetch = opts.get("password.fetch")
     if not isinstance(fetch, list) or not fetch:
-        return None, "ni password ni password.fetch"
+        return None, tr("mobile.password.none")
     strategy, args = str(fetch[0]), [str(a) for a in fetch[1:]]
     if strategy == "prompt":
-        return documented, "saisi à chaque synchronisation"
+        return documented, tr("mobile.password.prompt")
     if strategy == "command" and args:
         argv = [Vdirsyncer.home + a[1:] if a == "~" or a.startswith("~/") else a for a in args]
     elif strategy == "shell" and args:
         argv = ["sh", "-c", " ".join(args)]
     else:
-        return None, f"password.fetch {fetch!r} non reconnu"
+        return None, tr("mobile.password.unknown", fetch=fetch)
     res = host.run(argv, timeout=5)
     value = res.stdout.strip("\n")
     if res.returncode != 0 or not value:
-        why = (res.stderr.strip().splitlines() or [f"code {res.returncode}"])[-1]
-        return None, f"« {' '.join(args)} » a échoué : {why}"
-    return value, f"lu par « {' '.join(args)} »"
+        why = (res.stderr.strip().splitlines() or [tr("mobile.password.code", code=res.returncode)])[-1]
+        return None, tr("mobile.password.failed", command=' '.join(args), why=why)
+    return value, tr("mobile.password.command", command=' '.join(args))

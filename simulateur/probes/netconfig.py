@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from simulateur.errors import SimError
+from simulateur.i18n import tr
 from simulateur.lab.names import IFACE_RE
 from simulateur.probes import inspect
 from simulateur.probes.base import ProbeBase
@@ -43,17 +44,19 @@ class NetAddress(ProbeBase):
     def observe(self, lab: Lab) -> tuple[bool, str]:
         want = ipaddress.IPv4Interface(lab.render(self.address))
         live = [a for a in inspect.addresses(lab.host(self.host)) if a.iface == self.iface]
-        shown = ", ".join(a.cidr for a in live) or "aucune adresse"
+        shown = ", ".join(a.cidr for a in live) or tr("probe.no_address")
         if any(ipaddress.IPv4Interface(a.cidr) == want for a in live):
             extra = [a.cidr for a in live if ipaddress.IPv4Interface(a.cidr) != want]
             if extra:
-                return False, f"{self.iface} : {shown} — adresse(s) en trop : {', '.join(extra)}"
-            return True, f"{self.iface} : {want.with_prefixlen} ({want.netmask})"
-        return False, f"{self.iface} : {shown}, attendu {want.with_prefixlen} ({want.netmask})"
+                return False, tr("probe.address.extra", iface=self.iface, shown=shown, extra=', '.join(extra))
+            return True, tr("probe.address.ok", iface=self.iface, address=want.with_prefixlen, netmask=want.netmask)
+        return False, tr("probe.address.ko", iface=self.iface, shown=shown, address=want.with_prefixlen,
+                         netmask=want.netmask)
 
     def expected(self, lab: Lab) -> str:
         want = ipaddress.IPv4Interface(lab.render(self.address))
-        return f"{self.host} : {self.iface} en {want.with_prefixlen} (masque {want.netmask})"
+        return tr("probe.address.expected", host=self.host, iface=self.iface, address=want.with_prefixlen,
+                  netmask=want.netmask)
 
 
 class NetGateway(ProbeBase):
@@ -65,13 +68,13 @@ class NetGateway(ProbeBase):
         want = lab.render(self.gateway)
         gws = inspect.default_gateways(lab.host(self.host))
         if not gws:
-            return False, f"{self.host} n'a pas de route par défaut"
+            return False, tr("probe.gateway.none", host=self.host)
         if gws != [want]:
-            return False, f"route par défaut de {self.host} : {', '.join(gws)}, attendu {want}"
-        return True, f"route par défaut de {self.host} : {want}"
+            return False, tr("probe.gateway.ko", host=self.host, gateways=', '.join(gws), want=want)
+        return True, tr("probe.gateway.ok", host=self.host, gateway=want)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host} sort par {lab.render(self.gateway)}"
+        return tr("probe.gateway.expected", host=self.host, gateway=lab.render(self.gateway))
 
 
 class NetPersisted(ProbeBase):
@@ -88,39 +91,41 @@ class NetPersisted(ProbeBase):
         host = lab.host(self.host)
         method, opts = persisted(host, self.iface)
         if method is None:
-            return False, f"{self.iface} n'est pas décrite dans /etc/network/interfaces de {self.host}"
+            return False, tr("probe.persisted.missing", iface=self.iface, host=self.host)
         if method != self.method:
-            return False, f"/etc/network/interfaces : {self.iface} en « inet {method} », attendu « inet {self.method} »"
+            return False, tr("probe.persisted.method", iface=self.iface, method=method, want=self.method)
         if self.method == "dhcp":
             live = [a for a in inspect.addresses(host) if a.iface == self.iface]
             fixed = [a.cidr for a in live if not a.dynamic]
             if fixed or not live:
-                now = ", ".join(a.cidr + (" (dynamique)" if a.dynamic else " (fixe)") for a in live) or "aucune adresse"
-                return False, f"/etc/network/interfaces est en DHCP mais n'est pas appliqué (en service : {now})"
-            return True, f"/etc/network/interfaces : {self.iface} en DHCP, appliqué (conservé au redémarrage)"
+                now = ", ".join(tr("probe.addr.dynamic" if a.dynamic else "probe.addr.fixed", cidr=a.cidr)
+                                for a in live) or tr("probe.no_address")
+                return False, tr("probe.persisted.dhcp_unapplied", now=now)
+            return True, tr("probe.persisted.dhcp_ok", iface=self.iface)
         try:
             conf = ipaddress.IPv4Interface(
                 f"{opts['address'].split('/')[0]}/{opts.get('netmask') or opts['address'].split('/')[1]}")
         except (KeyError, IndexError, ValueError):
-            return False, f"/etc/network/interfaces : adresse de {self.iface} illisible ({opts or 'aucune'})"
+            return False, tr("probe.persisted.unreadable", iface=self.iface, options=opts or tr("probe.none_f"))
         if self.address:
             want = ipaddress.IPv4Interface(lab.render(self.address))
             if conf != want:
-                return False, f"/etc/network/interfaces : {conf.with_prefixlen}, attendu {want.with_prefixlen}"
+                return False, tr("probe.persisted.address", address=conf.with_prefixlen, want=want.with_prefixlen)
         gw = opts.get("gateway")
         if self.gateway and gw != lab.render(self.gateway):
-            return False, f"/etc/network/interfaces : passerelle {gw or 'absente'}, attendu {lab.render(self.gateway)}"
+            return False, tr("probe.persisted.gateway", gateway=gw or tr("probe.absent_f"),
+                             want=lab.render(self.gateway))
         live = [ipaddress.IPv4Interface(a.cidr) for a in inspect.addresses(host) if a.iface == self.iface]
         if conf not in live:
-            return False, (f"/etc/network/interfaces est juste ({conf.with_prefixlen}) mais n'est pas appliqué "
-                           f"(en service : {', '.join(str(x) for x in live) or 'aucune adresse'})")
-        return True, f"/etc/network/interfaces : {conf.with_prefixlen}, passerelle {gw or '—'}, appliqué"
+            return False, tr("probe.persisted.unapplied", address=conf.with_prefixlen,
+                             now=', '.join(str(x) for x in live) or tr("probe.no_address"))
+        return True, tr("probe.persisted.ok", address=conf.with_prefixlen, gateway=gw or '—')
 
     def expected(self, lab: Lab) -> str:
         if self.method == "dhcp":
-            return f"{self.host} reste en DHCP après un redémarrage"
-        target = lab.render(self.address) if self.address else "la bonne adresse"
-        return f"{self.host} garde {target} après un redémarrage"
+            return tr("probe.persisted.exp_dhcp", host=self.host)
+        target = lab.render(self.address) if self.address else tr("probe.persisted.exp_right_address")
+        return tr("probe.persisted.exp_static", host=self.host, address=target)
 
 
 __all__ = ["NetAddress", "NetGateway", "NetPersisted", "SimError"]

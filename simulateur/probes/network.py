@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
 from simulateur.probes import inspect
 from simulateur.probes.base import PING_WAIT, RAWNET_WAIT, ProbeBase, dig_a, is_ipv4, rawnet_agent
@@ -32,18 +33,18 @@ class ServiceRunning(ProbeBase):
         real = os.path.realpath(binary)
         procs = [p for p in inspect.processes(host) if p.exe in (binary, real)]
         if not procs:
-            return False, f"aucun processus {binary.rsplit('/', 1)[-1]} sur {self.host}"
+            return False, tr("probe.service.no_process", name=binary.rsplit('/', 1)[-1], host=self.host)
         inodes = set().union(*(inspect.socket_inodes(p.pid) for p in procs))
         listening = {(sock.proto, sock.port) for sock in inspect.listeners(host) if sock.inode in inodes}
         missing = [f"{proto}/{port}" for proto, port in ports if (proto, port) not in listening]
         name = binary.rsplit("/", 1)[-1]
         if missing:
-            return False, f"{name} tourne sur {self.host} mais n'écoute pas sur {', '.join(missing)}"
+            return False, tr("probe.service.not_listening", name=name, host=self.host, ports=', '.join(missing))
         shown = ", ".join(f"{p}/{n}" for p, n in ports)
-        return True, f"{name} tourne sur {self.host} (écoute {shown})"
+        return True, tr("probe.service.ok", name=name, host=self.host, ports=shown)
 
     def expected(self, lab: Lab) -> str:
-        return f"le service {self.service} actif sur {self.host}"
+        return tr("probe.service.expected", service=self.service, host=self.host)
 
 
 class DhcpLease(ProbeBase):
@@ -57,35 +58,38 @@ class DhcpLease(ProbeBase):
         host = lab.host(self.host)
         mac = inspect.link_mac(host, self.iface)
         if mac is None:
-            return False, f"pas d'interface {self.iface} sur {self.host}"
+            return False, tr("probe.dhcp_lease.no_iface", iface=self.iface, host=self.host)
         addrs = [a for a in inspect.addresses(host) if a.iface == self.iface]
         if not addrs:
-            return False, f"{self.host} n'a aucune adresse IPv4 sur {self.iface}"
+            return False, tr("probe.dhcp_lease.no_address", host=self.host, iface=self.iface)
         leases = lab.dnsmasq_leases(self.server)
         now = time.time()
         lease = next((lz for lz in leases if lz[1].lower() == mac.lower() and (lz[0] == 0 or lz[0] > now)), None)
-        shown = ", ".join(a.cidr + (" (dynamique)" if a.dynamic else " (fixe)") for a in addrs)
+        shown = ", ".join(tr("probe.addr.dynamic" if a.dynamic else "probe.addr.fixed", cidr=a.cidr) for a in addrs)
         if lease is None:
-            return False, f"{self.iface} : {shown} — {self.server} n'a aucun bail en cours pour {mac}"
+            return False, tr("probe.dhcp_lease.no_lease", iface=self.iface, shown=shown, server=self.server, mac=mac)
         held = [a for a in addrs if a.cidr.split("/")[0] == lease[2]]
         if not held:
-            return False, f"{self.iface} : {shown} — mais le bail de {self.server} est {lease[2]}"
+            return False, tr("probe.dhcp_lease.other_lease", iface=self.iface, shown=shown, server=self.server,
+                             address=lease[2])
         if not held[0].dynamic:
-            return False, f"{self.iface} : {held[0].cidr} saisie à la main (sans durée de bail), pas par DHCP"
-        got = f"{self.host} a obtenu {held[0].cidr} par DHCP de {self.server}"
+            return False, tr("probe.dhcp_lease.static", iface=self.iface, cidr=held[0].cidr)
+        got = tr("probe.dhcp_lease.ok", host=self.host, cidr=held[0].cidr, server=self.server)
         if self.gateway:
             want, gws = lab.render(self.gateway), inspect.default_gateways(host)
             leased = _leased_router(host, lease[2])
             if leased != want:
-                return False, f"{got}, mais le bail annonce la passerelle {leased or 'aucune'} (attendu {want})"
+                return False, tr("probe.dhcp_lease.lease_gateway", got=got, gateway=leased or tr("probe.none_f"),
+                                 want=want)
             if gws != [want]:
-                return False, f"{got}, mais sa passerelle est {', '.join(gws) or 'absente'} (attendu {want})"
-            got += f", passerelle {want}"
+                return False, tr("probe.dhcp_lease.host_gateway", got=got,
+                                 gateway=', '.join(gws) or tr("probe.absent_f"), want=want)
+            got = tr("probe.dhcp_lease.with_gateway", got=got, gateway=want)
         return True, got
 
     def expected(self, lab: Lab) -> str:
-        via = f" avec la passerelle {lab.render(self.gateway)}" if self.gateway else ""
-        return f"{self.host} obtient son adresse par DHCP auprès de {self.server}{via}"
+        via = tr("probe.dhcp_lease.expected_via", gateway=lab.render(self.gateway)) if self.gateway else ""
+        return tr("probe.dhcp_lease.expected", host=self.host, server=self.server, via=via)
 
 
 def _leased_router(host: Host, address: str) -> str | None:
@@ -115,13 +119,14 @@ class NetPing(ProbeBase):
         result = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "1", "-W", PING_WAIT, addr], timeout=5)
         if result.returncode == 0:
             rtt = re.search(r"time=([\d.]+) ms", result.stdout)
-            return True, f"{self.target} ({addr}) répond au ping" + (f" en {rtt.group(1)} ms" if rtt else "")
+            return True, tr("probe.ping.ok", target=self.target, addr=addr,
+                            time=tr("probe.ping.time", ms=rtt.group(1)) if rtt else "")
         why = (result.stderr or "").strip().splitlines()
-        reason = why[-1].split(": ", 1)[-1] if why else "aucune réponse"
-        return False, f"{self.target} ({addr}) ne répond pas depuis {self.host} : {reason}"
+        reason = why[-1].split(": ", 1)[-1] if why else tr("probe.ping.no_reply")
+        return False, tr("probe.ping.ko", target=self.target, addr=addr, host=self.host, reason=reason)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host} joint {self.target}"
+        return tr("probe.ping.expected", host=self.host, target=self.target)
 
 
 class DnsResolve(ProbeBase):
@@ -136,12 +141,12 @@ class DnsResolve(ProbeBase):
         if answer is None:
             return False, via
         if self.expect and answer != lab.render(self.expect):
-            return False, f"{self.name} → {answer} ({via}), attendu {lab.render(self.expect)}"
-        return True, f"{self.name} → {answer} ({via})"
+            return False, tr("probe.dns.wrong", name=self.name, answer=answer, via=via, want=lab.render(self.expect))
+        return True, tr("probe.dns.ok", name=self.name, answer=answer, via=via)
 
     def expected(self, lab: Lab) -> str:
-        target = f" en {lab.render(self.expect)}" if self.expect else ""
-        return f"{self.host} résout {self.name}{target}"
+        target = tr("probe.dns.expected_target", address=lab.render(self.expect)) if self.expect else ""
+        return tr("probe.dns.expected", host=self.host, name=self.name, target=target)
 
 
 def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
@@ -150,7 +155,7 @@ def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
     first for a name without a dot, last for one with. (address or None, "/etc/hosts" or
     "DNS <server>", the servers tried)."""
     if is_ipv4(name):
-        return name, "adresse", []
+        return name, tr("probe.dns.via_address"), []
     resolv = host.read_text("/etc/resolv.conf") or ""
     search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.M) for d in line.split()]
     servers = re.findall(r"^\s*nameserver\s+(\S+)", resolv, re.M)[:3]
@@ -167,7 +172,7 @@ def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
         for server in servers:
             found = dig_a(host, server, cand)
             if found:
-                return found[-1], f"DNS {server}", servers
+                return found[-1], tr("probe.dns.via_dns", server=server), servers
     return None, "", servers
 
 
@@ -177,8 +182,8 @@ def resolve_name(host: Host, name: str) -> tuple[str | None, str]:
     if addr is not None:
         return addr, how
     if not servers:
-        return None, f"{host.name} n'a aucun serveur DNS dans /etc/resolv.conf"
-    return None, f"{name} ne se résout pas depuis {host.name} (DNS {', '.join(servers)})"
+        return None, tr("probe.dns.no_server", host=host.name)
+    return None, tr("probe.dns.unresolved", name=name, host=host.name, servers=', '.join(servers))
 
 
 class DhcpOffer(ProbeBase):
@@ -193,26 +198,28 @@ class DhcpOffer(ProbeBase):
         res = rawnet_agent(host, "dhcp-offer", self.iface)
         offers = [line.split() for line in res.stdout.splitlines() if line.startswith("OFFER ")]
         if res.returncode not in (0, 1):
-            return False, f"sonde DHCP impossible : {(res.stderr.strip().splitlines() or ['?'])[-1]}"
+            return False, tr("probe.dhcp_offer.failed", why=(res.stderr.strip().splitlines() or ['?'])[-1])
         server_addr = lab.address_of(self.server)
         if not offers:
-            return False, f"aucune offre DHCP reçue sur {self.host}:{self.iface} en {str(RAWNET_WAIT).replace('.', ',')} s (3 envois)"
+            return False, tr("probe.dhcp_offer.none", host=self.host, iface=self.iface,
+                             wait=str(RAWNET_WAIT).replace('.', ','))
         mine = [o for o in offers if o[1] == server_addr]
         if not mine:
-            return False, "offre reçue de " + ", ".join(o[1] for o in offers) + f", pas de {self.server}"
+            return False, tr("probe.dhcp_offer.other", senders=", ".join(o[1] for o in offers), server=self.server)
         offer = mine[0] + ["-"] * (4 - len(mine[0]))
-        text = f"{self.server} ({server_addr}) offre {offer[2]}"
+        text = tr("probe.dhcp_offer.offer", server=self.server, addr=server_addr, address=offer[2])
         if self.router:
             want = lab.render(self.router)
-            shown = "aucune passerelle" if offer[3] == "-" else f"la passerelle {offer[3]}"
+            shown = tr("probe.dhcp_offer.no_router") if offer[3] == "-" else tr("probe.dhcp_offer.router",
+                                                                               router=offer[3])
             if offer[3] != want:
-                return False, f"{text} avec {shown} (attendu {want})"
-            text += f" avec la passerelle {want}"
-        return True, text + " à un client DHCP"
+                return False, tr("probe.dhcp_offer.wrong_router", offer=text, router=shown, want=want)
+            text = tr("probe.dhcp_offer.with_router", offer=text, router=want)
+        return True, tr("probe.dhcp_offer.ok", offer=text)
 
     def expected(self, lab: Lab) -> str:
-        via = f" en annonçant la passerelle {lab.render(self.router)}" if self.router else ""
-        return f"{self.server} répond aux demandes DHCP sur le réseau de {self.host}{via}"
+        via = tr("probe.dhcp_offer.expected_via", router=lab.render(self.router)) if self.router else ""
+        return tr("probe.dhcp_offer.expected", server=self.server, host=self.host, via=via)
 
 
 class NetArp(ProbeBase):
@@ -226,12 +233,12 @@ class NetArp(ProbeBase):
         res = rawnet_agent(lab.host(self.host), "arp", self.iface, addr)
         answers = [line.split() for line in res.stdout.splitlines() if line.startswith("ARP ")]
         if answers:
-            return True, f"{addr} répond à l'ARP de {self.host} ({answers[0][2]})"
+            return True, tr("probe.arp.ok", addr=addr, host=self.host, mac=answers[0][2])
         if res.returncode not in (0, 1):
-            return False, f"sonde ARP impossible : {(res.stderr.strip().splitlines() or ['?'])[-1]}"
-        return False, f"{addr} ne répond pas à l'ARP de {self.host} sur {self.iface}"
+            return False, tr("probe.arp.failed", why=(res.stderr.strip().splitlines() or ['?'])[-1])
+        return False, tr("probe.arp.ko", addr=addr, host=self.host, iface=self.iface)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.target} joignable au niveau 2 depuis {self.host}"
+        return tr("probe.arp.expected", target=self.target, host=self.host)
 
 

@@ -20,6 +20,7 @@ from simulateur.actions.packages import PACKAGE_RE, VERSION_RE
 from simulateur.depot import data
 from simulateur.depot.build import md5sums
 from simulateur.depot.recipes import recipe
+from simulateur.i18n import tr
 from simulateur.lab import nsutil
 from simulateur.probes import inspect
 from simulateur.probes.base import ProbeBase
@@ -58,33 +59,33 @@ class PkgInstalled(ProbeBase):
         host = lab.host(self.host)
         st = dpkg_status(host, self.package)
         if st is None or st.get("Status", "").split()[-1:] != ["installed"]:
-            state = st.get("Status", "").split()[-1] if st else "absent"
-            return False, f"{self.package} n'est pas installé sur {self.host} (état dpkg : {state})"
+            state = st.get("Status", "").split()[-1] if st else tr("probe.pkg.absent")
+            return False, tr("probe.pkg.not_installed", package=self.package, host=self.host, state=state)
         version, want, status = st.get("Version", "?"), st.get("Status", "").split()[0], st.get("Status", "")
-        shown = f"{self.package} {version} installé sur {self.host}" + (", bloqué (hold)" if want == "hold" else "")
+        shown = tr("probe.pkg.installed", package=self.package, version=version, host=self.host,
+                   held=tr("probe.pkg.held") if want == "hold" else "")
         expected = lab.render(self.version) if self.version else None
         if expected and version != expected:
-            return False, f"{shown} — version attendue : {expected}"
+            return False, tr("probe.pkg.wrong_version", shown=shown, version=expected)
         if self.held is not None and (want == "hold") != self.held:
-            return False, shown + (" — sa version n'est pas bloquée : la prochaine mise à jour la remplacera"
-                                   if self.held else " — version bloquée alors qu'elle ne doit pas l'être")
+            return False, tr("probe.pkg.not_held" if self.held else "probe.pkg.held_wrongly", shown=shown)
         if status != f"{want} ok installed":
-            return False, f"{shown} — état dpkg incomplet : {status}"
+            return False, tr("probe.pkg.incomplete", shown=shown, status=status)
         r = recipe(self.package, version)
         if r is None:
-            return False, f"{shown} — cette version ne vient pas du dépôt du site"
+            return False, tr("probe.pkg.foreign", shown=shown)
         changed = [p for p, md5 in md5sums(r).items()
                    if p not in r.conffiles and _md5(host, p) != md5]
         if changed:
-            return False, f"{shown} — fichiers modifiés ou absents : {', '.join(changed)}"
+            return False, tr("probe.pkg.modified", shown=shown, files=', '.join(changed))
         return True, shown
 
     def expected(self, lab: Lab) -> str:
-        text = f"{self.package} installé sur {self.host}"
+        text = tr("probe.pkg.exp", package=self.package, host=self.host)
         if self.version:
-            text += f" en version {lab.render(self.version)}"
+            text += tr("probe.pkg.exp_version", version=lab.render(self.version))
         if self.held is not None:
-            text += ", version bloquée (apt-mark hold)" if self.held else ", non bloquée"
+            text += tr("probe.pkg.exp_held") if self.held else tr("probe.pkg.exp_not_held")
         return text
 
 
@@ -135,7 +136,7 @@ class ComptaRunning(ProbeBase):
         host = lab.host(self.host)
         procs = [p for p in inspect.processes(host) if "/usr/bin/compta-pro" in p.cmdline[:2] and "serveur" in p.cmdline]
         if not procs:
-            return False, f"le service Compta Pro ne tourne pas sur {self.host}"
+            return False, tr("probe.compta.not_running", host=self.host)
         code, answer = ask_compta(host, self.port)
         deadline = time.monotonic() + 5
         while code == 0 and time.monotonic() < deadline and any(nsutil.alive(p.pid) for p in procs):
@@ -143,28 +144,30 @@ class ComptaRunning(ProbeBase):
             code, answer = ask_compta(host, self.port)
         if code != 200 or not isinstance(answer, dict):
             why = answer.get("erreur") if isinstance(answer, dict) else answer
-            return False, f"Compta Pro tourne sur {self.host} mais répond en erreur : {why}"
-        shown = f"Compta Pro {answer.get('version')} répond sur {self.host} (licence {answer.get('societe')}"
-        shown += f", {len(answer.get('dossiers') or [])} dossier(s))"  # type: ignore[arg-type]
+            return False, tr("probe.compta.error", host=self.host, why=why)
+        shown = tr("probe.compta.ok", version=answer.get('version'), host=self.host, societe=answer.get('societe'),
+                   n=len(answer.get('dossiers') or []))  # type: ignore[arg-type]
         checks = []
         if self.version:
             checks.append(("version", lab.render(self.version)))
         if self.societe:
             checks.append(("societe", lab.render(self.societe)))
         checks += [(k, lab.render(v)) for k, v in self.settings.items()]
-        wrong = [f"{k} = {answer.get(k)!s} (attendu {v})" for k, v in checks if str(answer.get(k)) != v]
+        wrong = [tr("probe.compta.wrong_setting", key=k, value=str(answer.get(k)), want=v)
+                 for k, v in checks if str(answer.get(k)) != v]
         if self.dossiers is not None and len(answer.get("dossiers") or []) != self.dossiers:  # type: ignore[arg-type]
-            wrong.append(f"{len(answer.get('dossiers') or [])} dossier(s) lus (attendu {self.dossiers})")  # type: ignore[arg-type]
+            wrong.append(tr("probe.compta.wrong_dossiers", n=len(answer.get('dossiers') or []),  # type: ignore[arg-type]
+                            want=self.dossiers))
         if wrong:
-            return False, f"{shown} — " + " ; ".join(wrong)
+            return False, tr("probe.compta.problems", shown=shown, problems=" ; ".join(wrong))
         return True, shown
 
     def expected(self, lab: Lab) -> str:
-        parts = [f"Compta Pro en service sur {self.host}"]
+        parts = [tr("probe.compta.exp", host=self.host)]
         if self.version:
-            parts.append(f"version {lab.render(self.version)}")
+            parts.append(tr("probe.compta.exp_version", version=lab.render(self.version)))
         if self.societe:
-            parts.append(f"licence de {lab.render(self.societe)}")
+            parts.append(tr("probe.compta.exp_societe", societe=lab.render(self.societe)))
         parts += [f"{k} = {lab.render(v)}" for k, v in self.settings.items()]
         return ", ".join(parts)
 
@@ -178,14 +181,14 @@ class FileMode(ProbeBase):
         try:
             st = os.stat(lab.host(self.host).path(self.path))
         except OSError:
-            return False, f"{self.path} est absent sur {self.host}"
+            return False, tr("probe.file.absent", path=self.path, host=self.host)
         mode = stat.filemode(st.st_mode)
         if st.st_mode & 0o007:
-            return False, f"{self.path} est lisible par tous ({mode}) : la clé de licence est exposée"
-        return True, f"{self.path} : {mode} (réservé à root)"
+            return False, tr("probe.file.public", path=self.path, mode=mode)
+        return True, tr("probe.file.private", path=self.path, mode=mode)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.path} non lisible par les autres utilisateurs"
+        return tr("probe.file.expected", path=self.path)
 
 
 class DiskFree(ProbeBase):
@@ -201,15 +204,15 @@ class DiskFree(ProbeBase):
             st, parent = os.stat(target), os.stat(target.parent)
             vfs = os.statvfs(target)
         except OSError:
-            return False, f"{self.path} est absent sur {self.host}"
+            return False, tr("probe.file.absent", path=self.path, host=self.host)
         if st.st_dev == parent.st_dev:
-            return False, f"{self.path} n'est plus un système de fichiers à part sur {self.host} (démonté ?)"
+            return False, tr("probe.disk.unmounted", path=self.path, host=self.host)
         size, free = vfs.f_blocks * vfs.f_frsize / 1048576, vfs.f_bavail * vfs.f_frsize / 1048576
-        shown = f"{self.path} : {free:.1f} Mo libres sur {size:.0f} Mo ({100 - 100 * free / size:.0f} % utilisés)"
+        shown = tr("probe.disk.free", path=self.path, free=free, size=size, used=100 - 100 * free / size)
         return free >= self.min_mb, shown
 
     def expected(self, lab: Lab) -> str:
-        return f"au moins {self.min_mb} Mo libres sur {self.path}"
+        return tr("probe.disk.expected", min=self.min_mb, path=self.path)
 
 
 class ComptaDossiers(ProbeBase):
@@ -232,12 +235,12 @@ class ComptaDossiers(ProbeBase):
         if missing or changed:
             parts = []
             if missing:
-                parts.append(f"{len(missing)} fichier(s) supprimé(s) ou déplacé(s) (ex. {missing[0]})")
+                parts.append(tr("probe.dossiers.missing", n=len(missing), first=missing[0]))
             if changed:
-                parts.append(f"{len(changed)} fichier(s) modifié(s) (ex. {changed[0]})")
-            return False, f"données clients de {self.host} atteintes : " + ", ".join(parts) + f" sur {total}"
+                parts.append(tr("probe.dossiers.changed", n=len(changed), first=changed[0]))
+            return False, tr("probe.dossiers.ko", host=self.host, parts=", ".join(parts), total=total)
         companies = len({rel.split("/", 1)[0] for rel in expected})
-        return True, f"les {companies} dossiers clients ({total} fichiers) sont intacts sur {self.host}"
+        return True, tr("probe.dossiers.ok", companies=companies, total=total, host=self.host)
 
     def expected(self, lab: Lab) -> str:
-        return f"les dossiers clients intacts dans {data.DOSSIERS}"
+        return tr("probe.dossiers.expected", path=data.DOSSIERS)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from simulateur.errors import SimError
+from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.probes import ippclient as ipp
 from simulateur.probes.base import ProbeBase
@@ -39,21 +40,21 @@ GENERATED_PPDS = {"ippeve.ppd": "IPP Everywhere", "drvless.ppd": "driverless"}
 def _printer_service(lab: Lab, host: str, service: str) -> Ippeveprinter:
     spec = lab.service_spec(host, service)
     if getattr(spec, "type", None) != "ippeveprinter":
-        raise SimError(f"le service {service} de {host} n'est pas une imprimante (ippeveprinter)")
+        raise SimError(tr("printer.not_printer", service=service, host=host))
     return spec  # type: ignore[return-value]
 
 
 def _find_printer_service(lab: Lab, host: str) -> Ippeveprinter:
     if host not in lab.topology.hosts:
-        raise SimError(f"pas d'hôte {host} dans ce laboratoire")
+        raise SimError(tr("printer.no_host", host=host))
     for service in lab.topology.hosts[host].services:
         if getattr(service, "type", None) == "ippeveprinter":
             return service  # type: ignore[return-value]
-    raise SimError(f"{host} n'a pas de service d'imprimante (ippeveprinter)")
+    raise SimError(tr("printer.no_printer", host=host))
 
 
 def _kb(size: int) -> str:
-    return f"{max(1, round(size / 1024))} Ko"
+    return tr("printer.kb", n=max(1, round(size / 1024)))
 
 
 class PrinterJobReceived(ProbeBase):
@@ -72,7 +73,7 @@ class PrinterJobReceived(ProbeBase):
         try:
             resp = ipp.request(host.netns, uri, body)
         except ipp.IppError as exc:
-            return False, f"l'imprimante ({self.host}) ne répond pas : {exc}"
+            return False, tr("printer.job.no_answer", host=self.host, why=exc)
         jobs: dict[int, tuple[str, int, list[str]]] = {}
         for attrs in resp.objects(0x02):
             job_id = ipp.first(attrs, "job-id")
@@ -88,27 +89,26 @@ class PrinterJobReceived(ProbeBase):
                 unknown.append(job_id)
             elif jobs[job_id][1] in RECEIVED_STATES:
                 name, state, _ = jobs[job_id]
-                printable.append(f"travail {job_id} « {name} » ({fmt}, {_kb(size)}, {ipp.JOB_STATES[state]})")
+                printable.append(tr("printer.job.printable", id=job_id, name=name, format=fmt, size=_kb(size),
+                                    state=ipp.job_state(state)))
         if len(printable) >= self.min:
-            return True, (f"l'imprimante a reçu {len(printable)} document(s) imprimable(s) : "
-                          + ", ".join(printable[:3]) + (" …" if len(printable) > 3 else ""))
+            return True, tr("printer.job.ok", n=len(printable),
+                            jobs=", ".join(printable[:3]) + (" …" if len(printable) > 3 else ""))
         if not jobs and not unknown:
-            return False, "aucun travail reçu par l'imprimante depuis son démarrage"
+            return False, tr("printer.job.none")
         seen = []
         for job_id, (name, state, reasons) in sorted(jobs.items()):
             if job_id in files and files[job_id][0] is None:
-                why = "données dans un format qu'elle ne sait pas imprimer"
+                why = tr("printer.job.unprintable")
             elif job_id not in files and "job-canceled-by-user" in reasons and state == 7:
-                why = "abandonné : données illisibles (format non reconnu)"
+                why = tr("printer.job.aborted")
             elif job_id not in files:
-                why = f"{ipp.JOB_STATES.get(state, str(state))}, aucune donnée reçue"
+                why = tr("printer.job.no_data", state=ipp.job_state(state))
             else:
-                why = ipp.JOB_STATES.get(state, str(state))
-            seen.append(f"travail {job_id} « {name} » : {why}")
-        seen += [f"document n°{j} présent dans le spool mais inconnu de l'imprimante (redémarrée ?)"
-                 for j in unknown]
-        return False, f"{len(jobs)} travail(aux) reçu(s), aucun imprimable : " + "; ".join(seen[:4]) + (
-            " …" if len(seen) > 4 else "")
+                why = ipp.job_state(state)
+            seen.append(tr("printer.job.seen", id=job_id, name=name, why=why))
+        seen += [tr("printer.job.unknown", id=j) for j in unknown]
+        return False, tr("printer.job.ko", n=len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else ""))
 
     @staticmethod
     def _spool(host: Host, spool: str, since: float) -> dict[int, tuple[str | None, int]]:
@@ -132,8 +132,8 @@ class PrinterJobReceived(ProbeBase):
         return found
 
     def expected(self, lab: Lab) -> str:
-        what = "un document" if self.min == 1 else f"{self.min} documents"
-        return f"{what} réellement reçu(s) par l'imprimante de {self.host}, dans un format qu'elle imprime"
+        what = tr("printer.job.one") if self.min == 1 else tr("printer.job.many", n=self.min)
+        return tr("printer.job.expected", what=what, host=self.host)
 
 
 class CupsQueue(ProbeBase):
@@ -157,32 +157,33 @@ class CupsQueue(ProbeBase):
             dflt = ipp.request(host.netns, local, ipp.encode(
                 ipp.CUPS_GET_DEFAULT, None, keywords={"requested-attributes": ["printer-name"]}))
         except ipp.IppError as exc:
-            return False, f"le serveur d'impression CUPS de {self.host} ne répond pas : {exc}"
+            return False, tr("printer.queue.cups_down", host=self.host, why=exc)
         default = next((str(ipp.first(a, "printer-name")) for a in dflt.objects(0x04)), None) if dflt.ok else None
         if not queues:
-            return False, f"aucune file d'impression sur {self.host} (lpstat -v : aucune destination)"
+            return False, tr("printer.queue.none", host=self.host)
         candidates = queues
         if self.queue:
             candidates = [q for q in queues if ipp.first(q, "printer-name") == self.queue]
             if not candidates:
-                return False, f"pas de file « {self.queue} » sur {self.host}"
+                return False, tr("printer.queue.missing", queue=self.queue, host=self.host)
         if self.default:
             if default is None:
-                return False, f"aucune destination par défaut sur {self.host} (lpstat -d)"
+                return False, tr("printer.queue.no_default", host=self.host)
             candidates = [q for q in candidates if ipp.first(q, "printer-name") == default]
             if not candidates:
-                return False, f"la destination par défaut est « {default} », pas « {self.queue} »"
+                return False, tr("printer.queue.other_default", default=default, queue=self.queue)
         printer = _find_printer_service(lab, self.printer)
         reports = []
         for attrs in candidates:
             name = str(ipp.first(attrs, "printer-name"))
             ok, facts = self._judge(lab, host, printer, attrs)
-            label = f"« {name} »" + (" (par défaut)" if name == default and not self.default else "")
+            label = tr("printer.queue.label", name=name, default=tr("printer.queue.label_default")
+                       if name == default and not self.default else "")
             if ok:
-                return True, f"file {label} : " + ", ".join(facts)
-            reports.append(f"{label} : " + ", ".join(facts))
-        prefix = "destination par défaut " if self.default else ""
-        return False, prefix + " ; ".join(reports)
+                return True, tr("printer.queue.ok", label=label, facts=", ".join(facts))
+            reports.append(tr("printer.queue.report", label=label, facts=", ".join(facts)))
+        shown = " ; ".join(reports)
+        return False, tr("printer.queue.ko_default", reports=shown) if self.default else shown
 
     def _judge(self, lab: Lab, host: Host, printer: Ippeveprinter,
                attrs: dict[str, list[object]]) -> tuple[bool, list[str]]:
@@ -195,35 +196,35 @@ class CupsQueue(ProbeBase):
         drv_ok, drv_text = self._driver(host, printer, name, str(ipp.first(attrs, "printer-make-and-model", "")))
         (good if drv_ok else problems).append(drv_text)
         if ipp.first(attrs, "printer-state") == 5:
-            problems.append("file arrêtée (cupsenable)")
+            problems.append(tr("printer.queue.stopped"))
         if ipp.first(attrs, "printer-is-accepting-jobs") is False:
-            problems.append("refuse les travaux (cupsaccept)")
+            problems.append(tr("printer.queue.rejecting"))
         if problems:
             return False, problems
-        return True, [*good, "activée et acceptant les travaux"]
+        return True, [*good, tr("printer.queue.enabled")]
 
     def _uri(self, lab: Lab, host: Host, printer: Ippeveprinter, uri: str) -> tuple[bool, str]:
         target = lab.address_of(self.printer)
         try:
             _, name, port, _ = ipp.split_uri(uri)
         except ipp.IppError as exc:
-            return False, f"adresse {exc}"
+            return False, tr("printer.uri.bad", why=exc)
         addr, via = resolve_as(host, name)
         if addr is None:
-            return False, f"adresse {uri} : le nom {name} ne se résout pas sur {self.host}"
+            return False, tr("printer.uri.unresolved", uri=uri, name=name, host=self.host)
         if addr != target:
             shown = f"{name} = {addr}" if name != addr else addr
-            return False, f"adresse {uri} : {shown} n'est pas l'imprimante ({target})"
+            return False, tr("printer.uri.other", uri=uri, shown=shown, target=target)
         if port != printer.port:
-            return False, f"adresse {uri} : l'imprimante n'écoute pas sur le port {port}"
+            return False, tr("printer.uri.port", uri=uri, port=port)
         try:
             resp = ipp.request(host.netns, uri, ipp.encode(
                 ipp.GET_PRINTER_ATTRIBUTES, uri, keywords={"requested-attributes": ["printer-name"]}), address=addr)
         except ipp.IppError as exc:
-            return False, f"adresse {uri} : l'imprimante refuse ({exc})"
+            return False, tr("printer.uri.refused", uri=uri, why=exc)
         if not resp.ok:
-            return False, f"adresse {uri} : l'imprimante répond l'erreur IPP 0x{resp.status:04x}"
-        return True, f"adresse {uri} → {self.printer} ({addr}{via})"
+            return False, tr("printer.uri.ipp_error", uri=uri, status=resp.status)
+        return True, tr("printer.uri.ok", uri=uri, printer=self.printer, addr=addr, via=via)
 
     @staticmethod
     def _driver(host: Host, printer: Ippeveprinter, queue: str, model: str) -> tuple[bool, str]:
@@ -231,32 +232,30 @@ class CupsQueue(ProbeBase):
         queue's PPD file must both be generated from the printer's own description."""
         ppd = host.read_text(f"/etc/cups/ppd/{queue}.ppd")
         if ppd is None or model == "Local Raw Printer":
-            return False, ("aucun pilote (file « raw » : les données partent brutes, "
-                           "l'imprimante ne sait pas les lire)")
+            return False, tr("printer.driver.none")
         pcfile = re.search(r'^\*PCFileName:\s*"([^"]*)"', ppd, re.M)
         kind = GENERATED_PPDS.get(pcfile.group(1).lower() if pcfile else "")
         sent = {m.split()[1] for m in re.findall(r'^\*cupsFilter2:\s*"([^"]*)"', ppd, re.M) if len(m.split()) > 1}
         in_use = model.endswith("IPP Everywhere") or ", driverless" in model
         if kind and sent & set(printer.formats) and in_use:
-            return True, f"pilote « {model} » ({kind})"
+            return True, tr("printer.driver.ok", model=model, kind=kind)
         if kind and sent & set(printer.formats):
-            return False, (f"pilote « {model} » encore utilisé par CUPS : le fichier PPD de la file a changé "
-                           "mais CUPS ne l'a pas pris en compte")
-        return False, f"pilote « {model} » : pilote d'un autre modèle, pas celui de l'imprimante (IPP Everywhere)"
+            return False, tr("printer.driver.stale", model=model)
+        return False, tr("printer.driver.other", model=model)
 
     def expected(self, lab: Lab) -> str:
-        which = f"la file « {self.queue} »" if self.queue else "une file"
-        dflt = ", destination par défaut" if self.default else ""
+        which = tr("printer.queue.exp_named", queue=self.queue) if self.queue else tr("printer.queue.exp_any")
+        dflt = tr("printer.queue.exp_default") if self.default else ""
         try:
             where = f" ({lab.address_of(self.printer)})"
         except SimError:
             where = ""
-        return (f"{which} de {self.host} vers {self.printer}{where}, pilote IPP Everywhere, activée et "
-                f"acceptant les travaux{dflt}")
+        return tr("printer.queue.expected", which=which, host=self.host, printer=self.printer, where=where,
+                  default=dflt)
 
 
 def resolve_as(host: Host, name: str) -> tuple[str | None, str]:
     """The IPv4 address `name` has for the host's applications, and ", how" (nothing for an
     address): network.lookup, as glibc does."""
     addr, how, _ = lookup(host, name)
-    return addr, (f", {how}" if addr is not None and how != "adresse" else "")
+    return addr, (f", {how}" if addr is not None and how != tr("probe.dns.via_address") else "")

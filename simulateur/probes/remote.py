@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
+from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.lab.services.sshd import Sshd
 from simulateur.probes.base import PING_WAIT, ProbeBase
@@ -32,26 +33,27 @@ class SshAccepted(ProbeBase):
     def observe(self, lab: Lab) -> tuple[bool, str]:
         spec = lab.service_spec(self.host, self.service)
         if not isinstance(spec, Sshd):
-            return False, f"{self.service} n'est pas un serveur SSH sur {self.host}"
+            return False, tr("probe.ssh.not_sshd", service=self.service, host=self.host)
         text = lab.host(self.host).read_text(f"/var/log/sysd/{self.service}.log") or ""
         want = lab.address_of(self.origin)
         seen = [(m.group(1), m.group(2), m.group(3)) for m in ACCEPTED.finditer(text)]
         mine = [s for s in seen if s[2] == want and s[1] == self.user]
         good = [s for s in mine if self.method == "any" or s[0] == self.method]
         if good:
-            return True, (f"sshd de {self.host} : {len(good)} session(s) {self.user} acceptée(s) depuis "
-                          f"{self.origin} ({want}) par {good[0][0]}")
+            return True, tr("probe.ssh.ok", host=self.host, n=len(good), user=self.user, origin=self.origin,
+                            address=want, method=good[0][0])
         if mine:
             methods = ", ".join(sorted({s[0] for s in mine}))
-            return False, f"sessions de {self.origin} sur {self.host} ouvertes par {methods}, pas par {self.method}"
+            return False, tr("probe.ssh.method", origin=self.origin, host=self.host, methods=methods,
+                             method=self.method)
         if seen:
             others = ", ".join(sorted({s[2] for s in seen}))
-            return False, f"aucune session SSH depuis {self.origin} ({want}) sur {self.host} (seulement : {others})"
-        return False, f"aucune session SSH acceptée par {self.host}"
+            return False, tr("probe.ssh.other_origin", origin=self.origin, address=want, host=self.host, others=others)
+        return False, tr("probe.ssh.none", host=self.host)
 
     def expected(self, lab: Lab) -> str:
-        how = "" if self.method == "any" else f" par {self.method}"
-        return f"une session SSH {self.user} ouverte sur {self.host} depuis {self.origin}{how}"
+        how = "" if self.method == "any" else tr("probe.ssh.exp_method", method=self.method)
+        return tr("probe.ssh.expected", user=self.user, host=self.host, origin=self.origin, how=how)
 
 
 class ServiceEnabled(ProbeBase):
@@ -67,11 +69,11 @@ class ServiceEnabled(ProbeBase):
         links = sorted(d.name for d in units.glob("*.wants")
                        if os.path.lexists(d / f"{self.service}.service"))
         if links:
-            return True, f"{self.service} activé au démarrage de {self.host} ({', '.join(links)})"
-        return False, f"{self.service} désactivé sur {self.host} : il ne redémarrera pas avec le poste"
+            return True, tr("probe.enabled.ok", service=self.service, host=self.host, links=', '.join(links))
+        return False, tr("probe.enabled.ko", service=self.service, host=self.host)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.service} activé au démarrage de {self.host}"
+        return tr("probe.enabled.expected", service=self.service, host=self.host)
 
 
 class NetBeyond(ProbeBase):
@@ -91,10 +93,10 @@ class NetBeyond(ProbeBase):
         with ThreadPoolExecutor(max_workers=2) as pool:   # both at once: the target's wait is the check's
             (via, via_ok), (target, target_ok) = pool.map(lambda t: self._ping(lab, t), (self.via, self.target))
         if not via_ok:
-            return False, f"{self.host} ne joint plus la passerelle {via} : le réseau du site est cassé"
+            return False, tr("probe.beyond.site_down", host=self.host, via=via)
         if target_ok:
-            return False, f"{target} répond à {self.host} : la panne côté opérateur n'est plus là"
-        return True, f"{self.host} joint {via} mais pas {target} : la coupure est au-delà du routeur"
+            return False, tr("probe.beyond.fixed", target=target, host=self.host)
+        return True, tr("probe.beyond.ok", host=self.host, via=via, target=target)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host} joint {lab.render(self.via)}, pas {lab.render(self.target)} (panne opérateur)"
+        return tr("probe.beyond.expected", host=self.host, via=lab.render(self.via), target=lab.render(self.target))

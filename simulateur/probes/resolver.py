@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
+from simulateur.i18n import tr
 from simulateur.lab import nsutil
 from simulateur.lab.names import IFACE_RE
 from simulateur.lab.state import scratch_dir
@@ -59,21 +60,22 @@ class DnsQuery(ProbeBase):
                  if not f.startswith(";") and len(f.split()) >= 5 and f.split()[3] == "A"]
         found = [a for a in found if is_ipv4(a)]
         if res.returncode != 0:
-            return False, f"le DNS {server} ne répond pas à {self.host}"
+            return False, tr("probe.dns_query.no_answer", server=server, host=self.host)
         if not found:
             status = next((line.split("status: ")[1].split(",")[0] for line in res.stdout.splitlines()
                            if "status: " in line), "?")
-            return False, f"le DNS {server} ne connaît pas {name} ({status})"
+            return False, tr("probe.dns_query.unknown", server=server, name=name, status=status)
         if want not in found:
-            return False, f"le DNS {server} répond {name} → {', '.join(found)}, attendu {want}"
+            return False, tr("probe.dns_query.wrong", server=server, name=name, found=', '.join(found), want=want)
         extra = [a for a in found if a != want]
         if extra:
-            return False, (f"le DNS {server} répond {name} → {', '.join(found)} : "
-                           f"adresse(s) en trop {', '.join(extra)}")
-        return True, f"le DNS {server} répond {name} → {want}"
+            return False, tr("probe.dns_query.extra", server=server, name=name, found=', '.join(found),
+                             extra=', '.join(extra))
+        return True, tr("probe.dns_query.ok", server=server, name=name, address=want)
 
     def expected(self, lab: Lab) -> str:
-        return f"le DNS {lab.render(self.server)} répond {lab.render(self.name)} → {lab.render(self.expect)}"
+        return tr("probe.dns_query.expected", server=lab.render(self.server), name=lab.render(self.name),
+                  address=lab.render(self.expect))
 
 
 class DhcpRenewal(ProbeBase):
@@ -91,25 +93,27 @@ class DhcpRenewal(ProbeBase):
         host = lab.host(self.host)
         got = renewal(host, self.iface)
         if "ADDR" not in got:
-            return False, f"renouvellement DHCP de {self.host}:{self.iface} sans réponse du serveur"
+            return False, tr("probe.renewal.no_answer", host=self.host, iface=self.iface)
         servers = got.get("NS", "").split()
         search = (got.get("SEARCH") or got.get("DOMAIN") or "").strip()
-        text = f"adresse {got['ADDR']}, DNS {' '.join(servers) or 'aucun'}" + (f", domaine {search}" if search else "")
-        prefix = f"au prochain renouvellement DHCP, {self.host} recevra : {text}"
+        text = tr("probe.renewal.got", address=got['ADDR'], servers=' '.join(servers) or tr("probe.none_m"),
+                  domain=tr("probe.renewal.got_domain", search=search) if search else "")
+        prefix = tr("probe.renewal.ok", host=self.host, got=text)
         if self.address and got["ADDR"] != lab.render(self.address):
-            return False, f"{prefix} (attendu l'adresse {lab.render(self.address)})"
+            return False, tr("probe.renewal.want_address", observed=prefix, address=lab.render(self.address))
         want = [lab.render(s) for s in self.nameservers]
         if want and servers != want:
-            return False, f"{prefix} (attendu DNS {' '.join(want)})"
+            return False, tr("probe.renewal.want_dns", observed=prefix, servers=' '.join(want))
         if self.search and search.split()[:1] != [lab.render(self.search)]:
-            return False, f"{prefix} (attendu domaine {lab.render(self.search)})"
+            return False, tr("probe.renewal.want_search", observed=prefix, search=lab.render(self.search))
         return True, prefix
 
     def expected(self, lab: Lab) -> str:
-        parts = [f"adresse {lab.render(self.address)}"] if self.address else []
-        parts += [f"DNS {' '.join(lab.render(s) for s in self.nameservers)}"] if self.nameservers else []
-        parts += [f"domaine {lab.render(self.search)}"] if self.search else []
-        return f"{self.host} reçoit {', '.join(parts)} à chaque renouvellement DHCP"
+        parts = [tr("probe.renewal.exp_address", address=lab.render(self.address))] if self.address else []
+        parts += ([tr("probe.renewal.exp_dns", servers=' '.join(lab.render(s) for s in self.nameservers))]
+                  if self.nameservers else [])
+        parts += [tr("probe.renewal.exp_search", search=lab.render(self.search))] if self.search else []
+        return tr("probe.renewal.expected", host=self.host, parts=', '.join(parts))
 
 
 def renewal(host: Host, iface: str) -> dict[str, str]:

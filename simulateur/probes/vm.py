@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from simulateur.errors import SimError
+from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE, IFACE_RE
 from simulateur.probes.base import ProbeBase
 
@@ -27,7 +28,7 @@ def _vm(lab: Lab, name: str) -> VmHost:
 
     host = lab.host(name)
     if not isinstance(host, VmHost):
-        raise SimError(f"{name} n'est pas une machine virtuelle")
+        raise SimError(tr("probe.vm.not_vm", host=name))
     return host
 
 
@@ -40,13 +41,13 @@ class VmNicDriver(ProbeBase):
 
         statuses = nic_status(_vm(lab, self.host).files.qmp)
         if any("DRIVER_OK" in s for s in statuses):
-            return True, f"carte réseau de {self.host} : pilote chargé et lié ({', '.join(statuses)})"
+            return True, tr("probe.vm.nic_ok", host=self.host, statuses=', '.join(statuses))
         if not statuses:
-            return False, f"carte réseau de {self.host} : aucun pilote ne l'a touchée"
-        return False, f"carte réseau de {self.host} : détectée ({', '.join(statuses)}) mais sans pilote réseau lié"
+            return False, tr("probe.vm.nic_untouched", host=self.host)
+        return False, tr("probe.vm.nic_unbound", host=self.host, statuses=', '.join(statuses))
 
     def expected(self, lab: Lab) -> str:
-        return f"la carte réseau de {self.host} a son pilote ({NIC}) lié (DRIVER_OK)"
+        return tr("probe.vm.nic_expected", host=self.host, nic=NIC)
 
 
 class VmDhcpLease(ProbeBase):
@@ -61,14 +62,14 @@ class VmDhcpLease(ProbeBase):
         lease = next((lz for lz in lab.dnsmasq_leases(self.server)
                       if lz[1].lower() == mac.lower() and (lz[0] == 0 or lz[0] > now)), None)
         if lease is None:
-            return False, f"{self.server} n'a aucun bail en cours pour {self.host} ({mac})"
+            return False, tr("probe.vm.no_lease", server=self.server, host=self.host, mac=mac)
         res = lab.host(self.server).run_in_netns(["ping", "-c", "1", "-W", "2", lease[2]])
         if res.returncode != 0:
-            return False, f"{self.server} a un bail {lease[2]} pour {self.host}, mais {self.host} n'y répond pas"
-        return True, f"{self.host} a le bail {lease[2]} de {self.server} et y répond"
+            return False, tr("probe.vm.lease_silent", server=self.server, address=lease[2], host=self.host)
+        return True, tr("probe.vm.lease_ok", host=self.host, address=lease[2], server=self.server)
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host} obtient son adresse par DHCP auprès de {self.server}"
+        return tr("probe.vm.lease_expected", host=self.host, server=self.server)
 
 
 class VmPing(ProbeBase):
@@ -80,12 +81,12 @@ class VmPing(ProbeBase):
         target = lab.render(self.target)
         res = _vm(lab, self.host).run(["ping", "-c", "1", "-W", "2", target], timeout=8)
         if res.returncode == 0:
-            return True, f"{self.host} joint {target}"
+            return True, tr("probe.vm.ping_ok", host=self.host, target=target)
         why = (res.stderr or res.stdout).strip().splitlines()
-        return False, f"{self.host} ne joint pas {target}" + (f" ({why[-1]})" if why else "")
+        return False, tr("probe.vm.ping_ko", host=self.host, target=target, why=f" ({why[-1]})" if why else "")
 
     def expected(self, lab: Lab) -> str:
-        return f"{self.host} joint {lab.render(self.target)}"
+        return tr("probe.vm.ping_expected", host=self.host, target=lab.render(self.target))
 
 
 def debugfs(disk: str, command: str) -> str:
@@ -114,15 +115,15 @@ class VmNicDriverPersists(ProbeBase):
                 for text in debugfs(disk, f"cat {d}/{parts[4]}").splitlines():
                     words = text.split("#", 1)[0].split()
                     if len(words) >= 2 and words[0] in ("blacklist", "install") and words[1].replace("-", "_") == NIC:
-                        problems.append(f"{d}/{parts[4]} : « {' '.join(words)} »")
+                        problems.append(tr("probe.vm.modprobe_line", path=f"{d}/{parts[4]}", line=' '.join(words)))
         ko = f"/lib/modules/{kver}/kernel/drivers/net/{NIC}.ko"
         if "Inode:" not in debugfs(disk, f"stat {ko}"):
-            problems.append(f"{ko} absent")
+            problems.append(tr("probe.vm.ko_missing", path=ko))
         elif not re.search(rf"(^|/){NIC}\.ko:", debugfs(disk, f"cat /lib/modules/{kver}/modules.dep"), re.M):
-            problems.append(f"{NIC}.ko absent de modules.dep (depmod non relancé)")
+            problems.append(tr("probe.vm.not_indexed", nic=NIC))
         if problems:
-            return False, "au prochain démarrage le pilote ne se chargera pas : " + " ; ".join(problems)
-        return True, f"{NIC} présent, indexé, et rien dans modprobe.d ne l'empêche au démarrage"
+            return False, tr("probe.vm.persist_ko", problems=" ; ".join(problems))
+        return True, tr("probe.vm.persist_ok", nic=NIC)
 
     def expected(self, lab: Lab) -> str:
-        return f"la réparation tient au redémarrage de {self.host} (pilote {NIC} chargé automatiquement)"
+        return tr("probe.vm.persist_expected", host=self.host, nic=NIC)
