@@ -24,8 +24,14 @@ BENCH_RUNS ?= 5
 run: deps
 	@$(VENV)/bin/simulateur
 
+# The suite runs in TEST_JOBS processes (pytest-xdist; each has lab ids of its own: tests/labprefix.py),
+# then the few tests marked `alone` one at a time (they break a lab on purpose and watch what `clean`
+# does with it: another test's start would reap it first). Both parts always run.
+TEST_JOBS ?= 4
+
 test: deps
-	@$(VPY) -m pytest -q
+	@rc=0; $(VPY) -m pytest -q -n $(TEST_JOBS) --dist worksteal -m "not alone" || rc=$$?; \
+	$(VPY) -m pytest -q -m alone || rc=$$?; exit $$rc
 
 bench: deps
 	@$(MAKE) --no-print-directory debs DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
@@ -56,7 +62,7 @@ $(STAMP): pyproject.toml
 		|| { echo "simulateur : python3 -m venv a échoué (paquet python3-venv ?)" >&2; exit 2; }; fi
 	@echo "Installation des dépendances Python"
 	@$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
-	@$(VPY) -c "import simulateur, textual, pyroute2, netifaces, psutil, pydantic, yaml, pytest" \
+	@$(VPY) -c "import simulateur, textual, pyroute2, netifaces, psutil, pydantic, yaml, pytest, xdist" \
 		|| { echo "simulateur : dépendances Python incomplètes" >&2; exit 2; }
 	@touch $(STAMP)
 

@@ -1,11 +1,36 @@
 from __future__ import annotations
 
 import os
+import time
+import warnings
 from pathlib import Path
 
 import pytest
 
+from labprefix import session_labs
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_own_labs(tmp_path_factory: pytest.TempPathFactory):
+    """Labs outlive the command that started them (by design): a test that fails or is interrupted
+    between a start and its stop would leave its lab running. When the session ends (each xdist
+    worker's), the labs it started that are still there are stopped — only its own (labprefix)."""
+    since = time.time()
+    basetemp = tmp_path_factory.getbasetemp()
+    yield
+    if os.geteuid() != 0:
+        return
+    from simulateur.errors import SimError
+    from simulateur.session.run import stop
+
+    for lab in session_labs(basetemp, since):
+        try:
+            stop(lab)
+            warnings.warn(pytest.PytestWarning(f"lab {lab} left running by a test: stopped"))
+        except SimError:
+            pass
 
 
 @pytest.fixture(autouse=True)

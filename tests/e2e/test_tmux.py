@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from labprefix import lab_prefix
+
 from simulateur.errors import SimError
 from simulateur.lab.state import load_state
 from simulateur.session import run
@@ -37,7 +39,7 @@ class Tmux:
         self.data = data
 
     def start(self) -> None:
-        env = {"SIMULATEUR_DATA": str(self.data), "SIMULATEUR_LAB_PREFIX": "ui", "TERM": "xterm-256color"}
+        env = {"SIMULATEUR_DATA": str(self.data), "SIMULATEUR_LAB_PREFIX": lab_prefix("ui"), "TERM": "xterm-256color"}
         command = "env -u COLUMNS -u LINES " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + f" {shlex.quote(str(APP))}"
         subprocess.run(["tmux", "new-session", "-d", "-x", "100", "-y", "30", "-s", self.name, command],
                        check=True, timeout=10)

@@ -5,7 +5,7 @@ wrong or partial ones fail — verdict by verdict. One lab carries a wrong fix, 
 
 from __future__ import annotations
 
-from conftest import sim, verdicts
+from labhelpers import sim, verdicts
 
 LOCKED = "annuaire-compte-bloque"
 NEW = "annuaire-nouvel-employe"

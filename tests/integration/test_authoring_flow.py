@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import sim
+from labhelpers import sim
 
 
 def test_new_validate_selftest_list_from_the_user_folder():

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from labprefix import lab_prefix
+
 from simulateur.lab import nsutil
 from simulateur.scenario.loader import load_topology
 
@@ -38,4 +40,4 @@ def test_bench_prints_the_table_of_the_bare_topology() -> None:
     assert lines[start + 3] == ""  # one row only: no scenario asked for
     assert "Mininet" not in proc.stdout and "en même temps" not in proc.stdout
     assert any(line.startswith("Objectifs — prêt < 1 s : ") for line in lines)
-    assert not [n for n in nsutil.list_netns() if n.startswith("sim-tbench")]  # every lab stopped
+    assert not [n for n in nsutil.list_netns() if n.startswith(f"sim-{lab_prefix('t')}bench")]  # every lab stopped

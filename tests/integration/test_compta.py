@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import sim
+from labhelpers import sim
 
 CONF = "/etc/compta-pro/compta-pro.conf"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import machine_state, sim
+from labhelpers import machine_state, sim
 
 
 def verdicts(lab: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import sim, verdicts
+from labhelpers import sim, verdicts
 
 REMOTE = "intervention-distance"
 ISP = "panne-operateur-escalade"

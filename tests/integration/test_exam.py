@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import sim
+from labhelpers import sim
 
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB

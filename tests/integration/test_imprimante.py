@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from conftest import sim, verdicts
+from labhelpers import sim, verdicts
 
 SCENARIO = "imprimante-pilote-manquant"
 TEST_PAGE = "/usr/share/cups/data/default-testpage.pdf"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import sim
+from labhelpers import sim
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = "imprimante-file-suspendue"

@@ -19,7 +19,7 @@ import uuid
 
 import pytest
 
-from conftest import leftovers, netns_inodes, root_state, sim
+from labhelpers import leftovers, netns_inodes, root_state, sim
 
 from simulateur.lab import nsutil
 from simulateur.paths import state_root
@@ -83,6 +83,7 @@ def _kill_when(argv: list[str], lab: str, moment: str, timeout: float = 60) -> b
     return reached and proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("who", ["cli", "app"])
 def test_kill_9_at_every_step_of_a_start_then_clean_removes_everything(prefix, who):
     pre, token = prefix
@@ -185,6 +186,7 @@ def _reported_once(break_lab, act, expect: str, token: str) -> None:
     pytest.fail(f"never reported: {expect} ({out})")
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("how", ["stop", "clean"])
 def test_namespaces_removed_by_hand_are_still_cleaned(prefix, how):
     pre, token = prefix
@@ -204,6 +206,7 @@ def test_namespaces_removed_by_hand_are_still_cleaned(prefix, how):
     assert root_state() == before
 
 
+@pytest.mark.alone
 def test_a_host_whose_pid1_was_killed_is_reported_then_stopped(prefix):
     pre, token = prefix
 

@@ -4,7 +4,7 @@ Measured, for every shipped scenario: the machine's own network (links, addresse
 nftables/iptables rulesets, sysctls), its resolver files, its mounts are strictly identical before,
 while and after a lab runs — even after a trainee wrecks every host from inside (routes, addresses,
 services, /etc, symbolic links pointing at the machine's files). Other sessions may run labs at the
-same time: namespaces and processes are compared for our own labs only (conftest.leftovers).
+same time: namespaces and processes are compared for our own labs only (labhelpers.leftovers).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import leftovers, netns_inodes, root_state, sim
+from labhelpers import leftovers, netns_inodes, root_state, sim
+from labprefix import lab_prefix
 
 from simulateur.paths import scenarios_dir
 from simulateur.scenario.loader import load_catalogue
@@ -30,7 +31,7 @@ def token(monkeypatch: pytest.MonkeyPatch) -> str:
     """Every process this test starts carries this in its environment: one left running is ours."""
     value = uuid.uuid4().hex
     monkeypatch.setenv("SIMULATEUR_SAFETY_TOKEN", value)
-    monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", "s")
+    monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", lab_prefix("s"))
     return f"SIMULATEUR_SAFETY_TOKEN={value}"
 
 
@@ -190,7 +191,7 @@ def test_the_machine_is_unreachable_from_every_host_of_the_office(monkeypatch):
         values = P.draw(topo.params, seed)
         if not any(ipaddress.IPv4Address(a) in ipaddress.IPv4Network(values["lan"]) for a in addrs):
             break
-    monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", "s")
+    monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", lab_prefix("s"))
     lab = Lab.build(rendered_topology(topo, values), seed=seed, params=values)
     try:
         targets = addrs + outside

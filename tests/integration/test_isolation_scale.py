@@ -11,7 +11,7 @@ import secrets
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import leftovers, root_state, sim
+from labhelpers import leftovers, root_state, sim
 
 from simulateur.lab import nsutil
 

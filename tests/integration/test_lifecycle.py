@@ -14,7 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import lab_processes, leftovers, root_state, sim
+import pytest
+
+from labhelpers import lab_processes, leftovers, root_state, sim
 
 from simulateur.lab import nsutil
 
@@ -37,6 +39,7 @@ def test_hosts_cannot_reach_the_machine_or_the_outside(started):
     assert sim("exec", lab, "srv", "--", "ping -c1 -W1 203.0.113.80", check=False).code == 0
 
 
+@pytest.mark.alone
 def test_clean_reaps_a_lab_whose_host_was_killed(started):
     lab = started()["lab"]
     pid1 = _state(lab)["hosts"]["srv"]["pid1"]
@@ -136,6 +139,7 @@ def test_not_root_gets_one_french_line():
     assert proc.stderr.count("\n") == 1 and "root" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.alone
 def test_hosts_are_found_by_their_overlay_when_state_and_namespaces_are_lost(started):
     lab = started()["lab"]
     pid1s = [h["pid1"] for h in _state(lab)["hosts"].values()]

@@ -3,7 +3,7 @@ routes pass, wrong or partial ones fail — on real labs (Radicale on srv, vdirs
 
 from __future__ import annotations
 
-from conftest import sim, verdicts
+from labhelpers import sim, verdicts
 
 SCENARIO = "mobile-synchro"
 CONFIG = "~/.config/vdirsyncer/config"

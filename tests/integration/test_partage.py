@@ -4,7 +4,7 @@ pass, wrong ones (too wide, or the wrong group) fail — verdict by verdict, on 
 
 from __future__ import annotations
 
-from conftest import sim, verdicts
+from labhelpers import sim, verdicts
 
 SCENARIO = "partage-droits-service"
 RIGHT = {"TAI.CP8.1": "acquis", "TAI.CP1.1": "acquis", "TAI.CT3.1": "acquis", "TAI.CP1.2": "jury",

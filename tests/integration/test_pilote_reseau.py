@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from conftest import sim, verdicts
+from labhelpers import sim, verdicts
 
 from simulateur.lab import nsutil
 from simulateur.paths import state_root
@@ -137,9 +138,11 @@ def test_clean_after_start_killed_while_the_vm_boots():
     proc = subprocess.Popen([sys.executable, "-m", "simulateur", "start", SCENARIO, "--seed", "6", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ})
     lab, qemu, traces = None, [], (0, 0.0)
+    prefix = os.environ["SIMULATEUR_LAB_PREFIX"]  # this process's labs only (xdist workers run others)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not qemu:
-        labs = [d.name for d in state_root().glob("t*") if (d / "hosts" / "pc" / "qmp.sock").exists()]
+        labs = [d.name for d in state_root().glob(f"{prefix}*") if re.fullmatch(rf"{prefix}\d+", d.name)
+                and (d / "hosts" / "pc" / "qmp.sock").exists()]
         for cand in labs:
             qemu = _qemu_pids(cand)
             if qemu:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import sim, verdicts
+from labhelpers import sim, verdicts
 
 ALL = "acquis"
 

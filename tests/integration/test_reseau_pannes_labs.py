@@ -5,7 +5,7 @@ different routes pass, two wrong or partial ones fail, verdict by verdict."""
 from __future__ import annotations
 
 import pytest
-from conftest import sim, verdicts
+from labhelpers import sim, verdicts
 
 A, N, J = "acquis", "non_acquis", "jury"
 

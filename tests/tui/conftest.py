@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
+from labprefix import lab_prefix
 from tuihelpers import FIXTURE_SCENARIOS
 
 
 @pytest.fixture(autouse=True)
 def _ui_labs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Labs of these tests are named ui1, ui2…, never a trainee's lab1."""
-    monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", "ui")
+    """Labs of these tests are named ui1, ui2… (ua1, ub1… under xdist), never a trainee's lab1."""
+    monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", lab_prefix("ui"))
 
 
 @pytest.fixture
