@@ -72,11 +72,11 @@ def is_ipv4(text: str) -> bool:
 DNS_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$")
 
 
-def dig_a(host: Host, server: str, name: str) -> list[str]:
+def dig_a(host: Host, server: str, name: str) -> list[str] | None:
     """IPv4 answers of `server` for `name` (type A), asked with the machine's dig from the host's
-    network namespace; [] when it does not answer — or when `server` is not an IPv4 address or
-    `name` not a DNS name (nothing is run then)."""
+    network namespace; [] when it answers without one, None when it does not answer at all (1 s)
+    — or when `server` is not an IPv4 address or `name` not a DNS name (nothing is run then)."""
     if not is_ipv4(server) or not DNS_NAME_RE.match(name):
-        return []
+        return None
     res = host.run_in_netns(["dig", "+short", "+time=1", "+tries=1", f"@{server}", name, "A"], timeout=5)
-    return [x for x in res.stdout.split() if is_ipv4(x)] if res.returncode == 0 else []
+    return [x for x in res.stdout.split() if is_ipv4(x)] if res.returncode == 0 else None

@@ -145,7 +145,7 @@ _HTTP = """
 import socket, sys
 addr, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 try:
-    s = socket.create_connection((addr, port), timeout=2)
+    s = socket.create_connection((addr, port), timeout=0.8)   # a handshake is the kernel's: ms
     s.settimeout(3)
     s.sendall(f"GET / HTTP/1.0\\r\\nHost: {name}\\r\\nUser-Agent: simulateur\\r\\n\\r\\n".encode())
     head = s.recv(200).decode("latin-1").splitlines()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -168,11 +169,19 @@ def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
             fields = line.split("#", 1)[0].split()
             if len(fields) >= 2 and cand in fields[1:] and is_ipv4(fields[0]):
                 return fields[0], "/etc/hosts", servers
+    # glibc asks the servers in order and gives up on one that does not answer: they are asked
+    # side by side here (a dead resolver costs its 1 s once, not once per server and name), and
+    # the first server in order that has the name wins.
+    alive = list(servers)
     for cand in candidates:
-        for server in servers:
-            found = dig_a(host, server, cand)
+        if not alive:
+            break
+        with ThreadPoolExecutor(max_workers=len(alive)) as pool:
+            answers = list(pool.map(lambda server: dig_a(host, server, cand), alive))
+        for server, found in zip(alive, answers, strict=True):
             if found:
                 return found[-1], tr("probe.dns.via_dns", server=server), servers
+        alive = [server for server, found in zip(alive, answers, strict=True) if found is not None]
     return None, "", servers
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.lab.services.sshd import Sshd
-from simulateur.probes.base import PING_WAIT, ProbeBase
+from simulateur.probes.base import ProbeBase
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -86,7 +86,7 @@ class NetBeyond(ProbeBase):
 
     def _ping(self, lab: Lab, target: str) -> tuple[str, bool]:
         addr = lab.resolve_target(target)
-        res = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "2", "-i", "0.2", "-W", PING_WAIT, addr], timeout=6)
+        res = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "2", "-i", "0.2", "-W", "0.6", addr], timeout=6)
         return addr, res.returncode == 0
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
