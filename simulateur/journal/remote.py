@@ -62,13 +62,14 @@ def _setns(fd: int, nstype: int) -> None:
         raise OSError(err, os.strerror(err))
 
 
-def start_collector(lab: Lab, attempt_dir: Path) -> list[int]:
-    """Start a collector for each host that runs sshd; return their PIDs once their sockets are
-    bound. Without them SSH sessions would go unrecorded: failing to start one fails the start."""
-    return [_start_one(lab, host, attempt_dir) for host in sshd_hosts(lab)]
+def start_collector(lab: Lab, attempt_dir: Path) -> None:
+    """Start a collector for each host that runs sshd; return once their sockets are bound.
+    Without them SSH sessions would go unrecorded: failing to start one fails the start."""
+    for host in sshd_hosts(lab):
+        _start_one(lab, host, attempt_dir)
 
 
-def _start_one(lab: Lab, host: str, attempt_dir: Path) -> int:
+def _start_one(lab: Lab, host: str, attempt_dir: Path) -> None:
     argv = ["nsenter", f"--net={nsutil.netns_path(lab.state.switch_netns)}",
             sys.executable, "-m", "simulateur.journal.remote", lab.id, host, str(attempt_dir)]
     # Children of this thread are born in the host's PID namespace (setns affects children only),
@@ -92,7 +93,7 @@ def _start_one(lab: Lab, host: str, attempt_dir: Path) -> int:
         proc.kill()
         proc.wait()
         raise SimError(tr("journal.collector_failed", lab=lab.id))
-    return proc.pid
+    proc.wait()   # the first of the collector's two processes: it left at once (see main)
 
 
 # --- the collector process ---------------------------------------------------------------------
@@ -211,6 +212,12 @@ def main(argv: list[str]) -> int:
     from simulateur.lab.topology import Topology
 
     lab_id, host, attempt_dir = argv
+    # Leave our parent (the `start` command, outside the host): the collector's parent becomes the
+    # host's PID 1, which reaps it at once when the lab is stopped. Orphaned outside, it would be
+    # the machine's init's to reap, and a host's PID 1 does not finish dying before every process
+    # of its namespace is reaped (an init that reaps late made every `stop` wait up to 2 s).
+    if os.fork() != 0:
+        os._exit(0)
     # Started while the lab is being built (its faults applied, before it says ready): read its
     # state as it is, hosts already up, rather than Lab.open (which wants a ready lab).
     topology = Topology.model_validate_json((lab_dir(lab_id) / "topology.json").read_text())
