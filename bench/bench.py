@@ -254,8 +254,8 @@ Colonnes : « prêt » va de l'appel au moteur jusqu'au laboratoire prêt à l'e
 (hôtes, pont, liens, services démarrés, baux DHCP obtenus) ; « dont hôtes + réseau » en est la
 première partie (namespaces, ponts, veth, adresses, hôtes démarrés sur leur overlay), avant les
 services. « check en panne » lance toutes les sondes du scénario sur le laboratoire en panne ; une
-sonde qui attend une réponse qui ne vient pas (offre DHCP 1,5 s, ping 1 s, connexion…) compte
-son délai : c'est la mesure. « solution + check » compte aussi
+sonde qui attend une réponse qui ne vient pas (offre DHCP et ARP 0,8 s, ping 0,8 s, connexion web
+0,8 s, résolveur muet 1 s…) compte son délai : c'est la mesure. « solution + check » compte aussi
 l'application de la solution de référence. « arrêt » : tous les processus tués, namespaces et
 fichiers du laboratoire supprimés. Un essai non chronométré précède les essais (échauffement).
 
@@ -267,8 +267,8 @@ pendant l'essai d'échauffement (construction, panne, check, solution, check). U
 divise entre tous ceux qui la partagent, autres laboratoires compris : à 16 laboratoires le code
 commun (dnsmasq, Radicale, Python…) n'est compté qu'une fois en tout, d'où un coût par laboratoire
 plus bas qu'à l'unité (et qui dépend de ce qui tourne à côté). Non comptés : les
-objets du noyau (namespaces, ponts, veth, sockets), le cache des fichiers des hôtes (couches
-overlay) et leurs petits tmpfs ; la colonne « MemAvailable consommée » du passage à l'échelle les
+objets du noyau (namespaces, ponts, veth, sockets), les couches overlay des hôtes (le tmpfs du
+laboratoire) et leurs petits tmpfs ; la colonne « MemAvailable consommée » du passage à l'échelle les
 inclut (avec le bruit du reste de la machine). Pas de cgroup : sur cette machine la hiérarchie
 mémoire (cgroup v1) appartient au superviseur qui nous lance.
 
