@@ -39,6 +39,29 @@ def test_hosts_cannot_reach_the_machine_or_the_outside(started):
     assert sim("exec", lab, "srv", "--", "ping -c1 -W1 203.0.113.80", check=False).code == 0
 
 
+def _mount_types_under(path: Path) -> dict[str, str]:
+    root = os.path.realpath(path)
+    out = {}
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split()[4]
+        if point == root or point.startswith(root + "/"):
+            out[point] = line.split(" - ")[1].split()[0]
+    return out
+
+
+def test_hosts_layers_live_on_a_tmpfs_of_the_lab_and_go_with_it(started):
+    """The hosts' overlay layers are on a tmpfs mounted for the lab (on this machine kind /run is a
+    disk): what a host writes lands there, and stopping the lab detaches it — no mount left."""
+    lab = started()["lab"]
+    layers = Path(f"/run/simulateur/{lab}/hosts")
+    assert _mount_types_under(Path(f"/run/simulateur/{lab}")) == {os.path.realpath(layers): "tmpfs"}
+    sim("exec", lab, "poste", "--", "sh -c 'echo marque > /root/temoin'")
+    assert (layers / "poste" / "upper" / "root" / "temoin").read_text() == "marque\n"
+    sim("stop", lab)
+    assert _mount_types_under(Path(f"/run/simulateur/{lab}")) == {}
+    assert not Path(f"/run/simulateur/{lab}").exists()
+
+
 @pytest.mark.alone
 def test_clean_reaps_a_lab_whose_host_was_killed(started):
     lab = started()["lab"]
