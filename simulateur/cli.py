@@ -8,11 +8,14 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulateur import referentiel
 from simulateur.errors import ScenarioError, SimError, UsageError
 from simulateur.i18n import tr
+
+if TYPE_CHECKING:
+    from simulateur.scenario.models import Scenario
 
 
 # argparse's own messages (English), said in French: (pattern, i18n key with the groups as {0}, {1}…).
@@ -97,6 +100,17 @@ def cmd_referentiel(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_ticket(sc: Scenario) -> None:
+    """The scenario's ticket as a trainee reads it on starting (blank line before and after)."""
+    print()
+    print(tr("cli.ticket", who=sc.ticket.from_, where=sc.ticket.where))
+    print(f"  « {sc.ticket.text.strip()} »")
+    if sc.ticket.documentation.strip():
+        print()
+        print(sc.ticket.documentation.strip())
+    print()
+
+
 def cmd_start(args: argparse.Namespace) -> int:
     _require_root()
     from simulateur.session.run import start
@@ -117,13 +131,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     else:
         sc = started.scenario
         print(tr("cli.started", lab=lab.id, title=sc.title, seed=lab.state.seed, hosts=", ".join(lab.host_names())))
-        print()
-        print(tr("cli.ticket", who=sc.ticket.from_, where=sc.ticket.where))
-        print(f"  « {sc.ticket.text.strip()} »")
-        if sc.ticket.documentation.strip():
-            print()
-            print(sc.ticket.documentation.strip())
-        print()
+        print_ticket(sc)
         print(tr("cli.next_steps", lab=lab.id, host=lab.default_host()))
     return 0
 

@@ -127,6 +127,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 # --- the candidate's flow ----------------------------------------------------------------------
 def _announce(step: Any, session: Any, as_json: bool) -> None:
     """What the candidate needs after a step: the next ticket, or the end."""
+    from simulateur.cli import print_ticket
+
     run = step.run
     if as_json:
         out: dict[str, Any] = {"session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
@@ -153,44 +155,32 @@ def _announce(step: Any, session: Any, as_json: bool) -> None:
     sc = step.started.scenario
     print(tr("exam.intervention_head", index=step.item.index, n=len(run.items), lab=lab.id,
              hosts=", ".join(lab.host_names()), left=_clock(run.remaining())))
-    print()
-    print(tr("cli.ticket", who=sc.ticket.from_, where=sc.ticket.where))
-    print(f"  « {sc.ticket.text.strip()} »")
-    if sc.ticket.documentation.strip():
-        print()
-        print(sc.ticket.documentation.strip())
-    print()
+    print_ticket(sc)
     print(tr("exam.next_steps", lab=lab.id, host=lab.default_host(), id=session.id, candidate=run.candidate))
 
 
-def cmd_start(args: argparse.Namespace) -> int:
+def _step(args: argparse.Namespace, act: Any) -> int:
+    """start, submit, end: one step of the candidate's run (`act(core, db)`), then what comes next."""
     _require_root()
     from simulateur.exam import core
 
     db = _db()
-    step = core.start_candidate(db, args.session, args.candidate, progress=_progress(args))
+    step = act(core, db)
     _announce(step, core.get_session(db, args.session), args.json)
     return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    return _step(args, lambda core, db: core.start_candidate(db, args.session, args.candidate,
+                                                             progress=_progress(args)))
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    _require_root()
-    from simulateur.exam import core
-
-    db = _db()
-    step = core.submit(db, args.session, args.candidate, progress=_progress(args))
-    _announce(step, core.get_session(db, args.session), args.json)
-    return 0
+    return _step(args, lambda core, db: core.submit(db, args.session, args.candidate, progress=_progress(args)))
 
 
 def cmd_end(args: argparse.Namespace) -> int:
-    _require_root()
-    from simulateur.exam import core
-
-    db = _db()
-    step = core.end_run(db, args.session, args.candidate)
-    _announce(step, core.get_session(db, args.session), args.json)
-    return 0
+    return _step(args, lambda core, db: core.end_run(db, args.session, args.candidate))
 
 
 def cmd_fiche(args: argparse.Namespace) -> int:
