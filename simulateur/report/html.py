@@ -113,17 +113,7 @@ def to_html(r: Report) -> str:
     for iv in r.interventions:
         h.append(f'<section class="intervention"><h3>{_e(tr("report.intervention", index=iv.index))} — '
                  f"{_e(iv.title)}</h3><dl class=\"meta\">")
-        facts = [(tr("report.col.status"), iv.status_label), (tr("report.h.started"), T.when(iv.started)),
-                 (tr("report.h.ended"), T.when(iv.ended)), (tr("report.col.time"), T.duration(iv.duration_s)),
-                 (tr("report.col.score"), T.score(iv)), (tr("report.h.seed"), str(iv.seed))]
-        if iv.variant:
-            facts.append((tr("report.h.variant"), iv.variant))
-        if iv.lab:
-            facts.append((tr("report.h.lab"), f"{iv.lab} ({iv.attempt})"))
-        facts.append((tr("report.h.qualification"), iv.qualification or tr("report.none")))
-        if iv.note:
-            facts.append((tr("report.h.note"), iv.note))
-        h += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts]
+        h += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in T.intervention_facts(iv, with_score=True)]
         h.append("</dl>")
         if iv.jury_comment:
             h.append(f'<p class="comment"><b>{_e(tr("report.h.jury_comment"))} :</b> {_e(iv.jury_comment)}</p>')

@@ -43,16 +43,7 @@ def to_markdown(r: Report) -> str:
     out += [f"## {tr('report.details')}", ""]
     for iv in r.interventions:
         out += [f"### {tr('report.intervention', index=iv.index)} — {iv.title}", ""]
-        facts = [(tr("report.col.status"), iv.status_label), (tr("report.h.started"), T.when(iv.started)),
-                 (tr("report.h.ended"), T.when(iv.ended)), (tr("report.col.time"), T.duration(iv.duration_s)),
-                 (tr("report.h.seed"), str(iv.seed))]
-        if iv.variant:
-            facts.append((tr("report.h.variant"), iv.variant))
-        if iv.lab:
-            facts.append((tr("report.h.lab"), f"{iv.lab} ({iv.attempt})"))
-        facts.append((tr("report.h.qualification"), iv.qualification or tr("report.none")))
-        if iv.note:
-            facts.append((tr("report.h.note"), iv.note))
+        facts = T.intervention_facts(iv, with_score=False)
         if iv.jury_comment:
             facts.append((tr("report.h.jury_comment"), iv.jury_comment))
         out += [f"- **{k}** : {v}" for k, v in facts]

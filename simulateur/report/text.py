@@ -47,3 +47,21 @@ def header_lines(r: Report) -> list[tuple[str, str]]:
     rows.append((tr("report.h.score"), score(r)))
     rows.append((tr("report.h.generated"), when(r.generated)))
     return rows
+
+
+def intervention_facts(iv: InterventionReport, *, with_score: bool) -> list[tuple[str, str]]:
+    """(label, value) pairs heading an intervention's details (the HTML report shows its score
+    there too; the Markdown one has it in its summary table)."""
+    facts = [(tr("report.col.status"), iv.status_label), (tr("report.h.started"), when(iv.started)),
+             (tr("report.h.ended"), when(iv.ended)), (tr("report.col.time"), duration(iv.duration_s))]
+    if with_score:
+        facts.append((tr("report.col.score"), score(iv)))
+    facts.append((tr("report.h.seed"), str(iv.seed)))
+    if iv.variant:
+        facts.append((tr("report.h.variant"), iv.variant))
+    if iv.lab:
+        facts.append((tr("report.h.lab"), f"{iv.lab} ({iv.attempt})"))
+    facts.append((tr("report.h.qualification"), iv.qualification or tr("report.none")))
+    if iv.note:
+        facts.append((tr("report.h.note"), iv.note))
+    return facts
