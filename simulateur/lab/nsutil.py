@@ -54,14 +54,18 @@ def _check(rc: int, what: object) -> None:
         raise OSError(err, os.strerror(err), str(what))
 
 
+_NETNS_DIR_LOCK = threading.Lock()   # namespaces are made side by side: bind /run/netns once
+
+
 def _netns_dir() -> bytes:
     """/run/netns as iproute2 leaves it: a shared mount point (bound on itself the first time), so
     that a namespace bound there shows in every mount namespace that shares it."""
-    NETNS_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
     path = os.fsencode(NETNS_DIR)
-    if _libc.mount(b"", path, b"none", MS_SHARED | MS_REC, None) != 0:
-        _check(_libc.mount(path, path, b"none", MS_BIND | MS_REC, None), NETNS_DIR)
-        _check(_libc.mount(b"", path, b"none", MS_SHARED | MS_REC, None), NETNS_DIR)
+    with _NETNS_DIR_LOCK:
+        NETNS_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
+        if _libc.mount(b"", path, b"none", MS_SHARED | MS_REC, None) != 0:
+            _check(_libc.mount(path, path, b"none", MS_BIND | MS_REC, None), NETNS_DIR)
+            _check(_libc.mount(b"", path, b"none", MS_SHARED | MS_REC, None), NETNS_DIR)
     return path
 
 
