@@ -182,6 +182,10 @@ FR: dict[str, str] = {
     "cable.journal_look": "câble {host}:{iface} regardé : {state}",
     "lab.unknown_service": "service « {service} » inconnu sur {host}",
     "lab.boot_failed": "l'hôte {host} n'a pas démarré : {why}",
+    "sandbox.no_seccomp": "filtre seccomp des hôtes impossible à construire ({why}) : installez python3-seccomp (apt-get install python3-seccomp, ou make deps)",
+    "sandbox.no_cgroups": "simulateur : limites mémoire et processus des labs indisponibles ({why}) ; les labs fonctionnent sans limites",
+    "sandbox.no_cgroup_fs": "aucune hiérarchie cgroup inscriptible sous {root}",
+    "sandbox.mount_failed": "impossible de monter un système de fichiers sur {path} : {why}",
     "samba.template_failed": "le modèle du domaine Active Directory {domain} n'a pas pu être créé : {why}",
     # Active Directory probes (simulateur/probes/directory.py)
     "ad.no_dc": "l'hôte {host} n'est pas un contrôleur de domaine (service samba_ad) dans ce laboratoire",

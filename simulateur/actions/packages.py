@@ -109,12 +109,16 @@ class FsTmpfs(ActionBase):
     size_mb: int = Field(ge=1, le=512, description="Taille du système de fichiers (Mo).")
     summary = ("Monte un petit système de fichiers à soi (tmpfs de taille fixe) sur un dossier de l'hôte, "
                "en y recopiant son contenu : il peut se remplir sans toucher au reste.")
-    SCRIPT: ClassVar[str] = (
-        'set -e; d=$1; t=$(mktemp -d /run/fs.XXXXXX); [ -d "$d" ] && cp -a "$d/." "$t/"; mkdir -p "$d"; '
-        'mount -t tmpfs -o "size=$2m,mode=0755" tmpfs "$d"; cp -a "$t/." "$d/"; rm -rf "$t"')
+    # No process of a host may mount anything (simulateur.lab.profile): the host's own tools keep the
+    # content aside and put it back, the mount itself is the engine's (Host.mount_tmpfs).
+    SAVE: ClassVar[str] = ('set -e; d=$1; t=$(mktemp -d /run/fs.XXXXXX); [ -d "$d" ] && cp -a "$d/." "$t/"; '
+                           'mkdir -p "$d"; echo "$t"')
+    RESTORE: ClassVar[str] = 'set -e; cp -a "$2/." "$1/"; rm -rf "$2"'
 
     def apply(self, lab: Lab) -> None:
-        self._run(lab, ["sh", "-c", self.SCRIPT, "fs.tmpfs", self.path, str(self.size_mb)])
+        kept = self._run(lab, ["sh", "-c", self.SAVE, "fs.tmpfs", self.path]).strip()
+        lab.host(self.host).mount_tmpfs(self.path, self.size_mb)
+        self._run(lab, ["sh", "-c", self.RESTORE, "fs.tmpfs", self.path, kept])
 
 
 class ComptaData(ActionBase):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import confine, nsutil
+from simulateur.lab import confine, nsutil, sandbox
 from simulateur.lab.state import HostState
 
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -36,13 +36,13 @@ class Host:
 
     def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
                    cwd: str = "/root") -> list[str]:
-        """Command line that runs `argv` inside every namespace of the host, with a clean env."""
-        env = ["PATH=" + HOST_PATH, "HOME=/root", "LANG=C.UTF-8", "USER=root", "LOGNAME=root"]
+        """Command line that runs `argv` inside every namespace of the host, confined as the host's
+        PID 1 is (simulateur.lab.sandbox), with a clean environment."""
+        env = {"PATH": HOST_PATH, "HOME": "/root", "LANG": "C.UTF-8", "USER": "root", "LOGNAME": "root"}
         if term:
-            env.append(f"TERM={term}")
-        env += [f"{k}={v}" for k, v in (extra_env or {}).items()]
-        return ["nsenter", "-t", str(self._pid1()), "-m", "-u", "-n", "-p", "-i", "-r", "-w",
-                "env", "-i", "-C", cwd, *env, *argv]
+            env["TERM"] = term
+        env.update(extra_env or {})
+        return sandbox.enter_argv(self.lab_id, self._pid1(), self.state.pid1_start, argv, env, cwd)
 
     def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run a command in the host and wait for it (output captured)."""
@@ -98,6 +98,11 @@ class Host:
             confine.write_bytes(self.root(), self._checked(inside), content.encode(), mode)
         except OSError as exc:
             raise SimError(tr("lab.write_failed", path=inside, host=self.name, why=exc.strerror or exc)) from None
+
+    def mount_tmpfs(self, inside: str, size_mb: int) -> None:
+        """A small file system of its own on a directory of the host (a fault: "the data partition
+        is full"). The engine mounts it; no process of the host can (simulateur.lab.profile)."""
+        sandbox.mount_tmpfs(self._pid1(), self.state.pid1_start, self._checked(inside), size_mb)
 
     def pid_namespace(self) -> int:
         return os.stat(f"/proc/{self._pid1()}/ns/pid").st_ino

@@ -1,8 +1,9 @@
 """The files that make a host a host: written into its overlay's upper dir before it boots.
 
-Everything not written here comes read-only from the machine's root (the overlay's lower layer);
-a few directories are made opaque so that the machine's own data (root's home, DHCP leases,
-logs) never shows inside a host.
+Everything not written here comes read-only from the machine's /usr, /etc and /var (the lower
+layers of the host's overlays, less what the lab's system layer hides: simulateur.lab.sandbox);
+a few directories are made opaque so that the machine's own data (DHCP leases, logs) never shows
+inside a host, and the account files keep the machine's system accounts only.
 """
 
 from __future__ import annotations
@@ -62,20 +63,66 @@ def interfaces_file(name: str, spec: HostSpec) -> str:
     return "\n".join(out) + "\n"
 
 
+def _human(ident: str) -> bool:
+    """A person's account or group on the machine (Debian: ids 1000 to 65533), not a system one."""
+    return ident.isdigit() and 1000 <= int(ident) < 65534
+
+
+def _read_lines(path: str) -> list[list[str]]:
+    try:
+        return [line.split(":") for line in Path(path).read_text().splitlines() if line]
+    except FileNotFoundError:
+        return []
+
+
+def _people() -> tuple[set[str], set[str]]:
+    """Names of the machine's people (accounts and their groups): never shown in a host."""
+    users = {f[0] for f in _read_lines("/etc/passwd") if len(f) > 2 and _human(f[2])}
+    groups = {f[0] for f in _read_lines("/etc/group") if len(f) > 2 and _human(f[2])}
+    return users, groups
+
+
+def _without(names: str, gone: set[str]) -> str:
+    return ",".join(n for n in names.split(",") if n and n not in gone)
+
+
+def system_accounts() -> Files:
+    """The machine's account files as a host's own: system accounts and groups only (no person of the
+    machine — a centre's candidates — is named in a host), no password hash of the machine (every
+    hash becomes "*": no login by password)."""
+    users, groups = _people()
+    out: dict[str, list[str]] = {"passwd": [], "group": [], "shadow": [], "gshadow": []}
+    for f in _read_lines("/etc/passwd"):
+        if f[0] not in users:
+            out["passwd"].append(":".join(f))
+    for f in _read_lines("/etc/group"):
+        if f[0] not in groups and len(f) > 3:
+            f[3] = _without(f[3], users)
+            out["group"].append(":".join(f))
+    for f in _read_lines("/etc/shadow"):
+        if f[0] not in users and len(f) > 2:
+            f[1] = f[1] if f[1] in ("", "*", "!", "!*") else "*"
+            out["shadow"].append(":".join(f))
+    for f in _read_lines("/etc/gshadow"):
+        if f[0] not in groups and len(f) > 3:
+            f[1] = f[1] if f[1] in ("", "*", "!", "!*") else "*"
+            f[2], f[3] = _without(f[2], users), _without(f[3], users)
+            out["gshadow"].append(":".join(f))
+    modes = {"passwd": 0o644, "group": 0o644, "shadow": 0o640, "gshadow": 0o640}
+    return {f"/etc/{name}": ("\n".join(lines) + "\n", modes[name]) for name, lines in out.items()}
+
+
 def locked_shadow(root_hash: str | None = None) -> str:
-    """The machine's /etc/shadow as a host's own copy: same accounts, no password hash of the machine
-    (every hash becomes "*", no login by password); root gets `root_hash` when a service gives one."""
-    out = []
-    for line in Path("/etc/shadow").read_text().splitlines():
-        fields = line.split(":")
-        if len(fields) > 2:
-            if fields[0] == "root" and root_hash is not None:
-                fields[1] = root_hash
-            elif fields[1] not in ("", "*", "!", "!*"):
-                fields[1] = "*"
-            line = ":".join(fields)
-        out.append(line)
-    return "\n".join(out) + "\n"
+    """The host's /etc/shadow (system_accounts), root with `root_hash` when a service gives one."""
+    content = system_accounts()["/etc/shadow"][0]
+    assert isinstance(content, str)
+    if root_hash is None:
+        return content
+    lines = [line.split(":") for line in content.splitlines()]
+    for fields in lines:
+        if fields[0] == "root":
+            fields[1] = root_hash
+    return "\n".join(":".join(f) for f in lines) + "\n"
 
 
 def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str],
@@ -86,7 +133,7 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
         "/etc/hostname": (f"{name}\n", 0o644),
         "/etc/hosts": (f"127.0.0.1\tlocalhost\n127.0.1.1\t{fqdn}\n::1\tlocalhost ip6-localhost\n", 0o644),
         "/etc/machine-id": (secrets.token_hex(16) + "\n", 0o444),
-        "/etc/shadow": (locked_shadow(), 0o640),
+        **system_accounts(),
         "/etc/dhcp/dhclient.conf": (DHCLIENT_CONF.format(host=name), 0o644),
         "/etc/network/interfaces": (interfaces_file(name, spec), 0o644),
         "/etc/simulateur/bashrc": ((HOSTFILES_DIR / "bashrc").read_text(), 0o644),

@@ -14,13 +14,12 @@ from pathlib import Path
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import nsutil
+from simulateur.lab import cgroups, nsutil, sandbox
 from simulateur.lab.hostfs import (
     enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper,
 )
 from simulateur.lab.state import HostState, LabState, netns_name
 from simulateur.lab.topology import Topology
-from simulateur.paths import HOSTFILES_DIR
 
 BOOT_TIMEOUT = 10.0
 
@@ -106,19 +105,18 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
     """Lay every host's files, start all their PID 1s at once, wait until each says ready."""
     procs: dict[str, subprocess.Popen[bytes]] = {}
     mount_layers(state.dir / "hosts")
+    system_layer = sandbox.build_system_layer(state.dir / "hosts")
+    cgroup_procs = cgroups.create(state.id)
     for name, spec in topo.hosts.items():
         if spec.kind == "vm":
             continue
         base = state.dir / "hosts" / name
-        upper, work, root = base / "upper", base / "work", base / "root"
-        for d in (upper, work, root):
-            d.mkdir(parents=True, exist_ok=True)
+        upper = base / "upper"
+        sandbox.make_root(base)
         write_upper(upper, host_files(name, spec, domain, hosts_addr, state.seed), enabled_units(spec))
         prepare_services(name, spec, hosts_addr, state.seed, upper)
         procs[name] = subprocess.Popen(
-            ["nsenter", f"--net={nsutil.netns_path(state.hosts[name].netns)}",
-             "unshare", "--mount", "--pid", "--ipc", "--uts", "--fork", "--propagation", "private",
-             "sh", str(HOSTFILES_DIR / "bootstrap.sh"), str(root), str(upper), str(work), name],
+            sandbox.boot_argv(state.hosts[name].netns, sandbox.boot_spec(base, name, system_layer, cgroup_procs)),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True, close_fds=True,
         )
@@ -154,6 +152,7 @@ def destroy(state: LabState, extra: list[str] | None = None) -> dict[str, int]:
     nsutil.kill_pids(pid1s)
     report = destroy_namespaces(names, state.dir)
     report["processes"] += len(pid1s)
+    cgroups.remove(state.id)
     return report
 
 

@@ -184,10 +184,11 @@ def pids_in_netns(name: str) -> list[int]:
 
 
 def processes_rooted_under(state_root: Path) -> dict[str, list[int]]:
-    """Processes whose root is one of our host overlays (upper dir under `state_root`), by lab id.
+    """Processes whose mount namespace holds one of our host overlays (upper dir under
+    `state_root`: a host's /usr, /etc, /var), by lab id.
 
     Finds the hosts of a lab even when its namespaces and state were lost: a process is ours
-    because its root filesystem is an overlay we made, never because of its name.
+    because its file systems are overlays we made, never because of its name.
     """
     own_mnt = os.stat("/proc/self/ns/mnt").st_ino
     marker = f"upperdir={state_root}/"
@@ -201,7 +202,7 @@ def processes_rooted_under(state_root: Path) -> dict[str, list[int]]:
             with open(f"/proc/{entry.name}/mountinfo") as f:
                 for line in f:
                     fields = line.split()
-                    if fields[4] == "/" and " - overlay " in line and marker in line:
+                    if " - overlay " in line and marker in line:
                         lab = line.split(marker, 1)[1].split("/", 1)[0]
                         found.setdefault(lab, []).append(int(entry.name))
                         break

@@ -8,7 +8,7 @@ namespaces deleted, its state dir removed.
 
 from __future__ import annotations
 
-from simulateur.lab import netns, nsutil
+from simulateur.lab import cgroups, netns, nsutil
 from simulateur.lab.state import (
     LAB_ID_RE, LabState, build_lock_held, lab_dir, list_lab_ids, load_state, parse_netns,
 )
@@ -42,7 +42,7 @@ def _rooted() -> dict[str, list[int]]:
 
 
 def dead_labs() -> list[str]:
-    candidates = set(_namespaces_by_lab()) | set(list_lab_ids()) | set(_rooted())
+    candidates = set(_namespaces_by_lab()) | set(list_lab_ids()) | set(_rooted()) | cgroups.lab_ids()
     return sorted(lab for lab in candidates if not _alive(lab))
 
 
@@ -53,7 +53,7 @@ def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
     report = {}
     for lab_id in lab_ids:
         d = lab_dir(lab_id)
-        stray = rooted.get(lab_id, [])
+        stray = sorted(set(rooted.get(lab_id, [])) | set(cgroups.pids(lab_id)))
         nsutil.kill_pids(stray)
         try:
             state: LabState | None = load_state(lab_id)
@@ -65,6 +65,7 @@ def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
         else:
             report[lab_id] = netns.destroy_namespaces(by_lab.get(lab_id, []), d if d.exists() else None)
         report[lab_id]["processes"] += len(stray)
+        cgroups.remove(lab_id)
     return report
 
 

@@ -132,7 +132,12 @@ def leftovers(labs: set[str], token: str | None = None, netns_inodes: set[int] =
         if ino in ghosts or (token and process_environ_has(pid, token) and nsutil.alive(pid)):
             procs.add(pid)
     procs |= {p for n in own_netns(labs) for p in nsutil.pids_in_netns(n)}
+    from simulateur.lab import cgroups
+
+    for lab in labs:
+        procs |= set(cgroups.pids(lab))
     return {
+        "cgroups": sorted(str(g) for lab in labs for g in cgroups.groups(lab)),
         "netns": own_netns(labs),
         "state_dirs": sorted(lab for lab in labs if (state_root() / lab).exists()),
         "processes": sorted(p for p in procs if nsutil.alive(p)),

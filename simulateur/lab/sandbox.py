@@ -1,0 +1,196 @@
+"""A lab host as a sandbox, seen from the engine: what its root is made of, how its PID 1 starts,
+how the engine enters it. The work inside the host's namespaces is the agent's
+(sandbox_agent.py, run by the machine's python); the values are profile.py's.
+
+A host's root is a directory of the lab's tmpfs (<lab>/hosts/<host>/root) holding
+- the usr-merged links (bin -> usr/bin…) and its own empty top-level directories;
+- an overlay of each of the machine's /usr, /etc and /var (LOWER_DIRS): the machine's directory
+  is the lowest layer, the lab's *system layer* (below) sits on it, the host's writes go to its
+  own upper dir; nothing else of the machine (its /root, /home, /srv, /opt, /work, the project's
+  checkout, caches, stores) exists in a host;
+- binds of the host's own top-level directories written before boot (<host>/upper/root…).
+
+The system layer (<lab>/hosts/.system, one per lab, shared by its hosts, read-only for them)
+hides what the allowed directories hold of the machine's own: every file of /etc that is not
+world-readable (shadow-, gshadow-, ssh host keys, TLS private keys…), the data under /var (logs,
+backups, spools, caches, every /var/lib directory but the package system's: VAR_KEEP), and any
+of the project's paths that would lie under /usr, /etc or /var (a checkout or venv in /usr/local,
+SIMULATEUR_DATA=/var/lib/…). Hiding uses overlayfs's own marks: a whiteout (a 0/0 character
+device) for a file, an opaque empty directory for a directory — Debian's layout stays, the
+machine's data does not. Building it walks /etc only (~1,400 entries, ~12 ms here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab import cgroups, nsutil, profile, seccomp_build
+from simulateur.paths import cache_dir, data_dir, scenarios_dir, state_root, user_scenarios_dir
+
+AGENT = Path(__file__).resolve().parent / "sandbox_agent.py"
+SYSTEM_PYTHON = "/usr/bin/python3"
+SYSTEM_LAYER = ".system"
+OPAQUE = ("trusted.overlay.opaque", b"y")
+
+_program: Path | None = None
+
+
+def seccomp_program() -> Path:
+    global _program
+    if _program is None or not _program.exists():
+        _program = seccomp_build.program()
+    return _program
+
+
+def _project_paths() -> list[Path]:
+    """The machine paths of the project itself: never visible in a host."""
+    package = Path(__file__).resolve().parents[1]
+    paths = [package, scenarios_dir(), user_scenarios_dir(), data_dir(), cache_dir(), state_root()]
+    if (package.parent / "pyproject.toml").exists():   # a source checkout: all of it
+        paths.append(package.parent)
+    if sys.prefix != sys.base_prefix:                   # a virtual environment of ours
+        paths += [Path(sys.prefix), Path(sys.prefix).resolve()]
+    return [Path(os.path.abspath(p)) for p in paths]
+
+
+def _whiteout(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() and not path.is_symlink():
+        os.mknod(path, stat.S_IFCHR | 0o000, os.makedev(0, 0))
+
+
+def _opaque(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.setxattr(path, *OPAQUE)
+
+
+def _hide(layer: Path, rel: str, is_dir: bool) -> None:
+    (_opaque if is_dir else _whiteout)(layer / rel)
+
+
+def _walk_private(top: str) -> list[tuple[str, bool]]:
+    """Entries under `top` (machine path) that others may not read: (relative path, is a dir)."""
+    found = []
+    stack = [top]
+    while stack:
+        here = stack.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            rel = entry.path.lstrip("/")
+            if stat.S_ISLNK(st.st_mode):
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if st.st_mode & 0o005 != 0o005:
+                    found.append((rel, True))
+                else:
+                    stack.append(entry.path)
+            elif not st.st_mode & 0o004:
+                found.append((rel, False))
+    return found
+
+
+def build_system_layer(hosts_dir: Path) -> Path:
+    """The lab's system layer (see the module's docstring), under the lab's hosts tmpfs."""
+    layer = hosts_dir / SYSTEM_LAYER
+    for name in profile.LOWER_DIRS:
+        (layer / name).mkdir(parents=True, exist_ok=True)
+    for rel, is_dir in _walk_private("/etc"):
+        _hide(layer, rel, is_dir)
+    for parent, keep in profile.VAR_KEEP.items():
+        try:
+            entries = list(os.scandir("/" + parent))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name in keep:
+                continue
+            _hide(layer, f"{parent}/{entry.name}", entry.is_dir(follow_symlinks=False))
+    for rel in profile.VAR_HIDE:
+        if os.path.isdir("/" + rel) and not os.path.islink("/" + rel):
+            _opaque(layer / rel)
+        elif os.path.lexists("/" + rel):
+            _whiteout(layer / rel)
+    hidden: list[Path] = []
+    for path in sorted(set(_project_paths()), key=lambda p: len(p.parts)):   # an ancestor hides all below
+        parts = path.parts
+        if len(parts) > 2 and parts[1] in profile.LOWER_DIRS and not any(path.is_relative_to(h) for h in hidden):
+            _hide(layer, str(path).lstrip("/"), path.is_dir() or not path.exists())
+            hidden.append(path)
+    return layer
+
+
+def make_root(base: Path) -> Path:
+    """The host's (empty) root directory with its top-level entries, before its PID 1 fills it."""
+    root = base / "root"
+    root.mkdir(parents=True, exist_ok=True)
+    for name in profile.USR_MERGED_LINKS:
+        if os.path.islink("/" + name) and not os.path.lexists(root / name):
+            os.symlink(os.readlink("/" + name), root / name)
+    for name in (*profile.LOWER_DIRS, *profile.TOP_DIRS):
+        (root / name).mkdir(exist_ok=True)
+    os.chmod(root / "root", 0o700)
+    os.chmod(root / "tmp", 0o1777)
+    for name in profile.LOWER_DIRS:
+        (base / "upper" / name).mkdir(parents=True, exist_ok=True)
+        (base / "work" / name).mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _confinement() -> dict[str, object]:
+    return {"caps": profile.kept_cap_numbers(), "bpf": str(seccomp_program())}
+
+
+def boot_spec(base: Path, name: str, system_layer: Path, cgroup_procs: list[str]) -> dict[str, object]:
+    return {
+        **_confinement(), "name": name, "root": str(base / "root"), "upper": str(base / "upper"),
+        "work": str(base / "work"), "cgroups": cgroup_procs,
+        "lowers": {d: str(system_layer / d) for d in profile.LOWER_DIRS},
+        "devices": [list(d) for d in profile.DEVICES], "dev_links": profile.DEV_LINKS,
+        "tmpfs": profile.TMPFS_SIZES, "masked": list(profile.MASKED_PATHS),
+        "readonly": list(profile.READONLY_PATHS), "writable": list(profile.WRITABLE_UNDER_READONLY),
+    }
+
+
+def boot_argv(netns: str, spec: dict[str, object]) -> list[str]:
+    """The command that becomes the host's PID 1 (in the host's network namespace)."""
+    return ["nsenter", f"--net={nsutil.netns_path(netns)}",
+            "unshare", "--mount", "--pid", "--ipc", "--uts", "--fork", "--propagation", "private",
+            SYSTEM_PYTHON, "-I", "-S", str(AGENT), "boot", json.dumps(spec)]
+
+
+def _cgroup_procs(lab_id: str) -> list[str]:
+    return [str(g / "cgroup.procs") for g in cgroups.groups(lab_id)]
+
+
+def enter_argv(lab_id: str, pid1: int, pid1_start: int | None, argv: list[str], env: dict[str, str],
+               cwd: str) -> list[str]:
+    """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined."""
+    spec = {**_confinement(), "pid": pid1, "start": pid1_start, "cgroups": _cgroup_procs(lab_id),
+            "argv": argv, "env": env, "cwd": cwd}
+    return [SYSTEM_PYTHON, "-I", "-S", str(AGENT), "enter", json.dumps(spec)]
+
+
+def mount_tmpfs(pid1: int, pid1_start: int | None, path: str, size_mb: int, mode: int = 0o755) -> None:
+    """Mount a tmpfs of `size_mb` MiB on `path` of the host (the engine's gesture: no process of the
+    host can mount anything)."""
+    import subprocess
+
+    spec = {"pid": pid1, "start": pid1_start, "path": path, "options": f"size={size_mb}m,mode={mode:o}"}
+    proc = subprocess.run([SYSTEM_PYTHON, "-I", "-S", str(AGENT), "mount", json.dumps(spec)],
+                          capture_output=True, text=True, timeout=30)
+    if proc.returncode != 0:
+        why = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise SimError(tr("sandbox.mount_failed", path=path, why=why))

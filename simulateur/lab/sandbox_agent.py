@@ -1,0 +1,309 @@
+"""The sandbox agent: makes a lab host's PID 1, and enters a host, confined.
+
+Run by path with the machine's python (`/usr/bin/python3 -I -S sandbox_agent.py VERB JSON`),
+standard library only: it must start fast (~10 ms) and must never be a file of the host (root in a
+host could replace it). One JSON argument per call, written by simulateur/lab/sandbox.py.
+
+  boot  — run as PID 1 of a new PID namespace (`nsenter --net=… unshare --mount --pid --ipc --uts
+          --fork --propagation private`): joins the lab's cgroups, takes a cgroup namespace of its
+          own, builds the host's root (overlays of the machine's /usr /etc /var only, the host's
+          own top-level directories, a private /dev with a new devpts instance, proc with
+          Docker's masked and read-only paths, a read-only sysfs, bounded tmpfs), pivots into it,
+          confines itself (below), runs the host's boot script, says "ready", then becomes the
+          host's init (a shell loop that reaps orphans).
+  enter — run a command inside a running host: the calling process only sets the PID namespace
+          its children are born in, then forks; the child joins the host's cgroups and every
+          other namespace, takes its root, confines itself and execs. Nothing of the caller's
+          stays in the host; the caller stays entirely in the machine's namespaces, waits and
+          passes the exit status on. If the caller is killed, the child is killed too.
+  mount — the engine's own privileged gesture in a host (a fault's small file system): mount a
+          tmpfs at a path of the host, resolved inside the host's mount namespace.
+
+Confinement (values in simulateur/lab/profile.py, passed in the JSON): the capability bounding
+set is cut to the kept capabilities, the seccomp filter (compiled by seccomp_build.py) is loaded
+while CAP_SYS_ADMIN is still held, then the effective, permitted and inheritable sets are set to
+the kept ones and the ambient set is cleared. Root in the host then gets exactly the kept
+capabilities at every exec, and no process can undo any of it.
+"""
+
+import ctypes
+import json
+import os
+import signal
+import sys
+
+CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x2000000, 0x4000000, 0x8000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_CAP_AMBIENT = 1, 24, 22, 47
+PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
+SYS_PIVOT_ROOT, SYS_CAPSET = 155, 126
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+
+def fail(what, err=None):
+    err = ctypes.get_errno() if err is None else err
+    sys.stderr.write(f"sandbox: {what}: {os.strerror(err)}\n")
+    sys.stderr.flush()
+    os._exit(111)
+
+
+def check(rc, what):
+    if rc != 0:
+        fail(what)
+
+
+def mount(source, target, fstype, flags=0, data=None):
+    check(libc.mount(source.encode() if source else None, target.encode(), fstype.encode() if fstype else None,
+                     flags, data.encode() if data else None), f"mount {target}")
+
+
+def setns(fd, kind, what):
+    check(libc.setns(fd, kind), f"setns {what}")
+
+
+# --- confinement -----------------------------------------------------------------------------------
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def confine(spec):
+    """Bounding set, seccomp, then the process's own sets (see the module's docstring)."""
+    kept = set(spec["caps"])
+    for cap in range(spec["cap_last"] + 1):
+        if cap not in kept:
+            check(libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"capbset drop {cap}")
+    check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "ambient")
+    prog = spec["bpf_bytes"]
+    buf = ctypes.create_string_buffer(prog, len(prog))
+    fprog = _SockFprog(len(prog) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
+    mask = [0, 0]
+    for cap in kept:
+        mask[cap // 32] |= 1 << (cap % 32)
+    header = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)(_CapData(mask[0], mask[0], 0), _CapData(mask[1], mask[1], 0))
+    if libc.syscall(SYS_CAPSET, ctypes.byref(header), data) != 0:
+        fail("capset")
+
+
+def load(spec):
+    with open(spec["bpf"], "rb") as f:
+        spec["bpf_bytes"] = f.read()
+    spec["cap_last"] = int(open("/proc/sys/kernel/cap_last_cap").read())
+
+
+def join_cgroups(paths):
+    for path in paths:
+        try:
+            with open(path, "w") as f:
+                f.write("0")
+        except OSError as exc:
+            fail(f"cgroup {path}", exc.errno)
+
+
+# --- boot --------------------------------------------------------------------------------------------
+def build_root(spec):
+    root, upper, work = spec["root"], spec["upper"], spec["work"]
+    mount(root, root, None, MS_BIND)   # pivot_root wants a mount point
+    for name in os.listdir(upper):
+        path = os.path.join(upper, name)
+        if name in spec["lowers"] or not os.path.isdir(path) or os.path.islink(path):
+            continue
+        os.makedirs(os.path.join(root, name), exist_ok=True)
+        mount(path, os.path.join(root, name), None, MS_BIND | MS_REC)
+    for name, extra in spec["lowers"].items():
+        target = os.path.join(root, name)
+        os.makedirs(target, exist_ok=True)
+        lower = f"{extra}:/{name}" if extra else f"/{name}"
+        mount("overlay", target, "overlay", 0,
+              f"lowerdir={lower},upperdir={upper}/{name},workdir={work}/{name}")
+    # /dev: a private tmpfs with the few nodes a container has, a devpts instance of its own.
+    dev = os.path.join(root, "dev")
+    mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, f"mode=755,size={spec['tmpfs']['/dev']}")
+    for name, major, minor in spec["devices"]:
+        node = os.path.join(dev, name)
+        os.mknod(node, 0o666 | 0o020000, os.makedev(major, minor))
+        os.chmod(node, 0o666)
+    os.mkdir(os.path.join(dev, "pts"))
+    mount("devpts", os.path.join(dev, "pts"), "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620,gid=5")
+    for name, target in spec["dev_links"].items():
+        os.symlink(target, os.path.join(dev, name))
+    os.mkdir(os.path.join(dev, "shm"))
+    mount("tmpfs", os.path.join(dev, "shm"), "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={spec['tmpfs']['/dev/shm']}")
+    mount("tmpfs", os.path.join(root, "run"), "tmpfs", MS_NOSUID | MS_NODEV, f"mode=755,size={spec['tmpfs']['/run']}")
+    mount("tmpfs", os.path.join(root, "tmp"), "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={spec['tmpfs']['/tmp']}")
+    mount("proc", os.path.join(root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    mount("sysfs", os.path.join(root, "sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    # Docker's masked paths: an empty read-only tmpfs on a directory, /dev/null on a file.
+    for inside in spec["masked"]:
+        path = root + inside
+        if os.path.isdir(path) and not os.path.islink(path):
+            mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
+        elif os.path.exists(path):
+            mount(os.path.join(dev, "null"), path, None, MS_BIND)
+    for inside in spec["readonly"]:
+        path = root + inside
+        if os.path.exists(path):
+            mount(path, path, None, MS_BIND | MS_REC)
+            mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for inside in spec["writable"]:
+        path = root + inside
+        if os.path.exists(path):
+            mount(path, path, None, MS_BIND)
+            mount(None, path, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def boot(spec):
+    load(spec)
+    join_cgroups(spec["cgroups"])
+    check(libc.unshare(CLONE_NEWCGROUP), "unshare cgroup")
+    build_root(spec)
+    check(libc.sethostname(spec["name"].encode(), len(spec["name"].encode())), "sethostname")
+    os.chdir(spec["root"])
+    if libc.syscall(SYS_PIVOT_ROOT, b".", b".") != 0:
+        fail("pivot_root")
+    check(libc.umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
+    confine(spec)
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+    if os.access("/etc/simulateur/boot.sh", os.X_OK):
+        pid = os.fork()
+        if pid == 0:
+            fd = os.open("/var/log/boot.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.execve("/etc/simulateur/boot.sh", ["/etc/simulateur/boot.sh"], env)
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            sys.stderr.write("boot.sh failed\n")
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    # `|| :` — a sleep killed from inside the host (kill -9 -1) must not end PID 1, and the host.
+    os.execve("/bin/sh", ["sh", "-c", 'trap "" TERM INT HUP; while :; do sleep 3600 & wait $! || :; done'], env)
+
+
+# --- enter -------------------------------------------------------------------------------------------
+NS_ORDER = (("cgroup", CLONE_NEWCGROUP), ("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET),
+            ("mnt", CLONE_NEWNS))
+
+
+def start_time(pid):
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        return int(f.read().rsplit(b")", 1)[1].split()[19])
+
+
+def open_host(spec):
+    """The host's namespaces, opened and checked to be its PID 1's (not a reused PID)."""
+    pid = spec["pid"]
+    fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC) for kind in ("pid", "cgroup", "ipc", "uts", "net", "mnt")}
+    fds["root"] = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        if start_time(pid) != spec["start"]:
+            raise OSError
+    except OSError:
+        sys.stderr.write("sandbox: host down\n")
+        os._exit(112)
+    return fds
+
+
+def enter_child(spec, fds, alive):
+    """`alive`: the read end of a pipe whose write end only the caller holds — at EOF, the caller
+    died before PR_SET_PDEATHSIG was set (getppid() says 0 here: the caller is outside our PID
+    namespace)."""
+    check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
+    os.set_blocking(alive, False)
+    try:
+        if os.read(alive, 1) == b"":
+            os._exit(1)
+    except BlockingIOError:
+        pass
+    os.close(alive)
+    join_cgroups(spec["cgroups"])
+    for kind, flag in NS_ORDER:
+        setns(fds[kind], flag, kind)
+    os.fchdir(fds["root"])
+    os.chroot(".")
+    for fd in fds.values():
+        os.close(fd)
+    try:
+        os.chdir(spec["cwd"])
+    except OSError:
+        os.chdir("/")
+    confine(spec)
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    argv, env = spec["argv"], spec["env"]
+    try:
+        os.execvpe(argv[0], argv, env)
+    except OSError as exc:
+        sys.stderr.write(f"{argv[0]}: {os.strerror(exc.errno or 0)}\n")
+        os._exit(127 if exc.errno == 2 else 126)
+
+
+def enter(spec):
+    load(spec)
+    fds = open_host(spec)
+    setns(fds["pid"], CLONE_NEWPID, "pid")   # for our children only: this process stays outside
+    for sig in (signal.SIGINT, signal.SIGQUIT):   # the terminal sends them to the child itself
+        signal.signal(sig, signal.SIG_IGN)
+    alive, holder = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(holder)
+        enter_child(spec, fds, alive)
+    os.close(alive)
+    for fd in fds.values():
+        os.close(fd)
+
+    def forward(signum, _frame):
+        try:
+            os.kill(child, signum)
+        except ProcessLookupError:
+            pass
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, forward)
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
+# --- mount -------------------------------------------------------------------------------------------
+def mount_in(spec):
+    fds = open_host(spec)
+    setns(fds["mnt"], CLONE_NEWNS, "mnt")   # the root becomes the host's: paths resolve inside it
+    os.chdir("/")
+    target = spec["path"]
+    if os.path.islink(target) or not os.path.isdir(target):
+        fail(f"mount {target}", 20)   # ENOTDIR
+    mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, spec["options"])
+
+
+if __name__ == "__main__":
+    verb, arg = sys.argv[1], json.loads(sys.argv[2])
+    {"boot": boot, "enter": enter, "mount": mount_in}[verb](arg)
