@@ -165,10 +165,8 @@ def boot_spec(base: Path, name: str, system_layer: Path, cgroup_procs: list[str]
 
 
 def boot_argv(netns: str, spec: dict[str, object]) -> list[str]:
-    """The command that becomes the host's PID 1 (in the host's network namespace)."""
-    return ["nsenter", f"--net={nsutil.netns_path(netns)}",
-            "unshare", "--mount", "--pid", "--ipc", "--uts", "--fork", "--propagation", "private",
-            SYSTEM_PYTHON, "-I", "-S", str(AGENT), "boot", json.dumps(spec)]
+    """The command whose child becomes the host's PID 1, in the host's network namespace."""
+    return [SYSTEM_PYTHON, "-I", "-S", str(AGENT), "boot", json.dumps({**spec, "netns": str(nsutil.netns_path(netns))})]
 
 
 def _cgroup_procs(lab_id: str) -> list[str]:

@@ -4,9 +4,11 @@ Run by path with the machine's python (`/usr/bin/python3 -I -S sandbox_agent.py 
 standard library only: it must start fast (~10 ms) and must never be a file of the host (root in a
 host could replace it). One JSON argument per call, written by simulateur/lab/sandbox.py.
 
-  boot  — run as PID 1 of a new PID namespace (`nsenter --net=… unshare --mount --pid --ipc --uts
-          --fork --propagation private`): joins the lab's cgroups, takes a cgroup namespace of its
-          own, builds the host's root (overlays of the machine's /usr /etc /var only, the host's
+  boot  — makes the host's PID 1: this process only sets the PID namespace its children are born
+          in, forks, and waits (it stays entirely in the machine's namespaces); the child, PID 1
+          of the new PID namespace, enters the host's network namespace, takes mount, IPC, UTS
+          namespaces of its own, joins the lab's cgroups, takes a cgroup namespace of its own,
+          builds the host's root (overlays of the machine's /usr /etc /var only, the host's
           own top-level directories, a private /dev with a new devpts instance, proc with
           Docker's masked and read-only paths, a read-only sysfs, bounded tmpfs), pivots into it,
           confines itself (below), runs the host's boot script, says "ready", then becomes the
@@ -168,7 +170,36 @@ def build_root(spec):
 
 
 def boot(spec):
+    """This process only sets the PID namespace of its children and waits: it stays entirely in
+    the machine's namespaces. Its child is the host's PID 1 and takes every other namespace."""
     load(spec)
+    netns = os.open(spec["netns"], os.O_RDONLY | os.O_CLOEXEC)
+    check(libc.unshare(CLONE_NEWPID), "unshare pid")
+    child = os.fork()
+    if child == 0:
+        pid1(spec, netns)
+    os.close(netns)
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    null = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    while True:
+        try:
+            os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            break
+    os._exit(0)
+
+
+def pid1(spec, netns):
+    setns(netns, CLONE_NEWNET, "net")
+    os.close(netns)
+    check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
     join_cgroups(spec["cgroups"])
     check(libc.unshare(CLONE_NEWCGROUP), "unshare cgroup")
     build_root(spec)
