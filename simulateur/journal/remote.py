@@ -261,8 +261,12 @@ class Collector:
         return bool(poller.poll(timeout_ms))
 
     def listen(self) -> socket.socket:
-        """The host's journal socket (through the root we hold open: never a reused PID's)."""
-        return bind_in_host(Path(f"/proc/self/fd/{self.root_fd}"))
+        """The host's journal socket (through the root we hold open: never a reused PID's). The
+        root is let go once bound: nothing of the host's files stays held by us."""
+        try:
+            return bind_in_host(Path(f"/proc/self/fd/{self.root_fd}"))
+        finally:
+            os.close(self.root_fd)
 
     def origin(self, address: str) -> str | None:
         from simulateur.probes.inspect import addresses

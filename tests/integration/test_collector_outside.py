@@ -247,3 +247,40 @@ def test_a_collector_that_cannot_bind_fails_with_a_french_error(started):
     # Nothing recorded (the record of the one we ended is the only one) and nothing left running.
     assert not outside.recorded(load_state(lab_id))
     assert not [p for p in collectors(lab_id) if nsutil.alive(p)]
+
+
+def test_the_record_kills_the_collector_and_nothing_else(started):
+    """kill_helpers ends the recorded collector while its host lives on (so it is the record that
+    did it, not the host's death), and leaves alone a recorded PID whose start time is not the
+    one recorded (a PID since reused by another process of the machine)."""
+    from simulateur.lab import nsutil, outside
+    from simulateur.lab.state import load_state
+
+    lab = started(REMOTE, seed=3, variant="desactive")["lab"]
+    pid, start = _collector(lab)
+    state = load_state(lab)
+    assert outside.kill_helpers(state) == 1
+    assert not nsutil.same_process(pid, start)
+    assert nsutil.same_process(host_pid1(lab, "poste"), state.hosts["poste"].pid1_start)
+    stranger = subprocess.Popen(["sleep", "30"])
+    try:
+        outside.record(state.hosts["poste"], stranger.pid, nsutil.start_time(stranger.pid) + 1)
+        assert outside.kill_helpers(state) == 0
+        assert stranger.poll() is None
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_the_reaper_leaves_no_collector_of_a_dead_lab(started):
+    """Another host of the lab dies (srv): the lab is dead, `clean` reaps it (or another session's
+    start does first) — poste's collector goes with it."""
+    from simulateur.lab import nsutil
+
+    lab = started(REMOTE, seed=3, variant="desactive")["lab"]
+    pid, start = _collector(lab)
+    os.kill(host_pid1(lab, "srv"), signal.SIGKILL)
+    time.sleep(0.2)
+    sim("clean")
+    assert not nsutil.same_process(pid, start)
+    assert not [p for p in collectors(lab) if nsutil.alive(p)]
