@@ -5,27 +5,41 @@ ForceCommand of the sshd service), which sends each command of the session — a
 `ssh poste 'cmd'` or each line of an interactive one — with its time and exit code to
 /run/simulateur/journal.sock of its host. That socket is bound from outside the host by the
 collector below, which appends to the attempt's journal (in the machine's files, which no host
-sees). There is one collector per host with sshd, started in that host's PID namespace (and the
-lab's switch network namespace) but with the machine's files: when the host's PID 1 dies — the
-lab's stop, the reaper, a crash — the kernel ends the collector with it, whatever else was lost.
+sees). There is one collector per host with sshd.
+
+The collector is entirely outside every host: all of its namespaces are the machine's. It once
+lived in its host's PID namespace with the machine's files, and the host's root reached the
+machine's whole filesystem through /proc/<collector>/root (attempt store, other candidates'
+journals). Now nothing of it shows in the host, so:
+  - its socket is made from outside without trusting the host's links: /run/simulateur is opened
+    with openat2(RESOLVE_IN_ROOT) on the host's root (simulateur.lab.confine), the socket is bound
+    through /proc/self/fd/<that directory>/journal.sock (bind never follows a link at its last
+    component), and the kernel's own record of the bound file (sock_diag) must be the
+    journal.sock found in that directory, else the start fails;
+  - it ends with its host: recorded in the lab state by PID and start time (simulateur.lab.outside,
+    killed by that record at stop and by the reaper), and it exits by itself when it sees the
+    host's PID 1 die (a pidfd), so a crash of everything else leaves no collector behind.
 
 What the collector trusts, and what it does not:
   - which host: the socket the record came in on (each host has its own);
-  - who is talking: the peer's credentials (SO_PEERCRED, a PID of the host's namespace, as the
-    collector lives there) — a process whose parent is the host's sshd; anything else is refused. The session waits for
-    the collector's "ok" before it runs anything, so it is still there to be checked;
+  - who is talking: the peer's credentials (SO_PEERCRED: a PID as the machine numbers them) — a
+    process of that host (its PID namespace is the host PID 1's) whose parent, in the host too,
+    is the host's sshd; anything else is refused. The session waits for the collector's "ok"
+    before it runs anything, so it is still there to be checked;
   - where the session comes from: SSH_CONNECTION in the peer's initial environment (set by sshd,
-    read from /proc, not from the socket), mapped to the lab host that has that address;
+    read from the machine's /proc, not from the socket), mapped to the lab host that has that address;
   - the commands and exit codes themselves: what the session's bash reports, exactly as for
     `simulateur shell` (a trainee who forges records on purpose can add lines, never remove any).
 """
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import json
 import os
+import select
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -37,14 +51,17 @@ from typing import TYPE_CHECKING
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.journal.store import Entry, Journal
-from simulateur.lab import nsutil
+from simulateur.lab import confine, nsutil, outside
 from simulateur.lab.services.sshd import Sshd
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
 
-SOCK = "/run/simulateur/journal.sock"
-READY = b"ready\n"
+SOCK_DIR = "/run/simulateur"
+SOCK_NAME = "journal.sock"
+SOCK = f"{SOCK_DIR}/{SOCK_NAME}"    # as ssh-session inside the host names it
+START_TIMEOUT = 30.0                # a loaded machine imports the collector's modules slowly
+Running = tuple[int, int]          # (PID, kernel start time) of a collector
 
 
 def sshd_hosts(lab: Lab) -> list[str]:
@@ -52,82 +69,163 @@ def sshd_hosts(lab: Lab) -> list[str]:
             if name in lab.host_names() and any(isinstance(s, Sshd) for s in spec.services)]
 
 
-CLONE_NEWPID = 0x20000000
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _setns(fd: int, nstype: int) -> None:
-    if _libc.setns(fd, nstype) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-
-
 def start_collector(lab: Lab, attempt_dir: Path) -> None:
-    """Start a collector for each host that runs sshd; return once their sockets are bound.
-    Without them SSH sessions would go unrecorded: failing to start one fails the start."""
+    """Start a collector for each host that runs sshd; return once their sockets are bound, each
+    recorded in the lab state (PID, start time). Without them SSH sessions would go unrecorded:
+    failing to start one fails the start."""
     for host in sshd_hosts(lab):
-        _start_one(lab, host, attempt_dir)
+        pid, started = _start_one(lab, host, attempt_dir)
+        outside.record(lab.state.hosts[host], pid, started)
+        lab.state.save()
 
 
-def _start_one(lab: Lab, host: str, attempt_dir: Path) -> None:
-    argv = ["nsenter", f"--net={nsutil.netns_path(lab.state.switch_netns)}",
-            sys.executable, "-m", "simulateur.journal.remote", lab.id, host, str(attempt_dir)]
-    # Children of this thread are born in the host's PID namespace (setns affects children only),
-    # then this thread goes back to its own.
-    own = os.open("/proc/thread-self/ns/pid_for_children", os.O_RDONLY)
-    target = os.open(f"/proc/{lab.host(host).state.pid1}/ns/pid", os.O_RDONLY)
-    try:
-        _setns(target, CLONE_NEWPID)
-        try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
-        finally:
-            _setns(own, CLONE_NEWPID)
-    finally:
-        os.close(own)
-        os.close(target)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
+def _start_one(lab: Lab, host: str, attempt_dir: Path) -> Running:
+    """Run the collector of `host` (a process of the machine, in none of the lab's namespaces) and
+    wait for its "ready PID START" line; a clear French error if it does not come."""
+    argv = [sys.executable, "-m", "simulateur.journal.remote", lab.id, host, str(attempt_dir)]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, close_fds=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    answered = bool(select.select([proc.stdout], [], [], START_TIMEOUT)[0])
+    ready = _parse_ready(proc.stdout.readline()) if answered else None
+    why = None
+    if ready is None:
+        # It ended (its last words were written before its stdout closed), or it is still silent:
+        # then it exits by itself when the failed build kills the host's PID 1 (see main).
+        why = _last_words(proc.stderr.fileno()) if answered else tr("journal.collector_silent",
+                                                                   seconds=int(START_TIMEOUT))
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    elif not nsutil.same_process(*ready):
+        why = tr("journal.collector_gone")
     proc.stdout.close()
-    if line != READY:
-        proc.kill()
-        proc.wait()
-        raise SimError(tr("journal.collector_failed", lab=lab.id))
-    proc.wait()   # the first of the collector's two processes: it left at once (see main)
+    proc.stderr.close()
+    proc.wait()   # the first of the collector's two processes: it leaves at once (see main)
+    if ready is None or why is not None:
+        raise SimError(tr("journal.collector_failed", lab=lab.id, host=host, why=why or "?"))
+    return ready
 
 
-# --- the collector process ---------------------------------------------------------------------
+def _last_words(fd: int) -> str:
+    """The last line a collector that gave up wrote on its stderr (read without waiting)."""
+    os.set_blocking(fd, False)
+    try:
+        text = os.read(fd, 65536).decode(errors="replace")
+    except BlockingIOError:
+        text = ""
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else "?"
+
+
+def _parse_ready(line: bytes) -> Running | None:
+    words = line.split()
+    if len(words) == 3 and words[0] == b"ready" and words[1].isdigit() and words[2].isdigit():
+        return int(words[1]), int(words[2])
+    return None
+
+
+# --- the socket, bound in the host from outside ------------------------------------------------
+def bind_in_host(root: Path) -> socket.socket:
+    """A listening socket at /run/simulateur/journal.sock of the host whose root is `root`, made
+    from outside without ever following a link out of the host, and checked to be there."""
+    confine.makedirs(root, SOCK_DIR)
+    dirfd = confine.open_in(root, SOCK_DIR, os.O_PATH | os.O_DIRECTORY)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(SOCK_NAME, dir_fd=dirfd)      # unlinkat: a link there is removed, not followed
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            mask = os.umask(0o111)                  # srw-rw-rw-: any user's session may connect
+            try:
+                server.bind(f"/proc/self/fd/{dirfd}/{SOCK_NAME}")
+            finally:
+                os.umask(mask)
+            server.listen(16)
+            if not _reached_through(dirfd, server):
+                raise SimError(tr("journal.socket_elsewhere"))
+        except BaseException:
+            server.close()
+            raise
+        return server
+    finally:
+        os.close(dirfd)
+
+
+def _reached_through(dirfd: int, server: socket.socket) -> bool:
+    """Whether the journal.sock now in that directory is `server`: the file found there (a socket,
+    not a link) is connected to and a random token must come out of `server`. A comparison of
+    inode numbers would not do: on the hosts' overlay, stat() reports the upper layer's device."""
+    try:
+        fd = os.open(SOCK_NAME, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+    except OSError:
+        return False
+    token = os.urandom(16)
+    timeout = server.gettimeout()
+    try:
+        if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+            return False
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1.0)
+            probe.connect(f"/proc/self/fd/{fd}")   # that very file, whatever its name is now
+            probe.sendall(token)
+            server.settimeout(1.0)
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:    # another peer may come first: not ours, dropped
+                conn, _ = server.accept()
+                with conn:
+                    conn.settimeout(1.0)
+                    if conn.recv(len(token), socket.MSG_WAITALL) == token:
+                        return True
+        return False
+    except OSError:   # refused, timed out: whatever answers there is not `server`
+        return False
+    finally:
+        server.settimeout(timeout)
+        os.close(fd)
+
+
+# --- who is talking ----------------------------------------------------------------------------
+def pid_namespace(pid: int) -> tuple[int, int]:
+    st = os.stat(f"/proc/{pid}/ns/pid")
+    return st.st_dev, st.st_ino
+
+
 def _peer(conn: socket.socket) -> int:
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     pid, _, _ = struct.unpack("3i", creds)
     return pid
 
 
-def _ppid(proc: Path, pid: int) -> int:
-    stat = (proc / str(pid) / "stat").read_text()
-    return int(stat.rsplit(")", 1)[1].split()[1])
+def _ppid(pid: int) -> int:
+    stat_line = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat_line.rsplit(")", 1)[1].split()[1])
 
 
-def _environ(proc: Path, pid: int) -> dict[str, str]:
-    data = (proc / str(pid) / "environ").read_bytes()
+def _environ(pid: int) -> dict[str, str]:
+    data = Path(f"/proc/{pid}/environ").read_bytes()
     return dict(item.decode(errors="replace").split("=", 1) for item in data.split(b"\0") if b"=" in item)
 
 
-def session_of(pid: int, proc: Path) -> dict[str, str] | None:
-    """The sshd session environment of a peer process, if it is one (else None).
+def session_of(pid: int, host_pid_ns: tuple[int, int]) -> dict[str, str] | None:
+    """The sshd session environment of a peer process, if it is one of the host's (else None).
 
-    `pid` is as the host sees it (the collector lives in the host's PID namespace; 0 for a peer
-    outside it) and `proc` is the host's own /proc."""
-    if pid <= 1:
+    `pid` is as the machine numbers it (the collector is in the machine's PID namespace; 0 for a
+    peer the kernel could not map). The peer and every parent walked must be in the host's PID
+    namespace: the parent of a process entered from outside (`simulateur exec`) is the machine's
+    nsenter, and the machine's own processes — an sshd of the machine among them — are not the host's.
+    """
+    if pid <= 0:
         return None
     try:
+        if pid_namespace(pid) != host_pid_ns:
+            return None
         parent = pid
         for _ in range(3):  # sshd → (bash -c ForceCommand, often exec'd away) → ssh-session
-            parent = _ppid(proc, parent)
-            if parent <= 1:
+            parent = _ppid(parent)
+            if parent <= 0 or pid_namespace(parent) != host_pid_ns:
                 return None
-            if os.readlink(proc / str(parent) / "exe") == Sshd.binary:
-                env = _environ(proc, pid)
+            if os.readlink(f"/proc/{parent}/exe") == Sshd.binary:
+                env = _environ(pid)
                 return env if "SSH_CONNECTION" in env else None
     except (OSError, ValueError, IndexError):
         return None
@@ -135,9 +233,40 @@ def session_of(pid: int, proc: Path) -> dict[str, str] | None:
 
 
 class Collector:
-    def __init__(self, lab: Lab, journal: Journal) -> None:
+    """The journal of one host's SSH sessions, served from outside the host and bound to the life
+    of its PID 1."""
+
+    def __init__(self, lab: Lab, host: str, journal: Journal) -> None:
         self.lab = lab
+        self.host = host
         self.journal = journal
+        self._sessions: list[threading.Thread] = []
+        state = lab.state.hosts[host]
+        down = SimError(tr("lab.host_down", host=host, lab=lab.id))
+        if state.pid1 is None:
+            raise down
+        # A pidfd first, then the check that its PID is still the recorded process: from then on
+        # the pidfd says when *that* process dies, whatever PID numbers are reused meanwhile.
+        self.pidfd = os.pidfd_open(state.pid1)
+        if not nsutil.same_process(state.pid1, state.pid1_start):
+            raise down
+        self.root_fd = os.open(f"/proc/{state.pid1}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.pid_ns = pid_namespace(state.pid1)
+        if self.host_gone(0):   # died before we held its root: that root and namespace may be another's
+            raise down
+
+    def host_gone(self, timeout_ms: int) -> bool:
+        poller = select.poll()
+        poller.register(self.pidfd, select.POLLIN)
+        return bool(poller.poll(timeout_ms))
+
+    def listen(self) -> socket.socket:
+        """The host's journal socket (through the root we hold open: never a reused PID's). The
+        root is let go once bound: nothing of the host's files stays held by us."""
+        try:
+            return bind_in_host(Path(f"/proc/self/fd/{self.root_fd}"))
+        finally:
+            os.close(self.root_fd)
 
     def origin(self, address: str) -> str | None:
         from simulateur.probes.inspect import addresses
@@ -153,10 +282,11 @@ class Collector:
                 continue
         return None
 
-    def serve(self, host: str, conn: socket.socket) -> None:
+    def serve(self, conn: socket.socket) -> None:
+        host = self.host
         with conn:
             # The session waits for our answer before going on: it is still alive to be checked.
-            env = session_of(_peer(conn), self.lab.host(host).path("/proc"))
+            env = session_of(_peer(conn), self.pid_ns)
             if env is None:
                 return
             opened = time.time()
@@ -187,23 +317,35 @@ class Collector:
                             rc=rc if isinstance(rc, int) else None,
                             start=float(start) if isinstance(start, (int, float)) else None))
 
-    def listen(self, host: str) -> socket.socket:
-        path = self.lab.host(host).path(SOCK)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(str(path))
-        os.chmod(path, 0o666)
-        server.listen(16)
-        return server
-
-    def accept_loop(self, host: str, server: socket.socket) -> None:
+    def run(self, server: socket.socket) -> None:
+        """Serve sessions until the host's PID 1 dies, then let the last records in (their
+        sessions died with the host: their streams end at once) and return."""
+        server.setblocking(False)
+        poller = select.poll()
+        poller.register(server.fileno(), select.POLLIN)
+        poller.register(self.pidfd, select.POLLIN)
         while True:
-            conn, _ = server.accept()
-            threading.Thread(target=self.serve, args=(host, conn), daemon=True).start()
+            if self.pidfd in dict(poller.poll()):
+                break
+            try:
+                conn, _ = server.accept()
+            except (BlockingIOError, ConnectionAbortedError, InterruptedError):
+                continue
+            conn.setblocking(True)
+            thread = threading.Thread(target=self.serve, args=(conn,), daemon=True)
+            thread.start()
+            self._sessions = [t for t in self._sessions if t.is_alive()] + [thread]
+        server.close()
+        deadline = time.monotonic() + 0.3
+        for thread in self._sessions:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _reason(exc: BaseException) -> str:
+    """One French-readable line for the start's error message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror} ({exc.filename})" if exc.filename else exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def main(argv: list[str]) -> int:
@@ -212,23 +354,28 @@ def main(argv: list[str]) -> int:
     from simulateur.lab.topology import Topology
 
     lab_id, host, attempt_dir = argv
-    # Leave our parent (the `start` command, outside the host): the collector's parent becomes the
-    # host's PID 1, which reaps it at once when the lab is stopped. Orphaned outside, it would be
-    # the machine's init's to reap, and a host's PID 1 does not finish dying before every process
-    # of its namespace is reaped (an init that reaps late made every `stop` wait up to 2 s).
+    # Leave our parent (the `start` command, or the app, which may live long): the collector is
+    # never a child it would have to reap. It is the machine's init's to reap instead — outside
+    # every host, a collector waiting to be reaped holds no host's PID namespace up.
     if os.fork() != 0:
         os._exit(0)
-    # Started while the lab is being built (its faults applied, before it says ready): read its
-    # state as it is, hosts already up, rather than Lab.open (which wants a ready lab).
-    topology = Topology.model_validate_json((lab_dir(lab_id) / "topology.json").read_text())
-    lab = LabClass(load_state(lab_id), topology)
-    collector = Collector(lab, Journal(Path(attempt_dir) / "journal.jsonl"))
-    server = collector.listen(host)
-    os.write(1, READY)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        # Started while the lab is being built (its faults applied, before it says ready): read
+        # its state as it is, hosts already up, rather than Lab.open (which wants a ready lab).
+        topology = Topology.model_validate_json((lab_dir(lab_id) / "topology.json").read_text())
+        lab = LabClass(load_state(lab_id), topology)
+        collector = Collector(lab, host, Journal(Path(attempt_dir) / "journal.jsonl"))
+        server = collector.listen()
+    except Exception as exc:  # noqa: BLE001 - said to the start, which fails with it
+        os.write(2, (_reason(exc) + "\n").encode(errors="replace"))
+        return 1
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 2)
+    me = os.getpid()
+    os.write(1, f"ready {me} {nsutil.start_time(me)}\n".encode())
     os.dup2(devnull, 1)
-    collector.accept_loop(host, server)
-    return 0
+    collector.run(server)
+    os._exit(0)   # session threads still reading a dead host's socket end with us
 
 
 if __name__ == "__main__":

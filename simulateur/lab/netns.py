@@ -14,7 +14,7 @@ from pathlib import Path
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import cgroups, nsutil, sandbox
+from simulateur.lab import cgroups, nsutil, outside, sandbox
 from simulateur.lab.hostfs import (
     enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper,
 )
@@ -145,13 +145,14 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
 def destroy(state: LabState, extra: list[str] | None = None) -> dict[str, int]:
     """Kill every process of the lab, delete its namespaces, delete its state dir."""
     names = sorted({h.netns for h in state.hosts.values()} | {state.switch_netns} | set(extra or []))
+    helpers = outside.kill_helpers(state)   # in none of the lab's namespaces: by their record
     # A host whose netns was deleted by hand is still found by its PID 1 (checked by start time):
     # killing it ends its whole PID namespace.
     pid1s = [h.pid1 for h in state.hosts.values()
              if h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start)]
     nsutil.kill_pids(pid1s)
     report = destroy_namespaces(names, state.dir)
-    report["processes"] += len(pid1s)
+    report["processes"] += len(pid1s) + helpers
     cgroups.remove(state.id)
     return report
 

@@ -32,6 +32,8 @@ class HostState(BaseModel):
     kind: Literal["netns", "vm"] = "netns"
     pid1: int | None = None          # the host's PID 1 as the machine sees it
     pid1_start: int | None = None    # its kernel start time (guards against PID reuse)
+    collector_pid: int | None = None    # its SSH journal collector, outside the host (lab.outside)
+    collector_start: int | None = None
     macs: dict[str, str] = Field(default_factory=dict)
     vm_image: str | None = None      # kind "vm": the guest image (cache dir), its kernel, kvm or tcg
     vm_kernel: str | None = None

@@ -1,0 +1,38 @@
+"""Helpers of ours that serve a host from outside it, and end with it.
+
+A helper either lives entirely in a host (all of its namespaces) or entirely outside every host
+(all of the machine's): one that straddles — in a host's PID namespace with the machine's files,
+say — hands the machine to the host's root through /proc/PID/root. The helpers outside (today the
+SSH journal collector, simulateur.journal.remote) are therefore in none of the lab's namespaces,
+and nothing that kills "every process of the lab's namespaces" finds them: they are recorded in the
+lab state, each by PID and kernel start time (HostState.collector_pid/collector_start, as a host's
+PID 1 is), and killed by that record when the lab is destroyed — never by name.
+
+Each also watches its host's PID 1 (a pidfd) and exits as soon as it dies: a lab whose state was
+lost, or a start killed before it could record its helper, leaves nothing behind either.
+"""
+
+from __future__ import annotations
+
+from simulateur.lab import nsutil
+from simulateur.lab.state import HostState, LabState
+
+
+def record(host: HostState, pid: int, started: int) -> None:
+    """Remember the helper serving `host` (the caller saves the state)."""
+    host.collector_pid = pid
+    host.collector_start = started
+
+
+def recorded(state: LabState) -> list[int]:
+    """The lab's helpers that are still the very processes recorded (a PID reused since by some
+    other process of the machine does not match its start time, and is left alone)."""
+    return [h.collector_pid for h in state.hosts.values()
+            if h.collector_pid is not None and nsutil.same_process(h.collector_pid, h.collector_start)]
+
+
+def kill_helpers(state: LabState) -> int:
+    """SIGKILL the lab's helpers outside its hosts and wait until they are gone; how many."""
+    pids = recorded(state)
+    nsutil.kill_pids(pids)
+    return len(pids)
