@@ -1,11 +1,11 @@
 """Lab-id prefixes of the test suite, and the labs a test session leaves behind.
 
 Tests never take a trainee's ids (lab1…): integration tests use "t" (t1, t2…), the isolation tests
-"s", the app's tests "ui". Under pytest-xdist (`make test`) every worker gets prefixes of its own —
-the base's first letter and the worker's letter: gw0 → ta, sa, ua; gw1 → tb, sb, ub… — so that a lab
-one worker stops, or one it breaks on purpose and another worker's start reaps, never comes back
-under the same id as another worker's lab. Ids stay three characters long (ua1 as ui1: the app's
-snapshots expect it)."""
+"s", the security tests (tests/security) "c", the app's tests "ui". Under pytest-xdist (`make test`)
+every worker gets prefixes of its own — the base's first letter and the worker's letter: gw0 → ta,
+sa, ca, ua; gw1 → tb, sb, cb, ub… — so that a lab one worker stops, or one it breaks on purpose and
+another worker's start reaps, never comes back under the same id as another worker's lab. Ids stay
+three characters long (ua1 as ui1: the app's snapshots expect it)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import string
 import time
 from pathlib import Path
 
-BASES = ("t", "s", "ui")
+BASES = ("t", "s", "c", "ui")
 
 
 def worker_letter() -> str | None:
@@ -29,7 +29,7 @@ def worker_letter() -> str | None:
 
 
 def lab_prefix(base: str) -> str:
-    """The prefix of this process's labs for `base` ("t", "s" or "ui")."""
+    """The prefix of this process's labs for `base` ("t", "s", "c" or "ui")."""
     letter = worker_letter()
     return base if letter is None else base[0] + letter
 
