@@ -240,7 +240,8 @@ def test_disk_user_data_deleted_to_make_room(started):
     assert seen["dossiers_intacts"][1].startswith("données clients de poste atteintes : 20 fichier(s) supprimé(s)")
     assert verdicts == {"TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP4.6": "non_acquis",
                         "TAI.CP4.7": "non_acquis", "TAI.CT3.2": "non_acquis"}
-    # Unmounting the partition is no way to free it either: it is no longer the data partition.
-    ex(lab, "poste", "systemctl stop compta-pro; umount /var/lib/compta-pro")
-    assert check(lab)[0]["espace_libre"] == (
-        False, "/var/lib/compta-pro n'est plus un système de fichiers à part sur poste (démonté ?)")
+    # Unmounting the partition is no way to free it either: root in a host can mount or unmount
+    # nothing (simulateur.lab.profile), and the data partition is still the full one.
+    run = sim("exec", lab, "poste", "--", "systemctl stop compta-pro; umount /var/lib/compta-pro", check=False)
+    assert run.code != 0 and "umount" in run.err
+    assert check(lab)[0]["espace_libre"][0]

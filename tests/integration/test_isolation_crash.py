@@ -24,7 +24,7 @@ from labhelpers import leftovers, netns_inodes, root_state, sim
 from simulateur.lab import nsutil
 from simulateur.paths import state_root
 
-NOTHING = {"netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
+NOTHING = {"cgroups": [], "netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from simulateur.paths import scenarios_dir
 from simulateur.scenario.loader import load_catalogue
 
 SHIPPED = sorted(load_catalogue(scenarios_dir()).scenarios)
-NOTHING = {"netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
+NOTHING = {"cgroups": [], "netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
 
 
 @pytest.fixture

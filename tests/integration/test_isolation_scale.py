@@ -16,7 +16,7 @@ from labhelpers import leftovers, root_state, sim
 from simulateur.lab import nsutil
 
 LABS = 16
-NOTHING = {"netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
+NOTHING = {"cgroups": [], "netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
 
 
 def test_sixteen_labs_at_once_each_sees_only_itself(monkeypatch):

@@ -102,7 +102,7 @@ def test_kill_9_during_build_then_next_start_reaps(monkeypatch):
     sim("stop", info["lab"])
     sim("clean")
     assert leftovers({f"{prefix}{n}" for n in range(1, 5)}) == {
-        "netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
+        "cgroups": [], "netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
     assert root_state() == before
 
 
