@@ -48,9 +48,22 @@ libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
 
 
+# What the kernel must offer, by step: said in the one-line error when it refuses (French, as every
+# message a trainer reads; the agent has no access to the catalogue of simulateur.i18n).
+NEEDS = {
+    "seccomp": "le noyau doit accepter les filtres seccomp (CONFIG_SECCOMP_FILTER)",
+    "unshare": "le noyau doit offrir les espaces de noms mount, pid, ipc, uts (CONFIG_NAMESPACES)",
+    "unshare cgroup": "le noyau doit offrir les espaces de noms cgroup (Linux ≥ 4.6, CONFIG_CGROUPS)",
+    "overlay": "le noyau doit offrir overlayfs (modprobe overlay)",
+    "devpts": "le noyau doit offrir des instances devpts séparées (Linux ≥ 4.7)",
+}
+
+
 def fail(what, err=None):
     err = ctypes.get_errno() if err is None else err
-    sys.stderr.write(f"sandbox: {what}: {os.strerror(err)}\n")
+    need = "" if err not in (19, 22, 38, 95) else next(   # ENODEV EINVAL ENOSYS EOPNOTSUPP: a missing feature
+        (text for key, text in NEEDS.items() if what == key or what.startswith(key + " ")), "")
+    sys.stderr.write(f"bac à sable : {what} refusé ({os.strerror(err)})" + (f" — {need}" if need else "") + "\n")
     sys.stderr.flush()
     os._exit(111)
 
@@ -61,8 +74,9 @@ def check(rc, what):
 
 
 def mount(source, target, fstype, flags=0, data=None):
+    what = f"{fstype} {target}" if fstype in ("overlay", "devpts") else f"mount {target}"
     check(libc.mount(source.encode() if source else None, target.encode(), fstype.encode() if fstype else None,
-                     flags, data.encode() if data else None), f"mount {target}")
+                     flags, data.encode() if data else None), what)
 
 
 def setns(fd, kind, what):
