@@ -18,7 +18,7 @@ from simulateur.lab.state import (
     HostState, LabState, allocate_lab_id, global_lock, hold_build_lock, lab_dir, load_state, netns_name,
 )
 from simulateur.lab.topology import Service, Topology
-from simulateur.scenario.params import render
+from simulateur.params import render
 from simulateur.vm import backend as vm
 
 if TYPE_CHECKING:
