@@ -140,7 +140,7 @@ class Collector:
         self.journal = journal
 
     def origin(self, address: str) -> str | None:
-        from simulateur.probes.inspect import addresses
+        from simulateur.lab.addresses import addresses
 
         for name, addr in self.lab.static_addresses().items():
             if addr == address:

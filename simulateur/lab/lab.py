@@ -117,7 +117,7 @@ class Lab:
         service: a Samba DC takes seconds), `ifup` each DHCP interface as Debian does at boot.
         What counts for a client is the outcome — an address obtained — not ifup's exit code
         alone (a post-up hook may fail under load)."""
-        from simulateur.probes.inspect import addresses
+        from simulateur.lab.addresses import addresses
 
         def has_address(name: str, argv: list[str]) -> bool:
             return any(a.iface == argv[1] for a in addresses(self.host(name)))
@@ -195,7 +195,7 @@ class Lab:
         addr = self.static_addresses().get(host)
         if addr:
             return addr
-        from simulateur.probes.inspect import addresses
+        from simulateur.lab.addresses import addresses
 
         for a in addresses(self.host(host)):
             return a.cidr.split("/")[0]

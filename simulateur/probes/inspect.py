@@ -1,6 +1,6 @@
 """Reading a host's real state from the machine: processes in its PID namespace, its sockets,
-its addresses and routes (netlink in its netns). Nothing here trusts a file the trainee could
-edit to look right, except where a probe says so.
+its links and routes (netlink in its netns; its addresses: simulateur.lab.addresses). Nothing here
+trusts a file the trainee could edit to look right, except where a probe says so.
 """
 
 from __future__ import annotations
@@ -80,33 +80,6 @@ def listeners(host: Host) -> list[Listener]:
             ip = str(ipaddress.IPv4Address(bytes.fromhex(hex_ip)[::-1]))
             found.append(Listener(proto, ip, int(hex_port, 16), inode))
     return found
-
-
-@dataclass
-class Addr:
-    iface: str
-    cidr: str
-    dynamic: bool      # finite lifetime: set by a DHCP client, not typed by hand
-    valid_lft: int
-
-
-def addresses(host: Host) -> list[Addr]:
-    ipr = nsutil.iproute_in(host.netns)
-    try:
-        names = {link["index"]: link.get_attr("IFLA_IFNAME") for link in ipr.get_links()}
-        found = []
-        for msg in ipr.get_addr(family=2):
-            cache = msg.get_attr("IFA_CACHEINFO")
-            valid = cache["ifa_valid"] if cache else 0xFFFFFFFF
-            found.append(Addr(
-                iface=names.get(msg["index"], "?"),
-                cidr=f"{msg.get_attr('IFA_ADDRESS')}/{msg['prefixlen']}",
-                dynamic=valid != 0xFFFFFFFF,
-                valid_lft=valid,
-            ))
-        return found
-    finally:
-        ipr.close()
 
 
 def link_mac(host: Host, iface: str) -> str | None:

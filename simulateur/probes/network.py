@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from simulateur.i18n import tr
+from simulateur.lab.addresses import addresses
 from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
 from simulateur.probes import inspect
 from simulateur.probes.base import PING_WAIT, RAWNET_WAIT, ProbeBase, dig_a, is_ipv4, rawnet_agent
@@ -60,7 +61,7 @@ class DhcpLease(ProbeBase):
         mac = inspect.link_mac(host, self.iface)
         if mac is None:
             return False, tr("probe.dhcp_lease.no_iface", iface=self.iface, host=self.host)
-        addrs = [a for a in inspect.addresses(host) if a.iface == self.iface]
+        addrs = [a for a in addresses(host) if a.iface == self.iface]
         if not addrs:
             return False, tr("probe.dhcp_lease.no_address", host=self.host, iface=self.iface)
         leases = lab.dnsmasq_leases(self.server)
