@@ -210,6 +210,7 @@ def main(argv: list[str]) -> int:
     from simulateur.lab.lab import Lab as LabClass
     from simulateur.lab.state import lab_dir, load_state
     from simulateur.lab.topology import Topology
+    from simulateur.vm import host as _vm_kind  # noqa: F401  (registers the VM kind: the lab may hold VMs)
 
     lab_id, host, attempt_dir = argv
     # Leave our parent (the `start` command, outside the host): the collector's parent becomes the

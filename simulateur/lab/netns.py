@@ -1,6 +1,10 @@
-"""The network-namespace backend: a host = netns + mount/pid/ipc/uts namespaces + an overlay of
-the machine's root; a switch = a bridge in the lab's own switch namespace; links = veth pairs
-created from the switch namespace. The machine's root namespace gets no interface at all.
+"""Building and removing the lab's netns hosts (the netns kind: simulateur.lab.host.NetnsHost): a host =
+netns + mount/pid/ipc/uts namespaces + an overlay of the machine's root; its links = veth pairs
+created from the lab's switch namespace (simulateur.lab.switch), whose bridges are the switches.
+The machine's root namespace gets no interface at all.
+
+`destroy` removes the whole lab, not only its netns hosts: the lab's namespaces and state dir are this
+kind's, and every other kind lives in them (a VM's qemu and tap are in the switch namespace).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
@@ -18,9 +23,12 @@ from simulateur.lab import nsutil
 from simulateur.lab.hostfs import (
     enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper,
 )
-from simulateur.lab.state import HostState, LabState, netns_name
+from simulateur.lab.state import LabState
 from simulateur.lab.topology import Topology
 from simulateur.paths import HOSTFILES_DIR
+
+if TYPE_CHECKING:
+    from pyroute2 import IPRoute
 
 BOOT_TIMEOUT = 10.0
 
@@ -29,69 +37,34 @@ def _mac() -> str:
     return "02:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(5))
 
 
-def _sysctl(name: str, value: str) -> None:
-    with open(f"/proc/sys/{name.replace('.', '/')}", "w") as f:
-        f.write(value)
-
-
-def create_namespaces(state: LabState, topo: Topology) -> None:
-    """Named netns for the switch and every host, recorded in the state before anything else."""
-    state.switch_netns = netns_name(state.id)
+def wire_hosts(state: LabState, topo: Topology, sw: IPRoute, bridges: dict[str, int]) -> None:
+    """Veth links plugged into the bridges, addresses, routes and per-host sysctls, all by netlink."""
     for name, spec in topo.hosts.items():
-        if spec.kind == "vm":  # a VM lives in the switch namespace (simulateur.vm.backend)
-            state.hosts[name] = HostState(name=name, netns=state.switch_netns, kind="vm")
-        else:
-            state.hosts[name] = HostState(name=name, netns=netns_name(state.id, name))
-    state.save()
-    names = [state.switch_netns] + [h.netns for h in state.hosts.values() if h.kind == "netns"]
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:   # the kernel makes them side by side
-        list(pool.map(nsutil.create_netns, names))
-
-
-def wire(state: LabState, topo: Topology) -> None:
-    """Bridges, veth links, addresses, routes and per-host sysctls, all by netlink."""
-    sw = nsutil.iproute_in(state.switch_netns)
-    try:
-        bridges: dict[str, int] = {}
-        for switch in topo.switches:
-            sw.link("add", ifname=switch, kind="bridge")
-            bridges[switch] = sw.link_lookup(ifname=switch)[0]
-        for name, spec in topo.hosts.items():
-            if spec.kind == "vm":  # its tap is made when it boots (simulateur.vm.backend)
-                continue
-            host = state.hosts[name]
-            ipr = nsutil.iproute_in(host.netns)
-            try:
-                ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
-                for i, iface in enumerate(spec.interfaces):
-                    port = f"{name}-{i}"
-                    mac = _mac()
-                    host.macs[iface.name] = mac
-                    sw.link("add", ifname=port, kind="veth",
-                            peer={"ifname": iface.name, "net_ns_fd": str(nsutil.netns_path(host.netns))})
-                    sw.link("set", index=sw.link_lookup(ifname=port)[0], master=bridges[iface.switch], state="up")
-                    idx = ipr.link_lookup(ifname=iface.name)[0]
-                    ipr.link("set", index=idx, address=mac, state="up")
-                    for cidr in iface.address:
-                        net = ipaddress.IPv4Interface(cidr)
-                        ipr.addr("add", index=idx, address=str(net.ip), prefixlen=net.network.prefixlen,
-                                 broadcast=str(net.network.broadcast_address))
-                if spec.gateway:
-                    ipr.route("add", dst="0.0.0.0/0", gateway=spec.gateway)
-            finally:
-                ipr.close()
-            with nsutil.inside_netns(host.netns):
-                _sysctl("net.ipv4.ip_forward", "1" if spec.forwarding else "0")
-                _sysctl("net.ipv6.conf.all.disable_ipv6", "1")
-                _sysctl("net.ipv6.conf.default.disable_ipv6", "1")
-        for idx in bridges.values():
-            sw.link("set", index=idx, state="up")
-        with nsutil.inside_netns(state.switch_netns):
-            _sysctl("net.ipv6.conf.all.disable_ipv6", "1")
-            _sysctl("net.ipv6.conf.default.disable_ipv6", "1")
-    finally:
-        sw.close()
-    state.save()
+        host = state.hosts[name]
+        ipr = nsutil.iproute_in(host.netns)
+        try:
+            ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
+            for i, iface in enumerate(spec.interfaces):
+                port = f"{name}-{i}"
+                mac = _mac()
+                host.macs[iface.name] = mac
+                sw.link("add", ifname=port, kind="veth",
+                        peer={"ifname": iface.name, "net_ns_fd": str(nsutil.netns_path(host.netns))})
+                sw.link("set", index=sw.link_lookup(ifname=port)[0], master=bridges[iface.switch], state="up")
+                idx = ipr.link_lookup(ifname=iface.name)[0]
+                ipr.link("set", index=idx, address=mac, state="up")
+                for cidr in iface.address:
+                    net = ipaddress.IPv4Interface(cidr)
+                    ipr.addr("add", index=idx, address=str(net.ip), prefixlen=net.network.prefixlen,
+                             broadcast=str(net.network.broadcast_address))
+            if spec.gateway:
+                ipr.route("add", dst="0.0.0.0/0", gateway=spec.gateway)
+        finally:
+            ipr.close()
+        with nsutil.inside_netns(host.netns):
+            nsutil.sysctl("net.ipv4.ip_forward", "1" if spec.forwarding else "0")
+            nsutil.sysctl("net.ipv6.conf.all.disable_ipv6", "1")
+            nsutil.sysctl("net.ipv6.conf.default.disable_ipv6", "1")
 
 
 def _children(pid: int) -> list[int]:

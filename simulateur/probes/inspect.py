@@ -9,11 +9,14 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
 from simulateur.lab import nsutil
-from simulateur.lab.host import Host
+
+if TYPE_CHECKING:
+    from simulateur.lab.kind import HostKind
 
 
 @dataclass
@@ -23,7 +26,7 @@ class Proc:
     cmdline: list[str]
 
 
-def processes(host: Host) -> list[Proc]:
+def processes(host: HostKind) -> list[Proc]:
     """Live processes of the host (same PID namespace as its PID 1)."""
     target = host.pid_namespace()
     found = []
@@ -62,7 +65,7 @@ class Listener:
     inode: int
 
 
-def listeners(host: Host) -> list[Listener]:
+def listeners(host: HostKind) -> list[Listener]:
     """TCP sockets in LISTEN and bound UDP sockets of the host's network namespace."""
     found = []
     for proto in ("tcp", "udp"):
@@ -82,7 +85,7 @@ def listeners(host: Host) -> list[Listener]:
     return found
 
 
-def link_mac(host: Host, iface: str) -> str | None:
+def link_mac(host: HostKind, iface: str) -> str | None:
     ipr = nsutil.iproute_in(host.netns)
     try:
         idx = ipr.link_lookup(ifname=iface)
@@ -93,7 +96,7 @@ def link_mac(host: Host, iface: str) -> str | None:
         ipr.close()
 
 
-def default_gateways(host: Host) -> list[str]:
+def default_gateways(host: HostKind) -> list[str]:
     """Default gateways as netifaces reports them, inside the host's network namespace."""
     import netifaces
 

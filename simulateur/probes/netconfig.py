@@ -18,11 +18,11 @@ from simulateur.probes import inspect
 from simulateur.probes.base import ProbeBase
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 
-def persisted(host: Host, iface: str) -> tuple[str | None, dict[str, str]]:
+def persisted(host: HostKind, iface: str) -> tuple[str | None, dict[str, str]]:
     """(method, options) of `iface` in the host's /etc/network/interfaces; method None if absent."""
     path = host.path("/etc/network/interfaces")
     text = host.read_text("/etc/network/interfaces")

@@ -17,7 +17,7 @@ from simulateur.probes import inspect
 from simulateur.probes.base import PING_WAIT, RAWNET_WAIT, ProbeBase, dig_a, is_ipv4, rawnet_agent
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 
@@ -94,7 +94,7 @@ class DhcpLease(ProbeBase):
         return tr("probe.dhcp_lease.expected", host=self.host, server=self.server, via=via)
 
 
-def _leased_router(host: Host, address: str) -> str | None:
+def _leased_router(host: HostKind, address: str) -> str | None:
     """The router option of the newest lease (latest expiry) the host's DHCP clients hold for
     `address` — several clients may have written lease files (ifup's and a bare dhclient's)."""
     newest: tuple[str, str | None] = ("", None)
@@ -151,7 +151,7 @@ class DnsResolve(ProbeBase):
         return tr("probe.dns.expected", host=self.host, name=self.name, target=target)
 
 
-def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
+def lookup(host: HostKind, name: str) -> tuple[str | None, str, list[str]]:
     """How the host's applications resolve `name` (glibc's order): its /etc/hosts, then the DNS
     servers of its resolv.conf (queried from its network namespace), with its search domains —
     first for a name without a dot, last for one with. (address or None, "/etc/hosts" or
@@ -186,7 +186,7 @@ def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
     return None, "", servers
 
 
-def resolve_name(host: Host, name: str) -> tuple[str | None, str]:
+def resolve_name(host: HostKind, name: str) -> tuple[str | None, str]:
     """(address, how) as the host's applications would resolve `name`; (None, why) if it does not."""
     addr, how, servers = lookup(host, name)
     if addr is not None:
