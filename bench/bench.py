@@ -42,8 +42,8 @@ from simulateur.errors import SimError  # noqa: E402
 from simulateur.i18n import tr  # noqa: E402
 from simulateur.lab import netns  # noqa: E402
 from simulateur.lab.lab import Lab, Progress  # noqa: E402
+from simulateur.params import draw  # noqa: E402
 from simulateur.scenario.loader import Loaded, load_catalogue, load_topology, rendered_topology  # noqa: E402
-from simulateur.scenario.params import draw  # noqa: E402
 from simulateur.scoring import run_probes  # noqa: E402
 from simulateur.session.run import build_scenario_lab  # noqa: E402
 

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psutil  # noqa: E402
 
 from simulateur.vm import backend  # noqa: E402
+from simulateur.vm.host import as_vm  # noqa: E402
 
 SCENARIO = "pilote-reseau-manquant"
 
@@ -34,7 +35,7 @@ class Timings:
             orig(state, topo)
             self.vm_ready.append(time.monotonic() - t0)
 
-        backend.boot = timed  # Lab.build calls it as vm.boot (the module's attribute): timed there
+        backend.boot = timed  # the VM kind's boot calls it as backend.boot (the module's attribute): timed there
 
 
 def one(seed: int) -> dict[str, float]:
@@ -44,8 +45,8 @@ def one(seed: int) -> dict[str, float]:
     started = start(SCENARIO, seed, variant="liste_noire")
     t1 = time.monotonic()
     lab = started.lab
-    rss = sum(psutil.Process(h.state.pid1).memory_info().rss for h in lab._hosts.values()
-              if h.state.kind == "vm" and h.state.pid1)
+    vms = [vm for h in lab._hosts.values() if (vm := as_vm(h)) is not None]
+    rss = sum(psutil.Process(vm.state.pid1).memory_info().rss for vm in vms if vm.state.pid1)
     t2 = time.monotonic()
     check(lab.id)
     t3 = time.monotonic()

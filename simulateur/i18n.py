@@ -166,6 +166,7 @@ FR: dict[str, str] = {
     "lab.broken": "le laboratoire {lab} est cassé (hôte(s) arrêté(s) : {hosts}) : « simulateur stop {lab} » puis recommencez",
     "lab.host_down": "l'hôte {host} du laboratoire {lab} ne tourne plus : « simulateur stop {lab} » puis recommencez",
     "lab.unknown_host": "hôte « {host} » inconnu dans {lab} (hôtes : {hosts})",
+    "lab.unknown_kind": "type d'hôte « {kind} » inconnu de ce programme (types connus : {kinds})",
     # --- cables (simulateur/lab/cable.py, « simulateur cable ») -------------------------------
     "cable.no_iface": "{host} n'a pas d'interface « {iface} » (interfaces : {ifaces})",
     "cable.no_port": "port « {port} » introuvable sur les commutateurs du laboratoire",

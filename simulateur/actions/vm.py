@@ -37,10 +37,10 @@ class VmNicFault(ActionBase):
     summary = "Panne du pilote de la carte réseau d'une machine virtuelle (avant son premier démarrage)."
 
     def apply(self, lab: Lab) -> None:
-        from simulateur.vm.host import VmHost
+        from simulateur.vm.host import as_vm
 
-        host = lab.host(self.host)
-        if not isinstance(host, VmHost):
+        host = as_vm(lab.host(self.host))
+        if host is None:
             raise SimError(tr("vm.not_vm", host=self.host))
         if self.fault == "noautoload":
             host.write_text("/etc/mdev.conf", tr("action.vm.mdev_conf"))

@@ -269,7 +269,7 @@ class Collector:
             os.close(self.root_fd)
 
     def origin(self, address: str) -> str | None:
-        from simulateur.probes.inspect import addresses
+        from simulateur.lab.addresses import addresses
 
         for name, addr in self.lab.static_addresses().items():
             if addr == address:
@@ -352,6 +352,7 @@ def main(argv: list[str]) -> int:
     from simulateur.lab.lab import Lab as LabClass
     from simulateur.lab.state import lab_dir, load_state
     from simulateur.lab.topology import Topology
+    from simulateur.vm import host as _vm_kind  # noqa: F401  (registers the VM kind: the lab may hold VMs)
 
     lab_id, host, attempt_dir = argv
     # Leave our parent (the `start` command, or the app, which may live long): the collector is

@@ -1,26 +1,72 @@
-"""A running host, seen from the machine: run commands inside it, read its files."""
+"""The netns kind of host (simulateur.lab.kind.HostKind): a host = a network namespace, and mount,
+PID, IPC, UTS and cgroup namespaces around a root made of overlays of the machine's /usr, /etc and
+/var, under a PID 1 that reaps orphans, confined (simulateur.lab.sandbox).
+
+The class builds the lab's netns hosts (simulateur.lab.netns does the work: all of them side by side);
+an instance is one running host seen from the machine: run commands inside it, read its files.
+"""
 
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import confine, nsutil, sandbox
-from simulateur.lab.state import HostState
+from simulateur.lab import confine, netns, nsutil, rootfiles, sandbox
+from simulateur.lab.state import HostState, LabState, netns_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pyroute2 import IPRoute
+
+    from simulateur.lab.topology import HostSpec, Topology
 
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-class Host:
+class NetnsHost:
+    kind: ClassVar[str] = "netns"
+
     def __init__(self, lab_id: str, state: HostState) -> None:
         self.lab_id = lab_id
         self.state = state
         self.name = state.name
 
+    # --- the lab's netns hosts, all at once (simulateur.lab.netns) ----------------------------
+    @classmethod
+    def declare(cls, state: LabState, name: str) -> HostState:
+        """A namespace of its own."""
+        return HostState(name=name, netns=netns_name(state.id, name))
+
+    @classmethod
+    def wire(cls, state: LabState, topo: Topology, switch: IPRoute, bridges: dict[str, int]) -> None:
+        """A veth pair per interface, addresses, routes and sysctls."""
+        netns.wire_hosts(state, topo, switch, bridges)
+
+    @classmethod
+    def start(cls, state: LabState, topo: Topology, domain: str | None, addresses: dict[str, str]) -> None:
+        """Every host's files laid, every PID 1 running (the layers' tmpfs is mounted even with no
+        netns host: the other kinds' files live under it too)."""
+        netns.boot_hosts(state, topo, domain, addresses)
+
+    @classmethod
+    def dhcp_interfaces(cls, spec: HostSpec) -> list[str]:
+        return [iface.name for iface in spec.interfaces if iface.dhcp]
+
+    @classmethod
+    def boot(cls, state: LabState, topo: Topology, progress: Callable[[str], None]) -> None:
+        """Nothing left: the hosts run since `start`, and the faults were written into running hosts."""
+
+    @classmethod
+    def destroy(cls, state: LabState, extra: list[str] | None = None) -> dict[str, int]:
+        """The whole lab's namespaces and state dir go with the netns kind (teardown calls it last)."""
+        return netns.destroy(state, extra)
+
+    # --- one host ---------------------------------------------------------------------------------
     @property
     def netns(self) -> str:
         return self.state.netns
@@ -72,32 +118,17 @@ class Host:
         """The host's root directory as the machine reaches it (through its PID 1)."""
         return Path(f"/proc/{self._pid1()}/root")
 
-    def _checked(self, inside: str) -> str:
-        if ".." in inside.split("/"):
-            raise SimError(tr("lab.bad_path", path=inside), exit_code=2)
-        return inside
-
     def path(self, inside: str) -> Path:
         """The host's view of a path, reachable from the machine: every symbolic link in it is
         followed inside the host's root (confine.resolve), never in the machine's."""
-        return confine.resolve(self.root(), self._checked(inside))
+        return confine.resolve(self.root(), rootfiles.checked(inside))
 
     def read_text(self, inside: str) -> str | None:
-        try:
-            return confine.read_bytes(self.root(), self._checked(inside)).decode(errors="replace")
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
-            return None
-        except OSError as exc:  # ELOOP (a loop of links made in the host): nothing to read
-            if exc.errno == errno.ELOOP:
-                return None
-            raise
+        return rootfiles.read_text(self.root(), inside)
 
     def write_text(self, inside: str, content: str, mode: int = 0o644) -> None:
         """Write a file of the host; links are resolved inside the host (confine.open_in)."""
-        try:
-            confine.write_bytes(self.root(), self._checked(inside), content.encode(), mode)
-        except OSError as exc:
-            raise SimError(tr("lab.write_failed", path=inside, host=self.name, why=exc.strerror or exc)) from None
+        rootfiles.write_text(self.root(), inside, content, mode, self.name)
 
     def mount_tmpfs(self, inside: str, size_mb: int) -> None:
         """A small file system of its own on a directory of the host (a fault: "the data partition

@@ -1,30 +1,39 @@
-"""A lab: the running set of hosts of one attempt. Build, open by id, act on it, stop it."""
+"""A lab: the running set of hosts of one attempt. Build, open by id, act on it, stop it.
+
+The lab does not know how a host of a given kind is made (simulateur.lab.kind: the host kinds); it
+runs their steps in order, boots the services, and is what actions and probes act on. It imports
+nothing of the layers above (scenario, actions, probes, vm): tests/unit/test_layers.py checks it.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import subprocess
 import time
 from collections.abc import Callable, Iterable
-import subprocess
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import netns, nsutil, reaper
-from simulateur.lab.host import Host
+from simulateur.lab import kind as kinds
+from simulateur.lab import nsutil, reaper, switch
+from simulateur.lab.addresses import addresses
+from simulateur.lab.kind import HostKind, Progress
 from simulateur.lab.state import (
-    HostState, LabState, allocate_lab_id, global_lock, hold_build_lock, lab_dir, load_state, netns_name,
+    LabState, allocate_lab_id, global_lock, hold_build_lock, lab_dir, load_state, netns_name,
 )
 from simulateur.lab.topology import Service, Topology
-from simulateur.scenario.params import render
-from simulateur.vm import backend as vm
+from simulateur.params import render
 
-if TYPE_CHECKING:
-    from simulateur.actions import ActionBase
+__all__ = ["Action", "Lab", "Progress", "uptime_s"]
 
-Progress = Callable[[str], None]
+
+class Action(Protocol):
+    """What Lab.apply runs: a fault or a solution step (simulateur.actions, a layer above)."""
+
+    def apply(self, lab: Lab) -> None: ...
 
 
 def _quiet(_: str) -> None:
@@ -35,7 +44,7 @@ class Lab:
     def __init__(self, state: LabState, topology: Topology) -> None:
         self.state = state
         self.topology = topology
-        self._hosts = {name: _make_host(state.id, hs) for name, hs in state.hosts.items()}
+        self._hosts = {name: kinds.open_host(state.id, hs) for name, hs in state.hosts.items()}
 
     @property
     def id(self) -> str:
@@ -52,10 +61,11 @@ class Lab:
               finish: Callable[[Lab], None] | None = None) -> Lab:
         """Build a lab from a rendered topology. On any failure nothing is left behind.
 
-        `prepare` (a scenario's faults) runs once the hosts are up (before the VMs' first boot), and
-        `finish` (recording the attempt) once the VMs are up too — both still under the build lock
-        and before the state says ready: if the process dies there, the lab is a leftover for the
-        reaper, not a lab that looks alive."""
+        Each kind of host (simulateur.lab.kind) builds its hosts, all kinds step by step: declare,
+        namespaces, wire, start; then the services; then `prepare` (a scenario's faults, which a host
+        may need in place before its first boot: a VM's); then boot; then `finish` (recording the
+        attempt) — both still under the build lock and before the state says ready: if the process
+        dies there, the lab is a leftover for the reaper, not a lab that looks alive."""
         with global_lock():
             reaper.reap_dead()
             lab_id, lock_fd = allocate_lab_id(set(nsutil.list_netns()))
@@ -65,24 +75,26 @@ class Lab:
         try:
             (state.dir / "topology.json").write_text(topology.model_dump_json())
             progress(tr("progress.hosts"))
-            netns.create_namespaces(state, topology)
-            netns.wire(state, topology)
-            netns.boot_hosts(state, topology, lab.domain(), lab.static_addresses())
-            vm.stage(state, topology)
-            lab._hosts = {name: _make_host(state.id, hs) for name, hs in state.hosts.items()}
+            parts = kinds.parts(topology)
+            kinds.declare_hosts(state, topology)
+            switch.create_namespaces(state)
+            switch.wire(state, topology, parts)
+            domain, addresses_of = lab.domain(), lab.static_addresses()
+            for kind, part in parts.items():
+                kind.start(state, part, domain, addresses_of)
+            lab._hosts = {name: kinds.open_host(state.id, hs) for name, hs in state.hosts.items()}
             progress(tr("progress.services"))
             lab._boot_services_and_dhcp_clients()
             if prepare is not None:  # faults: a VM's are written in its disk before its first boot
                 prepare(lab)
-            if vm.vm_hosts(topology):
-                progress(tr("progress.vms"))
-                vm.boot(state, topology)
+            for kind, part in parts.items():
+                kind.boot(state, part, progress)
             if finish is not None:
                 finish(lab)
             state.status = "ready"
             state.save()
         except BaseException:
-            netns.destroy(state)
+            kinds.teardown(state)
             raise
         finally:
             os.close(lock_fd)
@@ -108,7 +120,7 @@ class Lab:
         try:
             self.state.status = "stopping"
             self.state.save()
-            return netns.destroy(self.state)
+            return kinds.teardown(self.state)
         finally:
             os.close(fd)
 
@@ -117,7 +129,6 @@ class Lab:
         service: a Samba DC takes seconds), `ifup` each DHCP interface as Debian does at boot.
         What counts for a client is the outcome — an address obtained — not ifup's exit code
         alone (a post-up hook may fail under load)."""
-        from simulateur.probes.inspect import addresses
 
         def has_address(name: str, argv: list[str]) -> bool:
             return any(a.iface == argv[1] for a in addresses(self.host(name)))
@@ -125,8 +136,8 @@ class Lab:
         hosts = self.topology.hosts
         services = [(name, ["systemctl", "__boot"]) for name, spec in hosts.items()
                     if any(s.daemon for s in spec.services)]
-        clients = [(name, ["ifup", iface.name]) for name, spec in hosts.items()
-                   for iface in spec.interfaces if iface.dhcp and spec.kind == "netns"]
+        clients = [(name, ["ifup", iface]) for name, spec in hosts.items()
+                   for iface in kinds.kind_named(spec.kind).dhcp_interfaces(spec)]
         servers = {name for name, spec in hosts.items() if any(getattr(s, "dhcp", None) for s in spec.services)}
         with ThreadPoolExecutor(max_workers=max(1, min(12, len(services) + len(clients)))) as pool:
             booting = {job[0]: pool.submit(self._run_job, job) for job in services}
@@ -148,7 +159,7 @@ class Lab:
                 raise SimError(tr(error, host=name, why=why[-1] if why else res.returncode))
 
     # --- acting on hosts ---------------------------------------------------------------------
-    def host(self, name: str) -> Host:
+    def host(self, name: str) -> HostKind:
         try:
             return self._hosts[name]
         except KeyError:
@@ -165,7 +176,7 @@ class Lab:
             return str(self.state.default_host)
         return "poste" if "poste" in self._hosts else next(iter(self._hosts))
 
-    def apply(self, actions: Iterable[ActionBase]) -> None:
+    def apply(self, actions: Iterable[Action]) -> None:
         for action in actions:
             action.apply(self)
 
@@ -195,8 +206,6 @@ class Lab:
         addr = self.static_addresses().get(host)
         if addr:
             return addr
-        from simulateur.probes.inspect import addresses
-
         for a in addresses(self.host(host)):
             return a.cidr.split("/")[0]
         raise SimError(tr("lab.no_address", host=host))
@@ -225,14 +234,6 @@ class Lab:
             if len(fields) >= 4 and fields[0].isdigit():
                 leases.append((float(fields[0]), fields[1], fields[2], fields[3]))
         return leases
-
-
-def _make_host(lab_id: str, hs: HostState) -> Host:
-    if hs.kind == "vm":
-        from simulateur.vm.host import VmHost
-
-        return VmHost(lab_id, hs)
-    return Host(lab_id, hs)
 
 
 def uptime_s(state: LabState) -> float:

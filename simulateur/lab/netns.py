@@ -1,6 +1,10 @@
-"""The network-namespace backend: a host = netns + mount/pid/ipc/uts namespaces + an overlay of
-the machine's root; a switch = a bridge in the lab's own switch namespace; links = veth pairs
-created from the switch namespace. The machine's root namespace gets no interface at all.
+"""Building and removing the lab's netns hosts (the netns kind: simulateur.lab.host.NetnsHost): a host =
+netns + mount/pid/ipc/uts namespaces + an overlay of the machine's root; its links = veth pairs
+created from the lab's switch namespace (simulateur.lab.switch), whose bridges are the switches.
+The machine's root namespace gets no interface at all.
+
+`destroy` removes the whole lab, not only its netns hosts: the lab's namespaces and state dir are this
+kind's, and every other kind lives in them (a VM's qemu and tap are in the switch namespace).
 """
 
 from __future__ import annotations
@@ -8,9 +12,9 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
@@ -18,87 +22,46 @@ from simulateur.lab import cgroups, nsutil, outside, sandbox
 from simulateur.lab.hostfs import (
     enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper,
 )
-from simulateur.lab.state import HostState, LabState, netns_name
+from simulateur.lab.state import LabState
 from simulateur.lab.topology import Topology
 
-BOOT_TIMEOUT = 10.0
+if TYPE_CHECKING:
+    from pyroute2 import IPRoute
+
 
 
 def _mac() -> str:
     return "02:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(5))
 
 
-def _sysctl(name: str, value: str) -> None:
-    with open(f"/proc/sys/{name.replace('.', '/')}", "w") as f:
-        f.write(value)
-
-
-def create_namespaces(state: LabState, topo: Topology) -> None:
-    """Named netns for the switch and every host, recorded in the state before anything else."""
-    state.switch_netns = netns_name(state.id)
+def wire_hosts(state: LabState, topo: Topology, sw: IPRoute, bridges: dict[str, int]) -> None:
+    """Veth links plugged into the bridges, addresses, routes and per-host sysctls, all by netlink."""
     for name, spec in topo.hosts.items():
-        if spec.kind == "vm":  # a VM lives in the switch namespace (simulateur.vm.backend)
-            state.hosts[name] = HostState(name=name, netns=state.switch_netns, kind="vm")
-        else:
-            state.hosts[name] = HostState(name=name, netns=netns_name(state.id, name))
-    state.save()
-    names = [state.switch_netns] + [h.netns for h in state.hosts.values() if h.kind == "netns"]
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:   # the kernel makes them side by side
-        list(pool.map(nsutil.create_netns, names))
-
-
-def wire(state: LabState, topo: Topology) -> None:
-    """Bridges, veth links, addresses, routes and per-host sysctls, all by netlink."""
-    sw = nsutil.iproute_in(state.switch_netns)
-    try:
-        bridges: dict[str, int] = {}
-        for switch in topo.switches:
-            sw.link("add", ifname=switch, kind="bridge")
-            bridges[switch] = sw.link_lookup(ifname=switch)[0]
-        for name, spec in topo.hosts.items():
-            if spec.kind == "vm":  # its tap is made when it boots (simulateur.vm.backend)
-                continue
-            host = state.hosts[name]
-            ipr = nsutil.iproute_in(host.netns)
-            try:
-                ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
-                for i, iface in enumerate(spec.interfaces):
-                    port = f"{name}-{i}"
-                    mac = _mac()
-                    host.macs[iface.name] = mac
-                    sw.link("add", ifname=port, kind="veth",
-                            peer={"ifname": iface.name, "net_ns_fd": str(nsutil.netns_path(host.netns))})
-                    sw.link("set", index=sw.link_lookup(ifname=port)[0], master=bridges[iface.switch], state="up")
-                    idx = ipr.link_lookup(ifname=iface.name)[0]
-                    ipr.link("set", index=idx, address=mac, state="up")
-                    for cidr in iface.address:
-                        net = ipaddress.IPv4Interface(cidr)
-                        ipr.addr("add", index=idx, address=str(net.ip), prefixlen=net.network.prefixlen,
-                                 broadcast=str(net.network.broadcast_address))
-                if spec.gateway:
-                    ipr.route("add", dst="0.0.0.0/0", gateway=spec.gateway)
-            finally:
-                ipr.close()
-            with nsutil.inside_netns(host.netns):
-                _sysctl("net.ipv4.ip_forward", "1" if spec.forwarding else "0")
-                _sysctl("net.ipv6.conf.all.disable_ipv6", "1")
-                _sysctl("net.ipv6.conf.default.disable_ipv6", "1")
-        for idx in bridges.values():
-            sw.link("set", index=idx, state="up")
-        with nsutil.inside_netns(state.switch_netns):
-            _sysctl("net.ipv6.conf.all.disable_ipv6", "1")
-            _sysctl("net.ipv6.conf.default.disable_ipv6", "1")
-    finally:
-        sw.close()
-    state.save()
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except FileNotFoundError:
-        return []
-    return [int(x) for x in text.split()]
+        host = state.hosts[name]
+        ipr = nsutil.iproute_in(host.netns)
+        try:
+            ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
+            for i, iface in enumerate(spec.interfaces):
+                port = f"{name}-{i}"
+                mac = _mac()
+                host.macs[iface.name] = mac
+                sw.link("add", ifname=port, kind="veth",
+                        peer={"ifname": iface.name, "net_ns_fd": str(nsutil.netns_path(host.netns))})
+                sw.link("set", index=sw.link_lookup(ifname=port)[0], master=bridges[iface.switch], state="up")
+                idx = ipr.link_lookup(ifname=iface.name)[0]
+                ipr.link("set", index=idx, address=mac, state="up")
+                for cidr in iface.address:
+                    net = ipaddress.IPv4Interface(cidr)
+                    ipr.addr("add", index=idx, address=str(net.ip), prefixlen=net.network.prefixlen,
+                             broadcast=str(net.network.broadcast_address))
+            if spec.gateway:
+                ipr.route("add", dst="0.0.0.0/0", gateway=spec.gateway)
+        finally:
+            ipr.close()
+        with nsutil.inside_netns(host.netns):
+            nsutil.sysctl("net.ipv4.ip_forward", "1" if spec.forwarding else "0")
+            nsutil.sysctl("net.ipv6.conf.all.disable_ipv6", "1")
+            nsutil.sysctl("net.ipv6.conf.default.disable_ipv6", "1")
 
 
 def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: dict[str, str]) -> None:
@@ -108,8 +71,6 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
     system_layer = sandbox.build_system_layer(state.dir / "hosts")
     cgroup_procs = cgroups.create(state.id)
     for name, spec in topo.hosts.items():
-        if spec.kind == "vm":
-            continue
         base = state.dir / "hosts" / name
         upper = base / "upper"
         sandbox.make_root(base)
@@ -120,19 +81,19 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True, close_fds=True,
         )
-    deadline = time.monotonic() + BOOT_TIMEOUT
     for name, proc in procs.items():
         assert proc.stdout is not None and proc.stderr is not None
-        line = proc.stdout.readline()
-        if line.strip() != b"ready":
-            err = proc.stderr.read1(2000).decode(errors="replace").strip().splitlines()  # type: ignore[attr-defined]
-            raise SimError(tr("lab.boot_failed", host=name, why=err[-1] if err else "?"))
-        pid1 = None
-        while pid1 is None and time.monotonic() < deadline:
-            kids = _children(proc.pid)
-            pid1 = kids[0] if kids else None
-            if pid1 is None:
-                time.sleep(0.002)
+        # The agent says its child's PID ("pid N"), the child says "ready" once the host is up.
+        pid1, ready = None, False
+        while not ready:
+            line = proc.stdout.readline().strip()
+            if line.startswith(b"pid ") and line[4:].isdigit():
+                pid1 = int(line[4:])
+            elif line == b"ready":
+                ready = True
+            else:
+                err = proc.stderr.read1(2000).decode(errors="replace").strip().splitlines()  # type: ignore[attr-defined]
+                raise SimError(tr("lab.boot_failed", host=name, why=err[-1] if err else "?"))
         if pid1 is None:
             raise SimError(tr("lab.boot_failed", host=name, why="PID 1 introuvable"))
         state.hosts[name].pid1 = pid1

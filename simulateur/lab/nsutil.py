@@ -261,11 +261,17 @@ def kill_netns_processes(name: str, timeout: float = 2.0) -> int:
     return total
 
 
+def sysctl(name: str, value: str) -> None:
+    """Set a sysctl of the current network namespace (call it inside_netns)."""
+    with open(f"/proc/sys/{name.replace('.', '/')}", "w") as f:
+        f.write(value)
+
+
 def is_errno(exc: BaseException, *codes: int) -> bool:
     return isinstance(exc, OSError) and exc.errno in codes
 
 
 __all__ = [
     "alive", "create_netns", "errno", "inside_netns", "iproute_in", "kill_netns_processes",
-    "list_netns", "netns_path", "pids_in_netns", "remove_netns", "same_process", "start_time",
+    "list_netns", "netns_path", "pids_in_netns", "remove_netns", "same_process", "start_time", "sysctl",
 ]

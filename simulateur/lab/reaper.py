@@ -8,7 +8,7 @@ namespaces deleted, its state dir removed.
 
 from __future__ import annotations
 
-from simulateur.lab import cgroups, netns, nsutil
+from simulateur.lab import cgroups, kind, netns, nsutil
 from simulateur.lab.state import (
     LAB_ID_RE, LabState, build_lock_held, lab_dir, list_lab_ids, load_state, parse_netns,
 )
@@ -61,7 +61,7 @@ def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
             state = None
         if state is not None:
             # Also what the state recorded, in case a namespace was deleted by hand.
-            report[lab_id] = netns.destroy(state, extra=by_lab.get(lab_id, []))
+            report[lab_id] = kind.teardown(state, extra=by_lab.get(lab_id, []))
         else:
             report[lab_id] = netns.destroy_namespaces(by_lab.get(lab_id, []), d if d.exists() else None)
         report[lab_id]["processes"] += len(stray)

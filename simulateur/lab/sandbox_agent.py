@@ -193,6 +193,7 @@ def boot(spec):
     if child == 0:
         pid1(spec, netns)
     os.close(netns)
+    os.write(1, f"pid {child}\n".encode())   # the host's PID 1 as the machine numbers it
     for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     null = os.open("/dev/null", os.O_RDWR)

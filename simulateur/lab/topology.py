@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulateur.lab.names import HOST_RE, IFACE_RE
 from simulateur.lab.services import Service
-from simulateur.scenario.params import ParamSpec
+from simulateur.params import ParamSpec
 
 __all__ = ["HOST_RE", "IFACE_RE", "HostSpec", "Interface", "Service", "Topology"]
 

@@ -16,7 +16,7 @@ from simulateur.errors import SimError
 from simulateur.lab.names import HOST_RE
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 
@@ -52,7 +52,7 @@ PING_WAIT = "0.8"   # seconds `ping -W` waits for a reply (a LAN or lab answer t
 RAWNET_WAIT = 0.8   # seconds a DHCP/ARP probe waits for an answer (the request is sent three times)
 
 
-def rawnet_agent(host: Host, *args: str) -> subprocess.CompletedProcess[str]:
+def rawnet_agent(host: HostKind, *args: str) -> subprocess.CompletedProcess[str]:
     """Run probes/rawnet_agent.py (raw packet sockets, standard library only) in the host's
     network namespace only."""
     return host.run_in_netns([sys.executable, "-I", str(RAWNET_AGENT), *args, str(RAWNET_WAIT)], timeout=15)
@@ -72,7 +72,7 @@ def is_ipv4(text: str) -> bool:
 DNS_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}$")
 
 
-def dig_a(host: Host, server: str, name: str) -> list[str] | None:
+def dig_a(host: HostKind, server: str, name: str) -> list[str] | None:
     """IPv4 answers of `server` for `name` (type A), asked with the machine's dig from the host's
     network namespace; [] when it answers without one, None when it does not answer at all (1 s)
     — or when `server` is not an IPv4 address or `name` not a DNS name (nothing is run then)."""

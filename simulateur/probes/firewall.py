@@ -21,7 +21,7 @@ from simulateur.probes.base import ProbeBase, is_ipv4
 from simulateur.probes.network import resolve_name
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 Chains = dict[str, list[str]]
@@ -70,7 +70,7 @@ def normalised(family: str, table: str, rules: Chains) -> Chains:
     return parse_chains(res.stdout)
 
 
-def host_chains(host: Host, family: str, table: str, boot: bool) -> tuple[Chains | None, str]:
+def host_chains(host: HostKind, family: str, table: str, boot: bool) -> tuple[Chains | None, str]:
     """(rules by chain, where they were read); None when the table does not exist there."""
     if boot:
         text = host.read_text("/etc/nftables.conf")

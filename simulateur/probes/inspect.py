@@ -1,6 +1,6 @@
 """Reading a host's real state from the machine: processes in its PID namespace, its sockets,
-its addresses and routes (netlink in its netns). Nothing here trusts a file the trainee could
-edit to look right, except where a probe says so.
+its links and routes (netlink in its netns; its addresses: simulateur.lab.addresses). Nothing here
+trusts a file the trainee could edit to look right, except where a probe says so.
 """
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
 from simulateur.lab import nsutil
-from simulateur.lab.host import Host
+
+if TYPE_CHECKING:
+    from simulateur.lab.kind import HostKind
 
 
 @dataclass
@@ -23,7 +26,7 @@ class Proc:
     cmdline: list[str]
 
 
-def processes(host: Host) -> list[Proc]:
+def processes(host: HostKind) -> list[Proc]:
     """Live processes of the host (same PID namespace as its PID 1)."""
     target = host.pid_namespace()
     found = []
@@ -62,7 +65,7 @@ class Listener:
     inode: int
 
 
-def listeners(host: Host) -> list[Listener]:
+def listeners(host: HostKind) -> list[Listener]:
     """TCP sockets in LISTEN and bound UDP sockets of the host's network namespace."""
     found = []
     for proto in ("tcp", "udp"):
@@ -82,34 +85,7 @@ def listeners(host: Host) -> list[Listener]:
     return found
 
 
-@dataclass
-class Addr:
-    iface: str
-    cidr: str
-    dynamic: bool      # finite lifetime: set by a DHCP client, not typed by hand
-    valid_lft: int
-
-
-def addresses(host: Host) -> list[Addr]:
-    ipr = nsutil.iproute_in(host.netns)
-    try:
-        names = {link["index"]: link.get_attr("IFLA_IFNAME") for link in ipr.get_links()}
-        found = []
-        for msg in ipr.get_addr(family=2):
-            cache = msg.get_attr("IFA_CACHEINFO")
-            valid = cache["ifa_valid"] if cache else 0xFFFFFFFF
-            found.append(Addr(
-                iface=names.get(msg["index"], "?"),
-                cidr=f"{msg.get_attr('IFA_ADDRESS')}/{msg['prefixlen']}",
-                dynamic=valid != 0xFFFFFFFF,
-                valid_lft=valid,
-            ))
-        return found
-    finally:
-        ipr.close()
-
-
-def link_mac(host: Host, iface: str) -> str | None:
+def link_mac(host: HostKind, iface: str) -> str | None:
     ipr = nsutil.iproute_in(host.netns)
     try:
         idx = ipr.link_lookup(ifname=iface)
@@ -120,7 +96,7 @@ def link_mac(host: Host, iface: str) -> str | None:
         ipr.close()
 
 
-def default_gateways(host: Host) -> list[str]:
+def default_gateways(host: HostKind) -> list[str]:
     """Default gateways as netifaces reports them, inside the host's network namespace."""
     import netifaces
 

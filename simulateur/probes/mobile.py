@@ -37,7 +37,7 @@ from simulateur.probes.base import ProbeBase
 from simulateur.probes.network import resolve_name
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 Collection = Literal["contacts", "agenda"]
@@ -101,7 +101,7 @@ def server_uids(lab: Lab, server: str, collection: str) -> set[str]:
     return uids(body.decode(errors="replace"))
 
 
-def phone_uids(host: Host, collection: str) -> set[str]:
+def phone_uids(host: HostKind, collection: str) -> set[str]:
     """UIDs of the items in the phone's folder for a collection (what its app shows). As in any
     vdir, one file is one item: a file holding several items (a whole address book pasted into
     one .vcf) is not something the phone's app reads, and counts for nothing."""
@@ -218,7 +218,7 @@ class DavAccount(ProbeBase):
         ok = all(r[0] for r in results)
         return ok, tr("mobile.account.result", path=path, results=" ; ".join(r[1] for r in results))
 
-    def _check(self, lab: Lab, host: Host, collection: str, storages: dict[str, dict[str, object]]
+    def _check(self, lab: Lab, host: HostKind, collection: str, storages: dict[str, dict[str, object]]
                ) -> tuple[bool, str]:
         spec = radicale(lab, self.server)
         kind = COLLECTIONS[collection][0]
@@ -233,7 +233,7 @@ class DavAccount(ProbeBase):
             texts.append(tr("mobile.account.storage", name=name, text=text))
         return False, tr("mobile.account.collection", collection=collection, text=" ; ".join(texts))
 
-    def _storage(self, lab: Lab, host: Host, spec: Radicale, collection: str, opts: dict[str, object]
+    def _storage(self, lab: Lab, host: HostKind, spec: Radicale, collection: str, opts: dict[str, object]
                  ) -> tuple[bool, str]:
         url = opts.get("url")
         if not isinstance(url, str) or not url:
@@ -335,12 +335,12 @@ def _files(root: Path, prefix: str) -> list[tuple[Path, str]]:
 
 
 # --- the phone's configuration, read as vdirsyncer reads it ---------------------------------------------
-def config_file(host: Host) -> str:
+def config_file(host: HostKind) -> str:
     legacy = f"{Vdirsyncer.home}/.vdirsyncer/config"
     return legacy if host.path(legacy).is_file() else Vdirsyncer.config_path
 
 
-def read_config(host: Host) -> tuple[str, dict[str, dict[str, object]], str | None]:
+def read_config(host: HostKind) -> tuple[str, dict[str, dict[str, object]], str | None]:
     """(path, storages used by a pair → options with JSON values decoded, problem or None)."""
     path = config_file(host)
     text = host.read_text(path)
@@ -366,7 +366,7 @@ def read_config(host: Host) -> tuple[str, dict[str, dict[str, object]], str | No
     return path, {n: o for n, o in storages.items() if n in used}, None
 
 
-def fetch_password(host: Host, opts: dict[str, object], documented: str) -> tuple[str | None, str]:
+def fetch_password(host: HostKind, opts: dict[str, object], documented: str) -> tuple[str | None, str]:
     """The password vdirsyncer would use, and how it gets it."""
     if "password" in opts:
         return str(opts["password"]), tr("mobile.password.written")

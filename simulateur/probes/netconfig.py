@@ -12,16 +12,17 @@ from pydantic import Field
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
+from simulateur.lab.addresses import addresses
 from simulateur.lab.names import IFACE_RE
 from simulateur.probes import inspect
 from simulateur.probes.base import ProbeBase
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 
-def persisted(host: Host, iface: str) -> tuple[str | None, dict[str, str]]:
+def persisted(host: HostKind, iface: str) -> tuple[str | None, dict[str, str]]:
     """(method, options) of `iface` in the host's /etc/network/interfaces; method None if absent."""
     path = host.path("/etc/network/interfaces")
     text = host.read_text("/etc/network/interfaces")
@@ -43,7 +44,7 @@ class NetAddress(ProbeBase):
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         want = ipaddress.IPv4Interface(lab.render(self.address))
-        live = [a for a in inspect.addresses(lab.host(self.host)) if a.iface == self.iface]
+        live = [a for a in addresses(lab.host(self.host)) if a.iface == self.iface]
         shown = ", ".join(a.cidr for a in live) or tr("probe.no_address")
         if any(ipaddress.IPv4Interface(a.cidr) == want for a in live):
             extra = [a.cidr for a in live if ipaddress.IPv4Interface(a.cidr) != want]
@@ -95,7 +96,7 @@ class NetPersisted(ProbeBase):
         if method != self.method:
             return False, tr("probe.persisted.method", iface=self.iface, method=method, want=self.method)
         if self.method == "dhcp":
-            live = [a for a in inspect.addresses(host) if a.iface == self.iface]
+            live = [a for a in addresses(host) if a.iface == self.iface]
             fixed = [a.cidr for a in live if not a.dynamic]
             if fixed or not live:
                 now = ", ".join(tr("probe.addr.dynamic" if a.dynamic else "probe.addr.fixed", cidr=a.cidr)
@@ -115,7 +116,7 @@ class NetPersisted(ProbeBase):
         if self.gateway and gw != lab.render(self.gateway):
             return False, tr("probe.persisted.gateway", gateway=gw or tr("probe.absent_f"),
                              want=lab.render(self.gateway))
-        live = [ipaddress.IPv4Interface(a.cidr) for a in inspect.addresses(host) if a.iface == self.iface]
+        live = [ipaddress.IPv4Interface(a.cidr) for a in addresses(host) if a.iface == self.iface]
         if conf not in live:
             return False, tr("probe.persisted.unapplied", address=conf.with_prefixlen,
                              now=', '.join(str(x) for x in live) or tr("probe.no_address"))

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from simulateur.i18n import tr
+from simulateur.lab.addresses import addresses
 from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
 from simulateur.probes import inspect
 from simulateur.probes.base import PING_WAIT, RAWNET_WAIT, ProbeBase, dig_a, is_ipv4, rawnet_agent
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 
@@ -60,7 +61,7 @@ class DhcpLease(ProbeBase):
         mac = inspect.link_mac(host, self.iface)
         if mac is None:
             return False, tr("probe.dhcp_lease.no_iface", iface=self.iface, host=self.host)
-        addrs = [a for a in inspect.addresses(host) if a.iface == self.iface]
+        addrs = [a for a in addresses(host) if a.iface == self.iface]
         if not addrs:
             return False, tr("probe.dhcp_lease.no_address", host=self.host, iface=self.iface)
         leases = lab.dnsmasq_leases(self.server)
@@ -93,7 +94,7 @@ class DhcpLease(ProbeBase):
         return tr("probe.dhcp_lease.expected", host=self.host, server=self.server, via=via)
 
 
-def _leased_router(host: Host, address: str) -> str | None:
+def _leased_router(host: HostKind, address: str) -> str | None:
     """The router option of the newest lease (latest expiry) the host's DHCP clients hold for
     `address` — several clients may have written lease files (ifup's and a bare dhclient's)."""
     newest: tuple[str, str | None] = ("", None)
@@ -150,7 +151,7 @@ class DnsResolve(ProbeBase):
         return tr("probe.dns.expected", host=self.host, name=self.name, target=target)
 
 
-def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
+def lookup(host: HostKind, name: str) -> tuple[str | None, str, list[str]]:
     """How the host's applications resolve `name` (glibc's order): its /etc/hosts, then the DNS
     servers of its resolv.conf (queried from its network namespace), with its search domains —
     first for a name without a dot, last for one with. (address or None, "/etc/hosts" or
@@ -185,7 +186,7 @@ def lookup(host: Host, name: str) -> tuple[str | None, str, list[str]]:
     return None, "", servers
 
 
-def resolve_name(host: Host, name: str) -> tuple[str | None, str]:
+def resolve_name(host: HostKind, name: str) -> tuple[str | None, str]:
     """(address, how) as the host's applications would resolve `name`; (None, why) if it does not."""
     addr, how, servers = lookup(host, name)
     if addr is not None:

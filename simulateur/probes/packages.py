@@ -26,11 +26,11 @@ from simulateur.probes import inspect
 from simulateur.probes.base import ProbeBase
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 
-def dpkg_status(host: Host, package: str) -> dict[str, str] | None:
+def dpkg_status(host: HostKind, package: str) -> dict[str, str] | None:
     """The package's stanza of the host's /var/lib/dpkg/status (its own copy, in its overlay)."""
     text = host.read_text("/var/lib/dpkg/status") or ""
     for stanza in text.split("\n\n"):
@@ -89,7 +89,7 @@ class PkgInstalled(ProbeBase):
         return text
 
 
-def _md5(host: Host, path: str) -> str | None:
+def _md5(host: HostKind, path: str) -> str | None:
     try:
         return hashlib.md5(host.path(path).read_bytes()).hexdigest()
     except OSError:
@@ -108,7 +108,7 @@ except Exception as e:
 """
 
 
-def ask_compta(host: Host, port: int) -> tuple[int, dict[str, object] | str]:
+def ask_compta(host: HostKind, port: int) -> tuple[int, dict[str, object] | str]:
     """(HTTP code, JSON answer or error text) of the Compta Pro server of the host."""
     res = host.run_in_netns([sys.executable, "-I", "-c", ASK, str(port)], timeout=10)
     try:

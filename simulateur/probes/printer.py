@@ -23,7 +23,7 @@ from simulateur.probes.base import ProbeBase
 from simulateur.probes.network import lookup
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
     from simulateur.lab.services.ippeveprinter import Ippeveprinter
 
@@ -111,7 +111,7 @@ class PrinterJobReceived(ProbeBase):
         return False, tr("printer.job.ko", n=len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else ""))
 
     @staticmethod
-    def _spool(host: Host, spool: str, since: float) -> dict[int, tuple[str | None, int]]:
+    def _spool(host: HostKind, spool: str, since: float) -> dict[int, tuple[str | None, int]]:
         """job id → (format if printable, size) of the documents kept in the printer's spool."""
         found: dict[int, tuple[str | None, int]] = {}
         try:
@@ -185,7 +185,7 @@ class CupsQueue(ProbeBase):
         shown = " ; ".join(reports)
         return False, tr("printer.queue.ko_default", reports=shown) if self.default else shown
 
-    def _judge(self, lab: Lab, host: Host, printer: Ippeveprinter,
+    def _judge(self, lab: Lab, host: HostKind, printer: Ippeveprinter,
                attrs: dict[str, list[object]]) -> tuple[bool, list[str]]:
         name = str(ipp.first(attrs, "printer-name"))
         problems: list[str] = []
@@ -203,7 +203,7 @@ class CupsQueue(ProbeBase):
             return False, problems
         return True, [*good, tr("printer.queue.enabled")]
 
-    def _uri(self, lab: Lab, host: Host, printer: Ippeveprinter, uri: str) -> tuple[bool, str]:
+    def _uri(self, lab: Lab, host: HostKind, printer: Ippeveprinter, uri: str) -> tuple[bool, str]:
         target = lab.address_of(self.printer)
         try:
             _, name, port, _ = ipp.split_uri(uri)
@@ -227,7 +227,7 @@ class CupsQueue(ProbeBase):
         return True, tr("printer.uri.ok", uri=uri, printer=self.printer, addr=addr, via=via)
 
     @staticmethod
-    def _driver(host: Host, printer: Ippeveprinter, queue: str, model: str) -> tuple[bool, str]:
+    def _driver(host: HostKind, printer: Ippeveprinter, queue: str, model: str) -> tuple[bool, str]:
         """The driver cupsd really uses (its printer-make-and-model, from its PPD cache) and the
         queue's PPD file must both be generated from the printer's own description."""
         ppd = host.read_text(f"/etc/cups/ppd/{queue}.ppd")
@@ -254,7 +254,7 @@ class CupsQueue(ProbeBase):
                   default=dflt)
 
 
-def resolve_as(host: Host, name: str) -> tuple[str | None, str]:
+def resolve_as(host: HostKind, name: str) -> tuple[str | None, str]:
     """The IPv4 address `name` has for the host's applications, and ", how" (nothing for an
     address): network.lookup, as glibc does."""
     addr, how, _ = lookup(host, name)

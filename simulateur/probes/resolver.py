@@ -25,7 +25,7 @@ from simulateur.lab.state import scratch_dir
 from simulateur.probes.base import ProbeBase, is_ipv4
 
 if TYPE_CHECKING:
-    from simulateur.lab.host import Host
+    from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
 
 NAME_TEMPLATE = r"^(?:[A-Za-z0-9.-]|\{[a-z][a-z0-9_]{0,31}\}){1,253}$"
@@ -116,7 +116,7 @@ class DhcpRenewal(ProbeBase):
         return tr("probe.renewal.expected", host=self.host, parts=', '.join(parts))
 
 
-def renewal(host: Host, iface: str) -> dict[str, str]:
+def renewal(host: HostKind, iface: str) -> dict[str, str]:
     """What the host's next DHCP exchange would set (ADDR, NS, SEARCH, DOMAIN), applied nowhere.
 
     The machine's dhclient runs in the host's network and UTS namespaces (it sends the host's name,

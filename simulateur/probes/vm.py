@@ -24,10 +24,10 @@ NIC = "virtio_net"
 
 
 def _vm(lab: Lab, name: str) -> VmHost:
-    from simulateur.vm.host import VmHost
+    from simulateur.vm.host import as_vm
 
-    host = lab.host(name)
-    if not isinstance(host, VmHost):
+    host = as_vm(lab.host(name))
+    if host is None:
         raise SimError(tr("probe.vm.not_vm", host=name))
     return host
 

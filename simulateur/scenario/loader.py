@@ -8,13 +8,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from simulateur import params as P
 from simulateur import referentiel
 from simulateur.errors import ScenarioError, UsageError
 from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE
 from simulateur.lab.topology import Topology
 from simulateur.paths import scenarios_dir, user_scenarios_dir
-from simulateur.scenario import params as P
 from simulateur.scenario import rendered
 from simulateur.scenario.models import JournalEvidence, ProbeEvidence, Scenario, TicketEvidence
 from simulateur.scenario.yamlload import Located, load_located, validate_located

@@ -7,8 +7,8 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulateur.actions import Action
+from simulateur.params import NAME_RE, ParamSpec
 from simulateur.probes import Probe
-from simulateur.scenario.params import NAME_RE, ParamSpec
 from simulateur.ticket import EscalationTarget, Impact, Urgency
 
 ID_RE = r"^[a-z][a-z0-9-]{0,47}$"

@@ -26,6 +26,7 @@ from simulateur.lab.topology import Topology
 from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult, evaluate
 from simulateur.session.attempt import Attempt
+from simulateur.vm import host as _vm_kind  # noqa: F401  (registers the VM kind: labs built here may hold VMs)
 
 
 @dataclass
@@ -186,12 +187,12 @@ def interactive_shell(lab: Lab, host: str, journal: Journal | None) -> int:
 
 
 def stop(lab_id: str) -> dict[str, int]:
+    from simulateur.lab.kind import teardown
     from simulateur.lab.state import load_state
-    from simulateur.lab import netns
 
     state = load_state(lab_id)
     try:
         lab = Lab.open(lab_id)
     except SimError:
-        return netns.destroy(state)  # a broken lab is still removed entirely
+        return teardown(state)  # a broken lab is still removed entirely
     return lab.stop()

@@ -1,13 +1,14 @@
-"""VM hosts (`kind: vm` in a topology) inside a lab build.
+"""Building the lab's VM hosts (`kind: vm` in a topology), for the VM kind (simulateur.vm.host.VmHost).
 
 A VM host's HostState: kind "vm", netns = the lab's switch namespace (where qemu and its tap
-live), pid1 = qemu's PID with its start time (so Host.is_up, Lab.open and the reaper treat it like
+live), pid1 = qemu's PID with its start time (so VmHost.is_up, Lab.open and the reaper treat it like
 any host's PID 1: a dead qemu makes a dead lab, and stop/clean kill the recorded PID and the
 switch namespace, which takes the tap with it). Its disk, sockets and logs live in the lab's state
 dir, removed with it.
 
-Build order (Lab.build): stage (a copy of the guest tree) → the scenario's faults are written into
-that tree (actions see an unbooted VM) → boot (disk, tap, qemu, wait for the control agent).
+Build order (Lab.build, through the kind): stage (a copy of the guest tree) → the scenario's faults are
+written into that tree (actions see an unbooted VM) → boot (disk, tap, qemu, wait for the control agent).
+The topology given here is the VM kind's part of the lab's: its VM hosts only.
 """
 
 from __future__ import annotations

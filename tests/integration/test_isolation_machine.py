@@ -175,8 +175,8 @@ def test_the_machine_is_unreachable_from_every_host_of_the_office(monkeypatch):
     import json
     from concurrent.futures import ThreadPoolExecutor
 
+    from simulateur import params as P
     from simulateur.lab.lab import Lab
-    from simulateur.scenario import params as P
     from simulateur.scenario.loader import load_topology, rendered_topology
 
     addrs = [a["local"] for link in json.loads(subprocess.run(["ip", "-j", "addr"], capture_output=True,

@@ -2,8 +2,8 @@ import ipaddress
 
 import pytest
 
+from simulateur import params as P
 from simulateur.errors import UsageError
-from simulateur.scenario import params as P
 
 
 def specs(data):

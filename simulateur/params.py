@@ -1,4 +1,8 @@
-"""Scenario parameters drawn from a seed, and the `{name}` templates that use them.
+"""Parameters drawn from a seed (a topology's and a scenario's), and the `{name}` templates that use them.
+
+A leaf module (it imports nothing of simulateur but its errors): a topology declares its parameters
+(simulateur.lab.topology), a lab fills templates with its drawn values (Lab.render), a scenario adds
+its own — the engine (simulateur.lab) must not import the scenario layer, so this is below both.
 
 A template is plain text with `{name}` or `{name.attr}` holes (`{{`/`}}` for braces). Nothing is
 evaluated: a hole names a parameter, an attribute comes from a fixed list. Values are strings.
