@@ -254,6 +254,9 @@ def _build(domain: str, work: Path) -> None:
     for entry in target.iterdir():
         os.rename(entry, work / entry.name)
     target.rmdir()
+    # The DC's /var/lib/samba (cp -a gives it this directory's mode): Samba's lock directory, which
+    # it wants 0755 — mkdtemp made it 0700, and testparm warned every trainee who ran it.
+    work.chmod(0o755)
 
 
 def _check_ntacls(domain: str, sysvol: Path) -> None:
