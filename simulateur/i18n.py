@@ -188,6 +188,7 @@ FR: dict[str, str] = {
     "sandbox.no_cgroup_fs": "aucune hiérarchie cgroup inscriptible sous {root}",
     "sandbox.mount_failed": "impossible de monter un système de fichiers sur {path} : {why}",
     "samba.template_failed": "le modèle du domaine Active Directory {domain} n'a pas pu être créé : {why}",
+    "samba.template_ntacl": "l'ACL NT de {path} n'est pas dans l'attribut {xattr} (attributs : {names})",
     # Active Directory probes (simulateur/probes/directory.py)
     "ad.no_dc": "l'hôte {host} n'est pas un contrôleur de domaine (service samba_ad) dans ce laboratoire",
     "ad.no_account": "aucun compte « {login} » dans l'annuaire",

@@ -11,6 +11,21 @@ templates (and the older ones are removed).
 
 A template holds the domain's fixed content (DOMAIN below: password policy, OUs, groups, staff);
 what a scenario needs on top (its users, their state) is made per lab by actions.
+
+NT ACLs (sysvol's files and folders, and those of any share of the DC) are kept in the `user.NTACL`
+extended attribute (NTACL_XATTR), in the template as in every lab, not in Samba's default
+`security.NTACL`: a host's processes run without CAP_SYS_ADMIN (issue 14, simulateur.lab.profile),
+and writing a `security.*` attribute needs it — smbd then logs "store_acl_blob_fsp: setting attr
+failed … Operation not permitted" and answers NT_STATUS_ACCESS_DENIED to every change of an NT ACL:
+`samba-tool gpo create` from an admin workstation, smbcacls or Windows' security tab on a share,
+`samba-tool ntacl set` and `sysvolreset` on the DC. `user.*` attributes need no privilege and travel
+with the files when the template is copied (`cp -a` keeps them); `acl_tdb`/`xattr_tdb` would not do:
+they key the ACLs by device and inode numbers, which every copy changes. Upstream's documented cost:
+a process that may write a file may also rewrite its `user.NTACL` locally (smbd hides it from SMB
+clients) — on a DC only root works locally. One tool does not follow the setting: `samba-tool ntacl
+sysvolcheck`, whose "direct" pass reads `security.NTACL` itself (ntacls.getntacl, Samba 4.17), so it
+reports "No data available" (samba-tool ntacl get/set, sysvolreset and gpo go through smbd's VFS and
+do follow it).
 """
 
 from __future__ import annotations
@@ -34,6 +49,7 @@ from simulateur.paths import HOSTFILES_DIR, cache_dir
 HOST_NAME = "dc"
 TEMPLATE_ADMIN_PASSWORD = "Modele-Adm1n-2024"   # replaced in every lab (samba_ad service)
 SERVICES = "s3fs, rpc, ldap, cldap, kdc, drepl, winbindd, kcc"  # no internal DNS: srv's dnsmasq is the site DNS
+NTACL_XATTR = "user.NTACL"   # where NT ACLs are stored (see the module's docstring)
 
 # Departments (OUs), their groups, and the staff already in the directory.
 OUS = [
@@ -105,6 +121,10 @@ def smb_conf(domain: str, *, build: bool = False) -> str:
         "\t# LDAP simple (ldapsearch -x) accepté sur le réseau du site",
         "\tldap server require strong auth = no",
         "\told password allowed period = 0",
+        "\t# Listes de contrôle d'accès NT (sysvol, partages) dans l'attribut étendu user.NTACL :",
+        "\t# l'attribut par défaut, security.NTACL, exige un privilège (CAP_SYS_ADMIN)",
+        "\t# que les processus de ce serveur n'ont pas",
+        f"\tacl_xattr:security_acl_name = {NTACL_XATTR}",
         "\t# Un petit site : un processus par service (au lieu de 4), démarrage plus rapide, moins de mémoire",
         "\tprefork children = 1",
         "\tprivate dir = /var/lib/samba/private",
@@ -143,7 +163,7 @@ def recipe_hash() -> str:
 # /var/log/samba are private tmpfs; provision, bake, start the DC once (keys, schema caches), stop it.
 BUILD_SCRIPT = r"""
 set -eu
-T=$1 CONF=$2 REALM=$3 WG=$4 ADMINPW=$5 ADCTL=$6 SPEC=$7
+T=$1 CONF=$2 REALM=$3 WG=$4 ADMINPW=$5 ADCTL=$6 SPEC=$7 NTACL=$8
 ip link set lo up
 mount -t tmpfs tmpfs /run
 mkdir -p /run/samba
@@ -153,7 +173,8 @@ mkdir -p /var/log/samba
 : > /run/empty.conf
 samba-tool domain provision -s /run/empty.conf --targetdir=/var/lib/samba --realm="$REALM" --domain="$WG" \
     --server-role=dc --dns-backend=NONE --use-rfc2307 --host-name=dc --host-ip=127.0.0.1 \
-    --adminpass="$ADMINPW" --option="interfaces = lo" >/run/provision.log 2>&1 \
+    --adminpass="$ADMINPW" --option="interfaces = lo" --option="acl_xattr:security_acl_name = $NTACL" \
+    >/run/provision.log 2>&1 \
     || { tail -3 /run/provision.log >&2; exit 1; }
 rm -rf /var/lib/samba/etc
 cp "$CONF" /run/smb.conf
@@ -216,7 +237,7 @@ def _build(domain: str, work: Path) -> None:
     spec.write_text(json.dumps(bake_spec()))
     argv = ["unshare", "--net", "--mount", "--pid", "--fork", "--propagation", "private",
             "bash", "-c", BUILD_SCRIPT, "build", str(target), str(conf), realm_of(domain), workgroup_of(domain),
-            TEMPLATE_ADMIN_PASSWORD, str(HOSTFILES_DIR / "adctl.py"), str(spec)]
+            TEMPLATE_ADMIN_PASSWORD, str(HOSTFILES_DIR / "adctl.py"), str(spec), NTACL_XATTR]
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": str(work)}
     try:
         res = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env,
@@ -228,10 +249,27 @@ def _build(domain: str, work: Path) -> None:
         raise SimError(tr("samba.template_failed", domain=domain, why=why[-1] if why else res.returncode))
     for name in ("smb.conf", "bake.json"):
         (work / name).unlink()
+    _check_ntacls(domain, target / "state" / "sysvol")
     # The template is the content of /var/lib/samba: move it up one level.
     for entry in target.iterdir():
         os.rename(entry, work / entry.name)
     target.rmdir()
+    # The DC's /var/lib/samba (cp -a gives it this directory's mode): Samba's lock directory, which
+    # it wants 0755 — mkdtemp made it 0700, and testparm warned every trainee who ran it.
+    work.chmod(0o755)
+
+
+def _check_ntacls(domain: str, sysvol: Path) -> None:
+    """Every file and folder of the provisioned sysvol has its NT ACL in NTACL_XATTR and none in
+    security.NTACL: a template whose ACLs went elsewhere (a Samba that ignores the option, a cache
+    on a file system without user xattrs: provision then falls back to a tdb keyed by inode
+    numbers) would give labs whose DC cannot change an ACL — better no template."""
+    for path in [sysvol, *sysvol.rglob("*")]:
+        names = os.listxattr(path, follow_symlinks=False)
+        if NTACL_XATTR not in names or "security.NTACL" in names:
+            raise SimError(tr("samba.template_failed", domain=domain,
+                              why=tr("samba.template_ntacl", path=path.relative_to(sysvol.parent.parent),
+                                     xattr=NTACL_XATTR, names=", ".join(names) or "—")))
 
 
 def copy_into(domain: str, dest: Path) -> None:

@@ -10,10 +10,10 @@ Why capabilities and seccomp rather than a user namespace (measured on this mach
 without idmapped lower layers, and a network namespace made by the machine's root cannot be
 configured by root of a child user namespace (`ip addr add` → EPERM): the whole engine (named
 netns, wiring from the switch namespace, probes entering the host's netns) would have to be rebuilt
-around namespaces owned by each host's user namespace. Samba AD also stores its ACLs in
-`security.*` xattrs. Docker's default — no user namespace, a bounded capability set, seccomp,
-private /dev, masked /proc — is the bar the issue sets; a user namespace stays the next step
-(docs/securite.md, « Hors périmètre »).
+around namespaces owned by each host's user namespace (Samba AD's NT ACLs are no obstacle: they are
+in `user.NTACL`, which needs no privilege — adtemplate). Docker's default — no user namespace, a
+bounded capability set, seccomp, private /dev, masked /proc — is the bar the issue sets; a user
+namespace stays the next step (docs/securite.md, « Hors périmètre »).
 """
 
 from __future__ import annotations

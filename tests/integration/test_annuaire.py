@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from labhelpers import sim, verdicts
 
+from simulateur.lab import adtemplate
+
 LOCKED = "annuaire-compte-bloque"
 NEW = "annuaire-nouvel-employe"
 
@@ -137,3 +139,30 @@ def test_started_account_made_admin_fails_then_recreated_passes(started):
     for group in (f"GG_{p['service']}", p["groupe_extra"]):
         ex(lab, "technicien", tool(p, f"group addmembers {group} {user}"))
     assert verdicts(lab) == NEW_RIGHT
+
+
+# --- the DC's NT ACLs, written by a host's root without privileges ------------------------------
+def test_dc_changes_nt_acls_as_unprivileged_root(started):
+    """A GPO created and a logon script's ACL set from the admin workstation (over SMB), sysvol's ACLs
+    reset on the DC: smbd writes each NT ACL as the host's root, who has no CAP_SYS_ADMIN (issue 14)
+    — hence user.NTACL (adtemplate's docstring). In security.NTACL every one of them is refused
+    (NT_STATUS_ACCESS_DENIED)."""
+    info = started(NEW, seed=2, variant="a_creer")
+    lab, p = info["lab"], info["params"]
+    admin = f"-U Administrator%'{p['ad_admin_mdp']}'"
+    run = sim("exec", lab, "technicien", "--", tool(p, "gpo create Essai"), check=False, timeout=120)
+    assert run.code == 0 and "created as" in run.out, (run.out, run.err[-600:])
+    netlogon = f"//dc.{p['domaine']}/netlogon"
+    ex(lab, "technicien", f"echo 'net use' > /tmp/logon.cmd && "
+                          f"smbclient {netlogon} {admin} -c 'put /tmp/logon.cmd logon.cmd'")
+    users = f"{adtemplate.workgroup_of(p['domaine'])}\\Domain Users"
+    ex(lab, "technicien", f"smbcacls {netlogon} logon.cmd {admin} "
+                          f"--set 'ACL:BUILTIN\\Administrators:ALLOWED/0x0/FULL,ACL:{users}:ALLOWED/0x0/READ'")
+    script = f"/var/lib/samba/state/sysvol/{p['domaine']}/scripts/logon.cmd"
+
+    def acl() -> str:
+        return sim("exec", lab, "dc", "--", f"samba-tool ntacl get --as-sddl {script}").out.strip()
+
+    assert acl() == "O:BAG:DUD:(A;;0x001f01ff;;;BA)(A;;0x001200a9;;;DU)"
+    ex(lab, "dc", "samba-tool ntacl sysvolreset")
+    assert acl().startswith("O:LAG:BAD:P(A;OICI;0x001f01ff;;;BA)")   # provision's sysvol ACL, set again

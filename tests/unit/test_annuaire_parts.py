@@ -3,6 +3,12 @@ naming rules, how the journal reads samba-tool, how probes read DNs."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
+
+from simulateur.errors import SimError
 from simulateur.journal.classify import Kind, classify
 from simulateur.lab import adtemplate
 from simulateur.lab.services.samba_ad import AdClient, SambaAD, base_dn, krb5_conf
@@ -26,6 +32,38 @@ def test_dc_configuration_has_no_internal_dns_and_plain_ldap():
     assert "dns" not in services.split("=", 1)[1]
     assert "ldap server require strong auth = no" in conf
     assert "interfaces = lo" not in conf and "interfaces = lo" in adtemplate.smb_conf("bureau.lan", build=True)
+
+
+def test_dc_keeps_nt_acls_in_a_user_xattr_when_built_and_in_labs():
+    """A host's root cannot write security.NTACL (no CAP_SYS_ADMIN): both configurations say user.NTACL."""
+    for conf in (adtemplate.smb_conf("bureau.lan"), adtemplate.smb_conf("bureau.lan", build=True)):
+        assert "\tacl_xattr:security_acl_name = user.NTACL\n" in conf
+    assert '--option="acl_xattr:security_acl_name = $NTACL"' in adtemplate.BUILD_SCRIPT
+
+
+def _sysvol(root: Path) -> Path:
+    sysvol = root / "state" / "sysvol"
+    (sysvol / "bureau.lan" / "scripts").mkdir(parents=True)
+    (sysvol / "bureau.lan" / "scripts" / "logon.cmd").write_text("net use\n")
+    for path in (sysvol, *sysvol.rglob("*")):
+        os.setxattr(path, "user.NTACL", b"acl")
+    return sysvol
+
+
+def test_template_check_refuses_a_sysvol_path_without_its_user_ntacl(tmp_path: Path):
+    sysvol = _sysvol(tmp_path)
+    adtemplate._check_ntacls("bureau.lan", sysvol)
+    os.removexattr(sysvol / "bureau.lan" / "scripts", "user.NTACL")
+    with pytest.raises(SimError, match="state/sysvol/bureau.lan/scripts"):
+        adtemplate._check_ntacls("bureau.lan", sysvol)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="writing security.NTACL needs root")
+def test_template_check_refuses_a_security_ntacl(tmp_path: Path):
+    sysvol = _sysvol(tmp_path)
+    os.setxattr(sysvol / "bureau.lan" / "scripts" / "logon.cmd", "security.NTACL", b"acl")
+    with pytest.raises(SimError, match="logon.cmd"):
+        adtemplate._check_ntacls("bureau.lan", sysvol)
 
 
 def test_recipe_hash_is_stable_and_covers_the_recipe():
