@@ -133,7 +133,7 @@ class NetnsHost:
     def mount_tmpfs(self, inside: str, size_mb: int) -> None:
         """A small file system of its own on a directory of the host (a fault: "the data partition
         is full"). The engine mounts it; no process of the host can (simulateur.lab.profile)."""
-        sandbox.mount_tmpfs(self._pid1(), self.state.pid1_start, self._checked(inside), size_mb)
+        sandbox.mount_tmpfs(self._pid1(), self.state.pid1_start, rootfiles.checked(inside), size_mb)
 
     def pid_namespace(self) -> int:
         return os.stat(f"/proc/{self._pid1()}/ns/pid").st_ino
