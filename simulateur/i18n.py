@@ -186,6 +186,7 @@ FR: dict[str, str] = {
     "sandbox.no_seccomp": "filtre seccomp des hôtes impossible à construire ({why}) : installez python3-seccomp (apt-get install python3-seccomp, ou make deps)",
     "sandbox.no_cgroups": "simulateur : limites mémoire et processus des labs indisponibles ({why}) ; les labs fonctionnent sans limites",
     "sandbox.no_cgroup_fs": "aucune hiérarchie cgroup inscriptible sous {root}",
+    "sandbox.userns_failed": "espaces de noms utilisateur des hôtes impossibles à créer (option SIMULATEUR_USERNS) : {why}",
     "sandbox.mount_failed": "impossible de monter un système de fichiers sur {path} : {why}",
     "samba.template_failed": "le modèle du domaine Active Directory {domain} n'a pas pu être créé : {why}",
     "samba.template_ntacl": "l'ACL NT de {path} n'est pas dans l'attribut {xattr} (attributs : {names})",

@@ -10,10 +10,12 @@ root (each link read and re-rooted) and the last component is opened without fol
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 SYS_OPENAT2 = 437  # the same number on every architecture (unified syscall table)
@@ -116,6 +118,40 @@ def makedirs(root: Path, inside: str, mode: int = 0o755) -> None:
             pass
         finally:
             os.close(parent)
+
+
+PR_GET_SECUREBITS, PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP = 27, 28, 1 << 2
+
+
+@contextlib.contextmanager
+def acting_as(owner: int | None) -> Iterator[None]:
+    """Create files with the file-system ids `owner` (the machine id of root in a host with a user
+    namespace), in the calling thread only, keeping the machine root's capabilities.
+
+    Why: such a host's file systems are overlays of idmapped layers; the machine's uid 0 has no
+    id there and creating a file as it fails (EOVERFLOW, measured), while a file created as the
+    host's root lands on disk as uid 0 and is root's inside. File-system ids and securebits are
+    per thread (Linux credentials), so other threads of the engine are not affected;
+    SECBIT_NO_SETUID_FIXUP keeps setfsuid from clearing CAP_DAC_OVERRIDE and the like (the
+    engine must still write any file of the host). If the thread's ids cannot be restored, the
+    process ends rather than go on with a host's ids."""
+    if owner is None:
+        yield
+        return
+    bits = _libc.prctl(PR_GET_SECUREBITS, 0, 0, 0, 0)
+    if bits < 0 or _libc.prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), "securebits")
+    old_uid, old_gid = _libc.setfsuid(owner), _libc.setfsgid(owner)
+    try:
+        yield
+    finally:
+        _libc.setfsuid(old_uid)
+        _libc.setfsgid(old_gid)
+        restored = _libc.setfsuid(-1) == old_uid and _libc.setfsgid(-1) == old_gid
+        if not restored or _libc.prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0:  # pragma: no cover
+            os.write(2, b"simulateur: identifiants de fichiers impossibles a restaurer\n")
+            os._exit(70)
 
 
 def read_bytes(root: Path, inside: str) -> bytes:

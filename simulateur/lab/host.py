@@ -8,6 +8,7 @@ an instance is one running host seen from the machine: run commands inside it, r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import confine, netns, nsutil, rootfiles, sandbox
+from simulateur.lab import confine, netns, nsutil, rootfiles, sandbox, userns
 from simulateur.lab.state import HostState, LabState, netns_name
 
 if TYPE_CHECKING:
@@ -39,8 +40,9 @@ class NetnsHost:
     # --- the lab's netns hosts, all at once (simulateur.lab.netns) ----------------------------
     @classmethod
     def declare(cls, state: LabState, name: str) -> HostState:
-        """A namespace of its own."""
-        return HostState(name=name, netns=netns_name(state.id, name))
+        """A namespace of its own; with the option SIMULATEUR_USERNS, owned by a user namespace of
+        its own (simulateur.lab.userns: the lab's namespaces are then made so)."""
+        return HostState(name=name, netns=netns_name(state.id, name), userns=userns.wanted())
 
     @classmethod
     def wire(cls, state: LabState, topo: Topology, switch: IPRoute, bridges: dict[str, int]) -> None:
@@ -88,7 +90,8 @@ class NetnsHost:
         if term:
             env["TERM"] = term
         env.update(extra_env or {})
-        return sandbox.enter_argv(self.lab_id, self._pid1(), self.state.pid1_start, argv, env, cwd)
+        return sandbox.enter_argv(self.lab_id, self._pid1(), self.state.pid1_start, argv, env, cwd,
+                                  userns=self.state.uid_base is not None)
 
     def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run a command in the host and wait for it (output captured)."""
@@ -126,14 +129,31 @@ class NetnsHost:
     def read_text(self, inside: str) -> str | None:
         return rootfiles.read_text(self.root(), inside)
 
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """Around any file the engine creates in the running host: as its root's ids when the host
+        has a user namespace (confine.acting_as: an idmapped layer refuses the machine's uid 0),
+        else as is."""
+        return confine.acting_as(self.state.uid_base)
+
+    def inside_id(self, outside: int) -> int:
+        """A uid or gid read by the machine (os.stat through the host's root) as the host sees it:
+        with a user namespace the machine reads the host's ids shifted by its range
+        (simulateur.lab.userns), and an id outside the range is the overflow id (nobody)."""
+        base = self.state.uid_base
+        if base is None:
+            return outside
+        return outside - base if base <= outside < base + userns.USERNS_SIZE else userns.OVERFLOW_ID
+
     def write_text(self, inside: str, content: str, mode: int = 0o644) -> None:
         """Write a file of the host; links are resolved inside the host (confine.open_in)."""
-        rootfiles.write_text(self.root(), inside, content, mode, self.name)
+        with self.writing():
+            rootfiles.write_text(self.root(), inside, content, mode, self.name)
 
     def mount_tmpfs(self, inside: str, size_mb: int) -> None:
         """A small file system of its own on a directory of the host (a fault: "the data partition
         is full"). The engine mounts it; no process of the host can (simulateur.lab.profile)."""
-        sandbox.mount_tmpfs(self._pid1(), self.state.pid1_start, rootfiles.checked(inside), size_mb)
+        sandbox.mount_tmpfs(self._pid1(), self.state.pid1_start, rootfiles.checked(inside), size_mb,
+                            owner=self.state.uid_base)
 
     def pid_namespace(self) -> int:
         return os.stat(f"/proc/{self._pid1()}/ns/pid").st_ino

@@ -22,6 +22,7 @@ kinds, a host's `kind` is only a key of this registry: nothing tests it or a hos
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from subprocess import CompletedProcess
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -128,6 +129,16 @@ class HostKind(Protocol):
 
     def write_text(self, inside: str, content: str, mode: int = 0o644) -> None:
         """Write a file of the host."""
+        ...
+
+    def writing(self) -> AbstractContextManager[None]:
+        """Around any file the engine creates itself under `path()` (not through write_text): the
+        ids the host's root has there (a netns host with a user namespace: its range's first id,
+        simulateur.lab.userns), so that the file is root's inside the host."""
+        ...
+
+    def inside_id(self, outside: int) -> int:
+        """A uid or gid the machine read under `path()` (os.stat), as the host sees it."""
         ...
 
     def pid_namespace(self) -> int:

@@ -77,7 +77,8 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
         write_upper(upper, host_files(name, spec, domain, hosts_addr, state.seed), enabled_units(spec))
         prepare_services(name, spec, hosts_addr, state.seed, upper)
         procs[name] = subprocess.Popen(
-            sandbox.boot_argv(state.hosts[name].netns, sandbox.boot_spec(base, name, system_layer, cgroup_procs)),
+            sandbox.boot_argv(state.hosts[name].netns, sandbox.boot_spec(base, name, system_layer, cgroup_procs,
+                                                                        state.hosts[name].uid_base)),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True, close_fds=True,
         )

@@ -57,7 +57,7 @@ def _check(rc: int, what: object) -> None:
 _NETNS_DIR_LOCK = threading.Lock()   # namespaces are made side by side: bind /run/netns once
 
 
-def _netns_dir() -> bytes:
+def netns_dir() -> bytes:
     """/run/netns as iproute2 leaves it: a shared mount point (bound on itself the first time), so
     that a namespace bound there shows in every mount namespace that shares it."""
     path = os.fsencode(NETNS_DIR)
@@ -73,7 +73,7 @@ def create_netns(name: str) -> None:
     """A named netns as `ip netns add NAME` makes it, without a child process (pyroute2 forks one
     per namespace, ~4 ms): a short-lived thread of ours unshares its own network namespace (a
     per-thread attribute), binds it on /run/netns/NAME, and ends."""
-    _netns_dir()
+    netns_dir()
     target = netns_path(name)
     os.close(os.open(target, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
     failure: list[BaseException] = []

@@ -153,8 +153,11 @@ def _confinement() -> dict[str, object]:
     return {"caps": profile.kept_cap_numbers(), "bpf": str(seccomp_program())}
 
 
-def boot_spec(base: Path, name: str, system_layer: Path, cgroup_procs: list[str]) -> dict[str, object]:
-    return {
+def boot_spec(base: Path, name: str, system_layer: Path, cgroup_procs: list[str],
+              uid_base: int | None = None) -> dict[str, object]:
+    """`uid_base`: the host runs in a user namespace (simulateur.lab.userns) whose root is this id
+    of the machine; its layers are then idmapped clones staged under <host>/idmap."""
+    spec: dict[str, object] = {
         **_confinement(), "name": name, "root": str(base / "root"), "upper": str(base / "upper"),
         "work": str(base / "work"), "cgroups": cgroup_procs,
         "lowers": {d: str(system_layer / d) for d in profile.LOWER_DIRS},
@@ -162,6 +165,28 @@ def boot_spec(base: Path, name: str, system_layer: Path, cgroup_procs: list[str]
         "tmpfs": profile.TMPFS_SIZES, "masked": list(profile.MASKED_PATHS),
         "readonly": list(profile.READONLY_PATHS), "writable": list(profile.WRITABLE_UNDER_READONLY),
     }
+    if uid_base is not None:
+        spec["userns"] = {"base": uid_base, "stage": str(base / "idmap"), "system": str(system_layer),
+                          "host": str(base)}
+    return spec
+
+
+def create_userns_netns(hosts: list[tuple[str, int]]) -> None:
+    """Named network namespaces owned by a user namespace of their own each: (netns name, first id
+    of the range outside). One agent run for all (unshare(CLONE_NEWUSER) refuses a threaded
+    process)."""
+    import subprocess
+
+    from simulateur.lab.userns import USERNS_SIZE
+
+    nsutil.netns_dir()
+    spec = {"hosts": [{"netns": str(nsutil.netns_path(name)), "base": base, "size": USERNS_SIZE}
+                      for name, base in hosts]}
+    proc = subprocess.run([SYSTEM_PYTHON, "-I", "-S", str(AGENT), "userns", json.dumps(spec)],
+                          capture_output=True, text=True, timeout=30)
+    if proc.returncode != 0:
+        why = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise SimError(tr("sandbox.userns_failed", why=why))
 
 
 def boot_argv(netns: str, spec: dict[str, object]) -> list[str]:
@@ -174,19 +199,23 @@ def _cgroup_procs(lab_id: str) -> list[str]:
 
 
 def enter_argv(lab_id: str, pid1: int, pid1_start: int | None, argv: list[str], env: dict[str, str],
-               cwd: str) -> list[str]:
-    """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined."""
+               cwd: str, userns: bool = False) -> list[str]:
+    """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined (as root of
+    the host's user namespace when `userns`)."""
     spec = {**_confinement(), "pid": pid1, "start": pid1_start, "cgroups": _cgroup_procs(lab_id),
-            "argv": argv, "env": env, "cwd": cwd}
+            "argv": argv, "env": env, "cwd": cwd, "userns": userns}
     return [SYSTEM_PYTHON, "-I", "-S", str(AGENT), "enter", json.dumps(spec)]
 
 
-def mount_tmpfs(pid1: int, pid1_start: int | None, path: str, size_mb: int, mode: int = 0o755) -> None:
+def mount_tmpfs(pid1: int, pid1_start: int | None, path: str, size_mb: int, mode: int = 0o755,
+                owner: int | None = None) -> None:
     """Mount a tmpfs of `size_mb` MiB on `path` of the host (the engine's gesture: no process of the
-    host can mount anything)."""
+    host can mount anything). `owner`: the machine id of the host's root (user namespace), else
+    the tmpfs would be nobody's inside."""
     import subprocess
 
-    spec = {"pid": pid1, "start": pid1_start, "path": path, "options": f"size={size_mb}m,mode={mode:o}"}
+    options = f"size={size_mb}m,mode={mode:o}" + (f",uid={owner},gid={owner}" if owner is not None else "")
+    spec = {"pid": pid1, "start": pid1_start, "path": path, "options": options}
     proc = subprocess.run([SYSTEM_PYTHON, "-I", "-S", str(AGENT), "mount", json.dumps(spec)],
                           capture_output=True, text=True, timeout=30)
     if proc.returncode != 0:

@@ -20,6 +20,27 @@ host could replace it). One JSON argument per call, written by simulateur/lab/sa
           passes the exit status on. If the caller is killed, the child is killed too.
   mount — the engine's own privileged gesture in a host (a fault's small file system): mount a
           tmpfs at a path of the host, resolved inside the host's mount namespace.
+  userns — (option SIMULATEUR_USERNS, simulateur/lab/userns.py) for each host, a user namespace
+          whose root is an unprivileged range of the machine's ids, and a network namespace
+          *owned by it*, bound on /run/netns/NAME: root of a child user namespace may configure
+          only a network namespace its own user namespace owns (`ip addr add` in one made by the
+          machine's root → EPERM, measured). Done here because unshare(CLONE_NEWUSER) refuses a
+          threaded process, which the engine is.
+
+With a user namespace (the boot spec's "userns"), the host's PID 1 is built as above by the
+machine's root, with two differences: every layer it gets from a disk (the machine's /usr /etc
+/var, the lab's system layer, the host's own directory) is an *idmapped* clone of it (open_tree(2)
+OPEN_TREE_CLONE + mount_setattr(2) MOUNT_ATTR_IDMAP with the host's user namespace, the owner of
+its network namespace), so that a file owned by uid N on disk is owned by N inside the host — the
+machine's files keep their owners, the engine's files (written as uid 0) are root's, and what the
+host writes lands on disk with the ids it sees; and the whole build runs with the file-system ids
+of the host's root (setfsuid, capabilities kept by SECBIT_NO_SETUID_FIXUP), because an idmapped
+mount refuses to create a file for an id it cannot map (EOVERFLOW for the machine's uid 0,
+measured) and the overlay acts on its layers with its mounter's ids. Just before confining itself,
+PID 1 joins the host's user namespace (setns) and becomes its root (setresuid 0 = the range's
+first id outside); the capability bounding set and seccomp filter are then applied there too.
+`enter` joins it the same way, last. The mount, PID, IPC, UTS and cgroup namespaces stay the
+machine root's: root of the host has no administrative right over them.
 
 Confinement (values in simulateur/lab/profile.py, passed in the JSON): the capability bounding
 set is cut to the kept capabilities, the seccomp filter (compiled by seccomp_build.py) is loaded
@@ -35,13 +56,18 @@ import signal
 import sys
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x2000000, 0x4000000, 0x8000000
-CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUSER = 0x20000000, 0x40000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_CAP_AMBIENT = 1, 24, 22, 47
 PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
 SYS_PIVOT_ROOT, SYS_CAPSET = 155, 126
+SYS_OPEN_TREE, SYS_MOVE_MOUNT, SYS_MOUNT_SETATTR = 428, 429, 442   # the same on every architecture
+OPEN_TREE_CLONE, OPEN_TREE_CLOEXEC, AT_EMPTY_PATH, AT_FDCWD = 1, 0o2000000, 0x1000, -100
+MOVE_MOUNT_F_EMPTY_PATH, MOUNT_ATTR_IDMAP = 4, 0x100000
+PR_GET_SECUREBITS, PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP = 27, 28, 1 << 2
+NS_GET_USERNS = 0xB701
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -56,6 +82,9 @@ NEEDS = {
     "unshare cgroup": "le noyau doit offrir les espaces de noms cgroup (Linux ≥ 4.6, CONFIG_CGROUPS)",
     "overlay": "le noyau doit offrir overlayfs (modprobe overlay)",
     "devpts": "le noyau doit offrir des instances devpts séparées (Linux ≥ 4.7)",
+    "unshare user+net": "le noyau doit offrir les espaces de noms utilisateur (CONFIG_USER_NS)",
+    "open_tree": "le noyau doit offrir les montages idmappés (Linux ≥ 5.12)",
+    "mount_setattr": "le noyau doit offrir les montages idmappés (Linux ≥ 5.12, ext4 ou tmpfs ≥ 6.3)",
 }
 
 
@@ -131,9 +160,107 @@ def join_cgroups(paths):
             fail(f"cgroup {path}", exc.errno)
 
 
+# --- user namespace ------------------------------------------------------------------------------------
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64), ("propagation", ctypes.c_uint64),
+                ("userns_fd", ctypes.c_uint64)]
+
+
+def idmapped(source, target, userfd):
+    """Attach at `target` a clone of the mount tree at `source` (not its submounts) seen through
+    the user namespace `userfd`'s id mapping."""
+    fd = libc.syscall(SYS_OPEN_TREE, AT_FDCWD, source.encode(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
+    if fd < 0:
+        fail(f"open_tree {source}")
+    attr = _MountAttr(MOUNT_ATTR_IDMAP, 0, 0, userfd)
+    check(libc.syscall(SYS_MOUNT_SETATTR, fd, b"", AT_EMPTY_PATH, ctypes.byref(attr), ctypes.sizeof(attr)),
+          f"mount_setattr idmap {source}")
+    os.makedirs(target, exist_ok=True)
+    check(libc.syscall(SYS_MOVE_MOUNT, fd, b"", AT_FDCWD, target.encode(), MOVE_MOUNT_F_EMPTY_PATH),
+          f"move_mount {target}")
+    os.close(fd)
+
+
+def act_as(uid, gid):
+    """Create files as the host's root would (uid, gid outside) while keeping the machine root's
+    capabilities for the mounts still to make (see the module's docstring)."""
+    bits = libc.prctl(PR_GET_SECUREBITS, 0, 0, 0, 0)
+    check(libc.prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0), "securebits")
+    libc.setfsuid(uid)
+    libc.setfsgid(gid)
+    if libc.setfsuid(-1) != uid or libc.setfsgid(-1) != gid:
+        fail("setfsuid", 1)
+
+
+def become_root_of(userfd):
+    """Join the host's user namespace and be its root. setns gives every capability in it and
+    resets the securebits; they are reset again here explicitly: with NO_SETUID_FIXUP left on, a
+    service dropping to its own user would keep its capabilities."""
+    setns(userfd, CLONE_NEWUSER, "user")
+    os.close(userfd)
+    check(libc.prctl(PR_SET_SECUREBITS, 0, 0, 0, 0), "securebits")
+    os.setgroups([])
+    os.setresgid(0, 0, 0)
+    os.setresuid(0, 0, 0)
+
+
+def make_userns(spec):
+    """Verb `userns`: {"hosts": [{"netns": /run/netns/NAME, "base": first id outside, "size": n}]}.
+    A child unshares a user and a network namespace at once (the network one is then owned by
+    the user one), this process writes its id maps and binds its network namespace; the child
+    ends, the bound network namespace keeps both alive."""
+    for item in spec["hosts"]:
+        ready_r, ready_w = os.pipe()
+        go_r, go_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(ready_r)
+            os.close(go_w)
+            rc = libc.unshare(CLONE_NEWUSER | CLONE_NEWNET)
+            os.write(ready_w, str(0 if rc == 0 else ctypes.get_errno()).encode())
+            os.read(go_r, 1)
+            os._exit(0)
+        os.close(ready_w)
+        os.close(go_r)
+        try:
+            err = int(os.read(ready_r, 16) or b"1")
+            if err:
+                fail("unshare user+net", err)
+            for name in ("uid_map", "gid_map"):
+                with open(f"/proc/{pid}/{name}", "w") as f:
+                    f.write(f"0 {item['base']} {item['size']}\n")
+            target = item["netns"]
+            os.close(os.open(target, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
+            if libc.mount(f"/proc/{pid}/ns/net".encode(), target.encode(), None, MS_BIND, None) != 0:
+                err = ctypes.get_errno()
+                os.unlink(target)
+                fail(f"mount {target}", err)
+        finally:
+            os.write(go_w, b"x")
+            os.waitpid(pid, 0)
+    sys.stdout.write("ok\n")
+
+
 # --- boot --------------------------------------------------------------------------------------------
+def stage_idmapped(spec, userfd):
+    """With a user namespace: the host's layers as idmapped clones under <host>/idmap/ (a
+    directory of the lab's tmpfs, in the host's private mount namespace); the spec's paths are
+    rewritten to point at them."""
+    stage = spec["userns"]["stage"]
+    for name in spec["lowers"]:
+        idmapped(f"/{name}", f"{stage}/machine/{name}", userfd)
+    idmapped(spec["userns"]["system"], f"{stage}/system", userfd)
+    idmapped(spec["userns"]["host"], f"{stage}/host", userfd)
+    host = spec["userns"]["host"]
+    for key in ("root", "upper", "work"):
+        spec[key] = f"{stage}/host" + spec[key][len(host):]
+    spec["machine"] = {name: f"{stage}/machine/{name}" for name in spec["lowers"]}
+    spec["lowers"] = {name: f"{stage}/system/{name}" for name in spec["lowers"]}
+
+
 def build_root(spec):
     root, upper, work = spec["root"], spec["upper"], spec["work"]
+    machine = spec.get("machine") or {name: f"/{name}" for name in spec["lowers"]}
     mount(root, root, None, MS_BIND)   # pivot_root wants a mount point
     for name in os.listdir(upper):
         path = os.path.join(upper, name)
@@ -144,7 +271,7 @@ def build_root(spec):
     for name, extra in spec["lowers"].items():
         target = os.path.join(root, name)
         os.makedirs(target, exist_ok=True)
-        lower = f"{extra}:/{name}" if extra else f"/{name}"
+        lower = f"{extra}:{machine[name]}" if extra else machine[name]
         mount("overlay", target, "overlay", 0,
               f"lowerdir={lower},upperdir={upper}/{name},workdir={work}/{name}")
     # /dev: a private tmpfs with the few nodes a container has, a devpts instance of its own.
@@ -155,7 +282,7 @@ def build_root(spec):
         os.mknod(node, 0o666 | 0o020000, os.makedev(major, minor))
         os.chmod(node, 0o666)
     os.mkdir(os.path.join(dev, "pts"))
-    mount("devpts", os.path.join(dev, "pts"), "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620,gid=5")
+    mount("devpts", os.path.join(dev, "pts"), "devpts", MS_NOSUID | MS_NOEXEC, f"newinstance,ptmxmode=0666,mode=620,gid={spec.get('tty_gid', 5)}")
     for name, target in spec["dev_links"].items():
         os.symlink(target, os.path.join(dev, name))
     os.mkdir(os.path.join(dev, "shm"))
@@ -212,11 +339,21 @@ def boot(spec):
 
 def pid1(spec, netns):
     setns(netns, CLONE_NEWNET, "net")
+    userfd = None
+    if spec.get("userns"):   # the host's user namespace: the owner of its network namespace
+        userfd = libc.ioctl(netns, NS_GET_USERNS)
+        if userfd < 0:
+            fail("NS_GET_USERNS")
     os.close(netns)
     check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     join_cgroups(spec["cgroups"])
     check(libc.unshare(CLONE_NEWCGROUP), "unshare cgroup")
+    if userfd is not None:
+        base = spec["userns"]["base"]
+        spec["tty_gid"] = base + 5
+        stage_idmapped(spec, userfd)
+        act_as(base, base)
     build_root(spec)
     check(libc.sethostname(spec["name"].encode(), len(spec["name"].encode())), "sethostname")
     os.chdir(spec["root"])
@@ -224,6 +361,8 @@ def pid1(spec, netns):
         fail("pivot_root")
     check(libc.umount2(b".", MNT_DETACH), "umount old root")
     os.chdir("/")
+    if userfd is not None:
+        become_root_of(userfd)
     confine(spec)
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
     if os.access("/etc/simulateur/boot.sh", os.X_OK):
@@ -258,7 +397,8 @@ def start_time(pid):
 def open_host(spec):
     """The host's namespaces, opened and checked to be its PID 1's (not a reused PID)."""
     pid = spec["pid"]
-    fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC) for kind in ("pid", "cgroup", "ipc", "uts", "net", "mnt")}
+    kinds = ("pid", "cgroup", "ipc", "uts", "net", "mnt") + (("user",) if spec.get("userns") else ())
+    fds = {kind: os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC) for kind in kinds}
     fds["root"] = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         if start_time(pid) != spec["start"]:
@@ -286,8 +426,11 @@ def enter_child(spec, fds, alive):
         setns(fds[kind], flag, kind)
     os.fchdir(fds["root"])
     os.chroot(".")
+    userfd = fds.pop("user", None)
     for fd in fds.values():
         os.close(fd)
+    if userfd is not None:   # last: joining the host's mount namespace needs the machine's root
+        become_root_of(userfd)
     try:
         os.chdir(spec["cwd"])
     except OSError:
@@ -352,4 +495,4 @@ def mount_in(spec):
 
 if __name__ == "__main__":
     verb, arg = sys.argv[1], json.loads(sys.argv[2])
-    {"boot": boot, "enter": enter, "mount": mount_in}[verb](arg)
+    {"boot": boot, "enter": enter, "mount": mount_in, "userns": make_userns}[verb](arg)

@@ -35,6 +35,8 @@ class HostState(BaseModel):
     collector_pid: int | None = None    # its SSH journal collector, outside the host (lab.outside)
     collector_start: int | None = None
     macs: dict[str, str] = Field(default_factory=dict)
+    userns: bool = False             # option SIMULATEUR_USERNS: its netns is owned by a user namespace
+    uid_base: int | None = None      # of its own, whose root is this id of the machine (lab.userns)
     vm_image: str | None = None      # kind "vm": the guest image (cache dir), its kernel, kvm or tcg
     vm_kernel: str | None = None
     vm_accel: str | None = None

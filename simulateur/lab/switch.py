@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from simulateur.lab import nsutil
+from simulateur.lab import nsutil, sandbox, userns
 from simulateur.lab.state import LabState
 
 if TYPE_CHECKING:
@@ -19,8 +19,16 @@ if TYPE_CHECKING:
 
 def create_namespaces(state: LabState) -> None:
     """The switch namespace and every namespace the hosts' records name (the kinds declared them),
-    side by side: the kernel makes them in parallel."""
-    names = list(dict.fromkeys([state.switch_netns, *(h.netns for h in state.hosts.values())]))
+    side by side: the kernel makes them in parallel. A record marked `userns` (option
+    SIMULATEUR_USERNS) gets an id range of its own first, and its namespace is made owned by a user
+    namespace mapping that range (simulateur.lab.userns; one agent run for all of them)."""
+    owned = [h for h in state.hosts.values() if h.userns]
+    if owned:
+        userns.allocate(state, [h.name for h in owned])
+        sandbox.create_userns_netns([(h.netns, h.uid_base) for h in owned if h.uid_base is not None])
+    mine = {h.netns for h in owned}
+    names = [n for n in dict.fromkeys([state.switch_netns, *(h.netns for h in state.hosts.values())])
+             if n not in mine]
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
         list(pool.map(nsutil.create_netns, names))
 

@@ -14,6 +14,7 @@ simulateur.session.run and simulateur.journal.remote do, for every lab they buil
 from __future__ import annotations
 
 import base64
+import contextlib
 import shlex
 import subprocess
 import sys
@@ -153,6 +154,14 @@ class VmHost:
             return rootfiles.read_text(staged, inside)
         res = self.run(["cat", rootfiles.checked(inside)], timeout=10)
         return res.stdout if res.returncode == 0 else None
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """The staged tree is a plain directory of the machine's: its files are written as is."""
+        return contextlib.nullcontext()
+
+    def inside_id(self, outside: int) -> int:
+        """The staged tree's ids are the guest's own."""
+        return outside
 
     def write_text(self, inside: str, content: str, mode: int = 0o644) -> None:
         staged = self.staged()
