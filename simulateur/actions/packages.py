@@ -147,10 +147,11 @@ class ComptaData(ActionBase):
         host = lab.host(self.host)
         for path, content in files.items():
             target = host.path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                with open(target, "ab" if self.kind == "debug_log" else "wb") as f:
-                    f.write(content)
+                with host.writing():   # as the host's root (a host with a user namespace: NetnsHost.writing)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with open(target, "ab" if self.kind == "debug_log" else "wb") as f:
+                        f.write(content)
             except OSError as exc:
                 raise SimError(tr("action.failed", action=self.action, host=self.host,
                                   cmd=tr("action.write_cmd", path=path), why=exc.strerror)) from None

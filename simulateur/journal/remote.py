@@ -264,7 +264,8 @@ class Collector:
         """The host's journal socket (through the root we hold open: never a reused PID's). The
         root is let go once bound: nothing of the host's files stays held by us."""
         try:
-            return bind_in_host(Path(f"/proc/self/fd/{self.root_fd}"))
+            with self.lab.host(self.host).writing():   # as the host's root (user namespace: NetnsHost.writing)
+                return bind_in_host(Path(f"/proc/self/fd/{self.root_fd}"))
         finally:
             os.close(self.root_fd)
 

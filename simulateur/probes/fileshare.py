@@ -126,7 +126,7 @@ class SmbFolder(ProbeBase):
             st = os.stat(host.path(path))
         except FileNotFoundError:
             return False, tr("smb.folder_missing", path=path)
-        group = _group_name(host.read_text("/etc/group") or "", st.st_gid)
+        group = _group_name(host.read_text("/etc/group") or "", host.inside_id(st.st_gid))
         mode = stat.S_IMODE(st.st_mode)
         problems = []
         if group != share.group:
