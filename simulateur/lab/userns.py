@@ -1,6 +1,6 @@
 """Option SIMULATEUR_USERNS=1: root in a host is an unprivileged range of the machine's ids.
 
-Each host gets a user namespace mapping its ids 0…65535 onto a range of the machine's ids that
+Each host gets a user namespace mapping its ids 0…USERNS_SIZE-1 onto a range of the machine's ids that
 nothing else uses (USERNS_FIRST + k·USERNS_SIZE), and its network namespace is created *owned by*
 that user namespace (the agent's verb `userns`): root of a child user namespace cannot configure
 a network namespace owned by the machine's root (`ip addr add` → EPERM, measured on Linux 6.18),
@@ -27,7 +27,11 @@ from simulateur.lab.state import LabState, global_lock, list_lab_ids, load_state
 
 ENV = "SIMULATEUR_USERNS"
 USERNS_FIRST = 1_000_000
-USERNS_SIZE = 65536
+# 2**22 ids per host, not 65536: a Samba AD DC gives its groups and users xids from its idmap.ldb's
+# range, 3000000 to 4000000 (the template's sysvol ACLs name 3000000…), which must be ids of the
+# host's own, else they show as nogroup and `samba-tool ntacl sysvolreset` is refused. Still 1023
+# hosts at once between USERNS_FIRST and 2**32.
+USERNS_SIZE = 1 << 22
 OVERFLOW_ID = 65534   # /proc/sys/kernel/overflowuid: how an unmapped id shows inside
 MAX_SLOTS = (2**32 - 2 - USERNS_FIRST) // USERNS_SIZE
 
