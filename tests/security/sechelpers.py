@@ -115,6 +115,7 @@ def machine_namespaces() -> dict[str, int]:
 def host_pid_namespaces(lab: str) -> dict[int, str]:
     """PID namespace inode → host name, for every namespace host of a running lab, read from inside
     the host (a VM guest has a kernel of its own: its processes are not the machine's)."""
+    import simulateur.vm.host  # noqa: F401 - registers the VM kind: Lab.open refuses a kind it does not know
     from simulateur.lab.lab import Lab
 
     opened = Lab.open(lab)
