@@ -12,8 +12,13 @@ configured by root of a child user namespace (`ip addr add` → EPERM): the whol
 netns, wiring from the switch namespace, probes entering the host's netns) would have to be rebuilt
 around namespaces owned by each host's user namespace (Samba AD's NT ACLs are no obstacle: they are
 in `user.NTACL`, which needs no privilege — adtemplate). Docker's default — no user namespace, a
-bounded capability set, seccomp, private /dev, masked /proc — is the bar the issue sets; a user
-namespace stays the next step (docs/securite.md, « Hors périmètre »).
+bounded capability set, seccomp, private /dev, masked /proc — is the bar the issue sets, and the
+default.
+
+A user namespace per host is an option (SIMULATEUR_USERNS=1, simulateur/lab/userns.py): the
+network namespace is then created owned by the host's user namespace, the layers are idmapped
+clones, and everything above still applies inside it. Measured in docs/securite.md (« Option :
+root d'un hôte sans privilège sur la machine »).
 """
 
 from __future__ import annotations
