@@ -144,7 +144,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     host = args.host or lab.default_host()
     lab.host(host)
     print(tr("cli.shell_banner", host=host, lab=lab.id), file=sys.stderr)
-    code = interactive_shell(lab, host, attempt.journal)
+    code = interactive_shell(lab, host, attempt.journal, attempt.dir)
     print(tr("cli.shell_back", host=host), file=sys.stderr)
     return code
 
