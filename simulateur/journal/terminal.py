@@ -340,17 +340,13 @@ class Relay:
                 return
 
 
-def recording_path(directory: Path, host: str, started: float) -> Path:
-    """`<directory>/terminals/<date>-<time>-<host>.cast`, a new name if that one exists already."""
+def recording_path(directory: Path, host: str, started: float, n: int = 1) -> Path:
+    """`<directory>/terminals/<date>-<time>-<host>.cast` (the n-th of that second: `<date>-<time>.<n>-<host>`):
+    the host's name is what follows the second "-" (simulateur.journal.replay reads it back)."""
     folder = directory / "terminals"
     folder.mkdir(mode=0o700, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(started))
-    path = folder / f"{stamp}-{host}{asciicast.SUFFIX}"
-    n = 2
-    while path.exists():
-        path = folder / f"{stamp}-{host}-{n}{asciicast.SUFFIX}"
-        n += 1
-    return path
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(started)) + (f".{n}" if n > 1 else "")
+    return folder / f"{stamp}-{host}{asciicast.SUFFIX}"
 
 
 def start_recording(directory: Path, host: str, lab: str, size: tuple[int, int]) -> asciicast.CastWriter:
@@ -358,12 +354,12 @@ def start_recording(directory: Path, host: str, lab: str, size: tuple[int, int])
     header = asciicast.Header(width=size[0], height=size[1], timestamp=int(started),
                               title=tr("terminal.title", host=host, lab=lab),
                               env={"TERM": os.environ.get("TERM", "xterm"), "SHELL": "/bin/bash"})
-    for _ in range(5):   # two sessions of one host starting in the same second: the next name
+    n = 1
+    while True:   # two sessions of one host starting in the same second: the next name (O_EXCL)
         try:
-            return asciicast.CastWriter(recording_path(directory, host, started), header)
+            return asciicast.CastWriter(recording_path(directory, host, started, n), header)
         except FileExistsError:
-            continue
-    return asciicast.CastWriter(recording_path(directory, host, time.time()), header)
+            n += 1
 
 
 def relay(pty: HostPty, argv: list[str], *, record_dir: Path | None, host: str, lab: str,
