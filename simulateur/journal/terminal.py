@@ -183,7 +183,9 @@ class Relay:
         except OSError:
             pass
 
-    def resize(self) -> None:
+    def resize(self, record: bool = True) -> None:
+        """Our window's size onto the shell's pty (and into the recording, but for the first one:
+        the header has it)."""
         size = window_size(self.stdout) or window_size(self.stdin)
         if size is None:
             return
@@ -191,7 +193,7 @@ class Relay:
             set_window_size(self.pty.master, *size)
         except OSError:
             return
-        if self.recorder is not None:
+        if record and self.recorder is not None:
             self.recorder.resize(*size)
 
     def run(self, proc: subprocess.Popen[bytes]) -> int:
@@ -206,6 +208,7 @@ class Relay:
             handlers[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._on_winch)
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 handlers[sig] = signal.signal(sig, stop)
+            self.resize(record=False)
             if saved is not None:
                 tty.setraw(self.stdin, termios.TCSADRAIN)
             self._loop(proc)

@@ -34,7 +34,6 @@ capabilities at every exec, and no process can undo any of it.
 """
 
 import ctypes
-import fcntl
 import json
 import os
 import signal
@@ -289,10 +288,7 @@ def enter_child(spec, fds, alive):
     os.close(alive)
     if spec.get("tty"):   # fd 0: the host's pty, our controlling terminal (job control) from now on
         os.setsid()
-        try:
-            fcntl.ioctl(0, TIOCSCTTY, 0)
-        except OSError as exc:
-            fail("tty", exc.errno)
+        check(libc.ioctl(0, TIOCSCTTY, 0), "tty")
     join_cgroups(spec["cgroups"])
     for kind, flag in NS_ORDER:
         setns(fds[kind], flag, kind)
