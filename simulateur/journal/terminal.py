@@ -54,6 +54,7 @@ TIOCSPTLCK = 0x40045431       # <asm-generic/ioctls.h> (not in Python's termios)
 TIOCGPTPEER = 0x5441          # the same, Linux ≥ 4.13
 PTMX_RDEV = os.makedev(5, 2)
 CHUNK = 65536
+BATCH = 262144                # output passed on (and recorded) at once, at most
 DRAIN_IDLE = 0.05             # after the shell ended: output still on its way, read until this quiet
 DEFAULT_SIZE = (80, 24)
 _PRINTABLE = re.compile(rb"[^\x00-\x1f\x7f]")
@@ -293,20 +294,32 @@ class Relay:
             os.close(pidfd)
 
     def _from_host(self) -> bool:
-        try:
-            data = os.read(self.pty.master, CHUNK)
-        except BlockingIOError:
-            return True
-        except OSError as exc:
-            if exc.errno == errno.EIO:
-                return False
-            raise
-        if not data:
-            return False
-        _write_all(self.stdout, data)
-        if self.recorder is not None:
-            self.recorder.output(data)
-        return True
+        """What the shell wrote, to our terminal and the recording: read until the pty is empty (up
+        to BATCH bytes) and pass it on at once — a pty gives ~4 KiB a read, and each pass costs a
+        write to our terminal and a line of the recording. False once every peer is closed."""
+        parts: list[bytes] = []
+        size = 0
+        open_ = True
+        while size < BATCH:
+            try:
+                data = os.read(self.pty.master, CHUNK)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    raise
+                data = b""
+            if not data:
+                open_ = False
+                break
+            parts.append(data)
+            size += len(data)
+        if parts:
+            data = b"".join(parts)
+            _write_all(self.stdout, data)
+            if self.recorder is not None:
+                self.recorder.output(data)
+        return open_
 
     def _from_user(self, poller: select.poll) -> None:
         try:
