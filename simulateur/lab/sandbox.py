@@ -174,10 +174,11 @@ def _cgroup_procs(lab_id: str) -> list[str]:
 
 
 def enter_argv(lab_id: str, pid1: int, pid1_start: int | None, argv: list[str], env: dict[str, str],
-               cwd: str) -> list[str]:
-    """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined."""
+               cwd: str, tty: bool = False) -> list[str]:
+    """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined. `tty`: its fd 0
+    is a pty of the host that becomes the command's controlling terminal (sandbox_agent.py, enter)."""
     spec = {**_confinement(), "pid": pid1, "start": pid1_start, "cgroups": _cgroup_procs(lab_id),
-            "argv": argv, "env": env, "cwd": cwd}
+            "argv": argv, "env": env, "cwd": cwd, "tty": tty}
     return [SYSTEM_PYTHON, "-I", "-S", str(AGENT), "enter", json.dumps(spec)]
 
 
