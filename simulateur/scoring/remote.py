@@ -34,8 +34,10 @@ def remote_changes(ev: JournalEvidence, cmds: list[Entry]) -> tuple[bool, str]:
     ok = True
     for host in ev.hosts:
         mine = [e for e in cmds if e.host == host]
-        local = [e for e in mine if e.source != "ssh" or (ev.origin and e.origin != ev.origin)]
-        remote = [e for e in mine if e not in local]
+        # by identity: `e not in local` compared entries field by field, quadratic in the journal
+        local_ids = {id(e) for e in mine if e.source != "ssh" or (ev.origin and e.origin != ev.origin)}
+        local = [e for e in mine if id(e) in local_ids]
+        remote = [e for e in mine if id(e) not in local_ids]
         changes = [e for e in remote if read(e.cmd, e.rc).kind is Kind.CHANGE]
         if local:
             ok = False
