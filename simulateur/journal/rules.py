@@ -89,7 +89,6 @@ APT_SIMULATE = {"-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--
 DPKG_READ = {"-l", "-L", "-s", "-S", "-p", "-c", "-I", "-V", "--list", "--listfiles", "--status", "--search",
              "--print-avail", "--contents", "--info", "--verify", "--get-selections", "--audit", "-C",
              "--print-architecture", "--print-foreign-architectures", "--compare-versions", "--help", "--version"}
-DRY_RUN = {"--dry-run", "--no-act", "--simulate", "-n"}
 
 
 def _positional(args: list[str], with_value: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
@@ -206,14 +205,11 @@ def _ifupdown(args: list[str]) -> Kind:
 
 
 def _nmcli(args: list[str]) -> Kind:
+    """nmcli OBJECT [VERB]: no verb, show, status, list look; up, down, modify, add… change."""
     positional = _positional(args, {"-f", "--fields", "-g", "--get-values", "-e", "--escape", "-c", "--colors",
                                     "-m", "--mode", "-w", "--wait"})
-    if not positional:
-        return Kind.DIAGNOSTIC
     sub = positional[1] if len(positional) > 1 else "show"
-    return Kind.DIAGNOSTIC if sub in ("show", "status", "list", "s", "monitor", "wifi") and not \
-        (positional[0][:1] in ("d", "r") and sub == "wifi" and positional[2:3] in (["connect"], ["rescan"])) \
-        else Kind.CHANGE
+    return Kind.DIAGNOSTIC if sub in ("show", "status", "list", "s", "monitor") else Kind.CHANGE
 
 
 def _resolvectl(args: list[str]) -> Kind:

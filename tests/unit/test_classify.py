@@ -225,3 +225,11 @@ FORMS = [
 @pytest.mark.parametrize("line,kind", FORMS)
 def test_forms_of_real_work(line, kind):
     assert classify(line) is kind
+
+
+@pytest.mark.parametrize("line,kind", [
+    ("nmcli", Kind.DIAGNOSTIC), ("nmcli device status", Kind.DIAGNOSTIC), ("nmcli -f NAME con show", Kind.DIAGNOSTIC),
+    ("nmcli con up lan", Kind.CHANGE), ("nmcli con mod lan ipv4.dns 192.0.2.53", Kind.CHANGE),
+])
+def test_nmcli_verbs(line, kind):
+    assert classify(line) is kind
