@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import re
 import shlex
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
 
-_PARSER = Parser(Language(tree_sitter_bash.language()))
+_LANGUAGE = Language(tree_sitter_bash.language())
+_LOCAL = threading.local()   # a tree-sitter parser is not to be shared between threads
 MAX_DEPTH = 6          # `sh -c "ssh h 'sh -c …'"`: deeper nesting is read as the words it is
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox-sh"}
 NO_FILE = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "-"}
@@ -63,7 +65,10 @@ def _script(text: str, host: str | None, depth: int) -> tuple[Command, ...]:
     if depth > MAX_DEPTH or not text.strip():
         return ()
     src = text.encode()
-    tree = _PARSER.parse(src)
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = _LOCAL.parser = Parser(_LANGUAGE)
+    tree = parser.parse(src)
     walker = _Walker(src, host, depth)
     walker.visit(tree.root_node)
     if not walker.out and tree.root_node.has_error:
