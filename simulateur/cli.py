@@ -144,7 +144,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     host = args.host or lab.default_host()
     lab.host(host)
     print(tr("cli.shell_banner", host=host, lab=lab.id), file=sys.stderr)
-    code = interactive_shell(lab, host, attempt.journal)
+    code = interactive_shell(lab, host, attempt.journal, attempt.dir)
     print(tr("cli.shell_back", host=host), file=sys.stderr)
     return code
 
@@ -158,6 +158,15 @@ def cmd_exec(args: argparse.Namespace) -> int:
         raise UsageError(tr("cli.exec_no_command"))
     lab, _, attempt = open_attempt(args.lab)
     return exec_command(lab, args.host, argv, attempt.journal)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from simulateur.journal import replay
+
+    if args.list:
+        print("\n".join(replay.list_lines(args.attempt)))
+        return 0
+    return replay.replay(args.attempt, args.host, args.speed, args.session)
 
 
 def cmd_qualify(args: argparse.Namespace) -> int:
@@ -308,6 +317,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("host", metavar="HOTE")
     s.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMANDE")
     s.set_defaults(func=cmd_exec)
+
+    s = sub.add_parser("replay", help="rejoue dans le terminal les sessions enregistrées d'une tentative")
+    s.add_argument("attempt", metavar="TENTATIVE", help="identifiant de la tentative (voir « simulateur attempts »)")
+    s.add_argument("--host", default=None, metavar="HOTE", help="seulement les sessions sur cet hôte")
+    s.add_argument("--session", type=int, default=None, metavar="N", help="seulement la session n° N (voir --list)")
+    s.add_argument("--speed", type=float, default=1.0, metavar="X", help="vitesse (2 : deux fois plus vite ; défaut : 1)")
+    s.add_argument("--list", action="store_true", help="liste les sessions enregistrées, sans les rejouer")
+    s.set_defaults(func=cmd_replay)
 
     s = sub.add_parser("qualify", help="qualifie le ticket : impact et urgence")
     s.add_argument("lab", metavar="LAB")

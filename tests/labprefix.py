@@ -5,7 +5,9 @@ Tests never take a trainee's ids (lab1…): integration tests use "t" (t1, t2…
 every worker gets prefixes of its own — the base's first letter and the worker's letter: gw0 → ta,
 sa, ca, ua; gw1 → tb, sb, cb, ub… — so that a lab one worker stops, or one it breaks on purpose and
 another worker's start reaps, never comes back under the same id as another worker's lab. Ids stay
-three characters long (ua1 as ui1: the app's snapshots expect it)."""
+three characters long (ua1 as ui1: the app's snapshots expect it) for the first 26 workers; a worker
+number beyond (gw26…, given by hand to keep one person's serial run apart) gets two letters (gw26 →
+tba), ids then one character longer."""
 
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ BASES = ("t", "s", "c", "ui")
 
 
 def worker_letter() -> str | None:
-    """This xdist worker's letter (gw0 → a), None in a serial run."""
+    """This xdist worker's letter (gw0 → a; gw26 → ba), None in a serial run."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if not re.fullmatch(r"gw\d+", worker):
         return None
     n = int(worker[2:])
-    assert n < len(string.ascii_lowercase), f"trop de processus pytest-xdist ({worker}) : 26 au plus"
-    return string.ascii_lowercase[n]
+    letters = string.ascii_lowercase
+    assert n < len(letters) * (len(letters) + 1), f"numéro de processus pytest-xdist trop grand ({worker})"
+    return letters[n] if n < len(letters) else letters[n // len(letters)] + letters[n % len(letters)]
 
 
 def lab_prefix(base: str) -> str:

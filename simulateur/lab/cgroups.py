@@ -126,7 +126,7 @@ def remove(lab_id: str, timeout: float = 2.0) -> bool:
                 if time.monotonic() >= deadline:
                     ok = False
                     break
-                time.sleep(0.01)
+                time.sleep(0.002)
     return ok
 
 

@@ -83,14 +83,15 @@ class NetnsHost:
         return self.state.pid1
 
     def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root") -> list[str]:
+                   cwd: str = "/root", tty: bool = False) -> list[str]:
         """Command line that runs `argv` inside every namespace of the host, confined as the host's
-        PID 1 is (simulateur.lab.sandbox), with a clean environment."""
+        PID 1 is (simulateur.lab.sandbox), with a clean environment. `tty`: its fd 0 is a pty of the
+        host (simulateur.journal.terminal) to take as controlling terminal."""
         env = {"PATH": HOST_PATH, "HOME": "/root", "LANG": "C.UTF-8", "USER": "root", "LOGNAME": "root"}
         if term:
             env["TERM"] = term
         env.update(extra_env or {})
-        return sandbox.enter_argv(self.lab_id, self._pid1(), self.state.pid1_start, argv, env, cwd,
+        return sandbox.enter_argv(self.lab_id, self._pid1(), self.state.pid1_start, argv, env, cwd, tty,
                                   userns=self.state.uid_base is not None)
 
     def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess[str]:

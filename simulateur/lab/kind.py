@@ -103,8 +103,9 @@ class HostKind(Protocol):
         ...
 
     def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root") -> list[str]:
-        """The machine's command line that runs `argv` in the host (a trainee's shell, `exec`)."""
+                   cwd: str = "/root", tty: bool = False) -> list[str]:
+        """The machine's command line that runs `argv` in the host (a trainee's shell, `exec`);
+        `tty`: its fd 0 is a terminal of the host's own, to become its controlling terminal."""
         ...
 
     def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> CompletedProcess[str]:

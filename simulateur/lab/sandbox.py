@@ -199,11 +199,12 @@ def _cgroup_procs(lab_id: str) -> list[str]:
 
 
 def enter_argv(lab_id: str, pid1: int, pid1_start: int | None, argv: list[str], env: dict[str, str],
-               cwd: str, userns: bool = False) -> list[str]:
+               cwd: str, tty: bool = False, userns: bool = False) -> list[str]:
     """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined (as root of
-    the host's user namespace when `userns`)."""
+    the host's user namespace when `userns`). `tty`: its fd 0 is a pty of the host that becomes
+    the command's controlling terminal (sandbox_agent.py, enter)."""
     spec = {**_confinement(), "pid": pid1, "start": pid1_start, "cgroups": _cgroup_procs(lab_id),
-            "argv": argv, "env": env, "cwd": cwd, "userns": userns}
+            "argv": argv, "env": env, "cwd": cwd, "tty": tty, "userns": userns}
     return [SYSTEM_PYTHON, "-I", "-S", str(AGENT), "enter", json.dumps(spec)]
 
 

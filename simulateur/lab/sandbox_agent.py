@@ -18,6 +18,11 @@ host could replace it). One JSON argument per call, written by simulateur/lab/sa
           other namespace, takes its root, confines itself and execs. Nothing of the caller's
           stays in the host; the caller stays entirely in the machine's namespaces, waits and
           passes the exit status on. If the caller is killed, the child is killed too.
+          With "tty": true, fd 0 is a terminal (a pty of the host's own devpts instance, opened by
+          the engine's relay, simulateur/journal/terminal.py): the child starts a session of its
+          own and makes that terminal its controlling terminal before joining the host, so that
+          the shell's job control (Ctrl-C, Ctrl-Z, fg) works on the host's pty — never on one of
+          the machine's terminals, which no process of the host ever holds.
   mount — the engine's own privileged gesture in a host (a fault's small file system): mount a
           tmpfs at a path of the host, resolved inside the host's mount namespace.
   userns — (option SIMULATEUR_USERNS, simulateur/lab/userns.py) for each host, a user namespace
@@ -68,6 +73,7 @@ OPEN_TREE_CLONE, OPEN_TREE_CLOEXEC, AT_EMPTY_PATH, AT_FDCWD = 1, 0o2000000, 0x10
 MOVE_MOUNT_F_EMPTY_PATH, MOUNT_ATTR_IDMAP = 4, 0x100000
 PR_GET_SECUREBITS, PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP = 27, 28, 1 << 2
 NS_GET_USERNS = 0xB701
+TIOCSCTTY = 0x540E
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -421,6 +427,9 @@ def enter_child(spec, fds, alive):
     except BlockingIOError:
         pass
     os.close(alive)
+    if spec.get("tty"):   # fd 0: the host's pty, our controlling terminal (job control) from now on
+        os.setsid()
+        check(libc.ioctl(0, TIOCSCTTY, 0), "tty")
     join_cgroups(spec["cgroups"])
     for kind, flag in NS_ORDER:
         setns(fds[kind], flag, kind)

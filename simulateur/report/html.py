@@ -7,7 +7,7 @@ from html import escape
 
 from simulateur.i18n import tr
 from simulateur.report import text as T
-from simulateur.report.model import CriterionRow, Report
+from simulateur.report.model import CriterionRow, Report, TerminalTranscript
 
 CSS = """
 :root { --ok: #1b7f3b; --ko: #b3261e; --jury: #8a5a00; --muted: #666; --line: #ccc; }
@@ -37,9 +37,14 @@ ul.ev { margin: .1em 0 .3em 1.1em; padding: 0; } ul.ev li { margin: 0; }
 .fiche dt { font-weight: 600; margin-top: .4em; } .fiche dd { margin: 0 0 0 1em; white-space: pre-wrap; }
 .comment { border-left: 3px solid #b5894a; padding: .2em .6em; background: #fbf6ee; }
 .legend { font-size: .9em; color: #333; }
+.term { margin: .4em 0 1em; } .term-head { font-size: .92em; margin-bottom: .2em; }
+pre.transcript { font: 12px/1.35 ui-monospace, "DejaVu Sans Mono", Consolas, monospace; background: #f7f7f7;
+  border: 1px solid var(--line); padding: .5em .7em; white-space: pre-wrap; overflow-wrap: anywhere;
+  max-height: 40em; overflow: auto; margin: 0; }
 @media print {
   body { margin: 0; max-width: none; font-size: 10.5pt; }
   h2 { break-after: avoid; } tr, .occ, .fiche { break-inside: avoid; }
+  pre.transcript { max-height: none; overflow: visible; }
   .intervention { break-before: page; }
   th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .ccp > th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -73,6 +78,22 @@ def _criterion(c: CriterionRow) -> str:
     return (f'<tr id="{_e(c.id)}"><td><b>{_e(c.id)}</b><br>{_e(c.label)}</td>'
             f"<td>{_verdict(c.verdict, c.verdict_label)}</td><td>{srcs or '—'}</td>"
             f"<td>{body}</td></tr>")
+
+
+def _terminals(terms: list[TerminalTranscript]) -> list[str]:
+    """Each recorded terminal as the text its screen showed (simulateur.journal.transcript)."""
+    h = [f"<h4>{_e(tr('report.terminals'))}</h4>"]
+    if not terms:
+        return h + [f'<p class="muted">{_e(tr("report.terminals_none"))}</p>']
+    for t in terms:
+        head = tr("report.terminal_head", host=t.host, when=T.when(t.started), duration=T.duration(t.duration_s))
+        h.append(f'<div class="term"><div class="term-head"><b>{_e(head)}</b> '
+                 f'<span class="muted">({_e(t.file)})</span></div>')
+        if t.problem:
+            h.append(f'<p class="muted">{_e(t.problem)}</p></div>')
+        else:
+            h.append(f'<pre class="transcript">{_e(t.text)}</pre></div>')
+    return h
 
 
 def to_html(r: Report) -> str:
@@ -126,6 +147,7 @@ def to_html(r: Report) -> str:
                 value = iv.fiche.get(name, "").strip()
                 h.append(f"<dt>{_e(label)}</dt><dd>{_e(value) if value else '—'}</dd>")
             h.append("</dl>")
+        h += _terminals(iv.terminals)
         h.append("</section>")
     h += ["</body>", "</html>"]
     return "\n".join(h) + "\n"

@@ -68,6 +68,16 @@ class Score(BaseModel):
     jury: int
 
 
+class TerminalTranscript(BaseModel):
+    """One recorded terminal session (simulateur.journal.terminal) as plain text."""
+    host: str
+    started: float
+    duration_s: float
+    file: str                   # its name in the attempt's terminals/ folder
+    text: str                   # what the screen showed, control sequences played and removed
+    problem: str = ""           # why the file could not be read (then `text` is empty)
+
+
 class InterventionReport(BaseModel):
     index: int
     scenario: str
@@ -87,6 +97,7 @@ class InterventionReport(BaseModel):
     note: str = ""
     fiche: dict[str, str] = Field(default_factory=dict)
     criteria: list[Occurrence] = Field(default_factory=list)
+    terminals: list[TerminalTranscript] = Field(default_factory=list)
 
 
 class Report(BaseModel):
@@ -165,6 +176,25 @@ def build_grid(interventions: list[InterventionReport], touched: list[str]) -> l
     return rows
 
 
+def terminals(directory: Path | str | None) -> list[TerminalTranscript]:
+    """The attempt's recorded terminals, read as a jury reads them (a damaged file says so)."""
+    from simulateur.errors import SimError
+    from simulateur.journal.replay import recordings
+    from simulateur.journal.transcript import plain_text
+
+    out = []
+    for r in recordings(Path(directory)) if directory else []:
+        try:
+            cast = r.read()
+        except SimError as exc:
+            out.append(TerminalTranscript(host=r.host, started=r.started, duration_s=0, file=r.path.name, text="",
+                                          problem=str(exc)))
+            continue
+        out.append(TerminalTranscript(host=r.host, started=float(cast.header.timestamp or r.started),
+                                      duration_s=cast.duration, file=r.path.name, text=plain_text(cast.output())))
+    return out
+
+
 def _qualification_text(q: object) -> str | None:
     if q is None:
         return None
@@ -192,7 +222,8 @@ def _intervention(store: Store, index: int, scenario_id: str, title: str, seed: 
         index=index, scenario=scenario_id, title=title, seed=seed, variant=variant, status=status,
         status_label=STATUS_LABELS.get(status, status), attempt=attempt, lab=lab, started=started, ended=ended,
         duration_s=duration, qualification=_qualification_text(rec.qualification if rec else None), score=sc,
-        jury_comment=jury_comment, note=note, fiche=store.fiche(attempt) if attempt else {}, criteria=occ)
+        jury_comment=jury_comment, note=note, fiche=store.fiche(attempt) if attempt else {}, criteria=occ,
+        terminals=terminals(rec.attempt_dir if rec else None))
 
 
 def _untreated(iv: InterventionReport) -> None:
@@ -313,7 +344,7 @@ def _from_directory(attempt_id: str) -> tuple[InterventionReport, list[str], str
         index=1, scenario=info.scenario, title=title, seed=info.seed, status="evaluee",
         status_label=STATUS_LABELS["evaluee"], attempt=info.id, lab=info.lab, started=info.started, ended=result.t,
         duration_s=max(0.0, result.t - info.started), qualification=qual, score=Score(acquis=a, evalues=e, jury=j),
-        criteria=[_occurrence(1, info.scenario, m) for m in merged])
+        criteria=[_occurrence(1, info.scenario, m) for m in merged], terminals=terminals(directory))
     return iv, competences, info.candidate
 
 

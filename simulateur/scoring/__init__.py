@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from simulateur import referentiel
 from simulateur.i18n import tr
-from simulateur.journal.classify import Kind, backs_up, classify, edits
+from simulateur.journal.classify import Kind, Reading, file_events, ran, read
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeResult
 from simulateur.scenario.models import (
@@ -65,9 +65,15 @@ def _cmd(entry: Entry) -> str:
     return tr("score.cmd", cmd=text, host=entry.host)
 
 
+def _on(entry: Entry, reading: Reading, host: str) -> bool:
+    """Did this entry act on `host`: typed there, or run there through ssh?"""
+    return entry.host == host or host in reading.hosts
+
+
 def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]:
     cmds = sorted((e for e in entries if e.source != "event"), key=lambda e: e.t)
-    kinds = [classify(e.cmd) for e in cmds]
+    readings = [read(e.cmd, e.rc) for e in cmds]
+    kinds = [r.kind for r in readings]
     changes = [i for i, k in enumerate(kinds) if k is Kind.CHANGE]
     if ev.journal == "remote_changes":
         return remote.remote_changes(ev, cmds)
@@ -75,11 +81,11 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
         return remote.no_password(ev, cmds)
     if ev.journal == "diagnosed_before_change":
         end = changes[0] if changes else len(cmds)
-        looked = [cmds[i] for i in range(end) if kinds[i] in (Kind.DIAGNOSTIC, Kind.TEST)]
-        missing = [h for h in ev.hosts if not any(e.host == h for e in looked)]
+        looked = [i for i in range(end) if kinds[i] in (Kind.DIAGNOSTIC, Kind.TEST)]
+        missing = [h for h in ev.hosts if not any(_on(cmds[i], readings[i], h) for i in looked)]
         when = tr("score.before_first_change", cmd=_cmd(cmds[end]), time=_hm(cmds[end].t)) if changes \
             else tr("score.no_change_recorded")
-        listed = ", ".join(_cmd(e) for e in looked[:6]) + (" …" if len(looked) > 6 else "")
+        listed = ", ".join(_cmd(cmds[i]) for i in looked[:6]) + (" …" if len(looked) > 6 else "")
         if len(looked) < ev.min:
             return False, tr("score.too_few_diagnostics", n=len(looked), when=when, min=ev.min) + (
                 f" : {listed}" if looked else "")
@@ -88,35 +94,52 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
         return True, tr("score.diagnostics", n=len(looked), when=when, listed=listed)
     if ev.journal == "backup_before_edit":
         return _backup_facts(ev.paths, cmds)
-    # tested_after_fix
+    # tested_after_fix: a successful test (exit code 0) after the last change; the line of that
+    # change counts when it ends with such a test (`systemctl restart cups && lp f`)
     if not changes:
         return False, tr("score.nothing_to_verify")
-    after = [cmds[i] for i in range(changes[-1] + 1, len(cmds)) if kinds[i] is Kind.TEST and cmds[i].rc == 0]
-    missing = [h for h in ev.hosts if not any(e.host == h for e in after)]
-    last = cmds[changes[-1]]
+    last = changes[-1]
+    tests = [i for i in range(last + 1, len(cmds)) if kinds[i] is Kind.TEST]
+    after = [i for i in tests if cmds[i].rc == 0]
+    if readings[last].tests_last and cmds[last].rc == 0:
+        after.insert(0, last)
+    missing = [h for h in ev.hosts if not any(_on(cmds[i], readings[i], h) for i in after)]
     if len(after) < ev.min:
-        failed = [cmds[i] for i in range(changes[-1] + 1, len(cmds)) if kinds[i] is Kind.TEST]
+        failed = [i for i in tests if cmds[i].rc != 0]
         extra = tr("score.failed_tests", n=len(failed)) if failed else ""
-        return False, tr("score.no_test_after", last=_cmd(last), extra=extra)
+        return False, tr("score.no_test_after", last=_cmd(cmds[last]), extra=extra)
     if missing:
         return False, tr("score.no_test_on", hosts=", ".join(missing))
-    return True, tr("score.tests_after", n=len(after), last=_cmd(last)) + \
-        ", ".join(_cmd(e) for e in after[:4])
+    return True, tr("score.tests_after", n=len(after), last=_cmd(cmds[last])) + \
+        ", ".join(_cmd(cmds[i]) for i in after[:4])
 
 
 def _backup_facts(paths: list[str], cmds: list[Entry]) -> tuple[bool, str]:
+    """For each path, a copy of it before its first modification. A command that could not run
+    modified nothing, a copy that failed saved nothing; in one line, `cp F F.bak && nano F`
+    is a copy then a modification."""
     texts = []
     ok = True
     for path in paths:
-        first_edit = next((i for i, e in enumerate(cmds) if edits(e.cmd, path)), None)
+        backup: Entry | None = None
+        first_edit: Entry | None = None
+        for e in cmds:
+            if not ran(e.cmd, e.rc):
+                continue
+            for event in file_events(e.cmd, path):
+                if event == "edit":
+                    first_edit = e
+                    break
+                if backup is None and e.rc in (0, None):
+                    backup = e
+            if first_edit is not None:
+                break
         if first_edit is None:
             ok = False
             texts.append(tr("score.never_edited", path=path))
-            continue
-        backup = next((e for e in cmds[:first_edit] if backs_up(e.cmd, path)), None)
-        if backup is None:
+        elif backup is None:
             ok = False
-            texts.append(tr("score.edited_without_backup", path=path, cmd=_cmd(cmds[first_edit])))
+            texts.append(tr("score.edited_without_backup", path=path, cmd=_cmd(first_edit)))
         else:
             texts.append(tr("score.backed_up", path=path, cmd=_cmd(backup)))
     return ok, " ; ".join(texts)

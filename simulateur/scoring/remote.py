@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from simulateur.i18n import tr
-from simulateur.journal.classify import Kind, classify
+from simulateur.journal.classify import Kind, read
 from simulateur.journal.store import Entry
 from simulateur.scenario.models import JournalEvidence, TicketEvidence
 
@@ -34,9 +34,11 @@ def remote_changes(ev: JournalEvidence, cmds: list[Entry]) -> tuple[bool, str]:
     ok = True
     for host in ev.hosts:
         mine = [e for e in cmds if e.host == host]
-        local = [e for e in mine if e.source != "ssh" or (ev.origin and e.origin != ev.origin)]
-        remote = [e for e in mine if e not in local]
-        changes = [e for e in remote if classify(e.cmd) is Kind.CHANGE]
+        # by identity: `e not in local` compared entries field by field, quadratic in the journal
+        local_ids = {id(e) for e in mine if e.source != "ssh" or (ev.origin and e.origin != ev.origin)}
+        local = [e for e in mine if id(e) in local_ids]
+        remote = [e for e in mine if id(e) not in local_ids]
+        changes = [e for e in remote if read(e.cmd, e.rc).kind is Kind.CHANGE]
         if local:
             ok = False
             first = local[0]
@@ -70,7 +72,9 @@ def escalation(ev: TicketEvidence, esc: Escalation | None, entries: list[Entry])
                             expected=", ".join(tr(f"tui.escalade.to.{t}") for t in ev.to)))
     if ev.min and not esc.done:  # tests are expected: the escalation must say which and their results
         problems.append(tr("score.escalation_no_done"))
-    tests = [e for e in entries if e.source != "event" and e.t <= esc.t and classify(e.cmd) is Kind.TEST]
+    # a test that ran counts, failed or not (one escalates because tests fail); one that could
+    # not run (126, 127) does not
+    tests = [e for e in entries if e.source != "event" and e.t <= esc.t and read(e.cmd, e.rc).kind is Kind.TEST]
     if len(tests) < ev.min:
         problems.append(tr("score.escalation_few_tests", n=len(tests), min=ev.min))
     missing = [h for h in ev.hosts if not any(e.host == h for e in tests)]

@@ -7,7 +7,6 @@ import random
 import shlex
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from simulateur.errors import SimError, UsageError
 from simulateur.i18n import tr
-from simulateur.journal import remote
+from simulateur.journal import remote, terminal
 from simulateur.journal.store import Journal
 from simulateur.lab.lab import Lab, Progress, _quiet
 from simulateur.scenario.loader import (
@@ -130,33 +129,25 @@ def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None) 
     return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode  # killed: 128+N, as a shell says
 
 
-def reclaim_terminal() -> None:
-    """Make this process the terminal's foreground group again after a shell in a host.
-
-    The host's bash takes the terminal (job control) but, in its own PID namespace, cannot hand
-    it back when it exits: the caller would be left in the background, unable to read its keys.
-    """
-    try:
-        fd = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
-        if fd < 0 or not os.isatty(fd) or os.tcgetpgrp(fd) == os.getpgrp():
-            return
-        old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # in the background until this is done
-        try:
-            os.tcsetpgrp(fd, os.getpgrp())
-        finally:
-            signal.signal(signal.SIGTTOU, old)
-    except (OSError, ValueError):
-        pass
-
-
-def interactive_shell(lab: Lab, host: str, journal: Journal | None) -> int:
-    """A root bash inside the host; every command typed is journaled (outside the host)."""
+def interactive_shell(lab: Lab, host: str, journal: Journal | None, record_dir: Path | None = None) -> int:
+    """A root bash inside the host on a terminal of the host's own, relayed to ours and recorded in
+    `record_dir` (the attempt's directory) from the machine side (simulateur.journal.terminal);
+    every command typed is journaled (outside the host). Our terminal never enters the host: the
+    shell's job control acts on the host's pty, so ours stays in our hands (no foreground group to
+    take back afterwards)."""
     h = lab.host(host)
+    is_vm = getattr(h, "kind", "netns") == "vm"   # its shell is the console proxy, a machine process
     read_fd, write_fd = os.pipe()
-    argv = h.enter_argv(
-        ["bash", "--rcfile", "/etc/simulateur/bashrc", "-i"],
-        term=os.environ.get("TERM", "xterm"), extra_env={"SIMULATEUR_JOURNAL_FD": str(write_fd)},
-    )
+    try:
+        argv = h.enter_argv(
+            ["bash", "--rcfile", "/etc/simulateur/bashrc", "-i"],
+            term=os.environ.get("TERM", "xterm"), extra_env={"SIMULATEUR_JOURNAL_FD": str(write_fd)}, tty=not is_vm,
+        )
+        pty = terminal.HostPty.of_machine() if is_vm else terminal.HostPty.of_host(h.root())
+    except BaseException:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
 
     def pump() -> None:
         buf = b""
@@ -174,14 +165,20 @@ def interactive_shell(lab: Lab, host: str, journal: Journal | None) -> int:
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
+    writer_open = [True]
+
+    def close_writer() -> None:   # only the shell keeps the journal's pipe open: at its end, the reader's
+        if writer_open[0]:
+            writer_open[0] = False
+            os.close(write_fd)
+
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        proc = subprocess.Popen(argv, pass_fds=(write_fd,))
-        os.close(write_fd)
-        code = proc.wait()
+        code = terminal.relay(pty, argv, record_dir=record_dir, host=host, lab=lab.id, pass_fds=(write_fd,),
+                              started=close_writer)
     finally:
-        reclaim_terminal()
         signal.signal(signal.SIGINT, old)
+        close_writer()
     reader.join(timeout=2)
     return code
 

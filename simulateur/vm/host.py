@@ -122,9 +122,10 @@ class VmHost:
         return subprocess.CompletedProcess(argv, res.returncode, res.stdout, res.stderr)
 
     def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root") -> list[str]:
+                   cwd: str = "/root", tty: bool = False) -> list[str]:
         """The trainee's interactive shell is the serial console (simulateur.vm.console, which
-        journals what is typed); any other command goes through the agent (simulateur.vm.execute)."""
+        journals what is typed); any other command goes through the agent (simulateur.vm.execute).
+        Both are processes of the machine: `tty` changes nothing (no terminal enters the guest)."""
         self._pid1()
         env = extra_env or {}
         if argv and argv[0] == "bash" and "-i" in argv:

@@ -97,8 +97,9 @@ def test_intervention_screen(fixture_scenarios, labs, monkeypatch) -> None:
             # With a terminal, the app suspends and runs the core's recorded shell on the chosen host.
             calls = []
 
-            def fake_shell(lab, host, journal):
+            def fake_shell(lab, host, journal, record_dir):
                 calls.append(host)
+                assert record_dir == r.attempt.dir      # the terminal is recorded with the attempt
                 journal.record(host, "systemctl status dnsmasq", 3, "shell", start=time.time())
                 return 0
 

@@ -134,7 +134,7 @@ def test_dpkg_status_stanza():
 def test_commands_split_outside_quotes_only():
     line = "sed -i 's/^societe =.*/societe = A \\& B/' /etc/x.conf && echo ok 2>&1 | tee -a log; ls &"
     assert [p.strip() for p in split_commands(line)] == [
-        "sed -i 's/^societe =.*/societe = A \\& B/' /etc/x.conf", "echo ok 2>&1", "tee -a log", "ls", ""]
+        "sed -i 's/^societe =.*/societe = A \\& B/' /etc/x.conf", "echo ok 2>&1", "tee -a log", "ls"]
     assert edits(line, "/etc/x.conf")
     assert classify("apt-mark hold compta-pro") is Kind.CHANGE
     assert classify("apt-mark showhold") is Kind.DIAGNOSTIC

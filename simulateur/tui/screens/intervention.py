@@ -154,7 +154,7 @@ class InterventionScreen(Screen[None]):
         try:
             with self.app.suspend():
                 print(tr("cli.shell_banner", host=host, lab=r.lab_id), file=sys.stderr, flush=True)
-                run.interactive_shell(r.lab, host, r.attempt.journal)  # gives the terminal back
+                run.interactive_shell(r.lab, host, r.attempt.journal, r.attempt.dir)  # relayed, recorded
                 print(tr("cli.shell_back", host=host), file=sys.stderr, flush=True)
         except SuspendNotSupported:
             self.notify(tr("tui.shell.unsupported", lab=r.lab_id, host=host), severity="warning", timeout=10)
