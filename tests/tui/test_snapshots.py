@@ -99,6 +99,10 @@ def test_snapshot_intervention_and_fiche(fixture_scenarios, labs) -> None:
             assert_snapshot(app, "intervention-qualification", same)
             await pilot.press("f")
             await wait_screen(pilot, "FicheScreen")
+            # The text cursor blinks (every 0.5 s): under load the capture fell in either phase and the
+            # cursor cell changed colour. A steady cursor (public `cursor_blink`) is always drawn.
+            for widget in app.screen.query("Input, TextArea"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
             await pilot.pause(0.3)
             assert_snapshot(app, "fiche", same)
         app.shutdown()
