@@ -13,7 +13,7 @@ DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-b
 	iputils-ping bind9-dnsutils nftables tmux ifupdown cups-daemon cups-client cups-ipp-utils cups-filters \
 	ghostscript dbus radicale vdirsyncer apache2-utils openssh-server openssh-client sshpass traceroute \
 	curl ed samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user \
-	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp
+	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp gcc libc6-dev
 
 # `make bench` only: Mininet for the side-by-side (no recommends: no Open vSwitch, no service started)
 BENCH_DEB_PACKAGES := mininet bridge-utils

@@ -187,6 +187,8 @@ FR: dict[str, str] = {
     "sandbox.no_cgroups": "simulateur : limites mémoire et processus des labs indisponibles ({why}) ; les labs fonctionnent sans limites",
     "sandbox.no_cgroup_fs": "aucune hiérarchie cgroup inscriptible sous {root}",
     "sandbox.userns_failed": "espaces de noms utilisateur des hôtes impossibles à créer (option SIMULATEUR_USERNS) : {why}",
+    "sandbox.no_cc": "compilateur C introuvable pour l'entrée dans les hôtes (simulateur/lab/sandbox_enter.c) : installez gcc et libc6-dev (apt-get install gcc libc6-dev, ou make deps)",
+    "sandbox.cc_failed": "compilation de l'entrée dans les hôtes (simulateur/lab/sandbox_enter.c) impossible : {why}",
     "sandbox.mount_failed": "impossible de monter un système de fichiers sur {path} : {why}",
     "samba.template_failed": "le modèle du domaine Active Directory {domain} n'a pas pu être créé : {why}",
     "samba.template_ntacl": "l'ACL NT de {path} n'est pas dans l'attribut {xattr} (attributs : {names})",

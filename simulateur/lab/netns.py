@@ -69,6 +69,7 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
     procs: dict[str, subprocess.Popen[bytes]] = {}
     mount_layers(state.dir / "hosts")
     system_layer = sandbox.build_system_layer(state.dir / "hosts")
+    sandbox.enter_binary()   # built here, before the threads that enter hosts side by side
     cgroup_procs = cgroups.create(state.id)
     for name, spec in topo.hosts.items():
         base = state.dir / "hosts" / name

@@ -26,6 +26,7 @@ import json
 import os
 import stat
 import sys
+import threading
 from pathlib import Path
 
 from simulateur.errors import SimError
@@ -198,14 +199,54 @@ def _cgroup_procs(lab_id: str) -> list[str]:
     return [str(g / "cgroup.procs") for g in cgroups.groups(lab_id)]
 
 
+ENTER_SOURCE = Path(__file__).resolve().parent / "sandbox_enter.c"
+_enter: Path | None = None
+_ENTER_LOCK = threading.Lock()
+
+
+def enter_binary() -> Path:
+    """The compiled `enter` (sandbox_enter.c: why C, measured, in its header), built with the
+    machine's C compiler on first use and kept in the state root by the hash of its source."""
+    global _enter
+    if _enter is not None and _enter.exists():
+        return _enter
+    import fcntl
+    import hashlib
+    import shutil
+    import subprocess
+
+    source = ENTER_SOURCE.read_bytes()
+    out = state_root() / ".bin" / f"sandbox-enter-{hashlib.sha256(source).hexdigest()[:12]}"
+    with _ENTER_LOCK:   # threads of one process, then processes (a file lock): one compiler at a time
+        if not out.exists():
+            cc = shutil.which("cc") or shutil.which("gcc")
+            if cc is None:
+                raise SimError(tr("sandbox.no_cc"))
+            out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with open(out.parent / ".lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not out.exists():
+                    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+                    proc = subprocess.run([cc, "-O2", "-Wall", "-o", str(tmp), str(ENTER_SOURCE)],
+                                          capture_output=True, text=True, timeout=120)
+                    if proc.returncode != 0:
+                        tmp.unlink(missing_ok=True)
+                        raise SimError(tr("sandbox.cc_failed", why=(proc.stderr.strip().splitlines() or ["?"])[-1]))
+                    os.replace(tmp, out)
+        _enter = out
+    return out
+
+
 def enter_argv(lab_id: str, pid1: int, pid1_start: int | None, argv: list[str], env: dict[str, str],
                cwd: str, tty: bool = False, userns: bool = False) -> list[str]:
     """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined (as root of
     the host's user namespace when `userns`). `tty`: its fd 0 is a pty of the host that becomes
-    the command's controlling terminal (sandbox_agent.py, enter)."""
-    spec = {**_confinement(), "pid": pid1, "start": pid1_start, "cgroups": _cgroup_procs(lab_id),
-            "argv": argv, "env": env, "cwd": cwd, "tty": tty, "userns": userns}
-    return [SYSTEM_PYTHON, "-I", "-S", str(AGENT), "enter", json.dumps(spec)]
+    the command's controlling terminal (sandbox_enter.c)."""
+    caps = sum(1 << n for n in profile.kept_cap_numbers())
+    cgroup_procs = _cgroup_procs(lab_id)
+    return [str(enter_binary()), str(pid1), str(pid1_start), str(seccomp_program()), f"{caps:x}", cwd,
+            "1" if tty else "0", "1" if userns else "0", str(len(cgroup_procs)), *cgroup_procs,
+            str(len(env)), *(f"{k}={v}" for k, v in env.items()), "--", *argv]
 
 
 def mount_tmpfs(pid1: int, pid1_start: int | None, path: str, size_mb: int, mode: int = 0o755,

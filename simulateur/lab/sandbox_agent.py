@@ -1,4 +1,5 @@
-"""The sandbox agent: makes a lab host's PID 1, and enters a host, confined.
+"""The sandbox agent: makes a lab host's PID 1, confined (entering a running host is
+sandbox_enter.c's, the same steps in C: it runs for every command the engine starts in a host).
 
 Run by path with the machine's python (`/usr/bin/python3 -I -S sandbox_agent.py VERB JSON`),
 standard library only: it must start fast (~10 ms) and must never be a file of the host (root in a
@@ -13,16 +14,10 @@ host could replace it). One JSON argument per call, written by simulateur/lab/sa
           Docker's masked and read-only paths, a read-only sysfs, bounded tmpfs), pivots into it,
           confines itself (below), runs the host's boot script, says "ready", then becomes the
           host's init (a shell loop that reaps orphans).
-  enter — run a command inside a running host: the calling process only sets the PID namespace
-          its children are born in, then forks; the child joins the host's cgroups and every
-          other namespace, takes its root, confines itself and execs. Nothing of the caller's
-          stays in the host; the caller stays entirely in the machine's namespaces, waits and
-          passes the exit status on. If the caller is killed, the child is killed too.
-          With "tty": true, fd 0 is a terminal (a pty of the host's own devpts instance, opened by
-          the engine's relay, simulateur/journal/terminal.py): the child starts a session of its
-          own and makes that terminal its controlling terminal before joining the host, so that
-          the shell's job control (Ctrl-C, Ctrl-Z, fg) works on the host's pty — never on one of
-          the machine's terminals, which no process of the host ever holds.
+  (enter — sandbox_enter.c: the caller only sets its children's PID namespace and waits; the
+          child joins the host's cgroups and every other namespace, takes its root, confines
+          itself the same way and execs; with a tty, fd 0 — a pty of the host's own devpts
+          instance, opened by simulateur/journal/terminal.py — becomes its controlling terminal.)
   mount — the engine's own privileged gesture in a host (a fault's small file system): mount a
           tmpfs at a path of the host, resolved inside the host's mount namespace.
   userns — (option SIMULATEUR_USERNS, simulateur/lab/userns.py) for each host, a user namespace
@@ -415,82 +410,6 @@ def open_host(spec):
     return fds
 
 
-def enter_child(spec, fds, alive):
-    """`alive`: the read end of a pipe whose write end only the caller holds — at EOF, the caller
-    died before PR_SET_PDEATHSIG was set (getppid() says 0 here: the caller is outside our PID
-    namespace)."""
-    check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "pdeathsig")
-    os.set_blocking(alive, False)
-    try:
-        if os.read(alive, 1) == b"":
-            os._exit(1)
-    except BlockingIOError:
-        pass
-    os.close(alive)
-    if spec.get("tty"):   # fd 0: the host's pty, our controlling terminal (job control) from now on
-        os.setsid()
-        check(libc.ioctl(0, TIOCSCTTY, 0), "tty")
-    join_cgroups(spec["cgroups"])
-    for kind, flag in NS_ORDER:
-        setns(fds[kind], flag, kind)
-    os.fchdir(fds["root"])
-    os.chroot(".")
-    userfd = fds.pop("user", None)
-    for fd in fds.values():
-        os.close(fd)
-    if userfd is not None:   # last: joining the host's mount namespace needs the machine's root
-        become_root_of(userfd)
-    try:
-        os.chdir(spec["cwd"])
-    except OSError:
-        os.chdir("/")
-    confine(spec)
-    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
-        signal.signal(sig, signal.SIG_DFL)
-    argv, env = spec["argv"], spec["env"]
-    try:
-        os.execvpe(argv[0], argv, env)
-    except OSError as exc:
-        sys.stderr.write(f"{argv[0]}: {os.strerror(exc.errno or 0)}\n")
-        os._exit(127 if exc.errno == 2 else 126)
-
-
-def enter(spec):
-    load(spec)
-    fds = open_host(spec)
-    setns(fds["pid"], CLONE_NEWPID, "pid")   # for our children only: this process stays outside
-    for sig in (signal.SIGINT, signal.SIGQUIT):   # the terminal sends them to the child itself
-        signal.signal(sig, signal.SIG_IGN)
-    alive, holder = os.pipe()
-    child = os.fork()
-    if child == 0:
-        os.close(holder)
-        enter_child(spec, fds, alive)
-    os.close(alive)
-    for fd in fds.values():
-        os.close(fd)
-
-    def forward(signum, _frame):
-        try:
-            os.kill(child, signum)
-        except ProcessLookupError:
-            pass
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, forward)
-    while True:
-        try:
-            _, status = os.waitpid(child, 0)
-            break
-        except InterruptedError:
-            continue
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
-        os.kill(os.getpid(), sig)
-    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
-
-
 # --- mount -------------------------------------------------------------------------------------------
 def mount_in(spec):
     fds = open_host(spec)
@@ -504,4 +423,4 @@ def mount_in(spec):
 
 if __name__ == "__main__":
     verb, arg = sys.argv[1], json.loads(sys.argv[2])
-    {"boot": boot, "enter": enter, "mount": mount_in, "userns": make_userns}[verb](arg)
+    {"boot": boot, "mount": mount_in, "userns": make_userns}[verb](arg)
