@@ -89,8 +89,9 @@ def main() -> None:
             ratios[key].append(ratio)
             cells += [f"{a:.2f}", f"{b:.2f}", f"{ratio:.2f}"]
         print(f"| {scenario} | " + " | ".join(cells) + " |", flush=True)
+    names = {"ready": "prêt", "check": "check", "stop": "arrêt"}
     print("\nMédiane des rapports après ÷ avant : " + ", ".join(
-        f"{k} {statistics.median(v):.2f}" for k, v in ratios.items()))
+        f"{names[k]} {statistics.median(v):.2f}" for k, v in ratios.items()))
 
 
 if __name__ == "__main__":

@@ -271,8 +271,9 @@ commun (dnsmasq, Radicale, Python…) n'est compté qu'une fois en tout, d'où u
 plus bas qu'à l'unité (et qui dépend de ce qui tourne à côté). Non comptés : les
 objets du noyau (namespaces, ponts, veth, sockets), les couches overlay des hôtes (le tmpfs du
 laboratoire) et leurs petits tmpfs ; la colonne « MemAvailable consommée » du passage à l'échelle les
-inclut (avec le bruit du reste de la machine). Pas de cgroup : sur cette machine la hiérarchie
-mémoire (cgroup v1) appartient au superviseur qui nous lance.
+inclut (avec le bruit du reste de la machine). Chaque laboratoire a aussi son cgroup (mémoire et
+nombre de processus limités, `simulateur/lab/cgroups.py`) : la mesure reste la PSS, comparable d'un
+relevé à l'autre.
 
 Mininet : le paquet Debian `mininet` (sans les paquets recommandés : ni Open vSwitch ni service
 démarré), piloté par son API Python (`Mininet(topo=SingleSwitchTopo(k=N), switch=LinuxBridge,
