@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab import confine, netns, nsutil, rootfiles, sandbox, userns
+from simulateur.lab.pid1 import RecordedPid1
 from simulateur.lab.state import HostState, LabState, netns_name
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-class NetnsHost:
+class NetnsHost(RecordedPid1):
     kind: ClassVar[str] = "netns"
 
     def __init__(self, lab_id: str, state: HostState) -> None:
@@ -69,19 +70,6 @@ class NetnsHost:
         return netns.destroy(state, extra)
 
     # --- one host ---------------------------------------------------------------------------------
-    @property
-    def netns(self) -> str:
-        return self.state.netns
-
-    def is_up(self) -> bool:
-        return self.state.pid1 is not None and nsutil.same_process(self.state.pid1, self.state.pid1_start)
-
-    def _pid1(self) -> int:
-        if not self.is_up():
-            raise SimError(tr("lab.host_down", host=self.name, lab=self.lab_id))
-        assert self.state.pid1 is not None
-        return self.state.pid1
-
     def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
                    cwd: str = "/root", tty: bool = False) -> list[str]:
         """Command line that runs `argv` inside every namespace of the host, confined as the host's

@@ -26,6 +26,7 @@ from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab import confine, nsutil, rootfiles
 from simulateur.lab.kind import register
+from simulateur.lab.pid1 import RecordedPid1
 from simulateur.lab.state import HostState, LabState, lab_dir
 from simulateur.vm import agent, backend, qemu
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from simulateur.lab.topology import HostSpec, Topology
 
 
-class VmHost:
+class VmHost(RecordedPid1):
     kind: ClassVar[str] = "vm"
 
     def __init__(self, lab_id: str, state: HostState) -> None:
@@ -82,20 +83,6 @@ class VmHost:
         return {"processes": len(qemus), "namespaces": 0}
 
     # --- one VM -------------------------------------------------------------------------------------
-    @property
-    def netns(self) -> str:
-        return self.state.netns
-
-    def is_up(self) -> bool:
-        return self.state.pid1 is not None and nsutil.same_process(self.state.pid1, self.state.pid1_start)
-
-    def _pid1(self) -> int:
-        """Its qemu (the process the lab started), or the error that says the VM is down."""
-        if not self.is_up():
-            raise SimError(tr("lab.host_down", host=self.name, lab=self.lab_id))
-        assert self.state.pid1 is not None
-        return self.state.pid1
-
     def booted(self) -> bool:
         return self.state.pid1 is not None
 
