@@ -28,9 +28,11 @@ START = """\
 # illisibles, puis le serveur IPP (ippeveprinter) lui-même.
 RUN=/run/ippeveprinter
 mkdir -p "$RUN" {spool}
-rm -f "$RUN/dbus.sock"
-dbus-daemon --session --nofork --nopidfile --address="unix:path=$RUN/dbus.sock" &
-for i in $(seq 300); do [ -S "$RUN/dbus.sock" ] && break; sleep 0.01; done
+rm -f "$RUN/dbus.sock" "$RUN/dbus.addr"
+# dbus-daemon prints its address once it accepts connections (the socket file exists a moment
+# before: a printer started then fails with « Unable to initialize DNS-SD », seen under load).
+dbus-daemon --session --nofork --nopidfile --address="unix:path=$RUN/dbus.sock" --print-address=3 3>"$RUN/dbus.addr" &
+for i in $(seq 1000); do [ -s "$RUN/dbus.addr" ] && break; sleep 0.01; done
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$RUN/dbus.sock"
 {lib}/delai-travaux &
 exec {command} > >(exec grep --line-buffered -v '^localhost ') 2>&1
