@@ -39,7 +39,17 @@ def _isolated_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("SIMULATEUR_DATA", str(tmp_path_factory.mktemp("data")))
 
 
+# Folders whose every test builds real labs (root, network namespaces).
+INTEGRATION_DIRS = (ROOT / "tests" / "integration", ROOT / "tests" / "security")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The folders' tests are marked here, once for the session (a folder's own hook would see every
+    # collected test too), then skipped without root — the unit and app tests still run.
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if any(path.is_relative_to(d) for d in INTEGRATION_DIRS):
+            item.add_marker(pytest.mark.integration)
     if os.geteuid() == 0:
         return
     skip = pytest.mark.skip(reason="needs root (network namespaces)")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -8,15 +7,6 @@ from labhelpers import sim
 from labprefix import lab_prefix
 
 pytestmark = pytest.mark.integration
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # This hook sees every collected test of the session, not only this folder's: mark ours only
-    # (run without root, the unit and app tests must still run).
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if Path(str(item.path)).resolve().is_relative_to(here):
-            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(autouse=True)

@@ -21,14 +21,6 @@ from labprefix import lab_prefix  # noqa: E402
 from sechelpers import PREFIX_BASE, StartedLab, running  # noqa: E402
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Marks this folder's tests only (the hook sees every collected test of the session).
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if Path(str(item.path)).resolve().is_relative_to(here):
-            item.add_marker(pytest.mark.integration)
-
-
 @pytest.fixture(autouse=True)
 def _own_lab_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
     """Security-test labs get ids of their own (c1, c2…; ca1… under xdist)."""
