@@ -60,7 +60,7 @@ CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUSER = 0x20000000, 0x40000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_CAP_AMBIENT = 1, 24, 22, 47
+PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_CAP_AMBIENT = 24, 22, 47
 PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
 SYS_PIVOT_ROOT, SYS_CAPSET = 155, 126
 SYS_OPEN_TREE, SYS_MOVE_MOUNT, SYS_MOUNT_SETATTR = 428, 429, 442   # the same on every architecture
@@ -68,7 +68,6 @@ OPEN_TREE_CLONE, OPEN_TREE_CLOEXEC, AT_EMPTY_PATH, AT_FDCWD = 1, 0o2000000, 0x10
 MOVE_MOUNT_F_EMPTY_PATH, MOUNT_ATTR_IDMAP = 4, 0x100000
 PR_GET_SECUREBITS, PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP = 27, 28, 1 << 2
 NS_GET_USERNS = 0xB701
-TIOCSCTTY = 0x540E
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -385,9 +384,7 @@ def pid1(spec, netns):
     os.execve("/bin/sh", ["sh", "-c", 'trap "" TERM INT HUP; while :; do sleep 3600 & wait $! || :; done'], env)
 
 
-# --- enter -------------------------------------------------------------------------------------------
-NS_ORDER = (("cgroup", CLONE_NEWCGROUP), ("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET),
-            ("mnt", CLONE_NEWNS))
+# --- a running host (used by `mount`) ------------------------------------------------------------
 
 
 def start_time(pid):
