@@ -237,6 +237,38 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_routes(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.scenario.loader import find_scenario, load_catalogue
+    from simulateur.session.routes import load_routes, routes_path, run_route
+
+    if args.scenarios:
+        loaded = [find_scenario(s) for s in args.scenarios]
+    else:
+        loaded = [sc for sc in load_catalogue().scenarios.values() if routes_path(sc).exists()]
+    failures = total = 0
+    for item in loaded:
+        path = routes_path(item)
+        if not path.exists():
+            raise UsageError(tr("routes.no_file", id=item.scenario.id, path=path))
+        rf = load_routes(path, item)
+        chosen = [r for r in rf.routes if args.route in (None, r.name)]
+        if not chosen:
+            raise UsageError(tr("routes.unknown_route", name=args.route, path=path,
+                                known=", ".join(r.name for r in rf.routes)))
+        for route in chosen:
+            rep = run_route(item, rf, route)
+            total += 1
+            print(tr("routes.line", status="OK   " if rep.ok else "ÉCHEC", scenario=rep.scenario, route=rep.route,
+                     kind=tr("routes.kind_valid" if rep.valid else "routes.kind_wrong"), seconds=rep.seconds),
+                  flush=True)
+            if not rep.ok:
+                print(rep.explain())
+            failures += not rep.ok
+    print(tr("routes.summary", ok=total - failures, total=total))
+    return 1 if failures else 0
+
+
 def cmd_selftest(args: argparse.Namespace) -> int:
     _require_root()
     from simulateur.scenario.loader import find_scenario, load_catalogue, load_scenario
@@ -365,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("scenarios", nargs="*", metavar="SCENARIO")
     s.add_argument("--seeds", default="1,2,3", help="graines à essayer (défaut : 1,2,3)")
     s.set_defaults(func=cmd_selftest)
+
+    s = sub.add_parser("routes", help="joue la matrice de routes d'un scénario (bonnes et mauvaises réparations) "
+                                      "et compare chaque verdict à celui attendu")
+    s.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="défaut : tous ceux qui ont des routes")
+    s.add_argument("--route", default=None, metavar="NOM", help="une seule route")
+    s.set_defaults(func=cmd_routes)
 
     from simulateur.exam.cli import register as register_exam
 

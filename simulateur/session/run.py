@@ -118,12 +118,15 @@ def command_text(argv: list[str]) -> str:
     return argv[0] if len(argv) == 1 else shlex.join(argv)
 
 
-def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None) -> int:
-    """Run a command line in a host as the trainee would (bash -c), journaled; returns its code."""
+def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None, *,
+                 output: int | None = None) -> int:
+    """Run a command line in a host as the trainee would (bash -c), journaled; returns its code.
+    Its output goes to ours, or to the file descriptor `output` (stdout and stderr)."""
     text = command_text(argv)
     h = lab.host(host)
     start_t = time.time()
-    proc = subprocess.run(h.enter_argv(["bash", "-c", text], term=os.environ.get("TERM")))
+    proc = subprocess.run(h.enter_argv(["bash", "-c", text], term=os.environ.get("TERM")),
+                          stdout=output, stderr=output)
     if journal is not None:
         journal.record(host, text, proc.returncode, "exec", start=start_t)
     return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode  # killed: 128+N, as a shell says
