@@ -14,13 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from simulateur.journal.files import command_backs_up, command_edits, backs_up, edits
 from simulateur.journal.rules import Kind, kind_of
 from simulateur.journal.shell import commands
 
-__all__ = ["Kind", "Reading", "backs_up", "classify", "edits", "file_events", "ran", "read", "split_commands"]
+if TYPE_CHECKING:
+    from simulateur.journal.store import Entry
+
+__all__ = ["Kind", "Reading", "backs_up", "classify", "edits", "entry_file_events", "file_events", "ran", "read",
+           "read_entry", "split_commands"]
 
 NOT_RUN = {126, 127}   # the shell's codes for « not executable » and « command not found »
 PRIORITY = (Kind.CHANGE, Kind.TEST, Kind.DIAGNOSTIC)
@@ -86,4 +90,26 @@ def file_events(line: str, path: str) -> list[Literal["backup", "edit"]]:
             events.append("edit")
         elif command_backs_up(cmd, path):
             events.append("backup")
+    return events
+
+
+def read_entry(entry: Entry) -> Reading:
+    """A journal entry as the facts count it: its line, and what the line started in turn when the
+    kernel saw it (`entry.ran`: a script's commands); a line the kernel could not bear out (it named
+    no program: `verified` False) looked at nothing and tested nothing."""
+    reading = read(entry.cmd, entry.rc)
+    if entry.ran and ran(entry.cmd, entry.rc):
+        below = [read(c, None) for c in entry.ran]
+        reading = Reading(_overall([reading.kind, *(r.kind for r in below)]),
+                          reading.hosts.union(*(r.hosts for r in below)), reading.tests_last)
+    if entry.verified is False and reading.kind in (Kind.DIAGNOSTIC, Kind.TEST):
+        reading = Reading(Kind.OTHER, reading.hosts)
+    return reading
+
+
+def entry_file_events(entry: Entry, path: str) -> list[Literal["backup", "edit"]]:
+    """`file_events` of the line, then of what it started in turn (entry.ran)."""
+    events = file_events(entry.cmd, path)
+    for cmd in entry.ran:
+        events += file_events(cmd, path)
     return events

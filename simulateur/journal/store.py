@@ -1,4 +1,8 @@
-"""The attempt's journal: one JSON line per command the trainee ran, kept outside every host."""
+"""The attempt's journal: one JSON line per command the trainee ran, kept outside every host.
+
+What the shells report is only kept where the kernel's record of the lab's programs bears it out
+(simulateur.journal.kernel): `entries()` is that reconciled journal, `reported()` the lines as
+they were written."""
 
 from __future__ import annotations
 
@@ -18,8 +22,11 @@ class Entry(BaseModel):
     host: str
     cmd: str
     rc: int | None = None
-    source: Literal["shell", "exec", "ssh", "event"] = "shell"
+    source: Literal["shell", "exec", "ssh", "event", "kernel"] = "shell"
     origin: str | None = None     # ssh: the lab host the session was opened from
+    session: str | None = None    # shell: the terminal it was typed in (its exec record's tag)
+    ran: list[str] = []           # kernel: what the command started in turn (a script's commands)
+    verified: bool | None = None  # borne out by the kernel's record (None: no record to check against)
 
 
 class Journal:
@@ -37,11 +44,18 @@ class Journal:
             os.close(fd)
 
     def record(self, host: str, cmd: str, rc: int | None, source: Literal["shell", "exec", "event"],
-               start: float | None = None) -> None:
-        self.append(Entry(t=time.time(), start=start, host=host, cmd=cmd, rc=rc, source=source))
+               start: float | None = None, session: str | None = None) -> None:
+        self.append(Entry(t=time.time(), start=start, host=host, cmd=cmd, rc=rc, source=source, session=session))
 
     def entries(self) -> list[Entry]:
-        """All readable entries; a damaged line is skipped, never fatal."""
+        """The journal as the kernel saw it (simulateur.journal.kernel): what the shells reported
+        and the lab's exec record bears out, and what ran unreported."""
+        from simulateur.journal import kernel
+
+        return kernel.reconcile(self.reported(), kernel.Record.read(self.path.parent / kernel.RECORD))
+
+    def reported(self) -> list[Entry]:
+        """All readable entries as written; a damaged line is skipped, never fatal."""
         try:
             lines = self.path.read_text(errors="replace").splitlines()
         except FileNotFoundError:

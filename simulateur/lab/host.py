@@ -71,7 +71,7 @@ class NetnsHost(RecordedPid1):
 
     # --- one host ---------------------------------------------------------------------------------
     def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root", tty: bool = False) -> list[str]:
+                   cwd: str = "/root", tty: bool = False, tag: str = "lab") -> list[str]:
         """Command line that runs `argv` inside every namespace of the host, confined as the host's
         PID 1 is (simulateur.lab.sandbox), with a clean environment. `tty`: its fd 0 is a pty of the
         host (simulateur.journal.terminal) to take as controlling terminal."""
@@ -80,7 +80,7 @@ class NetnsHost(RecordedPid1):
             env["TERM"] = term
         env.update(extra_env or {})
         return sandbox.enter_argv(self.lab_id, self._pid1(), self.state.pid1_start, argv, env, cwd, tty,
-                                  userns=self.state.uid_base is not None)
+                                  userns=self.state.uid_base is not None, host=self.name, tag=tag)
 
     def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run a command in the host and wait for it (output captured)."""

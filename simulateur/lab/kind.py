@@ -103,9 +103,10 @@ class HostKind(Protocol):
         ...
 
     def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root", tty: bool = False) -> list[str]:
+                   cwd: str = "/root", tty: bool = False, tag: str = "lab") -> list[str]:
         """The machine's command line that runs `argv` in the host (a trainee's shell, `exec`);
-        `tty`: its fd 0 is a terminal of the host's own, to become its controlling terminal."""
+        `tty`: its fd 0 is a terminal of the host's own, to become its controlling terminal.
+        `tag`: who runs it, in the lab's exec record (simulateur.lab.audit): "shell", "exec", "lab"."""
         ...
 
     def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> CompletedProcess[str]:

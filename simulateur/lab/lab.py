@@ -18,7 +18,7 @@ from typing import Protocol
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab import kind as kinds
-from simulateur.lab import nsutil, reaper, switch
+from simulateur.lab import audit, nsutil, reaper, switch
 from simulateur.lab.addresses import addresses
 from simulateur.lab.kind import HostKind, Progress
 from simulateur.lab.state import (
@@ -74,6 +74,7 @@ class Lab:
         lab = cls(state, topology)
         try:
             (state.dir / "topology.json").write_text(topology.model_dump_json())
+            audit.start(state)   # before any host: every program they run is recorded from the start
             progress(tr("progress.hosts"))
             parts = kinds.parts(topology)
             kinds.declare_hosts(state, topology)

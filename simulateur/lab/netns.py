@@ -79,7 +79,7 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
         prepare_services(name, spec, hosts_addr, state.seed, upper)
         procs[name] = subprocess.Popen(
             sandbox.boot_argv(state.hosts[name].netns, sandbox.boot_spec(base, name, system_layer, cgroup_procs,
-                                                                        state.hosts[name].uid_base)),
+                                                                        state.hosts[name].uid_base, state.id)),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             start_new_session=True, close_fds=True,
         )

@@ -27,8 +27,9 @@ def record(host: HostState, pid: int, started: int) -> None:
 def recorded(state: LabState) -> list[int]:
     """The lab's helpers that are still the very processes recorded (a PID reused since by some
     other process of the machine does not match its start time, and is left alone)."""
-    return [h.collector_pid for h in state.hosts.values()
-            if h.collector_pid is not None and nsutil.same_process(h.collector_pid, h.collector_start)]
+    helpers = [(h.collector_pid, h.collector_start) for h in state.hosts.values()]
+    helpers.append((state.audit_pid, state.audit_start))   # the lab's exec auditor (lab.audit)
+    return [pid for pid, start in helpers if pid is not None and nsutil.same_process(pid, start)]
 
 
 def kill_helpers(state: LabState) -> int:

@@ -71,6 +71,9 @@ DENIED_SYSCALLS: tuple[str, ...] = (
     # io_uring bypasses seccomp for the operations it queues
     "io_uring_setup", "io_uring_enter", "io_uring_register",
 )
+# Every program started in a host waits, at these calls, until the lab's exec auditor
+# (simulateur.lab.audit, a process of the machine) has recorded it: the journal's source of truth.
+AUDITED_SYSCALLS: tuple[str, ...] = ("execve", "execveat")
 # clone(2) with any of these flags is refused (a new namespace); clone3 answers ENOSYS so that the
 # C library falls back to clone, whose flags a filter can read (as Docker's profile does).
 CLONE_NS_FLAGS = {

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import cgroups, nsutil, profile, seccomp_build
+from simulateur.lab import audit, cgroups, nsutil, profile, seccomp_build
 from simulateur.paths import cache_dir, data_dir, scenarios_dir, state_root, user_scenarios_dir
 
 AGENT = Path(__file__).resolve().parent / "sandbox_agent.py"
@@ -40,6 +40,7 @@ SYSTEM_LAYER = ".system"
 OPAQUE = ("trusted.overlay.opaque", b"y")
 
 _program: Path | None = None
+_notify: Path | None = None
 
 
 def seccomp_program() -> Path:
@@ -150,12 +151,27 @@ def make_root(base: Path) -> Path:
     return root
 
 
+def notify_program() -> Path:
+    global _notify
+    if _notify is None or not _notify.exists():
+        _notify = seccomp_build.program(notify=True)
+    return _notify
+
+
+def _audit_spec(lab_id: str, host: str) -> dict[str, str] | None:
+    """Where the host's PID 1 hands its exec listener (None: a lab without auditor)."""
+    path = audit.socket_path(lab_id)
+    if not path.exists():
+        return None
+    return {"socket_path": str(path), "bpf": str(notify_program()), "host": host}
+
+
 def _confinement() -> dict[str, object]:
     return {"caps": profile.kept_cap_numbers(), "bpf": str(seccomp_program())}
 
 
 def boot_spec(base: Path, name: str, system_layer: Path, cgroup_procs: list[str],
-              uid_base: int | None = None) -> dict[str, object]:
+              uid_base: int | None = None, lab_id: str | None = None) -> dict[str, object]:
     """`uid_base`: the host runs in a user namespace (simulateur.lab.userns) whose root is this id
     of the machine; its layers are then idmapped clones staged under <host>/idmap."""
     spec: dict[str, object] = {
@@ -166,6 +182,9 @@ def boot_spec(base: Path, name: str, system_layer: Path, cgroup_procs: list[str]
         "tmpfs": profile.TMPFS_SIZES, "masked": list(profile.MASKED_PATHS),
         "readonly": list(profile.READONLY_PATHS), "writable": list(profile.WRITABLE_UNDER_READONLY),
     }
+    audited = _audit_spec(lab_id, name) if lab_id is not None else None
+    if audited is not None:
+        spec["audit"] = audited
     if uid_base is not None:
         spec["userns"] = {"base": uid_base, "stage": str(base / "idmap"), "system": str(system_layer),
                           "host": str(base)}
@@ -238,14 +257,17 @@ def enter_binary() -> Path:
 
 
 def enter_argv(lab_id: str, pid1: int, pid1_start: int | None, argv: list[str], env: dict[str, str],
-               cwd: str, tty: bool = False, userns: bool = False) -> list[str]:
+               cwd: str, tty: bool = False, userns: bool = False, host: str = "?", tag: str = "lab") -> list[str]:
     """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined (as root of
     the host's user namespace when `userns`). `tty`: its fd 0 is a pty of the host that becomes
-    the command's controlling terminal (sandbox_enter.c)."""
+    the command's controlling terminal (sandbox_enter.c). Every program it and its descendants
+    start is recorded by the lab's exec auditor (simulateur.lab.audit) under `host` and `tag`."""
     caps = sum(1 << n for n in profile.kept_cap_numbers())
     cgroup_procs = _cgroup_procs(lab_id)
+    spec = _audit_spec(lab_id, host)
+    audited = [spec["socket_path"], spec["bpf"], host, tag] if spec is not None else ["-", "-", "-", "-"]
     return [str(enter_binary()), str(pid1), str(pid1_start), str(seccomp_program()), f"{caps:x}", cwd,
-            "1" if tty else "0", "1" if userns else "0", str(len(cgroup_procs)), *cgroup_procs,
+            "1" if tty else "0", "1" if userns else "0", *audited, str(len(cgroup_procs)), *cgroup_procs,
             str(len(env)), *(f"{k}={v}" for k, v in env.items()), "--", *argv]
 
 

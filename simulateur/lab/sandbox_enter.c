@@ -6,7 +6,8 @@
  * (measured with bench/ab.py: ready 1.23x the unconfined engine with the Python version). Built on
  * first use by simulateur/lab/sandbox.py with the machine's cc (cached by the hash of this file).
  *
- * usage: sandbox_enter PID START BPF CAPS_HEX CWD TTY USERNS NCG CGROUP_PROCS... NENV K=V... -- ARGV...
+ * usage: sandbox_enter PID START BPF CAPS_HEX CWD TTY USERNS AUDIT_SOCK NOTIFY_BPF HOST TAG
+ *                      NCG CGROUP_PROCS... NENV K=V... -- ARGV...
  *
  * The calling process only sets the PID namespace its children are born in, then forks: it stays
  * entirely in the machine's namespaces, waits and passes the exit status on (128+N, or the same
@@ -14,7 +15,12 @@
  * ipc, uts, net and mount namespaces, takes the host's root, (USERNS=1) becomes root of the host's
  * user namespace, drops the capability bounding set to CAPS_HEX, loads the seccomp program BPF
  * (compiled by seccomp_build.py) while CAP_SYS_ADMIN is still held, sets its own capability sets,
- * and execs ARGV with exactly the environment K=V... If the caller dies, the child is killed
+ * and execs ARGV with exactly the environment K=V... Unless AUDIT_SOCK is "-", the child first loads
+ * the exec notifier NOTIFY_BPF with a new listener and hands that listener, with HOST and TAG, to
+ * the lab's exec auditor (simulateur/lab/audit.py) on AUDIT_SOCK — connected by the caller before
+ * the fork, from the machine's side — and waits for its answer: from then on every execve of the
+ * command and of all its descendants waits until the auditor has recorded it (the journal's
+ * source of truth, which nothing in the host can reach). If the caller dies, the child is killed
  * (PR_SET_PDEATHSIG, checked against the race with a pipe). TTY=1: fd 0 is a terminal of the
  * host, made the child's controlling terminal in a session of its own.
  * Same semantics as sandbox_agent.py (boot), values from simulateur/lab/profile.py. */
@@ -33,7 +39,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +92,57 @@ static long long start_time(const char *pid) {
     return -1;
 }
 
+static struct sock_filter *read_bpf(const char *path, unsigned short *len) {
+    int bfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (bfd < 0)
+        fail(path);
+    struct stat st;
+    if (fstat(bfd, &st) != 0 || st.st_size <= 0 || st.st_size % 8 != 0 || st.st_size / 8 > 4096)
+        fail("seccomp");
+    struct sock_filter *prog = malloc((size_t)st.st_size);
+    if (!prog || read(bfd, prog, (size_t)st.st_size) != st.st_size)
+        fail("seccomp");
+    close(bfd);
+    *len = (unsigned short)(st.st_size / 8);
+    return prog;
+}
+
+/* The exec notifier, and its listener handed to the auditor (who answers one byte once it holds it). */
+static void hand_listener(int audit, struct sock_filter *prog, unsigned short len, const char *host,
+                          const char *tag) {
+    struct sock_fprog fprog = {.len = len, .filter = prog};
+    int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
+    if (listener < 0)
+        fail("seccomp notify");
+    char text[512];
+    int n = snprintf(text, sizeof text, "%s%c%s", host, 0, tag);
+    if (n < 0 || (size_t)n >= sizeof text)
+        fail("audit");
+    struct iovec iov = {.iov_base = text, .iov_len = (size_t)n};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &listener, sizeof(int));
+    if (sendmsg(audit, &msg, MSG_NOSIGNAL) < 0)
+        fail("audit");
+    close(listener);
+    struct timeval tv = {.tv_sec = 20, .tv_usec = 0};
+    setsockopt(audit, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char ok;
+    if (recv(audit, &ok, 1, 0) != 1 || ok != 'k') {
+        fprintf(stderr, "bac à sable : l'enregistreur des commandes du laboratoire ne répond pas\n");
+        _exit(113);
+    }
+    close(audit);
+}
+
 static int open_ns(const char *pid, const char *kind) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, kind);
@@ -93,8 +153,8 @@ static int open_ns(const char *pid, const char *kind) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 11) {
-        fprintf(stderr, "usage: sandbox_enter PID START BPF CAPS CWD TTY USERNS NCG ... NENV ... -- ARGV\n");
+    if (argc < 15) {
+        fprintf(stderr, "usage: sandbox_enter PID START BPF CAPS CWD TTY USERNS AUDIT NOTIFY HOST TAG NCG ... NENV ... -- ARGV\n");
         return 2;
     }
     const char *pid = argv[1];
@@ -103,7 +163,9 @@ int main(int argc, char **argv) {
     uint64_t caps = strtoull(argv[4], NULL, 16);
     const char *cwd = argv[5];
     int tty = atoi(argv[6]), userns = atoi(argv[7]);
-    int i = 8;
+    const char *audit_sock = argv[8], *notify_path = argv[9], *host = argv[10], *tag = argv[11];
+    int audited = strcmp(audit_sock, "-") != 0;
+    int i = 12;
     int ncg = atoi(argv[i++]);
     char **cgroups = &argv[i];
     i += ncg;
@@ -117,17 +179,23 @@ int main(int argc, char **argv) {
         return 2;
     char **cmd = &argv[i + 1];
 
-    /* the seccomp program and the kernel's last capability, read before anything is entered */
-    int bfd = open(bpf_path, O_RDONLY | O_CLOEXEC);
-    if (bfd < 0)
-        fail(bpf_path);
-    struct stat st;
-    if (fstat(bfd, &st) != 0 || st.st_size <= 0 || st.st_size % 8 != 0)
-        fail("seccomp");
-    struct sock_filter *prog = malloc((size_t)st.st_size);
-    if (read(bfd, prog, (size_t)st.st_size) != st.st_size)
-        fail("seccomp");
-    close(bfd);
+    /* the seccomp programs and the kernel's last capability, read before anything is entered */
+    unsigned short prog_len = 0, notify_len = 0;
+    struct sock_filter *prog = read_bpf(bpf_path, &prog_len);
+    struct sock_filter *notify = audited ? read_bpf(notify_path, &notify_len) : NULL;
+    int audit = -1;
+    if (audited) {   /* the auditor, reached from the machine's side before anything is entered */
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        if (strlen(audit_sock) >= sizeof addr.sun_path)
+            return 2;
+        strcpy(addr.sun_path, audit_sock);
+        audit = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (audit < 0 || connect(audit, (struct sockaddr *)&addr, sizeof addr) != 0) {
+            fprintf(stderr, "bac à sable : l'enregistreur des commandes du laboratoire est injoignable (%s)\n",
+                    strerror(errno));
+            _exit(113);
+        }
+    }
     int cap_last = 40;
     FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
     if (f) {
@@ -197,7 +265,9 @@ int main(int argc, char **argv) {
                 fail("capbset");
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
             fail("ambient");
-        struct sock_fprog fprog = {.len = (unsigned short)(st.st_size / 8), .filter = prog};
+        if (audit >= 0)
+            hand_listener(audit, notify, notify_len, host, tag);
+        struct sock_fprog fprog = {.len = prog_len, .filter = prog};
         if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0)
             fail("seccomp");
         struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -215,6 +285,8 @@ int main(int argc, char **argv) {
         _exit(err == ENOENT ? 127 : 126);
     }
     close(alive[0]);
+    if (audit >= 0)
+        close(audit);
     close(nspid), close(nscg), close(nsipc), close(nsuts), close(nsnet), close(nsmnt), close(rootfd);
     if (nsuser >= 0)
         close(nsuser);

@@ -1,4 +1,8 @@
-"""Compile the hosts' seccomp filter (profile.py) into a BPF program, with libseccomp.
+"""Compile the hosts' seccomp filters (profile.py) into BPF programs, with libseccomp.
+
+Two programs: the refusals (`program()`), and the exec notifier (`program(notify=True)`: execve
+and execveat wait for the lab's exec auditor, simulateur.lab.audit, which records them and lets
+them go on; everything else is allowed by it).
 
 Two halves:
 - `program()` (engine side) returns the path of the compiled filter, built once per profile and
@@ -22,20 +26,22 @@ from pathlib import Path
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
-def rules() -> dict[str, object]:
+def rules(notify: bool = False) -> dict[str, object]:
     from simulateur.lab import profile
 
+    if notify:
+        return {"notify": list(profile.AUDITED_SYSCALLS)}
     return {"deny": list(profile.DENIED_SYSCALLS), "clone_flags": sorted(profile.CLONE_NS_FLAGS.values()),
             "ioctls": sorted(profile.DENIED_IOCTLS.values())}
 
 
-def program() -> Path:
+def program(notify: bool = False) -> Path:
     """The compiled filter (built if missing). Raises SimError with the fix when it cannot be."""
     from simulateur.errors import SimError
     from simulateur.i18n import tr
     from simulateur.paths import state_root
 
-    text = json.dumps(rules(), sort_keys=True)
+    text = json.dumps(rules(notify), sort_keys=True)
     digest = hashlib.sha256(text.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
     out = state_root() / ".seccomp" / f"{digest}.bpf"   # not a lab id: the reaper leaves it
     if out.exists():
@@ -60,6 +66,13 @@ def _compile(spec: dict[str, list[int] | list[str]], out: str) -> None:
         import seccomp  # Debian's python3-seccomp (libseccomp's binding)
     except ImportError:
         sys.exit("python3-seccomp manquant : apt-get install python3-seccomp")
+    if "notify" in spec:
+        f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        for name in spec["notify"]:
+            f.add_rule(seccomp.NOTIFY, str(name))
+        with open(out, "wb") as fh:
+            f.export_bpf(fh)
+        return
     f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     eperm = seccomp.ERRNO(errno.EPERM)
     for name in spec["deny"]:

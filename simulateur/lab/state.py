@@ -55,6 +55,8 @@ class LabState(BaseModel):
     attempt_dir: str | None = None
     candidate: str | None = None
     default_host: str | None = None   # the scenario's shell_host: where a trainee's shell opens
+    audit_pid: int | None = None      # the lab's exec auditor, outside every host (lab.audit, lab.outside)
+    audit_start: int | None = None
 
     @property
     def dir(self) -> Path:

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from simulateur import referentiel
 from simulateur.i18n import tr
-from simulateur.journal.classify import Kind, Reading, file_events, ran, read
+from simulateur.journal.classify import Kind, Reading, entry_file_events, ran, read_entry
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeResult
 from simulateur.scenario.models import (
@@ -72,7 +72,7 @@ def _on(entry: Entry, reading: Reading, host: str) -> bool:
 
 def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]:
     cmds = sorted((e for e in entries if e.source != "event"), key=lambda e: e.t)
-    readings = [read(e.cmd, e.rc) for e in cmds]
+    readings = [read_entry(e) for e in cmds]
     kinds = [r.kind for r in readings]
     changes = [i for i, k in enumerate(kinds) if k is Kind.CHANGE]
     if ev.journal == "remote_changes":
@@ -126,7 +126,7 @@ def _backup_facts(paths: list[str], cmds: list[Entry]) -> tuple[bool, str]:
         for e in cmds:
             if not ran(e.cmd, e.rc):
                 continue
-            for event in file_events(e.cmd, path):
+            for event in entry_file_events(e, path):
                 if event == "edit":
                     first_edit = e
                     break

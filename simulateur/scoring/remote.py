@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from simulateur.i18n import tr
-from simulateur.journal.classify import Kind, read
+from simulateur.journal.classify import Kind, read_entry
 from simulateur.journal.store import Entry
 from simulateur.scenario.models import JournalEvidence, TicketEvidence
 
@@ -38,7 +38,7 @@ def remote_changes(ev: JournalEvidence, cmds: list[Entry]) -> tuple[bool, str]:
         local_ids = {id(e) for e in mine if e.source != "ssh" or (ev.origin and e.origin != ev.origin)}
         local = [e for e in mine if id(e) in local_ids]
         remote = [e for e in mine if id(e) not in local_ids]
-        changes = [e for e in remote if read(e.cmd, e.rc).kind is Kind.CHANGE]
+        changes = [e for e in remote if read_entry(e).kind is Kind.CHANGE]
         if local:
             ok = False
             first = local[0]
@@ -74,7 +74,7 @@ def escalation(ev: TicketEvidence, esc: Escalation | None, entries: list[Entry])
         problems.append(tr("score.escalation_no_done"))
     # a test that ran counts, failed or not (one escalates because tests fail); one that could
     # not run (126, 127) does not
-    tests = [e for e in entries if e.source != "event" and e.t <= esc.t and read(e.cmd, e.rc).kind is Kind.TEST]
+    tests = [e for e in entries if e.source != "event" and e.t <= esc.t and read_entry(e).kind is Kind.TEST]
     if len(tests) < ev.min:
         problems.append(tr("score.escalation_few_tests", n=len(tests), min=ev.min))
     missing = [h for h in ev.hosts if not any(e.host == h for e in tests)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import shlex
 import signal
 import subprocess
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from simulateur.errors import SimError, UsageError
 from simulateur.i18n import tr
-from simulateur.journal import remote, terminal
+from simulateur.journal import kernel, remote, terminal
 from simulateur.journal.store import Journal
+from simulateur.lab import audit
 from simulateur.lab.lab import Lab, Progress, _quiet
 from simulateur.scenario.loader import (
     Loaded, choose_variant, find_scenario, rendered_scenario, rendered_topology, resolve_params,
@@ -89,6 +91,7 @@ def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = 
         lab.state.candidate = candidate
         lab.state.save()
         remote.start_collector(lab, attempt.dir)  # commands typed in SSH sessions, if a host runs sshd
+        audit.output(lab.id, attempt.dir / kernel.RECORD)   # every program of the hosts, in the attempt
 
     lab, scenario = build_scenario_lab(loaded, seed, progress, variant, then=record)
     attempt = Attempt(Path(str(lab.state.attempt_dir)))
@@ -125,7 +128,7 @@ def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None, 
     text = command_text(argv)
     h = lab.host(host)
     start_t = time.time()
-    proc = subprocess.run(h.enter_argv(["bash", "-c", text], term=os.environ.get("TERM")),
+    proc = subprocess.run(h.enter_argv(["bash", "-c", text], term=os.environ.get("TERM"), tag="exec"),
                           stdout=output, stderr=output)
     if journal is not None:
         journal.record(host, text, proc.returncode, "exec", start=start_t)
@@ -141,10 +144,12 @@ def interactive_shell(lab: Lab, host: str, journal: Journal | None, record_dir: 
     h = lab.host(host)
     is_vm = getattr(h, "kind", "netns") == "vm"   # its shell is the console proxy, a machine process
     read_fd, write_fd = os.pipe()
+    terminal_id = secrets.token_hex(6)   # ties this terminal's reports to its programs (journal.kernel)
     try:
         argv = h.enter_argv(
             ["bash", "--rcfile", "/etc/simulateur/bashrc", "-i"],
             term=os.environ.get("TERM", "xterm"), extra_env={"SIMULATEUR_JOURNAL_FD": str(write_fd)}, tty=not is_vm,
+            tag=f"shell:{terminal_id}",
         )
         pty = terminal.HostPty.of_machine() if is_vm else terminal.HostPty.of_host(h.root())
     except BaseException:
@@ -164,7 +169,7 @@ def interactive_shell(lab: Lab, host: str, journal: Journal | None, record_dir: 
                         continue
                     rc, ts, cmd = parts
                     journal.record(host, cmd, int(rc) if rc.lstrip("-").isdigit() else None, "shell",
-                                   start=float(ts) if ts.isdigit() else None)
+                                   start=float(ts) if ts.isdigit() else None, session=terminal_id)
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()

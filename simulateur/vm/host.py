@@ -109,10 +109,11 @@ class VmHost(RecordedPid1):
         return subprocess.CompletedProcess(argv, res.returncode, res.stdout, res.stderr)
 
     def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root", tty: bool = False) -> list[str]:
+                   cwd: str = "/root", tty: bool = False, tag: str = "lab") -> list[str]:
         """The trainee's interactive shell is the serial console (simulateur.vm.console, which
         journals what is typed); any other command goes through the agent (simulateur.vm.execute).
-        Both are processes of the machine: `tty` changes nothing (no terminal enters the guest)."""
+        Both are processes of the machine: `tty` changes nothing (no terminal enters the guest).
+        A guest runs its own kernel: the lab's exec auditor does not see into it (`tag` unused)."""
         self._pid1()
         env = extra_env or {}
         if argv and argv[0] == "bash" and "-i" in argv:

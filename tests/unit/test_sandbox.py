@@ -155,5 +155,5 @@ def test_agent_is_standard_library_only() -> None:
     tree = ast.parse(sandbox.AGENT.read_text())
     names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     names |= {str(node.module).split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert names <= {"ctypes", "json", "os", "signal", "sys"}, names
+    assert names <= {"ctypes", "json", "os", "signal", "socket", "sys"}, names
     assert importlib.util.find_spec("simulateur.lab.sandbox_agent") is not None
