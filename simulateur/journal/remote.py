@@ -26,8 +26,14 @@ What the collector trusts, and what it does not:
     process of that host (its PID namespace is the host PID 1's) whose parent, in the host too,
     is the host's sshd; anything else is refused. The session waits for the collector's "ok"
     before it runs anything, so it is still there to be checked;
-  - where the session comes from: SSH_CONNECTION in the peer's initial environment (set by sshd,
-    read from the machine's /proc, not from the socket), mapped to the lab host that has that address;
+  - that it is an SSH session at all, and where it comes from: the kernel's view, never the host's.
+    Root in the host can replace /usr/sbin/sshd and set any SSH_CONNECTION (a forged sshd once
+    produced a session « depuis technicien »), so the collector reads from the machine's /proc the
+    TCP connection, accepted by a listener of the host's network namespace, that the session's sshd
+    holds, and which lab host's network namespace holds its other end (simulateur.journal.sshorigin).
+    No connection: the session is refused (no SSH command of it is recorded; it runs as local work);
+  - what sshd logs: the host's /dev/log is bound here too, and the lines of the host's genuine sshd
+    go to ATTEMPT/sshd-HOST.log, out of the host's reach (simulateur.journal.sshlog);
   - the commands and exit codes themselves: what the session's bash reports, exactly as for
     `simulateur shell` (a trainee who forges records on purpose can add lines, never remove any).
 """
@@ -50,9 +56,11 @@ from typing import TYPE_CHECKING
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
+from simulateur.journal import sshorigin
+from simulateur.journal.sshlog import LOG_DIR, LOG_NAME, SshdLog, attempt_log
 from simulateur.journal.store import Entry, Journal
 from simulateur.lab import confine, nsutil, outside
-from simulateur.lab.services.sshd import Sshd
+from simulateur.lab.services.sshd import LOG_OUTSIDE, Sshd
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -60,6 +68,9 @@ if TYPE_CHECKING:
 SOCK_DIR = "/run/simulateur"
 SOCK_NAME = "journal.sock"
 SOCK = f"{SOCK_DIR}/{SOCK_NAME}"    # as ssh-session inside the host names it
+SSHD_LOG_FILE = LOG_OUTSIDE       # the sshd unit's second EnvironmentFile (services.sshd)
+SSHD_LOG_ENV = ("# Écrit depuis la machine (simulateur) : le journal de sshd va à /dev/log, tenu hors de\n"
+                "# ce poste ; journalctl -u ssh en montre toujours une copie.\nSSHD_LOG=\n")
 START_TIMEOUT = 30.0                # a loaded machine imports the collector's modules slowly
 Running = tuple[int, int]          # (PID, kernel start time) of a collector
 
@@ -77,6 +88,18 @@ def start_collector(lab: Lab, attempt_dir: Path) -> None:
         pid, started = _start_one(lab, host, attempt_dir)
         outside.record(lab.state.hosts[host], pid, started)
         lab.state.save()
+        _relog(lab, host)
+
+
+def _relog(lab: Lab, host: str) -> None:
+    """The host's sshd started at boot, before its collector, logging to its stderr: restarted so
+    that it reads SSHD_LOG_FILE and logs to the /dev/log the collector now holds — unless it is
+    stopped (a fault) or its configuration is broken (a fault too: a restart would make it fail,
+    and the trainee's own restart, once it is fixed, will do)."""
+    for spec in lab.topology.hosts[host].services:
+        if isinstance(spec, Sshd):
+            lab.host(host).run(["/bin/sh", "-c", f"systemctl is-active --quiet {spec.name} && "
+                                f"{Sshd.binary} -t >/dev/null 2>&1 && systemctl restart {spec.name}"])
 
 
 def _start_one(lab: Lab, host: str, attempt_dir: Path) -> Running:
@@ -125,24 +148,25 @@ def _parse_ready(line: bytes) -> Running | None:
 
 
 # --- the socket, bound in the host from outside ------------------------------------------------
-def bind_in_host(root: Path) -> socket.socket:
-    """A listening socket at /run/simulateur/journal.sock of the host whose root is `root`, made
-    from outside without ever following a link out of the host, and checked to be there."""
-    confine.makedirs(root, SOCK_DIR)
-    dirfd = confine.open_in(root, SOCK_DIR, os.O_PATH | os.O_DIRECTORY)
+def bind_in_host(root: Path, directory: str = SOCK_DIR, name: str = SOCK_NAME) -> socket.socket:
+    """A listening socket at DIRECTORY/NAME (/run/simulateur/journal.sock by default) of the host
+    whose root is `root`, made from outside without ever following a link out of the host, and
+    checked to be there."""
+    confine.makedirs(root, directory)
+    dirfd = confine.open_in(root, directory, os.O_PATH | os.O_DIRECTORY)
     try:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(SOCK_NAME, dir_fd=dirfd)      # unlinkat: a link there is removed, not followed
+            os.unlink(name, dir_fd=dirfd)           # unlinkat: a link there is removed, not followed
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             mask = os.umask(0o111)                  # srw-rw-rw-: any user's session may connect
             try:
-                server.bind(f"/proc/self/fd/{dirfd}/{SOCK_NAME}")
+                server.bind(f"/proc/self/fd/{dirfd}/{name}")
             finally:
                 os.umask(mask)
             server.listen(16)
-            if not _reached_through(dirfd, server):
-                raise SimError(tr("journal.socket_elsewhere"))
+            if not _reached_through(dirfd, server, name):
+                raise SimError(tr("journal.socket_elsewhere", path=f"{directory}/{name}"))
         except BaseException:
             server.close()
             raise
@@ -151,12 +175,12 @@ def bind_in_host(root: Path) -> socket.socket:
         os.close(dirfd)
 
 
-def _reached_through(dirfd: int, server: socket.socket) -> bool:
+def _reached_through(dirfd: int, server: socket.socket, name: str) -> bool:
     """Whether the journal.sock now in that directory is `server`: the file found there (a socket,
     not a link) is connected to and a random token must come out of `server`. A comparison of
     inode numbers would not do: on the hosts' overlay, stat() reports the upper layer's device."""
     try:
-        fd = os.open(SOCK_NAME, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+        fd = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
     except OSError:
         return False
     token = os.urandom(16)
@@ -206,30 +230,34 @@ def _environ(pid: int) -> dict[str, str]:
     return dict(item.decode(errors="replace").split("=", 1) for item in data.split(b"\0") if b"=" in item)
 
 
-def session_of(pid: int, host_pid_ns: tuple[int, int]) -> dict[str, str] | None:
-    """The sshd session environment of a peer process, if it is one of the host's (else None).
+def session_of(pid: int, host_pid_ns: tuple[int, int]) -> tuple[dict[str, str], list[int]] | None:
+    """The environment of a peer process that is one of the host's sshd sessions, and the sshd
+    processes above it, nearest first (else None).
 
     `pid` is as the machine numbers it (the collector is in the machine's PID namespace; 0 for a
     peer the kernel could not map). The peer and every parent walked must be in the host's PID
     namespace: the parent of a process entered from outside (`simulateur exec`) is the machine's
     nsenter, and the machine's own processes — an sshd of the machine among them — are not the host's.
+    Being under a process named sshd proves nothing (the host's root can put anything there): the
+    caller asks the kernel for the connection those processes hold (simulateur.journal.sshorigin).
     """
     if pid <= 0:
         return None
     try:
         if pid_namespace(pid) != host_pid_ns:
             return None
-        parent = pid
-        for _ in range(3):  # sshd → (bash -c ForceCommand, often exec'd away) → ssh-session
+        parent, sshds = pid, []
+        for _ in range(4):  # sshd [priv] → sshd user@tty → (bash -c ForceCommand, often exec'd away) → ssh-session
             parent = _ppid(parent)
             if parent <= 0 or pid_namespace(parent) != host_pid_ns:
-                return None
+                break
             if os.readlink(f"/proc/{parent}/exe") == Sshd.binary:
-                env = _environ(pid)
-                return env if "SSH_CONNECTION" in env else None
+                sshds.append(parent)
+            elif sshds:
+                break
+        return (_environ(pid), sshds) if sshds else None
     except (OSError, ValueError, IndexError):
         return None
-    return None
 
 
 class Collector:
@@ -240,6 +268,8 @@ class Collector:
         self.lab = lab
         self.host = host
         self.journal = journal
+        units = [s.name for s in lab.topology.hosts[host].services if isinstance(s, Sshd)]
+        self.unit = units[0] if units else "ssh"
         self._sessions: list[threading.Thread] = []
         state = lab.state.hosts[host]
         down = SimError(tr("lab.host_down", host=host, lab=lab.id))
@@ -260,16 +290,54 @@ class Collector:
         poller.register(self.pidfd, select.POLLIN)
         return bool(poller.poll(timeout_ms))
 
-    def listen(self) -> socket.socket:
-        """The host's journal socket (through the root we hold open: never a reused PID's). The
-        root is let go once bound: nothing of the host's files stays held by us."""
+    def listen(self) -> tuple[socket.socket, socket.socket]:
+        """The host's journal socket and its /dev/log (through the root we hold open: never a
+        reused PID's), and the word to the host's sshd unit that its log now goes to /dev/log
+        (SSHD_LOG_FILE, read at its next start). The root is let go once bound: nothing of the
+        host's files stays held by us."""
+        root = Path(f"/proc/self/fd/{self.root_fd}")
         try:
             with self.lab.host(self.host).writing():   # as the host's root (user namespace: NetnsHost.writing)
-                return bind_in_host(Path(f"/proc/self/fd/{self.root_fd}"))
+                journal = bind_in_host(root)
+                try:
+                    log = bind_in_host(root, LOG_DIR, LOG_NAME)
+                    fd = confine.open_in(root, SSHD_LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW)
+                    with os.fdopen(fd, "w") as env:
+                        env.write(SSHD_LOG_ENV)
+                except BaseException:
+                    journal.close()
+                    raise
+                return journal, log
         finally:
             os.close(self.root_fd)
 
-    def origin(self, address: str) -> str | None:
+    def append_inside(self, text: str) -> None:
+        """Append to the host's own log of its sshd unit (what `journalctl -u ssh` shows there),
+        resolved inside the host's root, and only while that host is alive."""
+        state = self.lab.state.hosts[self.host]
+        if state.pid1 is None or self.host_gone(0):
+            return
+        with self.lab.host(self.host).writing():
+            fd = confine.open_in(Path(f"/proc/{state.pid1}/root"), f"/var/log/sysd/{self.unit}.log",
+                                 os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW)
+        try:
+            if not self.host_gone(0):   # still that host's PID 1: the root we resolved was its
+                os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+
+    def origin(self, connection: sshorigin.Connection) -> str:
+        """The lab host at the other end of `connection`: the one whose kernel holds it, else the
+        one that has its peer address, else that address."""
+        namespaces = {}
+        for name in self.lab.host_names():
+            state = self.lab.state.hosts.get(name)
+            if state is not None and state.pid1 is not None and nsutil.same_process(state.pid1, state.pid1_start):
+                namespaces[str(name)] = state.pid1
+        return (sshorigin.holder(connection, namespaces) or self.owner_of(connection.peer.address)
+                or connection.peer.address)
+
+    def owner_of(self, address: str) -> str | None:
         from simulateur.lab.addresses import addresses
 
         for name, addr in self.lab.static_addresses().items():
@@ -287,12 +355,24 @@ class Collector:
         host = self.host
         with conn:
             # The session waits for our answer before going on: it is still alive to be checked.
-            env = session_of(_peer(conn), self.pid_ns)
-            if env is None:
+            session = session_of(_peer(conn), self.pid_ns)
+            if session is None:
+                return
+            env, sshds = session
+            # Where it comes from: the TCP connection the kernel shows its sshd holding — never
+            # SSH_CONNECTION, which the host's root can write. None: no session of ours.
+            connection = sshorigin.accepted_connection(sshds)
+            if connection is None:
+                # Its "open" line read first: a unix socket closed with unread data resets its
+                # peer, which could then lose our answer.
+                conn.settimeout(1.0)
+                with contextlib.suppress(OSError):
+                    conn.recv(4096)
+                conn.sendall(f"no {tr('journal.ssh_no_connection')}\n".encode())
+                conn.shutdown(socket.SHUT_WR)
                 return
             opened = time.time()
-            client = env["SSH_CONNECTION"].split()[0]
-            origin = self.origin(client) or client
+            origin = self.origin(connection)
             user = env.get("USER", "?")
             conn.sendall(b"ok\n")
             with conn.makefile("rb") as stream:
@@ -306,7 +386,8 @@ class Collector:
                     if rec.get("event") == "open":
                         self.journal.append(Entry(
                             t=time.time(), host=host, source="event", origin=origin,
-                            cmd=f"session SSH ouverte sur {host} depuis {origin} ({client}) en {user}"))
+                            cmd=tr("journal.ssh_opened", host=host, origin=origin, user=user,
+                                   address=connection.peer.address, port=connection.peer.port)))
                     elif isinstance(rec.get("cmd"), str):
                         rc, start, now = rec.get("rc"), rec.get("start"), time.time()
                         # When the command ended, as the session saw it (records may reach us a
@@ -318,25 +399,36 @@ class Collector:
                             rc=rc if isinstance(rc, int) else None,
                             start=float(start) if isinstance(start, (int, float)) else None))
 
-    def run(self, server: socket.socket) -> None:
-        """Serve sessions until the host's PID 1 dies, then let the last records in (their
-        sessions died with the host: their streams end at once) and return."""
-        server.setblocking(False)
+    def run(self, server: socket.socket, log: socket.socket | None = None, sshd_log: SshdLog | None = None) -> None:
+        """Serve sessions (and sshd's log lines) until the host's PID 1 dies, then let the last
+        records in (their sessions died with the host: their streams end at once) and return."""
+        handlers = {server.fileno(): (server, self.serve)}
+        if log is not None and sshd_log is not None:
+            handlers[log.fileno()] = (log, sshd_log.take)
         poller = select.poll()
-        poller.register(server.fileno(), select.POLLIN)
+        for sock, _ in handlers.values():
+            sock.setblocking(False)
+            poller.register(sock.fileno(), select.POLLIN)
         poller.register(self.pidfd, select.POLLIN)
         while True:
-            if self.pidfd in dict(poller.poll()):
+            ready = dict(poller.poll())
+            if self.pidfd in ready:
                 break
-            try:
-                conn, _ = server.accept()
-            except (BlockingIOError, ConnectionAbortedError, InterruptedError):
-                continue
-            conn.setblocking(True)
-            thread = threading.Thread(target=self.serve, args=(conn,), daemon=True)
-            thread.start()
-            self._sessions = [t for t in self._sessions if t.is_alive()] + [thread]
-        server.close()
+            for fd in ready:
+                sock, handler = handlers[fd]
+                try:
+                    conn, _ = sock.accept()
+                except (BlockingIOError, ConnectionAbortedError, InterruptedError):
+                    continue
+                conn.setblocking(True)
+                if sock is not server:   # /dev/log: checked here, read in turn (SshdLog.take)
+                    handler(conn)
+                    continue
+                thread = threading.Thread(target=handler, args=(conn,), daemon=True)
+                thread.start()
+                self._sessions = [t for t in self._sessions if t.is_alive()] + [thread]
+        for sock, _ in handlers.values():
+            sock.close()
         deadline = time.monotonic() + 0.3
         for thread in self._sessions:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -367,7 +459,8 @@ def main(argv: list[str]) -> int:
         topology = Topology.model_validate_json((lab_dir(lab_id) / "topology.json").read_text())
         lab = LabClass(load_state(lab_id), topology)
         collector = Collector(lab, host, Journal(Path(attempt_dir) / "journal.jsonl"))
-        server = collector.listen()
+        server, log = collector.listen()
+        sshd_log = SshdLog(Sshd.binary, collector.pid_ns, attempt_log(Path(attempt_dir), host), collector.append_inside)
     except Exception as exc:  # noqa: BLE001 - said to the start, which fails with it
         os.write(2, (_reason(exc) + "\n").encode(errors="replace"))
         return 1
@@ -376,7 +469,7 @@ def main(argv: list[str]) -> int:
     me = os.getpid()
     os.write(1, f"ready {me} {nsutil.start_time(me)}\n".encode())
     os.dup2(devnull, 1)
-    collector.run(server)
+    collector.run(server, log, sshd_log)
     os._exit(0)   # session threads still reading a dead host's socket end with us
 
 

@@ -8,9 +8,12 @@ same recorded bash as `simulateur shell` (/etc/simulateur/bashrc writes each com
 and exit code to SIMULATEUR_JOURNAL_FD, read here).
 
 The journal's collector listens on /run/simulateur/journal.sock (bound from outside the host).
-It identifies this process by the socket's credentials and takes the client's address from the
-environment sshd gave it, not from what is written on the socket. Without a collector (a lab
-with no attempt: self-test, benchmark) the session runs unrecorded.
+It identifies this process by the socket's credentials and takes where the session comes from
+from the kernel — the TCP connection this process's sshd holds, seen from the machine — never
+from this process's environment (SSH_CONNECTION) nor from what is written on the socket. A
+session the kernel shows no connection for is refused ("no" and the reason): it runs, unrecorded
+as an SSH session. Without a collector (a lab with no attempt: self-test, benchmark) the session
+runs unrecorded.
 
 Standard library only; never imports simulateur (it runs inside the host).
 """
@@ -37,14 +40,17 @@ def connect():
         s.settimeout(5)
         s.connect(SOCK)
         s.sendall(b'{"event": "open"}\n')
-        answer = s.recv(16)
+        answer = s.makefile("rb").readline(4096)
         s.settimeout(None)
     except OSError:
         answer = b""
     if answer != b"ok\n":
         s.close()
-        sys.stderr.write("simulateur : journal de la tentative injoignable, "
-                         "cette session SSH n'est pas enregistrée\n")
+        if answer.startswith(b"no "):   # the collector's reason, in French
+            sys.stderr.write(answer[3:].decode(errors="replace"))
+        else:
+            sys.stderr.write("simulateur : journal de la tentative injoignable, "
+                             "cette session SSH n'est pas enregistrée\n")
         return None
     return s
 

@@ -8,8 +8,12 @@ Server (`{type: sshd, name: ssh, authorized: [technicien]}`):
     `root_password`, by password too (the host's /etc/shadow then holds its hash);
   - every session goes through /usr/local/lib/simulateur/ssh-session (ForceCommand), which sends
     the commands typed in it to the attempt's journal, outside the host (simulateur.journal.remote);
-  - sshd logs to its unit's log (/var/log/sysd/NAME.log), as `journalctl -u NAME` shows it:
-    « Accepted publickey for root from ADDRESS … ».
+  - sshd's log (« Accepted publickey for root from ADDRESS … »): with an attempt, kept outside the
+    host — the host's collector binds its /dev/log from the machine and writes /run/simulateur/sshd-log
+    (SSHD_LOG empty: sshd logs to syslog), keeps the lines of the host's genuine sshd in
+    ATTEMPT/sshd-HOST.log and copies them to the unit's log (/var/log/sysd/NAME.log, what
+    `journalctl -u NAME` shows) (simulateur.journal.sshlog). Without one (self-test, benchmark),
+    /etc/simulateur/sshd-log's `SSHD_LOG=-e` sends it to the unit's log directly.
 Client (`{type: sshclient, name: cles-ssh, known: [poste], domain: "{domaine}"}`): no daemon;
 /root/.ssh/id_ed25519(.pub) and a known_hosts naming the listed hosts' host keys, so that a plain
 `ssh poste` works with no question asked.
@@ -30,6 +34,13 @@ from simulateur.paths import HOSTFILES_DIR
 
 SESSION = "/usr/local/lib/simulateur/ssh-session"
 HOST_KEY = "/etc/ssh/ssh_host_ed25519_key"
+# Where sshd logs (its unit's $SSHD_LOG): -e, its stderr, i.e. the unit's log in the host — unless
+# LOG_OUTSIDE, written from the machine by the attempt's collector, empties it (syslog, /dev/log,
+# read outside the host: simulateur.journal.sshlog).
+LOG_DEFAULT = "/etc/simulateur/sshd-log"
+LOG_OUTSIDE = "/run/simulateur/sshd-log"
+LOG_DEFAULT_TEXT = ("# Journal de sshd : sur sa sortie d'erreur (journalctl -u ssh), sauf quand l'intervention le\n"
+                    "# tient hors de ce poste (/run/simulateur/sshd-log, écrit depuis la machine).\nSSHD_LOG=-e\n")
 
 SSHD_CONFIG = """\
 # /etc/ssh/sshd_config — serveur SSH de {host} (OpenSSH). Voir « man sshd_config ».
@@ -100,9 +111,11 @@ class Sshd(ServiceBase):
             HOST_KEY: (key.private_file(), 0o600),
             f"{HOST_KEY}.pub": (key.public_line() + "\n", 0o644),
             SESSION: ((HOSTFILES_DIR / "sshsession.py").read_text(), 0o755),
+            LOG_DEFAULT: (LOG_DEFAULT_TEXT, 0o644),
             f"/etc/systemd/system/{self.name}.service": (
-                unit("OpenBSD Secure Shell server", "/usr/sbin/sshd -D -e",
-                     extra=["ExecStartPre=/bin/mkdir -p -m 0755 /run/sshd /run/simulateur",
+                unit("OpenBSD Secure Shell server", "/usr/sbin/sshd -D $SSHD_LOG",
+                     extra=[f"EnvironmentFile=-{LOG_DEFAULT}", f"EnvironmentFile=-{LOG_OUTSIDE}",
+                            "ExecStartPre=/bin/mkdir -p -m 0755 /run/sshd /run/simulateur",
                             "ExecStartPre=/usr/sbin/sshd -t",
                             "ExecStartPre=/bin/rm -f /run/sshd.pid",
                             f"ExecStartPost={WAIT_READY}"]),
