@@ -488,6 +488,8 @@ FR: dict[str, str] = {
     "score.cmd": "« {cmd} » sur {host}",
     "score.before_first_change": "avant la première modification ({cmd} à {time})",
     "score.no_change_recorded": "(aucune modification enregistrée)",
+    "score.untouched": "aucune modification ni escalade enregistrée : cet état ne doit rien à l'intervention "
+                       "({observed})",
     "score.too_few_diagnostics": "{n} commande(s) de diagnostic {when}, {min} attendue(s)",
     "score.no_diagnostic_on": "aucun diagnostic sur {hosts} {when}",
     "score.diagnostics": "{n} commande(s) de diagnostic {when} : {listed}",

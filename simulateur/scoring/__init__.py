@@ -158,10 +158,20 @@ def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str
     return q.impact == exp.impact and q.urgency == exp.urgency, text
 
 
+def acted(entries: list[Entry], escalation: Escalation | None = None) -> bool:
+    """Did the trainee do anything to the lab: a change that ran (journal), or an escalation?"""
+    return escalation is not None or any(
+        e.source != "event" and read(e.cmd, e.rc).kind is Kind.CHANGE for e in entries)
+
+
 def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualification | None,
              escalation: Escalation | None = None) -> CheckResult:
+    """The grid. When the trainee changed nothing, a probe that passes proves nothing about his
+    work (it passed before he came: the parts the fault left intact, or a symptom the fault did
+    not cause): a jury credits no intervention that was not made."""
     probes = run_probes(scenario, lab)
     by_id = {p.id: p for p in probes}
+    did_something = acted(entries, escalation)
     crits = referentiel.all_criteria()
     results = []
     for spec in scenario.criteria:
@@ -172,6 +182,10 @@ def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualificatio
         for ev in spec.evidence:
             if isinstance(ev, ProbeEvidence):
                 p = by_id[ev.probe]
+                if p.ok and not did_something:
+                    auto_ok.append(False)
+                    evidence.append("✗ " + tr("score.untouched", observed=p.observed))
+                    continue
                 auto_ok.append(p.ok)
                 evidence.append(("✓ " if p.ok else "✗ ") + p.observed)
             elif isinstance(ev, JournalEvidence):
