@@ -24,16 +24,18 @@ def record(host: HostState, pid: int, started: int) -> None:
     host.collector_start = started
 
 
-def recorded(state: LabState) -> list[int]:
+def recorded(state: LabState, auditor: bool = True) -> list[int]:
     """The lab's helpers that are still the very processes recorded (a PID reused since by some
     other process of the machine does not match its start time, and is left alone)."""
     helpers = [(h.collector_pid, h.collector_start) for h in state.hosts.values()]
-    helpers.append((state.audit_pid, state.audit_start))   # the lab's exec auditor (lab.audit)
+    if auditor:
+        helpers.append((state.audit_pid, state.audit_start))   # the lab's exec auditor (lab.audit)
     return [pid for pid, start in helpers if pid is not None and nsutil.same_process(pid, start)]
 
 
-def kill_helpers(state: LabState) -> int:
-    """SIGKILL the lab's helpers outside its hosts and wait until they are gone; how many."""
-    pids = recorded(state)
+def kill_helpers(state: LabState, auditor: bool = True) -> int:
+    """SIGKILL the lab's helpers outside its hosts and wait until they are gone; how many.
+    `auditor` False: the SSH collectors only (the lab goes on; without its auditor it cannot)."""
+    pids = recorded(state, auditor)
     nsutil.kill_pids(pids)
     return len(pids)

@@ -145,7 +145,7 @@ def test_a_link_made_by_the_hosts_root_is_never_followed_out_of_the_host(started
 
     lab_id = started(REMOTE, seed=3, variant="desactive")["lab"]
     lab = Lab.open(lab_id)
-    assert outside.kill_helpers(lab.state) == 1
+    assert outside.kill_helpers(lab.state, auditor=False) == 1
     if link == "directory":
         _in_host(lab_id, f"mkdir -p {trap} && rm -rf /run/simulateur && ln -s {trap} /run/simulateur")
     else:
@@ -240,7 +240,7 @@ def test_a_collector_that_cannot_bind_fails_with_a_french_error(started):
 
     lab_id = started(REMOTE, seed=3, variant="desactive")["lab"]
     lab = Lab.open(lab_id)
-    outside.kill_helpers(lab.state)
+    outside.kill_helpers(lab.state, auditor=False)
     _in_host(lab_id, "rm -rf /run/simulateur && touch /run/simulateur")
     with pytest.raises(SimError) as failure:
         remote.start_collector(lab, Path(str(lab.state.attempt_dir)))
@@ -248,7 +248,7 @@ def test_a_collector_that_cannot_bind_fails_with_a_french_error(started):
                                          "n'a pas démarré"), str(failure.value)
     assert "Not a directory" in str(failure.value)
     # Nothing recorded (the record of the one we ended is the only one) and nothing left running.
-    assert not outside.recorded(load_state(lab_id))
+    assert not outside.recorded(load_state(lab_id), auditor=False)
     assert not [p for p in collectors(lab_id) if nsutil.alive(p)]
 
 
@@ -262,13 +262,13 @@ def test_the_record_kills_the_collector_and_nothing_else(started):
     lab = started(REMOTE, seed=3, variant="desactive")["lab"]
     pid, start = _collector(lab)
     state = load_state(lab)
-    assert outside.kill_helpers(state) == 1
+    assert outside.kill_helpers(state, auditor=False) == 1
     assert not nsutil.same_process(pid, start)
     assert nsutil.same_process(host_pid1(lab, "poste"), state.hosts["poste"].pid1_start)
     stranger = subprocess.Popen(["sleep", "30"])
     try:
         outside.record(state.hosts["poste"], stranger.pid, nsutil.start_time(stranger.pid) + 1)
-        assert outside.kill_helpers(state) == 0
+        assert outside.kill_helpers(state, auditor=False) == 0
         assert stranger.poll() is None
     finally:
         stranger.kill()
