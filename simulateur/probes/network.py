@@ -67,14 +67,14 @@ class DhcpLease(ProbeBase):
         leases = lab.dnsmasq_leases(self.server)
         now = time.time()
         lease = next((lz for lz in leases if lz[1].lower() == mac.lower() and (lz[0] == 0 or lz[0] > now)), None)
-        shown = ", ".join(tr("probe.addr.dynamic" if a.dynamic else "probe.addr.fixed", cidr=a.cidr) for a in addrs)
+        shown = inspect.shown_addresses(lab, self.host, addrs)
         if lease is None:
             return False, tr("probe.dhcp_lease.no_lease", iface=self.iface, shown=shown, server=self.server, mac=mac)
         held = [a for a in addrs if a.cidr.split("/")[0] == lease[2]]
         if not held:
             return False, tr("probe.dhcp_lease.other_lease", iface=self.iface, shown=shown, server=self.server,
                              address=lease[2])
-        if not held[0].dynamic:
+        if not inspect.dhcp_given(lab, self.host, held[0]):
             return False, tr("probe.dhcp_lease.static", iface=self.iface, cidr=held[0].cidr)
         got = tr("probe.dhcp_lease.ok", host=self.host, cidr=held[0].cidr, server=self.server)
         if self.gateway:
