@@ -272,6 +272,9 @@ FR: dict[str, str] = {
     "probe.none_f": "aucune",
     "probe.absent_f": "absente",
     "probe.no_address": "aucune adresse",
+    "probe.dns.pinned": "{name} → {addr} seulement par une ligne figée dans /etc/hosts de {host} ; "
+                        "son DNS répond : {dns} (contournement local, le service de noms reste en panne)",
+    "probe.dns.pinned_nothing": "nom inconnu",
     "probe.addr.dynamic": "{cidr} (dynamique)",
     "probe.addr.fixed": "{cidr} (fixe)",
     # network and service probes (simulateur/probes/network.py)

@@ -113,7 +113,7 @@ class CupsPrint(ActionBase):
         # printer's own verdict too, the one printer.job_received checks — same deadline.
         received = PrinterJobReceived(id="arrivee", probe="printer.job_received", host=self.printer)
         deadline = time.monotonic() + self.timeout
-        while not spool_files(lab, self.printer) - before or not received.observe(lab)[0]:
+        while not spool_files(lab, self.printer) - before or not received.now(lab)[0]:
             if time.monotonic() > deadline:
                 raise SimError(tr("printer.not_arrived", host=self.printer, seconds=int(self.timeout)))
             time.sleep(0.02)

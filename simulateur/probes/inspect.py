@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING
 
 import psutil
 
+from simulateur.i18n import tr
 from simulateur.lab import nsutil
 
 if TYPE_CHECKING:
+    from simulateur.lab.addresses import Addr
     from simulateur.lab.kind import HostKind
+    from simulateur.lab.lab import Lab
 
 
 @dataclass
@@ -94,6 +97,45 @@ def link_mac(host: HostKind, iface: str) -> str | None:
         return ipr.get_links(idx[0])[0].get_attr("IFLA_ADDRESS")
     finally:
         ipr.close()
+
+
+def dhcp_given(lab: Lab, host: str, addr: Addr) -> bool:
+    """Was this address given by DHCP? A finite lifetime says so; an infinite one (the kernel
+    shows it as `forever`, like an address typed by hand) is a DHCP address when a DHCP client of
+    the host runs for the interface and a DHCP server of the lab holds an infinite lease of it for
+    the interface's MAC (dnsmasq writes expiry 0) — a reservation with an `infinite` lease is as
+    much DHCP as a `24h` one."""
+    if addr.dynamic:
+        return True
+    h = lab.host(host)
+    mac = link_mac(h, addr.iface)
+    if mac is None or not any(_dhcp_client_for(p.cmdline, addr.iface) for p in processes(h)):
+        return False
+    ip = addr.cidr.split("/")[0]
+    for server in lab.host_names():
+        if not any(getattr(svc, "type", None) == "dnsmasq" for svc in lab.topology.hosts[server].services):
+            continue
+        if any(expiry == 0 and lmac.lower() == mac.lower() and lip == ip
+               for expiry, lmac, lip, _ in lab.dnsmasq_leases(server)):
+            return True
+    return False
+
+
+DHCP_CLIENTS = {"dhclient", "dhcpcd", "udhcpc"}
+
+
+def _dhcp_client_for(cmdline: list[str], iface: str) -> bool:
+    """A DHCP client process serving `iface` (named, or all interfaces when none is named)."""
+    if not cmdline or os.path.basename(cmdline[0]) not in DHCP_CLIENTS:
+        return False
+    names = [a for a in cmdline[1:] if not a.startswith("-") and "/" not in a]
+    return "-r" not in cmdline and "-x" not in cmdline and (iface in cmdline[1:] or not names)
+
+
+def shown_addresses(lab: Lab, host: str, addrs: list[Addr]) -> str:
+    """« a.b.c.d/p (dynamique) », « … (fixe) »: as dhcp_given judges each."""
+    return ", ".join(tr("probe.addr.dynamic" if dhcp_given(lab, host, a) else "probe.addr.fixed", cidr=a.cidr)
+                     for a in addrs)
 
 
 def default_gateways(host: HostKind) -> list[str]:

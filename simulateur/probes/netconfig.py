@@ -97,10 +97,9 @@ class NetPersisted(ProbeBase):
             return False, tr("probe.persisted.method", iface=self.iface, method=method, want=self.method)
         if self.method == "dhcp":
             live = [a for a in addresses(host) if a.iface == self.iface]
-            fixed = [a.cidr for a in live if not a.dynamic]
+            fixed = [a.cidr for a in live if not inspect.dhcp_given(lab, self.host, a)]
             if fixed or not live:
-                now = ", ".join(tr("probe.addr.dynamic" if a.dynamic else "probe.addr.fixed", cidr=a.cidr)
-                                for a in live) or tr("probe.no_address")
+                now = inspect.shown_addresses(lab, self.host, live) or tr("probe.no_address")
                 return False, tr("probe.persisted.dhcp_unapplied", now=now)
             return True, tr("probe.persisted.dhcp_ok", iface=self.iface)
         try:

@@ -67,14 +67,14 @@ class DhcpLease(ProbeBase):
         leases = lab.dnsmasq_leases(self.server)
         now = time.time()
         lease = next((lz for lz in leases if lz[1].lower() == mac.lower() and (lz[0] == 0 or lz[0] > now)), None)
-        shown = ", ".join(tr("probe.addr.dynamic" if a.dynamic else "probe.addr.fixed", cidr=a.cidr) for a in addrs)
+        shown = inspect.shown_addresses(lab, self.host, addrs)
         if lease is None:
             return False, tr("probe.dhcp_lease.no_lease", iface=self.iface, shown=shown, server=self.server, mac=mac)
         held = [a for a in addrs if a.cidr.split("/")[0] == lease[2]]
         if not held:
             return False, tr("probe.dhcp_lease.other_lease", iface=self.iface, shown=shown, server=self.server,
                              address=lease[2])
-        if not held[0].dynamic:
+        if not inspect.dhcp_given(lab, self.host, held[0]):
             return False, tr("probe.dhcp_lease.static", iface=self.iface, cidr=held[0].cidr)
         got = tr("probe.dhcp_lease.ok", host=self.host, cidr=held[0].cidr, server=self.server)
         if self.gateway:
@@ -151,7 +151,7 @@ class DnsResolve(ProbeBase):
         return tr("probe.dns.expected", host=self.host, name=self.name, target=target)
 
 
-def lookup(host: HostKind, name: str) -> tuple[str | None, str, list[str]]:
+def lookup(host: HostKind, name: str, hosts_file: bool = True) -> tuple[str | None, str, list[str]]:
     """How the host's applications resolve `name` (glibc's order): its /etc/hosts, then the DNS
     servers of its resolv.conf (queried from its network namespace), with its search domains —
     first for a name without a dot, last for one with. (address or None, "/etc/hosts" or
@@ -164,7 +164,7 @@ def lookup(host: HostKind, name: str) -> tuple[str | None, str, list[str]]:
     name = name.rstrip(".")
     qualified = [f"{name}.{d}" for d in search]
     candidates = qualified + [name] if "." not in name else [name] + qualified
-    hosts = host.read_text("/etc/hosts") or ""
+    hosts = (host.read_text("/etc/hosts") or "") if hosts_file else ""
     for cand in candidates:
         for line in hosts.splitlines():
             fields = line.split("#", 1)[0].split()
@@ -186,9 +186,23 @@ def lookup(host: HostKind, name: str) -> tuple[str | None, str, list[str]]:
     return None, "", servers
 
 
+def _own_name(host: HostKind, name: str) -> bool:
+    """The host's own name (Debian writes it in /etc/hosts, 127.0.1.1), or localhost."""
+    first = name.split(".")[0]
+    return first in (host.name, "localhost")
+
+
 def resolve_name(host: HostKind, name: str) -> tuple[str | None, str]:
     """(address, how) as the host's applications would resolve `name`; (None, why) if it does not."""
     addr, how, servers = lookup(host, name)
+    if addr is not None and how == "/etc/hosts" and not _own_name(host, name):
+        # A name pinned in /etc/hosts: the host's DNS must give the same answer, or the pin is a
+        # local workaround that hides a name service still broken (for this host's other names,
+        # for every other host) — not a resolution a jury signs.
+        dns, _, _ = lookup(host, name, hosts_file=False)
+        if dns != addr:
+            return None, tr("probe.dns.pinned", name=name, host=host.name, addr=addr,
+                            dns=dns or tr("probe.dns.pinned_nothing"))
     if addr is not None:
         return addr, how
     if not servers:

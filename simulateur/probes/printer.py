@@ -11,6 +11,7 @@ printer keeps in its spool (ippeveprinter -k).
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -32,6 +33,10 @@ QUEUE_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
 # What a printed document starts with, for the formats an IPP Everywhere printer prints.
 MAGIC = {b"%PDF": "PDF", b"UNIRAST": "URF", b"RaS2": "PWG"}
 RECEIVED_STATES = {3, 5, 6, 9}  # pending, processing, processing-stopped, completed
+ARRIVING_STATES = {3, 4, 5}     # pending, pending-held (data still arriving), processing
+# A document already sent when the check starts (`lp` returns before CUPS has converted and sent
+# it) is judged once it has arrived: the probe waits for documents on their way, this long at most.
+ON_ITS_WAY_S = 20.0
 # PPDs generated from the printer's own IPP description: CUPS (lpadmin -m everywhere) and
 # cups-filters (driverless). Any other PPD is a model's driver, not this printer's.
 GENERATED_PPDS = {"ippeve.ppd": "IPP Everywhere", "drvless.ppd": "driverless"}
@@ -65,6 +70,27 @@ class PrinterJobReceived(ProbeBase):
                "travail connu de l'imprimante et fichier PDF/URF/PWG dans son spool.")
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
+        """What the printer has received; while a document is on its way to it (sent by a CUPS
+        queue of the lab that points to it, or arriving at the printer), wait for it to arrive —
+        a page printed just before the check is judged as the jury would see it, on paper."""
+        deadline = time.monotonic() + ON_ITS_WAY_S
+        while True:
+            ok, text, arriving = self.now(lab)
+            if ok or not (arriving or self._on_its_way(lab)) or time.monotonic() > deadline:
+                return ok, text
+            time.sleep(0.2)
+
+    def _on_its_way(self, lab: Lab) -> bool:
+        """A CUPS of the lab holds a job, not stopped, for a queue whose address is this printer's."""
+        target = lab.address_of(self.host)
+        for name in lab.host_names():
+            for service in lab.topology.hosts[name].services:
+                if getattr(service, "type", None) == "cups" and _sends_to(lab, name, service.port, target):
+                    return True
+        return False
+
+    def now(self, lab: Lab) -> tuple[bool, str, bool]:
+        """(received, what the printer holds, whether a document is arriving at it) — no waiting."""
         host = lab.host(self.host)
         spec = _printer_service(lab, self.host, self.service)
         uri = f"ipp://127.0.0.1:{spec.port}{spec.resource}"
@@ -73,7 +99,7 @@ class PrinterJobReceived(ProbeBase):
         try:
             resp = ipp.request(host.netns, uri, body)
         except ipp.IppError as exc:
-            return False, tr("printer.job.no_answer", host=self.host, why=exc)
+            return False, tr("printer.job.no_answer", host=self.host, why=exc), False
         jobs: dict[int, tuple[str, int, list[str]]] = {}
         for attrs in resp.objects(0x02):
             job_id = ipp.first(attrs, "job-id")
@@ -91,11 +117,12 @@ class PrinterJobReceived(ProbeBase):
                 name, state, _ = jobs[job_id]
                 printable.append(tr("printer.job.printable", id=job_id, name=name, format=fmt, size=_kb(size),
                                     state=ipp.job_state(state)))
+        arriving = any(state in ARRIVING_STATES and job_id not in files for job_id, (_, state, _) in jobs.items())
         if len(printable) >= self.min:
             return True, tr("printer.job.ok", n=len(printable),
-                            jobs=", ".join(printable[:3]) + (" …" if len(printable) > 3 else ""))
+                            jobs=", ".join(printable[:3]) + (" …" if len(printable) > 3 else "")), False
         if not jobs and not unknown:
-            return False, tr("printer.job.none")
+            return False, tr("printer.job.none"), arriving
         seen = []
         for job_id, (name, state, reasons) in sorted(jobs.items()):
             if job_id in files and files[job_id][0] is None:
@@ -108,7 +135,8 @@ class PrinterJobReceived(ProbeBase):
                 why = ipp.job_state(state)
             seen.append(tr("printer.job.seen", id=job_id, name=name, why=why))
         seen += [tr("printer.job.unknown", id=j) for j in unknown]
-        return False, tr("printer.job.ko", n=len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else ""))
+        return False, tr("printer.job.ko", n=len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else "")), \
+            arriving
 
     @staticmethod
     def _spool(host: HostKind, spool: str, since: float) -> dict[int, tuple[str | None, int]]:
@@ -252,6 +280,32 @@ class CupsQueue(ProbeBase):
             where = ""
         return tr("printer.queue.expected", which=which, host=self.host, printer=self.printer, where=where,
                   default=dflt)
+
+
+def _sends_to(lab: Lab, host_name: str, port: int, target: str) -> bool:
+    """Does the CUPS of `host_name` hold a pending or processing job on a queue that is not
+    stopped and whose device URI reaches `target`? (False when that CUPS does not answer.)"""
+    host = lab.host(host_name)
+    local = f"ipp://127.0.0.1:{port}/"
+    try:
+        jobs = ipp.request(host.netns, local, ipp.encode(ipp.GET_JOBS, local, keywords={
+            "which-jobs": ["not-completed"], "requested-attributes": ["job-state", "job-printer-uri"]}))
+        queues = ipp.request(host.netns, local, ipp.encode(ipp.CUPS_GET_PRINTERS, None, keywords={
+            "requested-attributes": ["printer-name", "printer-state", "device-uri"]}))
+    except ipp.IppError:
+        return False
+    waiting = {str(ipp.first(j, "job-printer-uri", "")).rstrip("/").rsplit("/", 1)[-1]
+               for j in jobs.objects(0x02) if ipp.first(j, "job-state") in (3, 5)}
+    for attrs in queues.objects(0x04):
+        if ipp.first(attrs, "printer-name") not in waiting or ipp.first(attrs, "printer-state") == 5:
+            continue
+        try:
+            name = ipp.split_uri(str(ipp.first(attrs, "device-uri", "")))[1]
+        except ipp.IppError:
+            continue
+        if name == target or lookup(host, name)[0] == target:
+            return True
+    return False
 
 
 def resolve_as(host: HostKind, name: str) -> tuple[str | None, str]:
