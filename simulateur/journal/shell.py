@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import tree_sitter_bash
+from braceexpand import braceexpand
 from tree_sitter import Language, Node, Parser
 
 _LANGUAGE = Language(tree_sitter_bash.language())
@@ -104,6 +105,19 @@ def value(node: Node) -> str:
     if kind == "word":
         return _ESCAPED.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
     return text
+
+
+def _braces(node: Node) -> list[str]:
+    """A word as bash passes it: brace expansion first (`f{,.bak}` is `f f.bak`), when no quote
+    or expansion in the word could change it (braceexpand: the same rules for lists and ranges)."""
+    word = value(node)
+    raw = _text(node)
+    if "{" not in raw or any(c in raw for c in "'\"$`\\"):
+        return [word]
+    try:
+        return list(braceexpand(word))
+    except ValueError:   # unbalanced: bash leaves it as typed
+        return [word]
 
 
 class _Walker:
@@ -208,7 +222,7 @@ class _Walker:
                 stdin = found[0] if found else stdin
             elif child.is_named:
                 self.visit(child)   # command substitutions in the words run before the command
-                words.append(value(child))
+                words.extend(_braces(child))
         self.run(words, text, writes, stdin)
 
     def run(self, argv: list[str], text: str, writes: list[str] | tuple[str, ...], stdin: str | None) -> None:

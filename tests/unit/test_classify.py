@@ -233,3 +233,15 @@ def test_forms_of_real_work(line, kind):
 ])
 def test_nmcli_verbs(line, kind):
     assert classify(line) is kind
+
+
+@pytest.mark.parametrize(("line", "events"), [
+    ("cp /etc/a.conf{,.orig}", ["backup"]),                               # brace expansion, as bash does it
+    ("cp -p /etc/{a.conf,a.conf.bak} && sed -i s/x/y/ /etc/a.conf", ["backup", "edit"]),
+    ("cp '/etc/a.conf{,.orig}'", []),                                     # quoted: no expansion
+    ("cp /etc/a.conf{.orig}", []),                                       # no comma: bash leaves it
+])
+def test_brace_expansion_is_seen(line, events):
+    from simulateur.journal.classify import file_events
+
+    assert file_events(line, "/etc/a.conf") == events
