@@ -161,7 +161,7 @@ def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str
 def acted(entries: list[Entry], escalation: Escalation | None = None) -> bool:
     """Did the trainee do anything to the lab: a change that ran (journal), or an escalation?"""
     return escalation is not None or any(
-        e.source != "event" and read(e.cmd, e.rc).kind is Kind.CHANGE for e in entries)
+        e.source != "event" and read_entry(e).kind is Kind.CHANGE for e in entries)
 
 
 def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualification | None,

@@ -15,7 +15,8 @@ from sechelpers import StartedLab, host_python, host_pythons
 
 BASE_DEVICES = frozenset({"null", "zero", "full", "random", "urandom", "tty", "ptmx", "fd", "stdin", "stdout",
                           "stderr"})
-TOLERATED = frozenset({"console", "core"})           # a container runtime's own /dev/console, /proc/kcore link
+TOLERATED = frozenset({"console", "core", "log"})    # a container runtime's own /dev/console, /proc/kcore link;
+# /dev/log: a socket (no device), bound from outside by the SSH collector for sshd's log (journal.sshlog)
 OWN_FILESYSTEMS = frozenset({"pts", "shm", "mqueue"})  # the host's own instances: their content is the host's
 VM_ONLY = frozenset({"net/tun", "kvm"})              # for the qemu of a VM host, never in a lab without one
 WORST = re.compile(r"(kmsg|mem|kmem|port|kvm|net/tun|loop.*|zram.*|vd.*|sd.*|nvme.*|tty\d+|ttyS\d+)")  # shown first
