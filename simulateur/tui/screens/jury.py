@@ -18,6 +18,7 @@ from simulateur.exam import core
 from simulateur.exam.db import ExamDB
 from simulateur.exam.jury import VERDICT_LABELS
 from simulateur.i18n import tr
+from simulateur.session.store import AttemptRecord
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -28,6 +29,8 @@ class JuryTable(DataTable[str]):
         Binding("a", "screen.mark('acquis')", tr("tui.key.acquis")),
         Binding("n", "screen.mark('non_acquis')", tr("tui.key.non_acquis")),
         Binding("delete,backspace", "screen.mark('')", tr("tui.key.clear")),
+        Binding("c", "screen.timeline", tr("tui.key.timeline")),
+        Binding("t", "screen.terminals", tr("tui.key.terminals")),
     ]
 
 
@@ -120,6 +123,33 @@ class JuryScreen(Screen[None]):
             mark = s.marks.get(crit)
             self.query_one("#crit-comment", Input).value = mark.comment if mark else ""
             self.query_one("#item-comment", Input).value = s.item.comment
+
+    def _attempt(self) -> tuple[str, AttemptRecord] | None:
+        """The selected intervention's title and stored attempt (None, with a notice, if not started)."""
+        target = self.selected()
+        if target is None:
+            return None
+        sheet = next((s for s in self.sheet() if s.item.index == target[0]), None)
+        rec = self.app.store.attempt(sheet.item.attempt) if sheet and sheet.item.attempt else None
+        if sheet is None or rec is None:
+            self.notify(tr("tui.timeline.no_attempt"), severity="warning")
+            return None
+        return tr("tui.timeline.head", index=target[0], title=sheet.title), rec
+
+    def action_timeline(self) -> None:
+        from simulateur.tui.screens.timeline import TimelineScreen
+
+        found = self._attempt()
+        if found is not None:
+            head, rec = found
+            self.app.push_screen(TimelineScreen(f"{head} — {self.candidate}", rec.attempt_dir, rec.started))
+
+    def action_terminals(self) -> None:
+        from simulateur.tui.screens.player import open_player
+
+        found = self._attempt()
+        if found is not None:
+            open_player(self.app, found[1].attempt_dir, found[1].started)
 
     def action_mark(self, verdict: str) -> None:
         target = self.selected()
