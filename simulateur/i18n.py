@@ -1174,7 +1174,7 @@ FR: dict[str, str] = {
     # timeline and terminal player (results, jury)
     "tui.key.terminals": "Terminaux",
     "tui.key.timeline": "Chronologie",
-    "tui.key.play_here": "Revoir ce moment",
+    "tui.key.play_here": "Revoir",
     "tui.key.next_host": "Hôte suivant",
     "tui.key.play_pause": "Lecture/pause",
     "tui.key.rewind": "−5 s",

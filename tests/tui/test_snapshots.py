@@ -19,7 +19,8 @@ from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
 
 from tuihelpers import (
-    FIXTURE_SCENARIOS, assert_snapshot, make_result, needs_root, run_async, start_attempt, wait_screen,
+    FIXTURE_SCENARIOS, assert_snapshot, make_result, needs_root, recorded_attempt, run_async, start_attempt,
+    wait_screen,
 )
 
 T0 = 1_767_261_600.0     # 2026-01-01 10:00 UTC
@@ -136,5 +137,35 @@ def test_snapshot_progression(fixture_scenarios) -> None:
             await wait_screen(pilot, "ProgressionScreen")
             await pilot.pause(0.3)
             assert_snapshot(app, "progression")
+
+    run_async(go())
+
+
+def test_snapshot_timeline_and_player(fixture_scenarios) -> None:
+    """The results' timeline (scrolled to it) and the player paused on a command's moment."""
+    sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
+    aid = "20260101-100000-panne-dhcp-ui9"
+    store = Store()
+    store.begin(attempt_id=aid, scenario=sc, seed=7, mode="entrainement", lab="ui9",
+                attempt_dir=recorded_attempt(aid, T0), started=T0)
+    store.submit(aid, make_result({"TAI.CP14.4": "acquis", "TAI.CP14.3": "jury"}), submitted=T0 + 120)
+
+    async def go() -> None:
+        app = SimulateurApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(ResultatsScreen(aid))
+            await wait_screen(pilot, "ResultatsScreen")
+            table = app.screen.query_one("#timeline")
+            table.focus()
+            table.move_cursor(row=3)
+            app.screen.query_one("#results").scroll_to_widget(app.screen.query_one("#timeline-box"), animate=False,
+                                                             top=True)
+            await pilot.pause(0.3)
+            assert_snapshot(app, "resultats-chronologie")
+            await pilot.press("enter")
+            await wait_screen(pilot, "PlayerScreen")
+            await pilot.pause(0.3)
+            assert_snapshot(app, "lecteur")
 
     run_async(go())

@@ -57,7 +57,7 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
             await wait_screen(pilot, "ResultatsScreen")
             summary = widget_text(app.screen.query_one("#timeline-summary"))
             assert ("4 commande(s) : 1 diagnostic(s), 1 modification(s), 1 test(s), 2 en échec · "
-                    "1 terminal(aux) enregistré(s)") in summary
+                    "2 terminal(aux) enregistré(s)") in summary
             table = app.screen.query_one("#timeline", DataTable)
             assert _rows(table) == [
                 ["+00:20", "poste", "diagnostic", "réussie", "ip a"],
@@ -69,7 +69,7 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
             # One host at a time (h), the footer's key.
             table.focus()
             await pilot.pause()
-            assert "Hôte suivant" in screen_text(app) and "Revoir ce moment" in screen_text(app)
+            assert "Hôte suivant" in screen_text(app) and "Revoir" in screen_text(app)
             await pilot.press("h")
             await pilot.pause()
             assert [r[4] for r in _rows(table)] == ["ip a", "lpq", "ping -c1 srv"]
@@ -77,7 +77,7 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
             await pilot.press("h")
             await pilot.pause()
             assert [r[4] for r in _rows(table)] == ["systemctl restart dnsmasq"]
-            # srv has no recorded terminal: said, nothing opened.
+            # srv's terminal was opened after that command: said, nothing opened.
             await pilot.press("enter")
             await pilot.pause()
             assert type(app.screen).__name__ == "ResultatsScreen"
@@ -97,30 +97,42 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
             assert "exit" not in text
             shown = screen_text(app)
             assert "Dernière commande : +01:30 test — ping -c1 srv" in shown
-            assert "Session 1/1 : « poste »" in shown
+            assert "Session 1/2 : « poste »" in shown
             assert "root@poste" in shown   # the emulated screen itself is drawn
+            assert "← −5 s" in shown and "→ +5 s" in shown and "space Lecture/pause" in shown
             # ← goes back 5 s per press: before the ping was typed.
             for _ in range(2):
                 await pilot.press("left")
             await pilot.pause()
             assert "ping -c1 srv" not in _player_text(app)
             assert "Dernière commande : +00:30 autre — lpq" in screen_text(app)
+            await pilot.press("right", "right")
+            await pilot.pause()
+            assert "ping: srv: Nom ou service inconnu" in _player_text(app)
             await pilot.press("home")
             await pilot.pause()
             assert "ip a" not in _player_text(app) and screen.player.position == 0
             await pilot.press("end")
             await pilot.pause()
             assert "exit" in _player_text(app)
-            # Espace plays from the start again; the pauses longer than 2 s are shortened, so the whole
-            # 95 s session plays in a few seconds.
+            # + changes the speed; Espace plays from the start again; the pauses longer than 2 s are
+            # shortened, so the whole 95 s session plays in a few seconds.
+            await pilot.press("plus", "plus")
+            await pilot.pause()
+            assert screen.speed == 4.0 and "×4" in screen_text(app)
             await pilot.press("space")
             await pilot.pause()
-            assert screen.playing and screen.player.position < 1
+            assert screen.playing
             await wait_for(pilot, lambda: screen.player.at_end, 40, "lecture jusqu'au bout")
             assert not screen.playing and "exit" in _player_text(app)
-            await pilot.press("plus")
+            # n: the attempt's next session (srv's), playing; p: back to poste's.
+            await pilot.press("n")
             await pilot.pause()
-            assert screen.speed == 2.0 and "×2" in screen_text(app)
+            assert "Session 2/2 : « srv »" in screen_text(app) and screen.playing
+            await wait_for(pilot, lambda: "active" in _player_text(app), 20, "la session de srv joue")
+            await pilot.press("p")
+            await pilot.pause()
+            assert "Session 1/2 : « poste »" in screen_text(app)
             await pilot.press("escape")
             await wait_screen(pilot, "ResultatsScreen")
 
@@ -202,6 +214,6 @@ def test_jury_screen_opens_the_interventions_timeline_and_its_terminal(fixture_s
             await wait_screen(pilot, "JuryScreen")
             await pilot.press("t")
             await wait_screen(pilot, "PlayerScreen")
-            assert "Session 1/1 : « poste »" in screen_text(app)
+            assert "Session 1/2 : « poste »" in screen_text(app)
 
     run_async(go())

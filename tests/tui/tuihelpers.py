@@ -146,8 +146,9 @@ def widget_text(widget: Any, width: int = 200) -> str:
 
 def recorded_attempt(name: str, started: float) -> Path:
     """An attempt's directory as a session leaves it (no lab): attempt.json, a journal of commands on
-    two hosts (a diagnostic, a command not found, a change, a failed test, an event) and one
-    recorded terminal of poste whose screen shows those commands at the journal's times."""
+    two hosts (a diagnostic, a command not found, a change, a failed test, an event), a recorded
+    terminal of poste whose screen shows those commands at the journal's times, and one of srv
+    opened after its command (at +01:05)."""
     import json as _json
 
     from simulateur.journal import asciicast
@@ -177,7 +178,12 @@ def recorded_attempt(name: str, started: float) -> Path:
         (79.0, "ping -c1 srv\r\n"), (82.9, "ping: srv: Nom ou service inconnu\r\n" + prompt),
         (95.0, "exit\r\n"),
     ]
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(opened))
-    lines = [header.to_json()] + [_json.dumps([t, "o", data]) for t, data in events]
-    (directory / "terminals" / f"{stamp}-poste.cast").write_text("\n".join(lines) + "\n")
+    srv_opened = started + 65
+    srv = [(0.2, "root@srv:~# "), (2.0, "systemctl is-active dnsmasq\r\n"), (2.1, "active\r\nroot@srv:~# ")]
+    for host, at, header, evs in (("poste", opened, header, events),
+                                  ("srv", srv_opened, asciicast.Header(width=60, height=8, timestamp=int(srv_opened)),
+                                   srv)):
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(at))
+        lines = [header.to_json()] + [_json.dumps([t, "o", data]) for t, data in evs]
+        (directory / "terminals" / f"{stamp}-{host}.cast").write_text("\n".join(lines) + "\n")
     return directory

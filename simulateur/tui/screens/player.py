@@ -90,16 +90,17 @@ class PlayerScreen(Screen[None]):
     """
     HELP_TITLE = tr("tui.player.title")
     HELP_TEXT = tr("tui.player.help")
+    # Priority: the box scrolls with the arrows and Début/Fin too; here they move in time.
     BINDINGS = [
         Binding("escape", "back", tr("tui.key.back")),
-        Binding("space", "play_pause", tr("tui.key.play_pause")),
-        Binding("left", "move(-5)", tr("tui.key.rewind")),
-        Binding("right", "move(5)", tr("tui.key.forward")),
-        Binding("home", "seek_start", tr("tui.key.start_of")),
-        Binding("end", "seek_end", tr("tui.key.end_of")),
-        Binding("plus,equals_sign", "speed", tr("tui.key.speed")),
+        Binding("space", "play_pause", tr("tui.key.play_pause"), priority=True),
+        Binding("left", "move(-5)", tr("tui.key.rewind"), key_display="←", priority=True),
+        Binding("right", "move(5)", tr("tui.key.forward"), key_display="→", priority=True),
+        Binding("plus,equals_sign", "speed", tr("tui.key.speed"), key_display="+"),
         Binding("n", "session(1)", tr("tui.key.next_session")),
-        Binding("p", "session(-1)", tr("tui.key.prev_session")),
+        Binding("p", "session(-1)", tr("tui.key.prev_session"), show=False),
+        Binding("home", "seek_start", tr("tui.key.start_of"), show=False, priority=True),
+        Binding("end", "seek_end", tr("tui.key.end_of"), show=False, priority=True),
     ]
     AUTO_FOCUS = "#player-box"
 
