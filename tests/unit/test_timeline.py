@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from simulateur import referentiel
 from simulateur.journal import asciicast, timeline
@@ -231,3 +232,58 @@ def test_markdown_keeps_any_command_in_code(cmd: str, shown: str) -> None:
     from simulateur.report.markdown import _code
 
     assert _code(cmd) == shown
+
+
+_PIECES = ["abc", "ligne de texte assez longue pour passer à la ligne suivante toute seule ", "\r\n", "\r",
+           "\x1b[1;31m", "\x1b[0m", "\x1b[44m", "\x1b[38;5;208m", "\x1b[7m", "\x1b[4h", "\x1b[4l", "\x1b[?7l",
+           "\x1b[?7h", "\x1b(0", "\x1b(B", "lqqk", "\x1b[3;5H", "\x1b[K", "\x1b[2J", "\b\b", "\t", "日本",
+           "e\u0301", "\x1b[5@", "\x1b[2P", "\x1b[r", "\x1b[2;4r", "\n\n\n\n\n\n", "\x1bM", "~" * 25]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.integers(min_value=5, max_value=30))
+@settings(max_examples=150, deadline=None)
+def test_the_fast_drawing_leaves_every_cell_as_pyte_does(pieces: list[str], width: int) -> None:
+    import pyte
+
+    from simulateur.journal.screen import _Screen
+
+    ours, theirs = _Screen(width, 6), pyte.Screen(width, 6)
+    a, b = pyte.Stream(ours), pyte.Stream(theirs)
+    for piece in pieces:
+        a.feed(piece)
+        b.feed(piece)
+    assert [[ours.buffer[y][x] for x in range(width)] for y in range(6)] == \
+           [[theirs.buffer[y][x] for x in range(width)] for y in range(6)]
+    assert (ours.cursor.x, ours.cursor.y) == (theirs.cursor.x, theirs.cursor.y)
+
+
+def test_going_back_starts_from_a_kept_screen_and_shows_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulateur.journal import screen
+
+    monkeypatch.setattr(screen, "CHECKPOINT_CHARS", 50)
+    events = [[i * 0.5, "o", f"\x1b[3{i % 8}mligne {i}\x1b[0m " + "x" * (i % 13) + "\r\n"] for i in range(200)]
+    events += [[49.9, "o", "\x1b[?1049h\x1b[Hplein écran"], [74.9, "o", "\x1b[?1049l"], [59.9, "r", "30x5"]]
+    events.sort(key=lambda e: e[0])
+    cast = _cast(events, width=40, height=6)
+    player = ScreenPlayer(cast)
+    player.seek(cast.duration)
+    assert len(player._checkpoints) > 10
+    for t in (99.0, 80.0, 60.0, 55.0, 30.0, 3.2, 0.0, 99.5):
+        player.seek(t)
+        fresh = ScreenPlayer(cast)
+        fresh.seek(t)
+        assert player.lines() == fresh.lines(), t
+        assert [list(player.screen.buffer[y].values()) for y in range(player.screen.lines)] == \
+               [list(fresh.screen.buffer[y].values()) for y in range(fresh.screen.lines)], t
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab\x1b[];?0123456789mHJKhlr\r\n\b\t()#%PX^_\\\x07\x9b日é\u0301"))),
+                max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_no_recorded_output_breaks_the_player(chunks: list[str]) -> None:
+    cast = _cast([[i * 0.1, "o", c] for i, c in enumerate(chunks) if c] + [[5.0, "r", "12x3"]], width=8, height=4)
+    player = ScreenPlayer(cast)
+    player.seek(cast.duration)
+    player.lines()
+    player.seek(0.25)
+    assert len(player.lines()) == 4

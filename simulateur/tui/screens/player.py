@@ -52,14 +52,11 @@ def render_screen(player: ScreenPlayer) -> Text:
     cursor = screen.cursor
     for y in range(screen.lines):
         line = screen.buffer[y]
-        wide = False
         for x in range(screen.columns):
-            if wide:
-                wide = False
-                continue
             ch = line[x]
-            data = ch.data or " "
-            wide = len(data) == 1 and Text(data).cell_len == 2
+            data = ch.data
+            if not data:        # the second cell of a wide character
+                continue
             at_cursor = not cursor.hidden and x == cursor.x and y == cursor.y
             key = (ch.fg, ch.bg, ch.bold, ch.italics, ch.underscore, ch.strikethrough, ch.reverse != at_cursor)
             style = styles.get(key)
