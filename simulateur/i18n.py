@@ -1153,6 +1153,7 @@ FR: dict[str, str] = {
     "tui.jury.nothing": "Aucune intervention commencée : rien à évaluer.",
     "tui.jury.criterion_comment": "Commentaire du critère (Entrée : enregistrer)",
     "tui.jury.item_comment": "Commentaire de l'intervention (Entrée : enregistrer)",
+    "tui.jury.timeline": "Commandes : {commands} ({diagnostic} diagnostic(s), {change} modification(s), {test} test(s), {failed} en échec) — c : chronologie, t : terminaux",
     "tui.jury.verdict_first": "Donnez d'abord un verdict (a ou n) à ce critère.",
     # 6. progression
     "tui.progression.title": "Progression",

@@ -195,6 +195,8 @@ def test_jury_screen_opens_the_interventions_timeline_and_its_terminal(fixture_s
             await pilot.pause()
             footer = screen_text(app)
             assert "Chronologie" in footer and "Terminaux" in footer
+            assert ("Commandes : 4 (1 diagnostic(s), 1 modification(s), 1 test(s), 2 en échec) — c : chronologie"
+                    in widget_text(app.screen.query_one("#jury-detail")))
             await pilot.press("c")
             await wait_screen(pilot, "TimelineScreen")
             assert "Intervention 1 —" in screen_text(app) and "Inès Roux" in screen_text(app)

@@ -18,6 +18,7 @@ from simulateur.exam import core
 from simulateur.exam.db import ExamDB
 from simulateur.exam.jury import VERDICT_LABELS
 from simulateur.i18n import tr
+from simulateur.journal import timeline
 from simulateur.session.store import AttemptRecord
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class JuryScreen(Screen[None]):
         super().__init__()
         self.session_id = session_id
         self.candidate = candidate
+        self._timelines: dict[str | None, str] = {}
 
     @property
     def db(self) -> ExamDB:
@@ -119,10 +121,21 @@ class JuryScreen(Screen[None]):
                 text.append(tr("exam.jury_auto_part") + "\n", style="dim")
             if s.item.comment:
                 text.append(f"{tr('exam.h.comment')} : {s.item.comment}\n")
+            text.append(self._timeline_line(s.item.attempt), style="cyan")
             detail.update(text)
             mark = s.marks.get(crit)
             self.query_one("#crit-comment", Input).value = mark.comment if mark else ""
             self.query_one("#item-comment", Input).value = s.item.comment
+
+    def _timeline_line(self, attempt_id: str | None) -> str:
+        """The intervention's commands counted (c opens them), read once per attempt."""
+        if attempt_id not in self._timelines:
+            rec = self.app.store.attempt(attempt_id) if attempt_id else None
+            steps = timeline.of_attempt(rec.attempt_dir, rec.started) if rec else []
+            n = timeline.counts(steps)
+            self._timelines[attempt_id] = tr("tui.jury.timeline", commands=n["commands"], diagnostic=n["diagnostic"],
+                                             change=n["change"], test=n["test"], failed=n["failed"])
+        return self._timelines[attempt_id]
 
     def _attempt(self) -> tuple[str, AttemptRecord] | None:
         """The selected intervention's title and stored attempt (None, with a notice, if not started)."""
