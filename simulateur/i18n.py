@@ -823,6 +823,7 @@ FR: dict[str, str] = {
     "timeline.outcome.ok": "réussie",
     "timeline.outcome.failed": "échec (code {rc})",
     "timeline.outcome.not_run": "non lancée (code {rc})",
+    "timeline.outcome.nonzero": "code {rc}",
     "timeline.outcome.unknown": "—",
     "timeline.via_ssh": " [ssh depuis {origin}]",
     "timeline.reaches": " [→ {hosts}]",

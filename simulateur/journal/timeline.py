@@ -22,7 +22,11 @@ from simulateur.journal.store import Entry, Journal
 
 Mark = Literal["diagnostic", "change", "test", "other", "event"]
 MARKS: tuple[Mark, ...] = ("diagnostic", "change", "test", "other", "event")
-Outcome = Literal["ok", "failed", "not_run", "unknown"]
+# ok: exit code 0; not_run: 126/127 (not executable, not found: it did nothing); failed: a test or
+# a change that exited non-zero (the facts count no such test); nonzero: a look or another command
+# that exited non-zero — `systemctl status` of a stopped service (3), `grep` finding nothing (1)
+# still looked, and the facts count them as the diagnostics they are; unknown: no exit code.
+Outcome = Literal["ok", "failed", "not_run", "nonzero", "unknown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,9 @@ class Step:
             return "unknown"
         if self.rc in NOT_RUN:
             return "not_run"
-        return "ok" if self.rc == 0 else "failed"
+        if self.rc == 0:
+            return "ok"
+        return "failed" if self.mark in ("test", "change") else "nonzero"
 
     @property
     def failed(self) -> bool:

@@ -43,7 +43,7 @@ table.timeline code { font: 12px/1.35 ui-monospace, "DejaVu Sans Mono", Consolas
 h5 { font-size: 1em; margin: .8em 0 .2em; }
 .m-diagnostic { color: #1f5f8b; } .m-change { color: #8a5a00; font-weight: 600; } .m-test { color: var(--ok); }
 .m-other, .m-event { color: var(--muted); } .o-failed, .o-not_run { color: var(--ko); font-weight: 600; }
-.o-ok { color: var(--ok); } .o-unknown { color: var(--muted); }
+.o-ok { color: var(--ok); } .o-nonzero { color: var(--jury); } .o-unknown { color: var(--muted); }
 .term { margin: .4em 0 1em; } .term-head { font-size: .92em; margin-bottom: .2em; }
 pre.transcript { font: 12px/1.35 ui-monospace, "DejaVu Sans Mono", Consolas, monospace; background: #f7f7f7;
   border: 1px solid var(--line); padding: .5em .7em; white-space: pre-wrap; overflow-wrap: anywhere;

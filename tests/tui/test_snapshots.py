@@ -142,27 +142,20 @@ def test_snapshot_progression(fixture_scenarios) -> None:
 
 
 def test_snapshot_timeline_and_player(fixture_scenarios) -> None:
-    """The results' timeline (scrolled to it) and the player paused on a command's moment."""
-    sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
-    aid = "20260101-100000-panne-dhcp-ui9"
-    store = Store()
-    store.begin(attempt_id=aid, scenario=sc, seed=7, mode="entrainement", lab="ui9",
-                attempt_dir=recorded_attempt(aid, T0), started=T0)
-    store.submit(aid, make_result({"TAI.CP14.4": "acquis", "TAI.CP14.3": "jury"}), submitted=T0 + 120)
+    """An attempt's timeline (the screen the jury opens with c) and the player paused on a command."""
+    from simulateur.tui.screens.timeline import TimelineScreen
+
+    directory = recorded_attempt("20260101-100000-panne-dhcp-ui9", T0)
 
     async def go() -> None:
         app = SimulateurApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_screen(pilot, "CatalogueScreen")
-            app.push_screen(ResultatsScreen(aid))
-            await wait_screen(pilot, "ResultatsScreen")
-            table = app.screen.query_one("#timeline")
-            table.focus()
-            table.move_cursor(row=3)
-            app.screen.query_one("#results").scroll_to_widget(app.screen.query_one("#timeline-box"), animate=False,
-                                                             top=True)
+            app.push_screen(TimelineScreen("Intervention 1 — Plus de réseau — Inès Roux", directory, T0))
+            await wait_screen(pilot, "TimelineScreen")
+            app.screen.query_one("#timeline").move_cursor(row=3)
             await pilot.pause(0.3)
-            assert_snapshot(app, "resultats-chronologie")
+            assert_snapshot(app, "chronologie")
             await pilot.press("enter")
             await wait_screen(pilot, "PlayerScreen")
             await pilot.pause(0.3)

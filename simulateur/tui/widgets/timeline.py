@@ -29,7 +29,7 @@ def mark_text(step: Step) -> Text:
 
 def outcome_text(step: Step) -> Text:
     label = tr(f"timeline.outcome.{step.outcome}", rc=step.rc)
-    return Text(label, style={"ok": "green", "failed": "bold red", "not_run": "bold red"}.get(step.outcome, "dim"))
+    return Text(label, style={"ok": "green", "failed": "bold red", "not_run": "bold red", "nonzero": "yellow"}.get(step.outcome, "dim"))
 
 
 def command_text(step: Step) -> Text:

@@ -40,6 +40,8 @@ def test_steps_are_ordered_marked_and_timed_from_the_attempts_start() -> None:
         Entry(t=t0 + 70, start=t0 + 69, host="poste", cmd="ssh srv 'systemctl restart cups'", rc=0),
         Entry(t=t0 + 75, start=t0 + 74, host="srv", cmd="apt-get -s upgrade", rc=0, source="ssh", origin="poste"),
         Entry(t=t0 + 100, host="-", cmd="indice 1 consulté", rc=None, source="event"),
+        Entry(t=t0 + 102, start=t0 + 101, host="srv", cmd="systemctl status dnsmasq", rc=3),
+        Entry(t=t0 + 104, start=t0 + 103, host="srv", cmd="cp /etc/a /nulle/part", rc=1),
         Entry(t=t0 + 3700, start=t0 + 3699, host="poste", cmd="cd /etc", rc=None),
     ]
     steps = timeline.build(entries, t0)
@@ -51,13 +53,15 @@ def test_steps_are_ordered_marked_and_timed_from_the_attempts_start() -> None:
         ("+01:14", "srv", "test", "ok"),                # a dry run changes nothing
         ("+01:30", "poste", "test", "failed"),
         ("+01:40", "-", "event", "unknown"),
+        ("+01:41", "srv", "diagnostic", "nonzero"),     # a stopped service: the look still looked
+        ("+01:43", "srv", "change", "failed"),
         ("+1:01:39", "poste", "other", "unknown"),
     ]
     assert steps[3].remote == ("srv",) and steps[4].origin == "poste"
-    assert [s.failed for s in steps] == [False, True, False, False, False, True, False, False]
+    assert [s.failed for s in steps] == [False, True, False, False, False, True, False, False, True, False]
     assert timeline.hosts(steps) == ["poste", "srv"]
     n = timeline.counts(steps)
-    assert (n["commands"], n["diagnostic"], n["change"], n["test"], n["failed"]) == (7, 1, 2, 2, 2)
+    assert (n["commands"], n["diagnostic"], n["change"], n["test"], n["failed"]) == (9, 2, 3, 2, 3)
     assert timeline.clock(-3) == "-00:03"
 
 
