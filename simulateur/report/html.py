@@ -7,7 +7,7 @@ from html import escape
 
 from simulateur.i18n import tr
 from simulateur.report import text as T
-from simulateur.report.model import CriterionRow, Report, TerminalTranscript
+from simulateur.report.model import CriterionRow, Report, TerminalTranscript, TimelineStep
 
 CSS = """
 :root { --ok: #1b7f3b; --ko: #b3261e; --jury: #8a5a00; --muted: #666; --line: #ccc; }
@@ -37,6 +37,13 @@ ul.ev { margin: .1em 0 .3em 1.1em; padding: 0; } ul.ev li { margin: 0; }
 .fiche dt { font-weight: 600; margin-top: .4em; } .fiche dd { margin: 0 0 0 1em; white-space: pre-wrap; }
 .comment { border-left: 3px solid #b5894a; padding: .2em .6em; background: #fbf6ee; }
 .legend { font-size: .9em; color: #333; }
+table.timeline td { padding: .15em .5em; } table.timeline td.at { white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.timeline code { font: 12px/1.35 ui-monospace, "DejaVu Sans Mono", Consolas, monospace; white-space: pre-wrap;
+  overflow-wrap: anywhere; }
+h5 { font-size: 1em; margin: .8em 0 .2em; }
+.m-diagnostic { color: #1f5f8b; } .m-change { color: #8a5a00; font-weight: 600; } .m-test { color: var(--ok); }
+.m-other, .m-event { color: var(--muted); } .o-failed, .o-not_run { color: var(--ko); font-weight: 600; }
+.o-ok { color: var(--ok); } .o-nonzero { color: var(--jury); } .o-unknown { color: var(--muted); }
 .term { margin: .4em 0 1em; } .term-head { font-size: .92em; margin-bottom: .2em; }
 pre.transcript { font: 12px/1.35 ui-monospace, "DejaVu Sans Mono", Consolas, monospace; background: #f7f7f7;
   border: 1px solid var(--line); padding: .5em .7em; white-space: pre-wrap; overflow-wrap: anywhere;
@@ -78,6 +85,24 @@ def _criterion(c: CriterionRow) -> str:
     return (f'<tr id="{_e(c.id)}"><td><b>{_e(c.id)}</b><br>{_e(c.label)}</td>'
             f"<td>{_verdict(c.verdict, c.verdict_label)}</td><td>{srcs or '—'}</td>"
             f"<td>{body}</td></tr>")
+
+
+def _timeline(steps: list[TimelineStep]) -> list[str]:
+    """The attempt's commands host by host: time since the start, nature, result, the line as run."""
+    h = [f"<h4>{_e(tr('report.timeline'))}</h4>"]
+    if not steps:
+        return h + [f'<p class="muted">{_e(tr("report.timeline_none"))}</p>']
+    h.append(f'<p class="legend">{_e(T.timeline_summary(steps))}</p>')
+    head = "".join(f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("at", "mark", "outcome", "command"))
+    for title, group in T.timeline_groups(steps):
+        h.append(f"<h5>{_e(title)}</h5>")
+        h.append(f'<table class="timeline"><thead><tr>{head}</tr></thead><tbody>')
+        for s in group:
+            h.append(f'<tr><td class="at">{_e(T.at(s))}</td><td class="m-{_e(s.mark)}">{_e(s.mark_label)}</td>'
+                     f'<td class="o-{_e(s.outcome)}">{_e(s.outcome_label)}</td>'
+                     f"<td><code>{_e(T.timeline_command(s))}</code></td></tr>")
+        h.append("</tbody></table>")
+    return h
 
 
 def _terminals(terms: list[TerminalTranscript]) -> list[str]:
@@ -147,6 +172,7 @@ def to_html(r: Report) -> str:
                 value = iv.fiche.get(name, "").strip()
                 h.append(f"<dt>{_e(label)}</dt><dd>{_e(value) if value else '—'}</dd>")
             h.append("</dl>")
+        h += _timeline(iv.timeline)
         h += _terminals(iv.terminals)
         h.append("</section>")
     h += ["</body>", "</html>"]

@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
+import re
+
 from simulateur.i18n import tr
 from simulateur.report import text as T
-from simulateur.report.model import Report
+from simulateur.report.model import Report, TerminalTranscript, TimelineStep
 
 
 def _cell(s: str) -> str:
     return " ".join(s.split()).replace("|", "\\|")
+
+
+def _longest_run(text: str, char: str) -> int:
+    return max((len(m) for m in re.findall(re.escape(char) + "+", text)), default=0)
+
+
+def _code(s: str) -> str:
+    """A command in a table cell: in code, whatever backquotes it holds."""
+    text = _cell(s)
+    fence = "`" * (_longest_run(text, "`") + 1)
+    return f"{fence} {text} {fence}" if len(fence) > 1 else f"`{text}`"
+
+
+def _timeline(steps: list[TimelineStep]) -> list[str]:
+    out = [f"**{tr('report.timeline')}**", ""]
+    if not steps:
+        return out + [f"_{tr('report.timeline_none')}_", ""]
+    out += [T.timeline_summary(steps), ""]
+    for title, group in T.timeline_groups(steps):
+        out += [f"*{title}*", "", "| " + " | ".join(tr(f"report.col.{c}") for c in ("at", "mark", "outcome", "command"))
+                + " |", "|---|---|---|---|"]
+        out += [f"| {T.at(s)} | {s.mark_label} | {s.outcome_label} | {_code(T.timeline_command(s))} |" for s in group]
+        out.append("")
+    return out
+
+
+def _terminals(terms: list[TerminalTranscript]) -> list[str]:
+    out = [f"**{tr('report.terminals')}**", ""]
+    if not terms:
+        return out + [f"_{tr('report.terminals_none')}_", ""]
+    for t in terms:
+        out += [f"*{tr('report.terminal_head', host=t.host, when=T.when(t.started), duration=T.duration(t.duration_s))}*"
+                f" ({t.file})", ""]
+        if t.problem:
+            out += [f"_{t.problem}_", ""]
+            continue
+        fence = "~" * max(3, _longest_run(t.text, "~") + 1)
+        out += [fence + "text", t.text, fence, ""]
+    return out
 
 
 def to_markdown(r: Report) -> str:
@@ -55,4 +96,6 @@ def to_markdown(r: Report) -> str:
                 value = iv.fiche.get(name, "").strip()
                 out.append(f"- *{label}* : {_cell(value) if value else '—'}")
             out.append("")
+        out += _timeline(iv.timeline)
+        out += _terminals(iv.terminals)
     return "\n".join(out).rstrip() + "\n"

@@ -78,6 +78,22 @@ class TerminalTranscript(BaseModel):
     problem: str = ""           # why the file could not be read (then `text` is empty)
 
 
+class TimelineStep(BaseModel):
+    """One journaled command (or event) of the attempt, as the timeline shows it
+    (simulateur.journal.timeline)."""
+    at: float                   # seconds since the attempt's start
+    host: str                   # "-" for an event
+    cmd: str
+    rc: int | None = None
+    mark: str                   # diagnostic, change, test, other, event
+    mark_label: str
+    outcome: str                # ok, failed, not_run, unknown
+    outcome_label: str
+    source: str = "shell"
+    origin: str | None = None   # ssh: the lab host the session came from
+    remote: list[str] = Field(default_factory=list)
+
+
 class InterventionReport(BaseModel):
     index: int
     scenario: str
@@ -97,6 +113,7 @@ class InterventionReport(BaseModel):
     note: str = ""
     fiche: dict[str, str] = Field(default_factory=dict)
     criteria: list[Occurrence] = Field(default_factory=list)
+    timeline: list[TimelineStep] = Field(default_factory=list)
     terminals: list[TerminalTranscript] = Field(default_factory=list)
 
 
@@ -195,6 +212,16 @@ def terminals(directory: Path | str | None) -> list[TerminalTranscript]:
     return out
 
 
+def timeline(directory: Path | str | None, started: float | None = None) -> list[TimelineStep]:
+    """The attempt's commands in order, each with its nature and result (a journal the checker reads)."""
+    from simulateur.journal.timeline import of_attempt
+
+    return [TimelineStep(at=s.at, host=s.host, cmd=s.cmd, rc=s.rc, mark=s.mark, mark_label=tr(f"timeline.mark.{s.mark}"),
+                         outcome=s.outcome, outcome_label=tr(f"timeline.outcome.{s.outcome}", rc=s.rc), source=s.source,
+                         origin=s.origin, remote=list(s.remote))
+            for s in of_attempt(directory, started)]
+
+
 def _qualification_text(q: object) -> str | None:
     if q is None:
         return None
@@ -223,6 +250,7 @@ def _intervention(store: Store, index: int, scenario_id: str, title: str, seed: 
         status_label=STATUS_LABELS.get(status, status), attempt=attempt, lab=lab, started=started, ended=ended,
         duration_s=duration, qualification=_qualification_text(rec.qualification if rec else None), score=sc,
         jury_comment=jury_comment, note=note, fiche=store.fiche(attempt) if attempt else {}, criteria=occ,
+        timeline=timeline(rec.attempt_dir if rec else None, rec.started if rec else started),
         terminals=terminals(rec.attempt_dir if rec else None))
 
 
@@ -344,7 +372,8 @@ def _from_directory(attempt_id: str) -> tuple[InterventionReport, list[str], str
         index=1, scenario=info.scenario, title=title, seed=info.seed, status="evaluee",
         status_label=STATUS_LABELS["evaluee"], attempt=info.id, lab=info.lab, started=info.started, ended=result.t,
         duration_s=max(0.0, result.t - info.started), qualification=qual, score=Score(acquis=a, evalues=e, jury=j),
-        criteria=[_occurrence(1, info.scenario, m) for m in merged], terminals=terminals(directory))
+        criteria=[_occurrence(1, info.scenario, m) for m in merged], timeline=timeline(directory, info.started),
+        terminals=terminals(directory))
     return iv, competences, info.candidate
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from simulateur.i18n import tr
-from simulateur.report.model import InterventionReport, Report
+from simulateur.report.model import InterventionReport, Report, TimelineStep
 
 
 def when(t: float | None) -> str:
@@ -65,3 +65,37 @@ def intervention_facts(iv: InterventionReport, *, with_score: bool) -> list[tupl
     if iv.note:
         facts.append((tr("report.h.note"), iv.note))
     return facts
+
+
+def timeline_summary(steps: list[TimelineStep]) -> str:
+    commands = [s for s in steps if s.mark != "event"]
+    return tr("report.timeline_summary", commands=len(commands),
+              diagnostic=sum(s.mark == "diagnostic" for s in commands), change=sum(s.mark == "change" for s in commands),
+              test=sum(s.mark == "test" for s in commands),
+              failed=sum(s.outcome in ("failed", "not_run") for s in commands))
+
+
+def timeline_groups(steps: list[TimelineStep]) -> list[tuple[str, list[TimelineStep]]]:
+    """The commands host by host (in the order each host was first used), then the attempt's events."""
+    hosts = list(dict.fromkeys(s.host for s in steps if s.mark != "event"))
+    groups = [(tr("report.timeline_host", host=h), [s for s in steps if s.host == h and s.mark != "event"])
+              for h in hosts]
+    events = [s for s in steps if s.mark == "event"]
+    if events:
+        groups.append((tr("report.timeline_events"), events))
+    return groups
+
+
+def timeline_command(step: TimelineStep) -> str:
+    text = step.cmd
+    if step.origin:
+        text += tr("timeline.via_ssh", origin=step.origin)
+    if step.remote:
+        text += tr("timeline.reaches", hosts=", ".join(step.remote))
+    return text
+
+
+def at(step: TimelineStep) -> str:
+    from simulateur.journal.timeline import clock
+
+    return clock(step.at)

@@ -19,7 +19,8 @@ from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
 
 from tuihelpers import (
-    FIXTURE_SCENARIOS, assert_snapshot, make_result, needs_root, run_async, start_attempt, wait_screen,
+    FIXTURE_SCENARIOS, assert_snapshot, make_result, needs_root, recorded_attempt, run_async, start_attempt,
+    wait_screen,
 )
 
 T0 = 1_767_261_600.0     # 2026-01-01 10:00 UTC
@@ -136,5 +137,28 @@ def test_snapshot_progression(fixture_scenarios) -> None:
             await wait_screen(pilot, "ProgressionScreen")
             await pilot.pause(0.3)
             assert_snapshot(app, "progression")
+
+    run_async(go())
+
+
+def test_snapshot_timeline_and_player(fixture_scenarios) -> None:
+    """An attempt's timeline (the screen the jury opens with c) and the player paused on a command."""
+    from simulateur.tui.screens.timeline import TimelineScreen
+
+    directory = recorded_attempt("20260101-100000-panne-dhcp-ui9", T0)
+
+    async def go() -> None:
+        app = SimulateurApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(TimelineScreen("Intervention 1 — Plus de réseau — Inès Roux", directory, T0))
+            await wait_screen(pilot, "TimelineScreen")
+            app.screen.query_one("#timeline").move_cursor(row=3)
+            await pilot.pause(0.3)
+            assert_snapshot(app, "chronologie")
+            await pilot.press("enter")
+            await wait_screen(pilot, "PlayerScreen")
+            await pilot.pause(0.3)
+            assert_snapshot(app, "lecteur")
 
     run_async(go())

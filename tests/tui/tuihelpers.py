@@ -142,3 +142,48 @@ def widget_text(widget: Any, width: int = 200) -> str:
     console = Console(width=width, file=io.StringIO(), color_system=None, record=True)
     console.print(content)
     return console.export_text()
+
+
+def recorded_attempt(name: str, started: float) -> Path:
+    """An attempt's directory as a session leaves it (no lab): attempt.json, a journal of commands on
+    two hosts (a diagnostic, a command not found, a change, a failed test, an event), a recorded
+    terminal of poste whose screen shows those commands at the journal's times, and one of srv
+    opened after its command (at +01:05)."""
+    import json as _json
+
+    from simulateur.journal import asciicast
+    from simulateur.journal.store import Entry, Journal
+    from simulateur.paths import data_dir
+
+    directory = data_dir() / "attempts" / name
+    (directory / "terminals").mkdir(parents=True)
+    (directory / "attempt.json").write_text(_json.dumps({"id": name, "lab": "ui9", "scenario": "panne-dhcp",
+                                                          "seed": 7, "started": started}))
+    journal = Journal(directory / "journal.jsonl")
+    for host, cmd, rc, begin, end, source in (
+            ("poste", "ip a", 0, 20.0, 20.4, "shell"),
+            ("poste", "lpq", 127, 30.0, 30.1, "shell"),
+            ("srv", "systemctl restart dnsmasq", 0, 60.0, 61.0, "shell"),
+            ("poste", "ping -c1 srv", 1, 90.0, 93.0, "shell"),
+            ("-", "indice 1 consulté", None, 100.0, 100.0, "event")):
+        journal.append(Entry(t=started + end, start=started + begin, host=host, cmd=cmd, rc=rc,
+                             source=source))  # type: ignore[arg-type]
+    opened = started + 10
+    header = asciicast.Header(width=60, height=8, timestamp=int(opened), title="poste — laboratoire ui9",
+                              env={"TERM": "xterm-256color", "SHELL": "/bin/bash"})
+    prompt = "\x1b[1;32mroot@poste\x1b[0m:~# "
+    events = [
+        (0.5, prompt), (9.0, "ip a\r\n"), (10.3, "1: lo: <LOOPBACK,UP> mtu 65536\r\n" + prompt),
+        (19.0, "lpq\r\n"), (19.1, "bash: lpq: commande introuvable\r\n" + prompt),
+        (79.0, "ping -c1 srv\r\n"), (82.9, "ping: srv: Nom ou service inconnu\r\n" + prompt),
+        (95.0, "exit\r\n"),
+    ]
+    srv_opened = started + 65
+    srv = [(0.2, "root@srv:~# "), (2.0, "systemctl is-active dnsmasq\r\n"), (2.1, "active\r\nroot@srv:~# ")]
+    for host, at, header, evs in (("poste", opened, header, events),
+                                  ("srv", srv_opened, asciicast.Header(width=60, height=8, timestamp=int(srv_opened)),
+                                   srv)):
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(at))
+        lines = [header.to_json()] + [_json.dumps([t, "o", data]) for t, data in evs]
+        (directory / "terminals" / f"{stamp}-{host}.cast").write_text("\n".join(lines) + "\n")
+    return directory

@@ -220,3 +220,40 @@ def test_relay_ends_when_the_shell_ends_even_if_a_background_job_keeps_the_pty(t
     thread.join(10)
     assert not thread.is_alive() and result["code"] == 3 and time.monotonic() - started < 5
     assert b"parti" in user.read_until(b"parti")
+
+
+def test_a_scripted_sessions_recording_plays_back_its_text_in_the_player(tmp_path: Path, any_thread_signals) -> None:
+    """A shell session typed by a script, recorded by the relay: the app's player (a terminal
+    emulator fed with the recording) shows its text at the end, and only what came before at an
+    earlier moment; the report's transcript and `simulateur replay` have the same text."""
+    from simulateur.journal.screen import ScreenPlayer
+
+    user = _UserTerminal()
+    recorder = asciicast.CastWriter(tmp_path / "s.cast", _header())
+    thread, result = _relay_in_thread(user, ["bash", "--norc", "--noprofile", "-i"], recorder)
+    thread.start()
+    os.write(user.master, b"PS1='invite$ '; echo debut-$((1+1))\r")
+    user.read_until(b"debut-2")
+    os.write(user.master, b"printf '\\033[1;31mrouge\\033[0m\\n'; echo fin-$((2+2))\r")
+    user.read_until(b"fin-4")
+    os.write(user.master, b"exit\r")
+    thread.join(15)
+    assert result["code"] == 0
+    cast = asciicast.read(tmp_path / "s.cast")
+
+    player = ScreenPlayer(cast)
+    player.seek(cast.duration)
+    screen = player.lines()
+    assert "debut-2" in screen and "rouge" in screen and "fin-4" in screen
+    assert screen.index("debut-2") < screen.index("rouge") < screen.index("fin-4")
+    row = screen.index("rouge")
+    assert player.screen.buffer[row][0].fg == "red" and player.screen.buffer[row][0].bold
+    first = next(e.t for e in cast.events if e.code == "o" and "debut-2\r\n" in e.data)
+    player.seek(first)
+    assert "debut-2" in player.lines() and "fin-4" not in player.text()
+
+    text = plain_text(cast.output())
+    assert "debut-2" in text.splitlines() and "fin-4" in text.splitlines() and "\x1b" not in text
+    out = io.StringIO()
+    replay.play(cast, out, speed=1000)
+    assert "debut-2" in out.getvalue() and "fin-4" in out.getvalue()

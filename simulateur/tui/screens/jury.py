@@ -18,6 +18,8 @@ from simulateur.exam import core
 from simulateur.exam.db import ExamDB
 from simulateur.exam.jury import VERDICT_LABELS
 from simulateur.i18n import tr
+from simulateur.journal import timeline
+from simulateur.session.store import AttemptRecord
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -28,6 +30,8 @@ class JuryTable(DataTable[str]):
         Binding("a", "screen.mark('acquis')", tr("tui.key.acquis")),
         Binding("n", "screen.mark('non_acquis')", tr("tui.key.non_acquis")),
         Binding("delete,backspace", "screen.mark('')", tr("tui.key.clear")),
+        Binding("c", "screen.timeline", tr("tui.key.timeline")),
+        Binding("t", "screen.terminals", tr("tui.key.terminals")),
     ]
 
 
@@ -44,6 +48,7 @@ class JuryScreen(Screen[None]):
         super().__init__()
         self.session_id = session_id
         self.candidate = candidate
+        self._timelines: dict[str | None, str] = {}
 
     @property
     def db(self) -> ExamDB:
@@ -116,10 +121,48 @@ class JuryScreen(Screen[None]):
                 text.append(tr("exam.jury_auto_part") + "\n", style="dim")
             if s.item.comment:
                 text.append(f"{tr('exam.h.comment')} : {s.item.comment}\n")
+            text.append(self._timeline_line(s.item.attempt), style="cyan")
             detail.update(text)
             mark = s.marks.get(crit)
             self.query_one("#crit-comment", Input).value = mark.comment if mark else ""
             self.query_one("#item-comment", Input).value = s.item.comment
+
+    def _timeline_line(self, attempt_id: str | None) -> str:
+        """The intervention's commands counted (c opens them), read once per attempt."""
+        if attempt_id not in self._timelines:
+            rec = self.app.store.attempt(attempt_id) if attempt_id else None
+            steps = timeline.of_attempt(rec.attempt_dir, rec.started) if rec else []
+            n = timeline.counts(steps)
+            self._timelines[attempt_id] = tr("tui.jury.timeline", commands=n["commands"], diagnostic=n["diagnostic"],
+                                             change=n["change"], test=n["test"], failed=n["failed"])
+        return self._timelines[attempt_id]
+
+    def _attempt(self) -> tuple[str, AttemptRecord] | None:
+        """The selected intervention's title and stored attempt (None, with a notice, if not started)."""
+        target = self.selected()
+        if target is None:
+            return None
+        sheet = next((s for s in self.sheet() if s.item.index == target[0]), None)
+        rec = self.app.store.attempt(sheet.item.attempt) if sheet and sheet.item.attempt else None
+        if sheet is None or rec is None:
+            self.notify(tr("tui.timeline.no_attempt"), severity="warning")
+            return None
+        return tr("tui.timeline.head", index=target[0], title=sheet.title), rec
+
+    def action_timeline(self) -> None:
+        from simulateur.tui.screens.timeline import TimelineScreen
+
+        found = self._attempt()
+        if found is not None:
+            head, rec = found
+            self.app.push_screen(TimelineScreen(f"{head} — {self.candidate}", rec.attempt_dir, rec.started))
+
+    def action_terminals(self) -> None:
+        from simulateur.tui.screens.player import open_player
+
+        found = self._attempt()
+        if found is not None:
+            open_player(self.app, found[1].attempt_dir, found[1].started)
 
     def action_mark(self, verdict: str) -> None:
         target = self.selected()

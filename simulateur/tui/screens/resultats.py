@@ -20,6 +20,7 @@ from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, pr
 from simulateur.tui import format as F
 from simulateur.tui.widgets.escalade import RECIPIENTS
 from simulateur.tui.widgets.grid import grid
+from simulateur.tui.widgets.timeline import TimelinePanel
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -33,6 +34,7 @@ class ResultatsScreen(Screen[None]):
         Binding("escape", "back", tr("tui.key.back")),
         Binding("p", "progression", tr("tui.key.progression")),
         Binding("r", "replay", tr("tui.key.replay")),
+        Binding("t", "terminals", tr("tui.key.terminals")),
     ]
     AUTO_FOCUS = "#results"
 
@@ -50,6 +52,9 @@ class ResultatsScreen(Screen[None]):
             box.border_title = tr("tui.resultats.grid")
             yield box
             rec = self.app.store.attempt(self.attempt_id)
+            panel = TimelinePanel(rec.attempt_dir if rec else None, rec.started if rec else None, id="timeline-box")
+            panel.border_title = tr("tui.timeline.box")
+            yield panel
             if rec is not None and rec.status == "soumise":
                 ref = Static(self._reference(), id="reference")
                 ref.border_title = tr("tui.resultats.reference")
@@ -131,6 +136,10 @@ class ResultatsScreen(Screen[None]):
 
     def action_progression(self) -> None:
         self.app.go_progression()
+
+    def action_terminals(self) -> None:
+        """The attempt's recorded terminals, from the first session's start."""
+        self.query_one(TimelinePanel).play()
 
     def action_replay(self) -> None:
         from simulateur.tui.screens.briefing import BriefingScreen
