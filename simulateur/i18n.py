@@ -859,6 +859,7 @@ FR: dict[str, str] = {
     "timeline.outcome.unknown": "—",
     "timeline.via_ssh": " [ssh depuis {origin}]",
     "timeline.reaches": " [→ {hosts}]",
+    "timeline.unreported": " [vu par le noyau, non déclaré par le shell]",
     "report.none": "aucune",
     "attempts.need_output": "--csv demande -o FICHIER.csv",
     "attempts.exported": "{n} ligne(s) exportée(s) : {path}",

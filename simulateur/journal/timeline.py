@@ -1,6 +1,6 @@
 """An attempt's timeline: every journal entry in the order it happened, with its time since the
-attempt's start, the host it ran on, what it counts as (simulateur.journal.classify.read: the
-same reading the scoring facts use) and whether it failed — what the results screen, the jury
+attempt's start, the host it ran on, what it counts as (simulateur.journal.classify.read_entry:
+the same reading the scoring facts use, on the journal as the kernel saw it) and whether it failed — what the results screen, the jury
 screen and the report show for a debrief.
 
 A step also knows the recorded terminal (simulateur.journal.replay) that was open on its host at
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from simulateur.journal.classify import NOT_RUN, read
+from simulateur.journal.classify import NOT_RUN, read_entry
 from simulateur.journal.replay import Recording
 from simulateur.journal.store import Entry, Journal
 
@@ -61,7 +61,7 @@ def step_of(entry: Entry, started: float) -> Step:
     if entry.source == "event":
         return Step(at=begin - started, t=entry.t, host=entry.host, cmd=entry.cmd, rc=None, mark="event",
                     source=entry.source)
-    reading = read(entry.cmd, entry.rc)
+    reading = read_entry(entry)
     return Step(at=begin - started, t=entry.t, host=entry.host, cmd=entry.cmd, rc=entry.rc,
                 mark=reading.kind.value, source=entry.source, origin=entry.origin,  # type: ignore[arg-type]
                 remote=tuple(sorted(reading.hosts - {entry.host})))

@@ -92,6 +92,8 @@ def timeline_command(step: TimelineStep) -> str:
         text += tr("timeline.via_ssh", origin=step.origin)
     if step.remote:
         text += tr("timeline.reaches", hosts=", ".join(step.remote))
+    if step.source == "kernel":
+        text += tr("timeline.unreported")
     return text
 
 

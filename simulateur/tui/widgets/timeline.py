@@ -38,6 +38,8 @@ def command_text(step: Step) -> Text:
         out.append(tr("timeline.via_ssh", origin=step.origin), style="dim")
     if step.remote:
         out.append(tr("timeline.reaches", hosts=", ".join(step.remote)), style="dim")
+    if step.source == "kernel":
+        out.append(tr("timeline.unreported"), style="dim")
     return out
 
 
