@@ -100,15 +100,26 @@ def socket_path(lab_id: str) -> Path:
 
 
 # --- the engine's side ---------------------------------------------------------------------------
+def spawn(lab_id: str) -> subprocess.Popen[bytes]:
+    """Start the lab's auditor (it gets ready while the lab's namespaces are made: `ready`)."""
+    argv = [sys.executable, "-m", "simulateur.lab.audit", lab_id, str(os.getpid())]
+    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, close_fds=True)
+
+
 def start(state: LabState) -> None:
-    """Start the lab's auditor and record it in the state (PID, start time); return once it
-    listens. Every later entry into a host needs it."""
+    """Start the lab's auditor and wait until it listens (see `ready`)."""
+    ready(spawn(state.id), state)
+
+
+def ready(proc: subprocess.Popen[bytes], state: LabState) -> None:
+    """Wait until the auditor `spawn` started listens, and record it in the state (PID, start
+    time). Every later entry into a host needs it. Killed, with a clear French error, if it says
+    nothing in START_TIMEOUT (if the build fails before, it leaves by itself with the lab's
+    directory)."""
     from simulateur.errors import SimError
     from simulateur.i18n import tr
 
-    argv = [sys.executable, "-m", "simulateur.lab.audit", state.id]
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, close_fds=True)
     assert proc.stdout is not None and proc.stderr is not None
     answered = bool(select.select([proc.stdout], [], [], START_TIMEOUT)[0])
     words = proc.stdout.readline().split() if answered else []
@@ -154,7 +165,7 @@ class Session:
 
 
 class Auditor:
-    def __init__(self, lab_id: str) -> None:
+    def __init__(self, lab_id: str, builder: int | None = None) -> None:
         self.lab_id = lab_id
         self.dir = lab_dir(lab_id)
         self.out_path = self.dir / RECORD
@@ -167,6 +178,24 @@ class Auditor:
         self.poll = select.poll()
         self.server = self._listen()
         self.events = self._connector()
+        # The process building the lab: if it dies before the lab is ready (kill -9 in the middle
+        # of a start), nobody has recorded us yet — we leave at once, the reaper does the rest.
+        self.builder: int | None = None
+        if builder is not None:
+            with contextlib.suppress(OSError):
+                self.builder = os.pidfd_open(builder)
+                self.poll.register(self.builder, select.POLLIN)
+
+    def builder_gone(self) -> bool:
+        """The builder died: True (leave) unless the lab it built says ready."""
+        assert self.builder is not None
+        self.poll.unregister(self.builder)
+        os.close(self.builder)
+        self.builder = None
+        try:
+            return json.loads((self.dir / "state.json").read_text()).get("status") != "ready"
+        except (OSError, ValueError, AttributeError):
+            return True
 
     def _listen(self) -> socket.socket:
         path = socket_path(self.lab_id)
@@ -382,6 +411,9 @@ class Auditor:
             for fd, mask in ready:
                 if fd == self.server.fileno():
                     self.accept()
+                elif fd == self.builder:
+                    if self.builder_gone():
+                        return
                 elif self.events is not None and fd == self.events.fileno():
                     continue
                 elif fd in self.sessions:
@@ -439,11 +471,11 @@ def _argv(fd: int, addr: int) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    (lab_id,) = argv
+    lab_id, builder = argv
     if os.fork() != 0:   # the machine's init reaps us, not the command that started the lab
         os._exit(0)
     try:
-        auditor = Auditor(lab_id)
+        auditor = Auditor(lab_id, int(builder))
     except OSError as exc:
         os.write(2, f"{exc}\n".encode(errors="replace"))
         return 1

@@ -7,6 +7,8 @@ nothing of the layers above (scenario, actions, probes, vm): tests/unit/test_lay
 
 from __future__ import annotations
 
+import contextlib
+
 import ipaddress
 import os
 import subprocess
@@ -72,15 +74,17 @@ class Lab:
         state = LabState(id=lab_id, topology=topology.id, seed=seed, params=params, scenario=scenario,
                          switch_netns=netns_name(lab_id))
         lab = cls(state, topology)
+        auditor = None
         try:
             (state.dir / "topology.json").write_text(topology.model_dump_json())
-            audit.start(state)   # before any host: every program they run is recorded from the start
+            auditor = audit.spawn(state.id)   # ready before any host: all they run is recorded
             progress(tr("progress.hosts"))
             parts = kinds.parts(topology)
             kinds.declare_hosts(state, topology)
             switch.create_namespaces(state)
             switch.wire(state, topology, parts)
             domain, addresses_of = lab.domain(), lab.static_addresses()
+            audit.ready(auditor, state)
             for kind, part in parts.items():
                 kind.start(state, part, domain, addresses_of)
             lab._hosts = {name: kinds.open_host(state.id, hs) for name, hs in state.hosts.items()}
@@ -95,6 +99,9 @@ class Lab:
             state.status = "ready"
             state.save()
         except BaseException:
+            if auditor is not None and state.audit_pid is None:   # failed before it was recorded
+                with contextlib.suppress(Exception):
+                    audit.ready(auditor, state)
             kinds.teardown(state)
             raise
         finally:

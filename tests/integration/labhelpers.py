@@ -106,6 +106,13 @@ def process_environ_has(pid: int, item: str) -> bool:
         return False
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120]
+    except OSError:
+        return "?"
+
+
 def leftovers(labs: set[str], token: str | None = None, netns_inodes: set[int] = frozenset()) -> dict[str, list]:
     """Everything these labs could leave behind, by what is theirs — never by process name:
     namespaces named after them, their state dirs, processes in their namespaces or rooted in their
@@ -140,7 +147,7 @@ def leftovers(labs: set[str], token: str | None = None, netns_inodes: set[int] =
         "cgroups": sorted(str(g) for lab in labs for g in cgroups.groups(lab)),
         "netns": own_netns(labs),
         "state_dirs": sorted(lab for lab in labs if (state_root() / lab).exists()),
-        "processes": sorted(p for p in procs if nsutil.alive(p)),
+        "processes": sorted(f"{p} {_cmdline(p)}" for p in procs if nsutil.alive(p)),
         "netns_mounts": sorted(l for l in Path("/proc/self/mountinfo").read_text().splitlines()
                                if any(f" /run/netns/sim-{lab}-" in l or l.split()[4] == f"/run/netns/sim-{lab}"
                                       or l.split()[4].startswith(f"{os.path.realpath(state_root() / lab)}/")

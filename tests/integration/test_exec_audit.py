@@ -143,3 +143,22 @@ def test_a_dead_auditor_stops_the_lab_it_does_not_blind_it(started) -> None:
     _wait_for(lambda: not os.path.exists(f"/proc/{state.audit_pid}"))
     run = sim("exec", lab, "poste", "--", "hostname", check=False)
     assert run.code != 0 and "enregistreur" in run.err, (run.code, run.err)
+
+
+def test_a_replaced_bash_that_reports_nothing_is_still_journaled(started, tmux: Tmux) -> None:
+    """Root replaces the host's bash by a shell that reports nothing (no PROMPT_COMMAND at all): the
+    next terminal's commands are in the journal all the same, from the kernel."""
+    info = started()
+    lab, attempt = info["lab"], _attempt(info)
+    sim("exec", lab, "poste", "--", "printf '#!/bin/sh\\nexec /bin/dash -i\\n' > /usr/local/bin/bash"
+                                    " && chmod +x /usr/local/bin/bash")
+    tmux.type(_simulateur("shell", lab, "poste"))
+    time.sleep(1)
+    tmux.type("ping -c1 -W1 203.0.113.98; echo dash-$((5*5))")
+    tmux.wait("dash-25")
+    tmux.type("cat /etc/hostname")
+    tmux.type("exit")
+    tmux.wait("dehors$")
+    entries = Journal(attempt / "journal.jsonl").entries()
+    kernel = [(e.cmd, e.source) for e in entries if e.source == "kernel"]
+    assert ("ping -c1 -W1 203.0.113.98", "kernel") in kernel and ("cat /etc/hostname", "kernel") in kernel, kernel
