@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+from bisect import bisect_left, bisect_right
 import shlex
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -162,6 +163,9 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
     for s, top in tops:
         for e in [top, *rec.descendants(top)]:
             top_of[e.id] = top
+    for pool in (*by_terminal.values(), *host_execs.values()):
+        pool.sort(key=lambda e: e.t)
+    starts = {id(pool): [e.t for e in pool] for pool in (*by_terminal.values(), *host_execs.values())}
     consumed: set[int] = set()
     out: list[Entry] = []
     last_t: dict[str, float] = {}
@@ -176,7 +180,8 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
         else:
             out.append(entry)   # exec, event: written by the machine itself
             continue
-        window = [e for e in pool if lo <= e.t <= entry.t and e.id not in consumed]
+        times = starts.get(id(pool), [])
+        window = [e for e in pool[bisect_left(times, lo):bisect_right(times, entry.t)] if e.id not in consumed]
         names = _named(entry.cmd)
         if not names:
             out.append(entry.model_copy(update={"verified": False}))

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
 from simulateur.i18n import tr
+from simulateur.journal import sshlog
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.lab.services.sshd import Sshd
 from simulateur.probes.base import ProbeBase
@@ -34,7 +36,7 @@ class SshAccepted(ProbeBase):
         spec = lab.service_spec(self.host, self.service)
         if not isinstance(spec, Sshd):
             return False, tr("probe.ssh.not_sshd", service=self.service, host=self.host)
-        text = lab.host(self.host).read_text(f"/var/log/sysd/{self.service}.log") or ""
+        text = self._log(lab)
         want = lab.address_of(self.origin)
         seen = [(m.group(1), m.group(2), m.group(3)) for m in ACCEPTED.finditer(text)]
         mine = [s for s in seen if s[2] == want and s[1] == self.user]
@@ -50,6 +52,18 @@ class SshAccepted(ProbeBase):
             others = ", ".join(sorted({s[2] for s in seen}))
             return False, tr("probe.ssh.other_origin", origin=self.origin, address=want, host=self.host, others=others)
         return False, tr("probe.ssh.none", host=self.host)
+
+    def _log(self, lab: Lab) -> str:
+        """sshd's log as kept outside the host for the attempt (simulateur.journal.sshlog: only
+        lines the host's real sshd sent); the host's own copy — which its root can rewrite — only
+        for a lab without attempt (self-test)."""
+        attempt = lab.state.attempt_dir
+        if attempt:
+            try:
+                return sshlog.attempt_log(Path(attempt), self.host).read_text(errors="replace")
+            except FileNotFoundError:
+                return ""
+        return lab.host(self.host).read_text(f"/var/log/sysd/{self.service}.log") or ""
 
     def expected(self, lab: Lab) -> str:
         how = "" if self.method == "any" else tr("probe.ssh.exp_method", method=self.method)
