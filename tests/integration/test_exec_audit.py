@@ -16,20 +16,12 @@ import pytest
 from labhelpers import sim
 from simulateur.journal.store import Journal
 from simulateur.lab.state import load_state
-from test_terminal_relay import Tmux, _simulateur
+from test_terminal_relay import Tmux, _simulateur, tmux  # noqa: F401  (the fixture, shared)
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)"),
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux absent"),
 ]
-
-
-@pytest.fixture
-def tmux():
-    t = Tmux()
-    t.start()
-    yield t
-    t.kill()
 
 
 def _attempt(info: dict) -> Path:
