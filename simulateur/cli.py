@@ -329,10 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("host", nargs="?", default=None, metavar="HOTE", help="hôte (défaut : poste, s'il existe)")
     s.set_defaults(func=cmd_shell)
 
-    s = sub.add_parser("exec", help="exécute une commande dans un hôte (enregistrée)")
+    s = sub.add_parser("exec", help="exécute une commande dans un hôte (enregistrée)",
+                       description=tr("cli.exec_description"), formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("lab", metavar="LAB")
     s.add_argument("host", metavar="HOTE")
-    s.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMANDE")
+    s.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMANDE",
+                   help="'une ligne de commande' (shell de l'hôte : jokers, tubes, redirections) "
+                        "ou des arguments passés tels quels, sans jokers")
     s.set_defaults(func=cmd_exec)
 
     s = sub.add_parser("replay", help="rejoue dans le terminal les sessions enregistrées d'une tentative")

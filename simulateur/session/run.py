@@ -69,6 +69,7 @@ def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
         (lab.state.dir / "scenario.json").write_text(scenario.model_dump_json(by_alias=True))
         progress(tr("progress.faults"))
         lab.apply(scenario.faults)
+        lab.resume_dhcp_clients()   # as after a boot: a DHCP interface with no lease keeps asking
 
     lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress, prepare=inject,
                     finish=(lambda lab: then(lab, scenario)) if then is not None else None)
