@@ -26,6 +26,7 @@ from simulateur.lab.state import (
 )
 from simulateur.lab.topology import Service, Topology
 from simulateur.params import render
+from simulateur.paths import HOSTFILES_DIR
 
 __all__ = ["Action", "Lab", "Progress", "uptime_s"]
 
@@ -168,6 +169,19 @@ class Lab:
         for name, spec in self.topology.hosts.items():
             for iface in kinds.kind_named(spec.kind).dhcp_interfaces(spec):
                 self.host(name).run(["sh", "-c", self.RESUME_DHCP, "resume-dhcp", iface], timeout=30)
+
+    def backdate(self, t_boot: float, boot: float, fault: float) -> None:
+        """Move the build's traces into the story (hostfiles/backdate.py, run in each host): what
+        happened from the build's start to `t_boot` (services up) is shown at `boot`, what happened
+        since (the faults) at `fault` — journals, APT history, service states, file dates. Each
+        host's service manager first notes what the faults did to its services (a daemon that died
+        is « failed » from then on), so that this too belongs to the fault."""
+        for name in self.topology.hosts:   # a VM's guest has neither systemctl nor python3: its past stays
+            self.host(name).run(["systemctl", "list-units", "--all", "--no-pager"], timeout=60)
+        script = (HOSTFILES_DIR / "backdate.py").read_text()
+        args = [f"{x:.6f}" for x in (self.state.created, t_boot, time.time(), boot, fault)]
+        for name in self.topology.hosts:
+            self.host(name).run(["python3", "-I", "-", *args], input=script, timeout=60)
 
     def _run_job(self, job: tuple[str, list[str]]) -> tuple[tuple[str, list[str]], subprocess.CompletedProcess[str]]:
         return job, self.host(job[0]).run(job[1], timeout=60)

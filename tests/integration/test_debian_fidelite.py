@@ -127,3 +127,32 @@ def test_exec_globs_in_the_host(started):
     assert "/etc/simulateur/boot.sh" in ex(lab, "srv", "ls /etc/simulateur/*.sh").out
     r = sim("exec", lab, "srv", "--", "ls", "/etc/simulateur/*.sh", check=False)   # passed as is
     assert r.code != 0
+
+
+def test_traces_fit_the_tickets_story(started):
+    """compta-mise-a-jour: « hier soir l'ordinateur a fait une mise à jour » — APT's history, dpkg's
+    log, the service's journal and state say yesterday evening, not a few seconds ago."""
+    from datetime import datetime
+
+    from simulateur.scenario.loader import find_scenario
+    from simulateur.session.run import story_times
+
+    when = find_scenario("compta-mise-a-jour").scenario.fault_time
+    assert when is not None and when.days_ago == 1
+    lab = started("compta-mise-a-jour", seed=3)["lab"]
+    _, fault = story_times(when.days_ago, when.at, time.time())
+    day = datetime.fromtimestamp(fault).strftime("%Y-%m-%d")
+    history = ex(lab, "poste", "cat /var/log/apt/history.log").out
+    assert f"Start-Date: {day}  {when.at}" in history and "2.4.0" in history, history
+    assert datetime.now().strftime("%Y-%m-%d  %H") not in history
+    assert f"{day} {when.at}" in ex(lab, "poste", "tail -n1 /var/log/dpkg.log").out
+    status = ex(lab, "poste", "systemctl status compta-pro", check=False).out
+    assert f"since {datetime.fromtimestamp(fault).strftime('%a %Y-%m-%d')} {when.at}" in status, status
+    assert "h ago" in status
+    stamp = datetime.fromtimestamp(fault).strftime("%b %d ") + when.at
+    assert stamp in ex(lab, "poste", "journalctl -u compta-pro").out
+    # a file the fault wrote is dated then; what the trainee does now is dated now
+    mtime = float(ex(lab, "poste", "stat -c %Y /etc/compta-pro/compta-pro.conf").out)
+    assert fault - 60 <= mtime <= fault + 60
+    ex(lab, "poste", "touch /root/note && systemctl restart compta-pro", check=False)
+    assert abs(float(ex(lab, "poste", "stat -c %Y /root/note").out) - time.time()) < 120
