@@ -10,7 +10,7 @@ VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-base isc-dhcp-client \
-	iputils-ping bind9-dnsutils nftables tmux ifupdown cups-daemon cups-client cups-ipp-utils cups-filters \
+	iputils-ping bind9-dnsutils nftables tmux ifupdown cups cups-daemon cups-client cups-ipp-utils cups-filters \
 	ghostscript dbus radicale vdirsyncer apache2-utils openssh-server openssh-client sshpass traceroute \
 	curl ed samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user \
 	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp gcc libc6-dev

@@ -113,7 +113,9 @@ def print_ticket(sc: Scenario) -> None:
 
 def cmd_start(args: argparse.Namespace) -> int:
     _require_root()
+    from simulateur.scenario.loader import find_scenario
     from simulateur.session.run import start
+    from simulateur.session.view import start_view
     from simulateur.vm.backend import accel_info as vm_accel_info  # {VM host: "kvm" | "tcg"}
 
     def progress(step: str) -> None:
@@ -121,19 +123,31 @@ def cmd_start(args: argparse.Namespace) -> int:
             print(step, file=sys.stderr)
 
     started = start(args.scenario, args.seed, candidate=args.candidate, progress=progress, variant=args.variant)
-    lab = started.lab
-    out = {"lab": lab.id, "scenario": started.scenario.id, "seed": lab.state.seed,
-           "variant": lab.params.get("variante"),
-           "hosts": lab.host_names(), "params": lab.params, "vm_accel": vm_accel_info(lab.state),
-           "attempt": started.attempt.dir.name if started.attempt else None}
+    lab, sc = started.lab, started.scenario
+    raw = find_scenario(args.scenario).scenario
+    # The trainee's view: the ticket, never the variant, the drawn fault values nor the expected
+    # qualification (session.view); --formateur adds them.
+    out = start_view(sc, raw, lab.params, lab=lab.id, seed=lab.state.seed, hosts=lab.host_names(),
+                     attempt=started.attempt.dir.name if started.attempt else None,
+                     vm_accel=vm_accel_info(lab.state), formateur=args.formateur)
     if args.json:
         _print_json(out)
     else:
-        sc = started.scenario
         print(tr("cli.started", lab=lab.id, title=sc.title, seed=lab.state.seed, hosts=", ".join(lab.host_names())))
         print_ticket(sc)
+        if args.formateur:
+            print_trainer_view(out)
         print(tr("cli.next_steps", lab=lab.id, host=lab.default_host()))
     return 0
+
+
+def print_trainer_view(out: dict) -> None:
+    """The trainer's part of `start --formateur`: variant, expected qualification, drawn values."""
+    print(tr("cli.trainer_variant", variant=out["variant"] or "—", summary=out["variant_summary"] or ""))
+    expected = ", ".join(f"{k} {v}" for k, v in out["expected"].items())
+    print(tr("cli.trainer_expected", expected=expected))
+    print(tr("cli.trainer_params", params=", ".join(f"{k}={v}" for k, v in sorted(out["params"].items()))))
+    print()
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
@@ -336,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None, help="graine du tirage (rejouer un laboratoire)")
     s.add_argument("--candidate", default=None, help="nom du stagiaire")
     s.add_argument("--variant", default=None, help="impose une variante de la panne (sinon tirée par la graine)")
+    s.add_argument("--formateur", action="store_true",
+                   help="vue du formateur : variante tirée, valeurs de la panne, qualification attendue "
+                        "(jamais affichées au stagiaire)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_start)
 
@@ -344,10 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("host", nargs="?", default=None, metavar="HOTE", help="hôte (défaut : poste, s'il existe)")
     s.set_defaults(func=cmd_shell)
 
-    s = sub.add_parser("exec", help="exécute une commande dans un hôte (enregistrée)")
+    s = sub.add_parser("exec", help="exécute une commande dans un hôte (enregistrée)",
+                       description=tr("cli.exec_description"), formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("lab", metavar="LAB")
     s.add_argument("host", metavar="HOTE")
-    s.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMANDE")
+    s.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMANDE",
+                   help="'une ligne de commande' (shell de l'hôte : jokers, tubes, redirections) "
+                        "ou des arguments passés tels quels, sans jokers")
     s.set_defaults(func=cmd_exec)
 
     s = sub.add_parser("replay", help="rejoue dans le terminal les sessions enregistrées d'une tentative")

@@ -536,6 +536,17 @@ FR: dict[str, str] = {
     "cli.valid": "{path} : valide",
     "cli.started": "Laboratoire {lab} prêt — {title} (graine {seed}). Hôtes : {hosts}.",
     "cli.ticket": "Ticket — {who}, {where} :",
+    "cli.exec_description": (
+        "Exécute une commande dans un hôte, comme le stagiaire la taperait (enregistrée au journal).\n\n"
+        "Une commande en UN seul argument, entre apostrophes, est lue par le shell de l'hôte (bash -c) :\n"
+        "jokers, tubes, redirections et variables y sont ceux de l'hôte :\n"
+        "  simulateur exec lab1 srv -- 'ls /etc/*.conf | wc -l'\n"
+        "Plusieurs arguments sont passés tels quels, sans joker développé dans l'hôte. Attention : sans\n"
+        "apostrophes, c'est votre propre shell, sur la machine, qui développe * (avec les fichiers de la\n"
+        "machine) avant que simulateur ne reçoive la commande."),
+    "cli.trainer_variant": "[formateur] Variante : {variant} — {summary}",
+    "cli.trainer_expected": "[formateur] Qualification attendue : {expected}",
+    "cli.trainer_params": "[formateur] Valeurs tirées : {params}",
     "cli.next_steps": "Pour intervenir : simulateur shell {lab} {host}   (ou : simulateur exec {lab} HOTE -- COMMANDE)\nPour qualifier : simulateur qualify {lab} --impact … --urgency …   Pour évaluer : simulateur check {lab}",
     "cli.shell_banner": "Vous êtes sur « {host} » (laboratoire {lab}). Chaque commande est enregistrée. « exit » pour revenir.",
     "cli.shell_back": "Retour de « {host} ».",

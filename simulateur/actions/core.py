@@ -112,10 +112,13 @@ class FileWrite(ActionBase):
     path: HostPath
     content: str = Field(description="Contenu complet du fichier ({param} accepté).")
     mode: int = Field(0o644, ge=0, le=0o7777, description="Droits du fichier (ex. 0o644, en octal avec 0o).")
-    summary = "Écrit un fichier dans l'hôte (son propre système de fichiers)."
+    summary = ("Écrit un fichier dans l'hôte (son propre système de fichiers) ; un contenu non vide se termine "
+               "par un saut de ligne, comme l'écrit un éditeur.")
 
     def apply(self, lab: Lab) -> None:
-        lab.host(self.host).write_text(self.path, self.content, self.mode)
+        # A text file ends with a newline (POSIX; `echo … >>` would glue its line to the last one).
+        content = self.content if not self.content or self.content.endswith("\n") else self.content + "\n"
+        lab.host(self.host).write_text(self.path, content, self.mode)
 
 
 class Exec(ActionBase):

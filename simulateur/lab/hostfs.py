@@ -16,6 +16,7 @@ from pathlib import Path
 
 from simulateur.lab import nsutil
 from simulateur.lab.services import Files, ServiceContext
+from simulateur.lab.services.base import init_script
 from simulateur.lab.topology import HostSpec
 from simulateur.paths import HOSTFILES_DIR
 
@@ -25,6 +26,8 @@ OPAQUE_DIRS = (
     "etc/dnsmasq.d", "etc/systemd/system", "etc/simulateur",
     "etc/ssh",  # the machine's sshd host keys never show in a host
 )
+
+INIT_D = "/etc/init.d"  # the machine's init scripts show in every host (cups, ssh, smbd…)
 
 DHCLIENT_CONF = """\
 # Configuration du client DHCP (isc-dhcp-client) de {host}
@@ -137,9 +140,13 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
         "/etc/dhcp/dhclient.conf": (DHCLIENT_CONF.format(host=name), 0o644),
         "/etc/network/interfaces": (interfaces_file(name, spec), 0o644),
         "/etc/simulateur/bashrc": ((HOSTFILES_DIR / "bashrc").read_text(), 0o644),
-        "/usr/local/sbin/systemctl": ((HOSTFILES_DIR / "sysd.py").read_text(), 0o755),
-        "/usr/local/sbin/journalctl": ((HOSTFILES_DIR / "sysd.py").read_text(), 0o755),
     }
+    # The lab's systemctl and journalctl (hostfiles/sysd.py) wherever a script may look for them:
+    # init scripts and dhclient hooks set PATH=/sbin:/bin:/usr/sbin:/usr/bin, where the machine's
+    # own systemctl would only say that the host was not booted with systemd.
+    for tool in ("systemctl", "journalctl"):
+        for where in ("/usr/local/sbin", "/usr/bin"):
+            files[f"{where}/{tool}"] = ((HOSTFILES_DIR / "sysd.py").read_text(), 0o755)
     resolv = []
     if spec.search:
         resolv.append(f"search {spec.search}")
@@ -148,8 +155,13 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
     # Interfaces configured by the lab at build time are recorded as up for ifupdown, so that
     # `ifdown eth0; ifup eth0` works as on a booted Debian; DHCP ones are brought up by ifup.
     static = ["lo"] + [i.name for i in spec.interfaces if not i.dhcp]
+    # /run/systemd/system says « systemd is the init » to Debian's own tools, as on a Debian 12:
+    # `service X restart`, `/etc/init.d/X start` and invoke-rc.d then hand the verb to systemctl
+    # (/usr/sbin/service, /lib/lsb/init-functions.d/40-systemd), so every route to a service
+    # acts on the one state systemctl shows.
     boot = ["#!/bin/sh", f"# Démarrage de {name} (équivalent des services réseau au boot)",
-            "mkdir -p /run/network", *[f"echo {i} > /run/network/ifstate.{i}" for i in static]]
+            "mkdir -p /run/network /run/systemd/system",
+            *[f"echo {i} > /run/network/ifstate.{i}" for i in static]]
     if spec.nat:
         files["/etc/nftables.conf"] = (
             "#!/usr/sbin/nft -f\nflush ruleset\n\ntable ip nat {\n"
@@ -164,6 +176,8 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
         local_net = iface.address[0] if iface and iface.address else None
         files.update(service.files(ServiceContext(host=name, hosts_addr=hosts_addr, local_net=local_net,
                                                   seed=seed)))
+        if service.daemon and not Path(INIT_D, service.name).exists():
+            files[f"{INIT_D}/{service.name}"] = (init_script(service.name), 0o755)
     return files
 
 

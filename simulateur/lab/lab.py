@@ -15,7 +15,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
@@ -28,6 +28,7 @@ from simulateur.lab.state import (
 )
 from simulateur.lab.topology import Service, Topology
 from simulateur.params import render
+from simulateur.paths import HOSTFILES_DIR
 
 __all__ = ["Action", "Lab", "Progress", "uptime_s"]
 
@@ -153,6 +154,42 @@ class Lab:
             leasing = [pool.submit(self._run_job, job) for job in clients]
             self._check_jobs([f.result() for f in booting.values()], "lab.service_boot_failed")
             self._check_jobs([f.result() for f in leasing], "lab.dhcp_boot_failed", accept=has_address)
+
+    # What ifupdown leaves on a Debian 12 that booted with an « auto » DHCP interface and got no
+    # lease (server down, cable out): its dhclient — started as ifup starts it — in the background,
+    # retrying every `retry` seconds (dhclient.conf), so that fixing the server or plugging the
+    # cable brings the address back by itself. -nw: in the background at once rather than after
+    # the first `timeout` (ifup's dhclient goes there too, 10 s later).
+    RESUME_DHCP: ClassVar[str] = (
+        'i="$1"; ifquery --list --allow=auto 2>/dev/null | grep -qx "$i" || exit 0; '
+        'ifquery "$i" >/dev/null 2>&1 || exit 0; '
+        'grep -Eqs "^[[:space:]]*iface[[:space:]]+$i[[:space:]]+inet[[:space:]]+dhcp([[:space:]]|$)" '
+        '/etc/network/interfaces /etc/network/interfaces.d/* || exit 0; '
+        'for p in $(pgrep -x dhclient); do tr "\\0" " " < /proc/$p/cmdline 2>/dev/null | grep -qw -- "$i" && exit 0; done; '
+        'mkdir -p /run/network; echo "$i" > "/run/network/ifstate.$i"; ip link set "$i" up; '
+        'exec dhclient -4 -nw -i -pf "/run/dhclient.$i.pid" -lf "/var/lib/dhcp/dhclient.$i.leases" -I '
+        '-df "/var/lib/dhcp/dhclient6.$i.leases" "$i" </dev/null >/dev/null 2>&1'
+    )
+
+    def resume_dhcp_clients(self) -> None:
+        """After the scenario's faults: every host's « auto » DHCP interface (as its
+        /etc/network/interfaces now says) that no dhclient serves gets one, as at boot."""
+        for name, spec in self.topology.hosts.items():
+            for iface in kinds.kind_named(spec.kind).dhcp_interfaces(spec):
+                self.host(name).run(["sh", "-c", self.RESUME_DHCP, "resume-dhcp", iface], timeout=30)
+
+    def backdate(self, t_boot: float, boot: float, fault: float) -> None:
+        """Move the build's traces into the story (hostfiles/backdate.py, run in each host): what
+        happened from the build's start to `t_boot` (services up) is shown at `boot`, what happened
+        since (the faults) at `fault` — journals, APT history, service states, file dates. Each
+        host's service manager first notes what the faults did to its services (a daemon that died
+        is « failed » from then on), so that this too belongs to the fault."""
+        for name in self.topology.hosts:   # a VM's guest has neither systemctl nor python3: its past stays
+            self.host(name).run(["systemctl", "list-units", "--all", "--no-pager"], timeout=60)
+        script = (HOSTFILES_DIR / "backdate.py").read_text()
+        args = [f"{x:.6f}" for x in (self.state.created, t_boot, time.time(), boot, fault)]
+        for name in self.topology.hosts:
+            self.host(name).run(["python3", "-I", "-", *args], input=script, timeout=60)
 
     def _run_job(self, job: tuple[str, list[str]]) -> tuple[tuple[str, list[str]], subprocess.CompletedProcess[str]]:
         return job, self.host(job[0]).run(job[1], timeout=60)

@@ -296,7 +296,24 @@ def _render_topology(topo: Topology, values: dict[str, str], hosts: list[str] | 
     data = topo.model_dump()
     if hosts:
         data["hosts"] = {name: spec for name, spec in data["hosts"].items() if name in hosts}
-    return rendered.validated(Topology, P.render_tree(data, values), f"topologie {topo.id}")  # type: ignore[no-any-return]
+    data = P.render_tree(data, values)
+    if hosts:
+        _forget_absent_resolvers(data)
+    return rendered.validated(Topology, data, f"topologie {topo.id}")  # type: ignore[no-any-return]
+
+
+def _forget_absent_resolvers(data: dict[str, Any]) -> None:
+    """A DNS server of the lab forwards only to resolvers that are built: in a lab without the
+    « internet » host, srv's dnsmasq has no upstream and answers at once what it does not know
+    (REFUSED) — forwarding to an address nobody holds made every lookup it could not answer alone
+    (`getent hosts srv` asks AAAA too) wait for the resolver's timeouts, 10 s."""
+    held = {str(a).split("/")[0] for spec in data["hosts"].values()
+            for iface in spec.get("interfaces") or [] for a in iface.get("address") or []}
+    for spec in data["hosts"].values():
+        for service in spec.get("services") or []:
+            dns = service.get("dns") if isinstance(service, dict) else None
+            if isinstance(dns, dict) and dns.get("upstream"):
+                dns["upstream"] = [u for u in dns["upstream"] if str(u) in held]
 
 
 def choose_variant(sc: Scenario, seed: int) -> str | None:

@@ -83,6 +83,12 @@ class Variant(_Strict):
         description="Sondes que cette variante ne casse pas (l'auto-test n'exige pas qu'elles échouent).")
 
 
+class FaultTime(_Strict):
+    days_ago: int = Field(ge=0, le=60, description="Jours avant l'intervention : 0 aujourd'hui, 1 hier, 3 vendredi "
+                                                   "pour un lundi…")
+    at: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Heure de la panne, HH:MM.")
+
+
 class Scenario(_Strict):
     id: str = Field(pattern=ID_RE)
     title: str = Field(min_length=1)
@@ -94,6 +100,10 @@ class Scenario(_Strict):
                     "TAI) : pour la couverture et le tirage des examens blancs, pas de critères notés.")
     level: int = Field(ge=1, le=3, description="1 : découverte, 2 : courant, 3 : difficile.")
     duration: int = Field(ge=1, le=240, description="Durée attendue, en minutes.")
+    fault_time: FaultTime | None = Field(
+        None, description="Quand la panne est survenue d'après le ticket (« hier soir » : {days_ago: 1, at: \"19:40\"}) : "
+                          "journaux des services, historique APT, état des services et dates des fichiers que la "
+                          "panne a touchés la datent de là, les démarrages 35 min plus tôt. Sans : à la construction.")
     topology: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
     hosts: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,11}$")]] = Field(
         default_factory=list, description="Hôtes de la topologie à construire (par défaut : tous).")

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from simulateur.errors import SimError, UsageError
@@ -65,16 +66,40 @@ def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
     topo = rendered_topology(loaded.topology, values, loaded.scenario.hosts)
 
     def inject(lab: Lab) -> None:
+        if scenario.fault_time is not None:
+            # Journals read whole seconds: the faults start on a new one, so that no line of theirs
+            # shares its second with the boot's (backdate tells them apart by time alone).
+            time.sleep(1.02 - time.time() % 1)
+        t_boot = time.time()   # the services are up: what follows is the faults' doing
         if scenario.shell_host:
             lab.state.default_host = scenario.shell_host
             lab.state.save()
         (lab.state.dir / "scenario.json").write_text(scenario.model_dump_json(by_alias=True))
         progress(tr("progress.faults"))
         lab.apply(scenario.faults)
+        lab.resume_dhcp_clients()   # as after a boot: a DHCP interface with no lease keeps asking
+        if scenario.fault_time is not None:
+            boot, fault = story_times(scenario.fault_time.days_ago, scenario.fault_time.at, time.time())
+            lab.backdate(t_boot, boot, fault)
 
     lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress, prepare=inject,
                     finish=(lambda lab: then(lab, scenario)) if then is not None else None)
     return lab, scenario
+
+
+BOOT_BEFORE_FAULT = 35 * 60   # the hosts had been up a while when the fault came
+
+
+def story_times(days_ago: int, at: str, now: float) -> tuple[float, float]:
+    """(boot, fault) epochs of a ticket's story: the fault `days_ago` days before `now` at `at`
+    (local time) — a day earlier if that is not yet past (a lab started at 07:00 for a fault « ce
+    matin à 08:10 ») — and the hosts' boot a little before it."""
+    hour, minute = (int(x) for x in at.split(":"))
+    day = datetime.fromtimestamp(now).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    fault = day - timedelta(days=days_ago)
+    if fault.timestamp() > now - 60:
+        fault -= timedelta(days=1)
+    return fault.timestamp() - BOOT_BEFORE_FAULT, fault.timestamp()
 
 
 def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = None,

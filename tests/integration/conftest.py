@@ -23,7 +23,7 @@ def started():
 
     def _start(scenario: str = "dhcp-serveur-arrete", seed: int = 7, variant: str | None = None) -> dict:
         extra = ["--variant", variant] if variant else []
-        info = sim("start", scenario, "--seed", str(seed), "--json", *extra).json()
+        info = sim("start", scenario, "--seed", str(seed), "--json", "--formateur", *extra).json()
         labs.append(info["lab"])
         return info
 

@@ -179,7 +179,7 @@ def test_link_cable_plugged_back_then_ifup(started):
     ex(lab, "poste", "cat /etc/network/interfaces")
     assert "câble débranché" in sim("cable", lab, "poste").out
     sim("cable", lab, "poste", "--plug", "lan")
-    ex(lab, "poste", "ifup eth0")
+    ex(lab, "poste", "ifdown eth0; ifup eth0")   # ifup alone: « already configured » (boot's dhclient still asks)
     ex(lab, "poste", "ping -c1 -W1 www.exemple.fr")
     sim("qualify", lab, "--impact", "bas", "--urgency", "haute")
     assert verdicts(lab) == {"TAI.CP14.4": A, "TAI.CP14.3": J, "TAI.CP14.2": A, "TAI.CP9.5": J, "TAI.CP9.4": A}

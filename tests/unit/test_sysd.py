@@ -533,3 +533,16 @@ ExecStart={SH} -c 'echo "$GREETING|$PORT|%n" > {out}'
     assert "active (exited)" in host.sc("status", "envy").stdout
     assert host.sc("stop", "envy").returncode == 0
     assert host.sc("is-active", "envy").stdout == "inactive\n"
+
+
+def test_an_alias_names_the_same_unit(host: Host) -> None:
+    """As Debian's ssh.service answers to sshd (Alias=sshd.service): one unit, one state."""
+    path = host.unit("ssh", f"ExecStart={SLEEP} 1000", description="OpenBSD Secure Shell server")
+    path.write_text(path.read_text() + "Alias=sshd.service\n")
+    assert host.sc("start", "sshd").returncode == 0
+    assert host.pid("ssh") is not None and not (host.root / "run/sysd/sshd.pid").exists()
+    assert host.sc("is-active", "ssh").stdout.strip() == "active"
+    assert host.sc("status", "sshd").stdout.startswith("● ssh.service - OpenBSD Secure Shell server")
+    assert host.sc("stop", "sshd.service").returncode == 0
+    assert host.sc("is-active", "ssh").stdout.strip() == "inactive"
+    assert host.sc("is-active", "nosuch").stdout.strip() == "inactive"

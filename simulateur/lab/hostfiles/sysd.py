@@ -364,7 +364,24 @@ def send(pid, sig):
 def unit_name(arg):
     if not arg or "/" in arg or arg.startswith("."):
         raise Fail('Invalid unit name "%s".' % arg)
-    return arg if arg.endswith(UNIT_SUFFIXES) else arg + ".service"
+    name = arg if arg.endswith(UNIT_SUFFIXES) else arg + ".service"
+    if not os.path.isfile(hp(UNIT_DIR + "/" + name)):
+        name = unit_aliases().get(name, name)
+    return name
+
+
+def unit_aliases():
+    """{alias: unit} from the Alias= lines of the units' [Install] sections: as on Debian,
+    `systemctl restart sshd` acts on ssh.service (Alias=sshd.service)."""
+    out = {}
+    for n in all_unit_names():
+        text = read_text(os.path.join(hp(UNIT_DIR), n)) or ""
+        for line in text.splitlines():
+            key, sep, value = line.strip().partition("=")
+            if sep and key.strip() == "Alias":
+                for alias in value.split():
+                    out.setdefault(alias, n)
+    return out
 
 
 class Cmd:

@@ -48,12 +48,43 @@ class ServiceBase(BaseModel):
 
 
 def unit(description: str, exec_start: str, *, forking_pidfile: str | None = None,
-         extra: list[str] | None = None) -> str:
-    """A systemd-style unit for the in-host systemctl."""
+         extra: list[str] | None = None, aliases: list[str] | None = None) -> str:
+    """A systemd-style unit for the in-host systemctl (`aliases`: other names it answers to, as
+    Debian's ssh.service answers to sshd)."""
     lines = ["[Unit]", f"Description={description}", "", "[Service]"]
     if forking_pidfile:
         lines += ["Type=forking", f"PIDFile={forking_pidfile}"]
     else:
         lines += ["Type=simple"]
-    lines += [*(extra or []), f"ExecStart={exec_start}", "", "[Install]", "WantedBy=multi-user.target", ""]
+    lines += [*(extra or []), f"ExecStart={exec_start}", "", "[Install]", "WantedBy=multi-user.target"]
+    lines += [f"Alias={alias}.service" for alias in aliases or []] + [""]
     return "\n".join(lines)
+
+
+def init_script(name: str) -> str:
+    """/etc/init.d/NAME for a unit whose Debian package ships one but the machine's view lacks it
+    (dnsmasq-base has none, the dnsmasq package has): an LSB script that, like every init script on a
+    Debian 12 with systemd, hands the verb to systemctl (/lib/lsb/init-functions, « via systemctl »)."""
+    return f"""#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          {name}
+# Required-Start:    $network $remote_fs $syslog
+# Required-Stop:     $network $remote_fs $syslog
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: {name} (systemd unit {name}.service)
+### END INIT INFO
+
+. /lib/lsb/init-functions
+
+# Reached only when init-functions does not redirect (SYSTEMCTL_SKIP_REDIRECT set).
+case "$1" in
+    start|stop|restart|reload|force-reload|try-restart|status)
+        exec systemctl "$1" {name}.service
+        ;;
+    *)
+        echo "Usage: /etc/init.d/{name} {{start|stop|restart|reload|force-reload|try-restart|status}}" >&2
+        exit 3
+        ;;
+esac
+"""

@@ -80,7 +80,7 @@ class SambaAD(ServiceBase):
             "/var/log/samba/": ("", 0o755),
             "/etc/krb5.conf": (krb5_conf(self.domain, ctx.host), 0o644),
             ADCTL: ((HOSTFILES_DIR / "adctl.py").read_text(), 0o700),
-            INIT: (json.dumps({"login": "Administrator", "password": self.admin_password}), 0o600),
+            INIT: (json.dumps({"login": "Administrator", "password": self.admin_password}) + "\n", 0o600),
             f"/etc/systemd/system/{self.name}.service": (
                 unit("Samba AD Daemon (contrôleur de domaine Active Directory)",
                      "/usr/sbin/samba --foreground --no-process-group",

@@ -118,7 +118,8 @@ class Sshd(ServiceBase):
                             "ExecStartPre=/bin/mkdir -p -m 0755 /run/sshd /run/simulateur",
                             "ExecStartPre=/usr/sbin/sshd -t",
                             "ExecStartPre=/bin/rm -f /run/sshd.pid",
-                            f"ExecStartPost={WAIT_READY}"]),
+                            f"ExecStartPost={WAIT_READY}"],
+                     aliases=["sshd"] if self.name == "ssh" else []),
                 0o644,
             ),
         }
