@@ -349,8 +349,9 @@ FR: dict[str, str] = {
     "probe.link.ok": "{where} : branché sur « {switch} », liaison établie",
     "probe.link.expected": "{host}:{iface} relié au commutateur « {switch} », liaison établie",
     "probe.boot.no_file": "/etc/network/interfaces absent sur {host}",
-    "probe.boot.not_auto": "/etc/network/interfaces : {iface} n'est pas activée au démarrage (« auto » : {auto})",
-    "probe.boot.ok": "/etc/network/interfaces : {iface} activée au démarrage (auto)",
+    "probe.boot.not_auto": ("/etc/network/interfaces : {iface} n'est pas activée au démarrage (« auto » ou "
+                            "« allow-hotplug » : {auto})"),
+    "probe.boot.ok": "/etc/network/interfaces : {iface} activée au démarrage ({how})",
     "probe.boot.expected": "{host} active {iface} à chaque démarrage",
     # remote support probes (simulateur/probes/remote.py)
     "probe.ssh.not_sshd": "{service} n'est pas un serveur SSH sur {host}",
@@ -573,7 +574,8 @@ FR: dict[str, str] = {
     "cli.cleaned": "Restes du laboratoire {lab} supprimés : {processes} processus, {namespaces} espaces de noms.",
     "cli.selftest_summary": "{ok}/{total} auto-test(s) réussi(s).",
     # route matrices (simulateur/session/routes.py)
-    "routes.one_step_kind": "une étape est exactement une de : run (une commande), qualify, escalate",
+    "routes.one_step_kind": "une étape est exactement une de : run (une commande), qualify, escalate, cable",
+    "routes.cable_one_gesture": "un câble se branche (plug) ou se débranche (unplug), pas les deux à la fois",
     "routes.host_rc_only_for_run": "« host » et « rc » ne vont qu'avec « run »",
     "routes.wrong_scenario": "ces routes sont celles du scénario « {found} », pas de « {id} »",
     "routes.duplicate": "route « {name} » en double : chaque route a un nom à elle",

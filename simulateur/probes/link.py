@@ -44,19 +44,24 @@ class NetBoot(ProbeBase):
     probe: Literal["net.boot"]
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
     summary: ClassVar[str] = (
-        "Au démarrage, ifupdown active l'interface (déclarée « auto » dans /etc/network/interfaces, lue par "
-        "ifquery).")
+        "Au démarrage, ifupdown active l'interface (déclarée « auto », ou « allow-hotplug » comme l'écrit "
+        "l'installateur de Debian, dans /etc/network/interfaces, lue par ifquery).")
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
         path = host.path("/etc/network/interfaces")
         if not path.is_file():
             return False, tr("probe.boot.no_file", host=self.host)
-        res = host.run_in_netns(["ifquery", "-i", str(path), "--list", "--allow=auto"], timeout=5)
-        auto = res.stdout.split()
-        if self.iface not in auto:
-            return False, tr("probe.boot.not_auto", iface=self.iface, auto=', '.join(auto) or tr("probe.none_f"))
-        return True, tr("probe.boot.ok", iface=self.iface)
+        # Both classes come up at boot on Debian: « auto » by networking.service (ifup -a), « allow-hotplug »
+        # by udev (ifup@IFACE.service) when the card appears — at coldplug for a card present at boot.
+        started: dict[str, str] = {}
+        for allow in ("auto", "hotplug"):
+            res = host.run_in_netns(["ifquery", "-i", str(path), "--list", f"--allow={allow}"], timeout=5)
+            for name in res.stdout.split():
+                started.setdefault(name, "auto" if allow == "auto" else "allow-hotplug")
+        if self.iface not in started:
+            return False, tr("probe.boot.not_auto", iface=self.iface, auto=', '.join(started) or tr("probe.none_f"))
+        return True, tr("probe.boot.ok", iface=self.iface, how=started[self.iface])
 
     def expected(self, lab: Lab) -> str:
         return tr("probe.boot.expected", host=self.host, iface=self.iface)
