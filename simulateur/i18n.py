@@ -348,6 +348,8 @@ FR: dict[str, str] = {
     "probe.link.no_carrier": "{where} : branché sur « {switch} » mais pas de liaison (interface désactivée sur {host})",
     "probe.link.ok": "{where} : branché sur « {switch} », liaison établie",
     "probe.link.expected": "{host}:{iface} relié au commutateur « {switch} », liaison établie",
+    "probe.persisted.not_at_boot": ("/etc/network/interfaces : {iface} en {method}, mais rien ne l'active au "
+                                    "démarrage (ni « auto » ni « allow-hotplug ») : au redémarrage, plus de réseau"),
     "probe.boot.no_file": "/etc/network/interfaces absent sur {host}",
     "probe.boot.not_auto": ("/etc/network/interfaces : {iface} n'est pas activée au démarrage (« auto » ou "
                             "« allow-hotplug » : {auto})"),
@@ -461,7 +463,10 @@ FR: dict[str, str] = {
     "probe.vm.ko_missing": "{path} absent",
     "probe.vm.not_indexed": "{nic}.ko absent de modules.dep (depmod non relancé)",
     "probe.vm.persist_ko": "au prochain démarrage le pilote ne se chargera pas : {problems}",
-    "probe.vm.persist_ok": "{nic} présent, indexé, et rien dans modprobe.d ne l'empêche au démarrage",
+    "probe.vm.persist_ok": ("{nic} présent, indexé, chargé par le démarrage, et rien dans modprobe.d ne l'empêche "
+                            "au démarrage"),
+    "probe.vm.no_autoload": ("rien ne charge {nic} au démarrage (aucune règle $MODALIAS dans /etc/mdev.conf, aucun "
+                             "modprobe {nic} dans /etc/init.d/rcS)"),
     "probe.vm.persist_expected": "la réparation tient au redémarrage de {host} (pilote {nic} chargé automatiquement)",
     # --- actions (simulateur/actions/*.py) -------------------------------------------------------
     # base.py
