@@ -12,6 +12,7 @@ from simulateur.lab import cable
 from simulateur.lab.cable import SWITCH_RE
 from simulateur.lab.names import IFACE_RE
 from simulateur.probes.base import ProbeBase
+from simulateur.probes.netconfig import boot_started
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -52,13 +53,7 @@ class NetBoot(ProbeBase):
         path = host.path("/etc/network/interfaces")
         if not path.is_file():
             return False, tr("probe.boot.no_file", host=self.host)
-        # Both classes come up at boot on Debian: « auto » by networking.service (ifup -a), « allow-hotplug »
-        # by udev (ifup@IFACE.service) when the card appears — at coldplug for a card present at boot.
-        started: dict[str, str] = {}
-        for allow in ("auto", "hotplug"):
-            res = host.run_in_netns(["ifquery", "-i", str(path), "--list", f"--allow={allow}"], timeout=5)
-            for name in res.stdout.split():
-                started.setdefault(name, "auto" if allow == "auto" else "allow-hotplug")
+        started = boot_started(host)
         if self.iface not in started:
             return False, tr("probe.boot.not_auto", iface=self.iface, auto=', '.join(started) or tr("probe.none_f"))
         return True, tr("probe.boot.ok", iface=self.iface, how=started[self.iface])
