@@ -101,10 +101,13 @@ def _live_lines(text: str) -> list[str]:
 def boot_loads_driver(mdev_conf: str, rcs: str) -> bool:
     """Will the guest's boot load the NIC's driver? Its boot script (rcS) loads what hotplug would
     for the devices present (coldplug) when mdev.conf has a $MODALIAS rule running modprobe; or the
-    boot script itself names the driver to modprobe/insmod."""
+    boot script itself names the driver to modprobe/insmod before it brings the network up."""
     hotplug = any(line.startswith("$MODALIAS") and "modprobe" in line for line in _live_lines(mdev_conf))
+    lines = _live_lines(rcs)
+    # named before the boot brings the network up (ifup): loaded after it, the card gets no address
+    network = next((i for i, line in enumerate(lines) if re.search(r"\b(ifup|udhcpc)\b", line)), len(lines))
     named = any(re.search(r"\b(modprobe|insmod)\b", line) and re.search(rf"\b{NIC}(\.ko)?\b", line.replace("-", "_"))
-                for line in _live_lines(rcs))
+                for line in lines[:network])
     return hotplug or named
 
 
