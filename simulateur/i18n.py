@@ -302,6 +302,8 @@ FR: dict[str, str] = {
     "probe.dns.wrong": "{name} → {answer} ({via}), attendu {want}",
     "probe.dns.expected": "{host} résout {name}{target}",
     "probe.dns.expected_target": " en {address}",
+    "probe.dns.pinned": ("{name} → {answer}, mais figé dans /etc/hosts du poste : le nom doit venir du DNS "
+                         "(rien de figé sur un poste)"),
     "probe.dns.via_address": "adresse",
     "probe.dns.via_dns": "DNS {server}",
     "probe.dns.no_server": "{host} n'a aucun serveur DNS dans /etc/resolv.conf",
@@ -349,9 +351,12 @@ FR: dict[str, str] = {
     "probe.link.no_carrier": "{where} : branché sur « {switch} » mais pas de liaison (interface désactivée sur {host})",
     "probe.link.ok": "{where} : branché sur « {switch} », liaison établie",
     "probe.link.expected": "{host}:{iface} relié au commutateur « {switch} », liaison établie",
+    "probe.persisted.not_at_boot": ("/etc/network/interfaces : {iface} en {method}, mais rien ne l'active au "
+                                    "démarrage (ni « auto » ni « allow-hotplug ») : au redémarrage, plus de réseau"),
     "probe.boot.no_file": "/etc/network/interfaces absent sur {host}",
-    "probe.boot.not_auto": "/etc/network/interfaces : {iface} n'est pas activée au démarrage (« auto » : {auto})",
-    "probe.boot.ok": "/etc/network/interfaces : {iface} activée au démarrage (auto)",
+    "probe.boot.not_auto": ("/etc/network/interfaces : {iface} n'est pas activée au démarrage (« auto » ou "
+                            "« allow-hotplug » : {auto})"),
+    "probe.boot.ok": "/etc/network/interfaces : {iface} activée au démarrage ({how})",
     "probe.boot.expected": "{host} active {iface} à chaque démarrage",
     # remote support probes (simulateur/probes/remote.py)
     "probe.ssh.not_sshd": "{service} n'est pas un serveur SSH sur {host}",
@@ -461,7 +466,10 @@ FR: dict[str, str] = {
     "probe.vm.ko_missing": "{path} absent",
     "probe.vm.not_indexed": "{nic}.ko absent de modules.dep (depmod non relancé)",
     "probe.vm.persist_ko": "au prochain démarrage le pilote ne se chargera pas : {problems}",
-    "probe.vm.persist_ok": "{nic} présent, indexé, et rien dans modprobe.d ne l'empêche au démarrage",
+    "probe.vm.persist_ok": ("{nic} présent, indexé, chargé par le démarrage, et rien dans modprobe.d ne l'empêche "
+                            "au démarrage"),
+    "probe.vm.no_autoload": ("rien ne charge {nic} au démarrage (aucune règle $MODALIAS dans /etc/mdev.conf, aucun "
+                             "modprobe {nic} dans /etc/init.d/rcS)"),
     "probe.vm.persist_expected": "la réparation tient au redémarrage de {host} (pilote {nic} chargé automatiquement)",
     # --- actions (simulateur/actions/*.py) -------------------------------------------------------
     # base.py
@@ -592,7 +600,8 @@ FR: dict[str, str] = {
     "cli.cleaned": "Restes du laboratoire {lab} supprimés : {processes} processus, {namespaces} espaces de noms.",
     "cli.selftest_summary": "{ok}/{total} auto-test(s) réussi(s).",
     # route matrices (simulateur/session/routes.py)
-    "routes.one_step_kind": "une étape est exactement une de : run (une commande), qualify, escalate",
+    "routes.one_step_kind": "une étape est exactement une de : run (une commande), qualify, escalate, cable",
+    "routes.cable_one_gesture": "un câble se branche (plug) ou se débranche (unplug), pas les deux à la fois",
     "routes.host_rc_only_for_run": "« host » et « rc » ne vont qu'avec « run »",
     "routes.wrong_scenario": "ces routes sont celles du scénario « {found} », pas de « {id} »",
     "routes.duplicate": "route « {name} » en double : chaque route a un nom à elle",

@@ -12,6 +12,7 @@ from simulateur.lab import cable
 from simulateur.lab.cable import SWITCH_RE
 from simulateur.lab.names import IFACE_RE
 from simulateur.probes.base import ProbeBase
+from simulateur.probes.netconfig import boot_started
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -44,19 +45,18 @@ class NetBoot(ProbeBase):
     probe: Literal["net.boot"]
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
     summary: ClassVar[str] = (
-        "Au démarrage, ifupdown active l'interface (déclarée « auto » dans /etc/network/interfaces, lue par "
-        "ifquery).")
+        "Au démarrage, ifupdown active l'interface (déclarée « auto », ou « allow-hotplug » comme l'écrit "
+        "l'installateur de Debian, dans /etc/network/interfaces, lue par ifquery).")
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
         path = host.path("/etc/network/interfaces")
         if not path.is_file():
             return False, tr("probe.boot.no_file", host=self.host)
-        res = host.run_in_netns(["ifquery", "-i", str(path), "--list", "--allow=auto"], timeout=5)
-        auto = res.stdout.split()
-        if self.iface not in auto:
-            return False, tr("probe.boot.not_auto", iface=self.iface, auto=', '.join(auto) or tr("probe.none_f"))
-        return True, tr("probe.boot.ok", iface=self.iface)
+        started = boot_started(host)
+        if self.iface not in started:
+            return False, tr("probe.boot.not_auto", iface=self.iface, auto=', '.join(started) or tr("probe.none_f"))
+        return True, tr("probe.boot.ok", iface=self.iface, how=started[self.iface])
 
     def expected(self, lab: Lab) -> str:
         return tr("probe.boot.expected", host=self.host, iface=self.iface)

@@ -36,6 +36,21 @@ def persisted(host: HostKind, iface: str) -> tuple[str | None, dict[str, str]]:
     return methods[-1], options
 
 
+def boot_started(host: HostKind) -> dict[str, str]:
+    """The interfaces ifupdown brings up at boot, each with the stanza that does it: « auto » (by
+    networking.service, ifup -a) or « allow-hotplug » (by udev, ifup@IFACE.service, when the card
+    appears — at coldplug for a card present at boot). Read with the machine's ifquery."""
+    path = host.path("/etc/network/interfaces")
+    started: dict[str, str] = {}
+    if not path.is_file():
+        return started
+    for allow, how in (("auto", "auto"), ("hotplug", "allow-hotplug")):
+        res = host.run_in_netns(["ifquery", "-i", str(path), "--list", f"--allow={allow}"], timeout=5)
+        for name in res.stdout.split():
+            started.setdefault(name, how)
+    return started
+
+
 class NetAddress(ProbeBase):
     probe: Literal["net.address"]
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
@@ -86,7 +101,8 @@ class NetPersisted(ProbeBase):
     gateway: str | None = Field(None, description="Pour static : passerelle attendue ({param} accepté).")
     summary: ClassVar[str] = (
         "La configuration que l'hôte appliquera au prochain démarrage (/etc/network/interfaces, lue par "
-        "ifquery) est la bonne, et c'est bien celle qui tourne.")
+        "ifquery : interface activée au démarrage, « auto » ou « allow-hotplug ») est la bonne, et c'est bien "
+        "celle qui tourne.")
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -95,6 +111,8 @@ class NetPersisted(ProbeBase):
             return False, tr("probe.persisted.missing", iface=self.iface, host=self.host)
         if method != self.method:
             return False, tr("probe.persisted.method", iface=self.iface, method=method, want=self.method)
+        if self.iface not in boot_started(host):
+            return False, tr("probe.persisted.not_at_boot", iface=self.iface, method=method)
         if self.method == "dhcp":
             live = [a for a in addresses(host) if a.iface == self.iface]
             fixed = [a.cidr for a in live if not inspect.dhcp_given(lab, self.host, a)]

@@ -136,15 +136,22 @@ class DnsResolve(ProbeBase):
     name: str = Field(pattern=r"^(?:[A-Za-z0-9.-]|\{[a-z][a-z0-9_]{0,31}\}){1,253}$",
                       description="Nom à résoudre (modèle {param} accepté).")
     expect: str | None = Field(None, description="Adresse attendue (modèle {param} accepté).")
+    from_dns: bool = Field(False, description=(
+        "Le nom doit venir du DNS, pas d'une ligne figée de /etc/hosts (site où « rien n'est figé sur un "
+        "poste » : une adresse épinglée ne suit pas le serveur quand il change)."))
     summary = "Le nom se résout comme pour les applications de l'hôte (/etc/hosts puis DNS de resolv.conf)."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
-        answer, via = resolve_name(lab.host(self.host), self.name)
+        host = lab.host(self.host)
+        answer, via = resolve_name(host, self.name)
         if answer is None:
             return False, via
+        name = lab.render(self.name)
         if self.expect and answer != lab.render(self.expect):
-            return False, tr("probe.dns.wrong", name=self.name, answer=answer, via=via, want=lab.render(self.expect))
-        return True, tr("probe.dns.ok", name=self.name, answer=answer, via=via)
+            return False, tr("probe.dns.wrong", name=name, answer=answer, via=via, want=lab.render(self.expect))
+        if self.from_dns and pinned_in_hosts(host, name):
+            return False, tr("probe.dns.pinned", name=name, answer=answer)
+        return True, tr("probe.dns.ok", name=name, answer=answer, via=via)
 
     def expected(self, lab: Lab) -> str:
         target = tr("probe.dns.expected_target", address=lab.render(self.expect)) if self.expect else ""
@@ -190,6 +197,21 @@ def _own_name(host: HostKind, name: str) -> bool:
     """The host's own name (Debian writes it in /etc/hosts, 127.0.1.1), or localhost."""
     first = name.split(".")[0]
     return first in (host.name, "localhost")
+
+
+def pinned_in_hosts(host: HostKind, name: str) -> bool:
+    """Does the host's /etc/hosts give `name` (or the same name qualified by, or stripped of,
+    one of its search domains) an IPv4 address — whatever its resolver then asks the DNS?"""
+    resolv = host.read_text("/etc/resolv.conf") or ""
+    search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.M) for d in line.split()]
+    name = name.rstrip(".").lower()
+    forms = {name} | {f"{name}.{d}".lower() for d in search}
+    forms |= {name[: -len(d) - 1] for d in search if name.endswith("." + d.lower())}
+    for line in (host.read_text("/etc/hosts") or "").splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) >= 2 and is_ipv4(fields[0]) and forms & {f.lower() for f in fields[1:]}:
+            return True
+    return False
 
 
 def resolve_name(host: HostKind, name: str) -> tuple[str | None, str]:

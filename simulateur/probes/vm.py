@@ -94,10 +94,28 @@ def debugfs(disk: str, command: str) -> str:
     return res.stdout if res.returncode == 0 else ""
 
 
+def _live_lines(text: str) -> list[str]:
+    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def boot_loads_driver(mdev_conf: str, rcs: str) -> bool:
+    """Will the guest's boot load the NIC's driver? Its boot script (rcS) loads what hotplug would
+    for the devices present (coldplug) when mdev.conf has a $MODALIAS rule running modprobe; or the
+    boot script itself names the driver to modprobe/insmod before it brings the network up."""
+    hotplug = any(line.startswith("$MODALIAS") and "modprobe" in line for line in _live_lines(mdev_conf))
+    lines = _live_lines(rcs)
+    # named before the boot brings the network up (ifup): loaded after it, the card gets no address
+    network = next((i for i, line in enumerate(lines) if re.search(r"\b(ifup|udhcpc)\b", line)), len(lines))
+    named = any(re.search(r"\b(modprobe|insmod)\b", line) and re.search(rf"\b{NIC}(\.ko)?\b", line.replace("-", "_"))
+                for line in lines[:network])
+    return hotplug or named
+
+
 class VmNicDriverPersists(ProbeBase):
     probe: Literal["vm.nic_driver_persists"]
-    summary = ("Au prochain démarrage, le pilote de la carte se chargera : module présent et indexé (depmod), "
-               "aucune ligne blacklist/install qui l'empêche dans modprobe.d (lu sur le disque, de l'extérieur).")
+    summary = ("Au prochain démarrage, le pilote de la carte se chargera : le démarrage du système le charge "
+               "(règle $MODALIAS de mdev ou modprobe au démarrage), module présent et indexé (depmod), aucune "
+               "ligne blacklist/install qui l'empêche dans modprobe.d (lu sur le disque, de l'extérieur).")
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         from simulateur.vm.backend import image_of
@@ -116,6 +134,8 @@ class VmNicDriverPersists(ProbeBase):
                     words = text.split("#", 1)[0].split()
                     if len(words) >= 2 and words[0] in ("blacklist", "install") and words[1].replace("-", "_") == NIC:
                         problems.append(tr("probe.vm.modprobe_line", path=f"{d}/{parts[4]}", line=' '.join(words)))
+        if not boot_loads_driver(debugfs(disk, "cat /etc/mdev.conf"), debugfs(disk, "cat /etc/init.d/rcS")):
+            problems.append(tr("probe.vm.no_autoload", nic=NIC))
         ko = f"/lib/modules/{kver}/kernel/drivers/net/{NIC}.ko"
         if "Inode:" not in debugfs(disk, f"stat {ko}"):
             problems.append(tr("probe.vm.ko_missing", path=ko))

@@ -16,6 +16,10 @@ A scenario's routes live next to it, in `routes/<scenario id>.yaml`:
           - qualify: {impact: moyen, urgency: haute}
         expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}
 
+A step is a command (`host`, `run`, `rc`), a qualification (`qualify`), an escalation (`escalate`)
+or a hand on a cable (`cable: {host: poste, plug: lan}`, `{host: poste, unplug: true}`, or
+`{host: poste}` to look at it), journaled as `simulateur cable` journals it.
+
 Each route runs on a lab of its own, started as a trainee's attempt: every `run` goes through the
 same path as `simulateur exec` (a bash of the host, journaled), `{param}` in a command is the
 played value of that scenario parameter (other braces are left to the shell), `rc` optionally
@@ -41,7 +45,7 @@ from simulateur.i18n import tr
 from simulateur.scenario.loader import Loaded
 from simulateur.scenario.yamlload import load_located, validate_located
 from simulateur.scoring import Verdict, evaluate
-from simulateur.session import run
+from simulateur.session import cabling, run
 
 NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ROUTES_DIR = "routes"
@@ -61,18 +65,34 @@ class EscalateStep(BaseModel):
     done: str = ""
 
 
+class CableStep(BaseModel):
+    """A hand on a host's cable, as `simulateur cable`: plug it into a switch, unplug it, or look."""
+    model_config = ConfigDict(extra="forbid")
+    host: str
+    iface: str = "eth0"
+    plug: str | None = None
+    unplug: bool = False
+
+    @model_validator(mode="after")
+    def _one_gesture(self) -> CableStep:
+        if self.plug is not None and self.unplug:
+            raise ValueError(tr("routes.cable_one_gesture"))
+        return self
+
+
 class Step(BaseModel):
-    """One thing the trainee does: a command on a host, a qualification or an escalation."""
+    """One thing the trainee does: a command on a host, a qualification, an escalation or a cable."""
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     host: str | None = None
     run: str | None = None
     rc: int | None = None
     qualify: QualifyStep | None = None
     escalate: EscalateStep | None = None
+    cable: CableStep | None = None
 
     @model_validator(mode="after")
     def _one_thing(self) -> Step:
-        given = [k for k in ("run", "qualify", "escalate") if getattr(self, k) is not None]
+        given = [k for k in ("run", "qualify", "escalate", "cable") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(tr("routes.one_step_kind"))
         if self.run is None and (self.host is not None or self.rc is not None):
@@ -135,6 +155,9 @@ def load_routes(path: Path, loaded: Loaded) -> RouteFile:
         for j, step in enumerate(route.steps):
             if step.host is not None and step.host not in sc.hosts:
                 err(where + ("steps", j, "host"), "routes.unknown_host", host=step.host, hosts=", ".join(sc.hosts))
+            if step.cable is not None and step.cable.host not in sc.hosts:
+                err(where + ("steps", j, "cable", "host"), "routes.unknown_host", host=step.cable.host,
+                    hosts=", ".join(sc.hosts))
     if problems:
         raise ScenarioError(problems)
     return rf
@@ -212,6 +235,14 @@ def run_route(loaded: Loaded, rf: RouteFile, route: Route, base: Path | None = N
                 attempt.qualify(step.qualify.impact, step.qualify.urgency)
             elif step.escalate is not None:
                 attempt.escalate(step.escalate.to, step.escalate.reason, step.escalate.done)
+            elif step.cable is not None:
+                c = step.cable
+                if c.unplug:
+                    cabling.unplug(lab, attempt.journal, c.host, c.iface)
+                elif c.plug is not None:
+                    cabling.plug(lab, attempt.journal, c.host, c.iface, c.plug)
+                else:
+                    cabling.look(lab, attempt.journal, c.host, c.iface)
             else:
                 assert step.run is not None
                 host, text = step.host or default_host, _substitute(step.run, values)

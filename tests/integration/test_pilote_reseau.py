@@ -211,4 +211,6 @@ def test_console_shell_is_journaled_with_exit_codes(started):
                                      "udhcpc -n -q -i eth0 -t 5 -T 1", "ping -c 1 www.exemple.fr"], shell
     assert [rc == 0 for _, rc in shell] == [True, True, False, True, True, True], shell  # no eth0 yet
     v = verdicts(lab)
-    assert v["TAI.CP10.4"] == "acquis" and v["TAI.CP14.4"] == "acquis", v  # tested after the fix; solved
+    # tested after the fix; the network works now, but nothing loads the driver at the next boot (no
+    # $MODALIAS rule restored): not solved for a PC about to be delivered
+    assert v["TAI.CP10.4"] == "acquis" and v["TAI.CP14.4"] == "non_acquis", v
