@@ -302,7 +302,7 @@ FR: dict[str, str] = {
     "probe.dns.wrong": "{name} → {answer} ({via}), attendu {want}",
     "probe.dns.expected": "{host} résout {name}{target}",
     "probe.dns.expected_target": " en {address}",
-    "probe.dns.pinned": ("{name} → {answer}, mais figé dans /etc/hosts du poste : le nom doit venir du DNS "
+    "probe.dns.pinned_in_hosts": ("{name} → {answer}, mais figé dans /etc/hosts du poste : le nom doit venir du DNS "
                          "(rien de figé sur un poste)"),
     "probe.dns.via_address": "adresse",
     "probe.dns.via_dns": "DNS {server}",

@@ -150,7 +150,7 @@ class DnsResolve(ProbeBase):
         if self.expect and answer != lab.render(self.expect):
             return False, tr("probe.dns.wrong", name=name, answer=answer, via=via, want=lab.render(self.expect))
         if self.from_dns and pinned_in_hosts(host, name):
-            return False, tr("probe.dns.pinned", name=name, answer=answer)
+            return False, tr("probe.dns.pinned_in_hosts", name=name, answer=answer)
         return True, tr("probe.dns.ok", name=name, answer=answer, via=via)
 
     def expected(self, lab: Lab) -> str:
