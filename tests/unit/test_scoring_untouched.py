@@ -54,3 +54,12 @@ def test_the_same_probes_count_once_something_was_changed(all_probes_pass):
 def test_an_escalation_is_an_intervention(all_probes_pass):
     esc = Escalation(to="prestataire", reason="panne chez l'opérateur", done="tests", t=1000.0)
     assert grid([], esc)["TAI.CT3.1"][0] == "acquis"
+
+
+def test_a_change_made_by_a_script_is_an_intervention(all_probes_pass):
+    """The journal's line names a script; the kernel record (entry.ran) shows the change it made."""
+    entries = [Entry(t=1000.0, host="srv", cmd="ls -ld /srv/partages/*", rc=0),
+               Entry(t=1001.0, host="srv", cmd="bash /root/droits.sh", rc=0, source="kernel",
+                     ran=["chmod 2770 /srv/partages/Comptabilite"])]
+    assert scoring.acted(entries)
+    assert grid(entries)["TAI.CT3.1"][0] == "acquis"
