@@ -1,6 +1,7 @@
 """Self-test of a scenario: on the faulted lab the ticket's symptom holds (what it says broken
 fails, what it says still works passes) and every probe fails; the reference solution makes every
-probe pass, what the ticket said still worked still does — on several seeds. A scenario that fails it is not shipped."""
+probe pass, and what the ticket said still worked still does — on several seeds. A scenario that
+fails it is not shipped."""
 
 from __future__ import annotations
 
