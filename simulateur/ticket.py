@@ -1,14 +1,20 @@
-"""Ticket qualification: impact × urgency → priority, as in GLPI's default matrix."""
+"""Ticket qualification: impact × urgency → priority, as in GLPI's default matrix, and how a
+jury judges a qualification: by the priority it gives and the answers the scenario accepts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 Impact = Literal["tres_bas", "bas", "moyen", "haut", "tres_haut"]
 Urgency = Literal["tres_basse", "basse", "moyenne", "haute", "tres_haute"]
+# A priority is named like an urgency (« la priorité haute ») ; 1 = très basse … 5 = très haute.
+PriorityName = Literal["tres_basse", "basse", "moyenne", "haute", "tres_haute"]
 
 IMPACTS: tuple[str, ...] = ("tres_bas", "bas", "moyen", "haut", "tres_haut")
 URGENCIES: tuple[str, ...] = ("tres_basse", "basse", "moyenne", "haute", "tres_haute")
+PRIORITIES: tuple[str, ...] = ("tres_basse", "basse", "moyenne", "haute", "tres_haute")
 IMPACT_LABELS = {"tres_bas": "très bas", "bas": "bas", "moyen": "moyen", "haut": "haut", "tres_haut": "très haut"}
 URGENCY_LABELS = {
     "tres_basse": "très basse", "basse": "basse", "moyenne": "moyenne", "haute": "haute", "tres_haute": "très haute",
@@ -26,7 +32,48 @@ MATRIX = (
 
 
 def priority(impact: str, urgency: str) -> int:
+    """The priority GLPI computes from an impact and an urgency, with its default matrix.
+
+    GLPI's documentation (« Matrice de calcul de la priorité »,
+    https://help.glpi-project.org/documentation/fr/modules/assistance/prioritymatrix) : following
+    ITIL, the urgency is the requester's, the impact (« un utilisateur, un service, une
+    fonctionnalité… ») is set by the technician, and a matrix gives the priority of the ticket from
+    both; GLPI ships a predefined one, editable in Configuration > Générale > Assistance. Its values
+    are those GLPI writes at install time (install/empty_data.php, configuration key
+    ``priority_matrix``, urgency then impact, every level 1–5 enabled: ``urgency_mask`` and
+    ``impact_mask`` 62) — the rows of MATRIX above. The matrix is symmetric: impact and urgency
+    weigh the same. GLPI's « majeure » priority (6) is outside the matrix (set by hand), so never
+    computed here."""
     return MATRIX[URGENCIES.index(urgency)][IMPACTS.index(impact)]
+
+
+def priority_level(name: str) -> int:
+    """« haute » → 4."""
+    return PRIORITIES.index(name) + 1
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A qualification as a jury reads it: accepted or not, the priority it gives, and why."""
+    ok: bool
+    priority: int
+    impact_ok: bool     # is the impact one of the accepted answers' impacts?
+    urgency_ok: bool    # is the urgency one of the accepted answers' urgencies?
+
+
+def accepted_pairs(reference: tuple[str, str], pairs: Iterable[tuple[str, str]] = (),
+                   priorities: Iterable[int] = ()) -> list[tuple[str, str]]:
+    """Every (impact, urgency) a scenario accepts: its reference answer, the other pairs it lists,
+    and every pair whose GLPI priority is one of `priorities` — in the matrix's order."""
+    wanted = {reference, *pairs}
+    levels = set(priorities)
+    return [(i, u) for i in IMPACTS for u in URGENCIES if (i, u) in wanted or priority(i, u) in levels]
+
+
+def judge(impact: str, urgency: str, accepted: list[tuple[str, str]]) -> Judgement:
+    return Judgement(ok=(impact, urgency) in accepted, priority=priority(impact, urgency),
+                     impact_ok=any(i == impact for i, _ in accepted),
+                     urgency_ok=any(u == urgency for _, u in accepted))
 
 
 # Escalation: to whom an incident beyond level 1 is handed over (labels in i18n: tui.escalade.to.*).

@@ -230,8 +230,11 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
     for i, probe in enumerate(sc.probes):
         if probe.id not in used:
             err(("probes", i, "id"), "check.unused_probe", id=probe.id)
+    problems += _check_symptom(sc, probe_ids, loc)
     sections: list[tuple[tuple[Any, ...], list[Any]]] = [
         (("faults",), sc.faults), (("solution",), sc.solution), (("probes",), sc.probes)]
+    if sc.symptom is not None:
+        sections.append((("symptom", "probes"), sc.symptom.probes))
     for name, variant in sc.variants.items():
         sections += [(("variants", name, "faults"), variant.faults), (("variants", name, "solution"), variant.solution)]
     for key, kind in (("faults", "check.no_faults"), ("solution", "check.no_solution")):
@@ -266,6 +269,39 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
                 rendered_scenario(sc, values, variant)
         except UsageError as exc:
             err(("params",), "check.params_failed", why=str(exc))
+    return problems
+
+
+def _check_symptom(sc: Scenario, probe_ids: list[str], loc: Located) -> list[str]:
+    """The symptom names probes that exist, and no variant may leave untouched what the ticket
+    says is broken."""
+    sym = sc.symptom
+    if sym is None:
+        return []
+    problems: list[str] = []
+
+    def err(where: tuple[Any, ...], key: str, **kw: Any) -> None:
+        problems.append(f"{loc.where(where)}: {tr(key, **kw)}")
+
+    own = [p.id for p in sym.probes]
+    for i, pid in enumerate(own):
+        if pid in probe_ids or pid in own[:i]:
+            err(("symptom", "probes", i, "id"), "check.symptom_dup_probe", id=pid)
+    known = probe_ids + own
+    for field in ("broken", "working"):
+        for k, pid in enumerate(getattr(sym, field)):
+            if pid not in known:
+                err(("symptom", field, k), "check.unknown_probe", id=pid, known=", ".join(known))
+    for k, pid in enumerate(sym.working):
+        if pid in sym.broken:
+            err(("symptom", "working", k), "check.symptom_both", id=pid)
+    for k, pid in enumerate(sym.broken):
+        for name, variant in sc.variants.items():
+            if pid in variant.unaffected:
+                err(("symptom", "broken", k), "check.symptom_unaffected", id=pid, variant=name)
+    for i, pid in enumerate(own):
+        if pid not in sym.broken and pid not in sym.working:
+            err(("symptom", "probes", i, "id"), "check.symptom_unused_probe", id=pid)
     return problems
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulateur.actions import Action
+from simulateur.i18n import tr
 from simulateur.params import NAME_RE, ParamSpec
 from simulateur.probes import Probe
-from simulateur.ticket import EscalationTarget, Impact, Urgency
+from simulateur.ticket import (
+    PRIORITY_LABELS, EscalationTarget, Impact, PriorityName, Urgency, accepted_pairs, priority, priority_level,
+)
 
 ID_RE = r"^[a-z][a-z0-9-]{0,47}$"
 
@@ -18,9 +21,35 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Expected(_Strict):
+class Pair(_Strict):
     impact: Impact
     urgency: Urgency
+
+
+class Expected(_Strict):
+    """The qualification a jury accepts: the reference answer, plus the defensible neighbours
+    (docs/guide-auteur.md, « Qualifier le ticket »)."""
+    impact: Impact = Field(description="Impact de la réponse de référence (convention du guide de l'auteur).")
+    urgency: Urgency = Field(description="Urgence de la réponse de référence.")
+    accepted: list[Pair] = Field(
+        default_factory=list, description="Autres couples (impact, urgence) qu'un jury accepte aussi.")
+    priorities: list[PriorityName] = Field(
+        default_factory=list,
+        description="Ou : toute réponse dont la priorité (matrice GLPI) est l'une de celles-ci est acceptée.")
+    reason: str = Field("", description="Pourquoi : qui est touché (impact), pour quand (urgence) — montré au "
+                                        "stagiaire avec le résultat.")
+
+    @model_validator(mode="after")
+    def _reference_priority_listed(self) -> Expected:
+        ref = priority(self.impact, self.urgency)
+        if self.priorities and ref not in {priority_level(p) for p in self.priorities}:
+            raise ValueError(tr("check.reference_priority", priority=PRIORITY_LABELS[ref]))
+        return self
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every accepted (impact, urgency), in the matrix's order."""
+        return accepted_pairs((self.impact, self.urgency), [(p.impact, p.urgency) for p in self.accepted],
+                              [priority_level(p) for p in self.priorities])
 
 
 class Ticket(_Strict):
@@ -89,6 +118,22 @@ class FaultTime(_Strict):
     at: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Heure de la panne, HH:MM.")
 
 
+class Symptom(_Strict):
+    """What the ticket says, as probes of the faulted lab: the selftest checks it before any fix."""
+    summary: str = Field(min_length=1, description="Le symptôme que dit le ticket, en quelques mots "
+                                                   "(ex. « plus d'internet sur le poste »).")
+    broken: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
+        min_length=1, description="Sondes (de « probes » ou d'ici) qui doivent ÉCHOUER sur le laboratoire en "
+                                  "panne, dans toutes les variantes : ce que le ticket dit cassé.")
+    working: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
+        default_factory=list, description="Sondes qui doivent RÉUSSIR sur le laboratoire en panne : ce que le "
+                                          "ticket dit marcher encore (« le ping répond »).")
+    probes: list[Probe] = Field(
+        default_factory=list, description="Sondes propres au symptôme (non notées, lancées par l'auto-test "
+                                          "seulement) ; après la solution, celles de « working » doivent "
+                                          "encore réussir.")
+
+
 class Scenario(_Strict):
     id: str = Field(pattern=ID_RE)
     title: str = Field(min_length=1)
@@ -120,3 +165,6 @@ class Scenario(_Strict):
     probes: list[Probe] = Field(min_length=1)
     criteria: list[CriterionSpec] = Field(min_length=1)
     hints: list[str] = Field(min_length=1, description="Indices, du plus vague au plus précis.")
+    symptom: Symptom | None = Field(
+        None, description="Le symptôme du ticket, vérifié par l'auto-test sur le laboratoire en panne "
+                          "(obligatoire pour qu'un scénario passe son auto-test).")

@@ -48,7 +48,12 @@ ticket:
     Ce que dit l'utilisateur, avec ses mots (pas le diagnostic : le symptôme).
   documentation: |
     Ce que le technicien a sous la main : plan d'adressage, noms, consignes du site.
-  expected: {{impact: moyen, urgency: moyenne}}   # qualification attendue (matrice GLPI)
+  expected:                    # qualification (matrice GLPI) : convention du guide, « Qualifier le ticket »
+    impact: bas                # un utilisateur : bas ; un service : moyen ; tout le site : haut
+    urgency: moyenne           # pour quand : haute = dans la demi-journée, moyenne = dans la journée…
+    accepted:                  # les voisins défendables qu'un jury accepte aussi (ou priorities: [moyenne])
+      - {{impact: bas, urgency: haute}}
+    reason: "un seul poste touché (impact bas) ; l'utilisatrice en a besoin dans la journée"
 faults:                        # la panne injectée (mêmes actions que la solution)
   - {{action: service.stop, host: {host}, service: {service}}}
 solution:                      # la solution de référence : l'auto-test l'applique
@@ -73,6 +78,11 @@ criteria:                      # critère du référentiel → preuves (probe, j
     evidence:
       - {{probe: service_actif}}
       - {{journal: tested_after_fix, min: 1, hosts: [{host}]}}
+symptom:                       # ce que dit le ticket, vérifié par l'auto-test sur le laboratoire en panne
+  summary: "le service ne répond plus"
+  broken: [service_actif]      # sondes qui doivent échouer avant toute réparation
+  # working: [...]             # sondes qui doivent réussir : ce que le ticket dit marcher encore
+  # probes: [...]              # sondes propres au symptôme (non notées)
 hints:                         # du plus vague au plus précis ; le dernier donne presque la solution
   - "Un premier indice, vague : où regarder ?"
   - "Un indice plus précis : quelle commande, quel fichier ?"

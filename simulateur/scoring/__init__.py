@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Literal
 
@@ -12,13 +13,15 @@ from simulateur import referentiel
 from simulateur.i18n import tr
 from simulateur.journal.classify import Kind, Reading, entry_file_events, ran, read_entry
 from simulateur.journal.store import Entry
-from simulateur.probes import ProbeResult
+from simulateur.probes import ProbeBase, ProbeResult
 from simulateur.scenario.models import (
-    JournalEvidence, JuryEvidence, ProbeEvidence, Scenario, TicketEvidence,
+    Expected, JournalEvidence, JuryEvidence, ProbeEvidence, Scenario, TicketEvidence,
 )
 from simulateur.scoring import remote
 from simulateur.session.attempt import Escalation, Qualification
-from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, priority
+from simulateur.ticket import (
+    IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, judge, priority, priority_level,
+)
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -51,9 +54,10 @@ class CheckResult(BaseModel):
     score: Score
 
 
-def run_probes(scenario: Scenario, lab: Lab) -> list[ProbeResult]:
+def run_probes(scenario: Scenario, lab: Lab, extra: Sequence[ProbeBase] = ()) -> list[ProbeResult]:
+    """The scenario's probes on the lab, in order, then `extra` ones (the symptom's), all at once."""
     with ThreadPoolExecutor(max_workers=6) as pool:
-        return list(pool.map(lambda p: p.run(lab), scenario.probes))
+        return list(pool.map(lambda p: p.run(lab), [*scenario.probes, *extra]))
 
 
 def _hm(t: float) -> str:
@@ -145,17 +149,46 @@ def _backup_facts(paths: list[str], cmds: list[Entry]) -> tuple[bool, str]:
     return ok, " ; ".join(texts)
 
 
+def accepted_text(exp: Expected) -> str:
+    """The answers a scenario accepts, as the results list them: the pairs it names, then the
+    priorities it accepts whatever the pair (GLPI matrix)."""
+    named = [(exp.impact, exp.urgency)] + [(p.impact, p.urgency) for p in exp.accepted
+                                           if (p.impact, p.urgency) != (exp.impact, exp.urgency)]
+    parts = [tr("score.qual.pair", impact=IMPACT_LABELS[i], urgency=URGENCY_LABELS[u],
+                priority=PRIORITY_LABELS[priority(i, u)]) for i, u in named]
+    if exp.priorities:
+        levels = sorted({priority_level(p) for p in exp.priorities}, reverse=True)
+        parts.append(tr("score.qual.priorities", priorities=tr("score.qual.or").join(
+            PRIORITY_LABELS[n] for n in levels)))
+    return " ; ".join(parts)
+
+
 def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str]:
+    """A qualification judged as a jury does: the priority the answer gives (GLPI matrix), whether
+    the scenario accepts it, what is off (the impact, the urgency or only their pair), and why."""
     exp = scenario.ticket.expected
-    expected_p = PRIORITY_LABELS[priority(exp.impact, exp.urgency)]
+    accepted = exp.pairs()
+    listed = accepted_text(exp)
+    reason = tr("score.qual.reason", reason=exp.reason.strip()) if exp.reason.strip() else ""
     if q is None:
-        return False, tr("score.not_qualified", impact=IMPACT_LABELS[exp.impact],
-                         urgency=URGENCY_LABELS[exp.urgency], priority=expected_p)
-    got_p = PRIORITY_LABELS[priority(q.impact, q.urgency)]
-    text = tr("score.qualified", impact=IMPACT_LABELS[q.impact], urgency=URGENCY_LABELS[q.urgency],
-              priority=got_p, exp_impact=IMPACT_LABELS[exp.impact], exp_urgency=URGENCY_LABELS[exp.urgency],
-              exp_priority=expected_p)
-    return q.impact == exp.impact and q.urgency == exp.urgency, text
+        return False, tr("score.not_qualified", accepted=listed) + reason
+    j = judge(q.impact, q.urgency, accepted)
+    given = tr("score.qual.given", impact=IMPACT_LABELS[q.impact], urgency=URGENCY_LABELS[q.urgency],
+               priority=PRIORITY_LABELS[j.priority])
+    if j.ok:
+        return True, tr("score.qualified_ok", given=given, accepted=listed) + reason
+    off = []
+    if not j.impact_ok:
+        impacts = [i for i in IMPACTS if any(a == i for a, _ in accepted)]
+        off.append(tr("score.qual.impact_off", impact=IMPACT_LABELS[q.impact],
+                      impacts=tr("score.qual.or").join(IMPACT_LABELS[i] for i in impacts)))
+    if not j.urgency_ok:
+        urgencies = [u for u in URGENCIES if any(b == u for _, b in accepted)]
+        off.append(tr("score.qual.urgency_off", urgency=URGENCY_LABELS[q.urgency],
+                      urgencies=tr("score.qual.or").join(URGENCY_LABELS[u] for u in urgencies)))
+    if not off:
+        off.append(tr("score.qual.pair_off"))
+    return False, tr("score.qualified_ko", given=given, off=", ".join(off), accepted=listed) + reason
 
 
 def acted(entries: list[Entry], escalation: Escalation | None = None) -> bool:

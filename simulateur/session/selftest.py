@@ -1,5 +1,7 @@
-"""Self-test of a scenario: faults make every probe fail, the reference solution makes every
-probe pass — on several seeds. A scenario that fails it is not shipped."""
+"""Self-test of a scenario: on the faulted lab the ticket's symptom holds (what it says broken
+fails, what it says still works passes) and every probe fails; the reference solution makes every
+probe pass, and what the ticket said still worked still does — on several seeds. A scenario that
+fails it is not shipped."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.probes import ProbeResult
 from simulateur.scenario.loader import Loaded, choose_variant
+from simulateur.scenario.models import Scenario
 from simulateur.scoring import run_probes
 from simulateur.session.run import build_scenario_lab
 
@@ -31,6 +36,20 @@ def plan(loaded: Loaded, seeds: list[int]) -> list[tuple[int, str | None]]:
     return runs
 
 
+def symptom_problems(scenario: Scenario, faulted: list[ProbeResult]) -> list[str]:
+    """Is the ticket true to the faulted lab? What it says broken fails, what it says still
+    works passes — checked before any fix. A scenario without a symptom fails its selftest."""
+    sym = scenario.symptom
+    if sym is None:
+        return [tr("selftest.no_symptom")]
+    by_id = {p.id: p for p in faulted}
+    problems = [tr("selftest.symptom_false", summary=sym.summary, id=pid, observed=by_id[pid].observed)
+                for pid in sym.broken if by_id[pid].ok]
+    problems += [tr("selftest.working_false", summary=sym.summary, id=pid, observed=by_id[pid].observed)
+                 for pid in sym.working if not by_id[pid].ok]
+    return problems
+
+
 def selftest(loaded: Loaded, seed: int, variant: str | None = None,
              log: Callable[[str], None] = lambda _: None) -> SelftestReport:
     t0 = time.monotonic()
@@ -41,21 +60,28 @@ def selftest(loaded: Loaded, seed: int, variant: str | None = None,
         lab, scenario = build_scenario_lab(loaded, seed, variant=variant)
     except SimError as exc:
         report.ok = False
-        report.problems.append(f"construction : {exc}")
+        report.problems.append(tr("selftest.build_failed", why=exc))
         return report
     try:
         unaffected = set(loaded.scenario.variants[variant].unaffected) if variant else set()
-        for p in run_probes(scenario, lab):
+        symptom_probes = scenario.symptom.probes if scenario.symptom else []
+        faulted = run_probes(scenario, lab, extra=symptom_probes)
+        report.problems += symptom_problems(scenario, faulted)
+        for p in faulted[:len(scenario.probes)]:
             if p.ok and p.id not in unaffected:
-                report.problems.append(f"après les pannes, la sonde « {p.id} » réussit encore : {p.observed}")
+                report.problems.append(tr("selftest.probe_still_ok", id=p.id, observed=p.observed))
         try:
             lab.apply(scenario.solution)
         except SimError as exc:
-            report.problems.append(f"solution de référence : {exc}")
+            report.problems.append(tr("selftest.solution_failed", why=exc))
         else:
-            for p in run_probes(scenario, lab):
+            # After the fix, every scored probe passes and what the ticket said still worked still
+            # does; the symptom's own « broken » probes are not required to pass (an incident
+            # escalated to the operator stays broken on the lab).
+            still = [p for p in symptom_probes if p.id in scenario.symptom.working] if scenario.symptom else []
+            for p in run_probes(scenario, lab, extra=still):
                 if not p.ok:
-                    report.problems.append(f"après la solution, la sonde « {p.id} » échoue : {p.observed}")
+                    report.problems.append(tr("selftest.probe_fails", id=p.id, observed=p.observed))
     finally:
         lab.stop()
     report.ok = not report.problems

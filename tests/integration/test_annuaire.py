@@ -52,7 +52,7 @@ def test_locked_out_password_reset_alone_fails_then_unlock_passes(started):
     lab, p = info["lab"], info["params"]
     user = p["victime"]
     assert ex(lab, "technicien", tool(p, f"user show {user}") + " | grep -E 'lockoutTime|badPwdCount'") == 0
-    sim("qualify", lab, "--impact", "moyen", "--urgency", "haute")
+    sim("qualify", lab, "--impact", "bas", "--urgency", "haute")  # one user: bas (guide-auteur)
     # Partial: a new password is not an unlock — the account stays locked out, and the temporary
     # password is left without a change imposed at logon.
     ex(lab, "technicien", tool(p, f"user setpassword {user} --newpassword='{p['mdp_provisoire']}'"))
@@ -77,7 +77,7 @@ def test_expired_never_expires_is_refused_then_ldap_route_passes(started):
     user, dn = p["victime"], f"CN={p['victime']},OU=Comptabilite,{base(p)}"
     ex(lab, "technicien", tool(p, f"user show {user}") + " | grep -E 'pwdLastSet|userAccountControl'")
     ex(lab, "technicien", tool(p, "domain passwordsettings show"))
-    sim("qualify", lab, "--impact", "moyen", "--urgency", "haute")
+    sim("qualify", lab, "--impact", "bas", "--urgency", "haute")  # one user: bas (guide-auteur)
     # Wrong: "password never expires" — she logs in with her old password, against the site's rules.
     ex(lab, "technicien", tool(p, f"user setexpiry {user} --noexpiry"))
     got = verdicts(lab)

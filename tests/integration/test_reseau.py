@@ -138,6 +138,9 @@ def test_masque_right_fix_backup_edit_reapply(started, variant):
     prefix = p["lan"].split("/")[1]
     ex(lab, "poste", "ip a")
     ex(lab, "poste", "ip route")
+    # The ticket says « plus internet »: true on the untouched lab in every variant (the masque one
+    # too, where Debian's onlink default route still pings 203.0.113.80 but names no longer resolve).
+    assert verdicts(lab)["TAI.CP9.1"] == "non_acquis"
     ex(lab, "poste", "cp /etc/network/interfaces /etc/network/interfaces.bak")
     ex(lab, "poste", "ifdown eth0")
     ex(lab, "poste", f"printf '{_static_conf(p, p['poste_ip'] + '/' + prefix)}' > /etc/network/interfaces")

@@ -82,7 +82,7 @@ def test_resolver_supersede_removed_and_lease_renewed(started):
     ex(lab, "poste", "sed -i '/supersede domain-name-servers/d' /etc/dhcp/dhclient.conf")
     ex(lab, "poste", "ifdown eth0; ifup eth0")
     ex(lab, "poste", f"ping -c1 -W1 srv.{p['domaine']}")
-    sim("qualify", lab, "--impact", "moyen", "--urgency", "moyenne")
+    sim("qualify", lab, "--impact", "bas", "--urgency", "moyenne")  # one poste: bas (guide-auteur)
     assert verdicts(lab) == {"TAI.CP14.4": A, "TAI.CP14.3": J, "TAI.CP14.2": A}
 
 

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Static
 
 from simulateur.i18n import tr
 from simulateur.scenario.models import JuryEvidence
+from simulateur.scoring import accepted_text
 from simulateur.session.store import FICHE_FIELDS, HINT_COST_MINUTES
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, priority
 from simulateur.tui import format as F
@@ -114,6 +115,10 @@ class ResultatsScreen(Screen[None]):
         parts.append(Text(tr("tui.resultats.expected_qualif", impact=IMPACT_LABELS[exp.impact],
                              urgency=URGENCY_LABELS[exp.urgency],
                              priority=PRIORITY_LABELS[priority(exp.impact, exp.urgency)]), style="bold"))
+        if exp.accepted or exp.priorities or exp.reason.strip():
+            parts.append(Text(tr("tui.resultats.accepted_qualif", accepted=accepted_text(exp))
+                              + (tr("score.qual.reason", reason=exp.reason.strip()) if exp.reason.strip() else ""),
+                              style="dim"))
         jury = [ev.jury for c in sc.criteria for ev in c.evidence if isinstance(ev, JuryEvidence)]
         if jury:
             parts += [Text(tr("tui.resultats.jury_expects"), style="bold"), listing([("?", j) for j in jury], "yellow")]
