@@ -314,12 +314,15 @@ def _orphan(db: ExamDB, name: str, iv: Any) -> labrun.Started | None:
     command of this candidate is building)."""
     from simulateur.lab.state import list_lab_ids, load_state
 
+    attempts = (data_dir() / "attempts").resolve()
     for lab_id in list_lab_ids():
         try:
             state = load_state(lab_id)
         except SimError:
             continue
-        if (state.status != "ready" or not state.attempt_dir or state.scenario != iv.scenario
+        # Only a lab whose attempt is in our own data (never another store's lab, however alike).
+        if (state.status != "ready" or not state.attempt_dir
+                or Path(state.attempt_dir).resolve().parent != attempts or state.scenario != iv.scenario
                 or state.seed != iv.seed or candidate_key(state.candidate or "") != candidate_key(name)
                 or state.params.get("variante") != iv.variant
                 or db.store.attempt(Path(state.attempt_dir).name) is not None):
