@@ -137,7 +137,6 @@ class ExamenScreen(Screen[None]):
     @on(DataTable.RowHighlighted, "#sessions")
     def show_session(self) -> None:
         from simulateur.exam.draw import drawn_text as _drawn
-        from simulateur.exam.draw import for_candidate
         from simulateur.report.model import STATUS_LABELS
 
         sid = self.selected()
@@ -163,10 +162,8 @@ class ExamenScreen(Screen[None]):
             state = tr("exam.state_finished") if r.finished else tr(
                 "exam.state_running", left=f"{int(r.remaining()) // 60} min {int(r.remaining()) % 60:02d} s")
             text.append(f"\n{r.candidate} — {state}\n", style="bold")
-            mine = for_candidate(s, r.candidate)
-            for item in r.items:
-                text.append(f"  {item.index}. {STATUS_LABELS[item.status]}")
-                text.append(f"  [{_drawn(mine[item.index - 1])}]\n", style="dim")
+            for item in r.items:      # not the candidate's drawn variant: candidates start here
+                text.append(f"  {item.index}. {STATUS_LABELS[item.status]}\n")
         detail.update(text)
         select.set_options([(r.candidate, r.candidate) for r in runs])
 
