@@ -214,9 +214,12 @@ def cmd_escalate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     _require_root()
+    from simulateur.exam.core import refuse_check_in_exam
+    from simulateur.exam.db import ExamDB
     from simulateur.scoring import render_grid
     from simulateur.session.run import check
 
+    refuse_check_in_exam(ExamDB(), args.lab)   # an exam's lab: the grid is the jury's
     result, scenario = check(args.lab)
     if args.json:
         print(result.model_dump_json(indent=2))

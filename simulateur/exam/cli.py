@@ -59,7 +59,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     from simulateur.exam import core
 
     s = core.new_session(count=args.count, minutes=args.minutes, seed=args.seed, group=args.group,
-                         referentiel=args.referentiel, ccps=args.ccp, competences=args.competence, db=_db())
+                         referentiel=args.referentiel, ccps=args.ccp, competences=args.competence,
+                         variants=_variants(args.variant), db=_db())
     if args.json:
         print(s.model_dump_json(indent=2))
         return 0
@@ -67,11 +68,29 @@ def cmd_new(args: argparse.Namespace) -> int:
              group=s.group or tr("exam.no_group")))
     print(tr("exam.pool", n=len(s.pool), pool=", ".join(s.pool)))
     for iv in s.interventions:
-        variant = f", variante {iv.variant}" if iv.variant else ""
-        print(f"  {iv.index}. {iv.title}  [{iv.scenario}, graine {iv.seed}{variant}] {', '.join(iv.competences)}")
+        print(f"  {iv.index}. {iv.title}  [{_drawn(iv)}] {', '.join(iv.competences)}")
+    print(tr("exam.per_candidate"))
     print()
     print(tr("exam.next_new", id=s.id))
     return 0
+
+
+def _variants(pairs: list[str] | None) -> dict[str, list[str]]:
+    """--variant SCENARIO=V1,V2 (repeatable): the fault variants the candidates may get."""
+    out: dict[str, list[str]] = {}
+    for pair in pairs or []:
+        sid, sep, names = pair.partition("=")
+        wanted = [v.strip() for v in names.split(",") if v.strip()]
+        if not sep or not sid.strip() or not wanted:
+            raise UsageError(tr("exam.bad_variant_arg", value=pair))
+        out.setdefault(sid.strip(), []).extend(v for v in wanted if v not in out.get(sid.strip(), []))
+    return out
+
+
+def _drawn(iv: Any) -> str:
+    from simulateur.exam.draw import drawn_text
+
+    return drawn_text(iv)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -94,6 +113,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from simulateur.exam import core
+    from simulateur.exam.draw import for_candidate
     from simulateur.report.model import STATUS_LABELS
 
     db = _db()
@@ -103,13 +123,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"session": json.loads(s.model_dump_json()),
                      "runs": [{**json.loads(r.model_dump_json()), "remaining": r.remaining(),
-                               "watchdog_alive": core.watchdog_alive(r)} for r in runs]})
+                               "watchdog_alive": core.watchdog_alive(r),
+                               "drawn": [{"index": iv.index, "scenario": iv.scenario, "seed": iv.seed,
+                                          "variant": iv.variant} for iv in for_candidate(s, r.candidate)]}
+                              for r in runs]})
         return 0
     print(tr("exam.show_head", id=s.id, count=s.count, minutes=f"{s.minutes:g}", seed=s.seed,
              group=s.group or tr("exam.no_group")))
     for iv in s.interventions:
-        variant = f", variante {iv.variant}" if iv.variant else ""
-        print(f"  {iv.index}. {iv.title}  [{iv.scenario}, graine {iv.seed}{variant}]")
+        print(f"  {iv.index}. {iv.title}  [{_drawn(iv)}]")
     if not runs:
         print(tr("exam.no_candidate", id=s.id))
     now = time.time()
@@ -117,10 +139,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         state = tr("exam.state_finished") if r.finished else tr("exam.state_running", left=_clock(r.deadline - now))
         print()
         print(f"{r.candidate} — {state}")
+        mine = for_candidate(s, r.candidate)
         for item in r.items:
             lab = f"  {tr('exam.h.lab')} {item.lab}" if item.lab and item.status == "en_cours" else ""
             took = f"  ({_clock(item.duration)})" if item.duration is not None else ""
-            print(f"  {item.index}. {STATUS_LABELS[item.status]}{took}{lab}")
+            print(f"  {item.index}. {STATUS_LABELS[item.status]}{took}{lab}  [{_drawn(mine[item.index - 1])}]")
     return 0
 
 
@@ -132,6 +155,7 @@ def _announce(step: Any, session: Any, as_json: bool) -> None:
     run = step.run
     if as_json:
         out: dict[str, Any] = {"session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
+                               "deadline": run.deadline, "resumed": step.resumed,
                                "finished": run.finished is not None, "timed_out": step.timed_out,
                                "ended": None if step.ended is None else step.ended.model_dump(),
                                "lab": None, "intervention": None}
@@ -147,6 +171,8 @@ def _announce(step: Any, session: Any, as_json: bool) -> None:
         print(tr(key, index=step.ended.index))
     if step.timed_out:
         print(tr("exam.timeout"))
+    if step.resumed:
+        print(tr("exam.resumed", candidate=run.candidate))
     if step.started is None:
         if run.finished is not None:
             print(tr("exam.all_done", candidate=run.candidate))
@@ -351,7 +377,12 @@ def register(sub: Any) -> None:
     s.add_argument("--referentiel", default=None, help="TAI ou IDI (compétences « also » comprises)")
     s.add_argument("--ccp", action="append", default=[], help="ne tirer que dans ce CCP (ex. TAI.CCP3), répétable")
     s.add_argument("--competence", action="append", default=[], help="ex. TAI.CP14, répétable")
-    s.add_argument("--seed", type=int, default=None, help="graine du tirage (la même graine rejoue le même tirage)")
+    s.add_argument("--variant", action="append", default=[], metavar="SCENARIO=VARIANTE[,VARIANTE…]",
+                   help="ne donner aux candidats que ces variantes de la panne de ce scénario, répétable "
+                        "(défaut : toutes)")
+    s.add_argument("--seed", type=int, default=None,
+                   help="graine du tirage (la même graine rejoue le même tirage, et les mêmes valeurs pour "
+                        "chaque candidat)")
     s.add_argument("--group", default=None, help="groupe de stagiaires (pour le suivi et l'export)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_new)
@@ -367,7 +398,8 @@ def register(sub: Any) -> None:
     s.set_defaults(func=cmd_show)
 
     for verb, func, text in (
-            ("start", cmd_start, "le candidat commence : compte à rebours, première intervention"),
+            ("start", cmd_start, "le candidat commence : compte à rebours, première intervention "
+                                 "(ou reprend l'intervention en cours, après un terminal fermé)"),
             ("submit", cmd_submit, "le candidat remet l'intervention en cours ; la suivante commence"),
             ("end", cmd_end, "termine l'examen du candidat maintenant (intervention en cours remise)")):
         s = esub.add_parser(verb, help=text)

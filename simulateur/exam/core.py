@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ from typing import Any
 
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.db import ExamDB, candidate_key
-from simulateur.exam.draw import draw
+from simulateur.exam.draw import draw, for_candidate
 from simulateur.exam.models import (
     DEFAULT_COUNT, DEFAULT_MINUTES, ENDED, CandidateRun, ExamSession, Item, PoolFilter,
 )
@@ -51,17 +52,20 @@ def exams_dir() -> Path:
 # --- sessions ----------------------------------------------------------------------------------
 def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES, seed: int | None = None,
                 group: str | None = None, referentiel: str | None = None, ccps: list[str] | None = None,
-                competences: list[str] | None = None, db: ExamDB | None = None,
-                base: Path | None = None, catalogue: dict[str, Any] | None = None) -> ExamSession:
+                competences: list[str] | None = None, variants: dict[str, list[str]] | None = None,
+                db: ExamDB | None = None, base: Path | None = None,
+                catalogue: dict[str, Any] | None = None) -> ExamSession:
     """Draw a session's interventions from the catalogue (the one given, else the one on disk)
-    and store it (id eb1, eb2…)."""
+    and store it (id eb1, eb2…). `variants`: scenario id → the fault variants its candidates may
+    get. Without a seed, one of 48 bits: it is the key of every candidate's values (draw.py)."""
     from simulateur.scenario.loader import load_catalogue
 
     if not 0 < minutes <= MAX_MINUTES:
         raise UsageError(tr("exam.bad_minutes", minutes=minutes, max=MAX_MINUTES))
     group = " ".join(group.split()) if group else None
-    f = PoolFilter(referentiel=referentiel, ccps=list(ccps or []), competences=list(competences or []))
-    seed = labrun.new_seed() if seed is None else seed
+    f = PoolFilter(referentiel=referentiel, ccps=list(ccps or []), competences=list(competences or []),
+                   variants={k: list(v) for k, v in (variants or {}).items()})
+    seed = 1 + secrets.randbelow(2**48 - 1) if seed is None else seed
     scenarios = catalogue if catalogue is not None else load_catalogue(base).scenarios
     pool, interventions = draw(scenarios, f, count, seed)
     db = db or ExamDB()
@@ -116,18 +120,20 @@ class Step:
     item: Item | None            # the started intervention's record
     timed_out: bool
     run: CandidateRun
+    resumed: bool = False        # the candidate came back to a run already under way
 
 
 def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet,
                     watchdog: bool = True, now: float | None = None) -> Step:
-    """The candidate's countdown starts, the watchdog is launched, the first lab is built."""
+    """The candidate's countdown starts, the watchdog is launched, the first lab is built. A
+    candidate who already started (their terminal or the command was killed) resumes instead."""
     session = get_session(db, session_id)
     name = check_name(candidate)
     t0 = time.time() if now is None else now
     run = CandidateRun(session=session.id, candidate=name, started=t0, deadline=t0 + session.seconds,
                        items=[Item(index=i.index) for i in session.interventions])
     if not db.create_run(run):
-        raise UsageError(tr("exam.already_started", candidate=name, id=session.id))
+        return resume(db, session.id, name, progress=progress, watchdog=watchdog)
     if watchdog:
         spawn_watchdog(db, session.id, name)
     with run_lock(session.id, name):
@@ -135,26 +141,55 @@ def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Pr
     return Step(None, started, item, False, get_run(db, session.id, name))
 
 
-def resume(db: ExamDB, session_id: str, candidate: str) -> Step:
-    """The candidate comes back (another terminal, the app restarted): the intervention in
-    progress, its lab as it is; past the deadline, the time-out first."""
+def resume(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet,
+           watchdog: bool = True) -> Step:
+    """The candidate comes back (another terminal, the client or the app killed or restarted):
+    the deadline set at the start (the clock never restarts), the intervention in progress in
+    its lab as it is (journal continued: it is the attempt's); if none is in progress (killed
+    while a lab was being built), the next one is built. Past the deadline, the time-out first.
+    A lab that died meanwhile: one French error saying what the jury or trainer can do."""
     session = get_session(db, session_id)
     name = get_run(db, session.id, candidate).candidate
     expire(db, session.id, name)
     run = get_run(db, session.id, name)
     if run.finished is not None:
         raise UsageError(tr("exam.finished", candidate=name, id=session.id))
-    if not watchdog_alive(run):          # killed, or the machine restarted: the time-out needs one
+    if watchdog and not watchdog_alive(run):   # killed, or the machine restarted: the time-out needs one
         spawn_watchdog(db, session.id, name)
-    item = run.current()
-    if item is None or item.lab is None:
-        with run_lock(session.id, name):
-            started, item = _start_next(db, session, name, _quiet)
-        return Step(None, started, item, False, get_run(db, session.id, name))
-    lab, scenario, attempt = labrun.open_attempt(item.lab)
-    if Path(str(attempt.dir)).name != item.attempt:
-        raise SimError(tr("exam.lab_gone", lab=item.lab))
-    return Step(None, labrun.Started(lab, scenario, attempt), item, False, run)
+    with run_lock(session.id, name):
+        run = get_run(db, session.id, name)
+        item = run.current()
+        if item is None or item.lab is None:
+            started, item = _start_next(db, session, name, progress)
+            return Step(None, started, item, False, get_run(db, session.id, name), resumed=True)
+        try:
+            lab, scenario, attempt = labrun.open_attempt(item.lab)
+            if Path(str(attempt.dir)).name != item.attempt:
+                raise SimError(tr("lab.unknown", lab=item.lab))
+        except SimError as exc:
+            raise SimError(tr("exam.lab_lost", lab=item.lab, index=item.index, candidate=name, id=session.id,
+                              why=exc)) from None
+    return Step(None, labrun.Started(lab, scenario, attempt), item, False, run, resumed=True)
+
+
+def exam_item_of_lab(db: ExamDB, lab_id: str) -> tuple[str, str, int] | None:
+    """(session, candidate, index) when the lab is an exam intervention's, else None."""
+    from simulateur.lab.state import load_state
+
+    try:
+        state = load_state(lab_id)
+    except SimError:
+        return None
+    return db.item_of_attempt(Path(state.attempt_dir).name) if state.attempt_dir else None
+
+
+def refuse_check_in_exam(db: ExamDB, lab_id: str) -> None:
+    """`simulateur check LAB` prints the grid (expected qualification included): never for an
+    exam's lab — the candidate hands in, the jury reads the grid."""
+    where = exam_item_of_lab(db, lab_id)
+    if where is not None:
+        session_id, candidate, index = where
+        raise UsageError(tr("exam.check_refused", lab=lab_id, index=index, candidate=candidate, id=session_id))
 
 
 def submit(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet) -> Step:
@@ -249,9 +284,10 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
     if time.time() >= run.deadline:
         _expire_locked(db, session, run)
         return None, None
-    iv = session.interventions[todo.index - 1]
+    iv = for_candidate(session, name)[todo.index - 1]
     try:
-        started = labrun.start(iv.scenario, iv.seed, candidate=name, progress=progress, variant=iv.variant)
+        started = _orphan(db, name, iv) or labrun.start(iv.scenario, iv.seed, candidate=name, progress=progress,
+                                                        variant=iv.variant)
     except SimError as exc:
         todo.status, todo.ended, todo.note = "interrompue", time.time(), tr("exam.build_failed", why=exc)
         db.update_item(session.id, name, todo)
@@ -268,6 +304,35 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
         labrun.stop(started.lab.id)
         raise
     return started, todo
+
+
+def _orphan(db: ExamDB, name: str, iv: Any) -> labrun.Started | None:
+    """A lab built for this very intervention whose builder was killed between « ready » and
+    recording it (a `exam start` killed at that moment): the candidate's, with this
+    intervention's scenario, seed and variant, ready, its attempt unknown to the store. Taken
+    over rather than left running beside a second one (we hold the run's lock: no other
+    command of this candidate is building)."""
+    from simulateur.lab.state import list_lab_ids, load_state
+
+    attempts = (data_dir() / "attempts").resolve()
+    for lab_id in list_lab_ids():
+        try:
+            state = load_state(lab_id)
+        except SimError:
+            continue
+        # Only a lab whose attempt is in our own data (never another store's lab, however alike).
+        if (state.status != "ready" or not state.attempt_dir
+                or Path(state.attempt_dir).resolve().parent != attempts or state.scenario != iv.scenario
+                or state.seed != iv.seed or candidate_key(state.candidate or "") != candidate_key(name)
+                or state.params.get("variante") != iv.variant
+                or db.store.attempt(Path(state.attempt_dir).name) is not None):
+            continue
+        try:
+            lab, scenario, attempt = labrun.open_attempt(lab_id)
+        except SimError:
+            continue
+        return labrun.Started(lab, scenario, attempt)
+    return None
 
 
 def _owner(run: CandidateRun) -> int:

@@ -18,19 +18,25 @@ DEFAULT_MINUTES = 40.0
 
 
 class PoolFilter(BaseModel):
-    """Which scenarios the draw may take: all filters must hold (an empty one accepts all)."""
+    """Which scenarios the draw may take: all filters must hold (an empty one accepts all); and,
+    per scenario, which of its fault variants the candidates may get (none named: all)."""
     referentiel: str | None = None
     ccps: list[str] = Field(default_factory=list)
     competences: list[str] = Field(default_factory=list)
+    variants: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Intervention(BaseModel):
-    """One drawn intervention: the same for every candidate of the session (replayable)."""
+    """One drawn intervention. In the session: the same scenario for every candidate, `seed` None
+    and `variants` the ones the candidates' draws pick from (simulateur.exam.draw.for_candidate
+    gives each candidate's own seed and variant). A session drawn before per-candidate draws
+    has its one `seed` and `variant`, the same for every candidate, and keeps them."""
     index: int                         # 1-based, the order they are given in
     scenario: str
     title: str
-    seed: int
+    seed: int | None = None
     variant: str | None = None
+    variants: list[str] = Field(default_factory=list)
     referentiel: str
     competences: list[str]
     also: list[str] = Field(default_factory=list)

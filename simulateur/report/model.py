@@ -281,15 +281,17 @@ def exam_report(session_id: str, candidate: str, db: object | None = None) -> Re
     """One candidate's examen blanc (overdue runs are scored first)."""
     from simulateur.exam import core
     from simulateur.exam.db import ExamDB
+    from simulateur.exam.draw import for_candidate
 
     exam_db = db if isinstance(db, ExamDB) else ExamDB()
     core.sweep(exam_db, session_id)
     session = core.get_session(exam_db, session_id)
     run = core.get_run(exam_db, session.id, candidate)
     marks = exam_db.jury(session.id, run.candidate)
+    mine = for_candidate(session, run.candidate)     # the candidate's own seeds and variants
     ivs = []
     for item in run.items:
-        d = session.interventions[item.index - 1]
+        d = mine[item.index - 1]
         iv = _intervention(exam_db.store, item.index, d.scenario, d.title, d.seed, d.variant, item.status,
                            item.attempt, item.lab, item.started, item.ended,
                            {m.criterion: m for m in marks if m.index == item.index}, item.comment, item.note)

@@ -217,3 +217,133 @@ def test_a_killed_watchdog_is_caught_up_by_the_next_command(quick: Path, exams) 
     assert run.finished is not None and run.items[0].status == "temps_ecoule"
     assert _result(db, run.items[0].attempt or "")["criteria"]
     assert _lab_gone(lab, run.items[0].attempt or "")
+
+
+def _our_labs() -> dict[str, str]:
+    """lab id → status, of the labs under this test's prefix."""
+    from simulateur.errors import SimError
+    from simulateur.lab.state import list_lab_ids, load_state
+
+    import os
+    import re
+
+    ours = re.compile(re.escape(os.environ["SIMULATEUR_LAB_PREFIX"]) + r"\d+")
+    out = {}
+    for lab in filter(ours.fullmatch, list_lab_ids()):
+        try:
+            out[lab] = load_state(lab).status
+        except SimError:
+            out[lab] = "?"
+    return out
+
+
+def test_a_killed_exam_start_resumes_same_deadline_same_lab_and_no_grid_for_the_candidate(quick: Path, exams) -> None:
+    import os
+    import signal
+
+    assert not _our_labs()
+    sid = sim("exam", "new", "--count", "2", "--minutes", "8", "--competence", "TAI.CP14", "--competence", "TAI.CP3",
+              "--json").json()["id"]
+    db = ExamDB()
+    # The candidate's `exam start` is killed (kill -9: a crashed client, a closed terminal)
+    # while it builds her first lab.
+    proc = subprocess.Popen([sys.executable, "-m", "simulateur", "exam", "start", sid, "--candidate", "Inès Roux",
+                             "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(lambda: "building" in _our_labs().values(), 120, "construction du laboratoire")
+        assert proc.poll() is None, "la construction s'est terminée avant qu'on puisse l'interrompre"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    first = core.get_run(db, sid, "Inès Roux")
+    assert first.finished is None and first.items[0].status == "a_faire"
+
+    # She types `exam start` again: her run goes on (same deadline), the lab is built.
+    step = sim("exam", "start", sid, "--candidate", "inès  roux", "--json").json()
+    assert step["resumed"] and step["intervention"] == 1 and step["deadline"] == first.deadline, step
+    lab = step["lab"]
+    assert _our_labs() == {lab: "ready"}, "le laboratoire à moitié construit est resté"
+    sim("exec", lab, "poste", "--", "echo avant-la-panne-du-terminal")
+
+    # Her terminal dies again, the lab is up: `exam start` gives her the same lab, same deadline.
+    text = sim("exam", "start", sid, "--candidate", "Inès Roux").out
+    assert "Reprise de l'examen" in text and f"laboratoire {lab}" in text, text
+    again = sim("exam", "start", sid, "--candidate", "Inès Roux", "--json").json()
+    assert (again["lab"], again["attempt"], again["deadline"]) == (lab, step["attempt"], first.deadline)
+    assert again["remaining"] < step["remaining"]          # the clock never restarted
+    sim("exec", lab, "poste", "--", "echo apres-la-reprise")
+    rec = db.store.attempt(step["attempt"])
+    assert rec is not None and rec.candidate == "Inès Roux" and rec.mode == "examen"
+    from simulateur.journal.store import Journal
+
+    cmds = {e.cmd: e for e in Journal(Path(rec.attempt_dir) / "journal.jsonl").entries()}
+    for cmd in ("echo avant-la-panne-du-terminal", "echo apres-la-reprise"):   # one journal, continued
+        assert cmd in cmds and cmds[cmd].verified is not False, (cmd, sorted(cmds))
+
+    # `simulateur check` during the exam: refused, nothing of the grid nor of the expected answer.
+    for extra in ((), ("--json",)):
+        refused = sim("check", lab, *extra, check=False)
+        assert refused.code == 2 and refused.out == "", refused
+        assert len(refused.err.strip().splitlines()) == 1 and "pas d'évaluation ni de grille" in refused.err
+        for secret in ("TAI.CP", "priorit", "acquis", "urgence"):
+            assert secret not in refused.err, secret
+    assert not (Path(rec.attempt_dir) / "result.json").exists()
+    assert core.get_run(db, sid, "Inès Roux").items[0].status == "en_cours"
+
+    # The lab dies meanwhile (stopped, the machine restarted): a clear message, what to do.
+    sim("stop", lab)
+    lost = sim("exam", "start", sid, "--candidate", "Inès Roux", check=False)
+    assert lost.code == 1 and len(lost.err.strip().splitlines()) == 1, lost
+    for needle in (f"laboratoire {lab}", "n'existe plus", f"simulateur exam submit {sid}", f"simulateur exam end {sid}"):
+        assert needle in lost.err, (needle, lost.err)
+    # The jury does what it says: the intervention is recorded as interrupted, the next one starts.
+    nxt = sim("exam", "submit", sid, "--candidate", "Inès Roux", "--json").json()
+    assert nxt["ended"]["status"] == "interrompue" and "n'existait plus" in nxt["ended"]["note"], nxt
+    assert nxt["intervention"] == 2 and nxt["deadline"] == first.deadline
+
+
+def test_two_candidates_get_their_own_values_in_their_labs(quick: Path, exams) -> None:
+    """The draw on real labs: same scenario, each candidate's lab built with their own values."""
+    from simulateur.lab.state import load_state
+
+    sid = sim("exam", "new", "--count", "1", "--minutes", "5", "--competence", "TAI.CP14", "--seed", "11",
+              "--json").json()["id"]
+    labs = {name: sim("exam", "start", sid, "--candidate", name, "--json").json()["lab"]
+            for name in ("Alice Martin", "Bob Durand")}
+    states = {name: load_state(lab) for name, lab in labs.items()}
+    shown = sim("exam", "show", sid, "--json").json()
+    for run in shown["runs"]:
+        state = states[run["candidate"]]
+        assert state.scenario == "dhcp-serveur-arrete" and run["drawn"][0]["seed"] == state.seed
+    assert states["Alice Martin"].seed != states["Bob Durand"].seed
+    assert states["Alice Martin"].params["lan"] != states["Bob Durand"].params["lan"]
+    addr = {name: sim("exec", lab, "srv", "--", "ip -4 -br addr show eth0").out for name, lab in labs.items()}
+    assert states["Alice Martin"].params["srv_ip"] in addr["Alice Martin"]
+    assert states["Bob Durand"].params["srv_ip"] in addr["Bob Durand"]
+
+
+def test_a_lab_built_but_never_recorded_is_taken_over_not_doubled(quick: Path, exams) -> None:
+    """`exam start` killed between its lab's « ready » and recording it: the next `exam start`
+    takes that lab over (this candidate's, this intervention's values) instead of building a
+    second one beside it."""
+    from simulateur.exam.draw import for_candidate
+    from simulateur.exam.models import CandidateRun, Item
+    from simulateur.session import run as labrun
+
+    db = ExamDB()
+    session = core.new_session(count=1, minutes=5, competences=["TAI.CP14"], db=db)
+    t0 = time.time()
+    assert db.create_run(CandidateRun(session=session.id, candidate="Chloé", started=t0, deadline=t0 + 300,
+                                      items=[Item(index=1)]))
+    iv = for_candidate(session, "Chloé")[0]
+    orphan = labrun.start(iv.scenario, iv.seed, candidate="Chloé", variant=iv.variant)
+    try:
+        step = core.resume(db, session.id, "Chloé", watchdog=False)
+        assert step.started is not None and step.started.lab.id == orphan.lab.id
+        assert _our_labs() == {orphan.lab.id: "ready"}
+        item = core.get_run(db, session.id, "Chloé").items[0]
+        assert item.status == "en_cours" and item.lab == orphan.lab.id and item.attempt == orphan.attempt.dir.name
+        rec = db.store.attempt(item.attempt or "")
+        assert rec is not None and rec.seed == iv.seed and rec.mode == "examen"
+    finally:
+        sim("stop", orphan.lab.id, check=False)

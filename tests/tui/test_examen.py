@@ -120,6 +120,40 @@ def test_jury_grid_marks_comments_and_exports(fixture_scenarios) -> None:
     assert "Inès Roux" in (folder / "suivi-tai-b.csv").read_text(encoding="utf-8-sig")
 
 
+def test_the_candidates_end_screen_offers_no_jury_grid(fixture_scenarios) -> None:
+    """The screen a candidate is left on at the end of their exam: what became of each
+    intervention, and no way to the jury's grid (no button, no key, nothing in the footer)."""
+    from simulateur.tui.screens.exam_intervention import continue_exam
+
+    sid, _ = _exam_with_one_intervention_done(fixture_scenarios)
+    db = ExamDB(Store())
+    core.end_run(db, sid, "Inès Roux")                     # her last hand-in: the run is over
+    run = core.get_run(db, sid, "Inès Roux")
+    assert run.finished is not None
+
+    async def go() -> None:
+        app = SimulateurApp(reap=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(ExamenScreen())
+            await wait_screen(pilot, "ExamenScreen")
+            continue_exam(app, db, core.Step(None, None, None, False, run))   # as after her last hand-in
+            await wait_screen(pilot, "ExamDoneScreen")
+            text = screen_text(app)
+            assert "Examen terminé pour Inès Roux" in text and "Intervention 1" in text and "remise" in text
+            assert "Grille du jury" not in text and "grille" not in text.lower()
+            assert not app.screen.query("#jury")
+            assert not [b for b in app.active_bindings.values() if "jury" in b.binding.action]
+            for key in ("j", "J"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert type(app.screen).__name__ == "ExamDoneScreen"
+            await pilot.press("escape")                          # back to the sessions' screen
+            await wait_screen(pilot, "ExamenScreen")
+
+    run_async(go())
+
+
 @pytest.mark.integration
 @needs_root
 def test_candidate_flow_no_hint_hand_in_then_time_out(fixture_scenarios) -> None:
@@ -154,6 +188,7 @@ def test_candidate_flow_no_hint_hand_in_then_time_out(fixture_scenarios) -> None
             # Nobody hands it in: at 0 it is scored and the candidate sees the end.
             await wait_screen(pilot, "ExamDoneScreen", timeout=60)
             assert app.running is None and "Examen terminé pour Hugo Petit" in screen_text(app)
+            assert "Grille du jury" not in screen_text(app)
 
     run_async(go())
     run = core.get_run(db, s.id, "Hugo Petit")

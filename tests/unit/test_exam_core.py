@@ -51,12 +51,100 @@ def test_same_seed_same_draw_and_each_intervention_is_replayable(catalogue: Path
     assert first == draw(cat, f, 3, 42)
     _, ivs = first
     assert sorted(i.scenario for i in ivs) == sorted(QUICK) and [i.index for i in ivs] == [1, 2, 3]
-    assert len({i.seed for i in ivs}) == 3
-    for iv in ivs:   # the variant recorded is the one the seed draws (or none)
-        assert iv.variant == (None if not cat[iv.scenario].scenario.variants else iv.variant)
-        assert iv.variant is None or iv.variant in cat[iv.scenario].scenario.variants
+    for iv in ivs:   # no seed in the session: each candidate draws theirs; every variant allowed
+        assert iv.seed is None and iv.variant is None
+        assert iv.variants == sorted(cat[iv.scenario].scenario.variants)
     orders = {tuple(i.scenario for i in draw(cat, f, 3, seed)[1]) for seed in range(1, 30)}
     assert len(orders) > 1, "the seed does not change the draw"
+
+
+# --- each candidate's own values ----------------------------------------------------------------
+NAMES = [f"Candidat {n:02d}" for n in range(1, 17)]     # a group of 16
+
+
+def _values(cat, iv):  # type: ignore[no-untyped-def]
+    """What the candidate's lab is built with: the drawn parameters and the variant."""
+    from simulateur.scenario.loader import resolve_params
+
+    loaded = cat[iv.scenario]
+    return {**resolve_params(loaded.scenario, loaded.topology, iv.seed), "variante": iv.variant}
+
+
+def test_each_candidate_gets_values_of_their_own(catalogue: Path, db: ExamDB) -> None:
+    from simulateur.exam.draw import for_candidate
+
+    cat = load_catalogue(catalogue).scenarios
+    session = core.new_session(count=3, minutes=40, seed=11, db=db, base=catalogue)
+    drawn = {name: for_candidate(session, name) for name in NAMES}
+    for name, ivs in drawn.items():   # the session's scenarios, in the session's order
+        assert [(i.index, i.scenario) for i in ivs] == [(i.index, i.scenario) for i in session.interventions]
+        assert all(isinstance(i.seed, int) for i in ivs)
+    for index in range(3):
+        seeds = [drawn[n][index].seed for n in NAMES]
+        assert len(set(seeds)) == len(NAMES), f"intervention {index + 1}: two candidates share a seed"
+        values = [_values(cat, drawn[n][index]) for n in NAMES]
+        # Neighbours do not share their network, nor (where the scenario has some) passwords.
+        assert len({v["lan"] for v in values}) == len(NAMES)
+        for key in ("agenda_mdp", "ad_admin_mdp"):
+            assert len({v[key] for v in values}) > len(NAMES) // 2, key
+    # Over many sessions, two candidates of the same session rarely get the same network.
+    same = sum(_values(cat, for_candidate(s, "A")[0])["lan"] == _values(cat, for_candidate(s, "B")[0])["lan"]
+               for s in (session.model_copy(update={"seed": seed}) for seed in range(1, 301)))
+    assert same <= 3
+
+
+def test_same_candidate_same_values_and_a_replay_from_the_seed(catalogue: Path, db: ExamDB) -> None:
+    from simulateur.exam.draw import candidate_seed, for_candidate
+
+    session = core.new_session(count=3, minutes=40, seed=11, db=db, base=catalogue)
+    alice = for_candidate(session, "Alice Martin")
+    # The exam's spelling rules: case and spaces do not make another candidate.
+    assert for_candidate(session, "  alice   MARTIN ") == alice
+    # Another process, later (the stored session): the same values.
+    assert for_candidate(ExamDB(Store(db.path)).session(session.id), "Alice Martin") == alice  # type: ignore[arg-type]
+    # The derivation is fixed: a session replayed next year on another machine gives these labs.
+    assert candidate_seed(11, "Alice Martin", 1, "dhcp-serveur-arrete") == 695838
+    # Another session seed: other values for the same candidate.
+    other = core.new_session(count=3, minutes=40, seed=12, db=db, base=catalogue)
+    assert [i.seed for i in for_candidate(other, "Alice Martin")] != [i.seed for i in alice]
+    # A session drawn before per-candidate draws (its seed in the session) stays the same for all.
+    old = session.model_copy(update={"interventions": [i.model_copy(update={"seed": 500 + i.index})
+                                                       for i in session.interventions]})
+    assert for_candidate(old, "Alice Martin") == for_candidate(old, "Bob") == old.interventions
+    # Without a seed, a new session's key is drawn from 48 bits.
+    assert max(core.new_session(count=1, minutes=40, db=db, base=catalogue).seed for _ in range(4)) > 1_000_000
+
+
+def test_variants_stay_within_the_trainers_filter(catalogue: Path, db: ExamDB) -> None:
+    from simulateur.exam.draw import for_candidate
+
+    cat = load_catalogue(catalogue).scenarios
+    every = sorted(cat["mobile-synchro"].scenario.variants)
+    free = core.new_session(count=1, minutes=40, seed=5, ccps=["TAI.CCP2"], db=db, base=catalogue)
+    got = {for_candidate(free, n)[0].variant for n in NAMES}
+    assert got <= set(every) and len(got) > 2, got          # every variant possible, neighbours differ
+    wanted = ["dns_prive", "mauvais_port"]
+    kept = core.new_session(count=1, minutes=40, seed=5, ccps=["TAI.CCP2"], db=db, base=catalogue,
+                            variants={"mobile-synchro": wanted})
+    assert kept.interventions[0].variants == wanted and kept.filter.variants == {"mobile-synchro": wanted}
+    got = {for_candidate(kept, n)[0].variant for n in NAMES}
+    assert got == set(wanted), got
+    # What the lab is built with is the candidate's variant (the faults of that variant only).
+    iv = for_candidate(kept, NAMES[0])[0]
+    assert _values(cat, iv)["variante"] == iv.variant in wanted
+    with pytest.raises(UsageError, match="variante « inconnue » inconnue pour mobile-synchro"):
+        core.new_session(count=1, minutes=40, seed=5, db=db, base=catalogue, variants={"mobile-synchro": ["inconnue"]})
+    with pytest.raises(UsageError, match="scénario « absent » inconnu"):
+        core.new_session(count=1, minutes=40, seed=5, db=db, base=catalogue, variants={"absent": ["x"]})
+
+
+def test_variant_arguments_are_checked() -> None:
+    from simulateur.exam.cli import _variants
+
+    assert _variants(["a=x,y", "a=y,z", "b= w "]) == {"a": ["x", "y", "z"], "b": ["w"]}
+    for bad in ("a", "a=", "=x", "a=,"):
+        with pytest.raises(UsageError, match="--variant SCENARIO=VARIANTE"):
+            _variants([bad])
 
 
 def test_filters_by_competence_ccp_and_referentiel_including_also(catalogue: Path) -> None:

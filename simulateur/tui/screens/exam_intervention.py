@@ -181,10 +181,12 @@ class ExamFicheScreen(FicheScreen):
 
 
 class ExamDoneScreen(Screen[None]):
+    """The candidate's end screen: what became of each intervention, nothing of the grid (the
+    jury opens it from the sessions' screen, not from the candidate's)."""
     CSS_PATH = "examen.tcss"
     HELP_TITLE = tr("tui.exam.done.title")
     HELP_TEXT = tr("tui.exam.done.help")
-    BINDINGS = [Binding("escape", "back", tr("tui.key.back")), Binding("j", "jury", tr("tui.key.jury"))]
+    BINDINGS = [Binding("escape", "back", tr("tui.key.back"))]
 
     app: SimulateurApp
 
@@ -205,15 +207,8 @@ class ExamDoneScreen(Screen[None]):
         with Vertical(id="exam-done"):
             yield Static(lines, id="done-text")
             with Horizontal(classes="buttons"):
-                yield Button(tr("tui.exam.jury_button"), id="jury", variant="primary")
-                yield Button(tr("tui.exam.back_button"), id="back")
+                yield Button(tr("tui.exam.back_button"), id="back", variant="primary")
         yield Footer()
-
-    @on(Button.Pressed, "#jury")
-    def action_jury(self) -> None:
-        from simulateur.tui.screens.jury import JuryScreen
-
-        self.app.switch_screen(JuryScreen(self.session_id, self.candidate))
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

@@ -136,6 +136,7 @@ class ExamenScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#sessions")
     def show_session(self) -> None:
+        from simulateur.exam.draw import drawn_text as _drawn
         from simulateur.report.model import STATUS_LABELS
 
         sid = self.selected()
@@ -153,13 +154,15 @@ class ExamenScreen(Screen[None]):
                        group=s.group or tr("exam.no_group")) + "\n", style="bold")
         for iv in s.interventions:
             text.append(f"  {iv.index}. {iv.title}", style="")
-            text.append(f"  [{iv.scenario}{', ' + iv.variant if iv.variant else ''}]\n", style="dim")
+            text.append(f"  [{_drawn(iv)}]\n", style="dim")
+        if any(iv.seed is None for iv in s.interventions):
+            text.append(tr("exam.per_candidate") + "\n", style="dim")
         runs = db.runs(s.id)
         for r in runs:
             state = tr("exam.state_finished") if r.finished else tr(
                 "exam.state_running", left=f"{int(r.remaining()) // 60} min {int(r.remaining()) % 60:02d} s")
             text.append(f"\n{r.candidate} — {state}\n", style="bold")
-            for item in r.items:
+            for item in r.items:      # not the candidate's drawn variant: candidates start here
                 text.append(f"  {item.index}. {STATUS_LABELS[item.status]}\n")
         detail.update(text)
         select.set_options([(r.candidate, r.candidate) for r in runs])
