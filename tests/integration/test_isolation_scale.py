@@ -27,7 +27,7 @@ def test_sixteen_labs_at_once_each_sees_only_itself(monkeypatch):
     before = root_state()
 
     def start(_: int) -> dict:
-        return sim("start", "dhcp-serveur-arrete", "--seed", "5", "--json", timeout=600).json()
+        return sim("start", "dhcp-serveur-arrete", "--seed", "5", "--json", "--formateur", timeout=600).json()
 
     with ThreadPoolExecutor(LABS) as pool:
         infos = list(pool.map(start, range(LABS)))

@@ -195,7 +195,7 @@ def test_two_labs_at_once_do_not_see_each_other():
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(2) as pool:
-        a, b = pool.map(lambda s: sim("start", "dhcp-serveur-arrete", "--seed", str(s), "--json").json(), (5, 5))
+        a, b = pool.map(lambda s: sim("start", "dhcp-serveur-arrete", "--seed", str(s), "--json", "--formateur").json(), (5, 5))
     try:
         assert a["lab"] != b["lab"] and a["params"] == b["params"]  # same addresses, no collision
         sim("exec", a["lab"], "srv", "--", "systemctl start dnsmasq")
