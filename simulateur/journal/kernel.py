@@ -116,13 +116,24 @@ class Record:
                 rec.execs[e.parent].children.append(e.id)
         return rec
 
-    def descendants(self, e: Exec) -> list[Exec]:
+    def descendants(self, e: Exec, until: float | None = None) -> list[Exec]:
+        """What `e` started, and what those started…; with `until`, only what started by then:
+        a daemon a command started lives on, and what it runs later (an SSH session under an sshd
+        restarted from a terminal) is not that command's doing."""
         out, todo = [], list(e.children)
         while todo:
             c = self.execs[todo.pop(0)]
+            if until is not None and c.t > until:
+                continue
             out.append(c)
             todo.extend(c.children)
         return out
+
+
+def _end(e: Exec) -> float:
+    """When a command ended — or, still running (a daemon started by hand), when it started:
+    nothing it runs later is counted as its doing."""
+    return e.end if e.end is not None else e.t
 
 
 def _named(line: str) -> list[str]:
@@ -147,22 +158,28 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
         return entries
     by_terminal: dict[str, list[Exec]] = defaultdict(list)   # shell session token → its execs
     host_execs: dict[str, list[Exec]] = defaultdict(list)    # ssh: every exec of a host outside trainees' commands
-    tops: list[tuple[Session, Exec]] = []
+    tops: list[tuple[Session, Exec]] = []        # a terminal's commands (what its shell started)
+    owners: list[Exec] = []                      # the trainee's commands: terminals' and `exec`'s
     for e in rec.execs.values():
         s = rec.sessions.get(e.sid)
-        if s is None:
+        if s is None or e.id == s.root:
             continue
         if s.tag.startswith("shell:"):
-            if e.id != s.root:
-                by_terminal[s.tag[len("shell:"):]].append(e)
+            by_terminal[s.tag[len("shell:"):]].append(e)
             if s.root is not None and e.parent == s.root:
                 tops.append((s, e))
-        elif not s.tag.startswith(TRAINEE_TAGS):
-            host_execs[s.host].append(e)
-    top_of: dict[int, Exec] = {}   # a terminal's exec → the command of the line it belongs to
-    for s, top in tops:
-        for e in [top, *rec.descendants(top)]:
+                owners.append(e)
+    for s in rec.sessions.values():
+        if s.tag.startswith("exec") and s.root is not None:
+            owners.append(rec.execs[s.root])
+    top_of: dict[int, Exec] = {}   # an exec the trainee's command started while it ran → that command
+    for top in owners:
+        for e in [top, *rec.descendants(top, until=_end(top))]:
             top_of[e.id] = top
+    for e in rec.execs.values():
+        s = rec.sessions.get(e.sid)
+        if s is not None and e.id not in top_of and not (e.id == s.root and s.tag.startswith(TRAINEE_TAGS)):
+            host_execs[s.host].append(e)   # a service's, or a daemon's a trainee's command left running
     for pool in (*by_terminal.values(), *host_execs.values()):
         pool.sort(key=lambda e: e.t)
     starts = {id(pool): [e.t for e in pool] for pool in (*by_terminal.values(), *host_execs.values())}
@@ -190,8 +207,8 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
         if not all(any(e.name == n for e in matched) for n in names):
             continue   # not borne out: dropped (what did run in that time is added below)
         for e in matched:   # what the line named, with the command each belongs to, and all below
-            top = top_of.get(e.id, e)
-            consumed.update(x.id for x in [e, top, *rec.descendants(top)])
+            top = top_of.get(e.id, e) if entry.source == "shell" else e
+            consumed.update(x.id for x in [e, top, *rec.descendants(top, until=entry.t)])
         rc = entry.rc
         final = commands(entry.cmd)[-1:]
         if final and final[0].host is None and final[0].name == names[-1]:
@@ -203,7 +220,7 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
     for s, top in tops:
         if top.id in consumed:
             continue
-        below = rec.descendants(top)
+        below = rec.descendants(top, until=_end(top))
         if any(e.id in consumed for e in below):
             continue
         out.append(Entry(t=top.end or top.t, start=top.t, host=s.host, cmd=top.text, rc=top.rc, source="kernel",

@@ -24,7 +24,7 @@ def _record(tmp_path: Path, *execs: tuple[int, float, list[str], int | None, int
         lines.append({"k": "exec", "id": rid, "sid": 1 if tag == "shell" else 2, "t": T0 + t, "pid": 1000 + rid,
                       "parent": parent, "argv": argv})
         if rc is not None:
-            lines.append({"k": "exit", "id": rid, "t": T0 + t + 0.01, "rc": rc})
+            lines.append({"k": "exit", "id": rid, "t": T0 + t + 0.3, "rc": rc})   # after what it started
     path = tmp_path / "exec.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines) + "not json\n")
     return Record.read(path)
@@ -51,7 +51,7 @@ def test_a_report_only_claims_the_programs_it_names(tmp_path):
     # a forged `ping` over a window where ping and touch ran: touch stays a change of its own
     rec = _record(tmp_path, (2, 1.1, ["ping", "-c1", "x"], 1, 2, "shell"), (3, 1.3, ["touch", "/etc/x"], 1, 0, "shell"))
     out = reconcile([_line("ping -c1 x", 1, 1.5)], rec)
-    assert [(e.cmd, e.source, e.rc) for e in out] == [("touch /etc/x", "kernel", 0), ("ping -c1 x", "shell", 2)]
+    assert [(e.cmd, e.source, e.rc) for e in out] == [("ping -c1 x", "shell", 2), ("touch /etc/x", "kernel", 0)]
 
 
 def test_a_report_of_a_program_run_by_another_terminal_or_service_is_not_borne_out(tmp_path):
@@ -106,3 +106,14 @@ def test_exec_and_event_entries_are_the_machines_own(tmp_path):
 def test_without_a_record_the_journal_is_as_reported(tmp_path):
     entries = [_line("cat /etc/hosts", 1, 1.2)]
     assert reconcile(entries, Record.read(tmp_path / "absent.jsonl")) == entries
+
+
+def test_what_a_daemon_started_by_hand_runs_later_is_not_that_commands(tmp_path):
+    """sshd restarted from a terminal: the SSH sessions it serves later are the host's, borne out
+    for the SSH reports, never counted in the terminal's command."""
+    rec = _record(tmp_path, (2, 1.1, ["systemctl", "restart", "ssh"], 1, 0, "shell"),
+                  (3, 1.2, ["/usr/sbin/sshd", "-D"], 2, None, "shell"),
+                  (4, 9.1, ["systemctl", "restart", "cups"], 3, 0, "shell"))
+    out = reconcile([_line("systemctl restart ssh", 1, 1.5), _line("systemctl restart cups", 9, 9.5, source="ssh")], rec)
+    assert [(e.cmd, e.source, e.verified) for e in out] == [("systemctl restart ssh", "shell", True),
+                                                            ("systemctl restart cups", "ssh", True)]
