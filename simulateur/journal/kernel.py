@@ -21,7 +21,8 @@ command of the line; what that command started in turn is listed in its `ran`) t
 report accounts for becomes an entry of its own (`source="kernel"`, the command line rebuilt from
 its argv, the kernel's exit code) — so an unreported command still counts, and nothing done in a
 host can remove one. Commands of `exec` entries are recorded by the machine itself and kept as
-they are.
+they are, as are a VM console's reports (its guest runs a kernel of its own: no record to check
+against).
 """
 
 from __future__ import annotations
@@ -183,11 +184,14 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
     for pool in (*by_terminal.values(), *host_execs.values()):
         pool.sort(key=lambda e: e.t)
     starts = {id(pool): [e.t for e in pool] for pool in (*by_terminal.values(), *host_execs.values())}
+    # a terminal the record has no session of is a VM's console (a guest runs its own kernel): its
+    # reports are kept as they are
+    terminals = {s.tag[len("shell:"):] for s in rec.sessions.values() if s.tag.startswith("shell:")}
     consumed: set[int] = set()
     out: list[Entry] = []
     last_t: dict[str, float] = {}
     for entry in sorted(entries, key=lambda e: e.t):
-        if entry.source == "shell" and entry.session is not None:
+        if entry.source == "shell" and entry.session in terminals:
             pool = by_terminal.get(entry.session, [])
             lo = max(entry.start or 0.0, last_t.get(entry.session, 0.0) - AFTER_PROMPT)
             last_t[entry.session] = entry.t

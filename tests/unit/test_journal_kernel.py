@@ -117,3 +117,9 @@ def test_what_a_daemon_started_by_hand_runs_later_is_not_that_commands(tmp_path)
     out = reconcile([_line("systemctl restart ssh", 1, 1.5), _line("systemctl restart cups", 9, 9.5, source="ssh")], rec)
     assert [(e.cmd, e.source, e.verified) for e in out] == [("systemctl restart ssh", "shell", True),
                                                             ("systemctl restart cups", "ssh", True)]
+
+
+def test_a_vm_consoles_reports_are_kept_as_they_are(tmp_path):
+    rec = _record(tmp_path)
+    vm = _line("modprobe virtio_net", 1, 1.5).model_copy(update={"session": "console-of-a-vm"})
+    assert reconcile([vm], rec) == [vm]
