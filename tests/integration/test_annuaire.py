@@ -81,7 +81,9 @@ def test_expired_never_expires_is_refused_then_ldap_route_passes(started):
     # Wrong: "password never expires" — she logs in with her old password, against the site's rules.
     ex(lab, "technicien", tool(p, f"user setexpiry {user} --noexpiry"))
     got = verdicts(lab)
-    assert got == {**LOCKED_RIGHT, "TAI.CP11.2": "non_acquis", "TAI.CT3.1": "non_acquis"}, got
+    # the site's security rule broken: the security criteria fail too, no longer left to the jury
+    assert got == {**LOCKED_RIGHT, "TAI.CP11.1": "non_acquis", "TAI.CP11.2": "non_acquis", "TAI.CT3.1": "non_acquis",
+                   "TAI.CT3.2": "non_acquis"}, got
     assert probes(lab) == {"compte": True, "connexion": True, "securite": False, "autres_comptes": True}
     # Right (LDAP route): flags back to a normal account, temporary password, pwdLastSet = 0.
     ex(lab, "technicien", tool(p, f"user setpassword {user} --newpassword='{p['mdp_provisoire']}'"))
@@ -128,7 +130,8 @@ def test_started_account_made_admin_fails_then_recreated_passes(started):
     for group in (f"GG_{p['service']}", p["groupe_extra"], "'Domain Admins'"):
         ex(lab, "technicien", tool(p, f"group addmembers {group} {user}"))
     got = verdicts(lab)
-    assert got == {"TAI.CP11.1": "non_acquis", "TAI.CP11.2": "non_acquis", "TAI.CT3.2": "acquis"}, got
+    # Domain Admins for a new accountant breaks the site's rules (CT3.2 judged on the groups too)
+    assert got == {"TAI.CP11.1": "non_acquis", "TAI.CP11.2": "non_acquis", "TAI.CT3.2": "non_acquis"}, got
     assert probes(lab) == {"compte": True, "groupes": False, "mot_de_passe": True, "connexion": True,
                            "autres_comptes": True}
     # Right (another route): the account deleted and created again, whole, as the form says.
