@@ -3,9 +3,10 @@
 Why seccomp user notification (measured on this kernel, 6.18, as root, cgroup v1, no eBPF
 toolchain installed):
 - the proc connector (netlink, CN_IDX_PROC) reports every exec of the machine, but only the PID:
-  the command line must then be read from /proc/PID/cmdline, and a short command (`true`, `ip a`)
-  is often gone before it can be — 1 in 3 execs of `true` in a loop had no cmdline left to read
-  when we tried. It does report every exit, with its status, and is kept here for that;
+  the command line must then be read from /proc/PID/cmdline, racing the process: a short command
+  (`true`, `ip a`) can have exited before the event is even read on a loaded machine (not
+  measured here: the race alone rules it out as evidence). It does report every exit, with its
+  status, and is kept here for that;
 - eBPF (sched_process_exec) would see argv in the kernel, but needs clang/bcc or a hand-written
   BPF program and CAP_BPF on a kernel built for it: a heavy dependency for one record;
 - seccomp's SECCOMP_RET_USER_NOTIF (Linux ≥ 5.0; FLAG_CONTINUE ≥ 5.5) stops the calling task at
