@@ -110,7 +110,7 @@ def _start_one(lab: Lab, host: str, attempt_dir: Path) -> Running:
                             start_new_session=True, close_fds=True)
     assert proc.stdout is not None and proc.stderr is not None
     answered = bool(select.select([proc.stdout], [], [], START_TIMEOUT)[0])
-    ready = _parse_ready(proc.stdout.readline()) if answered else None
+    ready = outside.parse_ready(proc.stdout.readline()) if answered else None
     why = None
     if ready is None:
         # It ended (its last words were written before its stdout closed), or it is still silent:
@@ -138,13 +138,6 @@ def _last_words(fd: int) -> str:
         text = ""
     lines = text.strip().splitlines()
     return lines[-1] if lines else "?"
-
-
-def _parse_ready(line: bytes) -> Running | None:
-    words = line.split()
-    if len(words) == 3 and words[0] == b"ready" and words[1].isdigit() and words[2].isdigit():
-        return int(words[1]), int(words[2])
-    return None
 
 
 # --- the socket, bound in the host from outside ------------------------------------------------

@@ -108,11 +108,6 @@ def spawn(lab_id: str) -> subprocess.Popen[bytes]:
                             start_new_session=True, close_fds=True)
 
 
-def start(state: LabState) -> None:
-    """Start the lab's auditor and wait until it listens (see `ready`)."""
-    ready(spawn(state.id), state)
-
-
 def ready(proc: subprocess.Popen[bytes], state: LabState) -> None:
     """Wait until the auditor `spawn` started listens, and record it in the state (PID, start
     time). Every later entry into a host needs it. Killed, with a clear French error, if it says
@@ -120,23 +115,23 @@ def ready(proc: subprocess.Popen[bytes], state: LabState) -> None:
     directory)."""
     from simulateur.errors import SimError
     from simulateur.i18n import tr
+    from simulateur.lab import outside   # the engine's side only: the auditor starts without pydantic
 
     assert proc.stdout is not None and proc.stderr is not None
     answered = bool(select.select([proc.stdout], [], [], START_TIMEOUT)[0])
-    words = proc.stdout.readline().split() if answered else []
-    ready = (int(words[1]), int(words[2])) if len(words) == 3 and words[0] == b"ready" else None
+    running = outside.parse_ready(proc.stdout.readline()) if answered else None
     why = None
-    if ready is None:
+    if running is None:
         why = proc.stderr.read().decode(errors="replace").strip().splitlines()[-1:] if answered else []
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
     proc.stdout.close()
     proc.stderr.close()
     proc.wait()
-    if ready is None:
+    if running is None:
         raise SimError(tr("audit.failed", lab=state.id, why=(why or ["?"])[0] if answered
                           else tr("audit.silent", seconds=int(START_TIMEOUT))))
-    state.audit_pid, state.audit_start = ready
+    state.audit_pid, state.audit_start = running
     state.save()
 
 

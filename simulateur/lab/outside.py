@@ -39,3 +39,11 @@ def kill_helpers(state: LabState, auditor: bool = True) -> int:
     pids = recorded(state, auditor)
     nsutil.kill_pids(pids)
     return len(pids)
+
+
+def parse_ready(line: bytes) -> tuple[int, int] | None:
+    """(PID, kernel start time) from a helper's first line « ready PID START », else None."""
+    words = line.split()
+    if len(words) == 3 and words[0] == b"ready" and words[1].isdigit() and words[2].isdigit():
+        return int(words[1]), int(words[2])
+    return None
