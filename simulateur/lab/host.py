@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import confine, netns, nsutil, rootfiles, sandbox, userns
+from simulateur.lab import backdate, confine, netns, nsutil, rootfiles, sandbox, userns
 from simulateur.lab.pid1 import RecordedPid1
-from simulateur.lab.state import HostState, LabState, netns_name
+from simulateur.lab.state import HostState, LabState, lab_dir, netns_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pyroute2 import IPRoute
 
+    from simulateur.lab.backdate import Marks, Story
     from simulateur.lab.topology import HostSpec, Topology
 
 HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -146,6 +147,20 @@ class NetnsHost(RecordedPid1):
 
     def pid_namespace(self) -> int:
         return os.stat(f"/proc/{self._pid1()}/ns/pid").st_ino
+
+    def backdate(self, story: Story) -> None:
+        """Its service manager first notes what the faults did to its services (`list-units`: a
+        daemon that died is « failed » from then on); then, from the machine, its overlay upper dir
+        (every file its build wrote or touched) and its service manager's state (its own /run)."""
+        self.run(["systemctl", "list-units", "--all", "--no-pager"], timeout=60)
+        backdate.backdate_layer(self._upper(), story, story.marks.get(self.name, {}))
+        backdate.backdate_run(self.root(), story)
+
+    def log_marks(self) -> Marks:
+        return backdate.log_marks(self._upper())
+
+    def _upper(self) -> Path:
+        return lab_dir(self.lab_id) / "hosts" / self.name / "upper"
 
 
 def _text(data: bytes | str | None) -> str:

@@ -35,6 +35,7 @@ from simulateur.lab.state import HostState, LabState
 if TYPE_CHECKING:
     from pyroute2 import IPRoute
 
+    from simulateur.lab.backdate import Marks, Story
     from simulateur.lab.topology import HostSpec, Topology
 
 Progress = Callable[[str], None]
@@ -145,6 +146,15 @@ class HostKind(Protocol):
 
     def pid_namespace(self) -> int:
         """The inode of the host's PID namespace (its processes, for probes)."""
+        ...
+
+    def log_marks(self) -> Marks:
+        """Where its logs stand now (simulateur.lab.backdate: the services up, before the faults)."""
+        ...
+
+    def backdate(self, story: Story) -> None:
+        """Move the traces its build left (logs, service states, file dates) into the ticket's story
+        (simulateur.lab.backdate); a host whose past cannot be rewritten keeps it."""
         ...
 
     def mount_tmpfs(self, inside: str, size_mb: int) -> None:

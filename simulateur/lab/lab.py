@@ -22,13 +22,13 @@ from simulateur.i18n import tr
 from simulateur.lab import kind as kinds
 from simulateur.lab import audit, nsutil, reaper, switch
 from simulateur.lab.addresses import addresses
+from simulateur.lab.backdate import BootMark, Story
 from simulateur.lab.kind import HostKind, Progress
 from simulateur.lab.state import (
     LabState, allocate_lab_id, global_lock, hold_build_lock, lab_dir, load_state, netns_name,
 )
 from simulateur.lab.topology import Service, Topology
 from simulateur.params import render
-from simulateur.paths import HOSTFILES_DIR
 
 __all__ = ["Action", "Lab", "Progress", "uptime_s"]
 
@@ -178,18 +178,22 @@ class Lab:
             for iface in kinds.kind_named(spec.kind).dhcp_interfaces(spec):
                 self.host(name).run(["sh", "-c", self.RESUME_DHCP, "resume-dhcp", iface], timeout=30)
 
-    def backdate(self, t_boot: float, boot: float, fault: float) -> None:
-        """Move the build's traces into the story (hostfiles/backdate.py, run in each host): what
-        happened from the build's start to `t_boot` (services up) is shown at `boot`, what happened
-        since (the faults) at `fault` — journals, APT history, service states, file dates. Each
-        host's service manager first notes what the faults did to its services (a daemon that died
-        is « failed » from then on), so that this too belongs to the fault."""
-        for name in self.topology.hosts:   # a VM's guest has neither systemctl nor python3: its past stays
-            self.host(name).run(["systemctl", "list-units", "--all", "--no-pager"], timeout=60)
-        script = (HOSTFILES_DIR / "backdate.py").read_text()
-        args = [f"{x:.6f}" for x in (self.state.created, t_boot, time.time(), boot, fault)]
-        for name in self.topology.hosts:
-            self.host(name).run(["python3", "-I", "-", *args], input=script, timeout=60)
+    def boot_mark(self) -> BootMark:
+        """The services are up: what the hosts' traces hold from now on is the faults' doing."""
+        t_boot = time.time()
+        return BootMark(t_boot, {name: self.host(name).log_marks() for name in self.topology.hosts})
+
+    def backdate(self, mark: BootMark, boot: float, fault: float) -> None:
+        """Move the build's traces into the story (simulateur.lab.backdate): what happened from the
+        build's start to `mark` (services up) is shown at `boot`, what happened since (the faults)
+        at `fault` — journals, APT history, service states, file dates. Each host's service manager
+        first notes what the faults did to its services (a daemon that died is « failed » from then
+        on), so that this too belongs to the fault. The hosts side by side."""
+        story = Story(self.state.created, mark.t_boot, time.time(), boot, fault, mark.marks)
+
+        with ThreadPoolExecutor(max_workers=len(self.topology.hosts) or 1) as pool:
+            for done in [pool.submit(self.host(name).backdate, story) for name in self.topology.hosts]:
+                done.result()
 
     def _run_job(self, job: tuple[str, list[str]]) -> tuple[tuple[str, list[str]], subprocess.CompletedProcess[str]]:
         return job, self.host(job[0]).run(job[1], timeout=60)

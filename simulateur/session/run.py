@@ -66,11 +66,7 @@ def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
     topo = rendered_topology(loaded.topology, values, loaded.scenario.hosts)
 
     def inject(lab: Lab) -> None:
-        if scenario.fault_time is not None:
-            # Journals read whole seconds: the faults start on a new one, so that no line of theirs
-            # shares its second with the boot's (backdate tells them apart by time alone).
-            time.sleep(1.02 - time.time() % 1)
-        t_boot = time.time()   # the services are up: what follows is the faults' doing
+        mark = lab.boot_mark() if scenario.fault_time is not None else None   # what follows: the faults'
         if scenario.shell_host:
             lab.state.default_host = scenario.shell_host
             lab.state.save()
@@ -78,9 +74,9 @@ def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
         progress(tr("progress.faults"))
         lab.apply(scenario.faults)
         lab.resume_dhcp_clients()   # as after a boot: a DHCP interface with no lease keeps asking
-        if scenario.fault_time is not None:
+        if mark is not None and scenario.fault_time is not None:
             boot, fault = story_times(scenario.fault_time.days_ago, scenario.fault_time.at, time.time())
-            lab.backdate(t_boot, boot, fault)
+            lab.backdate(mark, boot, fault)
 
     lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress, prepare=inject,
                     finish=(lambda lab: then(lab, scenario)) if then is not None else None)

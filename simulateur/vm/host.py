@@ -33,6 +33,7 @@ from simulateur.vm import agent, backend, qemu
 if TYPE_CHECKING:
     from pyroute2 import IPRoute
 
+    from simulateur.lab.backdate import Marks, Story
     from simulateur.lab.kind import HostKind
     from simulateur.lab.topology import HostSpec, Topology
 
@@ -165,6 +166,12 @@ class VmHost(RecordedPid1):
 
     def pid_namespace(self) -> int:
         raise SimError(tr("vm.no_files", host=self.name))
+
+    def log_marks(self) -> Marks:
+        return {}
+
+    def backdate(self, story: Story) -> None:
+        """A guest has neither the lab's service manager nor python3: its past stays as it is."""
 
     def mount_tmpfs(self, inside: str, size_mb: int) -> None:
         """The guest's own kernel mounts: as a technician would, inside it."""

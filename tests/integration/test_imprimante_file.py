@@ -149,15 +149,17 @@ def test_a_page_sent_just_before_the_check_is_judged_once_arrived(started):
     waits for the page on its way (as a jury would look at the printer's tray), but not for a
     document parked in a stopped queue, which will never come."""
     from simulateur.lab.lab import Lab
-    from simulateur.probes.printer import ON_ITS_WAY_S, PrinterJobReceived
+    from simulateur.probes.printer import PrinterJobReceived
 
     lab = started(SCENARIO, seed=5, variant="les_deux")["lab"]
     ex(lab, "poste", "cupsaccept Couloir")
     ex(lab, "poste", f"lp -d Couloir {TEST_PAGE}")            # parked: the queue is still stopped
     opened = Lab.open(lab)
     probe = PrinterJobReceived(id="page", probe="printer.job_received", host="imprimante")
-    t0 = time.monotonic()
-    assert not probe.observe(opened)[0] and time.monotonic() - t0 < ON_ITS_WAY_S / 2
+    # nothing is on its way (the queue is stopped): the probe judges at once instead of waiting
+    ok, _, arriving = probe.now(opened)
+    assert not ok and not arriving and not probe._on_its_way(opened)
+    assert not probe.observe(opened)[0]
     assert opened.host("poste").run(["cupsenable", "Couloir"]).returncode == 0
     ok, observed = probe.observe(opened)       # at once: the probe itself waits for the page on its way
     assert ok, observed
