@@ -27,10 +27,11 @@ run: deps
 # The suite runs in TEST_JOBS processes (pytest-xdist; each has lab ids of its own: tests/labprefix.py),
 # then the few tests marked `alone` one at a time (they break a lab on purpose and watch what `clean`
 # does with it: another test's start would reap it first). Both parts always run.
+# The 25 slowest tests are listed at the end: where the suite's time goes, in CI's own log.
 TEST_JOBS ?= 4
 
 test: deps
-	@rc=0; $(VPY) -m pytest -q -n $(TEST_JOBS) --dist worksteal -m "not alone" || rc=$$?; \
+	@rc=0; $(VPY) -m pytest -q -n $(TEST_JOBS) --dist worksteal --durations=25 -m "not alone" || rc=$$?; \
 	$(VPY) -m pytest -q -m alone || rc=$$?; exit $$rc
 
 bench: deps
