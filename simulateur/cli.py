@@ -328,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", dest="user_scenarios", metavar="DOSSIER", default=None,
                    help="vos scénarios, chargés à côté des scénarios livrés (défaut : "
                         "~/.local/share/simulateur/scenarios, ou $SIMULATEUR_SCENARIOS)")
+    p.add_argument("--store", metavar="URL", default=None,
+                   help="la base des tentatives et des examens : postgresql://UTILISATEUR@SERVEUR/BASE pour un "
+                        "centre (défaut : $SIMULATEUR_STORE, sinon le fichier SQLite du dossier de données)")
     sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
 
     s = sub.add_parser("list", help="liste les scénarios")
@@ -448,6 +451,9 @@ def _run_app() -> int:
 
     try:
         return run()
+    except SimError as exc:   # the store cannot be opened (--store, SIMULATEUR_STORE)
+        print(f"simulateur : {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print(tr("cli.interrupted"), file=sys.stderr)
         return 130
@@ -458,6 +464,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.user_scenarios:   # the trainer's folder, for this process and the ones it starts
         os.environ["SIMULATEUR_SCENARIOS"] = args.user_scenarios
+    if args.store:            # the store, for this process and the ones it starts (an exam's watchdog)
+        from simulateur.store import normalize
+
+        try:
+            normalize(args.store)
+        except SimError as exc:
+            print(f"simulateur : {exc}", file=sys.stderr)
+            return exc.exit_code
+        os.environ["SIMULATEUR_STORE"] = args.store
     if not getattr(args, "func", None):
         if sys.stdin.isatty() and sys.stdout.isatty():
             return _run_app()

@@ -79,3 +79,36 @@ def judge(impact: str, urgency: str, accepted: list[tuple[str, str]]) -> Judgeme
 # Escalation: to whom an incident beyond level 1 is handed over (labels in i18n: tui.escalade.to.*).
 EscalationTarget = Literal["niveau2", "reseau", "prestataire", "responsable"]
 ESCALATION_TARGETS: tuple[str, ...] = ("niveau2", "reseau", "prestataire", "responsable")
+
+
+# --- the ticket's records (one model each: the store keeps them, the checker scores them) -------
+from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
+
+
+def _now() -> float:
+    import time
+
+    return time.time()
+
+
+class Qualification(BaseModel):
+    """The trainee's qualification of the ticket (the last one counts)."""
+    model_config = ConfigDict(frozen=True)
+
+    impact: str
+    urgency: str
+    t: float = Field(default_factory=_now)
+
+    @property
+    def priority(self) -> int:
+        return priority(self.impact, self.urgency)
+
+
+class Escalation(BaseModel):
+    """The ticket handed over to a higher level (the last escalation is the one that counts)."""
+    model_config = ConfigDict(frozen=True)
+
+    to: str            # one of ESCALATION_TARGETS
+    reason: str        # why it is beyond level 1
+    done: str = ""     # tests made and their results, impact
+    t: float = Field(default_factory=_now)

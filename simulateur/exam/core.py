@@ -354,9 +354,7 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str) -> Item:
         except Exception as exc:  # noqa: BLE001 — recorded on the intervention; the lab is still stopped
             why = str(exc) or type(exc).__name__
     if result is not None:
-        rec = db.store.attempt(item.attempt)
-        q = Attempt(Path(rec.attempt_dir)).qualification() if rec and rec.attempt_dir else None
-        db.store.submit(item.attempt, result, submitted=when, qualification=(q.impact, q.urgency) if q else None)
+        db.store.submit(item.attempt, result, submitted=when)
     else:
         db.store.set_status(item.attempt, "interrompue")
         status = "interrompue"

@@ -307,76 +307,45 @@ def exam_report(session_id: str, candidate: str, db: object | None = None) -> Re
 
 
 def attempt_report(attempt_id: str, store: Store | None = None) -> Report:
-    """One attempt (practice or exam intervention), from the store or, for an attempt made with
-    the command line only, from its directory (result.json)."""
+    """One attempt (practice or exam intervention), from the store. An attempt made with the
+    command line only (`start`, `check`) is reported as its last check (« évaluée »)."""
     store = store or Store()
     rec = store.attempt(attempt_id)
-    if rec is not None:
-        from simulateur.exam.db import ExamDB
-
-        exam_db = ExamDB(store)
-        where = exam_db.item_of_attempt(attempt_id)
-        marks: dict = {}
-        comment = note = ""
-        index, status = 1, rec.status
-        if where is not None:
-            session_id, candidate, index = where
-            marks = {m.criterion: m for m in exam_db.jury(session_id, candidate) if m.index == index}
-            run = exam_db.run(session_id, candidate)
-            item = next((i for i in run.items if i.index == index), None) if run else None
-            if item is not None:
-                comment, note, status = item.comment, item.note, item.status
-        iv = _intervention(store, index, rec.scenario, rec.title, rec.seed, rec.variant, status, rec.id, rec.lab,
-                           rec.started, rec.submitted, marks, comment, note)
-        touched = list(rec.competences)
-        candidate_name = rec.candidate
-    else:
-        iv, touched, candidate_name = _from_directory(attempt_id)
-    return Report(kind="tentative", title=tr("report.attempt_title", title=iv.title), candidate=candidate_name,
-                  started=iv.started, interventions=[iv], grid=build_grid([iv], touched), score=_total([iv]),
-                  fiche_labels=_fiche_labels(), legend=tr("report.legend"))
-
-
-def _from_directory(attempt_id: str) -> tuple[InterventionReport, list[str], str | None]:
-    from simulateur.scenario.models import Scenario
-    from simulateur.scoring import CheckResult
-    from simulateur.session.attempt import Attempt
-    from simulateur.session.store import CriterionRecord as Rec
-
-    directory = data_dir() / "attempts" / attempt_id
-    if "/" in attempt_id or not (directory / "attempt.json").is_file():
+    if rec is None:
         raise UsageError(tr("report.unknown", id=attempt_id))
-    attempt = Attempt(directory)
-    info = attempt.info
-    raw = attempt.result()
-    if raw is None:
-        raise UsageError(tr("report.not_checked", id=attempt_id))
-    result = CheckResult.model_validate(raw)
-    records = [Rec(c.id, c.label, c.competence, c.competence_label, c.verdict, tuple(c.evidence))
-               for c in result.criteria]
-    merged = merge(records, None, {})
-    a, e, j = score(merged)
-    title, competences = info.scenario, sorted({c.competence for c in result.criteria})
-    try:
-        from simulateur.scenario.loader import find_scenario
+    from simulateur.exam.db import ExamDB
 
-        sc: Scenario = find_scenario(info.scenario).scenario
-        title, competences = sc.title, list(sc.competences)
-    except Exception:  # noqa: BLE001 — a scenario since removed: its id stands for its title
-        pass
-    q = attempt.qualification()
-    qual = None
-    if q is not None:
-        from simulateur.session.store import QualificationRecord
+    exam_db = ExamDB(store)
+    where = exam_db.item_of_attempt(attempt_id)
+    marks: dict = {}
+    comment = note = ""
+    index, status, ended = 1, rec.status, rec.submitted
+    if where is not None:
+        session_id, candidate, index = where
+        marks = {m.criterion: m for m in exam_db.jury(session_id, candidate) if m.index == index}
+        run = exam_db.run(session_id, candidate)
+        item = next((i for i in run.items if i.index == index), None) if run else None
+        if item is not None:
+            comment, note, status = item.comment, item.note, item.status
+    elif rec.status == "en_cours" and rec.owner_pid is None:   # the command line's: no submission
+        if rec.checked is None:
+            raise UsageError(tr("report.not_checked", id=attempt_id))
+        status, ended = "evaluee", rec.checked
+    title, competences = rec.title, list(rec.competences)
+    if not title:   # recorded without its scenario (an attempt older than the store): as shipped now
+        title, competences = rec.scenario, sorted({c.competence for c in store.criteria(attempt_id)})
+        try:
+            from simulateur.scenario.loader import find_scenario
 
-        qual = _qualification_text(QualificationRecord(q.impact, q.urgency))
-    iv = InterventionReport(
-        index=1, scenario=info.scenario, title=title, seed=info.seed, status="evaluee",
-        status_label=STATUS_LABELS["evaluee"], attempt=info.id, lab=info.lab, started=info.started, ended=result.t,
-        duration_s=max(0.0, result.t - info.started), qualification=qual, score=Score(acquis=a, evalues=e, jury=j),
-        criteria=[_occurrence(1, info.scenario, m) for m in merged], timeline=timeline(directory, info.started),
-        terminals=terminals(directory))
-    return iv, competences, info.candidate
+            sc = find_scenario(rec.scenario).scenario
+            title, competences = sc.title, list(sc.competences)
+        except Exception:  # noqa: BLE001 — a scenario since removed: its id stands for its title
+            pass
+    iv = _intervention(store, index, rec.scenario, title, rec.seed, rec.variant, status, rec.id, rec.lab,
+                       rec.started, ended, marks, comment, note)
+    return Report(kind="tentative", title=tr("report.attempt_title", title=iv.title), candidate=rec.candidate,
+                  started=iv.started, interventions=[iv], grid=build_grid([iv], competences), score=_total([iv]),
+                  fiche_labels=_fiche_labels(), legend=tr("report.legend"))
 
 
 def _fiche_labels() -> dict[str, str]:

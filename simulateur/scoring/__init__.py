@@ -18,9 +18,9 @@ from simulateur.scenario.models import (
     Expected, JournalEvidence, JuryEvidence, ProbeEvidence, Scenario, TicketEvidence,
 )
 from simulateur.scoring import remote
-from simulateur.session.attempt import Escalation, Qualification
 from simulateur.ticket import (
-    IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, judge, priority, priority_level,
+    IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, Escalation, Qualification, judge, priority,
+    priority_level,
 )
 
 if TYPE_CHECKING:

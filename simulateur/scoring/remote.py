@@ -12,7 +12,7 @@ from simulateur.journal.store import Entry
 from simulateur.scenario.models import JournalEvidence, TicketEvidence
 
 if TYPE_CHECKING:
-    from simulateur.session.attempt import Escalation
+    from simulateur.ticket import Escalation
 
 MASK = "••••••"
 # A password handed to a tool on its command line (visible in the shell's history and in `ps`).

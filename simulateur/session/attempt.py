@@ -1,67 +1,70 @@
-"""An attempt: one trainee on one lab. Its files live in the data dir and outlive the lab."""
+"""An attempt: one trainee on one lab. Its facts (who, which scenario and seed, the ticket's
+qualification and escalation, the last check) are in the store (session/store.py), once; its
+directory in the data dir keeps what is written as it happens — the journal (journal.jsonl,
+exec.jsonl), the terminal recordings, the sshd logs — and outlives the lab."""
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
-
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.journal.store import Journal
 from simulateur.paths import data_dir
-from simulateur.ticket import ESCALATION_TARGETS, IMPACTS, URGENCIES
+from simulateur.ticket import ESCALATION_TARGETS, IMPACTS, URGENCIES, Escalation, Qualification
 
+if TYPE_CHECKING:
+    from simulateur.scenario.models import Scenario
+    from simulateur.scoring import CheckResult
+    from simulateur.session.store import AttemptRecord, Store
 
-class AttemptInfo(BaseModel):
-    id: str
-    lab: str
-    scenario: str
-    seed: int
-    started: float = Field(default_factory=time.time)
-    candidate: str | None = None
-
-
-class Qualification(BaseModel):
-    impact: str
-    urgency: str
-    t: float = Field(default_factory=time.time)
-
-
-class Escalation(BaseModel):
-    to: str            # one of ticket.ESCALATION_TARGETS
-    reason: str        # why it is beyond level 1
-    done: str = ""     # tests made and their results, impact
-    t: float = Field(default_factory=time.time)
-
-
-def _write_json(path: Path, text: str) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+__all__ = ["Attempt", "Escalation", "Qualification"]
 
 
 class Attempt:
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
+    """The attempt whose directory is `directory` (its name is the attempt's id in the store)."""
+
+    def __init__(self, directory: Path, store: Store | None = None) -> None:
+        self.dir = Path(directory)
+        self.id = self.dir.name
+        self._store = store
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from simulateur.session.store import Store
+
+            self._store = Store()
+        return self._store
 
     @classmethod
-    def create(cls, lab: str, scenario: str, seed: int, candidate: str | None = None) -> Attempt:
+    def create(cls, lab: str, scenario: Scenario | str, seed: int, candidate: str | None = None, *,
+               variant: str | None = None, store: Store | None = None) -> Attempt:
+        """A new attempt's directory and record (no process owns it yet: the app or an exam
+        takes it over with Store.begin)."""
+        from simulateur.session.store import Store
+
+        store = store or Store()
+        scenario_id = scenario if isinstance(scenario, str) else scenario.id
         stamp = time.strftime("%Y%m%d-%H%M%S")
         root = data_dir() / "attempts"
         root.mkdir(parents=True, exist_ok=True)
-        directory = root / f"{stamp}-{scenario}-{lab}"
+        directory = root / f"{stamp}-{scenario_id}-{lab}"
         directory.mkdir(mode=0o700)
-        info = AttemptInfo(id=directory.name, lab=lab, scenario=scenario, seed=seed, candidate=candidate)
-        _write_json(directory / "attempt.json", info.model_dump_json(indent=2))
-        return cls(directory)
+        store.begin(attempt_id=directory.name, scenario=scenario, seed=seed, mode="entrainement", lab=lab,
+                    attempt_dir=directory, candidate=candidate, variant=variant, owned=False)
+        return cls(directory, store)
 
     @property
-    def info(self) -> AttemptInfo:
-        return AttemptInfo.model_validate_json((self.dir / "attempt.json").read_text())
+    def info(self) -> AttemptRecord:
+        rec = self.store.attempt(self.id)
+        if rec is None:
+            from simulateur.store import shown
+
+            raise SimError(tr("attempt.unknown", id=self.id, url=shown(self.store.url)))
+        return rec
 
     @property
     def journal(self) -> Journal:
@@ -72,16 +75,12 @@ class Attempt:
             raise SimError(tr("ticket.bad_impact", value=impact, values=", ".join(IMPACTS)), exit_code=2)
         if urgency not in URGENCIES:
             raise SimError(tr("ticket.bad_urgency", value=urgency, values=", ".join(URGENCIES)), exit_code=2)
-        q = Qualification(impact=impact, urgency=urgency)
-        _write_json(self.dir / "qualification.json", q.model_dump_json())
+        q = self.store.save_qualification(self.id, impact, urgency)
         self.journal.record("-", f"qualification : impact {impact}, urgence {urgency}", None, "event")
         return q
 
     def qualification(self) -> Qualification | None:
-        try:
-            return Qualification.model_validate_json((self.dir / "qualification.json").read_text())
-        except (FileNotFoundError, ValueError):
-            return None
+        return self.store.qualification(self.id)
 
     def escalate(self, to: str, reason: str, done: str = "") -> Escalation:
         """Hand the ticket over to a higher level (the last escalation is the one that counts)."""
@@ -90,21 +89,21 @@ class Attempt:
         if not reason.strip():
             raise SimError(tr("ticket.no_reason"), exit_code=2)
         esc = Escalation(to=to, reason=reason.strip(), done=done.strip())
-        _write_json(self.dir / "escalation.json", esc.model_dump_json())
+        self.store.save_escalation(self.id, esc)
         self.journal.record("-", f"escalade vers {to} : {esc.reason}", None, "event")
         return esc
 
     def escalation(self) -> Escalation | None:
-        try:
-            return Escalation.model_validate_json((self.dir / "escalation.json").read_text())
-        except (FileNotFoundError, ValueError):
-            return None
+        return self.store.escalation(self.id)
 
-    def save_result(self, result_json: str) -> None:
-        _write_json(self.dir / "result.json", result_json)
+    def save_result(self, result: CheckResult | str) -> None:
+        """The last check of the attempt (a CheckResult, or its JSON)."""
+        from simulateur.scoring import CheckResult
+
+        if isinstance(result, str):
+            result = CheckResult.model_validate_json(result)
+        self.store.save_result(self.id, result)
 
     def result(self) -> dict[str, object] | None:
-        try:
-            return json.loads((self.dir / "result.json").read_text())  # type: ignore[no-any-return]
-        except (FileNotFoundError, ValueError):
-            return None
+        res = self.store.result(self.id)
+        return None if res is None else res.model_dump(mode="json")

@@ -253,7 +253,7 @@ def run_route(loaded: Loaded, rf: RouteFile, route: Route, base: Path | None = N
                     output = out.read().decode(errors="replace")[-OUTPUT_KEPT:]
                 report.steps.append(StepReport(host, text, rc, output, step.rc is None or rc == step.rc))
         result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification(), attempt.escalation())
-        attempt.save_result(result.model_dump_json(indent=2))
+        attempt.save_result(result)
         report.verdicts = {c.id: c.verdict for c in result.criteria}
         report.evidence = {c.id: list(c.evidence) for c in result.criteria}
     finally:

@@ -107,7 +107,7 @@ def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = 
     seed = new_seed() if seed is None else seed
 
     def record(lab: Lab, scenario: Scenario) -> None:  # still inside the build (see build_scenario_lab)
-        attempt = Attempt.create(lab.id, scenario.id, seed, candidate)
+        attempt = Attempt.create(lab.id, scenario, seed, candidate, variant=lab.params.get("variante"))
         lab.state.attempt_dir = str(attempt.dir)
         lab.state.candidate = candidate
         lab.state.save()
@@ -134,7 +134,7 @@ def open_attempt(lab_id: str) -> tuple[Lab, Scenario, Attempt]:
 def check(lab_id: str) -> tuple[CheckResult, Scenario]:
     lab, scenario, attempt = open_attempt(lab_id)
     result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification(), attempt.escalation())
-    attempt.save_result(result.model_dump_json(indent=2))
+    attempt.save_result(result)
     return result, scenario
 
 

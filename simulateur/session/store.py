@@ -1,34 +1,38 @@
-"""Attempts in SQLite: what the trainee did, wrote and scored, listed for the progression views.
+"""Attempts in the store: what the trainee did, wrote and scored, listed for the progression views.
 
-One database per user, ``data_dir()/simulateur.db`` (WAL, one transaction per write, a fresh
-connection per call so worker threads may use it). The attempt's own directory stays the source
-of its journal (``journal.jsonl``, written by the shells) and of the files the CLI writes
-(``attempt.json``, ``qualification.json``, ``result.json``); this store adds what the app needs
-to list and compare attempts: mode, status, duration, hints revealed, the fiche d'intervention,
-the escalation, the verdict of each criterion, and the scenario as it was played (so the
-reference solution can be shown after submission, even once the lab is gone).
+Every fact of an attempt is here, once (simulateur/store: SQLite by default, PostgreSQL for a
+centre): who, which scenario and seed, mode, status, duration, hints revealed, the fiche
+d'intervention, the qualification and escalation of the ticket, the last check (verdict of each
+criterion, score, probe results) and the scenario as it was played (so the reference solution can
+be shown after submission, even once the lab is gone). The attempt's directory keeps only what is
+written as it happens: the journal (``journal.jsonl``, ``exec.jsonl``) and the terminal recordings.
 
-A row that cannot be read (damaged by hand, or by a future version) is skipped, never fatal.
+One transaction per write; any thread, any process. A row that cannot be read (damaged by hand,
+or by a future version) is skipped, never fatal.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import json
 import os
-import sqlite3
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+from sqlalchemy import func, select
 
 from simulateur.paths import data_dir
 from simulateur.scenario.models import Scenario
-from simulateur.scoring import CheckResult
-from simulateur.ticket import IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, priority
+from simulateur.probes import ProbeResult
+from simulateur.scoring import CheckResult, CriterionResult, Score
+from simulateur.store import connect, engine_for, schema, store_url, upsert
+from simulateur.store.engine import forget, normalize, shown, sqlite_path
+from simulateur.ticket import (IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, Escalation,
+                               Qualification)
 
 Mode = Literal["entrainement", "chronometre", "examen"]   # examen: an intervention of an examen blanc (simulateur/exam)
 Status = Literal["en_cours", "soumise", "abandonnee", "interrompue"]
@@ -45,69 +49,8 @@ FICHE_FIELDS: tuple[str, ...] = (
 #: What a revealed hint costs: minutes added to the counted time of the attempt.
 HINT_COST_MINUTES = 5
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS attempts (
-    id            TEXT PRIMARY KEY,      -- the attempt directory's name
-    scenario      TEXT NOT NULL,
-    title         TEXT NOT NULL DEFAULT '',
-    referentiel   TEXT NOT NULL DEFAULT '',
-    competences   TEXT NOT NULL DEFAULT '[]',
-    seed          INTEGER NOT NULL,
-    variant       TEXT,
-    candidate     TEXT,
-    mode          TEXT NOT NULL,
-    lab           TEXT,
-    attempt_dir   TEXT,
-    owner_pid     INTEGER,               -- the process that runs the attempt's lab (orphan detection)
-    owner_start   REAL,
-    status        TEXT NOT NULL,
-    started       REAL NOT NULL,
-    submitted     REAL,
-    duration      REAL,
-    qualification TEXT,                  -- JSON {impact, urgency}
-    escalation    TEXT,                  -- JSON {to, reason, done, t}
-    score_acquis  INTEGER,
-    score_evalues INTEGER,
-    score_jury    INTEGER,
-    scenario_json TEXT                   -- the scenario as played (params drawn, variant merged)
-);
-CREATE TABLE IF NOT EXISTS fiche (
-    attempt TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, updated REAL NOT NULL,
-    PRIMARY KEY (attempt, field)
-);
-CREATE TABLE IF NOT EXISTS criteria (
-    attempt TEXT NOT NULL, position INTEGER NOT NULL, criterion TEXT NOT NULL, label TEXT NOT NULL,
-    competence TEXT NOT NULL, competence_label TEXT NOT NULL, verdict TEXT NOT NULL, evidence TEXT NOT NULL,
-    PRIMARY KEY (attempt, criterion)
-);
-CREATE TABLE IF NOT EXISTS hints (
-    attempt TEXT NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL, t REAL NOT NULL,
-    PRIMARY KEY (attempt, idx)
-);
-CREATE INDEX IF NOT EXISTS attempts_started ON attempts (started);
-"""
-
-
+__all__ = ["Escalation", "Qualification"]   # the ticket's records, one model each (simulateur.ticket)
 # --- records -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class QualificationRecord:
-    impact: str
-    urgency: str
-
-    @property
-    def priority(self) -> int:
-        return priority(self.impact, self.urgency)
-
-
-@dataclass(frozen=True)
-class Escalation:
-    to: str
-    reason: str
-    done: str = ""
-    t: float = field(default_factory=time.time)
-
-
 @dataclass(frozen=True)
 class ScoreRecord:
     acquis: int
@@ -158,11 +101,12 @@ class AttemptRecord:
     submitted: float | None
     duration: float | None
     hints_used: int
-    qualification: QualificationRecord | None
+    qualification: Qualification | None
     escalation: Escalation | None
     score: ScoreRecord | None
     owner_pid: int | None = None
     owner_start: float | None = None
+    checked: float | None = None     # when the last check ran (None: never checked)
 
     @property
     def counted_duration(self) -> float | None:
@@ -183,7 +127,6 @@ class CompetencePoint:
     @property
     def ratio(self) -> float | None:
         return self.acquis / self.evalues if self.evalues else None
-
 
 # --- the store ---------------------------------------------------------------------------------
 def default_path() -> Path:
@@ -211,75 +154,81 @@ def _json_or_none(text: str | None) -> dict[str, object] | None:
     return value
 
 
+A, CR, FI, HI = schema.attempts, schema.criteria, schema.fiche, schema.hints
+
+
 class Store:
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or default_path()
+    """`Store()`: the store of --store / SIMULATEUR_STORE, else the data dir's SQLite file;
+    `Store(path)`: that SQLite file; `Store(url=…)`: that database."""
+
+    def __init__(self, path: Path | None = None, *, url: str | None = None) -> None:
+        self.url = normalize(f"sqlite:///{Path(path).resolve()}" if path is not None else (url or store_url()))
+        self.path: Path | None = sqlite_path(self.url)   # the SQLite file, None for a server
         self.recovered: Path | None = None   # where an unreadable database was moved aside
         self.skipped = 0                     # rows skipped by the last listing
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        attempts_root = None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            attempts_root = self.path.parent / "attempts"   # files of attempts made before the store had them
+        from sqlalchemy.exc import DatabaseError
+
         try:
-            self._init_schema()
-        except sqlite3.DatabaseError:
+            self.engine = engine_for(self.url, attempts_root)
+        except DatabaseError:
+            if self.path is None:
+                raise
             # Not a database any more (truncated, overwritten): keep it aside, start afresh.
+            forget(self.url)
             aside = self.path.with_name(f"{self.path.name}.illisible-{time.strftime('%Y%m%d-%H%M%S')}")
             os.replace(self.path, aside)
             for extra in ("-wal", "-shm"):
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(f"{self.path}{extra}")
             self.recovered = aside
-            self._init_schema()
+            self.engine = engine_for(self.url, attempts_root)
+
+    def __repr__(self) -> str:
+        return f"Store({shown(self.url)!r})"
 
     # --- plumbing ---------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            yield conn
-        finally:
-            conn.close()
+    def _read(self) -> contextlib.AbstractContextManager[Any]:
+        return connect(self.engine)
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> contextlib.AbstractContextManager[Any]:
         """One transaction per write: all of it or nothing."""
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def _init_schema(self) -> None:
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version < SCHEMA_VERSION:
-                conn.executescript("BEGIN;" + _SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
-            else:
-                conn.execute("SELECT count(*) FROM attempts").fetchone()
+        return connect(self.engine, write=True)
 
     # --- writing ----------------------------------------------------------------------------
-    def begin(self, *, attempt_id: str, scenario: Scenario, seed: int, mode: str, lab: str | None,
+    def begin(self, *, attempt_id: str, scenario: Scenario | str, seed: int, mode: str, lab: str | None,
               attempt_dir: Path | str | None, started: float | None = None, candidate: str | None = None,
-              variant: str | None = None, owner_pid: int | None = None) -> AttemptRecord:
-        """Record an attempt that starts now (its lab built); `owner_pid` runs its lab."""
+              variant: str | None = None, owner_pid: int | None = None, owned: bool = True) -> AttemptRecord:
+        """Record an attempt that starts now (its lab built); `owner_pid` runs its lab (`owned`
+        False: no process owns it, as with the command line). Recording it again (the app taking
+        over an attempt the engine created) updates who and how, and keeps what it holds already."""
         if mode not in MODES:
             raise ValueError(f"mode inconnu : {mode}")
-        pid = os.getpid() if owner_pid is None else owner_pid
+        pid = (os.getpid() if owner_pid is None else owner_pid) if owned else None
+        sc = scenario if isinstance(scenario, Scenario) else None
+        values = dict(
+            id=attempt_id, scenario=sc.id if sc else str(scenario), seed=seed, mode=mode, lab=lab,
+            attempt_dir=str(attempt_dir) if attempt_dir else None, owner_pid=pid,
+            owner_start=_process_start(pid) if pid else None, status="en_cours",
+            started=started if started is not None else time.time(), candidate=candidate)
+        keep_if_none = ["candidate"]
+        if sc is not None:
+            values.update(title=sc.title, referentiel=sc.referentiel, competences=json.dumps(sc.competences),
+                          scenario_json=sc.model_dump_json(by_alias=True))
+        if variant is not None:
+            values["variant"] = variant
         with self._write() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO attempts (id, scenario, title, referentiel, competences, seed, variant,"
-                " candidate, mode, lab, attempt_dir, owner_pid, owner_start, status, started, scenario_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'en_cours', ?, ?)",
-                (attempt_id, scenario.id, scenario.title, scenario.referentiel, json.dumps(scenario.competences),
-                 seed, variant, candidate, mode, lab, str(attempt_dir) if attempt_dir else None, pid,
-                 _process_start(pid), started if started is not None else time.time(),
-                 scenario.model_dump_json(by_alias=True)),
-            )
+            exists = conn.execute(select(A.c.id).where(A.c.id == attempt_id)).first() is not None
+            if not exists:
+                conn.execute(A.insert().values(**values))
+            else:
+                update = {k: v for k, v in values.items() if k != "id" and not (k in keep_if_none and v is None)}
+                if started is None:
+                    update.pop("started")
+                conn.execute(A.update().where(A.c.id == attempt_id).values(**update))
         record = self.attempt(attempt_id)
         assert record is not None
         return record
@@ -288,99 +237,101 @@ class Store:
         if status not in STATUSES:
             raise ValueError(f"état inconnu : {status}")
         with self._write() as conn:
-            conn.execute("UPDATE attempts SET status = ? WHERE id = ?", (status, attempt_id))
+            conn.execute(A.update().where(A.c.id == attempt_id).values(status=status))
 
     def save_fiche(self, attempt_id: str, name: str, value: str) -> None:
         if name not in FICHE_FIELDS:
             raise ValueError(f"champ de fiche inconnu : {name}")
         with self._write() as conn:
-            conn.execute("INSERT OR REPLACE INTO fiche (attempt, field, value, updated) VALUES (?, ?, ?, ?)",
-                         (attempt_id, name, value, time.time()))
+            upsert(conn, FI, dict(attempt=attempt_id, field=name, value=value, updated=time.time()),
+                   ("attempt", "field"))
 
     def reveal_hint(self, attempt_id: str, index: int, text: str) -> HintReveal:
         """Record that hint `index` was revealed (the first time counts; later reveals are free)."""
         with self._write() as conn:
-            conn.execute("INSERT OR IGNORE INTO hints (attempt, idx, text, t) VALUES (?, ?, ?, ?)",
-                         (attempt_id, index, text, time.time()))
+            upsert(conn, HI, dict(attempt=attempt_id, idx=index, text=text, t=time.time()), ("attempt", "idx"), ())
         return next(h for h in self.hints(attempt_id) if h.index == index)
 
-    def save_qualification(self, attempt_id: str, impact: str, urgency: str) -> None:
+    def save_qualification(self, attempt_id: str, impact: str, urgency: str) -> Qualification:
         if impact not in IMPACTS or urgency not in URGENCIES:
             raise ValueError(f"qualification invalide : {impact}, {urgency}")
+        q = Qualification(impact=impact, urgency=urgency)
         with self._write() as conn:
-            conn.execute("UPDATE attempts SET qualification = ? WHERE id = ?",
-                         (json.dumps({"impact": impact, "urgency": urgency}), attempt_id))
+            conn.execute(A.update().where(A.c.id == attempt_id).values(qualification=q.model_dump_json()))
+        return q
 
     def save_escalation(self, attempt_id: str, escalation: Escalation) -> None:
         with self._write() as conn:
-            conn.execute("UPDATE attempts SET escalation = ? WHERE id = ?",
-                         (json.dumps(dataclasses.asdict(escalation), ensure_ascii=False), attempt_id))
+            conn.execute(A.update().where(A.c.id == attempt_id).values(escalation=escalation.model_dump_json()))
+
+    def save_result(self, attempt_id: str, result: CheckResult, **more: Any) -> None:
+        """The last check of the attempt: its verdicts, score and probe results (replacing the previous one)."""
+        with self._write() as conn:
+            conn.execute(CR.delete().where(CR.c.attempt == attempt_id))
+            if result.criteria:
+                conn.execute(CR.insert(), [
+                    dict(attempt=attempt_id, position=i, criterion=c.id, label=c.label, competence=c.competence,
+                         competence_label=c.competence_label, verdict=c.verdict,
+                         evidence=json.dumps(list(c.evidence), ensure_ascii=False))
+                    for i, c in enumerate(result.criteria)])
+            conn.execute(A.update().where(A.c.id == attempt_id).values(
+                checked=result.t, score_acquis=result.score.acquis, score_evalues=result.score.evalues,
+                score_jury=result.score.jury,
+                probes=json.dumps([p.model_dump(mode="json") for p in result.probes], ensure_ascii=False), **more))
 
     def submit(self, attempt_id: str, result: CheckResult, *, submitted: float | None = None,
                qualification: tuple[str, str] | None = None) -> AttemptRecord:
-        """Store the verdicts of a submitted attempt (and its final qualification)."""
+        """Store the verdicts of a submitted attempt. (`qualification`: unused, the store has it already.)"""
         record = self.attempt(attempt_id)
         if record is None:
             raise KeyError(attempt_id)
         when = submitted if submitted is not None else time.time()
-        with self._write() as conn:
-            conn.execute("DELETE FROM criteria WHERE attempt = ?", (attempt_id,))
-            conn.executemany(
-                "INSERT INTO criteria (attempt, position, criterion, label, competence, competence_label, verdict,"
-                " evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(attempt_id, i, c.id, c.label, c.competence, c.competence_label, c.verdict,
-                  json.dumps(c.evidence, ensure_ascii=False)) for i, c in enumerate(result.criteria)],
-            )
-            conn.execute(
-                "UPDATE attempts SET status = 'soumise', submitted = ?, duration = ?, score_acquis = ?,"
-                " score_evalues = ?, score_jury = ?, qualification = coalesce(?, qualification) WHERE id = ?",
-                (when, max(0.0, when - record.started), result.score.acquis, result.score.evalues,
-                 result.score.jury,
-                 json.dumps({"impact": qualification[0], "urgency": qualification[1]}) if qualification else None,
-                 attempt_id),
-            )
+        self.save_result(attempt_id, result, status="soumise", submitted=when,
+                         duration=max(0.0, when - record.started))
         out = self.attempt(attempt_id)
         assert out is not None
         return out
 
     # --- reading ----------------------------------------------------------------------------
-    def _record(self, row: sqlite3.Row, hints_used: int) -> AttemptRecord:
-        comps = json.loads(row["competences"])
+    def _record(self, row: Any, hints_used: int) -> AttemptRecord:
+        comps = json.loads(row.competences)
         if not isinstance(comps, list) or not all(isinstance(c, str) for c in comps):
             raise ValueError("compétences illisibles")
-        if row["mode"] not in MODES or row["status"] not in STATUSES:
+        if row.mode not in MODES or row.status not in STATUSES:
             raise ValueError("mode ou état inconnu")
-        q = _json_or_none(row["qualification"])
-        esc = _json_or_none(row["escalation"])
+        q = _json_or_none(row.qualification)
+        esc = _json_or_none(row.escalation)
         score = None
-        if row["score_acquis"] is not None:
-            score = ScoreRecord(int(row["score_acquis"]), int(row["score_evalues"]), int(row["score_jury"]))
+        if row.score_acquis is not None:
+            score = ScoreRecord(int(row.score_acquis), int(row.score_evalues), int(row.score_jury))
         qualification = None
         if q is not None:
-            qualification = QualificationRecord(str(q["impact"]), str(q["urgency"]))
+            qualification = Qualification.model_validate(q)
             qualification.priority  # raises on unknown values
         return AttemptRecord(
-            id=str(row["id"]), scenario=str(row["scenario"]), title=str(row["title"]),
-            referentiel=str(row["referentiel"]), competences=tuple(comps), seed=int(row["seed"]),
-            variant=row["variant"], candidate=row["candidate"], mode=row["mode"], lab=row["lab"],
-            attempt_dir=row["attempt_dir"], status=row["status"], started=float(row["started"]),
-            submitted=None if row["submitted"] is None else float(row["submitted"]),
-            duration=None if row["duration"] is None else float(row["duration"]),
+            id=str(row.id), scenario=str(row.scenario), title=str(row.title),
+            referentiel=str(row.referentiel), competences=tuple(comps), seed=int(row.seed),
+            variant=row.variant, candidate=row.candidate, mode=row.mode, lab=row.lab,
+            attempt_dir=row.attempt_dir, status=row.status, started=float(row.started),
+            submitted=None if row.submitted is None else float(row.submitted),
+            duration=None if row.duration is None else float(row.duration),
             hints_used=hints_used, qualification=qualification,
-            escalation=None if esc is None else Escalation(
-                to=str(esc["to"]), reason=str(esc["reason"]), done=str(esc.get("done", "")), t=float(esc["t"])),  # type: ignore[arg-type]
-            score=score, owner_pid=row["owner_pid"], owner_start=row["owner_start"],
+            escalation=None if esc is None else Escalation.model_validate(esc),
+            score=score, owner_pid=row.owner_pid, owner_start=row.owner_start,
+            checked=None if row.checked is None else float(row.checked),
         )
 
-    def _hint_counts(self, conn: sqlite3.Connection) -> dict[str, int]:
-        return {r[0]: r[1] for r in conn.execute("SELECT attempt, count(*) FROM hints GROUP BY attempt")}
+    _COLUMNS = [c for c in A.c if c.name not in ("scenario_json", "probes")]
+
+    def _hint_counts(self, conn: Any) -> dict[str, int]:
+        return {r[0]: r[1] for r in conn.execute(select(HI.c.attempt, func.count()).group_by(HI.c.attempt))}
 
     def attempt(self, attempt_id: str) -> AttemptRecord | None:
-        with self._connect() as conn:
-            row = conn.execute("SELECT * FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute(select(*self._COLUMNS).where(A.c.id == attempt_id)).first()
             if row is None:
                 return None
-            used = conn.execute("SELECT count(*) FROM hints WHERE attempt = ?", (attempt_id,)).fetchone()[0]
+            used = conn.execute(select(func.count()).select_from(HI).where(HI.c.attempt == attempt_id)).scalar_one()
         try:
             return self._record(row, used)
         except (ValueError, TypeError, KeyError):
@@ -389,13 +340,13 @@ class Store:
     def attempts(self, *, scenario: str | None = None, competence: str | None = None,
                  status: str | None = None) -> list[AttemptRecord]:
         """Attempts, oldest first; unreadable rows are skipped (counted in `self.skipped`)."""
-        with self._connect() as conn:
-            rows = conn.execute("SELECT * FROM attempts ORDER BY started, id").fetchall()
+        with self._read() as conn:
+            rows = conn.execute(select(*self._COLUMNS).order_by(A.c.started, A.c.id)).all()
             counts = self._hint_counts(conn)
         out, skipped = [], 0
         for row in rows:
             try:
-                rec = self._record(row, counts.get(row["id"], 0))
+                rec = self._record(row, counts.get(row.id, 0))
             except (ValueError, TypeError, KeyError, IndexError):
                 skipped += 1
                 continue
@@ -409,38 +360,64 @@ class Store:
         self.skipped = skipped
         return out
 
+    def qualification(self, attempt_id: str) -> Qualification | None:
+        rec = self.attempt(attempt_id)
+        return rec.qualification if rec else None
+
+    def escalation(self, attempt_id: str) -> Escalation | None:
+        rec = self.attempt(attempt_id)
+        return rec.escalation if rec else None
+
     def fiche(self, attempt_id: str) -> dict[str, str]:
-        with self._connect() as conn:
-            rows = conn.execute("SELECT field, value FROM fiche WHERE attempt = ?", (attempt_id,)).fetchall()
-        return {str(r["field"]): str(r["value"]) for r in rows if r["field"] in FICHE_FIELDS}
+        with self._read() as conn:
+            rows = conn.execute(select(FI.c.field, FI.c.value).where(FI.c.attempt == attempt_id)).all()
+        return {str(r.field): str(r.value) for r in rows if r.field in FICHE_FIELDS}
 
     def hints(self, attempt_id: str) -> list[HintReveal]:
-        with self._connect() as conn:
-            rows = conn.execute("SELECT idx, text, t FROM hints WHERE attempt = ? ORDER BY idx",
-                                (attempt_id,)).fetchall()
-        return [HintReveal(int(r["idx"]), str(r["text"]), float(r["t"])) for r in rows]
+        with self._read() as conn:
+            rows = conn.execute(select(HI.c.idx, HI.c.text, HI.c.t).where(HI.c.attempt == attempt_id)
+                                .order_by(HI.c.idx)).all()
+        return [HintReveal(int(idx), str(text), float(t)) for idx, text, t in rows]
 
     def criteria(self, attempt_id: str) -> list[CriterionRecord]:
-        with self._connect() as conn:
-            rows = conn.execute("SELECT * FROM criteria WHERE attempt = ? ORDER BY position",
-                                (attempt_id,)).fetchall()
+        with self._read() as conn:
+            rows = conn.execute(select(CR).where(CR.c.attempt == attempt_id).order_by(CR.c.position)).all()
         out = []
         for r in rows:
             try:
-                evidence = json.loads(r["evidence"])
-                if r["verdict"] not in get_args(Verdict):
-                    raise ValueError(r["verdict"])
-                out.append(CriterionRecord(str(r["criterion"]), str(r["label"]), str(r["competence"]),
-                                           str(r["competence_label"]), r["verdict"],
+                evidence = json.loads(r.evidence)
+                if r.verdict not in get_args(Verdict):
+                    raise ValueError(r.verdict)
+                out.append(CriterionRecord(str(r.criterion), str(r.label), str(r.competence),
+                                           str(r.competence_label), r.verdict,
                                            tuple(str(e) for e in evidence)))
             except (ValueError, TypeError):
                 continue
         return out
 
+    def result(self, attempt_id: str) -> CheckResult | None:
+        """The attempt's last check, as the checker returned it (None: never checked, or unreadable)."""
+        with self._read() as conn:
+            row = conn.execute(select(A.c.lab, A.c.scenario, A.c.seed, A.c.checked, A.c.probes, A.c.score_acquis,
+                                      A.c.score_evalues, A.c.score_jury).where(A.c.id == attempt_id)).first()
+        if row is None or row.checked is None:
+            return None
+        try:
+            probes = json.loads(row.probes or "[]")
+            return CheckResult(
+                lab=row.lab or "", scenario=row.scenario, seed=int(row.seed), t=float(row.checked),
+                criteria=[CriterionResult(id=c.id, label=c.label, competence=c.competence,
+                                          competence_label=c.competence_label, verdict=c.verdict,
+                                          evidence=list(c.evidence)) for c in self.criteria(attempt_id)],
+                probes=[ProbeResult.model_validate(p) for p in probes],
+                score=Score(acquis=int(row.score_acquis), evalues=int(row.score_evalues), jury=int(row.score_jury)))
+        except (ValueError, TypeError):
+            return None
+
     def scenario(self, attempt_id: str) -> Scenario | None:
         """The scenario as it was played in this attempt (for the reference solution)."""
-        with self._connect() as conn:
-            row = conn.execute("SELECT scenario_json FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute(select(A.c.scenario_json).where(A.c.id == attempt_id)).first()
         if row is None or row[0] is None:
             return None
         try:

@@ -92,6 +92,7 @@ class SimulateurApp(App[int]):
     def attach(self, started: Started, mode: str) -> Running:
         """Record the attempt a worker has just started (called from that worker thread)."""
         assert started.attempt is not None
+        started.attempt._store = self.store   # the app's store holds this attempt's facts from now on
         info = started.attempt.info
         self.store.begin(attempt_id=info.id, scenario=started.scenario, seed=info.seed, mode=mode,
                          lab=started.lab.id, attempt_dir=started.attempt.dir, started=info.started,
@@ -167,7 +168,9 @@ class SimulateurApp(App[int]):
         yield SystemCommand(tr("tui.cmd.quit"), tr("tui.cmd.quit.help"), self.action_request_quit)
 
     def _screenshot(self) -> None:
-        path = self.save_screenshot(path=str(self.store.path.parent))
+        from simulateur.paths import data_dir
+
+        path = self.save_screenshot(path=str(self.store.path.parent if self.store.path else data_dir()))
         self.notify(tr("tui.screenshot.saved", path=path))
 
     def go_catalogue(self) -> None:

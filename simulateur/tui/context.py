@@ -49,19 +49,14 @@ class Running:
 
     def qualify(self, impact: str, urgency: str) -> None:
         self.attempt.qualify(impact, urgency)
-        self.store.save_qualification(self.attempt_id, impact, urgency)
 
     def escalate(self, to: str, reason: str, done: str) -> Escalation:
-        recorded = self.attempt.escalate(to, reason, done)  # the attempt's record, which the checker scores
-        esc = Escalation(to=recorded.to, reason=recorded.reason, done=recorded.done, t=recorded.t)
-        self.store.save_escalation(self.attempt_id, esc)
-        return esc
+        return self.attempt.escalate(to, reason, done)  # the attempt's record, which the checker scores
 
     def submit(self) -> CheckResult:
         """Check the lab, store the verdicts, stop the lab (in a worker thread)."""
         result, _ = run.check(self.lab_id)
-        q = self.attempt.qualification()
-        self.store.submit(self.attempt_id, result, qualification=(q.impact, q.urgency) if q else None)
+        self.store.submit(self.attempt_id, result)
         self.submitted = True
         self.stop()
         return result

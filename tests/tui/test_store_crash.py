@@ -1,6 +1,5 @@
 """Trainee data survives the app being killed at any moment: the SQLite store (WAL, one transaction
-per write), the journal (one fsync'd line per command) and the attempt's JSON files (written aside,
-then renamed). A process writes them in a loop and is killed with SIGKILL at random moments; each
+per write: the fiche, the qualification, the last check) and the journal (one fsync'd line per command). A process writes them in a loop and is killed with SIGKILL at random moments; each
 time everything opens and holds the data up to the last write that returned. One damaged record
 never stops the listing of the others."""
 
@@ -27,6 +26,7 @@ from tuihelpers import FIXTURE_SCENARIOS, make_result
 WRITER = """
 import sys
 from pathlib import Path
+from simulateur.scoring import CheckResult, CriterionResult, Score
 from simulateur.session.attempt import Attempt
 from simulateur.session.store import Store
 store, attempt, aid, tag = Store(Path(sys.argv[1])), Attempt(Path(sys.argv[2])), sys.argv[3], sys.argv[4]
@@ -36,7 +36,10 @@ while True:
     store.save_fiche(aid, "diagnostic", f"{tag} version {i}")
     attempt.journal.record("poste", f"{tag} commande {i}", 0, "shell")
     attempt.qualify(*levels[i % 2])
-    attempt.save_result('{"tag": "%s", "i": %d}' % (tag, i))
+    attempt.save_result(CheckResult(lab="ui1", scenario="panne-dhcp", seed=1, t=float(i), probes=[],
+                                    criteria=[CriterionResult(id="TAI.CP14.2", label="l", competence="TAI.CP14",
+                                                              competence_label="c", verdict="acquis", evidence=[tag])],
+                                    score=Score(acquis=1, evalues=1, jury=0)))
     print(i, flush=True)
     i += 1
 """
@@ -79,9 +82,9 @@ def test_data_survives_kill_9_at_random_moments(tmp_path: Path, scenario) -> Non
         mine = [e.cmd for e in Journal(attempt.dir / "journal.jsonl").entries() if e.cmd.startswith(f"{tag} ")]
         assert mine[: done + 1] == [f"{tag} commande {i}" for i in range(done + 1)] and len(mine) <= done + 2
         journal_total += len(mine)
-        assert attempt.qualification() is not None        # always one whole file, old or new
+        assert attempt.qualification() is not None        # always one whole record, old or new
         result = attempt.result()
-        assert result is not None and result["tag"] == tag and result["i"] in (done, done + 1)
+        assert result is not None and result["criteria"][0]["evidence"] == [tag] and result["t"] in (done, done + 1)
     assert journal_total >= 6 * 4
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -119,7 +122,10 @@ def test_one_damaged_record_of_each_kind_does_not_stop_the_others(tmp_path: Path
         f.write('{"t": 1, "host": "poste", "cmd": \n\x00\xff garbage\n[1, 2]\n')
     attempt.journal.record("poste", "ping -c1 srv", 0, "shell")
     assert [e.cmd for e in attempt.journal.entries()] == ["ip a", "ping -c1 srv"]
-    (attempt.dir / "result.json").write_text("{tronqué")
-    (attempt.dir / "qualification.json").write_text('{"impact": 3}')
+    attempt.qualify("bas", "basse")
+    attempt.save_result(make_result({"TAI.CP14.2": "acquis"}))
+    with sqlite3.connect(attempt.store.path) as conn:   # its last check and its qualification, damaged
+        conn.execute("""UPDATE attempts SET probes = '{tronqué', qualification = '{"impact": 3}' WHERE id = ?""",
+                     (attempt.id,))
     assert attempt.result() is None and attempt.qualification() is None
-    json.loads((attempt.dir / "attempt.json").read_text())
+    attempt.store.attempts()                                            # the listing skips it, not fatal

@@ -342,7 +342,7 @@ def test_group_export(db: ExamDB, catalogue: Path, tmp_path: Path) -> None:
 
 
 def test_report_of_an_attempt_made_with_the_command_line_only(tmp_path: Path) -> None:
-    """`simulateur start` + `check` write no SQLite row: the report reads the attempt's directory."""
+    """`simulateur start` + `check` (no app, no submission): the report is the last check's."""
     from simulateur import referentiel
     from simulateur.session.attempt import Attempt
 
@@ -356,7 +356,7 @@ def test_report_of_an_attempt_made_with_the_command_line_only(tmp_path: Path) ->
     attempt.save_result(CheckResult(lab="zz1", scenario="dhcp-serveur-arrete", seed=7, t=time.time(),
                                     criteria=crits, probes=[], score=Score(acquis=1, evalues=1, jury=1))
                         .model_dump_json())
-    rep = attempt_report(attempt.dir.name, Store(tmp_path / "vide.db"))
+    rep = attempt_report(attempt.dir.name, Store())       # the store the command line wrote
     iv = rep.interventions[0]
     assert rep.candidate == "Zoé" and iv.status == "evaluee" and iv.qualification is not None
     assert {o.criterion: (o.verdict, o.source) for o in iv.criteria} == {

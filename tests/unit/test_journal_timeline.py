@@ -183,7 +183,7 @@ def _recorded_attempt() -> Attempt:
 
 def test_the_html_report_holds_the_timeline_and_transcript_and_fetches_nothing(tmp_path: Path) -> None:
     attempt = _recorded_attempt()
-    report = attempt_report(attempt.dir.name, Store(tmp_path / "vide.db"))
+    report = attempt_report(attempt.dir.name, Store())
     iv = report.interventions[0]
     assert [(s.host, s.mark, s.outcome) for s in iv.timeline] == [
         ("poste", "diagnostic", "ok"), ("srv", "change", "ok"), ("poste", "test", "failed"),
@@ -227,7 +227,7 @@ def test_the_html_report_holds_the_timeline_and_transcript_and_fetches_nothing(t
 def test_the_report_of_an_attempt_without_journal_says_so(tmp_path: Path) -> None:
     attempt = _recorded_attempt()
     (attempt.dir / "journal.jsonl").unlink()
-    html = render(attempt_report(attempt.dir.name, Store(tmp_path / "vide.db")), "html")
+    html = render(attempt_report(attempt.dir.name, Store()), "html")
     assert "Aucune commande enregistrée." in html
 
 

@@ -1,0 +1,119 @@
+"""The store's tables, defined once (SQLAlchemy Core): SQLite and PostgreSQL alike.
+
+The migrations (simulateur/store/migrations) create and change them; this module is what the code
+reads and writes. JSON documents are kept as text (the same on both backends).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, Table, Text
+
+metadata = MetaData()
+
+# An attempt: one trainee on one lab, every fact of it. Its journal (journal.jsonl, exec.jsonl),
+# terminal recordings (terminals/*.cast) and sshd logs stay files in `attempt_dir`.
+attempts = Table(
+    "attempts", metadata,
+    Column("id", Text, primary_key=True),           # the attempt directory's name
+    Column("scenario", Text, nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("referentiel", Text, nullable=False, server_default=""),
+    Column("competences", Text, nullable=False, server_default="[]"),   # JSON list
+    Column("seed", BigInteger, nullable=False),
+    Column("variant", Text),
+    Column("candidate", Text),
+    Column("mode", Text, nullable=False),
+    Column("lab", Text),
+    Column("attempt_dir", Text),
+    Column("owner_pid", Integer),                   # the process that runs the attempt's lab (orphans)
+    Column("owner_start", Float),
+    Column("status", Text, nullable=False),
+    Column("started", Float, nullable=False),
+    Column("submitted", Float),
+    Column("duration", Float),
+    Column("qualification", Text),                  # JSON ticket.Qualification
+    Column("escalation", Text),                     # JSON ticket.Escalation
+    Column("score_acquis", Integer),                # the last check's score (criteria below)
+    Column("score_evalues", Integer),
+    Column("score_jury", Integer),
+    Column("scenario_json", Text),                  # the scenario as played (params drawn, variant merged)
+    Column("checked", Float),                       # when the last check ran (None: never checked)
+    Column("probes", Text),                         # JSON list of the last check's probe results
+)
+Index("attempts_started", attempts.c.started)
+
+fiche = Table(
+    "fiche", metadata,
+    Column("attempt", Text, primary_key=True),
+    Column("field", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated", Float, nullable=False),
+)
+
+# The last check's verdicts, one row per criterion.
+criteria = Table(
+    "criteria", metadata,
+    Column("attempt", Text, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("criterion", Text, primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("competence", Text, nullable=False),
+    Column("competence_label", Text, nullable=False),
+    Column("verdict", Text, nullable=False),
+    Column("evidence", Text, nullable=False),       # JSON list of strings
+)
+
+hints = Table(
+    "hints", metadata,
+    Column("attempt", Text, primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("t", Float, nullable=False),
+)
+
+# --- examens blancs ---------------------------------------------------------------------------
+exam_sessions = Table(
+    "exam_sessions", metadata,
+    Column("id", Text, primary_key=True),
+    Column("created", Float, nullable=False),
+    Column("grp", Text),
+    Column("spec", Text, nullable=False),           # JSON exam.models.ExamSession
+)
+
+exam_runs = Table(
+    "exam_runs", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("candidate", Text, nullable=False),
+    Column("started", Float, nullable=False),
+    Column("deadline", Float, nullable=False),
+    Column("finished", Float),
+    Column("watchdog_pid", Integer),
+    Column("watchdog_start", Float),
+)
+
+exam_items = Table(
+    "exam_items", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("status", Text, nullable=False),
+    Column("attempt", Text),
+    Column("lab", Text),
+    Column("started", Float),
+    Column("ended", Float),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),   # what happened (lab gone…), not the jury's
+)
+Index("exam_items_attempt", exam_items.c.attempt)
+
+exam_jury = Table(
+    "exam_jury", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("idx", Integer, primary_key=True),
+    Column("criterion", Text, primary_key=True),
+    Column("verdict", Text, nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("t", Float, nullable=False),
+)
