@@ -33,6 +33,22 @@ def _stop_own_labs(tmp_path_factory: pytest.TempPathFactory):
             pass
 
 
+@pytest.fixture(scope="session")
+def postgresql_cluster():
+    """A real PostgreSQL of our own for this session (tests/pgcluster.py), started on first use."""
+    from pgcluster import cluster
+
+    yield from cluster()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store on each backend: a SQLite file, a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'simulateur.db'}"
+    return request.getfixturevalue("postgresql_cluster").new_database()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Attempts and journals of tests go to a temp dir, never to the user's data dir."""
