@@ -13,7 +13,7 @@ DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-b
 	iputils-ping bind9-dnsutils nftables tmux ifupdown cups cups-daemon cups-client cups-ipp-utils cups-filters \
 	ghostscript dbus radicale vdirsyncer apache2-utils openssh-server openssh-client sshpass traceroute \
 	curl ed samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user \
-	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp gcc libc6-dev
+	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp gcc libc6-dev postgresql
 
 # `make bench` only: Mininet for the side-by-side (no recommends: no Open vSwitch, no service started)
 BENCH_DEB_PACKAGES := mininet bridge-utils
@@ -63,7 +63,7 @@ $(STAMP): pyproject.toml
 		|| { echo "simulateur : python3 -m venv a échoué (paquet python3-venv ?)" >&2; exit 2; }; fi
 	@echo "Installation des dépendances Python"
 	@$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
-	@$(VPY) -c "import simulateur, textual, pyroute2, netifaces, psutil, pydantic, yaml, pytest, xdist, tree_sitter, tree_sitter_bash, braceexpand, pyte" \
+	@$(VPY) -c "import simulateur, textual, pyroute2, netifaces, psutil, pydantic, yaml, pytest, xdist, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic" \
 		|| { echo "simulateur : dépendances Python incomplètes" >&2; exit 2; }
 	@touch $(STAMP)
 

@@ -43,6 +43,10 @@ class Score(BaseModel):
     evalues: int
     jury: int
 
+    @property
+    def ratio(self) -> float | None:
+        return self.acquis / self.evalues if self.evalues else None
+
 
 class CheckResult(BaseModel):
     lab: str

@@ -51,15 +51,8 @@ HINT_COST_MINUTES = 5
 
 __all__ = ["Escalation", "Qualification"]   # the ticket's records, one model each (simulateur.ticket)
 # --- records -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ScoreRecord:
-    acquis: int
-    evalues: int
-    jury: int
-
-    @property
-    def ratio(self) -> float | None:
-        return self.acquis / self.evalues if self.evalues else None
+#: A score (criteria acquired, evaluated, left to the jury): the checker's own record.
+ScoreRecord = Score
 
 
 @dataclass(frozen=True)
@@ -303,7 +296,7 @@ class Store:
         esc = _json_or_none(row.escalation)
         score = None
         if row.score_acquis is not None:
-            score = ScoreRecord(int(row.score_acquis), int(row.score_evalues), int(row.score_jury))
+            score = Score(acquis=int(row.score_acquis), evalues=int(row.score_evalues), jury=int(row.score_jury))
         qualification = None
         if q is not None:
             qualification = Qualification.model_validate(q)
@@ -382,6 +375,19 @@ class Store:
     def criteria(self, attempt_id: str) -> list[CriterionRecord]:
         with self._read() as conn:
             rows = conn.execute(select(CR).where(CR.c.attempt == attempt_id).order_by(CR.c.position)).all()
+        return self._criteria_of(rows)
+
+    def _all_criteria(self) -> dict[str, list[CriterionRecord]]:
+        """Every attempt's criteria, in one query (the progression reads them all)."""
+        with self._read() as conn:
+            rows = conn.execute(select(CR).order_by(CR.c.attempt, CR.c.position)).all()
+        per: dict[str, list[Any]] = {}
+        for r in rows:
+            per.setdefault(r.attempt, []).append(r)
+        return {k: self._criteria_of(v) for k, v in per.items()}
+
+    @staticmethod
+    def _criteria_of(rows: Iterable[Any]) -> list[CriterionRecord]:
         out = []
         for r in rows:
             try:
@@ -441,9 +447,10 @@ class Store:
         recs = [r for r in (self.attempts() if attempts is None else attempts) if r.status == "soumise"]
         recs.sort(key=lambda r: (r.submitted or r.started, r.id))
         history: dict[str, list[CompetencePoint]] = {}
+        every = self._all_criteria() if recs else {}
         for rec in recs:
             per: dict[str, list[int]] = {}
-            for c in self.criteria(rec.id):
+            for c in every.get(rec.id, []):
                 counts = per.setdefault(c.competence, [0, 0])
                 if c.verdict != "jury":
                     counts[1] += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,21 +76,23 @@ def sqlite_path(url: str) -> Path | None:
 
 
 _lock = threading.Lock()
-_engines: dict[tuple[int, str], Any] = {}
+_engines: OrderedDict[tuple[int, str], Any] = OrderedDict()
+_KEEP = 8   # engines whose idle connections stay open (a test session opens one store per test)
 _ready: set[tuple[int, str]] = set()
 
 
 def _make_engine(url: str) -> Any:
     from sqlalchemy import create_engine, event
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-    from sqlalchemy.pool import NullPool
+    from sqlalchemy.pool import QueuePool
 
     try:
         if url.startswith("sqlite"):
-            # A fresh connection per call (as before): any thread, any process, a file replaced
-            # aside when unreadable. We issue BEGIN ourselves: BEGIN IMMEDIATE for a write, so that
-            # two writers queue up (busy timeout) instead of failing half-way.
-            engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 10, "check_same_thread": False})
+            # A few connections kept per process (any thread may take one; a file moved aside when
+            # unreadable drops them: forget()). We issue BEGIN ourselves: BEGIN IMMEDIATE for a write,
+            # so that two writers queue up (busy timeout) instead of failing half-way.
+            engine = create_engine(url, poolclass=QueuePool, pool_size=2, max_overflow=8,
+                                   connect_args={"timeout": 10, "check_same_thread": False})
 
             @event.listens_for(engine, "connect")
             def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -97,7 +100,6 @@ def _make_engine(url: str) -> Any:
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA busy_timeout = 10000")
                 cur.execute("PRAGMA synchronous = NORMAL")
-                cur.execute("PRAGMA journal_mode = WAL")   # persistent; a no-op once the file is in WAL
                 cur.close()
 
             @event.listens_for(engine, "begin")
@@ -125,6 +127,11 @@ def engine_for(url: str, attempts_root: Path | None = None) -> Any:
         engine = _engines.get(key)
         if engine is None:
             engine = _engines[key] = _make_engine(url)
+            while len(_engines) > _KEEP:   # still usable by whoever holds it: only its idle connections close
+                old, evicted = _engines.popitem(last=False)
+                _ready.discard(old)
+                evicted.dispose()
+        _engines.move_to_end(key)
         if key not in _ready:
             prepare(engine, attempts_root)
             _ready.add(key)
@@ -156,6 +163,12 @@ def prepare(engine: Any, attempts_root: Path | None = None) -> None:
 
     url = engine.url.render_as_string(hide_password=False)
     try:
+        if engine.dialect.name == "sqlite":   # persistent, set outside any transaction
+            raw = engine.raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA journal_mode = WAL")
+            finally:
+                raw.close()
         with engine.connect() as conn:
             if current_revision(conn) == HEAD:
                 conn.rollback()

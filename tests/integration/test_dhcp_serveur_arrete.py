@@ -96,7 +96,9 @@ def test_journal_and_results_are_kept_outside_the_hosts(started):
     (attempt,) = [d for d in attempts.iterdir() if d.name == info["attempt"]]
     lines = [json.loads(x) for x in (attempt / "journal.jsonl").read_text().splitlines()]
     assert lines[-1]["cmd"] == "echo bonjour" and lines[-1]["host"] == "poste" and lines[-1]["rc"] == 0
-    assert (attempt / "result.json").exists()
+    from simulateur.session.store import Store
+
+    assert Store().result(attempt.name) is not None   # the check's result: in the store, outside the hosts too
     # The host cannot see the journal: the data dir is not visible inside it.
     run = sim("exec", lab, "poste", "--", f"test -e {attempt}/journal.jsonl", check=False)
     assert run.code == 1

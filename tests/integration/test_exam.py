@@ -99,7 +99,9 @@ def cli(*args: str) -> tuple[int, str, str]:
 def _result(db: ExamDB, attempt: str) -> dict:
     rec = db.store.attempt(attempt)
     assert rec is not None and rec.attempt_dir
-    return json.loads((Path(rec.attempt_dir) / "result.json").read_text())
+    result = db.store.result(attempt)   # the last check, in the store
+    assert result is not None
+    return result.model_dump(mode="json")
 
 
 def test_two_candidates_submission_timeout_jury_reports(quick: Path, exams, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from textual.widgets import DataTable, Select, TextArea
@@ -80,11 +79,11 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
             fiche = widget_text(app.screen.query_one("#fiche"))
             assert "service DHCP arrêté" in fiche
 
-            # The lab is gone, the attempt's files stay (the CLI's result.json too).
+            # The lab is gone, the attempt's files and its record stay (the last check too).
             assert r.stopped
             with pytest.raises(SimError):
                 load_state(r.lab_id)
-            saved = json.loads((r.attempt.dir / "result.json").read_text())
+            saved = r.attempt.result()
             assert saved["score"] == {"acquis": 3, "evalues": 3, "jury": 1}
             rec = app.store.attempt(r.attempt_id)
             assert rec.status == "soumise" and rec.qualification.priority == 4 and rec.duration > 0
