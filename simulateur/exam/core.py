@@ -29,7 +29,6 @@ from simulateur.exam.models import (
 from simulateur.i18n import tr
 from simulateur.paths import data_dir
 from simulateur.session import run as labrun
-from simulateur.session.attempt import Attempt
 from simulateur.session.store import FICHE_FIELDS
 
 Progress = Callable[[str], None]

@@ -13,7 +13,6 @@ from simulateur import referentiel
 from simulateur.errors import UsageError
 from simulateur.exam.jury import SOURCE_LABELS, VERDICT_LABELS, MergedCriterion, merge, score
 from simulateur.i18n import tr
-from simulateur.paths import data_dir
 from simulateur.session.store import FICHE_FIELDS, CriterionRecord, Store
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
 

@@ -163,12 +163,8 @@ def prepare(engine: Any, attempts_root: Path | None = None) -> None:
 
     url = engine.url.render_as_string(hide_password=False)
     try:
-        if engine.dialect.name == "sqlite":   # persistent, set outside any transaction
-            raw = engine.raw_connection()
-            try:
-                raw.cursor().execute("PRAGMA journal_mode = WAL")
-            finally:
-                raw.close()
+        if engine.dialect.name == "sqlite":
+            _wal(engine)
         with engine.connect() as conn:
             if current_revision(conn) == HEAD:
                 conn.rollback()
@@ -181,6 +177,24 @@ def prepare(engine: Any, attempts_root: Path | None = None) -> None:
         raise unreachable(url, exc) from None
     except DatabaseError:
         raise
+
+
+def _wal(engine: Any) -> None:
+    """PRAGMA journal_mode = WAL (persistent), outside any transaction: on the driver's connection."""
+    import sqlite3
+
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    try:
+        raw = engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA journal_mode = WAL")
+        finally:
+            raw.close()
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):   # cannot open it (rights, folder): not to be set aside
+            raise OperationalError("PRAGMA journal_mode = WAL", None, exc) from None
+        raise DatabaseError("PRAGMA journal_mode = WAL", None, exc) from None   # not a database
 
 
 def upgrade(engine: Any, attempts_root: Path | None = None) -> None:
