@@ -3,9 +3,12 @@ jury judges a qualification: by the priority it gives and the answers the scenar
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 Impact = Literal["tres_bas", "bas", "moyen", "haut", "tres_haut"]
 Urgency = Literal["tres_basse", "basse", "moyenne", "haute", "tres_haute"]
@@ -82,12 +85,7 @@ ESCALATION_TARGETS: tuple[str, ...] = ("niveau2", "reseau", "prestataire", "resp
 
 
 # --- the ticket's records (one model each: the store keeps them, the checker scores them) -------
-from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
-
-
 def _now() -> float:
-    import time
-
     return time.time()
 
 
