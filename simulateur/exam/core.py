@@ -305,10 +305,18 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
     return started, todo
 
 
+def _recorded(db: ExamDB, attempt_id: str) -> bool:
+    """Taken over already: by an exam, or by a process that owns it (the app)."""
+    rec = db.store.attempt(attempt_id)
+    return rec is not None and (rec.mode == "examen" or rec.owner_pid is not None
+                                or db.item_of_attempt(attempt_id) is not None)
+
+
 def _orphan(db: ExamDB, name: str, iv: Any) -> labrun.Started | None:
     """A lab built for this very intervention whose builder was killed between « ready » and
     recording it (a `exam start` killed at that moment): the candidate's, with this
-    intervention's scenario, seed and variant, ready, its attempt unknown to the store. Taken
+    intervention's scenario, seed and variant, ready, its attempt not taken over by an exam yet
+    (recorded as the engine records every attempt, no process owning it, in no exam). Taken
     over rather than left running beside a second one (we hold the run's lock: no other
     command of this candidate is building)."""
     from simulateur.lab.state import list_lab_ids, load_state
@@ -323,8 +331,7 @@ def _orphan(db: ExamDB, name: str, iv: Any) -> labrun.Started | None:
         if (state.status != "ready" or not state.attempt_dir
                 or Path(state.attempt_dir).resolve().parent != attempts or state.scenario != iv.scenario
                 or state.seed != iv.seed or candidate_key(state.candidate or "") != candidate_key(name)
-                or state.params.get("variante") != iv.variant
-                or db.store.attempt(Path(state.attempt_dir).name) is not None):
+                or state.params.get("variante") != iv.variant or _recorded(db, Path(state.attempt_dir).name)):
             continue
         try:
             lab, scenario, attempt = labrun.open_attempt(lab_id)

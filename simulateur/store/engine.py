@@ -203,7 +203,9 @@ def upgrade(engine: Any, attempts_root: Path | None = None) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    with engine.begin() as conn:
+    # SQLite: BEGIN IMMEDIATE, so that two processes opening a new file at once queue up (busy
+    # timeout) instead of one failing; the second then finds the schema at HEAD and does nothing.
+    with engine.execution_options(store_write=True).begin() as conn:
         if engine.dialect.name == "postgresql":
             # Two machines opening a new centre's store at once: one migrates, the other waits.
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1397312083)")

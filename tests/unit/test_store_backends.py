@@ -132,6 +132,20 @@ def test_parallel_writers_lose_nothing(store_url: str, scenario) -> None:
     assert all(store.fiche(r.id)["cause"] == r.id.rsplit("-", 1)[1] for r in recs)
 
 
+def test_processes_opening_a_new_store_at_once_all_get_it(store_url: str) -> None:
+    """Two `simulateur start` at once on a machine where the store does not exist yet (or two
+    machines on a new centre's database): one creates the schema, the others wait for it."""
+    code = ("import sys, time\nfrom simulateur.session.store import Store\nimport sqlalchemy, alembic.command\n"
+            "time.sleep(max(0.0, float(sys.argv[3]) - time.time()))\n"      # all imported: then all at once
+            "s = Store(url=sys.argv[1])\ns.save_fiche(sys.argv[2], 'cause', 'x')\nprint(len(s.attempts()))\n")
+    at = str(time.time() + 8)
+    procs = [subprocess.Popen([sys.executable, "-c", code, store_url, f"a{n}", at], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for n in range(5)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 5, [err for _, err in outs]
+    assert all(Store(url=store_url).fiche(f"a{n}") == {"cause": "x"} for n in range(5))
+
+
 def test_a_store_of_version_0_1_is_migrated_with_its_data(tmp_path: Path, scenario) -> None:
     """SQLite schema 1 (user_version 1, no examens blancs tables) and a command-line attempt kept as
     JSON files: opened by this version, everything is in the store; an app attempt keeps its row."""
