@@ -13,13 +13,21 @@ DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-b
 	iputils-ping bind9-dnsutils nftables tmux ifupdown cups cups-daemon cups-client cups-ipp-utils cups-filters \
 	ghostscript dbus radicale vdirsyncer apache2-utils openssh-server openssh-client sshpass traceroute \
 	curl ed samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user \
-	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp gcc libc6-dev postgresql
+	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp gcc libc6-dev
+
+# `make test` only: PostgreSQL's server, for the store's tests on their own throwaway cluster
+# (tests/pgcluster.py: initdb in a temp dir, Unix socket only, removed at the end). `make run` needs
+# none (SQLite in the data dir; psycopg, the client, is a Python dependency). Debian's package would
+# create and start a 15/main cluster on port 5432: before installing it, a drop-in read through the
+# include_dir of /etc/postgresql-common/createcluster.conf says create_main_cluster = false.
+TEST_DEB_PACKAGES := postgresql
+PG_DROPIN := /etc/postgresql-common/createcluster.d/simulateur.conf
 
 # `make bench` only: Mininet for the side-by-side (no recommends: no Open vSwitch, no service started)
 BENCH_DEB_PACKAGES := mininet bridge-utils
 BENCH_RUNS ?= 5
 
-.PHONY: run test deps debs venv vm-image clean-labs bench docs
+.PHONY: run test test-debs deps debs venv vm-image clean-labs bench docs
 
 run: deps
 	@$(VENV)/bin/simulateur
@@ -30,7 +38,7 @@ run: deps
 # The 25 slowest tests are listed at the end: where the suite's time goes, in CI's own log.
 TEST_JOBS ?= 4
 
-test: deps
+test: deps test-debs
 	@rc=0; $(VPY) -m pytest -q -n $(TEST_JOBS) --dist worksteal --durations=25 -m "not alone" || rc=$$?; \
 	$(VPY) -m pytest -q -m alone || rc=$$?; exit $$rc
 
@@ -39,6 +47,15 @@ bench: deps
 	@$(VPY) bench/bench.py --runs $(BENCH_RUNS) --markdown
 
 deps: debs venv vm-image
+
+test-debs:
+	@if ! dpkg-query -W -f='$${Status}\n' postgresql 2>/dev/null | grep -q '^install ok installed$$' \
+		&& [ "$$(id -u)" = 0 ] && [ ! -e $(PG_DROPIN) ]; then \
+		mkdir -p $(dir $(PG_DROPIN)) && printf '%s\n' "# simulateur (Makefile): no 15/main cluster started by installing postgresql;" \
+			"# the tests start a throwaway cluster of their own (tests/pgcluster.py)." "create_main_cluster = false" > $(PG_DROPIN) \
+		|| { echo "simulateur : impossible d'écrire $(PG_DROPIN)" >&2; exit 2; }; \
+	fi
+	@$(MAKE) --no-print-directory debs DEB_PACKAGES="$(TEST_DEB_PACKAGES)"
 
 # The VM hosts' guest image (Debian packages only, `apt-get download`): built once into the cache,
 # rebuilt when its recipe changes; quiet when already there.

@@ -14,7 +14,17 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-BINDIR = Path(os.environ.get("SIMULATEUR_PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+
+def _bindir() -> Path:
+    """Debian's server binaries: the newest major version installed (15 on Debian 12)."""
+    if os.environ.get("SIMULATEUR_PG_BINDIR"):
+        return Path(os.environ["SIMULATEUR_PG_BINDIR"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
+                   if p.parent.parent.name.isdigit() else 0)
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+BINDIR = _bindir()
 
 
 def _free_port() -> int:
