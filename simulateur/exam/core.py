@@ -153,7 +153,7 @@ def resume(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = 
     run = get_run(db, session.id, name)
     if run.finished is not None:
         raise UsageError(tr("exam.finished", candidate=name, id=session.id))
-    if watchdog and not watchdog_alive(run):   # killed, or the machine restarted: the time-out needs one
+    if watchdog and watchdog_alive(run) is False:   # killed, or the machine restarted: the time-out needs one
         spawn_watchdog(db, session.id, name)
     with run_lock(session.id, name):
         run = get_run(db, session.id, name)
@@ -344,7 +344,7 @@ def _orphan(db: ExamDB, name: str, iv: Any) -> labrun.Started | None:
 def _owner(run: CandidateRun) -> int:
     """The process that owns the candidate's labs: the watchdog (alive until the run ends), so
     the app's orphan reaper never takes a lab whose candidate command has already exited."""
-    if run.watchdog_pid is not None and watchdog_alive(run):
+    if run.watchdog_pid is not None and watchdog_alive(run) is True:   # alive, and on this machine
         return run.watchdog_pid
     return os.getpid()
 
@@ -405,11 +405,18 @@ def is_over(run: CandidateRun) -> bool:
 
 
 # --- the watchdog ------------------------------------------------------------------------------
-def watchdog_alive(run: CandidateRun) -> bool:
+def watchdog_alive(run: CandidateRun) -> bool | None:
+    """Whether the run's watchdog runs. None: it is another machine's (a store shared by several lab
+    machines) — not ours to judge from a PID; that machine does. A reboot of this one ended it."""
     import psutil
+
+    from simulateur.store.machine import Where, where
 
     if run.watchdog_pid is None:
         return False
+    place = where(run.watchdog_machine)
+    if place is not Where.HERE:
+        return None if place is Where.ELSEWHERE else False
     try:
         proc = psutil.Process(run.watchdog_pid)
         if proc.status() == psutil.STATUS_ZOMBIE:

@@ -106,7 +106,7 @@ class ExamDB:
                                        .order_by(I.c.idx))]
         return CandidateRun(session=row.session, candidate=row.candidate, started=row.started,
                             deadline=row.deadline, finished=row.finished, watchdog_pid=row.watchdog_pid,
-                            watchdog_start=row.watchdog_start, items=items)
+                            watchdog_start=row.watchdog_start, watchdog_machine=row.watchdog_machine, items=items)
 
     def run(self, session_id: str, candidate: str) -> CandidateRun | None:
         with self._connect() as conn:
@@ -132,10 +132,14 @@ class ExamDB:
                     continue
         return out
 
-    def set_watchdog(self, session_id: str, candidate: str, pid: int, start: float | None) -> None:
+    def set_watchdog(self, session_id: str, candidate: str, pid: int, start: float | None,
+                     machine: str | None = None) -> None:
+        """The run's watchdog: its PID, start time and machine (default: this one)."""
+        from simulateur.store.machine import machine_id
+
         with self._write() as conn:
             conn.execute(R.update().where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
-                         .values(watchdog_pid=pid, watchdog_start=start))
+                         .values(watchdog_pid=pid, watchdog_start=start, watchdog_machine=machine or machine_id()))
 
     def finish_run(self, session_id: str, candidate: str, when: float) -> None:
         from sqlalchemy import func

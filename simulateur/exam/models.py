@@ -86,6 +86,7 @@ class CandidateRun(BaseModel):
     finished: float | None = None
     watchdog_pid: int | None = None
     watchdog_start: float | None = None
+    watchdog_machine: str | None = None   # the watchdog's machine and boot (simulateur.store.machine)
     items: list[Item]
 
     def current(self) -> Item | None:

@@ -31,6 +31,7 @@ from simulateur.probes import ProbeResult
 from simulateur.scoring import CheckResult, CriterionResult, Score
 from simulateur.store import connect, engine_for, schema, store_url, upsert
 from simulateur.store.engine import forget, normalize, shown, sqlite_path
+from simulateur.store.machine import Where, machine_id, where
 from simulateur.ticket import (IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, Escalation,
                                Qualification)
 
@@ -99,6 +100,7 @@ class AttemptRecord:
     score: ScoreRecord | None
     owner_pid: int | None = None
     owner_start: float | None = None
+    owner_machine: str | None = None  # the owner's machine and boot (simulateur.store.machine)
     checked: float | None = None     # when the last check ran (None: never checked)
 
     @property
@@ -205,7 +207,8 @@ class Store:
         values = dict(
             id=attempt_id, scenario=sc.id if sc else str(scenario), seed=seed, mode=mode, lab=lab,
             attempt_dir=str(attempt_dir) if attempt_dir else None, owner_pid=pid,
-            owner_start=_process_start(pid) if pid else None, status="en_cours",
+            owner_start=_process_start(pid) if pid else None, owner_machine=machine_id() if pid else None,
+            status="en_cours",
             started=started if started is not None else time.time(), candidate=candidate)
         keep_if_none = ["candidate"]
         if sc is not None:
@@ -310,7 +313,7 @@ class Store:
             duration=None if row.duration is None else float(row.duration),
             hints_used=hints_used, qualification=qualification,
             escalation=None if esc is None else Escalation.model_validate(esc),
-            score=score, owner_pid=row.owner_pid, owner_start=row.owner_start,
+            score=score, owner_pid=row.owner_pid, owner_start=row.owner_start, owner_machine=row.owner_machine,
             checked=None if row.checked is None else float(row.checked),
         )
 
@@ -461,10 +464,17 @@ class Store:
         return dict(sorted(history.items()))
 
     def orphans(self) -> list[AttemptRecord]:
-        """Attempts still running whose owning process is gone (killed, crashed, terminal closed)."""
+        """Attempts still running whose owning process is gone (killed, crashed, terminal closed,
+        machine rebooted). Only this machine's: another lab machine sharing the store judges its own."""
         out = []
         for rec in self.attempts(status="en_cours"):
             if rec.owner_pid is None:
+                continue
+            place = where(rec.owner_machine)
+            if place is Where.ELSEWHERE:
+                continue
+            if place is Where.EARLIER_BOOT:
+                out.append(rec)
                 continue
             start = _process_start(rec.owner_pid)
             if start is None or (rec.owner_start is not None and abs(start - rec.owner_start) > 0.5):

@@ -22,7 +22,7 @@ from simulateur.i18n import tr
 from simulateur.paths import data_dir
 
 #: The newest migration (simulateur/store/migrations/versions); a unit test checks Alembic agrees.
-HEAD = "0002"
+HEAD = "0003"
 
 ENV = "SIMULATEUR_STORE"
 

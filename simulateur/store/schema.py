@@ -27,6 +27,7 @@ attempts = Table(
     Column("attempt_dir", Text),
     Column("owner_pid", Integer),                   # the process that runs the attempt's lab (orphans)
     Column("owner_start", Float),
+    Column("owner_machine", Text),                  # its machine and boot (store/machine.py; None: this one)
     Column("status", Text, nullable=False),
     Column("started", Float, nullable=False),
     Column("submitted", Float),
@@ -90,6 +91,7 @@ exam_runs = Table(
     Column("finished", Float),
     Column("watchdog_pid", Integer),
     Column("watchdog_start", Float),
+    Column("watchdog_machine", Text),               # its machine and boot (store/machine.py)
 )
 
 exam_items = Table(

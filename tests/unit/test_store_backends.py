@@ -222,3 +222,46 @@ def test_urls() -> None:
     assert normalize("/tmp/x.db") == "sqlite:////tmp/x.db"
     with pytest.raises(StoreError):
         normalize("ftp://x")
+
+
+def test_a_pid_is_judged_by_its_own_machine_only(store_url: str, scenario) -> None:
+    """Several lab machines share a centre's store: an attempt or a watchdog recorded by another
+    machine is never taken for dead here from its PID (that PID means nothing here); one recorded
+    here before a reboot is dead; one recorded here in this boot is judged by its PID."""
+    from psutil import Process
+
+    from simulateur.exam import core
+    from simulateur.store import connect, engine_for, schema
+    from simulateur.store.machine import Where, machine_id, where
+
+    here = machine_id()
+    mine, _, boot = here.partition(":")
+    elsewhere, earlier = f"autre-{mine}:{boot}", f"{mine}:autre-{boot}"
+    assert where(None) is Where.HERE and where(here) is Where.HERE
+    assert where(elsewhere) is Where.ELSEWHERE and where(earlier) is Where.EARLIER_BOOT
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()                                         # a PID that no process of this machine has now
+    store = Store(url=store_url)
+    owners = {"mort-ici": (gone.pid, None), "mort-ailleurs": (gone.pid, elsewhere),
+              "avant-redemarrage": (Process().pid, earlier), "vivant-ici": (Process().pid, None),
+              "vivant-ailleurs": (Process().pid, elsewhere)}
+    for name, (pid, machine) in owners.items():
+        rec = store.begin(attempt_id=name, scenario=scenario, seed=1, mode="entrainement", lab=None,
+                          attempt_dir=None, owner_pid=pid)
+        assert rec.owner_machine == here
+        if machine is not None:
+            with connect(engine_for(store_url), write=True) as conn:
+                conn.execute(schema.attempts.update().where(schema.attempts.c.id == name).values(owner_machine=machine))
+    assert sorted(r.id for r in store.orphans()) == ["avant-redemarrage", "mort-ici"]
+
+    db = ExamDB(store)
+    db.create_run(CandidateRun(session="eb1", candidate="Léa", started=0.0, deadline=1.0, items=[Item(index=1)]))
+    me = Process()
+    for pid, start, machine, alive in ((me.pid, me.create_time(), None, True), (me.pid, me.create_time(), elsewhere, None),
+                                       (me.pid, me.create_time(), earlier, False), (gone.pid, None, None, False),
+                                       (gone.pid, None, elsewhere, None)):
+        db.set_watchdog("eb1", "Léa", pid, start, machine)
+        run = db.run("eb1", "Léa")
+        assert run is not None and run.watchdog_machine == (machine or here)
+        assert core.watchdog_alive(run) is alive, (pid, machine)

@@ -1,0 +1,56 @@
+"""Which machine, and which boot of it, a process runs on — stored with every PID (an attempt's
+owner, an exam's watchdog) so that a store shared by several lab machines (PostgreSQL) is judged
+right: a PID means something only on the machine, and in the boot, that recorded it.
+
+The id is "<machine-id>:<boot-id>" (/etc/machine-id, the kernel's random boot_id). Whether the
+process behind a record is alive:
+- another machine's record: unknown here — never judged (its own machine does it);
+- this machine, an earlier boot: dead (a reboot ended every process);
+- this machine and boot: its PID (and start time) say.
+A record without a machine (written before revision 0003 by a SQLite store: one machine) is this
+machine's.
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+from enum import Enum
+from pathlib import Path
+
+
+def _read(*paths: str) -> str | None:
+    for path in paths:
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text:
+            return text
+    return None
+
+
+@functools.cache
+def machine_id() -> str:
+    """This machine and this boot, as stored beside a PID."""
+    machine = _read("/etc/machine-id", "/var/lib/dbus/machine-id") or f"host-{socket.gethostname()}"
+    boot = _read("/proc/sys/kernel/random/boot_id") or "unknown-boot"
+    return f"{machine}:{boot}"
+
+
+class Where(Enum):
+    HERE = "here"          # this machine, this boot: the PID can be looked at
+    EARLIER_BOOT = "boot"  # this machine before a reboot: the process is gone
+    ELSEWHERE = "other"    # another machine: not ours to judge
+
+
+def where(recorded: str | None, here: str | None = None) -> Where:
+    """Where the process of a record with machine id `recorded` ran, seen from `here` (ours)."""
+    here = here or machine_id()
+    if not recorded:
+        return Where.HERE
+    machine, _, boot = recorded.partition(":")
+    my_machine, _, my_boot = here.partition(":")
+    if machine != my_machine:
+        return Where.ELSEWHERE
+    return Where.HERE if boot == my_boot else Where.EARLIER_BOOT
