@@ -326,7 +326,8 @@ def attempt_report(attempt_id: str, store: Store | None = None) -> Report:
         item = next((i for i in run.items if i.index == index), None) if run else None
         if item is not None:
             comment, note, status = item.comment, item.note, item.status
-    elif rec.status == "en_cours" and rec.owner_pid is None:   # the command line's: no submission
+    elif rec.status in ("en_cours", "soumise") and rec.owner_pid is None and rec.mode == "entrainement":
+        # the command line's: handed in by its last `check` (« soumise »), or older, never marked
         if rec.checked is None:
             raise UsageError(tr("report.not_checked", id=attempt_id))
         status, ended = "evaluee", rec.checked

@@ -135,6 +135,7 @@ def check(lab_id: str) -> tuple[CheckResult, Scenario]:
     lab, scenario, attempt = open_attempt(lab_id)
     result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification(), attempt.escalation())
     attempt.save_result(result)
+    attempt.store.hand_in_checked(attempt.id, result)   # the command line's attempt: handed in as checked
     return result, scenario
 
 
@@ -220,5 +221,9 @@ def stop(lab_id: str) -> dict[str, int]:
     try:
         lab = Lab.open(lab_id)
     except SimError:
-        return teardown(state)  # a broken lab is still removed entirely
-    return lab.stop()
+        removed = teardown(state)  # a broken lab is still removed entirely
+    else:
+        removed = lab.stop()
+    if state.attempt_dir:   # the command line's attempt, never checked: abandoned (not « en cours » forever)
+        Attempt(Path(state.attempt_dir)).store.close_stopped(Path(state.attempt_dir).name)
+    return removed

@@ -288,6 +288,28 @@ class Store:
         assert out is not None
         return out
 
+    def _unowned_practice(self, attempt_id: str) -> Any:
+        """The WHERE of an attempt of the command line: practice that no process owns (no app,
+        no exam) — the only ones `check` and `stop` hand in or close."""
+        return (A.c.id == attempt_id) & A.c.owner_pid.is_(None) & (A.c.mode == "entrainement")
+
+    def hand_in_checked(self, attempt_id: str, result: CheckResult) -> None:
+        """A check of a command-line attempt hands it in as it is (the command line has no other
+        submission): « soumise », its duration up to this check; a later check, while the lab
+        runs, hands it in again. An attempt the app or an exam owns is theirs to submit: untouched."""
+        with self._write() as conn:
+            conn.execute(A.update().where(self._unowned_practice(attempt_id), A.c.status.in_(("en_cours", "soumise")))
+                         .values(status="soumise", submitted=result.t,
+                                 duration=func.max(0.0, result.t - A.c.started) if conn.dialect.name == "sqlite"
+                                 else func.greatest(0.0, result.t - A.c.started)))
+
+    def close_stopped(self, attempt_id: str) -> None:
+        """The lab of a command-line attempt is stopped: never checked, it is « abandonnee »
+        (checked, it stays handed in). The app's and the exams' attempts: theirs to close."""
+        with self._write() as conn:
+            conn.execute(A.update().where(self._unowned_practice(attempt_id), A.c.status == "en_cours")
+                         .values(status="abandonnee"))
+
     # --- reading ----------------------------------------------------------------------------
     def _record(self, row: Any, hints_used: int) -> AttemptRecord:
         comps = json.loads(row.competences)

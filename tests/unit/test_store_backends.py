@@ -265,3 +265,31 @@ def test_a_pid_is_judged_by_its_own_machine_only(store_url: str, scenario) -> No
         run = db.run("eb1", "Léa")
         assert run is not None and run.watchdog_machine == (machine or here)
         assert core.watchdog_alive(run) is alive, (pid, machine)
+
+
+def test_a_command_line_attempt_is_handed_in_by_check_and_closed_by_stop(store_url: str, scenario) -> None:
+    """An attempt of the command line (no app, no exam owns it) does not stay « en cours » for ever:
+    its check hands it in (again at each check), a stop without any check abandons it; an attempt
+    the app owns, or an exam's, is left to them."""
+    store = Store(url=store_url)
+    checked = Attempt.create("ui1", scenario, 1, store=store)
+    never = Attempt.create("ui2", scenario, 2, store=store)
+    app = Attempt.create("ui3", scenario, 3, store=store)
+    store.begin(attempt_id=app.id, scenario=scenario, seed=3, mode="entrainement", lab="ui3", attempt_dir=app.dir)
+    exam = Attempt.create("ui4", scenario, 4, store=store)
+    store.begin(attempt_id=exam.id, scenario=scenario, seed=4, mode="examen", lab="ui4", attempt_dir=exam.dir,
+                owned=False)
+    started = checked.info.started
+    for attempt in (checked, app, exam):
+        result = make_result({"TAI.CP14.2": "acquis"}, lab="ui1").model_copy(update={"t": started + 90})
+        attempt.save_result(result)
+        store.hand_in_checked(attempt.id, result)
+    rec = store.attempt(checked.id)
+    assert (rec.status, rec.submitted, rec.duration) == ("soumise", started + 90, pytest.approx(90))
+    later = make_result({"TAI.CP14.2": "acquis"}, lab="ui1").model_copy(update={"t": started + 200})
+    store.hand_in_checked(checked.id, later)                   # checked again while the lab runs
+    assert store.attempt(checked.id).duration == pytest.approx(200)
+    for attempt in (checked, never, app, exam):
+        store.close_stopped(attempt.id)
+    assert [store.attempt(a.id).status for a in (checked, never, app, exam)] == [
+        "soumise", "abandonnee", "en_cours", "en_cours"]
