@@ -1,6 +1,7 @@
 """Examen blanc on real labs: two candidates in parallel, a submission, the time-out enforced by
 the watchdog (the lab scored as it is at that moment, then stopped), the jury, the reports and
-the group export; and a killed watchdog caught up by the next command."""
+the group export; and a killed watchdog caught up by the next command. On both stores (SQLite,
+PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,15 @@ from simulateur.exam.db import ExamDB
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICK = ("dhcp-serveur-arrete", "imprimante-pilote-manquant", "mobile-synchro")
+
+
+@pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+def _backend(request: pytest.FixtureRequest, _isolated_data: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test on both stores: the data dir's SQLite file, a fresh database of a real PostgreSQL
+    (tests/pgcluster.py) — for this process and the commands and watchdogs it starts."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("SIMULATEUR_STORE", request.getfixturevalue("postgresql_cluster").new_database())
+    return str(request.param)
 
 
 @pytest.fixture
