@@ -67,8 +67,9 @@ class InterventionScreen(Screen[None]):
         sc = r.scenario
         yield Header()
         with Horizontal(id="bar"):
-            mode = tr(f"tui.mode.{r.mode}")
-            yield Static(Text.assemble((sc.title, "bold"), (f"  ·  {r.lab_id}  ·  {mode}", "dim")), id="bar-title")
+            # the title gives way (cut with « … ») before the mode and the timer, always shown whole
+            yield Static(Text.assemble((sc.title, "bold"), (f"  ·  {r.lab_id}", "dim")), id="bar-title")
+            yield Static(Text(tr(f"tui.mode.{r.mode}"), style="dim"), id="bar-mode")
             yield Timer(r.started, r.limit, countdown=r.timed, clock=self.app.clock, id="timer")
         with Horizontal(id="main"):
             with Vertical(id="hosts-pane"):
