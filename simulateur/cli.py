@@ -228,6 +228,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    if os.geteuid() != 0:
+        raise SimError(tr("serve.need_root"), exit_code=2)
+    from simulateur.serve.service import run
+
+    return run()
+
+
 def cmd_stop(args: argparse.Namespace) -> int:
     _require_root()
     from simulateur.session.run import stop
@@ -430,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--route", default=None, metavar="NOM", help="une seule route")
     s.set_defaults(func=cmd_routes)
 
+    s = sub.add_parser("serve", help="le service d'un centre : rôles par compte Unix, échéances tenues (en root)")
+    s.set_defaults(func=cmd_serve)
+
     from simulateur.exam.cli import register as register_exam
 
     register_exam(sub)   # exam (examen blanc), report, attempts: the trainer's commands
@@ -461,6 +472,7 @@ def _run_app() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.user_scenarios:   # the trainer's folder, for this process and the ones it starts
         os.environ["SIMULATEUR_SCENARIOS"] = args.user_scenarios
@@ -477,8 +489,24 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stdin.isatty() and sys.stdout.isatty():
             return _run_app()
         args = parser.parse_args(["list"])  # not a terminal (pipe, script): the list instead
+    if os.geteuid() != 0:
+        from simulateur.serve.client import forward, forwarded
+
+        if forwarded(args):   # an exam's command, not root: asked of `simulateur serve` (roles by account)
+            return _said(lambda: forward(argv, args))
+    return dispatch(args)
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run a parsed command: its exit status, a SimError said in French on one line."""
+    if args.user_scenarios:   # the trainer's folder, for this process and the ones it starts
+        os.environ["SIMULATEUR_SCENARIOS"] = args.user_scenarios
+    return _said(lambda: int(args.func(args)))
+
+
+def _said(call: Any) -> int:
     try:
-        return int(args.func(args))
+        return int(call())
     except SimError as exc:
         for line in str(exc).splitlines() or [str(exc)]:
             print(f"simulateur : {line}" if not isinstance(exc, ScenarioError) else line, file=sys.stderr)

@@ -1302,6 +1302,10 @@ from simulateur.vm.texts import FR_VM  # noqa: E402  (texts of the VM backend, k
 
 FR.update(FR_VM)
 
+from simulateur.serve.texts import FR_SERVE  # noqa: E402  (texts of the service and its client)
+
+FR.update(FR_SERVE)
+
 
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""

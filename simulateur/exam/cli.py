@@ -60,7 +60,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     s = core.new_session(count=args.count, minutes=args.minutes, seed=args.seed, group=args.group,
                          referentiel=args.referentiel, ccps=args.ccp, competences=args.competence,
-                         variants=_variants(args.variant), db=_db())
+                         variants=_variants(args.variant), roster=args.candidate, db=_db())
     if args.json:
         print(s.model_dump_json(indent=2))
         return 0
@@ -70,6 +70,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     for iv in s.interventions:
         print(f"  {iv.index}. {iv.title}  [{_drawn(iv)}] {', '.join(iv.competences)}")
     print(tr("exam.per_candidate"))
+    if s.roster:
+        print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
     print()
     print(tr("exam.next_new", id=s.id))
     return 0
@@ -196,17 +198,84 @@ def _step(args: argparse.Namespace, act: Any) -> int:
     return 0
 
 
+def _candidate(args: argparse.Namespace) -> str:
+    if not args.candidate:
+        raise UsageError(tr("exam.need_candidate"))
+    return str(args.candidate)
+
+
 def cmd_start(args: argparse.Namespace) -> int:
-    return _step(args, lambda core, db: core.start_candidate(db, args.session, args.candidate,
-                                                             progress=_progress(args)))
+    # keeper: set by `simulateur serve` (its PID), which then holds the deadline instead of a watchdog
+    return _step(args, lambda core, db: core.start_candidate(db, args.session, _candidate(args),
+                                                             progress=_progress(args),
+                                                             keeper=getattr(args, "keeper", None)))
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    return _step(args, lambda core, db: core.submit(db, args.session, args.candidate, progress=_progress(args)))
+    return _step(args, lambda core, db: core.submit(db, args.session, _candidate(args), progress=_progress(args)))
 
 
 def cmd_end(args: argparse.Namespace) -> int:
-    return _step(args, lambda core, db: core.end_run(db, args.session, args.candidate))
+    return _step(args, lambda core, db: core.end_run(db, args.session, _candidate(args)))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """The candidate's own state: time left, the intervention in progress and its lab."""
+    from simulateur.exam import core
+
+    db = _db()
+    _sweep(db, args.session)
+    session = core.get_session(db, args.session)
+    run = core.get_run(db, session.id, _candidate(args))
+    item = run.current()
+    if args.json:
+        _print_json({"session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
+                     "deadline": run.deadline, "finished": run.finished is not None,
+                     "intervention": item.index if item else None, "lab": item.lab if item else None})
+        return 0
+    state = tr("exam.state_finished") if run.finished else tr("exam.state_running", left=_clock(run.remaining()))
+    print(tr("exam.status", candidate=run.candidate, id=session.id, state=state))
+    if item is not None and item.lab and run.finished is None:
+        from simulateur.lab.state import load_state
+
+        try:
+            hosts = ", ".join(load_state(item.lab).hosts)
+        except SimError:
+            hosts = "?"
+        print(tr("exam.status_lab", index=item.index, n=len(run.items), lab=item.lab, hosts=hosts))
+    return 0
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    """The trainer's list of candidates (name=login) for a session."""
+    from simulateur.exam import core
+
+    db = _db()
+    s = core.add_to_roster(db, args.session, args.add) if args.add else core.get_session(db, args.session)
+    if args.json:
+        _print_json(s.roster)
+        return 0
+    print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
+    for name, login in s.roster.items():
+        print(f"  {name}" + (f"  ({login})" if login else ""))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """What the service was asked and did: who (Unix account, role), when, what, outcome."""
+    db = _db()
+    rows = db.audit_log(args.session)
+    if args.json:
+        _print_json([r.model_dump() for r in rows])
+        return 0
+    if not rows:
+        print(tr("exam.audit_empty"))
+    for r in rows:
+        who = f"{r.login} ({r.role})"
+        cand = f" [{r.candidate}]" if r.candidate else ""
+        print(f"{time.strftime('%d/%m %H:%M:%S', time.localtime(r.t))}  {who:<24} {r.verb:<12}{cand}  "
+              f"{r.outcome}" + (f"  — {r.detail}" if r.detail else ""))
+    return 0
 
 
 def cmd_fiche(args: argparse.Namespace) -> int:
@@ -224,7 +293,7 @@ def cmd_fiche(args: argparse.Namespace) -> int:
         raise UsageError(tr("exam.fiche_nothing"))
     db = _db()
     _sweep(db, args.session)
-    item = core.save_fiche(db, args.session, args.candidate, values, args.intervention)
+    item = core.save_fiche(db, args.session, _candidate(args), values, args.intervention)
     print(tr("exam.fiche_saved", index=item.index, fields=", ".join(values)))
     return 0
 
@@ -345,6 +414,15 @@ def cmd_attempts(args: argparse.Namespace) -> int:
     if args.csv:
         if args.output is None:
             raise UsageError(tr("attempts.need_output"))
+        if args.output == "-":   # on our output (the service writes so on the client's own file)
+            import csv
+
+            out = csv.writer(sys.stdout, delimiter=";")
+            sys.stdout.write("\ufeff")
+            out.writerow(export.COLUMNS)
+            for r in data:
+                out.writerow(export.values(r))
+            return 0
         path = export.write_csv(Path(args.output), data)
         print(tr("attempts.exported", n=len(data), path=path))
         return 0
@@ -384,6 +462,9 @@ def register(sub: Any) -> None:
                    help="graine du tirage (la même graine rejoue le même tirage, et les mêmes valeurs pour "
                         "chaque candidat)")
     s.add_argument("--group", default=None, help="groupe de stagiaires (pour le suivi et l'export)")
+    s.add_argument("--candidate", action="append", default=[], metavar="\"NOM=login\"",
+                   help="la liste des candidats, un par option ; le login (facultatif) est son compte Unix, "
+                        "par lequel le service le reconnaît")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_new)
 
@@ -404,13 +485,31 @@ def register(sub: Any) -> None:
             ("end", cmd_end, "termine l'examen du candidat maintenant (intervention en cours remise)")):
         s = esub.add_parser(verb, help=text)
         s.add_argument("session", metavar="SESSION")
-        s.add_argument("--candidate", required=True, help="nom du candidat")
+        s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
         s.add_argument("--json", action="store_true")
         s.set_defaults(func=func)
 
+    s = esub.add_parser("status", help="le candidat : temps restant, intervention et laboratoire en cours")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+
+    s = esub.add_parser("roster", help="la liste des candidats d'une session (nom=login Unix)")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--add", action="append", default=[], metavar="\"NOM=login\"",
+                   help="ajoute un candidat (répétable) ; le login est son compte Unix pour le service")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_roster)
+
+    s = esub.add_parser("audit", help="le journal du service : qui a demandé quoi, quand, avec quel résultat")
+    s.add_argument("session", metavar="SESSION", nargs="?", default=None)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_audit)
+
     s = esub.add_parser("fiche", help="la fiche d'intervention du candidat (champ=texte)")
     s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", required=True)
+    s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
     s.add_argument("--intervention", type=int, default=None, help="n° d'intervention (défaut : celle en cours)")
     s.add_argument("--set", action="append", metavar="CHAMP=TEXTE",
                    help="symptome, diagnostic, cause, solution, validation, retour_etat, temps_passe, conseils")

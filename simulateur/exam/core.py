@@ -52,6 +52,7 @@ def exams_dir() -> Path:
 def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES, seed: int | None = None,
                 group: str | None = None, referentiel: str | None = None, ccps: list[str] | None = None,
                 competences: list[str] | None = None, variants: dict[str, list[str]] | None = None,
+                roster: list[str] | None = None,
                 db: ExamDB | None = None, base: Path | None = None,
                 catalogue: dict[str, Any] | None = None) -> ExamSession:
     """Draw a session's interventions from the catalogue (the one given, else the one on disk)
@@ -65,12 +66,49 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
     f = PoolFilter(referentiel=referentiel, ccps=list(ccps or []), competences=list(competences or []),
                    variants={k: list(v) for k, v in (variants or {}).items()})
     seed = 1 + secrets.randbelow(2**48 - 1) if seed is None else seed
+    names = parse_roster(roster or [])
     scenarios = catalogue if catalogue is not None else load_catalogue(base).scenarios
     pool, interventions = draw(scenarios, f, count, seed)
     db = db or ExamDB()
     return db.create_session(lambda sid: ExamSession(
         id=sid, group=group, seed=seed, count=count, minutes=minutes, filter=f, pool=pool,
-        interventions=interventions))
+        interventions=interventions, roster=names))
+
+
+def parse_roster(lines: list[str]) -> dict[str, str]:
+    """`--candidate "Nom Prénom=login"` lines (the login optional): name → login, each checked —
+    a valid name, a login the machine knows, no name and no login twice."""
+    import pwd
+
+    out: dict[str, str] = {}
+    for line in lines:
+        name, _, login = line.rpartition("=") if "=" in line else (line, "", "")
+        name, login = check_name(name), login.strip()
+        if login:
+            try:
+                pwd.getpwnam(login)
+            except KeyError:
+                raise UsageError(tr("exam.roster_no_login", login=login, name=name)) from None
+        if any(candidate_key(n) == candidate_key(name) for n in out):
+            raise UsageError(tr("exam.roster_duplicate", what=name))
+        if login and login in out.values():
+            raise UsageError(tr("exam.roster_duplicate", what=login))
+        out[name] = login
+    return out
+
+
+def add_to_roster(db: ExamDB, session_id: str, lines: list[str]) -> ExamSession:
+    """The trainer adds candidates (with their logins) to a session's roster."""
+    session = get_session(db, session_id)
+    new = parse_roster(lines)
+    for name, login in new.items():
+        if session.login_of(name) is not None:
+            raise UsageError(tr("exam.roster_duplicate", what=name))
+        if login and session.name_of_login(login) is not None:
+            raise UsageError(tr("exam.roster_duplicate", what=login))
+    session.roster.update(new)
+    db.update_session(session)
+    return session
 
 
 def get_session(db: ExamDB, session_id: str) -> ExamSession:
@@ -123,17 +161,24 @@ class Step:
 
 
 def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet,
-                    watchdog: bool = True, now: float | None = None) -> Step:
+                    watchdog: bool = True, now: float | None = None, keeper: int | None = None) -> Step:
     """The candidate's countdown starts, the watchdog is launched, the first lab is built. A
-    candidate who already started (their terminal or the command was killed) resumes instead."""
+    candidate who already started (their terminal or the command was killed) resumes instead.
+    `keeper`: the process that holds the deadline instead of a watchdog (`simulateur serve`),
+    recorded as the run's timer and the owner of its labs."""
     session = get_session(db, session_id)
     name = check_name(candidate)
+    if session.roster and session.login_of(name) is None:
+        raise UsageError(tr("exam.not_on_roster", candidate=name, id=session.id,
+                            known=", ".join(session.roster) or tr("exam.none")))
     t0 = time.time() if now is None else now
     run = CandidateRun(session=session.id, candidate=name, started=t0, deadline=t0 + session.seconds,
                        items=[Item(index=i.index) for i in session.interventions])
     if not db.create_run(run):
-        return resume(db, session.id, name, progress=progress, watchdog=watchdog)
-    if watchdog:
+        return resume(db, session.id, name, progress=progress, watchdog=watchdog, keeper=keeper)
+    if keeper is not None:
+        set_keeper(db, session.id, name, keeper)
+    elif watchdog:
         spawn_watchdog(db, session.id, name)
     with run_lock(session.id, name):
         started, item = _start_next(db, session, name, progress)
@@ -141,7 +186,7 @@ def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Pr
 
 
 def resume(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet,
-           watchdog: bool = True) -> Step:
+           watchdog: bool = True, keeper: int | None = None) -> Step:
     """The candidate comes back (another terminal, the client or the app killed or restarted):
     the deadline set at the start (the clock never restarts), the intervention in progress in
     its lab as it is (journal continued: it is the attempt's); if none is in progress (killed
@@ -153,7 +198,9 @@ def resume(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = 
     run = get_run(db, session.id, name)
     if run.finished is not None:
         raise UsageError(tr("exam.finished", candidate=name, id=session.id))
-    if watchdog and watchdog_alive(run) is False:   # killed, or the machine restarted: the time-out needs one
+    if keeper is not None:
+        set_keeper(db, session.id, name, keeper)
+    elif watchdog and watchdog_alive(run) is False:   # killed, or the machine restarted: the time-out needs one
         spawn_watchdog(db, session.id, name)
     with run_lock(session.id, name):
         run = get_run(db, session.id, name)
@@ -424,6 +471,13 @@ def watchdog_alive(run: CandidateRun) -> bool | None:
         return run.watchdog_start is None or abs(proc.create_time() - run.watchdog_start) < 0.5
     except (psutil.Error, OSError):
         return False
+
+
+def set_keeper(db: ExamDB, session_id: str, candidate: str, pid: int) -> None:
+    """Record `pid` (the service) as the process holding the run's deadline."""
+    import psutil
+
+    db.set_watchdog(session_id, candidate, pid, psutil.Process(pid).create_time())
 
 
 def spawn_watchdog(db: ExamDB, session_id: str, candidate: str, wait: float = 15.0) -> int | None:

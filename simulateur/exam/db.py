@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from simulateur.exam.models import CandidateRun, ExamSession, Item, JuryMark
+from simulateur.exam.models import AuditEntry, CandidateRun, ExamSession, Item, JuryMark
 from simulateur.session.store import Store
 from simulateur.store import schema, upsert
 
-S, R, I, J = schema.exam_sessions, schema.exam_runs, schema.exam_items, schema.exam_jury
+S, R, I, J, AU = schema.exam_sessions, schema.exam_runs, schema.exam_items, schema.exam_jury, schema.exam_audit
 
 
 def candidate_key(name: str) -> str:
@@ -85,6 +85,12 @@ class ExamDB:
             if group is None or (s.group or "") == group:
                 out.append(s)
         return out
+
+    def update_session(self, session: ExamSession) -> None:
+        """Store a session's spec again (its roster grew); the draw itself never changes."""
+        with self._write() as conn:
+            conn.execute(S.update().where(S.c.id == session.id).values(spec=session.model_dump_json(),
+                                                                      grp=session.group))
 
     # --- candidates' runs -----------------------------------------------------------------------
     def create_run(self, run: CandidateRun) -> bool:
@@ -185,6 +191,32 @@ class ExamDB:
             try:
                 out.append(JuryMark(index=int(r["idx"]), criterion=str(r["criterion"]), verdict=r["verdict"],
                                     comment=str(r["comment"] or ""), t=float(r["t"])))
+            except (ValueError, TypeError):
+                continue
+        return out
+
+    # --- the service's audit --------------------------------------------------------------------
+    def audit(self, entry: AuditEntry) -> None:
+        """One request to `simulateur serve` (or one thing it did on its own: a deadline held)."""
+        with self._write() as conn:
+            conn.execute(AU.insert().values(t=entry.t, uid=entry.uid, login=entry.login, role=entry.role,
+                                            pid=entry.pid, verb=entry.verb, session=entry.session,
+                                            candidate=entry.candidate, detail=entry.detail, outcome=entry.outcome))
+
+    def audit_log(self, session_id: str | None = None, since: float | None = None) -> list[AuditEntry]:
+        query = select(AU).order_by(AU.c.t, AU.c.id)
+        if session_id is not None:
+            query = query.where(AU.c.session == session_id)
+        if since is not None:
+            query = query.where(AU.c.t >= since)
+        with self._connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        out = []
+        for r in rows:
+            try:
+                out.append(AuditEntry(t=r["t"], uid=r["uid"], login=r["login"], role=r["role"], pid=r["pid"],
+                                      verb=r["verb"], session=r["session"], candidate=r["candidate"],
+                                      detail=r["detail"] or "", outcome=r["outcome"]))
             except (ValueError, TypeError):
                 continue
         return out

@@ -54,6 +54,16 @@ class ExamSession(BaseModel):
     pool: list[str] = Field(default_factory=list)      # the scenario ids the draw was made from
     interventions: list[Intervention]
     hints: bool = False                                 # an exam gives no hint
+    #: The roster: candidate name → Unix login (what `simulateur serve` knows a candidate by; ""
+    #: for a name without a login, who can only be run by root). Empty: any name may start.
+    roster: dict[str, str] = Field(default_factory=dict)
+
+    def login_of(self, name: str) -> str | None:
+        key = " ".join(name.split()).casefold()
+        return next((login for n, login in self.roster.items() if " ".join(n.split()).casefold() == key), None)
+
+    def name_of_login(self, login: str) -> str | None:
+        return next((n for n, lg in self.roster.items() if lg and lg == login), None)
 
     @property
     def seconds(self) -> float:
@@ -106,3 +116,18 @@ class JuryMark(BaseModel):
     verdict: JuryVerdict
     comment: str = ""
     t: float = Field(default_factory=time.time)
+
+
+class AuditEntry(BaseModel):
+    """One line of `simulateur serve`'s audit: who (as the kernel says: SO_PEERCRED), when,
+    what, and what came of it. The service's own acts (a deadline held) have uid 0, login « serve »."""
+    t: float = Field(default_factory=time.time)
+    uid: int
+    login: str
+    role: str
+    pid: int
+    verb: str
+    session: str | None = None
+    candidate: str | None = None
+    detail: str = ""
+    outcome: str

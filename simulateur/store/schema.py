@@ -119,3 +119,21 @@ exam_jury = Table(
     Column("comment", Text, nullable=False, server_default=""),
     Column("t", Float, nullable=False),
 )
+
+# Every request to `simulateur serve` (who — the kernel's word, SO_PEERCRED —, when, what, outcome),
+# and what it did on its own (a deadline held, a restart).
+exam_audit = Table(
+    "exam_audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("t", Float, nullable=False),
+    Column("uid", Integer, nullable=False),
+    Column("login", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("verb", Text, nullable=False),
+    Column("session", Text),
+    Column("candidate", Text),
+    Column("detail", Text, nullable=False, server_default=""),
+    Column("outcome", Text, nullable=False),         # « ok », « code N », « refusé : … »
+)
+Index("exam_audit_session", exam_audit.c.session, exam_audit.c.t)

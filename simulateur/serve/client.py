@@ -1,0 +1,103 @@
+"""The CLI's side of the service: run by anyone but root, the commands of an examen blanc (and a
+candidate's lab commands) are not run here but asked of `simulateur serve`, with this process's
+terminal (stdin, stdout, stderr) handed over so that the service's worker reads and writes it
+directly — a candidate's shell is the service's recorded relay, on her terminal, and no process
+of hers runs in a host. Light: imported by every unprivileged command, it imports no engine."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import sys
+from typing import Any
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.serve import protocol
+
+#: Commands asked of the service when not root (see roles.VERBS for what each role may do).
+FORWARDED = {
+    "simulateur.exam.cli": None,      # every `exam …`, `report`, `attempts`
+    "simulateur.cli": {"cmd_shell", "cmd_exec", "cmd_qualify", "cmd_escalate", "cmd_cable", "cmd_check"},
+}
+
+
+def forwarded(args: argparse.Namespace) -> bool:
+    func = getattr(args, "func", None)
+    if func is None or func.__module__ not in FORWARDED:
+        return False
+    names = FORWARDED[func.__module__]
+    return names is None or func.__name__ in names
+
+
+def _connect() -> socket.socket:
+    path = protocol.socket_path()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(str(path))
+    except (FileNotFoundError, ConnectionRefusedError):
+        sock.close()
+        raise SimError(tr("serve.not_running", path=path), exit_code=4) from None
+    except PermissionError:
+        sock.close()
+        raise SimError(tr("serve.no_access", path=path), exit_code=4) from None
+    return sock
+
+
+def forward(argv: list[str], args: argparse.Namespace) -> int:
+    """Ask the service to run this command; its exit status (the service's refusal: one line)."""
+    fds = [0, 1, 2]
+    opened: list[int] = []
+    try:
+        fiche = getattr(args, "file", None) if getattr(args, "func", None) and args.func.__name__ == "cmd_fiche" else None
+        if fiche is not None:           # read with our rights, not the service's
+            opened.append(_open(fiche, os.O_RDONLY))
+            fds.append(opened[-1])
+        output = getattr(args, "output", None)
+        if output is not None and output != "-" and args.func.__name__ in ("cmd_report", "cmd_attempts"):
+            opened.append(_open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
+            fds[1] = opened[-1]         # written with our rights: the service writes on our file
+        sock = _connect()
+        with sock, _terminal_kept():
+            protocol.send(sock, {"argv": argv, "term": os.environ.get("TERM", "xterm")}, fds)
+            try:
+                reply, _ = protocol.recv(sock)
+            except KeyboardInterrupt:
+                return 130
+    finally:
+        for fd in opened:
+            os.close(fd)
+    if reply is None:
+        raise SimError(tr("serve.gone"), exit_code=4)
+    if "error" in reply:
+        raise SimError(str(reply["error"]), exit_code=int(reply.get("code", 3)))
+    code = int(reply.get("code", 1))
+    if code == 0 and output not in (None, "-") and args.func.__name__ in ("cmd_report", "cmd_attempts"):
+        print(tr("serve.written", path=output), file=sys.stderr)
+    return code
+
+
+def _open(path: str, flags: int, mode: int = 0o644) -> int:
+    try:
+        return os.open(path, flags, mode)
+    except OSError as exc:
+        raise SimError(tr("serve.cannot_open", path=path, why=exc.strerror or exc), exit_code=2) from None
+
+
+@contextlib.contextmanager
+def _terminal_kept() -> Any:
+    """Our terminal's settings as they were, whatever the service's relay did to it (raw mode
+    for a shell, then a shell closed at the deadline)."""
+    import termios
+
+    saved = None
+    with contextlib.suppress(termios.error, OSError):
+        saved = termios.tcgetattr(0)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            with contextlib.suppress(termios.error, OSError):
+                termios.tcsetattr(0, termios.TCSAFLUSH, saved)

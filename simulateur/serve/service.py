@@ -1,0 +1,376 @@
+"""The service: accept requests on the Unix socket, identify the peer by the kernel's word,
+decide (roles.py), run what is allowed in a worker on the client's terminal, hold every run's
+deadline, audit everything in the store.
+
+Deadlines: one keeper thread wakes at the next deadline of any unfinished run (or every second,
+for runs started meanwhile). At a deadline the run is frozen at once — its exec and shell
+workers are killed, every new request on its lab refused — then its lab is scored as it is and
+stopped (exam.core.expire, under the run's lock: a submission racing it scores once). Nothing a
+candidate runs is in the way: her processes are the service's children, not her own.
+
+A restarted service (crash, reboot of the service, not of the machine) takes back the unfinished
+runs from the store: their timers go on, and a deadline that passed while it was down is held at
+once, the intervention noted « évaluée au redémarrage du service » with the times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import io
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from simulateur.errors import SimError
+from simulateur.exam import core
+from simulateur.exam.db import ExamDB, candidate_key
+from simulateur.exam.models import AuditEntry, CandidateRun
+from simulateur.i18n import tr
+from simulateur.paths import lab_id_prefix
+from simulateur.serve import protocol, roles
+
+HEARTBEAT = 2.0
+KILL_GRACE = 1.0
+
+
+def _stamp(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t))
+
+
+class Service:
+    def __init__(self, path: Path | None = None, *, out: io.TextIOBase | None = None) -> None:
+        self.path = path or protocol.socket_path()
+        self.dir = self.path.parent
+        self.out = out or sys.stdout
+        self.db = ExamDB()
+        self.lock = threading.Lock()
+        self.live: dict[tuple[str, str], set[subprocess.Popen[bytes]]] = {}
+        self.frozen: set[tuple[str, str]] = set()
+        self.expiring: set[tuple[str, str]] = set()
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.parse_lock = threading.Lock()
+        self.pid = os.getpid()
+        self.log = self.dir / f"{self.path.stem}.log"
+        self.heartbeat = self.dir / f"{self.path.stem}.alive"
+        self._lock_fd: int | None = None
+        self.sock: socket.socket | None = None
+
+    def say(self, text: str) -> None:
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", file=self.out, flush=True)
+
+    def audit(self, peer: roles.Peer | None, verb: str, outcome: str, *, session: str | None = None,
+              candidate: str | None = None, detail: str = "") -> None:
+        p = peer or roles.Peer(0, 0, self.pid, "serve")
+        try:
+            self.db.audit(AuditEntry(uid=p.uid, login=p.login, role=p.role() if peer else "service", pid=p.pid,
+                                     verb=verb, session=session, candidate=candidate, detail=detail,
+                                     outcome=outcome))
+        except Exception as exc:  # noqa: BLE001 — an audit that failed is said, the service goes on
+            self.say(tr("serve.audit_failed", why=exc))
+
+    # --- start, stop ---------------------------------------------------------------------------
+    def open(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o755)
+        self._lock_fd = os.open(self.dir / f"{self.path.stem}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SimError(tr("serve.already", path=self.path)) from None
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(self.path))
+        os.chmod(self.path, 0o666)     # anyone may ask; the kernel says who asks, roles say what they get
+        self.sock.listen(64)
+        self.resume_runs()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        self._beat()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _beat(self) -> None:
+        with contextlib.suppress(OSError):
+            tmp = self.heartbeat.with_suffix(".tmp")
+            tmp.write_text(f"{time.time():.3f}\n")
+            os.replace(tmp, self.heartbeat)
+
+    def last_alive(self) -> float | None:
+        try:
+            return float(self.heartbeat.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def resume_runs(self) -> None:
+        """After a restart: every unfinished run is ours again; a deadline that passed while the
+        service was down is held now, and said (service log, audit, the intervention's note)."""
+        down_since = self.last_alive()
+        now = time.time()
+        for run in self.db.runs():
+            if run.finished is not None:
+                continue
+            if now < run.deadline:
+                core.set_keeper(self.db, run.session, run.candidate, self.pid)
+                self.say(tr("serve.resumed_run", id=run.session, candidate=run.candidate,
+                            left=int(run.deadline - now)))
+                self.audit(None, "reprise", "minuteur repris", session=run.session, candidate=run.candidate,
+                           detail=f"échéance {_stamp(run.deadline)}")
+                continue
+            current = run.current()
+            core.expire(self.db, run.session, run.candidate)
+            when = (tr("serve.down_since", since=_stamp(down_since)) if down_since is not None
+                    else tr("serve.down_unknown"))
+            note = tr("serve.scored_at_restart", deadline=_stamp(run.deadline), now=_stamp(time.time()), when=when)
+            if current is not None:
+                done = self.db.run(run.session, run.candidate)
+                item = next((i for i in done.items if i.index == current.index), None) if done else None
+                if item is not None:
+                    item.note = (item.note + " " if item.note else "") + note
+                    self.db.update_item(run.session, run.candidate, item)
+            self.say(f"{run.session} {run.candidate} : {note}")
+            self.audit(None, "échéance", "évaluée au redémarrage", session=run.session, candidate=run.candidate,
+                       detail=note)
+
+    def serve_forever(self) -> None:
+        assert self.sock is not None
+        threading.Thread(target=self._keeper, name="deadlines", daemon=True).start()
+        self.say(tr("serve.listening", path=self.path, prefix=lab_id_prefix()))
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                if self.stopping.is_set():
+                    break
+                raise
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    # --- deadlines ------------------------------------------------------------------------------
+    def _keeper(self) -> None:
+        last_beat = 0.0
+        while not self.stopping.is_set():
+            now = time.time()
+            if now - last_beat >= HEARTBEAT:
+                self._beat()
+                last_beat = now
+            nxt = now + 1.0
+            try:
+                runs = self.db.runs()
+            except Exception as exc:  # noqa: BLE001 — the store busy or gone a moment: try again
+                self.say(tr("serve.store_error", why=exc))
+                runs = []
+            for run in runs:
+                if run.finished is not None:
+                    continue
+                if now >= run.deadline:
+                    self.freeze(run)
+                else:
+                    nxt = min(nxt, run.deadline)
+            self.wake.wait(max(0.005, nxt - time.time()))
+            self.wake.clear()
+
+    def freeze(self, run: CandidateRun) -> None:
+        """The deadline: no new exec or shell, the running ones ended, then the lab scored as it
+        is and stopped (in a thread of its own: several candidates' deadlines at once)."""
+        key = (run.session, candidate_key(run.candidate))
+        with self.lock:
+            if key in self.expiring:
+                return
+            self.expiring.add(key)
+            self.frozen.add(key)
+            procs = self.live.pop(key, set())
+        t_frozen = time.time()
+        for proc in procs:
+            _kill(proc)
+        threading.Thread(target=self._expire, args=(run, t_frozen), daemon=True).start()
+
+    def _expire(self, run: CandidateRun, t_frozen: float) -> None:
+        key = (run.session, candidate_key(run.candidate))
+        try:
+            core.expire(self.db, run.session, run.candidate)
+            done = time.time()
+            detail = (f"échéance {run.deadline:.3f} ; gelé à +{t_frozen - run.deadline:.3f} s ; "
+                      f"évalué et arrêté à +{done - run.deadline:.3f} s")
+            self.audit(None, "échéance", "temps écoulé : évaluée, laboratoire arrêté", session=run.session,
+                       candidate=run.candidate, detail=detail)
+            self.say(f"{run.session} {run.candidate} : {detail}")
+        except Exception as exc:  # noqa: BLE001 — said, retried by the keeper's next turn
+            self.say(tr("serve.expire_failed", id=run.session, candidate=run.candidate, why=exc))
+            time.sleep(1)
+        finally:
+            with self.lock:
+                self.expiring.discard(key)
+
+    # --- a request ------------------------------------------------------------------------------
+    def _handle(self, conn: socket.socket) -> None:
+        fds: list[int] = []
+        try:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            pid, uid, gid = struct.unpack("3i", creds)
+            peer = roles.identify(uid, gid, pid)
+            req, fds = protocol.recv(conn, protocol.MAX_FDS)
+            if req is None or not isinstance(req.get("argv"), list) or len(fds) < 3:
+                protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
+                return
+            self._request(conn, peer, [str(a) for a in req["argv"]], fds, str(req.get("term") or "xterm"))
+        except Exception as exc:  # noqa: BLE001 — one request's failure never stops the service
+            self.say(tr("serve.request_failed", why=f"{type(exc).__name__}: {exc}"))
+            with contextlib.suppress(OSError):
+                protocol.send(conn, {"error": tr("serve.internal"), "code": 1})
+        finally:
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _parse(self, argv: list[str]) -> argparse.Namespace | None:
+        from simulateur import cli
+
+        with self.parse_lock, contextlib.redirect_stderr(io.StringIO()):
+            try:
+                return cli.build_parser().parse_args(argv)
+            except SystemExit:
+                return None
+
+    def _request(self, conn: socket.socket, peer: roles.Peer, argv: list[str], fds: list[int], term: str) -> None:
+        args = self._parse(argv)
+        if args is None:
+            protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
+            return
+        what = " ".join(argv)[:500]
+        verb = roles.verb_of(args) or (argv[0] if argv else "?")
+        try:
+            with self.lock:
+                frozen = set(self.frozen)
+            self._catch_up(args)
+            decision = roles.decide(peer, args, self.db, frozen)
+        except SimError as exc:
+            self.audit(peer, verb, f"refusé : {exc}", session=getattr(args, "session", None), detail=what)
+            protocol.send(conn, {"error": str(exc), "code": exc.exit_code})
+            return
+        over = dict(decision.overrides)
+        if decision.verb in ("exam start", "exam submit"):
+            over["keeper"] = self.pid
+        if decision.verb == "exam fiche" and getattr(args, "file", None) is not None:
+            if len(fds) < 4:
+                protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
+                return
+            over["file"] = "/dev/fd/3"
+        env = dict(os.environ, TERM=term)
+        cmd = [sys.executable, "-m", "simulateur.serve.worker",
+               json.dumps({"argv": argv, "overrides": over, "log": str(self.log)})]
+        key = (decision.session or "", candidate_key(decision.candidate or ""))
+        with self.lock:
+            if decision.interactive and key in self.frozen:     # the deadline came while deciding
+                refused = tr("serve.time_over", lab=decision.lab)
+                proc = None
+            else:
+                refused = None
+                proc = subprocess.Popen(cmd, stdin=fds[0], stdout=fds[1], stderr=fds[2],
+                                        pass_fds=(fds[3],) if len(fds) > 3 else (), env=env,
+                                        start_new_session=True, cwd="/")
+                if decision.interactive:
+                    self.live.setdefault(key, set()).add(proc)
+        if proc is None:
+            self.audit(peer, decision.verb, f"refusé : {refused}", session=decision.session,
+                       candidate=decision.candidate, detail=what)
+            protocol.send(conn, {"error": refused, "code": 3})
+            return
+        for fd in fds:           # the worker has its copies
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        fds.clear()
+        code = self._wait(conn, proc, decision.interactive)
+        with self.lock:
+            self.live.get(key, set()).discard(proc)
+        outcome = "ok" if code == 0 else f"code {code}"
+        if decision.interactive and key in self.frozen:
+            outcome += " (fermé à l'échéance)"
+        self.audit(peer, decision.verb, outcome, session=decision.session, candidate=decision.candidate,
+                   detail=what)
+        with contextlib.suppress(OSError):
+            protocol.send(conn, {"code": code})
+        if decision.verb in ("exam start", "exam submit"):
+            self.wake.set()     # a new run or deadline: the keeper looks again
+
+    def _catch_up(self, args: argparse.Namespace) -> None:
+        """A candidate's command on a run past its deadline: the deadline first (the keeper may
+        be a moment behind), so what she gets is the truth."""
+        session_id = getattr(args, "session", None)
+        if not isinstance(session_id, str):
+            return
+        now = time.time()
+        for run in self.db.runs(session_id):
+            if run.finished is None and now >= run.deadline:
+                self.freeze(run)
+
+    def _wait(self, conn: socket.socket, proc: subprocess.Popen[bytes], interactive: bool) -> int:
+        """The worker's exit status. A client that goes away (killed, Ctrl+C) ends an exec or a
+        shell (they are on its terminal); a start or a submission goes on (the lab being built
+        is the run's, `exam start` again resumes it)."""
+        import select
+
+        poller = select.poll()
+        pidfd = os.pidfd_open(proc.pid)
+        poller.register(pidfd, select.POLLIN)
+        poller.register(conn.fileno(), select.POLLIN | select.POLLHUP)
+        try:
+            while proc.poll() is None:
+                for fd, _ in poller.poll():
+                    if fd == conn.fileno():
+                        poller.unregister(conn.fileno())
+                        if interactive:
+                            _kill(proc)
+        finally:
+            os.close(pidfd)
+        code = proc.wait()
+        return code if code >= 0 else 128 - code
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """End a worker and what it started in its session (its process group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=KILL_GRACE)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run(path: Path | None = None) -> int:
+    """`simulateur serve`: in the foreground until SIGTERM or Ctrl+C."""
+    service = Service(path)
+    service.open()
+
+    def stop(*_: object) -> None:
+        service.say(tr("serve.stopping"))
+        service.close()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        service.serve_forever()
+    finally:
+        service.close()
+    return 0
