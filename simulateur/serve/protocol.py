@@ -16,12 +16,13 @@ MAX_FDS = 4           # stdin, stdout, stderr and one file the command reads (a 
 
 
 def serve_dir() -> Path:
-    """/run/simulateur/serve: the sockets (one per lab prefix), locks and heartbeats."""
-    return state_root() / "serve"
+    """/run/simulateur/.serve: the sockets (one per lab prefix), locks and heartbeats (a name no
+    lab id can take: the reaper removes the folders of dead labs)."""
+    return state_root() / ".serve"
 
 
 def socket_path() -> Path:
-    """$SIMULATEUR_SOCKET, else <run dir>/serve/<lab prefix>.sock: a service per lab prefix, so
+    """$SIMULATEUR_SOCKET, else <run dir>/.serve/<lab prefix>.sock: a service per lab prefix, so
     that tests and helpers (each their own prefix) never reach another's."""
     env = os.environ.get("SIMULATEUR_SOCKET")
     return Path(env) if env else serve_dir() / f"{lab_id_prefix()}.sock"

@@ -130,8 +130,11 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     if peer.root or (verb in TRAINER and peer.trainer) or (verb in JURY and peer.jury):
         if verb in ("report", "attempts"):
             forced["output"] = "-" if getattr(args, "output", None) is not None else None
-        return Decision(verb, session_id, getattr(args, "candidate", None), overrides=forced)
+        named = getattr(args, "candidate", None)
+        return Decision(verb, session_id, named if isinstance(named, str) else None, overrides=forced)
     if verb in CANDIDATE_EXAM:
+        if db.session(session_id or "") is None:
+            raise Refused(tr("serve.unknown_session", id=session_id))
         raise Refused(tr("serve.not_candidate", id=session_id, login=peer.login))
     raise Refused(tr("serve.role", verb=verb, role=peer.role()))
 
@@ -145,6 +148,8 @@ def _lab_verb(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tupl
     where = exam_item_of_lab(db, lab)
     session = db.session(where[0]) if where is not None else None
     mine = session.name_of_login(peer.login) if session is not None else None
+    if where is None and _was_hers(peer, db, lab):
+        raise Refused(tr("serve.time_over", lab=lab))
     if where is None or mine is None or candidate_key(mine) != candidate_key(where[1]):
         raise Refused(tr("serve.not_your_lab", lab=lab))      # whose it is, if anyone's, is not said
     session_id, name, index = where
@@ -156,3 +161,13 @@ def _lab_verb(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tupl
     if item is None or item.status != "en_cours":
         raise Refused(tr("serve.not_current", lab=lab))
     return Decision(verb, session_id, name, lab, overrides=forced, interactive=verb in ("exec", "shell"))
+
+
+def _was_hers(peer: Peer, db: ExamDB, lab: str) -> bool:
+    """The lab, gone now, was one of her interventions' (scored at her deadline, or handed in)."""
+    for session in db.sessions():
+        name = session.name_of_login(peer.login)
+        run = db.run(session.id, name) if name is not None else None
+        if run is not None and any(i.lab == lab and i.status != "en_cours" for i in run.items):
+            return True
+    return False

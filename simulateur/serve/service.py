@@ -89,11 +89,11 @@ class Service:
             raise SimError(tr("serve.already", path=self.path)) from None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+        self.resume_runs()             # the deadlines passed while down are held before anyone is heard
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(str(self.path))
         os.chmod(self.path, 0o666)     # anyone may ask; the kernel says who asks, roles say what they get
         self.sock.listen(64)
-        self.resume_runs()
 
     def close(self) -> None:
         self.stopping.set()
@@ -233,6 +233,9 @@ class Service:
             self._request(conn, peer, [str(a) for a in req["argv"]], fds, str(req.get("term") or "xterm"))
         except Exception as exc:  # noqa: BLE001 — one request's failure never stops the service
             self.say(tr("serve.request_failed", why=f"{type(exc).__name__}: {exc}"))
+            import traceback
+
+            traceback.print_exc(file=self.out)
             with contextlib.suppress(OSError):
                 protocol.send(conn, {"error": tr("serve.internal"), "code": 1})
         finally:
@@ -268,13 +271,13 @@ class Service:
             protocol.send(conn, {"error": str(exc), "code": exc.exit_code})
             return
         over = dict(decision.overrides)
-        if decision.verb in ("exam start", "exam submit"):
+        if decision.verb == "exam start":
             over["keeper"] = self.pid
         if decision.verb == "exam fiche" and getattr(args, "file", None) is not None:
             if len(fds) < 4:
                 protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
                 return
-            over["file"] = "/dev/fd/3"
+            over["file"] = f"/dev/fd/{fds[3]}"    # the worker keeps that number (pass_fds)
         env = dict(os.environ, TERM=term)
         cmd = [sys.executable, "-m", "simulateur.serve.worker",
                json.dumps({"argv": argv, "overrides": over, "log": str(self.log)})]
@@ -303,12 +306,14 @@ class Service:
         with self.lock:
             self.live.get(key, set()).discard(proc)
         outcome = "ok" if code == 0 else f"code {code}"
+        reply: dict[str, object] = {"code": code}
         if decision.interactive and key in self.frozen:
             outcome += " (fermé à l'échéance)"
+            reply["error"] = tr("serve.closed_at_deadline", lab=decision.lab)
         self.audit(peer, decision.verb, outcome, session=decision.session, candidate=decision.candidate,
                    detail=what)
         with contextlib.suppress(OSError):
-            protocol.send(conn, {"code": code})
+            protocol.send(conn, reply)
         if decision.verb in ("exam start", "exam submit"):
             self.wake.set()     # a new run or deadline: the keeper looks again
 
