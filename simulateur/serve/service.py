@@ -53,7 +53,7 @@ class Service:
         self.out = out or sys.stdout
         self.db = ExamDB()
         self.lock = threading.Lock()
-        self.live: dict[tuple[str, str], set[subprocess.Popen[bytes]]] = {}
+        self.live: dict[tuple[str, str], set[Worker]] = {}
         self.frozen: set[tuple[str, str]] = set()
         self.expiring: set[tuple[str, str]] = set()
         self.wake = threading.Event()
@@ -64,6 +64,9 @@ class Service:
         self.heartbeat = self.dir / f"{self.path.stem}.alive"
         self._lock_fd: int | None = None
         self.sock: socket.socket | None = None
+        self.zygote: subprocess.Popen[bytes] | None = None
+        self.zsock: socket.socket | None = None
+        self.zlock = threading.Lock()
 
     def say(self, text: str) -> None:
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", file=self.out, flush=True)
@@ -89,6 +92,7 @@ class Service:
             raise SimError(tr("serve.already", path=self.path)) from None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+        self._start_zygote()
         self.resume_runs()             # the deadlines passed while down are held before anyone is heard
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(str(self.path))
@@ -104,9 +108,57 @@ class Service:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         self._beat()
+        if self.zsock is not None:
+            self.zsock.close()         # the zygote sees the end of its socket and exits
+        if self.zygote is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.zygote.wait(timeout=5)
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+    # --- the workers ---------------------------------------------------------------------------
+    def _start_zygote(self) -> None:
+        """The process that forks the workers, warm (zygote.py); again if it died."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with self.log.open("ab") as log:
+            self.zygote = subprocess.Popen([sys.executable, "-m", "simulateur.serve.zygote", str(theirs.fileno())],
+                                           pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log,
+                                           stderr=log, cwd="/")
+        theirs.close()
+        ours.settimeout(120)
+        try:
+            ready = ours.recv(16)
+        except OSError:
+            ready = b""
+        ours.settimeout(None)
+        if ready != b"ready":
+            ours.close()
+            raise SimError(tr("serve.zygote_failed", log=self.log))
+        self.zsock = ours
+
+    def _spawn(self, argv: list[str], over: dict[str, object], fds: list[int], term: str) -> Worker:
+        req = json.dumps({"argv": argv, "overrides": over, "log": str(self.log), "term": term}).encode()
+        for attempt in (1, 2):
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                with self.zlock:
+                    assert self.zsock is not None
+                    try:
+                        socket.send_fds(self.zsock, [req], [theirs.fileno(), *fds])
+                    except OSError:
+                        if attempt == 2:
+                            raise
+                        self.say(tr("serve.zygote_restart"))
+                        self._start_zygote()
+                        continue
+            finally:
+                theirs.close()
+            worker = Worker(mine)
+            if worker.pid is not None:
+                return worker
+            mine.close()
+        raise SimError(tr("serve.internal"))
 
     def _beat(self) -> None:
         with contextlib.suppress(OSError):
@@ -198,8 +250,10 @@ class Service:
             self.frozen.add(key)
             procs = self.live.pop(key, set())
         t_frozen = time.time()
-        for proc in procs:
-            _kill(proc)
+        for pgid in (w.pid for w in procs if w.pid is not None):   # at once; _kill follows them up
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGTERM)
+        threading.Thread(target=_kill, args=tuple(procs), daemon=True).start()
         threading.Thread(target=self._expire, args=(run, t_frozen), daemon=True).start()
 
     def _expire(self, run: CandidateRun, t_frozen: float) -> None:
@@ -277,10 +331,7 @@ class Service:
             if len(fds) < 4:
                 protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
                 return
-            over["file"] = f"/dev/fd/{fds[3]}"    # the worker keeps that number (pass_fds)
-        env = dict(os.environ, TERM=term)
-        cmd = [sys.executable, "-m", "simulateur.serve.worker",
-               json.dumps({"argv": argv, "overrides": over, "log": str(self.log)})]
+            over["file"] = "fd"           # the zygote's child reads the file she opened (fd 4 of the request)
         key = (decision.session or "", candidate_key(decision.candidate or ""))
         with self.lock:
             if decision.interactive and key in self.frozen:     # the deadline came while deciding
@@ -288,9 +339,7 @@ class Service:
                 proc = None
             else:
                 refused = None
-                proc = subprocess.Popen(cmd, stdin=fds[0], stdout=fds[1], stderr=fds[2],
-                                        pass_fds=(fds[3],) if len(fds) > 3 else (), env=env,
-                                        start_new_session=True, cwd="/")
+                proc = self._spawn(argv, over, fds, term)
                 if decision.interactive:
                     self.live.setdefault(key, set()).add(proc)
         if proc is None:
@@ -298,10 +347,6 @@ class Service:
                        candidate=decision.candidate, detail=what)
             protocol.send(conn, {"error": refused, "code": 3})
             return
-        for fd in fds:           # the worker has its copies
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        fds.clear()
         code = self._wait(conn, proc, decision.interactive)
         with self.lock:
             self.live.get(key, set()).discard(proc)
@@ -328,39 +373,85 @@ class Service:
             if run.finished is None and now >= run.deadline:
                 self.freeze(run)
 
-    def _wait(self, conn: socket.socket, proc: subprocess.Popen[bytes], interactive: bool) -> int:
+    def _wait(self, conn: socket.socket, worker: Worker, interactive: bool) -> int:
         """The worker's exit status. A client that goes away (killed, Ctrl+C) ends an exec or a
         shell (they are on its terminal); a start or a submission goes on (the lab being built
         is the run's, `exam start` again resumes it)."""
         import select
 
         poller = select.poll()
-        pidfd = os.pidfd_open(proc.pid)
-        poller.register(pidfd, select.POLLIN)
+        poller.register(worker.channel.fileno(), select.POLLIN)
         poller.register(conn.fileno(), select.POLLIN | select.POLLHUP)
-        try:
-            while proc.poll() is None:
-                for fd, _ in poller.poll():
-                    if fd == conn.fileno():
-                        poller.unregister(conn.fileno())
-                        if interactive:
-                            _kill(proc)
-        finally:
-            os.close(pidfd)
-        code = proc.wait()
-        return code if code >= 0 else 128 - code
+        while worker.code is None:
+            for fd, _ in poller.poll():
+                if fd == conn.fileno():
+                    poller.unregister(conn.fileno())
+                    if interactive:
+                        _kill(worker)
+                else:
+                    worker.read()
+                    if worker.code is None and worker.ended:
+                        worker.code = 128 + signal.SIGTERM if worker.killed else 1
+        worker.channel.close()
+        return worker.code
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """End a worker and what it started in its session (its process group)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
+class Worker:
+    """One forked worker (zygote.py), known by its channel: its PID (its session), then its exit
+    status; the channel's end without a status means it was killed."""
+
+    def __init__(self, channel: socket.socket) -> None:
+        self.channel = channel
+        self.buf = b""
+        self.pid: int | None = None
+        self.code: int | None = None
+        self.ended = False
+        self.killed = False
+        channel.settimeout(30)
         try:
-            proc.wait(timeout=KILL_GRACE)
+            while self.pid is None and not self.ended:
+                self.read()
+        except OSError:
+            self.ended = True
+        channel.settimeout(None)
+
+    def read(self) -> None:
+        chunk = self.channel.recv(256)
+        if not chunk:
+            self.ended = True
             return
-        except subprocess.TimeoutExpired:
-            continue
+        self.buf += chunk
+        while b"\n" in self.buf:
+            line, self.buf = self.buf.split(b"\n", 1)
+            value = int(line) if line.strip().lstrip(b"-").isdigit() else None
+            if self.pid is None:
+                self.pid = value
+            elif value is not None:
+                self.code = value
+
+
+
+def _kill(*workers: Worker) -> None:
+    """End workers and what they started in their sessions (process groups), all at once: SIGTERM
+    (a shell's relay hangs up its host shell and gives the terminal back), SIGKILL for what is
+    still there after a grace. The threads waiting for their statuses see their channels close."""
+    groups = {w.pid for w in workers if w.pid is not None}
+    for w in workers:
+        w.killed = True
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pgid in list(groups):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, sig)
+        end = time.monotonic() + KILL_GRACE
+        while groups and time.monotonic() < end:
+            for pgid in list(groups):
+                try:
+                    os.killpg(pgid, 0)
+                except (ProcessLookupError, PermissionError):
+                    groups.discard(pgid)
+            time.sleep(0.02)
+        if not groups:
+            return
 
 
 def run(path: Path | None = None) -> int:

@@ -18,6 +18,8 @@ FR_SERVE = {
     "serve.not_current": "le laboratoire {lab} n'est plus celui de votre intervention en cours",
     "serve.time_over": "temps écoulé : le laboratoire {lab} est figé pour le jury, plus aucune commande n'y est acceptée",
     "serve.closed_at_deadline": "temps écoulé : commande arrêtée, le laboratoire {lab} est évalué tel quel puis figé pour le jury",
+    "serve.zygote_failed": "le service n'a pas pu démarrer ses processus de travail (voir {log})",
+    "serve.zygote_restart": "processus de travail perdu : relancé",
     "serve.cannot_open": "impossible d'ouvrir {path} : {why}",
     "serve.written": "Écrit : {path}",
     "serve.audit_failed": "audit non enregistré : {why}",
