@@ -474,10 +474,15 @@ def watchdog_alive(run: CandidateRun) -> bool | None:
 
 
 def set_keeper(db: ExamDB, session_id: str, candidate: str, pid: int) -> None:
-    """Record `pid` (the service) as the process holding the run's deadline."""
+    """Record `pid` (the service) as the process holding the run's deadline, and owning the lab
+    in progress (the app's orphan reaper never takes it while that process lives)."""
     import psutil
 
     db.set_watchdog(session_id, candidate, pid, psutil.Process(pid).create_time())
+    run = db.run(session_id, candidate)
+    current = run.current() if run is not None else None
+    if current is not None and current.attempt is not None:
+        db.store.set_owner(current.attempt, pid)
 
 
 def spawn_watchdog(db: ExamDB, session_id: str, candidate: str, wait: float = 15.0) -> int | None:

@@ -284,7 +284,7 @@ class Service:
             if req is None or not isinstance(req.get("argv"), list) or len(fds) < 3:
                 protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
                 return
-            self._request(conn, peer, [str(a) for a in req["argv"]], fds, str(req.get("term") or "xterm"))
+            self._request(conn, peer, [str(a) for a in req["argv"]], fds, str(req.get("term") or "xterm")[:64])
         except Exception as exc:  # noqa: BLE001 — one request's failure never stops the service
             self.say(tr("serve.request_failed", why=f"{type(exc).__name__}: {exc}"))
             import traceback

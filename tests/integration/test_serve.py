@@ -379,6 +379,10 @@ def test_service_restarted_mid_run(service: Service, accounts: Accounts) -> None
     # Bruno's run goes on under the new service: its timer, his lab.
     bruno = core.get_run(db, sid, "Bruno Petit")
     assert bruno.finished is None and bruno.watchdog_pid == service.proc.pid
+    assert db.store.attempt(b["attempt"]).owner_pid == service.proc.pid
+    from simulateur.session.store import reap_orphans
+
+    assert reap_orphans(db.store) == []     # the app opened now takes none of the running labs
     proc = as_user(accounts, "bruno", "exec", b["lab"], "poste", "--", "true")
     assert proc.returncode == 0, proc.stderr
     refused(as_user(accounts, "alice", "exec", a["lab"], "poste", "--", "true"), "temps écoulé")

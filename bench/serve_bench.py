@@ -1,0 +1,155 @@
+"""`simulateur serve`: what a candidate's command costs through the service, and how soon a
+deadline freezes a lab.
+
+    sudo .venv/bin/python bench/serve_bench.py [--rounds 10] [--candidates 3]
+
+Makes a throwaway system account per candidate (no home; removed at the end), starts a service
+(lab prefix and data dir of its own: $SIMULATEUR_LAB_PREFIX, a temp dir), a session of
+dhcp-serveur-arrete, and the candidates' labs. Then:
+- latency: `exam status` and `exec LAB poste -- true`, alternately as the candidate through the
+  service and as root with today's CLI (no service), `--rounds` each; medians and the ratio;
+- deadline: every candidate's deadline set to the same moment; from the audit, per run, how long
+  after the deadline the run was frozen (exec and shell refused, running ones ended) and its lab
+  scored and stopped.
+Compare ratios of one run, never absolute times between runs (the machine's load is what it is).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd="/")
+    took = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"échec : {' '.join(cmd)}\n{proc.stderr}")
+    return took
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--candidates", type=int, default=3)
+    opts = ap.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("en root")
+    work = Path(tempfile.mkdtemp(prefix="serve-bench-"))
+    folder = work / "scenarios"
+    folder.mkdir()
+    shutil.copytree(ROOT / "scenarios" / "topologies", folder / "topologies")
+    shutil.copy(ROOT / "scenarios" / "dhcp-serveur-arrete.yaml", folder)
+    env = {**os.environ, "SIMULATEUR_DATA": str(work / "data"), "SIMULATEUR_SHIPPED_SCENARIOS": str(folder),
+           "SIMULATEUR_SCENARIOS": str(work / "aucun"), "PYTHONPATH": str(ROOT),
+           "SIMULATEUR_LAB_PREFIX": os.environ.get("SIMULATEUR_LAB_PREFIX", "bs")}
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    from simulateur.exam.db import ExamDB, candidate_key
+    from simulateur.serve import protocol
+
+    tag = f"sb{os.getpid() % 100000}"
+    logins = [f"{tag}{chr(97 + i)}" for i in range(opts.candidates)]
+    made: list[str] = []
+    service = None
+    sim = [sys.executable, "-m", "simulateur"]
+    try:
+        for login in logins:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
+                            "/usr/sbin/nologin", "--gid", "nogroup", login], check=True)
+            made.append(login)
+        probe = subprocess.run(["setpriv", f"--reuid={logins[0]}", "--regid=nogroup", "--init-groups", "--",
+                                sys.executable, "-c", "pass"], capture_output=True)
+        python = sys.executable if probe.returncode == 0 else shutil.which("python3") or "/usr/bin/python3"
+        user_env = {**env, "PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]]),
+                    "HOME": "/nonexistent"}
+
+        def as_user(login: str, *args: str) -> list[str]:
+            return ["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python, "-m",
+                    "simulateur", *args]
+
+        log = (work / "serve.log").open("w")
+        service = subprocess.Popen([*sim, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        while True:
+            with socket.socket(socket.AF_UNIX) as s:
+                try:
+                    s.connect(str(protocol.socket_path()))
+                    break
+                except OSError:
+                    if service.poll() is not None:
+                        raise SystemExit((work / "serve.log").read_text()) from None
+                    time.sleep(0.1)
+        roster = [a for i, login in enumerate(logins) for a in ("--candidate", f"Candidat {i + 1}={login}")]
+        out = subprocess.run([*sim, "exam", "new", "--count", "1", "--minutes", "30", "--seed", "3", *roster,
+                              "--json"], env=env, capture_output=True, text=True, check=True).stdout
+        import json
+
+        sid = json.loads(out)["id"]
+        labs = {}
+        for i, login in enumerate(logins):
+            out = subprocess.run(as_user(login, "exam", "start", sid, "--json"), env=user_env, capture_output=True,
+                                 text=True, check=True, cwd="/").stdout
+            labs[login] = json.loads(out)["lab"]
+
+        first = logins[0]
+        lab = labs[first]
+        cases = {
+            "exam status": (as_user(first, "exam", "status", sid),
+                            [*sim, "exam", "status", sid, "--candidate", "Candidat 1"]),
+            "exec true": (as_user(first, "exec", lab, "poste", "--", "true"), [*sim, "exec", lab, "poste", "--", "true"]),
+        }
+        print(f"latence (médianes sur {opts.rounds} tours alternés) :")
+        for name, (served, direct) in cases.items():
+            a, b = [], []
+            for _ in range(opts.rounds):
+                a.append(timed(served, user_env))
+                b.append(timed(direct, env))
+            ma, mb = statistics.median(a), statistics.median(b)
+            print(f"  {name:<12} candidat via le service {ma:.3f} s   root sans service {mb:.3f} s   "
+                  f"rapport {ma / mb:.2f}")
+
+        db = ExamDB()
+        deadline = time.time() + 2
+        with db._write() as conn:
+            for i in range(len(logins)):
+                conn.execute("UPDATE exam_runs SET deadline = ? WHERE session = ? AND ckey = ?",
+                             (deadline, sid, candidate_key(f"Candidat {i + 1}")))
+        end = time.time() + 60
+        while time.time() < end and any(r.finished is None for r in db.runs(sid)):
+            time.sleep(0.2)
+        frozen, scored = [], []
+        for r in db.audit_log(sid):
+            m = re.search(r"gelé à \+([\d.]+) s ; évalué et arrêté à \+([\d.]+) s", r.detail)
+            if r.verb == "échéance" and m:
+                frozen.append(float(m.group(1)))
+                scored.append(float(m.group(2)))
+        print(f"échéance commune de {len(logins)} candidats : gelé à +{max(frozen):.3f} s au plus, "
+              f"évalué et arrêté à +{statistics.median(scored):.2f} s (médiane), +{max(scored):.2f} s (max)")
+    finally:
+        if service is not None and service.poll() is None:
+            service.terminate()
+            service.wait(timeout=30)
+        for run_lab in list(locals().get("labs", {}).values()):
+            subprocess.run([*sim, "stop", run_lab], env=env, capture_output=True)
+        for login in made:
+            subprocess.run(["userdel", login], capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
