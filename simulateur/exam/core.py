@@ -305,7 +305,7 @@ def save_fiche(db: ExamDB, session_id: str, candidate: str, values: dict[str, st
                index: int | None = None) -> Item:
     """The candidate's fiche d'intervention (the current one, or intervention `index`)."""
     run = get_run(db, session_id, candidate)
-    if run.finished is not None:
+    if run.finished is not None or time.time() >= run.deadline:   # the deadline may be being held right now
         raise UsageError(tr("exam.fiche_closed", candidate=run.candidate))
     item = run.current() if index is None else next((i for i in run.items if i.index == index), None)
     if item is None or item.attempt is None:

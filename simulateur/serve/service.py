@@ -42,8 +42,8 @@ HEARTBEAT = 2.0
 KILL_GRACE = 1.0
 
 
-def _stamp(t: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(t))
+def _stamp(t: float, day: bool = False) -> str:
+    return time.strftime("%d/%m %H:%M:%S" if day else "%H:%M:%S", time.localtime(t))
 
 
 class Service:
@@ -188,8 +188,12 @@ class Service:
                            detail=f"échéance {_stamp(run.deadline)}")
                 continue
             current = run.current()
-            core.expire(self.db, run.session, run.candidate)
-            when = (tr("serve.down_since", since=_stamp(down_since)) if down_since is not None
+            try:
+                core.expire(self.db, run.session, run.candidate)
+            except Exception as exc:  # noqa: BLE001 — said; the keeper tries again once listening
+                self.say(tr("serve.expire_failed", id=run.session, candidate=run.candidate, why=exc))
+                continue
+            when = (tr("serve.down_since", since=_stamp(down_since, day=True)) if down_since is not None
                     else tr("serve.down_unknown"))
             note = tr("serve.scored_at_restart", deadline=_stamp(run.deadline), now=_stamp(time.time()), when=when)
             if current is not None:
@@ -219,6 +223,7 @@ class Service:
     def _keeper(self) -> None:
         last_beat = 0.0
         while not self.stopping.is_set():
+            self.wake.clear()          # a wake-up from now on is seen by the wait below
             now = time.time()
             if now - last_beat >= HEARTBEAT:
                 self._beat()
@@ -237,7 +242,6 @@ class Service:
                 else:
                     nxt = min(nxt, run.deadline)
             self.wake.wait(max(0.005, nxt - time.time()))
-            self.wake.clear()
 
     def freeze(self, run: CandidateRun) -> None:
         """The deadline: no new exec or shell, the running ones ended, then the lab scored as it
@@ -333,16 +337,15 @@ class Service:
                 return
             over["file"] = "fd"           # the zygote's child reads the file she opened (fd 4 of the request)
         key = (decision.session or "", candidate_key(decision.candidate or ""))
+        proc = self._spawn(argv, over, fds, term)     # not under the lock: a deadline never waits for it
         with self.lock:
-            if decision.interactive and key in self.frozen:     # the deadline came while deciding
-                refused = tr("serve.time_over", lab=decision.lab)
-                proc = None
-            else:
-                refused = None
-                proc = self._spawn(argv, over, fds, term)
-                if decision.interactive:
-                    self.live.setdefault(key, set()).add(proc)
-        if proc is None:
+            late = decision.interactive and key in self.frozen    # the deadline came meanwhile
+            if decision.interactive and not late:
+                self.live.setdefault(key, set()).add(proc)
+        if late:
+            _kill(proc)
+            proc.channel.close()
+            refused = tr("serve.time_over", lab=decision.lab)
             self.audit(peer, decision.verb, f"refusé : {refused}", session=decision.session,
                        candidate=decision.candidate, detail=what)
             protocol.send(conn, {"error": refused, "code": 3})
@@ -389,7 +392,10 @@ class Service:
                     if interactive:
                         _kill(worker)
                 else:
-                    worker.read()
+                    try:
+                        worker.read()
+                    except OSError:
+                        worker.ended = True
                     if worker.code is None and worker.ended:
                         worker.code = 128 + signal.SIGTERM if worker.killed else 1
         worker.channel.close()

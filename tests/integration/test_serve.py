@@ -139,9 +139,9 @@ class Service:
             assert time.monotonic() < deadline, "le service n'écoute pas : " + self.log.read_text()
             time.sleep(0.1)
 
-    def stop(self) -> None:
+    def stop(self, crash: bool = False) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+            self.proc.send_signal(signal.SIGKILL if crash else signal.SIGTERM)
             self.proc.wait(timeout=30)
         self.proc = None
 
@@ -152,6 +152,8 @@ def service(quick: Path, accounts: Accounts, tmp_path: Path):
     svc.start()
     yield svc
     svc.stop()
+    for suffix in (".alive", ".lock", ".log"):    # the service's heartbeat, lock and log: the test's own
+        protocol.socket_path().with_suffix(suffix).unlink(missing_ok=True)
     db = ExamDB()
     for run in db.runs():
         if run.finished is None:
@@ -364,7 +366,7 @@ def test_service_restarted_mid_run(service: Service, accounts: Accounts) -> None
     sid = _session(accounts)
     a = _start(accounts, "alice", sid)
     b = _start(accounts, "bruno", sid)
-    service.stop()
+    service.stop(crash=True)                            # kill -9: no goodbye, the heartbeat is its last word
     stopped = time.time()
     _set_deadline(sid, "Alice Martin", stopped + 1)     # passes while the service is down
     time.sleep(1.5)
@@ -386,3 +388,5 @@ def test_service_restarted_mid_run(service: Service, accounts: Accounts) -> None
     proc = as_user(accounts, "bruno", "exec", b["lab"], "poste", "--", "true")
     assert proc.returncode == 0, proc.stderr
     refused(as_user(accounts, "alice", "exec", a["lab"], "poste", "--", "true"), "temps écoulé")
+    proc = as_user(accounts, "alice", "exam", "fiche", sid, "--set", "cause=trop tard")
+    assert proc.returncode == 2 and "fiche" in proc.stderr, proc.stderr
