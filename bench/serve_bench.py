@@ -9,8 +9,8 @@ dhcp-serveur-arrete, and the candidates' labs. Then:
 - latency: `exam status` and `exec LAB poste -- true`, alternately as the candidate through the
   service and as root with today's CLI (no service), `--rounds` each; medians and the ratio;
 - deadline: every candidate's deadline set to the same moment; from the audit, per run, how long
-  after the deadline the run was frozen (exec and shell refused, running ones ended) and its lab
-  scored and stopped.
+  after the deadline her commands were ended and refused, and her lab scored and frozen for the
+  jury (stopped on a machine without a freezer cgroup).
 Compare ratios of one run, never absolute times between runs (the machine's load is what it is).
 """
 
@@ -131,14 +131,16 @@ def main() -> int:
         end = time.time() + 60
         while time.time() < end and any(r.finished is None for r in db.runs(sid)):
             time.sleep(0.2)
-        frozen, scored = [], []
+        frozen, scored, kept = [], [], []
         for r in db.audit_log(sid):
-            m = re.search(r"gelé à \+([\d.]+) s ; évalué et arrêté à \+([\d.]+) s", r.detail)
+            m = re.search(r"refusées à \+([\d.]+) s ; évalué, laboratoire (\w+) à \+([\d.]+) s", r.detail)
             if r.verb == "échéance" and m:
                 frozen.append(float(m.group(1)))
-                scored.append(float(m.group(2)))
-        print(f"échéance commune de {len(logins)} candidats : gelé à +{max(frozen):.3f} s au plus, "
-              f"évalué et arrêté à +{statistics.median(scored):.2f} s (médiane), +{max(scored):.2f} s (max)")
+                scored.append(float(m.group(3)))
+                kept.append(m.group(2))
+        print(f"échéance commune de {len(logins)} candidats : commandes arrêtées et refusées à +{max(frozen):.3f} s "
+              f"au plus ; évalué, laboratoire {'/'.join(sorted(set(kept)))} à +{statistics.median(scored):.2f} s "
+              f"(médiane), +{max(scored):.2f} s (max)")
     finally:
         if service is not None and service.poll() is None:
             service.terminate()

@@ -246,6 +246,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    """Stop the labs kept frozen for the jury at a candidate's deadline."""
+    _require_root()
+    from simulateur.exam import core
+
+    for item in core.release(_db(), args.session, _candidate(args)):
+        print(tr("exam.released", lab=item.lab, index=item.index))
+    return 0
+
+
 def cmd_roster(args: argparse.Namespace) -> int:
     """The trainer's list of candidates (name=login) for a session."""
     from simulateur.exam import core
@@ -501,6 +511,11 @@ def register(sub: Any) -> None:
                    help="ajoute un candidat (répétable) ; le login est son compte Unix pour le service")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_roster)
+
+    s = esub.add_parser("release", help="arrête les laboratoires gardés figés pour le jury à l'échéance d'un candidat")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--candidate", default=None, help="nom du candidat")
+    s.set_defaults(func=cmd_release)
 
     s = esub.add_parser("audit", help="le journal du service : qui a demandé quoi, quand, avec quel résultat")
     s.add_argument("session", metavar="SESSION", nargs="?", default=None)

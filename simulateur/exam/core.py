@@ -264,9 +264,11 @@ def _hand_in(db: ExamDB, session_id: str, candidate: str,
         return then(session, name, _score(db, run, current, "remise") if current is not None else None)
 
 
-def expire(db: ExamDB, session_id: str, candidate: str, *, now: float | None = None) -> bool:
+def expire(db: ExamDB, session_id: str, candidate: str, *, now: float | None = None, keep: bool = False) -> bool:
     """At (or after) the deadline: the current intervention is scored as its lab is at this
-    moment and the lab stopped; interventions not started are « non traitées ». Idempotent."""
+    moment and the lab stopped — or, with `keep` (`simulateur serve`), frozen as it is for the
+    jury where the machine can (lab.cgroups.freeze), stopped otherwise; interventions not
+    started are « non traitées ». Idempotent."""
     session = get_session(db, session_id)
     with run_lock(session.id, candidate):
         run = db.run(session.id, candidate)
@@ -274,7 +276,7 @@ def expire(db: ExamDB, session_id: str, candidate: str, *, now: float | None = N
             return False
         if (time.time() if now is None else now) < run.deadline:
             return False
-        _expire_locked(db, session, run)
+        _expire_locked(db, session, run, keep=keep)
         return True
 
 
@@ -396,8 +398,9 @@ def _owner(run: CandidateRun) -> int:
     return os.getpid()
 
 
-def _score(db: ExamDB, run: CandidateRun, item: Item, status: str) -> Item:
-    """Check the lab as it is now, store the verdicts, stop the lab (its files are kept)."""
+def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = False) -> Item:
+    """Check the lab as it is now, store the verdicts, stop the lab (its files are kept) — or,
+    with `keep`, freeze it as it is for the jury (stopped if it cannot be frozen)."""
     when = time.time()
     assert item.lab is not None and item.attempt is not None
     result, why = None, ""
@@ -413,8 +416,13 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str) -> Item:
         status = "interrompue"
         item.note = (tr("exam.check_failed", why=why) if why else tr("exam.lab_gone", lab=item.lab))
     if _lab_is_ours(item):
-        with contextlib.suppress(SimError, OSError):
-            labrun.stop(item.lab)
+        from simulateur.lab import cgroups
+
+        if keep and result is not None and cgroups.freeze(item.lab):
+            item.note = (item.note + " " if item.note else "") + tr("exam.lab_kept", lab=item.lab)
+        else:
+            with contextlib.suppress(SimError, OSError):
+                labrun.stop(item.lab)
     item.status, item.ended = status, when  # type: ignore[assignment]
     db.update_item(run.session, run.candidate, item)
     return item
@@ -431,9 +439,9 @@ def _lab_is_ours(item: Item) -> bool:
     return bool(state.attempt_dir) and Path(state.attempt_dir).name == item.attempt
 
 
-def _expire_locked(db: ExamDB, session: ExamSession, run: CandidateRun) -> Item | None:
+def _expire_locked(db: ExamDB, session: ExamSession, run: CandidateRun, keep: bool = False) -> Item | None:
     current = run.current()
-    ended = _score(db, run, current, "temps_ecoule") if current is not None else None
+    ended = _score(db, run, current, "temps_ecoule", keep) if current is not None else None
     _close(db, get_run(db, session.id, run.candidate))
     return ended
 
@@ -445,6 +453,27 @@ def _close(db: ExamDB, run: CandidateRun) -> None:
             item.status = "non_traitee"
             db.update_item(run.session, run.candidate, item)
     db.finish_run(run.session, run.candidate, time.time())
+
+
+def release(db: ExamDB, session_id: str, candidate: str) -> list[Item]:
+    """The jury is done with a candidate's labs kept at the deadline: stopped (their evidence
+    stays in the attempts). Returns the interventions whose lab was stopped."""
+    from simulateur.lab.state import list_lab_ids
+
+    session = get_session(db, session_id)
+    name = get_run(db, session.id, candidate).candidate
+    out = []
+    with run_lock(session.id, name):
+        run = get_run(db, session.id, name)
+        running = set(list_lab_ids())
+        for item in run.items:
+            if item.status in ENDED and item.lab in running and _lab_is_ours(item):
+                with contextlib.suppress(SimError, OSError):
+                    labrun.stop(item.lab)
+                out.append(item)
+    if not out:
+        raise UsageError(tr("exam.nothing_kept", candidate=name, id=session.id))
+    return out
 
 
 def is_over(run: CandidateRun) -> bool:

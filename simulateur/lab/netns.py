@@ -108,6 +108,7 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
 def destroy(state: LabState, extra: list[str] | None = None) -> dict[str, int]:
     """Kill every process of the lab, delete its namespaces, delete its state dir."""
     names = sorted({h.netns for h in state.hosts.values()} | {state.switch_netns} | set(extra or []))
+    cgroups.thaw(state.id)                  # a lab kept frozen (an exam's, for the jury) dies like any other
     helpers = outside.kill_helpers(state)   # in none of the lab's namespaces: by their record
     # A host whose netns was deleted by hand is still found by its PID 1 (checked by start time):
     # killing it ends its whole PID namespace.

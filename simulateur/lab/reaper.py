@@ -54,6 +54,7 @@ def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
     for lab_id in lab_ids:
         d = lab_dir(lab_id)
         stray = sorted(set(rooted.get(lab_id, [])) | set(cgroups.pids(lab_id)))
+        cgroups.thaw(lab_id)
         nsutil.kill_pids(stray)
         try:
             state: LabState | None = load_state(lab_id)

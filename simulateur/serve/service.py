@@ -55,7 +55,7 @@ class Service:
         self.lock = threading.Lock()
         self.live: dict[tuple[str, str], set[Worker]] = {}
         self.frozen: set[tuple[str, str]] = set()
-        self.expiring: set[tuple[str, str]] = set()
+        self.expiring: dict[tuple[str, str], threading.Thread] = {}
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.parse_lock = threading.Lock()
@@ -189,7 +189,7 @@ class Service:
                 continue
             current = run.current()
             try:
-                core.expire(self.db, run.session, run.candidate)
+                core.expire(self.db, run.session, run.candidate, keep=True)
             except Exception as exc:  # noqa: BLE001 — said; the keeper tries again once listening
                 self.say(tr("serve.expire_failed", id=run.session, candidate=run.candidate, why=exc))
                 continue
@@ -243,39 +243,46 @@ class Service:
                     nxt = min(nxt, run.deadline)
             self.wake.wait(max(0.005, nxt - time.time()))
 
-    def freeze(self, run: CandidateRun) -> None:
-        """The deadline: no new exec or shell, the running ones ended, then the lab scored as it
-        is and stopped (in a thread of its own: several candidates' deadlines at once)."""
+    def freeze(self, run: CandidateRun) -> threading.Thread:
+        """The deadline: no new exec or shell, the running ones ended (SIGTERM at once, SIGKILL
+        after a grace), then the lab scored as it is and kept frozen for the jury (stopped where
+        the machine has no freezer) — in a thread per run: several deadlines at once."""
         key = (run.session, candidate_key(run.candidate))
         with self.lock:
             if key in self.expiring:
-                return
-            self.expiring.add(key)
+                return self.expiring[key]
             self.frozen.add(key)
             procs = self.live.pop(key, set())
-        t_frozen = time.time()
-        for pgid in (w.pid for w in procs if w.pid is not None):   # at once; _kill follows them up
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pgid, signal.SIGTERM)
+            for pgid in (w.pid for w in procs if w.pid is not None):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pgid, signal.SIGTERM)
+            t_frozen = time.time()
+            thread = threading.Thread(target=self._expire, args=(run, t_frozen), daemon=True)
+            self.expiring[key] = thread
+            thread.start()
         threading.Thread(target=_kill, args=tuple(procs), daemon=True).start()
-        threading.Thread(target=self._expire, args=(run, t_frozen), daemon=True).start()
+        return thread
 
     def _expire(self, run: CandidateRun, t_frozen: float) -> None:
+        from simulateur.lab import cgroups
+
         key = (run.session, candidate_key(run.candidate))
         try:
-            core.expire(self.db, run.session, run.candidate)
+            current = run.current()
+            core.expire(self.db, run.session, run.candidate, keep=True)
             done = time.time()
-            detail = (f"échéance {run.deadline:.3f} ; gelé à +{t_frozen - run.deadline:.3f} s ; "
-                      f"évalué et arrêté à +{done - run.deadline:.3f} s")
-            self.audit(None, "échéance", "temps écoulé : évaluée, laboratoire arrêté", session=run.session,
-                       candidate=run.candidate, detail=detail)
+            kept = current is not None and current.lab is not None and cgroups.frozen(current.lab)
+            detail = (f"échéance {run.deadline:.3f} ; commandes arrêtées et refusées à +{t_frozen - run.deadline:.3f} s ; "
+                      f"évalué, laboratoire {'figé' if kept else 'arrêté'} à +{done - run.deadline:.3f} s")
+            self.audit(None, "échéance", "temps écoulé : évaluée, laboratoire " + ("gardé figé" if kept else "arrêté"),
+                       session=run.session, candidate=run.candidate, detail=detail)
             self.say(f"{run.session} {run.candidate} : {detail}")
         except Exception as exc:  # noqa: BLE001 — said, retried by the keeper's next turn
             self.say(tr("serve.expire_failed", id=run.session, candidate=run.candidate, why=exc))
             time.sleep(1)
         finally:
             with self.lock:
-                self.expiring.discard(key)
+                self.expiring.pop(key, None)
 
     # --- a request ------------------------------------------------------------------------------
     def _handle(self, conn: socket.socket) -> None:
@@ -374,7 +381,7 @@ class Service:
         now = time.time()
         for run in self.db.runs(session_id):
             if run.finished is None and now >= run.deadline:
-                self.freeze(run)
+                self.freeze(run).join(timeout=120)     # what she runs next sees the run as it ended
 
     def _wait(self, conn: socket.socket, worker: Worker, interactive: bool) -> int:
         """The worker's exit status. A client that goes away (killed, Ctrl+C) ends an exec or a

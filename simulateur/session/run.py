@@ -121,6 +121,12 @@ def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = 
 
 
 def open_attempt(lab_id: str) -> tuple[Lab, Scenario, Attempt]:
+    """The lab and its attempt, to work in: refused for a lab kept frozen (an exam's, after its
+    deadline: as it was for the jury; entering it would wait forever)."""
+    from simulateur.lab import cgroups
+
+    if cgroups.frozen(lab_id):
+        raise SimError(tr("lab.frozen", lab=lab_id))
     lab = Lab.open(lab_id)
     try:
         scenario = Scenario.model_validate_json((lab.state.dir / "scenario.json").read_text())

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from simulateur.exam import core
+from simulateur.lab import cgroups
 from simulateur.exam.db import ExamDB
 from simulateur.serve import protocol
 
@@ -152,6 +153,7 @@ def service(quick: Path, accounts: Accounts, tmp_path: Path):
     svc.start()
     yield svc
     svc.stop()
+    from simulateur.exam.core import _lab_is_ours
     for suffix in (".alive", ".lock", ".log"):    # the service's heartbeat, lock and log: the test's own
         protocol.socket_path().with_suffix(suffix).unlink(missing_ok=True)
     db = ExamDB()
@@ -161,8 +163,8 @@ def service(quick: Path, accounts: Accounts, tmp_path: Path):
                 core.end_run(db, run.session, run.candidate)
             except Exception:  # noqa: BLE001
                 pass
-        for item in run.items:
-            if item.lab and item.status == "en_cours":
+        for item in run.items:       # in progress, or kept frozen for the jury
+            if item.lab and _lab_is_ours(item):
                 subprocess.run([sys.executable, "-m", "simulateur", "stop", item.lab], capture_output=True)
 
 
@@ -192,6 +194,11 @@ def _wait(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-d
     while not cond():
         assert time.monotonic() < deadline, f"pas arrivé en {timeout} s : {what}"
         time.sleep(0.1)
+
+
+def _can_freeze() -> bool:
+    hierarchies = cgroups.hierarchies()
+    return "v2" in hierarchies or "freezer" in hierarchies
 
 
 def _lab_gone(lab: str, attempt: str) -> bool:
@@ -335,6 +342,14 @@ def test_deadline_held_by_the_service(service: Service, accounts: Accounts) -> N
     _wait(lambda: core.get_run(db, sid, "Alice Martin").finished is not None, 30, "examen terminé")
     item = core.get_run(db, sid, "Alice Martin").items[0]
     assert item.status == "temps_ecoule" and item.ended is not None and item.ended - deadline < 2
+    if _can_freeze():     # kept as it was for the jury, nothing of it running
+        assert not _lab_gone(lab, a["attempt"]) and cgroups.frozen(lab) and "figé" in item.note
+        proc = subprocess.run([sys.executable, "-m", "simulateur", "exec", lab, "poste", "--", "true"],
+                              capture_output=True, text=True, timeout=30)
+        assert proc.returncode != 0 and "figé" in proc.stderr      # not even root enters it by mistake
+        refused(as_user(accounts, "alice", "exam", "release", sid), "(candidat)")
+        proc = as_user(accounts, "jury", "exam", "release", sid, "--candidate", "Alice Martin")
+        assert proc.returncode == 0 and lab in proc.stdout, proc.stderr
     assert _lab_gone(lab, a["attempt"])
     rec = db.store.attempt(a["attempt"])
     assert rec is not None and rec.score is not None and rec.submitted is not None    # scored as it was
@@ -375,7 +390,7 @@ def test_service_restarted_mid_run(service: Service, accounts: Accounts) -> None
     alice = core.get_run(db, sid, "Alice Martin")
     assert alice.finished is not None and alice.items[0].status == "temps_ecoule"
     assert "redémarrage" in alice.items[0].note, alice.items[0].note
-    assert _lab_gone(a["lab"], a["attempt"])
+    assert _lab_gone(a["lab"], a["attempt"]) or cgroups.frozen(a["lab"])
     assert any(r.verb == "échéance" and "redémarrage" in r.outcome for r in db.audit_log(sid))
     assert "évaluée au redémarrage" in service.log.read_text()
     # Bruno's run goes on under the new service: its timer, his lab.
