@@ -60,7 +60,7 @@ def forward(argv: list[str], args: argparse.Namespace) -> int:
             opened.append(_open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
             fds[1] = opened[-1]         # written with our rights: the service writes on our file
         sock = _connect()
-        with sock, _terminal_kept():
+        with sock, _terminal_kept(), _resizes_told(sock):
             protocol.send(sock, {"argv": argv, "term": os.environ.get("TERM", "xterm")}, fds)
             try:
                 reply, _ = protocol.recv(sock)
@@ -101,3 +101,24 @@ def _terminal_kept() -> Any:
         if saved is not None:
             with contextlib.suppress(termios.error, OSError):
                 termios.tcsetattr(0, termios.TCSAFLUSH, saved)
+
+
+@contextlib.contextmanager
+def _resizes_told(sock: socket.socket) -> Any:
+    """Our window resized (SIGWINCH comes to us, the terminal's foreground): the service tells
+    its worker, whose relay reads the new size from the same terminal."""
+    import signal
+
+    def told(*_: object) -> None:
+        with contextlib.suppress(OSError):
+            sock.send(protocol.RESIZE)
+
+    try:
+        old = signal.signal(signal.SIGWINCH, told)
+    except ValueError:          # not the main thread: no resizes
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGWINCH, old)

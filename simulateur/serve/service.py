@@ -395,7 +395,17 @@ class Service:
         while worker.code is None:
             for fd, _ in poller.poll():
                 if fd == conn.fileno():
-                    poller.unregister(conn.fileno())
+                    try:
+                        said = conn.recv(256)
+                    except OSError:
+                        said = b""
+                    if said.strip(protocol.RESIZE):       # nothing else is ever sent
+                        said = b""
+                    if said and worker.pid is not None:   # her window resized: the relay reads it again
+                        with contextlib.suppress(ProcessLookupError, PermissionError):
+                            os.kill(worker.pid, signal.SIGWINCH)
+                        continue
+                    poller.unregister(conn.fileno())     # the client is gone
                     if interactive:
                         _kill(worker)
                 else:

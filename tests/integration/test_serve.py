@@ -8,6 +8,7 @@ resumed, and a service restarted while a deadline passed."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
@@ -18,8 +19,10 @@ import signal
 import socket
 import subprocess
 import sys
+import struct
 import sysconfig
 import tempfile
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,6 +319,19 @@ def test_deadline_held_by_the_service(service: Service, accounts: Accounts) -> N
     _read_until(master, b"#", 60)
     os.write(master, b"echo bonjour-$((6*7))\r")
     _read_until(master, b"bonjour-42", 30)
+    # Her window resized: the new size reaches the host's terminal.
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
+    os.kill(shell.pid, signal.SIGWINCH)     # what the kernel sends her terminal's foreground
+    seen = b""
+    for _ in range(30):                     # the resize travels client → service → relay: asked until seen
+        os.write(master, b"stty size\r")
+        try:
+            seen += _read_until(master, b"33 111", 1)
+            break
+        except AssertionError:
+            continue
+    else:
+        raise AssertionError("la nouvelle taille de la fenêtre n'est pas arrivée dans l'hôte")
     # A long command, and the deadline in 3 s.
     long = as_user(accounts, "alice", "exec", lab, "poste", "--", "sleep 120", stdout=subprocess.PIPE,
                    stderr=subprocess.PIPE, text=True)
