@@ -149,6 +149,8 @@ def main() -> int:
             subprocess.run([*sim, "stop", run_lab], env=env, capture_output=True)
         for login in made:
             subprocess.run(["userdel", login], capture_output=True)
+        for suffix in (".alive", ".lock", ".log"):     # the throwaway service's heartbeat, lock and log
+            protocol.socket_path().with_suffix(suffix).unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
