@@ -124,10 +124,13 @@ def main() -> int:
 
         db = ExamDB()
         deadline = time.time() + 2
+        from simulateur.store import schema
+
+        R = schema.exam_runs
         with db._write() as conn:
             for i in range(len(logins)):
-                conn.execute("UPDATE exam_runs SET deadline = ? WHERE session = ? AND ckey = ?",
-                             (deadline, sid, candidate_key(f"Candidat {i + 1}")))
+                conn.execute(R.update().where(R.c.session == sid, R.c.ckey == candidate_key(f"Candidat {i + 1}"))
+                             .values(deadline=deadline))
         end = time.time() + 60
         while time.time() < end and any(r.finished is None for r in db.runs(sid)):
             time.sleep(0.2)

@@ -238,8 +238,8 @@ class Store:
     def set_owner(self, attempt_id: str, pid: int) -> None:
         """Another process runs the attempt's lab now (a restarted `simulateur serve`)."""
         with self._write() as conn:
-            conn.execute("UPDATE attempts SET owner_pid = ?, owner_start = ? WHERE id = ?",
-                         (pid, _process_start(pid), attempt_id))
+            conn.execute(A.update().where(A.c.id == attempt_id).values(
+                owner_pid=pid, owner_start=_process_start(pid), owner_machine=machine_id()))
 
     def save_fiche(self, attempt_id: str, name: str, value: str) -> None:
         if name not in FICHE_FIELDS:

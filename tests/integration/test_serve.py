@@ -188,8 +188,11 @@ def _start(accounts: Accounts, who: str, sid: str) -> dict:
 def _set_deadline(sid: str, name: str, when: float) -> None:
     from simulateur.exam.db import candidate_key
 
+    from simulateur.store import schema
+
+    R = schema.exam_runs
     with ExamDB()._write() as conn:
-        conn.execute("UPDATE exam_runs SET deadline = ? WHERE session = ? AND ckey = ?", (when, sid, candidate_key(name)))
+        conn.execute(R.update().where(R.c.session == sid, R.c.ckey == candidate_key(name)).values(deadline=when))
 
 
 def _wait(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
