@@ -85,9 +85,10 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
         )
     for name, proc in procs.items():
         assert proc.stdout is not None and proc.stderr is not None
-        # The agent says its child's PID ("pid N"), the child says "ready" once the host is up.
+        # The agent says its child's PID ("pid N"), the child says "ready" once the host is up: two
+        # processes on one pipe, in either order (the agent may be scheduled after its child is up).
         pid1, ready = None, False
-        while not ready:
+        while not ready or pid1 is None:
             line = proc.stdout.readline().strip()
             if line.startswith(b"pid ") and line[4:].isdigit():
                 pid1 = int(line[4:])

@@ -112,7 +112,8 @@ def test_machine_untouched_and_stop_leaves_nothing(started):
     sim("exec", lab, "poste", "--", "dhclient eth0")  # writes resolv.conf — the host's own
     sim("exec", lab, "poste", "--", "echo 'nameserver 9.9.9.9' > /etc/resolv.conf; echo x >> /etc/hosts")
     sim("exec", lab, "routeur", "--", "ip route flush all; nft flush ruleset")
-    assert machine_state() == before | {"netns": machine_state()["netns"]}
+    now = machine_state()   # one look: other workers' labs come and go between two
+    assert now == before | {"netns": now["netns"]}
     sim("stop", lab)
     after = machine_state()  # other sessions' labs come and go: only ours must be gone
     assert after == before | {"netns": after["netns"]}
