@@ -9,11 +9,15 @@ process behind a record is alive:
 - this machine and boot: its PID (and start time) say.
 A record without a machine (written before revision 0003 by a SQLite store: one machine) is this
 machine's.
+
+SIMULATEUR_MACHINE_ID replaces the machine part (tests only: two services on one machine playing two
+lab machines; the boot part stays the kernel's).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import socket
 from enum import Enum
 from pathlib import Path
@@ -30,10 +34,17 @@ def _read(*paths: str) -> str | None:
     return None
 
 
-@functools.cache
+OVERRIDE = "SIMULATEUR_MACHINE_ID"
+
+
 def machine_id() -> str:
     """This machine and this boot, as stored beside a PID."""
-    machine = _read("/etc/machine-id", "/var/lib/dbus/machine-id") or f"host-{socket.gethostname()}"
+    return _machine_id(os.environ.get(OVERRIDE, "").strip())
+
+
+@functools.cache
+def _machine_id(override: str) -> str:
+    machine = override.replace(":", "-") or _read("/etc/machine-id", "/var/lib/dbus/machine-id") or f"host-{socket.gethostname()}"
     boot = _read("/proc/sys/kernel/random/boot_id") or "unknown-boot"
     return f"{machine}:{boot}"
 

@@ -137,3 +137,29 @@ exam_audit = Table(
     Column("outcome", Text, nullable=False),         # « ok », « code N », « refusé : … »
 )
 Index("exam_audit_session", exam_audit.c.session, exam_audit.c.t)
+
+# --- several lab machines (one `simulateur serve` each, one PostgreSQL) ---------------------------
+# Each running service: registered at its start, its heartbeat refreshed every few seconds, removed
+# when it stops; a heartbeat too old is a machine « injoignable » (killed, crashed, cut off).
+lab_machines = Table(
+    "lab_machines", metadata,
+    Column("name", Text, primary_key=True),          # what the trainer reads and pins with (hostname, --name)
+    Column("machine", Text, nullable=False),         # its machine and boot (store/machine.py)
+    Column("prefix", Text, nullable=False),          # its lab prefix (one service per prefix)
+    Column("socket", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),     # candidates it runs at once
+    Column("pid", Integer, nullable=False),
+    Column("started", Float, nullable=False),
+    Column("heartbeat", Float, nullable=False),
+)
+
+# Which machine runs a candidate's examen (taken by the service she asked, under a table lock: two
+# candidates never take its last place). Her run counts against the machine's capacity until finished.
+exam_placements = Table(
+    "exam_placements", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("machine", Text, nullable=False),         # lab_machines.name
+    Column("t", Float, nullable=False),
+)
+Index("exam_placements_machine", exam_placements.c.machine)
