@@ -233,7 +233,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise SimError(tr("serve.need_root"), exit_code=2)
     from simulateur.serve.service import run
 
-    return run()
+    if args.capacity is not None and not 1 <= args.capacity <= 1000:
+        raise UsageError(tr("serve.bad_capacity", max=1000))
+    return run(name=args.name, capacity=args.capacity)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -439,6 +441,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_routes)
 
     s = sub.add_parser("serve", help="le service d'un centre : rôles par compte Unix, échéances tenues (en root)")
+    s.add_argument("--name", default=None, metavar="NOM",
+                   help="le nom de cette machine pour le formateur (défaut : le nom d'hôte)")
+    s.add_argument("--capacity", type=int, default=None, metavar="N",
+                   help="candidats à la fois sur cette machine (défaut : 2 par cœur, au plus 1 par 512 Mo de mémoire)")
     s.set_defaults(func=cmd_serve)
 
     from simulateur.exam.cli import register as register_exam

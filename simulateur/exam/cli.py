@@ -60,7 +60,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     s = core.new_session(count=args.count, minutes=args.minutes, seed=args.seed, group=args.group,
                          referentiel=args.referentiel, ccps=args.ccp, competences=args.competence,
-                         variants=_variants(args.variant), roster=args.candidate, db=_db())
+                         variants=_variants(args.variant), roster=args.candidate, machine=args.machine,
+                         db=_db())
     if args.json:
         print(s.model_dump_json(indent=2))
         return 0
@@ -72,6 +73,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(tr("exam.per_candidate"))
     if s.roster:
         print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
+    if s.machines:
+        print(tr("exam.pinned", n=len(s.machines), machine=args.machine))
     print()
     print(tr("exam.next_new", id=s.id))
     return 0
@@ -122,9 +125,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     _sweep(db, args.session)
     s = core.get_session(db, args.session)
     runs = db.runs(s.id)
+    where = _where(db, s.id)
     if args.json:
         _print_json({"session": json.loads(s.model_dump_json()),
+                     "machines": [{**m.model_dump(), "reachable": m.reachable(), "load": n}
+                                  for m, n in where.listed],
                      "runs": [{**json.loads(r.model_dump_json()), "remaining": r.remaining(),
+                               "machine": where.machine(r.candidate), "machine_state": where.state(r.candidate),
                                "watchdog_alive": core.watchdog_alive(r),
                                "drawn": [{"index": iv.index, "scenario": iv.scenario, "seed": iv.seed,
                                           "variant": iv.variant} for iv in for_candidate(s, r.candidate)]}
@@ -134,19 +141,65 @@ def cmd_show(args: argparse.Namespace) -> int:
              group=s.group or tr("exam.no_group")))
     for iv in s.interventions:
         print(f"  {iv.index}. {iv.title}  [{_drawn(iv)}]")
+    if where.listed:
+        print(tr("machines.head", list=", ".join(where.label(m, n) for m, n in where.listed)))
     if not runs:
         print(tr("exam.no_candidate", id=s.id))
     now = time.time()
     for r in runs:
         state = tr("exam.state_finished") if r.finished else tr("exam.state_running", left=_clock(r.deadline - now))
         print()
-        print(f"{r.candidate} — {state}")
+        print(f"{r.candidate} — {state}" + (f" — {where.text(r.candidate)}" if where.machine(r.candidate) else ""))
         mine = for_candidate(s, r.candidate)
         for item in r.items:
             lab = f"  {tr('exam.h.lab')} {item.lab}" if item.lab and item.status == "en_cours" else ""
             took = f"  ({_clock(item.duration)})" if item.duration is not None else ""
             print(f"  {item.index}. {STATUS_LABELS[item.status]}{took}{lab}  [{_drawn(mine[item.index - 1])}]")
     return 0
+
+
+class _Where:
+    """The lab machines and where a session's candidates run (exam/machines.py), for `exam show`."""
+
+    def __init__(self, db: Any, session_id: str) -> None:
+        from simulateur.exam.db import candidate_key
+        from simulateur.exam.machines import Machines
+
+        machines = Machines(db)
+        self.key = candidate_key
+        self.placed = {k: m for (_, k), m in machines.placements(session_id).items()}
+        load = machines.load()
+        self.known = {m.name: m for m in machines.all()}
+        self.listed = [(m, load.get(m.name, 0)) for m in self.known.values()]
+
+    def machine(self, candidate: str) -> str | None:
+        return self.placed.get(self.key(candidate))
+
+    def state(self, candidate: str) -> str | None:
+        name = self.machine(candidate)
+        if name is None:
+            return None
+        m = self.known.get(name)
+        return "arretee" if m is None else ("joignable" if m.reachable() else "injoignable")
+
+    def text(self, candidate: str) -> str:
+        name = self.machine(candidate) or ""
+        m = self.known.get(name)
+        if m is None:
+            return tr("machines.stopped", name=name)
+        if not m.reachable():
+            return tr("machines.unreachable", name=name, since=time.strftime("%H:%M", time.localtime(m.heartbeat)))
+        return tr("machines.on", name=name)
+
+    @staticmethod
+    def label(m: Any, n: int) -> str:
+        if not m.reachable():
+            return tr("machines.one_down", name=m.name, since=time.strftime("%H:%M", time.localtime(m.heartbeat)))
+        return tr("machines.one", name=m.name, n=n, capacity=m.capacity)
+
+
+def _where(db: Any, session_id: str) -> _Where:
+    return _Where(db, session_id)
 
 
 # --- the candidate's flow ----------------------------------------------------------------------
@@ -261,13 +314,17 @@ def cmd_roster(args: argparse.Namespace) -> int:
     from simulateur.exam import core
 
     db = _db()
-    s = core.add_to_roster(db, args.session, args.add) if args.add else core.get_session(db, args.session)
+    if args.machine is not None and not args.add:
+        raise UsageError(tr("exam.machine_without_add"))
+    s = (core.add_to_roster(db, args.session, args.add, args.machine) if args.add
+         else core.get_session(db, args.session))
     if args.json:
         _print_json(s.roster)
         return 0
     print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
     for name, login in s.roster.items():
-        print(f"  {name}" + (f"  ({login})" if login else ""))
+        pinned = s.machine_of(name)
+        print(f"  {name}" + (f"  ({login})" if login else "") + (f"  [{tr('machines.on', name=pinned)}]" if pinned else ""))
     return 0
 
 
@@ -475,6 +532,8 @@ def register(sub: Any) -> None:
     s.add_argument("--candidate", action="append", default=[], metavar="\"NOM=login\"",
                    help="la liste des candidats, un par option ; le login (facultatif) est son compte Unix, "
                         "par lequel le service le reconnaît")
+    s.add_argument("--machine", default=None, metavar="NOM",
+                   help="place les candidats de --candidate sur cette machine de laboratoires (simulateur serve --name)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_new)
 
@@ -509,6 +568,8 @@ def register(sub: Any) -> None:
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--add", action="append", default=[], metavar="\"NOM=login\"",
                    help="ajoute un candidat (répétable) ; le login est son compte Unix pour le service")
+    s.add_argument("--machine", default=None, metavar="NOM",
+                   help="place les candidats ajoutés par --add sur cette machine de laboratoires")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_roster)
 

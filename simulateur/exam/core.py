@@ -52,7 +52,7 @@ def exams_dir() -> Path:
 def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES, seed: int | None = None,
                 group: str | None = None, referentiel: str | None = None, ccps: list[str] | None = None,
                 competences: list[str] | None = None, variants: dict[str, list[str]] | None = None,
-                roster: list[str] | None = None,
+                roster: list[str] | None = None, machine: str | None = None,
                 db: ExamDB | None = None, base: Path | None = None,
                 catalogue: dict[str, Any] | None = None) -> ExamSession:
     """Draw a session's interventions from the catalogue (the one given, else the one on disk)
@@ -72,7 +72,17 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
     db = db or ExamDB()
     return db.create_session(lambda sid: ExamSession(
         id=sid, group=group, seed=seed, count=count, minutes=minutes, filter=f, pool=pool,
-        interventions=interventions, roster=names))
+        interventions=interventions, roster=names, machines=pins(names, machine)))
+
+
+def pins(names: dict[str, str], machine: str | None) -> dict[str, str]:
+    """`--machine NAME`: the candidates of this command pinned to that lab machine."""
+    if machine is None:
+        return {}
+    machine = machine.strip()
+    if not machine or any(not ch.isprintable() or ch.isspace() for ch in machine):
+        raise UsageError(tr("exam.bad_machine", machine=machine))
+    return {n: machine for n in names}
 
 
 def parse_roster(lines: list[str]) -> dict[str, str]:
@@ -97,8 +107,8 @@ def parse_roster(lines: list[str]) -> dict[str, str]:
     return out
 
 
-def add_to_roster(db: ExamDB, session_id: str, lines: list[str]) -> ExamSession:
-    """The trainer adds candidates (with their logins) to a session's roster."""
+def add_to_roster(db: ExamDB, session_id: str, lines: list[str], machine: str | None = None) -> ExamSession:
+    """The trainer adds candidates (with their logins) to a session's roster; `machine`: pinned there."""
     session = get_session(db, session_id)
     new = parse_roster(lines)
     for name, login in new.items():
@@ -107,6 +117,7 @@ def add_to_roster(db: ExamDB, session_id: str, lines: list[str]) -> ExamSession:
         if login and session.name_of_login(login) is not None:
             raise UsageError(tr("exam.roster_duplicate", what=login))
     session.roster.update(new)
+    session.machines.update(pins(new, machine))
     db.update_session(session)
     return session
 
@@ -283,12 +294,20 @@ def expire(db: ExamDB, session_id: str, candidate: str, *, now: float | None = N
 def sweep(db: ExamDB, session_id: str | None = None) -> int:
     """Expire every overdue run (the watchdog does it on time; this catches a killed watchdog).
     Only as root: checking and stopping a lab needs it (and a lab unreadable for lack of rights
-    must not be taken for a lab that is gone)."""
+    must not be taken for a lab that is gone). Only the runs of this machine: one placed on another
+    lab machine (exam/machines.py) is that machine's to score, its lab is there."""
     if os.geteuid() != 0:
         return 0
+    from simulateur.exam.machines import Machines, this_machine
+
     n = 0
     now = time.time()
+    placed = Machines(db).placements(session_id)
+    here = this_machine()
     for run in db.runs(session_id):
+        where = placed.get((run.session, candidate_key(run.candidate)))
+        if where is not None and where != here:
+            continue
         if run.finished is None and now >= run.deadline:
             n += expire(db, run.session, run.candidate)
     return n

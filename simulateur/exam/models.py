@@ -57,6 +57,12 @@ class ExamSession(BaseModel):
     #: The roster: candidate name → Unix login (what `simulateur serve` knows a candidate by; ""
     #: for a name without a login, who can only be run by root). Empty: any name may start.
     roster: dict[str, str] = Field(default_factory=dict)
+    #: Candidates the trainer pinned to a lab machine (`--machine`): name → machine name (lab_machines).
+    machines: dict[str, str] = Field(default_factory=dict)
+
+    def machine_of(self, name: str) -> str | None:
+        key = " ".join(name.split()).casefold()
+        return next((m for n, m in self.machines.items() if " ".join(n.split()).casefold() == key), None)
 
     def login_of(self, name: str) -> str | None:
         key = " ".join(name.split()).casefold()
@@ -131,3 +137,20 @@ class AuditEntry(BaseModel):
     candidate: str | None = None
     detail: str = ""
     outcome: str
+
+
+class LabMachine(BaseModel):
+    """A running `simulateur serve` registered in the store (simulateur.exam.machines)."""
+    name: str                     # what the trainer reads and pins with (hostname, or `serve --name`)
+    machine: str                  # its machine and boot (simulateur.store.machine)
+    prefix: str                   # its lab prefix
+    socket: str
+    capacity: int                 # candidates it runs at once
+    pid: int
+    started: float
+    heartbeat: float
+
+    def reachable(self, now: float | None = None) -> bool:
+        from simulateur.exam.machines import STALE
+
+        return (time.time() if now is None else now) - self.heartbeat < STALE

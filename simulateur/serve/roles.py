@@ -100,6 +100,8 @@ VERBS = {
 CANDIDATE_EXAM = {"exam start", "exam submit", "exam end", "exam fiche", "exam status"}
 CANDIDATE_LAB = {"shell", "exec", "qualify", "escalate", "cable"}
 TRAINER = {"exam new", "exam list", "exam show", "exam end", "exam roster", "exam audit", "exam release", "attempts"}
+#: Verbs that act on a candidate's labs: run by the service of the machine her examen is placed on.
+ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
 JURY = {"exam list", "exam show", "exam jury", "report", "attempts", "exam audit", "exam release"}
 
 

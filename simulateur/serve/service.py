@@ -11,6 +11,11 @@ candidate runs is in the way: her processes are the service's children, not her 
 A restarted service (crash, reboot of the service, not of the machine) takes back the unfinished
 runs from the store: their timers go on, and a deadline that passed while it was down is held at
 once, the intervention noted « évaluée au redémarrage du service » with the times.
+
+Several lab machines on one store (exam/machines.py): the service registers itself with its name
+and capacity, beats, and holds only the runs placed on it (and runs placed nowhere whose timer is
+not another machine's). A candidate's `exam start` places her: here if the trainer pinned her here
+or there is room, else one French line naming the machine that has room.
 """
 
 from __future__ import annotations
@@ -33,12 +38,12 @@ from pathlib import Path
 from simulateur.errors import SimError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB, candidate_key
-from simulateur.exam.models import AuditEntry, CandidateRun
+from simulateur.exam.machines import HEARTBEAT, NAME_ENV, Machines, default_capacity, default_name
+from simulateur.exam.models import AuditEntry, CandidateRun, LabMachine
 from simulateur.i18n import tr
 from simulateur.paths import lab_id_prefix
 from simulateur.serve import protocol, roles
 
-HEARTBEAT = 2.0
 KILL_GRACE = 1.0
 
 
@@ -47,11 +52,16 @@ def _stamp(t: float, day: bool = False) -> str:
 
 
 class Service:
-    def __init__(self, path: Path | None = None, *, out: io.TextIOBase | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, out: io.TextIOBase | None = None, name: str | None = None,
+                 capacity: int | None = None) -> None:
         self.path = path or protocol.socket_path()
+        self.name = name or default_name()
+        self.capacity = capacity or default_capacity()
         self.dir = self.path.parent
         self.out = out or sys.stdout
         self.db = ExamDB()
+        self.machines = Machines(self.db)
+        self.started = time.time()
         self.lock = threading.Lock()
         self.live: dict[tuple[str, str], set[Worker]] = {}
         self.frozen: set[tuple[str, str]] = set()
@@ -92,6 +102,8 @@ class Service:
             raise SimError(tr("serve.already", path=self.path)) from None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+        os.environ[NAME_ENV] = self.name    # its workers know whose runs they may hold (core.sweep)
+        self._register()
         self._start_zygote()
         self.resume_runs()             # the deadlines passed while down are held before anyone is heard
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -108,6 +120,8 @@ class Service:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         self._beat()
+        with contextlib.suppress(Exception):     # gone from the list; the store unreachable: its heartbeat ages
+            self.machines.unregister(self.name, self.pid)
         if self.zsock is not None:
             self.zsock.close()         # the zygote sees the end of its socket and exits
         if self.zygote is not None:
@@ -116,6 +130,34 @@ class Service:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+    # --- several machines ---------------------------------------------------------------------
+    def me(self) -> LabMachine:
+        from simulateur.paths import lab_id_prefix
+        from simulateur.store.machine import machine_id
+
+        return LabMachine(name=self.name, machine=machine_id(), prefix=lab_id_prefix(), socket=str(self.path),
+                          capacity=self.capacity, pid=self.pid, started=self.started, heartbeat=time.time())
+
+    def _register(self) -> None:
+        other = self.machines.register(self.me())
+        if other is not None:
+            raise SimError(tr("serve.name_taken", name=self.name, prefix=other.prefix))
+        self.say(tr("serve.registered", name=self.name, capacity=self.capacity))
+
+    def _mine(self, run: CandidateRun, placed: dict[tuple[str, str], str]) -> bool:
+        """Whether this service holds the run's deadline: placed here; or placed nowhere (started
+        before placements, or by root without the service) and its timer not another machine's."""
+        from simulateur.store.machine import Where, where
+
+        machine = placed.get((run.session, candidate_key(run.candidate)))
+        if machine is not None:
+            return machine == self.name
+        return where(run.watchdog_machine) is not Where.ELSEWHERE
+
+    def my_runs(self, session_id: str | None = None) -> list[CandidateRun]:
+        placed = self.machines.placements(session_id)
+        return [r for r in self.db.runs(session_id) if self._mine(r, placed)]
 
     # --- the workers ---------------------------------------------------------------------------
     def _start_zygote(self) -> None:
@@ -161,6 +203,14 @@ class Service:
         raise SimError(tr("serve.internal"))
 
     def _beat(self) -> None:
+        if not self.stopping.is_set():
+            try:
+                if not self.machines.beat(self.name, self.pid):
+                    self._register()        # removed meanwhile (the store restored, a cleanup): back in the list
+            except SimError:
+                raise
+            except Exception as exc:  # noqa: BLE001 — the store busy or gone a moment: next beat
+                self.say(tr("serve.store_error", why=exc))
         with contextlib.suppress(OSError):
             tmp = self.heartbeat.with_suffix(".tmp")
             tmp.write_text(f"{time.time():.3f}\n")
@@ -177,7 +227,7 @@ class Service:
         service was down is held now, and said (service log, audit, the intervention's note)."""
         down_since = self.last_alive()
         now = time.time()
-        for run in self.db.runs():
+        for run in self.my_runs():
             if run.finished is not None:
                 continue
             if now < run.deadline:
@@ -226,11 +276,14 @@ class Service:
             self.wake.clear()          # a wake-up from now on is seen by the wait below
             now = time.time()
             if now - last_beat >= HEARTBEAT:
-                self._beat()
+                try:
+                    self._beat()
+                except SimError as exc:     # our name taken meanwhile by a live service elsewhere
+                    self.say(str(exc))
                 last_beat = now
             nxt = now + 1.0
             try:
-                runs = self.db.runs()
+                runs = self.my_runs()
             except Exception as exc:  # noqa: BLE001 — the store busy or gone a moment: try again
                 self.say(tr("serve.store_error", why=exc))
                 runs = []
@@ -331,6 +384,7 @@ class Service:
                 frozen = set(self.frozen)
             self._catch_up(args)
             decision = roles.decide(peer, args, self.db, frozen)
+            self._place(decision)
         except SimError as exc:
             self.audit(peer, verb, f"refusé : {exc}", session=getattr(args, "session", None), detail=what)
             protocol.send(conn, {"error": str(exc), "code": exc.exit_code})
@@ -372,6 +426,34 @@ class Service:
         if decision.verb in ("exam start", "exam submit"):
             self.wake.set()     # a new run or deadline: the keeper looks again
 
+    def _place(self, decision: roles.Decision) -> None:
+        """A candidate's run is on one machine: `exam start` places her (here if pinned here or if
+        there is room); a command acting on her run's labs elsewhere is refused, naming where."""
+        if decision.verb not in roles.ON_HER_MACHINE or not decision.session or not decision.candidate:
+            return
+        session = core.get_session(self.db, decision.session)
+        name = decision.candidate
+        if decision.verb == "exam start":
+            if self.db.run(session.id, name) is not None and self.machines.placement(session.id, name) is None:
+                return                  # a run begun before placements: where it was begun, as before
+            there = self.machines.place(session.id, name, self.me(), session.machine_of(name))
+            if there is None:
+                load = self.machines.load().get(self.name, 0)
+                room = self.machines.with_room(but=self.name)
+                if room:
+                    raise roles.Refused(tr("serve.full_go", name=self.name, n=load, capacity=self.capacity,
+                                           other=room[0][0].name, id=session.id))
+                raise roles.Refused(tr("serve.full_none", name=self.name, n=load, capacity=self.capacity))
+        else:
+            there = self.machines.placement(session.id, name)
+        if there is not None and there != self.name:
+            other = self.machines.get(there)
+            down = "" if other is not None and other.reachable() else (
+                tr("serve.other_down", since=time.strftime("%H:%M", time.localtime(other.heartbeat)))
+                if other is not None else tr("serve.other_stopped"))
+            raise roles.Refused(tr("serve.placed_elsewhere", id=session.id, candidate=name, machine=there,
+                                   verb=decision.verb, down=down))
+
     def _catch_up(self, args: argparse.Namespace) -> None:
         """A candidate's command on a run past its deadline: the deadline first (the keeper may
         be a moment behind), so what she gets is the truth."""
@@ -379,7 +461,7 @@ class Service:
         if not isinstance(session_id, str):
             return
         now = time.time()
-        for run in self.db.runs(session_id):
+        for run in self.my_runs(session_id):
             if run.finished is None and now >= run.deadline:
                 self.freeze(run).join(timeout=120)     # what she runs next sees the run as it ended
 
@@ -477,9 +559,9 @@ def _kill(*workers: Worker) -> None:
             return
 
 
-def run(path: Path | None = None) -> int:
+def run(path: Path | None = None, *, name: str | None = None, capacity: int | None = None) -> int:
     """`simulateur serve`: in the foreground until SIGTERM or Ctrl+C."""
-    service = Service(path)
+    service = Service(path, name=name, capacity=capacity)
     service.open()
 
     def stop(*_: object) -> None:
