@@ -61,7 +61,7 @@ def main() -> int:
     store = pg.new_database()
     common = {**os.environ, "SIMULATEUR_SHIPPED_SCENARIOS": str(folder), "SIMULATEUR_SCENARIOS": str(work / "aucun"),
               "PYTHONPATH": str(ROOT), "SIMULATEUR_STORE": store}
-    envs = {name: {**common, "SIMULATEUR_LAB_PREFIX": f"{base}{name[-1]}", "SIMULATEUR_DATA": str(work / name),
+    envs = {name: {**common, "SIMULATEUR_LAB_PREFIX": f"{base}{'xy'[int(name[-1]) - 1]}", "SIMULATEUR_DATA": str(work / name),
                    "SIMULATEUR_MACHINE_ID": f"bench-{name}"} for name in ("m1", "m2")}
     os.environ.update(envs["m1"])
     from simulateur.exam.db import ExamDB, candidate_key
