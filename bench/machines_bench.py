@@ -46,7 +46,10 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--capacity", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--scenario", action="append", default=None,
+                    help="défaut : dhcp-serveur-arrete, dhcp-plage-erronee, ip-mauvais-masque")
     opts = ap.parse_args()
+    opts.scenario = opts.scenario or ["dhcp-serveur-arrete", "dhcp-plage-erronee", "ip-mauvais-masque"]
     if os.geteuid() != 0:
         raise SystemExit("en root")
     from pgcluster import Cluster
@@ -55,7 +58,8 @@ def main() -> int:
     folder = work / "scenarios"
     folder.mkdir()
     shutil.copytree(ROOT / "scenarios" / "topologies", folder / "topologies")
-    shutil.copy(ROOT / "scenarios" / "dhcp-serveur-arrete.yaml", folder)
+    for sid in opts.scenario:      # as many as interventions: each candidate gets each once
+        shutil.copy(ROOT / "scenarios" / f"{sid}.yaml", folder)
     base = os.environ.get("SIMULATEUR_LAB_PREFIX", "bm")
     pg = Cluster().start()
     store = pg.new_database()
