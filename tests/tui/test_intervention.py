@@ -137,7 +137,8 @@ def test_timed_mode_counts_down_without_hints(fixture_scenarios, labs) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             r = await start_attempt(pilot, labs, mode="chronometre")
             now[0] = r.started + 65
-            await pilot.pause(1.2)
+            # the timer ticks every second: wait for the tick, not for a fixed time (load)
+            await wait_for(pilot, lambda: "reste 18:55" in screen_text(app), 30, "minuteur à 18:55")
             text = screen_text(app)
             assert "reste 18:55" in text and "chronométré" in text
             await pilot.press("i")
@@ -145,9 +146,9 @@ def test_timed_mode_counts_down_without_hints(fixture_scenarios, labs) -> None:
             assert "Pas d'indice en mode chronométré." in screen_text(app)
             assert app.store.hints(r.attempt_id) == []
             now[0] = r.started + 20 * 60 + 5
-            await pilot.pause(1.2)
-            assert "temps dépassé de 00:05" in screen_text(app)
-            assert any("Temps écoulé" in n.message for n in app._notifications)
+            await wait_for(pilot, lambda: "temps dépassé de 00:05" in screen_text(app), 30, "temps dépassé")
+            await wait_for(pilot, lambda: any("Temps écoulé" in n.message for n in app._notifications), 30,
+                           "notification « Temps écoulé »")
         app.shutdown()
         assert r.stopped and not lab_exists(r.lab_id)
         assert app.store.attempt(r.attempt_id).status == "interrompue"

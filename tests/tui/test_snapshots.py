@@ -19,8 +19,8 @@ from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
 
 from tuihelpers import (
-    FIXTURE_SCENARIOS, assert_snapshot, make_result, needs_root, recorded_attempt, run_async, start_attempt,
-    wait_screen,
+    FIXTURE_SCENARIOS, assert_snapshot, make_result, needs_root, recorded_attempt, run_async, screen_text,
+    start_attempt, wait_for, wait_screen,
 )
 
 T0 = 1_767_261_600.0     # 2026-01-01 10:00 UTC
@@ -91,7 +91,8 @@ def test_snapshot_intervention_and_fiche(fixture_scenarios, labs) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             r = await start_attempt(pilot, labs)
             clock["now"] = r.started + 125
-            await pilot.pause(1.2)
+            # the timer ticks every second: under load a fixed pause missed the tick (00:00 captured)
+            await wait_for(pilot, lambda: "02:05" in screen_text(app), 30, "minuteur à 02:05")
             same = {r.lab_id: "ui1"} if len(r.lab_id) == 3 else None
             assert same is not None, f"laboratoire {r.lab_id} : un autre laboratoire ui* tourne déjà"
             assert_snapshot(app, "intervention", same)
