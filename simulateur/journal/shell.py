@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,7 +27,6 @@ from braceexpand import braceexpand
 from tree_sitter import Language, Node, Parser
 
 _LANGUAGE = Language(tree_sitter_bash.language())
-_LOCAL = threading.local()   # a tree-sitter parser is not to be shared between threads
 MAX_DEPTH = 6          # `sh -c "ssh h 'sh -c …'"`: deeper nesting is read as the words it is
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox-sh"}
 NO_FILE = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "-"}
@@ -66,10 +64,10 @@ def _script(text: str, host: str | None, depth: int) -> tuple[Command, ...]:
     if depth > MAX_DEPTH or not text.strip():
         return ()
     src = text.encode()
-    parser = getattr(_LOCAL, "parser", None)
-    if parser is None:
-        parser = _LOCAL.parser = Parser(_LANGUAGE)
-    tree = parser.parse(src)
+    # A parser of its own for each parse: `sh -c` bodies are parsed while the outer line's tree is
+    # still walked, and a reused parser (its external scanner's heredoc state) crashed the process
+    # once in a fresh `make test` (a segfault inside parse, random line of the hypothesis test).
+    tree = Parser(_LANGUAGE).parse(src)
     walker = _Walker(src, host, depth)
     walker.visit(tree.root_node)
     if not walker.out and tree.root_node.has_error:
