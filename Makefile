@@ -13,7 +13,7 @@ DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-b
 	iputils-ping bind9-dnsutils nftables tmux ifupdown cups cups-daemon cups-client cups-ipp-utils cups-filters \
 	ghostscript dbus radicale vdirsyncer apache2-utils openssh-server openssh-client sshpass traceroute \
 	curl ed samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user \
-	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp gcc libc6-dev
+	ldap-utils ldb-tools smbclient qemu-system-x86 python3-seccomp gcc libc6-dev openssl
 
 # `make test` only: PostgreSQL's server, for the store's tests on their own throwaway cluster
 # (tests/pgcluster.py: initdb in a temp dir, Unix socket only, removed at the end). `make run` needs

@@ -235,7 +235,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.capacity is not None and not 1 <= args.capacity <= 1000:
         raise UsageError(tr("serve.bad_capacity", max=1000))
-    return run(name=args.name, capacity=args.capacity)
+    listen = None
+    if args.api is not None:
+        from simulateur.serve.api import parse_listen
+
+        listen = parse_listen(args.api, args.tls_cert, args.tls_key)
+    elif args.tls_cert or args.tls_key:
+        raise UsageError(tr("api.tls_without_api"))
+    return run(name=args.name, capacity=args.capacity, api=listen)
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
@@ -445,7 +452,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="le nom de cette machine pour le formateur (défaut : le nom d'hôte)")
     s.add_argument("--capacity", type=int, default=None, metavar="N",
                    help="candidats à la fois sur cette machine (défaut : 2 par cœur, au plus 1 par 512 Mo de mémoire)")
+    s.add_argument("--api", default=None, metavar="ADRESSE:PORT",
+                   help="l'API réseau (jury, formateur, candidats par code) : ex. 127.0.0.1:8470 ; "
+                        "une adresse du réseau demande --tls-cert et --tls-key")
+    s.add_argument("--tls-cert", default=None, metavar="FICHIER", help="certificat TLS (PEM) de l'API")
+    s.add_argument("--tls-key", default=None, metavar="FICHIER", help="clé privée TLS (PEM) de l'API")
     s.set_defaults(func=cmd_serve)
+
+    from simulateur.serve.cli import register as register_serve_cli
+
+    register_serve_cli(sub)   # account (root), login/logout (a station of the room's network)
 
     from simulateur.exam.cli import register as register_exam
 
@@ -499,6 +515,11 @@ def main(argv: list[str] | None = None) -> int:
         from simulateur.serve.client import forward, forwarded
 
         if forwarded(args):   # an exam's command, not root: asked of `simulateur serve` (roles by account)
+            from simulateur.serve import remote
+
+            conf = remote.saved()    # logged in to a centre's service on the network: asked of it
+            if conf is not None:
+                return _said(lambda: remote.forward(argv, args, conf))
             return _said(lambda: forward(argv, args))
     return dispatch(args)
 

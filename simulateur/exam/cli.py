@@ -328,6 +328,36 @@ def cmd_roster(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_codes(args: argparse.Namespace) -> int:
+    """A new code for the browser for each candidate (or those named): printed once, to hand on paper."""
+    from simulateur.exam import core
+    from simulateur.exam.accounts import Accounts
+    from simulateur.exam.db import candidate_key
+
+    db = _db()
+    session = core.get_session(db, args.session)
+    names = list(session.roster)
+    if args.candidate:
+        names = []
+        for asked in args.candidate:
+            name = next((n for n in session.roster if candidate_key(n) == candidate_key(asked)), None)
+            if name is None:
+                known = ", ".join(session.roster) or tr("exam.none")
+                raise UsageError(tr("exam.not_on_roster", candidate=asked, id=session.id, known=known))
+            names.append(name)
+    if not names:
+        raise UsageError(tr("exam.codes_no_roster", id=session.id))
+    codes = Accounts(db.store).new_codes(session.id, names)
+    if args.json:
+        _print_json(codes)
+        return 0
+    print(tr("exam.codes_head", id=session.id, n=len(codes)))
+    width = max(len(n) for n in codes)
+    for name, code in codes.items():
+        print(f"  {name.ljust(width)}  {code}")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     """What the service was asked and did: who (Unix account, role), when, what, outcome."""
     db = _db()
@@ -572,6 +602,13 @@ def register(sub: Any) -> None:
                    help="place les candidats ajoutés par --add sur cette machine de laboratoires")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_roster)
+
+    s = esub.add_parser("codes", help="un code par candidat pour se connecter depuis un navigateur (les anciens ne valent plus)")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--candidate", action="append", default=[], metavar="NOM",
+                   help="seulement ce candidat (répétable) ; défaut : toute la liste")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_codes)
 
     s = esub.add_parser("release", help="arrête les laboratoires gardés figés pour le jury à l'échéance d'un candidat")
     s.add_argument("session", metavar="SESSION")

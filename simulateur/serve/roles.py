@@ -15,6 +15,7 @@ from typing import Any
 
 from simulateur.errors import SimError
 from simulateur.exam.db import ExamDB, candidate_key
+from simulateur.exam.models import ExamSession
 from simulateur.i18n import tr
 
 
@@ -39,6 +40,11 @@ class Peer:
     pid: int
     login: str
     groups: set[str] = field(default_factory=set)
+    #: A peer of the network API (uid -1, no Unix account): its address, the roles of its account
+    #: (« formateur », « jury »), or the session and name its candidate's code gives.
+    address: str = ""
+    granted: frozenset[str] = frozenset()
+    code: tuple[str, str] | None = None
 
     @property
     def root(self) -> bool:
@@ -46,17 +52,28 @@ class Peer:
 
     @property
     def trainer(self) -> bool:
-        return self.root or trainer_group() in self.groups
+        return self.root or trainer_group() in self.groups or "formateur" in self.granted
 
     @property
     def jury(self) -> bool:
-        return self.root or jury_group() in self.groups
+        return self.root or jury_group() in self.groups or "jury" in self.granted
+
+    def candidate_in(self, session: ExamSession) -> str | None:
+        """Her name in this session: her Unix login's roster line, or her code's (a network peer
+        is never taken for a Unix account of the same name)."""
+        if self.uid < 0:
+            if self.code is None or self.code[0] != session.id:
+                return None
+            return next((n for n in session.roster if candidate_key(n) == self.code[1]), None)
+        return session.name_of_login(self.login)
 
     def role(self) -> str:
         if self.root:
             return "root"
         roles = [r for r, ok in (("formateur", self.trainer), ("jury", self.jury)) if ok]
-        return "+".join(roles) or "candidat"
+        if self.uid < 0 and not roles and self.code is None:
+            return "inconnu (réseau)"        # a login that failed
+        return ("+".join(roles) or "candidat") + (" (réseau)" if self.address else "")
 
 
 def identify(uid: int, gid: int, pid: int) -> Peer:
@@ -92,14 +109,15 @@ VERBS = {
     E + "cmd_start": "exam start", E + "cmd_submit": "exam submit", E + "cmd_end": "exam end",
     E + "cmd_fiche": "exam fiche", E + "cmd_status": "exam status", E + "cmd_new": "exam new",
     E + "cmd_list": "exam list", E + "cmd_show": "exam show", E + "cmd_roster": "exam roster",
-    E + "cmd_audit": "exam audit", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
+    E + "cmd_audit": "exam audit", E + "cmd_codes": "exam codes", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
     E + "cmd_attempts": "attempts",
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
     C + "cmd_cable": "cable", C + "cmd_check": "check",
 }
 CANDIDATE_EXAM = {"exam start", "exam submit", "exam end", "exam fiche", "exam status"}
 CANDIDATE_LAB = {"shell", "exec", "qualify", "escalate", "cable"}
-TRAINER = {"exam new", "exam list", "exam show", "exam end", "exam roster", "exam audit", "exam release", "attempts"}
+TRAINER = {"exam new", "exam list", "exam show", "exam end", "exam roster", "exam audit", "exam release", "exam codes",
+           "attempts"}
 #: Verbs that act on a candidate's labs: run by the service of the machine her examen is placed on.
 ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
 JURY = {"exam list", "exam show", "exam jury", "report", "attempts", "exam audit", "exam release"}
@@ -120,7 +138,7 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     session_id = getattr(args, "session", None) if verb.startswith("exam ") else None
     if verb in CANDIDATE_EXAM and session_id is not None:
         session = db.session(session_id)
-        mine = session.name_of_login(peer.login) if session is not None and not peer.root else None
+        mine = peer.candidate_in(session) if session is not None and not peer.root else None
         if mine is not None:
             asked = getattr(args, "candidate", None)
             if asked is not None and candidate_key(asked) != candidate_key(mine):
@@ -149,7 +167,7 @@ def _lab_verb(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tupl
     lab = str(args.lab)
     where = exam_item_of_lab(db, lab)
     session = db.session(where[0]) if where is not None else None
-    mine = session.name_of_login(peer.login) if session is not None else None
+    mine = peer.candidate_in(session) if session is not None else None
     if where is None and _was_hers(peer, db, lab):
         raise Refused(tr("serve.time_over", lab=lab))
     if where is None or mine is None or candidate_key(mine) != candidate_key(where[1]):
@@ -168,7 +186,7 @@ def _lab_verb(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tupl
 def _was_hers(peer: Peer, db: ExamDB, lab: str) -> bool:
     """The lab, gone now, was one of her interventions' (scored at her deadline, or handed in)."""
     for session in db.sessions():
-        name = session.name_of_login(peer.login)
+        name = peer.candidate_in(session)
         run = db.run(session.id, name) if name is not None else None
         if run is not None and any(i.lab == lab and i.status != "en_cours" for i in run.items):
             return True

@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulateur.errors import SimError
 from simulateur.exam import core
@@ -44,6 +45,9 @@ from simulateur.i18n import tr
 from simulateur.paths import lab_id_prefix
 from simulateur.serve import protocol, roles
 
+if TYPE_CHECKING:
+    from simulateur.serve.api import ApiServer, Listen
+
 KILL_GRACE = 1.0
 
 
@@ -53,7 +57,7 @@ def _stamp(t: float, day: bool = False) -> str:
 
 class Service:
     def __init__(self, path: Path | None = None, *, out: io.TextIOBase | None = None, name: str | None = None,
-                 capacity: int | None = None) -> None:
+                 capacity: int | None = None, api: Listen | None = None) -> None:
         self.path = path or protocol.socket_path()
         self.name = name or default_name()
         self.capacity = capacity or default_capacity()
@@ -77,6 +81,9 @@ class Service:
         self.zygote: subprocess.Popen[bytes] | None = None
         self.zsock: socket.socket | None = None
         self.zlock = threading.Lock()
+        self.api_listen = api
+        self.api: ApiServer | None = None
+        self.api_url: str | None = None
 
     def say(self, text: str) -> None:
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", file=self.out, flush=True)
@@ -110,10 +117,19 @@ class Service:
         self.sock.bind(str(self.path))
         os.chmod(self.path, 0o666)     # anyone may ask; the kernel says who asks, roles say what they get
         self.sock.listen(64)
+        if self.api_listen is not None:
+            from simulateur.serve.api import ApiServer
+
+            self.api = ApiServer(self, self.api_listen)
+            self.api_url = self.api.start()
+            self.say(tr("api.listening", url=self.api_url))
 
     def close(self) -> None:
         self.stopping.set()
         self.wake.set()
+        if self.api is not None:
+            self.api.stop()
+            self.api = None
         if self.sock is not None:
             with contextlib.suppress(OSError):
                 self.sock.close()
@@ -373,29 +389,37 @@ class Service:
                 return None
 
     def _request(self, conn: socket.socket, peer: roles.Peer, argv: list[str], fds: list[int], term: str) -> None:
+        reply = self.execute(peer, argv, fds, term, conn)
+        with contextlib.suppress(OSError):
+            protocol.send(conn, reply)
+
+    def execute(self, peer: roles.Peer, argv: list[str], fds: list[int], term: str,
+                conn: socket.socket | None = None, *, terminal: bool = True) -> dict[str, object]:
+        """Decide, run in a worker on these fds (stdin, stdout, stderr, a fiche file), wait: the
+        reply ({"code"} or {"error", "code"}). `conn`: the Unix client, whose going away ends an
+        exec or a shell; `terminal` False (the network API): no shell, which needs a terminal."""
         args = self._parse(argv)
         if args is None:
-            protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
-            return
-        what = " ".join(argv)[:500]
+            return {"error": tr("serve.bad_request"), "code": 2}
+        what = " ".join(argv)[:500] + (f" [{peer.address}]" if peer.address else "")
         verb = roles.verb_of(args) or (argv[0] if argv else "?")
         try:
             with self.lock:
                 frozen = set(self.frozen)
             self._catch_up(args)
             decision = roles.decide(peer, args, self.db, frozen)
+            if not terminal and decision.verb == "shell":
+                raise roles.Refused(tr("serve.api_no_shell"))
             self._place(decision)
         except SimError as exc:
             self.audit(peer, verb, f"refusé : {exc}", session=getattr(args, "session", None), detail=what)
-            protocol.send(conn, {"error": str(exc), "code": exc.exit_code})
-            return
+            return {"error": str(exc), "code": exc.exit_code}
         over = dict(decision.overrides)
         if decision.verb == "exam start":
             over["keeper"] = self.pid
         if decision.verb == "exam fiche" and getattr(args, "file", None) is not None:
             if len(fds) < 4:
-                protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
-                return
+                return {"error": tr("serve.bad_request"), "code": 2}
             over["file"] = "fd"           # the zygote's child reads the file she opened (fd 4 of the request)
         key = (decision.session or "", candidate_key(decision.candidate or ""))
         proc = self._spawn(argv, over, fds, term)     # not under the lock: a deadline never waits for it
@@ -409,8 +433,7 @@ class Service:
             refused = tr("serve.time_over", lab=decision.lab)
             self.audit(peer, decision.verb, f"refusé : {refused}", session=decision.session,
                        candidate=decision.candidate, detail=what)
-            protocol.send(conn, {"error": refused, "code": 3})
-            return
+            return {"error": refused, "code": 3}
         code = self._wait(conn, proc, decision.interactive)
         with self.lock:
             self.live.get(key, set()).discard(proc)
@@ -421,10 +444,9 @@ class Service:
             reply["error"] = tr("serve.closed_at_deadline", lab=decision.lab)
         self.audit(peer, decision.verb, outcome, session=decision.session, candidate=decision.candidate,
                    detail=what)
-        with contextlib.suppress(OSError):
-            protocol.send(conn, reply)
         if decision.verb in ("exam start", "exam submit"):
             self.wake.set()     # a new run or deadline: the keeper looks again
+        return reply
 
     def _place(self, decision: roles.Decision) -> None:
         """A candidate's run is on one machine: `exam start` places her (here if pinned here or if
@@ -465,7 +487,7 @@ class Service:
             if run.finished is None and now >= run.deadline:
                 self.freeze(run).join(timeout=120)     # what she runs next sees the run as it ended
 
-    def _wait(self, conn: socket.socket, worker: Worker, interactive: bool) -> int:
+    def _wait(self, conn: socket.socket | None, worker: Worker, interactive: bool) -> int:
         """The worker's exit status. A client that goes away (killed, Ctrl+C) ends an exec or a
         shell (they are on its terminal); a start or a submission goes on (the lab being built
         is the run's, `exam start` again resumes it)."""
@@ -473,10 +495,11 @@ class Service:
 
         poller = select.poll()
         poller.register(worker.channel.fileno(), select.POLLIN)
-        poller.register(conn.fileno(), select.POLLIN | select.POLLHUP)
+        if conn is not None:
+            poller.register(conn.fileno(), select.POLLIN | select.POLLHUP)
         while worker.code is None:
             for fd, _ in poller.poll():
-                if fd == conn.fileno():
+                if conn is not None and fd == conn.fileno():
                     try:
                         said = conn.recv(256)
                     except OSError:
@@ -559,9 +582,10 @@ def _kill(*workers: Worker) -> None:
             return
 
 
-def run(path: Path | None = None, *, name: str | None = None, capacity: int | None = None) -> int:
+def run(path: Path | None = None, *, name: str | None = None, capacity: int | None = None,
+        api: Listen | None = None) -> int:
     """`simulateur serve`: in the foreground until SIGTERM or Ctrl+C."""
-    service = Service(path, name=name, capacity=capacity)
+    service = Service(path, name=name, capacity=capacity, api=api)
     service.open()
 
     def stop(*_: object) -> None:

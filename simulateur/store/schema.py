@@ -163,3 +163,39 @@ exam_placements = Table(
     Column("t", Float, nullable=False),
 )
 Index("exam_placements_machine", exam_placements.c.machine)
+
+# --- the network API (`simulateur serve --api`) ---------------------------------------------------
+# Trainer and jury accounts: a login and an argon2id hash of the password (never the password).
+accounts = Table(
+    "accounts", metadata,
+    Column("login", Text, primary_key=True),
+    Column("roles", Text, nullable=False),            # "formateur", "jury" or "formateur,jury"
+    Column("hash", Text, nullable=False),             # argon2id, with its salt and parameters
+    Column("created", Float, nullable=False),
+    Column("changed", Float, nullable=False),         # the password's last change (tokens older are void)
+)
+
+# A login's bearer tokens: only their SHA-256 is kept (a token is 256 random bits: a fast hash is
+# enough, a stolen table gives no token). A candidate's token names her session and her name.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("digest", Text, primary_key=True),
+    Column("login", Text, nullable=False),            # the account's login, or « code » for a candidate
+    Column("roles", Text, nullable=False),
+    Column("session", Text),                          # a candidate's: her session and her name
+    Column("candidate", Text),
+    Column("created", Float, nullable=False),
+    Column("expires", Float, nullable=False),
+    Column("address", Text, nullable=False, server_default=""),
+)
+Index("api_tokens_login", api_tokens.c.login)
+
+# A candidate's code for the browser (printed by the trainer, handed on paper): its SHA-256 only;
+# a new code for her voids the old one.
+exam_codes = Table(
+    "exam_codes", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("digest", Text, nullable=False, unique=True),
+    Column("created", Float, nullable=False),
+)

@@ -89,14 +89,16 @@ def _client_python(login: str) -> tuple[str, dict[str, str]]:
     return python, {"PYTHONPATH": os.pathsep.join(paths), "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/nonexistent"}
 
 
-def as_user(accounts: Accounts, who: str, *args: str, timeout: float = 180, **popen) -> subprocess.CompletedProcess | subprocess.Popen:
+def as_user(accounts: Accounts, who: str, *args: str, timeout: float = 180, input: str | None = None,
+            env: dict[str, str] | None = None, **popen) -> subprocess.CompletedProcess | subprocess.Popen:
     login = accounts.users[who]
-    python, env = _client_python(login)
+    python, client_env = _client_python(login)
     cmd = ["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python, "-m", "simulateur", *args]
-    full_env = {**os.environ, **env}
+    full_env = {**os.environ, **client_env, **(env or {})}
     if popen:
         return subprocess.Popen(cmd, env=full_env, cwd="/", **popen)
-    proc = subprocess.run(cmd, env=full_env, cwd="/", capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, env=full_env, cwd="/", capture_output=True, text=True, timeout=timeout,
+                          input=input if input is not None else "")
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -126,10 +128,11 @@ class Service:
                     "SIMULATEUR_JURY_GROUP": accounts.groups["jury"]}
         self.log = log
         self.proc: subprocess.Popen | None = None
+        self.args: list[str] = []          # more options of `serve` (--api …)
 
     def start(self) -> None:
         with self.log.open("a") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "simulateur", "serve"], env=self.env, stdout=out,
+            self.proc = subprocess.Popen([sys.executable, "-m", "simulateur", "serve", *self.args], env=self.env, stdout=out,
                                          stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while True:
