@@ -20,7 +20,9 @@ DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-b
 # none (SQLite in the data dir; psycopg, the client, is a Python dependency). Debian's package would
 # create and start a 15/main cluster on port 5432: before installing it, a drop-in read through the
 # include_dir of /etc/postgresql-common/createcluster.conf says create_main_cluster = false.
-TEST_DEB_PACKAGES := postgresql
+# And Debian's chromium, the real browser the web pages' tests drive (Playwright, pointed at
+# /usr/bin/chromium: no browser download).
+TEST_DEB_PACKAGES := postgresql chromium
 PG_DROPIN := /etc/postgresql-common/createcluster.d/simulateur.conf
 
 # `make bench` only: Mininet for the side-by-side (no recommends: no Open vSwitch, no service started)

@@ -236,10 +236,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.capacity is not None and not 1 <= args.capacity <= 1000:
         raise UsageError(tr("serve.bad_capacity", max=1000))
     listen = None
-    if args.api is not None:
+    if args.api is not None and args.web is not None:
+        raise UsageError(tr("api.api_or_web"))
+    if args.api is not None or args.web is not None:
         from simulateur.serve.api import parse_listen
 
-        listen = parse_listen(args.api, args.tls_cert, args.tls_key)
+        listen = parse_listen(args.web or args.api, args.tls_cert, args.tls_key, web=args.web is not None)
     elif args.tls_cert or args.tls_key:
         raise UsageError(tr("api.tls_without_api"))
     return run(name=args.name, capacity=args.capacity, api=listen)
@@ -455,6 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--api", default=None, metavar="ADRESSE:PORT",
                    help="l'API réseau (jury, formateur, candidats par code) : ex. 127.0.0.1:8470 ; "
                         "une adresse du réseau demande --tls-cert et --tls-key")
+    s.add_argument("--web", default=None, metavar="ADRESSE:PORT",
+                   help="les pages web (jury, formateur, candidats) et l'API sur la même adresse")
     s.add_argument("--tls-cert", default=None, metavar="FICHIER", help="certificat TLS (PEM) de l'API")
     s.add_argument("--tls-key", default=None, metavar="FICHIER", help="clé privée TLS (PEM) de l'API")
     s.set_defaults(func=cmd_serve)

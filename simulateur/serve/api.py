@@ -49,6 +49,7 @@ class Listen:
     port: int
     cert: str | None = None
     key: str | None = None
+    web: bool = False            # the pages too (serve --web), not only /api
 
     @property
     def url(self) -> str:
@@ -56,7 +57,7 @@ class Listen:
         return f"{'https' if self.cert else 'http'}://{host}:{self.port}"
 
 
-def parse_listen(text: str, cert: str | None, key: str | None) -> Listen:
+def parse_listen(text: str, cert: str | None, key: str | None, *, web: bool = False) -> Listen:
     """« HOST:PORT » (or « :PORT », all addresses) and the TLS files: a Listen, or one French line."""
     host, sep, port = text.rpartition(":")
     host = host.strip("[]") or "0.0.0.0"
@@ -69,7 +70,7 @@ def parse_listen(text: str, cert: str | None, key: str | None) -> Listen:
             raise UsageError(tr("api.tls_unreadable", path=path))
     if cert is None and not _loopback(host):
         raise UsageError(tr("api.needs_tls", host=host))
-    return Listen(host, int(port), cert, key)
+    return Listen(host, int(port), cert, key, web)
 
 
 def _loopback(host: str) -> bool:
@@ -108,20 +109,92 @@ class Throttle:
             self.failed.pop((address, login), None)
 
 
-def build_app(service: Service) -> Any:
+class Gate:
+    """Who is asking, for the API and the web pages alike: a login (password or candidate's code)
+    gives a token; a token (bearer header, or the pages' cookie) gives a Peer, or a French refusal
+    with its HTTP status."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.accounts = Accounts(service.db.store)
+        self.throttle = Throttle()
+
+    def peer(self, token: str | None, where: str) -> roles.Peer | tuple[str, int]:
+        from simulateur.exam.db import candidate_key
+
+        if not token:
+            return tr("api.no_token"), 401
+        found = self.accounts.token(token)
+        if found is None:
+            return tr("api.bad_token"), 401
+        if found.expires <= time.time():
+            return tr("api.expired", when=time.strftime("%d/%m %H:%M", time.localtime(found.expires))), 401
+        code = (found.session, candidate_key(found.candidate)) if found.session and found.candidate else None
+        return roles.Peer(-1, -1, 0, found.login, address=where, granted=frozenset(found.roles), code=code)
+
+    def login(self, data: dict[str, Any], where: str) -> dict[str, Any] | tuple[str, int]:
+        """The reply of a login ({"token", "expires", "login", "role", …}) or (French refusal, HTTP status)."""
+        from simulateur.exam.db import candidate_key
+
+        service, accounts, throttle = self.service, self.accounts, self.throttle
+        code = data.get("code")
+        who = "code" if isinstance(code, str) else str(data.get("login") or "")[:64]
+        wait = throttle.wait(where, who)
+        if wait:
+            service.audit(roles.Peer(-1, -1, 0, who, address=where), "connexion", "refusé : trop d'essais",
+                          detail=where)
+            return tr("api.throttled", s=wait), 429
+        if isinstance(code, str):
+            owner = accounts.code_owner(code)
+            session = service.db.session(owner[0]) if owner is not None else None
+            name = next((n for n in session.roster if candidate_key(n) == owner[1]), None) if session and owner else None
+            if name is None or session is None:
+                throttle.fail(where, who)
+                service.audit(roles.Peer(-1, -1, 0, "code", address=where), "connexion", "refusé : code inconnu",
+                              detail=where)
+                return tr("api.bad_code"), 401
+            throttle.forget(where, who)
+            login_name = f"code:{name}"
+            token, expires = accounts.issue(login_name, (), session=session.id, candidate=name,
+                                            hours=CANDIDATE_HOURS, address=where)
+            peer = roles.Peer(-1, -1, 0, login_name, address=where, code=(session.id, candidate_key(name)))
+            service.audit(peer, "connexion", "ok", session=session.id, candidate=name, detail=where)
+            return {"token": token, "expires": expires, "login": login_name, "role": "candidat",
+                    "session": session.id, "candidate": name}
+        password = data.get("password")
+        if not who or not isinstance(password, str):
+            return tr("api.need_login"), 400
+        found = accounts.verify(who, password)
+        if found is None:
+            throttle.fail(where, who)
+            service.audit(roles.Peer(-1, -1, 0, who, address=where), "connexion", "refusé : mot de passe", detail=where)
+            return tr("api.bad_password"), 401
+        throttle.forget(where, who)
+        token, expires = accounts.issue(who, found, address=where)
+        peer = roles.Peer(-1, -1, 0, who, address=where, granted=frozenset(found))
+        service.audit(peer, "connexion", "ok", detail=where)
+        return {"token": token, "expires": expires, "login": who, "role": peer.role()}
+
+    def logout(self, token: str, peer: roles.Peer) -> None:
+        self.accounts.revoke(token)
+        self.service.audit(peer, "déconnexion", "ok", detail=peer.address)
+
+
+def client_address(request: Any) -> str:
+    return request.client.host if request.client else "?"
+
+
+def build_app(service: Service, *, web: bool = False) -> Any:
+    """The API's routes (/api/…); with `web`, the pages too (simulateur.web), on one gate."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    accounts = Accounts(service.db.store)
-    throttle = Throttle()
+    gate = Gate(service)
 
     def error(text: str, status: int, code: int = 3) -> JSONResponse:
         return JSONResponse({"error": text, "code": code}, status_code=status)
-
-    def address(request: Request) -> str:
-        return request.client.host if request.client else "?"
 
     async def body(request: Request) -> dict[str, Any] | None:
         raw = await request.body()
@@ -135,73 +208,26 @@ def build_app(service: Service) -> Any:
             return None
         return obj if isinstance(obj, dict) else None
 
-    def peer_of(request: Request) -> roles.Peer | JSONResponse:
+    def bearer(request: Request) -> str | None:
         auth = request.headers.get("authorization", "")
-        if not auth.lower().startswith("bearer "):
-            return error(tr("api.no_token"), 401)
-        found = accounts.token(auth[7:].strip())
-        if found is None:
-            return error(tr("api.bad_token"), 401)
-        if found.expires <= time.time():
-            return error(tr("api.expired", when=time.strftime("%d/%m %H:%M", time.localtime(found.expires))), 401)
-        from simulateur.exam.db import candidate_key
+        return auth[7:].strip() if auth.lower().startswith("bearer ") else None
 
-        code = (found.session, candidate_key(found.candidate)) if found.session and found.candidate else None
-        return roles.Peer(-1, -1, 0, found.login, address=address(request), granted=frozenset(found.roles), code=code)
+    def peer_of(request: Request) -> roles.Peer | JSONResponse:
+        found = gate.peer(bearer(request), client_address(request))
+        return error(*found) if isinstance(found, tuple) else found
 
     async def login(request: Request) -> JSONResponse:
         data = await body(request)
         if data is None:
             return error(tr("serve.bad_request"), 400, 2)
-        return await _threaded(_login, data, address(request))
-
-    def _login(data: dict[str, Any], where: str) -> JSONResponse:
-        from simulateur.exam.db import candidate_key
-
-        code = data.get("code")
-        who = "code" if isinstance(code, str) else str(data.get("login") or "")[:64]
-        wait = throttle.wait(where, who)
-        if wait:
-            service.audit(roles.Peer(-1, -1, 0, who, address=where), "connexion", "refusé : trop d'essais",
-                          detail=where)
-            return error(tr("api.throttled", s=wait), 429)
-        if isinstance(code, str):
-            owner = accounts.code_owner(code)
-            session = service.db.session(owner[0]) if owner is not None else None
-            name = next((n for n in session.roster if candidate_key(n) == owner[1]), None) if session and owner else None
-            if name is None or session is None:
-                throttle.fail(where, who)
-                service.audit(roles.Peer(-1, -1, 0, "code", address=where), "connexion", "refusé : code inconnu",
-                              detail=where)
-                return error(tr("api.bad_code"), 401)
-            throttle.forget(where, who)
-            login_name = f"code:{name}"
-            token, expires = accounts.issue(login_name, (), session=session.id, candidate=name,
-                                            hours=CANDIDATE_HOURS, address=where)
-            peer = roles.Peer(-1, -1, 0, login_name, address=where, code=(session.id, candidate_key(name)))
-            service.audit(peer, "connexion", "ok", session=session.id, candidate=name, detail=where)
-            return JSONResponse({"token": token, "expires": expires, "login": login_name, "role": "candidat",
-                                 "session": session.id, "candidate": name})
-        password = data.get("password")
-        if not who or not isinstance(password, str):
-            return error(tr("api.need_login"), 400, 2)
-        found = accounts.verify(who, password)
-        if found is None:
-            throttle.fail(where, who)
-            service.audit(roles.Peer(-1, -1, 0, who, address=where), "connexion", "refusé : mot de passe", detail=where)
-            return error(tr("api.bad_password"), 401)
-        throttle.forget(where, who)
-        token, expires = accounts.issue(who, found, address=where)
-        peer = roles.Peer(-1, -1, 0, who, address=where, granted=frozenset(found))
-        service.audit(peer, "connexion", "ok", detail=where)
-        return JSONResponse({"token": token, "expires": expires, "login": who, "role": peer.role()})
+        reply = await _threaded(gate.login, data, client_address(request))
+        return error(*reply) if isinstance(reply, tuple) else JSONResponse(reply)
 
     async def logout(request: Request) -> JSONResponse:
         peer = peer_of(request)
         if isinstance(peer, JSONResponse):
             return peer
-        accounts.revoke(request.headers["authorization"][7:].strip())
-        service.audit(peer, "déconnexion", "ok", detail=peer.address)
+        gate.logout(bearer(request) or "", peer)
         return JSONResponse({"ok": True})
 
     async def whoami(request: Request) -> JSONResponse:
@@ -224,12 +250,17 @@ def build_app(service: Service) -> Any:
             return error(tr("serve.bad_request"), 400, 2)
         return JSONResponse(await _threaded(run_command, service, peer, argv, file))
 
-    return Starlette(routes=[
+    routes: list[Any] = [
         Route("/api/login", login, methods=["POST"]),
         Route("/api/logout", logout, methods=["POST"]),
         Route("/api/whoami", whoami, methods=["GET"]),
         Route("/api/run", run, methods=["POST"]),
-    ])
+    ]
+    if web:
+        from simulateur.web.app import routes as web_routes
+
+        routes += web_routes(service, gate)
+    return Starlette(routes=routes)
 
 
 async def _threaded(func: Any, *args: Any) -> Any:
@@ -315,8 +346,8 @@ class ApiServer:
         sock.listen(128)
         self.sock = sock
         port = sock.getsockname()[1]
-        self.listen = Listen(self.listen.host, port, self.listen.cert, self.listen.key)
-        config = uvicorn.Config(build_app(self.service), log_level="warning", lifespan="off", access_log=False,
+        self.listen = Listen(self.listen.host, port, self.listen.cert, self.listen.key, self.listen.web)
+        config = uvicorn.Config(build_app(self.service, web=self.listen.web), log_level="warning", lifespan="off", access_log=False,
                                 ssl_certfile=self.listen.cert, ssl_keyfile=self.listen.key, timeout_graceful_shutdown=2)
         try:
             self.server = uvicorn.Server(config)
