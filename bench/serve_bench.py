@@ -7,7 +7,9 @@ Makes a throwaway system account per candidate (no home; removed at the end), st
 (lab prefix and data dir of its own: $SIMULATEUR_LAB_PREFIX, a temp dir), a session of
 dhcp-serveur-arrete, and the candidates' labs. Then:
 - latency: `exam status` and `exec LAB poste -- true`, alternately as the candidate through the
-  service and as root with today's CLI (no service), `--rounds` each; medians and the ratio;
+  service and as root with today's CLI (no service), `--rounds` each; medians and the ratio; and
+  the same commands through the network API (HTTP on 127.0.0.1): the CLI of a station logged in
+  with her code (`simulateur login`), and one bare HTTP request (what a browser's page pays);
 - deadline: every candidate's deadline set to the same moment; from the audit, per run, how long
   after the deadline her commands were ended and refused, and her lab scored and frozen for the
   jury (stopped on a machine without a freezer cgroup).
@@ -49,6 +51,7 @@ def main() -> int:
     if os.geteuid() != 0:
         raise SystemExit("en root")
     work = Path(tempfile.mkdtemp(prefix="serve-bench-"))
+    work.chmod(0o755)          # the candidate's station folder is inside
     folder = work / "scenarios"
     folder.mkdir()
     shutil.copytree(ROOT / "scenarios" / "topologies", folder / "topologies")
@@ -82,7 +85,7 @@ def main() -> int:
                     "simulateur", *args]
 
         log = (work / "serve.log").open("w")
-        service = subprocess.Popen([*sim, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
+        service = subprocess.Popen([*sim, "serve", "--api", "127.0.0.1:0"], env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         while True:
             with socket.socket(socket.AF_UNIX) as s:
@@ -107,20 +110,48 @@ def main() -> int:
 
         first = logins[0]
         lab = labs[first]
+        url = re.search(r"API réseau à l'écoute sur (\S+)", (work / "serve.log").read_text()).group(1)
+        code = json.loads(subprocess.run([*sim, "exam", "codes", sid, "--candidate", "Candidat 1", "--json"], env=env,
+                                         capture_output=True, text=True, check=True).stdout)["Candidat 1"]
+        station = work / "station"
+        station.mkdir()
+        shutil.chown(station, first)
+        station_env = {**user_env, "XDG_CONFIG_HOME": str(station)}
+        subprocess.run(as_user(first, "login", url, "--code", code), env=station_env, capture_output=True, check=True,
+                       cwd="/")
+        token = json.loads((station / "simulateur" / "serveur.json").read_text())["token"]
+
+        def http(argv: list[str]) -> float:
+            import urllib.request
+
+            req = urllib.request.Request(url + "/api/run", data=json.dumps({"argv": argv}).encode(), method="POST",
+                                         headers={"Authorization": f"Bearer {token}"})
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(req, timeout=120) as resp:
+                reply = json.loads(resp.read())
+            took = time.perf_counter() - t0
+            if reply.get("code") != 0:
+                raise SystemExit(f"échec HTTP : {argv} {reply}")
+            return took
+
         cases = {
             "exam status": (as_user(first, "exam", "status", sid),
-                            [*sim, "exam", "status", sid, "--candidate", "Candidat 1"]),
-            "exec true": (as_user(first, "exec", lab, "poste", "--", "true"), [*sim, "exec", lab, "poste", "--", "true"]),
+                            [*sim, "exam", "status", sid, "--candidate", "Candidat 1"], ["exam", "status", sid]),
+            "exec true": (as_user(first, "exec", lab, "poste", "--", "true"), [*sim, "exec", lab, "poste", "--", "true"],
+                          ["exec", lab, "poste", "--", "true"]),
         }
         print(f"latence (médianes sur {opts.rounds} tours alternés) :")
-        for name, (served, direct) in cases.items():
-            a, b = [], []
+        for name, (served, direct, argv) in cases.items():
+            a, b, c, d = [], [], [], []
             for _ in range(opts.rounds):
                 a.append(timed(served, user_env))
                 b.append(timed(direct, env))
-            ma, mb = statistics.median(a), statistics.median(b)
-            print(f"  {name:<12} candidat via le service {ma:.3f} s   root sans service {mb:.3f} s   "
-                  f"rapport {ma / mb:.2f}")
+                c.append(timed(served, station_env))      # the same command line, logged in: through the API
+                d.append(http(argv))
+            ma, mb, mc, md = (statistics.median(x) for x in (a, b, c, d))
+            print(f"  {name:<12} candidat via la socket {ma:.3f} s   root sans service {mb:.3f} s   "
+                  f"rapport {ma / mb:.2f} ; par l'API : CLI connectée {mc:.3f} s (rapport {mc / mb:.2f}), "
+                  f"requête HTTP seule {md:.3f} s")
 
         db = ExamDB()
         deadline = time.time() + 2

@@ -90,11 +90,14 @@ def login(url: str, *, user: str | None, code: str | None, cafile: str | None) -
     if status != 200 or "token" not in reply:
         raise SimError(str(reply.get("error") or tr("api.not_ours")), exit_code=3)
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"url": url, "token": reply["token"], "cafile": cafile, "login": reply.get("login"),
-                   "expires": reply.get("expires")}, f)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"url": url, "token": reply["token"], "cafile": cafile, "login": reply.get("login"),
+                       "expires": reply.get("expires")}, f)
+    except OSError as exc:
+        raise SimError(tr("api.cannot_save", path=path, why=exc.strerror or exc), exit_code=2) from None
     until = time.strftime("%d/%m %H:%M", time.localtime(float(reply.get("expires") or 0)))
     print(tr("api.logged_in", login=reply.get("login"), role=reply.get("role"), url=url, until=until))
     return 0

@@ -88,6 +88,7 @@ FR_SERVE = {
     "api.bad_url": "adresse « {url} » : https://MACHINE:PORT attendu",
     "api.login_how": "--user LOGIN (formateur, jury) ou --code CODE (candidat)",
     "api.logged_in": "Connecté à {url} : {login} ({role}), jusqu'au {until}. Les commandes d'examen passent désormais par ce service ; « simulateur logout » pour revenir en local.",
+    "api.cannot_save": "connexion réussie mais impossible de l'enregistrer dans {path} : {why} (XDG_CONFIG_HOME ou HOME)",
     "api.logged_out": "Déconnecté de {url}.",
     "api.not_logged_in": "Aucune connexion à un service.",
     "api.login_again": "« simulateur login {url} » de nouveau",
