@@ -382,7 +382,7 @@ class Service:
     def _parse(self, argv: list[str]) -> argparse.Namespace | None:
         from simulateur import cli
 
-        with self.parse_lock, contextlib.redirect_stderr(io.StringIO()):
+        with self.parse_lock, contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
             try:
                 return cli.build_parser().parse_args(argv)
             except SystemExit:

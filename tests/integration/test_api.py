@@ -157,6 +157,10 @@ def test_roles_over_the_network_codes_and_voided_logins(api, accounts: Accounts,
     # The jury cannot make a session; the trainer (through a Unix account, as the throttle holds form1) can.
     jury = login(url, "jury1")
     refused(run(url, jury, "exam", "new", "--count", "1"), "n'est pas permis à votre rôle (jury (réseau))")
+    for argv in (["--help"], ["exam", "show", "--nope"], ["serve"], ["account", "add", "x", "--role", "jury"]):
+        reply = run(url, jury, *argv)          # not an exam's command, or unreadable: nothing run, nothing printed
+        assert reply["code"] in (2, 3) and reply["error"] and reply["stdout"] == "", (argv, reply)
+    assert "usage" not in svc.log.read_text()
     proc = as_user(accounts, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5",
                    "--candidate", "Alice Martin", "--candidate", "Bruno Petit", "--json")
     assert proc.returncode == 0, proc.stderr
