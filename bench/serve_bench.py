@@ -85,7 +85,7 @@ def main() -> int:
                     "simulateur", *args]
 
         log = (work / "serve.log").open("w")
-        service = subprocess.Popen([*sim, "serve", "--api", "127.0.0.1:0"], env=env, stdout=log, stderr=subprocess.STDOUT,
+        service = subprocess.Popen([*sim, "serve", "--api", "127.0.0.1:0", "--capacity", str(max(opts.candidates, 1))], env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         while True:
             with socket.socket(socket.AF_UNIX) as s:

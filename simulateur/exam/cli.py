@@ -299,6 +299,21 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_expire(args: argparse.Namespace) -> int:
+    """Hold a candidate's passed deadline: her lab scored as it is, then stopped — or kept frozen
+    for the jury with --keep. What `simulateur serve` runs at a deadline, in a worker process of
+    its own (a crash while scoring is that process's, never the service's)."""
+    _require_root()
+    from simulateur.exam import core
+
+    db = _db()
+    session = core.get_session(db, args.session)
+    name = _candidate(args) or ""
+    if core.expire(db, session.id, name, keep=args.keep):
+        print(tr("exam.expired_now", candidate=name, id=session.id))
+    return 0
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     """Stop the labs kept frozen for the jury at a candidate's deadline."""
     _require_root()
@@ -609,6 +624,12 @@ def register(sub: Any) -> None:
                    help="seulement ce candidat (répétable) ; défaut : toute la liste")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_codes)
+
+    s = esub.add_parser("expire", help="tient l'échéance passée d'un candidat (ce que fait le service) : évalué, puis arrêté ou figé")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--candidate", required=True, help="nom du candidat")
+    s.add_argument("--keep", action="store_true", help="garde le laboratoire figé pour le jury au lieu de l'arrêter")
+    s.set_defaults(func=cmd_expire)
 
     s = esub.add_parser("release", help="arrête les laboratoires gardés figés pour le jury à l'échéance d'un candidat")
     s.add_argument("session", metavar="SESSION")

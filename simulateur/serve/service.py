@@ -5,8 +5,9 @@ deadline, audit everything in the store.
 Deadlines: one keeper thread wakes at the next deadline of any unfinished run (or every second,
 for runs started meanwhile). At a deadline the run is frozen at once — its exec and shell
 workers are killed, every new request on its lab refused — then its lab is scored as it is and
-stopped (exam.core.expire, under the run's lock: a submission racing it scores once). Nothing a
-candidate runs is in the way: her processes are the service's children, not her own.
+kept frozen (exam.core.expire under the run's lock: a submission racing it scores once; run in a
+worker process, `exam expire`: a crash while scoring is never the service's). Nothing a candidate
+runs is in the way: her processes are the service's children, not her own.
 
 A restarted service (crash, reboot of the service, not of the machine) takes back the unfinished
 runs from the store: their timers go on, and a deadline that passed while it was down is held at
@@ -255,7 +256,7 @@ class Service:
                 continue
             current = run.current()
             try:
-                core.expire(self.db, run.session, run.candidate, keep=True)
+                self._expire_in_worker(run)
             except Exception as exc:  # noqa: BLE001 — said; the keeper tries again once listening
                 self.say(tr("serve.expire_failed", id=run.session, candidate=run.candidate, why=exc))
                 continue
@@ -332,13 +333,30 @@ class Service:
         threading.Thread(target=_kill, args=tuple(procs), daemon=True).start()
         return thread
 
+    def _expire_in_worker(self, run: CandidateRun) -> None:
+        """core.expire (scored as it is, kept frozen) in a worker forked by the zygote, not in a
+        thread of the service: a crash while scoring (a parser's segfault on a line she typed)
+        ends that worker, never the service and the other candidates' deadlines; and the runs of
+        a common deadline are scored side by side on every core, not one at a time under the GIL."""
+        argv = ["exam", "expire", run.session, "--candidate", run.candidate, "--keep"]
+        null = os.open(os.devnull, os.O_RDONLY)
+        log = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            worker = self._spawn(argv, {"user_scenarios": None}, [null, log, log], "dumb")
+        finally:
+            os.close(null)
+            os.close(log)
+        code = self._wait(None, worker, False)
+        if code != 0:
+            raise SimError(tr("serve.expire_worker", code=code, log=self.log))
+
     def _expire(self, run: CandidateRun, t_frozen: float) -> None:
         from simulateur.lab import cgroups
 
         key = (run.session, candidate_key(run.candidate))
         try:
             current = run.current()
-            core.expire(self.db, run.session, run.candidate, keep=True)
+            self._expire_in_worker(run)
             done = time.time()
             kept = current is not None and current.lab is not None and cgroups.frozen(current.lab)
             detail = (f"échéance {run.deadline:.3f} ; commandes arrêtées et refusées à +{t_frozen - run.deadline:.3f} s ; "
@@ -362,7 +380,8 @@ class Service:
             peer = roles.identify(uid, gid, pid)
             req, fds = protocol.recv(conn, protocol.MAX_FDS)
             if req is None or not isinstance(req.get("argv"), list) or len(fds) < 3:
-                protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
+                with contextlib.suppress(OSError):     # a client gone at once (a probe of the socket): no one to tell
+                    protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
                 return
             self._request(conn, peer, [str(a) for a in req["argv"]], fds, str(req.get("term") or "xterm")[:64])
         except Exception as exc:  # noqa: BLE001 — one request's failure never stops the service

@@ -60,6 +60,8 @@ FR_SERVE = {
     "exam.need_candidate": "précisez --candidate NOM (en root ; un candidat connecté au service n'a pas à le faire)",
     "exam.status": "{candidate} — session {id} : {state}",
     "exam.status_lab": "Intervention {index}/{n} en cours : laboratoire {lab} (hôtes : {hosts})",
+    "exam.expired_now": "Échéance de {candidate} ({id}) tenue : évaluée",
+    "serve.expire_worker": "le processus qui évalue à l'échéance a fini en erreur (code {code}) : voir {log}",
     "exam.audit_empty": "Aucune requête enregistrée.",
     "serve.api_no_shell": "pas de shell par l'API réseau (il lui faut un terminal) : « exec » y passe, le shell se fait au poste du laboratoire ou dans le navigateur",
     "api.listening": "API réseau à l'écoute sur {url}",
