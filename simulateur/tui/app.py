@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -100,6 +100,19 @@ class SimulateurApp(App[int]):
         self.running = Running(lab=started.lab, scenario=started.scenario, attempt=started.attempt,
                                attempt_id=info.id, mode=mode, started=info.started, store=self.store)
         return self.running
+
+    @contextlib.contextmanager
+    def terminal_lent(self) -> Iterator[None]:
+        """The terminal lent to another program (a shell), then always taken back — even when that
+        program fails: Textual's suspend() skips its resume on an exception raised inside it, which
+        left the app deaf (not even Ctrl+Q) on a terminal it no longer drew. SuspendNotSupported is
+        raised before anything is lent."""
+        lending = self.suspend()
+        lending.__enter__()
+        try:
+            yield
+        finally:
+            lending.__exit__(None, None, None)   # resume_application_mode, whatever happened inside
 
     def attempt_in_progress(self) -> bool:
         return self.running is not None and not self.running.stopped
