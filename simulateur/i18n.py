@@ -1064,7 +1064,7 @@ FR: dict[str, str] = {
     "tui.tab.ticket": "Ticket",
     "tui.tab.journal": "Journal",
     "tui.tab.hints": "Indices",
-    "tui.tab.qualif": "Qualification",
+    "tui.tab.qualif": "Qualif.",
     "tui.tab.escalade": "Escalade",
     "tui.tab.cables": "Câbles",
     "tui.cables.intro": "Les câbles réseau des hôtes, comme vous les verriez dans le bureau et la baie : "
@@ -1073,6 +1073,7 @@ FR: dict[str, str] = {
     "tui.cables.switch": "Commutateur où le brancher",
     "tui.cables.plug": "Brancher",
     "tui.cables.unplug": "Débrancher",
+    "tui.intervention.subtitle": "{mode} · laboratoire {lab}",
     "tui.shell.lab_gone": "Le laboratoire {lab} n'existe plus (arrêté depuis un autre terminal ?) : aucun shell possible. Votre journal est conservé ; Ctrl+Q pour quitter.",
     "tui.shell.failed": "Le shell sur {host} s'est interrompu : {why}",
     "tui.shell.unsupported": "Impossible de suspendre l'application ici : dans un autre terminal, tapez « simulateur shell {lab} {host} ».",

@@ -75,9 +75,9 @@ class InterventionScreen(Screen[None]):
         sc = r.scenario
         yield Header()
         with Horizontal(id="bar"):
-            # the title gives way (cut with « … ») before the mode and the timer, always shown whole
-            yield Static(Text.assemble((sc.title, "bold"), (f"  ·  {r.lab_id}", "dim")), id="bar-title")
-            yield Static(Text(tr(f"tui.mode.{r.mode}"), style="dim"), id="bar-mode")
+            # the title gives way (cut with « … ») before the timer, always shown whole; the lab and
+            # the mode are in the header (sub_title), where they stay at 80 columns
+            yield Static(Text(sc.title, style="bold"), id="bar-title")
             yield Timer(r.started, r.limit, countdown=r.timed, clock=self.app.clock, id="timer")
         with Horizontal(id="main"):
             with Vertical(id="hosts-pane"):
@@ -109,9 +109,11 @@ class InterventionScreen(Screen[None]):
                 if physical(sc):  # the scenario involves cables: the trainee's hands on them
                     with TabPane(tr("tui.tab.cables"), id="tab-cables"):
                         yield CablesPane(id="cables")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        r = self.running
+        self.sub_title = tr("tui.intervention.subtitle", mode=tr(f"tui.mode.{r.mode}"), lab=r.lab_id)
         self.refresh_hosts()
         self.set_interval(2, self.refresh_hosts)
         hosts = self.query_one("#hosts", ListView)
@@ -128,13 +130,15 @@ class InterventionScreen(Screen[None]):
 
     def refresh_hosts(self) -> None:
         r = self.running
+        width = max((len(h) for h in r.lab.host_names()), default=0) + 1
         for item in self.query(HostItem):
             try:
                 up = (not r.stopped) and r.lab.host(item.host).is_up()
             except SimError:
                 up = False
             label = item.query_one(Label)
-            label.update(Text.assemble(("● " if up else "○ ", "green" if up else "red"), item.host.ljust(10),
+            # the state never runs into the name, however long the lab's names (« imprimante »)
+            label.update(Text.assemble(("● " if up else "○ ", "green" if up else "red"), item.host.ljust(width),
                                        (tr("tui.host.up") if up else tr("tui.host.down"), "dim")))
 
     @on(ListView.Highlighted, "#hosts")
