@@ -926,6 +926,7 @@ FR: dict[str, str] = {
     "tui.reaped": "{n} laboratoire(s) d'une session interrompue arrêté(s) ; journaux et fiches conservés.",
     "tui.busy": "Une intervention est en cours : soumettez-la ou quittez (Ctrl+Q) d'abord.",
     "tui.screenshot.saved": "Capture enregistrée : {path}",
+    "tui.screenshot.failed": "Capture impossible : {why}",
     # keys (footer, help)
     "tui.key.help": "Aide",
     "tui.key.quit": "Quitter",
@@ -1024,6 +1025,7 @@ FR: dict[str, str] = {
     "tui.catalogue.help": "Choisissez un incident : Entrée ouvre son ticket. Tapez pour filtrer (/ pour la recherche), ou filtrez par CCP, compétence, niveau.",
     "tui.catalogue.search": "Rechercher…",
     "tui.catalogue.all_ccp": "Toutes les CCP",
+    "tui.catalogue.whole_title": "Tout {ref}",
     "tui.catalogue.all_competences": "Toutes compétences",
     "tui.catalogue.all_levels": "Tous niveaux",
     "tui.catalogue.col.title": "Scénario",

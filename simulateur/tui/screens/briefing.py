@@ -139,7 +139,7 @@ class BriefingScreen(Screen[None]):
 
     def _step(self, step: str) -> None:
         self.query_one(ProgressBar).advance(1)
-        self.query_one("#step", Static).update(step)
+        self.query_one("#step", Static).update(Text(step))
 
     def _failed(self, message: str) -> None:
         self.building = False

@@ -43,7 +43,7 @@ class HostItem(ListItem):
         self.host = name
 
     def compose(self) -> ComposeResult:
-        yield Label(self.host, classes="host-label")
+        yield Label(Text(self.host), classes="host-label")
 
 
 class InterventionScreen(Screen[None]):
@@ -166,7 +166,7 @@ class InterventionScreen(Screen[None]):
         r = self.running
         problem = self._shell_problem(host)
         if problem is not None:   # said before the terminal is lent: no banner over a dead lab
-            self.notify(problem, severity="error", timeout=10)
+            self.notify(problem, severity="error", timeout=10, markup=False)
             return
         try:
             with self.app.terminal_lent():
@@ -174,12 +174,13 @@ class InterventionScreen(Screen[None]):
                 run.interactive_shell(r.lab, host, r.attempt.journal, r.attempt.dir)  # relayed, recorded
                 print(tr("cli.shell_back", host=host), file=sys.stderr, flush=True)
         except SuspendNotSupported:
-            self.notify(tr("tui.shell.unsupported", lab=r.lab_id, host=host), severity="warning", timeout=10)
+            self.notify(tr("tui.shell.unsupported", lab=r.lab_id, host=host), severity="warning", timeout=10,
+                        markup=False)
         except SimError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
         except Exception as exc:  # noqa: BLE001 — the lab vanished mid-shell, a pty that failed: said, never a freeze
             self.notify(tr("tui.shell.failed", host=host, why=str(exc) or type(exc).__name__), severity="error",
-                        timeout=10)
+                        timeout=10, markup=False)
         self.refresh_hosts()
         self.query_one(JournalTable).reload(force=True)
 
@@ -247,7 +248,7 @@ class InterventionScreen(Screen[None]):
 
         self._verifying = False
         if result is None:
-            self.notify(tr("tui.verify.failed", why=problem), severity="error", timeout=10)
+            self.notify(tr("tui.verify.failed", why=problem), severity="error", timeout=10, markup=False)
             return
         self.query_one(JournalTable).reload(force=True)
         self.app.push_screen(VerificationScreen(result, self.running.attempt.verifications()))
