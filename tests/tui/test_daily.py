@@ -138,6 +138,25 @@ def test_training_keys_hint_asks_first_and_verify(fixture_scenarios, labs) -> No
     run_async(go())
 
 
+def test_enter_in_the_name_field_starts(fixture_scenarios, labs) -> None:
+    from simulateur.tui.screens.briefing import BriefingScreen
+
+    async def go() -> None:
+        app = SimulateurApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(BriefingScreen("panne-dhcp", seed=7))
+            await wait_screen(pilot, "BriefingScreen")
+            await pilot.press(*"Ana", "enter")
+            await wait_for(pilot, lambda: app.running is not None, 60, "laboratoire construit")
+            labs.append(app.running.lab_id)
+            await wait_screen(pilot, "InterventionScreen")
+            assert app.store.attempt(app.running.attempt_id).candidate == "Ana"
+        app.shutdown()
+
+    run_async(go())
+
+
 def test_timed_footer_has_no_hint_nor_verify(fixture_scenarios, labs) -> None:
     async def go() -> None:
         app = SimulateurApp()

@@ -113,3 +113,25 @@ def test_palette_screenshot_saves_and_says_where(fixture_scenarios, tmp_path, mo
             assert path.suffix == ".svg" and path.exists() and "<svg" in path.read_text()[:2000]
 
     run_async(go())
+
+
+def test_briefing_name_focused_and_modes_by_shape(fixture_scenarios) -> None:
+    from simulateur.tui.screens.briefing import BriefingScreen
+
+    async def go() -> None:
+        app = SimulateurApp(reap=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(BriefingScreen("panne-dhcp", seed=7))
+            await wait_screen(pilot, "BriefingScreen")
+            assert app.focused is app.screen.query_one("#candidate")    # typing goes to the name at once
+            await pilot.press(*"Ana")
+            assert app.screen.query_one("#candidate").value == "Ana"
+            text = screen_text(app)
+            assert "●▌ Entraînement" in text and "○▌ Chronométré" in text   # shape, not colour alone
+            app.screen.query_one("#chronometre").value = True
+            await pilot.pause()
+            text = screen_text(app)
+            assert "○▌ Entraînement" in text and "●▌ Chronométré" in text
+
+    run_async(go())
