@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from simulateur.scoring import CheckResult
     from simulateur.session.store import AttemptRecord, Store
 
-__all__ = ["Attempt", "Escalation", "Qualification"]
+__all__ = ["VERIFIED_EVENT", "Attempt", "Escalation", "Qualification"]
+
+#: The journal's event of a training « Vérifier » (session.run.verify), as the trainee reads it.
+VERIFIED_EVENT = tr("journal.verified")
 
 
 class Attempt:
@@ -95,6 +98,11 @@ class Attempt:
 
     def escalation(self) -> Escalation | None:
         return self.store.escalation(self.id)
+
+    def verifications(self) -> int:
+        """How many times the trainee asked « Vérifier » (training) in this attempt: the journal's
+        events (kept there, not in a store column)."""
+        return sum(1 for e in self.journal.entries() if e.source == "event" and e.cmd == VERIFIED_EVENT)
 
     def save_result(self, result: CheckResult | str) -> None:
         """The last check of the attempt (a CheckResult, or its JSON)."""

@@ -27,7 +27,7 @@ from simulateur.scenario.loader import (
 from simulateur.lab.topology import Topology
 from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult, evaluate
-from simulateur.session.attempt import Attempt
+from simulateur.session.attempt import VERIFIED_EVENT, Attempt
 from simulateur.vm import host as _vm_kind  # noqa: F401  (registers the VM kind: labs built here may hold VMs)
 
 
@@ -143,6 +143,16 @@ def check(lab_id: str) -> tuple[CheckResult, Scenario]:
     attempt.save_result(result)
     attempt.store.hand_in_checked(attempt.id, result)   # the command line's attempt: handed in as checked
     return result, scenario
+
+
+def verify(lab_id: str) -> CheckResult:
+    """Training's « Vérifier »: the grid as `check` makes it (same probes, same journal reading), but
+    nothing handed in, no result stored, the lab left running. The journal notes that a check was
+    asked (an event: Attempt.verifications counts them for the results)."""
+    lab, scenario, attempt = open_attempt(lab_id)
+    result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification(), attempt.escalation())
+    attempt.journal.record("-", VERIFIED_EVENT, None, "event")
+    return result
 
 
 def command_text(argv: list[str]) -> str:

@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -50,7 +50,8 @@ class SimulateurApp(App[int]):
         # Pushed rather than returned by get_default_screen(), which would not load its .tcss.
         self.push_screen(CatalogueScreen())
         if self.store.recovered:
-            self.notify(tr("tui.store.recovered", path=self.store.recovered), severity="warning", timeout=10)
+            self.notify(tr("tui.store.recovered", path=self.store.recovered), severity="warning", timeout=10,
+                        markup=False)
         if self._reap:
             self._reap_orphans()
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -100,6 +101,19 @@ class SimulateurApp(App[int]):
         self.running = Running(lab=started.lab, scenario=started.scenario, attempt=started.attempt,
                                attempt_id=info.id, mode=mode, started=info.started, store=self.store)
         return self.running
+
+    @contextlib.contextmanager
+    def terminal_lent(self) -> Iterator[None]:
+        """The terminal lent to another program (a shell), then always taken back — even when that
+        program fails: Textual's suspend() skips its resume on an exception raised inside it, which
+        left the app deaf (not even Ctrl+Q) on a terminal it no longer drew. SuspendNotSupported is
+        raised before anything is lent."""
+        lending = self.suspend()
+        lending.__enter__()
+        try:
+            yield
+        finally:
+            lending.__exit__(None, None, None)   # resume_application_mode, whatever happened inside
 
     def attempt_in_progress(self) -> bool:
         return self.running is not None and not self.running.stopped
@@ -164,14 +178,20 @@ class SimulateurApp(App[int]):
         yield SystemCommand(tr("tui.cmd.help"), tr("tui.cmd.help.help"), self.action_help)
         yield SystemCommand(tr("tui.cmd.theme"), tr("tui.cmd.theme.help"), self.action_change_theme)
         yield SystemCommand(tr("tui.cmd.screenshot"), tr("tui.cmd.screenshot.help"),
-                            lambda: self.set_timer(0.1, self._screenshot))
+                            lambda: self.set_timer(0.1, self._save_capture))
         yield SystemCommand(tr("tui.cmd.quit"), tr("tui.cmd.quit.help"), self.action_request_quit)
 
-    def _screenshot(self) -> None:
+    def _save_capture(self) -> None:
+        """The palette's « Capture d'écran » (not named _screenshot: Textual's App has an attribute of
+        that name, None, which made the command silently do nothing)."""
         from simulateur.paths import data_dir
 
-        path = self.save_screenshot(path=str(self.store.path.parent if self.store.path else data_dir()))
-        self.notify(tr("tui.screenshot.saved", path=path))
+        try:
+            path = self.save_screenshot(path=str(self.store.path.parent if self.store.path else data_dir()))
+        except OSError as exc:
+            self.notify(tr("tui.screenshot.failed", why=exc.strerror or str(exc)), severity="error", markup=False)
+            return
+        self.notify(tr("tui.screenshot.saved", path=path), timeout=10, markup=False)
 
     def go_catalogue(self) -> None:
         if self.attempt_in_progress():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from simulateur.errors import SimError
 from simulateur.lab.lab import Lab
 from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult
@@ -67,6 +68,8 @@ class Running:
             if not self.stopped:
                 try:
                     run.stop(self.lab_id)
+                except SimError:
+                    pass   # already gone (stopped from another terminal): nothing left to stop
                 finally:
                     self.stopped = True
         if status is not None and not self.submitted:

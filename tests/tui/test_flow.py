@@ -28,7 +28,7 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
             await wait_screen(pilot, "BriefingScreen")
             briefing = app.screen
             shown_doc = widget_text(briefing.query_one("#doc"))
-            await pilot.press("d")
+            await pilot.press("enter")   # the name field has the focus
             await wait_for(pilot, lambda: app.running is not None, 60, "laboratoire construit")
             labs.append(app.running.lab_id)
             await wait_screen(pilot, "InterventionScreen")

@@ -51,9 +51,11 @@ def test_intervention_screen(fixture_scenarios, labs, monkeypatch) -> None:
             await wait_for(pilot, lambda: table.row_count == 1, 5, "commande dans le journal")
             assert "ip -br addr" in screen_text(app)
 
-            # Hints: revealed one at a time, recorded, cost shown.
+            # Hints: revealed one at a time, recorded, cost shown (and asked first).
             await pilot.press("i")
             assert screen.query_one(TabbedContent).active == "tab-hints"
+            await pilot.pause()
+            await pilot.press("o")
             await pilot.pause()
             assert "Indice 1/2 : Le poste a-t-il une adresse IP ?" in screen_text(app)
             assert "coûte 5 min" in screen_text(app)
@@ -141,10 +143,12 @@ def test_timed_mode_counts_down_without_hints(fixture_scenarios, labs) -> None:
             await wait_for(pilot, lambda: "reste 18:55" in screen_text(app), 30, "minuteur à 18:55")
             text = screen_text(app)
             assert "reste 18:55" in text and "chronométré" in text
-            await pilot.press("i")
+            await pilot.press("i")      # no hint key in this mode: neither shown nor run
+            await pilot.pause()
+            assert app.store.hints(r.attempt_id) == []
+            app.screen.query_one(TabbedContent).active = "tab-hints"
             await pilot.pause()
             assert "Pas d'indice en mode chronométré." in screen_text(app)
-            assert app.store.hints(r.attempt_id) == []
             now[0] = r.started + 20 * 60 + 5
             await wait_for(pilot, lambda: "temps dépassé de 00:05" in screen_text(app), 30, "temps dépassé")
             await wait_for(pilot, lambda: any("Temps écoulé" in n.message for n in app._notifications), 30,

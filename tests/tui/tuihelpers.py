@@ -126,7 +126,7 @@ async def start_attempt(pilot: Any, labs: list[str], scenario: str = "panne-dhcp
     if mode == "chronometre":
         app.screen.query_one("#chronometre").value = True
         await pilot.pause()
-    await pilot.press("d")
+    await pilot.press("enter")     # the name field has the focus: Enter there starts
     await wait_for(pilot, lambda: app.running is not None or "Échec" in screen_text(app), 60, "laboratoire construit")
     assert app.running is not None, screen_text(app)
     labs.append(app.running.lab_id)

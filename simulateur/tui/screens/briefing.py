@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -31,6 +32,21 @@ def preview(loaded_scenario: Scenario, topology: Topology, seed: int) -> Scenari
     return run.played(loaded_scenario, topology, seed)[1]
 
 
+class ModeButton(RadioButton):
+    """A mode's radio button whose state is said by its shape, not only by its colour: ● chosen, ○ not."""
+
+    @property
+    def _button(self) -> Content:
+        content = super()._button
+        return Content.assemble(*(
+            (text.replace(self.BUTTON_INNER, "●" if self.value else "○"), span) for text, span in
+            ((content.plain[s.start:s.end], s.style) for s in content.spans)))
+
+    def watch_value(self) -> None:   # the toggle's own reaction (class, Changed), then the glyph redrawn
+        super().watch_value()
+        self.refresh()
+
+
 class BriefingScreen(Screen[None]):
     CSS_PATH = "briefing.tcss"
     HELP_TITLE = tr("tui.briefing.title")
@@ -39,7 +55,7 @@ class BriefingScreen(Screen[None]):
         Binding("d", "start", tr("tui.key.start")),
         Binding("escape", "back", tr("tui.key.back")),
     ]
-    AUTO_FOCUS = "#start"
+    AUTO_FOCUS = "#candidate"   # typing goes to the name at once; Enter there starts
 
     app: SimulateurApp
 
@@ -77,8 +93,8 @@ class BriefingScreen(Screen[None]):
                 with Vertical(id="form"):
                     yield Label(tr("tui.briefing.mode"), classes="pane-title")
                     with RadioSet(id="mode"):
-                        yield RadioButton(tr("tui.mode.entrainement.long"), value=True, id="entrainement")
-                        yield RadioButton(tr("tui.mode.chronometre.long", minutes=sc.duration), id="chronometre")
+                        yield ModeButton(tr("tui.mode.entrainement.long"), value=True, id="entrainement")
+                        yield ModeButton(tr("tui.mode.chronometre.long", minutes=sc.duration), id="chronometre")
                     yield Static(tr("tui.mode.explained"), id="mode-help", classes="muted")
                     yield Label(tr("tui.briefing.candidate"), classes="pane-title")
                     yield Input(placeholder=tr("tui.briefing.candidate.placeholder"), id="candidate", compact=True)
@@ -94,6 +110,7 @@ class BriefingScreen(Screen[None]):
         return pressed.id if pressed is not None and pressed.id else "entrainement"
 
     @on(Button.Pressed, "#start")
+    @on(Input.Submitted, "#candidate")
     def _start_pressed(self) -> None:
         self.action_start()
 
@@ -139,7 +156,7 @@ class BriefingScreen(Screen[None]):
 
     def _step(self, step: str) -> None:
         self.query_one(ProgressBar).advance(1)
-        self.query_one("#step", Static).update(step)
+        self.query_one("#step", Static).update(Text(step))
 
     def _failed(self, message: str) -> None:
         self.building = False

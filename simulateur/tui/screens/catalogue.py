@@ -57,18 +57,26 @@ class CatalogueScreen(Screen[None]):
         return sorted((l.scenario for l in self.app.catalogue.scenarios.values()),
                       key=lambda s: (s.referentiel, s.level, s.title))
 
+    @staticmethod
+    def _all_competences(sc: Scenario) -> list[str]:
+        """What it trains: its competences, then those of the other title it also exercises (IDI)."""
+        return [*sc.competences, *sc.also]
+
     def _ccp_options(self) -> list[tuple[str, str]]:
+        """A whole title first (« Tout IDI »), then each CCP — of TAI and of IDI (`also`)."""
         seen: list[str] = []
         for sc in self._scenarios():
-            seen += [c for c in F.ccps(sc.competences) if c not in seen]
-        return [(f"{F.short(c)} ({c.split('.')[0]})", c) for c in sorted(seen)]
+            seen += [c for c in F.ccps(self._all_competences(sc)) if c not in seen]
+        titles = sorted({c.split(".")[0] for c in seen})
+        return ([(tr("tui.catalogue.whole_title", ref=t), t) for t in titles]
+                + [(f"{F.short(c)} ({c.split('.')[0]})", c) for c in sorted(seen)])
 
     def _competence_options(self) -> list[tuple[str, str]]:
-        comps = sorted({c for sc in self._scenarios() for c in sc.competences})
+        comps = sorted({c for sc in self._scenarios() for c in self._all_competences(sc)})
         return [(c, c) for c in comps]
 
     def on_mount(self) -> None:
-        self._title_width = 0
+        self._layout: tuple[int, tuple[str, ...]] = (0, ())
         self.refresh_table()
         problems = self.app.catalogue.problems
         if problems:
@@ -87,17 +95,31 @@ class CatalogueScreen(Screen[None]):
                 "competences": " ".join(F.short(c) for c in sc.competences), "level": str(sc.level),
                 "duration": f"{sc.duration} min"}
 
+    #: Columns given up, in this order, when the title would get fewer than TITLE_MIN cells (80×24):
+    #: the reference and the competences are in the details under the table.
+    DROPPABLE = ("competences", "ref")
+    TITLE_MIN = 36
+
     def _columns(self) -> None:
-        """The title takes what the other columns leave (at least 20 cells); no sideways scrolling."""
-        keys = ("ref", "ccp", "competences", "level", "duration", "best")
-        others = 0
-        for key in keys:
+        """The title takes what the other columns leave; below TITLE_MIN cells, the least needed
+        columns go first (never a title cut to 20 characters); no sideways scrolling."""
+        keys = ["ref", "ccp", "competences", "level", "duration", "best"]
+
+        def needed(key: str) -> int:
             cells = [len(self._cells(sc).get(key, "")) for sc in self._scenarios()]
-            others += max([len(tr(f"tui.catalogue.col.{key}")), *cells]) + 2   # cell padding
-        width = max(20, min(70, self.app.size.width - others - 5))    # its own padding, the scrollbar
-        if width == self._title_width:
+            return max([len(tr(f"tui.catalogue.col.{key}")), *cells]) + 2   # cell padding
+
+        def title_width() -> int:
+            return self.app.size.width - sum(needed(k) for k in keys) - 5    # its own padding, the scrollbar
+
+        for key in self.DROPPABLE:
+            if title_width() >= self.TITLE_MIN:
+                break
+            keys.remove(key)
+        width = max(20, min(70, title_width()))
+        if (width, tuple(keys)) == self._layout:
             return
-        self._title_width = width
+        self._layout = (width, tuple(keys))
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_column(tr("tui.catalogue.col.title"), key="title", width=width)
@@ -106,18 +128,31 @@ class CatalogueScreen(Screen[None]):
 
     def _matches(self, sc: Scenario) -> bool:
         words = F.fold(self.query_one("#search", Input).value).split()
-        haystack = F.fold(" ".join([sc.id, sc.title, sc.ticket.text, sc.ticket.from_, *sc.competences,
-                                    *(F.competence_label(c) for c in sc.competences)]))
+        comps = self._all_competences(sc)
+        haystack = F.fold(" ".join([sc.id, sc.title, sc.ticket.text, sc.ticket.from_, *comps,
+                                    *(F.competence_label(c) for c in comps)]))
         if any(w not in haystack for w in words):
             return False
         ccp = self.query_one("#ccp", Select).value
-        if ccp is not Select.NULL and ccp not in F.ccps(sc.competences):
-            return False
+        if ccp is not Select.NULL:
+            if "." in str(ccp):
+                if ccp not in F.ccps(comps):
+                    return False
+            elif ccp != sc.referentiel and not any(c.startswith(f"{ccp}.") for c in comps):   # a whole title
+                return False
         comp = self.query_one("#competence", Select).value
-        if comp is not Select.NULL and comp not in sc.competences:
+        if comp is not Select.NULL and comp not in comps:
             return False
         lvl = self.query_one("#level", Select).value
         return lvl is Select.NULL or sc.level == lvl
+
+    def _ranked(self, found: list[Scenario]) -> list[Scenario]:
+        """While searching: the scenarios whose title holds every word first, then those found
+        only in their ticket, competences… (each group in the catalogue's order)."""
+        words = F.fold(self.query_one("#search", Input).value).split()
+        if not words:
+            return found
+        return sorted(found, key=lambda sc: not all(w in F.fold(sc.title) for w in words))   # stable
 
     def refresh_table(self) -> None:
         table = self.query_one(DataTable)
@@ -125,15 +160,13 @@ class CatalogueScreen(Screen[None]):
         self._columns()
         table.clear()
         best = self.app.store.best_scores()
-        for sc in self._scenarios():
-            if not self._matches(sc):
-                continue
+        columns = self._layout[1]
+        for sc in self._ranked([sc for sc in self._scenarios() if self._matches(sc)]):
             score = best.get(sc.id)
             best_text = Text(f"{score.acquis}/{score.evalues}", style="bold green" if score.ratio == 1 else "") \
                 if score else Text("—", style="dim")
-            cells = self._cells(sc)
-            table.add_row(sc.title, cells["ref"], cells["ccp"], cells["competences"], cells["level"],
-                          cells["duration"], best_text, key=sc.id)
+            cells: dict[str, str | Text] = {**self._cells(sc), "best": best_text}
+            table.add_row(Text(sc.title), *(cells[k] for k in columns), key=sc.id)
         if current is not None and current in {str(k.value) for k in table.rows}:
             table.move_cursor(row=table.get_row_index(current))
         self.show_details()

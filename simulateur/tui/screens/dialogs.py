@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,7 +25,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self.question, id="question")
+            yield Static(Text(self.question), id="question")   # data in it (names, fields) is never markup
             with Horizontal(id="buttons"):
                 yield Button(tr("tui.confirm.yes_button"), id="yes", variant="error")
                 yield Button(tr("tui.confirm.no_button"), id="no", variant="primary")

@@ -116,7 +116,7 @@ class ExamInterventionScreen(InterventionScreen):
 
     def _failed(self, message: str) -> None:
         self._leaving = False
-        self.notify(message, severity="error", timeout=12)
+        self.notify(message, severity="error", timeout=12, markup=False)
         run = self.exam.db.run(self.exam.session_id, self.exam.candidate)
         if run is not None and run.finished is not None:
             self._leave_to_end()

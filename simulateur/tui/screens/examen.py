@@ -123,7 +123,7 @@ class ExamenScreen(Screen[None]):
         for s in reversed(db.sessions()):
             names = ", ".join(r.candidate for r in db.runs(s.id)) or "—"
             table.add_row(s.id, time.strftime("%d/%m %H:%M", time.localtime(s.created)), str(s.count),
-                          f"{s.minutes:g}", s.group or "—", names, key=s.id)
+                          f"{s.minutes:g}", Text(s.group or "—"), Text(names), key=s.id)
         if current is not None and current in [str(k.value) for k in table.rows]:
             table.move_cursor(row=table.get_row_index(current))
         self.show_session()
@@ -188,7 +188,7 @@ class ExamenScreen(Screen[None]):
         except SimError as exc:
             self.query_one("#exam-status", Static).update(Text(str(exc), style="bold red"))
             return
-        self.query_one("#exam-status", Static).update(tr("tui.exam.created", id=s.id))
+        self.query_one("#exam-status", Static).update(Text(tr("tui.exam.created", id=s.id)))
         self.refresh_sessions(select=s.id)
 
     # --- the candidate --------------------------------------------------------------------------
@@ -266,7 +266,7 @@ class ExamenScreen(Screen[None]):
         if target is None:
             return
         paths = export_reports(self.db, *target)
-        self.query_one("#exam-status", Static).update(tr("tui.exam.exported", paths="\n".join(map(str, paths))))
+        self.query_one("#exam-status", Static).update(Text(tr("tui.exam.exported", paths="\n".join(map(str, paths)))))
 
     @on(Button.Pressed, "#export-group")
     def export_group(self) -> None:
@@ -274,7 +274,7 @@ class ExamenScreen(Screen[None]):
         if sid is None:
             return
         path = export_group(self.db, sid)
-        self.query_one("#exam-status", Static).update(tr("tui.exam.exported", paths=str(path)))
+        self.query_one("#exam-status", Static).update(Text(tr("tui.exam.exported", paths=str(path))))
 
     def action_back(self) -> None:
         if not self.starting:

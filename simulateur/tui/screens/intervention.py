@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,6 +17,7 @@ from textual.widgets import (
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
+from simulateur.scoring import CheckResult
 from simulateur.session import run
 from simulateur.session.cabling import physical
 from simulateur.tui.context import Running
@@ -31,13 +32,18 @@ if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
 
 
+#: The field a tab's key puts the focus on (`q`: the impact, first of the qualification).
+TAB_FOCUS = {"tab-qualif": "#impact", "tab-escalade": "#escalade-to", "tab-journal": "#journal",
+             "tab-cables": "#cables"}
+
+
 class HostItem(ListItem):
     def __init__(self, name: str) -> None:
         super().__init__(id=f"host-{name}")
         self.host = name
 
     def compose(self) -> ComposeResult:
-        yield Label(self.host, classes="host-label")
+        yield Label(Text(self.host), classes="host-label")
 
 
 class InterventionScreen(Screen[None]):
@@ -48,12 +54,14 @@ class InterventionScreen(Screen[None]):
         Binding("s", "shell", tr("tui.key.shell")),
         Binding("f", "fiche", tr("tui.key.fiche")),
         Binding("i", "hint", tr("tui.key.hint")),
-        Binding("t", "tab('tab-ticket')", tr("tui.key.ticket"), show=False),
+        Binding("v", "verify", tr("tui.key.verify")),
+        Binding("t", "tab('tab-ticket')", tr("tui.key.ticket")),
         Binding("j", "tab('tab-journal')", tr("tui.key.journal")),
         Binding("q", "tab('tab-qualif')", tr("tui.key.qualify")),
-        Binding("e", "tab('tab-escalade')", tr("tui.key.escalade"), show=False),
+        Binding("e", "tab('tab-escalade')", tr("tui.key.escalade")),
     ]
     AUTO_FOCUS = "#hosts"
+    _verifying = False
 
     app: SimulateurApp
 
@@ -67,9 +75,9 @@ class InterventionScreen(Screen[None]):
         sc = r.scenario
         yield Header()
         with Horizontal(id="bar"):
-            # the title gives way (cut with « … ») before the mode and the timer, always shown whole
-            yield Static(Text.assemble((sc.title, "bold"), (f"  ·  {r.lab_id}", "dim")), id="bar-title")
-            yield Static(Text(tr(f"tui.mode.{r.mode}"), style="dim"), id="bar-mode")
+            # the title gives way (cut with « … ») before the timer, always shown whole; the lab and
+            # the mode are in the header (sub_title), where they stay at 80 columns
+            yield Static(Text(sc.title, style="bold"), id="bar-title")
             yield Timer(r.started, r.limit, countdown=r.timed, clock=self.app.clock, id="timer")
         with Horizontal(id="main"):
             with Vertical(id="hosts-pane"):
@@ -101,9 +109,11 @@ class InterventionScreen(Screen[None]):
                 if physical(sc):  # the scenario involves cables: the trainee's hands on them
                     with TabPane(tr("tui.tab.cables"), id="tab-cables"):
                         yield CablesPane(id="cables")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        r = self.running
+        self.sub_title = tr("tui.intervention.subtitle", mode=tr(f"tui.mode.{r.mode}"), lab=r.lab_id)
         self.refresh_hosts()
         self.set_interval(2, self.refresh_hosts)
         hosts = self.query_one("#hosts", ListView)
@@ -120,13 +130,15 @@ class InterventionScreen(Screen[None]):
 
     def refresh_hosts(self) -> None:
         r = self.running
+        width = max((len(h) for h in r.lab.host_names()), default=0) + 1
         for item in self.query(HostItem):
             try:
                 up = (not r.stopped) and r.lab.host(item.host).is_up()
             except SimError:
                 up = False
             label = item.query_one(Label)
-            label.update(Text.assemble(("● " if up else "○ ", "green" if up else "red"), item.host.ljust(10),
+            # the state never runs into the name, however long the lab's names (« imprimante »)
+            label.update(Text.assemble(("● " if up else "○ ", "green" if up else "red"), item.host.ljust(width),
                                        (tr("tui.host.up") if up else tr("tui.host.down"), "dim")))
 
     @on(ListView.Highlighted, "#hosts")
@@ -152,24 +164,94 @@ class InterventionScreen(Screen[None]):
         if host is None:
             return
         r = self.running
+        problem = self._shell_problem(host)
+        if problem is not None:   # said before the terminal is lent: no banner over a dead lab
+            self.notify(problem, severity="error", timeout=10, markup=False)
+            return
         try:
-            with self.app.suspend():
+            with self.app.terminal_lent():
                 print(tr("cli.shell_banner", host=host, lab=r.lab_id), file=sys.stderr, flush=True)
                 run.interactive_shell(r.lab, host, r.attempt.journal, r.attempt.dir)  # relayed, recorded
                 print(tr("cli.shell_back", host=host), file=sys.stderr, flush=True)
         except SuspendNotSupported:
-            self.notify(tr("tui.shell.unsupported", lab=r.lab_id, host=host), severity="warning", timeout=10)
+            self.notify(tr("tui.shell.unsupported", lab=r.lab_id, host=host), severity="warning", timeout=10,
+                        markup=False)
         except SimError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(str(exc), severity="error", timeout=10, markup=False)
+        except Exception as exc:  # noqa: BLE001 — the lab vanished mid-shell, a pty that failed: said, never a freeze
+            self.notify(tr("tui.shell.failed", host=host, why=str(exc) or type(exc).__name__), severity="error",
+                        timeout=10, markup=False)
+        self.refresh_hosts()
         self.query_one(JournalTable).reload(force=True)
 
+    def _shell_problem(self, host: str) -> str | None:
+        """Why no shell can be opened on `host` now (the lab stopped from elsewhere, the host down), or None."""
+        r = self.running
+        if r.stopped:
+            return tr("tui.shell.lab_gone", lab=r.lab_id)
+        try:
+            run.open_attempt(r.lab_id)   # the lab still exists and is not frozen
+            up = r.lab.host(host).is_up()
+        except SimError as exc:
+            return tr("tui.shell.lab_gone", lab=r.lab_id) + "\n" + str(exc)
+        except OSError:
+            up = False
+        return None if up else tr("lab.host_down", host=host, lab=r.lab_id)
+
     # --- tabs, hints, fiche --------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys the mode forbids are neither shown nor run: no hint in chronometered mode, « Vérifier »
+        in training only (never chronometered nor exam)."""
+        if action == "hint" and self.running.mode == "chronometre":
+            return False
+        if action == "verify" and self.running.mode != "entrainement":
+            return False
+        return True
+
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        focus = TAB_FOCUS.get(tab)
+        if focus is not None:   # the tab's first field, so that the keys go where the eye goes
+            self.call_after_refresh(self._focus, focus)
+
+    def _focus(self, selector: str) -> None:
+        found = self.query(selector)
+        if found:
+            found.first().focus()
 
     def action_hint(self) -> None:
         self.action_tab("tab-hints")
-        self.query_one(HintsPane).reveal_next()
+        self.query_one(HintsPane).ask_and_reveal()
+
+    # --- « Vérifier » (training only): the grid now, the attempt goes on ------------------------
+    def action_verify(self) -> None:
+        if self.running.mode != "entrainement" or self._verifying:
+            return
+        self._verifying = True
+        self.notify(tr("tui.verify.running"), timeout=4)
+        self._verify()
+
+    @work(thread=True, exclusive=True, group="verify")
+    def _verify(self) -> None:
+        try:
+            result = run.verify(self.running.lab_id)
+        except SimError as exc:
+            self.app.call_from_thread(self._verified, None, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 — said, never a frozen screen
+            self.app.call_from_thread(self._verified, None, f"{type(exc).__name__}: {exc}")
+            return
+        self.app.call_from_thread(self._verified, result, "")
+
+    def _verified(self, result: CheckResult | None, problem: str) -> None:
+        from simulateur.tui.screens.verification import VerificationScreen
+
+        self._verifying = False
+        if result is None:
+            self.notify(tr("tui.verify.failed", why=problem), severity="error", timeout=10, markup=False)
+            return
+        self.query_one(JournalTable).reload(force=True)
+        self.app.push_screen(VerificationScreen(result, self.running.attempt.verifications()))
 
     def action_fiche(self) -> None:
         from simulateur.tui.screens.fiche import FicheScreen
@@ -186,7 +268,10 @@ class InterventionScreen(Screen[None]):
             out.append((tr("tui.cmd.shell", host=h), tr("tui.cmd.shell.help", host=h),
                         lambda h=h: self.action_shell(h)))
         out += [
-            (tr("tui.cmd.hint"), tr("tui.cmd.hint.help"), self.action_hint),
+            *([(tr("tui.cmd.hint"), tr("tui.cmd.hint.help"), self.action_hint)]
+              if self.running.mode != "chronometre" else []),
+            *([(tr("tui.cmd.verify"), tr("tui.cmd.verify.help"), self.action_verify)]
+              if self.running.mode == "entrainement" else []),
             (tr("tui.cmd.qualify"), tr("tui.cmd.qualify.help"), lambda: self.action_tab("tab-qualif")),
             (tr("tui.cmd.escalade"), tr("tui.cmd.escalade.help"), lambda: self.action_tab("tab-escalade")),
             (tr("tui.cmd.journal"), tr("tui.cmd.journal.help"), lambda: self.action_tab("tab-journal")),

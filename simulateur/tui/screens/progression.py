@@ -92,7 +92,7 @@ class ProgressionScreen(Screen[None]):
         for r in reversed(records):
             score = Text("—", style="dim") if r.score is None else Text(
                 f"{r.score.acquis}/{r.score.evalues}", style="bold green" if r.score.ratio == 1 else "")
-            table.add_row(F.when(r.started), r.title or r.scenario, tr(f"tui.mode.{r.mode}"), score,
+            table.add_row(F.when(r.started), Text(r.title or r.scenario), tr(f"tui.mode.{r.mode}"), score,
                           F.clock(r.duration) if r.duration is not None else "—", str(r.hints_used),
                           tr(f"tui.status.{r.status}"), key=r.id)
         comp = self.query_one("#competence", Select).value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -16,6 +17,7 @@ from textual.widgets import Footer, Header, Static
 from simulateur.i18n import tr
 from simulateur.scenario.models import JuryEvidence
 from simulateur.scoring import accepted_text
+from simulateur.session.attempt import Attempt
 from simulateur.session.store import FICHE_FIELDS, HINT_COST_MINUTES
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, priority
 from simulateur.tui import format as F
@@ -86,6 +88,8 @@ class ResultatsScreen(Screen[None]):
                           counted=F.duration(rec.counted_duration)) + "\n")
         else:
             out.append(tr("tui.resultats.no_hints") + "\n")
+        if rec.mode == "entrainement" and rec.attempt_dir:   # « Vérifier » exists in training only
+            out.append(tr("tui.resultats.verifications", n=Attempt(Path(rec.attempt_dir)).verifications()) + "\n")
         q = rec.qualification
         label = tr("tui.qualif.label", impact=IMPACT_LABELS[q.impact], urgency=URGENCY_LABELS[q.urgency],
                    priority=PRIORITY_LABELS[q.priority]) if q else tr("tui.resultats.none")

@@ -63,6 +63,27 @@ class HintsPane(VerticalScroll):
         button.display = left > 0
 
     @on(Button.Pressed, "#hints-reveal")
+    def ask_and_reveal(self) -> None:
+        """The cost said first: the next hint is revealed (and counted) only once the trainee says yes."""
+        from simulateur.tui.screens.dialogs import ConfirmScreen
+
+        running = self.app.running
+        if running is None or running.timed:
+            self.notify(tr("tui.hints.timed"), severity="warning")
+            return
+        n = self.revealed()
+        total = len(running.scenario.hints)
+        if n >= total:
+            self.notify(tr("tui.hints.none_left"))
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.reveal_next()
+
+        self.app.push_screen(ConfirmScreen(tr("tui.hints.confirm", n=n + 1, total=total, cost=HINT_COST_MINUTES)),
+                             answer)
+
     def reveal_next(self) -> None:
         running = self.app.running
         if running is None or running.timed:
