@@ -33,8 +33,9 @@ def test_intervention_screen(fixture_scenarios, labs, monkeypatch) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             r = await start_attempt(pilot, labs)
             screen = app.screen
+            await wait_for(pilot, lambda: "en marche" in screen_text(app), 30, "l'état des hôtes affiché")
             text = screen_text(app)
-            assert "poste     en marche" in text and "srv       en marche" in text
+            assert "poste en marche" in text and "srv   en marche" in text     # names padded to the longest
             assert f"simulateur shell {r.lab_id}" in text and "(prévu 20 min)" in text
             assert r.scenario.title in text and "entraînement" in text
             assert app.store.attempt(r.attempt_id).status == "en_cours"
