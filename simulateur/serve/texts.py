@@ -24,6 +24,8 @@ FR_SERVE = {
     "serve.written": "Écrit : {path}",
     "serve.audit_failed": "audit non enregistré : {why}",
     "serve.store_error": "base inaccessible pour le moment : {why}",
+    "serve.store_back": "base de nouveau joignable (injoignable de {since} à {now}) : échéances et audit repris",
+    "serve.held_after_outage": "base injoignable de {since} à {back} : commandes arrêtées à l'échéance, évaluée à son retour",
     "serve.expire_failed": "échéance de {candidate} ({id}) non tenue pour l'instant, nouvel essai : {why}",
     "serve.request_failed": "requête en échec : {why}",
     "serve.resumed_run": "{id} {candidate} : minuteur repris, {left} s restantes",

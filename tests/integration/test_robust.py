@@ -1,0 +1,163 @@
+"""Issue 17, item 7 « Bad input », for real: the store gone or busy in the middle of an examen.
+
+- PostgreSQL stopped then started again while a candidate's intervention runs under `simulateur
+  serve`: her and the trainer's commands get one French line meanwhile (the store named, no
+  password, « réessayez »), the service lives on, a deadline passing meanwhile is held at once
+  (her exec ended) and scored as soon as the base is back (said in the audit with the times);
+  the other candidate's work goes on and her submission is recorded; the refusals are audited.
+- SQLite: the file's write lock held by another process longer than the busy timeout: one
+  French line, nothing half-written, the same command works once the lock is released.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from test_machines import Machine, People, people  # noqa: F401  (people: the module's Unix accounts)
+from test_serve import _client_python, _wait, quick  # noqa: F401
+
+from simulateur.exam import core
+from simulateur.exam.db import ExamDB, candidate_key
+from simulateur.session.store import Store
+from simulateur.store import schema
+
+SECRET = "s3cret-de-la-base"
+
+
+def _one_line(proc: subprocess.CompletedProcess, *words: str) -> str:
+    assert proc.returncode != 0, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("simulateur : "), proc.stderr
+    assert "Traceback" not in proc.stderr and SECRET not in proc.stderr + proc.stdout
+    assert all(w in lines[0] for w in words), lines[0]
+    return lines[0]
+
+
+def _popen(m: Machine, people: People, who: str, *args: str) -> subprocess.Popen:
+    login = people.users[who]
+    python, env = _client_python(login)
+    return subprocess.Popen(["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python, "-m",
+                             "simulateur", *args], env={**m.env, **env}, cwd="/", stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path,  # noqa: F811
+                                     postgresql_cluster) -> None:
+    pg = postgresql_cluster
+    url = pg.new_database().replace("postgres@", f"postgres:{SECRET}@")   # trust: never asked, never shown
+    db = ExamDB(Store(url=url))
+    m = Machine("m1", f"{os.environ.get('SIMULATEUR_LAB_PREFIX', 't')}p", tmp_path, url, people)
+    m.start()
+    labs: list[str] = []
+    try:
+        roster = [a for who in ("c1", "c2") for a in ("--candidate", f"Candidat {who.upper()}={people.users[who]}")]
+        made = m.client(people, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5", *roster,
+                        "--json")
+        assert made.returncode == 0, made.stderr
+        sid = json.loads(made.stdout)["id"]
+        started = {}
+        for who in ("c1", "c2"):
+            proc = m.client(people, who, "exam", "start", sid, "--json")
+            assert proc.returncode == 0, proc.stderr
+            started[who] = json.loads(proc.stdout)
+            labs.append(started[who]["lab"])
+        c1, c2 = started["c1"], started["c2"]
+        assert m.client(people, "c1", "exam", "fiche", sid, "--set", "cause=bail DHCP").returncode == 0
+
+        # C2 runs a long command; her deadline comes in a few seconds, while the base is down.
+        long = _popen(m, people, "c2", "exec", c2["lab"], "poste", "--", "sleep 120")
+        time.sleep(1)
+        deadline = time.time() + 5
+        with db._write() as conn:
+            conn.execute(schema.exam_runs.update().where(schema.exam_runs.c.session == sid,
+                                                         schema.exam_runs.c.ckey == candidate_key("Candidat C2"))
+                         .values(deadline=deadline))
+        time.sleep(2)     # the keeper reads the deadlines every second: it knows hers before the base goes
+        pg.pause()
+        down = time.time()
+        try:
+            _one_line(m.client(people, "c1", "exam", "status", sid), "injoignable", "réessayez", "postgresql://")
+            _one_line(m.client(people, "trainer", "exam", "show", sid), "injoignable", "réessayez")
+            _one_line(m.client(people, "c1", "exam", "submit", sid), "injoignable", "réessayez")
+            # Her deadline held without the base: her exec ended at once, her lab refused to her.
+            out, err = long.communicate(timeout=max(0.0, deadline - time.time()) + 15)
+            ended = time.time()
+            assert "temps écoulé" in err, err
+            assert ended - deadline < 3, ended - deadline
+            late = m.client(people, "c2", "exec", c2["lab"], "poste", "--", "true")
+            assert late.returncode != 0 and "Traceback" not in late.stderr
+            time.sleep(max(0.0, deadline + 1 - time.time()))
+            assert m.proc is not None and m.proc.poll() is None       # the service lived through it
+        finally:
+            pg.resume()
+        back = time.time()
+
+        # Back: C2's deadline scored as soon as it could be, and said with the times.
+        _wait(lambda: core.get_run(db, sid, "Candidat C2").finished is not None, 40, "échéance tenue au retour")
+        item = core.get_run(db, sid, "Candidat C2").items[0]
+        assert item.status == "temps_ecoule" and back - 1 <= item.ended <= back + 40
+        assert db.store.attempt(c2["attempt"]).score is not None
+        held = [r for r in db.audit_log(sid) if r.verb == "échéance"]
+        assert len(held) == 1 and "base injoignable de" in held[0].detail and "au retour de la base" in held[0].outcome
+        # C1 goes on: her lab, her fiche kept, her submission recorded; nothing she did is lost.
+        run = core.get_run(db, sid, "Candidat C1")
+        assert run.finished is None and run.watchdog_pid == m.proc.pid and run.items[0].lab == c1["lab"]
+        proc = m.client(people, "c1", "exec", c1["lab"], "poste", "--", "true")
+        assert proc.returncode == 0, proc.stderr
+        proc = m.client(people, "c1", "exam", "submit", sid, "--json")
+        assert proc.returncode == 0, proc.stderr
+        run = core.get_run(db, sid, "Candidat C1")
+        assert run.items[0].status == "remise" and db.store.attempt(c1["attempt"]).score is not None
+        assert db.store.fiche(c1["attempt"])["cause"] == "bail DHCP"
+        # The refusals while it was down are in the audit, at their own times.
+        _wait(lambda: len([r for r in db.audit_log(sid) if down <= r.t <= back and "injoignable" in r.outcome]) >= 3,
+              20, "refus audités")
+        assert SECRET not in m.log.read_text()
+    finally:
+        if not pg.running():
+            pg.resume()
+        m.stop()
+        for lab in labs:
+            m.root("stop", lab)
+        for suffix in (".alive", ".lock", ".log"):
+            m.sock.with_suffix(suffix).unlink(missing_ok=True)
+
+
+def test_sqlite_busy_one_french_line(quick: Path) -> None:  # noqa: F811
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "simulateur", *args], capture_output=True, text=True,
+                              timeout=120)
+
+    made = cli("exam", "new", "--count", "1", "--seed", "3", "--candidate", "Alice Martin", "--json")
+    assert made.returncode == 0, made.stderr
+    sid = json.loads(made.stdout)["id"]
+    path = ExamDB().store.path
+    assert path is not None
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sqlite3, sys, time\n"
+                               f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+                               "c.execute('BEGIN IMMEDIATE'); print('pris', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "pris"
+        t0 = time.monotonic()
+        line = _one_line(cli("exam", "roster", sid, "--add", "Bruno Petit"), "occupée", "réessayez",
+                         str(path.name))
+        assert time.monotonic() - t0 >= 5, line     # it waited its turn first (busy timeout)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "Bruno Petit" not in ExamDB().session(sid).roster
+    proc = cli("exam", "roster", sid, "--add", "Bruno Petit")
+    assert proc.returncode == 0, proc.stderr
+    assert "Bruno Petit" in ExamDB().session(sid).roster
+    with sqlite3.connect(path) as conn:     # one session, unharmed
+        assert conn.execute("SELECT count(*) FROM exam_sessions").fetchone()[0] == 1
