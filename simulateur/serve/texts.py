@@ -49,6 +49,7 @@ FR_SERVE = {
     "machines.one": "{name} ({n}/{capacity})",
     "machines.one_down": "{name} (injoignable depuis {since})",
     "exam.bad_machine": "--machine « {machine} » : un nom de machine sans espace (celui de « simulateur serve --name »)",
+    "exam.unknown_machine": "--machine « {machine} » : aucune machine de ce nom n'est inscrite dans la base (machines connues : {known}) ; lancez d'abord « simulateur serve --name {machine} » sur cette machine, ou omettez --machine (le service place chaque candidate là où il y a de la place)",
     "exam.machine_without_add": "--machine place les candidats ajoutés : donnez-les avec --add \"NOM=login\"",
     "exam.pinned": "{n} candidat(s) placé(s) sur la machine {machine}",
     "lab.frozen": "le laboratoire {lab} est figé (examen : évalué à l'échéance, gardé tel quel pour le jury) ; « simulateur exam release SESSION --candidate NOM » l'arrête",
