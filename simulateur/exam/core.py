@@ -375,9 +375,15 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
         started = _orphan(db, name, iv) or labrun.start(iv.scenario, iv.seed, candidate=name, progress=progress,
                                                         variant=iv.variant)
     except SimError as exc:
+        # Her intervention is lost, not her place: with another one to do she keeps it (her next
+        # `exam start` builds it); with none left her run ends now, its place given back at once.
         todo.status, todo.ended, todo.note = "interrompue", time.time(), tr("exam.build_failed", why=exc)
         db.update_item(session.id, name, todo)
-        raise SimError(tr("exam.build_failed_next", index=todo.index, why=exc)) from None
+        run = get_run(db, session.id, name)
+        if run.next_todo() is None:
+            _close(db, run)
+            raise SimError(tr("exam.build_failed_last", index=todo.index, why=exc, id=session.id)) from None
+        raise SimError(tr("exam.build_failed_next", index=todo.index, why=exc, id=session.id)) from None
     assert started.attempt is not None
     info = started.attempt.info
     try:

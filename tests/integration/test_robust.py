@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -33,8 +34,9 @@ SECRET = "s3cret-de-la-base"
 
 
 def _one_line(proc: subprocess.CompletedProcess, *words: str) -> str:
+    """A failure said in one French line (after the build's progress lines, if any), no traceback."""
     assert proc.returncode != 0, (proc.returncode, proc.stdout, proc.stderr)
-    lines = proc.stderr.strip().splitlines()
+    lines = [x for x in proc.stderr.strip().splitlines() if not x.endswith("…")]
     assert len(lines) == 1 and lines[0].startswith("simulateur : "), proc.stderr
     assert "Traceback" not in proc.stderr and SECRET not in proc.stderr + proc.stdout
     assert all(w in lines[0] for w in words), lines[0]
@@ -161,3 +163,59 @@ def test_sqlite_busy_one_french_line(quick: Path) -> None:  # noqa: F811
     assert "Bruno Petit" in ExamDB().session(sid).roster
     with sqlite3.connect(path) as conn:     # one session, unharmed
         assert conn.execute("SELECT count(*) FROM exam_sessions").fetchone()[0] == 1
+
+
+@pytest.fixture
+def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A catalogue of one scenario whose build fails for real: its fault edits a file the server
+    does not have (file.replace refuses, the lab is taken down by the engine)."""
+    root = Path(__file__).resolve().parents[2]
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copytree(root / "scenarios" / "topologies", folder / "topologies")
+    text = (root / "scenarios" / "dhcp-serveur-arrete.yaml").read_text()
+    text = text.replace("id: dhcp-serveur-arrete", "id: construction-impossible").replace(
+        "{action: service.stop, host: srv, service: dnsmasq}",
+        '{action: file.replace, host: srv, path: /etc/absent-de-ce-serveur.conf, old: "a", new: "b"}')
+    assert "absent-de-ce-serveur" in text
+    (folder / "construction-impossible.yaml").write_text(text)
+    monkeypatch.setenv("SIMULATEUR_SHIPPED_SCENARIOS", str(folder))
+    monkeypatch.setenv("SIMULATEUR_SCENARIOS", str(tmp_path / "aucun"))
+    return folder
+
+
+def test_failed_build_gives_her_place_back(broken: Path, people: People, tmp_path: Path) -> None:  # noqa: F811
+    """Capacity 1: her only intervention cannot be built — one French line saying what happened and
+    what to do, her run ended, her place given back: the next candidate is placed (not « plus de
+    place »), and nobody is counted twice."""
+    from simulateur.exam.machines import Machines
+
+    url = f"sqlite:///{tmp_path / 'centre.db'}"
+    db = ExamDB(Store(url=url))
+    m = Machine("m1", f"{os.environ.get('SIMULATEUR_LAB_PREFIX', 't')}q", tmp_path, url, people)
+    m.capacity = 1
+    m.start()
+    try:
+        roster = [a for who in ("c1", "c2") for a in ("--candidate", f"Candidat {who.upper()}={people.users[who]}")]
+        made = m.client(people, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5", *roster,
+                        "--json")
+        assert made.returncode == 0, made.stderr
+        sid = json.loads(made.stdout)["id"]
+        line = _one_line(m.client(people, "c1", "exam", "start", sid), "n'a pas pu être construite",
+                         "absent-de-ce-serveur", "c'était la dernière", "place libérée", "prévenez le formateur")
+        run = core.get_run(db, sid, "Candidat C1")
+        assert run.finished is not None and run.items[0].status == "interrompue", (line, run)
+        assert "construire" in run.items[0].note
+        assert Machines(db).load() == {}
+        # Her next `exam start` says her examen is over, and takes no place.
+        _one_line(m.client(people, "c1", "exam", "start", sid), "terminé")
+        # The place is free: the next candidate is placed on m1 (her build fails the same way).
+        _one_line(m.client(people, "c2", "exam", "start", sid), "n'a pas pu être construite")
+        assert Machines(db).placements(sid) == {(sid, "candidat c1"): "m1", (sid, "candidat c2"): "m1"}
+        assert Machines(db).load() == {}
+        audit = [r for r in db.audit_log(sid) if r.verb == "exam start"]
+        assert len(audit) == 3 and not any("plus de place" in r.outcome for r in audit), audit
+    finally:
+        m.stop()
+        for suffix in (".alive", ".lock", ".log"):
+            m.sock.with_suffix(suffix).unlink(missing_ok=True)
