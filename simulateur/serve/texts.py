@@ -13,6 +13,7 @@ FR_SERVE = {
     "serve.role": "« {verb} » n'est pas permis à votre rôle ({role}) ; c'est l'affaire du formateur ou du jury",
     "serve.not_candidate": "votre compte ({login}) n'est pas sur la liste des candidats de la session {id} : demandez au formateur de vous y inscrire",
     "serve.unknown_session": "la session {id} n'existe pas (le formateur vous donne son identifiant, ex. eb1)",
+    "serve.candidate_only": "« {verb} » est une commande de candidat, pas de votre rôle ({role}) : « simulateur exam show {id} » montre où en est chaque candidat",
     "serve.not_yours": "vous ne pouvez agir que pour vous-même : retirez --candidate (le service sait qui vous êtes)",
     "serve.not_your_lab": "le laboratoire {lab} n'est pas celui de votre intervention en cours",
     "serve.not_current": "le laboratoire {lab} n'est plus celui de votre intervention en cours",

@@ -219,3 +219,46 @@ def test_failed_build_gives_her_place_back(broken: Path, people: People, tmp_pat
         m.stop()
         for suffix in (".alive", ".lock", ".log"):
             m.sock.with_suffix(suffix).unlink(missing_ok=True)
+
+
+def test_bad_input_through_the_service(quick: Path, people: People, tmp_path: Path) -> None:  # noqa: F811
+    """Item 7's bad input, as a trainer types it to a running service: a duplicate roster line, an
+    unknown candidate, an unknown session, a machine nobody registered — each one French line
+    (exit 2 or 3), and nothing lost or half-written (no session made, the roster as it was)."""
+    url = f"sqlite:///{tmp_path / 'centre.db'}"
+    db = ExamDB(Store(url=url))
+    m = Machine("m1", f"{os.environ.get('SIMULATEUR_LAB_PREFIX', 't')}r", tmp_path, url, people)
+    m.start()
+    try:
+        c1, c2 = (f"Candidat {w.upper()}={people.users[w]}" for w in ("c1", "c2"))
+        _one_line(m.client(people, "trainer", "exam", "new", "--count", "1", "--candidate", c1, "--candidate",
+                           f"candidat  c1={people.users['c2']}"), "figure deux fois")
+        _one_line(m.client(people, "trainer", "exam", "new", "--count", "1", "--candidate", c1, "--candidate",
+                           f"Autre={people.users['c1']}"), people.users["c1"], "figure deux fois")
+        _one_line(m.client(people, "trainer", "exam", "new", "--count", "1", "--candidate", c1, "--machine",
+                           "salle-b-9"), "salle-b-9", "machines connues : m1")
+        assert db.sessions() == []                                       # nothing made by a refused line
+        made = m.client(people, "trainer", "exam", "new", "--count", "1", "--seed", "2", "--candidate", c1,
+                        "--machine", "m1", "--json")
+        assert made.returncode == 0, made.stderr
+        sid = json.loads(made.stdout)["id"]
+        _one_line(m.client(people, "trainer", "exam", "roster", sid, "--add", "CANDIDAT C1"), "figure deux fois")
+        _one_line(m.client(people, "trainer", "exam", "roster", sid, "--add", c2, "--add",
+                           f"Candidat C2 bis={people.users['c2']}"), "figure deux fois")
+        _one_line(m.client(people, "trainer", "exam", "roster", sid, "--add", c2, "--machine", "m9"), "m9")
+        assert db.session(sid).roster == {"Candidat C1": people.users["c1"]}
+        assert db.session(sid).machines == {"Candidat C1": "m1"}
+        _one_line(m.client(people, "trainer", "exam", "status", sid, "--candidate", "Candidat C1"),
+                  "commande de candidat", f"exam show {sid}")
+        _one_line(m.client(people, "trainer", "exam", "end", sid, "--candidate", "Zoé Inconnue"), "Zoé Inconnue")
+        _one_line(m.client(people, "trainer", "exam", "show", "eb99"), "eb99")
+        _one_line(m.client(people, "c2", "exam", "start", sid), "pas sur la liste")
+        assert m.client(people, "trainer", "exam", "roster", sid, "--add", c2).returncode == 0
+        assert set(db.session(sid).roster) == {"Candidat C1", "Candidat C2"}
+        assert m.proc is not None and m.proc.poll() is None
+        refusals = [r for r in db.audit_log() if r.outcome.startswith("refusé") or r.outcome.startswith("code")]
+        assert len(refusals) >= 9, [(r.verb, r.outcome) for r in db.audit_log()]
+    finally:
+        m.stop()
+        for suffix in (".alive", ".lock", ".log"):
+            m.sock.with_suffix(suffix).unlink(missing_ok=True)
