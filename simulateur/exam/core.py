@@ -449,6 +449,10 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = 
     assert item.lab is not None and item.attempt is not None
     result, why = None, ""
     if _lab_is_ours(item):
+        from simulateur.lab import cgroups
+
+        if cgroups.frozen(item.lab):   # frozen by a scoring the store cut short: thawed to be checked as it was
+            cgroups.thaw(item.lab)
         try:
             result, _ = labrun.check(item.lab)
         except Exception as exc:  # noqa: BLE001 — recorded on the intervention; the lab is still stopped

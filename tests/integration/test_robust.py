@@ -262,3 +262,46 @@ def test_bad_input_through_the_service(quick: Path, people: People, tmp_path: Pa
         m.stop()
         for suffix in (".alive", ".lock", ".log"):
             m.sock.with_suffix(suffix).unlink(missing_ok=True)
+
+
+def test_store_lost_between_freeze_and_record(quick: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """The deadline's scoring cut short by the store after her lab was frozen (the verdicts stored,
+    the intervention not yet): the retry once the base is back scores the lab as it was frozen —
+    never « interrompue » because a frozen lab cannot be checked."""
+    from test_serve import _can_freeze
+
+    from simulateur.lab import cgroups
+    from simulateur.store.engine import StoreError
+
+    if not _can_freeze():
+        pytest.skip("pas de freezer sur cette machine : le laboratoire est arrêté, jamais figé")
+    db = ExamDB()
+    sid = core.new_session(count=1, seed=4, db=db).id
+    step = core.start_candidate(db, sid, "Alice Martin", watchdog=False)
+    lab = step.started.lab.id
+    try:
+        with db._write() as conn:
+            conn.execute(schema.exam_runs.update().where(schema.exam_runs.c.session == sid)
+                         .values(deadline=time.time() - 1))
+        real = db.update_item
+        cut = {"n": 0}
+
+        def update_item(*args, **kw):  # type: ignore[no-untyped-def]
+            if cut["n"] == 0:
+                cut["n"] += 1
+                raise StoreError("base de données injoignable (coupée pour le test)")
+            return real(*args, **kw)
+
+        monkeypatch.setattr(db, "update_item", update_item)
+        with pytest.raises(StoreError):
+            core.expire(db, sid, "Alice Martin", keep=True)
+        assert cgroups.frozen(lab)                       # frozen, its intervention not recorded yet
+        assert core.expire(db, sid, "Alice Martin", keep=True)     # the base back: the keeper's retry
+        item = core.get_run(db, sid, "Alice Martin").items[0]
+        assert item.status == "temps_ecoule", item
+        assert cgroups.frozen(lab) and "figé" in item.note
+        rec = db.store.attempt(item.attempt)
+        assert rec is not None and rec.score is not None and rec.status != "interrompue", rec
+    finally:
+        cgroups.thaw(lab)
+        subprocess.run([sys.executable, "-m", "simulateur", "stop", lab], capture_output=True)
