@@ -57,6 +57,7 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
     url = pg.new_database().replace("postgres@", f"postgres:{SECRET}@")   # trust: never asked, never shown
     db = ExamDB(Store(url=url))
     m = Machine("m1", f"{os.environ.get('SIMULATEUR_LAB_PREFIX', 't')}p", tmp_path, url, people)
+    m.env["SIMULATEUR_JURY_GROUP"] = people.trainers      # the trainer sits on the jury too
     m.start()
     labs: list[str] = []
     try:
@@ -88,6 +89,7 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
         try:
             _one_line(m.client(people, "c1", "exam", "status", sid), "injoignable", "réessayez", "postgresql://")
             _one_line(m.client(people, "trainer", "exam", "show", sid), "injoignable", "réessayez")
+            _one_line(m.client(people, "trainer", "exam", "jury", sid, "--candidate", "Candidat C1"), "injoignable")
             _one_line(m.client(people, "c1", "exam", "submit", sid), "injoignable", "réessayez")
             # Her deadline held without the base: her exec ended at once, her lab refused to her.
             out, err = long.communicate(timeout=max(0.0, deadline - time.time()) + 15)
@@ -120,7 +122,7 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
         assert run.items[0].status == "remise" and db.store.attempt(c1["attempt"]).score is not None
         assert db.store.fiche(c1["attempt"])["cause"] == "bail DHCP"
         # The refusals while it was down are in the audit, at their own times.
-        _wait(lambda: len([r for r in db.audit_log(sid) if down <= r.t <= back and "injoignable" in r.outcome]) >= 3,
+        _wait(lambda: len([r for r in db.audit_log(sid) if down <= r.t <= back and "injoignable" in r.outcome]) >= 4,
               20, "refus audités")
         assert SECRET not in m.log.read_text()
     finally:
@@ -133,6 +135,17 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
             m.sock.with_suffix(suffix).unlink(missing_ok=True)
 
 
+def _hold_sqlite(path: Path) -> subprocess.Popen:
+    """Another process holding the SQLite file's write lock (until killed)."""
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sqlite3, sys, time\n"
+                               f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+                               "c.execute('BEGIN IMMEDIATE'); print('pris', flush=True); time.sleep(120)"],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "pris"
+    return holder
+
+
 def test_sqlite_busy_one_french_line(quick: Path) -> None:  # noqa: F811
     def cli(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "simulateur", *args], capture_output=True, text=True,
@@ -143,13 +156,8 @@ def test_sqlite_busy_one_french_line(quick: Path) -> None:  # noqa: F811
     sid = json.loads(made.stdout)["id"]
     path = ExamDB().store.path
     assert path is not None
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sqlite3, sys, time\n"
-                               f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-                               "c.execute('BEGIN IMMEDIATE'); print('pris', flush=True); time.sleep(60)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = _hold_sqlite(path)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "pris"
         t0 = time.monotonic()
         line = _one_line(cli("exam", "roster", sid, "--add", "Bruno Petit"), "occupée", "réessayez",
                          str(path.name))
@@ -305,3 +313,35 @@ def test_store_lost_between_freeze_and_record(quick: Path, monkeypatch: pytest.M
     finally:
         cgroups.thaw(lab)
         subprocess.run([sys.executable, "-m", "simulateur", "stop", lab], capture_output=True)
+
+
+def test_sqlite_busy_through_the_service(quick: Path, people: People, tmp_path: Path) -> None:  # noqa: F811
+    """The service's SQLite file held by another process (a sqlite3 shell left in a transaction):
+    the trainer's command is one French line after the busy timeout, the service goes on, the
+    refusal is audited once the file is free, the same command works then."""
+    url = f"sqlite:///{tmp_path / 'centre.db'}"
+    db = ExamDB(Store(url=url))
+    m = Machine("m1", f"{os.environ.get('SIMULATEUR_LAB_PREFIX', 't')}s", tmp_path, url, people)
+    m.start()
+    try:
+        made = m.client(people, "trainer", "exam", "new", "--count", "1", "--seed", "2", "--json")
+        assert made.returncode == 0, made.stderr
+        sid = json.loads(made.stdout)["id"]
+        holder = _hold_sqlite(tmp_path / "centre.db")
+        try:
+            t0 = time.monotonic()
+            _one_line(m.client(people, "trainer", "exam", "roster", sid, "--add", "Zoé Roux"), "occupée",
+                      "réessayez", "centre.db")
+            print(f"\nbase occupée : refus en {time.monotonic() - t0:.1f} s")
+        finally:
+            holder.kill()
+            holder.wait()
+        assert m.proc is not None and m.proc.poll() is None
+        assert m.client(people, "trainer", "exam", "roster", sid, "--add", "Zoé Roux").returncode == 0
+        assert list(db.session(sid).roster) == ["Zoé Roux"]
+        _wait(lambda: any(r.verb == "exam roster" and r.outcome != "ok" for r in db.audit_log(sid)), 20,
+              "refus audité")
+    finally:
+        m.stop()
+        for suffix in (".alive", ".lock", ".log"):
+            m.sock.with_suffix(suffix).unlink(missing_ok=True)
