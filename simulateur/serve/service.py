@@ -83,6 +83,7 @@ class Service:
         self.store_down: float | None = None
         self.outages: list[tuple[float, float]] = []
         self.unsaved: list[AuditEntry] = []
+        self.flushing = False
 
     def say(self, text: str) -> None:
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", file=self.out, flush=True)
@@ -112,14 +113,23 @@ class Service:
             self.outages.append((since, time.time()))
             self.say(tr("serve.store_back", since=_stamp(since), now=_stamp(time.time())))
         with self.lock:
-            waiting, self.unsaved = self.unsaved, []
-        for i, entry in enumerate(waiting):
-            try:
-                self.db.audit(entry)
-            except Exception:  # noqa: BLE001 — gone again: the rest waits for the next return
-                with self.lock:
-                    self.unsaved[:0] = waiting[i:]
+            if self.flushing or not self.unsaved:
                 return
+            self.flushing, waiting, self.unsaved = True, self.unsaved, []
+        threading.Thread(target=self._flush, args=(waiting,), daemon=True).start()   # the keeper never waits on it
+
+    def _flush(self, waiting: list[AuditEntry]) -> None:
+        try:
+            for i, entry in enumerate(waiting):
+                try:
+                    self.db.audit(entry)
+                except Exception:  # noqa: BLE001 — gone again: the rest waits for the next return
+                    with self.lock:
+                        self.unsaved[:0] = waiting[i:]
+                    return
+        finally:
+            with self.lock:
+                self.flushing = False
 
     def _outage_note(self, deadline: float) -> str:
         """« base injoignable de … à … » when the deadline passed while the store was unreachable."""
