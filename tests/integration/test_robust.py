@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -77,6 +78,14 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
 
         # C2 runs a long command; her deadline comes in a few seconds, while the base is down.
         long = _popen(m, people, "c2", "exec", c2["lab"], "poste", "--", "sleep 120")
+        seen: dict[str, object] = {}
+
+        def wait_exec() -> None:       # when it ends, whatever the test is doing meanwhile
+            seen["err"] = long.communicate(timeout=120)[1]
+            seen["t"] = time.time()
+
+        waiter = threading.Thread(target=wait_exec, daemon=True)
+        waiter.start()
         time.sleep(1)
         deadline = time.time() + 5
         with db._write() as conn:
@@ -92,8 +101,9 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
             _one_line(m.client(people, "trainer", "exam", "jury", sid, "--candidate", "Candidat C1"), "injoignable")
             _one_line(m.client(people, "c1", "exam", "submit", sid), "injoignable", "réessayez")
             # Her deadline held without the base: her exec ended at once, her lab refused to her.
-            out, err = long.communicate(timeout=max(0.0, deadline - time.time()) + 15)
-            ended = time.time()
+            waiter.join(timeout=max(0.0, deadline - time.time()) + 15)
+            assert "t" in seen, "l'exec n'a pas été arrêté à l'échéance"
+            ended, err = float(seen["t"]), str(seen["err"])   # type: ignore[arg-type]
             assert "temps écoulé" in err, err
             assert ended - deadline < 3, ended - deadline
             late = m.client(people, "c2", "exec", c2["lab"], "poste", "--", "true")
