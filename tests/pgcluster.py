@@ -53,9 +53,23 @@ class Cluster:
     def start(self) -> Cluster:
         self._run(str(BINDIR / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
+        self._start()
+        return self
+
+    def _start(self) -> None:
         self._run(str(BINDIR / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "-o",
                   f"-k {self.dir} -p {self.port} -c listen_addresses='' -c fsync=off -c full_page_writes=off", "start")
-        return self
+
+    def pause(self) -> None:
+        """The server stopped (its clients disconnected), its data kept: a database restarted mid-exam."""
+        self._run(str(BINDIR / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """The same server back, on the same socket."""
+        self._start()
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
 
     def stop(self) -> None:
         try:

@@ -70,6 +70,7 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
     scenarios = catalogue if catalogue is not None else load_catalogue(base).scenarios
     pool, interventions = draw(scenarios, f, count, seed)
     db = db or ExamDB()
+    check_machine(db, machine)
     return db.create_session(lambda sid: ExamSession(
         id=sid, group=group, seed=seed, count=count, minutes=minutes, filter=f, pool=pool,
         interventions=interventions, roster=names, machines=pins(names, machine)))
@@ -83,6 +84,23 @@ def pins(names: dict[str, str], machine: str | None) -> dict[str, str]:
     if not machine or any(not ch.isprintable() or ch.isspace() for ch in machine):
         raise UsageError(tr("exam.bad_machine", machine=machine))
     return {n: machine for n in names}
+
+
+def check_machine(db: ExamDB, machine: str | None) -> None:
+    """`--machine NAME` names a lab machine the store knows: one whose service is registered (running,
+    or gone without a goodbye), or one where candidates were placed before. A pin cannot be changed
+    afterwards, and a candidate pinned to a machine that never comes is refused everywhere: a typo is
+    caught when the trainer types it, with the names she may mean."""
+    if machine is None:
+        return
+    from simulateur.exam.machines import Machines
+
+    pins({}, machine)               # a name first (no space, printable)
+    machine = machine.strip()
+    known = Machines(db).known_names()
+    if machine not in known:
+        raise UsageError(tr("exam.unknown_machine", machine=machine,
+                            known=", ".join(sorted(known)) or tr("machines.none")))
 
 
 def parse_roster(lines: list[str]) -> dict[str, str]:
@@ -111,6 +129,7 @@ def add_to_roster(db: ExamDB, session_id: str, lines: list[str], machine: str | 
     """The trainer adds candidates (with their logins) to a session's roster; `machine`: pinned there."""
     session = get_session(db, session_id)
     new = parse_roster(lines)
+    check_machine(db, machine)
     for name, login in new.items():
         if session.login_of(name) is not None:
             raise UsageError(tr("exam.roster_duplicate", what=name))
@@ -356,9 +375,15 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
         started = _orphan(db, name, iv) or labrun.start(iv.scenario, iv.seed, candidate=name, progress=progress,
                                                         variant=iv.variant)
     except SimError as exc:
+        # Her intervention is lost, not her place: with another one to do she keeps it (her next
+        # `exam start` builds it); with none left her run ends now, its place given back at once.
         todo.status, todo.ended, todo.note = "interrompue", time.time(), tr("exam.build_failed", why=exc)
         db.update_item(session.id, name, todo)
-        raise SimError(tr("exam.build_failed_next", index=todo.index, why=exc)) from None
+        run = get_run(db, session.id, name)
+        if run.next_todo() is None:
+            _close(db, run)
+            raise SimError(tr("exam.build_failed_last", index=todo.index, why=exc, id=session.id)) from None
+        raise SimError(tr("exam.build_failed_next", index=todo.index, why=exc, id=session.id)) from None
     assert started.attempt is not None
     info = started.attempt.info
     try:
@@ -424,6 +449,10 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = 
     assert item.lab is not None and item.attempt is not None
     result, why = None, ""
     if _lab_is_ours(item):
+        from simulateur.lab import cgroups
+
+        if cgroups.frozen(item.lab):   # frozen by a scoring the store cut short: thawed to be checked as it was
+            cgroups.thaw(item.lab)
         try:
             result, _ = labrun.check(item.lab)
         except Exception as exc:  # noqa: BLE001 — recorded on the intervention; the lab is still stopped

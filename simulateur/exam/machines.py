@@ -102,6 +102,12 @@ class Machines:
     def get(self, name: str) -> LabMachine | None:
         return next((m for m in self.all() if m.name == name), None)
 
+    def known_names(self) -> set[str]:
+        """The machines a trainer may pin candidates to: registered now, or placed on before."""
+        with self.db._connect() as conn:
+            placed = {str(m) for (m,) in conn.execute(select(P.c.machine).distinct()).all()}
+        return {m.name for m in self.all()} | placed
+
     # --- where candidates run -------------------------------------------------------------------
     def placements(self, session_id: str | None = None) -> dict[tuple[str, str], str]:
         """(session, candidate key) → machine name."""

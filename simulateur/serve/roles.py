@@ -155,6 +155,8 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     if verb in CANDIDATE_EXAM:
         if db.session(session_id or "") is None:
             raise Refused(tr("serve.unknown_session", id=session_id))
+        if peer.trainer or peer.jury:     # not « your account is not on the roster »: a trainer asks for a candidate
+            raise Refused(tr("serve.candidate_only", verb=verb, role=peer.role(), id=session_id))
         raise Refused(tr("serve.not_candidate", id=session_id, login=peer.login))
     raise Refused(tr("serve.role", verb=verb, role=peer.role()))
 

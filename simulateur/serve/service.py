@@ -85,6 +85,13 @@ class Service:
         self.api_listen = api
         self.api: ApiServer | None = None
         self.api_url: str | None = None
+        # The store unreachable (PostgreSQL restarted, SQLite busy): the runs last read are still
+        # held (frozen at their deadline, scored once it is back); audit entries wait in memory.
+        self.known: list[CandidateRun] = []
+        self.store_down: float | None = None
+        self.outages: list[tuple[float, float]] = []
+        self.unsaved: list[AuditEntry] = []
+        self.flushing = False
 
     def say(self, text: str) -> None:
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", file=self.out, flush=True)
@@ -92,12 +99,52 @@ class Service:
     def audit(self, peer: roles.Peer | None, verb: str, outcome: str, *, session: str | None = None,
               candidate: str | None = None, detail: str = "") -> None:
         p = peer or roles.Peer(0, 0, self.pid, "serve")
+        entry = AuditEntry(uid=p.uid, login=p.login, role=p.role() if peer else "service", pid=p.pid,
+                           verb=verb, session=session, candidate=candidate, detail=detail, outcome=outcome)
         try:
-            self.db.audit(AuditEntry(uid=p.uid, login=p.login, role=p.role() if peer else "service", pid=p.pid,
-                                     verb=verb, session=session, candidate=candidate, detail=detail,
-                                     outcome=outcome))
-        except Exception as exc:  # noqa: BLE001 — an audit that failed is said, the service goes on
+            self.db.audit(entry)
+        except Exception as exc:  # noqa: BLE001 — kept in memory, written when the store is back
+            with self.lock:
+                self.unsaved.append(entry)
             self.say(tr("serve.audit_failed", why=exc))
+
+    def _store_lost(self, exc: BaseException) -> None:
+        if self.store_down is None:
+            self.store_down = time.time()
+            self.say(tr("serve.store_error", why=exc))
+
+    def _store_back(self) -> None:
+        """The store answers again: the outage is noted (said, and in the audit of the deadlines
+        held at its return), and the audit entries kept meanwhile are written, with their times."""
+        if self.store_down is not None:
+            since, self.store_down = self.store_down, None
+            self.outages.append((since, time.time()))
+            self.say(tr("serve.store_back", since=_stamp(since), now=_stamp(time.time())))
+        with self.lock:
+            if self.flushing or not self.unsaved:
+                return
+            self.flushing, waiting, self.unsaved = True, self.unsaved, []
+        threading.Thread(target=self._flush, args=(waiting,), daemon=True).start()   # the keeper never waits on it
+
+    def _flush(self, waiting: list[AuditEntry]) -> None:
+        try:
+            for i, entry in enumerate(waiting):
+                try:
+                    self.db.audit(entry)
+                except Exception:  # noqa: BLE001 — gone again: the rest waits for the next return
+                    with self.lock:
+                        self.unsaved[:0] = waiting[i:]
+                    return
+        finally:
+            with self.lock:
+                self.flushing = False
+
+    def _outage_note(self, deadline: float) -> str:
+        """« base injoignable de … à … » when the deadline passed while the store was unreachable."""
+        for since, back in self.outages:
+            if since <= deadline + 1.0 and deadline <= back:
+                return tr("serve.held_after_outage", since=_stamp(since), back=_stamp(back))
+        return ""
 
     # --- start, stop ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -227,7 +274,7 @@ class Service:
             except SimError:
                 raise
             except Exception as exc:  # noqa: BLE001 — the store busy or gone a moment: next beat
-                self.say(tr("serve.store_error", why=exc))
+                self._store_lost(exc)
         with contextlib.suppress(OSError):
             tmp = self.heartbeat.with_suffix(".tmp")
             tmp.write_text(f"{time.time():.3f}\n")
@@ -300,10 +347,13 @@ class Service:
                 last_beat = now
             nxt = now + 1.0
             try:
-                runs = self.my_runs()
+                runs = self.known = self.my_runs()
             except Exception as exc:  # noqa: BLE001 — the store busy or gone a moment: try again
-                self.say(tr("serve.store_error", why=exc))
-                runs = []
+                self._store_lost(exc)
+                runs = self.known       # their deadlines still held: frozen now, scored when it is back
+            else:
+                if self.store_down is not None or self.unsaved:
+                    self._store_back()
             for run in runs:
                 if run.finished is not None:
                     continue
@@ -361,11 +411,16 @@ class Service:
             kept = current is not None and current.lab is not None and cgroups.frozen(current.lab)
             detail = (f"échéance {run.deadline:.3f} ; commandes arrêtées et refusées à +{t_frozen - run.deadline:.3f} s ; "
                       f"évalué, laboratoire {'figé' if kept else 'arrêté'} à +{done - run.deadline:.3f} s")
-            self.audit(None, "échéance", "temps écoulé : évaluée, laboratoire " + ("gardé figé" if kept else "arrêté"),
+            outage = self._outage_note(run.deadline)
+            if outage:
+                detail += f" ; {outage}"
+            self.audit(None, "échéance", "temps écoulé : évaluée, laboratoire " + ("gardé figé" if kept else "arrêté")
+                       + (" au retour de la base" if outage else ""),
                        session=run.session, candidate=run.candidate, detail=detail)
             self.say(f"{run.session} {run.candidate} : {detail}")
-        except Exception as exc:  # noqa: BLE001 — said, retried by the keeper's next turn
-            self.say(tr("serve.expire_failed", id=run.session, candidate=run.candidate, why=exc))
+        except Exception as exc:  # noqa: BLE001 — said (once per outage), retried by the keeper's next turn
+            if self.store_down is None:
+                self.say(tr("serve.expire_failed", id=run.session, candidate=run.candidate, why=exc))
             time.sleep(1)
         finally:
             with self.lock:

@@ -98,13 +98,13 @@ def _make_engine(url: str) -> Any:
             # unreadable drops them: forget()). We issue BEGIN ourselves: BEGIN IMMEDIATE for a write,
             # so that two writers queue up (busy timeout) instead of failing half-way.
             engine = create_engine(url, poolclass=QueuePool, pool_size=2, max_overflow=8,
-                                   connect_args={"timeout": 10, "check_same_thread": False})
+                                   connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False})
 
             @event.listens_for(engine, "connect")
             def _connect(dbapi_conn: Any, _record: Any) -> None:
                 dbapi_conn.isolation_level = None
                 cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA busy_timeout = 10000")
+                cur.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
                 cur.execute("PRAGMA synchronous = NORMAL")
                 cur.close()
 
@@ -180,6 +180,8 @@ def prepare(engine: Any, attempts_root: Path | None = None) -> None:
     except (OperationalError, InterfaceError) as exc:
         if engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
             raise
+        if engine.dialect.name == "sqlite" and _is_busy(exc):
+            raise busy(url, exc) from None
         raise unreachable(url, exc) from None
     except DatabaseError:
         raise
@@ -232,7 +234,25 @@ def connect(engine: Any, *, write: bool = False) -> Iterator[Any]:
     except (OperationalError, InterfaceError) as exc:
         if engine.dialect.name == "postgresql" and exc.connection_invalidated or _is_connect_error(exc):
             raise unreachable(engine.url.render_as_string(hide_password=False), exc) from None
+        if engine.dialect.name == "sqlite" and _is_busy(exc):
+            raise busy(engine.url.render_as_string(hide_password=False), exc) from None
         raise
+
+
+#: SQLite's wait for another process's write lock (busy_timeout, seconds) before « occupée ».
+BUSY_SECONDS = 10
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """SQLite's « database is locked » / « database is busy »: another process held the file's
+    write lock longer than the busy timeout (a `sqlite3` shell left in a transaction, a backup)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def busy(url: str, exc: BaseException) -> StoreError:
+    why = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return StoreError(tr("store.busy", url=shown(url), seconds=BUSY_SECONDS, why=why[0] if why else "busy"))
 
 
 def _is_connect_error(exc: BaseException) -> bool:

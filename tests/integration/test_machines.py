@@ -69,6 +69,7 @@ class Machine:
                     "SIMULATEUR_DATA": str(self.data),
                     "SIMULATEUR_MACHINE_ID": f"test-{name}", "SIMULATEUR_TRAINER_GROUP": people.trainers}
         self.proc: subprocess.Popen | None = None
+        self.capacity = 2
 
     @property
     def sock(self) -> Path:
@@ -80,7 +81,7 @@ class Machine:
     def start(self) -> None:
         with self.log.open("a") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "simulateur", "serve", "--name", self.name,
-                                          "--capacity", "2"], env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                          "--capacity", str(self.capacity)], env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                          start_new_session=True)
         deadline = time.monotonic() + 60
         while True:

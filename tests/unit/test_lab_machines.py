@@ -109,3 +109,28 @@ def test_default_capacity_and_machine_override(monkeypatch: pytest.MonkeyPatch) 
 
 
 
+
+
+def test_pin_to_a_machine_the_store_does_not_know_is_refused(store_url: str) -> None:
+    """`--machine` with a name no service registered (a typo): refused at once, naming the known
+    machines — a pin cannot be changed later, and a candidate pinned nowhere real is stuck."""
+    from simulateur.errors import UsageError
+
+    db = ExamDB(Store(url=store_url))
+    ms = Machines(db)
+    sid = _session(db)
+    with pytest.raises(UsageError, match=r"« salle-a-3 ».*aucune machine inscrite") as exc:
+        core.add_to_roster(db, sid, ["Zoé Roux"], machine="salle-a-3")
+    assert "\n" not in str(exc.value)
+    ms.register(_m("salle-a-1"))
+    ms.register(_m("salle-a-2", machine="y:boot"))
+    with pytest.raises(UsageError, match=r"machines connues : salle-a-1, salle-a-2.*serve --name salle-a-3"):
+        core.add_to_roster(db, sid, ["Zoé Roux"], machine="salle-a-3")
+    assert "Zoé Roux" not in db.session(sid).roster                       # nothing half-done
+    assert core.add_to_roster(db, sid, ["Zoé Roux"], machine="salle-a-2").machine_of("Zoé Roux") == "salle-a-2"
+    # A machine stopped tonight (its service left the list) but used before: still known.
+    assert ms.place(sid, "C1", _m("salle-a-1"), None) == "salle-a-1"
+    ms.unregister("salle-a-1", 100)
+    assert core.add_to_roster(db, sid, ["Yann Le Goff"], machine="salle-a-1").machine_of("Yann Le Goff") == "salle-a-1"
+    with pytest.raises(UsageError, match="sans espace"):
+        core.check_machine(db, "salle a")
