@@ -61,7 +61,7 @@ FR_SERVE = {
     "exam.status": "{candidate} — session {id} : {state}",
     "exam.status_lab": "Intervention {index}/{n} en cours : laboratoire {lab} (hôtes : {hosts})",
     "exam.audit_empty": "Aucune requête enregistrée.",
-    "serve.api_no_shell": "pas de shell par l'API réseau (il lui faut un terminal) : « exec » y passe, le shell se fait au poste du laboratoire ou dans le navigateur",
+    "serve.api_no_shell": "pas de shell par l'API réseau sans terminal : « simulateur shell » d'un poste connecté (« simulateur login ») ou le terminal de la page du candidat le donnent",
     "api.listening": "API réseau à l'écoute sur {url}",
     "web.no_role": "ce compte n'a ni le rôle formateur ni le rôle jury",
     "web.no_group": "sans groupe",
