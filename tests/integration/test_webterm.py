@@ -91,3 +91,78 @@ def test_remote_cli_shell_by_code(web, accounts) -> None:  # noqa: F811
     log = ExamDB().audit_log(sid)
     assert any(r.verb == "shell" and r.login == "code:Alice Martin" and "échéance" in r.outcome for r in log), \
         [(r.verb, r.outcome) for r in log]
+
+
+def _rows(page) -> list[str]:
+    return [line.strip() for line in page.inner_text("#terminal .xterm-rows").splitlines()]
+
+
+def _login_code(browser, url: str, code: str, sid: str):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
+    page.goto(url + "/connexion")
+    page.fill("#code", code)
+    page.click("text=Entrer")
+    page.wait_for_url(f"{url}/candidat/{sid}")
+    return page
+
+
+def test_browser_terminal(web, browser) -> None:  # noqa: F811
+    """Alice, logged in by her code in a browser: her lab's terminal page, `hostname` typed in
+    the page, the host's name seen; Bruno's page cannot open her lab; a websocket from another
+    site's page is not hers; her deadline closes the terminal with the French line."""
+    from websockets.sync.client import connect
+
+    svc, url = web
+    sid, codes = _session()
+    alice = _login_code(browser, url, codes["Alice Martin"], sid)
+    alice.goto(f"{url}/candidat/{sid}/terminal/poste")
+    assert "aucun laboratoire en cours" in alice.inner_text(".erreur")
+    from test_api import http
+
+    status, reply = http(url, "/api/login", {"code": codes["Alice Martin"]})
+    started = http(url, "/api/run", {"argv": ["exam", "start", sid, "--json"]}, reply["token"])[1]
+    assert started["code"] == 0, started
+    lab = json.loads(started["stdout"])["lab"]
+    name = simulateur("exec", lab, "poste", "--", "hostname").stdout.strip()
+    assert name
+
+    alice.goto(f"{url}/candidat/{sid}")
+    alice.click("text=Terminaux")
+    alice.click("text=Terminal de poste")
+    alice.wait_for_url(f"{url}/candidat/{sid}/terminal/poste")
+    alice.wait_for_function("document.getElementById('etat-terminal').textContent.startsWith('Connecté')",
+                            timeout=60_000)
+    alice.wait_for_function("document.querySelector('#terminal .xterm-rows').innerText.includes('#')", timeout=60_000)
+    alice.click("#terminal")
+    alice.keyboard.type("hostname\n")
+    deadline = time.monotonic() + 30
+    while name not in _rows(alice):         # a line of its own: the command's output, not the prompt
+        assert time.monotonic() < deadline, _rows(alice)
+        time.sleep(0.2)
+    shot(alice, "terminal")
+
+    # Bruno's browser: his page cannot open her lab (the service's roles, on the websocket too).
+    bruno = _login_code(browser, url, codes["Bruno Petit"], sid)
+    said = bruno.evaluate("""([lab]) => new Promise((done) => {
+        const ws = new WebSocket(`ws://${location.host}/api/shell?lab=${lab}&host=poste`);
+        ws.onmessage = (ev) => { if (typeof ev.data === "string") done(JSON.parse(ev.data)); };
+        ws.onclose = () => done(null);
+    })""", [lab])
+    assert said and said["end"] == 3 and f"{lab} n'est pas celui" in said["error"], said
+    # Her cookie, from another site's page (its Origin): not logged in.
+    cookie = next(c for c in alice.context.cookies() if c["name"] == "simulateur_jeton")
+    ws_url = url.replace("http://", "ws://") + f"/api/shell?lab={lab}&host=poste"
+    with connect(ws_url, additional_headers={"Cookie": f"simulateur_jeton={cookie['value']}",
+                                             "Origin": "http://ailleurs.example"}, open_timeout=30) as ws:
+        said = json.loads(ws.recv(timeout=30))
+    assert said["end"] == 4 and "connexion requise" in said["error"], said
+
+    # Her deadline: the terminal is closed, the French line on the page.
+    when = time.time() + 3
+    _set_deadline(sid, "Alice Martin", when)
+    alice.wait_for_function("document.getElementById('terminal').dataset.fin !== undefined", timeout=30_000)
+    print(f"\nterminal du navigateur fermé à échéance +{time.time() - when:.2f} s")
+    assert "temps écoulé : commande arrêtée" in alice.inner_text("#etat-terminal")
+    shot(alice, "terminal-echeance")
+    alice.reload()
+    assert "aucun laboratoire en cours" in alice.inner_text(".erreur")
