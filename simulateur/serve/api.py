@@ -12,8 +12,9 @@ Passwords travel: an address other than the machine's own (loopback) needs TLS (
 
 Starlette on uvicorn, in a thread of the service: its endpoints are plain functions, run by
 Starlette in its thread pool, and call Service.execute as the Unix socket's threads do — a
-command's stdout and stderr are pipes read whole (an `exec` without a terminal; no `shell`: a
-terminal in a browser is the web issue's).
+command's stdout and stderr are pipes read whole (an `exec` without a terminal). A `shell` is a
+websocket (/api/shell, webshell.py): a pty of the service's, relayed to the remote CLI or the
+browser's terminal.
 """
 
 from __future__ import annotations
@@ -189,7 +190,9 @@ def build_app(service: Service, *, web: bool = False) -> Any:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse
-    from starlette.routing import Route
+    from starlette.routing import Route, WebSocketRoute
+
+    from simulateur.serve import webshell
 
     gate = Gate(service)
 
@@ -255,6 +258,7 @@ def build_app(service: Service, *, web: bool = False) -> Any:
         Route("/api/logout", logout, methods=["POST"]),
         Route("/api/whoami", whoami, methods=["GET"]),
         Route("/api/run", run, methods=["POST"]),
+        WebSocketRoute("/api/shell", lambda ws: webshell.endpoint(ws, service, gate)),
     ]
     if web:
         from simulateur.web.app import routes as web_routes

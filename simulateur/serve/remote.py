@@ -129,8 +129,10 @@ def forward(argv: list[str], args: argparse.Namespace, conf: dict[str, Any]) -> 
     """Ask the logged-in server to run this command; print what it wrote; its exit status."""
     func = getattr(args, "func", None)
     name = func.__name__ if func is not None else ""
-    if name == "cmd_shell":
-        raise UsageError(tr("serve.api_no_shell"))
+    if name == "cmd_shell":        # a terminal relayed over a websocket (remote_shell.py)
+        from simulateur.serve import remote_shell
+
+        return remote_shell.run(conf, args.lab, args.host)
     payload: dict[str, Any] = {"argv": argv}
     fiche = getattr(args, "file", None) if name == "cmd_fiche" else None
     if fiche is not None:

@@ -51,6 +51,6 @@ def routes(pages: Pages) -> list[Any]:
             status = json.loads(str(reply.get("stdout") or "{}"))
         except ValueError:
             status = {}
-        return pages.render(request, "candidat.html", peer, sid=sid, status=status)
+        return pages.render(request, "candidat.html", peer, sid=sid, state=status)
 
     return [Route("/", home, methods=["GET"]), Route("/candidat/{sid}", candidate, methods=["GET"])]
