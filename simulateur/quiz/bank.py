@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from simulateur import referentiel
 from simulateur.errors import ScenarioError
 from simulateur.i18n import tr
 from simulateur.quiz import compute
 from simulateur.quiz.models import Numeric, QuestionFile
-from simulateur.scenario.yamlload import Located, load_located, validate_located
+from simulateur.scenario.yamlload import Located, explain, load_located
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 
@@ -46,6 +48,39 @@ def _holes(text: str) -> list[str]:
         return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError:
         return ["{"]
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A pydantic error's location as a path in the file's data: the tags a discriminated union
+    adds (« questions.3.numeric.answer ») are not keys of the file, and are dropped."""
+    out: list[Any] = []
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        elif isinstance(data, dict) and isinstance(part, str):
+            continue   # a tag, not a key (or a missing key: its parent's line)
+        else:
+            break
+        out.append(part)
+    return tuple(out)
+
+
+def _validate(located: Located) -> QuestionFile:
+    """The schema, errors as file:line (the loader's sentences), the line being the faulty key's."""
+    try:
+        return QuestionFile.model_validate(located.data)
+    except ValidationError as exc:
+        problems: list[str] = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):   # the line of `kind:`
+                loc += (str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'"),)
+            line = f"{located.where(_data_loc(located.data, loc))}: {explain(err)}"
+            if line not in problems:
+                problems.append(line)
+        raise ScenarioError(problems) from None
 
 
 def check_file(located: Located, qfile: QuestionFile) -> list[str]:
@@ -81,8 +116,7 @@ def check_file(located: Located, qfile: QuestionFile) -> list[str]:
 def load_file(path: Path) -> QuestionFile:
     """One question file, checked; ScenarioError lists every problem as file:line."""
     located = load_located(path)
-    qfile = validate_located(QuestionFile, located)
-    assert isinstance(qfile, QuestionFile)
+    qfile = _validate(located)
     problems = check_file(located, qfile)
     if problems:
         raise ScenarioError(problems)
@@ -98,8 +132,7 @@ def load_bank(paths: list[Path] | None = None) -> Bank:
     for path in files:
         try:
             located = load_located(path)
-            qfile = validate_located(QuestionFile, located)
-            assert isinstance(qfile, QuestionFile)
+            qfile = _validate(located)
             file_problems = check_file(located, qfile)
         except ScenarioError as exc:
             problems += exc.problems
