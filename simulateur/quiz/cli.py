@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +13,22 @@ from simulateur.errors import ScenarioError
 from simulateur.i18n import tr
 
 
-def _when(t: float) -> str:
-    return time.strftime("%d/%m/%Y %H:%M:%S", time.localtime(t))
-
-
-def _left(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60:02d}:{s % 60:02d}"
-
-
 def _num(x: float) -> str:
-    return f"{round(x, 2):g}".replace(".", ",")
+    from simulateur.quiz.view import num
+
+    return num(x)
+
+
+def _when(t: float) -> str:
+    from simulateur.quiz.view import when
+
+    return when(t)
+
+
+def show_text(db: Any, run: Any) -> str:
+    from simulateur.quiz import view
+
+    return view.show_text(db, run)
 
 
 def _db() -> Any:
@@ -35,48 +39,6 @@ def _db() -> Any:
 
 def _run(db: Any, run_id: str | None, *, open_only: bool) -> Any:
     return db.run(run_id) if run_id else db.latest(open_only=open_only)
-
-
-def show_text(db: Any, run: Any, now: float | None = None) -> str:
-    """The questionnaire as text: questions and answers while it runs; the correction and the
-    result per competence once it is handed in or its time is up."""
-    from simulateur.quiz import marking, paper
-
-    now = time.time() if now is None else now
-    done = paper.finished(run, now)
-    who = f" ({run.candidate})" if run.candidate else ""
-    out = [tr("quiz.head", id=run.id, who=who, seed=run.seed, count=len(run.questions))]
-    if run.submitted is not None:
-        out.append(tr("quiz.head.closed", when=_when(run.submitted)))
-    elif done:
-        out.append(tr("quiz.head.timeout", deadline=_when(run.deadline)))
-    else:
-        out.append(tr("quiz.head.open", left=_left(run.remaining(now))))
-    lines = paper.lines(db, run)
-    for line in lines:
-        q = line.question
-        out.append("")
-        out.append(f"{line.number}. [{q.competence}] {line.text.strip()}")
-        out.append(f"   ({paper.kind_hint(q)}, {_num(q.points)} pt)")
-        for k, choice in enumerate(getattr(q, "choices", [])):
-            out.append(f"   {marking.LETTERS[k]}. {choice}")
-        out.append(tr("quiz.given", given=line.given) if line.given is not None else tr("quiz.not_given"))
-        if done:
-            m = line.mark
-            if m.verdict == "jury":
-                out.append(tr("quiz.correction.expected_elements", max=_num(m.max), expected=m.expected))
-            else:
-                out.append(tr("quiz.correction", verdict=tr(f"quiz.verdict.{m.verdict}"),
-                              points=_num(m.points or 0.0), max=_num(m.max), expected=m.expected))
-    if done:
-        comps = referentiel.all_competences()
-        out += ["", tr("quiz.result.head")]
-        for comp, r in marking.per_competence([(l.question, l.mark) for l in lines]).items():
-            pending = tr("quiz.result.pending", n=r.pending, max=_num(r.pending_max)) if r.pending else ""
-            label = comps[comp][0].label if comp in comps else ""
-            out.append(tr("quiz.result.line", comp=comp, label=label, points=_num(r.points),
-                          max=_num(r.marked_max), pending=pending))
-    return "\n".join(out)
 
 
 def cmd_start(args: argparse.Namespace) -> int:
