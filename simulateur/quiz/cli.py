@@ -123,7 +123,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         path = Path(name)
         if not path.is_file():
             failed += 1
-            print(f"simulateur : {tr('cli.no_such_file', path=name)}", file=sys.stderr)
+            print(f"simulateur : {tr('quiz.no_such_file', path=name)}", file=sys.stderr)
             continue
         try:
             qfile = load_file(path)

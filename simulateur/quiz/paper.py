@@ -22,6 +22,10 @@ def start(db: QuizDB, *, seed: int | None = None, minutes: int = draw.DEFAULT_MI
           now: float | None = None) -> QuizRun:
     if not 1 <= minutes <= 600:
         raise UsageError(tr("quiz.bad_minutes", minutes=minutes))
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UsageError(tr("quiz.bad_seed", seed=seed))
+    if not 1 <= count <= 200:
+        raise UsageError(tr("quiz.bad_count", count=count))
     bank = bank or load_bank()
     seed = random.SystemRandom().randrange(1, 10**9) if seed is None else seed
     ids = draw.draw(bank, seed, count)

@@ -321,3 +321,9 @@ def test_commands_end_to_end(capsys):
     assert "À évaluer par le jury" in out and "éléments attendus" in out
     assert main(["quiz", "show", "--run", "q9"]) == 2
     assert "questionnaire « q9 » inconnu" in capsys.readouterr().err
+    for argv, said in [(["--seed", str(2**70)], "graine"), (["--minutes", "0"], "durée"), (["--count", "0"], "question")]:
+        assert main(["quiz", "start", *argv]) == 2
+        err = capsys.readouterr().err
+        assert said in err and "Traceback" not in err
+    assert main(["quiz", "validate", "/nonexistent/q.yaml"]) == 1
+    assert "introuvable" in capsys.readouterr().err
