@@ -71,3 +71,24 @@ def test_a_questionnaire_past_its_time_is_shown_corrected(fixture_scenarios) -> 
         assert db.answers(run.id) == {}
 
     run_async(go())
+
+
+def test_the_palette_starts_a_questionnaire(fixture_scenarios) -> None:
+    from textual.command import CommandPalette
+
+    async def go() -> None:
+        app = SimulateurApp()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: CommandPalette.is_open(app), 5, "palette ouverte")
+            await pilot.press(*"questionnaire")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await wait_screen(pilot, "QuizScreen")
+            runs = QuizDB(Store()).runs()
+            assert len(runs) == 1 and runs[0].minutes == 45 and len(runs[0].questions) == 21
+            await pilot.press("escape")
+            await wait_screen(pilot, "CatalogueScreen")
+
+    run_async(go())
