@@ -471,6 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_exam(sub)   # exam (examen blanc), report, attempts: the trainer's commands
 
+    from simulateur.quiz.cli import register as register_quiz
+
+    register_quiz(sub)   # quiz: the questionnaire professionnel
+
     from simulateur.authoring import add_parsers
 
     add_parsers(sub)   # new, actions, probes: the trainer's authoring commands

@@ -1328,6 +1328,10 @@ from simulateur.serve.texts import FR_SERVE  # noqa: E402  (texts of the service
 
 FR.update(FR_SERVE)
 
+from simulateur.quiz.texts import FR_QUIZ  # noqa: E402  (texts of the questionnaire professionnel)
+
+FR.update(FR_QUIZ)
+
 
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""

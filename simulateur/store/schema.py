@@ -199,3 +199,39 @@ exam_codes = Table(
     Column("digest", Text, nullable=False, unique=True),
     Column("created", Float, nullable=False),
 )
+
+# --- the questionnaire professionnel (simulateur/quiz) ------------------------------------------
+# A candidate's questionnaire: its seed draws the questions and the numeric ones' parameters (their
+# answers are computed when marking, never stored); `questions` keeps the drawn questions as they
+# were (JSON list), so that a later change of the bank does not change a paper already taken.
+quiz_runs = Table(
+    "quiz_runs", metadata,
+    Column("id", Text, primary_key=True),            # q1, q2…
+    Column("candidate", Text, nullable=False, server_default=""),
+    Column("seed", BigInteger, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("started", Float, nullable=False),
+    Column("deadline", Float, nullable=False),
+    Column("submitted", Float),
+    Column("questions", Text, nullable=False),       # JSON list of models.Question
+)
+Index("quiz_runs_started", quiz_runs.c.started)
+
+# An answer as given (the last one for a question counts), and when.
+quiz_answers = Table(
+    "quiz_answers", metadata,
+    Column("run", Text, primary_key=True),
+    Column("question", Text, primary_key=True),
+    Column("answer", Text, nullable=False),
+    Column("t", Float, nullable=False),
+)
+
+# The jury's points for an open answer.
+quiz_marks = Table(
+    "quiz_marks", metadata,
+    Column("run", Text, primary_key=True),
+    Column("question", Text, primary_key=True),
+    Column("points", Float, nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("t", Float, nullable=False),
+)

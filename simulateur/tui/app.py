@@ -175,6 +175,7 @@ class SimulateurApp(App[int]):
         yield SystemCommand(tr("tui.cmd.catalogue"), tr("tui.cmd.catalogue.help"), self.go_catalogue)
         yield SystemCommand(tr("tui.cmd.progression"), tr("tui.cmd.progression.help"), self.go_progression)
         yield SystemCommand(tr("tui.cmd.examen"), tr("tui.cmd.examen.help"), self.go_examen)
+        yield SystemCommand(tr("tui.cmd.quiz"), tr("tui.cmd.quiz.help"), self.go_quiz)
         yield SystemCommand(tr("tui.cmd.help"), tr("tui.cmd.help.help"), self.action_help)
         yield SystemCommand(tr("tui.cmd.theme"), tr("tui.cmd.theme.help"), self.action_change_theme)
         yield SystemCommand(tr("tui.cmd.screenshot"), tr("tui.cmd.screenshot.help"),
@@ -213,3 +214,16 @@ class SimulateurApp(App[int]):
 
         if not isinstance(self.screen, ProgressionScreen):
             self.push_screen(ProgressionScreen())
+
+    def go_quiz(self, run_id: str | None = None) -> None:
+        """A new questionnaire (random seed, the RC's 45 minutes), or `run_id`, in its screen."""
+        from simulateur.quiz import paper
+        from simulateur.quiz.db import QuizDB
+        from simulateur.tui.screens.quiz import QuizScreen
+
+        if self.attempt_in_progress():
+            self.notify(tr("tui.busy"), severity="warning")
+            return
+        if run_id is None:
+            run_id = paper.start(QuizDB(self.store)).id
+        self.push_screen(QuizScreen(run_id))
