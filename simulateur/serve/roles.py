@@ -109,7 +109,7 @@ VERBS = {
     E + "cmd_start": "exam start", E + "cmd_submit": "exam submit", E + "cmd_end": "exam end",
     E + "cmd_fiche": "exam fiche", E + "cmd_status": "exam status", E + "cmd_new": "exam new",
     E + "cmd_list": "exam list", E + "cmd_show": "exam show", E + "cmd_roster": "exam roster",
-    E + "cmd_audit": "exam audit", E + "cmd_codes": "exam codes", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
+    E + "cmd_audit": "exam audit", E + "cmd_codes": "exam codes", E + "cmd_expire": "exam expire", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
     E + "cmd_attempts": "attempts",
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
     C + "cmd_cable": "cable", C + "cmd_check": "check",

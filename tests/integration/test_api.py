@@ -24,12 +24,10 @@ import pytest
 from simulateur.exam.db import ExamDB
 from simulateur.store import schema
 
-from test_serve import Accounts, Service, accounts, as_user, quick, service  # noqa: F401 — fixtures
+from servehelpers import Accounts, Service, accounts, as_user, forget_service_files, listening_url, quick  # noqa: F401 — fixtures
+from webhelpers import PASSWORDS, end_labs, simulateur, staff  # noqa: F401 — fixtures
 
 pytestmark = pytest.mark.integration
-
-PASSWORDS = {"form1": "formateur-secret-1", "jury1": "jury-secret-long-1"}
-
 
 def http(url: str, path: str, payload: dict | None = None, token: str | None = None,
          context: ssl.SSLContext | None = None) -> tuple[int, dict]:
@@ -44,62 +42,15 @@ def http(url: str, path: str, payload: dict | None = None, token: str | None = N
         return exc.code, json.loads(exc.read())
 
 
-def simulateur(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "simulateur", *args], input=stdin, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
-
-
-def _api_url(svc: Service) -> str:
-    deadline = time.monotonic() + 60
-    while True:
-        m = re.search(r"API réseau à l'écoute sur (\S+)", svc.log.read_text())
-        if m:
-            return m.group(1)
-        assert time.monotonic() < deadline and svc.proc.poll() is None, svc.log.read_text()
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def staff() -> dict[str, str]:
-    """A trainer's and a jury member's accounts, made as the centre's root would."""
-    for login, role in (("form1", "formateur"), ("jury1", "jury")):
-        proc = simulateur("account", "add", login, "--role", role, stdin=PASSWORDS[login] + "\n")
-        assert proc.returncode == 0, proc.stderr
-    yield PASSWORDS
-    for login in PASSWORDS:
-        simulateur("account", "remove", login)
-
-
 @pytest.fixture
 def api(quick: Path, accounts: Accounts, tmp_path: Path, staff: dict[str, str]):  # noqa: F811
     svc = Service(accounts, tmp_path / "serve.log")
     svc.args = ["--api", "127.0.0.1:0"]
     svc.start()
-    yield svc, _api_url(svc)
+    yield svc, listening_url(svc)
     svc.stop()
-    from test_serve import protocol
-
-    for suffix in (".alive", ".lock", ".log"):
-        protocol.socket_path().with_suffix(suffix).unlink(missing_ok=True)
-    _end_labs()
-
-
-def _end_labs() -> None:
-    from simulateur.exam import core
-    from simulateur.exam.core import _lab_is_ours
-
-    db = ExamDB()
-    for run in db.runs():
-        if run.finished is None:
-            try:
-                core.end_run(db, run.session, run.candidate)
-            except Exception:  # noqa: BLE001
-                pass
-        for item in run.items:
-            if item.lab and _lab_is_ours(item):
-                subprocess.run([sys.executable, "-m", "simulateur", "stop", item.lab], capture_output=True)
+    forget_service_files()
+    end_labs()
 
 
 def login(url: str, who: str, password: str | None = None) -> str:
@@ -245,7 +196,7 @@ def test_a_station_logged_in_with_tls(quick: Path, accounts: Accounts, tmp_path:
         svc.args = ["--api", "127.0.0.1:0", "--tls-cert", str(certs / "cert.pem"), "--tls-key", str(certs / "key.pem")]
         svc.start()
         try:
-            url = _api_url(svc)
+            url = listening_url(svc)
             assert url.startswith("https://127.0.0.1:")
             proc = simulateur("exam", "new", "--count", "1", "--minutes", "20", "--candidate", "Alice Martin", "--json")
             sid = json.loads(proc.stdout)["id"]
@@ -276,9 +227,6 @@ def test_a_station_logged_in_with_tls(quick: Path, accounts: Accounts, tmp_path:
             assert proc.returncode == 3 and "(candidat)" in proc.stderr, proc.stderr
         finally:
             svc.stop()
-            from test_serve import protocol
-
-            for suffix in (".alive", ".lock", ".log"):
-                protocol.socket_path().with_suffix(suffix).unlink(missing_ok=True)
+            forget_service_files()
     finally:
         shutil.rmtree(certs, ignore_errors=True)

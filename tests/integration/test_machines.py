@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from test_serve import _client_python, _run, _wait, quick  # noqa: F401  (quick: the one-scenario catalogue)
+from servehelpers import _client_python, _run, _wait, quick  # noqa: F401  (quick: the one-scenario catalogue)
 
 CANDIDATES = ("c1", "c2", "c3", "c4", "c5")
 

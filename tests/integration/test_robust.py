@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from test_machines import Machine, People, people  # noqa: F401  (people: the module's Unix accounts)
-from test_serve import _client_python, _wait, quick  # noqa: F401
+from servehelpers import _client_python, _wait, quick  # noqa: F401
 
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB, candidate_key
@@ -286,7 +286,7 @@ def test_store_lost_between_freeze_and_record(quick: Path, monkeypatch: pytest.M
     """The deadline's scoring cut short by the store after her lab was frozen (the verdicts stored,
     the intervention not yet): the retry once the base is back scores the lab as it was frozen —
     never « interrompue » because a frozen lab cannot be checked."""
-    from test_serve import _can_freeze
+    from servehelpers import _can_freeze
 
     from simulateur.lab import cgroups
     from simulateur.store.engine import StoreError

@@ -20,7 +20,7 @@ import pytest
 
 from simulateur.exam.db import ExamDB
 
-from test_serve import _read_until, _set_deadline, as_user
+from servehelpers import _read_until, _set_deadline, as_user
 from webhelpers import accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration

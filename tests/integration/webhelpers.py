@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from test_serve import Service, accounts, quick  # noqa: F401 — fixtures used by `web`
+from servehelpers import Service, accounts, end_labs, forget_service_files, listening_url, quick  # noqa: F401 — fixtures used by `web`
 
 CHROMIUM = os.environ.get("SIMULATEUR_CHROMIUM", "/usr/bin/chromium")
 PASSWORDS = {"form1": "formateur-secret-1", "jury1": "jury-secret-long-1", "jury2": "jury-secret-long-2"}
@@ -44,21 +44,9 @@ def staff() -> Iterator[dict[str, str]]:
         simulateur("account", "remove", login)
 
 
-def listening_url(svc: Service) -> str:
-    deadline = time.monotonic() + 60
-    while True:
-        m = re.search(r"API réseau à l'écoute sur (\S+)", svc.log.read_text())
-        if m:
-            return m.group(1)
-        assert time.monotonic() < deadline and svc.proc.poll() is None, svc.log.read_text()
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def web(quick: Path, accounts, tmp_path: Path, staff: dict[str, str]) -> Iterator[tuple[Service, str]]:  # noqa: F811
     """The service with its pages, and its URL."""
-    from test_serve import protocol
-
     svc = Service(accounts, tmp_path / "serve.log")
     svc.args = ["--web", "127.0.0.1:0"]
     svc.start()
@@ -66,26 +54,8 @@ def web(quick: Path, accounts, tmp_path: Path, staff: dict[str, str]) -> Iterato
         yield svc, listening_url(svc)
     finally:
         svc.stop()
-        for suffix in (".alive", ".lock", ".log"):
-            protocol.socket_path().with_suffix(suffix).unlink(missing_ok=True)
+        forget_service_files()
         end_labs()
-
-
-def end_labs() -> None:
-    from simulateur.exam import core
-    from simulateur.exam.core import _lab_is_ours
-    from simulateur.exam.db import ExamDB
-
-    db = ExamDB()
-    for run in db.runs():
-        if run.finished is None:
-            try:
-                core.end_run(db, run.session, run.candidate)
-            except Exception:  # noqa: BLE001
-                pass
-        for item in run.items:
-            if item.lab and _lab_is_ours(item):
-                subprocess.run([sys.executable, "-m", "simulateur", "stop", item.lab], capture_output=True)
 
 
 @pytest.fixture
