@@ -1306,6 +1306,10 @@ from simulateur.serve.texts import FR_SERVE  # noqa: E402  (texts of the service
 
 FR.update(FR_SERVE)
 
+from simulateur.serve.texts import FR_TRAINER  # noqa: E402  (the trainer's pages and verbs)
+
+FR.update(FR_TRAINER)
+
 
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""

@@ -85,7 +85,9 @@ def routes(service: Service, gate: Gate) -> list[Any]:
     from starlette.staticfiles import StaticFiles
 
     from simulateur.web import login, sessions
+    from simulateur.web import trainer, live
 
     pages = Pages(service, gate)
     return [*login.routes(pages), *sessions.routes(pages),
+            *trainer.routes(pages), *live.routes(pages),
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static")]
