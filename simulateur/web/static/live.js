@@ -45,7 +45,7 @@
     const box = el("section", {class: "candidat", "data-candidat": c.name, "aria-labelledby": "c" + i});
     const reste = el("span", {class: "reste", "data-reste": "1", text: left(c)});
     box.appendChild(el("h2", {id: "c" + i}, el("span", {text: c.name}),
-      el("span", {class: "etiq etat", text: c.state}),
+      el("span", {class: "etiq statut", text: c.state}),
       c.machine ? el("span", {class: "etiq", text: "machine " + c.machine}) : null,
       c.extra ? el("span", {class: "etiq", text: L.extra + " " + c.extra}) : null, reste));
     box.appendChild(el("p", {class: "derniere", text: "Dernière activité : " + (c.last ? hhmmss(c.last) : L.never)}));
