@@ -163,7 +163,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(tr("exam.no_candidate", id=s.id))
     now = time.time()
     for r in runs:
-        state = tr("exam.state_finished") if r.finished else tr("exam.state_running", left=_clock(r.deadline - now))
+        state = tr("exam.state_finished") if r.finished else tr("exam.state_running", left=_clock(r.remaining(now)))
+        if r.paused is not None and not r.finished:
+            state += " — " + tr("web.live.paused")
         print()
         print(f"{r.candidate} — {state}" + (f" — {where.text(r.candidate)}" if where.machine(r.candidate) else ""))
         mine = for_candidate(s, r.candidate)
@@ -299,7 +301,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     item = run.current()
     if args.json:
         _print_json({"session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
-                     "deadline": run.deadline, "finished": run.finished is not None,
+                     "deadline": run.deadline, "finished": run.finished is not None, "paused": run.paused is not None,
                      "intervention": item.index if item else None, "lab": item.lab if item else None})
         return 0
     state = tr("exam.state_finished") if run.finished else tr("exam.state_running", left=_clock(run.remaining()))

@@ -247,10 +247,10 @@ class Service:
         for run in self.my_runs():
             if run.finished is not None:
                 continue
-            if now < run.deadline:
+            if not run.due(now):           # before her deadline, or paused (it moves at resume)
                 core.set_keeper(self.db, run.session, run.candidate, self.pid)
                 self.say(tr("serve.resumed_run", id=run.session, candidate=run.candidate,
-                            left=int(run.deadline - now)))
+                            left=int(run.remaining(now))))
                 self.audit(None, "reprise", "minuteur repris", session=run.session, candidate=run.candidate,
                            detail=f"échéance {_stamp(run.deadline)}")
                 continue
