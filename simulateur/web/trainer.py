@@ -122,7 +122,7 @@ def routes(pages: Pages) -> list[Any]:
                 file = _csv_text(*up)
             except UsageError as exc:
                 return await new_form(request, str(exc), values, 400)
-            argv += ["--csv", up[0], "--csv-name", up[0]]
+            argv += [f"--csv={up[0]}", f"--csv-name={up[0]}"]     # a name beginning with « - » is no option
         reply = await run_in_threadpool(run_command, pages.service, peer, argv, file)
         why = failed(reply)
         if why is not None:
@@ -163,7 +163,7 @@ def routes(pages: Pages) -> list[Any]:
         except UsageError as exc:
             return await roster(request, str(exc), status=400)
         reply = await run_in_threadpool(run_command, pages.service, peer,
-                                        ["exam", "roster", sid, "--csv", up[0], "--csv-name", up[0], "--json"], text)
+                                        ["exam", "roster", sid, f"--csv={up[0]}", f"--csv-name={up[0]}", "--json"], text)
         why = failed(reply)
         if why is not None:
             return await roster(request, why, status=400)

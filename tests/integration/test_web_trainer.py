@@ -75,10 +75,10 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
     assert "salle-2" in trainer.inner_text("#candidats") and "+15" in trainer.inner_text("#candidats")
 
     # A roster import: a bad line refused and named, nothing taken; then a good file.
-    upload(trainer, "nom;tiers_temps\nChloé Roux;4/3\nalice martin;\n".encode(), "ajout.csv")
+    upload(trainer, "nom;tiers_temps\nChloé Roux;4/3\nalice martin;\n".encode(), "--ajout.csv")
     trainer.click("button:has-text(\"Importer\")")
     error = trainer.inner_text(".erreur")
-    assert "ajout.csv, ligne 3" in error and "deux fois" in error, error
+    assert "--ajout.csv, ligne 3" in error and "deux fois" in error, error
     assert len(db.session(sid).roster) == 2
     upload(trainer, "nom;tiers_temps\nChloé Roux;4/3\n".encode(), "ajout.csv")
     trainer.click("button:has-text(\"Importer\")")
