@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
+import psutil
 import pytest
 
 from simulateur.exam.db import ExamDB
@@ -132,10 +133,21 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
     assert db.run(sid, "Alice Martin").deadline == pytest.approx(deadline + 600)
     assert "prolongé de 10 min par form1" in db.run(sid, "Alice Martin").items[0].note
     assert any(e.verb == "exam extend" and e.login == "form1" for e in db.audit_log(sid))
+    running: dict = {}
+    long = threading.Thread(target=lambda: running.update(
+        api(url, "/api/run", {"argv": ["exec", lab, host, "--", "sleep", "120"]}, token)[1]))
+    long.start()
+    deadline_wait = time.monotonic() + 60
+    while not any(p.info["cmdline"] and "sleep 120" in " ".join(p.info["cmdline"])
+                  for p in psutil.process_iter(["cmdline"])):
+        assert time.monotonic() < deadline_wait, running     # her exec under way in her lab
+        time.sleep(0.1)
     trainer.click(f'{alice_card} button:has-text("Pause")')
     trainer.wait_for_function(f"() => document.querySelector('{alice_card} .statut').innerText === 'en pause'")
     status, reply = api(url, "/api/run", {"argv": ["exec", lab, host, "--", "true"]}, token)
     assert reply.get("code") == 3 and "en pause" in reply.get("error", ""), reply
+    long.join(timeout=30)            # her command under way when paused: ended by the keeper
+    assert not long.is_alive() and running.get("code") != 0 and "en pause" not in running.get("error", ""), running
     shot(trainer, "session-direct-formateur")
     trainer.click(f'{alice_card} button:has-text("Reprendre")')
     trainer.wait_for_function(f"() => document.querySelector('{alice_card} .statut').innerText !== 'en pause'")
