@@ -113,6 +113,7 @@ VERBS = {
     E + "cmd_attempts": "attempts",
     E + "cmd_extend": "exam extend", E + "cmd_pause": "exam pause", E + "cmd_resume": "exam resume",
     E + "cmd_probe": "exam probe",
+    E + "cmd_expire": "exam expire",       # the service's own worker (main 63ff3be); root only: in no role's set
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
     C + "cmd_cable": "cable", C + "cmd_check": "check",
 }
