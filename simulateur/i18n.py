@@ -1332,6 +1332,10 @@ from simulateur.quiz.texts import FR_QUIZ  # noqa: E402  (texts of the questionn
 
 FR.update(FR_QUIZ)
 
+from simulateur.serve.texts import FR_TRAINER  # noqa: E402  (the trainer's pages and verbs)
+
+FR.update(FR_TRAINER)
+
 
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""

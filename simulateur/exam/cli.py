@@ -58,10 +58,11 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_new(args: argparse.Namespace) -> int:
     from simulateur.exam import core
 
+    lines, where = _csv(args)
     s = core.new_session(count=args.count, minutes=args.minutes, seed=args.seed, group=args.group,
                          referentiel=args.referentiel, ccps=args.ccp, competences=args.competence,
                          variants=_variants(args.variant), roster=args.candidate, machine=args.machine,
-                         db=_db())
+                         csv_lines=lines, csv_where=where, db=_db())
     if args.json:
         print(s.model_dump_json(indent=2))
         return 0
@@ -78,6 +79,21 @@ def cmd_new(args: argparse.Namespace) -> int:
     print()
     print(tr("exam.next_new", id=s.id))
     return 0
+
+
+def _csv(args: argparse.Namespace) -> tuple[list[Any], str]:
+    """--csv FILE: the roster's checked lines (exam/roster_csv.py), and the file's name to say."""
+    from simulateur.exam import roster_csv
+
+    path = getattr(args, "file", None)
+    if path is None:
+        return [], ""
+    shown = getattr(args, "csv_name", None) or path
+    try:
+        data = Path(path).read_bytes()[: roster_csv.MAX_BYTES + 1]
+    except OSError as exc:
+        raise UsageError(tr("roster.unreadable", path=shown, why=exc.strerror or exc)) from None
+    return roster_csv.parse(data, Path(shown).name), Path(shown).name
 
 
 def _variants(pairs: list[str] | None) -> dict[str, list[str]]:
@@ -147,7 +163,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(tr("exam.no_candidate", id=s.id))
     now = time.time()
     for r in runs:
-        state = tr("exam.state_finished") if r.finished else tr("exam.state_running", left=_clock(r.deadline - now))
+        state = tr("exam.state_finished") if r.finished else tr("exam.state_running", left=_clock(r.remaining(now)))
+        if r.paused is not None and not r.finished:
+            state += " — " + tr("web.live.paused")
         print()
         print(f"{r.candidate} — {state}" + (f" — {where.text(r.candidate)}" if where.machine(r.candidate) else ""))
         mine = for_candidate(s, r.candidate)
@@ -283,7 +301,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     item = run.current()
     if args.json:
         _print_json({"session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
-                     "deadline": run.deadline, "finished": run.finished is not None,
+                     "deadline": run.deadline, "finished": run.finished is not None, "paused": run.paused is not None,
                      "intervention": item.index if item else None, "lab": item.lab if item else None})
         return 0
     state = tr("exam.state_finished") if run.finished else tr("exam.state_running", left=_clock(run.remaining()))
@@ -331,15 +349,88 @@ def cmd_roster(args: argparse.Namespace) -> int:
     db = _db()
     if args.machine is not None and not args.add:
         raise UsageError(tr("exam.machine_without_add"))
-    s = (core.add_to_roster(db, args.session, args.add, args.machine) if args.add
-         else core.get_session(db, args.session))
+    if args.file is not None and args.add:
+        raise UsageError(tr("roster.csv_and_add"))
+    lines, where = _csv(args)
+    if lines:
+        s = core.import_roster(db, args.session, lines, where)
+        if not args.json:
+            print(tr("roster.imported", n=len(lines), id=s.id, path=where))
+    else:
+        s = (core.add_to_roster(db, args.session, args.add, args.machine) if args.add
+             else core.get_session(db, args.session))
     if args.json:
         _print_json(s.roster)
         return 0
     print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
     for name, login in s.roster.items():
         pinned = s.machine_of(name)
-        print(f"  {name}" + (f"  ({login})" if login else "") + (f"  [{tr('machines.on', name=pinned)}]" if pinned else ""))
+        extra = s.extra_of(name)
+        print(f"  {name}" + (f"  ({login})" if login else "") + (f"  [{tr('machines.on', name=pinned)}]" if pinned else "")
+              + (f"  [tiers-temps {extra}]" if extra else ""))
+    return 0
+
+
+def _by(args: argparse.Namespace) -> str:
+    """Who extends or pauses (the service says: the peer's login), for the report's note."""
+    import pwd
+
+    by = getattr(args, "by", None)
+    if by:
+        return str(by)
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"#{os.geteuid()}"
+
+
+def _time_verb(args: argparse.Namespace, act: Any, key: str) -> int:
+    from simulateur.exam import core
+
+    db = _db()
+    run = act(core, db)
+    if args.json:
+        _print_json({"session": run.session, "candidate": run.candidate, "deadline": run.deadline,
+                     "paused": run.paused, "remaining": run.remaining()})
+        return 0
+    print(tr(key, candidate=run.candidate, id=run.session, minutes=getattr(args, "minutes", 0),
+             left=_clock(run.remaining())))
+    return 0
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    """The trainer gives a candidate N more minutes (audited, said in her report)."""
+    return _time_verb(args, lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)),
+                      "exam.extended")
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    """A candidate's clock stops, her lab commands refused, until `exam resume`."""
+    return _time_verb(args, lambda core, db: core.pause(db, args.session, _candidate(args), _by(args)),
+                      "exam.paused_now")
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    return _time_verb(args, lambda core, db: core.unpause(db, args.session, _candidate(args), _by(args)),
+                      "exam.resumed_now")
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """The probes of a candidate's intervention in progress, run now (trainer, jury; never hers)."""
+    _require_root()
+    from simulateur.exam import core
+
+    db = _db()
+    run = core.get_run(db, args.session, _candidate(args))
+    item = run.current()
+    if item is None or item.lab is None or run.finished is not None:
+        raise UsageError(tr("exam.probe_nothing", candidate=run.candidate))
+    result = core.probe(item.lab)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    ok = sum(1 for p in result.probes if p.ok)
+    print(tr("exam.probed", candidate=run.candidate, index=item.index, ok=ok, ko=len(result.probes) - ok))
     return 0
 
 
@@ -579,6 +670,9 @@ def register(sub: Any) -> None:
                         "par lequel le service le reconnaît")
     s.add_argument("--machine", default=None, metavar="NOM",
                    help="place les candidats de --candidate sur cette machine de laboratoires (simulateur serve --name)")
+    s.add_argument("--csv", dest="file", default=None, metavar="FICHIER",
+                   help="la liste des candidats en CSV (UTF-8, « ; », en-tête nom;login;machine;tiers_temps)")
+    s.add_argument("--csv-name", default=None, help=argparse.SUPPRESS)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_new)
 
@@ -615,8 +709,25 @@ def register(sub: Any) -> None:
                    help="ajoute un candidat (répétable) ; le login est son compte Unix pour le service")
     s.add_argument("--machine", default=None, metavar="NOM",
                    help="place les candidats ajoutés par --add sur cette machine de laboratoires")
+    s.add_argument("--csv", dest="file", default=None, metavar="FICHIER",
+                   help="importe une liste CSV (UTF-8, « ; », en-tête nom;login;machine;tiers_temps) ; "
+                        "une ligne fausse : rien n'est importé")
+    s.add_argument("--csv-name", default=None, help=argparse.SUPPRESS)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_roster)
+
+    for verb, func, text in (
+            ("extend", cmd_extend, "donne N minutes de plus à un candidat (consigné, dit dans son rapport)"),
+            ("pause", cmd_pause, "met en pause l'examen d'un candidat : son temps s'arrête, ses commandes sont refusées"),
+            ("resume", cmd_resume, "reprend l'examen d'un candidat en pause (échéance reportée du temps de pause)"),
+            ("probe", cmd_probe, "sonde maintenant l'intervention en cours d'un candidat (formateur, jury)")):
+        s = esub.add_parser(verb, help=text)
+        s.add_argument("session", metavar="SESSION")
+        s.add_argument("--candidate", required=True, help="nom du candidat")
+        if verb == "extend":
+            s.add_argument("--minutes", type=int, required=True, help="minutes de plus")
+        s.add_argument("--json", action="store_true")
+        s.set_defaults(func=func)
 
     s = esub.add_parser("codes", help="un code par candidat pour se connecter depuis un navigateur (les anciens ne valent plus)")
     s.add_argument("session", metavar="SESSION")

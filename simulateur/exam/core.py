@@ -53,6 +53,7 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
                 group: str | None = None, referentiel: str | None = None, ccps: list[str] | None = None,
                 competences: list[str] | None = None, variants: dict[str, list[str]] | None = None,
                 roster: list[str] | None = None, machine: str | None = None,
+                csv_lines: list[Any] | None = None, csv_where: str = "",
                 db: ExamDB | None = None, base: Path | None = None,
                 catalogue: dict[str, Any] | None = None) -> ExamSession:
     """Draw a session's interventions from the catalogue (the one given, else the one on disk)
@@ -71,9 +72,12 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
     pool, interventions = draw(scenarios, f, count, seed)
     db = db or ExamDB()
     check_machine(db, machine)
-    return db.create_session(lambda sid: ExamSession(
-        id=sid, group=group, seed=seed, count=count, minutes=minutes, filter=f, pool=pool,
-        interventions=interventions, roster=names, machines=pins(names, machine)))
+
+    def make(sid: str) -> ExamSession:
+        session = ExamSession(id=sid, group=group, seed=seed, count=count, minutes=minutes, filter=f, pool=pool,
+                              interventions=interventions, roster=names, machines=pins(names, machine))
+        return add_lines(session, csv_lines or [], csv_where) if csv_lines else session
+    return db.create_session(make)
 
 
 def pins(names: dict[str, str], machine: str | None) -> dict[str, str]:
@@ -141,6 +145,32 @@ def add_to_roster(db: ExamDB, session_id: str, lines: list[str], machine: str | 
     return session
 
 
+def add_lines(session: ExamSession, lines: list[Any], where: str) -> ExamSession:
+    """A roster CSV's checked lines (exam/roster_csv.py) into the session: all of them, or none
+    (a name or login already on the roster refuses the file, naming the line)."""
+    for line in lines:
+        why = None
+        if session.login_of(line.name) is not None:
+            why = tr("exam.roster_duplicate", what=line.name)
+        elif line.login and session.name_of_login(line.login) is not None:
+            why = tr("exam.roster_duplicate", what=line.login)
+        if why is not None:
+            raise UsageError(tr("roster.bad_line", path=where, line=line.number, why=why))
+    for line in lines:
+        session.roster[line.name] = line.login
+        if line.machine:
+            session.machines[line.name] = line.machine
+        if line.extra:
+            session.extra[line.name] = line.extra
+    return session
+
+
+def import_roster(db: ExamDB, session_id: str, lines: list[Any], where: str) -> ExamSession:
+    session = add_lines(get_session(db, session_id), lines, where)
+    db.update_session(session)
+    return session
+
+
 def get_session(db: ExamDB, session_id: str) -> ExamSession:
     session = db.session(session_id)
     if session is None:
@@ -202,7 +232,7 @@ def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Pr
         raise UsageError(tr("exam.not_on_roster", candidate=name, id=session.id,
                             known=", ".join(session.roster) or tr("exam.none")))
     t0 = time.time() if now is None else now
-    run = CandidateRun(session=session.id, candidate=name, started=t0, deadline=t0 + session.seconds,
+    run = CandidateRun(session=session.id, candidate=name, started=t0, deadline=t0 + minutes_of(session, name) * 60.0,
                        items=[Item(index=i.index) for i in session.interventions])
     if not db.create_run(run):
         return resume(db, session.id, name, progress=progress, watchdog=watchdog, keeper=keeper)
@@ -213,6 +243,83 @@ def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Pr
     with run_lock(session.id, name):
         started, item = _start_next(db, session, name, progress)
     return Step(None, started, item, False, get_run(db, session.id, name))
+
+
+#: Extra time (tiers-temps): « 4/3 » (her minutes × 4/3) or « +N » (N more minutes, 1 to MAX_EXTRA).
+MAX_EXTRA = 24 * 60
+
+
+def check_extra(text: str) -> str:
+    """A tiers-temps as written by the trainer: « 4/3 », « +N » (minutes); else one French line."""
+    value = "".join(text.split()).lower()
+    if value in ("4/3", "oui", "tiers-temps", "tierstemps"):
+        return "4/3"
+    if value.startswith("+") and value[1:].isdigit() and 0 < int(value[1:]) <= MAX_EXTRA:
+        return f"+{int(value[1:])}"
+    raise UsageError(tr("exam.bad_extra", value=text, max=MAX_EXTRA))
+
+
+def minutes_of(session: ExamSession, name: str) -> float:
+    """Her minutes: the session's, with her extra time (tiers-temps) if the trainer gave her one."""
+    extra = session.extra_of(name)
+    if extra == "4/3":
+        return session.minutes * 4 / 3
+    if extra is not None and extra.startswith("+"):
+        return session.minutes + int(extra[1:])
+    return session.minutes
+
+
+def _note(db: ExamDB, run: CandidateRun, text: str) -> None:
+    """Said in the report: on the intervention in progress (else the last one begun, else the first)."""
+    item = run.current() or next((i for i in reversed(run.items) if i.status != "a_faire"), None) or run.items[0]
+    item.note = f"{item.note} ; {text}" if item.note else text
+    db.update_item(run.session, run.candidate, item)
+
+
+def extend(db: ExamDB, session_id: str, candidate: str, minutes: int, by: str) -> CandidateRun:
+    """The trainer gives her `minutes` more (her deadline moves; said in the report's note)."""
+    if not 0 < minutes <= MAX_EXTRA:
+        raise UsageError(tr("exam.bad_extend", minutes=minutes, max=MAX_EXTRA))
+    name = get_run(db, session_id, candidate).candidate
+    with run_lock(session_id, name):
+        run = get_run(db, session_id, name)
+        if run.finished is not None:
+            raise UsageError(tr("exam.finished", candidate=name, id=session_id))
+        if run.due():
+            raise UsageError(tr("exam.extend_late", candidate=name))
+        db.set_deadline(session_id, name, run.deadline + minutes * 60.0, run.paused)
+        _note(db, run, tr("exam.note_extended", minutes=minutes, by=by, at=time.strftime("%H:%M")))
+    return get_run(db, session_id, name)
+
+
+def pause(db: ExamDB, session_id: str, candidate: str, by: str, *, now: float | None = None) -> CandidateRun:
+    """Her clock stops (her lab commands refused) until `resume`: her deadline moves by the pause."""
+    name = get_run(db, session_id, candidate).candidate
+    with run_lock(session_id, name):
+        run = get_run(db, session_id, name)
+        if run.finished is not None:
+            raise UsageError(tr("exam.finished", candidate=name, id=session_id))
+        if run.paused is not None:
+            raise UsageError(tr("exam.already_paused", candidate=name))
+        if run.due(now):
+            raise UsageError(tr("exam.extend_late", candidate=name))
+        db.set_deadline(session_id, name, run.deadline, time.time() if now is None else now)
+        _note(db, run, tr("exam.note_paused", by=by, at=time.strftime("%H:%M")))
+    return get_run(db, session_id, name)
+
+
+def unpause(db: ExamDB, session_id: str, candidate: str, by: str, *, now: float | None = None) -> CandidateRun:
+    """Her clock runs again; her deadline later by the time it was paused."""
+    name = get_run(db, session_id, candidate).candidate
+    with run_lock(session_id, name):
+        run = get_run(db, session_id, name)
+        if run.paused is None:
+            raise UsageError(tr("exam.not_paused", candidate=name))
+        t = time.time() if now is None else now
+        lost = max(0.0, t - run.paused)
+        db.set_deadline(session_id, name, run.deadline + lost, None)
+        _note(db, run, tr("exam.note_resumed", by=by, at=time.strftime("%H:%M"), minutes=f"{lost / 60:.1f}"))
+    return get_run(db, session_id, name)
 
 
 def resume(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet,
@@ -259,6 +366,17 @@ def exam_item_of_lab(db: ExamDB, lab_id: str) -> tuple[str, str, int] | None:
     return db.item_of_attempt(Path(state.attempt_dir).name) if state.attempt_dir else None
 
 
+def probe(lab_id: str) -> Any:
+    """Her lab's probes run now, for the trainer and the jury (never shown to her): the result
+    is kept as her attempt's last check (the live page reads it); it is not a hand-in."""
+    lab, scenario, attempt = labrun.open_attempt(lab_id)
+    from simulateur.scoring import evaluate
+
+    result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification(), attempt.escalation())
+    attempt.save_result(result)
+    return result
+
+
 def refuse_check_in_exam(db: ExamDB, lab_id: str) -> None:
     """`simulateur check LAB` prints the grid (expected qualification included): never for an
     exam's lab — the candidate hands in, the jury reads the grid."""
@@ -287,7 +405,9 @@ def _hand_in(db: ExamDB, session_id: str, candidate: str,
         run = get_run(db, session.id, name)
         if run.finished is not None:
             raise UsageError(tr("exam.finished", candidate=name, id=session.id))
-        if time.time() >= run.deadline:
+        if run.paused is not None:
+            raise UsageError(tr("exam.paused", candidate=name, id=session.id))
+        if run.due():
             ended = _expire_locked(db, session, run)
             return Step(ended, None, None, True, get_run(db, session.id, name))
         current = run.current()
@@ -304,7 +424,7 @@ def expire(db: ExamDB, session_id: str, candidate: str, *, now: float | None = N
         run = db.run(session.id, candidate)
         if run is None or run.finished is not None:
             return False
-        if (time.time() if now is None else now) < run.deadline:
+        if not run.due(now):
             return False
         _expire_locked(db, session, run, keep=keep)
         return True
@@ -327,7 +447,7 @@ def sweep(db: ExamDB, session_id: str | None = None) -> int:
         where = placed.get((run.session, candidate_key(run.candidate)))
         if where is not None and where != here:
             continue
-        if run.finished is None and now >= run.deadline:
+        if run.finished is None and run.due(now):
             n += expire(db, run.session, run.candidate)
     return n
 
@@ -345,7 +465,7 @@ def save_fiche(db: ExamDB, session_id: str, candidate: str, values: dict[str, st
                index: int | None = None) -> Item:
     """The candidate's fiche d'intervention (the current one, or intervention `index`)."""
     run = get_run(db, session_id, candidate)
-    if run.finished is not None or time.time() >= run.deadline:   # the deadline may be being held right now
+    if run.finished is not None or run.paused is not None or time.time() >= run.deadline:   # the deadline may be being held right now
         raise UsageError(tr("exam.fiche_closed", candidate=run.candidate))
     item = run.current() if index is None else next((i for i in run.items if i.index == index), None)
     if item is None or item.attempt is None:
@@ -367,7 +487,7 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
     if todo is None or run.finished is not None:
         _close(db, run)
         return None, None
-    if time.time() >= run.deadline:
+    if run.due():
         _expire_locked(db, session, run)
         return None, None
     iv = for_candidate(session, name)[todo.index - 1]

@@ -112,7 +112,8 @@ class ExamDB:
                                        .order_by(I.c.idx))]
         return CandidateRun(session=row.session, candidate=row.candidate, started=row.started,
                             deadline=row.deadline, finished=row.finished, watchdog_pid=row.watchdog_pid,
-                            watchdog_start=row.watchdog_start, watchdog_machine=row.watchdog_machine, items=items)
+                            watchdog_start=row.watchdog_start, watchdog_machine=row.watchdog_machine, paused=row.paused,
+                            items=items)
 
     def run(self, session_id: str, candidate: str) -> CandidateRun | None:
         with self._connect() as conn:
@@ -146,6 +147,12 @@ class ExamDB:
         with self._write() as conn:
             conn.execute(R.update().where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
                          .values(watchdog_pid=pid, watchdog_start=start, watchdog_machine=machine or machine_id()))
+
+    def set_deadline(self, session_id: str, candidate: str, deadline: float, paused: float | None) -> None:
+        """The run's deadline and pause (the trainer extends, pauses or resumes her time)."""
+        with self._write() as conn:
+            conn.execute(R.update().where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
+                         .values(deadline=deadline, paused=paused))
 
     def finish_run(self, session_id: str, candidate: str, when: float) -> None:
         from sqlalchemy import func

@@ -59,6 +59,13 @@ class ExamSession(BaseModel):
     roster: dict[str, str] = Field(default_factory=dict)
     #: Candidates the trainer pinned to a lab machine (`--machine`): name → machine name (lab_machines).
     machines: dict[str, str] = Field(default_factory=dict)
+    #: Extra time per candidate (tiers-temps): name → « 4/3 » (her minutes × 4/3) or « +N » (N more
+    #: minutes); her run's deadline at her start (simulateur.exam.core.minutes_of).
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    def extra_of(self, name: str) -> str | None:
+        key = " ".join(name.split()).casefold()
+        return next((e for n, e in self.extra.items() if " ".join(n.split()).casefold() == key), None)
 
     def machine_of(self, name: str) -> str | None:
         key = " ".join(name.split()).casefold()
@@ -103,6 +110,7 @@ class CandidateRun(BaseModel):
     watchdog_pid: int | None = None
     watchdog_start: float | None = None
     watchdog_machine: str | None = None   # the watchdog's machine and boot (simulateur.store.machine)
+    paused: float | None = None           # paused by the trainer since then (her clock stopped)
     items: list[Item]
 
     def current(self) -> Item | None:
@@ -112,7 +120,13 @@ class CandidateRun(BaseModel):
         return next((i for i in self.items if i.status == "a_faire"), None)
 
     def remaining(self, now: float | None = None) -> float:
-        return max(0.0, self.deadline - (time.time() if now is None else now))
+        """Seconds left; paused, they do not run down."""
+        now = time.time() if now is None else now
+        return max(0.0, self.deadline - (self.paused if self.paused is not None else now))
+
+    def due(self, now: float | None = None) -> bool:
+        """Her deadline has come (never while paused: it moves at resume)."""
+        return self.paused is None and (time.time() if now is None else now) >= self.deadline
 
 
 class JuryMark(BaseModel):

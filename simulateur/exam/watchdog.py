@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
         if run is None or run.finished is not None:
             return 0
         remaining = run.deadline - time.time()
-        if remaining > 0:
+        if remaining > 0 or run.paused is not None:     # paused: her deadline moves at resume
             time.sleep(min(remaining, 1.0))
             continue
         try:

@@ -51,7 +51,7 @@ def forward(argv: list[str], args: argparse.Namespace) -> int:
     fds = [0, 1, 2]
     opened: list[int] = []
     try:
-        fiche = getattr(args, "file", None) if getattr(args, "func", None) and args.func.__name__ == "cmd_fiche" else None
+        fiche = getattr(args, "file", None) if getattr(args, "func", None) and args.func.__name__ in ("cmd_fiche", "cmd_roster", "cmd_new") else None
         if fiche is not None:           # read with our rights, not the service's
             opened.append(_open(fiche, os.O_RDONLY))
             fds.append(opened[-1])

@@ -134,7 +134,7 @@ def forward(argv: list[str], args: argparse.Namespace, conf: dict[str, Any]) -> 
 
         return remote_shell.run(conf, args.lab, args.host)
     payload: dict[str, Any] = {"argv": argv}
-    fiche = getattr(args, "file", None) if name == "cmd_fiche" else None
+    fiche = getattr(args, "file", None) if name in ("cmd_fiche", "cmd_roster", "cmd_new") else None
     if fiche is not None:
         try:
             payload["file"] = Path(fiche).read_text(encoding="utf-8")

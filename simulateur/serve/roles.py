@@ -111,6 +111,8 @@ VERBS = {
     E + "cmd_list": "exam list", E + "cmd_show": "exam show", E + "cmd_roster": "exam roster",
     E + "cmd_audit": "exam audit", E + "cmd_codes": "exam codes", E + "cmd_expire": "exam expire", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
     E + "cmd_attempts": "attempts",
+    E + "cmd_extend": "exam extend", E + "cmd_pause": "exam pause", E + "cmd_resume": "exam resume",
+    E + "cmd_probe": "exam probe",
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
     C + "cmd_cable": "cable", C + "cmd_check": "check",
 }
@@ -118,9 +120,12 @@ CANDIDATE_EXAM = {"exam start", "exam submit", "exam end", "exam fiche", "exam s
 CANDIDATE_LAB = {"shell", "exec", "qualify", "escalate", "cable"}
 TRAINER = {"exam new", "exam list", "exam show", "exam end", "exam roster", "exam audit", "exam release", "exam codes",
            "attempts"}
+TRAINER |= {"exam extend", "exam pause", "exam resume", "exam probe"}
 #: Verbs that act on a candidate's labs: run by the service of the machine her examen is placed on.
 ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
+ON_HER_MACHINE |= {"exam probe"}
 JURY = {"exam list", "exam show", "exam jury", "report", "attempts", "exam audit", "exam release"}
+JURY |= {"exam probe"}
 
 
 def verb_of(args: argparse.Namespace) -> str | None:
@@ -150,6 +155,8 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     if peer.root or (verb in TRAINER and peer.trainer) or (verb in JURY and peer.jury):
         if verb in ("report", "attempts"):
             forced["output"] = "-" if getattr(args, "output", None) is not None else None
+        if verb in ("exam extend", "exam pause", "exam resume"):
+            forced["by"] = peer.login             # said in her report's note: who, not what he typed
         named = getattr(args, "candidate", None)
         return Decision(verb, session_id, named if isinstance(named, str) else None, overrides=forced)
     if verb in CANDIDATE_EXAM:
@@ -180,6 +187,8 @@ def _lab_verb(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tupl
     if (run is None or run.finished is not None or time.time() >= run.deadline
             or (session_id, candidate_key(name)) in frozen):
         raise Refused(tr("serve.time_over", lab=lab))
+    if run.paused is not None:
+        raise Refused(tr("serve.paused", lab=lab))
     if item is None or item.status != "en_cours":
         raise Refused(tr("serve.not_current", lab=lab))
     return Decision(verb, session_id, name, lab, overrides=forced, interactive=verb in ("exec", "shell"))

@@ -294,10 +294,10 @@ class Service:
         for run in self.my_runs():
             if run.finished is not None:
                 continue
-            if now < run.deadline:
+            if not run.due(now):           # before her deadline, or paused (it moves at resume)
                 core.set_keeper(self.db, run.session, run.candidate, self.pid)
                 self.say(tr("serve.resumed_run", id=run.session, candidate=run.candidate,
-                            left=int(run.deadline - now)))
+                            left=int(run.remaining(now))))
                 self.audit(None, "reprise", "minuteur repris", session=run.session, candidate=run.candidate,
                            detail=f"échéance {_stamp(run.deadline)}")
                 continue
@@ -357,6 +357,9 @@ class Service:
             for run in runs:
                 if run.finished is not None:
                     continue
+                if run.paused is not None:       # paused by the trainer: her exec and shell ended
+                    self._hold(run)
+                    continue
                 if now >= run.deadline:
                     self.freeze(run)
                 else:
@@ -399,6 +402,19 @@ class Service:
         code = self._wait(None, worker, False)
         if code != 0:
             raise SimError(tr("serve.expire_worker", code=code, log=self.log))
+
+    def _hold(self, run: CandidateRun) -> None:
+        """A paused run: her commands in her lab (exec, shell) are ended; new ones are refused
+        (roles.decide) until the trainer resumes her."""
+        key = (run.session, candidate_key(run.candidate))
+        with self.lock:
+            procs = self.live.pop(key, set())
+        if procs:
+            for pgid in (w.pid for w in procs if w.pid is not None):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pgid, signal.SIGTERM)
+            threading.Thread(target=_kill, args=tuple(procs), daemon=True).start()
+            self.audit(None, "pause", "commandes en cours arrêtées", session=run.session, candidate=run.candidate)
 
     def _expire(self, run: CandidateRun, t_frozen: float) -> None:
         from simulateur.lab import cgroups
@@ -491,10 +507,12 @@ class Service:
         over = dict(decision.overrides)
         if decision.verb == "exam start":
             over["keeper"] = self.pid
-        if decision.verb == "exam fiche" and getattr(args, "file", None) is not None:
+        if decision.verb in ("exam fiche", "exam roster", "exam new") and getattr(args, "file", None) is not None:
             if len(fds) < 4:
                 return {"error": tr("serve.bad_request"), "code": 2}
             over["file"] = "fd"           # the zygote's child reads the file she opened (fd 4 of the request)
+            if decision.verb != "exam fiche" and not getattr(args, "csv_name", None):
+                over["csv_name"] = str(args.file)    # the file's name as the client gave it, for the errors
         key = (decision.session or "", candidate_key(decision.candidate or ""))
         proc = self._spawn(argv, over, fds, term)     # not under the lock: a deadline never waits for it
         with self.lock:
@@ -518,7 +536,7 @@ class Service:
             reply["error"] = tr("serve.closed_at_deadline", lab=decision.lab)
         self.audit(peer, decision.verb, outcome, session=decision.session, candidate=decision.candidate,
                    detail=what)
-        if decision.verb in ("exam start", "exam submit"):
+        if decision.verb in ("exam start", "exam submit", "exam extend", "exam pause", "exam resume"):
             self.wake.set()     # a new run or deadline: the keeper looks again
         return reply
 
@@ -558,7 +576,7 @@ class Service:
             return
         now = time.time()
         for run in self.my_runs(session_id):
-            if run.finished is None and now >= run.deadline:
+            if run.finished is None and run.due(now):
                 self.freeze(run).join(timeout=120)     # what she runs next sees the run as it ended
 
     def _wait(self, conn: socket.socket | None, worker: Worker, interactive: bool) -> int:

@@ -92,6 +92,7 @@ exam_runs = Table(
     Column("watchdog_pid", Integer),
     Column("watchdog_start", Float),
     Column("watchdog_machine", Text),               # its machine and boot (store/machine.py)
+    Column("paused", Float),                        # paused by the trainer since (None: running)
 )
 
 exam_items = Table(

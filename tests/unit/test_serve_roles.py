@@ -84,6 +84,25 @@ def test_trainer_and_jury(db: ExamDB, groups: None) -> None:
         roles.decide(trainer, _args("exam", "start", sid, "--candidate", "Alice Martin"), db, set())
 
 
+def test_time_and_probe_verbs_are_the_trainers_and_the_jurys(db: ExamDB, groups: None) -> None:
+    sid = _session(db, {"Alice Martin": "alice"})
+    trainer, jury, alice = peer("tom", "form"), peer("jade", "jury"), peer("alice")
+    for verb in (["extend", "--minutes", "5"], ["pause"], ["resume"]):
+        argv = ("exam", verb[0], sid, "--candidate", "Alice Martin", *verb[1:])
+        assert roles.decide(trainer, _args(*argv), db, set()).overrides["by"] == "tom"
+        with pytest.raises(roles.Refused, match=r"\(jury\)"):
+            roles.decide(jury, _args(*argv), db, set())
+        with pytest.raises(roles.Refused):
+            roles.decide(alice, _args(*argv), db, set())
+    probe = ("exam", "probe", sid, "--candidate", "Alice Martin")
+    assert roles.decide(jury, _args(*probe), db, set()).verb == "exam probe"
+    assert roles.decide(trainer, _args(*probe), db, set()).verb == "exam probe"
+    with pytest.raises(roles.Refused):          # her probes are never hers to see
+        roles.decide(alice, _args(*probe), db, set())
+    with pytest.raises(roles.Refused):
+        roles.decide(alice, _args("exam", "roster", sid, "--csv", "/etc/passwd"), db, set())
+
+
 def test_every_forwarded_command_has_a_verb() -> None:
     parser = build_parser()
     subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)][0]
