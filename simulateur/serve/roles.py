@@ -110,7 +110,7 @@ VERBS = {
     E + "cmd_fiche": "exam fiche", E + "cmd_status": "exam status", E + "cmd_new": "exam new",
     E + "cmd_list": "exam list", E + "cmd_show": "exam show", E + "cmd_roster": "exam roster",
     E + "cmd_audit": "exam audit", E + "cmd_codes": "exam codes", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
-    E + "cmd_attempts": "attempts",
+    E + "cmd_attempts": "attempts", E + "cmd_sign": "exam sign",
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
     C + "cmd_cable": "cable", C + "cmd_check": "check",
 }
@@ -121,6 +121,9 @@ TRAINER = {"exam new", "exam list", "exam show", "exam end", "exam roster", "exa
 #: Verbs that act on a candidate's labs: run by the service of the machine her examen is placed on.
 ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
 JURY = {"exam list", "exam show", "exam jury", "report", "attempts", "exam audit", "exam release"}
+JURY |= {"exam sign"}
+#: Verbs that record who did them: the peer's login, never the client's word.
+SIGNED_BY = {"exam jury", "exam sign"}
 
 
 def verb_of(args: argparse.Namespace) -> str | None:
@@ -150,6 +153,8 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     if peer.root or (verb in TRAINER and peer.trainer) or (verb in JURY and peer.jury):
         if verb in ("report", "attempts"):
             forced["output"] = "-" if getattr(args, "output", None) is not None else None
+        if verb in SIGNED_BY:
+            forced["jury_login"] = peer.login
         named = getattr(args, "candidate", None)
         return Decision(verb, session_id, named if isinstance(named, str) else None, overrides=forced)
     if verb in CANDIDATE_EXAM:
