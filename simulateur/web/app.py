@@ -85,7 +85,9 @@ def routes(service: Service, gate: Gate) -> list[Any]:
     from starlette.staticfiles import StaticFiles
 
     from simulateur.web import login, sessions
+    from simulateur.web import jury
 
     pages = Pages(service, gate)
     return [*login.routes(pages), *sessions.routes(pages),
+            *jury.routes(pages),
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static")]
