@@ -867,6 +867,7 @@ FR: dict[str, str] = {
     "report.all_pdf": " et autant de PDF",
     "report.all_no_pdf": " ; pas de PDF : {why}",
     "report.all_need_output": "--all demande -o FICHIER.zip (un fichier zip : un rapport HTML par candidat, et un PDF si chromium est installé)",
+    "report.all_remote": "--all par l'API réseau : le zip se télécharge depuis la page du jury (https://…/jury/SESSION, « Télécharger tous les rapports ») ; ou lancez la commande sur la machine du service",
     "report.all_none": "la session {id} n'a aucun candidat qui ait commencé : aucun rapport à exporter",
     "report.all_with_candidate": "--all exporte tous les candidats : retirez --candidate",
     "report.all_not_session": "--all demande une session d'examen blanc (ex. eb1), pas une tentative",

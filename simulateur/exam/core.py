@@ -661,6 +661,13 @@ def sign(db: ExamDB, session_id: str, candidate: str, by: str) -> Any:
     return sig
 
 
+def jury_clear(db: ExamDB, session_id: str, candidate: str, index: int, criterion: str) -> None:
+    """Remove the jury's mark on one criterion (not on a signed grid)."""
+    run = get_run(db, session_id, candidate)
+    _not_signed(db, session_id, run.candidate)
+    db.clear_jury(session_id, run.candidate, index, criterion)
+
+
 def jury_comment(db: ExamDB, session_id: str, candidate: str, index: int, comment: str) -> Item:
     """The jury's free comment on a whole intervention."""
     run = get_run(db, session_id, candidate)

@@ -128,6 +128,8 @@ def forward(argv: list[str], args: argparse.Namespace, conf: dict[str, Any]) -> 
     name = func.__name__ if func is not None else ""
     if name == "cmd_shell":
         raise UsageError(tr("serve.api_no_shell"))
+    if name == "cmd_report" and getattr(args, "all", False):     # a zip is not text: the page downloads it
+        raise UsageError(tr("report.all_remote"))
     payload: dict[str, Any] = {"argv": argv}
     fiche = getattr(args, "file", None) if name == "cmd_fiche" else None
     if fiche is not None:

@@ -159,3 +159,12 @@ def test_group_csv_has_comments_and_a_summary_per_competence(db: ExamDB, catalog
     assert summary[("Ben", "TAI.CP14")][sh.index("non acquis")] == "1"
     everyone = summary[("(tous)", "TAI.CP14")]
     assert (everyone[sh.index("acquis")], everyone[sh.index("non acquis")]) == ("3", "1")
+
+
+def test_a_signed_mark_is_not_cleared_either(db: ExamDB, catalogue: Path) -> None:  # noqa: F811
+    sid = _session(db, catalogue)
+    core.jury_mark(db, sid, "Léa Durand", criterion="TAI.CP14.3", verdict="acquis", comment="bien", by="jury1")
+    core.sign(db, sid, "Léa Durand", "jury1")
+    with pytest.raises(UsageError, match="grille signée par jury1"):
+        core.jury_clear(db, sid, "Léa Durand", 1, "TAI.CP14.3")
+    assert len(db.jury(sid, "Léa Durand")) == 1
