@@ -844,7 +844,7 @@ FR: dict[str, str] = {
     "exam.sign_not_finished": "l'examen de {candidate} n'est pas terminé ({id}) : la grille se signe une fois l'examen fini",
     "exam.signed": "Grille de {candidate} ({id}) signée par {by} le {when} : elle est figée.",
     "exam.signer_unknown": "qui signe ? (compte inconnu)",
-    "exam.jury_how": "Noter : simulateur exam jury {id} --candidate \"{candidate}\" --intervention N --criterion ID --verdict acquis|non_acquis [--comment \"…\"]",
+    "exam.jury_how": "Noter : simulateur exam jury {id} --candidate \"{candidate}\" --intervention N --criterion ID --verdict acquis|non_acquis [--comment \"…\"] (un critère évalué automatiquement aussi : contre son verdict, --comment \"motif\" est obligatoire) ; la grille finie : simulateur exam sign {id} --candidate \"{candidate}\"",
     "report.exam_title": "Examen blanc — session {id}",
     "report.attempt_title": "Tentative — {title}",
     "store.bad_url": "adresse de la base invalide : « {url} » (--store ou SIMULATEUR_STORE : sqlite:///FICHIER ou postgresql://UTILISATEUR@SERVEUR/BASE)",

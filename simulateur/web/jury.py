@@ -182,7 +182,8 @@ def routes(pages: Pages) -> list[Any]:
                             sig=sig, signed=tr("report.signed", by=sig.by, when=time.strftime(
                                 "%d/%m/%Y à %H:%M", time.localtime(sig.t))) if sig else "",
                             error=error, kept=kept or {}, done=tr(f"web.jury.done.{done}") if done in DONE else "",
-                            base=f"/jury/{sid}/{quote(run.candidate, safe='')}", can_sign=run.finished is not None)
+                            base=f"/jury/{sid}/{quote(run.candidate, safe='')}", can_sign=run.finished is not None,
+                            readonly=bool(sig) or not peer.jury)
 
     async def act(request: Request, argv: list[str], done: str, form: dict[str, str], peer: Any) -> Any:
         reply = await run_in_threadpool(run_command, pages.service, peer, argv, None)

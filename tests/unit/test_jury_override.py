@@ -168,3 +168,30 @@ def test_a_signed_mark_is_not_cleared_either(db: ExamDB, catalogue: Path) -> Non
     with pytest.raises(UsageError, match="grille signée par jury1"):
         core.jury_clear(db, sid, "Léa Durand", 1, "TAI.CP14.3")
     assert len(db.jury(sid, "Léa Durand")) == 1
+
+
+def test_report_all_says_what_it_needs(db: ExamDB, catalogue: Path, tmp_path: Path,  # noqa: F811
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+    import zipfile
+
+    from simulateur.exam.cli import _report_all
+
+    sid = _session(db, catalogue, ("Ana", "Élise Noël"))
+    args = lambda **kw: argparse.Namespace(**{"id": sid, "candidate": None, "output": None, **kw})  # noqa: E731
+    with pytest.raises(UsageError, match="demande -o FICHIER.zip"):
+        _report_all(args(), db)
+    with pytest.raises(UsageError, match="retirez --candidate"):
+        _report_all(args(candidate="Ana", output="x.zip"), db)
+    with pytest.raises(UsageError, match="pas une tentative"):
+        _report_all(args(id="20260101-000000-x", output="x.zip"), db)
+    empty = core.new_session(count=1, minutes=40, seed=1, competences=["TAI.CP14"], db=db, base=catalogue)
+    with pytest.raises(UsageError, match="aucun candidat"):
+        _report_all(args(id=empty.id, output="x.zip"), db)
+    monkeypatch.setenv("SIMULATEUR_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    out = tmp_path / "all.zip"
+    assert _report_all(args(output=str(out)), db) == 0          # no chromium: the HTML, and why no PDF
+    with zipfile.ZipFile(out) as zf:
+        assert sorted(zf.namelist()) == [f"rapport-{sid}-ana.html", f"rapport-{sid}-elise-noel.html"]
+        assert "Élise Noël" in zf.read(f"rapport-{sid}-elise-noel.html").decode()
