@@ -840,6 +840,7 @@ FR: dict[str, str] = {
     "exam.jury_override_needs_comment": "{criterion} (intervention {index}) est « {auto} » d'après les preuves automatiques : le noter « {jury} » est une décision du jury contre l'automatique, qui demande son motif (--comment \"…\") ; rien n'est enregistré",
     "exam.jury_override_evidence": "automatique : {auto} — jury : {jury}, motif : {comment} ({by})",
     "exam.jury_conflict": "{criterion} (intervention {index}) a été noté entre-temps par {by} : {verdict}{comment}, à {when} ; rien n'est enregistré. Relisez la grille ; pour remplacer sa note : --seen {version}",
+    "exam.jury_conflict_removed": "la note de {criterion} (intervention {index}) que vous avez vue a été effacée entre-temps ; rien n'est enregistré : relisez la grille",
     "exam.jury_signed": "grille signée par {by} le {when} : plus aucune note ni aucun commentaire n'est accepté",
     "exam.sign_not_finished": "l'examen de {candidate} n'est pas terminé ({id}) : la grille se signe une fois l'examen fini",
     "exam.signed": "Grille de {candidate} ({id}) signée par {by} le {when} : elle est figée.",

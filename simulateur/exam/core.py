@@ -624,6 +624,8 @@ def jury_mark(db: ExamDB, session_id: str, candidate: str, *, criterion: str, ve
     current, sig = db.mark_jury(session_id, run.candidate, mark, seen)
     if sig is not None:
         raise UsageError(_signed_text(sig))
+    if current is not None and current.t == 0.0:
+        raise UsageError(tr("exam.jury_conflict_removed", criterion=criterion, index=target.item.index))
     if current is not None:
         raise UsageError(tr("exam.jury_conflict", criterion=criterion, index=target.item.index,
                             by=current.by or "?", verdict=_label(current.verdict),

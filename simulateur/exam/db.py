@@ -184,7 +184,8 @@ class ExamDB:
     def mark_jury(self, session_id: str, candidate: str, mark: JuryMark,
                   seen: str | None) -> tuple[JuryMark | None, Signature | None]:
         """Store `mark` in one transaction, unless the grid is signed (returns its signature) or the
-        stored mark is not the one its writer saw (returns the stored mark). `seen`: the version
+        stored mark is not the one its writer saw (returns the stored mark; removed meanwhile: a
+        mark at t=0). `seen`: the version
         of the mark the writer saw ("" for none); None (the command line without --seen): only
         another member's mark stops it."""
         key = candidate_key(candidate)
@@ -200,8 +201,8 @@ class ExamDB:
                 changed = (current.version != seen) if seen is not None else (current.by not in ("", mark.by))
                 if changed:
                     return current, None
-            elif seen:            # she saw a mark that was removed meanwhile
-                return JuryMark(index=mark.index, criterion=mark.criterion, verdict=mark.verdict, by="?"), None
+            elif seen:            # she saw a mark that was removed meanwhile: a mark of no one, at t=0
+                return JuryMark(index=mark.index, criterion=mark.criterion, verdict=mark.verdict, t=0.0), None
             self._put(conn, session_id, candidate, mark)
         return None, None
 

@@ -131,6 +131,11 @@ def test_two_members_on_one_criterion(db: ExamDB, catalogue: Path) -> None:  # n
     with pytest.raises(UsageError, match="noté entre-temps par jury2"):     # an old version: refused
         core.jury_mark(db, sid, "Léa Durand", criterion="TAI.CP14.3", verdict="acquis", comment="x", by="jury1",
                        seen=mark.version)
+    core.jury_clear(db, sid, "Léa Durand", 1, "TAI.CP14.3")                # removed since she saw it
+    with pytest.raises(UsageError, match="effacée entre-temps"):
+        core.jury_mark(db, sid, "Léa Durand", criterion="TAI.CP14.3", verdict="acquis", comment="x", by="jury1",
+                       seen=mark2.version)
+    assert db.jury(sid, "Léa Durand") == []
 
 
 def test_group_csv_has_comments_and_a_summary_per_competence(db: ExamDB, catalogue: Path,  # noqa: F811
