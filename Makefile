@@ -21,8 +21,8 @@ DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-b
 # create and start a 15/main cluster on port 5432: before installing it, a drop-in read through the
 # include_dir of /etc/postgresql-common/createcluster.conf says create_main_cluster = false.
 # And Debian's chromium, the real browser the web pages' tests drive (Playwright, pointed at
-# /usr/bin/chromium: no browser download).
-TEST_DEB_PACKAGES := postgresql chromium
+# /usr/bin/chromium: no browser download); poppler-utils: pdftotext reads the exported PDFs back.
+TEST_DEB_PACKAGES := postgresql chromium poppler-utils
 PG_DROPIN := /etc/postgresql-common/createcluster.d/simulateur.conf
 
 # `make bench` only: Mininet for the side-by-side (no recommends: no Open vSwitch, no service started)

@@ -524,6 +524,34 @@ def _read_fiche(path: Path) -> dict[str, str]:
 
 
 # --- the jury ----------------------------------------------------------------------------------
+def _jury_login(args: argparse.Namespace) -> str:
+    """Who marks or signs: the service's word (its peer's login), else this Unix account (the
+    one behind sudo)."""
+    forced = getattr(args, "jury_login", None)
+    if forced:
+        return str(forced)
+    import pwd
+
+    sudo = os.environ.get("SUDO_USER") if _root() else None
+    try:
+        return sudo or pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"#{os.geteuid()}"
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    """The jury signs a candidate's grid: frozen, no more marks nor comments."""
+    from simulateur.exam import core
+
+    db = _db()
+    _sweep(db, args.session)
+    sig = core.sign(db, args.session, _candidate(args), _jury_login(args))
+    run = core.get_run(db, args.session, _candidate(args))
+    print(tr("exam.signed", candidate=run.candidate, id=args.session, by=sig.by,
+             when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t))))
+    return 0
+
+
 def cmd_jury(args: argparse.Namespace) -> int:
     from simulateur.exam import core
     from simulateur.exam.jury import VERDICT_LABELS
@@ -534,7 +562,8 @@ def cmd_jury(args: argparse.Namespace) -> int:
         if not args.verdict:
             raise UsageError(tr("exam.jury_need_verdict"))
         index, crit = core.jury_mark(db, args.session, args.candidate, criterion=args.criterion,
-                                     verdict=args.verdict, comment=args.comment or "", index=args.intervention)
+                                     verdict=args.verdict, comment=args.comment or "", index=args.intervention,
+                                     by=_jury_login(args), seen=args.seen)
         print(tr("exam.jury_saved", criterion=crit, index=index, verdict=VERDICT_LABELS[args.verdict]))
         return 0
     if args.comment is not None:
@@ -551,7 +580,9 @@ def cmd_jury(args: argparse.Namespace) -> int:
                                     "observe": list(c.observe), "required": c.required,
                                     "automatic_part": c.automatic_part,
                                     "verdict": s.marks[c.id].verdict if c.id in s.marks else None,
-                                    "comment": s.marks[c.id].comment if c.id in s.marks else ""}
+                                    "comment": s.marks[c.id].comment if c.id in s.marks else "",
+                                    "by": s.marks[c.id].by if c.id in s.marks else "",
+                                    "version": s.marks[c.id].version if c.id in s.marks else ""}
                                    for c in s.criteria]} for s in sheet])
         return 0
     if not sheet:
@@ -587,6 +618,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from simulateur.report.model import attempt_report, exam_report
 
     db = _db()
+    if getattr(args, "all", False):
+        return _report_all(args, db)
     session = db.session(args.id)
     if session is not None:
         _sweep(db, session.id)
@@ -608,6 +641,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_all(args: argparse.Namespace, db: Any) -> int:
+    """report SESSION --all -o FILE.zip: every candidate's report, HTML and PDF, in one zip."""
+    from simulateur.report.bundle import session_bundle
+
+    if args.candidate is not None:
+        raise UsageError(tr("report.all_with_candidate"))
+    if args.output is None:
+        raise UsageError(tr("report.all_need_output"))
+    if db.session(args.id) is None:
+        raise UsageError(tr("report.all_not_session"))
+    _sweep(db, args.id)
+    bundle = session_bundle(args.id, db)
+    pdf = tr("report.all_pdf") if bundle.pdf and not bundle.problem else ""
+    if bundle.problem:
+        pdf = tr("report.all_no_pdf", why=bundle.problem)
+    if args.output == "-":        # on our output (the service writes so on the client's own file)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(bundle.data)
+        sys.stdout.buffer.flush()
+        print(tr("report.all_written", path="-", n=len(bundle.html), pdf=pdf), file=sys.stderr)
+        return 0
+    path = Path(args.output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(bundle.data)
+    os.replace(tmp, path)
+    print(tr("report.all_written", path=path, n=len(bundle.html), pdf=pdf))
+    return 0
+
+
 def cmd_attempts(args: argparse.Namespace) -> int:
     from simulateur.exam import export
 
@@ -618,13 +681,7 @@ def cmd_attempts(args: argparse.Namespace) -> int:
         if args.output is None:
             raise UsageError(tr("attempts.need_output"))
         if args.output == "-":   # on our output (the service writes so on the client's own file)
-            import csv
-
-            out = csv.writer(sys.stdout, delimiter=";")
-            sys.stdout.write("\ufeff")
-            out.writerow(export.COLUMNS)
-            for r in data:
-                out.writerow(export.values(r))
+            sys.stdout.write(export.csv_text(data))
             return 0
         path = export.write_csv(Path(args.output), data)
         print(tr("attempts.exported", n=len(data), path=path))
@@ -767,15 +824,28 @@ def register(sub: Any) -> None:
     s.add_argument("--intervention", type=int, default=None, help="n° d'intervention")
     s.add_argument("--criterion", default=None, help="critère à noter (ex. TAI.CP14.3)")
     s.add_argument("--verdict", choices=("acquis", "non_acquis"), default=None)
-    s.add_argument("--comment", default=None, help="commentaire libre (du critère, ou de l'intervention)")
+    s.add_argument("--comment", default=None,
+                   help="commentaire libre (du critère, ou de l'intervention) ; obligatoire pour un verdict "
+                        "contre l'automatique (son motif)")
+    s.add_argument("--seen", default=None, metavar="VERSION",
+                   help="la version de la note que vous avez vue (--json) : remplacée seulement si elle n'a pas "
+                        "changé entre-temps")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_jury)
+
+    s = esub.add_parser("sign", help="le jury signe la grille d'un candidat : elle est figée")
+    s.add_argument("session", metavar="SESSION")
+    s.add_argument("--candidate", required=True)
+    s.set_defaults(func=cmd_sign)
 
     s = sub.add_parser("report", help="rapport d'un candidat (session) ou d'une tentative : html, json, md")
     s.add_argument("id", metavar="TENTATIVE_OU_SESSION")
     s.add_argument("--candidate", default=None, help="candidat (si la session en a plusieurs)")
     s.add_argument("--format", choices=("html", "json", "md"), default="html")
     s.add_argument("-o", "--output", default=None, metavar="FICHIER", help="sinon : sur la sortie standard")
+    s.add_argument("--all", action="store_true",
+                   help="tous les candidats de la session dans un zip (-o FICHIER.zip) : un rapport HTML chacun, "
+                        "et un PDF si chromium est installé")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("attempts", help="toutes les tentatives (suivi des stagiaires), export CSV")

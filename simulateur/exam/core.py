@@ -730,9 +730,13 @@ def jury_sheet(db: ExamDB, session_id: str, candidate: str) -> list[SheetItem]:
 
 
 def jury_mark(db: ExamDB, session_id: str, candidate: str, *, criterion: str, verdict: str,
-              comment: str = "", index: int | None = None) -> tuple[int, str]:
-    """The jury's verdict on one criterion of one intervention; returns (index, criterion)."""
-    from simulateur.exam.jury import check_mark
+              comment: str = "", index: int | None = None, by: str = "",
+              seen: str | None = None) -> tuple[int, str]:
+    """The jury's verdict on one criterion of one intervention; returns (index, criterion).
+    Against a decided automatic verdict (an override) a comment — its motive — is required; a
+    signed grid takes no more marks; a mark another member changed since `seen` (the version
+    the page showed; None: only another member's mark) is not overwritten: all say why."""
+    from simulateur.exam.jury import check_mark, is_override, parts
     from simulateur.exam.models import JuryMark
 
     if verdict not in ("acquis", "non_acquis"):
@@ -741,7 +745,8 @@ def jury_mark(db: ExamDB, session_id: str, candidate: str, *, criterion: str, ve
     if not sheet:
         raise UsageError(tr("exam.jury_nothing", candidate=candidate))
     if index is None:
-        having = [s for s in sheet if any(c.id == criterion for c in s.criteria)]
+        having = [s for s in sheet if any(c.id == criterion for c in s.criteria)
+                  or any(r.id == criterion for r in db.store.criteria(s.item.attempt or ""))]
         if len(having) > 1:
             raise UsageError(tr("exam.jury_which", criterion=criterion,
                                 indexes=", ".join(str(s.item.index) for s in having)))
@@ -754,9 +759,64 @@ def jury_mark(db: ExamDB, session_id: str, candidate: str, *, criterion: str, ve
     assert scenario is not None
     check_mark(scenario, criterion, target.item.index)
     run = get_run(db, session_id, candidate)
-    db.set_jury(session_id, run.candidate, JuryMark(index=target.item.index, criterion=criterion,
-                                                    verdict=verdict, comment=comment.strip()))  # type: ignore[arg-type]
+    _not_signed(db, session_id, run.candidate)
+    rec = next((r for r in db.store.criteria(target.item.attempt or "") if r.id == criterion), None)
+    if rec is not None:
+        has_jury, has_auto = parts(rec, scenario)
+        if has_auto and is_override(rec.verdict, has_jury, verdict) and not comment.strip():
+            raise UsageError(tr("exam.jury_override_needs_comment", criterion=criterion, index=target.item.index,
+                                auto=_label(rec.verdict), jury=_label(verdict)))
+        if not has_jury and rec.verdict not in ("acquis", "non_acquis"):
+            raise UsageError(tr("exam.jury_automatic", criterion=criterion, index=target.item.index))
+    mark = JuryMark(index=target.item.index, criterion=criterion, verdict=verdict,  # type: ignore[arg-type]
+                    comment=comment.strip(), by=by)
+    current, sig = db.mark_jury(session_id, run.candidate, mark, seen)
+    if sig is not None:
+        raise UsageError(_signed_text(sig))
+    if current is not None and current.t == 0.0:
+        raise UsageError(tr("exam.jury_conflict_removed", criterion=criterion, index=target.item.index))
+    if current is not None:
+        raise UsageError(tr("exam.jury_conflict", criterion=criterion, index=target.item.index,
+                            by=current.by or "?", verdict=_label(current.verdict),
+                            when=time.strftime("%H:%M:%S", time.localtime(current.t)),
+                            comment=f" (« {current.comment} »)" if current.comment else "",
+                            version=current.version))
     return target.item.index, criterion
+
+
+def _label(verdict: str) -> str:
+    from simulateur.exam.jury import VERDICT_LABELS
+
+    return VERDICT_LABELS.get(verdict, verdict)
+
+
+def _signed_text(sig: Any) -> str:
+    return tr("exam.jury_signed", by=sig.by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)))
+
+
+def _not_signed(db: ExamDB, session_id: str, candidate: str) -> None:
+    sig = db.signature(session_id, candidate)
+    if sig is not None:
+        raise UsageError(_signed_text(sig))
+
+
+def sign(db: ExamDB, session_id: str, candidate: str, by: str) -> Any:
+    """Sign her grid (a finished examen only): frozen from now on. Signed already: says by whom."""
+    session = get_session(db, session_id)
+    run = get_run(db, session.id, candidate)
+    if run.finished is None:
+        raise UsageError(tr("exam.sign_not_finished", candidate=run.candidate, id=session.id))
+    sig, new = db.sign(session.id, run.candidate, by)
+    if not new:
+        raise UsageError(_signed_text(sig))
+    return sig
+
+
+def jury_clear(db: ExamDB, session_id: str, candidate: str, index: int, criterion: str) -> None:
+    """Remove the jury's mark on one criterion (not on a signed grid)."""
+    run = get_run(db, session_id, candidate)
+    _not_signed(db, session_id, run.candidate)
+    db.clear_jury(session_id, run.candidate, index, criterion)
 
 
 def jury_comment(db: ExamDB, session_id: str, candidate: str, index: int, comment: str) -> Item:
@@ -765,6 +825,7 @@ def jury_comment(db: ExamDB, session_id: str, candidate: str, index: int, commen
     item = next((i for i in run.items if i.index == index), None)
     if item is None:
         raise UsageError(tr("exam.bad_index", index=index, n=len(run.items)))
+    _not_signed(db, session_id, run.candidate)
     with run_lock(session_id, run.candidate):
         item = next(i for i in get_run(db, session_id, run.candidate).items if i.index == index)
         item.comment = comment.strip()

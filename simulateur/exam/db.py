@@ -15,11 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from simulateur.exam.models import AuditEntry, CandidateRun, ExamSession, Item, JuryMark
+from simulateur.exam.models import AuditEntry, CandidateRun, ExamSession, Item, JuryMark, Signature
 from simulateur.session.store import Store
 from simulateur.store import schema, upsert
 
 S, R, I, J, AU = schema.exam_sessions, schema.exam_runs, schema.exam_items, schema.exam_jury, schema.exam_audit
+SIG = schema.exam_signatures
 
 
 def candidate_key(name: str) -> str:
@@ -179,10 +180,66 @@ class ExamDB:
     # --- jury -----------------------------------------------------------------------------------
     def set_jury(self, session_id: str, candidate: str, mark: JuryMark) -> None:
         with self._write() as conn:
-            upsert(conn, J, dict(session=session_id, ckey=candidate_key(candidate), idx=mark.index,
-                                 criterion=mark.criterion, verdict=mark.verdict, comment=mark.comment,
-                                 t=mark.t or time.time()),
-                   ("session", "ckey", "idx", "criterion"))
+            self._put(conn, session_id, candidate, mark)
+
+    def _put(self, conn: Any, session_id: str, candidate: str, mark: JuryMark) -> None:
+        upsert(conn, J, dict(session=session_id, ckey=candidate_key(candidate), idx=mark.index,
+                             criterion=mark.criterion, verdict=mark.verdict, comment=mark.comment,
+                             t=mark.t or time.time(), by=mark.by),
+               ("session", "ckey", "idx", "criterion"))
+
+    def mark_jury(self, session_id: str, candidate: str, mark: JuryMark,
+                  seen: str | None) -> tuple[JuryMark | None, Signature | None]:
+        """Store `mark` in one transaction, unless the grid is signed (returns its signature) or the
+        stored mark is not the one its writer saw (returns the stored mark; removed meanwhile: a
+        mark at t=0). `seen`: the version
+        of the mark the writer saw ("" for none); None (the command line without --seen): only
+        another member's mark stops it."""
+        key = candidate_key(candidate)
+        with self._locked(J) as conn:
+            sig = self._signature(conn, session_id, key)
+            if sig is not None:
+                return None, sig
+            row = conn.execute(select(J).where(J.c.session == session_id, J.c.ckey == key,
+                                               J.c.idx == mark.index, J.c.criterion == mark.criterion)
+                               ).mappings().first()
+            current = self._mark_of(row) if row is not None else None
+            if current is not None:
+                changed = (current.version != seen) if seen is not None else (current.by not in ("", mark.by))
+                if changed:
+                    return current, None
+            elif seen:            # she saw a mark that was removed meanwhile: a mark of no one, at t=0
+                return JuryMark(index=mark.index, criterion=mark.criterion, verdict=mark.verdict, t=0.0), None
+            self._put(conn, session_id, candidate, mark)
+        return None, None
+
+    @staticmethod
+    def _mark_of(r: Any) -> JuryMark | None:
+        try:
+            return JuryMark(index=int(r["idx"]), criterion=str(r["criterion"]), verdict=r["verdict"],
+                            comment=str(r["comment"] or ""), t=float(r["t"]), by=str(r["by"] or ""))
+        except (ValueError, TypeError):
+            return None
+
+    @staticmethod
+    def _signature(conn: Any, session_id: str, key: str) -> Signature | None:
+        row = conn.execute(select(SIG.c.by, SIG.c.t).where(SIG.c.session == session_id, SIG.c.ckey == key)).first()
+        return None if row is None else Signature(by=str(row[0]), t=float(row[1]))
+
+    def signature(self, session_id: str, candidate: str) -> Signature | None:
+        with self._connect() as conn:
+            return self._signature(conn, session_id, candidate_key(candidate))
+
+    def sign(self, session_id: str, candidate: str, by: str, when: float | None = None) -> tuple[Signature, bool]:
+        """Sign her grid: (the signature, True), or (the one already there, False): it stays."""
+        key = candidate_key(candidate)
+        with self._locked(J) as conn:
+            sig = self._signature(conn, session_id, key)
+            if sig is not None:
+                return sig, False
+            sig = Signature(by=by, t=when or time.time())
+            conn.execute(SIG.insert().values(session=session_id, ckey=key, by=sig.by, t=sig.t))
+        return sig, True
 
     def clear_jury(self, session_id: str, candidate: str, index: int, criterion: str) -> None:
         with self._write() as conn:
@@ -193,14 +250,7 @@ class ExamDB:
         with self._connect() as conn:
             rows = conn.execute(select(J).where(J.c.session == session_id, J.c.ckey == candidate_key(candidate))
                                 .order_by(J.c.idx, J.c.criterion)).mappings().all()
-        out = []
-        for r in rows:
-            try:
-                out.append(JuryMark(index=int(r["idx"]), criterion=str(r["criterion"]), verdict=r["verdict"],
-                                    comment=str(r["comment"] or ""), t=float(r["t"])))
-            except (ValueError, TypeError):
-                continue
-        return out
+        return [m for m in (self._mark_of(r) for r in rows) if m is not None]
 
     # --- the service's audit --------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:

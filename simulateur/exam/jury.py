@@ -20,10 +20,11 @@ from simulateur.scenario.models import JuryEvidence, Scenario
 from simulateur.session.store import CriterionRecord
 
 Final = Literal["acquis", "non_acquis", "jury", "non_evalue"]
-Source = Literal["automatique", "jury", "automatique+jury"]
+Source = Literal["automatique", "jury", "automatique+jury", "derogation"]
 
 SOURCE_LABELS: dict[str, str] = {"automatique": "automatique", "jury": "jury",
-                                 "automatique+jury": "automatique + jury"}
+                                 "automatique+jury": "automatique + jury",
+                                 "derogation": "jury, contre l'automatique"}
 VERDICT_LABELS: dict[str, str] = {"acquis": "acquis", "non_acquis": "non acquis", "jury": "à évaluer",
                                   "non_evalue": "non évalué", "non_traitee": "intervention non traitée"}
 
@@ -51,6 +52,12 @@ class MergedCriterion:
     jury_verdict: str | None
     jury_comment: str
     evidence: tuple[str, ...] = field(default_factory=tuple)
+    jury_by: str = ""
+    has_jury_part: bool = False       # the scenario asks the jury to observe it
+
+    @property
+    def override(self) -> bool:
+        return self.source == "derogation"
 
 
 def jury_criteria(scenario: Scenario) -> list[JuryCriterion]:
@@ -77,12 +84,15 @@ def jury_criteria(scenario: Scenario) -> list[JuryCriterion]:
 
 
 def check_mark(scenario: Scenario, criterion: str, index: int) -> JuryCriterion:
-    """The sheet's entry for `criterion`, or one French line saying why the jury cannot mark it."""
+    """The sheet's entry for `criterion` (an automatically judged one too: the jury may override
+    it, with a comment), or one French line saying why the jury cannot mark it."""
     for jc in jury_criteria(scenario):
         if jc.id == criterion:
             return jc
-    if any(spec.id == criterion for spec in scenario.criteria):
-        raise UsageError(tr("exam.jury_automatic", criterion=criterion, index=index))
+    crits = referentiel.all_criteria()
+    if any(spec.id == criterion for spec in scenario.criteria) and criterion in crits:
+        crit, comp = crits[criterion][0], crits[criterion][1]
+        return JuryCriterion(criterion, crit.label, comp.id, comp.label, (), True, True)
     raise UsageError(tr("exam.jury_unknown_criterion", criterion=criterion, index=index,
                         known=", ".join(jc.id for jc in jury_criteria(scenario))))
 
@@ -90,6 +100,30 @@ def check_mark(scenario: Scenario, criterion: str, index: int) -> JuryCriterion:
 def _mark_text(mark: JuryMark) -> str:
     text = tr("exam.jury_evidence", verdict=VERDICT_LABELS[mark.verdict])
     return text + (f" — {mark.comment}" if mark.comment else "")
+
+
+def parts(rec: CriterionRecord, scenario: Scenario | None) -> tuple[bool, bool]:
+    """(has a jury part, has an automatic part) of a stored criterion."""
+    spec = next((s for s in scenario.criteria if s.id == rec.id), None) if scenario is not None else None
+    if spec is not None:
+        return (any(isinstance(ev, JuryEvidence) for ev in spec.evidence) or rec.verdict == "jury",
+                any(not isinstance(ev, JuryEvidence) for ev in spec.evidence))
+    return (rec.verdict == "jury" or any(e.startswith("? ") for e in rec.evidence),
+            any(not e.startswith("? ") for e in rec.evidence))
+
+
+def is_override(auto: str, has_jury: bool, verdict: str) -> bool:
+    """The jury's verdict goes against a decided automatic one: a failed automatic part marked
+    acquis, or a passed purely automatic criterion marked non acquis (a criterion whose jury
+    part is pending after a passed automatic part is the jury's own to judge)."""
+    if auto not in ("acquis", "non_acquis") or verdict == auto:
+        return False
+    return not (has_jury and auto == "acquis")
+
+
+def override_text(auto: str, mark: JuryMark) -> str:
+    return tr("exam.jury_override_evidence", auto=VERDICT_LABELS[auto], jury=VERDICT_LABELS[mark.verdict],
+              comment=mark.comment, by=mark.by or "?")
 
 
 def merge(records: list[CriterionRecord], scenario: Scenario | None,
@@ -100,23 +134,23 @@ def merge(records: list[CriterionRecord], scenario: Scenario | None,
     - only jury evidence: the jury's mark, or « à évaluer » until given (source jury);
     - both: a failed automatic part decides (non acquis, source automatique); otherwise the jury's
       mark decides (source automatique + jury);
-    - optional criteria the jury marked are added (source jury).
+    - optional criteria the jury marked are added (source jury);
+    - the jury's verdict against a decided automatic one, with its motive (a comment), is an
+      override (source derogation): the jury's verdict counts, and the evidence says both.
     """
-    specs = {s.id: s for s in scenario.criteria} if scenario is not None else {}
     out: list[MergedCriterion] = []
     for rec in records:
-        spec = specs.get(rec.id)
-        if spec is not None:
-            has_jury = any(isinstance(ev, JuryEvidence) for ev in spec.evidence) or rec.verdict == "jury"
-            has_auto = any(not isinstance(ev, JuryEvidence) for ev in spec.evidence)
-        else:
-            has_jury = rec.verdict == "jury" or any(e.startswith("? ") for e in rec.evidence)
-            has_auto = any(not e.startswith("? ") for e in rec.evidence)
-        mark = marks.get(rec.id) if has_jury else None
+        has_jury, has_auto = parts(rec, scenario)
+        mark = marks.get(rec.id)
+        if mark is not None and not has_jury and rec.verdict not in ("acquis", "non_acquis"):
+            mark = None
         evidence = rec.evidence + ((_mark_text(mark),) if mark else ())
         verdict: Final
         source: Source
-        if not has_jury:
+        if mark is not None and has_auto and mark.comment and is_override(rec.verdict, has_jury, mark.verdict):
+            verdict, source = mark.verdict, "derogation"
+            evidence = rec.evidence + (override_text(rec.verdict, mark),)
+        elif not has_jury:
             verdict, source = rec.verdict, "automatique"  # type: ignore[assignment]
         elif not has_auto:
             verdict, source = (mark.verdict if mark else "jury"), "jury"
@@ -126,7 +160,8 @@ def merge(records: list[CriterionRecord], scenario: Scenario | None,
             verdict, source = (mark.verdict if mark else "jury"), "automatique+jury"
         out.append(MergedCriterion(rec.id, rec.label, rec.competence, rec.competence_label, verdict, source,
                                    None if rec.verdict == "jury" else rec.verdict,
-                                   mark.verdict if mark else None, mark.comment if mark else "", evidence))
+                                   mark.verdict if mark else None, mark.comment if mark else "", evidence,
+                                   mark.by if mark else "", has_jury))
     listed = {r.id for r in records}
     crits = referentiel.all_criteria()
     for cid, mark in sorted(marks.items()):
@@ -134,7 +169,7 @@ def merge(records: list[CriterionRecord], scenario: Scenario | None,
             continue
         crit, comp = crits[cid][0], crits[cid][1]
         out.append(MergedCriterion(cid, crit.label, comp.id, comp.label, mark.verdict, "jury", None, mark.verdict,
-                                   mark.comment, (_mark_text(mark),)))
+                                   mark.comment, (_mark_text(mark),), mark.by, True))
     return out
 
 
@@ -143,3 +178,8 @@ def score(merged: list[MergedCriterion]) -> tuple[int, int, int]:
     acquis = sum(m.verdict == "acquis" for m in merged)
     evalues = sum(m.verdict in ("acquis", "non_acquis") for m in merged)
     return acquis, evalues, sum(m.verdict == "jury" for m in merged)
+
+
+def overrides(merged: list[MergedCriterion]) -> int:
+    """How many verdicts of the grid are the jury's against the automatic one."""
+    return sum(m.override for m in merged)

@@ -136,6 +136,18 @@ class JuryMark(BaseModel):
     verdict: JuryVerdict
     comment: str = ""
     t: float = Field(default_factory=time.time)
+    by: str = ""                       # the jury member's login ("" in a store older than 0007)
+
+    @property
+    def version(self) -> str:
+        """What a page saw of this mark (posted back: a mark changed meanwhile is not overwritten)."""
+        return repr(self.t)
+
+
+class Signature(BaseModel):
+    """A candidate's grid signed by a jury member: no more marks nor comments after it."""
+    by: str
+    t: float
 
 
 class AuditEntry(BaseModel):

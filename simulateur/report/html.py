@@ -31,6 +31,7 @@ dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; }
        font-size: .85em; white-space: nowrap; margin: 0 .2em .1em 0; }
 .src-automatique { border-color: #4a78b5; color: #234b80; } .src-jury { border-color: #b5894a; color: #6b4a12; }
 .src-automatique\\+jury { border-color: #7a5fa8; color: #47306f; }
+.src-derogation { border: 2px solid #b3261e; color: #7a1a14; font-weight: 600; }
 ul.ev { margin: .1em 0 .3em 1.1em; padding: 0; } ul.ev li { margin: 0; }
 .occ { margin-bottom: .3em; } .occ-head { font-size: .92em; }
 .muted { color: var(--muted); }

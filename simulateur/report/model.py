@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from simulateur import referentiel
 from simulateur.errors import UsageError
-from simulateur.exam.jury import SOURCE_LABELS, VERDICT_LABELS, MergedCriterion, merge, score
+from simulateur.exam.jury import SOURCE_LABELS, VERDICT_LABELS, MergedCriterion, merge, overrides, score
 from simulateur.i18n import tr
 from simulateur.session.store import FICHE_FIELDS, CriterionRecord, Store
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
@@ -65,6 +65,7 @@ class Score(BaseModel):
     acquis: int
     evalues: int
     jury: int
+    overrides: int = 0          # verdicts counted as the jury decided, against the automatic one
 
 
 class TerminalTranscript(BaseModel):
@@ -133,6 +134,8 @@ class Report(BaseModel):
     score: Score
     fiche_labels: dict[str, str] = Field(default_factory=dict)
     legend: str = ""
+    signed_by: str | None = None       # the jury member who signed the grid (then frozen)
+    signed_at: float | None = None
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -242,7 +245,7 @@ def _intervention(store: Store, index: int, scenario_id: str, title: str, seed: 
     sc = None
     if merged:
         a, e, j = score(merged)
-        sc = Score(acquis=a, evalues=e, jury=j)
+        sc = Score(acquis=a, evalues=e, jury=j, overrides=overrides(merged))
     duration = None if started is None or ended is None else max(0.0, ended - started)
     return InterventionReport(
         index=index, scenario=scenario_id, title=title, seed=seed, variant=variant, status=status,
@@ -273,7 +276,8 @@ def _untreated(iv: InterventionReport) -> None:
 def _total(interventions: list[InterventionReport]) -> Score:
     return Score(acquis=sum(i.score.acquis for i in interventions if i.score),
                  evalues=sum(i.score.evalues for i in interventions if i.score),
-                 jury=sum(i.score.jury for i in interventions if i.score))
+                 jury=sum(i.score.jury for i in interventions if i.score),
+                 overrides=sum(i.score.overrides for i in interventions if i.score))
 
 
 def exam_report(session_id: str, candidate: str, db: object | None = None) -> Report:
@@ -298,11 +302,12 @@ def exam_report(session_id: str, candidate: str, db: object | None = None) -> Re
             _untreated(iv)
         ivs.append(iv)
     touched = [c for d in session.interventions for c in d.competences]
+    sig = exam_db.signature(session.id, run.candidate)
     return Report(kind="examen", title=tr("report.exam_title", id=session.id), candidate=run.candidate,
                   session=session.id, group=session.group, seed=session.seed, minutes=session.minutes,
                   started=run.started, deadline=run.deadline, finished=run.finished, interventions=ivs,
                   grid=build_grid(ivs, touched), score=_total(ivs), fiche_labels=_fiche_labels(),
-                  legend=tr("report.legend"))
+                  legend=tr("report.legend"), signed_by=sig.by if sig else None, signed_at=sig.t if sig else None)
 
 
 def attempt_report(attempt_id: str, store: Store | None = None) -> Report:

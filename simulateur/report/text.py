@@ -24,7 +24,14 @@ def score(iv_or_report: InterventionReport | Report) -> str:
     if sc is None:
         return "—"
     text = tr("report.score", acquis=sc.acquis, evalues=sc.evalues)
+    text += tr("report.score_override", n=sc.overrides) if sc.overrides else ""
     return text + (tr("report.score_jury", n=sc.jury) if sc.jury else "")
+
+
+def signed(r: Report) -> str:
+    if r.signed_by is None or r.signed_at is None:
+        return tr("report.unsigned")
+    return tr("report.signed", by=r.signed_by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(r.signed_at)))
 
 
 def header_lines(r: Report) -> list[tuple[str, str]]:
@@ -45,6 +52,8 @@ def header_lines(r: Report) -> list[tuple[str, str]]:
     if r.finished is not None:
         rows.append((tr("report.h.finished"), when(r.finished)))
     rows.append((tr("report.h.score"), score(r)))
+    if r.kind == "examen":
+        rows.append((tr("report.h.signed"), signed(r)))
     rows.append((tr("report.h.generated"), when(r.generated)))
     return rows
 

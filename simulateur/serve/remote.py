@@ -133,6 +133,8 @@ def forward(argv: list[str], args: argparse.Namespace, conf: dict[str, Any]) -> 
         from simulateur.serve import remote_shell
 
         return remote_shell.run(conf, args.lab, args.host)
+    if name == "cmd_report" and getattr(args, "all", False):     # a zip is not text: the page downloads it
+        raise UsageError(tr("report.all_remote"))
     payload: dict[str, Any] = {"argv": argv}
     fiche = getattr(args, "file", None) if name in ("cmd_fiche", "cmd_roster", "cmd_new") else None
     if fiche is not None:

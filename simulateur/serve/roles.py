@@ -110,7 +110,7 @@ VERBS = {
     E + "cmd_fiche": "exam fiche", E + "cmd_status": "exam status", E + "cmd_new": "exam new",
     E + "cmd_list": "exam list", E + "cmd_show": "exam show", E + "cmd_roster": "exam roster",
     E + "cmd_audit": "exam audit", E + "cmd_codes": "exam codes", E + "cmd_expire": "exam expire", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
-    E + "cmd_attempts": "attempts",
+    E + "cmd_attempts": "attempts", E + "cmd_sign": "exam sign",
     E + "cmd_extend": "exam extend", E + "cmd_pause": "exam pause", E + "cmd_resume": "exam resume",
     E + "cmd_probe": "exam probe",
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
@@ -125,7 +125,9 @@ TRAINER |= {"exam extend", "exam pause", "exam resume", "exam probe"}
 ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
 ON_HER_MACHINE |= {"exam probe"}
 JURY = {"exam list", "exam show", "exam jury", "report", "attempts", "exam audit", "exam release"}
-JURY |= {"exam probe"}
+JURY |= {"exam probe", "exam sign"}
+#: Verbs that record who did them: the peer's login, never the client's word.
+SIGNED_BY = {"exam jury", "exam sign"}
 
 
 def verb_of(args: argparse.Namespace) -> str | None:
@@ -157,6 +159,8 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
             forced["output"] = "-" if getattr(args, "output", None) is not None else None
         if verb in ("exam extend", "exam pause", "exam resume"):
             forced["by"] = peer.login             # said in her report's note: who, not what he typed
+        if verb in SIGNED_BY:
+            forced["jury_login"] = peer.login
         named = getattr(args, "candidate", None)
         return Decision(verb, session_id, named if isinstance(named, str) else None, overrides=forced)
     if verb in CANDIDATE_EXAM:

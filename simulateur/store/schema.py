@@ -119,6 +119,16 @@ exam_jury = Table(
     Column("verdict", Text, nullable=False),
     Column("comment", Text, nullable=False, server_default=""),
     Column("t", Float, nullable=False),
+    Column("by", Text, nullable=False, server_default=""),     # the jury member's login
+)
+
+# A candidate's grid signed by a jury member: frozen (no more marks nor comments).
+exam_signatures = Table(
+    "exam_signatures", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("by", Text, nullable=False),
+    Column("t", Float, nullable=False),
 )
 
 # Every request to `simulateur serve` (who — the kernel's word, SO_PEERCRED —, when, what, outcome),

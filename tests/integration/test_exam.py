@@ -210,9 +210,11 @@ def test_two_candidates_submission_timeout_jury_reports(quick: Path, exams, tmp_
 
     # The trainer's follow-up of the group.
     assert cli("attempts", "--group", "Groupe test", "--csv", "-o", str(tmp_path / "groupe.csv"))[0] == 0
-    rows = (tmp_path / "groupe.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines = (tmp_path / "groupe.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows, summary = lines[:lines.index("")], lines[lines.index("") + 1:]      # then the per-competence summary
     assert len(rows) == 5 and sum("non traitée" in r for r in rows) == 1
     assert sum("Alice Martin" in r for r in rows) == 2 and sum("Bob Durand" in r for r in rows) == 2
+    assert summary[0].startswith("synthèse par compétence;") and any(";(tous);" in r for r in summary)
 
 
 def test_a_killed_watchdog_is_caught_up_by_the_next_command(quick: Path, exams) -> None:

@@ -293,8 +293,9 @@ def test_expiry_without_a_lab_and_the_report(db: ExamDB, catalogue: Path, monkey
     assert after.items[by_id["mobile-synchro"] - 1].status == "non_traitee"
     assert core.sweep(db) == 0                                    # idempotent
 
-    with pytest.raises(UsageError, match="évalué automatiquement"):
-        core.jury_mark(db, s.id, "Léa Durand", criterion="TAI.CP14.4", verdict="acquis")
+    with pytest.raises(UsageError, match="demande son motif"):    # against the automatic verdict: a motive
+        core.jury_mark(db, s.id, "Léa Durand", criterion="TAI.CP14.4", verdict="non_acquis")
+    assert db.jury(s.id, "Léa Durand") == []
     with pytest.raises(UsageError, match="acquis ou non_acquis"):
         core.jury_mark(db, s.id, "Léa Durand", criterion="TAI.CP14.3", verdict="peut-être")
     assert core.jury_mark(db, s.id, "Léa Durand", criterion="TAI.CP14.3", verdict="acquis",

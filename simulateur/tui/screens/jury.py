@@ -175,7 +175,7 @@ class JuryScreen(Screen[None]):
                 core.jury_mark(self.db, self.session_id, self.candidate, criterion=crit, verdict=verdict,
                                comment=comment, index=index)
             else:
-                self.db.clear_jury(self.session_id, self.candidate, index, crit)
+                core.jury_clear(self.db, self.session_id, self.candidate, index, crit)
         except SimError as exc:
             self.notify(str(exc), severity="error")
             return
