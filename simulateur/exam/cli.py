@@ -293,16 +293,29 @@ def cmd_end(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     """The candidate's own state: time left, the intervention in progress and its lab."""
     from simulateur.exam import core
+    from simulateur.exam.db import candidate_key
 
     db = _db()
     _sweep(db, args.session)
     session = core.get_session(db, args.session)
-    run = core.get_run(db, session.id, _candidate(args))
+    name = _candidate(args)
+    if db.run(session.id, name) is None and any(candidate_key(n) == candidate_key(name) for n in session.roster):
+        # on the roster, not started: said as such (never the other candidates' names)
+        if args.json:
+            _print_json({"session": session.id, "candidate": name, "started": False})
+        else:
+            print(tr("exam.not_started", candidate=name, id=session.id))
+        return 0
+    run = core.get_run(db, session.id, name)
     item = run.current()
     if args.json:
-        _print_json({"session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
-                     "deadline": run.deadline, "finished": run.finished is not None, "paused": run.paused is not None,
-                     "intervention": item.index if item else None, "lab": item.lab if item else None})
+        out: dict[str, Any] = {"started": True, "session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
+                               "deadline": run.deadline, "finished": run.finished is not None,
+                               "paused": run.paused is not None, "intervention": item.index if item else None,
+                               "interventions": len(run.items), "lab": item.lab if item else None}
+        if args.ticket and item is not None and item.attempt and run.finished is None:
+            out.update(_ticket_of(db, item.attempt))
+        _print_json(out)
         return 0
     state = tr("exam.state_finished") if run.finished else tr("exam.state_running", left=_clock(run.remaining()))
     print(tr("exam.status", candidate=run.candidate, id=session.id, state=state))
@@ -315,6 +328,26 @@ def cmd_status(args: argparse.Namespace) -> int:
             hosts = "?"
         print(tr("exam.status_lab", index=item.index, n=len(run.items), lab=item.lab, hosts=hosts))
     return 0
+
+
+def _ticket_of(db: Any, attempt_id: str) -> dict[str, Any]:
+    """Her intervention's ticket as she read it at its start (the scenario as played, kept with
+    the attempt) and her fiche so far: what her page shows — never the title, the grid or a value
+    of the fault."""
+    import contextlib
+    import io
+
+    from simulateur.cli import print_ticket
+
+    out: dict[str, Any] = {"fiche": db.store.fiche(attempt_id)}
+    sc = db.store.scenario(attempt_id)
+    if sc is None:
+        return out
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        print_ticket(sc)
+    out["ticket"] = text.getvalue().strip("\n")
+    return out
 
 
 def cmd_expire(args: argparse.Namespace) -> int:
@@ -758,6 +791,7 @@ def register(sub: Any) -> None:
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--ticket", action="store_true", help="avec --json : le ticket de l'intervention en cours et la fiche")
     s.set_defaults(func=cmd_status)
 
     s = esub.add_parser("roster", help="la liste des candidats d'une session (nom=login Unix)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +16,6 @@ def routes(pages: Pages) -> list[Any]:
     from starlette.requests import Request
     from starlette.responses import RedirectResponse
     from starlette.routing import Route
-
-    from simulateur.serve.api import run_command
 
     async def home(request: Request) -> Any:
         peer = pages.peer(request)
@@ -39,18 +36,4 @@ def routes(pages: Pages) -> list[Any]:
                 for s in reversed(sessions)]
         return pages.render(request, "sessions.html", peer, sessions=rows)
 
-    async def candidate(request: Request) -> Any:
-        peer = pages.peer(request)
-        if peer is None:
-            return pages.to_login(request)
-        sid = request.path_params["sid"]
-        reply = await run_in_threadpool(run_command, pages.service, peer, ["exam", "status", sid, "--json"], None)
-        if reply.get("error"):
-            return pages.render(request, "refus.html", peer, status=403, error=reply["error"])
-        try:
-            status = json.loads(str(reply.get("stdout") or "{}"))
-        except ValueError:
-            status = {}
-        return pages.render(request, "candidat.html", peer, sid=sid, state=status)
-
-    return [Route("/", home, methods=["GET"]), Route("/candidat/{sid}", candidate, methods=["GET"])]
+    return [Route("/", home, methods=["GET"])]
