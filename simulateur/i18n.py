@@ -479,6 +479,23 @@ FR: dict[str, str] = {
     # --- actions (simulateur/actions/*.py) -------------------------------------------------------
     # base.py
     "action.no_parent": "« .. » est interdit dans un chemin",
+    # --- each action's shell equivalent (ActionBase.shell): gestures no command makes -------
+    "action.shell.unplug": "geste : débrancher le câble de {host}:{iface} (au laboratoire : « simulateur cable »)",
+    "action.shell.plug": "geste : brancher le câble de {host}:{iface} sur le commutateur {switch} (au laboratoire : « simulateur cable »)",
+    "action.shell.replace": "dans l'éditeur, remplacer « {old} » par « {new} »",
+    "action.shell.ini": "dans l'éditeur, section [{section}] : {key} = {value}",
+    "action.shell.compta_data.dossiers": "données de l'atelier : les dossiers des sociétés clientes de Compta Pro",
+    "action.shell.compta_data.rotated_logs": "données de l'atelier : vieux journaux de Compta Pro ({size} Mo)",
+    "action.shell.compta_data.debug_log": "données de l'atelier : journal de Compta Pro gonflé par le niveau debug ({size} Mo)",
+    "action.shell.compta_data.export_cache": "données de l'atelier : exports temporaires de Compta Pro ({size} Mo)",
+    "action.shell.licence": "dans l'éditeur, section [licence] : societe = {societe}, cle = la clé du courriel de l'éditeur",
+    "action.shell.licence_mail": "données de l'atelier : le courriel de l'éditeur (clé de licence) déposé dans {path}",
+    "action.shell.ad_expire": "données de l'atelier : mot de passe de {login} changé il y a {days} jours",
+    "action.shell.ad_lock": "geste de l'utilisateur : mauvais mots de passe tapés pour {login} jusqu'au verrouillage",
+    "action.shell.ad_snapshot": "atelier : l'état des comptes photographié (pour vérifier que seuls les bons ont changé)",
+    "action.shell.ad_unchanged": "compte {login} : rien à changer",
+    "action.shell.vm_noautoload": "atelier : aucun chargement automatique des pilotes (mdev sans règles, {module} non chargé)",
+    "action.shell.vm_absent": "atelier : fichier du module {module} supprimé, son paquet déposé dans /root/pilotes",
     # packages.py
     "action.write_cmd": "écrire {path}",
     "action.compta.licence_mail": "De : Éditions Compta Pro <licences@compta-pro.example>\n"
