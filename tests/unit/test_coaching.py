@@ -142,3 +142,20 @@ def test_the_next_scenario_works_the_weakest_competence(store, tmp_path):
     assert s is not None and s.competence == "TAI.CP10" and s.scenario != SCENARIO
     assert "TAI.CP10" in catalogue[s.scenario].scenario.competences
     assert (s.acquired, s.evaluated) == (0, 1)
+
+
+def test_the_html_report_of_a_training_attempt_holds_the_coaching_never_an_exams(store, tmp_path):
+    from simulateur.report import render
+    from simulateur.report.model import attempt_report
+
+    aid = _attempt(store, tmp_path, "a1")
+    save_self_mark(store, aid, "TAI.CP14.3", "acquis")
+    html = render(attempt_report(aid, store), "html")
+    assert "Pour progresser" in html and "TAI.CP14.4" in html
+    assert "systemctl start dnsmasq" in html and "dhclient eth0" in html
+    assert "ip route replace default via 10.9.9.9" in html
+    assert "acquis (auto-évalué)" in html and "à évaluer par le jury" in html
+    assert "VALEUR-CACHEE" not in html.split('class="coaching"')[1].split("</section>")[0]
+    exam = _attempt(store, tmp_path, "e1", mode="examen")
+    report = attempt_report(exam, store)
+    assert report.interventions[0].coaching is None and "Pour progresser" not in render(report, "html")
