@@ -65,9 +65,9 @@ def heredoc(path: str, content: str) -> str:
     return f"cat > {q(path)} <<'{tag}'\n{body}{tag}"
 
 
-def comment(message: str, **values: object) -> str:
-    """A gesture no command makes, as a shell comment (French, from i18n)."""
-    return "# " + tr(message, **values)
+def comment(text: str) -> str:
+    """A gesture no command makes, as a shell comment (`text`: French, from i18n)."""
+    return "# " + text
 
 
 def sed_pattern(text: str) -> str:

@@ -11,6 +11,8 @@ from simulateur.lab import cable
 from simulateur.lab.cable import SWITCH_RE
 from simulateur.lab.names import IFACE_RE
 
+from simulateur.i18n import tr
+
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
 
@@ -21,7 +23,7 @@ class CableUnplug(ActionBase):
     summary: ClassVar[str] = "Débranche le câble de l'interface côté commutateur (l'hôte voit NO-CARRIER)."
 
     def shell(self) -> list[str]:
-        return [comment("action.shell.unplug", host=self.host, iface=self.iface),
+        return [comment(tr("action.shell.unplug", host=self.host, iface=self.iface)),
                 f"simulateur cable LAB {self.host} --iface {self.iface} --unplug"]
 
     def apply(self, lab: Lab) -> None:
@@ -36,7 +38,7 @@ class CablePlug(ActionBase):
     summary: ClassVar[str] = "Branche le câble de l'interface sur un commutateur (le bon, ou un autre : panne)."
 
     def shell(self) -> list[str]:
-        return [comment("action.shell.plug", host=self.host, iface=self.iface, switch=self.switch),
+        return [comment(tr("action.shell.plug", host=self.host, iface=self.iface, switch=self.switch)),
                 f"simulateur cable LAB {self.host} --iface {self.iface} --plug {self.switch}"]
 
     def apply(self, lab: Lab) -> None:

@@ -75,7 +75,7 @@ class AdExpirePassword(ActionBase):
     summary: ClassVar[str] = "Fait expirer le mot de passe d'un compte (dernier changement daté d'il y a N jours)."
 
     def shell(self) -> list[str]:
-        return [comment("action.shell.ad_expire", login=self.login, days=self.days)]
+        return [comment(tr("action.shell.ad_expire", login=self.login, days=self.days))]
 
     def apply(self, lab: Lab) -> None:
         adctl(lab, self.host, "expire", {"login": self.login, "days": self.days}, self.action)
@@ -88,7 +88,7 @@ class AdLockOut(ActionBase):
                               "(vraies tentatives Kerberos) jusqu'au seuil de verrouillage du domaine.")
 
     def shell(self) -> list[str]:
-        return [comment("action.shell.ad_lock", login=self.login)]
+        return [comment(tr("action.shell.ad_lock", login=self.login))]
 
     def apply(self, lab: Lab) -> None:
         adctl(lab, self.host, "lock", {"login": self.login}, self.action)
@@ -100,7 +100,7 @@ class AdSnapshot(ActionBase):
                               "vérifie ensuite que seuls les bons comptes ont changé.")
 
     def shell(self) -> list[str]:
-        return [comment("action.shell.ad_snapshot")]
+        return [comment(tr("action.shell.ad_snapshot"))]
 
     def apply(self, lab: Lab) -> None:
         users = adctl(lab, self.host, "dump", {}, self.action)["users"]
@@ -127,4 +127,4 @@ def ad_user_shell(user: AdUser) -> list[str]:
         out.append(f"samba-tool user unlock {login}")
     if user.never_expires:
         out.append(f"samba-tool user setexpiry {login} --noexpiry")
-    return out or [comment("action.shell.ad_unchanged", login=user.login)]
+    return out or [comment(tr("action.shell.ad_unchanged", login=user.login))]

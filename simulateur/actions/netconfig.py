@@ -24,7 +24,7 @@ class FileReplace(ActionBase):
 
     def shell(self) -> list[str]:
         if "\n" in self.old or "\n" in self.new:
-            return [f"nano {q(self.path)}", comment("action.shell.replace", old=self.old.strip(), new=self.new.strip())]
+            return [f"nano {q(self.path)}", comment(tr("action.shell.replace", old=self.old.strip(), new=self.new.strip()))]
         return [f"sed -i {q(f's/{sed_pattern(self.old)}/{sed_replacement(self.new)}/g')} {q(self.path)}"]
 
     def apply(self, lab: Lab) -> None:

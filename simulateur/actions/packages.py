@@ -79,7 +79,7 @@ class IniSet(ActionBase):
     summary = "Règle « clé = valeur » dans une section d'un fichier INI de l'hôte (droits du fichier conservés)."
 
     def shell(self) -> list[str]:
-        return [f"nano {q(self.path)}", comment("action.shell.ini", section=self.section, key=self.key, value=self.value)]
+        return [f"nano {q(self.path)}", comment(tr("action.shell.ini", section=self.section, key=self.key, value=self.value))]
 
     def apply(self, lab: Lab) -> None:
         host = lab.host(self.host)
@@ -150,7 +150,7 @@ class ComptaData(ActionBase):
     summary = "Écrit les données de Compta Pro tirées de la graine (dossiers clients, journaux, cache)."
 
     def shell(self) -> list[str]:
-        return [comment(f"action.shell.compta_data.{self.kind}", size=self.size_mb)]
+        return [comment(tr(f"action.shell.compta_data.{self.kind}", size=self.size_mb))]
 
     def apply(self, lab: Lab) -> None:
         seed = lab.state.seed
@@ -188,8 +188,8 @@ class ComptaLicence(ActionBase):
 
     def shell(self) -> list[str]:
         if self.mail:
-            return [comment("action.shell.licence_mail", path=self.mail)]
-        return ["nano /etc/compta-pro/compta-pro.conf", comment("action.shell.licence", societe=self.societe)]
+            return [comment(tr("action.shell.licence_mail", path=self.mail))]
+        return ["nano /etc/compta-pro/compta-pro.conf", comment(tr("action.shell.licence", societe=self.societe))]
 
     def apply(self, lab: Lab) -> None:
         from simulateur.depot.licence import licence_key

@@ -41,7 +41,7 @@ class VmNicFault(ActionBase):
             return [f"echo 'blacklist {NIC}' >> {self.file}"]
         if self.fault == "disable":
             return [f"echo 'install {NIC} /bin/true' >> {self.file}"]
-        return [comment(f"action.shell.vm_{self.fault}", module=NIC)]
+        return [comment(tr(f"action.shell.vm_{self.fault}", module=NIC))]
 
     def apply(self, lab: Lab) -> None:
         from simulateur.vm.host import as_vm
