@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -32,6 +33,11 @@ class ActionBase(BaseModel):
     def apply(self, lab: Lab) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def shell(self) -> list[str]:  # pragma: no cover - abstract
+        """The command line(s) a technician would type in the host for the same effect (a gesture no
+        command makes — a cable, the engine's own bookkeeping — is a « # … » line saying it)."""
+        raise NotImplementedError
+
     def _run(self, lab: Lab, argv: list[str], timeout: float = 30) -> str:
         result = lab.host(self.host).run(argv, timeout=timeout)
         if result.returncode != 0:
@@ -42,3 +48,33 @@ class ActionBase(BaseModel):
 
     def action_name(self) -> str:
         return str(getattr(self, "action"))
+
+
+def q(text: str) -> str:
+    """One shell word (shlex.quote): what a technician would type for this value."""
+    return shlex.quote(str(text))
+
+
+def heredoc(path: str, content: str) -> str:
+    """`cat > PATH <<'EOF'` … `EOF`: a file written whole, its text as it is (a delimiter the text
+    does not hold)."""
+    body = content if not content or content.endswith("\n") else content + "\n"
+    tag = "EOF"
+    while any(line == tag for line in body.splitlines()):
+        tag += "_"
+    return f"cat > {q(path)} <<'{tag}'\n{body}{tag}"
+
+
+def comment(text: str) -> str:
+    """A gesture no command makes, as a shell comment (`text`: French, from i18n)."""
+    return "# " + text
+
+
+def sed_pattern(text: str) -> str:
+    """`text` as a literal in a sed basic regular expression with « / » as the separator."""
+    return "".join("\\" + c if c in "\\/.*[]^$" else c for c in text)
+
+
+def sed_replacement(text: str) -> str:
+    """`text` as a literal in sed's replacement part."""
+    return "".join("\\" + c if c in "\\/&" else c for c in text)

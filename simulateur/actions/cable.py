@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.actions.base import ActionBase
+from simulateur.actions.base import ActionBase, comment
 from simulateur.lab import cable
 from simulateur.lab.cable import SWITCH_RE
 from simulateur.lab.names import IFACE_RE
+
+from simulateur.i18n import tr
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -19,6 +21,10 @@ class CableUnplug(ActionBase):
     action: Literal["cable.unplug"]
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
     summary: ClassVar[str] = "Débranche le câble de l'interface côté commutateur (l'hôte voit NO-CARRIER)."
+
+    def shell(self) -> list[str]:
+        return [comment(tr("action.shell.unplug", host=self.host, iface=self.iface)),
+                f"simulateur cable LAB {self.host} --iface {self.iface} --unplug"]
 
     def apply(self, lab: Lab) -> None:
         cable.unplug(lab, self.host, self.iface)
@@ -30,6 +36,10 @@ class CablePlug(ActionBase):
     switch: str = Field(pattern=SWITCH_RE, max_length=12,
                         description="Commutateur où brancher le câble (le bon ou un autre).")
     summary: ClassVar[str] = "Branche le câble de l'interface sur un commutateur (le bon, ou un autre : panne)."
+
+    def shell(self) -> list[str]:
+        return [comment(tr("action.shell.plug", host=self.host, iface=self.iface, switch=self.switch)),
+                f"simulateur cable LAB {self.host} --iface {self.iface} --plug {self.switch}"]
 
     def apply(self, lab: Lab) -> None:
         cable.plug(lab, self.host, self.iface, self.switch)

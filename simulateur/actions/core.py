@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.actions.base import ActionBase, HostPath
+from simulateur.actions.base import ActionBase, HostPath, heredoc, q
 from simulateur.lab.names import IFACE_RE, UNIT_RE
 
 if TYPE_CHECKING:
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 class _Service(ActionBase):
     service: str = Field(pattern=UNIT_RE, description="Nom du service (unité systemd).")
     verb: ClassVar[str]
+
+    def shell(self) -> list[str]:
+        return [f"systemctl {self.verb} {q(self.service)}"]
 
     def apply(self, lab: Lab) -> None:
         self._run(lab, ["systemctl", self.verb, self.service])
@@ -64,6 +68,9 @@ class DhcpRelease(ActionBase):
         'exec dhclient -r -lf /var/lib/dhcp/dhclient.$1.leases "$1"'
     )
 
+    def shell(self) -> list[str]:
+        return [f"dhclient -r {self.iface}"]
+
     def apply(self, lab: Lab) -> None:
         self._run(lab, ["sh", "-c", self.SCRIPT, "dhcp.release", self.iface])
 
@@ -72,6 +79,9 @@ class DhcpRenew(ActionBase):
     action: Literal["dhcp.renew"]
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     summary = "Demande un bail DHCP (dhclient), comme au démarrage du poste."
+
+    def shell(self) -> list[str]:
+        return [f"dhclient {self.iface}"]
 
     def apply(self, lab: Lab) -> None:
         # The same pid and lease files as ifupdown: a later `ifdown`/`ifup` manages this client.
@@ -84,6 +94,9 @@ class IpFlush(ActionBase):
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     summary = "Retire toutes les adresses IPv4 d'une interface."
 
+    def shell(self) -> list[str]:
+        return [f"ip -4 addr flush dev {self.iface}"]
+
     def apply(self, lab: Lab) -> None:
         self._run(lab, ["ip", "-4", "addr", "flush", "dev", self.iface])
 
@@ -94,6 +107,9 @@ class IpAdd(ActionBase):
     address: str = Field(description="Adresse « a.b.c.d/p » (modèle {param} accepté).")
     summary = "Ajoute une adresse IPv4 fixe à une interface."
 
+    def shell(self) -> list[str]:
+        return [f"ip addr add {q(self.address)} dev {self.iface}"]
+
     def apply(self, lab: Lab) -> None:
         self._run(lab, ["ip", "addr", "add", self.address, "dev", self.iface])
 
@@ -102,6 +118,9 @@ class RouteDefault(ActionBase):
     action: Literal["route.default"]
     via: str = Field(description="Passerelle par défaut (modèle {param} accepté).")
     summary = "Remplace la route par défaut."
+
+    def shell(self) -> list[str]:
+        return [f"ip route replace default via {q(self.via)}"]
 
     def apply(self, lab: Lab) -> None:
         self._run(lab, ["ip", "route", "replace", "default", "via", self.via])
@@ -115,6 +134,9 @@ class FileWrite(ActionBase):
     summary = ("Écrit un fichier dans l'hôte (son propre système de fichiers) ; un contenu non vide se termine "
                "par un saut de ligne, comme l'écrit un éditeur.")
 
+    def shell(self) -> list[str]:
+        return [heredoc(self.path, self.content)] + ([] if self.mode == 0o644 else [f"chmod {self.mode:o} {q(self.path)}"])
+
     def apply(self, lab: Lab) -> None:
         # A text file ends with a newline (POSIX; `echo … >>` would glue its line to the last one).
         content = self.content if not self.content or self.content.endswith("\n") else self.content + "\n"
@@ -125,6 +147,11 @@ class Exec(ActionBase):
     action: Literal["exec"]
     argv: list[str] = Field(min_length=1, description="Commande et arguments, sans interprétation par un shell.")
     summary = "Exécute une commande dans l'hôte (doit réussir)."
+
+    def shell(self) -> list[str]:
+        if len(self.argv) >= 3 and self.argv[0] in ("sh", "bash") and self.argv[1] == "-c":
+            return [self.argv[2]]   # the script a technician would type at the prompt
+        return [shlex.join(self.argv)]
 
     def apply(self, lab: Lab) -> None:
         self._run(lab, self.argv)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.actions.base import ActionBase
+from simulateur.actions.base import ActionBase, comment, q
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.paths import HOSTFILES_DIR
@@ -60,6 +60,9 @@ class AdUser(ActionBase):
     never_expires: bool = Field(False, description="Mot de passe qui n'expire jamais.")
     summary: ClassVar[str] = "Crée ou modifie un compte de l'annuaire Active Directory (contrôleur de domaine)."
 
+    def shell(self) -> list[str]:
+        return ad_user_shell(self)
+
     def apply(self, lab: Lab) -> None:
         spec = self.model_dump(exclude={"action", "host"}, exclude_none=True)
         adctl(lab, self.host, "user", spec, self.action)
@@ -71,6 +74,9 @@ class AdExpirePassword(ActionBase):
     days: int = Field(120, ge=1, le=3650, description="Âge donné au mot de passe, en jours (> durée maximale : expiré).")
     summary: ClassVar[str] = "Fait expirer le mot de passe d'un compte (dernier changement daté d'il y a N jours)."
 
+    def shell(self) -> list[str]:
+        return [comment(tr("action.shell.ad_expire", login=self.login, days=self.days))]
+
     def apply(self, lab: Lab) -> None:
         adctl(lab, self.host, "expire", {"login": self.login, "days": self.days}, self.action)
 
@@ -81,6 +87,9 @@ class AdLockOut(ActionBase):
     summary: ClassVar[str] = ("Verrouille un compte comme le fait un utilisateur : mauvais mots de passe tapés "
                               "(vraies tentatives Kerberos) jusqu'au seuil de verrouillage du domaine.")
 
+    def shell(self) -> list[str]:
+        return [comment(tr("action.shell.ad_lock", login=self.login))]
+
     def apply(self, lab: Lab) -> None:
         adctl(lab, self.host, "lock", {"login": self.login}, self.action)
 
@@ -90,6 +99,32 @@ class AdSnapshot(ActionBase):
     summary: ClassVar[str] = ("Photographie l'état de tous les comptes (hors des hôtes) : la sonde ad.unchanged "
                               "vérifie ensuite que seuls les bons comptes ont changé.")
 
+    def shell(self) -> list[str]:
+        return [comment(tr("action.shell.ad_snapshot"))]
+
     def apply(self, lab: Lab) -> None:
         users = adctl(lab, self.host, "dump", {}, self.action)["users"]
         snapshot_path(lab, self.host).write_text(json.dumps(users, indent=1, sort_keys=True))
+
+
+def ad_user_shell(user: AdUser) -> list[str]:
+    """samba-tool's commands for AdUser, run on the DC: a password is never put on a command line
+    (samba-tool asks for it), as the no_password_in_command criterion wants."""
+    login = q(user.login)
+    out = []
+    if user.password is not None and (user.first or user.last or user.ou or user.title):
+        names = " ".join(f"{opt} {q(v)}" for opt, v in (("--given-name", user.first), ("--surname", user.last),
+                                                       ("--job-title", user.title)) if v)
+        ou = f" --userou={q('OU=' + user.ou)}" if user.ou and user.ou != "Users" else ""
+        out.append(f"samba-tool user create {login}" + (f" {names}" if names else "") + ou
+                   + (" --must-change-at-next-login" if user.must_change else ""))
+    elif user.password is not None:
+        out.append(f"samba-tool user setpassword {login}" + (" --must-change-at-next-login" if user.must_change else ""))
+    out += [f"samba-tool group addmembers {q(g)} {login}" for g in user.groups]
+    if user.disabled is not None:
+        out.append(f"samba-tool user {'disable' if user.disabled else 'enable'} {login}")
+    if user.unlock:
+        out.append(f"samba-tool user unlock {login}")
+    if user.never_expires:
+        out.append(f"samba-tool user setexpiry {login} --noexpiry")
+    return out or [comment(tr("action.shell.ad_unchanged", login=user.login))]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.actions.base import ActionBase, HostPath
+from simulateur.actions.base import ActionBase, HostPath, comment, q, sed_pattern, sed_replacement
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.names import IFACE_RE
@@ -22,6 +22,11 @@ class FileReplace(ActionBase):
     new: str = Field(description="Texte de remplacement.")
     summary: ClassVar[str] = "Remplace un texte dans un fichier de l'hôte (le texte doit y être)."
 
+    def shell(self) -> list[str]:
+        if "\n" in self.old or "\n" in self.new:
+            return [f"nano {q(self.path)}", comment(tr("action.shell.replace", old=self.old.strip(), new=self.new.strip()))]
+        return [f"sed -i {q(f's/{sed_pattern(self.old)}/{sed_replacement(self.new)}/g')} {q(self.path)}"]
+
     def apply(self, lab: Lab) -> None:
         host = lab.host(self.host)
         text = host.read_text(self.path)
@@ -34,6 +39,9 @@ class NetReapply(ActionBase):
     action: Literal["net.reapply"]
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     summary: ClassVar[str] = "Réapplique la configuration réseau de l'interface (ifdown puis ifup)."
+
+    def shell(self) -> list[str]:
+        return [f"ifdown --force {self.iface}; ifup {self.iface}"]
 
     def apply(self, lab: Lab) -> None:
         self._run(lab, ["sh", "-c", 'ifdown --force "$1" >/dev/null 2>&1; ip -4 addr flush dev "$1"; ifup "$1"',

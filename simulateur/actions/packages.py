@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.actions.base import ActionBase, HostPath
+from simulateur.actions.base import ActionBase, HostPath, comment, q
 from simulateur.depot import data
 from simulateur.errors import SimError
 from simulateur.i18n import tr
@@ -31,6 +31,11 @@ class AptInstall(ActionBase):
     update: bool = Field(True, description="Mettre à jour la liste des paquets d'abord (apt-get update).")
     summary = "Installe un paquet du dépôt du site (apt-get install PAQUET[=VERSION])."
 
+    def shell(self) -> list[str]:
+        target = self.package + (f"={self.version}" if self.version else "")
+        return (["apt-get update"] if self.update else []) + [
+            "apt-get install " + ("--allow-downgrades " if self.downgrade else "") + target]
+
     def apply(self, lab: Lab) -> None:
         if self.update:
             self._run(lab, [*APT_ENV, "apt-get", "update", "-q"], timeout=120)
@@ -45,6 +50,9 @@ class AptHold(ActionBase):
     hold: bool = Field(True, description="true : bloquer la version (apt-mark hold) ; false : débloquer.")
     summary = "Bloque (ou débloque) la version installée d'un paquet (apt-mark hold/unhold)."
 
+    def shell(self) -> list[str]:
+        return [f"apt-mark {'hold' if self.hold else 'unhold'} {self.package}"]
+
     def apply(self, lab: Lab) -> None:
         self._run(lab, ["apt-mark", "hold" if self.hold else "unhold", self.package])
 
@@ -54,6 +62,9 @@ class AptRemove(ActionBase):
     package: str = Field(pattern=PACKAGE_RE, description="Paquet installé.")
     purge: bool = Field(False, description="Supprimer aussi la configuration (purge).")
     summary = "Désinstalle un paquet (apt-get remove / purge)."
+
+    def shell(self) -> list[str]:
+        return [f"apt-get {'purge' if self.purge else 'remove'} {self.package}"]
 
     def apply(self, lab: Lab) -> None:
         self._run(lab, [*APT_ENV, "apt-get", "purge" if self.purge else "remove", "-y", "-q", self.package], timeout=120)
@@ -66,6 +77,9 @@ class IniSet(ActionBase):
     key: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$", description="Nom du réglage (clé = valeur).")
     value: str = Field(description="Valeur ({param} accepté).")
     summary = "Règle « clé = valeur » dans une section d'un fichier INI de l'hôte (droits du fichier conservés)."
+
+    def shell(self) -> list[str]:
+        return [f"nano {q(self.path)}", comment(tr("action.shell.ini", section=self.section, key=self.key, value=self.value))]
 
     def apply(self, lab: Lab) -> None:
         host = lab.host(self.host)
@@ -115,6 +129,11 @@ class FsTmpfs(ActionBase):
                            'mkdir -p "$d"; echo "$t"')
     RESTORE: ClassVar[str] = 'set -e; cp -a "$2/." "$1/"; rm -rf "$2"'
 
+    def shell(self) -> list[str]:
+        d = q(self.path)
+        return [f"cp -a {d} /root/sauvegarde", f"mount -t tmpfs -o size={self.size_mb}m tmpfs {d}",
+                f"cp -a /root/sauvegarde/. {d}/"]
+
     def apply(self, lab: Lab) -> None:
         kept = self._run(lab, ["sh", "-c", self.SAVE, "fs.tmpfs", self.path]).strip()
         lab.host(self.host).mount_tmpfs(self.path, self.size_mb)
@@ -129,6 +148,9 @@ class ComptaData(ActionBase):
                     "export_cache : exports temporaires jamais nettoyés.")
     size_mb: int = Field(0, ge=0, le=400, description="Volume à écrire (journaux, cache).")
     summary = "Écrit les données de Compta Pro tirées de la graine (dossiers clients, journaux, cache)."
+
+    def shell(self) -> list[str]:
+        return [comment(tr(f"action.shell.compta_data.{self.kind}", size=self.size_mb))]
 
     def apply(self, lab: Lab) -> None:
         seed = lab.state.seed
@@ -163,6 +185,11 @@ class ComptaLicence(ActionBase):
     mail: HostPath | None = Field(None, description="Écrire le courriel de l'éditeur (avec la clé) dans ce fichier "
                                                     "au lieu de configurer le logiciel.")
     summary = "Configure la licence de Compta Pro (société et clé), ou dépose le courriel de l'éditeur qui la donne."
+
+    def shell(self) -> list[str]:
+        if self.mail:
+            return [comment(tr("action.shell.licence_mail", path=self.mail))]
+        return ["nano /etc/compta-pro/compta-pro.conf", comment(tr("action.shell.licence", societe=self.societe))]
 
     def apply(self, lab: Lab) -> None:
         from simulateur.depot.licence import licence_key

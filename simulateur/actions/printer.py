@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from simulateur.actions.base import ActionBase, HostPath
+from simulateur.actions.base import ActionBase, HostPath, q
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE
@@ -62,6 +62,12 @@ class CupsQueue(ActionBase):
     default: bool = Field(True, description="En faire la destination par défaut (lpadmin -d).")
     summary = "Crée ou modifie une file CUPS (lpadmin -p FILE -E -v ADRESSE -m PILOTE ; lpadmin -d FILE)."
 
+    def shell(self) -> list[str]:
+        uri = self.uri or f"ipp://{self.printer or 'IMPRIMANTE'}/ipp/print"
+        driver = " ".join(DRIVERS[self.driver])
+        return [f"lpadmin -p {self.queue} -E -v {q(uri)}" + (f" {driver}" if driver else "")] + (
+            [f"lpadmin -d {self.queue}"] if self.default else [])
+
     def apply(self, lab: Lab) -> None:
         if self.uri:
             uri = lab.render(self.uri)
@@ -88,6 +94,9 @@ class CupsDelete(ActionBase):
     queue: str = Field(pattern=QUEUE_RE, description="Nom de la file d'impression.")
     summary = "Supprime une file CUPS si elle existe (lpadmin -x FILE)."
 
+    def shell(self) -> list[str]:
+        return [f"lpadmin -x {self.queue}"]
+
     def apply(self, lab: Lab) -> None:
         if lab.host(self.host).run(["lpstat", "-v", self.queue]).returncode == 0:
             self._run(lab, ["lpadmin", "-x", self.queue])
@@ -101,6 +110,10 @@ class CupsPrint(ActionBase):
                                 description="Attendre que le document arrive à l'imprimante de cet hôte.")
     timeout: float = Field(15, gt=0, le=60, description="Attente maximale de l'arrivée (secondes).")
     summary = "Imprime un document (lp), et attend au besoin qu'il arrive à l'imprimante."
+
+    def shell(self) -> list[str]:
+        return ["lp " + (f"-d {self.queue} " if self.queue else "") + q(self.file)] + (
+            ["lpstat -W completed -o"] if self.printer else [])
 
     def apply(self, lab: Lab) -> None:
         before = spool_files(lab, self.printer) if self.printer else set()

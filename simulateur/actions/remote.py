@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.actions.base import ActionBase
+from simulateur.actions.base import ActionBase, q
 from simulateur.lab.names import HOST_RE
 
 if TYPE_CHECKING:
@@ -20,6 +20,9 @@ class SshRun(ActionBase):
     command: str = Field(min_length=1, description="Commande à exécuter là-bas (interprétée par son shell).")
     summary: ClassVar[str] = ("Exécute une commande sur un autre hôte par SSH, avec la clé de root de l'hôte "
                               "(ssh -o BatchMode=yes HOTE 'COMMANDE') : doit réussir.")
+
+    def shell(self) -> list[str]:
+        return [f"ssh {self.to} {q(self.command)}"]
 
     def apply(self, lab: Lab) -> None:
         self._run(lab, ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", self.to, self.command], timeout=60)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from simulateur.actions.base import ActionBase
+from simulateur.actions.base import ActionBase, comment
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 
@@ -35,6 +35,13 @@ class VmNicFault(ActionBase):
     file: str = Field("/etc/modprobe.d/atelier.conf", pattern=r"^/etc/modprobe\.d/[a-z0-9._-]+\.conf$",
                       description="Fichier de modprobe.d qui porte la ligne fautive (blacklist, disable).")
     summary = "Panne du pilote de la carte réseau d'une machine virtuelle (avant son premier démarrage)."
+
+    def shell(self) -> list[str]:
+        if self.fault == "blacklist":
+            return [f"echo 'blacklist {NIC}' >> {self.file}"]
+        if self.fault == "disable":
+            return [f"echo 'install {NIC} /bin/true' >> {self.file}"]
+        return [comment(tr(f"action.shell.vm_{self.fault}", module=NIC))]
 
     def apply(self, lab: Lab) -> None:
         from simulateur.vm.host import as_vm

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
+from simulateur.coaching import Coaching
+from simulateur.coaching.text import fiche_lines, self_mark_label, suggestion_lines
 from simulateur.i18n import tr
 from simulateur.report import text as T
 from simulateur.report.model import CriterionRow, Report, TerminalTranscript, TimelineStep
@@ -122,6 +124,43 @@ def _terminals(terms: list[TerminalTranscript]) -> list[str]:
     return h
 
 
+def _coaching(c: Coaching) -> list[str]:
+    """After a training attempt: what to improve (simulateur/coaching)."""
+    h = [f'<section class="coaching"><h4>{_e(tr("coach.title"))}</h4>',
+         f"<p><b>{_e(tr('coach.missed') if c.missed else tr('coach.none_missed'))}</b></p>"]
+    for m in c.missed:
+        h.append(f'<div class="occ"><b>{_e(m.criterion)}</b> {_e(m.label)}<ul>')
+        h += [f"<li>{_e(tr('coach.expected'))} : {_e(e)}</li>" for e in m.expected]
+        h.append("</ul>")
+        if m.closest:
+            h.append(f"<p class=\"muted\">{_e(tr('coach.closest'))} :</p><pre>{_e(chr(10).join(m.closest))}</pre>")
+        else:
+            h.append(f'<p class="muted">{_e(tr("coach.no_closest"))}</p>')
+        h.append("</div>")
+    if c.diagnosis:
+        h.append(f"<p><b>{_e(tr('coach.diagnosis'))}</b></p><ol>")
+        h += [f"<li>{_e(d)}</li>" for d in c.diagnosis]
+        h.append("</ol>")
+    if c.solution:
+        h.append(f"<p><b>{_e(tr('coach.solution'))}</b></p>")
+        for step in c.solution:
+            h.append(f"<p>{_e(tr('coach.on_host', host=step.host))}</p><pre>{_e(chr(10).join(step.commands))}</pre>")
+    lines = fiche_lines(c)
+    if lines:
+        h.append(f"<p><b>{_e(tr('coach.fiche'))}</b></p><ul>")
+        h += [f"<li>{_e(mark)} {_e(line)}</li>" for mark, line in lines]
+        h.append("</ul>")
+    if c.self_marks:
+        h.append(f"<p><b>{_e(tr('coach.self'))}</b></p><ul>")
+        h += [f"<li>{_e(m.criterion)} {_e(m.label)} : {_e(self_mark_label(m.verdict))}</li>" for m in c.self_marks]
+        h.append("</ul>")
+    nxt = suggestion_lines(c)
+    if nxt:
+        h.append(f"<p><b>{_e(nxt[0])}</b><br>{_e(nxt[1])}</p>")
+    h.append("</section>")
+    return h
+
+
 def to_html(r: Report) -> str:
     h: list[str] = [
         "<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
@@ -173,6 +212,8 @@ def to_html(r: Report) -> str:
                 value = iv.fiche.get(name, "").strip()
                 h.append(f"<dt>{_e(label)}</dt><dd>{_e(value) if value else '—'}</dd>")
             h.append("</dl>")
+        if iv.coaching is not None:
+            h += _coaching(iv.coaching)
         h += _timeline(iv.timeline)
         h += _terminals(iv.terminals)
         h.append("</section>")

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from simulateur import referentiel
+from simulateur.coaching import Coaching, coaching
 from simulateur.errors import UsageError
 from simulateur.exam.jury import SOURCE_LABELS, VERDICT_LABELS, MergedCriterion, merge, overrides, score
 from simulateur.i18n import tr
@@ -115,6 +116,7 @@ class InterventionReport(BaseModel):
     criteria: list[Occurrence] = Field(default_factory=list)
     timeline: list[TimelineStep] = Field(default_factory=list)
     terminals: list[TerminalTranscript] = Field(default_factory=list)
+    coaching: Coaching | None = None    # a training attempt handed in only (never an exam's)
 
 
 class Report(BaseModel):
@@ -348,6 +350,8 @@ def attempt_report(attempt_id: str, store: Store | None = None) -> Report:
             pass
     iv = _intervention(store, index, rec.scenario, title, rec.seed, rec.variant, status, rec.id, rec.lab,
                        rec.started, ended, marks, comment, note)
+    if where is None:   # never for an intervention of an examen blanc
+        iv.coaching = coaching(store, attempt_id)
     return Report(kind="tentative", title=tr("report.attempt_title", title=iv.title), candidate=rec.candidate,
                   started=iv.started, interventions=[iv], grid=build_grid([iv], competences), score=_total([iv]),
                   fiche_labels=_fiche_labels(), legend=tr("report.legend"))

@@ -246,3 +246,13 @@ quiz_marks = Table(
     Column("comment", Text, nullable=False, server_default=""),
     Column("t", Float, nullable=False),
 )
+
+# A trainee's own verdict on the criteria a jury judges, after a training attempt (« auto-évalué »):
+# never an exam's, never counted in the score.
+self_marks = Table(
+    "self_marks", metadata,
+    Column("attempt", Text, primary_key=True),
+    Column("criterion", Text, primary_key=True),
+    Column("verdict", Text, nullable=False),        # acquis, non_acquis
+    Column("t", Float, nullable=False),
+)

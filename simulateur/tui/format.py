@@ -7,7 +7,6 @@ import unicodedata
 from collections.abc import Iterable
 
 from simulateur import referentiel
-from simulateur.actions import ActionBase
 from simulateur.i18n import tr
 
 
@@ -78,19 +77,3 @@ def ccps(competences: Iterable[str]) -> list[str]:
 
 def level(n: int) -> str:
     return tr(f"tui.level.{n}")
-
-
-def describe_action(action: ActionBase) -> str:
-    """« srv : Démarre un service de l'hôte (systemctl start) — service dnsmasq »."""
-    values = action.model_dump(exclude={"host", "action"})
-    details = []
-    for key, value in values.items():
-        if isinstance(value, list):
-            value = " ".join(str(v) for v in value)
-        text = str(value).strip()
-        first = text.splitlines()[0] if text else ""
-        if len(first) > 48 or "\n" in text:
-            first = first[:47] + "…"
-        details.append(f"{key} {first}")
-    summary = action.summary.rstrip(".") or action.action_name()
-    return f"{action.host} : {summary}" + (f" — {', '.join(details)}" if details else "")

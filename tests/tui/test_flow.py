@@ -75,7 +75,7 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
             assert any(line.split()[:2] == ["acquis", "TAI.CP14.4"] for line in lines if line.strip())
             assert any(line.split()[:3] == ["à", "évaluer", "TAI.CP14.3"] for line in lines if line.strip())
             reference = widget_text(app.screen.query_one("#reference"))
-            assert "Solution de référence" in reference and "service dnsmasq" in reference
+            assert "solution de référence" in reference and "sur srv :   systemctl start dnsmasq" in reference
             fiche = widget_text(app.screen.query_one("#fiche"))
             assert "service DHCP arrêté" in fiche
 

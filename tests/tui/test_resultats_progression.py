@@ -65,11 +65,15 @@ def test_results_grid_time_hints_and_reference() -> None:
             assert "non acquis  TAI.CP14.4" in grid and "acquis      TAI.CP10.4" in grid
             assert "✗ preuve de TAI.CP14.4" in grid
             reference = widget_text(app.screen.query_one("#reference"))
-            assert "srv : Démarre un service de l'hôte (systemctl start) — service dnsmasq" in reference
+            assert "sur srv :   systemctl start dnsmasq" in reference     # as a technician types it
             assert "Qualification attendue : impact moyen, urgence haute → priorité haute" in reference
             assert "Les questions posées à l'utilisateur" in reference
             fiche = widget_text(app.screen.query_one("#fiche"))
             assert "Cause : dnsmasq arrêté" in fiche and "Symptôme constaté : (vide)" in fiche
+            coached = widget_text(app.screen.query_one("#coaching-text"))
+            assert "✗ TAI.CP14.4" in coached and "✗ TAI.CP14.2" in coached and "TAI.CP10.4" not in coached
+            assert "1/8 rubrique(s) remplie(s)" in coached and "Cause : nomme dnsmasq" in coached
+            assert "à évaluer par le jury" in coached
             await pilot.press("escape")
             await wait_screen(pilot, "CatalogueScreen")
 
@@ -78,6 +82,47 @@ def test_results_grid_time_hints_and_reference() -> None:
             await wait_screen(pilot, "ResultatsScreen")
             assert not app.screen.query("#reference")
             assert "la tentative n'a pas été soumise" in screen_text(app)
+
+    run_async(go())
+
+
+def test_self_assessment_of_the_jury_criteria_by_keyboard() -> None:
+    """Training: the criteria left to the jury are ticked by the trainee, kept at once and shown
+    « auto-évalué »; the score does not move. An exam's attempt gets no coaching at all."""
+    from simulateur.coaching.selfmarks import self_marks
+
+    store, ids = seed_store()
+
+    async def go() -> None:
+        app = SimulateurApp()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(ResultatsScreen(ids[0]))
+            await wait_screen(pilot, "ResultatsScreen")
+            radio = app.screen.query_one("#self-0")
+            assert radio.name == "TAI.CP14.3"
+            while app.focused is not radio:
+                await pilot.press("tab")
+            await pilot.press("down")      # to « non acquis »
+            await pilot.press("enter")
+            await pilot.pause()
+            assert [(m.criterion, m.verdict) for m in self_marks(store, ids[0])] == [("TAI.CP14.3", "non_acquis")]
+            assert store.attempt(ids[0]).score.jury == 1
+            await pilot.press("escape")
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(ResultatsScreen(ids[0]))
+            await wait_screen(pilot, "ResultatsScreen")
+            pressed = app.screen.query_one("#self-0").pressed_button
+            assert pressed is not None and pressed.name == "non_acquis" and "(auto-évalué)" in str(pressed.label)
+
+            sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
+            store.begin(attempt_id="exam-1", scenario=sc, seed=7, mode="examen", lab="ui8", attempt_dir=None)
+            store.submit("exam-1", make_result({"TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis"}))
+            await pilot.press("escape")
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(ResultatsScreen("exam-1"))
+            await wait_screen(pilot, "ResultatsScreen")
+            assert not app.screen.query("#coaching") and not app.screen.query("RadioSet")
 
     run_async(go())
 

@@ -10,10 +10,14 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, RadioButton, RadioSet, Static
 
+from simulateur.coaching import coaching
+from simulateur.coaching.selfmarks import save_self_mark
+from simulateur.coaching.solution import reference_steps
+from simulateur.errors import UsageError
 from simulateur.i18n import tr
 from simulateur.scenario.models import JuryEvidence
 from simulateur.scoring import accepted_text
@@ -21,6 +25,7 @@ from simulateur.session.attempt import Attempt
 from simulateur.session.store import FICHE_FIELDS, HINT_COST_MINUTES
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, priority
 from simulateur.tui import format as F
+from simulateur.tui.widgets.coaching import coaching_text
 from simulateur.tui.widgets.escalade import RECIPIENTS
 from simulateur.tui.widgets.grid import grid
 from simulateur.tui.widgets.timeline import TimelinePanel
@@ -65,6 +70,20 @@ class ResultatsScreen(Screen[None]):
             fiche = Static(self._fiche(), id="fiche")
             fiche.border_title = tr("tui.resultats.fiche")
             yield fiche
+            coached = coaching(self.app.store, self.attempt_id, self.app.catalogue.scenarios)
+            if coached is not None:   # a training attempt handed in: never an exam's
+                box = Vertical(id="coaching")
+                box.border_title = tr("coach.title")
+                with box:
+                    yield Static(coaching_text(coached), id="coaching-text")
+                    if coached.self_marks:
+                        yield Static(Text(tr("coach.self"), style="bold"), classes="self-title")
+                    for i, mark in enumerate(coached.self_marks):
+                        yield Static(f"{mark.criterion}  {mark.label}", classes="self-label")
+                        with RadioSet(id=f"self-{i}", name=mark.criterion, classes="self-mark"):
+                            yield RadioButton(tr("coach.self.acquis"), value=mark.verdict == "acquis", name="acquis")
+                            yield RadioButton(tr("coach.self.non_acquis"), value=mark.verdict == "non_acquis",
+                                              name="non_acquis")
         yield Footer()
 
     def _summary(self) -> Text:
@@ -113,8 +132,9 @@ class ResultatsScreen(Screen[None]):
                 table.add_row(Text("  " + mark, style=style), Text(text, style=style))
             return table
 
-        parts: list[RenderableType] = [Text(tr("tui.resultats.solution"), style="bold"),
-                                       listing([(f"{i}.", F.describe_action(a)) for i, a in enumerate(sc.solution, 1)])]
+        parts: list[RenderableType] = [Text(tr("coach.solution"), style="bold"),
+                                       listing([(tr("coach.on_host", host=step.host), "\n".join(step.commands))
+                                                for step in reference_steps(sc)], "cyan")]
         exp = sc.ticket.expected
         parts.append(Text(tr("tui.resultats.expected_qualif", impact=IMPACT_LABELS[exp.impact],
                              urgency=URGENCY_LABELS[exp.urgency],
@@ -139,6 +159,15 @@ class ResultatsScreen(Screen[None]):
             out.append((value or tr("tui.resultats.empty")) + "\n", style="" if value else "dim italic")
         out.append(tr("tui.resultats.fiche_jury"), style="yellow")
         return out
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """A self-assessment ticked: kept at once (auto-évalué, never in the score)."""
+        criterion, verdict = event.radio_set.name, event.pressed.name
+        if criterion and verdict in ("acquis", "non_acquis"):
+            try:
+                save_self_mark(self.app.store, self.attempt_id, criterion, verdict)  # type: ignore[arg-type]
+            except UsageError as exc:
+                self.notify(str(exc), severity="warning")
 
     def action_back(self) -> None:
         self.app.pop_screen()
