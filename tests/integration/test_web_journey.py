@@ -92,16 +92,19 @@ def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
     ticket = alice.inner_text(".ticket")
     assert "«" in ticket and "Intervention 1/1" in alice.inner_text("#intervention")
     assert "TAI." not in alice.content() and "sonde" not in alice.content().lower()   # no grid, no probe
-    alice.wait_for_function("document.getElementById('reste').textContent.includes('min')")
-    jury.wait_for_function("() => document.querySelector('[data-candidat=\"Alice Martin\"]').innerText.includes('en cours')",
+    alice.wait_for_function("(document.getElementById('reste') || {textContent: ''}).textContent.includes('min')")
+    jury.wait_for_function("() => (document.querySelector('[data-candidat=\"Alice Martin\"]') || {innerText: ''})"
+                           ".innerText.includes('en cours')",
                            timeout=30_000)
     shot(alice, "candidat-intervention")
     alice.click("#terminaux")
     host = alice.locator("a:has-text('Terminal de')").first.inner_text().split("Terminal de ")[1].strip()
     alice.click(f"text=Terminal de {host}")
-    alice.wait_for_function("document.getElementById('etat-terminal').textContent.startsWith('Connecté')",
+    alice.wait_for_url(f"{url}/candidat/{sid}/terminal/{host}")
+    alice.wait_for_function("(document.getElementById('etat-terminal') || {textContent: ''}).textContent"
+                            ".startsWith('Connecté')", timeout=60_000)
+    alice.wait_for_function("(document.querySelector('#terminal .xterm-rows') || {innerText: ''}).innerText.includes('#')",
                             timeout=60_000)
-    alice.wait_for_function("document.querySelector('#terminal .xterm-rows').innerText.includes('#')", timeout=60_000)
     alice.click("#terminal")
     alice.keyboard.type("echo diagnostic-$((6*7))\n")
     deadline = time.monotonic() + 30
@@ -123,11 +126,23 @@ def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
     _start(bruno, sid)
     assert db.run(sid, "Bruno Petit").deadline - db.run(sid, "Bruno Petit").started == pytest.approx(30 * 60, abs=2)
     _hand_in(bruno, sid)
-    jury.wait_for_function("() => document.querySelector('[data-candidat=\"Bruno Petit\"]').innerText.includes('terminé')",
+    jury.wait_for_function("() => (document.querySelector('[data-candidat=\"Bruno Petit\"]') || {innerText: ''})"
+                           ".innerText.includes('terminé')",
                            timeout=30_000)
     shot(jury, "session-direct-fin")
     audit = db.audit_log(sid)
     assert any(e.login == "code:Alice Martin" and e.verb == "shell" for e in audit)     # her terminal, audited
+
+    # Her terminal replayed in the jury's browser (the player is shipped: no network).
+    jury.click("[data-candidat=\"Alice Martin\"] >> text=Rejouer ses terminaux")
+    jury.wait_for_url(f"{url}/session/{sid}/terminaux/Alice%20Martin")
+    jury.locator("ul.enregistrements a").first.click()
+    jury.wait_for_function("() => window.lecteurTerminal && window.lecteurTerminal.getDuration() > 0", timeout=30_000)
+    jury.evaluate("() => window.lecteurTerminal.seek(window.lecteurTerminal.getDuration())")
+    jury.wait_for_function("() => (document.getElementById('lecteur') || {innerText: ''}).innerText.includes('diagnostic-42')",
+                           timeout=30_000)
+    shot(jury, "rejouer-terminal")
+    assert alice.request.get(jury.url).status == 403           # not for a candidate
 
     # The jury: an automatic « non acquis » overridden with its motive, then Alice's grid signed.
     jury.goto(f"{url}/jury/{sid}")

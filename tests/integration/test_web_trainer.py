@@ -115,7 +115,7 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
     assert started.get("code") == 0, started
     lab = json.loads(started["stdout"])["lab"]
     host = json.loads(started["stdout"])["hosts"][0]
-    jury.wait_for_function(f"() => document.querySelector('{alice_card}').innerText.includes('en marche')")
+    jury.wait_for_function(f"() => document.querySelector('{alice_card}')?.innerText.includes('en marche')")
     assert "1/1 en cours" in jury.inner_text(alice_card)
 
     # « Sonder »: the probes, green or red, said in words too.
@@ -143,14 +143,14 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
         assert time.monotonic() < deadline_wait, running     # her exec under way in her lab
         time.sleep(0.1)
     trainer.click(f'{alice_card} button:has-text("Pause")')
-    trainer.wait_for_function(f"() => document.querySelector('{alice_card} .statut').innerText === 'en pause'")
+    trainer.wait_for_function(f"() => document.querySelector('{alice_card} .statut')?.innerText === 'en pause'")
     status, reply = api(url, "/api/run", {"argv": ["exec", lab, host, "--", "true"]}, token)
     assert reply.get("code") == 3 and "en pause" in reply.get("error", ""), reply
     long.join(timeout=30)            # her command under way when paused: ended by the keeper
     assert not long.is_alive() and running.get("code") != 0 and "en pause" not in running.get("error", ""), running
     shot(trainer, "session-direct-formateur")
     trainer.click(f'{alice_card} button:has-text("Reprendre")')
-    trainer.wait_for_function(f"() => document.querySelector('{alice_card} .statut').innerText !== 'en pause'")
+    trainer.wait_for_function(f"() => (s => s !== null && s.innerText !== 'en pause')(document.querySelector('{alice_card} .statut'))")
     status, reply = api(url, "/api/run", {"argv": ["exec", lab, host, "--", "true"]}, token)
     assert reply.get("code") == 0, reply
 

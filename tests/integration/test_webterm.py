@@ -130,9 +130,9 @@ def test_browser_terminal(web, browser) -> None:  # noqa: F811
     alice.click("text=Terminaux")
     alice.click("text=Terminal de poste")
     alice.wait_for_url(f"{url}/candidat/{sid}/terminal/poste")
-    alice.wait_for_function("document.getElementById('etat-terminal').textContent.startsWith('Connecté')",
+    alice.wait_for_function("document.getElementById('etat-terminal')?.textContent.startsWith('Connecté')",
                             timeout=60_000)
-    alice.wait_for_function("document.querySelector('#terminal .xterm-rows').innerText.includes('#')", timeout=60_000)
+    alice.wait_for_function("document.querySelector('#terminal .xterm-rows')?.innerText.includes('#')", timeout=60_000)
     alice.click("#terminal")
     alice.keyboard.type("hostname\n")
     deadline = time.monotonic() + 30
@@ -160,7 +160,7 @@ def test_browser_terminal(web, browser) -> None:  # noqa: F811
     # Her deadline: the terminal is closed, the French line on the page.
     when = time.time() + 3
     _set_deadline(sid, "Alice Martin", when)
-    alice.wait_for_function("document.getElementById('terminal').dataset.fin !== undefined", timeout=30_000)
+    alice.wait_for_function("document.getElementById('terminal')?.dataset.fin !== undefined", timeout=30_000)
     print(f"\nterminal du navigateur fermé à échéance +{time.time() - when:.2f} s")
     assert "temps écoulé : commande arrêtée" in alice.inner_text("#etat-terminal")
     shot(alice, "terminal-echeance")

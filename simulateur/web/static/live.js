@@ -49,6 +49,8 @@
       c.machine ? el("span", {class: "etiq", text: "machine " + c.machine}) : null,
       c.extra ? el("span", {class: "etiq", text: L.extra + " " + c.extra}) : null, reste));
     box.appendChild(el("p", {class: "derniere", text: "Dernière activité : " + (c.last ? hhmmss(c.last) : L.never)}));
+    if (c.started) box.appendChild(el("p", {}, el("a", {href: "/session/" + encodeURIComponent(sid) + "/terminaux/" +
+                                                          encodeURIComponent(c.name), text: L.replay})));
     if (c.started && !c.finished) {
       const acts = el("div", {class: "actions"});
       if (trainer) {
