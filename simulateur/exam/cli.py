@@ -76,9 +76,19 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
     if s.machines:
         print(tr("exam.pinned", n=len(s.machines), machine=args.machine))
+    _say_seats(len(s.roster))
     print()
     print(tr("exam.next_new", id=s.id))
     return 0
+
+
+def _say_seats(wanted: int) -> None:
+    """More candidates than places on the lab machines now: said (on stderr), the session kept."""
+    from simulateur.exam.machines import Machines
+
+    line = Machines(_db()).over_seats(wanted) if wanted else None
+    if line:
+        print(f"simulateur : {line}", file=sys.stderr)
 
 
 def _csv(args: argparse.Namespace) -> tuple[list[Any], str]:

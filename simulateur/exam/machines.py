@@ -151,3 +151,22 @@ class Machines:
         out = [(m, load.get(m.name, 0)) for m in self.all()
                if m.name != but and m.reachable() and load.get(m.name, 0) < m.capacity]
         return sorted(out, key=lambda mn: (mn[1] / mn[0].capacity, mn[0].name))
+
+    def seats(self) -> tuple[int, list[tuple[str, int]]]:
+        """The places free now on the reachable machines: (total, [(machine, free)…])."""
+        load = self.load()
+        free = [(m.name, max(0, m.capacity - load.get(m.name, 0))) for m in self.all() if m.reachable()]
+        return sum(n for _, n in free), free
+
+    def over_seats(self, wanted: int) -> str | None:
+        """A French line when `wanted` candidates at once would not all find a place now (None: they
+        would, or no machine is registered — one workstation without a service): those past the
+        places start when one is freed, `exam start` says where there is room."""
+        total, free = self.seats()
+        if not free or wanted <= total:
+            return None
+        from simulateur.i18n import tr
+
+        detail = ", ".join(f"{name} {n}" for name, n in free)
+        return tr("machines.over_seats", n=wanted, seats=total, detail=detail, extra=wanted - total)
+

@@ -45,6 +45,7 @@ FR_SERVE = {
     "machines.unreachable": "machine {name} injoignable depuis {since}",
     "machines.stopped": "machine {name} arrêtée",
     "machines.on": "machine {name}",
+    "machines.over_seats": "{n} candidats pour {seats} place(s) libre(s) maintenant sur les machines de laboratoires ({detail}) : la session est créée ; les {extra} de trop attendront qu'une place se libère (« exam start » leur dit où), ou lancez une machine de plus (« simulateur serve » ailleurs, --capacity)",
     "machines.head": "Machines : {list}",
     "machines.none": "aucune machine inscrite (« simulateur serve » sur chaque machine de laboratoires)",
     "machines.one": "{name} ({n}/{capacity})",

@@ -145,8 +145,12 @@ def routes(pages: Pages) -> list[Any]:
             message = tr("web.trainer.created", id=sid)
         rows = [{"name": n, "login": lg, "machine": session.machine_of(n) or "", "extra": session.extra_of(n) or ""}
                 for n, lg in session.roster.items()]
+        from simulateur.exam.machines import Machines
+
+        seats = await run_in_threadpool(Machines(pages.service.db).over_seats, len(session.roster))
         return pages.render(request, "session_candidats.html", peer, status=status, sid=sid, session=session,
-                            rows=rows, error=error, message=message, machines=await run_in_threadpool(machines))
+                            rows=rows, error=error, message=message, machines=await run_in_threadpool(machines),
+                            seats=seats)
 
     async def roster_post(request: Request) -> Any:
         peer, refused = trainer(request)

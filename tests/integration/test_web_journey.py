@@ -20,6 +20,7 @@ from webhelpers import PASSWORDS, accounts, browser, quick, shot, staff, web  # 
 pytestmark = pytest.mark.integration
 
 ROSTER = "\ufeffnom;login;machine;tiers_temps\nAlice Martin;;;\nBruno Petit;;;+10\n".encode()
+SERVE_ARGS = ["--capacity", "1"]      # one lab at a time: the two candidates work one after the other
 MOTIF = "diagnostic juste expliqué à l'oral, devant le jury"
 
 
@@ -73,6 +74,7 @@ def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
     trainer.click("text=Créer la session")
     trainer.wait_for_url("**/candidats?creee=1")
     sid = trainer.url.split("/session/")[1].split("/")[0]
+    assert "2 candidats pour 1 place(s)" in trainer.inner_text("#places")      # said, the session kept
     trainer.click("text=Codes des candidats (navigateur)")
     trainer.click("#generer")
     trainer.wait_for_selector("#codes")

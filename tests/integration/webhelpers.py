@@ -45,10 +45,10 @@ def staff() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
-def web(quick: Path, accounts, tmp_path: Path, staff: dict[str, str]) -> Iterator[tuple[Service, str]]:  # noqa: F811
-    """The service with its pages, and its URL."""
+def web(request: pytest.FixtureRequest, quick: Path, accounts, tmp_path: Path, staff: dict[str, str]) -> Iterator[tuple[Service, str]]:  # noqa: F811
+    """The service with its pages, and its URL (a test module's SERVE_ARGS: more options of `serve`)."""
     svc = Service(accounts, tmp_path / "serve.log")
-    svc.args = ["--web", "127.0.0.1:0"]
+    svc.args = ["--web", "127.0.0.1:0", *getattr(request.module, "SERVE_ARGS", [])]
     svc.start()
     try:
         yield svc, listening_url(svc)

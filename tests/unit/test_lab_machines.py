@@ -134,3 +134,19 @@ def test_pin_to_a_machine_the_store_does_not_know_is_refused(store_url: str) -> 
     assert core.add_to_roster(db, sid, ["Yann Le Goff"], machine="salle-a-1").machine_of("Yann Le Goff") == "salle-a-1"
     with pytest.raises(UsageError, match="sans espace"):
         core.check_machine(db, "salle a")
+
+
+def test_more_candidates_than_seats_is_said_not_refused(store_url: str) -> None:
+    db = ExamDB(Store(url=store_url))
+    ms = Machines(db)
+    assert ms.over_seats(50) is None                          # no machine registered: one workstation
+    ms.register(_m("m1", capacity=2))
+    ms.register(_m("m2", capacity=1, machine="y:boot"))
+    ms.register(_m("m3", capacity=5, machine="z:boot", hb=time.time() - STALE - 1))   # injoignable: no seat
+    assert ms.seats() == (3, [("m1", 2), ("m2", 1)])
+    assert ms.over_seats(3) is None
+    line = ms.over_seats(5)
+    assert line is not None and "5 candidats pour 3 place(s)" in line and "m1 2, m2 1" in line and "les 2 de trop" in line
+    sid = _session(db, n=3)
+    ms.place(sid, "C0", _m("m1", capacity=2), None)
+    assert ms.seats()[0] == 2                                  # a place taken by a running examen
