@@ -1,7 +1,7 @@
 """Examen blanc on real labs: two candidates in parallel, a submission, the time-out enforced by
 the watchdog (the lab scored as it is at that moment, then stopped), the jury, the reports and
-the group export; and a killed watchdog caught up by the next command. On both stores (SQLite,
-PostgreSQL)."""
+the group export; and a killed watchdog caught up by the next command. The whole flow and the
+concurrent take-over on both stores (SQLite, PostgreSQL), the others on SQLite."""
 
 from __future__ import annotations
 
@@ -22,13 +22,20 @@ ROOT = Path(__file__).resolve().parents[2]
 QUICK = ("dhcp-serveur-arrete", "imprimante-pilote-manquant", "mobile-synchro")
 
 
-@pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+@pytest.fixture(autouse=True)
 def _backend(request: pytest.FixtureRequest, _isolated_data: None, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test on both stores: the data dir's SQLite file, a fresh database of a real PostgreSQL
-    (tests/pgcluster.py) — for this process and the commands and watchdogs it starts."""
-    if request.param == "postgresql":
+    """The store of a test: the data dir's SQLite file, or — for the tests marked BOTH, where what
+    the backend does matters (concurrent writers, locks, the whole flow) — a fresh database of a
+    real PostgreSQL too (tests/pgcluster.py), for this process and the commands and watchdogs it
+    starts. The other tests' PostgreSQL twins added 1.5 min to the suite for what
+    tests/unit/test_store_backends.py already checks on both."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgresql":
         monkeypatch.setenv("SIMULATEUR_STORE", request.getfixturevalue("postgresql_cluster").new_database())
-    return str(request.param)
+    return str(backend)
+
+
+BOTH = pytest.mark.parametrize("_backend", ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture
@@ -114,6 +121,7 @@ def _result(db: ExamDB, attempt: str) -> dict:
     return result.model_dump(mode="json")
 
 
+@BOTH
 def test_two_candidates_submission_timeout_jury_reports(quick: Path, exams, tmp_path: Path) -> None:
     new = sim("exam", "new", "--count", "2", "--minutes", "0.9", "--seed", "11", "--group", "Groupe test",
               "--competence", "TAI.CP14", "--competence", "TAI.CP3", "--json").json()
@@ -336,6 +344,7 @@ def test_two_candidates_get_their_own_values_in_their_labs(quick: Path, exams) -
     assert states["Bob Durand"].params["srv_ip"] in addr["Bob Durand"]
 
 
+@BOTH
 def test_a_lab_built_but_never_recorded_is_taken_over_not_doubled(quick: Path, exams) -> None:
     """`exam start` killed between its lab's « ready » and recording it: the next `exam start`
     takes that lab over (this candidate's, this intervention's values) instead of building a
