@@ -229,3 +229,40 @@ def test_focus_is_visible_on_every_focusable_widget(fixture_scenarios) -> None:
             assert not bad, bad
 
     run_async(go())
+
+
+def test_jury_comments_by_keyboard_only(fixture_scenarios) -> None:
+    from simulateur.exam import core
+    from simulateur.exam.db import ExamDB
+    from simulateur.tui.screens.examen import ExamenScreen
+
+    from test_examen import _exam_with_one_intervention_done
+
+    sid, _ = _exam_with_one_intervention_done(fixture_scenarios)
+
+    async def go() -> None:
+        app = SimulateurApp(reap=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(ExamenScreen())
+            await wait_screen(pilot, "ExamenScreen")
+            app.screen.query_one("#jury-candidate", Select).value = "Inès Roux"
+            app.screen.query_one("#jury").focus()
+            await pilot.press("enter")
+            await wait_screen(pilot, "JuryScreen")
+            assert "m Commenter le critère" in screen_text(app)        # said in the footer
+            await pilot.press("a", "m")
+            assert app.focused is not None and app.focused.id == "crit-comment"
+            await pilot.press(*"a questionné", "enter")
+            await pilot.pause()
+            assert isinstance(app.focused, DataTable)                 # back to the table
+            await pilot.press("i", *"clair", "escape")
+            assert isinstance(app.focused, DataTable)                 # Escape: the table, not out of the grid
+            assert type(app.screen).__name__ == "JuryScreen"
+            await pilot.press("i", "enter")
+            await pilot.pause()
+            marks = {m.criterion: m for m in ExamDB(app.store).jury(sid, "Inès Roux")}
+            assert marks["TAI.CP14.3"].comment == "a questionné"
+            assert core.get_run(ExamDB(app.store), sid, "Inès Roux").items[0].comment == "clair"
+
+    run_async(go())
