@@ -1108,6 +1108,7 @@ FR: dict[str, str] = {
     "tui.shell.unsupported": "Impossible de suspendre l'application ici : dans un autre terminal, tapez « simulateur shell {lab} {host} ».",
     "tui.timer.expected": "(prévu {minutes} min)",
     "tui.timer.remaining": "reste {time}",
+    "tui.timer.soon": "(bientôt fini)",
     "tui.timer.over": " temps dépassé de {time} ",
     "tui.timer.expired": "Temps écoulé : terminez la fiche d'intervention et soumettez.",
     "tui.journal.col.time": "Heure",

@@ -266,3 +266,31 @@ def test_jury_comments_by_keyboard_only(fixture_scenarios) -> None:
             assert core.get_run(ExamDB(app.store), sid, "Inès Roux").items[0].comment == "clair"
 
     run_async(go())
+
+
+def test_the_timer_says_time_is_short_by_a_sign_and_a_word_not_only_yellow() -> None:
+    from textual.app import App
+
+    from simulateur.tui.widgets.timer import Timer
+
+    now = {"t": 1000.0}
+
+    class One(App[None]):
+        def compose(self):
+            yield Timer(1000.0, 1200.0, countdown=True, clock=lambda: now["t"], id="timer")
+
+    async def go() -> None:
+        app = One()
+        async with app.run_test(size=(60, 3)) as pilot:
+            timer = app.query_one(Timer)
+            assert "⏳ reste 20:00" in str(timer.render())
+            now["t"] = 1000.0 + 1200 - 120
+            timer.tick()
+            await pilot.pause()
+            assert "⚠ reste 02:00 (bientôt fini)" in str(timer.render())
+            now["t"] = 1000.0 + 1200 + 30
+            timer.tick()
+            await pilot.pause()
+            assert "⚠ temps dépassé de 00:30" in str(timer.render())
+
+    run_async(go())
