@@ -21,7 +21,7 @@ from textual.theme import Theme, ThemeProvider
 from simulateur.i18n import tr
 from simulateur.scenario.loader import Catalogue, load_catalogue
 from simulateur.session.run import Started
-from simulateur.session.store import Store, reap_orphans
+from simulateur.session.store import TRAINING_MODES, ScoreRecord, Store, reap_orphans
 from simulateur.tui import settings as settings_file
 from simulateur.tui.context import Running
 from simulateur.tui.screens.catalogue import CatalogueScreen
@@ -101,10 +101,8 @@ class SimulateurApp(App[int]):
 
         self.push_screen(ProfileScreen(self.trainees(), self.trainee), chosen)
 
-    def best_scores(self) -> dict:
+    def best_scores(self) -> dict[str, ScoreRecord]:
         """« Meilleur » of the trainee at the keyboard, in training (exam attempts apart)."""
-        from simulateur.session.store import TRAINING_MODES
-
         return self.store.best_scores(candidate=self.trainee, modes=TRAINING_MODES)
 
     def watch_theme(self, theme: str) -> None:

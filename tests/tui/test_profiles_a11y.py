@@ -268,7 +268,7 @@ def test_jury_comments_by_keyboard_only(fixture_scenarios) -> None:
     run_async(go())
 
 
-def test_the_timer_says_time_is_short_by_a_sign_and_a_word_not_only_yellow() -> None:
+def test_the_timer_says_time_is_short_by_a_sign_not_only_yellow() -> None:
     from textual.app import App
 
     from simulateur.tui.widgets.timer import Timer
@@ -287,7 +287,7 @@ def test_the_timer_says_time_is_short_by_a_sign_and_a_word_not_only_yellow() -> 
             now["t"] = 1000.0 + 1200 - 120
             timer.tick()
             await pilot.pause()
-            assert "⚠ reste 02:00 (bientôt fini)" in str(timer.render())
+            assert "⚠ reste 02:00" in str(timer.render())
             now["t"] = 1000.0 + 1200 + 30
             timer.tick()
             await pilot.pause()

@@ -44,11 +44,10 @@ class Timer(Static):
             return
         remaining = self.expected - elapsed
         if remaining >= 0:
-            soon = remaining < 300   # said by a word and a sign too, not by the yellow alone
+            soon = remaining < 300   # said by a sign too, not by the yellow alone (same width: no title cut)
             style = "bold yellow" if soon else "bold"
             self.update(Text.assemble(("⚠ " if soon else "⏳ ", style),
-                                      (tr("tui.timer.remaining", time=F.clock(remaining)), style),
-                                      (" " + tr("tui.timer.soon") if soon else "", style)))
+                                      (tr("tui.timer.remaining", time=F.clock(remaining)), style)))
             return
         self.update(Text("⚠" + tr("tui.timer.over", time=F.clock(-remaining)), style="bold white on red"))
         if not self._expired:
