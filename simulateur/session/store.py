@@ -41,6 +41,9 @@ Verdict = Literal["acquis", "non_acquis", "jury"]
 
 MODES: tuple[str, ...] = get_args(Mode)
 STATUSES: tuple[str, ...] = get_args(Status)
+TRAINING_MODES: tuple[str, ...] = ("entrainement", "chronometre")   # the trainee's own practice
+EXAM_MODES: tuple[str, ...] = ("examen",)
+ANYONE = object()   # attempts(candidate=ANYONE): every trainee's
 
 #: The fiche d'intervention a jury expects, in the order it is written.
 FICHE_FIELDS: tuple[str, ...] = (
@@ -362,8 +365,12 @@ class Store:
             return None
 
     def attempts(self, *, scenario: str | None = None, competence: str | None = None,
-                 status: str | None = None) -> list[AttemptRecord]:
-        """Attempts, oldest first; unreadable rows are skipped (counted in `self.skipped`)."""
+                 status: str | None = None, candidate: str | None | object = ANYONE,
+                 modes: Iterable[str] | None = None) -> list[AttemptRecord]:
+        """Attempts, oldest first; unreadable rows are skipped (counted in `self.skipped`).
+        `candidate`: one trainee's (None: those started with no name), ANYONE: everybody's;
+        `modes`: only these modes (TRAINING_MODES, or ("examen",))."""
+        wanted_modes = None if modes is None else set(modes)
         with self._read() as conn:
             rows = conn.execute(select(*self._COLUMNS).order_by(A.c.started, A.c.id)).all()
             counts = self._hint_counts(conn)
@@ -379,6 +386,10 @@ class Store:
             if competence and competence not in rec.competences:
                 continue
             if status and rec.status != status:
+                continue
+            if candidate is not ANYONE and rec.candidate != candidate:
+                continue
+            if wanted_modes is not None and rec.mode not in wanted_modes:
                 continue
             out.append(rec)
         self.skipped = skipped
@@ -462,10 +473,12 @@ class Store:
         except ValueError:
             return None
 
-    def best_scores(self) -> dict[str, ScoreRecord]:
-        """Best submitted score per scenario (most criteria acquired, then fewest hints)."""
+    def best_scores(self, *, candidate: str | None | object = ANYONE,
+                    modes: Iterable[str] | None = None) -> dict[str, ScoreRecord]:
+        """Best submitted score per scenario (most criteria acquired, then fewest hints), of one
+        trainee and of some modes (see attempts())."""
         best: dict[str, tuple[tuple[float, int], ScoreRecord]] = {}
-        for rec in self.attempts(status="soumise"):
+        for rec in self.attempts(status="soumise", candidate=candidate, modes=modes):
             if rec.score is None:
                 continue
             key = (rec.score.ratio or 0.0, -rec.hints_used)

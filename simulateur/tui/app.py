@@ -14,16 +14,36 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.message import Message
 from textual.screen import Screen
-from textual.theme import ThemeProvider
+from textual.theme import Theme, ThemeProvider
 
 from simulateur.i18n import tr
 from simulateur.scenario.loader import Catalogue, load_catalogue
 from simulateur.session.run import Started
-from simulateur.session.store import Store, reap_orphans
+from simulateur.session.store import TRAINING_MODES, ScoreRecord, Store, reap_orphans
+from simulateur.tui import settings as settings_file
 from simulateur.tui.context import Running
 from simulateur.tui.screens.catalogue import CatalogueScreen
 from simulateur.tui.screens.dialogs import ConfirmScreen, HelpScreen
+
+class TraineeChanged(Message):
+    """Posted to the current screen when the trainee at the keyboard changed."""
+
+
+#: High contrast: white on black, a saturated yellow for the accent and focus, pure red and green;
+#: every state keeps its symbol or word beside its colour (✓ ✗ ? ● ○ ⏳).
+HIGH_CONTRAST = Theme(
+    name="simulateur-contraste", dark=True,
+    primary="#FFFF00", secondary="#00FFFF", accent="#FFFF00", foreground="#FFFFFF",
+    background="#000000", surface="#000000", panel="#1A1A1A", boost="#FFFFFF",
+    warning="#FFB000", error="#FF4040", success="#00FF00",
+    variables={"text-muted": "#E0E0E0", "border": "#FFFFFF", "footer-key-foreground": "#FFFF00",
+               "block-cursor-background": "#FFFF00", "block-cursor-foreground": "#000000",
+               "input-selection-background": "#FFFF00 50%"},
+)
+DEFAULT_THEME = "textual-dark"
+
 
 class SimulateurApp(App[int]):
     TITLE = tr("tui.app.title")
@@ -44,11 +64,68 @@ class SimulateurApp(App[int]):
         self.building = threading.Event()     # a lab is being built by a worker thread
         self.quitting = False
         self._reap = reap
+        self.settings, self._settings_problem = settings_file.load()
+        self.register_theme(HIGH_CONTRAST)
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+
+    # --- who is at the keyboard, and the theme: remembered in the data dir ---------------------
+    @property
+    def trainee(self) -> str | None:
+        return self.settings.trainee
+
+    def trainees(self) -> list[str]:
+        """Names already used on this machine (the store's attempts), the current one included."""
+        names = {r.candidate for r in self.store.attempts() if r.candidate}
+        if self.trainee:
+            names.add(self.trainee)
+        return sorted(names, key=str.casefold)
+
+    def set_trainee(self, name: str | None) -> None:
+        if name == self.settings.trainee:
+            return
+        self.settings = self.settings.model_copy(update={"trainee": name})
+        self._save_settings()
+
+    def choose_trainee(self, then: Callable[[], None] | None = None) -> None:
+        from simulateur.tui.screens.profil import ProfileScreen
+
+        def chosen(name: str | None | bool) -> None:
+            if name is False:
+                return
+            self.set_trainee(name if isinstance(name, str) else None)
+            self.notify(tr("tui.profile.chosen", name=self.trainee or tr("tui.profile.none")), markup=False)
+            if then is not None:
+                then()
+            self.screen.post_message(TraineeChanged())
+
+        self.push_screen(ProfileScreen(self.trainees(), self.trainee), chosen)
+
+    def best_scores(self) -> dict[str, ScoreRecord]:
+        """« Meilleur » of the trainee at the keyboard, in training (exam attempts apart)."""
+        return self.store.best_scores(candidate=self.trainee, modes=TRAINING_MODES)
+
+    def watch_theme(self, theme: str) -> None:
+        if getattr(self, "settings", None) is not None and theme != self.settings.theme:
+            self.settings = self.settings.model_copy(update={"theme": theme})
+            self._save_settings()
+
+    def action_toggle_contrast(self) -> None:
+        self.theme = DEFAULT_THEME if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
+
+    def _save_settings(self) -> None:
+        try:
+            settings_file.save(self.settings)
+        except OSError as exc:
+            self.notify(tr("tui.settings.unwritable", why=exc.strerror or str(exc)), severity="warning",
+                        markup=False)
 
     # --- screens ------------------------------------------------------------------------------
     def on_mount(self) -> None:
         # Pushed rather than returned by get_default_screen(), which would not load its .tcss.
         self.push_screen(CatalogueScreen())
+        if self._settings_problem:
+            self.notify(self._settings_problem, severity="warning", timeout=10, markup=False)
         if self.store.recovered:
             self.notify(tr("tui.store.recovered", path=self.store.recovered), severity="warning", timeout=10,
                         markup=False)
@@ -177,6 +254,8 @@ class SimulateurApp(App[int]):
         yield SystemCommand(tr("tui.cmd.examen"), tr("tui.cmd.examen.help"), self.go_examen)
         yield SystemCommand(tr("tui.cmd.quiz"), tr("tui.cmd.quiz.help"), self.go_quiz)
         yield SystemCommand(tr("tui.cmd.help"), tr("tui.cmd.help.help"), self.action_help)
+        yield SystemCommand(tr("tui.cmd.profile"), tr("tui.cmd.profile.help"), self.choose_trainee)
+        yield SystemCommand(tr("tui.cmd.contrast"), tr("tui.cmd.contrast.help"), self.action_toggle_contrast)
         yield SystemCommand(tr("tui.cmd.theme"), tr("tui.cmd.theme.help"), self.action_change_theme)
         yield SystemCommand(tr("tui.cmd.screenshot"), tr("tui.cmd.screenshot.help"),
                             lambda: self.set_timer(0.1, self._save_capture))

@@ -107,8 +107,8 @@ def open_attempt(tmux: Tmux, store: Store) -> str:
     tmux.keys("Enter")                                  # back to the table, filtered
     time.sleep(0.3)
     tmux.keys("Enter")
-    tmux.wait("Démarrer (d)", "Mme Martin")
-    tmux.keys("d")
+    tmux.wait("Démarrer (F5)", "Mme Martin")
+    tmux.keys("F5")                                     # the name field has the focus: d would type
     tmux.wait("Hôtes", "en marche", "prévu 20 min")
     running = store.attempts(status="en_cours")
     assert len(running) == 1 and running[0].lab and running[0].owner_pid

@@ -173,7 +173,7 @@ def test_candidate_flow_no_hint_hand_in_then_time_out(fixture_scenarios) -> None
             assert first is not None and first.index == 1 and first.candidate == "Hugo Petit"
             assert not app.screen.query("#tab-hints")                 # no hint tab
             text = screen_text(app)
-            assert "intervention 1/2" in text and "⏳" in text
+            assert "intervention 1/2" in text and "⚠ reste" in text   # 24 s left: the sign beside the yellow
             await pilot.press("i")
             await pilot.pause()
             assert any("Pas d'indice" in n.message for n in app._notifications)

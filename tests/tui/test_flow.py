@@ -72,8 +72,8 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
             assert verdicts == {"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "acquis",
                                 "TAI.CP10.4": "acquis"}
             lines = grid.splitlines()
-            assert any(line.split()[:2] == ["acquis", "TAI.CP14.4"] for line in lines if line.strip())
-            assert any(line.split()[:3] == ["à", "évaluer", "TAI.CP14.3"] for line in lines if line.strip())
+            assert any(line.split()[:3] == ["✓", "acquis", "TAI.CP14.4"] for line in lines if line.strip())
+            assert any(line.split()[:4] == ["?", "à", "évaluer", "TAI.CP14.3"] for line in lines if line.strip())
             reference = widget_text(app.screen.query_one("#reference"))
             assert "solution de référence" in reference and "sur srv :   systemctl start dnsmasq" in reference
             fiche = widget_text(app.screen.query_one("#fiche"))

@@ -52,7 +52,10 @@ class BriefingScreen(Screen[None]):
     HELP_TITLE = tr("tui.briefing.title")
     HELP_TEXT = tr("tui.briefing.help")
     BINDINGS = [
-        Binding("d", "start", tr("tui.key.start")),
+        # d is typed into the name field when it has focus (and left the footer then): F5 starts from
+        # anywhere, shown in the footer whatever has focus; d stays for the eyes-on-the-footer habit.
+        Binding("f5", "start", tr("tui.key.start_f5"), priority=True),
+        Binding("d", "start", tr("tui.key.start"), show=False),
         Binding("escape", "back", tr("tui.key.back")),
     ]
     AUTO_FOCUS = "#candidate"   # typing goes to the name at once; Enter there starts
@@ -97,7 +100,8 @@ class BriefingScreen(Screen[None]):
                         yield ModeButton(tr("tui.mode.chronometre.long", minutes=sc.duration), id="chronometre")
                     yield Static(tr("tui.mode.explained"), id="mode-help", classes="muted")
                     yield Label(tr("tui.briefing.candidate"), classes="pane-title")
-                    yield Input(placeholder=tr("tui.briefing.candidate.placeholder"), id="candidate", compact=True)
+                    yield Input(self.app.trainee or "", placeholder=tr("tui.briefing.candidate.placeholder"),
+                                id="candidate", compact=True, max_length=80)
                     yield Static(tr("tui.briefing.seed", seed=self.seed), id="seed", classes="muted")
                     yield Button(tr("tui.briefing.start"), id="start", variant="primary")
                 with Vertical(id="build"):
@@ -119,7 +123,8 @@ class BriefingScreen(Screen[None]):
             return
         self.building = True
         self.app.building.set()
-        candidate = self.query_one("#candidate", Input).value.strip() or None
+        candidate = " ".join(self.query_one("#candidate", Input).value.split()) or None
+        self.app.set_trainee(candidate)   # the name an attempt is started under is the one remembered
         self.query_one("#form").display = False
         self.query_one("#build").display = True
         bar = self.query_one(ProgressBar)

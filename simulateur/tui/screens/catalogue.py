@@ -32,6 +32,7 @@ class CatalogueScreen(Screen[None]):
         Binding("slash", "search", tr("tui.key.search")),
         Binding("p", "progression", tr("tui.key.progression")),
         Binding("e", "examen", tr("tui.key.examen")),
+        Binding("s", "trainee", tr("tui.key.profile"), show=False),   # said in the header
         Binding("escape", "reset", tr("tui.key.reset"), show=False),
     ]
     AUTO_FOCUS = "#table"
@@ -89,6 +90,14 @@ class CatalogueScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.refresh_table()
+
+    def on_trainee_changed(self) -> None:
+        self.refresh_table()
+
+    def show_trainee(self) -> None:
+        """Who is at the keyboard, in the header (where « Meilleur » comes from)."""
+        name = self.app.trainee
+        self.sub_title = tr("tui.profile.current", name=name) if name else tr("tui.profile.anonymous")
 
     def _cells(self, sc: Scenario) -> dict[str, str]:
         return {"ref": sc.referentiel, "ccp": " ".join(F.short(c) for c in F.ccps(sc.competences)),
@@ -155,11 +164,12 @@ class CatalogueScreen(Screen[None]):
         return sorted(found, key=lambda sc: not all(w in F.fold(sc.title) for w in words))   # stable
 
     def refresh_table(self) -> None:
+        self.show_trainee()
         table = self.query_one(DataTable)
         current = self.selected_id()
         self._columns()
         table.clear()
-        best = self.app.store.best_scores()
+        best = self.app.best_scores()   # the trainee's at the keyboard, training only
         columns = self._layout[1]
         for sc in self._ranked([sc for sc in self._scenarios() if self._matches(sc)]):
             score = best.get(sc.id)
@@ -240,6 +250,9 @@ class CatalogueScreen(Screen[None]):
         for sel in self.query(Select):
             sel.clear()
         self.query_one(DataTable).focus()
+
+    def action_trainee(self) -> None:
+        self.app.choose_trainee()
 
     def action_progression(self) -> None:
         self.app.go_progression()

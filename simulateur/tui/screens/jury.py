@@ -32,6 +32,8 @@ class JuryTable(DataTable[str]):
         Binding("delete,backspace", "screen.mark('')", tr("tui.key.clear")),
         Binding("c", "screen.timeline", tr("tui.key.timeline")),
         Binding("t", "screen.terminals", tr("tui.key.terminals")),
+        Binding("m", "screen.comment('crit-comment')", tr("tui.key.crit_comment")),
+        Binding("i", "screen.comment('item-comment')", tr("tui.key.item_comment")),
     ]
 
 
@@ -219,5 +221,13 @@ class JuryScreen(Screen[None]):
         path = export_group(self.db, self.session_id)
         self.query_one("#jury-status", Static).update(tr("tui.exam.exported", paths=str(path)))
 
+    def action_comment(self, field: str) -> None:
+        """Comments by keyboard: m (the criterion) or i (the intervention) goes to the field, Enter
+        saves it, Escape comes back to the table."""
+        self.query_one(f"#{field}", Input).focus()
+
     def action_back(self) -> None:
+        if isinstance(self.focused, Input):   # Escape in a comment: back to the table, not out of the grid
+            self.query_one(JuryTable).focus()
+            return
         self.app.pop_screen()

@@ -15,9 +15,11 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 from simulateur.i18n import tr
 from simulateur.paths import data_dir
-from simulateur.session.store import STATUSES, AttemptRecord
+from simulateur.session.store import ANYONE, EXAM_MODES, STATUSES, TRAINING_MODES, AttemptRecord
 from simulateur.tui import format as F
 from simulateur.tui.widgets.chart import chart
+
+NO_NAME = "\x00"   # the « (sans nom) » option: attempts started with no trainee's name
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -42,6 +44,12 @@ class ProgressionScreen(Screen[None]):
         comps = sorted({c for r in records for c in r.competences})
         yield Header()
         with Horizontal(id="filters"):
+            # whose (the trainee at the keyboard first), and training or exam: never mixed
+            trainees = [(name, name) for name in self.app.trainees()] + [(tr("tui.profile.none"), NO_NAME)]
+            yield Select(trainees, prompt=tr("tui.progression.all_trainees"), id="trainee", compact=True,
+                         value=self.app.trainee or Select.NULL)   # nobody chosen: everybody's
+            yield Select([(tr("tui.progression.kind.training"), "training"), (tr("tui.progression.kind.exam"), "exam")],
+                         allow_blank=False, value="training", id="kind", compact=True)
             yield Select([(title or sid, sid) for sid, title in scenarios], prompt=tr("tui.progression.all_scenarios"),
                          id="scenario", compact=True)
             yield Select([(c, c) for c in comps], prompt=tr("tui.catalogue.all_competences"), id="competence",
@@ -80,8 +88,11 @@ class ProgressionScreen(Screen[None]):
             v = self.query_one(sel_id, Select).value
             return v if isinstance(v, str) else None
 
+        trainee = self.query_one("#trainee", Select).value
+        who: object = ANYONE if trainee is Select.NULL else (None if trainee == NO_NAME else trainee)
+        modes = EXAM_MODES if self.query_one("#kind", Select).value == "exam" else TRAINING_MODES
         return self.app.store.attempts(scenario=value("#scenario"), competence=value("#competence"),
-                                       status=value("#status"))
+                                       status=value("#status"), candidate=who, modes=modes)
 
     def refresh_view(self) -> None:
         records = self.filtered()

@@ -15,8 +15,17 @@ VERDICT_STYLES = {"acquis": "bold green", "non_acquis": "bold red", "jury": "bol
 EVIDENCE_STYLES = {"✓": "green", "✗": "red", "?": "yellow"}
 
 
+#: The verdict said by a symbol and a word, never by its colour alone (high-contrast, colour-blind).
+VERDICT_MARKS = {"acquis": "✓", "non_acquis": "✗", "jury": "?"}
+
+
 def verdict_label(verdict: str) -> str:
     return tr(f"tui.verdict.{verdict}")
+
+
+def verdict_text(verdict: str) -> Text:
+    mark = VERDICT_MARKS.get(verdict, "·")
+    return Text(f"{mark} {verdict_label(verdict)}", style=VERDICT_STYLES.get(verdict, ""))
 
 
 def _evidence(line: str) -> Text:
@@ -31,26 +40,25 @@ def grid(criteria: Sequence[CriterionRecord]) -> RenderableType | None:
     """One block per competence; per criterion: verdict | id | label, then its evidence."""
     if not criteria:
         return None
-    blocks: list[RenderableType] = []
-    table: Table | None = None
-    current = None
+    # Grouped by competence, in the order each first appears: a scenario may list a competence's
+    # criteria apart (the checker keeps the scenario's order), which showed its heading twice.
+    groups: dict[str, list[CriterionRecord]] = {}
     for c in criteria:
-        if c.competence != current:
-            current = c.competence
-            if table is not None:
-                blocks += [table, Text("")]
-            blocks.append(Text.assemble((c.competence + "  ", "bold cyan"), (c.competence_label, "bold")))
-            table = Table.grid(padding=(0, 1))
-            table.add_column(width=11)
-            table.add_column(no_wrap=True)
-            table.add_column(ratio=1)
-        assert table is not None
-        body = Text(c.label)
-        for line in c.evidence:
-            body.append("\n")
-            body.append_text(_evidence(line))
-        table.add_row(Text(verdict_label(c.verdict), style=VERDICT_STYLES.get(c.verdict, "")),
-                      Text(c.id, style="bold"), body)
-    if table is not None:
+        groups.setdefault(c.competence, []).append(c)
+    blocks: list[RenderableType] = []
+    for competence, members in groups.items():
+        if blocks:
+            blocks.append(Text(""))
+        blocks.append(Text.assemble((competence + "  ", "bold cyan"), (members[0].competence_label, "bold")))
+        table = Table.grid(padding=(0, 1))
+        table.add_column(width=13)
+        table.add_column(no_wrap=True)
+        table.add_column(ratio=1)
+        for c in members:
+            body = Text(c.label)
+            for line in c.evidence:
+                body.append("\n")
+                body.append_text(_evidence(line))
+            table.add_row(verdict_text(c.verdict), Text(c.id, style="bold"), body)
         blocks.append(table)
     return Group(*blocks)

@@ -44,10 +44,12 @@ class Timer(Static):
             return
         remaining = self.expected - elapsed
         if remaining >= 0:
-            style = "bold yellow" if remaining < 300 else "bold"
-            self.update(Text.assemble(("⏳ ", style), (tr("tui.timer.remaining", time=F.clock(remaining)), style)))
+            soon = remaining < 300   # said by a sign too, not by the yellow alone (same width: no title cut)
+            style = "bold yellow" if soon else "bold"
+            self.update(Text.assemble(("⚠ " if soon else "⏳ ", style),
+                                      (tr("tui.timer.remaining", time=F.clock(remaining)), style)))
             return
-        self.update(Text(tr("tui.timer.over", time=F.clock(-remaining)), style="bold white on red"))
+        self.update(Text("⚠" + tr("tui.timer.over", time=F.clock(-remaining)), style="bold white on red"))
         if not self._expired:
             self._expired = True
             self.post_message(self.Expired())
