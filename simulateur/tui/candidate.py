@@ -85,6 +85,7 @@ class CandidateApp(App[int]):
     #ticket { padding: 1 2; }
     """
     BINDINGS = [Binding("ctrl+q", "quit", tr("cand.quit"), priority=True)]
+    AUTO_FOCUS = "#start"
 
     def __init__(self, client: ExamClient, *, poll: float = POLL) -> None:
         super().__init__()
@@ -155,7 +156,8 @@ class CandidateApp(App[int]):
             line.update(Text(tr("cand.finished"), style="bold"))
         else:
             left.update(Text(tr("cand.left", left=clock(float(state.get("remaining") or 0)))))
-            line.update(Text(tr("cand.state", index=state.get("intervention"), lab=state.get("lab") or "—")))
+            line.update(Text(tr("cand.state", index=state["intervention"], lab=state.get("lab") or "—")
+                             if state.get("intervention") else tr("cand.building")))
         self.query_one("#start", Button).disabled = self.busy or state is not None and bool(state.get("lab") or state.get("finished"))
         self.query_one("#submit", Button).disabled = self.busy or not (running and state and state.get("lab"))
         self.query_one("#shell", Button).disabled = self.busy or not (running and state and state.get("lab"))

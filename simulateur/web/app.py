@@ -84,8 +84,8 @@ def routes(service: Service, gate: Gate) -> list[Any]:
     from starlette.routing import Mount
     from starlette.staticfiles import StaticFiles
 
-    from simulateur.web import login, sessions, terminal
+    from simulateur.web import appweb, login, sessions, terminal
 
     pages = Pages(service, gate)
-    return [*login.routes(pages), *sessions.routes(pages), *terminal.routes(pages),
+    return [*login.routes(pages), *sessions.routes(pages), *terminal.routes(pages), *appweb.routes(pages),
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static")]

@@ -93,14 +93,15 @@ def test_app_in_the_browser(web, browser) -> None:  # noqa: F811
     page.wait_for_url(f"{url}/candidat/{sid}")
     page.click("text=Ouvrir l'application du simulateur")
     page.wait_for_url(f"{url}/candidat/{sid}/app")
-    rows = "document.querySelector('#terminal .xterm-rows').innerText"
+    rows = "document.querySelector('#terminal .xterm-rows').innerText.replace(/\u00a0/g, ' ')"
     page.wait_for_function(f"{rows}.includes('Alice Martin')", timeout=90_000)
     page.wait_for_function(f"{rows}.includes('Pas encore commencé')", timeout=60_000)
     shot(page, "app-candidat")
-    page.click("#terminal")
+    page.focus("#terminal .xterm-helper-textarea")     # her keys to the app (no click: a click is the app's)
     page.keyboard.press("Enter")            # the app's focus is on « Commencer »
-    page.wait_for_function(f"{rows}.includes('Temps restant')", timeout=600_000)
+    page.wait_for_function(f"{rows}.includes('Temps restant')", timeout=300_000)
     page.wait_for_function(f"{rows}.includes('Intervention 1/1')", timeout=60_000)
+    page.wait_for_function(f"{rows}.includes('Intervention 1 — laboratoire')", timeout=60_000)
     shot(page, "app-candidat-en-cours")
     run = ExamDB().run(sid, "Alice Martin")
     assert run is not None and run.finished is None
