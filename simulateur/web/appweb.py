@@ -52,17 +52,24 @@ def _python(user: str) -> str:
     return sys.executable if probe.returncode == 0 else shutil.which("python3") or "/usr/bin/python3"
 
 
-def _home(user: str, url: str, token: str, expires: float) -> str:
-    """Her login for the app: a directory of the app's account only (its XDG_CONFIG_HOME and HOME)."""
+def _home(user: str, url: str, token: str, expires: float, cert: str | None) -> str:
+    """Her login for the app: a directory of the app's account only (its XDG_CONFIG_HOME and HOME).
+    In HTTPS, the service's own certificate is the app's --cafile (a centre's self-signed one)."""
     pw = pwd.getpwnam(user)
     home = tempfile.mkdtemp(prefix="simulateur-app-")
     conf = Path(home) / "simulateur"
     conf.mkdir(mode=0o700)
+    made = [Path(home), conf]
+    cafile = None
+    if cert and url.startswith("https://"):
+        shutil.copyfile(cert, conf / "service.pem")
+        cafile = str(conf / "service.pem")
+        made.append(conf / "service.pem")
     path = conf / "serveur.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump({"url": url, "token": token, "cafile": None, "expires": expires}, f)
-    for p in (home, conf, path):
+        json.dump({"url": url, "token": token, "cafile": cafile, "expires": expires}, f)
+    for p in (*made, path):
         os.chown(p, pw.pw_uid, pw.pw_gid)
     return home
 
@@ -157,7 +164,8 @@ def routes(pages: Pages) -> list[Any]:
         home = None
         try:
             try:
-                home = _home(user, base, mine, expires)
+                listen = getattr(pages.service, "api_listen", None)
+                home = _home(user, base, mine, expires, getattr(listen, "cert", None))
                 python = await asyncio.to_thread(_python, user)
             except (KeyError, OSError) as exc:
                 await _end(ws, 1, tr("web.app_cannot", why=exc))
