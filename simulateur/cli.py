@@ -482,12 +482,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_app() -> int:
-    """`simulateur` with no command on a terminal: the app (simulateur.tui), root only."""
-    try:
-        _require_root()
-    except SimError as exc:
-        print(f"simulateur : {exc}", file=sys.stderr)
-        return exc.exit_code
+    """`simulateur` with no command on a terminal: the app (simulateur.tui) as root; for an
+    ordinary account logged in to a centre's service, the candidate's app (tui/candidate.py)."""
+    if os.geteuid() != 0:
+        from simulateur.tui import candidate
+
+        return _said(candidate.run)
     from simulateur.tui import run
 
     try:

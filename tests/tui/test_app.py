@@ -146,10 +146,14 @@ def test_cli_without_command_and_without_terminal_lists() -> None:
     assert proc.returncode == 0 and "dhcp-serveur-arrete" in proc.stdout
 
 
-def test_cli_without_command_needs_root(monkeypatch, capsys) -> None:
+def test_cli_without_command_needs_root_or_a_login(monkeypatch, capsys, tmp_path) -> None:
+    """Not root: the candidate's app, which needs a login to a centre's service (tui/candidate.py);
+    without one, one French line saying how (or to train as root)."""
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(cli.os, "geteuid", lambda: 1000)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert cli.main([]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("simulateur : cette commande doit être lancée en root") and err.count("\n") == 1
+    assert err.startswith("simulateur : l'application du candidat parle au service du centre") and err.count("\n") == 1
+    assert "en root" in err

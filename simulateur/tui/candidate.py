@@ -1,0 +1,246 @@
+"""The candidate's app: the examen blanc seen from an ordinary account logged in to a centre's
+service (« simulateur login URL --code CODE »), or run by the service for her browser (web/appweb.py).
+
+Nothing here touches a lab or the store: every step is one of the service's commands, asked with
+her token — `exam status/start/submit SID`, `shell LAB HOST` (the remote CLI's relay over the
+websocket) — so the app has exactly the rights she has at a terminal, and the service decides,
+records and holds her deadline. Root at home keeps the full app (simulateur.tui.app).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Select, Static
+
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+
+POLL = 1.0       # seconds between two `exam status` (her time left, the intervention's state)
+
+
+class ExamClient:
+    """The service's commands for the logged-in candidate (remote.saved()'s URL and token)."""
+
+    def __init__(self, conf: dict[str, Any]) -> None:
+        self.conf = conf
+
+    def whoami(self) -> dict[str, Any]:
+        from simulateur.serve import remote
+
+        status, reply = remote.call(self.conf["url"], "/api/whoami", None, token=self.conf["token"],
+                                    cafile=self.conf.get("cafile"), timeout=60)
+        if status != 200:
+            raise SimError(str(reply.get("error") or tr("api.not_ours")), exit_code=4)
+        return reply
+
+    def run(self, argv: list[str]) -> str:
+        """What the command printed; its refusal or failure as a SimError (one French line)."""
+        from simulateur.serve import remote
+
+        status, reply = remote.call(self.conf["url"], "/api/run", {"argv": argv}, token=self.conf["token"],
+                                    cafile=self.conf.get("cafile"))
+        if status == 401:
+            raise SimError(str(reply.get("error")) + " — " + tr("api.login_again", url=self.conf["url"]), exit_code=4)
+        if reply.get("error"):
+            raise SimError(str(reply["error"]), exit_code=int(reply.get("code", 3)))
+        if int(reply.get("code", 1)) != 0:
+            raise SimError((str(reply.get("stderr") or "").strip().splitlines() or [tr("serve.internal")])[-1])
+        return str(reply.get("stdout") or "")
+
+    def status(self, sid: str) -> dict[str, Any] | None:
+        """Her run's state, None before she started."""
+        try:
+            out = self.run(["exam", "status", sid, "--json"])
+        except SimError:
+            return None
+        try:
+            data = json.loads(out)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+
+def clock(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 3600:d} h {s % 3600 // 60:02d} min {s % 60:02d} s" if s >= 3600 else f"{s // 60:d} min {s % 60:02d} s"
+
+
+class CandidateApp(App[int]):
+    TITLE = tr("cand.title")
+    CSS = """
+    #who { text-style: bold; padding: 0 1; }
+    #left { padding: 0 1; color: $warning; text-style: bold; }
+    #state, #message { padding: 0 1; }
+    #actions { height: auto; padding: 0 1; }
+    #actions Button { margin-right: 2; }
+    #host { width: 30; }
+    #ticket { padding: 1 2; }
+    """
+    BINDINGS = [Binding("ctrl+q", "quit", tr("cand.quit"), priority=True)]
+    AUTO_FOCUS = "#start"
+
+    def __init__(self, client: ExamClient, *, poll: float = POLL) -> None:
+        super().__init__()
+        self.client = client
+        self.poll = poll
+        self.sid = ""
+        self.candidate = ""
+        self.state: dict[str, Any] | None = None
+        self.busy = False
+        self.resumed = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="who")
+        yield Static("", id="left")
+        yield Static("", id="state")
+        with Horizontal(id="actions"):
+            yield Button(tr("cand.start"), id="start", variant="success", compact=True)
+            yield Button(tr("cand.submit"), id="submit", variant="warning", compact=True, disabled=True)
+            yield Select([], prompt=tr("cand.pick_host"), id="host", compact=True)
+            yield Button(tr("cand.shell"), id="shell", compact=True, disabled=True)
+        yield Static("", id="message")
+        with VerticalScroll():
+            yield Static("", id="ticket")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._who()
+
+    @work(thread=True, exclusive=True, group="who")
+    def _who(self) -> None:
+        try:
+            me = self.client.whoami()
+        except SimError as exc:
+            self.call_from_thread(self._say, str(exc), True)
+            return
+        if not str(me.get("role") or "").startswith("candidat") or not me.get("session"):
+            self.call_from_thread(self._say, tr("cand.not_candidate"), True)
+            return
+        self.call_from_thread(self._known, str(me["session"]), str(me.get("login") or "").removeprefix("code:"))
+
+    def _known(self, sid: str, name: str) -> None:
+        self.sid, self.candidate = sid, name
+        self.query_one("#who", Static).update(Text(tr("cand.who", sid=sid, name=name)))
+        self._poll()
+        self.set_interval(self.poll, self._poll)
+
+    # --- her state, polled from the service ------------------------------------------------------
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll(self) -> None:
+        state = self.client.status(self.sid)
+        self.call_from_thread(self._show, state, time.time())
+
+    def _show(self, state: dict[str, Any] | None, seen: float) -> None:
+        self.state = state
+        if state and state.get("lab") and not state.get("finished") and not self.resumed and not self.busy:
+            self.resumed = True     # back in the app mid-exam: her ticket again (the service resumes)
+            self._step(["exam", "start", self.sid], "")
+            return
+        left = self.query_one("#left", Static)
+        line = self.query_one("#state", Static)
+        running = bool(state and not state.get("finished"))
+        if state is None:
+            left.update("")
+            line.update(Text(tr("cand.not_started")))
+        elif state.get("finished"):
+            left.update("")
+            line.update(Text(tr("cand.finished"), style="bold"))
+        else:
+            left.update(Text(tr("cand.left", left=clock(float(state.get("remaining") or 0)))))
+            line.update(Text(tr("cand.state", index=state["intervention"], lab=state.get("lab") or "—")
+                             if state.get("intervention") else tr("cand.building")))
+        self.query_one("#start", Button).disabled = self.busy or state is not None and bool(state.get("lab") or state.get("finished"))
+        self.query_one("#submit", Button).disabled = self.busy or not (running and state and state.get("lab"))
+        self.query_one("#shell", Button).disabled = self.busy or not (running and state and state.get("lab"))
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.query_one("#message", Static).update(Text(text, style="bold red" if error else "bold"))
+
+    # --- her steps: the service's commands -------------------------------------------------------
+    @on(Button.Pressed, "#start")
+    def start(self) -> None:
+        if not self.busy and self.sid:
+            self.resumed = True
+            self._step(["exam", "start", self.sid], tr("cand.building"))
+
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        from simulateur.tui.screens.dialogs import ConfirmScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes and not self.busy:
+                self._step(["exam", "submit", self.sid], tr("cand.submitting"))
+
+        self.push_screen(ConfirmScreen(tr("cand.confirm")), answer)
+
+    def _step(self, argv: list[str], doing: str) -> None:
+        self.busy = True
+        self._say(doing)
+        self._show(self.state, time.time())
+        self._step_worker(argv)
+
+    @work(thread=True, exclusive=True, group="step")
+    def _step_worker(self, argv: list[str]) -> None:
+        try:
+            out = self.client.run(argv)
+        except SimError as exc:
+            self.call_from_thread(self._stepped, None, str(exc))
+            return
+        self.call_from_thread(self._stepped, out, None)
+
+    def _stepped(self, out: str | None, error: str | None) -> None:
+        self.busy = False
+        if error is not None:
+            self._say(error, True)
+        else:
+            self._say("")
+            self.query_one("#ticket", Static).update(Text(out or ""))
+            names = _hosts_in(out or "")
+            self.query_one("#host", Select).set_options([(h, h) for h in names])
+        self._poll()
+
+    @on(Button.Pressed, "#shell")
+    def shell(self) -> None:
+        """Her terminal on a host: the app steps aside (suspended), the remote CLI's relay takes the
+        terminal — in a browser too, the app's terminal being the page's."""
+        from simulateur.serve import remote_shell
+
+        lab = (self.state or {}).get("lab")
+        host = self.query_one("#host", Select).value
+        if not lab:
+            self._say(tr("cand.no_lab"), True)
+            return
+        try:
+            with self.suspend():
+                remote_shell.run(self.client.conf, str(lab), host if isinstance(host, str) else None)
+        except SimError as exc:
+            self._say(str(exc), True)
+
+
+def _hosts_in(text: str) -> list[str]:
+    """The hosts named by `exam start`'s text (« hôtes : a, b »)."""
+    import re
+
+    m = re.search(r"hôtes?\s*:\s*([^\n)]+)", text)
+    return [h.strip() for h in m.group(1).split(",") if h.strip()] if m else []
+
+
+def run() -> int:
+    """`simulateur` with no command, not root: the candidate's app if logged in to a service."""
+    from simulateur.serve import remote
+
+    conf = remote.saved()
+    if conf is None:
+        raise SimError(tr("cand.need_login"), exit_code=2)
+    app = CandidateApp(ExamClient(conf))
+    app.run()
+    return int(app.return_code or 0)
