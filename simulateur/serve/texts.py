@@ -155,6 +155,9 @@ FR_SERVE = {
     "web.term_ended": "Terminal fermé.",
     # the candidate's app (simulateur/tui/candidate.py) and its page in the browser (web/appweb.py)
     "cand.title": "Simulateur — examen blanc",
+    "cand.ssh_welcome": "Simulateur — examen blanc ({url}). Tapez le code que le formateur vous a remis.",
+    "cand.ssh_code": "Code : ",
+    "cand.ssh_give_up": "trop de codes refusés : demandez le vôtre au formateur, puis reconnectez-vous",
     "cand.who": "Examen blanc {sid} — {name}",
     "cand.not_started": "Pas encore commencé : « Commencer » construit votre première intervention (le compte à rebours part alors).",
     "cand.building": "Construction du laboratoire… (une à deux minutes)",

@@ -234,13 +234,52 @@ def _hosts_in(text: str) -> list[str]:
     return [h.strip() for h in m.group(1).split(",") if h.strip()] if m else []
 
 
+SERVER_ENV = "SIMULATEUR_SERVER"      # set by an sshd ForceCommand: the service to ask her code for
+CAFILE_ENV = "SIMULATEUR_CAFILE"
+TRIES = 3
+
+
 def run() -> int:
-    """`simulateur` with no command, not root: the candidate's app if logged in to a service."""
+    """`simulateur` with no command, not root: the candidate's app if logged in to a service —
+    or, reached by SSH (an account whose sshd ForceCommand sets SIMULATEUR_SERVER), after her code
+    typed at the terminal: the token then lives in this process only (a shared account keeps no
+    login of hers on disk) and is revoked when she quits."""
+    import os
+
     from simulateur.serve import remote
 
     conf = remote.saved()
+    kiosk = conf is None and bool(os.environ.get(SERVER_ENV))
+    if kiosk:
+        conf = _code_login(os.environ[SERVER_ENV], os.environ.get(CAFILE_ENV) or None)
     if conf is None:
         raise SimError(tr("cand.need_login"), exit_code=2)
     app = CandidateApp(ExamClient(conf))
-    app.run()
+    try:
+        app.run()
+    finally:
+        if kiosk:
+            try:
+                remote.call(conf["url"], "/api/logout", {}, token=conf["token"], cafile=conf.get("cafile"), timeout=30)
+            except SimError:
+                pass            # the service gone: its token expires on its own
     return int(app.return_code or 0)
+
+
+def _code_login(url: str, cafile: str | None) -> dict[str, Any]:
+    """Her code asked at the terminal (not echoed), TRIES times at most: the login's conf."""
+    import getpass
+
+    from simulateur.serve import remote
+
+    print(tr("cand.ssh_welcome", url=url), flush=True)
+    for _ in range(TRIES):
+        try:
+            code = getpass.getpass(tr("cand.ssh_code"))
+        except EOFError:
+            break
+        status, reply = remote.call(url, "/api/login", {"code": code}, cafile=cafile, timeout=60)
+        if status == 200 and "token" in reply and reply.get("session"):
+            return {"url": url, "token": reply["token"], "cafile": cafile}
+        print(str(reply.get("error") or tr("api.not_ours")), flush=True)
+    raise SimError(tr("cand.ssh_give_up"), exit_code=3)
