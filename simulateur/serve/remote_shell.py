@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import select
-import shutil
 import signal
 import ssl
 import sys
@@ -29,11 +28,23 @@ def _ws_url(url: str, query: dict[str, str]) -> str:
     return f"{base}/api/shell?{urlencode(query)}"
 
 
+def _window() -> tuple[int, int]:
+    """Her terminal's size as the kernel knows it (not $COLUMNS/$LINES, which shutil prefers and a
+    parent may have left behind): the first of stdin, stdout, stderr that is a terminal."""
+    for fd in (0, 1, 2):
+        try:
+            size = os.get_terminal_size(fd)
+        except OSError:
+            continue
+        return size.columns, size.lines
+    return 80, 24
+
+
 def run(conf: dict[str, Any], lab: str, host: str | None) -> int:
     from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
     from websockets.sync.client import connect
 
-    cols, rows = shutil.get_terminal_size((80, 24))
+    cols, rows = _window()
     query = {"lab": lab, "cols": str(cols), "rows": str(rows), "term": os.environ.get("TERM", "xterm")}
     if host:
         query["host"] = host
@@ -65,7 +76,7 @@ def run(conf: dict[str, Any], lab: str, host: str | None) -> int:
                     return
                 if wake_r in ready:
                     os.read(wake_r, 64)
-                    c, r = shutil.get_terminal_size((80, 24))
+                    c, r = _window()
                     ws.send(json.dumps({"resize": [c, r]}))
                 if 0 in ready:
                     data = os.read(0, 65536)

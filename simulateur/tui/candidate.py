@@ -65,7 +65,9 @@ class ExamClient:
             data = json.loads(out)
         except ValueError:
             return None
-        return data if isinstance(data, dict) else None
+        if not isinstance(data, dict) or data.get("started") is False:     # on the roster, not started
+            return None
+        return data
 
 
 def clock(seconds: float) -> str:
