@@ -9,14 +9,18 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.theme import Theme, ThemeProvider
+from textual.worker import Worker
 
 from simulateur.i18n import tr
 from simulateur.scenario.loader import Catalogue, load_catalogue
@@ -26,6 +30,9 @@ from simulateur.tui import settings as settings_file
 from simulateur.tui.context import Running
 from simulateur.tui.screens.catalogue import CatalogueScreen
 from simulateur.tui.screens.dialogs import ConfirmScreen, HelpScreen
+from simulateur.tui.workers import ended
+
+T = TypeVar("T")
 
 class TraineeChanged(Message):
     """Posted to the current screen when the trainee at the keyboard changed."""
@@ -45,6 +52,10 @@ HIGH_CONTRAST = Theme(
 DEFAULT_THEME = "textual-dark"
 
 
+class Quit:
+    """What the build worker returns when the app was asked to quit during the build."""
+
+
 class SimulateurApp(App[int]):
     TITLE = tr("tui.app.title")
     SUB_TITLE = tr("tui.app.subtitle")
@@ -54,6 +65,11 @@ class SimulateurApp(App[int]):
         Binding("ctrl+q", "request_quit", tr("tui.key.quit"), priority=True),
     ]
 
+    #: A lab is being built (by the one build worker, build()): leaving and quitting wait for it.
+    building: var[bool] = var(False)
+    #: Quitting was asked during a build: the lab is released as soon as it is built, then the app exits.
+    quitting: var[bool] = var(False)
+
     def __init__(self, *, store: Store | None = None, catalogue: Catalogue | None = None,
                  clock: Callable[[], float] = time.time, reap: bool = True) -> None:
         super().__init__()
@@ -61,8 +77,7 @@ class SimulateurApp(App[int]):
         self.catalogue = catalogue or load_catalogue()
         self.clock = clock
         self.running: Running | None = None
-        self.building = threading.Event()     # a lab is being built by a worker thread
-        self.quitting = False
+        self._build_thread = threading.Event()   # set while the build worker's thread runs (shutdown waits)
         self._reap = reap
         self.settings, self._settings_problem = settings_file.load()
         self.register_theme(HIGH_CONTRAST)
@@ -149,18 +164,78 @@ class SimulateurApp(App[int]):
         watchdog.daemon = True
         watchdog.start()
 
-    @work(thread=True, group="reap")
-    def _reap_orphans(self) -> None:
-        reaped = reap_orphans(self.store)
-        if reaped:
-            self.call_from_thread(self.notify, tr("tui.reaped", n=len(reaped)), timeout=8)
+    @work(thread=True, group="reap", exit_on_error=False)
+    def _reap_orphans(self) -> int:
+        return len(reap_orphans(self.store))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers: the orphan labs reaped at start, the lab stopped before leaving."""
+        reaped = ended(event, "reap")
+        if reaped is not None and reaped.ok and reaped.result:
+            self.notify(tr("tui.reaped", n=reaped.result), timeout=8)
+        stopped = ended(event, "stop")
+        if stopped is not None:
+            self.exit(0)
+
+    # Navigation: screens ask the app for the next screen rather than importing each other.
     def show_results(self, attempt_id: str) -> None:
         """After a submission: back to the catalogue, then the results on top of it."""
         from simulateur.tui.screens.resultats import ResultatsScreen
 
         self._pop_to_catalogue()
         self.push_screen(ResultatsScreen(attempt_id))
+
+    def open_results(self, attempt_id: str) -> None:
+        from simulateur.tui.screens.resultats import ResultatsScreen
+
+        self.push_screen(ResultatsScreen(attempt_id))
+
+    def open_briefing(self, scenario_id: str, seed: int | None = None, *, replace: bool = False) -> None:
+        """A scenario's briefing, over the current screen (or instead of it: « Rejouer »)."""
+        from simulateur.tui.screens.briefing import BriefingScreen
+
+        screen = BriefingScreen(scenario_id, seed)
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def open_intervention(self) -> None:
+        """The lab is built: the intervention replaces the briefing."""
+        from simulateur.tui.screens.intervention import InterventionScreen
+
+        self.switch_screen(InterventionScreen())
+
+    def open_fiche(self) -> None:
+        from simulateur.tui.screens.fiche import FicheScreen
+
+        self.push_screen(FicheScreen())
+
+    def open_verification(self, result: Any, verifications: Any) -> None:
+        from simulateur.tui.screens.verification import VerificationScreen
+
+        self.push_screen(VerificationScreen(result, verifications))
+
+    def continue_exam(self, db: Any, step: Any) -> None:
+        """An exam's next intervention, or its end (after a start, a hand-in or the time-out)."""
+        from simulateur.tui.screens.exam_intervention import continue_exam
+
+        continue_exam(self, db, step)
+
+    def open_jury(self, session_id: str, candidate: str) -> None:
+        from simulateur.tui.screens.jury import JuryScreen
+
+        self.push_screen(JuryScreen(session_id, candidate))
+
+    def open_timeline(self, title: str, directory: Path | None, started: float | None) -> None:
+        from simulateur.tui.screens.timeline import TimelineScreen
+
+        self.push_screen(TimelineScreen(title, directory, started))
+
+    def open_player(self, directory: Path | None, started: float | None, *args: Any) -> bool:
+        from simulateur.tui.screens.player import open_player
+
+        return open_player(self, directory, started, *args)
 
     def _pop_to_catalogue(self) -> None:
         while len(self.screen_stack) > 2 and not isinstance(self.screen, CatalogueScreen):
@@ -192,12 +267,45 @@ class SimulateurApp(App[int]):
         finally:
             lending.__exit__(None, None, None)   # resume_application_mode, whatever happened inside
 
+    def build(self, screen: Screen[Any], job: Callable[[], T], release: Callable[[T], None]) -> Worker[T | Quit]:
+        """The one build worker (a training attempt's lab, an exam's intervention): `job` runs in a
+        thread and returns what it built; `screen` receives the worker's Worker.StateChanged (group
+        "build") and reads it with built(). If quitting was asked meanwhile, `release` (in the thread)
+        lets go of what was built and the app exits instead."""
+        self.building = True
+        self._build_thread.set()
+
+        def body() -> T | Quit:
+            try:
+                result = job()
+                if self.quitting:
+                    release(result)
+                    return Quit()
+                return result
+            finally:
+                self._build_thread.clear()
+
+        return screen.run_worker(body, name="build", group="build", thread=True, exclusive=True,
+                                 exit_on_error=False)
+
+    def built(self, event: Worker.StateChanged) -> Any:
+        """For a screen that started build(): None while building (or for another worker), else the
+        Outcome; the build's end clears `building`, and a build finished while quitting exits here."""
+        outcome = ended(event, "build")
+        if outcome is None:
+            return None
+        self.building = False
+        if isinstance(outcome.result, Quit):
+            self.exit(0)
+            return None
+        return outcome
+
     def attempt_in_progress(self) -> bool:
         return self.running is not None and not self.running.stopped
 
     # --- quitting -----------------------------------------------------------------------------
     def action_request_quit(self) -> None:
-        if self.building.is_set():
+        if self.building:
             self.quitting = True
             self.notify(tr("tui.quit.after_build"))
             return
@@ -215,18 +323,21 @@ class SimulateurApp(App[int]):
     def action_help_quit(self) -> None:  # Ctrl+C: the same as Ctrl+Q (asks first mid-attempt)
         self.action_request_quit()
 
-    @work(thread=True, group="stop")
     def _stop_and_exit(self) -> None:
-        self.call_from_thread(self.notify, tr("tui.quit.stopping"))
+        self.notify(tr("tui.quit.stopping"))
+        self._stop_running()
+
+    @work(thread=True, group="stop", exit_on_error=False)
+    def _stop_running(self) -> None:
+        """The lab stopped in a thread; on_worker_state_changed exits once it is done (or failed)."""
         if self.running is not None:
             self.running.stop("abandonnee")
-        self.call_from_thread(self.exit, 0)
 
     def shutdown(self) -> None:
         """After the app has ended, however it ended: no lab is left behind (attempt files are kept)."""
-        if self.building.is_set():
+        if self._build_thread.is_set():
             deadline = time.monotonic() + 60
-            while self.building.is_set() and time.monotonic() < deadline:
+            while self._build_thread.is_set() and time.monotonic() < deadline:
                 time.sleep(0.05)
         if self.running is not None and not self.running.stopped:
             with contextlib.suppress(Exception):

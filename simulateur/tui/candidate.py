@@ -19,9 +19,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Select, Static
+from textual.worker import Worker
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
+from simulateur.tui.workers import ended
 
 POLL = 1.0       # seconds between two `exam status` (her time left, the intervention's state)
 
@@ -117,17 +119,28 @@ class CandidateApp(App[int]):
     def on_mount(self) -> None:
         self._who()
 
-    @work(thread=True, exclusive=True, group="who")
-    def _who(self) -> None:
-        try:
-            me = self.client.whoami()
-        except SimError as exc:
-            self.call_from_thread(self._say, str(exc), True)
-            return
+    @work(thread=True, exclusive=True, group="who", exit_on_error=False)
+    def _who(self) -> tuple[str, str]:
+        """Her session and name, as the service knows her token."""
+        me = self.client.whoami()
         if not str(me.get("role") or "").startswith("candidat") or not me.get("session"):
-            self.call_from_thread(self._say, tr("cand.not_candidate"), True)
-            return
-        self.call_from_thread(self._known, str(me["session"]), str(me.get("login") or "").removeprefix("code:"))
+            raise SimError(tr("cand.not_candidate"))
+        return str(me["session"]), str(me.get("login") or "").removeprefix("code:")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Each worker returns what it got from the service; the screen reacts here."""
+        if (who := ended(event, "who")) is not None:
+            if who.ok:
+                self._known(*who.result)
+            else:
+                self._say(who.problem or "", True)
+        if (polled := ended(event, "poll")) is not None:
+            if polled.ok:
+                self._show(*polled.result)
+            else:
+                self._say(polled.problem or "", True)
+        if (stepped := ended(event, "step")) is not None:
+            self._stepped(stepped.result, stepped.problem)
 
     def _known(self, sid: str, name: str) -> None:
         self.sid, self.candidate = sid, name
@@ -136,10 +149,9 @@ class CandidateApp(App[int]):
         self.set_interval(self.poll, self._poll)
 
     # --- her state, polled from the service ------------------------------------------------------
-    @work(thread=True, exclusive=True, group="poll")
-    def _poll(self) -> None:
-        state = self.client.status(self.sid)
-        self.call_from_thread(self._show, state, time.time())
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def _poll(self) -> tuple[dict[str, Any] | None, float]:
+        return self.client.status(self.sid), time.time()
 
     def _show(self, state: dict[str, Any] | None, seen: float) -> None:
         self.state = state
@@ -190,14 +202,9 @@ class CandidateApp(App[int]):
         self._show(self.state, time.time())
         self._step_worker(argv)
 
-    @work(thread=True, exclusive=True, group="step")
-    def _step_worker(self, argv: list[str]) -> None:
-        try:
-            out = self.client.run(argv)
-        except SimError as exc:
-            self.call_from_thread(self._stepped, None, str(exc))
-            return
-        self.call_from_thread(self._stepped, out, None)
+    @work(thread=True, exclusive=True, group="step", exit_on_error=False)
+    def _step_worker(self, argv: list[str]) -> str:
+        return self.client.run(argv)
 
     def _stepped(self, out: str | None, error: str | None) -> None:
         self.busy = False

@@ -10,6 +10,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,7 +24,10 @@ from simulateur.session import run
 from simulateur.session.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / ".venv" / "bin" / "simulateur"
+# The venv's entry point, as `make run` starts it: this tree's own venv, or (in a git worktree that has
+# none) the venv running the tests, with this tree first on PYTHONPATH so that its code is what runs.
+APP = next((p for p in (ROOT / ".venv" / "bin" / "simulateur", Path(sys.executable).parent / "simulateur")
+            if p.exists()), ROOT / ".venv" / "bin" / "simulateur")
 
 pytestmark = [
     pytest.mark.integration,
@@ -38,10 +42,11 @@ class Tmux:
         self.name = f"simtest{os.getpid()}"
         self.data = data
 
-    def start(self) -> None:
-        env = {"SIMULATEUR_DATA": str(self.data), "SIMULATEUR_LAB_PREFIX": lab_prefix("ui"), "TERM": "xterm-256color"}
+    def start(self, width: int = 100, height: int = 30) -> None:
+        env = {"SIMULATEUR_DATA": str(self.data), "SIMULATEUR_LAB_PREFIX": lab_prefix("ui"), "TERM": "xterm-256color",
+               "PYTHONPATH": str(ROOT)}
         command = "env -u COLUMNS -u LINES " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + f" {shlex.quote(str(APP))}"
-        subprocess.run(["tmux", "new-session", "-d", "-x", "100", "-y", "30", "-s", self.name, command],
+        subprocess.run(["tmux", "new-session", "-d", "-x", str(width), "-y", str(height), "-s", self.name, command],
                        check=True, timeout=10)
 
     def alive(self) -> bool:
@@ -179,3 +184,90 @@ def test_closed_terminal_then_killed_app_leave_no_lab(tmux: Tmux) -> None:
                f"laboratoire {lab} ramassé au démarrage suivant")
     tmux.keys("C-q")
     tmux.wait_gone(15)
+
+
+def field_focused(screen: str, label: str) -> bool:
+    """The fiche's field under `label` has the focus (its edge is drawn in full, not ▎)."""
+    lines = screen.splitlines()
+    at = next((i for i, line in enumerate(lines) if line.strip().startswith(label)), None)
+    return at is not None and at + 1 < len(lines) and lines[at + 1].lstrip().startswith("█")
+
+
+def scroll_until(tmux: Tmux, *texts: str, presses: int = 40) -> str:
+    """Page down (the focused scroll) until every text is on the screen at once."""
+    for _ in range(presses):
+        screen = tmux.screen()
+        if all(t in screen for t in texts):
+            return screen
+        tmux.keys("PageDown")
+        time.sleep(0.2)
+    return tmux.wait(*texts, timeout=5)
+
+
+def test_a_whole_training_attempt(tmux: Tmux) -> None:
+    """Catalogue → briefing → lab built → a command in a shell → « Vérifier » → a hint (its cost asked
+    first) → the fiche → the submission → the results and their coaching; the lab stopped at the end."""
+    tmux.start(120, 40)
+    store = Store(tmux.data / "simulateur.db")
+    lab = open_attempt(tmux, store)
+    attempt = store.attempts(status="en_cours")[0]
+
+    # A diagnostic command in the lab, from the app's shell on poste.
+    tmux.keys("s")
+    tmux.wait("Vous êtes sur « poste »", "root@poste")
+    tmux.type("ip -br addr show eth0; echo diag-$((6*7))")
+    tmux.keys("Enter")
+    tmux.wait("diag-42")
+    tmux.type("exit")
+    tmux.keys("Enter")
+    tmux.wait("Hôtes", "en marche")
+
+    # « Vérifier »: the probes run, the attempt goes on; the DHCP server is still down.
+    tmux.keys("v")
+    screen = tmux.wait("Vérification n° 1", "rien n'est remis", timeout=120)
+    assert "✗ non acquis" in screen
+    tmux.keys("Escape")
+    tmux.wait("Hôtes", "en marche")
+    assert store.attempt(attempt.id).status == "en_cours" and lab_exists(lab)
+
+    # A hint: its cost said first, refused once, then taken.
+    tmux.keys("i")
+    tmux.wait("Révéler l'indice 1/4 ?", "5 min")
+    tmux.keys("n")
+    time.sleep(0.5)
+    assert "Le poste a-t-il une adresse IP" not in tmux.screen()
+    tmux.keys("i")
+    tmux.wait("Révéler l'indice 1/4 ?")
+    tmux.keys("o")
+    tmux.wait("Indice 1/4", "Le poste a-t-il une adresse IP")
+    tmux.wait("Révélés : 1 ;")                         # counted, and its cost said
+
+    # The fiche: the symptom and the diagnosis typed (saved as typed), then handed in.
+    tmux.keys("f")
+    tmux.wait("Fiche d'intervention", "Symptôme constaté")
+    tmux.type("Le poste n'a plus d'adresse IP")
+    tmux.wait("Le poste n'a plus d'adresse IP", "enregistrée à")   # typed in the focused field, saved
+    tmux.keys("Tab")
+    # Keys typed faster than a person would can still reach the field that had the focus: the next
+    # field is typed in once it shows the focus (its left edge drawn in full: █).
+    wait_until(lambda: field_focused(tmux.screen(), "Diagnostic"), 10, "le champ Diagnostic a le focus")
+    tmux.type("Pas de bail DHCP : dnsmasq arrete sur srv")
+    tmux.wait("Pas de bail DHCP")
+    wait_until(lambda: store.fiche(attempt.id).get("diagnostic") == "Pas de bail DHCP : dnsmasq arrete sur srv", 10,
+               "le diagnostic enregistré")
+    assert store.fiche(attempt.id)["symptome"] == "Le poste n'a plus d'adresse IP"
+    tmux.keys("C-s")
+    tmux.wait("Soumettre l'intervention ?")
+    tmux.keys("o")
+
+    # The results, then the coaching further down.
+    tmux.wait("Grille d'évaluation", timeout=180)
+    wait_until(lambda: store.attempt(attempt.id).status == "soumise", 10, "tentative soumise")
+    assert not lab_exists(lab)                          # the submission stopped the lab
+    screen = scroll_until(tmux, "Pour progresser", "Critères non acquis")
+    screen = scroll_until(tmux, "Votre fiche d'intervention", "rubrique(s) remplie(s)")
+    filled = next(line for line in screen.splitlines() if "rubrique(s) remplie(s)" in line)
+    assert "3/8" in filled                              # symptom, diagnosis and the prefilled time spent
+
+    tmux.keys("C-q")                                    # nothing in progress: no question asked
+    tmux.wait_gone(30)

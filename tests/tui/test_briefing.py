@@ -59,13 +59,13 @@ def test_build_shows_progress_and_a_failure_leaves_the_screen_usable(fixture_sce
             await wait_for(pilot, lambda: bar.progress == 2, 10, "deux étapes affichées")
             # The build runs in a thread: the app keeps answering (help opens and closes).
             assert "Démarrage des services…" in screen_text(app)
-            assert app.building.is_set() and not app.screen.query_one("#form").display
+            assert app.building and not app.screen.query_one("#form").display
             await pilot.press("escape")                 # cannot leave during the build
             assert type(app.screen).__name__ == "BriefingScreen"
             release.set()
             await wait_for(pilot, lambda: "Échec" in screen_text(app), 10, "message d'échec")
             assert "Échec : l'hôte srv" in screen_text(app)
-            assert not app.building.is_set() and app.screen.query_one("#form").display
+            assert not app.building and app.screen.query_one("#form").display
             assert app.screen.focused is app.screen.query_one("#start", Button)
             assert app.running is None
 

@@ -10,6 +10,7 @@ import time
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select
 
+from simulateur.errors import SimError
 from simulateur.paths import data_dir
 from simulateur.scenario.loader import find_scenario
 from simulateur.session.store import CriterionRecord, Store
@@ -52,12 +53,17 @@ def test_briefing_start_key_does_not_type_into_the_name_and_stays_in_the_footer(
             assert isinstance(app.focused, Input) and app.focused.id == "candidate"
             assert "f5 Démarrer" in screen_text(app).splitlines()[-1]   # the footer, with the name focused
             started: list[tuple[str, str | None]] = []
-            screen.build = lambda mode, candidate: started.append((mode, candidate))  # no lab in this test
+
+            def no_lab(mode: str, candidate: str | None) -> None:   # no lab in this test: the build fails
+                started.append((mode, candidate))
+                raise SimError("pas de laboratoire dans ce test")
+
+            screen._build = no_lab
             await pilot.press("d", "o", "m")
             assert screen.query_one("#candidate", Input).value == "dom"   # d types, it does not start
             assert not started
             await pilot.press("f5")
-            await pilot.pause()
+            await wait_for(pilot, lambda: not app.building and screen.query_one("#form").display, 10, "l'échec")
             assert started == [("entrainement", "dom")]
 
     run_async(go())

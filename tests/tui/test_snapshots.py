@@ -86,6 +86,9 @@ def test_snapshot_briefing(fixture_scenarios, size) -> None:
             await wait_screen(pilot, "CatalogueScreen")
             app.push_screen(BriefingScreen("panne-dhcp", seed=7))
             await wait_screen(pilot, "BriefingScreen")
+            # The name field has the focus: its cursor blinks (as the fiche's, below) — a steady one.
+            for widget in app.screen.query("Input"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
             await pilot.pause(0.3)
             assert_snapshot(app, named("briefing", size))
 

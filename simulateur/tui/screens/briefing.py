@@ -5,20 +5,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.binding import Binding
+from textual.message import Message
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.worker import Worker
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 
-from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.topology import Topology
 from simulateur.scenario.models import Scenario
 from simulateur.session import run
+from simulateur.session.run import Started
 from simulateur.tui import format as F
+from simulateur.tui.context import Running
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -47,6 +50,14 @@ class ModeButton(RadioButton):
         self.refresh()
 
 
+class BuildStep(Message):
+    """A step of the build, posted from the build's thread (post_message is thread-safe)."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+
 class BriefingScreen(Screen[None]):
     CSS_PATH = "briefing.tcss"
     HELP_TITLE = tr("tui.briefing.title")
@@ -66,7 +77,6 @@ class BriefingScreen(Screen[None]):
         super().__init__()
         self.scenario_id = scenario_id
         self.seed = run.new_seed() if seed is None else seed
-        self.building = False
 
     def compose(self) -> ComposeResult:
         loaded = self.app.catalogue.scenarios[self.scenario_id]
@@ -119,10 +129,8 @@ class BriefingScreen(Screen[None]):
         self.action_start()
 
     def action_start(self) -> None:
-        if self.building:
+        if self.app.building:
             return
-        self.building = True
-        self.app.building.set()
         candidate = " ".join(self.query_one("#candidate", Input).value.split()) or None
         self.app.set_trainee(candidate)   # the name an attempt is started under is the one remembered
         self.query_one("#form").display = False
@@ -131,53 +139,45 @@ class BriefingScreen(Screen[None]):
         bar.display = True
         bar.update(progress=0)
         self.query_one("#step", Static).update(tr("tui.briefing.building"))
-        self.build(self.mode(), candidate)
+        mode = self.mode()
+        self.app.build(self, lambda: self._build(mode, candidate), lambda running: running.stop("abandonnee"))
 
-    @work(thread=True, exclusive=True, group="build")
-    def build(self, mode: str, candidate: str | None) -> None:
-        app = self.app
+    def _build(self, mode: str, candidate: str | None) -> Running:
+        """In the build worker's thread: the lab started, then recorded as the app's attempt."""
+        started: Started = run.start(self.scenario_id, self.seed, candidate=candidate,
+                                     progress=lambda step: self.post_message(BuildStep(step)))
         try:
-            try:
-                started = run.start(self.scenario_id, self.seed, candidate=candidate,
-                                    progress=lambda step: app.call_from_thread(self._step, step))
-            except SimError as exc:
-                app.call_from_thread(self._failed, str(exc))
-                return
-            except Exception as exc:  # a bug must not leave the screen frozen
-                app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
-                return
-            try:
-                running = app.attach(started, mode)
-            except BaseException:
-                run.stop(started.lab.id)
-                raise
-            if app.quitting:
-                running.stop("abandonnee")
-                app.call_from_thread(app.exit, 0)
-                return
-        finally:
-            app.building.clear()
-        app.call_from_thread(self._ready)
+            return self.app.attach(started, mode)
+        except BaseException:
+            run.stop(started.lab.id)
+            raise
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        outcome = self.app.built(event)
+        if outcome is None:
+            return
+        if outcome.ok:
+            self.app.open_intervention()
+        else:
+            self._failed(outcome.problem or "")
+
+    @on(BuildStep)
+    def _on_step(self, event: BuildStep) -> None:
+        self._step(event.step)
 
     def _step(self, step: str) -> None:
         self.query_one(ProgressBar).advance(1)
         self.query_one("#step", Static).update(Text(step))
 
     def _failed(self, message: str) -> None:
-        self.building = False
         self.query_one(ProgressBar).display = False
         self.query_one("#step", Static).update(Text(tr("tui.briefing.failed", why=message), style="bold red"))
         self.query_one("#form").display = True
         self.query_one("#start", Button).focus(scroll_visible=False)
         self.call_after_refresh(self.query_one("#side").scroll_end, animate=False)
 
-    def _ready(self) -> None:
-        from simulateur.tui.screens.intervention import InterventionScreen
-
-        self.app.switch_screen(InterventionScreen())
-
     def action_back(self) -> None:
-        if self.building:
+        if self.app.building:
             self.notify(tr("tui.briefing.wait"), severity="warning")
             return
         self.app.pop_screen()

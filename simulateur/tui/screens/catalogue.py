@@ -234,13 +234,11 @@ class CatalogueScreen(Screen[None]):
         self.query_one(DataTable).focus()
 
     def action_choose(self) -> None:
-        from simulateur.tui.screens.briefing import BriefingScreen
-
         sid = self.selected_id()
         if sid is None:
             self.notify(tr("tui.catalogue.none"), severity="warning")
             return
-        self.app.push_screen(BriefingScreen(sid))
+        self.app.open_briefing(sid)
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -258,9 +256,7 @@ class CatalogueScreen(Screen[None]):
         self.app.go_progression()
 
     def action_examen(self) -> None:
-        from simulateur.tui.screens.examen import ExamenScreen
-
-        self.app.push_screen(ExamenScreen())
+        self.app.go_examen()
 
     def commands(self) -> list[tuple[str, str, Any]]:
         sid = self.selected_id()

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
+from textual.worker import Worker
 from textual.widgets import Button, Footer, Header, Static, TabbedContent
 
 from simulateur.errors import SimError
@@ -22,6 +23,7 @@ from simulateur.tui.screens.dialogs import ConfirmScreen
 from simulateur.tui.screens.fiche import FicheScreen
 from simulateur.tui.screens.intervention import InterventionScreen
 from simulateur.tui.widgets.timer import Timer
+from simulateur.tui.workers import ended
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -104,15 +106,20 @@ class ExamInterventionScreen(InterventionScreen):
         self.notify(tr("tui.exam.submitting"))
         self._submit_worker()
 
-    @work(thread=True, exclusive=True, group="exam")
-    def _submit_worker(self) -> None:
-        r = self.exam
-        try:
-            step = r.submit_exam()
-        except SimError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        self.app.call_from_thread(continue_exam, self.app, r.db, step)
+    @work(thread=True, exclusive=True, group="exam-submit", exit_on_error=False)
+    def _submit_worker(self) -> core.Step:
+        return self.exam.submit_exam()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Handed in: the next intervention (or the end); the time-out: the end."""
+        submitted = ended(event, "exam-submit")
+        if submitted is not None:
+            if submitted.ok:
+                continue_exam(self.app, self.exam.db, submitted.result)
+            else:
+                self._failed(submitted.problem or "")
+        if ended(event, "exam-expire") is not None:
+            self._leave_to_end()
 
     def _failed(self, message: str) -> None:
         self._leaving = False
@@ -129,15 +136,15 @@ class ExamInterventionScreen(InterventionScreen):
         self.notify(tr("tui.exam.time_up"), severity="warning", timeout=15)
         self._expire_worker()
 
-    @work(thread=True, exclusive=True, group="exam")
+    @work(thread=True, exclusive=True, group="exam-expire", exit_on_error=False)
     def _expire_worker(self) -> None:
         r = self.exam
         try:
             r.expire()        # the watchdog may have done it already: idempotent
         except SimError:
             pass
-        r.stopped = True
-        self.app.call_from_thread(self._leave_to_end)
+        finally:
+            r.stopped = True
 
     def _poll(self) -> None:
         """The watchdog (or a command in another terminal) may end the intervention first."""

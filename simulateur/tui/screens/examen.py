@@ -5,55 +5,25 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.worker import Worker
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
 
 from simulateur.errors import SimError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
 from simulateur.i18n import tr
-from simulateur.paths import data_dir
+from simulateur.tui.exports import export_group, export_reports
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
-
-
-def reports_dir() -> Path:
-    return data_dir() / "rapports"
-
-
-def slug(text: str) -> str:
-    import unicodedata
-
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-zA-Z0-9]+", "-", plain).strip("-").lower() or "candidat"
-
-
-def export_reports(db: ExamDB, session_id: str, candidate: str, folder: Path | None = None) -> list[Path]:
-    """The candidate's report in the three formats, side by side."""
-    from simulateur import report
-    from simulateur.report.model import exam_report
-
-    rep = exam_report(session_id, candidate, db)
-    folder = folder or reports_dir()
-    return [report.write(rep, fmt, folder / f"{session_id}-{slug(candidate)}.{fmt}") for fmt in report.FORMATS]
-
-
-def export_group(db: ExamDB, session_id: str, folder: Path | None = None) -> Path:
-    from simulateur.exam import export
-
-    session = core.get_session(db, session_id)
-    rows = export.rows(db, group=session.group) if session.group else export.rows(db, session=session.id)
-    name = slug(session.group) if session.group else session.id
-    return export.write_csv((folder or reports_dir()) / f"suivi-{name}.csv", rows)
 
 
 class ExamenScreen(Screen[None]):
@@ -67,7 +37,6 @@ class ExamenScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.starting = False
 
     @property
     def db(self) -> ExamDB:
@@ -195,7 +164,7 @@ class ExamenScreen(Screen[None]):
     @on(Button.Pressed, "#begin")
     @on(Input.Submitted, "#candidate")
     def begin(self) -> None:
-        if self.starting:
+        if self.app.building:
             return
         sid = self.selected()
         name = self.query_one("#candidate", Input).value.strip()
@@ -203,45 +172,30 @@ class ExamenScreen(Screen[None]):
         if sid is None or not name:
             status.update(Text(tr("tui.exam.need_session_and_name"), style="bold red"))
             return
-        self.starting = True
-        self.app.building.set()
         status.update(Text(tr("tui.exam.building"), style="bold"))
         self.query_one("#begin", Button).disabled = True
-        self._start_worker(sid, name)
-
-    @work(thread=True, exclusive=True, group="build")
-    def _start_worker(self, sid: str, name: str) -> None:
-        from simulateur.tui.screens.exam_intervention import continue_exam
-
-        app = self.app
         db = self.db
-        try:
-            try:
-                if db.run(sid, name) is not None:
-                    step = core.resume(db, sid, name)
-                else:
-                    step = core.start_candidate(db, sid, name)
-            except SimError as exc:
-                app.call_from_thread(self._failed, str(exc))
-                return
-            except Exception as exc:  # a bug must not leave the screen frozen
-                app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
-                return
-        finally:
-            app.building.clear()
-        app.call_from_thread(self._started, db, step, continue_exam)
+        # Quitting meanwhile: the intervention is left to the exam's watchdog, as when the terminal closes.
+        self.app.build(self, lambda: self._begin(db, sid, name), lambda step: None)
 
-    def _started(self, db: ExamDB, step: core.Step, continue_exam: Any) -> None:
-        self.starting = False
+    @staticmethod
+    def _begin(db: ExamDB, sid: str, name: str) -> core.Step:
+        """In the build worker's thread: the candidate's run resumed, or started (its first lab built)."""
+        if db.run(sid, name) is not None:
+            return core.resume(db, sid, name)
+        return core.start_candidate(db, sid, name)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        outcome = self.app.built(event)
+        if outcome is None:
+            return
         self.query_one("#begin", Button).disabled = False
+        if not outcome.ok:
+            self.query_one("#exam-status", Static).update(Text(outcome.problem or "", style="bold red"))
+            return
         self.query_one("#exam-status", Static).update("")
         self.query_one("#candidate", Input).value = ""
-        continue_exam(self.app, db, step)
-
-    def _failed(self, message: str) -> None:
-        self.starting = False
-        self.query_one("#begin", Button).disabled = False
-        self.query_one("#exam-status", Static).update(Text(message, style="bold red"))
+        self.app.continue_exam(self.db, outcome.result)
 
     # --- the trainer ----------------------------------------------------------------------------
     def _jury_target(self) -> tuple[str, str] | None:
@@ -254,11 +208,9 @@ class ExamenScreen(Screen[None]):
 
     @on(Button.Pressed, "#jury")
     def open_jury(self) -> None:
-        from simulateur.tui.screens.jury import JuryScreen
-
         target = self._jury_target()
         if target is not None:
-            self.app.push_screen(JuryScreen(*target))
+            self.app.open_jury(*target)
 
     @on(Button.Pressed, "#export-reports")
     def export_reports(self) -> None:
@@ -277,5 +229,5 @@ class ExamenScreen(Screen[None]):
         self.query_one("#exam-status", Static).update(Text(tr("tui.exam.exported", paths=str(path))))
 
     def action_back(self) -> None:
-        if not self.starting:
+        if not self.app.building:
             self.app.pop_screen()

@@ -10,14 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
+from textual.worker import Worker
 from textual.widgets import Button, Footer, Header, Label, Static, TextArea
 
-from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.session.store import FICHE_FIELDS
 from simulateur.tui import format as F
 from simulateur.tui.context import Running
 from simulateur.tui.screens.dialogs import ConfirmScreen
+from simulateur.tui.workers import ended
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -113,17 +114,20 @@ class FicheScreen(Screen[None]):
 
         self.app.push_screen(ConfirmScreen(question), answer)
 
-    @work(thread=True, exclusive=True, group="submit")
-    def _submit(self) -> None:
-        try:
-            self.running.submit()
-        except SimError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+    @work(thread=True, exclusive=True, group="submit", exit_on_error=False)
+    def _submit(self) -> str:
+        """The lab checked, the verdicts stored, the lab stopped; on_worker_state_changed shows the results."""
+        self.running.submit()
+        return self.running.attempt_id
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        outcome = ended(event, "submit")
+        if outcome is None:
             return
-        except Exception as exc:
-            self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
-            return
-        self.app.call_from_thread(self.app.show_results, self.running.attempt_id)
+        if outcome.ok:
+            self.app.show_results(outcome.result)
+        else:
+            self._failed(outcome.problem or "")
 
     def _failed(self, message: str) -> None:
         self.submitting = False

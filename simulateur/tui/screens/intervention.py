@@ -11,6 +11,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.worker import Worker
 from textual.widgets import (
     Button, Footer, Header, Label, ListItem, ListView, Static, TabbedContent, TabPane,
 )
@@ -27,6 +28,7 @@ from simulateur.tui.widgets.hints import HintsPane
 from simulateur.tui.widgets.journal import JournalTable
 from simulateur.tui.widgets.qualification import QualificationForm
 from simulateur.tui.widgets.timer import Timer
+from simulateur.tui.workers import ended
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -231,32 +233,24 @@ class InterventionScreen(Screen[None]):
         self.notify(tr("tui.verify.running"), timeout=4)
         self._verify()
 
-    @work(thread=True, exclusive=True, group="verify")
-    def _verify(self) -> None:
-        try:
-            result = run.verify(self.running.lab_id)
-        except SimError as exc:
-            self.app.call_from_thread(self._verified, None, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 — said, never a frozen screen
-            self.app.call_from_thread(self._verified, None, f"{type(exc).__name__}: {exc}")
-            return
-        self.app.call_from_thread(self._verified, result, "")
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    def _verify(self) -> CheckResult:
+        return run.verify(self.running.lab_id)
 
-    def _verified(self, result: CheckResult | None, problem: str) -> None:
-        from simulateur.tui.screens.verification import VerificationScreen
-
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """« Vérifier » done (or failed: said, never a frozen screen)."""
+        outcome = ended(event, "verify")
+        if outcome is None:
+            return
         self._verifying = False
-        if result is None:
-            self.notify(tr("tui.verify.failed", why=problem), severity="error", timeout=10, markup=False)
+        if not outcome.ok:
+            self.notify(tr("tui.verify.failed", why=outcome.problem), severity="error", timeout=10, markup=False)
             return
         self.query_one(JournalTable).reload(force=True)
-        self.app.push_screen(VerificationScreen(result, self.running.attempt.verifications()))
+        self.app.open_verification(outcome.result, self.running.attempt.verifications())
 
     def action_fiche(self) -> None:
-        from simulateur.tui.screens.fiche import FicheScreen
-
-        self.app.push_screen(FicheScreen())
+        self.app.open_fiche()
 
     @on(Timer.Expired)
     def _expired(self) -> None:

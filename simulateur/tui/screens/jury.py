@@ -20,6 +20,7 @@ from simulateur.exam.jury import VERDICT_LABELS
 from simulateur.i18n import tr
 from simulateur.journal import timeline
 from simulateur.session.store import AttemptRecord
+from simulateur.tui.exports import export_group, export_reports
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -152,19 +153,15 @@ class JuryScreen(Screen[None]):
         return tr("tui.timeline.head", index=target[0], title=sheet.title), rec
 
     def action_timeline(self) -> None:
-        from simulateur.tui.screens.timeline import TimelineScreen
-
         found = self._attempt()
         if found is not None:
             head, rec = found
-            self.app.push_screen(TimelineScreen(f"{head} — {self.candidate}", rec.attempt_dir, rec.started))
+            self.app.open_timeline(f"{head} — {self.candidate}", rec.attempt_dir, rec.started)
 
     def action_terminals(self) -> None:
-        from simulateur.tui.screens.player import open_player
-
         found = self._attempt()
         if found is not None:
-            open_player(self.app, found[1].attempt_dir, found[1].started)
+            self.app.open_player(found[1].attempt_dir, found[1].started)
 
     def action_mark(self, verdict: str) -> None:
         target = self.selected()
@@ -209,15 +206,11 @@ class JuryScreen(Screen[None]):
 
     @on(Button.Pressed, "#export-reports")
     def export_reports(self) -> None:
-        from simulateur.tui.screens.examen import export_reports
-
         paths = export_reports(self.db, self.session_id, self.candidate)
         self.query_one("#jury-status", Static).update(tr("tui.exam.exported", paths="\n".join(map(str, paths))))
 
     @on(Button.Pressed, "#export-group")
     def export_group(self) -> None:
-        from simulateur.tui.screens.examen import export_group
-
         path = export_group(self.db, self.session_id)
         self.query_one("#jury-status", Static).update(tr("tui.exam.exported", paths=str(path)))
 

@@ -126,12 +126,10 @@ class ProgressionScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     def action_open(self) -> None:
-        from simulateur.tui.screens.resultats import ResultatsScreen
-
         aid = self.selected()
         if aid is None:
             return
-        self.app.push_screen(ResultatsScreen(aid))
+        self.app.open_results(aid)
 
     def action_export(self) -> None:
         path = data_dir() / "exports" / f"progression-{time.strftime('%Y%m%d-%H%M%S')}.csv"

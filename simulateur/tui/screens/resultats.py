@@ -180,8 +180,6 @@ class ResultatsScreen(Screen[None]):
         self.query_one(TimelinePanel).play()
 
     def action_replay(self) -> None:
-        from simulateur.tui.screens.briefing import BriefingScreen
-
         rec = self.app.store.attempt(self.attempt_id)
         if rec is None or rec.scenario not in self.app.catalogue.scenarios:
             self.notify(tr("tui.resultats.cannot_replay"), severity="warning")
@@ -189,7 +187,7 @@ class ResultatsScreen(Screen[None]):
         if self.app.attempt_in_progress():
             self.notify(tr("tui.busy"), severity="warning")
             return
-        self.app.switch_screen(BriefingScreen(rec.scenario, rec.seed))
+        self.app.open_briefing(rec.scenario, rec.seed, replace=True)
 
     def commands(self) -> list[tuple[str, str, Any]]:
         return [(tr("tui.cmd.replay"), tr("tui.cmd.replay.help"), self.action_replay)]

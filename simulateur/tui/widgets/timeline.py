@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,6 +20,9 @@ from simulateur.i18n import tr
 from simulateur.journal import timeline
 from simulateur.journal.replay import recordings
 from simulateur.journal.timeline import Step, clock, hosts
+
+if TYPE_CHECKING:
+    from simulateur.tui.app import SimulateurApp
 
 MARK_STYLES = {"diagnostic": "cyan", "change": "bold yellow", "test": "green", "other": "dim", "event": "italic magenta"}
 
@@ -101,6 +105,8 @@ class TimelinePanel(Vertical):
     """An attempt's timeline with its counts; a row selected (Entrée, click) plays its host's
     terminal at that moment."""
 
+    app: SimulateurApp
+
     DEFAULT_CSS = """
     TimelinePanel { height: auto; }
     TimelinePanel #timeline-summary { height: auto; }
@@ -138,6 +144,4 @@ class TimelinePanel(Vertical):
             tr("tui.timeline.showing", host=event.host or tr("tui.timeline.all_hosts")))
 
     def play(self, step: Step | None = None) -> bool:
-        from simulateur.tui.screens.player import open_player
-
-        return open_player(self.app, self.directory, self.started, step, self.steps)
+        return self.app.open_player(self.directory, self.started, step, self.steps)
