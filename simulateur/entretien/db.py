@@ -62,5 +62,9 @@ class EntretienDB:
     def marks(self, session: str, candidate: str) -> dict[str, EntretienMark]:
         with self.store._read() as conn:
             rows = conn.execute(select(M).where(M.c.session == session, M.c.ckey == candidate_key(candidate))).all()
-        return {r.question: EntretienMark(question=r.question, verdict=r.verdict, comment=r.comment, by=r.by, t=r.t)
-                for r in rows}
+        out = {}
+        for r in rows:
+            m = r._mapping   # (Row.t is the row as a tuple)
+            out[m["question"]] = EntretienMark(question=m["question"], verdict=m["verdict"], comment=m["comment"],
+                                               by=m["by"], t=m["t"])
+        return out

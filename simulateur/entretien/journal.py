@@ -76,6 +76,17 @@ def _path_like(word: str) -> bool:
     return bool(word) and " " not in word and not word.startswith("-") and ("/" in word or "." in word)
 
 
+BACKUP_SUFFIXES = (".bak", ".orig", ".old", ".save", ".sav", ".back", "~")
+
+
+def _is_backup(sources: list[str], dest: str) -> bool:
+    """`cp F F.bak`, `cp F /root/F.orig`: a copy kept aside, not a change of the system."""
+    base = dest.rstrip("/").rsplit("/", 1)[-1]
+    if base.endswith(BACKUP_SUFFIXES):
+        return True
+    return any(base != s.rsplit("/", 1)[-1] and base.startswith(s.rsplit("/", 1)[-1]) for s in sources)
+
+
 def files_written(cmd: Command) -> list[str]:
     """The files this simple command writes: its redirections, an editor's or `sed -i`'s or
     `tee`'s operands, a copy's or move's destination (each confirmed by journal.files)."""
@@ -88,7 +99,7 @@ def files_written(cmd: Command) -> list[str]:
         scripted = any(a in ("-e", "-f", "--expression", "--file") or a.startswith("--expression=")
                        for a in cmd.argv[1:])
         words += args if scripted else args[1:]
-    elif name in ("cp", "mv", "install") and len(args) >= 2:
+    elif name in ("cp", "mv", "install") and len(args) >= 2 and not _is_backup(args[:-1], args[-1]):
         words.append(args[-1])
     out: list[str] = []
     for w in words:

@@ -28,6 +28,7 @@ FR_ENTRETIEN: dict[str, str] = {
     # the jury's command
     "entretien.not_over": "l'examen de {candidate} (session {id}) n'est pas terminé : le guide d'entretien est figé à sa fin, les réponses se notent ensuite",
     "entretien.unknown_question": "question « {question} » inconnue : donnez son numéro (1 à {n}) ou son identifiant",
+    "entretien.need_question": "--verdict et --comment notent une question : donnez-la avec --question N",
     "entretien.need_verdict": "donnez --verdict acquis ou --verdict non_acquis (un --comment seul ne modifie qu'une question déjà notée)",
     "entretien.bad_verdict": "verdict « {verdict} » inconnu : acquis ou non_acquis",
     "entretien.head": "Guide d'entretien technique — {candidate}, session {id} ({minutes} minutes, {n} questions)",
@@ -53,6 +54,6 @@ FR_ENTRETIEN: dict[str, str] = {
     "report.entretien_intro": "{n} questions, {minutes} minutes (RC). Guide établi le {when}.",
     "report.col.question": "Question",
     "report.col.informs": "Critère",
-    "report.col.mark": "Note du jury",
+    "report.col.jury_mark": "Note du jury",
     "report.col.comment": "Commentaire",
 }
