@@ -86,33 +86,44 @@ def draw_bank(bank: Bank, competences: list[str], count: int, rng: random.Random
 
 
 def _test_criterion(competences: list[str]) -> str | None:
-    """The criterion of these competences about tests (« …validé par les tests », « Les tests de
-    fonctionnement… »): what a question on how she checked her work informs."""
+    """The first criterion of these competences about checking the work by tests (« …validé par
+    les tests », « Les tests de fonctionnement… », « …est testé »), not about tests made to
+    diagnose: what a question on how she checked her work informs."""
     for cid in competences:
         comp = referentiel.find_competence(cid)
         for crit in comp.criteria if comp else ():
-            if "test" in crit.label.casefold():
+            label = crit.label.casefold()
+            if "test" in label and "diagnostic" not in label:
                 return crit.id
     return None
 
 
-def journal_question(done: Done, index: int, competences: list[str], with_host: bool) -> GuideQuestion:
+#: A command quoted in a question is cut at this length (a heredoc is not read aloud).
+QUOTE_MAX = 80
+
+
+def _quote(text: str) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= QUOTE_MAX else one[: QUOTE_MAX - 1].rstrip() + "…"
+
+
+def journal_question(done: Done, index: int, competences: list[str], fallback: list[str] = ()) -> GuideQuestion:  # type: ignore[assignment]
     """One question on one thing she did: its text says what and when, never what was expected."""
-    where = tr("entretien.q.on_host", host=done.host) if with_host else ""
-    values = {"subject": done.subject, "where": where, "at": clock(done.t)}
+    values = {"subject": _quote(done.subject), "where": tr("entretien.q.on_host", host=done.host), "at": clock(done.t)}
     times = tr("entretien.q.times", n=done.count) if done.count > 1 else ""
     text = tr(f"entretien.q.{done.topic}", times=times, **values)
     expected = tr(f"entretien.expected.{done.topic}").split("\n")
-    crit = None if done.topic == "file" else _test_criterion(competences)
+    # how she checked: her intervention's criterion on tests, else the entretien's own (TAI.CP2.4)
+    crit = None if done.topic == "file" else _test_criterion([*competences, *fallback])
     return GuideQuestion(id="", source="journal", text=text, expected=expected, criterion=crit,
                          competences=list(competences), intervention=index)
 
 
-def pick_journal(per_intervention: list[tuple[int, list[str], list[Done], bool]],
-                 limit: int = JOURNAL_MAX) -> list[GuideQuestion]:
+def pick_journal(per_intervention: list[tuple[int, list[str], list[Done]]], limit: int = JOURNAL_MAX,
+                 fallback: list[str] = ()) -> list[GuideQuestion]:  # type: ignore[assignment]
     """Up to `limit` questions, the interventions in turn (each one's first file, then the next
     intervention's…), so that every intervention she worked on is asked about."""
-    queues = [[journal_question(d, index, comps, multi) for d in done] for index, comps, done, multi in per_intervention]
+    queues = [[journal_question(d, index, comps, fallback) for d in done] for index, comps, done in per_intervention]
     out: list[GuideQuestion] = []
     while len(out) < limit and any(queues):
         for q in queues:
@@ -122,12 +133,13 @@ def pick_journal(per_intervention: list[tuple[int, list[str], list[Done], bool]]
 
 
 def build(session_id: str, candidate: str, seed: int, referentiel_id: str, bank: Bank,
-          per_intervention: list[tuple[int, list[str], list[Done], bool]], now: float,
+          per_intervention: list[tuple[int, list[str], list[Done]]], now: float,
           key: Callable[[str], str] = lambda s: " ".join(s.split()).casefold()) -> Guide:
     """The guide: her journal's questions first (the RC: « sur les travaux réalisés »), then the
     bank's, drawn from the seed and her name, up to 20 minutes' worth."""
     total = MINUTES // MINUTES_PER_QUESTION
-    mine = pick_journal(per_intervention)
+    comps = entretien_competences(referentiel_id)
+    mine = pick_journal(per_intervention, fallback=comps)
     rng = random.Random(f"{seed}/entretien/{key(candidate)}")
-    drawn = draw_bank(bank, entretien_competences(referentiel_id), total - len(mine), rng)
+    drawn = draw_bank(bank, comps, total - len(mine), rng)
     return Guide(session=session_id, candidate=candidate, seed=seed, created=now, questions=[*mine, *drawn])

@@ -29,7 +29,7 @@ from simulateur.journal.store import Journal
 VERDICTS = ("acquis", "non_acquis")
 
 
-def journals(db: ExamDB, session: ExamSession, run: CandidateRun) -> list[tuple[int, list[str], list[Done], bool]]:
+def journals(db: ExamDB, session: ExamSession, run: CandidateRun) -> list[tuple[int, list[str], list[Done]]]:
     """Per intervention she worked on: its number, its competences, what her journal shows."""
     mine = {iv.index: iv for iv in for_candidate(session, run.candidate)}
     out = []
@@ -39,7 +39,7 @@ def journals(db: ExamDB, session: ExamSession, run: CandidateRun) -> list[tuple[
             continue
         done = read_journal(Journal(Path(rec.attempt_dir) / "journal.jsonl").entries())
         iv = mine.get(item.index)
-        out.append((item.index, list(iv.competences) if iv else [], done, True))
+        out.append((item.index, list(iv.competences) if iv else [], done))
     return out
 
 
