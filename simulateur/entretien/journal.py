@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from simulateur.journal.classify import Kind, file_events, read_entry
-from simulateur.journal.rules import EDITORS
+from simulateur.journal.rules import EDITORS, kind_of
 from simulateur.journal.shell import Command, commands
 from simulateur.journal.store import Entry
 
@@ -126,6 +126,8 @@ def read_journal(entries: list[Entry]) -> list[Done]:
         reading = read_entry(e)
         if reading.kind is Kind.CHANGE:
             for cmd in commands(e.cmd):
+                if kind_of(cmd) is not Kind.CHANGE:   # `ip a > etat.txt; systemctl restart x`: a look saved
+                    continue
                 host = cmd.host or e.host
                 for path in files_written(cmd):
                     prev = files.get((host, path))

@@ -150,6 +150,9 @@ def test_a_change_without_a_test_after_it_is_asked_about():
     assert [(d.topic, d.subject) for d in done] == [("file", "/etc/resolv.conf"),
                                                      ("untested", "echo 'nameserver 10.0.0.1' > /etc/resolv.conf")]
     assert read_journal([E(0, "ls /etc"), E(1, "cat /etc/hosts")]) == []
+    saved = read_journal([E(0, "ip a > /root/etat.txt; ssh srv 'systemctl reload cups'")])
+    assert [(d.topic, d.subject, d.host) for d in saved] == [("service", "cups", "srv"),
+                                                             ("untested", "ip a > /root/etat.txt; ssh srv 'systemctl reload cups'", "srv")]
     long = read_journal([E(0, "cat > /etc/hosts <<EOF\n" + "10.0.0.1 srv\n" * 20 + "EOF")])
     q = G.pick_journal([(1, [], long)])[-1]
     assert "<<EOF 10.0.0.1 srv" in q.text and "…" in q.text and len(q.text) < 300
