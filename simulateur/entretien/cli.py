@@ -1,12 +1,15 @@
 """`simulateur exam entretien SID --candidate NOM`: the jury's guide d'entretien (and, with
---question and --verdict, its marks). Registered by simulateur.exam.cli under `exam`; thin, it
-calls simulateur.entretien.marking. Parsing imports nothing heavy."""
+--question and --verdict, its marks), registered by simulateur.exam.cli under `exam`; and
+`simulateur entretien bank | validate FICHIER…` for trainers writing questions. Thin: they call
+simulateur.entretien.marking and .bank. Parsing imports nothing heavy."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from simulateur.errors import UsageError
@@ -85,3 +88,47 @@ def register(esub: Any) -> None:
     s.add_argument("--comment", default=None, help="commentaire du jury sur la réponse")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_entretien)
+
+
+def cmd_bank(args: argparse.Namespace) -> int:
+    from simulateur import referentiel
+    from simulateur.entretien.bank import load_bank
+
+    bank = load_bank()
+    comps = referentiel.all_competences()
+    for comp, qs in bank.by_competence().items():
+        crits = len({q.criterion for q in qs})
+        print(tr("entretien.bank.line", comp=comp, label=comps[comp][0].label, count=len(qs), criteria=crits))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from simulateur.entretien.bank import load_bank
+    from simulateur.errors import ScenarioError
+
+    failed = 0
+    for name in args.paths:
+        path = Path(name)
+        if not path.is_file():
+            failed += 1
+            print(f"simulateur : {tr('entretien.no_such_file', path=name)}", file=sys.stderr)
+            continue
+        try:
+            bank = load_bank([path])
+        except ScenarioError as exc:
+            failed += 1
+            for p in exc.problems:
+                print(p, file=sys.stderr)
+            continue
+        print(tr("entretien.valid", path=path, count=len(bank.questions)))
+    return 1 if failed else 0
+
+
+def register_bank(sub: Any) -> None:
+    p = sub.add_parser("entretien", help="la banque de questions de l'entretien technique : la voir, vérifier des fichiers")
+    es = p.add_subparsers(dest="entretien_command", metavar="ACTION", parser_class=type(p), required=True)
+    s = es.add_parser("bank", help="la banque livrée : questions par compétence")
+    s.set_defaults(func=cmd_bank)
+    s = es.add_parser("validate", help="vérifie des fichiers de questions d'entretien (erreurs fichier:ligne)")
+    s.add_argument("paths", nargs="+", metavar="FICHIER")
+    s.set_defaults(func=cmd_validate)

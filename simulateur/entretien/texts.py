@@ -25,6 +25,9 @@ FR_ENTRETIEN: dict[str, str] = {
     "entretien.expected.untested": "les tests de fonctionnement qui valident l'intervention (depuis le poste de l'utilisateur)\n"
                                    "la recette avec l'utilisateur ou le demandeur\n"
                                    "la trace de ces tests dans la fiche d'intervention",
+    "entretien.bank.line": "{comp} — {label} : {count} question(s), {criteria} critère(s)",
+    "entretien.no_such_file": "fichier « {path} » introuvable : donnez le chemin d'un fichier de questions d'entretien .yaml",
+    "entretien.valid": "{path} : {count} question(s), valide",
     # the jury's command
     "entretien.not_over": "l'examen de {candidate} (session {id}) n'est pas terminé : le guide d'entretien est figé à sa fin, les réponses se notent ensuite",
     "entretien.unknown_question": "question « {question} » inconnue : donnez son numéro (1 à {n}) ou son identifiant",

@@ -281,3 +281,16 @@ def test_the_command(tmp_path, capsys):
     assert data["frozen"] and data["questions"][1]["mark"]["comment"] == "ne sait pas"
     assert main(["exam", "entretien", sid, "--candidate", "Alice Martin", "--verdict", "acquis"]) == 2
     assert "--question" in capsys.readouterr().err
+
+
+def test_trainers_check_their_files(tmp_path, capsys):
+    good, bad = tmp_path / "bon.yaml", tmp_path / "mauvais.yaml"
+    good.write_text(HEAD + GOOD)
+    bad.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP5.1"))
+    assert main(["entretien", "validate", str(good)]) == 0
+    assert "1 question(s), valide" in capsys.readouterr().out
+    assert main(["entretien", "validate", str(bad), str(tmp_path / "absent.yaml")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{bad}:4: le critère TAI.CP5.1 relève de TAI.CP5") and "introuvable" in err[1]
+    assert main(["entretien", "bank"]) == 0
+    assert "TAI.CP7 — Assister les utilisateurs d'informatique mobile : 12 question(s), 4 critère(s)" in capsys.readouterr().out
