@@ -45,6 +45,7 @@ def cmd_entretien(args: argparse.Namespace) -> int:
 
 
 def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
+    from simulateur import referentiel
     from simulateur.entretien.marking import tally
 
     out = [tr("entretien.head", candidate=guide.candidate, id=guide.session, minutes=guide.minutes,
@@ -56,7 +57,9 @@ def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
         origin = (tr("entretien.from_journal", index=q.intervention) if q.source == "journal"
                   else tr("entretien.from_bank"))
         out.append(f"{n}. [{q.id}, {origin}] {q.text}")
-        informs = q.criterion or tr("entretien.informs_competences", comps=", ".join(q.competences) or "—")
+        crit = referentiel.find_criterion(q.criterion) if q.criterion else None
+        informs = (f"{q.criterion} « {crit.label} »" if crit else q.criterion) or tr(
+            "entretien.informs_competences", comps=", ".join(q.competences) or "—")
         out.append(f"   {tr('entretien.informs')} : {informs}")
         out.append(f"   {tr('entretien.expected')} :")
         out += [f"     - {e}" for e in q.expected]
