@@ -294,3 +294,12 @@ def test_trainers_check_their_files(tmp_path, capsys):
     assert err[0].startswith(f"{bad}:4: le critère TAI.CP5.1 relève de TAI.CP5") and "introuvable" in err[1]
     assert main(["entretien", "bank"]) == 0
     assert "TAI.CP7 — Assister les utilisateurs d'informatique mobile : 12 question(s), 4 critère(s)" in capsys.readouterr().out
+
+
+def test_two_juries_freezing_at_once_keep_the_first_guide(bank):
+    edb = EntretienDB()
+    first, second = _build(bank, 1, "Alice Martin"), _build(bank, 2, "Alice Martin")
+    assert [q.id for q in first.questions] != [q.id for q in second.questions]
+    assert edb.freeze(first) == first
+    assert edb.freeze(second) == first                 # the second one is told the kept guide
+    assert edb.guide("eb1", "ALICE  martin") == first
