@@ -6,7 +6,7 @@ candidate's name give the same guide."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -107,7 +107,7 @@ def _quote(text: str) -> str:
     return one if len(one) <= QUOTE_MAX else one[: QUOTE_MAX - 1].rstrip() + "…"
 
 
-def journal_question(done: Done, index: int, competences: list[str], fallback: list[str] = ()) -> GuideQuestion:  # type: ignore[assignment]
+def journal_question(done: Done, index: int, competences: list[str], fallback: Sequence[str] = ()) -> GuideQuestion:
     """One question on one thing she did: its text says what and when, never what was expected."""
     values = {"subject": _quote(done.subject), "where": tr("entretien.q.on_host", host=done.host), "at": clock(done.t)}
     times = tr("entretien.q.times", n=done.count) if done.count > 1 else ""
@@ -120,7 +120,7 @@ def journal_question(done: Done, index: int, competences: list[str], fallback: l
 
 
 def pick_journal(per_intervention: list[tuple[int, list[str], list[Done]]], limit: int = JOURNAL_MAX,
-                 fallback: list[str] = ()) -> list[GuideQuestion]:  # type: ignore[assignment]
+                 fallback: Sequence[str] = ()) -> list[GuideQuestion]:
     """Up to `limit` questions, the interventions in turn (each one's first file, then the next
     intervention's…), so that every intervention she worked on is asked about."""
     queues = [[journal_question(d, index, comps, fallback) for d in done] for index, comps, done in per_intervention]
