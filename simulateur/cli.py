@@ -475,6 +475,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_quiz(sub)   # quiz: the questionnaire professionnel
 
+    from simulateur.entretien.cli import register_bank as register_entretien_bank
+
+    register_entretien_bank(sub)   # entretien: the entretien technique's question bank
+
     from simulateur.authoring import add_parsers
 
     add_parsers(sub)   # new, actions, probes: the trainer's authoring commands

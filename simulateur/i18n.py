@@ -1434,6 +1434,10 @@ from simulateur.quiz.texts import FR_QUIZ  # noqa: E402  (texts of the questionn
 
 FR.update(FR_QUIZ)
 
+from simulateur.entretien.texts import FR_ENTRETIEN  # noqa: E402  (texts of the entretien technique)
+
+FR.update(FR_ENTRETIEN)
+
 from simulateur.serve.texts import FR_TRAINER  # noqa: E402  (the trainer's pages and verbs)
 
 FR.update(FR_TRAINER)

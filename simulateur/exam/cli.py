@@ -877,6 +877,10 @@ def register(sub: Any) -> None:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_jury)
 
+    from simulateur.entretien.cli import register as register_entretien
+
+    register_entretien(esub)   # exam entretien: the entretien technique's guide and marks
+
     s = esub.add_parser("sign", help="le jury signe la grille d'un candidat : elle est figée")
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--candidate", required=True)

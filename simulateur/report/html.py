@@ -161,6 +161,28 @@ def _coaching(c: Coaching) -> list[str]:
     return h
 
 
+def _entretien(r: Report) -> list[str]:
+    h = [f"<h2>{_e(tr('report.entretien'))}</h2>"]
+    e = r.entretien
+    if e is None:
+        return h + [f'<p class="muted">{_e(tr("report.entretien_none"))}</p>']
+    h.append(f"<p>{_e(tr('report.entretien_intro', n=len(e.questions), minutes=e.minutes, when=T.when(e.created)))}</p>")
+    h.append('<table class="entretien"><thead><tr><th>n°</th>')
+    h += [f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("question", "informs", "jury_mark", "comment")]
+    h.append("</tr></thead><tbody>")
+    for q in e.questions:
+        informs = q.criterion or ", ".join(q.competences) or "—"
+        verdict = _verdict(q.verdict, q.verdict_label) if q.verdict else f'<span class="muted">{_e(q.verdict_label)}</span>'
+        h.append(f"<tr><td>{q.number}</td><td>{_e(q.text)}</td><td>{_e(informs)}</td><td>{verdict}</td>"
+                 f"<td>{_e(q.comment) or '—'}</td></tr>")
+    h.append("</tbody></table>")
+    h.append(f"<h3>{_e(tr('entretien.tally'))}</h3><ul>")
+    h += [f"<li>{_e(tr('entretien.tally_line', id=c.id, label=c.label, acquis=c.acquis, non_acquis=c.non_acquis, pending=c.pending, questions=c.questions))}</li>"
+          for c in e.competences]
+    h.append("</ul>")
+    return h
+
+
 def to_html(r: Report) -> str:
     h: list[str] = [
         "<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
@@ -195,6 +217,8 @@ def to_html(r: Report) -> str:
             h += [_criterion(c) for c in comp.criteria]
     h.append("</tbody></table>")
 
+    if r.kind == "examen":
+        h += _entretien(r)
     h.append(f"<h2>{_e(tr('report.details'))}</h2>")
     for iv in r.interventions:
         h.append(f'<section class="intervention"><h3>{_e(tr("report.intervention", index=iv.index))} — '

@@ -52,6 +52,23 @@ def _terminals(terms: list[TerminalTranscript]) -> list[str]:
     return out
 
 
+def _entretien(r: Report) -> list[str]:
+    out = [f"## {tr('report.entretien')}", ""]
+    e = r.entretien
+    if e is None:
+        return out + [f"_{tr('report.entretien_none')}_", ""]
+    out += [tr("report.entretien_intro", n=len(e.questions), minutes=e.minutes, when=T.when(e.created)), ""]
+    out += ["| n° | " + " | ".join(tr(f"report.col.{c}") for c in ("question", "informs", "jury_mark", "comment"))
+            + " |", "|---|---|---|---|---|"]
+    for q in e.questions:
+        informs = q.criterion or ", ".join(q.competences) or "—"
+        out.append(f"| {q.number} | {_cell(q.text)} | {informs} | {q.verdict_label} | {_cell(q.comment) or '—'} |")
+    out += ["", f"*{tr('entretien.tally')}*", ""]
+    out += ["- " + tr("entretien.tally_line", id=c.id, label=c.label, acquis=c.acquis, non_acquis=c.non_acquis,
+                      pending=c.pending, questions=c.questions) for c in e.competences]
+    return out + [""]
+
+
 def to_markdown(r: Report) -> str:
     out = [f"# {r.title}", ""]
     for label, value in T.header_lines(r):
@@ -81,6 +98,8 @@ def to_markdown(r: Report) -> str:
                 out.append(f"| **{crit.id}** {_cell(crit.label)} | {crit.verdict_label} | "
                            f"{', '.join(crit.sources) or '—'} | {evidence} |")
             out.append("")
+    if r.kind == "examen":
+        out += _entretien(r)
     out += [f"## {tr('report.details')}", ""]
     for iv in r.interventions:
         out += [f"### {tr('report.intervention', index=iv.index)} — {iv.title}", ""]

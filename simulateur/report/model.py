@@ -119,6 +119,39 @@ class InterventionReport(BaseModel):
     coaching: Coaching | None = None    # a training attempt handed in only (never an exam's)
 
 
+class EntretienQuestionRow(BaseModel):
+    """One question of the guide d'entretien, as the jury marked it."""
+    number: int
+    id: str
+    source: str                 # banque, journal
+    text: str
+    expected: list[str] = Field(default_factory=list)
+    criterion: str | None = None
+    competences: list[str] = Field(default_factory=list)
+    intervention: int | None = None
+    verdict: str | None = None  # acquis, non_acquis (None: not marked)
+    verdict_label: str
+    comment: str = ""
+    by: str = ""
+
+
+class EntretienCompetenceRow(BaseModel):
+    id: str
+    label: str
+    questions: int
+    acquis: int
+    non_acquis: int
+    pending: int
+
+
+class EntretienReport(BaseModel):
+    """The entretien technique (simulateur.entretien): the frozen guide and the jury's marks."""
+    minutes: int
+    created: float
+    questions: list[EntretienQuestionRow]
+    competences: list[EntretienCompetenceRow]
+
+
 class Report(BaseModel):
     kind: Literal["examen", "tentative"]
     title: str
@@ -138,6 +171,7 @@ class Report(BaseModel):
     legend: str = ""
     signed_by: str | None = None       # the jury member who signed the grid (then frozen)
     signed_at: float | None = None
+    entretien: EntretienReport | None = None   # an examen's, once its guide is drawn (None: none yet)
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -309,7 +343,31 @@ def exam_report(session_id: str, candidate: str, db: object | None = None) -> Re
                   session=session.id, group=session.group, seed=session.seed, minutes=session.minutes,
                   started=run.started, deadline=run.deadline, finished=run.finished, interventions=ivs,
                   grid=build_grid(ivs, touched), score=_total(ivs), fiche_labels=_fiche_labels(),
-                  legend=tr("report.legend"), signed_by=sig.by if sig else None, signed_at=sig.t if sig else None)
+                  legend=tr("report.legend"), signed_by=sig.by if sig else None, signed_at=sig.t if sig else None,
+                  entretien=entretien_report(exam_db.store, session.id, run.candidate))
+
+
+def entretien_report(store: Store, session_id: str, candidate: str) -> EntretienReport | None:
+    """Her guide d'entretien as frozen, with the jury's marks and their tally per competence."""
+    from simulateur.entretien.db import EntretienDB
+    from simulateur.entretien.marking import tally
+
+    edb = EntretienDB(store)
+    guide = edb.guide(session_id, candidate)
+    if guide is None:
+        return None
+    marks = edb.marks(session_id, candidate)
+    rows = []
+    for n, q in enumerate(guide.questions, 1):
+        m = marks.get(q.id)
+        rows.append(EntretienQuestionRow(
+            number=n, id=q.id, source=q.source, text=q.text, expected=list(q.expected), criterion=q.criterion,
+            competences=list(q.competences), intervention=q.intervention, verdict=m.verdict if m else None,
+            verdict_label=tr(f"entretien.verdict.{m.verdict}") if m else tr("entretien.unmarked"),
+            comment=m.comment if m else "", by=m.by if m else ""))
+    comps = [EntretienCompetenceRow(id=t.id, label=t.label, questions=t.questions, acquis=t.acquis,
+                                    non_acquis=t.non_acquis, pending=t.pending) for t in tally(guide, marks)]
+    return EntretienReport(minutes=guide.minutes, created=guide.created, questions=rows, competences=comps)
 
 
 def attempt_report(attempt_id: str, store: Store | None = None) -> Report:

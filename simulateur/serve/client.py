@@ -20,6 +20,7 @@ from simulateur.serve import protocol
 #: Commands asked of the service when not root (see roles.VERBS for what each role may do).
 FORWARDED = {
     "simulateur.exam.cli": None,      # every `exam …`, `report`, `attempts`
+    "simulateur.entretien.cli": {"cmd_entretien"},   # exam entretien
     "simulateur.cli": {"cmd_shell", "cmd_exec", "cmd_qualify", "cmd_escalate", "cmd_cable", "cmd_check"},
 }
 

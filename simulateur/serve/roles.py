@@ -112,7 +112,7 @@ VERBS = {
     E + "cmd_audit": "exam audit", E + "cmd_codes": "exam codes", E + "cmd_expire": "exam expire", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
     E + "cmd_attempts": "attempts", E + "cmd_sign": "exam sign",
     E + "cmd_extend": "exam extend", E + "cmd_pause": "exam pause", E + "cmd_resume": "exam resume",
-    E + "cmd_probe": "exam probe",
+    E + "cmd_probe": "exam probe", "simulateur.entretien.cli.cmd_entretien": "exam entretien",
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
     C + "cmd_cable": "cable", C + "cmd_check": "check",
 }
@@ -125,9 +125,9 @@ TRAINER |= {"exam extend", "exam pause", "exam resume", "exam probe"}
 ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
 ON_HER_MACHINE |= {"exam probe"}
 JURY = {"exam list", "exam show", "exam jury", "report", "attempts", "exam audit", "exam release"}
-JURY |= {"exam probe", "exam sign"}
+JURY |= {"exam probe", "exam sign", "exam entretien"}
 #: Verbs that record who did them: the peer's login, never the client's word.
-SIGNED_BY = {"exam jury", "exam sign"}
+SIGNED_BY = {"exam jury", "exam sign", "exam entretien"}
 
 
 def verb_of(args: argparse.Namespace) -> str | None:

@@ -256,3 +256,25 @@ self_marks = Table(
     Column("verdict", Text, nullable=False),        # acquis, non_acquis
     Column("t", Float, nullable=False),
 )
+
+# The entretien technique (simulateur/entretien): a candidate's guide d'entretien, frozen once her
+# examen is over (the questions as drawn, JSON), and the jury's mark on each of its questions.
+entretien_guides = Table(
+    "entretien_guides", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("candidate", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("guide", Text, nullable=False),           # JSON: simulateur.entretien.guide.Guide
+)
+
+entretien_marks = Table(
+    "entretien_marks", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("question", Text, primary_key=True),     # the guide's question id
+    Column("verdict", Text, nullable=False),        # acquis, non_acquis
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("by", Text, nullable=False, server_default=""),
+    Column("t", Float, nullable=False),
+)

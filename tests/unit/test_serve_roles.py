@@ -140,3 +140,17 @@ def test_roster_checked_at_start(db: ExamDB) -> None:
     assert db.session(sid).login_of("zoé  inconnue") == ""
     with pytest.raises(UsageError, match="deux fois"):
         core.add_to_roster(db, sid, ["Alice Martin"])
+
+
+def test_the_entretien_is_the_jurys(db: ExamDB, groups: None) -> None:
+    sid = _session(db, {"Alice Martin": "alice"})
+    trainer, jury, alice = peer("tom", "form"), peer("jade", "jury"), peer("alice")
+    guide = ("exam", "entretien", sid, "--candidate", "Alice Martin")
+    mark = (*guide, "--question", "1", "--verdict", "acquis")
+    assert client.forwarded(_args(*guide))
+    d = roles.decide(jury, _args(*mark), db, set())
+    assert d.verb == "exam entretien" and d.overrides["jury_login"] == "jade"   # who marked: the kernel's word
+    with pytest.raises(roles.Refused, match=r"\(candidat\)"):
+        roles.decide(alice, _args(*guide), db, set())           # never her own guide: it holds the answers
+    with pytest.raises(roles.Refused, match=r"\(formateur\)"):
+        roles.decide(trainer, _args(*mark), db, set())
