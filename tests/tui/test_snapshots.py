@@ -274,3 +274,23 @@ def test_snapshot_profile_and_high_contrast(fixture_scenarios, size) -> None:
             assert_snapshot(app, named("catalogue-contraste", size))
 
     run_async(go())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_verification(fixture_scenarios, size) -> None:
+    """« Vérifier » (training): which requirements hold, never how to fix them."""
+    from simulateur.tui.screens.verification import VerificationScreen
+
+    from tuihelpers import make_result
+
+    async def go() -> None:
+        app = SimulateurApp(reap=False)
+        async with app.run_test(size=size) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(VerificationScreen(make_result({"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury",
+                                                            "TAI.CP14.4": "non_acquis", "TAI.CP10.4": "non_acquis"}), 2))
+            await wait_screen(pilot, "VerificationScreen")
+            await pilot.pause(0.3)
+            assert_snapshot(app, named("verification", size))
+
+    run_async(go())
