@@ -294,3 +294,25 @@ def test_snapshot_verification(fixture_scenarios, size) -> None:
             assert_snapshot(app, named("verification", size))
 
     run_async(go())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_questionnaire(fixture_scenarios, size) -> None:
+    """The questionnaire professionnel, its time over (the correction: a screen with no clock running)."""
+    from simulateur.quiz import paper
+    from simulateur.quiz.db import QuizDB
+
+    run = paper.start(QuizDB(Store()), seed=11, minutes=45, now=T0)
+
+    async def go() -> None:
+        app = SimulateurApp(reap=False)
+        async with app.run_test(size=size) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.go_quiz(run.id)
+            await wait_screen(pilot, "QuizScreen")
+            await pilot.pause(0.3)
+            for widget in app.screen.query("Input"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
+            assert_snapshot(app, named("questionnaire", size))
+
+    run_async(go())
