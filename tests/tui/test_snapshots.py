@@ -114,6 +114,11 @@ def test_snapshot_intervention_and_fiche(fixture_scenarios, labs, size) -> None:
             await pilot.press("q")
             await pilot.pause(0.3)
             assert_snapshot(app, named("intervention-qualification", size), same)
+            await pilot.press("e")
+            await pilot.pause(0.3)
+            for widget in app.screen.query("Input, TextArea"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
+            assert_snapshot(app, named("intervention-escalade", size), same)
             await pilot.press("f")
             await wait_screen(pilot, "FicheScreen")
             # The text cursor blinks (every 0.5 s): under load the capture fell in either phase and the
