@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from simulateur import referentiel
 from simulateur.entretien.models import BankFile, BankQuestion
 from simulateur.errors import ScenarioError
 from simulateur.i18n import tr
-from simulateur.scenario.yamlload import Located, explain, load_located
+from simulateur.scenario.yamlload import Located, load_located, validate_located
 
 QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 
@@ -38,18 +36,6 @@ def entretien_competences(ref: str | None = None) -> list[str]:
     referentiel or of all."""
     return [cid for cid, (comp, _, _) in referentiel.all_competences().items()
             if comp.modality == "entretien" and (ref is None or cid.split(".", 1)[0] == ref)]
-
-
-def _validate(located: Located) -> BankFile:
-    try:
-        return BankFile.model_validate(located.data)
-    except ValidationError as exc:
-        problems: list[str] = []
-        for err in exc.errors(include_url=False):
-            line = f"{located.where(tuple(err['loc']))}: {explain(err)}"
-            if line not in problems:
-                problems.append(line)
-        raise ScenarioError(problems) from None
 
 
 def check_file(located: Located, bfile: BankFile) -> list[str]:
@@ -80,7 +66,7 @@ def load_bank(paths: list[Path] | None = None) -> Bank:
     for path in files:
         try:
             located = load_located(path)
-            bfile = _validate(located)
+            bfile = validate_located(BankFile, located)
         except ScenarioError as exc:
             problems += exc.problems
             continue

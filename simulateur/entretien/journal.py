@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from simulateur.journal.classify import Kind, file_events, read_entry
-from simulateur.journal.rules import EDITORS, kind_of
+from simulateur.journal.rules import EDITORS, kind_of, positional
 from simulateur.journal.shell import Command, commands
 from simulateur.journal.store import Entry
 
@@ -43,25 +43,13 @@ def clock(t: float) -> str:
     return f"{tm.tm_hour} h {tm.tm_min:02d}"
 
 
-def _positional(args: list[str], with_value: set[str]) -> list[str]:
-    out, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-        elif a.startswith("-") and a != "-":
-            skip = a in with_value
-        else:
-            out.append(a)
-    return out
-
-
 def services_restarted(cmd: Command) -> list[str]:
     """The services this simple command (re)starts: systemctl, service, invoke-rc.d, /etc/init.d/X."""
     if not cmd.argv:
         return []
     name, args = cmd.name, list(cmd.argv[1:])
     if name == "systemctl":
-        words = _positional(args, _SYSTEMCTL_WITH_VALUE)
+        words = positional(args, _SYSTEMCTL_WITH_VALUE)
         if words and words[0] in RESTART_VERBS:
             return [w.removesuffix(".service") for w in words[1:]]
         return []

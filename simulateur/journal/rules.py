@@ -91,7 +91,7 @@ DPKG_READ = {"-l", "-L", "-s", "-S", "-p", "-c", "-I", "-V", "--list", "--listfi
              "--print-architecture", "--print-foreign-architectures", "--compare-versions", "--help", "--version"}
 
 
-def _positional(args: list[str], with_value: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def positional(args: list[str], with_value: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     """The words that are not options (nor an option's value)."""
     out, skip = [], False
     for a in args:
@@ -107,7 +107,7 @@ def _positional(args: list[str], with_value: set[str] = frozenset()) -> list[str
 def _systemctl(args: list[str]) -> Kind:
     if any(a in ("-h", "--help", "--version") for a in args):
         return Kind.DIAGNOSTIC
-    verbs = _positional(args, SYSTEMCTL_OPTS_WITH_VALUE)
+    verbs = positional(args, SYSTEMCTL_OPTS_WITH_VALUE)
     return Kind.DIAGNOSTIC if not verbs or verbs[0] in SYSTEMCTL_READ else Kind.CHANGE
 
 
@@ -122,7 +122,7 @@ def _service(args: list[str]) -> Kind:
 def _ip(args: list[str]) -> Kind:
     if any(a in ("-b", "-batch", "-force") for a in args):
         return Kind.CHANGE
-    verbs = _positional(args, IP_OPTS_WITH_VALUE)
+    verbs = positional(args, IP_OPTS_WITH_VALUE)
     if verbs[:2] == ["netns", "exec"]:
         return Kind.OTHER
     if verbs[:1] == ["netns"]:
@@ -136,7 +136,7 @@ def _nft(args: list[str]) -> Kind:
         return Kind.DIAGNOSTIC
     if any(a in ("-f", "--file", "-i", "--interactive") for a in args):
         return Kind.CHANGE
-    verbs = _positional(args, {"-I", "--includepath", "-D", "--define"})
+    verbs = positional(args, {"-I", "--includepath", "-D", "--define"})
     return Kind.CHANGE if verbs and verbs[0] in NFT_CHANGE else Kind.DIAGNOSTIC
 
 
@@ -154,7 +154,7 @@ def _apt(args: list[str]) -> Kind:
             a.lower().startswith("apt::get::simulate=") and a.split("=", 1)[1].lower() in ("1", "true", "yes")
             for a in args):
         return Kind.TEST
-    verbs = _positional(args, {"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
+    verbs = positional(args, {"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
     if not verbs or verbs[0] in APT_READ or any(a in ("-h", "--help", "-v", "--version") for a in args):
         return Kind.DIAGNOSTIC
     return Kind.CHANGE
@@ -178,17 +178,17 @@ def _mount(args: list[str]) -> Kind:
     """`mount`, `mount -l`, `mount -t ext4` list; with a device or a mount point it mounts."""
     if any(a in ("-a", "--all") for a in args):
         return Kind.CHANGE
-    return Kind.CHANGE if _positional(args, {"-t", "--types", "-O", "--test-opts"}) else Kind.DIAGNOSTIC
+    return Kind.CHANGE if positional(args, {"-t", "--types", "-O", "--test-opts"}) else Kind.DIAGNOSTIC
 
 
 def _hostname(args: list[str]) -> Kind:
     if any(a in ("-F", "--file", "-b", "--boot") for a in args):
         return Kind.CHANGE
-    return Kind.CHANGE if _positional(args) else Kind.DIAGNOSTIC
+    return Kind.CHANGE if positional(args) else Kind.DIAGNOSTIC
 
 
 def _hostnamectl(args: list[str]) -> Kind:
-    verbs = _positional(args, {"-H", "--host", "-M", "--machine"})
+    verbs = positional(args, {"-H", "--host", "-M", "--machine"})
     return Kind.CHANGE if verbs and verbs[0].startswith("set-") or verbs[:1] == ["hostname"] and verbs[1:] \
         else Kind.DIAGNOSTIC
 
@@ -206,9 +206,9 @@ def _ifupdown(args: list[str]) -> Kind:
 
 def _nmcli(args: list[str]) -> Kind:
     """nmcli OBJECT [VERB]: no verb, show, status, list look; up, down, modify, add… change."""
-    positional = _positional(args, {"-f", "--fields", "-g", "--get-values", "-e", "--escape", "-c", "--colors",
-                                    "-m", "--mode", "-w", "--wait"})
-    sub = positional[1] if len(positional) > 1 else "show"
+    words = positional(args, {"-f", "--fields", "-g", "--get-values", "-e", "--escape", "-c", "--colors",
+                               "-m", "--mode", "-w", "--wait"})
+    sub = words[1] if len(words) > 1 else "show"
     return Kind.DIAGNOSTIC if sub in ("show", "status", "list", "s", "monitor") else Kind.CHANGE
 
 
@@ -221,7 +221,7 @@ def _resolvectl(args: list[str]) -> Kind:
 
 def _vdirsyncer(args: list[str]) -> Kind:
     """discover and sync ask the server: what one tests a synchronisation with."""
-    sub = next(iter(_positional(args, {"-c", "--config", "-v", "--verbosity"})), "")
+    sub = next(iter(positional(args, {"-c", "--config", "-v", "--verbosity"})), "")
     if sub in ("sync", "discover", "metasync"):
         return Kind.TEST
     return Kind.CHANGE if sub == "repair" else Kind.DIAGNOSTIC
@@ -237,7 +237,7 @@ def _lpoptions(args: list[str]) -> Kind:
 
 def _apt_mark(args: list[str]) -> Kind:
     """hold/unhold/auto/manual change the dpkg database; show* only read it."""
-    verbs = _positional(args)
+    verbs = positional(args)
     return Kind.DIAGNOSTIC if not verbs or verbs[0].startswith("show") else Kind.CHANGE
 
 
@@ -245,11 +245,11 @@ def _samba_tool(args: list[str]) -> Kind:
     """samba-tool OBJECT VERB: show/list… read the directory, the others change it."""
     if any(a in ("--dry-run", "-n", "--help", "-h", "--version", "-V") for a in args):
         return Kind.DIAGNOSTIC
-    positional = _positional(args, {"-H", "-U", "--URL", "--username", "-s", "--configfile", "--password",
-                                    "-W", "--workgroup", "--realm"})
-    if positional[:1] == ["dbcheck"]:
+    words = positional(args, {"-H", "-U", "--URL", "--username", "-s", "--configfile", "--password",
+                          "-W", "--workgroup", "--realm"})
+    if words[:1] == ["dbcheck"]:
         return Kind.CHANGE if "--fix" in args else Kind.DIAGNOSTIC
-    reads = any(p in SAMBA_TOOL_READ for p in positional[:3])
+    reads = any(p in SAMBA_TOOL_READ for p in words[:3])
     return Kind.DIAGNOSTIC if reads else Kind.CHANGE
 
 
@@ -277,7 +277,7 @@ def _find(args: list[str]) -> Kind:
 
 
 def _tee(args: list[str]) -> Kind:
-    return Kind.CHANGE if any(a not in ("/dev/null", "/dev/stdout", "/dev/stderr") for a in _positional(args)) \
+    return Kind.CHANGE if any(a not in ("/dev/null", "/dev/stdout", "/dev/stderr") for a in positional(args)) \
         else Kind.OTHER
 
 
@@ -294,12 +294,12 @@ def _kill(args: list[str]) -> Kind:
 
 
 def _swapon(args: list[str]) -> Kind:
-    return Kind.CHANGE if _positional(args) or "-a" in args else Kind.DIAGNOSTIC
+    return Kind.CHANGE if positional(args) or "-a" in args else Kind.DIAGNOSTIC
 
 
 def _route_like(args: list[str]) -> Kind:
     """ifconfig eth0 / route -n / arp -a look; ifconfig eth0 up, route add … change."""
-    return Kind.CHANGE if len(_positional(args)) >= 2 else Kind.DIAGNOSTIC
+    return Kind.CHANGE if len(positional(args)) >= 2 else Kind.DIAGNOSTIC
 
 
 RULES: dict[str, Callable[[list[str]], Kind]] = {

@@ -61,7 +61,7 @@ def forward(argv: list[str], args: argparse.Namespace) -> int:
             opened.append(_open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
             fds[1] = opened[-1]         # written with our rights: the service writes on our file
         sock = _connect()
-        with sock, _terminal_kept(), _resizes_told(sock):
+        with sock, terminal_kept(), _resizes_told(sock):
             protocol.send(sock, {"argv": argv, "term": os.environ.get("TERM", "xterm")}, fds)
             try:
                 reply, _ = protocol.recv(sock)
@@ -88,34 +88,35 @@ def _open(path: str, flags: int, mode: int = 0o644) -> int:
 
 
 @contextlib.contextmanager
-def _terminal_kept() -> Any:
-    """Our terminal's settings as they were, whatever the service's relay did to it (raw mode
-    for a shell, then a shell closed at the deadline)."""
+def terminal_kept(raw: bool = False) -> Any:
+    """Our terminal's settings as they were, whatever happens meanwhile: the service's relay on
+    it (raw mode for a shell, then a shell closed at the deadline) — or, with `raw`, raw mode set
+    here (the remote shell: every key, Ctrl+C included, to the host's shell)."""
     import termios
+    import tty
 
     saved = None
     with contextlib.suppress(termios.error, OSError):
         saved = termios.tcgetattr(0)
+        if raw:
+            tty.setraw(0)
     try:
         yield
     finally:
         if saved is not None:
             with contextlib.suppress(termios.error, OSError):
                 termios.tcsetattr(0, termios.TCSAFLUSH, saved)
+        sys.stdout.flush()
 
 
 @contextlib.contextmanager
-def _resizes_told(sock: socket.socket) -> Any:
-    """Our window resized (SIGWINCH comes to us, the terminal's foreground): the service tells
-    its worker, whose relay reads the new size from the same terminal."""
+def on_winch(handler: Any) -> Any:
+    """`handler` on SIGWINCH (our window resized: the terminal's foreground is told) meanwhile;
+    nothing outside the main thread, where no signal handler may be set."""
     import signal
 
-    def told(*_: object) -> None:
-        with contextlib.suppress(OSError):
-            sock.send(protocol.RESIZE)
-
     try:
-        old = signal.signal(signal.SIGWINCH, told)
+        old = signal.signal(signal.SIGWINCH, handler)
     except ValueError:          # not the main thread: no resizes
         yield
         return
@@ -123,3 +124,13 @@ def _resizes_told(sock: socket.socket) -> Any:
         yield
     finally:
         signal.signal(signal.SIGWINCH, old)
+
+
+def _resizes_told(sock: socket.socket) -> Any:
+    """Our window resized: the service tells its worker, whose relay reads the new size from the
+    same terminal."""
+    def told(*_: object) -> None:
+        with contextlib.suppress(OSError):
+            sock.send(protocol.RESIZE)
+
+    return on_winch(told)

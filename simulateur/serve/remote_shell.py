@@ -11,15 +11,14 @@ import contextlib
 import json
 import os
 import select
-import signal
 import ssl
-import sys
 import threading
 from typing import Any
 from urllib.parse import urlencode
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
+from simulateur.serve.client import on_winch, terminal_kept
 
 
 def _ws_url(url: str, query: dict[str, str]) -> str:
@@ -91,7 +90,7 @@ def run(conf: dict[str, Any], lab: str, host: str | None) -> int:
         with contextlib.suppress(OSError):
             os.write(wake_w, b"w")
 
-    with _raw(), _on_winch(resized):
+    with terminal_kept(raw=True), on_winch(resized):
         sender = threading.Thread(target=keys, daemon=True)
         sender.start()
         try:
@@ -127,33 +126,3 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-@contextlib.contextmanager
-def _raw() -> Any:
-    """Her terminal in raw mode (every key to the host's shell, Ctrl+C included), as it was after."""
-    import termios
-    import tty
-
-    saved = None
-    with contextlib.suppress(termios.error, OSError):
-        saved = termios.tcgetattr(0)
-        tty.setraw(0)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            with contextlib.suppress(termios.error, OSError):
-                termios.tcsetattr(0, termios.TCSAFLUSH, saved)
-        sys.stdout.flush()
-
-
-@contextlib.contextmanager
-def _on_winch(handler: Any) -> Any:
-    try:
-        old = signal.signal(signal.SIGWINCH, handler)
-    except ValueError:          # not the main thread: no resizes
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGWINCH, old)
