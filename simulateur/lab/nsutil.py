@@ -135,10 +135,21 @@ def inside_netns(name: str) -> Iterator[None]:
     Sockets opened in the body stay in that namespace after we leave. If we cannot come back, the
     process exits at once rather than act on the wrong namespace.
     """
-    target = netns_path(name)
+    with inside_netns_at(netns_path(name), name):
+        yield
+
+
+@contextlib.contextmanager
+def inside_netns_at(target: Path | str, name: str) -> Iterator[None]:
+    """inside_netns for a namespace given by a path (/run/netns/NAME, /proc/PID/ns/net); `name`
+    says which in the error."""
     own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     own_ino = os.fstat(own).st_ino
-    fd = os.open(target, os.O_RDONLY)
+    try:
+        fd = os.open(target, os.O_RDONLY)
+    except OSError:
+        os.close(own)
+        raise
     try:
         _setns(fd)
         if inode("/proc/thread-self/ns/net") != os.fstat(fd).st_ino:
@@ -272,6 +283,6 @@ def is_errno(exc: BaseException, *codes: int) -> bool:
 
 
 __all__ = [
-    "alive", "create_netns", "errno", "inside_netns", "iproute_in", "kill_netns_processes",
+    "alive", "create_netns", "errno", "inside_netns", "inside_netns_at", "iproute_in", "kill_netns_processes",
     "list_netns", "netns_path", "pids_in_netns", "remove_netns", "same_process", "start_time", "sysctl",
 ]

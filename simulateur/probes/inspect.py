@@ -5,16 +5,15 @@ trusts a file the trainee could edit to look right, except where a probe says so
 
 from __future__ import annotations
 
-import ipaddress
 import os
+import socket
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psutil
 
 from simulateur.i18n import tr
-from simulateur.lab import nsutil
+from simulateur.lab import nsutil, sockets
 
 if TYPE_CHECKING:
     from simulateur.lab.addresses import Addr
@@ -45,21 +44,6 @@ def processes(host: HostKind) -> list[Proc]:
     return found
 
 
-def socket_inodes(pid: int) -> set[int]:
-    inodes = set()
-    try:
-        for fd in os.scandir(f"/proc/{pid}/fd"):
-            try:
-                link = os.readlink(fd.path)
-            except OSError:
-                continue
-            if link.startswith("socket:["):
-                inodes.add(int(link[8:-1]))
-    except (FileNotFoundError, PermissionError):
-        pass
-    return inodes
-
-
 @dataclass
 class Listener:
     proto: str
@@ -69,23 +53,10 @@ class Listener:
 
 
 def listeners(host: HostKind) -> list[Listener]:
-    """TCP sockets in LISTEN and bound UDP sockets of the host's network namespace."""
-    found = []
-    for proto in ("tcp", "udp"):
-        path = Path(f"/proc/{host.state.pid1}/net/{proto}")
-        try:
-            lines = path.read_text().splitlines()[1:]
-        except FileNotFoundError:
-            continue
-        for line in lines:
-            fields = line.split()
-            local, state, inode = fields[1], fields[3], int(fields[9])
-            if proto == "tcp" and state != "0A":
-                continue
-            hex_ip, hex_port = local.split(":")
-            ip = str(ipaddress.IPv4Address(bytes.fromhex(hex_ip)[::-1]))
-            found.append(Listener(proto, ip, int(hex_port, 16), inode))
-    return found
+    """TCP sockets in LISTEN and bound UDP sockets (IPv4) of the host's network namespace."""
+    return [Listener(sock.proto, sock.local.address, sock.local.port, sock.inode)
+            for sock in sockets.table(host.state.pid1, ("tcp", "udp"), families="4")
+            if sock.proto == "udp" or sock.state == sockets.LISTEN]
 
 
 def link_mac(host: HostKind, iface: str) -> str | None:
@@ -139,9 +110,10 @@ def shown_addresses(lab: Lab, host: str, addrs: list[Addr]) -> str:
 
 
 def default_gateways(host: HostKind) -> list[str]:
-    """Default gateways as netifaces reports them, inside the host's network namespace."""
-    import netifaces
-
-    with nsutil.inside_netns(host.netns):
-        gws = netifaces.gateways()
-    return [gw[0] for gw in gws.get(netifaces.AF_INET, [])] if isinstance(gws, dict) else []
+    """The gateways of the default IPv4 routes of the host's main table (netlink in its netns)."""
+    ipr = nsutil.iproute_in(host.netns)
+    try:
+        routes = ipr.get_default_routes(family=socket.AF_INET)
+    finally:
+        ipr.close()
+    return [gw for route in routes if (gw := route.get_attr("RTA_GATEWAY"))]

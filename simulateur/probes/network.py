@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from simulateur.i18n import tr
+from simulateur.lab import sockets
 from simulateur.lab.addresses import addresses
 from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
 from simulateur.probes import inspect
@@ -36,7 +37,7 @@ class ServiceRunning(ProbeBase):
         procs = [p for p in inspect.processes(host) if p.exe in (binary, real)]
         if not procs:
             return False, tr("probe.service.no_process", name=binary.rsplit('/', 1)[-1], host=self.host)
-        inodes = set().union(*(inspect.socket_inodes(p.pid) for p in procs))
+        inodes = set().union(*(sockets.socket_inodes(p.pid) for p in procs))
         listening = {(sock.proto, sock.port) for sock in inspect.listeners(host) if sock.inode in inodes}
         missing = [f"{proto}/{port}" for proto, port in ports if (proto, port) not in listening]
         name = binary.rsplit("/", 1)[-1]
