@@ -652,30 +652,17 @@ def is_over(run: CandidateRun) -> bool:
 def watchdog_alive(run: CandidateRun) -> bool | None:
     """Whether the run's watchdog runs. None: it is another machine's (a store shared by several lab
     machines) — not ours to judge from a PID; that machine does. A reboot of this one ended it."""
-    import psutil
+    from simulateur.store import machine
 
-    from simulateur.store.machine import Where, where
-
-    if run.watchdog_pid is None:
-        return False
-    place = where(run.watchdog_machine)
-    if place is not Where.HERE:
-        return None if place is Where.ELSEWHERE else False
-    try:
-        proc = psutil.Process(run.watchdog_pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return run.watchdog_start is None or abs(proc.create_time() - run.watchdog_start) < 0.5
-    except (psutil.Error, OSError):
-        return False
+    return machine.alive(run.watchdog_pid, run.watchdog_start, run.watchdog_machine)
 
 
 def set_keeper(db: ExamDB, session_id: str, candidate: str, pid: int) -> None:
     """Record `pid` (the service) as the process holding the run's deadline, and owning the lab
     in progress (the app's orphan reaper never takes it while that process lives)."""
-    import psutil
+    from simulateur.store.machine import process_start
 
-    db.set_watchdog(session_id, candidate, pid, psutil.Process(pid).create_time())
+    db.set_watchdog(session_id, candidate, pid, process_start(pid))
     run = db.run(session_id, candidate)
     current = run.current() if run is not None else None
     if current is not None and current.attempt is not None:

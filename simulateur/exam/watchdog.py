@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     import time
     import traceback
 
-    import psutil
+    from simulateur.store.machine import process_start
 
     from simulateur.exam import core
     from simulateur.exam.db import ExamDB
@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
     session_id, candidate = argv
     db = ExamDB()
     me = os.getpid()
-    db.set_watchdog(session_id, candidate, me, psutil.Process(me).create_time())
+    db.set_watchdog(session_id, candidate, me, process_start(me))
     failures = 0
     while True:
         run = db.run(session_id, candidate)

@@ -232,7 +232,12 @@ def alive(pid: int) -> bool:
 
 
 def start_time(pid: int) -> int | None:
-    """Kernel start time (clock ticks since boot) — with the PID, identifies a process for sure."""
+    """Kernel start time (clock ticks since boot) — with the PID, identifies a process for sure.
+
+    The engine's own identity of a host's processes, in the kernel's unit because the sandbox agent
+    (standard library only) and sandbox_enter.c compare it to what they read in /proc/PID/stat
+    themselves. The store's records of its owners (attempts, watchdogs) use psutil's start time:
+    simulateur.store.machine.alive."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             return int(f.read().rsplit(b")", 1)[1].split()[19])

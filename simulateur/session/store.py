@@ -31,7 +31,7 @@ from simulateur.probes import ProbeResult
 from simulateur.scoring import CheckResult, CriterionResult, Score
 from simulateur.store import connect, engine_for, schema, store_url, upsert
 from simulateur.store.engine import forget, normalize, shown, sqlite_path
-from simulateur.store.machine import Where, machine_id, where
+from simulateur.store.machine import alive, machine_id, process_start
 from simulateur.ticket import (IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, Escalation,
                                Qualification)
 
@@ -131,18 +131,6 @@ def default_path() -> Path:
     return data_dir() / "simulateur.db"
 
 
-def _process_start(pid: int) -> float | None:
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:   # dead, not yet reaped by its parent
-            return None
-        return float(proc.create_time())
-    except (psutil.Error, OSError):
-        return None
-
-
 def _json_or_none(text: str | None) -> dict[str, object] | None:
     if text is None:
         return None
@@ -210,7 +198,7 @@ class Store:
         values = dict(
             id=attempt_id, scenario=sc.id if sc else str(scenario), seed=seed, mode=mode, lab=lab,
             attempt_dir=str(attempt_dir) if attempt_dir else None, owner_pid=pid,
-            owner_start=_process_start(pid) if pid else None, owner_machine=machine_id() if pid else None,
+            owner_start=process_start(pid) if pid else None, owner_machine=machine_id() if pid else None,
             status="en_cours",
             started=started if started is not None else time.time(), candidate=candidate)
         keep_if_none = ["candidate"]
@@ -242,7 +230,7 @@ class Store:
         """Another process runs the attempt's lab now (a restarted `simulateur serve`)."""
         with self._write() as conn:
             conn.execute(A.update().where(A.c.id == attempt_id).values(
-                owner_pid=pid, owner_start=_process_start(pid), owner_machine=machine_id()))
+                owner_pid=pid, owner_start=process_start(pid), owner_machine=machine_id()))
 
     def save_fiche(self, attempt_id: str, name: str, value: str) -> None:
         if name not in FICHE_FIELDS:
@@ -511,14 +499,7 @@ class Store:
         for rec in self.attempts(status="en_cours"):
             if rec.owner_pid is None:
                 continue
-            place = where(rec.owner_machine)
-            if place is Where.ELSEWHERE:
-                continue
-            if place is Where.EARLIER_BOOT:
-                out.append(rec)
-                continue
-            start = _process_start(rec.owner_pid)
-            if start is None or (rec.owner_start is not None and abs(start - rec.owner_start) > 0.5):
+            if alive(rec.owner_pid, rec.owner_start, rec.owner_machine) is False:
                 out.append(rec)
         return out
 

@@ -65,3 +65,30 @@ def where(recorded: str | None, here: str | None = None) -> Where:
     if machine != my_machine:
         return Where.ELSEWHERE
     return Where.HERE if boot == my_boot else Where.EARLIER_BOOT
+
+
+def process_start(pid: int) -> float | None:
+    """The start time psutil gives process `pid` (seconds since the epoch), stored beside its PID
+    to know it again; None when it is gone or a zombie (dead, not yet reaped by its parent)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return float(proc.create_time())
+    except (psutil.Error, OSError):
+        return None
+
+
+def alive(pid: int | None, start: float | None, recorded: str | None) -> bool | None:
+    """Whether the process a record names (PID, start time, machine id) still runs: None when it ran
+    on another machine (not ours to judge); a record without a start time trusts its PID. The one
+    check for the store's owners (an attempt's, an exam's watchdog)."""
+    if pid is None:
+        return False
+    place = where(recorded)
+    if place is not Where.HERE:
+        return None if place is Where.ELSEWHERE else False
+    now = process_start(pid)
+    return now is not None and (start is None or abs(now - start) < 0.5)
