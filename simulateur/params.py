@@ -16,30 +16,27 @@ import random
 import re
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from simulateur.errors import UsageError
+from simulateur.lab.fields import Strict
 
 NAME_RE = r"^[a-z][a-z0-9_]{0,31}$"
 HOLE = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]{0,31})(?:\.([a-z_]+))?\}")
 NETWORK_ATTRS = ("network", "prefixlen", "netmask", "broadcast", "first", "last")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Choice(_Strict):
+class Choice(Strict):
     choice: list[str | int] = Field(min_length=1, description="Une valeur tirée dans la liste.")
 
 
-class IntRange(_Strict):
+class IntRange(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     bounds: tuple[builtins.int, builtins.int] = Field(
         alias="int", description="Un entier tiré entre les deux bornes incluses.")
 
 
-class SubnetSpec(_Strict):
+class SubnetSpec(Strict):
     pools: list[str] = Field(min_length=1, description="Plages d'où tirer le sous-réseau (CIDR).")
     prefix: int = Field(24, ge=8, le=30)
 
@@ -54,11 +51,11 @@ class SubnetSpec(_Strict):
         return pools
 
 
-class Subnet(_Strict):
+class Subnet(Strict):
     subnet: SubnetSpec
 
 
-class AddressSpec(_Strict):
+class AddressSpec(Strict):
     subnet: str = Field(pattern=NAME_RE, description="Paramètre sous-réseau où prendre l'adresse.")
     index: int | tuple[int, int] = Field(
         description="Rang de l'adresse dans le sous-réseau (1 = première utilisable, -1 = dernière), "
@@ -67,11 +64,11 @@ class AddressSpec(_Strict):
     avoid: list[str] = Field(default_factory=list, description="Paramètres adresse à ne pas reprendre.")
 
 
-class Address(_Strict):
+class Address(Strict):
     address: AddressSpec
 
 
-class Value(_Strict):
+class Value(Strict):
     value: str = Field(description="Texte calculé à partir d'autres paramètres : « {lan.network} ».")
 
 

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from simulateur.actions.base import ActionBase, comment
+from simulateur.i18n import tr
 from simulateur.lab import cable
 from simulateur.lab.cable import SWITCH_RE
-from simulateur.lab.names import IFACE_RE
-
-from simulateur.i18n import tr
+from simulateur.lab.fields import Iface
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 class CableUnplug(ActionBase):
     action: Literal["cable.unplug"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
+    iface: Iface = "eth0"
     summary: ClassVar[str] = "Débranche le câble de l'interface côté commutateur (l'hôte voit NO-CARRIER)."
 
     def shell(self) -> list[str]:
@@ -32,7 +31,7 @@ class CableUnplug(ActionBase):
 
 class CablePlug(ActionBase):
     action: Literal["cable.plug"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
+    iface: Iface = "eth0"
     switch: str = Field(pattern=SWITCH_RE, max_length=12,
                         description="Commutateur où brancher le câble (le bon ou un autre).")
     summary: ClassVar[str] = "Branche le câble de l'interface sur un commutateur (le bon, ou un autre : panne)."

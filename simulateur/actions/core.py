@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from simulateur.actions.base import ActionBase, HostPath, heredoc, q
-from simulateur.lab.names import IFACE_RE, UNIT_RE
+from simulateur.lab.fields import Iface
+from simulateur.lab.names import UNIT_RE
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -57,7 +58,7 @@ class ServiceDisable(_Service):
 
 class DhcpRelease(ActionBase):
     action: Literal["dhcp.release"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     summary = "Rend le bail DHCP et arrête le client DHCP (dhclient -r)."
     # Every DHCP client of the host is stopped first (by its pidfile, inside the host: the one
     # ifup started and any other): `dhclient -r` would otherwise sleep a second per client it
@@ -77,7 +78,7 @@ class DhcpRelease(ActionBase):
 
 class DhcpRenew(ActionBase):
     action: Literal["dhcp.renew"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     summary = "Demande un bail DHCP (dhclient), comme au démarrage du poste."
 
     def shell(self) -> list[str]:
@@ -91,7 +92,7 @@ class DhcpRenew(ActionBase):
 
 class IpFlush(ActionBase):
     action: Literal["ip.flush"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     summary = "Retire toutes les adresses IPv4 d'une interface."
 
     def shell(self) -> list[str]:
@@ -103,7 +104,7 @@ class IpFlush(ActionBase):
 
 class IpAdd(ActionBase):
     action: Literal["ip.add"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     address: str = Field(description="Adresse « a.b.c.d/p » (modèle {param} accepté).")
     summary = "Ajoute une adresse IPv4 fixe à une interface."
 

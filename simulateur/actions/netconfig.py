@@ -9,7 +9,7 @@ from pydantic import Field
 from simulateur.actions.base import ActionBase, HostPath, comment, q, sed_pattern, sed_replacement
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab.names import IFACE_RE
+from simulateur.lab.fields import Iface
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -37,7 +37,7 @@ class FileReplace(ActionBase):
 
 class NetReapply(ActionBase):
     action: Literal["net.reapply"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     summary: ClassVar[str] = "Réapplique la configuration réseau de l'interface (ifdown puis ifup)."
 
     def shell(self) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from simulateur.lab.fields import Strict
 from simulateur.lab.names import HOST_RE, IFACE_RE
 from simulateur.lab.services import Service
 from simulateur.params import ParamSpec
@@ -13,18 +14,14 @@ from simulateur.params import ParamSpec
 __all__ = ["HOST_RE", "IFACE_RE", "HostSpec", "Interface", "Service", "Topology"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Interface(_Strict):
+class Interface(Strict):
     name: str = Field("eth0", pattern=IFACE_RE)
     switch: str = Field(pattern=HOST_RE, description="Commutateur (pont) où l'interface est branchée.")
     address: list[str] = Field(default_factory=list, description="Adresses fixes « a.b.c.d/p ».")
     dhcp: bool = Field(False, description="L'interface se configure par DHCP au démarrage.")
 
 
-class HostSpec(_Strict):
+class HostSpec(Strict):
     description: str = ""
     kind: Literal["netns", "vm"] = Field(
         "netns", description="netns : espaces de noms (défaut) ; vm : machine virtuelle QEMU (noyau à elle).")
@@ -37,7 +34,7 @@ class HostSpec(_Strict):
     services: list[Service] = Field(default_factory=list)
 
 
-class Topology(_Strict):
+class Topology(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
     title: str
     params: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")], ParamSpec] = Field(

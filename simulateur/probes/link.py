@@ -10,7 +10,7 @@ from pydantic import Field
 from simulateur.i18n import tr
 from simulateur.lab import cable
 from simulateur.lab.cable import SWITCH_RE
-from simulateur.lab.names import IFACE_RE
+from simulateur.lab.fields import Iface
 from simulateur.probes.base import ProbeBase
 from simulateur.probes.netconfig import boot_started
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 class NetLink(ProbeBase):
     probe: Literal["net.link"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
+    iface: Iface = "eth0"
     switch: str = Field(pattern=SWITCH_RE, max_length=12, description="Commutateur où le câble doit être branché.")
     summary: ClassVar[str] = (
         "Le câble de l'interface est branché sur le bon commutateur et la liaison est établie "
@@ -43,7 +43,7 @@ class NetLink(ProbeBase):
 
 class NetBoot(ProbeBase):
     probe: Literal["net.boot"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
+    iface: Iface = "eth0"
     summary: ClassVar[str] = (
         "Au démarrage, ifupdown active l'interface (déclarée « auto », ou « allow-hotplug » comme l'écrit "
         "l'installateur de Debian, dans /etc/network/interfaces, lue par ifquery).")

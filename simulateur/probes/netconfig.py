@@ -13,7 +13,7 @@ from pydantic import Field
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.addresses import addresses
-from simulateur.lab.names import IFACE_RE
+from simulateur.lab.fields import Iface
 from simulateur.probes import inspect
 from simulateur.probes.base import ProbeBase
 
@@ -53,7 +53,7 @@ def boot_started(host: HostKind) -> dict[str, str]:
 
 class NetAddress(ProbeBase):
     probe: Literal["net.address"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     address: str = Field(description="Adresse attendue « a.b.c.d/p » (modèle {param} accepté).")
     summary: ClassVar[str] = "L'interface porte l'adresse et le masque attendus (état réel)."
 
@@ -95,7 +95,7 @@ class NetGateway(ProbeBase):
 
 class NetPersisted(ProbeBase):
     probe: Literal["net.persisted"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     method: Literal["dhcp", "static"] = Field(description="dhcp : adresse dynamique ; static : adresse fixe.")
     address: str | None = Field(None, description="Pour static : « a.b.c.d/p » attendu ({param} accepté).")
     gateway: str | None = Field(None, description="Pour static : passerelle attendue ({param} accepté).")

@@ -13,7 +13,8 @@ from pydantic import Field
 from simulateur.i18n import tr
 from simulateur.lab import sockets
 from simulateur.lab.addresses import addresses
-from simulateur.lab.names import HOST_RE, IFACE_RE, UNIT_RE
+from simulateur.lab.fields import Iface
+from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.probes import inspect
 from simulateur.probes.base import PING_WAIT, RAWNET_WAIT, ProbeBase, dig_a, is_ipv4, rawnet_agent
 
@@ -52,7 +53,7 @@ class ServiceRunning(ProbeBase):
 
 class DhcpLease(ProbeBase):
     probe: Literal["dhcp.lease"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
     gateway: str | None = Field(None, description="Passerelle que le bail doit avoir apportée ({param} accepté).")
     summary = "L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours (et la bonne passerelle)."
@@ -235,7 +236,7 @@ def resolve_name(host: HostKind, name: str) -> tuple[str | None, str]:
 
 class DhcpOffer(ProbeBase):
     probe: Literal["dhcp.offer"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     server: str = Field(pattern=HOST_RE, description="Hôte dont on attend l'offre.")
     router: str | None = Field(None, description="Passerelle que l'offre doit annoncer ({param} accepté).")
     summary = "Une vraie requête DHCPDISCOVER (socket brute) depuis l'hôte reçoit une offre du serveur (bonne passerelle)."
@@ -271,7 +272,7 @@ class DhcpOffer(ProbeBase):
 
 class NetArp(ProbeBase):
     probe: Literal["net.arp"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
+    iface: Iface = "eth0"
     target: str = Field(description="Nom d'hôte du laboratoire ou adresse IPv4 (modèle {param} accepté).")
     summary = "Une requête ARP (socket brute) depuis l'hôte : la cible répond-elle sur le réseau local ?"
 

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from simulateur.i18n import tr
 from simulateur.lab import nsutil
-from simulateur.lab.names import IFACE_RE
+from simulateur.lab.fields import Iface
 from simulateur.lab.state import scratch_dir
 from simulateur.probes.base import ProbeBase, is_ipv4
 
@@ -80,7 +80,7 @@ class DnsQuery(ProbeBase):
 
 class DhcpRenewal(ProbeBase):
     probe: Literal["dhcp.renewal"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de l'hôte (eth0 par défaut).")
+    iface: Iface = "eth0"
     address: str | None = Field(None, description="Adresse que le serveur doit donner ({param} accepté).")
     nameservers: list[str] = Field(default_factory=list,
                                    description="Serveurs DNS attendus, dans l'ordre ({param} accepté).")

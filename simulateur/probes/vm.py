@@ -13,7 +13,8 @@ from pydantic import Field
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab.names import HOST_RE, IFACE_RE
+from simulateur.lab.fields import Iface
+from simulateur.lab.names import HOST_RE
 from simulateur.probes.base import ProbeBase
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class VmNicDriver(ProbeBase):
 
 class VmDhcpLease(ProbeBase):
     probe: Literal["vm.dhcp_lease"]
-    iface: str = Field("eth0", pattern=IFACE_RE, description="Interface de la machine virtuelle.")
+    iface: Iface = Field("eth0", description="Interface de la machine virtuelle.")
     server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
     summary = "Le serveur DHCP a un bail en cours pour la carte de la machine virtuelle, et elle répond à cette adresse."
 

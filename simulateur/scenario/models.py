@@ -4,29 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from simulateur.actions import Action
 from simulateur.i18n import tr
+from simulateur.lab.fields import Strict
 from simulateur.params import NAME_RE, ParamSpec
 from simulateur.probes import Probe
 from simulateur.ticket import (
-    PRIORITY_LABELS, EscalationTarget, Impact, PriorityName, Urgency, accepted_pairs, priority, priority_level,
+    PRIORITY_LABELS,
+    EscalationTarget,
+    Impact,
+    PriorityName,
+    Urgency,
+    accepted_pairs,
+    priority,
+    priority_level,
 )
 
 ID_RE = r"^[a-z][a-z0-9-]{0,47}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Pair(_Strict):
+class Pair(Strict):
     impact: Impact
     urgency: Urgency
 
 
-class Expected(_Strict):
+class Expected(Strict):
     """The qualification a jury accepts: the reference answer, plus the defensible neighbours
     (docs/guide-auteur.md, « Qualifier le ticket »)."""
     impact: Impact = Field(description="Impact de la réponse de référence (convention du guide de l'auteur).")
@@ -52,7 +56,7 @@ class Expected(_Strict):
                               [priority_level(p) for p in self.priorities])
 
 
-class Ticket(_Strict):
+class Ticket(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     from_: str = Field(alias="from", description="Qui appelle (nom, service).")
     where: str = Field("", description="Où se trouve l'utilisateur / le poste.")
@@ -61,11 +65,11 @@ class Ticket(_Strict):
     expected: Expected
 
 
-class ProbeEvidence(_Strict):
+class ProbeEvidence(Strict):
     probe: str = Field(pattern=NAME_RE, description="Identifiant d'une sonde de la liste « probes ».")
 
 
-class JournalEvidence(_Strict):
+class JournalEvidence(Strict):
     journal: Literal["diagnosed_before_change", "tested_after_fix", "backup_before_edit", "remote_changes",
                      "no_password_in_command"]
     min: int = Field(1, ge=1, le=20, description="Nombre minimal de commandes.")
@@ -79,7 +83,7 @@ class JournalEvidence(_Strict):
                                            "aucune commande ({param} accepté).")
 
 
-class TicketEvidence(_Strict):
+class TicketEvidence(Strict):
     ticket: Literal["qualification", "escalation"]
     to: list[EscalationTarget] = Field(
         default_factory=list, description="escalation : destinataires attendus (par défaut : n'importe lequel).")
@@ -88,7 +92,7 @@ class TicketEvidence(_Strict):
     hosts: list[str] = Field(default_factory=list, description="escalation : hôtes où ces tests doivent avoir été tapés.")
 
 
-class JuryEvidence(_Strict):
+class JuryEvidence(Strict):
     jury: str = Field(min_length=1, description="Ce que le jury doit observer.")
 
 
@@ -97,12 +101,12 @@ Evidence = Annotated[
 ]
 
 
-class CriterionSpec(_Strict):
+class CriterionSpec(Strict):
     id: str = Field(pattern=r"^(TAI|IDI)\.C[PT]\d+\.\d+$", description="Critère du référentiel (ex. TAI.CP14.4).")
     evidence: list[Evidence] = Field(min_length=1)
 
 
-class Variant(_Strict):
+class Variant(Strict):
     summary: str = Field(min_length=1, description="Ce que cette variante de la panne change (pour le formateur).")
     faults: list[Action] = Field(default_factory=list, description="Pannes ajoutées à celles du scénario.")
     solution: list[Action] = Field(
@@ -112,13 +116,13 @@ class Variant(_Strict):
         description="Sondes que cette variante ne casse pas (l'auto-test n'exige pas qu'elles échouent).")
 
 
-class FaultTime(_Strict):
+class FaultTime(Strict):
     days_ago: int = Field(ge=0, le=60, description="Jours avant l'intervention : 0 aujourd'hui, 1 hier, 3 vendredi "
                                                    "pour un lundi…")
     at: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Heure de la panne, HH:MM.")
 
 
-class Symptom(_Strict):
+class Symptom(Strict):
     """What the ticket says, as probes of the faulted lab: the selftest checks it before any fix."""
     summary: str = Field(min_length=1, description="Le symptôme que dit le ticket, en quelques mots "
                                                    "(ex. « plus d'internet sur le poste »).")
@@ -134,7 +138,7 @@ class Symptom(_Strict):
                                           "encore réussir.")
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     id: str = Field(pattern=ID_RE)
     title: str = Field(min_length=1)
     referentiel: Literal["TAI", "IDI"]

@@ -5,17 +5,14 @@ from __future__ import annotations
 import ipaddress
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from simulateur.lab.fields import Strict
 from simulateur.lab.names import IFACE_RE
 from simulateur.lab.services.base import Files, ServiceBase, ServiceContext, unit
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DhcpConf(_Strict):
+class DhcpConf(Strict):
     range: tuple[str, str] = Field(description="Première et dernière adresse distribuées.")
     netmask: str | None = None
     router: str | None = Field(None, description="Passerelle annoncée (option 3).")
@@ -24,7 +21,7 @@ class DhcpConf(_Strict):
     lease: str = "12h"
 
 
-class DnsConf(_Strict):
+class DnsConf(Strict):
     domain: str | None = Field(None, description="Domaine local servi (noms des hôtes du réseau).")
     records: dict[str, str] = Field(default_factory=dict, description="Nom → adresse IPv4.")
     upstream: list[str] = Field(default_factory=list, description="Résolveurs à qui transmettre le reste.")

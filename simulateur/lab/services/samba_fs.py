@@ -15,8 +15,9 @@ from __future__ import annotations
 import shlex
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from simulateur.lab.fields import Strict
 from simulateur.lab.services.base import Files, ServiceBase, ServiceContext, unit
 
 UNIX_NAME = r"^[a-z][a-z0-9_-]{0,30}$"
@@ -25,18 +26,14 @@ DONE = "/var/lib/samba/.partages-prets"
 ROOT = "/srv/partages"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ShareUser(_Strict):
+class ShareUser(Strict):
     login: str = Field(pattern=UNIX_NAME, description="Compte Unix et Samba.")
     name: str = Field("", description="Nom complet (champ GECOS).")
     password: str = Field(min_length=1, description="Mot de passe Samba ({param} accepté).")
     groups: list[str] = Field(default_factory=list, description="Groupes de services du compte.")
 
 
-class Share(_Strict):
+class Share(Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,30}$", description="Nom du partage (et du dossier).")
     group: str = Field(pattern=UNIX_NAME, description="Groupe Unix du service : seul à y accéder, en écriture.")
     comment: str = ""
