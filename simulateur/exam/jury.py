@@ -17,6 +17,7 @@ from simulateur.errors import UsageError
 from simulateur.exam.models import JuryMark
 from simulateur.i18n import tr
 from simulateur.scenario.models import JuryEvidence, Scenario
+from simulateur.scoring import VERDICT_LABELS
 from simulateur.session.store import CriterionRecord
 
 Final = Literal["acquis", "non_acquis", "jury", "non_evalue"]
@@ -25,8 +26,6 @@ Source = Literal["automatique", "jury", "automatique+jury", "derogation"]
 SOURCE_LABELS: dict[str, str] = {"automatique": "automatique", "jury": "jury",
                                  "automatique+jury": "automatique + jury",
                                  "derogation": "jury, contre l'automatique"}
-VERDICT_LABELS: dict[str, str] = {"acquis": "acquis", "non_acquis": "non acquis", "jury": "à évaluer",
-                                  "non_evalue": "non évalué", "non_traitee": "intervention non traitée"}
 
 
 @dataclass(frozen=True)

@@ -255,7 +255,10 @@ def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualificatio
                        criteria=results, probes=probes, score=score)
 
 
-VERDICT_LABELS = {"acquis": "acquis", "non_acquis": "non acquis", "jury": "jury"}
+# A verdict as a trainee, a trainer or a jury reads it — the one table (the check's grid, the jury's
+# pages and the report); « jury »: what no probe can judge, « à évaluer » by the jury.
+VERDICT_LABELS: dict[str, str] = {"acquis": "acquis", "non_acquis": "non acquis", "jury": "à évaluer",
+                                  "non_evalue": "non évalué", "non_traitee": "intervention non traitée"}
 
 
 def render_grid(result: CheckResult, title: str) -> str:

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from simulateur.paths import data_dir
 from simulateur.scenario.models import Scenario
 from simulateur.probes import ProbeResult
-from simulateur.scoring import CheckResult, CriterionResult, Score
+from simulateur.scoring import CheckResult, CriterionResult, Score, Verdict
 from simulateur.store import connect, engine_for, schema, store_url, upsert
 from simulateur.store.engine import forget, normalize, shown, sqlite_path
 from simulateur.store.machine import alive, machine_id, process_start
@@ -37,7 +37,6 @@ from simulateur.ticket import (IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIE
 
 Mode = Literal["entrainement", "chronometre", "examen"]   # examen: an intervention of an examen blanc (simulateur/exam)
 Status = Literal["en_cours", "soumise", "abandonnee", "interrompue"]
-Verdict = Literal["acquis", "non_acquis", "jury"]
 
 MODES: tuple[str, ...] = get_args(Mode)
 STATUSES: tuple[str, ...] = get_args(Status)
