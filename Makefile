@@ -62,7 +62,7 @@ test-debs:
 # The VM hosts' guest image (Debian packages only, `apt-get download`): built once into the cache,
 # rebuilt when its recipe changes; quiet when already there.
 vm-image: debs venv
-	@$(VPY) -m simulateur.vm.image
+	@$(VPY) -m simulateur.vm.backend
 
 debs:
 	@missing=$$(for p in $(DEB_PACKAGES); do \

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulateur import referentiel
+from simulateur.clitools import print_json as _print_json
+from simulateur.clitools import require_root as _require_root
 from simulateur.errors import ScenarioError, SimError, UsageError
 from simulateur.i18n import tr
-
-if TYPE_CHECKING:
-    from simulateur.scenario.models import Scenario
-
 
 # argparse's own messages (English), said in French: (pattern, i18n key with the groups as {0}, {1}…).
 _ARGPARSE_FR = [
@@ -39,16 +36,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"simulateur : {message} (voir « simulateur --help »)\n")
 
 
-def _require_root() -> None:
-    if os.geteuid() != 0:
-        raise SimError(tr("cli.need_root"), exit_code=2)
-
-
-def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2))
-
-
-# --- commands --------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
     from simulateur.scenario.loader import load_catalogue
 
@@ -100,22 +87,11 @@ def cmd_referentiel(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_ticket(sc: Scenario) -> None:
-    """The scenario's ticket as a trainee reads it on starting (blank line before and after)."""
-    print()
-    print(tr("cli.ticket", who=sc.ticket.from_, where=sc.ticket.where))
-    print(f"  « {sc.ticket.text.strip()} »")
-    if sc.ticket.documentation.strip():
-        print()
-        print(sc.ticket.documentation.strip())
-    print()
-
-
 def cmd_start(args: argparse.Namespace) -> int:
     _require_root()
     from simulateur.scenario.loader import find_scenario
     from simulateur.session.run import start
-    from simulateur.session.view import start_view
+    from simulateur.session.view import print_ticket, start_view
     from simulateur.vm.backend import accel_info as vm_accel_info  # {VM host: "kvm" | "tcg"}
 
     def progress(step: str) -> None:

@@ -17,9 +17,11 @@ from simulateur.i18n import tr
 
 
 def cmd_entretien(args: argparse.Namespace) -> int:
+    from simulateur.clitools import jury_login as _jury_login
     from simulateur.entretien import marking
     from simulateur.entretien.db import EntretienDB
-    from simulateur.exam.cli import _db, _jury_login, _sweep
+    from simulateur.exam.clicommon import exam_db as _db
+    from simulateur.exam.clicommon import sweep as _sweep
 
     db = _db()
     _sweep(db, args.session)

@@ -11,35 +11,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from simulateur.clitools import jury_login as _jury_login
+from simulateur.clitools import print_json as _print_json
+from simulateur.clitools import require_root as _require_root
 from simulateur.errors import SimError, UsageError
+from simulateur.exam.clicommon import exam_db as _db
+from simulateur.exam.clicommon import sweep as _sweep
 from simulateur.i18n import tr
-
-
-def _root() -> bool:
-    return os.geteuid() == 0
-
-
-def _require_root() -> None:
-    if not _root():
-        raise SimError(tr("cli.need_root"), exit_code=2)
-
-
-def _db() -> Any:
-    from simulateur.exam.db import ExamDB
-
-    return ExamDB()
-
-
-def _sweep(db: Any, session: str | None = None) -> None:
-    """Score overdue interventions before showing anything (a killed watchdog is caught up)."""
-    if _root():
-        from simulateur.exam import core
-
-        core.sweep(db, session)
-
-
-def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 def _clock(seconds: float) -> str:
@@ -233,7 +211,7 @@ def _where(db: Any, session_id: str) -> _Where:
 # --- the candidate's flow ----------------------------------------------------------------------
 def _announce(step: Any, session: Any, as_json: bool) -> None:
     """What the candidate needs after a step: the next ticket, or the end."""
-    from simulateur.cli import print_ticket
+    from simulateur.session.view import print_ticket
 
     run = step.run
     if as_json:
@@ -347,7 +325,7 @@ def _ticket_of(db: Any, attempt_id: str) -> dict[str, Any]:
     import contextlib
     import io
 
-    from simulateur.cli import print_ticket
+    from simulateur.session.view import print_ticket
 
     out: dict[str, Any] = {"fiche": db.store.fiche(attempt_id)}
     sc = db.store.scenario(attempt_id)
@@ -567,21 +545,6 @@ def _read_fiche(path: Path) -> dict[str, str]:
 
 
 # --- the jury ----------------------------------------------------------------------------------
-def _jury_login(args: argparse.Namespace) -> str:
-    """Who marks or signs: the service's word (its peer's login), else this Unix account (the
-    one behind sudo)."""
-    forced = getattr(args, "jury_login", None)
-    if forced:
-        return str(forced)
-    import pwd
-
-    sudo = os.environ.get("SUDO_USER") if _root() else None
-    try:
-        return sudo or pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return f"#{os.geteuid()}"
-
-
 def cmd_sign(args: argparse.Namespace) -> int:
     """The jury signs a candidate's grid: frozen, no more marks nor comments."""
     from simulateur.exam import core

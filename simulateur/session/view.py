@@ -10,9 +10,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from simulateur.i18n import tr
 from simulateur.scenario.models import Scenario
 
 VARIANT_PARAM = "variante"  # the seed's variant, kept among the lab's params (session.run.played)
+
+
+def print_ticket(sc: Scenario) -> None:
+    """The scenario's ticket as a trainee reads it on starting, on the terminal (blank line before and after)."""
+    print()
+    print(tr("cli.ticket", who=sc.ticket.from_, where=sc.ticket.where))
+    print(f"  « {sc.ticket.text.strip()} »")
+    if sc.ticket.documentation.strip():
+        print()
+        print(sc.ticket.documentation.strip())
+    print()
 
 
 def ticket_view(sc: Scenario) -> dict[str, str]:

@@ -95,3 +95,13 @@ def boot(state: LabState, topo: Topology) -> None:
 def accel_info(state: LabState) -> dict[str, str]:
     """{host: "kvm" | "tcg"} for the VM hosts of a lab (shown by `start --json`)."""
     return {name: str(hs.vm_accel) for name, hs in state.hosts.items() if hs.kind == "vm"}
+
+
+if __name__ == "__main__":  # `make vm-image`: build (or find) the guest image, and learn whether KVM works here
+    import sys
+
+    try:
+        qemu.accelerator(ensure_image(ask_apt=True))   # the verdict is cached per machine
+    except SimError as exc:
+        print(f"simulateur : {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

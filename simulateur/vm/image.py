@@ -352,15 +352,3 @@ def _make_module_deb(root: Path, kver: str, out: Path, tmp: Path) -> None:
         os.utime(p, (EPOCH, EPOCH), follow_symlinks=False)
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
     _run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(pkg), str(out)], env=env)
-
-
-if __name__ == "__main__":  # `make deps`: build (or find) the guest image
-    import sys
-
-    from simulateur.vm.qemu import accelerator
-
-    try:
-        accelerator(ensure_image(ask_apt=True))  # and whether KVM works here (cached verdict)
-    except SimError as exc:
-        print(f"simulateur : {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
