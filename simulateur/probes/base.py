@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,15 +44,8 @@ class ProbeBase(BaseModel):
         raise NotImplementedError
 
 
-RAWNET_AGENT = Path(__file__).with_name("rawnet_agent.py")
 PING_WAIT = "0.8"   # seconds `ping -W` waits for a reply (a LAN or lab answer takes ms)
 RAWNET_WAIT = 0.8   # seconds a DHCP/ARP probe waits for an answer (the request is sent three times)
-
-
-def rawnet_agent(host: HostKind, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run probes/rawnet_agent.py (raw packet sockets, standard library only) in the host's
-    network namespace only."""
-    return host.run_in_netns([sys.executable, "-I", str(RAWNET_AGENT), *args, str(RAWNET_WAIT)], timeout=15)
 
 
 def is_ipv4(text: str) -> bool:

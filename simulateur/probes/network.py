@@ -15,8 +15,8 @@ from simulateur.lab import sockets
 from simulateur.lab.addresses import addresses
 from simulateur.lab.fields import Iface
 from simulateur.lab.names import HOST_RE, UNIT_RE
-from simulateur.probes import inspect
-from simulateur.probes.base import PING_WAIT, RAWNET_WAIT, ProbeBase, dig_a, is_ipv4, rawnet_agent
+from simulateur.probes import inspect, rawnet
+from simulateur.probes.base import PING_WAIT, RAWNET_WAIT, ProbeBase, dig_a, is_ipv4
 
 if TYPE_CHECKING:
     from simulateur.lab.kind import HostKind
@@ -242,25 +242,24 @@ class DhcpOffer(ProbeBase):
     summary = "Une vraie requête DHCPDISCOVER (socket brute) depuis l'hôte reçoit une offre du serveur (bonne passerelle)."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
-        host = lab.host(self.host)
-        res = rawnet_agent(host, "dhcp-offer", self.iface)
-        offers = [line.split() for line in res.stdout.splitlines() if line.startswith("OFFER ")]
-        if res.returncode not in (0, 1):
-            return False, tr("probe.dhcp_offer.failed", why=(res.stderr.strip().splitlines() or ['?'])[-1])
+        try:
+            offers = rawnet.dhcp_offer(lab.host(self.host), self.iface, RAWNET_WAIT)
+        except OSError as exc:
+            return False, tr("probe.dhcp_offer.failed", why=f"{type(exc).__name__}: {exc}")
         server_addr = lab.address_of(self.server)
         if not offers:
             return False, tr("probe.dhcp_offer.none", host=self.host, iface=self.iface,
                              wait=str(RAWNET_WAIT).replace('.', ','))
-        mine = [o for o in offers if o[1] == server_addr]
+        mine = [o for o in offers if o.server == server_addr]
         if not mine:
-            return False, tr("probe.dhcp_offer.other", senders=", ".join(o[1] for o in offers), server=self.server)
-        offer = mine[0] + ["-"] * (4 - len(mine[0]))
-        text = tr("probe.dhcp_offer.offer", server=self.server, addr=server_addr, address=offer[2])
+            return False, tr("probe.dhcp_offer.other", senders=", ".join(o.server for o in offers), server=self.server)
+        offer = mine[0]
+        text = tr("probe.dhcp_offer.offer", server=self.server, addr=server_addr, address=offer.address)
         if self.router:
             want = lab.render(self.router)
-            shown = tr("probe.dhcp_offer.no_router") if offer[3] == "-" else tr("probe.dhcp_offer.router",
-                                                                               router=offer[3])
-            if offer[3] != want:
+            shown = tr("probe.dhcp_offer.no_router") if offer.router is None else tr("probe.dhcp_offer.router",
+                                                                                    router=offer.router)
+            if offer.router != want:
                 return False, tr("probe.dhcp_offer.wrong_router", offer=text, router=shown, want=want)
             text = tr("probe.dhcp_offer.with_router", offer=text, router=want)
         return True, tr("probe.dhcp_offer.ok", offer=text)
@@ -278,12 +277,12 @@ class NetArp(ProbeBase):
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         addr = lab.resolve_target(self.target)
-        res = rawnet_agent(lab.host(self.host), "arp", self.iface, addr)
-        answers = [line.split() for line in res.stdout.splitlines() if line.startswith("ARP ")]
-        if answers:
-            return True, tr("probe.arp.ok", addr=addr, host=self.host, mac=answers[0][2])
-        if res.returncode not in (0, 1):
-            return False, tr("probe.arp.failed", why=(res.stderr.strip().splitlines() or ['?'])[-1])
+        try:
+            mac = rawnet.arp(lab.host(self.host), self.iface, addr, RAWNET_WAIT)
+        except OSError as exc:
+            return False, tr("probe.arp.failed", why=f"{type(exc).__name__}: {exc}")
+        if mac:
+            return True, tr("probe.arp.ok", addr=addr, host=self.host, mac=mac)
         return False, tr("probe.arp.ko", addr=addr, host=self.host, iface=self.iface)
 
     def expected(self, lab: Lab) -> str:

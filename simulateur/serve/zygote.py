@@ -26,8 +26,10 @@ def _preload() -> None:
     from simulateur.exam import cli as _exam_cli, core as _core  # noqa: F401
     from simulateur.session import run as _run  # noqa: F401
     from simulateur.scoring import evaluate as _evaluate  # noqa: F401
+    from simulateur.probes import rawnet
 
     cli.build_parser()
+    rawnet.layers()   # scapy, once for every worker (simulateur.probes.rawnet: ~1 s)
 
 
 def child(req: dict, fds: list[int], service_sock: socket.socket) -> int:

@@ -2,8 +2,7 @@
 simulateur/i18n.py (FR), called with tr("key", …), so that English can follow.
 
 Left where they are, on purpose: the pydantic Field(description=…) texts and the class `summary`
-strings (the documentation `make docs` generates from the models), docstrings, and
-probes/rawnet_agent.py (a standalone script run by path, which must not import simulateur)."""
+strings (the documentation `make docs` generates from the models), and docstrings."""
 
 from __future__ import annotations
 
@@ -17,8 +16,7 @@ import pytest
 from simulateur.i18n import FR, tr
 from simulateur.paths import PACKAGE_DIR
 
-MODULES = sorted(p for d in ("probes", "actions") for p in (PACKAGE_DIR / d).glob("*.py")
-                 if p.name != "rawnet_agent.py")
+MODULES = sorted(p for d in ("probes", "actions") for p in (PACKAGE_DIR / d).glob("*.py"))
 # Letters and signs that do not occur in English text or in code.
 FRENCH = re.compile(r"[éèêëàâçîïôûùüœÉÈÊÀÂÇÎÔÛŒ«»]")
 
