@@ -5,10 +5,11 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
+from simulateur.lab.fields import Strict
 from simulateur.lab.names import HOST_RE
 
 if TYPE_CHECKING:
@@ -25,8 +26,7 @@ HostPath = Annotated[str, Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="
                      AfterValidator(_no_parent)]
 
 
-class ActionBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ActionBase(Strict):
     summary: ClassVar[str] = ""
     host: str = Field(pattern=HOST_RE, description="Hôte du laboratoire où agir.")
 

@@ -7,9 +7,10 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from simulateur.errors import SimError
+from simulateur.lab.fields import Strict
 from simulateur.lab.names import HOST_RE
 
 if TYPE_CHECKING:
@@ -24,8 +25,7 @@ class ProbeResult(BaseModel):
     expected: str
 
 
-class ProbeBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProbeBase(Strict):
     summary: ClassVar[str] = ""
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="Identifiant, cité par les critères.")
     host: str = Field(pattern=HOST_RE, description="Hôte observé.")

@@ -36,12 +36,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulateur.errors import ScenarioError
 from simulateur.i18n import tr
+from simulateur.lab.fields import Iface, Strict
 from simulateur.scenario.loader import Loaded
 from simulateur.scenario.yamlload import load_located, validate_located
 from simulateur.scoring import Verdict, evaluate
@@ -52,24 +52,21 @@ ROUTES_DIR = "routes"
 OUTPUT_KEPT = 4000     # characters of a command's output kept in a report
 
 
-class QualifyStep(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QualifyStep(Strict):
     impact: str
     urgency: str
 
 
-class EscalateStep(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EscalateStep(Strict):
     to: str
     reason: str
     done: str = ""
 
 
-class CableStep(BaseModel):
+class CableStep(Strict):
     """A hand on a host's cable, as `simulateur cable`: plug it into a switch, unplug it, or look."""
-    model_config = ConfigDict(extra="forbid")
     host: str
-    iface: str = "eth0"
+    iface: Iface = "eth0"
     plug: str | None = None
     unplug: bool = False
 
@@ -100,8 +97,7 @@ class Step(BaseModel):
         return self
 
 
-class Route(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Route(Strict):
     name: str = Field(pattern=NAME)
     valid: bool
     family: str = Field(min_length=1)
@@ -112,8 +108,7 @@ class Route(BaseModel):
     expect: dict[str, Verdict]
 
 
-class RouteFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RouteFile(Strict):
     scenario: str
     seed: int = 7
     routes: list[Route] = Field(min_length=1)

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from simulateur.lab.fields import Strict
 from simulateur.lab.names import UNIT_RE
 
 Files = dict[str, tuple[str | bytes, int]]  # path inside the host → (content, mode); bytes: a binary file
@@ -25,8 +26,7 @@ class ServiceContext:
     seed: int = 0                               # the lab's seed: data a service draws is reproducible
 
 
-class ServiceBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ServiceBase(Strict):
     name: str = Field(pattern=UNIT_RE, description="Nom de l'unité (systemctl start NOM).")
     enabled: bool = Field(True, description="Activé au démarrage de l'hôte ; false : installé mais arrêté, "
                                             "seuls les scénarios qui le démarrent (service.enable/start) l'ont.")
