@@ -210,7 +210,6 @@ FR: dict[str, str] = {
     "inject.missing_host": "le scénario {scenario} demande l'hôte « {host} », absent du laboratoire {lab} (hôtes : {hosts})",
     "inject.missing_iface": "le scénario {scenario} demande l'interface {iface} de {host}, absente du laboratoire {lab}",
     "inject.kind": "le scénario {scenario} veut {host} de type {want}, le laboratoire {lab} l'a de type {have}",
-    "inject.has_attempt": "le laboratoire {lab} a déjà une intervention en cours ({attempt}) : arrêtez-la ou restaurez de nouveau le plateau",
     "inject.done": "intervention {title} injectée dans le laboratoire {lab} (tentative {attempt})",
     "lab.unknown_service": "service « {service} » inconnu sur {host}",
     "lab.boot_failed": "l'hôte {host} n'a pas démarré : {why}",

@@ -96,6 +96,7 @@ class LabRecord(BaseModel):
     default_host: str | None = None
     candidate: str | None = None
     attempt: str | None = None
+    scenario_json: str | None = None   # the scenario (or cahier) as played, when the lab has one
 
 
 class Manifest(BaseModel):
@@ -308,6 +309,9 @@ def verify(path: Path) -> Manifest:
                     manifest = Manifest.model_validate_json(_read_member(tar, info, MAX_MANIFEST))
                 else:
                     contents[info.name] = _hash_member(tar, info)
+            # To the gzip stream's end: tar stops at its end marker, a cut trailer (CRC) shows here.
+            while tar.fileobj is not None and tar.fileobj.read(CHUNK):
+                pass
         except ValidationError:
             raise _bad(path, tr("save.bad_manifest")) from None
         except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
@@ -324,6 +328,8 @@ def verify(path: Path) -> Manifest:
             name = member_name(host, entry.path)
             try:
                 _check_path(entry.path)
+                if entry.type == "hardlink":
+                    _check_path(str(entry.target))
             except ValueError:
                 raise _bad(path, tr("save.bad_path", member=name)) from None
             if entry.digest() != entry.sha256:
@@ -446,6 +452,8 @@ def restore_layer(archive: Path, host: str, upper: Path, record: HostRecord) -> 
 
             for entry in record.entries:
                 _check_path(entry.path)
+                if entry.type == "hardlink":
+                    _check_path(str(entry.target))
                 if entry.digest() != entry.sha256:
                     raise SimError(tr("save.bad_archive", file=str(archive),
                                       why=tr("save.digest", member=member_name(host, entry.path))))

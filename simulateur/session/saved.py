@@ -75,6 +75,7 @@ def save(lab_id: str, out: Path | None = None) -> tuple[Saved, dict[str, list[st
         id=lab.id, topology=lab.topology.model_dump(mode="json"), seed=lab.state.seed, params=lab.params,
         scenario=lab.state.scenario, default_host=lab.state.default_host, candidate=lab.state.candidate,
         attempt=Path(lab.state.attempt_dir).name if lab.state.attempt_dir else None,
+        scenario_json=_read(lab.state.dir / "scenario.json"),
     )
     layers = {name: (lab.state.dir / "hosts" / name / "upper", HostRecord(kind=h.kind, macs=dict(h.macs)))
               for name, h in lab.state.hosts.items()}
@@ -126,13 +127,29 @@ def restore(ref: str, candidate: str | None = None, progress: Progress = _quiet)
     lab = Lab.build(topology, seed=manifest.lab.seed, params=manifest.lab.params, scenario=manifest.lab.scenario,
                     progress=progress, restored_from=str(path),
                     macs={h: r.macs for h, r in manifest.hosts.items()},
-                    finish=lambda lab: _restored(lab, manifest, candidate))
+                    finish=lambda lab: _restored(lab, manifest, candidate, path))
     return lab, Saved(path, manifest, _file_digest(path))
 
 
-def _restored(lab: Lab, manifest: Manifest, candidate: str | None) -> None:
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None
+
+
+def _restored(lab: Lab, manifest: Manifest, candidate: str | None, path: Path) -> None:
+    """Still inside the build: the lab's scenario as played, and the candidate's attempt when it is
+    still in this data dir (the phase préparatoire goes on, another day, in the same journal)."""
     lab.state.default_host = manifest.lab.default_host
     lab.state.candidate = candidate if candidate is not None else manifest.lab.candidate
+    if manifest.lab.scenario_json is not None:
+        (lab.state.dir / "scenario.json").write_text(manifest.lab.scenario_json)
+        attempt_dir = data_dir() / "attempts" / manifest.lab.attempt if manifest.lab.attempt else None
+        if attempt_dir is not None and SAVE_ID_RE.match(attempt_dir.name) and attempt_dir.is_dir():
+            lab.state.attempt_dir = str(attempt_dir)
+            Attempt(attempt_dir).journal.record(
+                "-", tr("save.restored_journal", file=str(path), lab=lab.id), None, "event")
     lab.state.save()
 
 
@@ -173,8 +190,8 @@ def inject(scenario_id: str, lab_id: str, *, variant: str | None = None, candida
     if cgroups.frozen(lab_id):
         raise SimError(tr("lab.frozen", lab=lab_id))
     lab = Lab.open(lab_id)
-    if lab.state.attempt_dir:
-        raise SimError(tr("inject.has_attempt", lab=lab_id, attempt=Path(lab.state.attempt_dir).name))
+    # An attempt the lab had (its phase préparatoire) keeps its record and journal; the lab's
+    # attempt is from now on the intervention's.
     seed = new_seed() if seed is None else seed
     values, _ = played(loaded.scenario, loaded.topology, seed, variant)
     values.update({k: v for k, v in lab.params.items() if k != "variante"})   # the lab's own, never redrawn
