@@ -136,12 +136,12 @@ def _entry(path: str, kind: EntryType, st: os.stat_result, **extra: object) -> E
 
 
 def _walk(dirfd: int, rel: str, record: HostRecord, tar: tarfile.TarFile, host: str,
-          seen: dict[tuple[int, int], str]) -> None:
+          seen: dict[tuple[int, int], str], only: tuple[str, ...] | None = None) -> None:
     """Every entry under the directory open as `dirfd` (its path in the layer: `rel`), through
     file descriptors only: a name swapped for a link while we walk is opened O_NOFOLLOW and
     refused, never followed out of the layer."""
     with os.scandir(dirfd) as it:
-        names = sorted(e.name for e in it)
+        names = sorted(e.name for e in it if only is None or e.name in only)
     for name in names:
         path = f"{rel}/{name}" if rel else name
         try:
@@ -215,9 +215,16 @@ def _digest(entry: Entry, content: bytes | None) -> None:
     entry.sha256 = entry.digest()
 
 
+# What a netns host writes, under its dir <lab>/hosts/<host>: its overlays' upper dirs (and the
+# top-level directories bound from there: /root, /home…), and its root directory's own entries
+# (/srv, /opt, a directory the candidate made at the top) — on the machine's side, the mount points
+# there (/usr, /tmp, /proc…) are empty directories: what is mounted on them is the host's alone.
+HOST_TREES = ("root", "upper")
+
+
 def save(out: Path, lab: LabRecord, layers: dict[str, tuple[Path, HostRecord]]) -> Manifest:
     """Write the archive of a lab to `out` (created 0600, replaced atomically): `layers` gives
-    each host's upper dir and its record (kind, MACs) to fill."""
+    each host's dir (its HOST_TREES) and its record (kind, MACs) to fill."""
     manifest = Manifest(lab=lab)
     manifest.lab_sha256 = manifest.lab_digest()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -229,7 +236,7 @@ def save(out: Path, lab: LabRecord, layers: dict[str, tuple[Path, HostRecord]]) 
             for host, (upper, record) in layers.items():
                 top = os.open(upper, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
                 try:
-                    _walk(top, "", record, tar, host, {})
+                    _walk(top, "", record, tar, host, {}, only=HOST_TREES)
                 finally:
                     os.close(top)
                 manifest.hosts[host] = record
@@ -263,7 +270,7 @@ def _opened(path: Path) -> Iterator[tarfile.TarFile]:
 
 def _check_path(path: str) -> None:
     parts = path.split("/")
-    if (not path or path.startswith("/") or "\0" in path
+    if (not path or path.startswith("/") or "\0" in path or parts[0] not in HOST_TREES
             or any(p in ("", ".", "..") for p in parts)):
         raise ValueError(path)
 
@@ -428,11 +435,11 @@ def _make(top: int, entry: Entry, content: Callable[[], bytes]) -> None:
         os.close(pfd)
 
 
-def restore_layer(archive: Path, host: str, upper: Path, record: HostRecord) -> None:
-    """Build `host`'s layer from the (verified) archive into its fresh `upper` dir, before the
-    host boots. Anything unexpected — a path through a link, a content that changed since
+def restore_layer(archive: Path, host: str, base: Path, record: HostRecord) -> None:
+    """Build `host`'s layers from the (verified) archive into its fresh dir `base` (HOST_TREES),
+    before the host boots. Anything unexpected — a path through a link, a content that changed since
     `verify` — stops the restore (the lab being built is then removed whole)."""
-    top = os.open(upper, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    top = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         with _opened(archive) as tar:
             members = iter(tar)

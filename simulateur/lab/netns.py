@@ -79,7 +79,7 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
         if saved is not None:   # the layer as it was saved (the candidate's work), not a fresh one
             if name not in saved.hosts:
                 raise SimError(tr("save.missing", member=f"hosts/{name}"))
-            archive.restore_layer(Path(str(state.restored_from)), name, upper, saved.hosts[name])
+            archive.restore_layer(Path(str(state.restored_from)), name, base, saved.hosts[name])
         else:
             write_upper(upper, host_files(name, spec, domain, hosts_addr, state.seed), enabled_units(spec))
             prepare_services(name, spec, hosts_addr, state.seed, upper)

@@ -77,7 +77,7 @@ def save(lab_id: str, out: Path | None = None) -> tuple[Saved, dict[str, list[st
         attempt=Path(lab.state.attempt_dir).name if lab.state.attempt_dir else None,
         scenario_json=_read(lab.state.dir / "scenario.json"),
     )
-    layers = {name: (lab.state.dir / "hosts" / name / "upper", HostRecord(kind=h.kind, macs=dict(h.macs)))
+    layers = {name: (lab.state.dir / "hosts" / name, HostRecord(kind=h.kind, macs=dict(h.macs)))
               for name, h in lab.state.hosts.items()}
     was_frozen = cgroups.frozen(lab_id)
     froze = was_frozen or cgroups.freeze(lab_id)

@@ -68,24 +68,32 @@ def tree(top: Path) -> dict[str, tuple]:
 
 
 def saved(tmp_path: Path) -> tuple[Path, Path]:
-    upper = tmp_path / "upper"
-    make_layer(upper)
+    """A host's dir: its overlays' upper dir, its root's own entries (/srv), and what is not saved
+    (its overlays' work dir)."""
+    base = tmp_path / "host"
+    make_layer(base / "upper")
+    (base / "root/opt/outil").mkdir(parents=True)
+    (base / "root/opt/outil/lisezmoi").write_text("installé à la main\n")
+    (base / "work/etc").mkdir(parents=True)
     out = tmp_path / "lab.simlab.tar.gz"
-    archive.save(out, LAB, {"srv": (upper, HostRecord(macs={"eth0": "02:00:00:00:00:01"}))})
-    return upper, out
+    archive.save(out, LAB, {"srv": (base, HostRecord(macs={"eth0": "02:00:00:00:00:01"}))})
+    return base, out
 
 
 def test_every_kind_of_entry_survives_save_and_restore(tmp_path):
-    upper, out = saved(tmp_path)
+    base, out = saved(tmp_path)
     manifest = archive.verify(out)
     assert manifest.lab.params == {"srv_ip": "10.0.0.2"} and manifest.hosts["srv"].macs == {"eth0": "02:00:00:00:00:01"}
     again = tmp_path / "again"
     again.mkdir()
     archive.restore_layer(out, "srv", again, manifest.hosts["srv"])
-    assert tree(again) == tree(upper)
-    assert os.getxattr(again / "etc/dnsmasq.d", "trusted.overlay.opaque") == b"y"
-    assert "trusted.overlay.origin" not in os.listxattr(again / "etc/dnsmasq.d")
-    assert (again / "srv/compta/copie.txt").stat().st_ino == (again / "srv/compta/bilan.txt").stat().st_ino
+    assert tree(again) == {k: v for k, v in tree(base).items() if not k.startswith("work")}
+    assert not (again / "work").exists()
+    up = again / "upper"
+    assert os.getxattr(up / "etc/dnsmasq.d", "trusted.overlay.opaque") == b"y"
+    assert "trusted.overlay.origin" not in os.listxattr(up / "etc/dnsmasq.d")
+    assert (up / "srv/compta/copie.txt").stat().st_ino == (up / "srv/compta/bilan.txt").stat().st_ino
+    assert (again / "root/opt/outil/lisezmoi").read_text() == "installé à la main\n"
     assert oct((out.stat().st_mode) & 0o777) == "0o600"
 
 
@@ -93,7 +101,7 @@ def test_the_manifest_has_a_digest_per_entry(tmp_path):
     _, out = saved(tmp_path)
     manifest = archive.verify(out)
     entries = manifest.hosts["srv"].entries
-    assert {e.path for e in entries} >= {"etc/dnsmasq.conf", "etc/motd", "srv/compta/bilan.txt"}
+    assert {e.path for e in entries} >= {"upper/etc/dnsmasq.conf", "upper/etc/motd", "upper/srv/compta/bilan.txt"}
     assert all(len(e.sha256) == 64 and e.sha256 == e.digest() for e in entries)
     files = [e for e in entries if e.type == "file"]
     assert files and all(e.content_sha256 and len(e.content_sha256) == 64 for e in files)
@@ -120,14 +128,14 @@ def test_a_tampered_archive_is_refused_in_one_line(tmp_path, how, said):
     bad = tmp_path / "bad.tar.gz"
 
     def change(name: str, data: bytes) -> bytes | None:
-        if how == "content" and name == "hosts/srv/etc/dnsmasq.conf":
+        if how == "content" and name == "hosts/srv/upper/etc/dnsmasq.conf":
             return data.replace(b"50", b"51")
-        if how == "missing" and name == "hosts/srv/etc/dnsmasq.conf":
+        if how == "missing" and name == "hosts/srv/upper/etc/dnsmasq.conf":
             return None
         if name == MANIFEST and how in ("mode", "params"):
             m = Manifest.model_validate_json(data)
             if how == "mode":
-                next(e for e in m.hosts["srv"].entries if e.path == "srv/compta").mode = 0o4777
+                next(e for e in m.hosts["srv"].entries if e.path == "upper/srv/compta").mode = 0o4777
             else:
                 m.lab.params["srv_ip"] = "10.0.0.3"
             return m.model_dump_json().encode()
@@ -138,7 +146,7 @@ def test_a_tampered_archive_is_refused_in_one_line(tmp_path, how, said):
         with tarfile.open(tmp_path / "x.tar.gz", "w:gz") as t2, tarfile.open(bad, "r:gz") as t1:
             for info in t1:
                 t2.addfile(info, t1.extractfile(info))
-            info = tarfile.TarInfo("hosts/srv/etc/ajout")
+            info = tarfile.TarInfo("hosts/srv/upper/etc/ajout")
             info.size = 2
             t2.addfile(info, io.BytesIO(b"hi"))
         bad = tmp_path / "x.tar.gz"
@@ -188,23 +196,26 @@ def test_restore_never_writes_through_a_link(tmp_path):
     """A link to outside, then a file « through » it: the file is refused, nothing written outside."""
     outside = tmp_path / "machine"
     outside.mkdir()
-    out, m = crafted(tmp_path, [Entry(path="etc", type="link", target=str(outside)),
-                                Entry(path="etc/shadow", type="file", mode=0o644)],
-                     {"etc/shadow": b"root::0:0:::::\n"})
+    out, m = crafted(tmp_path, [Entry(path="upper", type="dir", mode=0o755),
+                                Entry(path="upper/etc", type="link", target=str(outside)),
+                                Entry(path="upper/etc/shadow", type="file", mode=0o644)],
+                     {"upper/etc/shadow": b"root::0:0:::::\n"})
     archive.verify(out)   # consistent digests: it is restore that must refuse
-    upper = tmp_path / "upper"
-    upper.mkdir()
+    base = tmp_path / "host"
+    base.mkdir()
     with pytest.raises(SimError) as exc:
-        archive.restore_layer(out, "srv", upper, m.hosts["srv"])
+        archive.restore_layer(out, "srv", base, m.hosts["srv"])
     assert "etc/shadow" in str(exc.value)
     assert list(outside.iterdir()) == []
 
 
 @pytest.mark.parametrize("entry", [
     Entry(path="../evil", type="dir", mode=0o755),
+    Entry(path="upper/../../evil", type="dir", mode=0o755),
     Entry(path="/etc/evil", type="dir", mode=0o755),
-    Entry(path="a/./b", type="dir", mode=0o755),
-    Entry(path="victim", type="hardlink", target="../../outside"),
+    Entry(path="upper/a/./b", type="dir", mode=0o755),
+    Entry(path="work/etc", type="dir", mode=0o755),
+    Entry(path="upper/victim", type="hardlink", target="upper/../../outside"),
 ])
 def test_paths_out_of_the_layer_are_refused(tmp_path, entry):
     out, _ = crafted(tmp_path, [entry], {})
@@ -214,7 +225,7 @@ def test_paths_out_of_the_layer_are_refused(tmp_path, entry):
 
 
 def test_a_device_node_is_refused_by_the_manifest(tmp_path):
-    out, m = crafted(tmp_path, [Entry(path="etc/motd", type="whiteout")], {})
+    out, m = crafted(tmp_path, [Entry(path="upper/motd", type="whiteout")], {})
     raw = m.model_dump_json().replace('"whiteout"', '"block"').encode()
     bad = tmp_path / "dev.tar.gz"
     rewrite(out, bad, lambda name, data: raw if name == MANIFEST else data)
@@ -226,18 +237,19 @@ def test_a_device_node_is_refused_by_the_manifest(tmp_path):
 def test_save_follows_no_link_and_opens_no_device(tmp_path):
     """A candidate's link to the machine's root and a device node in her layer: the link is saved as
     a link (nothing of the machine in the archive), the device left out and said."""
-    upper = tmp_path / "upper"
+    base = tmp_path / "host"
+    upper = base / "upper"
     (upper / "etc").mkdir(parents=True)
     os.symlink("/", upper / "etc/racine")
     os.symlink("/etc/shadow", upper / "etc/ombre")
     os.mknod(upper / "etc/disque", stat.S_IFBLK | 0o600, os.makedev(7, 0))
     os.mknod(upper / "etc/zero", stat.S_IFCHR | 0o666, os.makedev(1, 5))
     out = tmp_path / "a.tar.gz"
-    m = archive.save(out, LAB, {"srv": (upper, HostRecord())})
+    m = archive.save(out, LAB, {"srv": (base, HostRecord())})
     entries = {e.path: e for e in m.hosts["srv"].entries}
-    assert entries["etc/racine"].type == "link" and entries["etc/racine"].target == "/"
-    assert entries["etc/ombre"].type == "link"
-    assert sorted(m.hosts["srv"].skipped) == ["etc/disque", "etc/zero"]
+    assert entries["upper/etc/racine"].type == "link" and entries["upper/etc/racine"].target == "/"
+    assert entries["upper/etc/ombre"].type == "link"
+    assert sorted(m.hosts["srv"].skipped) == ["upper/etc/disque", "upper/etc/zero"]
     with tarfile.open(out, "r:gz") as tar:
         assert sorted(tar.getnames()) == [MANIFEST]   # no file content at all: only links were there
-    assert archive.verify(out).hosts["srv"].skipped == ["etc/disque", "etc/zero"]
+    assert archive.verify(out).hosts["srv"].skipped == ["upper/etc/disque", "upper/etc/zero"]
