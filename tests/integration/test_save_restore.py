@@ -145,3 +145,30 @@ def test_a_damaged_archive_builds_nothing(started, tmp_path):
     assert res.code != 0 and "refusée" in res.err and len(res.err.strip().splitlines()) == 1
     assert set(list_lab_ids()) == labs
     assert os.path.exists(archive)
+
+
+def test_with_user_namespaces_the_owners_are_the_hosts(tmp_path):
+    """Option SIMULATEUR_USERNS: a host's files are saved with its own ids, and restored under the
+    new lab's id range — owners, groups and deletions as the candidate left them, root still root."""
+    env = {"SIMULATEUR_USERNS": "1"}
+    lab1 = sim("start", "dhcp-serveur-arrete", "--seed", "7", "--json", env=env, timeout=300).json()["lab"]
+    archive = tmp_path / "u.simlab.tar.gz"
+    look = "stat -c '%n %U %G %a' /srv/f /home/alice; test -e /etc/motd || echo pas-de-motd; id -u"
+    try:
+        sim("exec", lab1, "srv", "--", "groupadd compta && useradd -m alice && echo x > /srv/f"
+            " && chown alice:compta /srv/f && chmod 640 /srv/f && rm /etc/motd")
+        from simulateur.lab.lab import Lab
+
+        before = Lab.open(lab1).host("srv").run(["bash", "-c", look]).stdout
+        sim("lab", "save", lab1, "--out", str(archive), env=env)
+    finally:
+        sim("stop", lab1, check=False)
+    lab2 = sim("lab", "restore", str(archive), env=env, timeout=300).out.split("laboratoire ")[1].split()[0]
+    try:
+        lab = Lab.open(lab2)
+        assert lab.state.hosts["srv"].uid_base is not None
+        assert lab.host("srv").run(["bash", "-c", look]).stdout == before == \
+            "/srv/f alice compta 640\n/home/alice alice alice 755\npas-de-motd\n0\n"
+        assert lab.host("srv").run(["bash", "-c", "touch /etc/x /srv/y"]).returncode == 0
+    finally:
+        sim("stop", lab2, check=False)
