@@ -22,7 +22,7 @@ from pathlib import Path
 from simulateur.errors import SimError, UsageError
 from simulateur.i18n import tr
 from simulateur.journal import kernel, remote
-from simulateur.lab import archive, audit, cgroups
+from simulateur.lab import archive, audit, cgroups, outside
 from simulateur.lab.archive import HostRecord, LabRecord, Manifest
 from simulateur.lab.lab import Lab, Progress, _quiet
 from simulateur.lab.state import hold_build_lock
@@ -31,7 +31,7 @@ from simulateur.paths import data_dir
 from simulateur.scenario.loader import find_scenario, rendered_topology
 from simulateur.scenario.models import Scenario
 from simulateur.session.attempt import Attempt
-from simulateur.session.run import new_seed, played
+from simulateur.session.run import Started, new_seed, played
 
 SUFFIX = ".simlab.tar.gz"
 SAVE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
@@ -171,15 +171,8 @@ def compatible(lab: Lab, scenario_id: str, topo: Topology) -> None:
                                     lab=lab.id))
 
 
-@dataclass
-class Injected:
-    lab: Lab
-    scenario: Scenario
-    attempt: Attempt
-
-
 def inject(scenario_id: str, lab_id: str, *, variant: str | None = None, candidate: str | None = None,
-           seed: int | None = None, progress: Progress = _quiet) -> Injected:
+           seed: int | None = None, progress: Progress = _quiet) -> Started:
     """Apply a scenario's faults to a running (restored) lab, with the lab's own params — its
     addresses, names and passwords; only what the lab lacks (the fault's own values) is drawn —
     and open an attempt on it, checked as `simulateur start`'s (same checker, report, journal)."""
@@ -190,11 +183,16 @@ def inject(scenario_id: str, lab_id: str, *, variant: str | None = None, candida
     if cgroups.frozen(lab_id):
         raise SimError(tr("lab.frozen", lab=lab_id))
     lab = Lab.open(lab_id)
-    # An attempt the lab had (its phase préparatoire) keeps its record and journal; the lab's
+    # An attempt the lab had (its phase préparatoire, an earlier intervention) keeps its record and
+    # journal — closed as `stop` closes it (checked: handed in; never checked: abandoned); the lab's
     # attempt is from now on the intervention's.
+    previous = lab.state.attempt_dir
     seed = new_seed() if seed is None else seed
     values, _ = played(loaded.scenario, loaded.topology, seed, variant)
-    values.update({k: v for k, v in lab.params.items() if k != "variante"})   # the lab's own, never redrawn
+    # The lab's own values (its addresses, names, passwords: the topology's params) are never
+    # redrawn; the values of the fault itself (the scenario's own params) are this seed's.
+    own = set(loaded.scenario.params) - set(loaded.topology.params)
+    values.update({k: v for k, v in lab.params.items() if k != "variante" and k not in own})
     chosen = values.get("variante") if loaded.scenario.variants else None
     values, scenario = played_with(loaded.scenario, values, chosen)
     compatible(lab, scenario_id, rendered_topology(loaded.topology, values, loaded.scenario.hosts))
@@ -219,12 +217,18 @@ def inject(scenario_id: str, lab_id: str, *, variant: str | None = None, candida
         if lab.state.restored_from:
             attempt.journal.record("-", tr("save.restored_journal", file=lab.state.restored_from, lab=lab.id),
                                    None, "event")
+        outside.kill_helpers(lab.state, auditor=False)   # an earlier attempt's SSH collectors: this one's now
+        for host in lab.state.hosts.values():
+            host.collector_pid = host.collector_start = None
+        lab.state.save()
         remote.start_collector(lab, attempt.dir)
         audit.output(lab.id, attempt.dir / kernel.RECORD)
+        if previous:
+            attempt.store.close_stopped(Path(previous).name)
     finally:
         os.close(fd)
     progress(tr("progress.ready"))
-    return Injected(lab, scenario, attempt)
+    return Started(lab, scenario, attempt)
 
 
 def played_with(scenario: Scenario, values: dict[str, str], variant: str | None) -> tuple[dict[str, str], Scenario]:
