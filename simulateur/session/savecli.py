@@ -4,17 +4,12 @@ days, and the jury's interventions injected into it (simulateur.session.saved)."
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
-from simulateur.errors import SimError, UsageError
+from simulateur.clitools import require_root as _require_root
+from simulateur.errors import UsageError
 from simulateur.i18n import tr
-
-
-def _require_root() -> None:
-    if os.geteuid() != 0:
-        raise SimError(tr("cli.need_root"), exit_code=2)
 
 
 def _one_lab(lab: str | None) -> str:
@@ -79,7 +74,7 @@ def cmd_inject(args: argparse.Namespace) -> int:
     done = inject(args.scenario, _one_lab(args.lab), variant=args.variant, candidate=args.candidate,
                   seed=args.seed, progress=lambda step: print(step, file=sys.stderr))
     print(tr("inject.done", title=done.scenario.title, lab=done.lab.id, attempt=done.attempt.id))
-    from simulateur.cli import print_ticket
+    from simulateur.session.view import print_ticket
 
     print_ticket(done.scenario)
     print(tr("cli.next_steps", lab=done.lab.id, host=done.lab.default_host()))
