@@ -52,6 +52,10 @@ def routes(pages: Pages) -> list[Any]:
     from simulateur.quiz.marking import LETTERS
     from simulateur.serve.api import run_command
 
+    from simulateur.quiz.view import num
+
+    pages.templates.env.globals["num"] = num       # points as French numbers: « 1,5 »
+
     async def run(peer: Any, *argv: str) -> dict[str, Any]:
         return await run_in_threadpool(run_command, pages.service, peer, list(argv), None)
 

@@ -17,7 +17,7 @@
   function send(form) {
     var state = form.querySelector(".etat-reponse");
     state.textContent = "… envoi";
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+    fetch(form.getAttribute("action"), { method: "POST", body: new FormData(form), credentials: "same-origin",
                          headers: { "X-Simulateur-Fetch": "1" } })
       .then(function (r) { return r.json(); })
       .then(function (reply) {
