@@ -164,7 +164,9 @@ def test_questionnaire_in_the_browser_and_the_jurys_marks(web, browser) -> None:
 
     # jury1 marks Alice's open answer beside its expected elements.
     jury1 = _staff(browser, url, "jury1")
-    jury1.goto(f"{url}/jury/{sid}/Alice%20Martin/questionnaire")
+    jury1.goto(f"{url}/jury/{sid}")                             # she has no examen run: listed all the same
+    jury1.click("text=questionnaire de Alice Martin")
+    jury1.wait_for_url(f"{url}/jury/{sid}/Alice%20Martin/questionnaire")
     section = jury1.locator(f'#q{opened["number"]}')
     assert "Éléments attendus" in section.inner_text() and elements[0] in section.inner_text()
     assert "- je vérifie le service puis je documente" in section.inner_text()
