@@ -6,7 +6,7 @@ answer, open answers « à évaluer par le jury ». Bruno's time runs out while 
 next answer is refused by the service and the page says so. jury1 marks Alice's open answer beside
 its expected elements (unreadable points refused, nothing lost), the mark bears jury1's login;
 once her grid is signed, nothing changes. Then the entretien technique of a candidate whose examen
-is over: the guide, marks per question, the tally, the report's section, refused after signing."""
+is over: the guide (a question on what her journal shows), marks per question, the tally, the report's section, refused after signing."""
 
 from __future__ import annotations
 
@@ -205,6 +205,9 @@ def test_entretien_in_the_browser(web, browser) -> None:  # noqa: F811
     sid, _codes = _session("Alice Martin")
     proc = simulateur("exam", "start", sid, "--candidate", "Alice Martin", "--json")
     assert proc.returncode == 0, proc.stderr
+    lab = json.loads(proc.stdout)["lab"]
+    proc = simulateur("exec", lab, "srv", "--", "systemctl restart dnsmasq")      # her journal: a question on it
+    assert proc.returncode == 0, proc.stderr
     jury1 = _staff(browser, url, "jury1")
     jury1.goto(f"{url}/jury/{sid}/Alice%20Martin/entretien")
     assert jury1.locator("#apercu").count() == 1 and jury1.locator("form.noter").count() == 0   # not over: a preview
@@ -216,6 +219,7 @@ def test_entretien_in_the_browser(web, browser) -> None:  # noqa: F811
     jury1.wait_for_url(f"{url}/jury/{sid}/Alice%20Martin/entretien")
     assert jury1.locator("#apercu").count() == 0
     first = jury1.locator("#e1")
+    assert "d'après son journal" in first.inner_text() and "relancé le service dnsmasq sur srv" in first.inner_text()
     assert "Éléments attendus" in first.inner_text() and "pas de note" in first.inner_text()
     first.locator('textarea[name="comment"]').fill("explique la sauvegarde avant la réinstallation")
     first.locator("button").click()                          # no verdict chosen: said, comment kept
