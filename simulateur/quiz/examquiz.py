@@ -1,6 +1,6 @@
 """The questionnaire professionnel of an examen blanc's candidate (`simulateur exam quiz …`, and the
 centre's browser pages): one paper per candidate and session, drawn from the session's seed and
-her name, 45 minutes from the moment she starts it; the clock is the store's (QuizDB.answer checks
+her name, 45 minutes (with her tiers-temps) from the moment she starts it; the clock is the store's (QuizDB.answer checks
 the deadline inside its write). The jury marks her open answers once she handed in or her time is
 up, never after her grid is signed.
 
@@ -42,6 +42,19 @@ def seed_of(session_seed: int, name: str) -> int:
     return int.from_bytes(digest[:8], "big") % 10**9 + 1
 
 
+def minutes_of(session: Any, name: str) -> int:
+    """Her questionnaire's minutes: the RC's 45, with her tiers-temps as the trainer wrote it for
+    the session (« 4/3 »: 60 min; « +N »: N more minutes)."""
+    import math
+
+    extra = session.extra_of(name)
+    if extra == "4/3":
+        return math.ceil(draw.DEFAULT_MINUTES * 4 / 3)
+    if extra is not None and extra.startswith("+") and extra[1:].isdigit():
+        return draw.DEFAULT_MINUTES + int(extra[1:])
+    return draw.DEFAULT_MINUTES
+
+
 def paper_of(db: ExamDB, session_id: str, candidate: str | None) -> tuple[str, QuizRun | None]:
     """Her name and her paper (None: not started yet)."""
     session, name = _name(db, session_id, candidate)
@@ -69,7 +82,7 @@ def start(db: ExamDB, session_id: str, candidate: str | None, now: float | None 
     seed = seed_of(session.seed, name)
     ids = draw.draw(bank, seed, draw.DEFAULT_COUNT)
     t = time.time() if now is None else now
-    run = qdb.create(candidate=name, seed=seed, minutes=draw.DEFAULT_MINUTES,
+    run = qdb.create(candidate=name, seed=seed, minutes=minutes_of(session, name),
                      questions=[bank.questions[i] for i in ids], now=t, link=(session.id, candidate_key(name)))
     return run, run.started == t       # another start won the race: its paper, not a new one
 
@@ -114,8 +127,9 @@ def view(db: ExamDB, session_id: str, candidate: str | None, *, correction: bool
 
     now = time.time() if now is None else now
     name, run = paper_of(db, session_id, candidate)
+    session = core.get_session(db, session_id)
     out: dict[str, Any] = {"session": session_id, "candidate": name, "started": run is not None,
-                           "minutes": draw.DEFAULT_MINUTES, "count": draw.DEFAULT_COUNT}
+                           "minutes": minutes_of(session, name), "count": draw.DEFAULT_COUNT}
     if run is None:
         return out
     qdb = QuizDB(db.store)

@@ -84,7 +84,7 @@ FR_QUIZ: dict[str, str] = {
     "quiz.exam.timeout": "Temps écoulé ({deadline}) : non remis, les réponses données à temps comptent.",
     "quiz.exam.expected": "attendu",
     "web.quiz.saved": "Réponse à la question {number} enregistrée.",
-    "web.quiz.started": "Questionnaire commencé : 45 minutes à partir de maintenant.",
+    "web.quiz.started": "Questionnaire commencé : le temps court à partir de maintenant.",
     "web.quiz.submitted": "Questionnaire remis : il ne change plus.",
     "web.quiz.submit_confirm": "cochez la case pour confirmer la remise du questionnaire",
     "web.quiz.need_choice": "cochez au moins une case (question {number})",

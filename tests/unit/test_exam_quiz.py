@@ -29,11 +29,11 @@ def groups(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIMULATEUR_JURY_GROUP", "jury")
 
 
-def _session(db: ExamDB, roster: dict[str, str]) -> str:
+def _session(db: ExamDB, roster: dict[str, str], extra: dict[str, str] | None = None) -> str:
     iv = Intervention(index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[],
                       duration=20)
     return db.create_session(lambda sid: ExamSession(id=sid, seed=7, count=1, minutes=10, interventions=[iv],
-                                                     roster=roster)).id
+                                                     roster=roster, extra=extra or {})).id
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -80,7 +80,8 @@ def test_her_own_paper_only_and_never_its_answers(db: ExamDB, groups: None) -> N
 
 
 def test_clock_hand_in_and_marks(db: ExamDB) -> None:
-    sid = _session(db, {"Alice Martin": "", "Bruno Petit": ""})
+    sid = _session(db, {"Alice Martin": "", "Bruno Petit": "", "Chloé Roux": ""}, {"Bruno Petit": "4/3",
+                                                                                      "Chloé Roux": "+10"})
     with pytest.raises(UsageError, match="pas encore commencé"):
         examquiz.answer(db, sid, "Alice Martin", 1, "a")
     with pytest.raises(UsageError, match="pas sur la liste"):
@@ -92,6 +93,8 @@ def test_clock_hand_in_and_marks(db: ExamDB) -> None:
     assert not new and again.id == run.id                          # one paper per candidate
     bruno, _ = examquiz.start(db, sid, "Bruno Petit", now=t0)
     assert bruno.id != run.id and bruno.seed != run.seed          # her own draw
+    assert bruno.minutes == 60 and bruno.deadline == t0 + 3600     # his tiers-temps
+    assert examquiz.start(db, sid, "Chloé Roux")[0].minutes == 55
     single, open_ = _number(run, "single"), _number(run, "open")
     examquiz.answer(db, sid, "Alice Martin", single, "a", now=t0 + 60)
     examquiz.answer(db, sid, "Alice Martin", open_, "-- je redémarre le service", now=t0 + 61)
