@@ -256,3 +256,44 @@ def test_entretien_in_the_browser(web, browser) -> None:  # noqa: F811
     jury2.reload()
     assert jury2.locator("form.noter").count() == 0 and "acquis" in jury2.inner_text("#e1")
     assert "non acquis" not in jury2.inner_text("#e1")
+
+
+def test_exam_quiz_through_the_service(web, accounts) -> None:  # noqa: F811
+    """The same commands from candidates' Unix accounts, forwarded to the service: her own paper
+    only, nobody answers for her, nothing after her hand-in, the jury's mark signed by its login."""
+    from servehelpers import as_user, refused
+
+    svc, _url = web
+    proc = as_user(accounts, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5",
+                   "--candidate", f"Alice Martin={accounts.users['alice']}",
+                   "--candidate", f"Bruno Petit={accounts.users['bruno']}", "--json")
+    assert proc.returncode == 0, proc.stderr
+    sid = json.loads(proc.stdout)["id"]
+    proc = as_user(accounts, "alice", "exam", "quiz-start", sid)
+    assert proc.returncode == 0 and "Questionnaire de Alice Martin commencé" in proc.stdout, proc.stderr
+    refused(as_user(accounts, "alice", "exam", "quiz-answer", sid, "1", "a", "--candidate", "Bruno Petit"),
+            "que pour vous-même")
+    refused(as_user(accounts, "jury", "exam", "quiz-answer", sid, "1", "a", "--candidate", "Alice Martin"), "candidat")
+    refused(as_user(accounts, "stranger", "exam", "quiz-start", sid), "pas sur la liste")
+    mine = json.loads(as_user(accounts, "alice", "exam", "quiz", sid, "--json", "--correction").stdout)
+    opened = next(q for q in mine["questions"] if q["kind"] == "open")
+    proc = as_user(accounts, "alice", "exam", "quiz-answer", sid, str(opened["number"]), "--", "-v puis je relance")
+    assert proc.returncode == 0, proc.stderr
+    proc = as_user(accounts, "bruno", "exam", "quiz-answer", sid, "1", "a")
+    assert proc.returncode == 2 and "n'a pas encore commencé" in proc.stderr          # his own, not hers
+    refused(as_user(accounts, "alice", "exam", "quiz-mark", sid, "--candidate", "Alice Martin", "--question",
+                    str(opened["number"]), "--points", "2"), "candidat")
+    proc = as_user(accounts, "alice", "exam", "quiz-submit", sid)
+    assert proc.returncode == 0, proc.stderr
+    proc = as_user(accounts, "alice", "exam", "quiz-answer", sid, "1", "a")
+    assert proc.returncode == 2 and "remis" in proc.stderr                              # nothing changes now
+    mine = json.loads(as_user(accounts, "alice", "exam", "quiz", sid, "--json", "--correction").stdout)
+    assert all("expected" not in q for q in mine["questions"])                          # never for her
+    assert mine["questions"][opened["number"] - 1]["verdict"] == "jury"
+    proc = as_user(accounts, "jury", "exam", "quiz-mark", sid, "--candidate", "Alice Martin", "--question",
+                   str(opened["number"]), "--points", "1", "--comment", "vérifie, ne documente pas")
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(as_user(accounts, "jury", "exam", "quiz", sid, "--candidate", "Alice Martin", "--json",
+                              "--correction").stdout)
+    q = seen["questions"][opened["number"] - 1]
+    assert q["jury_by"] == accounts.users["jury"] and q["got"] == 1 and q["expected_elements"]
