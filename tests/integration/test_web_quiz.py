@@ -127,7 +127,6 @@ def test_questionnaire_in_the_browser_and_the_jurys_marks(web, browser) -> None:
     assert text.count("juste") >= 3 and "à évaluer par le jury" in text
     assert all(e not in text for e in elements)          # never the expected answers
     assert "Résultat par compétence" in text
-    shot(alice, "questionnaire-remis")
     posted = alice.request.post(f"{url}/candidat/{sid}/questionnaire", form={
         "csrf": alice.locator('input[name="csrf"]').first.get_attribute("value"), "action": "answer",
         "numero": str(single["number"]), "genre": "single", "reponse": "a"}, headers={"X-Simulateur-Fetch": "1"})

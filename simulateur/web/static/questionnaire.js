@@ -9,7 +9,11 @@
       var left = Math.max(0, Math.round((end - performance.now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       clock.textContent = m + " min " + (s < 10 ? "0" : "") + s + " s";
-      if (left === 0) { clock.textContent = "0 min 00 s — temps écoulé"; return; }
+      if (left === 0) {
+        clock.textContent = "0 min 00 s — temps écoulé";
+        window.setTimeout(function () { window.location.reload(); }, 1500);   // the page as the service sees it
+        return;
+      }
       window.setTimeout(tick, 1000);
     };
     tick();
