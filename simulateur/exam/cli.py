@@ -844,6 +844,10 @@ def register(sub: Any) -> None:
 
     register_entretien(esub)   # exam entretien: the entretien technique's guide and marks
 
+    from simulateur.quiz.examcli import register as register_exam_quiz
+
+    register_exam_quiz(esub)   # exam quiz…: a candidate's questionnaire professionnel, the jury's marks
+
     s = esub.add_parser("sign", help="le jury signe la grille d'un candidat : elle est figée")
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--candidate", required=True)

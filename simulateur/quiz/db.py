@@ -15,7 +15,7 @@ from simulateur.quiz.records import QUESTIONS, QuizAnswer, QuizJuryMark, QuizRun
 from simulateur.session.store import Store
 from simulateur.store import schema, upsert
 
-R, A, M = schema.quiz_runs, schema.quiz_answers, schema.quiz_marks
+R, A, M, L = schema.quiz_runs, schema.quiz_answers, schema.quiz_marks, schema.exam_quizzes
 
 
 def _run(row: Any) -> QuizRun:
@@ -28,18 +28,34 @@ class QuizDB:
         self.store = store or Store()
 
     def create(self, *, candidate: str, seed: int, minutes: int, questions: list[Any],
-               now: float | None = None) -> QuizRun:
+               now: float | None = None, link: tuple[str, str] | None = None) -> QuizRun:
+        """A new questionnaire. `link` (session, candidate key): the examen's candidate it is for —
+        kept in the same transaction; if she has one already, that one is returned instead."""
         started = time.time() if now is None else now
         with self.store._write() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("LOCK TABLE quiz_runs IN SHARE ROW EXCLUSIVE MODE")
+            if link is not None:
+                had = conn.execute(select(L.c.run).where(L.c.session == link[0], L.c.ckey == link[1])).first()
+                if had is not None:
+                    row = conn.execute(select(R).where(R.c.id == had.run)).first()
+                    if row is not None:
+                        return _run(row)
             ids = [r[0] for r in conn.execute(select(R.c.id))]
             n = max([int(i[1:]) for i in ids if i.startswith("q") and i[1:].isdigit()] + [0]) + 1
             run = QuizRun(id=f"q{n}", candidate=candidate, seed=seed, minutes=minutes, started=started,
                           deadline=started + minutes * 60, questions=questions)
             conn.execute(R.insert().values(id=run.id, candidate=candidate, seed=seed, minutes=minutes, started=started,
                                            deadline=run.deadline, questions=QUESTIONS.dump_json(questions).decode()))
+            if link is not None:
+                conn.execute(L.insert().values(session=link[0], ckey=link[1], candidate=candidate, run=run.id))
         return run
+
+    def linked(self, session: str, ckey: str) -> str | None:
+        """The id of the questionnaire of this examen's candidate, if she has one."""
+        with self.store._read() as conn:
+            row = conn.execute(select(L.c.run).where(L.c.session == session, L.c.ckey == ckey)).first()
+        return None if row is None else str(row.run)
 
     def run(self, run_id: str) -> QuizRun:
         with self.store._read() as conn:
@@ -97,12 +113,12 @@ class QuizDB:
         return when
 
     def set_mark(self, run_id: str, question_id: str, points: float, comment: str = "",
-                 now: float | None = None) -> QuizJuryMark:
+                 now: float | None = None, by: str = "") -> QuizJuryMark:
         t = time.time() if now is None else now
         with self.store._write() as conn:
-            upsert(conn, M, {"run": run_id, "question": question_id, "points": points, "comment": comment, "t": t},
-                   ("run", "question"))
-        return QuizJuryMark(run=run_id, question=question_id, points=points, comment=comment, t=t)
+            upsert(conn, M, {"run": run_id, "question": question_id, "points": points, "comment": comment, "t": t,
+                             "by": by}, ("run", "question"))
+        return QuizJuryMark(run=run_id, question=question_id, points=points, comment=comment, t=t, by=by)
 
     def marks(self, run_id: str) -> dict[str, QuizJuryMark]:
         with self.store._read() as conn:

@@ -59,7 +59,7 @@ def answer(db: QuizDB, run: QuizRun, number: int, given: str, now: float | None 
     db.answer(run.id, q.id, given.strip(), now=now)
 
 
-def mark_open(db: QuizDB, run: QuizRun, number: int, points: float, comment: str = "") -> None:
+def mark_open(db: QuizDB, run: QuizRun, number: int, points: float, comment: str = "", by: str = "") -> None:
     q = find(run, number)
     if not isinstance(q, Open):
         raise UsageError(tr("quiz.mark.not_open", number=number))
@@ -67,7 +67,7 @@ def mark_open(db: QuizDB, run: QuizRun, number: int, points: float, comment: str
         raise UsageError(tr("quiz.mark.not_finished", id=run.id))
     if not 0 <= points <= q.points:
         raise UsageError(tr("quiz.mark.range", points=points, max=q.points))
-    db.set_mark(run.id, q.id, points, comment)
+    db.set_mark(run.id, q.id, points, comment, by=by)
 
 
 @dataclass

@@ -55,3 +55,4 @@ class QuizJuryMark(BaseModel):
     points: float
     comment: str = ""
     t: float
+    by: str = ""      # the juror's login (an examen's questionnaire marked in the centre's pages)

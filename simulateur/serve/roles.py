@@ -116,7 +116,13 @@ VERBS = {
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
     C + "cmd_cable": "cable", C + "cmd_check": "check",
 }
+Q = "simulateur.quiz.examcli."
+VERBS |= {Q + "cmd_quiz": "exam quiz", Q + "cmd_quiz_start": "exam quiz-start", Q + "cmd_quiz_answer": "exam quiz-answer",
+          Q + "cmd_quiz_submit": "exam quiz-submit", Q + "cmd_quiz_mark": "exam quiz-mark"}
 CANDIDATE_EXAM = {"exam start", "exam submit", "exam end", "exam fiche", "exam status"}
+CANDIDATE_EXAM |= {"exam quiz", "exam quiz-start", "exam quiz-answer", "exam quiz-submit"}
+#: Values forced on a candidate's own command: her questionnaire never with its expected answers.
+CANDIDATE_FORCED: dict[str, dict[str, Any]] = {"exam quiz": {"correction": False}}
 CANDIDATE_LAB = {"shell", "exec", "qualify", "escalate", "cable"}
 TRAINER = {"exam new", "exam list", "exam show", "exam end", "exam roster", "exam audit", "exam release", "exam codes",
            "attempts"}
@@ -126,8 +132,11 @@ ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
 ON_HER_MACHINE |= {"exam probe"}
 JURY = {"exam list", "exam show", "exam jury", "report", "attempts", "exam audit", "exam release"}
 JURY |= {"exam probe", "exam sign", "exam entretien"}
+JURY |= {"exam quiz", "exam quiz-mark"}
+TRAINER |= {"exam quiz"}
 #: Verbs that record who did them: the peer's login, never the client's word.
 SIGNED_BY = {"exam jury", "exam sign", "exam entretien"}
+SIGNED_BY |= {"exam quiz-mark"}
 
 
 def verb_of(args: argparse.Namespace) -> str | None:
@@ -151,6 +160,7 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
             if asked is not None and candidate_key(asked) != candidate_key(mine):
                 raise Refused(tr("serve.not_yours"))
             forced["candidate"] = mine
+            forced.update(CANDIDATE_FORCED.get(verb, {}))
             return Decision(verb, session_id, mine, overrides=forced)
     if verb in CANDIDATE_LAB:
         return _lab_verb(peer, args, db, frozen, verb, forced)

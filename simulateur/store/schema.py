@@ -245,6 +245,16 @@ quiz_marks = Table(
     Column("points", Float, nullable=False),
     Column("comment", Text, nullable=False, server_default=""),
     Column("t", Float, nullable=False),
+    Column("by", Text, nullable=False, server_default=""),          # the juror's login (0013)
+)
+
+# The questionnaire of a session's candidate (exam quiz-start): one per candidate and session.
+exam_quizzes = Table(
+    "exam_quizzes", metadata,
+    Column("session", Text, primary_key=True),
+    Column("ckey", Text, primary_key=True),
+    Column("candidate", Text, nullable=False),
+    Column("run", Text, nullable=False, unique=True),               # quiz_runs.id
 )
 
 # A trainee's own verdict on the criteria a jury judges, after a training attempt (« auto-évalué »):

@@ -85,9 +85,11 @@ def routes(service: Service, gate: Gate) -> list[Any]:
     from starlette.staticfiles import StaticFiles
 
     from simulateur.web import appweb, candidate, codes, jury, live, login, replay, sessions, terminal, trainer
+    from simulateur.web import quiz_pages
 
     pages = Pages(service, gate)
     return [*login.routes(pages), *sessions.routes(pages), *candidate.routes(pages), *codes.routes(pages),
             *replay.routes(pages), *terminal.routes(pages), *appweb.routes(pages),
             *trainer.routes(pages), *live.routes(pages), *jury.routes(pages),
+            *quiz_pages.routes(pages),
             Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static")]

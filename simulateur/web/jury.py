@@ -134,8 +134,10 @@ def routes(pages: Pages) -> list[Any]:
                          "state": tr("web.jury.finished") if r.finished else tr("web.jury.running"),
                          "signed": tr("web.jury.signed_short", by=sig.by, when=_when(sig.t)) if sig
                          else tr("web.jury.unsigned")})
+        names = list(session.roster) + [r.candidate for r in runs if r.candidate not in session.roster]
         return pages.render(request, "jury_session.html", peer, sid=sid, group=session.group or tr("web.no_group"),
-                            rows=rows, error=request.query_params.get("erreur", ""))
+                            rows=rows, error=request.query_params.get("erreur", ""),
+                            written=[{"name": n, "url": f"/jury/{sid}/{quote(n, safe='')}"} for n in names])
 
     async def bundle(request: Request) -> Any:
         peer, refused = allowed(request)
