@@ -13,7 +13,7 @@ from simulateur.i18n import tr
 
 
 def _db() -> Any:
-    from simulateur.exam.cli import _db as exam_db
+    from simulateur.exam.clicommon import exam_db
 
     return exam_db()
 
@@ -93,7 +93,7 @@ def cmd_quiz_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_quiz_mark(args: argparse.Namespace) -> int:
-    from simulateur.exam.cli import _jury_login
+    from simulateur.clitools import jury_login as _jury_login
     from simulateur.quiz import examquiz
 
     _run, q = examquiz.mark(_db(), args.session, args.candidate, args.number, args.points, args.comment or "",
