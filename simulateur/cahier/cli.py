@@ -111,8 +111,12 @@ def cmd_recette(args: argparse.Namespace) -> int:
 
     _require_root()
     from simulateur.cahier.recette import record_recette, render_recette
+    from simulateur.exam.core import refuse_check_in_exam
+    from simulateur.exam.db import ExamDB
 
-    rec = record_recette(_cahier_lab(args.lab))
+    lab = _cahier_lab(args.lab)
+    refuse_check_in_exam(ExamDB(), lab)   # an exam's lab: the recette is the jury's
+    rec = record_recette(lab)
     if args.json:
         print(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2))
     else:
