@@ -37,7 +37,7 @@ def test_candidate_builds_dhcp_with_real_tools_and_the_recette_is_recorded():
     info = sim("cahier", "start", CAHIER, "--seed", "4", "--json", timeout=300).json()
     lab = info["lab"]
     try:
-        from simulateur.cahier.loader import load_cahier, rendered_cahier, resolve_params, topology_of
+        from simulateur.cahier.loader import load_cahier, resolve_params, topology_of
 
         c = load_cahier(CAHIER)
         v = resolve_params(c, topology_of(c), 4)
@@ -47,15 +47,25 @@ def test_candidate_builds_dhcp_with_real_tools_and_the_recette_is_recorded():
         ex(lab, "srv", "! grep -q '^dhcp-range' /etc/dnsmasq.conf && ! testparm -s 2>/dev/null | grep -q Comptabilite")
         ex(lab, "srv", "! getent group comptabilite && ! id mmartin && ! pdbedit -L 2>/dev/null | grep -q .")
         ex(lab, "poste", "! ip -4 addr show eth0 | grep -q inet")
-        # The candidate: DHCP as the document says, with the real tools; the poste asks again.
+        # The candidate, with the real tools: first a range that is not the document's (the next
+        # addresses after it) — the poste gets a lease, outside the range: the recette says so.
+        net = v["plage_fin"].rsplit(".", 1)[0]
+        wrong = f"{net}.191,{net}.199"   # plage_fin is at most .190
         ex(lab, "srv", "cat >> /etc/dnsmasq.conf <<'FIN'\n"
                        "interface=eth0\n"
-                       f"dhcp-range={v['plage_debut']},{v['plage_fin']},{v['bail']}\n"
+                       f"dhcp-range={wrong},{v['bail']}\n"
                        f"dhcp-option=3,{v['routeur_ip']}\n"
                        f"dhcp-option=6,{v['srv_ip']}\n"
                        f"domain={v['domaine']}\n"
                        "FIN")
         ex(lab, "srv", "systemctl enable --now dnsmasq")
+        ex(lab, "poste", "dhclient -r eth0; dhclient eth0")
+        rec = sim("cahier", "recette", lab, "--json").json()
+        dhcp = next(r for r in rec["requirements"] if r["id"] == "dhcp")
+        assert dhcp["score"] == round(2 / 3, 4) and any("hors de la plage" in m for m in dhcp["missing"]), dhcp
+        # …then the document's range; the poste asks again.
+        ex(lab, "srv", f"sed -i 's/^dhcp-range=.*/dhcp-range={v['plage_debut']},{v['plage_fin']},{v['bail']}/' "
+                       "/etc/dnsmasq.conf && rm -f /var/lib/misc/dnsmasq.leases && systemctl restart dnsmasq")
         ex(lab, "poste", "dhclient -r eth0; dhclient eth0")
         rec = sim("cahier", "recette", lab, "--json").json()
         scores = {r["id"]: r["score"] for r in rec["requirements"]}
