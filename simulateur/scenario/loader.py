@@ -107,12 +107,16 @@ def _check_templates(loc: Located, known: list[str], skip: tuple[str, ...] = ())
     for path, text in _strings(loc.data, ()):
         if path and path[0] in skip:
             continue
-        for name, attr in P.holes(text):
+        for match in P.HOLE.finditer(text):
+            name, attr = match.group(1), match.group(2)
+            if not name:
+                continue
+            where = f"{loc.path}:{loc.line_in_text(path, match.start())}"   # the hole's own line in a `|` block
             if name not in known:
-                problems.append(f"{loc.where(path)}: " + tr(
+                problems.append(f"{where}: " + tr(
                     "check.unknown_param", name=name, known=", ".join(known) or "aucun"))
             elif attr and attr not in P.NETWORK_ATTRS:
-                problems.append(f"{loc.where(path)}: " + tr(
+                problems.append(f"{where}: " + tr(
                     "check.unknown_attr", attr=attr, attrs=", ".join(P.NETWORK_ATTRS)))
     return problems
 

@@ -19,10 +19,25 @@ MAX_FILE_BYTES = 1_000_000
 class Located:
     """Plain data from a YAML file plus the line (1-based) of each path in it."""
 
-    def __init__(self, path: Path, data: Any, lines: dict[Loc, int]) -> None:
+    def __init__(self, path: Path, data: Any, lines: dict[Loc, int], literal: dict[Loc, int] | None = None) -> None:
         self.path = path
         self.data = data
         self.lines = lines
+        self.literal = literal or {}   # literal block scalars (`|`): the line of their text's first line
+
+    def line_in_text(self, loc: Loc, offset: int) -> int:
+        """The line of the character at `offset` of the string at `loc`: exact inside a literal
+        block (`|`, one line of text per line of file), else the value's own line."""
+        first = self.literal.get(tuple(loc))
+        value = self.data
+        try:
+            for key in loc:
+                value = value[key]
+        except (KeyError, IndexError, TypeError):
+            value = None
+        if first is None or not isinstance(value, str):
+            return self.line_of(loc)
+        return first + value[:offset].count("\n")
 
     def line_of(self, loc: Loc) -> int:
         """Line of the deepest known prefix of `loc` (a pydantic error location)."""
@@ -46,6 +61,7 @@ class _Builder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lines: dict[Loc, int] = {}
+        self.literal: dict[Loc, int] = {}
         self.count = 0
         self.scalars = yaml.constructor.SafeConstructor()
 
@@ -61,7 +77,15 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
         # Scalars: the safe constructor decides the type (int, bool, str…).
+        if record and isinstance(node, yaml.ScalarNode) and node.style == "|":
+            self.literal[loc] = self._first_text_line(node)
         return self.scalars.construct_object(node)
+
+    @staticmethod
+    def _first_text_line(node: yaml.ScalarNode) -> int:
+        """1-based line of a literal block's first line of text: after its `|` indicator line and
+        the blank lines its value starts with (kept as leading newlines of the value)."""
+        return node.start_mark.line + 2
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -122,7 +146,7 @@ def load_located(path: Path) -> Located:
         raise ScenarioError([f"{path}: {tr('yaml.too_deep')}"]) from None
     if not isinstance(data, dict):
         raise ScenarioError([f"{path}:1: {tr('yaml.not_mapping')}"])
-    return Located(path, data, builder.lines)
+    return Located(path, data, builder.lines, builder.literal)
 
 
 def _field_path(loc: Loc) -> str:

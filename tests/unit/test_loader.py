@@ -61,6 +61,9 @@ def test_the_shipped_scenario_loads(folder):
     ("topology: bureau", "topology: usine", "topology: usine", ["usine", "bureau"]),
     ("also: [IDI.CP3, IDI.CP5]", "also: [IDI.CP3, TAI.CP9]", "also:", ["TAI.CP9", "competences"]),
     ("also: [IDI.CP3, IDI.CP5]", "also: [IDI.CP9]", "also:", ["IDI.CP9", "inconnue"]),
+    # inside a literal block (`|`): the hole's own line, not the block's first
+    ("      domaine               {domaine}", "      domaine               {domain}", "{domain}",
+     ["{domain}", "non défini"]),
 ])
 def test_mistakes_name_their_line_and_the_fix(folder, old, new, needle, words):
     assert old in GOOD
