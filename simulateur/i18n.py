@@ -298,6 +298,8 @@ FR: dict[str, str] = {
     "probe.dhcp_lease.with_gateway": "{got}, passerelle {gateway}",
     "probe.dhcp_lease.expected": "{host} obtient son adresse par DHCP auprès de {server}{via}",
     "probe.dhcp_lease.expected_via": " avec la passerelle {gateway}",
+    "probe.dhcp_lease.expected_within": ", dans la plage {first} – {last}",
+    "probe.dhcp_lease.outside": "{got}, hors de la plage attendue {first} – {last}",
     "probe.ping.ok": "{target} ({addr}) répond au ping{time}",
     "probe.ping.time": " en {ms} ms",
     "probe.ping.no_reply": "aucune réponse",
@@ -1451,6 +1453,10 @@ from simulateur.serve.texts import FR_TRAINER  # noqa: E402  (the trainer's page
 
 FR.update(FR_TRAINER)
 
+
+from simulateur.cahier.texts import FR_CAHIER  # noqa: E402  (texts of the phase préparatoire's cahiers)
+
+FR.update(FR_CAHIER)
 
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""
