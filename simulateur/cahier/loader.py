@@ -104,6 +104,9 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
             used.add(pid)
             if pid not in probe_ids:
                 err(("requirements", i, "probes", j), "cahier.check.unknown_probe", id=pid, known=", ".join(probe_ids))
+        for j, pid in enumerate(req.gate):
+            if pid not in req.probes:
+                err(("requirements", i, "gate", j), "cahier.check.gate_outside", id=pid, req=req.id)
         for j, need in enumerate(req.needs):
             if need == req.id:
                 err(("requirements", i, "needs", j), "cahier.check.self_need", id=need)

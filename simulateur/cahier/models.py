@@ -28,6 +28,10 @@ class Requirement(_Strict):
         min_length=1, description="Critères du référentiel que cette exigence évalue (ex. TAI.CP12.1).")
     probes: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
         min_length=1, description="Sondes de « probes » qui la jugent : chacune vaut une part de l'exigence.")
+    gate: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
+        default_factory=list,
+        description="Sondes (de « probes » de l'exigence) qui prouvent que le service est construit : tant "
+                    "qu'aucune ne réussit, l'exigence vaut 0 (un accès refusé ne prouve rien sur un serveur éteint).")
     needs: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
         default_factory=list, description="Exigences sans lesquelles celle-ci ne peut pas être satisfaite "
                                           "(ex. le partage vu d'un poste a besoin du DHCP).")
