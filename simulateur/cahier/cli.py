@@ -70,11 +70,21 @@ def cmd_start(args: argparse.Namespace) -> int:
     from simulateur.cahier.play import cahier_of, start
 
     def progress(step: str) -> None:
-        print(step, file=sys.stderr)
+        if not args.json:
+            print(step, file=sys.stderr)
 
     started = start(args.cahier, args.seed, candidate=args.candidate, progress=progress)
     lab = started.lab
     cahier = cahier_of(lab)
+    if args.json:
+        print(json.dumps({"lab": lab.id, "cahier": cahier.id, "title": cahier.title, "seed": lab.state.seed,
+                          "hosts": lab.host_names(), "shell_host": lab.default_host(),
+                          "attempt": started.attempt.dir.name if started.attempt else None,
+                          "duration": cahier.duration, "document": cahier.document,
+                          "requirements": [{"id": r.id, "text": r.text, "criteria": r.criteria}
+                                           for r in cahier.requirements]},
+                         ensure_ascii=False, indent=2))
+        return 0
     print(tr("cli.started", lab=lab.id, title=cahier.title, seed=lab.state.seed, hosts=", ".join(lab.host_names())))
     print()
     print(cahier.document.rstrip())
@@ -153,6 +163,7 @@ def register(sub: Any) -> None:
     s.add_argument("cahier", metavar="ID", help="identifiant du cahier")
     s.add_argument("--seed", type=int, default=None, help="graine (défaut : au hasard)")
     s.add_argument("--candidate", default=None, help="nom du candidat")
+    s.add_argument("--json", action="store_true", help="sortie JSON")
     s.set_defaults(func=cmd_start)
     s = cs.add_parser("recette", help="fait la recette du laboratoire (sondes réelles) et l'enregistre")
     s.add_argument("lab", metavar="LAB", nargs="?", default=None,
