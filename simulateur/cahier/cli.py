@@ -64,7 +64,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from simulateur.cli import _require_root
+    from simulateur.clitools import require_root as _require_root
 
     _require_root()
     from simulateur.cahier.play import cahier_of, start
@@ -107,7 +107,7 @@ def _cahier_lab(lab: str | None) -> str:
 
 
 def cmd_recette(args: argparse.Namespace) -> int:
-    from simulateur.cli import _require_root
+    from simulateur.clitools import require_root as _require_root
 
     _require_root()
     from simulateur.cahier.recette import record_recette, render_recette
@@ -125,7 +125,7 @@ def cmd_recette(args: argparse.Namespace) -> int:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from simulateur.cli import _require_root
+    from simulateur.clitools import require_root as _require_root
 
     _require_root()
     from simulateur.cahier.play import apply_reference
@@ -140,7 +140,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 def cmd_selftest(args: argparse.Namespace) -> int:
-    from simulateur.cli import _require_root
+    from simulateur.clitools import require_root as _require_root
 
     _require_root()
     from simulateur.cahier.loader import load_cahier

@@ -6,22 +6,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from simulateur.actions import Action
+from simulateur.lab.fields import Strict
+from simulateur.lab.names import HOST_RE
 from simulateur.params import NAME_RE, ParamSpec
 from simulateur.probes import Probe
+from simulateur.scenario.models import ID_RE
 
-ID_RE = r"^[a-z][a-z0-9-]{0,47}$"
-HOST_NAME = r"^[a-z][a-z0-9]{0,11}$"
 CRITERION_RE = r"^(TAI|IDI)\.C[PT]\d+\.\d+$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Requirement(_Strict):
+class Requirement(Strict):
     id: str = Field(pattern=NAME_RE, description="Identifiant de l'exigence (ex. dhcp).")
     text: str = Field(min_length=1, description="L'exigence comme la dit le document ({param} accepté).")
     criteria: list[Annotated[str, Field(pattern=CRITERION_RE)]] = Field(
@@ -37,15 +34,15 @@ class Requirement(_Strict):
                                           "(ex. le partage vu d'un poste a besoin du DHCP).")
 
 
-class Cahier(_Strict):
+class Cahier(Strict):
     id: str = Field(pattern=ID_RE)
     title: str = Field(min_length=1)
     referentiel: Literal["TAI", "IDI"]
     duration: int = Field(ge=60, le=240, description="Durée prévue de la construction, en minutes.")
     topology: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
-    hosts: list[Annotated[str, Field(pattern=HOST_NAME)]] = Field(
+    hosts: list[Annotated[str, Field(pattern=HOST_RE)]] = Field(
         default_factory=list, description="Hôtes de la topologie à construire (par défaut : tous).")
-    shell_host: str | None = Field(None, pattern=HOST_NAME,
+    shell_host: str | None = Field(None, pattern=HOST_RE,
                                    description="Hôte où s'ouvre le shell du candidat (par défaut : poste).")
     params: dict[Annotated[str, Field(pattern=NAME_RE)], ParamSpec] = Field(default_factory=dict)
     document: str = Field(min_length=1, description="Le cahier des charges que lit le candidat ({param} accepté).")
