@@ -723,7 +723,7 @@ FR: dict[str, str] = {
     "printer.job.aborted": "abandonné : données illisibles (format non reconnu)",
     "printer.job.no_data": "{state}, aucune donnée reçue",
     "printer.job.seen": "travail {id} « {name} » : {why}",
-    "printer.job.unknown": "document n°{id} présent dans le spool mais inconnu de l'imprimante (redémarrée ?)",
+    "printer.job.printable_past": "document n°{id} ({format}, {size}) imprimé, sorti depuis de l'historique de l'imprimante",
     "printer.job.ko": "{n} travail(aux) reçu(s), aucun imprimable : {jobs}",
     "printer.job.one": "un document",
     "printer.job.many": "{n} documents",

@@ -107,12 +107,14 @@ class PrinterJobReceived(ProbeBase):
                 jobs[job_id] = (str(ipp.first(attrs, "job-name", "?")), int(ipp.first(attrs, "job-state", 0) or 0),
                                 [str(r) for r in attrs.get("job-state-reasons", [])])
         files = self._spool(host, spec.spool, lab.state.created)
-        printable, unknown = [], []
+        printable: list[str] = []
         for job_id, (fmt, size) in sorted(files.items()):
             if fmt is None:
                 continue
             if job_id not in jobs:
-                unknown.append(job_id)
+                # ippeveprinter forgets a job a minute after it is done (its history is not
+                # configurable) but keeps its document (-k): printed then, as on paper.
+                printable.append(tr("printer.job.printable_past", id=job_id, format=fmt, size=_kb(size)))
             elif jobs[job_id][1] in RECEIVED_STATES:
                 name, state, _ = jobs[job_id]
                 printable.append(tr("printer.job.printable", id=job_id, name=name, format=fmt, size=_kb(size),
@@ -121,7 +123,7 @@ class PrinterJobReceived(ProbeBase):
         if len(printable) >= self.min:
             return True, tr("printer.job.ok", n=len(printable),
                             jobs=", ".join(printable[:3]) + (" …" if len(printable) > 3 else "")), False
-        if not jobs and not unknown:
+        if not jobs:
             return False, tr("printer.job.none"), arriving
         seen = []
         for job_id, (name, state, reasons) in sorted(jobs.items()):
@@ -134,7 +136,6 @@ class PrinterJobReceived(ProbeBase):
             else:
                 why = ipp.job_state(state)
             seen.append(tr("printer.job.seen", id=job_id, name=name, why=why))
-        seen += [tr("printer.job.unknown", id=j) for j in unknown]
         return False, tr("printer.job.ko", n=len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else "")), \
             arriving
 

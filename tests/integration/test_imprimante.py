@@ -198,3 +198,26 @@ def cups_of_the_machine() -> dict[str, object]:
             else:
                 out[str(path)] = "dir"
     return out
+
+
+def test_a_page_printed_long_before_the_check_still_counts(started):
+    """ippeveprinter forgets a finished job a minute later (not configurable) but keeps its document:
+    a page printed then, before the trainee writes her fiche, is on paper. A restart of the printer
+    empties its history at once — the same case, without waiting a minute."""
+    info = started(SCENARIO, seed=5, variant="mauvaise_adresse")
+    lab, p = info["lab"], info["params"]
+    ex(lab, "poste", f"lpadmin -p Couloir -v ipp://{p['imprimante_ip']}/ipp/print")
+    ex(lab, "poste", f"lp -d Couloir {TEST_PAGE}")
+    wait_for(lambda: spool(lab) and all(state == 9 for state in printer_jobs(lab).values()))
+    ex(lab, "imprimante", "systemctl restart ippeveprinter")
+    wait_for(lambda: _answers(lab) and printer_jobs(lab) == {})
+    assert verdicts(lab)["TAI.CP4.5"] == "acquis"
+    assert "sorti depuis de l'historique" in probes(lab)["page_recue"][1]
+
+
+def _answers(lab: str) -> bool:
+    try:
+        printer_jobs(lab)
+        return True
+    except Exception:   # noqa: BLE001 - the printer is restarting
+        return False
