@@ -1442,6 +1442,10 @@ from simulateur.serve.texts import FR_TRAINER  # noqa: E402  (the trainer's page
 
 FR.update(FR_TRAINER)
 
+from simulateur.epreuve.texts import FR_EPREUVE  # noqa: E402  (the épreuve blanche complète)
+
+FR.update(FR_EPREUVE)
+
 
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""
