@@ -28,7 +28,7 @@ from simulateur.i18n import tr
 from simulateur.paths import data_dir
 
 #: The newest migration (simulateur/store/migrations/versions); a unit test checks Alembic agrees.
-HEAD = "0011"
+HEAD = "0012"
 
 ENV = "SIMULATEUR_STORE"
 
