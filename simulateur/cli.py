@@ -479,6 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_entretien_bank(sub)   # entretien: the entretien technique's question bank
 
+    from simulateur.epreuve.cli import register as register_epreuve
+
+    register_epreuve(sub)   # epreuve: the épreuve blanche complète (formats, chained phases, planner, grid)
+
     from simulateur.authoring import add_parsers
 
     add_parsers(sub)   # new, actions, probes: the trainer's authoring commands

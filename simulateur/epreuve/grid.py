@@ -89,7 +89,7 @@ def _quiz(comp: str, r: PhaseResults) -> tuple[list[str], list[str]]:
     if comp not in r.quiz:
         return [], []
     points, most, pending = r.quiz[comp]
-    src = tr("epreuve.grid.src_quiz", points=f"{points:g}", max=f"{most:g}", pending=pending)
+    src = tr("epreuve.grid.src_quiz", points=f"{round(points, 2):g}", max=f"{most:g}", pending=pending)
     if pending:
         return ["jury"], [src]
     if not most:

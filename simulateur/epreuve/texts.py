@@ -53,7 +53,7 @@ FR_EPREUVE.update({
                                   "candidat : « simulateur exam status {session} --candidate \"{candidate}\" »",
     "epreuve.note.interventions_done": "examen blanc {session} : {done}/{count} intervention(s) remise(s)",
     "epreuve.note.evaluation": "jury : « simulateur exam jury {session} --candidate \"{candidate}\" » pour évaluer ses interventions",
-    "epreuve.note.questionnaire": "questionnaire {run} : « simulateur quiz show {run} », « simulateur quiz answer {run} N RÉPONSE »",
+    "epreuve.note.questionnaire": "questionnaire {run} : « simulateur quiz show --run {run} », « simulateur quiz answer N RÉPONSE --run {run} »",
     "epreuve.note.questionnaire_done": "questionnaire {run} remis",
     "epreuve.note.entretien": "guide d'entretien ({n} questions) : « simulateur exam entretien {session} --candidate \"{candidate}\" »",
     "epreuve.note.final": "jury : « simulateur epreuve final {id} --comment \"…\" » (observation ; le RC n'y évalue aucun critère)",

@@ -116,6 +116,9 @@ VERBS = {
     C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
     C + "cmd_cable": "cable", C + "cmd_check": "check",
 }
+P = "simulateur.epreuve.cli."
+VERBS |= {P + "cmd_start": "epreuve start", P + "cmd_next": "epreuve next", P + "cmd_status": "epreuve status",
+          P + "cmd_final": "epreuve final", P + "cmd_report": "epreuve report", P + "cmd_list": "epreuve list"}
 CANDIDATE_EXAM = {"exam start", "exam submit", "exam end", "exam fiche", "exam status"}
 CANDIDATE_LAB = {"shell", "exec", "qualify", "escalate", "cable"}
 TRAINER = {"exam new", "exam list", "exam show", "exam end", "exam roster", "exam audit", "exam release", "exam codes",
@@ -126,8 +129,13 @@ ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
 ON_HER_MACHINE |= {"exam probe"}
 JURY = {"exam list", "exam show", "exam jury", "report", "attempts", "exam audit", "exam release"}
 JURY |= {"exam probe", "exam sign", "exam entretien"}
+#: The épreuve blanche: the trainer creates and opens phases; the jury opens the phases held
+#: before it, writes the entretien final's form and reads the grid. A candidate runs none of these:
+#: her phases' own verbs are the examen's and the questionnaire's.
+TRAINER |= {"epreuve start", "epreuve next", "epreuve status", "epreuve report", "epreuve list"}
+JURY |= {"epreuve next", "epreuve status", "epreuve final", "epreuve report", "epreuve list"}
 #: Verbs that record who did them: the peer's login, never the client's word.
-SIGNED_BY = {"exam jury", "exam sign", "exam entretien"}
+SIGNED_BY = {"exam jury", "exam sign", "exam entretien", "epreuve final"}
 
 
 def verb_of(args: argparse.Namespace) -> str | None:
@@ -155,7 +163,7 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     if verb in CANDIDATE_LAB:
         return _lab_verb(peer, args, db, frozen, verb, forced)
     if peer.root or (verb in TRAINER and peer.trainer) or (verb in JURY and peer.jury):
-        if verb in ("report", "attempts"):
+        if verb in ("report", "attempts", "epreuve report"):
             forced["output"] = "-" if getattr(args, "output", None) is not None else None
         if verb in ("exam extend", "exam pause", "exam resume"):
             forced["by"] = peer.login             # said in her report's note: who, not what he typed
