@@ -483,6 +483,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_epreuve(sub)   # epreuve: the épreuve blanche complète (formats, chained phases, planner, grid)
 
+    from simulateur.cahier.cli import register as register_cahier
+
+    register_cahier(sub)   # cahier: the phase préparatoire's cahiers des charges
+
     from simulateur.authoring import add_parsers
 
     add_parsers(sub)   # new, actions, probes: the trainer's authoring commands

@@ -249,7 +249,7 @@ FR: dict[str, str] = {
     "smb.exp_write": "{login} ouvre « {share} » et y enregistre ses documents",
     "smb.exp_read": "{login} ouvre « {share} » en lecture seule",
     "smb.exp_denied": "{login} n'a aucun accès à « {share} »",
-    "smb.folder_missing": "le dossier {path} n'existe plus",
+    "smb.folder_missing": "le dossier {path} n'existe pas",
     "smb.folder_group": "groupe {group}",
     "smb.folder_group_rights": "le groupe n'a pas tous les droits",
     "smb.folder_others": "les autres utilisateurs y ont des droits",
@@ -298,6 +298,8 @@ FR: dict[str, str] = {
     "probe.dhcp_lease.with_gateway": "{got}, passerelle {gateway}",
     "probe.dhcp_lease.expected": "{host} obtient son adresse par DHCP auprès de {server}{via}",
     "probe.dhcp_lease.expected_via": " avec la passerelle {gateway}",
+    "probe.dhcp_lease.expected_within": ", dans la plage {first} – {last}",
+    "probe.dhcp_lease.outside": "{got}, hors de la plage attendue {first} – {last}",
     "probe.ping.ok": "{target} ({addr}) répond au ping{time}",
     "probe.ping.time": " en {ms} ms",
     "probe.ping.no_reply": "aucune réponse",
@@ -372,7 +374,7 @@ FR: dict[str, str] = {
     "probe.ssh.expected": "une session SSH {user} ouverte sur {host} depuis {origin}{how}",
     "probe.ssh.exp_method": " par {method}",
     "probe.enabled.ok": "{service} activé au démarrage de {host} ({links})",
-    "probe.enabled.ko": "{service} désactivé sur {host} : il ne redémarrera pas avec le poste",
+    "probe.enabled.ko": "{service} désactivé sur {host} : il ne redémarrera pas avec {host}",
     "probe.enabled.expected": "{service} activé au démarrage de {host}",
     "probe.beyond.site_down": "{host} ne joint plus la passerelle {via} : le réseau du site est cassé",
     "probe.beyond.fixed": "{target} répond à {host} : la panne côté opérateur n'est plus là",
@@ -1446,6 +1448,10 @@ from simulateur.epreuve.texts import FR_EPREUVE  # noqa: E402  (the épreuve bla
 
 FR.update(FR_EPREUVE)
 
+
+from simulateur.cahier.texts import FR_CAHIER  # noqa: E402  (texts of the phase préparatoire's cahiers)
+
+FR.update(FR_CAHIER)
 
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""

@@ -44,6 +44,15 @@ def scenarios_dir() -> Path:
     return PACKAGE_DIR.parent / "scenarios"
 
 
+def cahiers_dir() -> Path:
+    """Shipped cahiers des charges (phase préparatoire): ./cahiers of the source tree, beside
+    ./scenarios. Tests may point SIMULATEUR_SHIPPED_CAHIERS at a folder of their own."""
+    env = os.environ.get("SIMULATEUR_SHIPPED_CAHIERS")
+    if env:
+        return Path(env)
+    return PACKAGE_DIR.parent / "cahiers"
+
+
 def user_scenarios_dir() -> Path:
     """The trainer's own scenarios, loaded beside the shipped ones: `--scenarios DIR` or
     SIMULATEUR_SCENARIOS, else <data dir>/scenarios (~/.local/share/simulateur/scenarios)."""

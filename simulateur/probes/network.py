@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import time
@@ -54,7 +55,10 @@ class DhcpLease(ProbeBase):
     iface: str = Field("eth0", pattern=IFACE_RE, description="Interface réseau de l'hôte.")
     server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
     gateway: str | None = Field(None, description="Passerelle que le bail doit avoir apportée ({param} accepté).")
-    summary = "L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours (et la bonne passerelle)."
+    within: tuple[str, str] | None = Field(
+        None, description="Plage où l'adresse du bail doit se trouver : première et dernière adresse ({param} accepté).")
+    summary = ("L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours (dans la plage, avec la "
+               "bonne passerelle).")
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -77,6 +81,10 @@ class DhcpLease(ProbeBase):
         if not inspect.dhcp_given(lab, self.host, held[0]):
             return False, tr("probe.dhcp_lease.static", iface=self.iface, cidr=held[0].cidr)
         got = tr("probe.dhcp_lease.ok", host=self.host, cidr=held[0].cidr, server=self.server)
+        if self.within:
+            first, last = (ipaddress.IPv4Address(lab.render(a)) for a in self.within)
+            if not first <= ipaddress.IPv4Address(lease[2]) <= last:
+                return False, tr("probe.dhcp_lease.outside", got=got, first=first, last=last)
         if self.gateway:
             want, gws = lab.render(self.gateway), inspect.default_gateways(host)
             leased = _leased_router(host, lease[2])
@@ -91,6 +99,9 @@ class DhcpLease(ProbeBase):
 
     def expected(self, lab: Lab) -> str:
         via = tr("probe.dhcp_lease.expected_via", gateway=lab.render(self.gateway)) if self.gateway else ""
+        if self.within:
+            via = tr("probe.dhcp_lease.expected_within", first=lab.render(self.within[0]),
+                     last=lab.render(self.within[1])) + via
         return tr("probe.dhcp_lease.expected", host=self.host, server=self.server, via=via)
 
 

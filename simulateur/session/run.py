@@ -104,9 +104,20 @@ def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = 
     if variant is not None and variant not in loaded.scenario.variants:
         raise UsageError(tr("scenario.unknown_variant", variant=variant, id=scenario_id,
                             known=", ".join(sorted(loaded.scenario.variants)) or "aucune"))
+    return start_loaded(loaded, seed, candidate=candidate, progress=progress, variant=variant)
+
+
+def start_loaded(loaded: Loaded, seed: int | None = None, *, candidate: str | None = None,
+                 progress: Progress = _quiet, variant: str | None = None,
+                 keep: Callable[[Lab, Scenario], None] | None = None) -> Started:
+    """Build the lab of a loaded scenario and record its attempt (shells, journal, SSH collector,
+    audit); `keep(lab, scenario)` runs inside the build too, before the attempt is recorded (a
+    cahier des charges keeps its own description beside scenario.json there)."""
     seed = new_seed() if seed is None else seed
 
     def record(lab: Lab, scenario: Scenario) -> None:  # still inside the build (see build_scenario_lab)
+        if keep is not None:
+            keep(lab, scenario)
         attempt = Attempt.create(lab.id, scenario, seed, candidate, variant=lab.params.get("variante"))
         lab.state.attempt_dir = str(attempt.dir)
         lab.state.candidate = candidate

@@ -1,0 +1,176 @@
+"""`simulateur cahier list | show ID | validate FICHIER… | start ID | recette [LAB] | selftest ID`:
+the phase préparatoire's cahiers des charges. Thin: the work is in simulateur.cahier.*."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from simulateur.errors import UsageError
+from simulateur.i18n import tr
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from simulateur.cahier.loader import list_cahiers
+
+    cahiers = list_cahiers()
+    if args.json:
+        print(json.dumps([{"id": c.id, "title": c.title, "referentiel": c.referentiel, "duration": c.duration,
+                           "requirements": [r.id for r in c.requirements]} for c in cahiers],
+                         ensure_ascii=False, indent=2))
+        return 0
+    for c in cahiers:
+        print(tr("cahier.cli.list_line", id=c.id, duration=c.duration, n=len(c.requirements), title=c.title))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from simulateur.cahier.loader import load_cahier, rendered_cahier, resolve_params, topology_of
+
+    cahier = load_cahier(args.cahier)
+    values = resolve_params(cahier, topology_of(cahier), args.seed)
+    shown = rendered_cahier(cahier, values)
+    print(tr("cahier.cli.show_head", title=shown.title, id=shown.id, duration=shown.duration, seed=args.seed))
+    print()
+    print(shown.document.rstrip())
+    print()
+    print(tr("cahier.cli.show_requirements"))
+    for r in shown.requirements:
+        needs = tr("cahier.cli.needs", needs=", ".join(r.needs)) if r.needs else ""
+        print(f"  [{r.id}] {r.text}")
+        print(f"      {', '.join(r.criteria)} · {len(r.probes)} sonde(s){needs}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from simulateur.cahier.loader import load_cahier_file
+    from simulateur.errors import ScenarioError
+
+    failed = 0
+    for name in args.files:
+        try:
+            c = load_cahier_file(Path(name))
+        except ScenarioError as exc:
+            failed += 1
+            for p in exc.problems:
+                print(p, file=sys.stderr)
+            continue
+        print(tr("cahier.cli.valid", path=name, id=c.id, n=len(c.requirements)))
+    return 1 if failed else 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from simulateur.cli import _require_root
+
+    _require_root()
+    from simulateur.cahier.play import cahier_of, start
+
+    def progress(step: str) -> None:
+        if not args.json:
+            print(step, file=sys.stderr)
+
+    started = start(args.cahier, args.seed, candidate=args.candidate, progress=progress)
+    lab = started.lab
+    cahier = cahier_of(lab)
+    if args.json:
+        print(json.dumps({"lab": lab.id, "cahier": cahier.id, "title": cahier.title, "seed": lab.state.seed,
+                          "hosts": lab.host_names(), "shell_host": lab.default_host(),
+                          "attempt": started.attempt.dir.name if started.attempt else None,
+                          "duration": cahier.duration, "document": cahier.document,
+                          "requirements": [{"id": r.id, "text": r.text, "criteria": r.criteria}
+                                           for r in cahier.requirements]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    print(tr("cli.started", lab=lab.id, title=cahier.title, seed=lab.state.seed, hosts=", ".join(lab.host_names())))
+    print()
+    print(cahier.document.rstrip())
+    print()
+    print(tr("cahier.cli.next_steps", lab=lab.id, host=lab.default_host()))
+    return 0
+
+
+def _cahier_lab(lab: str | None) -> str:
+    """The lab given, or the only running lab built for a cahier."""
+    from simulateur.cahier.play import STATE_FILE
+    from simulateur.lab.state import lab_dir, list_lab_ids
+
+    if lab:
+        return lab
+    found = [i for i in list_lab_ids() if (lab_dir(i) / STATE_FILE).exists()]
+    if len(found) != 1:
+        raise UsageError(tr("cahier.cli.which_lab", labs=", ".join(found) or "aucun"))
+    return found[0]
+
+
+def cmd_recette(args: argparse.Namespace) -> int:
+    from simulateur.cli import _require_root
+
+    _require_root()
+    from simulateur.cahier.recette import record_recette, render_recette
+
+    rec = record_recette(_cahier_lab(args.lab))
+    if args.json:
+        print(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_recette(rec))
+    return 0
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from simulateur.cli import _require_root
+
+    _require_root()
+    from simulateur.cahier.loader import load_cahier
+    from simulateur.cahier.selftest import selftest
+
+    cahier = load_cahier(args.cahier)
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise UsageError(tr("cli.bad_seeds", seeds=args.seeds)) from None
+    failures = 0
+    for seed in seeds:
+        rep = selftest(cahier, seed, log=lambda m: print(m, file=sys.stderr, flush=True))
+        status = "OK   " if rep.ok else "ÉCHEC"
+        print(f"{status} {rep.cahier} (graine {seed}, {rep.seconds:.1f} s)", flush=True)
+        for stage, rec in rep.stages:
+            scores = ", ".join(f"{v.id} {round(100 * v.score)} %" for v in rec.requirements)
+            print(f"      {stage} : {scores}")
+        for p in rep.problems:
+            print(f"      {p}")
+        failures += not rep.ok
+    return 1 if failures else 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("cahier", help="phase préparatoire : cahiers des charges à construire, et leur recette")
+    cs = p.add_subparsers(dest="cahier_command", metavar="ACTION", parser_class=type(p), required=True)
+    s = cs.add_parser("list", help="liste les cahiers des charges livrés")
+    s.add_argument("--json", action="store_true", help="sortie JSON")
+    s.set_defaults(func=cmd_list)
+    s = cs.add_parser("show", help="affiche un cahier des charges (document et exigences) pour une graine")
+    s.add_argument("cahier", metavar="ID", help="identifiant (ou fichier) du cahier")
+    s.add_argument("--seed", type=int, default=0, help="graine des valeurs (défaut : 0)")
+    s.set_defaults(func=cmd_show)
+    s = cs.add_parser("validate", help="vérifie des fichiers de cahiers (erreurs fichier:ligne)")
+    s.add_argument("files", nargs="+", metavar="FICHIER")
+    s.set_defaults(func=cmd_validate)
+    s = cs.add_parser("start", help="construit le laboratoire « installé, non configuré » d'un cahier")
+    s.add_argument("cahier", metavar="ID", help="identifiant du cahier")
+    s.add_argument("--seed", type=int, default=None, help="graine (défaut : au hasard)")
+    s.add_argument("--candidate", default=None, help="nom du candidat")
+    s.add_argument("--json", action="store_true", help="sortie JSON")
+    s.set_defaults(func=cmd_start)
+    s = cs.add_parser("recette", help="fait la recette du laboratoire (sondes réelles) et l'enregistre")
+    s.add_argument("lab", metavar="LAB", nargs="?", default=None,
+                   help="laboratoire (défaut : le seul laboratoire de cahier en cours)")
+    s.add_argument("--json", action="store_true", help="sortie JSON")
+    s.set_defaults(func=cmd_recette)
+    s = cs.add_parser("selftest", help="auto-test : non configuré, chaque exigence seule, construction complète")
+    s.add_argument("cahier", metavar="ID", help="identifiant du cahier")
+    s.add_argument("--seeds", default="1", help="graines, séparées par des virgules (défaut : 1)")
+    s.set_defaults(func=cmd_selftest)
