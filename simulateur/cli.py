@@ -487,6 +487,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_cahier(sub)   # cahier: the phase préparatoire's cahiers des charges
 
+    from simulateur.session.savecli import register as register_save
+
+    register_save(sub)   # lab save/restore/saves, inject: a prepared lab kept, the jury's faults put in it
+
     from simulateur.authoring import add_parsers
 
     add_parsers(sub)   # new, actions, probes: the trainer's authoring commands

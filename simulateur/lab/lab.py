@@ -61,19 +61,24 @@ class Lab:
     @classmethod
     def build(cls, topology: Topology, *, seed: int, params: dict[str, str], scenario: str | None = None,
               progress: Progress = _quiet, prepare: Callable[[Lab], None] | None = None,
-              finish: Callable[[Lab], None] | None = None) -> Lab:
+              finish: Callable[[Lab], None] | None = None, restored_from: str | None = None,
+              macs: dict[str, dict[str, str]] | None = None) -> Lab:
         """Build a lab from a rendered topology. On any failure nothing is left behind.
 
         Each kind of host (simulateur.lab.kind) builds its hosts, all kinds step by step: declare,
         namespaces, wire, start; then the services; then `prepare` (a scenario's faults, which a host
         may need in place before its first boot: a VM's); then boot; then `finish` (recording the
         attempt) — both still under the build lock and before the state says ready: if the process
-        dies there, the lab is a leftover for the reaper, not a lab that looks alive."""
+        dies there, the lab is a leftover for the reaper, not a lab that looks alive.
+
+        `restored_from`: a verified archive (simulateur.lab.archive) whose layers the hosts get
+        instead of fresh ones, with their interfaces' MACs (`macs`, host → interface → MAC); every
+        host's enabled units then start, as at boot."""
         with global_lock():
             reaper.reap_dead()
             lab_id, lock_fd = allocate_lab_id(set(nsutil.list_netns()))
         state = LabState(id=lab_id, topology=topology.id, seed=seed, params=params, scenario=scenario,
-                         switch_netns=netns_name(lab_id))
+                         switch_netns=netns_name(lab_id), restored_from=restored_from)
         lab = cls(state, topology)
         auditor = None
         try:
@@ -82,6 +87,9 @@ class Lab:
             progress(tr("progress.hosts"))
             parts = kinds.parts(topology)
             kinds.declare_hosts(state, topology)
+            for name, own in (macs or {}).items():
+                if name in state.hosts:
+                    state.hosts[name].macs.update(own)
             switch.create_namespaces(state)
             switch.wire(state, topology, parts)
             domain, addresses_of = lab.domain(), lab.static_addresses()
@@ -143,8 +151,9 @@ class Lab:
             return any(a.iface == argv[1] for a in addresses(self.host(name)))
 
         hosts = self.topology.hosts
+        # A restored host boots whatever its saved layer enables (the candidate's own units too).
         services = [(name, ["systemctl", "__boot"]) for name, spec in hosts.items()
-                    if any(s.daemon for s in spec.services)]
+                    if self.state.restored_from or any(s.daemon for s in spec.services)]
         clients = [(name, ["ifup", iface]) for name, spec in hosts.items()
                    for iface in kinds.kind_named(spec.kind).dhcp_interfaces(spec)]
         servers = {name for name, spec in hosts.items() if any(getattr(s, "dhcp", None) for s in spec.services)}

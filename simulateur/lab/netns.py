@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
-from simulateur.lab import cgroups, nsutil, outside, sandbox
+from simulateur.lab import archive, cgroups, nsutil, outside, sandbox
 from simulateur.lab.hostfs import (
     enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper,
 )
@@ -43,7 +43,7 @@ def wire_hosts(state: LabState, topo: Topology, sw: IPRoute, bridges: dict[str, 
             ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
             for i, iface in enumerate(spec.interfaces):
                 port = f"{name}-{i}"
-                mac = _mac()
+                mac = host.macs.get(iface.name) or _mac()   # a restored host keeps its MACs
                 host.macs[iface.name] = mac
                 sw.link("add", ifname=port, kind="veth",
                         peer={"ifname": iface.name, "net_ns_fd": str(nsutil.netns_path(host.netns))})
@@ -71,12 +71,18 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
     system_layer = sandbox.build_system_layer(state.dir / "hosts")
     sandbox.enter_binary()   # built here, before the threads that enter hosts side by side
     cgroup_procs = cgroups.create(state.id)
+    saved = archive.verify(Path(state.restored_from)) if state.restored_from else None
     for name, spec in topo.hosts.items():
         base = state.dir / "hosts" / name
         upper = base / "upper"
         sandbox.make_root(base)
-        write_upper(upper, host_files(name, spec, domain, hosts_addr, state.seed), enabled_units(spec))
-        prepare_services(name, spec, hosts_addr, state.seed, upper)
+        if saved is not None:   # the layer as it was saved (the candidate's work), not a fresh one
+            if name not in saved.hosts:
+                raise SimError(tr("save.missing", member=f"hosts/{name}"))
+            archive.restore_layer(Path(str(state.restored_from)), name, base, saved.hosts[name])
+        else:
+            write_upper(upper, host_files(name, spec, domain, hosts_addr, state.seed), enabled_units(spec))
+            prepare_services(name, spec, hosts_addr, state.seed, upper)
         procs[name] = subprocess.Popen(
             sandbox.boot_argv(state.hosts[name].netns, sandbox.boot_spec(base, name, system_layer, cgroup_procs,
                                                                         state.hosts[name].uid_base, state.id)),

@@ -55,6 +55,7 @@ class LabState(BaseModel):
     attempt_dir: str | None = None
     candidate: str | None = None
     default_host: str | None = None   # the scenario's shell_host: where a trainee's shell opens
+    restored_from: str | None = None  # the archive its hosts' layers come from (lab.archive)
     audit_pid: int | None = None      # the lab's exec auditor, outside every host (lab.audit, lab.outside)
     audit_start: int | None = None
 

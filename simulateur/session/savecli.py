@@ -1,0 +1,110 @@
+"""`simulateur lab save|restore|saves` and `simulateur inject`: a prepared lab kept between two
+days, and the jury's interventions injected into it (simulateur.session.saved)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from simulateur.errors import SimError, UsageError
+from simulateur.i18n import tr
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        raise SimError(tr("cli.need_root"), exit_code=2)
+
+
+def _one_lab(lab: str | None) -> str:
+    if lab:
+        return lab
+    import re
+
+    from simulateur.lab.state import list_lab_ids
+    from simulateur.paths import lab_id_prefix
+
+    own = re.compile(rf"^{re.escape(lab_id_prefix())}[0-9]+$")   # this user's labs (its prefix), not others'
+    labs = [lab for lab in list_lab_ids() if own.match(lab)]
+    if len(labs) != 1:
+        raise UsageError(tr("save.which_lab", labs=", ".join(labs) or "aucun"))
+    return labs[0]
+
+
+def cmd_save(args: argparse.Namespace) -> int:
+    _require_root()
+    from simulateur.session.saved import save
+
+    saved, skipped = save(_one_lab(args.lab), Path(args.out) if args.out else None)
+    for host, paths in skipped.items():
+        print(tr("save.skipped", host=host, count=len(paths), paths=", ".join(paths[:5])))
+    print(tr("save.done", lab=saved.manifest.lab.id, file=saved.path, hosts=len(saved.manifest.hosts),
+             size=f"{saved.path.stat().st_size / 1e6:.1f}", id=saved.id))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _require_root()
+    import sys
+
+    from simulateur.session.saved import restore
+
+    lab, saved = restore(args.save, candidate=args.candidate, progress=lambda step: print(step, file=sys.stderr))
+    print(tr("save.restored", lab=lab.id, hosts=", ".join(lab.host_names()), file=saved.path))
+    return 0
+
+
+def cmd_saves(args: argparse.Namespace) -> int:
+    import time
+
+    from simulateur.session.saved import list_saves, saves_dir
+
+    saves = list_saves()
+    if not saves:
+        print(tr("save.list_empty", dir=saves_dir()))
+    for s in saves:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(s.manifest.created))
+        who = s.manifest.lab.candidate or "-"
+        print(f"{s.id}  {when}  {s.manifest.lab.id}  {who}  {', '.join(s.manifest.hosts)}")
+    return 0
+
+
+def cmd_inject(args: argparse.Namespace) -> int:
+    _require_root()
+    import sys
+
+    from simulateur.session.saved import inject
+
+    done = inject(args.scenario, _one_lab(args.lab), variant=args.variant, candidate=args.candidate,
+                  seed=args.seed, progress=lambda step: print(step, file=sys.stderr))
+    print(tr("inject.done", title=done.scenario.title, lab=done.lab.id, attempt=done.attempt.id))
+    from simulateur.cli import print_ticket
+
+    print_ticket(done.scenario)
+    print(tr("cli.next_steps", lab=done.lab.id, host=done.lab.default_host()))
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("lab", help="un plateau préparé : le sauvegarder, le restaurer un autre jour")
+    ls = p.add_subparsers(dest="lab_command", metavar="ACTION", parser_class=type(p), required=True)
+    s = ls.add_parser("save", help="sauvegarde un laboratoire entier (couches des hôtes, services, paramètres)")
+    s.add_argument("lab", nargs="?", default=None, metavar="LAB", help="défaut : le seul laboratoire en cours")
+    s.add_argument("--out", default=None, metavar="FICHIER",
+                   help="l'archive (défaut : dans le dossier de données, saves/)")
+    s.set_defaults(func=cmd_save)
+    s = ls.add_parser("restore", help="reconstruit un laboratoire depuis une sauvegarde (vérifiée)")
+    s.add_argument("save", metavar="FICHIER|ID")
+    s.add_argument("--candidate", default=None, help="nom du candidat (défaut : celui de la sauvegarde)")
+    s.set_defaults(func=cmd_restore)
+    s = ls.add_parser("saves", help="liste les sauvegardes du dossier de données")
+    s.set_defaults(func=cmd_saves)
+
+    s = sub.add_parser("inject", help="injecte la panne d'un scénario dans un laboratoire existant (restauré)")
+    s.add_argument("scenario", metavar="SCENARIO")
+    s.add_argument("--lab", default=None, metavar="LAB", help="défaut : le seul laboratoire en cours")
+    s.add_argument("--variant", default=None, help="impose une variante de la panne")
+    s.add_argument("--candidate", default=None, help="nom du candidat (défaut : celui du laboratoire)")
+    s.add_argument("--seed", type=int, default=None, help="graine des valeurs propres à la panne")
+    s.set_defaults(func=cmd_inject)
