@@ -53,6 +53,12 @@ def start(db: ExamDB, format_id: str, candidate: str, *, seed: int | None = None
         runs.append(PhaseRun(kind=p.kind, minutes=m * scale, presence=p.presence))
     if fmt.phase("preparation") is not None and not cahier:
         raise UsageError(tr("epreuve.need_cahier", format=fmt.id))
+    if cahier:
+        from simulateur.cahier.loader import load_cahier
+
+        if fmt.phase("preparation") is None:
+            raise UsageError(tr("epreuve.no_preparation", format=fmt.id))
+        cahier = load_cahier(cahier).id           # an unknown cahier: its French error, before anything
     seed = 1 + secrets.randbelow(2**48 - 1) if seed is None else seed
     edb = EpreuveDB(db.store)
     st = edb.create(candidate=name, format=fmt.id, seed=seed, scale=scale, count=count, cahier=cahier,

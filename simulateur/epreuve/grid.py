@@ -173,7 +173,7 @@ def collect(db: object, st: object) -> PhaseResults:
     from simulateur.report.model import exam_report
 
     assert isinstance(db, ExamDB) and isinstance(st, EpreuveState)
-    r = PhaseResults(ended={p.kind for p in st.phases if p.ended is not None})
+    r = PhaseResults(ended={p.kind for p in st.phases if p.ended is not None}, recette=dict(st.recette or {}))
     if st.exam_session is not None and db.run(st.exam_session, st.candidate) is not None:
         rep = exam_report(st.exam_session, st.candidate, db)
         for group in rep.grid:

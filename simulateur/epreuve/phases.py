@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from simulateur.epreuve.models import Format
 from simulateur.epreuve.state import EpreuveState, PhaseRun
-from simulateur.errors import UsageError
+from simulateur.errors import SimError, UsageError
 from simulateur.exam.db import ExamDB
 from simulateur.i18n import tr
 
@@ -30,12 +31,32 @@ def close_phase(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun) -> s
     return closer(db, st, fmt, phase) if closer else ""
 
 
-# --- phase préparatoire ---------------------------------------------------------------------------
+# --- phase préparatoire: the cahier's lab, its recette and its save at the end -------------------------
 def _open_preparation(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun, progress: Progress) -> str:
-    # The cahier des charges' lab (`simulateur cahier start`, branch `cahier`) and its save at the
-    # end (`simulateur lab save`, branch `save`) are not on this branch yet: the surveillant is told
-    # the command, and the phase is timed.
-    return tr("epreuve.note.preparation", cahier=st.cahier or "?", candidate=st.candidate)
+    from simulateur.cahier.play import start
+
+    assert st.cahier is not None
+    started = start(st.cahier, st.seed, candidate=st.candidate, progress=progress)
+    st.lab = started.lab.id
+    st.prep_attempt = str(started.attempt.dir) if started.attempt is not None else None
+    return tr("epreuve.note.preparation", cahier=st.cahier, lab=st.lab)
+
+
+def _close_preparation(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun) -> str:
+    """Her build judged by the recette (recorded with her attempt), then saved and the lab stopped:
+    the RC keeps the prepared computers locked away until her jury phase, another day maybe."""
+    from simulateur.cahier.recette import record_recette
+    from simulateur.session import run as labrun
+    from simulateur.session import saved
+
+    if st.lab is None:
+        return ""
+    rec = record_recette(st.lab)
+    st.recette, st.recette_score = dict(rec.criteria), rec.score
+    archive, _skipped = saved.save(st.lab)
+    st.save = str(archive.path)
+    labrun.stop(st.lab)
+    return tr("epreuve.note.preparation_done", pct=round(rec.score * 100), save=archive.id)
 
 
 # --- interventions: the examen blanc of the jury's drawn interventions ------------------------------
@@ -46,12 +67,30 @@ def _open_interventions(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseR
         session = core.new_session(count=st.count, minutes=phase.minutes, seed=st.seed,
                                    referentiel=fmt.referentiel, ccps=list(fmt.ccps),
                                    roster=[st.candidate + (f"={st.login}" if st.login else "")],
-                                   group=tr("epreuve.group", id=st.id), db=db)
+                                   group=tr("epreuve.group", id=st.id), db=db,
+                                   catalogue=_for_her_lab(st) if st.save else None)
+        if st.save:                      # the jury's interventions go into the network she prepared
+            session = session.model_copy(update={"into_save": st.save})
+            db.update_session(session)
         st.exam_session = session.id
-    step = core.start_candidate(db, st.exam_session, st.candidate, progress=progress)
+    try:
+        step = core.start_candidate(db, st.exam_session, st.candidate, progress=progress)
+    except SimError as exc:          # her intervention could not be built (or injected): said, the phase goes on
+        return tr("epreuve.note.interventions_failed", session=st.exam_session, why=exc, candidate=st.candidate)
     lab = step.item.lab if step.item is not None else None
     return tr("epreuve.note.interventions", session=st.exam_session, count=len(step.run.items), lab=lab or "—",
               candidate=st.candidate)
+
+
+def _for_her_lab(st: EpreuveState) -> dict[str, object]:
+    """The scenarios whose hosts her prepared lab has (same topology): the ones the jury may inject."""
+    from simulateur.cahier.loader import load_cahier
+    from simulateur.scenario.loader import load_catalogue
+
+    assert st.cahier is not None
+    cahier = load_cahier(st.cahier)
+    return {sid: ld for sid, ld in load_catalogue().scenarios.items()
+            if ld.scenario.topology == cahier.topology and set(ld.scenario.hosts) <= set(cahier.hosts)}
 
 
 def _close_interventions(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun) -> str:
@@ -119,8 +158,23 @@ def _open_entretien(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun, 
         minutes = rc.minutes if rc is not None and rc.minutes is not None else MINUTES
         comps = list(phase_competences(fmt, "entretien_technique")) or None
         guide = edb.freeze(build(session.id, run.candidate, session.seed, fmt.referentiel, load_bank(),
-                                 journals(db, session, run), time.time(), competences=comps, minutes=minutes))
+                                 _preparation_journal(st, fmt) + journals(db, session, run), time.time(),
+                                 competences=comps, minutes=minutes))
     return tr("epreuve.note.entretien", session=session.id, candidate=run.candidate, n=len(guide.questions))
+
+
+def _preparation_journal(st: EpreuveState, fmt: Format) -> list[tuple[int, list[str], list[object]]]:
+    """Her journal of the phase préparatoire (« le jury questionne le candidat sur les travaux
+    réalisés durant la phase préparatoire »), as intervention n° 0."""
+    from simulateur.entretien.journal import read_journal
+    from simulateur.journal.store import Journal
+
+    if st.prep_attempt is None:
+        return []
+    path = Path(st.prep_attempt) / "journal.jsonl"
+    if not path.is_file():
+        return []
+    return [(0, list(phase_competences(fmt, "preparation")), read_journal(Journal(path).entries()))]
 
 
 def phase_competences(fmt: Format, kind: str) -> tuple[str, ...]:
@@ -137,5 +191,5 @@ _OPEN: dict[str, Callable[[ExamDB, EpreuveState, Format, PhaseRun, Progress], st
     "questionnaire": _open_questionnaire, "entretien_technique": _open_entretien, "entretien_final": _open_final,
 }
 _CLOSE: dict[str, Callable[[ExamDB, EpreuveState, Format, PhaseRun], str]] = {
-    "interventions": _close_interventions, "questionnaire": _close_questionnaire,
+    "preparation": _close_preparation, "interventions": _close_interventions, "questionnaire": _close_questionnaire,
 }

@@ -46,6 +46,10 @@ class EpreuveState(BaseModel):
     exam_session: str | None = None          # the examen blanc of her interventions (ebN)
     quiz_run: str | None = None              # her questionnaire (qN)
     lab: str | None = None                   # the lab of her phase préparatoire
+    prep_attempt: str | None = None          # its attempt's directory (her journal of phase 1)
+    save: str | None = None                  # its archive at the phase's end (simulateur.session.saved)
+    recette: dict[str, float] | None = None  # the cahier's recette at the phase's end: RC criterion → score
+    recette_score: float | None = None
     final: FinalForm | None = None
 
     def open_phase(self) -> PhaseRun | None:
