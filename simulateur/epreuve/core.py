@@ -13,7 +13,7 @@ from simulateur.epreuve.db import EpreuveDB
 from simulateur.epreuve.formats import get_format
 from simulateur.epreuve.state import EpreuveState, FinalForm, PhaseRun
 from simulateur.errors import UsageError
-from simulateur.exam.core import check_name
+from simulateur.exam.core import check_name, run_lock
 from simulateur.exam.db import ExamDB
 from simulateur.i18n import tr
 
@@ -68,7 +68,14 @@ def start(db: ExamDB, format_id: str, candidate: str, *, seed: int | None = None
 
 def advance(db: ExamDB, epreuve_id: str, *, progress: phases.Progress = phases._quiet,
             now: Callable[[], float] = time.time) -> EpreuveState:
-    """End the open phase (its time kept) and open the next one; after the last, the épreuve is over."""
+    """End the open phase (its time kept) and open the next one; after the last, the épreuve is over.
+    Under the épreuve's lock: two `next` at once never skip a phase."""
+    st = EpreuveDB(db.store).get(epreuve_id)
+    with run_lock(st.id, "epreuve"):
+        return _advance(db, st.id, progress, now)
+
+
+def _advance(db: ExamDB, epreuve_id: str, progress: phases.Progress, now: Callable[[], float]) -> EpreuveState:
     edb = EpreuveDB(db.store)
     st = edb.get(epreuve_id)
     if st.finished:
