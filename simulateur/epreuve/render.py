@@ -50,8 +50,11 @@ def status_text(st: EpreuveState, title: str) -> str:
 
 
 def text(st: EpreuveState, grid: Grid) -> str:
-    out = [status_text(st, grid.title), tr("epreuve.grid.title", title=grid.title, id=grid.referentiel),
-           tr("epreuve.grid.legend"), ""]
+    return status_text(st, grid.title) + grid_text(grid)
+
+
+def grid_text(grid: Grid) -> str:
+    out = [tr("epreuve.grid.title", title=grid.title, id=grid.referentiel), tr("epreuve.grid.legend"), ""]
     for g in grid.groups:
         out.append(f"{g.id} — {g.label}")
         for c in g.competences:

@@ -100,3 +100,16 @@ FR_EPREUVE.update({
     "epreuve.grid.col_verdict": "Verdict",
     "epreuve.grid.col_sources": "D'où",
 })
+FR_EPREUVE.update({
+    "tui.cmd.epreuve": "Épreuve blanche complète",
+    "tui.cmd.epreuve.help": "L'épreuve en cours : ses phases, la suivante, la grille du RC (créée par « simulateur epreuve start »)",
+    "tui.epreuve.title": "Épreuve blanche complète",
+    "tui.epreuve.help": "Les phases de l'épreuve dans l'ordre du RC, le temps pris ou restant.\n"
+                        "n : termine la phase en cours et ouvre la suivante (laboratoires construits).\n"
+                        "g : la grille complète du référentiel, chaque critère avec sa modalité et son verdict.",
+    "tui.epreuve.key.next": "Phase suivante",
+    "tui.epreuve.key.grid": "Grille du RC",
+    "tui.epreuve.opening": "Ouverture de la phase suivante…",
+    "tui.epreuve.opened": "Phase ouverte : {phase}",
+    "tui.epreuve.none": "Aucune épreuve en cours : « simulateur epreuve start --format … --candidate … »",
+})
