@@ -111,12 +111,31 @@ def cmd_recette(args: argparse.Namespace) -> int:
 
     _require_root()
     from simulateur.cahier.recette import record_recette, render_recette
+    from simulateur.exam.core import refuse_check_in_exam
+    from simulateur.exam.db import ExamDB
 
-    rec = record_recette(_cahier_lab(args.lab))
+    lab = _cahier_lab(args.lab)
+    refuse_check_in_exam(ExamDB(), lab)   # an exam's lab: the recette is the jury's
+    rec = record_recette(lab)
     if args.json:
         print(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(render_recette(rec))
+    return 0
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    from simulateur.cli import _require_root
+
+    _require_root()
+    from simulateur.cahier.play import apply_reference
+    from simulateur.exam.core import refuse_check_in_exam
+    from simulateur.exam.db import ExamDB
+
+    lab = _cahier_lab(args.lab)
+    refuse_check_in_exam(ExamDB(), lab)   # never in a candidate's exam lab
+    built = apply_reference(lab, args.only or None)
+    print(tr("cahier.cli.reference_done", lab=lab, built=", ".join(built)))
     return 0
 
 
@@ -170,6 +189,12 @@ def register(sub: Any) -> None:
                    help="laboratoire (défaut : le seul laboratoire de cahier en cours)")
     s.add_argument("--json", action="store_true", help="sortie JSON")
     s.set_defaults(func=cmd_recette)
+    s = cs.add_parser("reference", help="formateur : applique la construction de référence au laboratoire")
+    s.add_argument("lab", metavar="LAB", nargs="?", default=None,
+                   help="laboratoire (défaut : le seul laboratoire de cahier en cours)")
+    s.add_argument("--only", action="append", metavar="EXIGENCE",
+                   help="seulement cette exigence (et celles dont elle a besoin) ; répétable")
+    s.set_defaults(func=cmd_reference)
     s = cs.add_parser("selftest", help="auto-test : non configuré, chaque exigence seule, construction complète")
     s.add_argument("cahier", metavar="ID", help="identifiant du cahier")
     s.add_argument("--seeds", default="1", help="graines, séparées par des virgules (défaut : 1)")

@@ -76,3 +76,21 @@ def cahier_of(lab: Lab) -> Cahier:
         raise SimError(tr("cahier.not_a_cahier_lab", lab=lab.id)) from None
     except (OSError, ValueError):
         raise SimError(tr("lab.corrupt", lab=lab.id)) from None
+
+
+def apply_reference(lab_id: str, req_ids: list[str] | None = None) -> list[str]:
+    """Apply the reference build of `req_ids` (default: every requirement) with their needs to a
+    running cahier lab — what a trainer shows, what the selftest does; returns the requirements
+    built, in order. Refused for a lab kept frozen, as any work in it (run.open_attempt)."""
+    from simulateur.errors import UsageError
+
+    lab, _scenario, _attempt = run.open_attempt(lab_id)
+    cahier = cahier_of(lab)
+    known = [r.id for r in cahier.requirements]
+    for rid in req_ids or []:
+        if rid not in known:
+            raise UsageError(tr("cahier.check.unknown_requirement", id=rid, known=", ".join(known)))
+    order = cahier.build_order(req_ids or None)
+    for rid in order:
+        lab.apply(cahier.reference.get(rid, []))
+    return order

@@ -140,7 +140,8 @@ RECETTE_FILE = "recette.json"
 
 def record_recette(lab: str) -> Recette:
     """The recette of the lab's cahier, recorded with its attempt: recette.json in the attempt's
-    directory, and the store's result of the attempt (as `simulateur check` records one)."""
+    directory, and the store's result of the attempt (as `simulateur check` records one, and, like
+    it, a command-line attempt handed in as it is; an app's or exam's attempt is theirs to submit)."""
     import json
 
     from simulateur.session.run import open_attempt
@@ -148,5 +149,7 @@ def record_recette(lab: str) -> Recette:
     _lab, _scenario, attempt = open_attempt(lab)
     rec = run_recette(lab)
     (attempt.dir / RECETTE_FILE).write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=1))
-    attempt.save_result(as_check_result(rec))
+    result = as_check_result(rec)
+    attempt.save_result(result)
+    attempt.store.hand_in_checked(attempt.id, result)   # as `simulateur check`: the command line's attempt handed in
     return rec

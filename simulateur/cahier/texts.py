@@ -39,5 +39,6 @@ FR_CAHIER: dict[str, str] = {
     "cahier.cli.which_lab": "quel laboratoire ? Donnez-le (laboratoires de cahier en cours : {labs})",
     "cahier.check.gate_outside": "la sonde « {id} » de « gate » n'est pas une sonde de l'exigence « {req} » : ajoutez-la à ses « probes »",
     "cahier.gate_closed": "rien n'est construit pour cette exigence : ce qui réussit quand même ({probes}) ne compte pas",
+    "cahier.cli.reference_done": "Construction de référence appliquée à {lab} : {built}.",
     "cahier.unknown": "cahier des charges « {id} » inconnu ; existants : {known}",
 }

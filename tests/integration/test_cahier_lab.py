@@ -78,5 +78,9 @@ def test_candidate_builds_dhcp_with_real_tools_and_the_recette_is_recorded():
         # The plain-text recette says what is missing, in French.
         text = sim("cahier", "recette", lab).out
         assert "✓ [dhcp] 100 %" in text and "✗ [partage] 0 %" in text and "Total :" in text
+        # The trainer's reference build of one requirement, on top of the candidate's work.
+        assert "dhcp, partage" in sim("cahier", "reference", lab, "--only", "partage").out
+        rec = sim("cahier", "recette", lab, "--json").json()
+        assert {r["id"]: r["score"] for r in rec["requirements"]}["partage"] == 1, rec
     finally:
         sim("stop", lab, check=False)
