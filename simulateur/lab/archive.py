@@ -385,9 +385,10 @@ def _make(top: int, entry: Entry, content: Callable[[], bytes]) -> None:
         except FileNotFoundError:
             st = None
         if st is not None and not (entry.type == "dir" and stat.S_ISDIR(st.st_mode)):
-            if stat.S_ISDIR(st.st_mode):
-                raise OSError(f"{entry.path}: déjà un dossier")
-            os.unlink(name, dir_fd=pfd)
+            if stat.S_ISDIR(st.st_mode):   # a directory the new host starts with (/srv), made a link by her
+                os.rmdir(name, dir_fd=pfd)
+            else:
+                os.unlink(name, dir_fd=pfd)
         by_path = f"/proc/self/fd/{pfd}/{name}"
         if entry.type in ("dir", "file"):
             if entry.type == "dir":

@@ -150,10 +150,12 @@ class Lab:
         def has_address(name: str, argv: list[str]) -> bool:
             return any(a.iface == argv[1] for a in addresses(self.host(name)))
 
+        if self.state.restored_from:
+            self._boot_restored()
+            return
         hosts = self.topology.hosts
-        # A restored host boots whatever its saved layer enables (the candidate's own units too).
         services = [(name, ["systemctl", "__boot"]) for name, spec in hosts.items()
-                    if self.state.restored_from or any(s.daemon for s in spec.services)]
+                    if any(s.daemon for s in spec.services)]
         clients = [(name, ["ifup", iface]) for name, spec in hosts.items()
                    for iface in kinds.kind_named(spec.kind).dhcp_interfaces(spec)]
         servers = {name for name, spec in hosts.items() if any(getattr(s, "dhcp", None) for s in spec.services)}
@@ -163,6 +165,37 @@ class Lab:
             leasing = [pool.submit(self._run_job, job) for job in clients]
             self._check_jobs([f.result() for f in booting.values()], "lab.service_boot_failed")
             self._check_jobs([f.result() for f in leasing], "lab.dhcp_boot_failed", accept=has_address)
+
+    # A restored host's interface as its own /etc/network/interfaces says at boot (the candidate may
+    # have changed it): the address the lab wired is flushed; a static « auto » one is brought up by
+    # ifup; a DHCP one waits for the lab's DHCP servers (RESTORE_DHCP).
+    RESTORE_STATIC: ClassVar[str] = (
+        'i="$1"; ip -4 addr flush dev "$i" 2>/dev/null; rm -f "/run/network/ifstate.$i"; '
+        'ifquery --list --allow=auto 2>/dev/null | grep -qx "$i" || exit 0; '
+        'grep -Eqs "^[[:space:]]*iface[[:space:]]+$i[[:space:]]+inet[[:space:]]+dhcp([[:space:]]|$)" '
+        '/etc/network/interfaces /etc/network/interfaces.d/* && exit 0; '
+        'exec ifup "$i" </dev/null'
+    )
+    RESTORE_DHCP: ClassVar[str] = (
+        'i="$1"; ifquery --list --allow=auto 2>/dev/null | grep -qx "$i" || exit 0; '
+        'grep -Eqs "^[[:space:]]*iface[[:space:]]+$i[[:space:]]+inet[[:space:]]+dhcp([[:space:]]|$)" '
+        '/etc/network/interfaces /etc/network/interfaces.d/* || exit 0; '
+        'exec ifup "$i" </dev/null'
+    )
+
+    def _boot_restored(self) -> None:
+        """A restored lab boots as its machines would after being switched off: each interface as
+        its host's files say, then every unit its layer enables (the candidate's own too), then the
+        DHCP clients. What the candidate left broken stays broken — a unit that fails, an interface
+        with no address — as on a real boot: the restore goes on (probes will say it)."""
+        hosts = self.topology.hosts
+        ifaces = [(name, iface.name) for name, spec in hosts.items() for iface in spec.interfaces]
+        with ThreadPoolExecutor(max_workers=max(1, min(12, len(ifaces) + len(hosts)))) as pool:
+            list(pool.map(self._run_job, [(n, ["sh", "-c", self.RESTORE_STATIC, "restore-net", i]) for n, i in ifaces]))
+            list(pool.map(self._run_job, [(n, ["systemctl", "__boot"]) for n in hosts]))
+            list(pool.map(self._run_job, [(n, ["sh", "-c", self.RESTORE_DHCP, "restore-dhcp", i]) for n, i in ifaces]))
+        for name, iface in ifaces:   # no lease: its dhclient keeps asking in the background, as after a boot
+            self.host(name).run(["sh", "-c", self.RESUME_DHCP, "resume-dhcp", iface], timeout=30)
 
     # What ifupdown leaves on a Debian 12 that booted with an « auto » DHCP interface and got no
     # lease (server down, cable out): its dhclient — started as ifup starts it — in the background,

@@ -28,6 +28,8 @@ PREPARE = (
     " && echo secret > /root/notes && chmod 600 /root/notes && python3 -c \"import os; os.setxattr('/root/notes', 'user.classement', b'compta')\""
     " && systemctl enable --now smbd && systemctl disable --now radicale"
 )
+NETWORK = ("sed -i '/address 203.0.113.1\\/24/a\\    up ip addr add 203.0.113.99/24 dev eth0' /etc/network/interfaces"
+           " && ifdown eth0 && ifup eth0")
 STATE = ("getent passwd alice; getent group compta; stat -c '%n %A %U %G' /srv/compta /root/notes /home/alice;"
          " python3 -c \"import os; print(os.getxattr('/root/notes', 'user.classement'))\"; test -e /etc/motd && echo motd || echo pas-de-motd;"
          " for s in dnsmasq smbd radicale depot; do echo $s $(systemctl is-enabled $s) $(systemctl is-active $s); done;"
@@ -49,6 +51,7 @@ def probes(params: dict[str, str]) -> list:
         {"id": "notes", "probe": "file.private", "host": "srv", "path": "/root/notes"},
         {"id": "motd", "probe": "file.private", "host": "srv", "path": "/etc/motd"},
         {"id": "passerelle", "probe": "net.ping", "host": "poste", "target": params["routeur_ip"]},
+        {"id": "web", "probe": "net.ping", "host": "poste", "target": "203.0.113.80"},
     ]
     return [TypeAdapter(Probe).validate_python(s) for s in specs]
 
@@ -60,6 +63,7 @@ def observe(lab_id: str) -> tuple[dict[str, bool], str, dict[str, str]]:
     lab = Lab.open(lab_id)
     results = {p.id: p.run(lab) for p in probes(lab.params)}
     state = lab.host("srv").run(["bash", "-c", STATE]).stdout
+    state += " ".join(lab.host("internet").run(["ip", "-br", "-4", "addr", "show", "eth0"]).stdout.split()[2:])
     return {k: r.ok for k, r in results.items()}, state, {k: r.observed for k, r in results.items()}
 
 
@@ -74,9 +78,13 @@ def test_save_restore_same_probes_then_inject(started, tmp_path):
 
     params = Lab.open(lab1).params
     sim("exec", lab1, "srv", "--", PREPARE.replace("{domaine}", params["domaine"]))
+    # A network setting of her own (a boot would apply it; the lab wires the topology's).
+    sim("exec", lab1, "internet", "--", NETWORK)
     before, state_before, seen = observe(lab1)
     assert before == {"dns": True, "bail": True, "smbd_on": True, "radicale_on": False, "smbd": True,
-                      "radicale": False, "dnsmasq": True, "notes": True, "motd": False, "passerelle": True}, seen
+                      "radicale": False, "dnsmasq": True, "notes": True, "motd": False, "passerelle": True,
+                      "web": True}, seen
+    assert "203.0.113.99/24" in state_before
     archive = tmp_path / "plateau.simlab.tar.gz"
     out = sim("lab", "save", lab1, "--out", str(archive)).out
     assert "sauvegardé" in out and archive.stat().st_mode & 0o077 == 0
@@ -137,3 +145,30 @@ def test_a_damaged_archive_builds_nothing(started, tmp_path):
     assert res.code != 0 and "refusée" in res.err and len(res.err.strip().splitlines()) == 1
     assert set(list_lab_ids()) == labs
     assert os.path.exists(archive)
+
+
+def test_with_user_namespaces_the_owners_are_the_hosts(tmp_path):
+    """Option SIMULATEUR_USERNS: a host's files are saved with its own ids, and restored under the
+    new lab's id range — owners, groups and deletions as the candidate left them, root still root."""
+    env = {"SIMULATEUR_USERNS": "1"}
+    lab1 = sim("start", "dhcp-serveur-arrete", "--seed", "7", "--json", env=env, timeout=300).json()["lab"]
+    archive = tmp_path / "u.simlab.tar.gz"
+    look = "stat -c '%n %U %G %a' /srv/f /home/alice; test -e /etc/motd || echo pas-de-motd; id -u"
+    try:
+        sim("exec", lab1, "srv", "--", "groupadd compta && useradd -m alice && echo x > /srv/f"
+            " && chown alice:compta /srv/f && chmod 640 /srv/f && rm /etc/motd")
+        from simulateur.lab.lab import Lab
+
+        before = Lab.open(lab1).host("srv").run(["bash", "-c", look]).stdout
+        sim("lab", "save", lab1, "--out", str(archive), env=env)
+    finally:
+        sim("stop", lab1, check=False)
+    lab2 = sim("lab", "restore", str(archive), env=env, timeout=300).out.split("laboratoire ")[1].split()[0]
+    try:
+        lab = Lab.open(lab2)
+        assert lab.state.hosts["srv"].uid_base is not None
+        assert lab.host("srv").run(["bash", "-c", look]).stdout == before == \
+            "/srv/f alice compta 640\n/home/alice alice alice 755\npas-de-motd\n0\n"
+        assert lab.host("srv").run(["bash", "-c", "touch /etc/x /srv/y"]).returncode == 0
+    finally:
+        sim("stop", lab2, check=False)

@@ -253,3 +253,16 @@ def test_save_follows_no_link_and_opens_no_device(tmp_path):
     with tarfile.open(out, "r:gz") as tar:
         assert sorted(tar.getnames()) == [MANIFEST]   # no file content at all: only links were there
     assert archive.verify(out).hosts["srv"].skipped == ["upper/etc/disque", "upper/etc/zero"]
+
+
+def test_a_top_directory_she_made_a_link_is_a_link_again(tmp_path):
+    """/srv replaced by a link to /data in her host: the new host's empty /srv gives way to it."""
+    base = tmp_path / "host"
+    (base / "root/data").mkdir(parents=True)
+    os.symlink("/data", base / "root/srv")
+    out = tmp_path / "a.tar.gz"
+    m = archive.save(out, LAB, {"srv": (base, HostRecord())})
+    fresh = tmp_path / "fresh"
+    (fresh / "root/srv").mkdir(parents=True)   # as sandbox.make_root leaves it
+    archive.restore_layer(out, "srv", fresh, archive.verify(out).hosts["srv"])
+    assert os.readlink(fresh / "root/srv") == "/data" and m.hosts["srv"].skipped == []
