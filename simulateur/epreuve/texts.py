@@ -52,7 +52,7 @@ FR_EPREUVE.update({
     "epreuve.note.preparation_done": "recette : {pct} % ; laboratoire sauvegardé ({save}) et arrêté",
     "epreuve.note.interventions": "examen blanc {session} : {count} intervention(s) ; laboratoire en cours {lab} ; "
                                   "candidat : « simulateur exam status {session} --candidate \"{candidate}\" »",
-    "epreuve.note.interventions_failed": "examen blanc {session} : {why} — « simulateur exam start {session} --candidate \"{candidate}\" » pour la suivante",
+    "epreuve.note.interventions_failed": "examen blanc {session} : {why}",
     "epreuve.note.interventions_done": "examen blanc {session} : {done}/{count} intervention(s) remise(s)",
     "epreuve.note.evaluation": "jury : « simulateur exam jury {session} --candidate \"{candidate}\" » pour évaluer ses interventions",
     "epreuve.note.questionnaire": "questionnaire {run} : « simulateur quiz show --run {run} », « simulateur quiz answer N RÉPONSE --run {run} »",

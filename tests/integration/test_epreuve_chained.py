@@ -1,4 +1,4 @@
-"""Whole épreuves blanches driven by the CLI on real labs, their durations scaled down (--scale).
+"""Whole épreuves blanches driven by the CLI on real labs, their durations scaled down (--scale: long enough for a loaded machine's builds).
 
 The titre TAI: the phase préparatoire builds the cahier des charges' lab, the candidate builds it,
 the recette judges it and the lab is saved and stopped at `epreuve next`; the jury's intervention is
@@ -61,12 +61,12 @@ def test_a_whole_titre_epreuve_chained_on_her_own_network(catalogue: Path, tmp_p
     refused = sim("epreuve", "start", "--format", "tai", "--candidate", NAME, check=False)
     assert refused.code == 2 and "--cahier" in refused.err and len(refused.err.strip().splitlines()) == 1
     out = sim("epreuve", "start", "--format", "tai", "--candidate", NAME, "--cahier", "serveur-services-reseau",
-              "--scale", "0.05", "--interventions", "1", "--seed", "1", "--quiet").out
+              "--scale", "0.25", "--interventions", "1", "--seed", "1", "--quiet").out
     ep = out.split()[1]
     st = _state(ep)
     assert [p["kind"] for p in st["phases"]] == ["preparation", "interventions", "questionnaire",
                                                  "entretien_technique", "entretien_final"]
-    assert [p["minutes"] for p in st["phases"]] == pytest.approx([12, 2, 2.25, 1, 1])    # the RC's × 0.05
+    assert [p["minutes"] for p in st["phases"]] == pytest.approx([60, 10, 11.25, 5, 5])  # the RC's × 0.25
     prep_lab = st["lab"]
     try:
         _build_the_cahier(prep_lab, "serveur-services-reseau")
@@ -134,7 +134,7 @@ def test_a_whole_titre_epreuve_chained_on_her_own_network(catalogue: Path, tmp_p
 
 
 def test_a_ccp3_epreuve_its_own_format(catalogue: Path) -> None:
-    out = sim("epreuve", "start", "--format", "ccp3", "--candidate", NAME, "--scale", "0.05",
+    out = sim("epreuve", "start", "--format", "ccp3", "--candidate", NAME, "--scale", "0.25",
               "--interventions", "1", "--seed", "3", "--quiet").out
     ep = out.split()[1]
     st = _state(ep)
