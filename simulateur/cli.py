@@ -463,6 +463,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_cahier(sub)   # cahier: the phase préparatoire's cahiers des charges
 
+    from simulateur.epreuve.cli import register as register_epreuve
+
+    register_epreuve(sub)   # epreuve: the épreuve blanche complète (formats, chained phases, planner, grid)
+
     from simulateur.authoring import add_parsers
 
     add_parsers(sub)   # new, actions, probes: the trainer's authoring commands

@@ -1485,6 +1485,10 @@ from simulateur.serve.texts import FR_TRAINER  # noqa: E402  (the trainer's page
 
 FR.update(FR_TRAINER)
 
+from simulateur.epreuve.texts import FR_EPREUVE  # noqa: E402  (the épreuve blanche complète)
+
+FR.update(FR_EPREUVE)
+
 
 from simulateur.cahier.texts import FR_CAHIER  # noqa: E402  (texts of the phase préparatoire's cahiers)
 

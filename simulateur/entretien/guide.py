@@ -134,12 +134,15 @@ def pick_journal(per_intervention: list[tuple[int, list[str], list[Done]]], limi
 
 def build(session_id: str, candidate: str, seed: int, referentiel_id: str, bank: Bank,
           per_intervention: list[tuple[int, list[str], list[Done]]], now: float,
-          key: Callable[[str], str] = lambda s: " ".join(s.split()).casefold()) -> Guide:
+          key: Callable[[str], str] = lambda s: " ".join(s.split()).casefold(),
+          competences: list[str] | None = None, minutes: int = MINUTES) -> Guide:
     """The guide: her journal's questions first (the RC: « sur les travaux réalisés »), then the
-    bank's, drawn from the seed and her name, up to 20 minutes' worth."""
-    total = MINUTES // MINUTES_PER_QUESTION
-    comps = entretien_competences(referentiel_id)
+    bank's, drawn from the seed and her name, up to `minutes`' worth (the titre's 20; a CCP's
+    entretien lasts 30 and evaluates its own `competences`, simulateur.epreuve.formats)."""
+    total = max(1, minutes // MINUTES_PER_QUESTION)
+    comps = entretien_competences(referentiel_id) if competences is None else competences
     mine = pick_journal(per_intervention, fallback=comps)
     rng = random.Random(f"{seed}/entretien/{key(candidate)}")
     drawn = draw_bank(bank, comps, total - len(mine), rng)
-    return Guide(session=session_id, candidate=candidate, seed=seed, created=now, questions=[*mine, *drawn])
+    return Guide(session=session_id, candidate=candidate, seed=seed, minutes=minutes, created=now,
+                 questions=[*mine, *drawn])

@@ -492,8 +492,11 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
         return None, None
     iv = for_candidate(session, name)[todo.index - 1]
     try:
-        started = _orphan(db, name, iv) or labrun.start(iv.scenario, iv.seed, candidate=name, progress=progress,
-                                                        variant=iv.variant)
+        if session.into_save is not None:
+            started = _into_her_lab(session, run, name, iv, progress)
+        else:
+            started = _orphan(db, name, iv) or labrun.start(iv.scenario, iv.seed, candidate=name, progress=progress,
+                                                            variant=iv.variant)
     except SimError as exc:
         # Her intervention is lost, not her place: with another one to do she keeps it (her next
         # `exam start` builds it); with none left her run ends now, its place given back at once.
@@ -516,6 +519,42 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
         labrun.stop(started.lab.id)
         raise
     return started, todo
+
+
+def _her_lab(session: ExamSession, run: CandidateRun) -> str | None:
+    """The lab restored from her saved phase préparatoire for an earlier intervention, still up."""
+    from simulateur.lab.state import load_state
+
+    for item in run.items:
+        if item.lab is None:
+            continue
+        try:
+            state = load_state(item.lab)
+        except SimError:
+            continue
+        if state.status == "ready" and state.restored_from and candidate_key(state.candidate or "") == candidate_key(run.candidate):
+            return item.lab
+    return None
+
+
+def _into_her_lab(session: ExamSession, run: CandidateRun, name: str, iv: Any, progress: Progress) -> labrun.Started:
+    """The intervention's faults applied to her own network: the lab she prepared, restored once
+    (the first intervention) and kept for the next ones."""
+    from simulateur.session import saved
+
+    assert session.into_save is not None
+    lab_id = _her_lab(session, run)
+    if lab_id is None:
+        lab, _ = saved.restore(session.into_save, candidate=name, progress=progress)
+        lab_id = lab.id
+    try:
+        done = saved.inject(iv.scenario, lab_id, variant=iv.variant, candidate=name, seed=iv.seed, progress=progress)
+    except BaseException:
+        if not any(i.lab == lab_id for i in run.items):     # restored for nothing: not left running
+            with contextlib.suppress(SimError, OSError):
+                labrun.stop(lab_id)
+        raise
+    return labrun.Started(done.lab, done.scenario, done.attempt)
 
 
 def _recorded(db: ExamDB, attempt_id: str) -> bool:
@@ -588,6 +627,8 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = 
 
         if keep and result is not None and cgroups.freeze(item.lab):
             item.note = (item.note + " " if item.note else "") + tr("exam.lab_kept", lab=item.lab)
+        elif _shared(db, run, item):
+            pass       # her own prepared lab: the next intervention goes into it (stopped by _close)
         else:
             with contextlib.suppress(SimError, OSError):
                 labrun.stop(item.lab)
@@ -614,12 +655,25 @@ def _expire_locked(db: ExamDB, session: ExamSession, run: CandidateRun, keep: bo
     return ended
 
 
+def _shared(db: ExamDB, run: CandidateRun, item: Item) -> bool:
+    """Her restored lab, with another intervention still to inject into it."""
+    session = db.session(run.session)
+    return (session is not None and session.into_save is not None
+            and any(i.status == "a_faire" and i.index != item.index for i in run.items))
+
+
 def _close(db: ExamDB, run: CandidateRun) -> None:
-    """The run is over: what was never started is « non traitée »."""
+    """The run is over: what was never started is « non traitée »; her restored lab is stopped."""
     for item in run.items:
         if item.status == "a_faire":
             item.status = "non_traitee"
             db.update_item(run.session, run.candidate, item)
+    session = db.session(run.session)
+    if session is not None and session.into_save is not None:
+        lab = _her_lab(session, run)
+        if lab is not None:
+            with contextlib.suppress(SimError, OSError):
+                labrun.stop(lab)
     db.finish_run(run.session, run.candidate, time.time())
 
 

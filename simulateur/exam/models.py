@@ -62,6 +62,10 @@ class ExamSession(BaseModel):
     #: Extra time per candidate (tiers-temps): name → « 4/3 » (her minutes × 4/3) or « +N » (N more
     #: minutes); her run's deadline at her start (simulateur.exam.core.minutes_of).
     extra: dict[str, str] = Field(default_factory=dict)
+    #: The épreuve's phase préparatoire, saved (simulateur.session.saved): her interventions are
+    #: injected one after the other into this lab, restored, instead of each built on its own
+    #: (RC TAI: « après avoir connecté les postes préparés pendant la phase 1 au réseau »).
+    into_save: str | None = None
 
     def extra_of(self, name: str) -> str | None:
         key = " ".join(name.split()).casefold()

@@ -73,6 +73,11 @@ class Competence(_Model):
     criteria: tuple[Criterion, ...] = ()
     transversal: bool = False
 
+    @property
+    def modalities(self) -> tuple[Modality, ...]:
+        """The grid's ticked columns for this competence (the session titre's grid ticks one)."""
+        return (self.modality,) if self.modality else ()
+
 
 class CCP(_Model):
     """Un certificat de compétences professionnelles (une activité type)."""

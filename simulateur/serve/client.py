@@ -22,6 +22,7 @@ FORWARDED = {
     "simulateur.exam.cli": None,      # every `exam …`, `report`, `attempts`
     "simulateur.entretien.cli": {"cmd_entretien"},   # exam entretien
     "simulateur.quiz.examcli": None,                  # exam quiz, quiz-start, quiz-answer, quiz-submit, quiz-mark
+    "simulateur.epreuve.cli": {"cmd_start", "cmd_next", "cmd_status", "cmd_final", "cmd_report", "cmd_list"},
     "simulateur.cli": {"cmd_shell", "cmd_exec", "cmd_qualify", "cmd_escalate", "cmd_cable", "cmd_check"},
 }
 

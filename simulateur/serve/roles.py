@@ -119,6 +119,9 @@ VERBS = {
 Q = "simulateur.quiz.examcli."
 VERBS |= {Q + "cmd_quiz": "exam quiz", Q + "cmd_quiz_start": "exam quiz-start", Q + "cmd_quiz_answer": "exam quiz-answer",
           Q + "cmd_quiz_submit": "exam quiz-submit", Q + "cmd_quiz_mark": "exam quiz-mark"}
+P = "simulateur.epreuve.cli."
+VERBS |= {P + "cmd_start": "epreuve start", P + "cmd_next": "epreuve next", P + "cmd_status": "epreuve status",
+          P + "cmd_final": "epreuve final", P + "cmd_report": "epreuve report", P + "cmd_list": "epreuve list"}
 CANDIDATE_EXAM = {"exam start", "exam submit", "exam end", "exam fiche", "exam status"}
 CANDIDATE_EXAM |= {"exam quiz", "exam quiz-start", "exam quiz-answer", "exam quiz-submit"}
 #: Values forced on a candidate's own command: her questionnaire never with its expected answers.
@@ -136,7 +139,12 @@ JURY |= {"exam quiz", "exam quiz-mark"}
 TRAINER |= {"exam quiz"}
 #: Verbs that record who did them: the peer's login, never the client's word.
 SIGNED_BY = {"exam jury", "exam sign", "exam entretien"}
-SIGNED_BY |= {"exam quiz-mark"}
+SIGNED_BY |= {"exam quiz-mark", "epreuve final"}
+#: The épreuve blanche: the trainer creates and opens phases; the jury opens the phases held
+#: before it, writes the entretien final's form and reads the grid. A candidate runs none of these:
+#: her phases' own verbs are the examen's and the questionnaire's.
+TRAINER |= {"epreuve start", "epreuve next", "epreuve status", "epreuve report", "epreuve list"}
+JURY |= {"epreuve next", "epreuve status", "epreuve final", "epreuve report", "epreuve list"}
 
 
 def verb_of(args: argparse.Namespace) -> str | None:
@@ -165,7 +173,7 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     if verb in CANDIDATE_LAB:
         return _lab_verb(peer, args, db, frozen, verb, forced)
     if peer.root or (verb in TRAINER and peer.trainer) or (verb in JURY and peer.jury):
-        if verb in ("report", "attempts"):
+        if verb in ("report", "attempts", "epreuve report"):
             forced["output"] = "-" if getattr(args, "output", None) is not None else None
         if verb in ("exam extend", "exam pause", "exam resume"):
             forced["by"] = peer.login             # said in her report's note: who, not what he typed

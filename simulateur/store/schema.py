@@ -288,3 +288,14 @@ entretien_marks = Table(
     Column("by", Text, nullable=False, server_default=""),
     Column("t", Float, nullable=False),
 )
+
+# An épreuve blanche complète (simulateur/epreuve): one candidate, one format (titre TAI, CCP, IDI),
+# its phases in the RC's order and what each one opened (JSON: simulateur.epreuve.models.EpreuveState).
+epreuves = Table(
+    "epreuves", metadata,
+    Column("id", Text, primary_key=True),           # ep1, ep2…
+    Column("candidate", Text, nullable=False),
+    Column("format", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("state", Text, nullable=False),
+)

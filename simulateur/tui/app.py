@@ -364,6 +364,7 @@ class SimulateurApp(App[int]):
         yield SystemCommand(tr("tui.cmd.progression"), tr("tui.cmd.progression.help"), self.go_progression)
         yield SystemCommand(tr("tui.cmd.examen"), tr("tui.cmd.examen.help"), self.go_examen)
         yield SystemCommand(tr("tui.cmd.quiz"), tr("tui.cmd.quiz.help"), self.go_quiz)
+        yield SystemCommand(tr("tui.cmd.epreuve"), tr("tui.cmd.epreuve.help"), self.go_epreuve)
         yield SystemCommand(tr("tui.cmd.help"), tr("tui.cmd.help.help"), self.action_help)
         yield SystemCommand(tr("tui.cmd.profile"), tr("tui.cmd.profile.help"), self.choose_trainee)
         yield SystemCommand(tr("tui.cmd.contrast"), tr("tui.cmd.contrast.help"), self.action_toggle_contrast)
@@ -404,6 +405,19 @@ class SimulateurApp(App[int]):
 
         if not isinstance(self.screen, ProgressionScreen):
             self.push_screen(ProgressionScreen())
+
+    def go_epreuve(self, epreuve_id: str | None = None) -> None:
+        """An épreuve blanche complète in its screen: `epreuve_id`, else the last one still going."""
+        from simulateur.epreuve.db import EpreuveDB
+        from simulateur.tui.screens.epreuve import EpreuveScreen
+
+        if epreuve_id is None:
+            going = [st for st in EpreuveDB(self.store).all() if not st.finished]
+            if not going:
+                self.notify(tr("tui.epreuve.none"), severity="warning")
+                return
+            epreuve_id = going[-1].id
+        self.push_screen(EpreuveScreen(epreuve_id))
 
     def go_quiz(self, run_id: str | None = None) -> None:
         """A new questionnaire (random seed, the RC's 45 minutes), or `run_id`, in its screen."""

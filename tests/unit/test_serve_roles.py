@@ -154,3 +154,23 @@ def test_the_entretien_is_the_jurys(db: ExamDB, groups: None) -> None:
         roles.decide(alice, _args(*guide), db, set())           # never her own guide: it holds the answers
     with pytest.raises(roles.Refused, match=r"\(formateur\)"):
         roles.decide(trainer, _args(*mark), db, set())
+
+
+def test_the_epreuve_is_the_trainers_and_the_jurys(db: ExamDB, groups: None) -> None:
+    trainer, jury, alice = peer("tom", "form"), peer("jade", "jury"), peer("alice")
+    start = ("epreuve", "start", "--format", "ccp2", "--candidate", "Alice Martin")
+    assert client.forwarded(_args(*start)) and client.forwarded(_args("epreuve", "next", "ep1"))
+    assert not client.forwarded(_args("epreuve", "formats"))        # nothing of the store: run where typed
+    assert roles.decide(trainer, _args(*start), db, set()).verb == "epreuve start"
+    with pytest.raises(roles.Refused, match=r"\(jury\)"):
+        roles.decide(jury, _args(*start), db, set())
+    d = roles.decide(jury, _args("epreuve", "final", "ep1", "--comment", "x"), db, set())
+    assert d.overrides["jury_login"] == "jade"
+    with pytest.raises(roles.Refused, match=r"\(formateur\)"):
+        roles.decide(trainer, _args("epreuve", "final", "ep1", "--comment", "x"), db, set())
+    d = roles.decide(jury, _args("epreuve", "report", "ep1", "-o", "/etc/x"), db, set())
+    assert d.overrides["output"] == "-"                             # never a file written by the service
+    for argv in (start, ("epreuve", "next", "ep1"), ("epreuve", "status", "ep1"), ("epreuve", "report", "ep1"),
+                 ("epreuve", "list")):
+        with pytest.raises(roles.Refused, match=r"\(candidat\)"):
+            roles.decide(alice, _args(*argv), db, set())
