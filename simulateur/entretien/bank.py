@@ -2,7 +2,10 @@
 scenarios' loader so that every mistake is one French line naming the file and its line.
 
 Beyond the schema: each criterion exists in the referentiels and its competence is evaluated by
-the entretien technique (RC: modality « entretien »); ids are unique across the bank.
+some format's entretien technique — the titre's (RC: modality « entretien »: CP2, CP7, CP13) or a
+CCP's own (CCP1: CP2, CP5; CCP2: CP6, CP7; CCP3: CP13) —, read from the épreuve formats
+(simulateur/epreuve/formats.yaml, the one source: epreuve.formats and epreuve.models import nothing
+of this package, so no cycle); ids are unique across the bank.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 
 from simulateur import referentiel
 from simulateur.entretien.models import BankFile, BankQuestion
+from simulateur.epreuve.formats import all_formats
 from simulateur.errors import ScenarioError
 from simulateur.i18n import tr
 from simulateur.scenario.yamlload import Located, load_located, validate_located
@@ -38,10 +42,17 @@ def entretien_competences(ref: str | None = None) -> list[str]:
             if comp.modality == "entretien" and (ref is None or cid.split(".", 1)[0] == ref)]
 
 
+def bank_competences() -> list[str]:
+    """The competences some format's entretien technique evaluates (the titre's or a CCP's), in the
+    référentiels' order: the ones the bank may hold questions for."""
+    asked = {c for f in all_formats() for p in f.phases if p.kind == "entretien_technique" for c in p.competences}
+    return [cid for cid in referentiel.all_competences() if cid in asked]
+
+
 def check_file(located: Located, bfile: BankFile) -> list[str]:
     problems: list[str] = []
     criteria = referentiel.all_criteria()
-    allowed = entretien_competences()
+    allowed = bank_competences()
     seen: set[str] = set()
     for i, q in enumerate(bfile.questions):
         if q.id in seen:

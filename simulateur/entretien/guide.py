@@ -1,6 +1,7 @@
 """The guide d'entretien of one candidate: questions on what her journal shows she did (journal.py),
-then questions drawn from the bank for the competences the RC evaluates by the entretien technique,
-20 minutes (RC), about 2 minutes a question. The draw is reproducible: the session's seed and the
+then questions drawn from the bank for the competences the RC evaluates by the entretien technique
+(the titre's: CP2, CP7, CP13 in 20 minutes; a CCP's own, in 30: CCP1 CP2 and CP5, CCP2 CP6 and CP7,
+CCP3 CP13 — simulateur.epreuve.formats), about 2 minutes a question. The draw is reproducible: the session's seed and the
 candidate's name give the same guide."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ FR_ENTRETIEN: dict[str, str] = {
     "entretien.check.dup_id": "la question « {id} » apparaît deux fois dans ce fichier : donnez-lui un autre id",
     "entretien.check.dup_id_elsewhere": "la question « {id} » existe déjà ({other}) : donnez-lui un autre id",
     "entretien.check.unknown_criterion": "critère « {id} » inconnu (voir « simulateur referentiel »)",
-    "entretien.check.not_entretien": "le critère {id} relève de {comp}, que le RC n'évalue pas par l'entretien technique ({allowed})",
+    "entretien.check.not_entretien": "le critère {id} relève de {comp}, qu'aucun entretien technique du RC n'évalue, ni celui du titre ni celui d'un CCP (possibles : {allowed})",
     # questions on her journal: what she did and when, never what was expected of her
     "entretien.q.on_host": " sur {host}",
     "entretien.q.times": " ({n} fois en tout)",

@@ -14,7 +14,9 @@ from simulateur import referentiel
 from simulateur.cli import main
 from simulateur.entretien import guide as G
 from simulateur.entretien import marking
-from simulateur.entretien.bank import entretien_competences, load_bank
+from simulateur.entretien import bank as B
+from simulateur.entretien.bank import bank_competences, entretien_competences, load_bank
+from simulateur.epreuve.formats import all_formats, get_format
 from simulateur.entretien.db import EntretienDB
 from simulateur.entretien.journal import clock, read_journal
 from simulateur.errors import ScenarioError, UsageError
@@ -39,9 +41,30 @@ def test_the_rc_evaluates_cp2_cp7_cp13_by_the_entretien():
     assert entretien_competences("IDI") == []
 
 
+def test_the_bank_holds_what_some_formats_entretien_evaluates():
+    """The titre's entretien (CP2, CP7, CP13) and the CCPs' own (CCP1: CP2, CP5; CCP2: CP6, CP7;
+    CCP3: CP13), read from the formats — not the titre's modality alone."""
+    assert bank_competences() == ["TAI.CP2", "TAI.CP5", "TAI.CP6", "TAI.CP7", "TAI.CP13"]
+    assert set(bank_competences()) == {c for f in all_formats() for c in
+                                      (f.phase("entretien_technique").competences if f.phase("entretien_technique") else ())}
+
+
+def test_the_validation_follows_the_formats(tmp_path, monkeypatch):
+    """One source of truth: with only CCP3's format, a CP2 question is refused (file:line)."""
+    path = tmp_path / "q.yaml"
+    path.write_text(HEAD + GOOD + '  - id: autre\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a, b]\n')
+    monkeypatch.setattr(B, "all_formats", lambda: [get_format("ccp3")])
+    with pytest.raises(ScenarioError) as exc:
+        load_bank([path])
+    assert exc.value.problems == [f"{path}:8: le critère TAI.CP2.1 relève de TAI.CP2, qu'aucun entretien technique "
+                                  "du RC n'évalue, ni celui du titre ni celui d'un CCP (possibles : TAI.CP13)"]
+
+
 def test_bank_size_and_coverage(bank):
     by_comp = bank.by_competence()
-    assert sorted(by_comp) == ["TAI.CP13", "TAI.CP2", "TAI.CP7"]
+    assert sorted(by_comp) == sorted(bank_competences())
+    counts = {comp: len(qs) for comp, qs in by_comp.items()}
+    assert counts["TAI.CP5"] >= 10 and counts["TAI.CP6"] >= 10, counts     # the CCPs' entretiens (issue 19)
     for comp, qs in by_comp.items():
         assert len(qs) >= 8, comp
         wanted = {c.id for c in referentiel.find_competence(comp).criteria}
@@ -74,7 +97,7 @@ def test_a_good_file_loads(tmp_path):
 
 @pytest.mark.parametrize(("body", "line", "words"), [
     ('  - id: autre\n    criterion: TAI.CP9.1\n    text: "?"\n    expected: [a, b]\n', 8,
-     "que le RC n'évalue pas par l'entretien technique"),
+     "qu'aucun entretien technique du RC n'évalue, ni celui du titre ni celui d'un CCP"),
     ('  - id: autre\n    criterion: TAI.CP2.9\n    text: "?"\n    expected: [a, b]\n', 8, "critère « TAI.CP2.9 » inconnu"),
     ('  - id: bonne\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a, b]\n', 7, "apparaît deux fois"),
     ('  - id: autre\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a]\n', 10, "expected"),
@@ -190,6 +213,25 @@ def test_journal_questions_come_first_and_the_total_stays_twenty_minutes(bank):
     assert g.find("1").id == "j1" and g.find("j3").id == "j3" and g.find("11") is None and g.find("x") is None
 
 
+@pytest.mark.parametrize(("fmt", "comps"), [("ccp1", ["TAI.CP2", "TAI.CP5"]), ("ccp2", ["TAI.CP6", "TAI.CP7"]),
+                                             ("ccp3", ["TAI.CP13"])])
+def test_a_ccps_guide_asks_its_own_competences(bank, fmt, comps):
+    """A CCP's entretien (30 min, its format's competences, as epreuve.phases builds it): questions
+    for each of them — CP5 and CP6 too —, each competence's criteria all asked, none from elsewhere."""
+    phase = get_format(fmt).phase("entretien_technique")
+    assert list(phase.competences) == comps and phase.minutes == 30
+    g = G.build("ep1", "Alice Martin", 7, "TAI", bank, [], now=T0, competences=list(phase.competences),
+                minutes=phase.minutes)
+    pool = sum(len(bank.by_competence()[c]) for c in comps)
+    assert len(g.questions) == min(15, pool) and {q.source for q in g.questions} == {"banque"}   # 30 min
+    assert len({q.id for q in g.questions}) == len(g.questions)
+    asked = [q.competences[0] for q in g.questions]
+    assert sorted(set(asked)) == sorted(comps)
+    for comp in comps:
+        wanted = {c.id for c in referentiel.find_competence(comp).criteria}
+        assert {q.criterion for q in g.questions if q.competences == [comp]} == wanted, comp
+
+
 # --- marks, the store, the report, the command ----------------------------------------------------
 def _session(db: ExamDB, tmp_path: Path, *, finished: bool) -> str:
     iv = Intervention(index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI",
@@ -286,14 +328,19 @@ def test_the_command(tmp_path, capsys):
 def test_trainers_check_their_files(tmp_path, capsys):
     good, bad = tmp_path / "bon.yaml", tmp_path / "mauvais.yaml"
     good.write_text(HEAD + GOOD)
-    bad.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP5.1"))
-    assert main(["entretien", "validate", str(good)]) == 0
-    assert "1 question(s), valide" in capsys.readouterr().out
+    bad.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP9.1"))       # CP9: questionnaire, mise en situation
+    ccp1 = tmp_path / "ccp1.yaml"
+    ccp1.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP5.1"))      # CP5: CCP1's entretien
+    assert main(["entretien", "validate", str(good), str(ccp1)]) == 0
+    assert capsys.readouterr().out.count("1 question(s), valide") == 2
     assert main(["entretien", "validate", str(bad), str(tmp_path / "absent.yaml")]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{bad}:4: le critère TAI.CP5.1 relève de TAI.CP5") and "introuvable" in err[1]
+    assert err[0].startswith(f"{bad}:4: le critère TAI.CP9.1 relève de TAI.CP9") and "introuvable" in err[1]
     assert main(["entretien", "bank"]) == 0
-    assert "TAI.CP7 — Assister les utilisateurs d'informatique mobile : 12 question(s), 4 critère(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "TAI.CP7 — Assister les utilisateurs d'informatique mobile : 12 question(s), 4 critère(s)" in out
+    assert "TAI.CP5 — Sécuriser un équipement informatique et ses données : " in out
+    assert "TAI.CP6 — Apporter un support technique dans un contexte commercial : " in out
 
 
 def test_two_juries_freezing_at_once_keep_the_first_guide(bank):
