@@ -87,6 +87,25 @@ def test_entretien_counts_per_criterion() -> None:
     assert counts["TAI.CP13.1"] == (1, 0, 0) and counts["TAI.CP13.2"] == (1, 0, 0)
 
 
+def test_a_ccps_entretien_judges_its_own_competences() -> None:
+    """CCP1's entretien asks CP5, CCP2's CP6 (the bank has their questions): the jury's marks on
+    the drawn guide give each of their criteria a verdict — none left without a question to ask."""
+    from simulateur.entretien.bank import load_bank
+    from simulateur.entretien.guide import build
+
+    bank = load_bank()
+    for fid, comp in (("ccp1", "TAI.CP5"), ("ccp2", "TAI.CP6")):
+        fmt = get_format(fid)
+        phase = fmt.phase("entretien_technique")
+        guide = build("ep1", "Alice", 3, "TAI", bank, [], 0.0, competences=list(phase.competences),
+                      minutes=phase.minutes)
+        marks = {q.id: EntretienMark(question=q.id, verdict="acquis", t=0.0) for q in guide.questions}
+        rows = _rows(assemble(fmt, PhaseResults(ended=set(ALL), entretien=entretien_counts(guide, marks))))
+        crits = [c.id for c in referentiel.find_competence(comp).criteria]
+        assert {rows[c][1].verdict for c in crits} == {"acquis"}, fid
+        assert all(rows[c][1].sources[0].startswith("entretien technique") for c in crits), fid
+
+
 def test_renderings_carry_the_grid() -> None:
     fmt = get_format("ccp2")
     g = assemble(fmt, PhaseResults(ended=set(ALL), interventions={"TAI.CP8.1": "acquis"}, final=None))
