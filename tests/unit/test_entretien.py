@@ -12,13 +12,13 @@ import pytest
 
 from simulateur import referentiel
 from simulateur.cli import main
+from simulateur.entretien import bank as B
 from simulateur.entretien import guide as G
 from simulateur.entretien import marking
-from simulateur.entretien import bank as B
 from simulateur.entretien.bank import bank_competences, entretien_competences, load_bank
-from simulateur.epreuve.formats import all_formats, get_format
 from simulateur.entretien.db import EntretienDB
 from simulateur.entretien.journal import clock, read_journal
+from simulateur.epreuve.formats import all_formats, get_format
 from simulateur.errors import ScenarioError, UsageError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
@@ -56,8 +56,8 @@ def test_the_validation_follows_the_formats(tmp_path, monkeypatch):
     monkeypatch.setattr(B, "all_formats", lambda: [get_format("ccp3")])
     with pytest.raises(ScenarioError) as exc:
         load_bank([path])
-    assert exc.value.problems == [f"{path}:8: le critère TAI.CP2.1 relève de TAI.CP2, qu'aucun entretien technique "
-                                  "du RC n'évalue, ni celui du titre ni celui d'un CCP (possibles : TAI.CP13)"]
+    assert exc.value.problems == [(f"{path}:8: le critère TAI.CP2.1 relève de TAI.CP2, qu'aucun entretien technique "
+                                   "du RC n'évalue, ni celui du titre ni celui d'un CCP (possibles : TAI.CP13)")]
 
 
 def test_bank_size_and_coverage(bank):
