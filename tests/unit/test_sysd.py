@@ -1,6 +1,7 @@
-"""The hosts' systemctl/journalctl shim (simulateur/lab/hostfiles/sysd.py), run for real.
+"""The hosts' systemctl/journalctl shim (the package simulateur/lab/hostfiles/sysd), run for real.
 
-Each test gets a fake host root (SYSD_ROOT=tmp_path) and runs the script as a subprocess,
+Each test gets a fake host root (SYSD_ROOT=tmp_path) and runs the hosts' launcher (reading the
+package from the source tree) as a subprocess,
 exactly as a trainee would, with real processes. Every process a test starts is stopped,
 then killed by PID if it survived (never by name).
 """
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "simulateur" / "lab" / "hostfiles" / "sysd.py"
+from simulateur.lab.hostfs import sysd_launcher
+from simulateur.paths import HOSTFILES_DIR
+
 SLEEP = shutil.which("sleep") or "/bin/sleep"
 SH = shutil.which("sh") or "/bin/sh"
 FALSE = shutil.which("false") or "/bin/false"
@@ -59,7 +62,7 @@ class Host:
         self.bin = root / "_bin"
         self.bin.mkdir()
         for tool in ("systemctl", "journalctl"):
-            (self.bin / tool).symlink_to(SCRIPT)
+            (self.bin / tool).write_text(sysd_launcher(tool, str(HOSTFILES_DIR)))
         (root / "etc/systemd/system").mkdir(parents=True)
         (root / "run").mkdir()
 

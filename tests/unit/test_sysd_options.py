@@ -6,23 +6,25 @@ take the same command lines to the same options and the same messages."""
 
 from __future__ import annotations
 
-import importlib.util
 import signal
 import sys
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "simulateur" / "lab" / "hostfiles" / "sysd.py"
+from simulateur.paths import HOSTFILES_DIR
 
 
 def _sysd():
-    spec = importlib.util.spec_from_file_location("sysd_under_test", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The package as a host imports it (top-level `sysd`), from the source tree."""
+    sys.path.insert(0, str(HOSTFILES_DIR))
+    try:
+        from sysd import common, journalctl, systemctl
+    finally:
+        sys.path.remove(str(HOSTFILES_DIR))
+    return SimpleNamespace(Fail=common.Fail, VERSION=common.VERSION,
+                           parse_systemctl=systemctl.parse_systemctl, SYSTEMCTL_HELP=systemctl.SYSTEMCTL_HELP,
+                           parse_journalctl=journalctl.parse_journalctl, JOURNALCTL_HELP=journalctl.JOURNALCTL_HELP)
 
 
 sysd = _sysd()
