@@ -245,3 +245,35 @@ def test_journalctl_option_errors(argv, message, code):
     with pytest.raises(sysd.Fail) as caught:
         sysd.parse_journalctl(list(argv))
     assert (str(caught.value), caught.value.code) == (message, code)
+
+
+# What getopt brings beyond the hand-made parser, as getopt_long does it in the real tools.
+GNU_EXTRAS = [
+    (sysd.parse_systemctl, ["--no-pag", "--val", "show", "x"], (sc(value=True), ["show", "x"])),  # unique prefixes
+    (sysd.parse_systemctl, ["--li", "3"], (sc(lines=3), [])),
+    (sysd.parse_journalctl, ["--uni=x", "--lin", "5"], jc(units=["x"], lines=5)),
+    (sysd.parse_journalctl, ["--un=x"], "journalctl: unrecognized option '--un=x'"),            # --unit or --until
+    (sysd.parse_journalctl, ["--", "-u"], "journalctl: filtering by '-u' is not supported in this lab (use -u UNIT)."),
+    (sysd.parse_journalctl, ["-e", "--"], jc(end=True)),
+    (sysd.parse_journalctl, ["--sinc", "today"], _bad("--since")),
+    (sysd.parse_systemctl, ["--no", "status"], "systemctl: unrecognized option '--no'"),       # ambiguous
+    (sysd.parse_systemctl, ["--no-pag=1"], "systemctl: unrecognized option '--no-pag=1'"),
+    # The options before a bad one are acted on first, one by one: the help wins over a later error.
+    (sysd.parse_systemctl, ["-h", "-z"], HELP_SC),
+    (sysd.parse_systemctl, ["-n", "x", "--bogus"], "Failed to parse lines 'x'"),
+    (sysd.parse_systemctl, ["--bogus", "-n", "x"], "systemctl: unrecognized option '--bogus'"),
+    (sysd.parse_journalctl, ["--help", "-z"], HELP_JC),
+    (sysd.parse_journalctl, ["-o", "json", "--since"], _bad("-o json")),
+    (sysd.parse_journalctl, ["-u", "x", "--since"], _bad("--since")),
+    # Words (journalctl's matches) are looked at after the options, as journalctl does.
+    (sysd.parse_journalctl, ["ssh", "-b1"], "Data from the specified boot (1) is not available: No such boot ID in journal"),
+]
+
+
+@pytest.mark.parametrize(("parse", "argv", "expected"), GNU_EXTRAS, ids=[" ".join(a) for _, a, _ in GNU_EXTRAS])
+def test_gnu_getopt_forms(parse, argv, expected):
+    try:
+        got = parse(list(argv))
+    except sysd.Fail as e:
+        got = str(e)
+    assert got == expected

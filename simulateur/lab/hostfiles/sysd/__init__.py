@@ -12,7 +12,8 @@ Modules, each with one job: common (paths, Fail, file helpers), fmt (output
 formatting), procs (/proc), units (unit files), logs (the services' logs),
 state (runtime state and locks), supervise (spawning; start, stop, reload
 jobs), verbs (systemctl verbs that act), views (systemctl verbs that look),
-systemctl and journalctl (options and dispatch), main (the entry).
+options (GNU command lines with getopt), systemctl and journalctl (their
+options and dispatch), main (the entry).
 
 Every path below is a path *inside the host*; the files that this program
 reads or writes itself are joined under $SYSD_ROOT (default "/"), so tests can

@@ -8,6 +8,7 @@ import re
 import sys
 import time
 
+from . import options
 from .common import Fail, LOG_DIR, VERSION, hp
 from .units import unit_name
 from .logs import normalize, read_entries
@@ -28,150 +29,80 @@ Query the logs of this lab host's services (sysd shim).
 """
 
 
+# journalctl's options (getopt, GNU style: simulateur.lab.hostfiles.sysd.options). -n and -b take
+# an optional value (attached, or the next word when it is a number): alone, -n is -n10 and -b the
+# current boot, as in journalctl.
+SHORTOPTS = "u:o:n:b:efrqhxalS:U:p:t:g:D:F:M:k"
+OPTIONAL = {"n": "10", "lines": "10", "b": "0", "boot": "0"}
+OUTPUTS = ("short", "cat", "short-full", "short-traditional")
+FLAGS = {"-e": "end", "--pager-end": "end", "-f": "follow", "--follow": "follow",
+         "-r": "reverse", "--reverse": "reverse", "-q": "quiet", "--quiet": "quiet",
+         "--no-hostname": "no_host"}
+ACCEPTED = ("-x", "-a", "-l", "--no-pager", "--catalog", "--all", "--full", "--system", "--merge",
+            "--no-full", "--utc", "--no-tail")
+UNSUPPORTED_WITH_VALUE = ("since", "until", "priority", "identifier", "grep", "vacuum-size",
+                          "vacuum-time", "cursor", "after-cursor", "field", "user-unit", "facility",
+                          "directory", "file")
+UNSUPPORTED_FLAGS = ("dmesg", "list-boots", "disk-usage", "user")
+UNSUPPORTED_SHORT = "SUptkgDFM"
+LONGOPTS = ([o + "=" for o in ("unit", "lines", "boot", "output") + UNSUPPORTED_WITH_VALUE]
+            + [o[2:] for o in list(FLAGS) + list(ACCEPTED) if o.startswith("--")]
+            + list(UNSUPPORTED_FLAGS) + ["help", "version"])
+
+
+def unsupported(option):
+    return Fail("journalctl: %s is not supported in this lab's journal "
+                "(use -u UNIT, -n N, -f, -e, -r)." % option, 1)
+
+
 def parse_journalctl(argv):
     opts = {"units": [], "lines": None, "end": False, "follow": False,
             "reverse": False, "quiet": False, "output": "short", "no_host": False}
-    flags_long = {"--no-pager": None, "--pager-end": "end", "--follow": "follow",
-                  "--catalog": None, "--quiet": "quiet", "--reverse": "reverse",
-                  "--all": None, "--full": None, "--system": None, "--merge": None,
-                  "--no-full": None, "--no-hostname": "no_host", "--utc": None,
-                  "--no-tail": None}
-    unsupported = {"--since", "--until", "--priority", "--identifier", "--grep",
-                   "--dmesg", "--list-boots", "--vacuum-size", "--vacuum-time",
-                   "--disk-usage", "--cursor", "--after-cursor", "--field",
-                   "--user", "--user-unit", "--facility", "--directory", "--file"}
-    unsupported_short = "SUptkgDFM"
-
-    def bad(what):
-        return Fail("journalctl: %s is not supported in this lab's journal "
-                    "(use -u UNIT, -n N, -f, -e, -r)." % what, 1)
-
-    def set_lines(val):
-        if val in ("all", "+all"):
-            opts["lines"] = -1
-            return
-        try:
-            opts["lines"] = max(0, int(val.lstrip("+")))
-        except ValueError:
-            raise Fail("Failed to parse lines '%s'" % val, 1)
-
-    def check_boot(val):
-        if val not in ("", "0", "+0", "all") and not re.match(r"^[0-9a-f]{32}$", val):
-            raise Fail("Data from the specified boot (%s) is not available: "
-                       "No such boot ID in journal" % val, 1)
-
-    def is_num(s):
-        return bool(re.match(r"^[+-]?\d+$", s)) or s in ("all", "+all")
-
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        i += 1
-        if a.startswith("--"):
-            name, eq, val = a.partition("=")
-            if name == "--unit":
-                if not eq:
-                    if i >= len(argv):
-                        raise Fail("journalctl: option '--unit' requires an argument", 1)
-                    val = argv[i]
-                    i += 1
-                opts["units"].append(val)
-            elif name == "--lines":
-                if eq:
-                    set_lines(val)
-                elif i < len(argv) and is_num(argv[i]):
-                    set_lines(argv[i])
-                    i += 1
-                else:
-                    opts["lines"] = 10
-            elif name == "--boot":
-                if eq:
-                    check_boot(val)
-                elif i < len(argv) and is_num(argv[i]):
-                    check_boot(argv[i])
-                    i += 1
-            elif name == "--output":
-                if not eq:
-                    if i >= len(argv):
-                        raise Fail("journalctl: option '--output' requires an argument", 1)
-                    val = argv[i]
-                    i += 1
-                if val not in ("short", "cat", "short-full", "short-traditional"):
-                    raise bad("--output=%s" % val)
-                opts["output"] = val
-            elif name == "--help":
-                raise Fail(JOURNALCTL_HELP.rstrip("\n"), 0)
-            elif name == "--version":
-                raise Fail(VERSION, 0)
-            elif name in flags_long and not eq:
-                if flags_long[name]:
-                    opts[flags_long[name]] = True
-            elif name in unsupported:
-                raise bad(name)
-            else:
-                raise Fail("journalctl: unrecognized option '%s'" % a, 1)
-        elif a.startswith("-") and len(a) > 1:
-            j = 1
-            while j < len(a):
-                c = a[j]
-                j += 1
-                rest = a[j:]
-                if c == "u":
-                    if not rest:
-                        if i >= len(argv):
-                            raise Fail("journalctl: option requires an argument -- 'u'", 1)
-                        rest = argv[i]
-                        i += 1
-                    opts["units"].append(rest)
-                    break
-                if c == "o":
-                    if not rest:
-                        if i >= len(argv):
-                            raise Fail("journalctl: option requires an argument -- 'o'", 1)
-                        rest = argv[i]
-                        i += 1
-                    if rest not in ("short", "cat", "short-full", "short-traditional"):
-                        raise bad("-o %s" % rest)
-                    opts["output"] = rest
-                    break
-                if c == "n":
-                    if rest:
-                        set_lines(rest)
-                        break
-                    if i < len(argv) and is_num(argv[i]):
-                        set_lines(argv[i])
-                        i += 1
-                    else:
-                        opts["lines"] = 10
-                    continue
-                if c == "b":
-                    if rest:
-                        check_boot(rest)
-                        break
-                    if i < len(argv) and is_num(argv[i]):
-                        check_boot(argv[i])
-                        i += 1
-                    continue
-                if c == "e":
-                    opts["end"] = True
-                elif c == "f":
-                    opts["follow"] = True
-                elif c == "r":
-                    opts["reverse"] = True
-                elif c == "q":
-                    opts["quiet"] = True
-                elif c == "h":
-                    raise Fail(JOURNALCTL_HELP.rstrip("\n"), 0)
-                elif c in "xal":
-                    pass
-                elif c in unsupported_short:
-                    raise bad("-" + c)
-                else:
-                    raise Fail("journalctl: invalid option -- '%s'" % c, 1)
-        else:
-            raise Fail("journalctl: filtering by '%s' is not supported in this lab "
-                       "(use -u UNIT)." % a, 1)
+    try:
+        found, words = options.parse(options.explicit(argv, SHORTOPTS, LONGOPTS, OPTIONAL),
+                                     SHORTOPTS, LONGOPTS)
+    except options.OptionError as e:
+        apply_options(opts, e.before)
+        if e.option.lstrip("-") in UNSUPPORTED_WITH_VALUE + UNSUPPORTED_FLAGS \
+                or len(e.option) == 2 and e.option[1] in UNSUPPORTED_SHORT:
+            raise unsupported(e.option)
+        raise Fail("journalctl: %s" % e, 1)
+    apply_options(opts, found)
+    if words:
+        raise Fail("journalctl: filtering by '%s' is not supported in this lab "
+                   "(use -u UNIT)." % words[0], 1)
     return opts
+
+
+def apply_options(opts, found):
+    """Set opts from getopt's [(option, value)], in order; Fail at the first bad or unsupported one."""
+    for name, val in found:
+        if name in ("-u", "--unit"):
+            opts["units"].append(val)
+        elif name in ("-n", "--lines"):
+            if val in ("all", "+all"):
+                opts["lines"] = -1
+                continue
+            try:
+                opts["lines"] = max(0, int(val.lstrip("+")))
+            except ValueError:
+                raise Fail("Failed to parse lines '%s'" % val, 1)
+        elif name in ("-b", "--boot"):
+            if val not in ("", "0", "+0", "all") and not re.match(r"^[0-9a-f]{32}$", val):
+                raise Fail("Data from the specified boot (%s) is not available: "
+                           "No such boot ID in journal" % val, 1)
+        elif name in ("-o", "--output"):
+            if val not in OUTPUTS:
+                raise unsupported("-o %s" % val if name == "-o" else "--output=%s" % val)
+            opts["output"] = val
+        elif name in ("-h", "--help"):
+            raise Fail(JOURNALCTL_HELP.rstrip("\n"), 0)
+        elif name == "--version":
+            raise Fail(VERSION, 0)
+        elif name in FLAGS:
+            opts[FLAGS[name]] = True
+        elif name not in ACCEPTED:
+            raise unsupported(name)
 
 
 def journal_files(patterns):

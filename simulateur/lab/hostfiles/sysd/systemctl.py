@@ -2,6 +2,7 @@
 
 import signal
 
+from . import options
 from .common import Fail, VERSION, err
 from .verbs import (v_boot, v_daemon_reload, v_enable, v_kill, v_reenable, v_reload, v_reset_failed,
                     v_restart, v_start, v_stop)
@@ -86,109 +87,75 @@ System Commands:
 """
 
 
+# systemctl's options (getopt, GNU style: simulateur.lab.hostfiles.sysd.options). Those that do
+# nothing here are accepted all the same, so that a command line written for a real Debian runs.
+SHORTOPTS = "t:n:s:p:o:alqfrih"
+LONG_WITH_VALUE = ("type", "state", "lines", "signal", "kill-whom", "kill-value", "property",
+                   "output", "job-mode", "legend", "what", "timestamp", "check-inhibitors",
+                   "preset-mode", "when", "message")
+LONG_FLAGS = ("no-pager", "full", "quiet", "now", "all", "no-legend", "plain", "failed", "system",
+              "value", "no-block", "no-ask-password", "force", "no-reload", "show-types", "no-wall",
+              "recursive", "reverse", "ignore-inhibitors", "runtime", "wait", "help", "version",
+              "user", "global")
+LONGOPTS = [o + "=" for o in LONG_WITH_VALUE] + list(LONG_FLAGS)
+UNIT_TYPES = ("service", "socket", "target", "timer", "mount", "automount", "path", "slice",
+              "scope", "device", "swap")
+FLAG_KEYS = {"--now": "now", "-a": "all", "--all": "all", "-q": "quiet", "--quiet": "quiet",
+             "--value": "value"}
+
+
 def parse_systemctl(argv):
     opts = {"now": False, "all": False, "quiet": False, "types": [], "states": [],
             "legend": True, "lines": 10, "signal": signal.SIGTERM, "whom": "all",
             "props": [], "value": False}
-    args = []
-    long_arg = {"--type", "--state", "--lines", "--signal", "--kill-whom",
-                "--kill-value", "--property", "--output", "--job-mode", "--legend",
-                "--what", "--timestamp", "--check-inhibitors", "--preset-mode",
-                "--when", "--message"}
-    long_flag = {"--no-pager", "--full", "--quiet", "--now", "--all", "--no-legend",
-                 "--plain", "--failed", "--system", "--value", "--no-block",
-                 "--no-ask-password", "--force", "--no-reload", "--show-types",
-                 "--no-wall", "--recursive", "--reverse", "--ignore-inhibitors",
-                 "--runtime", "--wait", "--help", "--version",
-                 "--user", "--global"}
-    short_arg = "tnspo"
-    short_flag = "alqfrih"
+    try:
+        found, args = options.parse(argv, SHORTOPTS, LONGOPTS)
+    except options.OptionError as e:
+        apply_options(opts, e.before)
+        raise Fail("systemctl: %s" % e, 1)
+    apply_options(opts, found)
+    return opts, args
 
-    def set_opt(name, val):
-        if name in ("--type", "-t"):
+
+def apply_options(opts, found):
+    """Set opts from getopt's [(option, value)], in order; Fail at the first bad value."""
+    for name, val in found:
+        if name in ("-t", "--type"):
             for t in val.split(","):
                 if t == "help":
                     raise Fail("Available unit types:\nservice", 0)
-                if t in ("service", "socket", "target", "timer", "mount", "automount",
-                         "path", "slice", "scope", "device", "swap"):
+                if t in UNIT_TYPES:
                     opts["types"].append(t)
                 else:
                     opts["states"].append(t)   # systemctl -t also takes states
         elif name == "--state":
             opts["states"].extend(s for s in val.split(",") if s)
-        elif name in ("--lines", "-n"):
+        elif name in ("-n", "--lines"):
             try:
                 opts["lines"] = int(val)
             except ValueError:
                 raise Fail("Failed to parse lines '%s'" % val, 1)
-        elif name in ("--signal", "-s"):
+        elif name in ("-s", "--signal"):
             opts["signal"] = parse_signal(val)
         elif name == "--kill-whom":
             opts["whom"] = val
-        elif name in ("--property", "-p"):
+        elif name in ("-p", "--property"):
             opts["props"].append(val)
         elif name == "--legend":
             opts["legend"] = val.lower() in ("1", "yes", "true", "on")
-
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        i += 1
-        if a == "--":
-            args.extend(argv[i:])
-            break
-        if a.startswith("--"):
-            name, eq, val = a.partition("=")
-            if name in long_arg:
-                if not eq:
-                    if i >= len(argv):
-                        raise Fail("systemctl: option '%s' requires an argument" % name, 1)
-                    val = argv[i]
-                    i += 1
-                set_opt(name, val)
-            elif name in long_flag and not eq:
-                if name == "--help":
-                    raise Fail(SYSTEMCTL_HELP.rstrip("\n"), 0)
-                if name == "--version":
-                    raise Fail(VERSION, 0)
-                if name in ("--user", "--global"):
-                    raise Fail("systemctl %s is not available in this lab host: only "
-                               "system services exist here." % name, 1)
-                key = {"--now": "now", "--all": "all", "--quiet": "quiet",
-                       "--value": "value"}.get(name)
-                if key:
-                    opts[key] = True
-                elif name == "--no-legend":
-                    opts["legend"] = False
-                elif name == "--failed":
-                    opts["states"].append("failed")
-            else:
-                raise Fail("systemctl: unrecognized option '%s'" % a, 1)
-        elif a.startswith("-") and len(a) > 1:
-            j = 1
-            while j < len(a):
-                c = a[j]
-                j += 1
-                if c in short_arg:
-                    val = a[j:]
-                    if not val:
-                        if i >= len(argv):
-                            raise Fail("systemctl: option requires an argument -- '%s'" % c, 1)
-                        val = argv[i]
-                        i += 1
-                    set_opt("-" + c, val)
-                    break
-                if c not in short_flag:
-                    raise Fail("systemctl: invalid option -- '%s'" % c, 1)
-                if c == "h":
-                    raise Fail(SYSTEMCTL_HELP.rstrip("\n"), 0)
-                if c == "a":
-                    opts["all"] = True
-                elif c == "q":
-                    opts["quiet"] = True
-        else:
-            args.append(a)
-    return opts, args
+        elif name == "--no-legend":
+            opts["legend"] = False
+        elif name == "--failed":
+            opts["states"].append("failed")
+        elif name in ("-h", "--help"):
+            raise Fail(SYSTEMCTL_HELP.rstrip("\n"), 0)
+        elif name == "--version":
+            raise Fail(VERSION, 0)
+        elif name in ("--user", "--global"):
+            raise Fail("systemctl %s is not available in this lab host: only "
+                       "system services exist here." % name, 1)
+        elif name in FLAG_KEYS:
+            opts[FLAG_KEYS[name]] = True
 
 
 def parse_signal(val):
