@@ -8,6 +8,7 @@ inside a host, and the account files keep the machine's system accounts only.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import secrets
@@ -128,6 +129,43 @@ def locked_shadow(root_hash: str | None = None) -> str:
     return "\n".join(":".join(f) for f in lines) + "\n"
 
 
+# The hosts' systemctl and journalctl: the package hostfiles/sysd (standard library only), copied
+# into each host — the project's own files never show in a host (simulateur.lab.sandbox) — and run
+# by the host's python through a launcher named after the tool.
+SYSD_LIB = "/usr/local/lib/sysd"
+SYSD_LAUNCHER = """\
+#!/usr/bin/python3 -I
+# {tool} de cet hôte du lab : le paquet sysd ({lib}/sysd), pas le vrai systemd.
+import sys
+
+sys.path.insert(0, {lib!r})
+try:
+    from sysd.main import entry
+except KeyboardInterrupt:
+    raise SystemExit(130)
+entry()
+"""
+
+
+def sysd_launcher(tool: str, lib: str = SYSD_LIB) -> str:
+    """The program `tool` (systemctl, journalctl): the sysd package found in `lib`, run by the name
+    it was called as (a host's launchers use SYSD_LIB; the unit tests, the source tree)."""
+    return SYSD_LAUNCHER.format(tool=tool, lib=lib)
+
+
+@functools.cache
+def sysd_files() -> Files:
+    """The sysd package and its launchers, by path inside the host. The launchers lie wherever a
+    script may look for them: init scripts and dhclient hooks set PATH=/sbin:/bin:/usr/sbin:/usr/bin,
+    where the machine's own systemctl would only say that the host was not booted with systemd."""
+    files: Files = {f"{SYSD_LIB}/sysd/{module.name}": (module.read_text(), 0o644)
+                    for module in sorted((HOSTFILES_DIR / "sysd").glob("*.py"))}
+    for tool in ("systemctl", "journalctl"):
+        for where in ("/usr/local/sbin", "/usr/bin"):
+            files[f"{where}/{tool}"] = (sysd_launcher(tool), 0o755)
+    return files
+
+
 def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str],
                seed: int = 0) -> Files:
     """Every file of one host, as (content, mode) by absolute path inside the host."""
@@ -141,12 +179,7 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
         "/etc/network/interfaces": (interfaces_file(name, spec), 0o644),
         "/etc/simulateur/bashrc": ((HOSTFILES_DIR / "bashrc").read_text(), 0o644),
     }
-    # The lab's systemctl and journalctl (hostfiles/sysd.py) wherever a script may look for them:
-    # init scripts and dhclient hooks set PATH=/sbin:/bin:/usr/sbin:/usr/bin, where the machine's
-    # own systemctl would only say that the host was not booted with systemd.
-    for tool in ("systemctl", "journalctl"):
-        for where in ("/usr/local/sbin", "/usr/bin"):
-            files[f"{where}/{tool}"] = ((HOSTFILES_DIR / "sysd.py").read_text(), 0o755)
+    files.update(sysd_files())
     resolv = []
     if spec.search:
         resolv.append(f"search {spec.search}")

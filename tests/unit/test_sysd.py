@@ -1,6 +1,7 @@
-"""The hosts' systemctl/journalctl shim (simulateur/lab/hostfiles/sysd.py), run for real.
+"""The hosts' systemctl/journalctl shim (the package simulateur/lab/hostfiles/sysd), run for real.
 
-Each test gets a fake host root (SYSD_ROOT=tmp_path) and runs the script as a subprocess,
+Each test gets a fake host root (SYSD_ROOT=tmp_path) and runs the hosts' launcher (reading the
+package from the source tree) as a subprocess,
 exactly as a trainee would, with real processes. Every process a test starts is stopped,
 then killed by PID if it survived (never by name).
 """
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "simulateur" / "lab" / "hostfiles" / "sysd.py"
+from simulateur.lab.hostfs import sysd_launcher
+from simulateur.paths import HOSTFILES_DIR
+
 SLEEP = shutil.which("sleep") or "/bin/sleep"
 SH = shutil.which("sh") or "/bin/sh"
 FALSE = shutil.which("false") or "/bin/false"
@@ -59,7 +62,7 @@ class Host:
         self.bin = root / "_bin"
         self.bin.mkdir()
         for tool in ("systemctl", "journalctl"):
-            (self.bin / tool).symlink_to(SCRIPT)
+            (self.bin / tool).write_text(sysd_launcher(tool, str(HOSTFILES_DIR)))
         (root / "etc/systemd/system").mkdir(parents=True)
         (root / "run").mkdir()
 
@@ -546,3 +549,31 @@ def test_an_alias_names_the_same_unit(host: Host) -> None:
     assert host.sc("stop", "sshd.service").returncode == 0
     assert host.sc("is-active", "ssh").stdout.strip() == "inactive"
     assert host.sc("is-active", "nosuch").stdout.strip() == "inactive"
+
+
+def test_the_hosts_copy_runs_alone(tmp_path: Path) -> None:
+    """What a host gets (hostfs.sysd_files: the package under SYSD_LIB and its launchers) is the
+    whole program: laid in a fresh root and run by the system's python, which knows nothing of
+    simulateur (as a host's), both tools answer; no module imports simulateur."""
+    from simulateur.lab.hostfs import SYSD_LIB, sysd_files
+    from simulateur.lab.sandbox import SYSTEM_PYTHON
+
+    files = sysd_files()
+    assert files["/usr/bin/systemctl"] == files["/usr/local/sbin/systemctl"] == (sysd_launcher("systemctl"), 0o755)
+    assert files["/usr/bin/journalctl"] == files["/usr/local/sbin/journalctl"] == (sysd_launcher("journalctl"), 0o755)
+    for path, (content, _) in files.items():
+        if path.startswith(SYSD_LIB + "/"):
+            assert "simulateur" not in "".join(
+                line for line in str(content).splitlines() if line.lstrip().startswith(("import ", "from "))), path
+            target = tmp_path / "lib" / path[len(SYSD_LIB) + 1:]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(str(content))
+    (tmp_path / "etc/systemd/system").mkdir(parents=True)
+    env = dict(os.environ, SYSD_ROOT=str(tmp_path))
+    for tool, args, out in (("systemctl", ["list-unit-files", "--no-pager"], "0 unit files listed."),
+                            ("journalctl", ["-xe", "--no-pager"], "-- No entries --")):
+        launcher = tmp_path / tool
+        launcher.write_text(sysd_launcher(tool, str(tmp_path / "lib")))
+        res = subprocess.run([SYSTEM_PYTHON, "-I", str(launcher), *args], env=env, capture_output=True,
+                             text=True, timeout=30)
+        assert (res.returncode, res.stderr, res.stdout.splitlines()[-1]) == (0, "", out)
