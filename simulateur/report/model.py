@@ -339,8 +339,8 @@ def _intervention(store: Store, index: int, scenario_id: str, title: str, seed: 
 
 def _untreated(iv: InterventionReport) -> None:
     """An intervention never started still shows, in the grid, which criteria it would have evaluated."""
-    from simulateur.scenario.loader import find_scenario
     from simulateur.errors import SimError
+    from simulateur.scenario.loader import find_scenario
 
     try:
         specs = find_scenario(iv.scenario).scenario.criteria

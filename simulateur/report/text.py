@@ -5,7 +5,14 @@ from __future__ import annotations
 import time
 
 from simulateur.i18n import tr
-from simulateur.report.model import InterventionReport, QuizCompetenceRow, QuizQuestionRow, QuizReport, Report, TimelineStep
+from simulateur.report.model import (
+    InterventionReport,
+    QuizCompetenceRow,
+    QuizQuestionRow,
+    QuizReport,
+    Report,
+    TimelineStep,
+)
 
 
 def when(t: float | None) -> str:
