@@ -58,12 +58,27 @@ def start(db: ExamDB, format_id: str, candidate: str, *, seed: int | None = None
 
         if fmt.phase("preparation") is None:
             raise UsageError(tr("epreuve.no_preparation", format=fmt.id))
-        cahier = load_cahier(cahier).id           # an unknown cahier: its French error, before anything
+        loaded = load_cahier(cahier)              # an unknown cahier: its French error, before anything
+        cahier = loaded.id
+        if fmt.phase("interventions") is not None:
+            _enough_fitting(loaded, count)
     seed = 1 + secrets.randbelow(2**48 - 1) if seed is None else seed
     edb = EpreuveDB(db.store)
     st = edb.create(candidate=name, format=fmt.id, seed=seed, scale=scale, count=count, cahier=cahier,
                     login=login, phases=[r.model_dump() for r in runs])
     return advance(db, st.id, progress=progress)
+
+
+def _enough_fitting(cahier: object, count: int) -> None:
+    """Her interventions are drawn among the scenarios that fit her cahier's network
+    (simulateur.epreuve.fit): refused now, not after her 4 h, when fewer fit than asked."""
+    from simulateur.epreuve.fit import fitting
+    from simulateur.scenario.loader import load_catalogue
+
+    fit = sorted(fitting(load_catalogue().scenarios, cahier))
+    if len(fit) < count:
+        raise UsageError(tr("epreuve.too_few_fitting", cahier=cahier.id, count=count, n=len(fit),  # type: ignore[attr-defined]
+                            fit=", ".join(fit) or tr("exam.none")))
 
 
 def advance(db: ExamDB, epreuve_id: str, *, progress: phases.Progress = phases._quiet,

@@ -83,14 +83,14 @@ def _open_interventions(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseR
 
 
 def _for_her_lab(st: EpreuveState) -> dict[str, object]:
-    """The scenarios whose hosts her prepared lab has (same topology): the ones the jury may inject."""
+    """The scenarios that fit her prepared network (simulateur.epreuve.fit: its topology, hosts the
+    cahier builds, no service the cahier leaves stopped): the ones the jury may inject."""
     from simulateur.cahier.loader import load_cahier
+    from simulateur.epreuve.fit import fitting
     from simulateur.scenario.loader import load_catalogue
 
     assert st.cahier is not None
-    cahier = load_cahier(st.cahier)
-    return {sid: ld for sid, ld in load_catalogue().scenarios.items()
-            if ld.scenario.topology == cahier.topology and set(ld.scenario.hosts) <= set(cahier.hosts)}
+    return fitting(load_catalogue().scenarios, load_cahier(st.cahier))
 
 
 def _close_interventions(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun) -> str:

@@ -112,4 +112,9 @@ FR_EPREUVE.update({
     "tui.epreuve.opening": "Ouverture de la phase suivante…",
     "tui.epreuve.opened": "Phase ouverte : {phase}",
     "tui.epreuve.none": "Aucune épreuve en cours : « simulateur epreuve start --format … --candidate … »",
+    # which scenarios fit her cahier's network (simulateur/epreuve/fit.py)
+    "epreuve.fit.topology": "topologie {topology}, le cahier construit {cahier}",
+    "epreuve.fit.hosts": "hôtes que le cahier ne construit pas : {hosts}",
+    "epreuve.too_few_fitting": "--interventions {count} : {n} scénario(s) seulement vont dans le réseau du cahier « {cahier} » ({fit}) ; demandez-en {n} au plus (--interventions), ou prenez un autre cahier",
+    "epreuve.fit.stopped": "services que le cahier laisse arrêtés : {services}",
 })

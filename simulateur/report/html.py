@@ -183,6 +183,33 @@ def _entretien(r: Report) -> list[str]:
     return h
 
 
+def _questionnaire(r: Report) -> list[str]:
+    h = [f"<h2>{_e(tr('report.questionnaire'))}</h2>"]
+    q = r.questionnaire
+    if q is None:
+        return h + [f'<p class="muted">{_e(tr("report.questionnaire_none"))}</p>']
+    h.append(f"<p>{_e(T.quiz_intro(q))}</p>")
+    h.append('<table class="entretien"><thead><tr><th>n°</th>')
+    h += [f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("question", "criterion", "answer", "expected", "points",
+                                                              "verdict")]
+    h.append("</tr></thead><tbody>")
+    for row in q.questions:
+        given = _e(row.given) if row.given is not None else f'<span class="muted">{_e(tr("report.quiz_not_given"))}</span>'
+        mark = _e(T.quiz_mark(row))
+        if row.verdict == "jury" or row.verdict is None:
+            mark = f'<span class="muted">{mark}</span>'
+        h.append(f"<tr><td>{row.number}</td><td>{_e(row.text)}</td><td>{_e(row.criterion)}</td><td>{given}</td>"
+                 f"<td>{_e(row.expected) or '—'}</td><td>{_e(T.quiz_points(row))}</td><td>{mark}</td></tr>")
+    h.append("</tbody></table>")
+    if q.competences:
+        h.append(f"<h3>{_e(tr('entretien.tally'))}</h3><ul>")
+        h += [f"<li>{_e(T.quiz_competence(c))}</li>" for c in q.competences]
+        h.append("</ul>")
+    if q.pending:
+        h.append(f"<p><b>{_e(tr('report.quiz_pending', n=q.pending))}</b></p>")
+    return h
+
+
 def to_html(r: Report) -> str:
     h: list[str] = [
         "<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
@@ -218,6 +245,7 @@ def to_html(r: Report) -> str:
     h.append("</tbody></table>")
 
     if r.kind == "examen":
+        h += _questionnaire(r)
         h += _entretien(r)
     h.append(f"<h2>{_e(tr('report.details'))}</h2>")
     for iv in r.interventions:

@@ -69,6 +69,26 @@ def _entretien(r: Report) -> list[str]:
     return out + [""]
 
 
+def _questionnaire(r: Report) -> list[str]:
+    out = [f"## {tr('report.questionnaire')}", ""]
+    q = r.questionnaire
+    if q is None:
+        return out + [f"_{tr('report.questionnaire_none')}_", ""]
+    out += [T.quiz_intro(q), ""]
+    cols = ("question", "criterion", "answer", "expected", "points", "verdict")
+    out += ["| n° | " + " | ".join(tr(f"report.col.{c}") for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for row in q.questions:
+        given = _cell(row.given) if row.given is not None else f"_{tr('report.quiz_not_given')}_"
+        out.append(f"| {row.number} | {_cell(row.text)} | {row.criterion} | {given} | {_cell(row.expected) or '—'} | "
+                   f"{T.quiz_points(row)} | {_cell(T.quiz_mark(row))} |")
+    if q.competences:
+        out += ["", f"*{tr('entretien.tally')}*", ""]
+        out += ["- " + T.quiz_competence(c) for c in q.competences]
+    if q.pending:
+        out += ["", f"**{tr('report.quiz_pending', n=q.pending)}**"]
+    return out + [""]
+
+
 def to_markdown(r: Report) -> str:
     out = [f"# {r.title}", ""]
     for label, value in T.header_lines(r):
@@ -99,6 +119,7 @@ def to_markdown(r: Report) -> str:
                            f"{', '.join(crit.sources) or '—'} | {evidence} |")
             out.append("")
     if r.kind == "examen":
+        out += _questionnaire(r)
         out += _entretien(r)
     out += [f"## {tr('report.details')}", ""]
     for iv in r.interventions:

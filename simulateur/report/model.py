@@ -152,6 +152,50 @@ class EntretienReport(BaseModel):
     competences: list[EntretienCompetenceRow]
 
 
+class QuizQuestionRow(BaseModel):
+    """One question of her questionnaire professionnel, her answer and what it earned."""
+    number: int
+    id: str
+    competence: str
+    criterion: str
+    kind: str                   # single, multiple, numeric, open
+    text: str
+    given: str | None = None    # None: not answered
+    expected: str = ""          # the right answer, or the open answer's expected elements
+    verdict: str | None = None  # juste, partiel, faux, sans_reponse, jury (awaiting), jury_note (None: still open)
+    verdict_label: str
+    points: float | None = None  # None: not marked yet (open, awaiting the jury; or the paper still open)
+    max: float
+    comment: str = ""           # the jury's, on an open answer
+    by: str = ""                # the juror who marked it
+
+
+class QuizCompetenceRow(BaseModel):
+    id: str
+    label: str
+    points: float               # marked points obtained
+    marked_max: float           # the most the marked questions could give
+    pending: int                # open answers awaiting the jury
+    pending_max: float
+    total: float                # every question of this competence (marked_max + pending_max)
+
+
+class QuizReport(BaseModel):
+    """Her questionnaire professionnel (simulateur.quiz.examquiz): her paper, its marking, the jury's points."""
+    id: str
+    minutes: int
+    started: float
+    deadline: float
+    submitted: float | None = None
+    state: str                  # en_cours, remis, temps_ecoule
+    state_label: str
+    count: int
+    answered: int
+    pending: int                # open answers awaiting the jury
+    questions: list[QuizQuestionRow]
+    competences: list[QuizCompetenceRow] = Field(default_factory=list)   # once over only
+
+
 class Report(BaseModel):
     kind: Literal["examen", "tentative"]
     title: str
@@ -172,6 +216,7 @@ class Report(BaseModel):
     signed_by: str | None = None       # the jury member who signed the grid (then frozen)
     signed_at: float | None = None
     entretien: EntretienReport | None = None   # an examen's, once its guide is drawn (None: none yet)
+    questionnaire: QuizReport | None = None    # an examen's, once she started it (None: not yet)
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -294,8 +339,8 @@ def _intervention(store: Store, index: int, scenario_id: str, title: str, seed: 
 
 def _untreated(iv: InterventionReport) -> None:
     """An intervention never started still shows, in the grid, which criteria it would have evaluated."""
-    from simulateur.scenario.loader import find_scenario
     from simulateur.errors import SimError
+    from simulateur.scenario.loader import find_scenario
 
     try:
         specs = find_scenario(iv.scenario).scenario.criteria
@@ -344,7 +389,50 @@ def exam_report(session_id: str, candidate: str, db: object | None = None) -> Re
                   started=run.started, deadline=run.deadline, finished=run.finished, interventions=ivs,
                   grid=build_grid(ivs, touched), score=_total(ivs), fiche_labels=_fiche_labels(),
                   legend=tr("report.legend"), signed_by=sig.by if sig else None, signed_at=sig.t if sig else None,
-                  entretien=entretien_report(exam_db.store, session.id, run.candidate))
+                  entretien=entretien_report(exam_db.store, session.id, run.candidate),
+                  questionnaire=quiz_report(exam_db.store, session.id, run.candidate))
+
+
+def quiz_report(store: Store, session_id: str, candidate: str, now: float | None = None) -> QuizReport | None:
+    """Her questionnaire professionnel of this session as it stands: while it is open, only how far
+    she got (never what her answers earned); once handed in or her time is up, each answer marked,
+    the open ones « à évaluer par le jury » until the jury gives its points (and who), per competence."""
+    from simulateur.exam.db import candidate_key
+    from simulateur.quiz import marking, paper
+    from simulateur.quiz.db import QuizDB
+
+    qdb = QuizDB(store)
+    run_id = qdb.linked(session_id, candidate_key(candidate))
+    if run_id is None:
+        return None
+    run = qdb.run(run_id)
+    t = time.time() if now is None else now
+    done = paper.finished(run, t)
+    state = "remis" if run.submitted is not None else "temps_ecoule" if done else "en_cours"
+    jury = qdb.marks(run.id)
+    lines = paper.lines(qdb, run)
+    rows = []
+    for line in lines:
+        q, m = line.question, line.mark
+        jm = jury.get(q.id)
+        rows.append(QuizQuestionRow(
+            number=line.number, id=q.id, competence=q.competence, criterion=q.criterion, kind=q.kind,
+            text=line.text.strip(), given=line.given, expected=m.expected if done else "",
+            verdict=m.verdict if done else None,
+            verdict_label=tr(f"quiz.verdict.{m.verdict}") if done else tr("report.quiz_open_answer"),
+            points=m.points if done else None, max=m.max, comment=jm.comment if jm else "", by=jm.by if jm else ""))
+    comps: list[QuizCompetenceRow] = []
+    if done:
+        known = referentiel.all_competences()
+        for cid, r in marking.per_competence([(line.question, line.mark) for line in lines]).items():
+            comps.append(QuizCompetenceRow(
+                id=cid, label=known[cid][0].label if cid in known else "", points=round(r.points, 4),
+                marked_max=r.marked_max, pending=r.pending, pending_max=r.pending_max,
+                total=r.marked_max + r.pending_max))
+    return QuizReport(id=run.id, minutes=run.minutes, started=run.started, deadline=run.deadline,
+                      submitted=run.submitted, state=state, state_label=tr(f"report.quiz_state.{state}"),
+                      count=len(run.questions), answered=sum(1 for line in lines if line.given is not None),
+                      pending=sum(1 for row in rows if row.verdict == "jury"), questions=rows, competences=comps)
 
 
 def entretien_report(store: Store, session_id: str, candidate: str) -> EntretienReport | None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import time
 
 from simulateur.i18n import tr
-from simulateur.report.model import InterventionReport, Report, TimelineStep
+from simulateur.report.model import (
+    InterventionReport,
+    QuizCompetenceRow,
+    QuizQuestionRow,
+    QuizReport,
+    Report,
+    TimelineStep,
+)
 
 
 def when(t: float | None) -> str:
@@ -110,3 +117,37 @@ def at(step: TimelineStep) -> str:
     from simulateur.journal.timeline import clock
 
     return clock(step.at)
+
+
+def number(x: float) -> str:
+    """0.5 → « 0,5 », 2.0 → « 2 » (points as a French reader writes them)."""
+    return f"{round(x, 2):g}".replace(".", ",")
+
+
+def quiz_intro(q: QuizReport) -> str:
+    state = tr("report.quiz_submitted_at", when=when(q.submitted)) if q.submitted is not None else q.state_label
+    return tr("report.quiz_intro", count=q.count, minutes=q.minutes, started=when(q.started),
+              deadline=when(q.deadline), state=state, answered=q.answered)
+
+
+def quiz_points(row: QuizQuestionRow) -> str:
+    """« 1 / 2 », or the verdict alone while nothing is marked (« à évaluer par le jury »)."""
+    if row.points is None:
+        return f"— / {number(row.max)}"
+    return f"{number(row.points)} / {number(row.max)}"
+
+
+def quiz_mark(row: QuizQuestionRow) -> str:
+    """The verdict, and for a jury's mark who gave it and its comment."""
+    text = row.verdict_label
+    if row.by:
+        text += f" ({tr('report.quiz_marked_by', by=row.by)})"
+    if row.comment:
+        text += f" : {row.comment}"
+    return text
+
+
+def quiz_competence(c: QuizCompetenceRow) -> str:
+    pending = tr("report.quiz_comp_pending", n=c.pending, max=number(c.pending_max)) if c.pending else ""
+    return tr("report.quiz_comp_line", id=c.id, label=c.label, points=number(c.points), total=number(c.total),
+              pending=pending)
