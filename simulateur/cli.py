@@ -11,7 +11,7 @@ from typing import Any
 
 from simulateur import referentiel
 from simulateur.clitools import print_json as _print_json
-from simulateur.clitools import require_root as _require_root
+from simulateur.clitools import require_root, root_only
 from simulateur.errors import ScenarioError, SimError, UsageError
 from simulateur.i18n import tr
 
@@ -87,8 +87,8 @@ def cmd_referentiel(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_start(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.scenario.loader import find_scenario
     from simulateur.session.run import start
     from simulateur.session.view import print_ticket, start_view
@@ -126,8 +126,8 @@ def print_trainer_view(out: dict) -> None:
     print()
 
 
+@root_only
 def cmd_shell(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.session.run import interactive_shell, open_attempt
 
     lab, _, attempt = open_attempt(args.lab)
@@ -139,8 +139,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return code
 
 
+@root_only
 def cmd_exec(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.session.run import exec_command, open_attempt
 
     argv = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -159,8 +159,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return replay.replay(args.attempt, args.host, args.speed, args.session)
 
 
+@root_only
 def cmd_qualify(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.session.run import open_attempt
     from simulateur.ticket import PRIORITY_LABELS, priority
 
@@ -170,16 +170,16 @@ def cmd_qualify(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_cable(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.session.cabling import run
 
     print(run(args.lab, args.host, args.iface, args.plug, args.unplug))
     return 0
 
 
+@root_only
 def cmd_escalate(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.session.run import open_attempt
 
     _, _, attempt = open_attempt(args.lab)
@@ -188,8 +188,8 @@ def cmd_escalate(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_check(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.exam.core import refuse_check_in_exam
     from simulateur.exam.db import ExamDB
     from simulateur.scoring import render_grid
@@ -223,8 +223,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return run(name=args.name, capacity=args.capacity, api=listen)
 
 
+@root_only
 def cmd_stop(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.session.run import stop
 
     removed = stop(args.lab)
@@ -232,8 +232,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_clean(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.lab import reaper
     from simulateur.lab.state import global_lock, list_lab_ids
 
@@ -249,8 +249,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_routes(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.scenario.loader import find_scenario, load_catalogue
     from simulateur.session.routes import load_routes, routes_path, run_route
 
@@ -281,8 +281,8 @@ def cmd_routes(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+@root_only
 def cmd_selftest(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.scenario.loader import find_scenario, load_catalogue, load_scenario
     from simulateur.session.selftest import plan, selftest
 
@@ -528,7 +528,13 @@ def dispatch(args: argparse.Namespace) -> int:
     """Run a parsed command: its exit status, a SimError said in French on one line."""
     if args.user_scenarios:   # the trainer's folder, for this process and the ones it starts
         os.environ["SIMULATEUR_SCENARIOS"] = args.user_scenarios
-    return _said(lambda: int(args.func(args)))
+    return _said(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    if getattr(args.func, "root_only", False):
+        require_root()
+    return int(args.func(args))
 
 
 def _said(call: Any) -> int:

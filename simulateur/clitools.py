@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 from simulateur.errors import SimError
@@ -20,6 +21,13 @@ def require_root() -> None:
     """The command changes labs or the store: root only (one French line otherwise)."""
     if not is_root():
         raise SimError(tr("cli.need_root"), exit_code=2)
+
+
+def root_only(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Marks a command that changes labs or the store as root's; simulateur.cli.dispatch checks it
+    once for every command (the command line, the service's workers), before the command runs."""
+    command.root_only = True   # type: ignore[attr-defined]
+    return command
 
 
 def print_json(obj: Any) -> None:

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from simulateur.clitools import root_only
 from simulateur.errors import UsageError
 from simulateur.i18n import tr
 
@@ -63,10 +64,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+@root_only
 def cmd_start(args: argparse.Namespace) -> int:
-    from simulateur.clitools import require_root as _require_root
-
-    _require_root()
     from simulateur.cahier.play import cahier_of, start
 
     def progress(step: str) -> None:
@@ -106,10 +105,8 @@ def _cahier_lab(lab: str | None) -> str:
     return found[0]
 
 
+@root_only
 def cmd_recette(args: argparse.Namespace) -> int:
-    from simulateur.clitools import require_root as _require_root
-
-    _require_root()
     from simulateur.cahier.recette import record_recette, render_recette
     from simulateur.exam.core import refuse_check_in_exam
     from simulateur.exam.db import ExamDB
@@ -124,10 +121,8 @@ def cmd_recette(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_reference(args: argparse.Namespace) -> int:
-    from simulateur.clitools import require_root as _require_root
-
-    _require_root()
     from simulateur.cahier.play import apply_reference
     from simulateur.exam.core import refuse_check_in_exam
     from simulateur.exam.db import ExamDB
@@ -139,10 +134,8 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_selftest(args: argparse.Namespace) -> int:
-    from simulateur.clitools import require_root as _require_root
-
-    _require_root()
     from simulateur.cahier.loader import load_cahier
     from simulateur.cahier.selftest import selftest
 

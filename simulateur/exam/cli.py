@@ -13,7 +13,7 @@ from typing import Any
 
 from simulateur.clitools import jury_login as _jury_login
 from simulateur.clitools import print_json as _print_json
-from simulateur.clitools import require_root as _require_root
+from simulateur.clitools import root_only
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.clicommon import exam_db as _db
 from simulateur.exam.clicommon import sweep as _sweep
@@ -248,7 +248,6 @@ def _announce(step: Any, session: Any, as_json: bool) -> None:
 
 def _step(args: argparse.Namespace, act: Any) -> int:
     """start, submit, end: one step of the candidate's run (`act(core, db)`), then what comes next."""
-    _require_root()
     from simulateur.exam import core
 
     db = _db()
@@ -263,6 +262,7 @@ def _candidate(args: argparse.Namespace) -> str:
     return str(args.candidate)
 
 
+@root_only
 def cmd_start(args: argparse.Namespace) -> int:
     # keeper: set by `simulateur serve` (its PID), which then holds the deadline instead of a watchdog
     return _step(args, lambda core, db: core.start_candidate(db, args.session, _candidate(args),
@@ -270,10 +270,12 @@ def cmd_start(args: argparse.Namespace) -> int:
                                                              keeper=getattr(args, "keeper", None)))
 
 
+@root_only
 def cmd_submit(args: argparse.Namespace) -> int:
     return _step(args, lambda core, db: core.submit(db, args.session, _candidate(args), progress=_progress(args)))
 
 
+@root_only
 def cmd_end(args: argparse.Namespace) -> int:
     return _step(args, lambda core, db: core.end_run(db, args.session, _candidate(args)))
 
@@ -338,11 +340,11 @@ def _ticket_of(db: Any, attempt_id: str) -> dict[str, Any]:
     return out
 
 
+@root_only
 def cmd_expire(args: argparse.Namespace) -> int:
     """Hold a candidate's passed deadline: her lab scored as it is, then stopped — or kept frozen
     for the jury with --keep. What `simulateur serve` runs at a deadline, in a worker process of
     its own (a crash while scoring is that process's, never the service's)."""
-    _require_root()
     from simulateur.exam import core
 
     db = _db()
@@ -353,9 +355,9 @@ def cmd_expire(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_release(args: argparse.Namespace) -> int:
     """Stop the labs kept frozen for the jury at a candidate's deadline."""
-    _require_root()
     from simulateur.exam import core
 
     for item in core.release(_db(), args.session, _candidate(args)):
@@ -436,9 +438,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
                       "exam.resumed_now")
 
 
+@root_only
 def cmd_probe(args: argparse.Namespace) -> int:
     """The probes of a candidate's intervention in progress, run now (trainer, jury; never hers)."""
-    _require_root()
     from simulateur.exam import core
 
     db = _db()

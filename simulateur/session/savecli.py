@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from simulateur.clitools import require_root as _require_root
+from simulateur.clitools import root_only
 from simulateur.errors import UsageError
 from simulateur.i18n import tr
 
@@ -27,8 +27,8 @@ def _one_lab(lab: str | None) -> str:
     return labs[0]
 
 
+@root_only
 def cmd_save(args: argparse.Namespace) -> int:
-    _require_root()
     from simulateur.session.saved import save
 
     saved, skipped = save(_one_lab(args.lab), Path(args.out) if args.out else None)
@@ -39,8 +39,8 @@ def cmd_save(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_restore(args: argparse.Namespace) -> int:
-    _require_root()
     import sys
 
     from simulateur.session.saved import restore
@@ -65,8 +65,8 @@ def cmd_saves(args: argparse.Namespace) -> int:
     return 0
 
 
+@root_only
 def cmd_inject(args: argparse.Namespace) -> int:
-    _require_root()
     import sys
 
     from simulateur.session.saved import inject
