@@ -20,6 +20,7 @@ from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.examen import ExamenScreen
 
 from tuihelpers import (
+    notified,
     FIXTURE_SCENARIOS, make_result, needs_root, run_async, screen_text, wait_for, wait_screen, widget_text,
 )
 
@@ -176,7 +177,7 @@ def test_candidate_flow_no_hint_hand_in_then_time_out(fixture_scenarios) -> None
             assert "intervention 1/2" in text and "⚠ reste" in text   # 24 s left: the sign beside the yellow
             await pilot.press("i")
             await pilot.pause()
-            assert any("Pas d'indice" in n.message for n in app._notifications)
+            assert any("Pas d'indice" in m for m in notified(app))
             await pilot.press("ctrl+s")
             await wait_screen(pilot, "ConfirmScreen")
             await pilot.press("o")
