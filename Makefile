@@ -82,7 +82,7 @@ $(STAMP): pyproject.toml
 		|| { echo "simulateur : python3 -m venv a échoué (paquet python3-venv ?)" >&2; exit 2; }; fi
 	@echo "Installation des dépendances Python"
 	@$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
-	@$(VPY) -c "import simulateur, textual, pyroute2, scapy, psutil, pydantic, yaml, pytest, xdist, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic" \
+	@$(VPY) -c "import simulateur, textual, pyroute2, scapy, psutil, pydantic, yaml, pytest, xdist, pytest_textual_snapshot, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic" \
 		|| { echo "simulateur : dépendances Python incomplètes" >&2; exit 2; }
 	@touch $(STAMP)
 

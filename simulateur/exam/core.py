@@ -55,10 +55,11 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
                 roster: list[str] | None = None, machine: str | None = None,
                 csv_lines: list[Any] | None = None, csv_where: str = "",
                 db: ExamDB | None = None, base: Path | None = None,
-                catalogue: dict[str, Any] | None = None) -> ExamSession:
+                catalogue: dict[str, Any] | None = None, now: float | None = None) -> ExamSession:
     """Draw a session's interventions from the catalogue (the one given, else the one on disk)
     and store it (id eb1, eb2…). `variants`: scenario id → the fault variants its candidates may
-    get. Without a seed, one of 48 bits: it is the key of every candidate's values (draw.py)."""
+    get. Without a seed, one of 48 bits: it is the key of every candidate's values (draw.py).
+    `now`: the session's creation time (default: the clock's)."""
     from simulateur.scenario.loader import load_catalogue
 
     if not 0 < minutes <= MAX_MINUTES:
@@ -75,7 +76,8 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
 
     def make(sid: str) -> ExamSession:
         session = ExamSession(id=sid, group=group, seed=seed, count=count, minutes=minutes, filter=f, pool=pool,
-                              interventions=interventions, roster=names, machines=pins(names, machine))
+                              interventions=interventions, roster=names, machines=pins(names, machine),
+                              created=time.time() if now is None else now)
         return add_lines(session, csv_lines or [], csv_where) if csv_lines else session
     return db.create_session(make)
 

@@ -63,16 +63,33 @@ def commands(line: str) -> tuple[Command, ...]:
 def _script(text: str, host: str | None, depth: int) -> tuple[Command, ...]:
     if depth > MAX_DEPTH or not text.strip():
         return ()
-    src = text.encode()
-    # A parser of its own for each parse: `sh -c` bodies are parsed while the outer line's tree is
-    # still walked, and a reused parser (its external scanner's heredoc state) crashed the process
-    # once in a fresh `make test` (a segfault inside parse, random line of the hypothesis test).
-    tree = Parser(_LANGUAGE).parse(src)
+    # A lone surrogate (a journal's JSON may carry "\udcff": bytes that were not UTF-8) cannot be
+    # encoded strictly: it becomes « ? », as a terminal would show it, rather than an exception.
+    src = text.encode("utf-8", "replace")
+    # A parser of its own for each parse (cheap): `sh -c` bodies are parsed while the outer line's
+    # tree is still walked.
+    tree = Parser(_LANGUAGE).parse(_ascii_shape(src))
     walker = _Walker(src, host, depth)
     walker.visit(tree.root_node)
     if not walker.out and tree.root_node.has_error:
         walker.run(_blank_split(text), text.strip(), (), None)
     return tuple(walker.out)
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _ascii_shape(src: bytes) -> bytes:
+    """What the parser is given: the line with each non-ASCII byte made « _ » — the same length,
+    so every node's offsets hold in `src`, where its text is read (`_text`).
+
+    tree-sitter with the bash grammar (0.25) reads out of bounds on some characters beyond the
+    Basic Multilingual Plane after a « { »: `{` then U+E0100 took the interpreter down in about
+    one parse out of a few thousand (« Fatal Python error: Segmentation fault » inside `parse`,
+    serially as in threads; a hypothesis test's random text met it now and then). For bash no
+    byte above 0x7F is a metacharacter, a quote or a blank: each is a character of a word, as
+    « _ » is, so the shape of the line — its commands, words, quotes, redirections — is the same."""
+    return _NON_ASCII.sub(b"_", src)
 
 
 def _blank_split(text: str) -> list[str]:
@@ -82,14 +99,15 @@ def _blank_split(text: str) -> list[str]:
         return text.split()
 
 
-def _text(node: Node) -> str:
-    return (node.text or b"").decode(errors="replace")
+def _text(node: Node, src: bytes) -> str:
+    """A node's text as typed: read in the line itself (the parser saw its ASCII shape)."""
+    return src[node.start_byte:node.end_byte].decode(errors="replace")
 
 
-def value(node: Node) -> str:
+def value(node: Node, src: bytes) -> str:
     """A word's value, as the command receives it: quotes and escapes removed; expansions
     (`$x`, `$(…)`) stay as typed, their value is not known."""
-    kind, text = node.type, _text(node)
+    kind, text = node.type, _text(node, src)
     if kind == "raw_string":
         return text[1:-1]
     if kind == "string":
@@ -97,19 +115,19 @@ def value(node: Node) -> str:
     if kind == "ansi_c_string":
         return re.sub(r"\\(.)", lambda m: _ANSI_C.get(m.group(1), m.group(0)), text[2:-1])
     if kind == "concatenation":
-        return "".join(value(child) for child in node.children)
+        return "".join(value(child, src) for child in node.children)
     if kind == "command_name":
-        return "".join(value(child) for child in node.children)
+        return "".join(value(child, src) for child in node.children)
     if kind == "word":
         return _ESCAPED.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
     return text
 
 
-def _braces(node: Node) -> list[str]:
+def _braces(node: Node, src: bytes) -> list[str]:
     """A word as bash passes it: brace expansion first (`f{,.bak}` is `f f.bak`), when no quote
     or expansion in the word could change it (braceexpand: the same rules for lists and ranges)."""
-    word = value(node)
-    raw = _text(node)
+    word = value(node, src)
+    raw = _text(node, src)
     if "{" not in raw or any(c in raw for c in "'\"$`\\"):
         return [word]
     try:
@@ -135,7 +153,7 @@ class _Walker:
         """Add the redirections moved onto `node`; its text as typed, with them."""
         moved = self.moved.pop((node.start_byte, node.end_byte), None)
         if moved is None:
-            return _text(node)
+            return _text(node, self.src)
         writes.extend(moved[0])
         stdin.extend(moved[1])
         return self.src[node.start_byte:moved[2]].decode(errors="replace")
@@ -186,7 +204,7 @@ class _Walker:
         if kind == "file_redirect":
             op = next((c.type for c in node.children if not c.is_named), "")
             dest = node.child_by_field_name("destination")
-            target = value(dest) if dest is not None else ""
+            target = value(dest, self.src) if dest is not None else ""
             if op in WRITE_OPS and target and target not in NO_FILE and not target.isdigit():
                 writes.append(target)
             if dest is not None:
@@ -194,13 +212,13 @@ class _Walker:
         elif kind == "heredoc_redirect":
             for child in node.children:
                 if child.type == "heredoc_body":
-                    stdin.append(_text(child))
+                    stdin.append(_text(child, self.src))
                 elif child.type in REDIRECTS:
                     self.redirect(child, writes, stdin)
                 elif child.is_named and child.type not in ("heredoc_start", "heredoc_end"):
                     self.visit(child)   # `cat <<EOF | sh`: what the heredoc is piped into
         elif kind == "herestring_redirect":
-            stdin.extend(value(c) for c in node.named_children)
+            stdin.extend(value(c, self.src) for c in node.named_children)
         else:
             self.visit(node)
 
@@ -220,7 +238,7 @@ class _Walker:
                 stdin = found[0] if found else stdin
             elif child.is_named:
                 self.visit(child)   # command substitutions in the words run before the command
-                words.extend(_braces(child))
+                words.extend(_braces(child, self.src))
         self.run(words, text, writes, stdin)
 
     def run(self, argv: list[str], text: str, writes: list[str] | tuple[str, ...], stdin: str | None) -> None:

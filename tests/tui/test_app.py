@@ -16,7 +16,7 @@ from simulateur.session import run
 from simulateur.session.store import Store
 from simulateur.tui.app import SimulateurApp
 
-from tuihelpers import needs_root, run_async, screen_text, start_attempt, wait_for, wait_screen
+from tuihelpers import notified, needs_root, run_async, screen_text, start_attempt, wait_for, wait_screen
 
 
 def lab_exists(lab: str) -> bool:
@@ -117,7 +117,7 @@ def test_the_next_start_reaps_the_lab_of_a_killed_app(fixture_scenarios, labs) -
         app = SimulateurApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: not lab_exists(started.lab.id), 30, "laboratoire orphelin arrêté")
-            await wait_for(pilot, lambda: any("interrompue" in n.message for n in app._notifications), 5,
+            await wait_for(pilot, lambda: any("interrompue" in m for m in notified(app)), 5,
                            "notification")
 
     run_async(go())

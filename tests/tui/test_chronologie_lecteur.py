@@ -17,6 +17,7 @@ from simulateur.tui.screens.examen import ExamenScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
 
 from tuihelpers import (
+    notified,
     FIXTURE_SCENARIOS, make_result, recorded_attempt, run_async, screen_text, wait_for, wait_screen, widget_text,
 )
 
@@ -38,7 +39,7 @@ def _rows(table: DataTable) -> list[list[str]]:
 
 
 def _notified(app, text: str) -> bool:  # type: ignore[no-untyped-def]
-    return any(text in n.message for n in app._notifications)
+    return any(text in m for m in notified(app))
 
 
 def _player_text(app) -> str:  # type: ignore[no-untyped-def]

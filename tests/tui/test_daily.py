@@ -6,13 +6,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from textual.drivers.headless_driver import HeadlessDriver
 from textual.widgets import Select, TabbedContent
 
 from simulateur.session import run
 from simulateur.session.attempt import Attempt
 from simulateur.tui.app import SimulateurApp
 
-from tuihelpers import needs_root, run_async, screen_text, start_attempt, wait_for, wait_screen, widget_text
+from tuihelpers import notified, needs_root, run_async, screen_text, start_attempt, wait_for, wait_screen, widget_text
 
 pytestmark = [pytest.mark.integration, needs_root]
 
@@ -29,7 +30,7 @@ def test_shell_on_a_lab_stopped_elsewhere_never_freezes(fixture_scenarios, labs,
         async with app.run_test(size=(120, 36)) as pilot:
             r = await start_attempt(pilot, labs)
             lent: list[str] = []
-            driver = type(app._driver)
+            driver = HeadlessDriver   # the driver of run_test()
             monkeypatch.setattr(driver, "can_suspend", property(lambda self: True))
             monkeypatch.setattr(driver, "suspend_application_mode", lambda self: lent.append("suspend"))
             monkeypatch.setattr(driver, "resume_application_mode", lambda self: lent.append("resume"))
@@ -43,7 +44,7 @@ def test_shell_on_a_lab_stopped_elsewhere_never_freezes(fixture_scenarios, labs,
             await pilot.press("s")
             await pilot.pause()
             assert lent == ["suspend", "resume"]
-            assert any("Le shell sur poste s'est interrompu" in n.message for n in app._notifications)
+            assert any("Le shell sur poste s'est interrompu" in m for m in notified(app))
 
             # The lab stopped from elsewhere: said before anything is lent, in French, once.
             run.stop(r.lab_id)
@@ -51,7 +52,7 @@ def test_shell_on_a_lab_stopped_elsewhere_never_freezes(fixture_scenarios, labs,
             lent.clear()
             await pilot.press("s")
             await pilot.pause()
-            messages = [n.message for n in app._notifications]
+            messages = notified(app)
             assert len(messages) == 1 and f"Le laboratoire {r.lab_id} n'existe plus" in messages[0], messages
             assert lent == []
             # Still answering: Ctrl+Q asks, « oui » quits (the lab already gone is no error).

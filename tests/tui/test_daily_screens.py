@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Select
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.dialogs import ConfirmScreen
 
-from tuihelpers import run_async, screen_text, wait_for, wait_screen
+from tuihelpers import notified, run_async, screen_text, wait_for, wait_screen
 
 
 def rows(app) -> list[str]:
@@ -63,7 +63,7 @@ def test_idi_filter() -> None:
             await wait_screen(pilot, "CatalogueScreen")
             screen = app.screen
             ccp = screen.query_one("#ccp", Select)
-            values = [v for _, v in ccp._options if v is not Select.NULL]
+            values = [v for _, v in screen.ccp_options()]   # the options the filter was given
             assert "IDI" in values and any(str(v).startswith("IDI.CCP") for v in values)
             ccp.value = "IDI"
             await pilot.pause()
@@ -106,9 +106,9 @@ def test_palette_screenshot_saves_and_says_where(fixture_scenarios, tmp_path, mo
             await pilot.press(*"Capture")
             await pilot.pause(0.5)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: any("Capture enregistrée" in n.message for n in app._notifications), 10,
+            await wait_for(pilot, lambda: any("Capture enregistrée" in m for m in notified(app)), 10,
                            "capture enregistrée")
-            message = next(n.message for n in app._notifications if "Capture enregistrée" in n.message)
+            message = next(m for m in notified(app) if "Capture enregistrée" in m)
             path = Path(message.split(" : ", 1)[1].strip())
             assert path.suffix == ".svg" and path.exists() and "<svg" in path.read_text()[:2000]
 

@@ -20,6 +20,7 @@ from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.examen import ExamenScreen
 
 from tuihelpers import (
+    notified,
     FIXTURE_SCENARIOS, make_result, needs_root, run_async, screen_text, wait_for, wait_screen, widget_text,
 )
 
@@ -176,7 +177,7 @@ def test_candidate_flow_no_hint_hand_in_then_time_out(fixture_scenarios) -> None
             assert "intervention 1/2" in text and "⚠ reste" in text   # 24 s left: the sign beside the yellow
             await pilot.press("i")
             await pilot.pause()
-            assert any("Pas d'indice" in n.message for n in app._notifications)
+            assert any("Pas d'indice" in m for m in notified(app))
             await pilot.press("ctrl+s")
             await wait_screen(pilot, "ConfirmScreen")
             await pilot.press("o")
@@ -209,3 +210,29 @@ def test_candidate_flow_no_hint_hand_in_then_time_out(fixture_scenarios) -> None
     while core.watchdog_alive(run) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not core.watchdog_alive(run)
+
+
+def test_the_candidate_chosen_for_the_jury_stays_chosen(fixture_scenarios) -> None:
+    """The hub's table posts RowHighlighted after its refreshes (at mount, on a return from the
+    jury's grid): the session's details are shown again, and the candidate the trainer chose stays
+    chosen (the Select's options set again used to clear it — under load before the first grid)."""
+    _exam_with_one_intervention_done(fixture_scenarios)
+
+    async def go() -> None:
+        app = SimulateurApp(reap=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.push_screen(ExamenScreen())
+            await wait_screen(pilot, "ExamenScreen")
+            select = app.screen.query_one("#jury-candidate", Select)
+            select.value = "Inès Roux"
+            app.screen.show_session()          # as the table's RowHighlighted does
+            await pilot.pause()
+            assert select.value == "Inès Roux"
+            await pilot.click("#jury")
+            await wait_screen(pilot, "JuryScreen")
+            await pilot.press("escape")
+            await wait_screen(pilot, "ExamenScreen")
+            assert app.screen.query_one("#jury-candidate", Select).value == "Inès Roux"
+
+    run_async(go())

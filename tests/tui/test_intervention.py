@@ -14,7 +14,7 @@ from simulateur.session import run
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.widgets.journal import JournalTable
 
-from tuihelpers import needs_root, run_async, screen_text, start_attempt, wait_for, widget_text
+from tuihelpers import notified, needs_root, run_async, screen_text, start_attempt, wait_for, widget_text
 
 pytestmark = [pytest.mark.integration, needs_root]
 
@@ -95,7 +95,7 @@ def test_intervention_screen(fixture_scenarios, labs, monkeypatch) -> None:
             screen.query_one("#hosts").focus()
             await pilot.press("s")
             await pilot.pause()
-            assert any(f"simulateur shell {r.lab_id} poste" in n.message for n in app._notifications)
+            assert any(f"simulateur shell {r.lab_id} poste" in m for m in notified(app))
 
             # With a terminal, the app suspends and runs the core's recorded shell on the chosen host.
             calls = []
@@ -152,7 +152,7 @@ def test_timed_mode_counts_down_without_hints(fixture_scenarios, labs) -> None:
             assert "Pas d'indice en mode chronométré." in screen_text(app)
             now[0] = r.started + 20 * 60 + 5
             await wait_for(pilot, lambda: "temps dépassé de 00:05" in screen_text(app), 30, "temps dépassé")
-            await wait_for(pilot, lambda: any("Temps écoulé" in n.message for n in app._notifications), 30,
+            await wait_for(pilot, lambda: any("Temps écoulé" in m for m in notified(app)), 30,
                            "notification « Temps écoulé »")
         app.shutdown()
         assert r.stopped and not lab_exists(r.lab_id)

@@ -19,7 +19,7 @@ from simulateur.tui.screens.briefing import BriefingScreen
 from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.widgets.grid import grid
 
-from tuihelpers import FIXTURE_SCENARIOS, make_result, run_async, screen_text, wait_for, wait_screen
+from tuihelpers import notified, FIXTURE_SCENARIOS, make_result, run_async, screen_text, wait_for, wait_screen
 
 
 def _plain(renderable) -> str:
@@ -188,7 +188,7 @@ def test_a_damaged_settings_file_says_so_and_keeps_defaults(fixture_scenarios) -
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_screen(pilot, "CatalogueScreen")
             assert app.trainee is None
-            assert any("reglages.json" in n.message and "illisible" in n.message for n in app._notifications)
+            assert any("reglages.json" in m and "illisible" in m for m in notified(app))
 
     run_async(go())
 

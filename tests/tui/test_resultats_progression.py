@@ -15,7 +15,7 @@ from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
 
-from tuihelpers import FIXTURE_SCENARIOS, make_result, run_async, screen_text, wait_screen, widget_text
+from tuihelpers import notified, FIXTURE_SCENARIOS, make_result, run_async, screen_text, wait_screen, widget_text
 
 
 def seed_store() -> tuple[Store, list[str]]:
@@ -181,6 +181,6 @@ def test_progression_skips_damaged_rows() -> None:
             app.push_screen(ProgressionScreen())
             await wait_screen(pilot, "ProgressionScreen")
             assert app.screen.query_one(DataTable).row_count == 2
-            assert any("1 tentative(s) illisible(s)" in n.message for n in app._notifications)
+            assert any("1 tentative(s) illisible(s)" in m for m in notified(app))
 
     run_async(go())

@@ -1,14 +1,23 @@
-"""Snapshots of every screen at 80×24 and at 200×50 (text and SVG under tests/tui/snapshots/;
-the 200×50 ones end in -200x50), and the catalogue in the high-contrast theme.
+"""Snapshots of every screen at 80×24 and at 200×50, and the catalogue in the high-contrast theme,
+with pytest-textual-snapshot: `snap_compare` runs the app, `run_before` leads it to the screen, the
+SVG is compared with tests/tui/__snapshots__/test_snapshots/<test>[<screen>-<size>].svg.
 
-A fixed catalogue (tests/tui/fixtures) and a frozen clock keep them stable. When a screen changes
-on purpose:  SIMULATEUR_SNAPSHOT_UPDATE=1 .venv/bin/pytest tests/tui/test_snapshots.py  — then look
-at the SVG files (any browser) before committing them.
+Nothing on these screens moves from one run to the next, by construction rather than by masking:
+a fixed catalogue (tests/tui/fixtures), fixed seeds, a frozen clock given to the app, stored
+attempts and exam sessions at fixed times (TZ=UTC), a fixed lab id (see `fixed_lab`), and no
+animation or blinking cursor (`steady_app`, `steady`: Textual's own switches). When a screen
+changes on purpose:  .venv/bin/pytest tests/tui/test_snapshots.py --snapshot-update  — then look at
+the SVG files (any browser; a failed run also writes snapshot_report.html) before committing them.
 """
 
 from __future__ import annotations
 
+import fcntl
+import tempfile
 import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,28 +29,54 @@ from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
 
 from tuihelpers import (
-    FIXTURE_SCENARIOS, assert_snapshot, make_result, needs_root, recorded_attempt, run_async, screen_text,
-    start_attempt, wait_for, wait_screen,
+    FIXTURE_SCENARIOS, footer_settled, make_result, needs_root, recorded_attempt, start_attempt, wait_for, wait_screen,
 )
 
 T0 = 1_767_261_600.0     # 2026-01-01 10:00 UTC
-T1 = 2_082_801_600.0     # 2036-01-01 10:00 UTC (an exam still open)
+T1 = 2_082_801_600.0     # 2036-01-01 12:00 UTC (an exam still open)
 
 #: The smallest terminal the app is made for, and a large one: every screen is captured at both.
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((200, 50), id="200x50")]
 
-
-def named(name: str, size: tuple[int, int]) -> str:
-    return name if size == (80, 24) else f"{name}-{size[0]}x{size[1]}"
+Pilot = Any
+Steps = Callable[[Pilot], Awaitable[None]]
 
 
 @pytest.fixture(autouse=True)
-def _utc(monkeypatch: pytest.MonkeyPatch):
+def _utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def snapshot(snap_compare: Any) -> Callable[..., None]:
+    """snap_compare with the app made steady first, and `steps` awaited in its pilot before the
+    capture; then, on the screen they reach, the footer awaited (`footer_settled`) and `steady`."""
+    def compare(app: SimulateurApp, size: tuple[int, int], steps: Steps) -> None:
+        async def run_before(pilot: Pilot) -> None:
+            await steps(pilot)
+            await wait_for(pilot, lambda: footer_settled(pilot.app), 30, "pied de page à jour")
+            steady(pilot.app)
+        assert snap_compare(steady_app(app), terminal_size=size, run_before=run_before)
+    return compare
+
+
+def steady_app(app: SimulateurApp) -> SimulateurApp:
+    """No animation (a tab's underline slides for 0.3 s after a 0.02 s timer: under load the capture
+    could fall in the middle of it, a cell of the tab bar then of another colour)."""
+    app.animation_level = "none"
+    return app
+
+
+def steady(app: SimulateurApp) -> None:
+    """The text cursors still (an Input's or TextArea's cursor blinks every 0.5 s: the capture could
+    fall in either phase), and no notification toast (each goes away after its own timeout)."""
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False  # type: ignore[attr-defined]
+    app.clear_notifications()
 
 
 def stored_attempts() -> str:
@@ -66,137 +101,121 @@ def stored_attempts() -> str:
     return last
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_snapshot_catalogue(fixture_scenarios, size) -> None:
-    async def go() -> None:
-        app = SimulateurApp()
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("catalogue", size))
-
-    run_async(go())
+def on_screen(screen: Callable[[], Any] | None, name: str) -> Steps:
+    """Steps: the catalogue, then `screen()` pushed and shown."""
+    async def steps(pilot: Pilot) -> None:
+        await wait_screen(pilot, "CatalogueScreen")
+        if screen is not None:
+            pilot.app.push_screen(screen())
+            await wait_screen(pilot, name)
+    return steps
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_briefing(fixture_scenarios, size) -> None:
-    async def go() -> None:
-        app = SimulateurApp()
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
-            app.push_screen(BriefingScreen("panne-dhcp", seed=7))
-            await wait_screen(pilot, "BriefingScreen")
-            # The name field has the focus: its cursor blinks (as the fiche's, below) — a steady one.
-            for widget in app.screen.query("Input"):
-                widget.cursor_blink = False  # type: ignore[attr-defined]
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("briefing", size))
+def test_snapshot_catalogue(fixture_scenarios, snapshot, size) -> None:
+    snapshot(SimulateurApp(reap=False), size, on_screen(None, "CatalogueScreen"))
 
-    run_async(go())
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_briefing(fixture_scenarios, snapshot, size) -> None:
+    snapshot(SimulateurApp(reap=False), size, on_screen(lambda: BriefingScreen("panne-dhcp", seed=7), "BriefingScreen"))
+
+
+LAB_PREFIX = "vue"
+
+
+@pytest.fixture
+def fixed_lab(monkeypatch: pytest.MonkeyPatch, labs: list[str]) -> Iterator[str]:
+    """The intervention's lab id is on screen (header, host panel): always « vue1 ». Ids are the
+    lowest free number after the prefix; this prefix is used by this test only, and the test holds a
+    lock of the machine's (flock) while its lab lives: two test sessions running it at once take
+    turns, and a « vue » lab found under the lock is one a killed run left behind (stopped here)."""
+    from simulateur.errors import SimError
+    from simulateur.lab.state import list_lab_ids
+    from simulateur.session import run
+
+    with open(Path(tempfile.gettempdir()) / "simulateur-tests-vue.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for lab in list_lab_ids():
+            if lab.startswith(LAB_PREFIX) and lab[len(LAB_PREFIX):].isdigit():
+                try:
+                    run.stop(lab)
+                except SimError:
+                    pass
+        monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", LAB_PREFIX)
+        yield LAB_PREFIX + "1"
+        for lab in labs:   # stopped under the lock (the `labs` fixture's stop then finds nothing)
+            try:
+                run.stop(lab)
+            except SimError:
+                pass
+
+
+#: The intervention's tabs and its fiche: the keys pressed on the intervention screen to reach each.
+INTERVENTION = {"intervention": (), "qualification": ("q",), "escalade": ("e",), "fiche": ("f",)}
 
 
 @pytest.mark.integration
 @needs_root
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_intervention_and_fiche(fixture_scenarios, labs, size) -> None:
-    clock = {"now": time.time()}
+@pytest.mark.parametrize("screen", list(INTERVENTION))
+def test_snapshot_intervention(fixture_scenarios, fixed_lab, labs, snapshot, screen, size) -> None:
+    """A real lab built through the briefing; the app's clock is frozen 2 min 05 s after the attempt
+    began, so its timer shows 02:05 from its first tick."""
+    app = SimulateurApp(reap=False, clock=lambda: app.running.started + 125 if app.running is not None else T0)
 
-    async def go() -> None:
-        app = SimulateurApp(clock=lambda: clock["now"])
-        async with app.run_test(size=size) as pilot:
-            r = await start_attempt(pilot, labs)
-            clock["now"] = r.started + 125
-            # the timer ticks every second: under load a fixed pause missed the tick (00:00 captured)
-            await wait_for(pilot, lambda: "02:05" in screen_text(app), 30, "minuteur à 02:05")
-            same = {r.lab_id: "ui1"} if len(r.lab_id) == 3 else None
-            assert same is not None, f"laboratoire {r.lab_id} : un autre laboratoire ui* tourne déjà"
-            assert_snapshot(app, named("intervention", size), same)
-            await pilot.press("q")
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("intervention-qualification", size), same)
-            await pilot.press("e")
-            await pilot.pause(0.3)
-            for widget in app.screen.query("Input, TextArea"):
-                widget.cursor_blink = False  # type: ignore[attr-defined]
-            assert_snapshot(app, named("intervention-escalade", size), same)
-            await pilot.press("f")
+    async def steps(pilot: Pilot) -> None:
+        r = await start_attempt(pilot, labs)
+        assert r.lab_id == fixed_lab, f"laboratoire {r.lab_id} au lieu de {fixed_lab}"
+        await pilot.press(*INTERVENTION[screen])
+        if screen == "fiche":
             await wait_screen(pilot, "FicheScreen")
-            # The text cursor blinks (every 0.5 s): under load the capture fell in either phase and the
-            # cursor cell changed colour. A steady cursor (public `cursor_blink`) is always drawn.
-            for widget in app.screen.query("Input, TextArea"):
-                widget.cursor_blink = False  # type: ignore[attr-defined]
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("fiche", size), same)
+    try:
+        snapshot(app, size, steps)
+    finally:
         app.shutdown()
 
-    run_async(go())
-
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_resultats(fixture_scenarios, size) -> None:
+def test_snapshot_resultats(fixture_scenarios, snapshot, size) -> None:
     last = stored_attempts()
-
-    async def go() -> None:
-        app = SimulateurApp()
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
-            app.push_screen(ResultatsScreen(last))
-            await wait_screen(pilot, "ResultatsScreen")
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("resultats", size))
-
-    run_async(go())
+    snapshot(SimulateurApp(reap=False), size, on_screen(lambda: ResultatsScreen(last), "ResultatsScreen"))
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_progression(fixture_scenarios, size) -> None:
+def test_snapshot_progression(fixture_scenarios, snapshot, size) -> None:
     stored_attempts()
-
-    async def go() -> None:
-        app = SimulateurApp()
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
-            app.push_screen(ProgressionScreen())
-            await wait_screen(pilot, "ProgressionScreen")
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("progression", size))
-
-    run_async(go())
+    snapshot(SimulateurApp(reap=False), size, on_screen(ProgressionScreen, "ProgressionScreen"))
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_timeline_and_player(fixture_scenarios, size) -> None:
+@pytest.mark.parametrize("screen", ["chronologie", "lecteur"])
+def test_snapshot_timeline_and_player(fixture_scenarios, snapshot, screen, size) -> None:
     """An attempt's timeline (the screen the jury opens with c) and the player paused on a command."""
     from simulateur.tui.screens.timeline import TimelineScreen
 
     directory = recorded_attempt("20260101-100000-panne-dhcp-ui9", T0)
 
-    async def go() -> None:
-        app = SimulateurApp()
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
-            app.push_screen(TimelineScreen("Intervention 1 — Plus de réseau — Inès Roux", directory, T0))
-            await wait_screen(pilot, "TimelineScreen")
-            app.screen.query_one("#timeline").move_cursor(row=3)
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("chronologie", size))
+    async def steps(pilot: Pilot) -> None:
+        await on_screen(lambda: TimelineScreen("Intervention 1 — Plus de réseau — Inès Roux", directory, T0),
+                        "TimelineScreen")(pilot)
+        pilot.app.screen.query_one("#timeline").move_cursor(row=3)
+        if screen == "lecteur":
+            await pilot.pause()
             await pilot.press("enter")
             await wait_screen(pilot, "PlayerScreen")
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("lecteur", size))
-
-    run_async(go())
+    snapshot(SimulateurApp(reap=False), size, steps)
 
 
 def exam_done_session() -> tuple[str, str]:
-    """A session whose candidate handed in « panne-dhcp », at fixed times (stable captures), in the
+    """A session created at T1 whose candidate handed in « panne-dhcp », at fixed times, in the
     future: a deadline already past would end her exam at once."""
     from simulateur.exam import core
     from simulateur.exam.db import ExamDB
     from simulateur.exam.models import CandidateRun, Item
 
     db = ExamDB(Store())
-    s = core.new_session(count=1, minutes=40, seed=1, competences=["TAI.CP14"], group="TAI B", db=db)
+    s = core.new_session(count=1, minutes=40, seed=1, competences=["TAI.CP14"], group="TAI B", db=db, now=T1)
     db.create_run(CandidateRun(session=s.id, candidate="Inès Roux", started=T1, deadline=T1 + 2400,
                                items=[Item(index=1)]))
     sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
@@ -212,7 +231,8 @@ def exam_done_session() -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_exam_screens(fixture_scenarios, size) -> None:
+@pytest.mark.parametrize("screen", ["examen", "jury", "examen-fin"])
+def test_snapshot_exam_screens(fixture_scenarios, snapshot, screen, size) -> None:
     """The exam's screens: the sessions (trainer's hub), the jury's grid, the candidate's end screen."""
     from textual.widgets import Select
 
@@ -222,102 +242,64 @@ def test_snapshot_exam_screens(fixture_scenarios, size) -> None:
     from simulateur.tui.screens.examen import ExamenScreen
 
     sid, _ = exam_done_session()
-    from simulateur.tui import format as F
-
-    created = ExamDB(Store()).session(sid).created   # the session's creation time: now
-    shown = F.when(created)
-    same = {sid: "S" * len(sid), shown: "01/01 10:00",
-            shown.replace(" ", "&#160;"): "01/01&#160;10:00"}   # the SVG writes its spaces so
     core.end_run(ExamDB(Store()), sid, "Inès Roux")   # her exam over: no countdown moving in the captures
+    app = SimulateurApp(reap=False)
 
-    async def go() -> None:
-        app = SimulateurApp(reap=False)
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
-            app.push_screen(ExamenScreen())
-            await wait_screen(pilot, "ExamenScreen")
-            app.screen.query_one("#jury-candidate", Select).value = "Inès Roux"
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("examen", size), same)
+    async def steps(pilot: Pilot) -> None:
+        await on_screen(ExamenScreen, "ExamenScreen")(pilot)
+        app.screen.query_one("#jury-candidate", Select).value = "Inès Roux"   # kept by the table's refreshes
+        if screen == "jury":
+            await pilot.pause()
             app.screen.query_one("#jury").focus()
             await pilot.press("enter")
             await wait_screen(pilot, "JuryScreen")
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("jury", size), same)
-            await pilot.press("escape")
-            await wait_screen(pilot, "ExamenScreen")
+        elif screen == "examen-fin":
             db = ExamDB(app.store)
             continue_exam(app, db, core.Step(None, None, None, False, core.get_run(db, sid, "Inès Roux")))
             await wait_screen(pilot, "ExamDoneScreen")
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("examen-fin", size), same)
-
-    run_async(go())
+    snapshot(app, size, steps)
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_profile_and_high_contrast(fixture_scenarios, size) -> None:
+@pytest.mark.parametrize("screen", ["stagiaire", "catalogue-contraste"])
+def test_snapshot_profile_and_high_contrast(fixture_scenarios, snapshot, screen, size) -> None:
     """The trainee picker, and the catalogue in the high-contrast theme (SVG: its colours)."""
     from simulateur.tui.app import HIGH_CONTRAST
 
     stored_attempts()
+    app = SimulateurApp(reap=False)
 
-    async def go() -> None:
-        app = SimulateurApp(reap=False)
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
+    async def steps(pilot: Pilot) -> None:
+        await wait_screen(pilot, "CatalogueScreen")
+        if screen == "stagiaire":
             await pilot.press("s")
             await wait_screen(pilot, "ProfileScreen")
-            await pilot.pause(0.3)
-            for widget in app.screen.query("Input"):
-                widget.cursor_blink = False  # type: ignore[attr-defined]
-            assert_snapshot(app, named("stagiaire", size))
-            await pilot.press("escape")
-            await wait_screen(pilot, "CatalogueScreen")
+        else:
             app.theme = HIGH_CONTRAST.name
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("catalogue-contraste", size))
-
-    run_async(go())
+    snapshot(app, size, steps)
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_verification(fixture_scenarios, size) -> None:
+def test_snapshot_verification(fixture_scenarios, snapshot, size) -> None:
     """« Vérifier » (training): which requirements hold, never how to fix them."""
     from simulateur.tui.screens.verification import VerificationScreen
 
-    from tuihelpers import make_result
-
-    async def go() -> None:
-        app = SimulateurApp(reap=False)
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
-            app.push_screen(VerificationScreen(make_result({"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury",
-                                                            "TAI.CP14.4": "non_acquis", "TAI.CP10.4": "non_acquis"}), 2))
-            await wait_screen(pilot, "VerificationScreen")
-            await pilot.pause(0.3)
-            assert_snapshot(app, named("verification", size))
-
-    run_async(go())
+    result = make_result({"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis",
+                          "TAI.CP10.4": "non_acquis"})
+    snapshot(SimulateurApp(reap=False), size, on_screen(lambda: VerificationScreen(result, 2), "VerificationScreen"))
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_questionnaire(fixture_scenarios, size) -> None:
+def test_snapshot_questionnaire(fixture_scenarios, snapshot, size) -> None:
     """The questionnaire professionnel, its time over (the correction: a screen with no clock running)."""
     from simulateur.quiz import paper
     from simulateur.quiz.db import QuizDB
 
     run = paper.start(QuizDB(Store()), seed=11, minutes=45, now=T0)
+    app = SimulateurApp(reap=False)
 
-    async def go() -> None:
-        app = SimulateurApp(reap=False)
-        async with app.run_test(size=size) as pilot:
-            await wait_screen(pilot, "CatalogueScreen")
-            app.go_quiz(run.id)
-            await wait_screen(pilot, "QuizScreen")
-            await pilot.pause(0.3)
-            for widget in app.screen.query("Input"):
-                widget.cursor_blink = False  # type: ignore[attr-defined]
-            assert_snapshot(app, named("questionnaire", size))
-
-    run_async(go())
+    async def steps(pilot: Pilot) -> None:
+        await wait_screen(pilot, "CatalogueScreen")
+        app.go_quiz(run.id)
+        await wait_screen(pilot, "QuizScreen")
+    snapshot(app, size, steps)

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import DataTable
 
 from simulateur.tui.app import SimulateurApp
-from tuihelpers import FIXTURE_SCENARIOS, run_async, wait_screen
+from tuihelpers import notified, FIXTURE_SCENARIOS, run_async, wait_screen
 
 
 def rows(app) -> list[str]:
@@ -32,7 +32,7 @@ def test_user_scenarios_beside_the_shipped_ones_and_a_broken_file_is_reported(
             await wait_screen(pilot, "CatalogueScreen")
             assert sorted(rows(app)) == ["imprimante", "ma-panne", "panne-dhcp"]
             await pilot.pause()
-            messages = [n.message for n in app._notifications]
+            messages = notified(app)
             assert any("2 fichier(s) de scénario ignoré(s)" in m and f"{mine / 'casse.yaml'}:3:" in m
                        and f"{mine / 'panne-dhcp.yaml'}:1:" in m for m in messages), messages
             assert app.catalogue.scenarios["panne-dhcp"].path.parent == FIXTURE_SCENARIOS

@@ -13,7 +13,7 @@ from simulateur.errors import SimError
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.workers import Outcome
 
-from tuihelpers import run_async, wait_for, wait_screen
+from tuihelpers import notified, run_async, wait_for, wait_screen
 
 
 class BuildingScreen(Screen[None]):
@@ -79,7 +79,7 @@ def test_quitting_during_a_build_releases_what_was_built_then_exits(fixture_scen
             await wait_for(pilot, lambda: app.quitting, 10, "Ctrl+Q pris en compte")
             await pilot.pause(0.3)
             assert app.is_running and released == []          # the build is waited for, said so
-            assert any("arrêté dès qu'il est prêt" in n.message for n in app._notifications)
+            assert any("arrêté dès qu'il est prêt" in m for m in notified(app))
             go_on.set()
             await wait_for(pilot, lambda: not app.is_running, 10, "l'application fermée")
         assert released == ["le laboratoire"] and screen.outcomes == [] and app.return_code == 0

@@ -1,29 +1,36 @@
-"""Helpers of the app's tests: pilot runs, screen text, bounded waits, SVG snapshots."""
+"""Helpers of the app's tests: pilot runs, screen text, bounded waits (snapshots: test_snapshots.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import difflib
+import html
 import io
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from simulateur.scoring import CheckResult, CriterionResult, Score
 
 HERE = Path(__file__).resolve().parent
 FIXTURE_SCENARIOS = HERE / "fixtures" / "scenarios"
-SNAPSHOTS = HERE / "snapshots"
-UPDATE_SNAPSHOTS = os.environ.get("SIMULATEUR_SNAPSHOT_UPDATE") == "1"
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)")
+
+
+#: The attribute where conftest's _notifications_recorded keeps what an app notified.
+NOTIFIED = "test_notified"
+
+
+def notified(app: Any) -> list[str]:
+    """The messages `app` notified since it started (or since its last clear_notifications)."""
+    return list(vars(app).get(NOTIFIED, []))
 
 
 def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -31,12 +38,29 @@ def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 def screen_text(app: Any) -> str:
-    """What the terminal shows, as plain text."""
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True, legacy_windows=False, safe_box=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
-    return console.export_text()
+    """What the terminal shows, as plain text: read back from the app's public SVG screenshot, where
+    each run of characters is a <text> element at x = column × CHAR_WIDTH on its line's clip path
+    (runs of spaces are left out, spaces inside a run written &#160;)."""
+    return svg_text(app.export_screenshot(), *app.size)
+
+
+#: The width of a terminal cell in Rich's SVG export (0.61 × its 20-pixel font).
+CHAR_WIDTH = 12.2
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*clip-path="url\(#terminal(?:-\d+)?-line-(\d+)\)"[^>]*>([^<]*)</text>')
+
+
+def svg_text(svg: str, width: int, height: int) -> str:
+    """The characters of a Rich SVG export, line by line (a wide character takes two cells)."""
+    cells = [[" "] * width for _ in range(height)]
+    for x, line, chars in _SVG_TEXT.findall(svg):
+        col, row = round(float(x) / CHAR_WIDTH), cells[int(line)]
+        for ch in html.unescape(chars).replace("\xa0", " "):
+            if col < width:
+                row[col] = ch
+                if cell_len(ch) == 2 and col + 1 < width:
+                    row[col + 1] = ""
+            col += cell_len(ch)
+    return "".join("".join(row) + "\n" for row in cells)
 
 
 async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
@@ -48,54 +72,30 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 3
         await pilot.pause(0.05)
 
 
+def footer_settled(app: Any) -> bool:
+    """The screen's Footer shows the screen's bindings as they are now. A Footer is composed again
+    after each change of bindings (focus moved, tab shown, screen pushed), once the screen has
+    refreshed: until then it is empty, or shows the previous ones — under load, long enough for a
+    capture to catch it (a fixed pause, or Textual's idle heuristic, which takes a process starved
+    of CPU for an idle one)."""
+    screen = app.screen
+    footers = screen.query("Footer")
+    if not footers:
+        return True
+    bindings = screen.active_bindings
+    wanted: dict[str, bool] = {}
+    for _node, binding, enabled, _tooltip in bindings.values():
+        if binding.show:
+            wanted.setdefault(binding.action, not enabled)
+    palette = bindings.get(app.COMMAND_PALETTE_BINDING)
+    extra = {palette[1].action} if palette is not None and not palette[1].show else set()
+    shown = {key.action: key.disabled for key in footers.first().query("FooterKey")}
+    return {a: d for a, d in shown.items() if a not in extra or a in wanted} == wanted
+
+
 async def wait_screen(pilot: Any, name: str, timeout: float = 30) -> None:
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name, timeout, f"écran {name}")
     await pilot.pause()
-
-
-def assert_snapshot(app: Any, name: str, replace: dict[str, str] | None = None) -> None:
-    """Compare the screen with tests/tui/snapshots/<name>.txt (text) and <name>.svg (colours too).
-
-    Update them with:  SIMULATEUR_SNAPSHOT_UPDATE=1 .venv/bin/pytest tests/tui -k snapshot
-    (then look at the SVG files before committing them).
-    """
-    app.clear_notifications()
-    text = screen_text(app)
-    svg = app.export_screenshot(title="simulateur")
-    for old, new in (replace or {}).items():
-        assert len(old) == len(new), (old, new)
-        text, svg = text.replace(old, new), svg.replace(old, new)
-    txt_path, svg_path = SNAPSHOTS / f"{name}.txt", SNAPSHOTS / f"{name}.svg"
-    if UPDATE_SNAPSHOTS or not svg_path.exists():
-        SNAPSHOTS.mkdir(exist_ok=True)
-        txt_path.write_text(text)
-        svg_path.write_text(svg)
-        if not UPDATE_SNAPSHOTS:
-            pytest.fail(f"capture {name} créée : relancez (ou SIMULATEUR_SNAPSHOT_UPDATE=1)")
-        return
-    expected_text = txt_path.read_text()
-    if text != expected_text:
-        diff = "\n".join(difflib.unified_diff(expected_text.splitlines(), text.splitlines(), "attendu", "obtenu",
-                                              lineterm=""))
-        pytest.fail(f"l'écran {name} a changé (SIMULATEUR_SNAPSHOT_UPDATE=1 pour accepter) :\n{diff}")
-    if not _same_svg(svg, svg_path.read_text(), bool(replace)):
-        failed = Path(tempfile.gettempdir()) / "simulateur-captures-echouees"
-        failed.mkdir(exist_ok=True)
-        (failed / f"{name}.svg").write_text(svg)
-        pytest.fail(f"les couleurs ou styles de l'écran {name} ont changé : comparez {svg_path} et "
-                    f"{failed / (name + '.svg')} (SIMULATEUR_SNAPSHOT_UPDATE=1 pour accepter)")
-
-
-def _same_svg(got: str, expected: str, replaced: bool) -> bool:
-    """The SVG's CSS prefix (terminal-NNN) is a checksum of the screen it shows: a screen where a
-    part was replaced (ua1 → ui1) has the replaced content but the original's checksum. Then the
-    prefix is left out of the comparison — every text, class and colour is still compared."""
-    if not replaced:
-        return got == expected
-
-    def strip(svg: str) -> str:
-        return re.sub(r"\bterminal-\d+", "terminal", svg)
-    return strip(got) == strip(expected)
 
 
 def make_result(verdicts: dict[str, str], lab: str = "ui9") -> CheckResult:

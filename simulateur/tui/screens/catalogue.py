@@ -43,7 +43,7 @@ class CatalogueScreen(Screen[None]):
         yield Header()
         with Horizontal(id="filters"):
             yield Input(placeholder=tr("tui.catalogue.search"), id="search", compact=True)
-            yield Select(self._ccp_options(), prompt=tr("tui.catalogue.all_ccp"), id="ccp", compact=True)
+            yield Select(self.ccp_options(), prompt=tr("tui.catalogue.all_ccp"), id="ccp", compact=True)
             yield Select(self._competence_options(), prompt=tr("tui.catalogue.all_competences"), id="competence",
                          compact=True)
             yield Select([(F.level(n), n) for n in (1, 2, 3)], prompt=tr("tui.catalogue.all_levels"), id="level",
@@ -63,7 +63,7 @@ class CatalogueScreen(Screen[None]):
         """What it trains: its competences, then those of the other title it also exercises (IDI)."""
         return [*sc.competences, *sc.also]
 
-    def _ccp_options(self) -> list[tuple[str, str]]:
+    def ccp_options(self) -> list[tuple[str, str]]:
         """A whole title first (« Tout IDI »), then each CCP — of TAI and of IDI (`also`)."""
         seen: list[str] = []
         for sc in self._scenarios():

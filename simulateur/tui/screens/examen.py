@@ -134,7 +134,13 @@ class ExamenScreen(Screen[None]):
             for item in r.items:      # not the candidate's drawn variant: candidates start here
                 text.append(f"  {item.index}. {STATUS_LABELS[item.status]}\n")
         detail.update(text)
+        # set_options clears the choice: the candidate chosen stays chosen if this session has her.
+        # (This runs again on every RowHighlighted the table posts — its refresh on a return from
+        # the jury's grid too —, after the trainer may have chosen: the choice was lost.)
+        chosen = select.value
         select.set_options([(r.candidate, r.candidate) for r in runs])
+        if chosen in {r.candidate for r in runs}:
+            select.value = chosen
 
     @on(Button.Pressed, "#create")
     def create(self) -> None:
