@@ -9,11 +9,13 @@ then killed by PID if it survived (never by name).
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -45,7 +47,7 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _wait_dead(pid: int, timeout: float = 2.0) -> bool:
+def _wait_dead(pid: int, timeout: float = 20.0) -> bool:   # returns as soon as it is dead
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not _alive(pid):
@@ -314,7 +316,7 @@ def test_reload_sends_sighup_or_runs_execreload(host):
     assert (res.returncode, res.stderr) == (1, "Job for hup.service invalid.\n")
     assert host.sc("start", "hup").returncode == 0
     assert host.sc("reload", "hup").returncode == 0
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 20   # returns as soon as the line is there (a loaded machine is slow)
     while "got-hup" not in host.log("hup") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "got-hup" in host.log("hup")
@@ -445,13 +447,30 @@ def test_journalctl_follow(host):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)  # type: ignore[union-attr]
+    reader.start()
+
+    def read_until(text: str) -> list[str]:
+        """What journalctl printed until a line with `text` (waits for the exact line, not a time)."""
+        seen = []
+        deadline = time.monotonic() + 30
+        while not seen or text not in seen[-1]:
+            seen.append(lines.get(timeout=max(0.01, deadline - time.monotonic())))
+        return seen
+
     try:
-        time.sleep(0.4)
+        shown = read_until("Started sleeper.service - Sleeper test.")   # following: its history shown
         with open(host.root / "var/log/sysd/sleeper.log", "a") as f:
             f.write("a new line\n")
-        time.sleep(0.45)
+        shown += read_until("a new line")
         proc.send_signal(signal.SIGINT)
-        out, errs = proc.communicate(timeout=5)
+        proc.wait(timeout=10)
+        reader.join(timeout=10)
+        errs = proc.stderr.read()  # type: ignore[union-attr]
+        while not lines.empty():
+            shown.append(lines.get())
+        out = "".join(shown)
     finally:
         if proc.poll() is None:
             proc.kill()
