@@ -16,7 +16,7 @@ from simulateur.lab.topology import Topology
 from simulateur.paths import cahiers_dir, scenarios_dir
 from simulateur.scenario import rendered
 from simulateur.scenario.loader import (
-    _check_params, _check_templates, _host_fields, _render_topology, load_topology, topology_path,
+    _check_hosts, _check_params, _check_templates, _host_fields, _render_topology, load_topology, topology_path,
 )
 from simulateur.scenario.yamlload import Located, load_located, validate_located
 
@@ -78,12 +78,7 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
 
     if ca.id != loc.path.stem:
         err(("id",), "cahier.check.id", id=ca.id, stem=loc.path.stem)
-    for i, h in enumerate(ca.hosts):
-        if h not in topo.hosts:
-            err(("hosts", i), "check.unknown_host", host=h, topology=topo.id, hosts=", ".join(topo.hosts))
-    hosts = [h for h in topo.hosts if not ca.hosts or h in ca.hosts]
-    if ca.shell_host is not None and ca.shell_host not in hosts:
-        err(("shell_host",), "check.unknown_host", host=ca.shell_host, topology=topo.id, hosts=", ".join(hosts))
+    hosts = _check_hosts(ca.hosts, ca.shell_host, topo, err)
     probe_ids = [p.id for p in ca.probes]
     for i, pid in enumerate(probe_ids):
         if pid in probe_ids[:i]:

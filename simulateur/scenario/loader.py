@@ -160,6 +160,18 @@ def load_scenario(path: Path, base: Path | None = None) -> Loaded:
     return Loaded(scenario, topo, path)
 
 
+def _check_hosts(wanted: list[str], shell_host: str | None, topo: Topology, err: Any) -> list[str]:
+    """A scenario's or a cahier's `hosts` (each the topology's) and `shell_host` (one of them): the
+    hosts it builds, the topology's order; `err(where, key, **kw)` says each problem."""
+    for i, h in enumerate(wanted):
+        if h not in topo.hosts:
+            err(("hosts", i), "check.unknown_host", host=h, topology=topo.id, hosts=", ".join(topo.hosts))
+    hosts = [h for h in topo.hosts if not wanted or h in wanted]
+    if shell_host is not None and shell_host not in hosts:
+        err(("shell_host",), "check.unknown_host", host=shell_host, topology=topo.id, hosts=", ".join(hosts))
+    return hosts
+
+
 def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
     problems: list[str] = []
 
@@ -168,12 +180,7 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
 
     if sc.id != loc.path.stem:
         err(("id",), "check.scenario_id", id=sc.id, stem=loc.path.stem)
-    for i, h in enumerate(sc.hosts):
-        if h not in topo.hosts:
-            err(("hosts", i), "check.unknown_host", host=h, topology=topo.id, hosts=", ".join(topo.hosts))
-    hosts = [h for h in topo.hosts if not sc.hosts or h in sc.hosts]
-    if sc.shell_host is not None and sc.shell_host not in hosts:
-        err(("shell_host",), "check.unknown_host", host=sc.shell_host, topology=topo.id, hosts=", ".join(hosts))
+    hosts = _check_hosts(sc.hosts, sc.shell_host, topo, err)
     competences = referentiel.all_competences()
     criteria = referentiel.all_criteria()
     for i, comp in enumerate(sc.competences):
