@@ -57,3 +57,34 @@ def test_no_epreuve_going_is_said(fixture_scenarios) -> None:
             assert app.screen.__class__.__name__ == "CatalogueScreen"
 
     run_async(go())
+
+
+def test_a_whole_epreuve_chained_in_the_app(labs) -> None:
+    """A CCP2 épreuve from its start to its grid, every phase opened by « n » in the app: the
+    interventions (her examen blanc, opened by the épreuve), the entretien technique, the end."""
+    from simulateur.epreuve import core
+    from simulateur.exam.db import ExamDB
+
+    st = core.start(ExamDB(), "ccp2", "Bruno Petit", seed=11, scale=0.2, count=1)
+    assert st.open_phase().kind == "interventions" and st.exam_session
+
+    async def go() -> None:
+        app = SimulateurApp()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_screen(pilot, "CatalogueScreen")
+            app.go_epreuve(st.id)
+            await wait_screen(pilot, "EpreuveScreen")
+            screen = app.screen
+            assert "▶ 1. interventions" in widget_text(screen.query_one("#phases"))
+            await pilot.press("n")
+            await wait_for(pilot, lambda: "▶ 2. entretien technique" in widget_text(screen.query_one("#phases")),
+                           60, "entretien")
+            await pilot.press("n")
+            await wait_for(pilot, lambda: "Épreuve terminée" in widget_text(screen.query_one("#status")), 60, "fin")
+            await pilot.press("g")
+            await wait_for(pilot, lambda: "TAI.CP8.1" in widget_text(screen.query_one("#grid")), 20, "grille")
+            assert "[entretien technique]" in widget_text(screen.query_one("#grid"))
+
+    run_async(go())
+    done = EpreuveDB(Store()).get(st.id)
+    assert done.finished and all(p.started and p.ended for p in done.phases)
