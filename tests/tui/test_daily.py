@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from textual.drivers.headless_driver import HeadlessDriver
@@ -13,13 +12,9 @@ from simulateur.session import run
 from simulateur.session.attempt import Attempt
 from simulateur.tui.app import SimulateurApp
 
-from tuihelpers import notified, needs_root, run_async, screen_text, start_attempt, wait_for, wait_screen, widget_text
+from tuihelpers import footer_text, notified, needs_root, run_async, screen_text, start_attempt, wait_for, wait_screen, widget_text
 
 pytestmark = [pytest.mark.integration, needs_root]
-
-
-def footer(app) -> str:
-    return screen_text(app).splitlines()[-1]
 
 
 def test_shell_on_a_lab_stopped_elsewhere_never_freezes(fixture_scenarios, labs, monkeypatch) -> None:
@@ -73,7 +68,7 @@ def test_training_keys_hint_asks_first_and_verify(fixture_scenarios, labs) -> No
         async with app.run_test(size=(120, 36)) as pilot:
             r = await start_attempt(pilot, labs)
             screen = app.screen
-            foot = footer(app)
+            foot = await footer_text(pilot)
             for key in ("s Shell", "f Fiche", "i Indice", "v Vérifier", "t Ticket", "j Journal", "q Qualifier",
                         "e Escalader"):
                 assert key in foot, foot
@@ -163,7 +158,7 @@ def test_timed_footer_has_no_hint_nor_verify(fixture_scenarios, labs) -> None:
         app = SimulateurApp()
         async with app.run_test(size=(120, 36)) as pilot:
             r = await start_attempt(pilot, labs, mode="chronometre")
-            foot = footer(app)
+            foot = await footer_text(pilot)
             assert "Indice" not in foot and "Vérifier" not in foot and "t Ticket" in foot, foot
             await pilot.press("v")
             await pilot.press("i")

@@ -19,7 +19,7 @@ from simulateur.tui.screens.briefing import BriefingScreen
 from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.widgets.grid import grid
 
-from tuihelpers import notified, FIXTURE_SCENARIOS, make_result, run_async, screen_text, wait_for, wait_screen
+from tuihelpers import footer_text, notified, FIXTURE_SCENARIOS, make_result, run_async, screen_text, wait_for, wait_screen
 
 
 def _plain(renderable) -> str:
@@ -51,7 +51,7 @@ def test_briefing_start_key_does_not_type_into_the_name_and_stays_in_the_footer(
             await wait_screen(pilot, "BriefingScreen")
             screen = app.screen
             assert isinstance(app.focused, Input) and app.focused.id == "candidate"
-            assert "f5 Démarrer" in screen_text(app).splitlines()[-1]   # the footer, with the name focused
+            assert "f5 Démarrer" in await footer_text(pilot)   # the footer, with the name focused
             started: list[tuple[str, str | None]] = []
 
             def no_lab(mode: str, candidate: str | None) -> None:   # no lab in this test: the build fails

@@ -93,6 +93,12 @@ def footer_settled(app: Any) -> bool:
     return {a: d for a, d in shown.items() if a not in extra or a in wanted} == wanted
 
 
+async def footer_text(pilot: Any) -> str:
+    """The footer's line once it shows the screen's bindings as they are now (footer_settled)."""
+    await wait_for(pilot, lambda: footer_settled(pilot.app), 30, "pied de page à jour")
+    return screen_text(pilot.app).splitlines()[-1]
+
+
 async def wait_screen(pilot: Any, name: str, timeout: float = 30) -> None:
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name, timeout, f"écran {name}")
     await pilot.pause()
