@@ -46,11 +46,21 @@ def one(scenario_id: str) -> None:
 
 
 def round_of(checkout: Path, scenario: str, prefix: str) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(checkout), "SIMULATEUR_LAB_PREFIX": prefix,
-           "SIMULATEUR_DATA": os.environ.get("SIMULATEUR_DATA", "/tmp/simulateur-ab-data"),
-           "SIMULATEUR_SHIPPED_SCENARIOS": str(checkout / "scenarios")}
-    out = subprocess.run([sys.executable, __file__, "--one", scenario], env=env, capture_output=True,
-                         text=True, timeout=600, cwd=checkout)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(checkout),
+        "SIMULATEUR_LAB_PREFIX": prefix,
+        "SIMULATEUR_DATA": os.environ.get("SIMULATEUR_DATA", "/tmp/simulateur-ab-data"),
+        "SIMULATEUR_SHIPPED_SCENARIOS": str(checkout / "scenarios"),
+    }
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", scenario],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=checkout,
+    )
     if out.returncode != 0:
         raise SystemExit(f"{checkout} {scenario} : {out.stderr.strip().splitlines()[-1:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -75,7 +85,7 @@ def main() -> None:
     ratios: dict[str, list[float]] = {"ready": [], "check": [], "stop": []}
     for scenario in scenarios:
         cols: dict[str, dict[str, list[float]]] = {"old": {}, "new": {}}
-        round_of(old, scenario, "abo")   # warm-up, both sides (caches: Samba templates, seccomp…)
+        round_of(old, scenario, "abo")  # warm-up, both sides (caches: Samba templates, seccomp…)
         round_of(new, scenario, "abn")
         for _ in range(args.runs):
             for side, checkout, prefix in (("old", old, "abo"), ("new", new, "abn")):
@@ -90,8 +100,10 @@ def main() -> None:
             cells += [f"{a:.2f}", f"{b:.2f}", f"{ratio:.2f}"]
         print(f"| {scenario} | " + " | ".join(cells) + " |", flush=True)
     names = {"ready": "prêt", "check": "check", "stop": "arrêt"}
-    print("\nMédiane des rapports après ÷ avant : " + ", ".join(
-        f"{names[k]} {statistics.median(v):.2f}" for k, v in ratios.items()))
+    print(
+        "\nMédiane des rapports après ÷ avant : "
+        + ", ".join(f"{names[k]} {statistics.median(v):.2f}" for k, v in ratios.items())
+    )
 
 
 if __name__ == "__main__":

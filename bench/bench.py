@@ -60,8 +60,8 @@ class Row:
     name: str
     hosts: int
     ready: float
-    network: float   # part of `ready` until every host is up and wired (before services)
-    prepare: float   # part of `network` laying services' prepared trees (not networking)
+    network: float  # part of `ready` until every host is up and wired (before services)
+    prepare: float  # part of `network` laying services' prepared trees (not networking)
     check: float
     solved: float
     stop: float
@@ -86,6 +86,7 @@ class _PrepareClock:
                 return inner(*args, **kwargs)
             finally:
                 self.total += time.perf_counter() - t0
+
         netns.prepare_services = timed  # type: ignore[attr-defined]
 
 
@@ -136,8 +137,18 @@ def measure(name: str, hosts: int, build: Builder, runs: int, prefix: str) -> Ro
     med = {k: statistics.median(v) for k, v in cols.items()}
     # The « ready » reading is a sample of the same round: the 50 ms sampler can miss that moment
     # (a bare topology is ready, then stopped, in less than that).
-    return Row(name, hosts, med["ready"], med["network"], med["prepare"], med["check"], med["solved"], med["stop"],
-               mem_ready, max(sampler.peak, mem_ready))
+    return Row(
+        name,
+        hosts,
+        med["ready"],
+        med["network"],
+        med["prepare"],
+        med["check"],
+        med["solved"],
+        med["stop"],
+        mem_ready,
+        max(sampler.peak, mem_ready),
+    )
 
 
 def bare_builder() -> tuple[int, Builder]:
@@ -147,6 +158,7 @@ def bare_builder() -> tuple[int, Builder]:
         values = draw(topo.params, SEED)
         lab = Lab.build(rendered_topology(topo, values), seed=SEED, params=values, progress=progress)
         return lab, lambda lab, solve: None
+
     return len(topo.hosts), build
 
 
@@ -158,7 +170,9 @@ def scenario_builder(loaded: Loaded) -> tuple[int, Builder]:
             if solve:
                 lab.apply(scenario.solution)  # timed with the check: an upper bound
             run_probes(scenario, lab)
+
         return lab, probes
+
     hosts = len(loaded.scenario.hosts) if loaded.scenario.hosts else len(loaded.topology.hosts)
     return hosts, build
 
@@ -168,12 +182,13 @@ LOAD_AT_START = os.getloadavg()[0]
 
 
 def machine_line(runs: int) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               "?")
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
-    return (f"Machine : {os.cpu_count()} cœurs ({cpu}), {mem} Gio, noyau {platform.release()}, "
-            f"Python {platform.python_version()} — médiane de {runs} essais, "
-            f"{datetime.date.today():%d/%m/%Y}, charge au départ {LOAD_AT_START:.1f}")
+    return (
+        f"Machine : {os.cpu_count()} cœurs ({cpu}), {mem} Gio, noyau {platform.release()}, "
+        f"Python {platform.python_version()} — médiane de {runs} essais, "
+        f"{datetime.date.today():%d/%m/%Y}, charge au départ {LOAD_AT_START:.1f}"
+    )
 
 
 def _s(v: float) -> str:
@@ -181,19 +196,24 @@ def _s(v: float) -> str:
 
 
 def rows_table(rows: list[Row]) -> list[str]:
-    out = ["| laboratoire | hôtes | prêt (s) | dont hôtes + réseau (s) | check en panne (s) "
-           "| solution + check (s) | arrêt (s) | mémoire prête (Mio) | mémoire crête (Mio) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "| laboratoire | hôtes | prêt (s) | dont hôtes + réseau (s) | check en panne (s) "
+        "| solution + check (s) | arrêt (s) | mémoire prête (Mio) | mémoire crête (Mio) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         name = f"topologie {r.name} (sans panne)" if r.name == BARE else r.name
-        out.append(f"| {name} | {r.hosts} | {_s(r.ready)} | {_s(r.network)} | {_s(r.check)} | {_s(r.solved)} "
-                   f"| {_s(r.stop)} | {r.mem_ready:.0f} | {r.mem_peak:.0f} |")
+        out.append(
+            f"| {name} | {r.hosts} | {_s(r.ready)} | {_s(r.network)} | {_s(r.check)} | {_s(r.solved)} "
+            f"| {_s(r.stop)} | {r.mem_ready:.0f} | {r.mem_peak:.0f} |"
+        )
     return out
 
 
 def mininet_table(bare: Row, mn: mininet_bench.MininetResult) -> list[str]:
     def ratio(ours: float, theirs: float) -> str:
         return f"{ours / theirs:.2f}" if theirs > 0 else "—"
+
     return [
         "| construit | hôtes | construction (s) | arrêt (s) | construction ÷ Mininet | arrêt ÷ Mininet |",
         "|---|---:|---:|---:|---:|---:|",
@@ -210,36 +230,52 @@ def mininet_table(bare: Row, mn: mininet_bench.MininetResult) -> list[str]:
 
 
 def scale_table(scenario: str, results: dict[int, list[scale_bench.ScaleResult]]) -> list[str]:
-    out = [f"| `{scenario}` en même temps | tous prêts (s) | échecs | mémoire PSS (Mio) "
-           "| MemAvailable consommée (Mio) | arrêt de tous (s) |",
-           "|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        f"| `{scenario}` en même temps | tous prêts (s) | échecs | mémoire PSS (Mio) "
+        "| MemAvailable consommée (Mio) | arrêt de tous (s) |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
     med: dict[int, dict[str, float]] = {}
     for n, rs in results.items():
         med[n] = {k: statistics.median(getattr(r, k) for r in rs) for k in ("ready", "pss", "available", "stop")}
         failures = sum(r.failures for r in rs)
-        out.append(f"| {n} | {_s(med[n]['ready'])} | {failures} / {n * len(rs)} | {med[n]['pss']:.0f} "
-                   f"| {med[n]['available']:.0f} | {_s(med[n]['stop'])} |")
+        out.append(
+            f"| {n} | {_s(med[n]['ready'])} | {failures} / {n * len(rs)} | {med[n]['pss']:.0f} "
+            f"| {med[n]['available']:.0f} | {_s(med[n]['stop'])} |"
+        )
     if len(med) >= 2:
         lo, hi = min(med), max(med)
         k = hi - lo
-        out += ["", f"Coût d'un laboratoire de plus (de {lo} à {hi}) : "
-                f"+{(med[hi]['ready'] - med[lo]['ready']) / k:.2f} s pour tous prêts, "
-                f"+{(med[hi]['stop'] - med[lo]['stop']) / k:.2f} s pour tout arrêter, "
-                f"+{(med[hi]['pss'] - med[lo]['pss']) / k:.0f} Mio de PSS, "
-                f"+{(med[hi]['available'] - med[lo]['available']) / k:.0f} Mio de MemAvailable."]
+        out += [
+            "",
+            f"Coût d'un laboratoire de plus (de {lo} à {hi}) : "
+            f"+{(med[hi]['ready'] - med[lo]['ready']) / k:.2f} s pour tous prêts, "
+            f"+{(med[hi]['stop'] - med[lo]['stop']) / k:.2f} s pour tout arrêter, "
+            f"+{(med[hi]['pss'] - med[lo]['pss']) / k:.0f} Mio de PSS, "
+            f"+{(med[hi]['available'] - med[lo]['available']) / k:.0f} Mio de MemAvailable.",
+        ]
     return out
 
 
-def targets_line(rows: list[Row], mn: mininet_bench.MininetResult | None,
-                 scale: dict[int, list[scale_bench.ScaleResult]]) -> str:
+def targets_line(
+    rows: list[Row], mn: mininet_bench.MininetResult | None, scale: dict[int, list[scale_bench.ScaleResult]]
+) -> str:
     def over(key: str, scenarios_only: bool) -> str:
         judged = [r for r in rows if not (scenarios_only and r.name == BARE)]
         bad = [f"{r.name} {getattr(r, key):.2f} s" for r in judged if getattr(r, key) >= TARGETS[key]]
         if not bad:
             return "atteint"
         return f"atteint pour {len(judged) - len(bad)} sur {len(judged)}, dépassé : " + ", ".join(bad)
-    parts = [f"prêt < 1 s : {over('ready', False)}", f"check en panne < 1 s : {over('check', True)}",
-             f"arrêt < 0,5 s : {over('stop', False)}"] if rows else []
+
+    parts = (
+        [
+            f"prêt < 1 s : {over('ready', False)}",
+            f"check en panne < 1 s : {over('check', True)}",
+            f"arrêt < 0,5 s : {over('stop', False)}",
+        ]
+        if rows
+        else []
+    )
     if scale:
         n = max(scale)
         failures = sum(r.failures for r in scale[n])
@@ -295,21 +331,28 @@ un laboratoire qui ne s'ouvre pas avec tous ses hôtes vivants, ou un `stop` en 
 
 def pick_scale_scenario(catalogue: dict[str, Loaded]) -> str:
     """The shipped scenario with the most hosts (ties: first id)."""
+
     def hosts(item: tuple[str, Loaded]) -> tuple[int, str]:
         sid, loaded = item
         n = len(loaded.scenario.hosts) if loaded.scenario.hosts else len(loaded.topology.hosts)
         return (-n, sid)
+
     return min(catalogue.items(), key=hosts)[0]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description="Banc d'essai des laboratoires (tableau Markdown pour le README)")
     ap.add_argument("--runs", type=int, default=5, help="essais chronométrés par ligne (médiane)")
-    ap.add_argument("--only", default="", help="parties, séparées par des virgules : bureau, scenarios, "
-                    "un identifiant de scénario, mininet, scale (défaut : tout)")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="parties, séparées par des virgules : bureau, scenarios, "
+        "un identifiant de scénario, mininet, scale (défaut : tout)",
+    )
     ap.add_argument("--scale", default="1,4,16", help="nombres de laboratoires en même temps")
-    ap.add_argument("--scale-scenario", default=None, help="scénario du passage à l'échelle "
-                    "(défaut : celui qui a le plus d'hôtes)")
+    ap.add_argument(
+        "--scale-scenario", default=None, help="scénario du passage à l'échelle (défaut : celui qui a le plus d'hôtes)"
+    )
     ap.add_argument("--markdown", action="store_true", help="ajoute les notes qui expliquent les colonnes")
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -323,8 +366,10 @@ def main() -> int:
     only = {p.strip() for p in args.only.split(",") if p.strip()}
     known = {BARE, "scenarios", "mininet", "scale", *catalogue}
     if only - known:
-        print(f"bench : --only inconnu : {', '.join(sorted(only - known))} (connus : {', '.join(sorted(known))})",
-              file=sys.stderr)
+        print(
+            f"bench : --only inconnu : {', '.join(sorted(only - known))} (connus : {', '.join(sorted(known))})",
+            file=sys.stderr,
+        )
         return 2
     everything = not only
     wanted_ids = [sid for sid in catalogue if everything or "scenarios" in only or sid in only]
@@ -388,9 +433,15 @@ def main() -> int:
         out += ["Non mesurés (erreur à la construction ou au check) : " + " ; ".join(failed) + ".", ""]
     bare = next((r for r in rows if r.name == BARE), None)
     if mn is not None and bare is not None:
-        out += [f"Côte à côte avec Mininet (même exécution, {mn.hosts} hôtes ; perte au pingAll "
+        out += (
+            [
+                f"Côte à côte avec Mininet (même exécution, {mn.hosts} hôtes ; perte au pingAll "
                 f"d'échauffement : {mn.ping_loss:.0f} % ; liens restés après `net.stop()` : {mn.leftover_links}) :",
-                ""] + mininet_table(bare, mn) + [""]
+                "",
+            ]
+            + mininet_table(bare, mn)
+            + [""]
+        )
     elif mn_error is not None:
         out += [f"Mininet : non mesuré — {mn_error}.", ""]
     if scale:

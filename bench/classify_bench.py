@@ -26,20 +26,36 @@ from simulateur.scenario.models import JournalEvidence  # noqa: E402
 from simulateur.scoring import journal_facts  # noqa: E402
 
 TEMPLATES = [
-    "ip a", "ip -br addr show dev eth{n}", "ip addr add 10.0.{n}.5/24 dev eth0", "ping -c1 10.0.0.{n}",
-    "systemctl status cups{n}", "systemctl restart dnsmasq{n}", "cat /etc/dnsmasq.d/lan{n}.conf",
-    "grep -E 'url|password' /etc/vdirsyncer/config{n}", "ps aux | grep dnsmasq{n}",
-    "sed -i 's/10.0.0.{n}/10.0.0.1/' /etc/resolv.conf", "sed -n '{n},$p' /var/log/syslog",
-    "echo nameserver 192.0.2.{n} > /etc/resolv.conf", "cp /etc/network/interfaces /root/interfaces.{n}.bak",
+    "ip a",
+    "ip -br addr show dev eth{n}",
+    "ip addr add 10.0.{n}.5/24 dev eth0",
+    "ping -c1 10.0.0.{n}",
+    "systemctl status cups{n}",
+    "systemctl restart dnsmasq{n}",
+    "cat /etc/dnsmasq.d/lan{n}.conf",
+    "grep -E 'url|password' /etc/vdirsyncer/config{n}",
+    "ps aux | grep dnsmasq{n}",
+    "sed -i 's/10.0.0.{n}/10.0.0.1/' /etc/resolv.conf",
+    "sed -n '{n},$p' /var/log/syslog",
+    "echo nameserver 192.0.2.{n} > /etc/resolv.conf",
+    "cp /etc/network/interfaces /root/interfaces.{n}.bak",
     "sh -c 'printf \"auto eth0\\niface eth0 inet dhcp # {n}\\n\" > /etc/network/interfaces'",
-    "sh -c 'echo test {n} | lp -d Couloir'", "ssh poste{n} '/etc/init.d/cups start'",
+    "sh -c 'echo test {n} | lp -d Couloir'",
+    "ssh poste{n} '/etc/init.d/cups start'",
     "ssh -p 22 root@poste 'lpstat -p Couloir{n} && lp -d Couloir /etc/hostname'",
-    "apt-get -s upgrade # {n}", "apt-mark hold compta-pro{n}", "ifup -n eth{n}", "lpq -P Couloir{n}",
+    "apt-get -s upgrade # {n}",
+    "apt-mark hold compta-pro{n}",
+    "ifup -n eth{n}",
+    "lpq -P Couloir{n}",
     "cat > /etc/dnsmasq.d/lan.conf <<EOF\ndhcp-range=10.0.0.{n},10.0.0.150\nEOF",
-    "sudo -u lp env LANG=C timeout 5 lpstat -o Couloir{n}", "journalctl -u cups -n {n} --no-pager",
-    "for h in srv{n} poste; do ping -c1 $h; done", "( cd /etc/cups && grep -n Couloir{n} printers.conf )",
-    "echo $(hostname -I) {n} >> /tmp/etat", "find /var/spool/cups -name 'd{n}*' -exec rm {{}} \\;",
-    "nft list ruleset | grep -c {n}", "sysctl -w net.ipv4.conf.eth{n}.forwarding=1",
+    "sudo -u lp env LANG=C timeout 5 lpstat -o Couloir{n}",
+    "journalctl -u cups -n {n} --no-pager",
+    "for h in srv{n} poste; do ping -c1 $h; done",
+    "( cd /etc/cups && grep -n Couloir{n} printers.conf )",
+    "echo $(hostname -I) {n} >> /tmp/etat",
+    "find /var/spool/cups -name 'd{n}*' -exec rm {{}} \\;",
+    "nft list ruleset | grep -c {n}",
+    "sysctl -w net.ipv4.conf.eth{n}.forwarding=1",
 ]
 
 
@@ -72,10 +88,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     entries = make_journal(args.lines)
-    evidence = [JournalEvidence(journal="diagnosed_before_change", hosts=["poste"]),
-                JournalEvidence(journal="tested_after_fix", hosts=["poste"]),
-                JournalEvidence(journal="backup_before_edit", paths=["/etc/network/interfaces"]),
-                JournalEvidence(journal="remote_changes", hosts=["poste"], origin="technicien")]
+    evidence = [
+        JournalEvidence(journal="diagnosed_before_change", hosts=["poste"]),
+        JournalEvidence(journal="tested_after_fix", hosts=["poste"]),
+        JournalEvidence(journal="backup_before_edit", paths=["/etc/network/interfaces"]),
+        JournalEvidence(journal="remote_changes", hosts=["poste"], origin="technicien"),
+    ]
     lines = [e.cmd for e in entries]
     classify_times: list[tuple[float, float]] = []
     facts_times: list[tuple[float, float]] = []
@@ -93,8 +111,10 @@ def main() -> int:
     counts = {k.value: kinds.count(k) for k in classify.Kind}
     print(f"{len(lines)} lignes distinctes : {counts}")
     print(f"classement : {_median(classify_times)} (médiane de {args.runs}, caches vidés)")
-    print(f"faits du journal (4 preuves, dont la sauvegarde d'un fichier) : {_median(facts_times)} "
-          f"(médiane de {args.runs}, caches vidés)")
+    print(
+        f"faits du journal (4 preuves, dont la sauvegarde d'un fichier) : {_median(facts_times)} "
+        f"(médiane de {args.runs}, caches vidés)"
+    )
     return 0
 
 

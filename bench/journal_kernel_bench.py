@@ -30,14 +30,19 @@ FORMS = [
     ("ping -c1 10.0.{n}.1", [["ping", "-c1", "10.0.{n}.1"]]),
     ("ps aux | grep cups{n}", [["ps", "aux"], ["grep", "cups{n}"]]),
     ("sh -c 'echo {n} | lp -d Couloir'", [["sh", "-c", "echo {n} | lp -d Couloir"], ["lp", "-d", "Couloir"]]),
-    ("/root/fix{n}.sh", [["/root/fix{n}.sh"], ["cp", "/etc/hosts", "/etc/hosts.{n}"], ["sed", "-i", "s/a/b/", "/etc/hosts"]]),
+    (
+        "/root/fix{n}.sh",
+        [["/root/fix{n}.sh"], ["cp", "/etc/hosts", "/etc/hosts.{n}"], ["sed", "-i", "s/a/b/", "/etc/hosts"]],
+    ),
     ("systemctl restart dnsmasq{n}", [["systemctl", "restart", "dnsmasq{n}"]]),
 ]
 
 
 def build(n: int, directory: Path) -> tuple[Path, list[Entry]]:
-    records = [{"k": "session", "sid": 1, "host": "poste", "tag": "shell:t", "t": T0},
-               {"k": "exec", "id": 1, "sid": 1, "t": T0, "pid": 10, "parent": None, "argv": ["bash", "-i"]}]
+    records = [
+        {"k": "session", "sid": 1, "host": "poste", "tag": "shell:t", "t": T0},
+        {"k": "exec", "id": 1, "sid": 1, "t": T0, "pid": 10, "parent": None, "argv": ["bash", "-i"]},
+    ]
     entries, rid = [], 1
     for i in range(n):
         line, execs = FORMS[i % len(FORMS)]
@@ -47,12 +52,21 @@ def build(n: int, directory: Path) -> tuple[Path, list[Entry]]:
             rid += 1
             parent = 1 if j == 0 or line.startswith("ps") else top
             top = rid if j == 0 else top
-            records.append({"k": "exec", "id": rid, "sid": 1, "t": t + 0.1 + j * 0.01, "pid": 100 + rid,
-                            "parent": parent, "argv": [a.format(n=i) for a in argv]})
+            records.append(
+                {
+                    "k": "exec",
+                    "id": rid,
+                    "sid": 1,
+                    "t": t + 0.1 + j * 0.01,
+                    "pid": 100 + rid,
+                    "parent": parent,
+                    "argv": [a.format(n=i) for a in argv],
+                }
+            )
             records.append({"k": "exit", "id": rid, "t": t + 0.5, "rc": 0})
-        if i % 10 != 3:   # one in ten ran unreported
+        if i % 10 != 3:  # one in ten ran unreported
             entries.append(Entry(t=t + 0.6, start=int(t), host="poste", cmd=line.format(n=i), rc=0, session="t"))
-        if i % 20 == 7:   # one in twenty: a forged report
+        if i % 20 == 7:  # one in twenty: a forged report
             entries.append(Entry(t=t + 0.7, start=int(t), host="poste", cmd=f"cat /etc/forged{i}", rc=0, session="t"))
     path = directory / "exec.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -73,9 +87,11 @@ def main() -> int:
             walls.append(time.perf_counter() - w0)
             cpus.append(time.process_time() - c0)
             kept = len(out)
-    print(f"{args.lines} lignes, {len(entries)} déclarations, {kept} entrées gardées ou ajoutées : "
-          f"à froid {walls[0]:.2f} s (horloge), {cpus[0]:.2f} s (CPU) ; "
-          f"médiane de {args.runs} {statistics.median(walls):.2f} s, {statistics.median(cpus):.2f} s (CPU)")
+    print(
+        f"{args.lines} lignes, {len(entries)} déclarations, {kept} entrées gardées ou ajoutées : "
+        f"à froid {walls[0]:.2f} s (horloge), {cpus[0]:.2f} s (CPU) ; "
+        f"médiane de {args.runs} {statistics.median(walls):.2f} s, {statistics.median(cpus):.2f} s (CPU)"
+    )
     return 0
 
 

@@ -46,8 +46,12 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--capacity", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--scenario", action="append", default=None,
-                    help="défaut : dhcp-serveur-arrete, dhcp-plage-erronee, ip-mauvais-masque")
+    ap.add_argument(
+        "--scenario",
+        action="append",
+        default=None,
+        help="défaut : dhcp-serveur-arrete, dhcp-plage-erronee, ip-mauvais-masque",
+    )
     opts = ap.parse_args()
     opts.scenario = opts.scenario or ["dhcp-serveur-arrete", "dhcp-plage-erronee", "ip-mauvais-masque"]
     if os.geteuid() != 0:
@@ -58,15 +62,27 @@ def main() -> int:
     folder = work / "scenarios"
     folder.mkdir()
     shutil.copytree(ROOT / "scenarios" / "topologies", folder / "topologies")
-    for sid in opts.scenario:      # as many as interventions: each candidate gets each once
+    for sid in opts.scenario:  # as many as interventions: each candidate gets each once
         shutil.copy(ROOT / "scenarios" / f"{sid}.yaml", folder)
     base = os.environ.get("SIMULATEUR_LAB_PREFIX", "bm")
     pg = Cluster().start()
     store = pg.new_database()
-    common = {**os.environ, "SIMULATEUR_SHIPPED_SCENARIOS": str(folder), "SIMULATEUR_SCENARIOS": str(work / "aucun"),
-              "PYTHONPATH": str(ROOT), "SIMULATEUR_STORE": store}
-    envs = {name: {**common, "SIMULATEUR_LAB_PREFIX": f"{base}{'xy'[int(name[-1]) - 1]}", "SIMULATEUR_DATA": str(work / name),
-                   "SIMULATEUR_MACHINE_ID": f"bench-{name}"} for name in ("m1", "m2")}
+    common = {
+        **os.environ,
+        "SIMULATEUR_SHIPPED_SCENARIOS": str(folder),
+        "SIMULATEUR_SCENARIOS": str(work / "aucun"),
+        "PYTHONPATH": str(ROOT),
+        "SIMULATEUR_STORE": store,
+    }
+    envs = {
+        name: {
+            **common,
+            "SIMULATEUR_LAB_PREFIX": f"{base}{'xy'[int(name[-1]) - 1]}",
+            "SIMULATEUR_DATA": str(work / name),
+            "SIMULATEUR_MACHINE_ID": f"bench-{name}",
+        }
+        for name in ("m1", "m2")
+    }
     os.environ.update(envs["m1"])
     from simulateur.exam.db import ExamDB, candidate_key
     from simulateur.serve import protocol
@@ -82,23 +98,57 @@ def main() -> int:
     failures: list[str] = []
     try:
         for login in logins:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
-                            "/usr/sbin/nologin", "--gid", "nogroup", login], check=True)
+            subprocess.run(
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--home-dir",
+                    "/nonexistent",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    "--gid",
+                    "nogroup",
+                    login,
+                ],
+                check=True,
+            )
             made.append(login)
-        probe = subprocess.run(["setpriv", f"--reuid={logins[0]}", "--regid=nogroup", "--init-groups", "--",
-                                sys.executable, "-c", "pass"], capture_output=True)
+        probe = subprocess.run(
+            ["setpriv", f"--reuid={logins[0]}", "--regid=nogroup", "--init-groups", "--", sys.executable, "-c", "pass"],
+            capture_output=True,
+        )
         python = sys.executable if probe.returncode == 0 else shutil.which("python3") or "/usr/bin/python3"
         extra = {"PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]]), "HOME": "/nonexistent"}
 
         def as_user(machine: str, login: str, *args: str) -> subprocess.CompletedProcess:
-            return subprocess.run(["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python,
-                                   "-m", "simulateur", *args], env={**envs[machine], **extra}, capture_output=True,
-                                  text=True, cwd="/", timeout=900)
+            return subprocess.run(
+                [
+                    "setpriv",
+                    f"--reuid={login}",
+                    "--regid=nogroup",
+                    "--init-groups",
+                    "--",
+                    python,
+                    "-m",
+                    "simulateur",
+                    *args,
+                ],
+                env={**envs[machine], **extra},
+                capture_output=True,
+                text=True,
+                cwd="/",
+                timeout=900,
+            )
 
         for name, env in envs.items():
-            services[name] = subprocess.Popen([*sim, "serve", "--name", name, "--capacity", str(opts.capacity)],
-                                              env=env, stdout=(work / f"serve-{name}.log").open("w"),
-                                              stderr=subprocess.STDOUT, start_new_session=True)
+            services[name] = subprocess.Popen(
+                [*sim, "serve", "--name", name, "--capacity", str(opts.capacity)],
+                env=env,
+                stdout=(work / f"serve-{name}.log").open("w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         for name, proc in services.items():
             while True:
                 with socket.socket(socket.AF_UNIX) as s:
@@ -110,8 +160,13 @@ def main() -> int:
                             raise SystemExit((work / f"serve-{name}.log").read_text()) from None
                         time.sleep(0.1)
         roster = [a for i, login in enumerate(logins) for a in ("--candidate", f"Candidat {i + 1:02d}={login}")]
-        out = subprocess.run([*sim, "exam", "new", "--count", str(opts.count), "--minutes", "60", "--seed", "3",
-                              *roster, "--json"], env=envs["m1"], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [*sim, "exam", "new", "--count", str(opts.count), "--minutes", "60", "--seed", "3", *roster, "--json"],
+            env=envs["m1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         sid = json.loads(out)["id"]
         t_start = time.time()
 
@@ -143,10 +198,12 @@ def main() -> int:
             placed = list(pool.map(candidate, logins))
         t_built = time.time()
         per = {m: sum(1 for p, _ in placed if p == m) for m in envs}
-        print(f"{len(logins)} candidats × {opts.count} interventions, 2 services (capacité {opts.capacity} chacun), "
-              f"PostgreSQL : placés {per['m1']} sur m1, {per['m2']} sur m2 ; "
-              f"{opts.count - 1} remises chacun en {t_built - t_start:.0f} s ; "
-              f"construction du 1er laboratoire : médiane {statistics.median(t for _, t in placed):.1f} s")
+        print(
+            f"{len(logins)} candidats × {opts.count} interventions, 2 services (capacité {opts.capacity} chacun), "
+            f"PostgreSQL : placés {per['m1']} sur m1, {per['m2']} sur m2 ; "
+            f"{opts.count - 1} remises chacun en {t_built - t_start:.0f} s ; "
+            f"construction du 1er laboratoire : médiane {statistics.median(t for _, t in placed):.1f} s"
+        )
 
         lat = {}
         for asked in ("m1", "m2"):
@@ -159,16 +216,21 @@ def main() -> int:
                     failures.append(f"status via {asked} : {proc.stderr.strip()}")
             lat[asked] = statistics.median(times)
         home = placed[0][0]
-        print(f"latence « exam status » de la candidate 01 (placée sur {home}) : via m1 {lat['m1']:.3f} s, "
-              f"via m2 {lat['m2']:.3f} s (médianes sur {opts.rounds})")
+        print(
+            f"latence « exam status » de la candidate 01 (placée sur {home}) : via m1 {lat['m1']:.3f} s, "
+            f"via m2 {lat['m2']:.3f} s (médianes sur {opts.rounds})"
+        )
 
         db = ExamDB()
         deadline = time.time() + 3
         R = schema.exam_runs
         with db._write() as conn:
             for i in range(len(logins)):
-                conn.execute(R.update().where(R.c.session == sid, R.c.ckey == candidate_key(f"Candidat {i + 1:02d}"))
-                             .values(deadline=deadline))
+                conn.execute(
+                    R.update()
+                    .where(R.c.session == sid, R.c.ckey == candidate_key(f"Candidat {i + 1:02d}"))
+                    .values(deadline=deadline)
+                )
         end = time.time() + 300
         while time.time() < end and any(r.finished is None for r in db.runs(sid)):
             time.sleep(0.2)
@@ -185,12 +247,16 @@ def main() -> int:
         wrong = [f"{r.candidate} {s}" for r, s in zip(runs, statuses) if s != expected]
         attempts = [i.attempt for r in runs for i in r.items if i.attempt]
         in_store = sum(1 for a in attempts if db.store.attempt(a) is not None)
-        print(f"échéance commune de {len(runs)} candidats sur 2 machines : commandes refusées à "
-              f"+{max(frozen, default=float('nan')):.3f} s au plus ; laboratoires évalués et figés à "
-              f"+{statistics.median(scored) if scored else float('nan'):.2f} s (médiane), "
-              f"+{max(scored, default=float('nan')):.2f} s (max), {len(scored)} échéances tenues")
-        print(f"tentatives : {in_store}/{len(logins) * opts.count} dans la base ; examens non terminés : "
-              f"{len(unfinished)} ; interventions dans un autre état que prévu : {len(wrong)} ; échecs : {len(failures)}")
+        print(
+            f"échéance commune de {len(runs)} candidats sur 2 machines : commandes refusées à "
+            f"+{max(frozen, default=float('nan')):.3f} s au plus ; laboratoires évalués et figés à "
+            f"+{statistics.median(scored) if scored else float('nan'):.2f} s (médiane), "
+            f"+{max(scored, default=float('nan')):.2f} s (max), {len(scored)} échéances tenues"
+        )
+        print(
+            f"tentatives : {in_store}/{len(logins) * opts.count} dans la base ; examens non terminés : "
+            f"{len(unfinished)} ; interventions dans un autre état que prévu : {len(wrong)} ; échecs : {len(failures)}"
+        )
         for line in failures + wrong[:5]:
             print("  " + line)
     finally:

@@ -43,9 +43,9 @@ exec {python} {script} --child {hosts} {runs}
 class MininetResult:
     version: str
     hosts: int
-    build: float        # median, s: Mininet(...) + net.start()
-    stop: float         # median, s: net.stop()
-    ping_loss: float    # % lost by pingAll in the warm-up round
+    build: float  # median, s: Mininet(...) + net.start()
+    stop: float  # median, s: net.stop()
+    ping_loss: float  # % lost by pingAll in the warm-up round
     leftover_links: int  # links other than lo left in the sandbox's namespace after net.stop()
 
 
@@ -69,22 +69,42 @@ def run(hosts: int, runs: int) -> MininetResult:
     before = _root_links()
     script = SANDBOX.format(python=SYSTEM_PYTHON, script=Path(__file__).resolve(), hosts=hosts, runs=runs)
     proc = subprocess.run(
-        ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--propagation", "private",
-         "sh", "-c", script],
-        capture_output=True, text=True, timeout=120 + 30 * runs, stdin=subprocess.DEVNULL,
+        [
+            "unshare",
+            "--net",
+            "--mount",
+            "--pid",
+            "--fork",
+            "--mount-proc",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120 + 30 * runs,
+        stdin=subprocess.DEVNULL,
     )
     after = _root_links()
     if after != before:  # never expected: Mininet ran in its own namespace
-        print(f"bench : liens de la machine changés pendant Mininet : {sorted(set(after) ^ set(before))}",
-              file=sys.stderr)
+        print(
+            f"bench : liens de la machine changés pendant Mininet : {sorted(set(after) ^ set(before))}", file=sys.stderr
+        )
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         why = (proc.stderr or proc.stdout).strip().splitlines()
         raise RuntimeError(why[-1] if why else f"code {proc.returncode}")
     data = json.loads(lines[-1])
-    return MininetResult(version=data["version"], hosts=hosts, build=statistics.median(data["build"]),
-                         stop=statistics.median(data["stop"]), ping_loss=data["ping_loss"],
-                         leftover_links=data["leftover_links"])
+    return MininetResult(
+        version=data["version"],
+        hosts=hosts,
+        build=statistics.median(data["build"]),
+        stop=statistics.median(data["stop"]),
+        ping_loss=data["ping_loss"],
+        leftover_links=data["leftover_links"],
+    )
 
 
 def child(hosts: int, runs: int) -> None:  # pragma: no cover - runs in the sandbox, system Python
@@ -115,8 +135,17 @@ def child(hosts: int, runs: int) -> None:  # pragma: no cover - runs in the sand
         times_stop.append(t2 - t1)
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout.splitlines()
     leftover = sum(1 for line in links if line.split(":")[1].strip() != "lo")
-    print(json.dumps({"version": VERSION, "build": times_build, "stop": times_stop, "ping_loss": loss,
-                      "leftover_links": leftover}))
+    print(
+        json.dumps(
+            {
+                "version": VERSION,
+                "build": times_build,
+                "stop": times_stop,
+                "ping_loss": loss,
+                "leftover_links": leftover,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -23,17 +23,23 @@ import lab_memory
 @dataclass
 class ScaleResult:
     labs: int
-    ready: float      # s, all N started and ready
+    ready: float  # s, all N started and ready
     failures: int
-    pss: float        # MiB, all labs' processes at ready
+    pss: float  # MiB, all labs' processes at ready
     available: float  # MiB, drop of MemAvailable at ready
-    stop: float       # s, all N stopped
+    stop: float  # s, all N stopped
     errors: list[str]
 
 
 def _cli(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "simulateur", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, env=os.environ.copy())
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulateur", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
 
 
 OPEN_ALL = """
@@ -91,5 +97,6 @@ def run_once(scenario: str, n: int, prefix: str) -> ScaleResult:
             errors.append((err.strip().splitlines() or [f"code {proc.returncode}"])[-1])
             failed.add(lab_id)
     stop = time.perf_counter() - t0
-    return ScaleResult(labs=n, ready=ready, failures=len(failed), pss=pss, available=available, stop=stop,
-                       errors=errors)
+    return ScaleResult(
+        labs=n, ready=ready, failures=len(failed), pss=pss, available=available, stop=stop, errors=errors
+    )

@@ -51,14 +51,19 @@ def main() -> int:
     if os.geteuid() != 0:
         raise SystemExit("en root")
     work = Path(tempfile.mkdtemp(prefix="serve-bench-"))
-    work.chmod(0o755)          # the candidate's station folder is inside
+    work.chmod(0o755)  # the candidate's station folder is inside
     folder = work / "scenarios"
     folder.mkdir()
     shutil.copytree(ROOT / "scenarios" / "topologies", folder / "topologies")
     shutil.copy(ROOT / "scenarios" / "dhcp-serveur-arrete.yaml", folder)
-    env = {**os.environ, "SIMULATEUR_DATA": str(work / "data"), "SIMULATEUR_SHIPPED_SCENARIOS": str(folder),
-           "SIMULATEUR_SCENARIOS": str(work / "aucun"), "PYTHONPATH": str(ROOT),
-           "SIMULATEUR_LAB_PREFIX": os.environ.get("SIMULATEUR_LAB_PREFIX", "bs")}
+    env = {
+        **os.environ,
+        "SIMULATEUR_DATA": str(work / "data"),
+        "SIMULATEUR_SHIPPED_SCENARIOS": str(folder),
+        "SIMULATEUR_SCENARIOS": str(work / "aucun"),
+        "PYTHONPATH": str(ROOT),
+        "SIMULATEUR_LAB_PREFIX": os.environ.get("SIMULATEUR_LAB_PREFIX", "bs"),
+    }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     from simulateur.exam.db import ExamDB, candidate_key
@@ -71,22 +76,54 @@ def main() -> int:
     sim = [sys.executable, "-m", "simulateur"]
     try:
         for login in logins:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
-                            "/usr/sbin/nologin", "--gid", "nogroup", login], check=True)
+            subprocess.run(
+                [
+                    "useradd",
+                    "--system",
+                    "--no-create-home",
+                    "--home-dir",
+                    "/nonexistent",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    "--gid",
+                    "nogroup",
+                    login,
+                ],
+                check=True,
+            )
             made.append(login)
-        probe = subprocess.run(["setpriv", f"--reuid={logins[0]}", "--regid=nogroup", "--init-groups", "--",
-                                sys.executable, "-c", "pass"], capture_output=True)
+        probe = subprocess.run(
+            ["setpriv", f"--reuid={logins[0]}", "--regid=nogroup", "--init-groups", "--", sys.executable, "-c", "pass"],
+            capture_output=True,
+        )
         python = sys.executable if probe.returncode == 0 else shutil.which("python3") or "/usr/bin/python3"
-        user_env = {**env, "PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]]),
-                    "HOME": "/nonexistent"}
+        user_env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]]),
+            "HOME": "/nonexistent",
+        }
 
         def as_user(login: str, *args: str) -> list[str]:
-            return ["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python, "-m",
-                    "simulateur", *args]
+            return [
+                "setpriv",
+                f"--reuid={login}",
+                "--regid=nogroup",
+                "--init-groups",
+                "--",
+                python,
+                "-m",
+                "simulateur",
+                *args,
+            ]
 
         log = (work / "serve.log").open("w")
-        service = subprocess.Popen([*sim, "serve", "--api", "127.0.0.1:0", "--capacity", str(max(opts.candidates, 1))], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        service = subprocess.Popen(
+            [*sim, "serve", "--api", "127.0.0.1:0", "--capacity", str(max(opts.candidates, 1))],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         while True:
             with socket.socket(socket.AF_UNIX) as s:
                 try:
@@ -97,35 +134,58 @@ def main() -> int:
                         raise SystemExit((work / "serve.log").read_text()) from None
                     time.sleep(0.1)
         roster = [a for i, login in enumerate(logins) for a in ("--candidate", f"Candidat {i + 1}={login}")]
-        out = subprocess.run([*sim, "exam", "new", "--count", "1", "--minutes", "30", "--seed", "3", *roster,
-                              "--json"], env=env, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [*sim, "exam", "new", "--count", "1", "--minutes", "30", "--seed", "3", *roster, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         import json
 
         sid = json.loads(out)["id"]
         labs = {}
         for i, login in enumerate(logins):
-            out = subprocess.run(as_user(login, "exam", "start", sid, "--json"), env=user_env, capture_output=True,
-                                 text=True, check=True, cwd="/").stdout
+            out = subprocess.run(
+                as_user(login, "exam", "start", sid, "--json"),
+                env=user_env,
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd="/",
+            ).stdout
             labs[login] = json.loads(out)["lab"]
 
         first = logins[0]
         lab = labs[first]
         url = re.search(r"API réseau à l'écoute sur (\S+)", (work / "serve.log").read_text()).group(1)
-        code = json.loads(subprocess.run([*sim, "exam", "codes", sid, "--candidate", "Candidat 1", "--json"], env=env,
-                                         capture_output=True, text=True, check=True).stdout)["Candidat 1"]
+        code = json.loads(
+            subprocess.run(
+                [*sim, "exam", "codes", sid, "--candidate", "Candidat 1", "--json"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )["Candidat 1"]
         station = work / "station"
         station.mkdir()
         shutil.chown(station, first)
         station_env = {**user_env, "XDG_CONFIG_HOME": str(station)}
-        subprocess.run(as_user(first, "login", url, "--code", code), env=station_env, capture_output=True, check=True,
-                       cwd="/")
+        subprocess.run(
+            as_user(first, "login", url, "--code", code), env=station_env, capture_output=True, check=True, cwd="/"
+        )
         token = json.loads((station / "simulateur" / "serveur.json").read_text())["token"]
 
         def http(argv: list[str]) -> float:
             import urllib.request
 
-            req = urllib.request.Request(url + "/api/run", data=json.dumps({"argv": argv}).encode(), method="POST",
-                                         headers={"Authorization": f"Bearer {token}"})
+            req = urllib.request.Request(
+                url + "/api/run",
+                data=json.dumps({"argv": argv}).encode(),
+                method="POST",
+                headers={"Authorization": f"Bearer {token}"},
+            )
             t0 = time.perf_counter()
             with urllib.request.urlopen(req, timeout=120) as resp:
                 reply = json.loads(resp.read())
@@ -135,10 +195,16 @@ def main() -> int:
             return took
 
         cases = {
-            "exam status": (as_user(first, "exam", "status", sid),
-                            [*sim, "exam", "status", sid, "--candidate", "Candidat 1"], ["exam", "status", sid]),
-            "exec true": (as_user(first, "exec", lab, "poste", "--", "true"), [*sim, "exec", lab, "poste", "--", "true"],
-                          ["exec", lab, "poste", "--", "true"]),
+            "exam status": (
+                as_user(first, "exam", "status", sid),
+                [*sim, "exam", "status", sid, "--candidate", "Candidat 1"],
+                ["exam", "status", sid],
+            ),
+            "exec true": (
+                as_user(first, "exec", lab, "poste", "--", "true"),
+                [*sim, "exec", lab, "poste", "--", "true"],
+                ["exec", lab, "poste", "--", "true"],
+            ),
         }
         print(f"latence (médianes sur {opts.rounds} tours alternés) :")
         for name, (served, direct, argv) in cases.items():
@@ -146,12 +212,14 @@ def main() -> int:
             for _ in range(opts.rounds):
                 a.append(timed(served, user_env))
                 b.append(timed(direct, env))
-                c.append(timed(served, station_env))      # the same command line, logged in: through the API
+                c.append(timed(served, station_env))  # the same command line, logged in: through the API
                 d.append(http(argv))
             ma, mb, mc, md = (statistics.median(x) for x in (a, b, c, d))
-            print(f"  {name:<12} candidat via la socket {ma:.3f} s   root sans service {mb:.3f} s   "
-                  f"rapport {ma / mb:.2f} ; par l'API : CLI connectée {mc:.3f} s (rapport {mc / mb:.2f}), "
-                  f"requête HTTP seule {md:.3f} s")
+            print(
+                f"  {name:<12} candidat via la socket {ma:.3f} s   root sans service {mb:.3f} s   "
+                f"rapport {ma / mb:.2f} ; par l'API : CLI connectée {mc:.3f} s (rapport {mc / mb:.2f}), "
+                f"requête HTTP seule {md:.3f} s"
+            )
 
         db = ExamDB()
         deadline = time.time() + 2
@@ -160,8 +228,11 @@ def main() -> int:
         R = schema.exam_runs
         with db._write() as conn:
             for i in range(len(logins)):
-                conn.execute(R.update().where(R.c.session == sid, R.c.ckey == candidate_key(f"Candidat {i + 1}"))
-                             .values(deadline=deadline))
+                conn.execute(
+                    R.update()
+                    .where(R.c.session == sid, R.c.ckey == candidate_key(f"Candidat {i + 1}"))
+                    .values(deadline=deadline)
+                )
         end = time.time() + 60
         while time.time() < end and any(r.finished is None for r in db.runs(sid)):
             time.sleep(0.2)
@@ -172,9 +243,11 @@ def main() -> int:
                 frozen.append(float(m.group(1)))
                 scored.append(float(m.group(3)))
                 kept.append(m.group(2))
-        print(f"échéance commune de {len(logins)} candidats : commandes arrêtées et refusées à +{max(frozen):.3f} s "
-              f"au plus ; évalué, laboratoire {'/'.join(sorted(set(kept)))} à +{statistics.median(scored):.2f} s "
-              f"(médiane), +{max(scored):.2f} s (max)")
+        print(
+            f"échéance commune de {len(logins)} candidats : commandes arrêtées et refusées à +{max(frozen):.3f} s "
+            f"au plus ; évalué, laboratoire {'/'.join(sorted(set(kept)))} à +{statistics.median(scored):.2f} s "
+            f"(médiane), +{max(scored):.2f} s (max)"
+        )
     finally:
         if service is not None and service.poll() is None:
             service.terminate()
@@ -183,7 +256,7 @@ def main() -> int:
             subprocess.run([*sim, "stop", run_lab], env=env, capture_output=True)
         for login in made:
             subprocess.run(["userdel", login], capture_output=True)
-        for suffix in (".alive", ".lock", ".log"):     # the throwaway service's heartbeat, lock and log
+        for suffix in (".alive", ".lock", ".log"):  # the throwaway service's heartbeat, lock and log
             protocol.socket_path().with_suffix(suffix).unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-WORKER = r'''
+WORKER = r"""
 import json, os, sys, time
 from pathlib import Path
 n, url = int(sys.argv[1]), sys.argv[2]
@@ -77,15 +77,21 @@ for _ in range(10):
     read.append(time.perf_counter() - t0)
     assert len(recs) == n
 print(json.dumps({"record": record, "read": read}))
-'''
+"""
 
 
 def run(pythonpath: Path, url: str, n: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="simulateur-bench-") as data:
         env = dict(os.environ, PYTHONPATH=str(pythonpath), SIMULATEUR_DATA=data)
         env.pop("SIMULATEUR_STORE", None)
-        out = subprocess.run([sys.executable, "-c", WORKER, str(n), url], env=env, cwd=pythonpath,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", WORKER, str(n), url],
+            env=env,
+            cwd=pythonpath,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return json.loads(out.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
 

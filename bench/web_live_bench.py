@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))            # this tree's simulateur, not an installed one
+sys.path.insert(0, str(ROOT))  # this tree's simulateur, not an installed one
 PASSWORD = "jury-bench-secret-1"
 WATCH = """(args) => { const [name, word] = args; window.seen = window.seen || {};
   const key = name + "|" + word;
@@ -41,22 +41,34 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--candidates", type=int, default=16)
     ap.add_argument("--browsers", type=int, default=4)
-    ap.add_argument("--spacing", type=float, default=0.7,
-                    help="seconds between two events of a phase (0: the 16 at once, a burst)")
+    ap.add_argument(
+        "--spacing", type=float, default=0.7, help="seconds between two events of a phase (0: the 16 at once, a burst)"
+    )
     opts = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("à lancer en root (le service)")
     work = Path(tempfile.mkdtemp(prefix="web-live-bench-"))
-    env = {**os.environ, "SIMULATEUR_DATA": str(work / "data"), "PYTHONPATH": str(ROOT),
-           "SIMULATEUR_LAB_PREFIX": os.environ.get("SIMULATEUR_LAB_PREFIX", "wb")}
+    env = {
+        **os.environ,
+        "SIMULATEUR_DATA": str(work / "data"),
+        "PYTHONPATH": str(ROOT),
+        "SIMULATEUR_LAB_PREFIX": os.environ.get("SIMULATEUR_LAB_PREFIX", "wb"),
+    }
     os.environ.update(env)
     sim = [sys.executable, "-m", "simulateur"]
     login = f"jb{os.getpid() % 100000}"
-    subprocess.run([*sim, "account", "add", login, "--role", "jury"], input=PASSWORD + "\n", env=env, text=True,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*sim, "account", "add", login, "--role", "jury"],
+        input=PASSWORD + "\n",
+        env=env,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     log = (work / "serve.log").open("w")
-    service = subprocess.Popen([*sim, "serve", "--web", "127.0.0.1:0"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    service = subprocess.Popen(
+        [*sim, "serve", "--web", "127.0.0.1:0"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         url = None
         for _ in range(600):
@@ -85,13 +97,16 @@ def run(url: str, login: str, opts: argparse.Namespace) -> None:
 
     db = ExamDB()
     names = [f"Candidat {i:02d}" for i in range(1, opts.candidates + 1)]
-    iv = Intervention(index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[],
-                      duration=20)
-    sid = db.create_session(lambda s: ExamSession(id=s, seed=1, count=1, minutes=60, interventions=[iv],
-                                                  roster={n: "" for n in names})).id
+    iv = Intervention(
+        index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[], duration=20
+    )
+    sid = db.create_session(
+        lambda s: ExamSession(id=s, seed=1, count=1, minutes=60, interventions=[iv], roster={n: "" for n in names})
+    ).id
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=os.environ.get("SIMULATEUR_CHROMIUM", "/usr/bin/chromium"),
-                                    args=["--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("SIMULATEUR_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"]
+        )
         pages = []
         for _ in range(opts.browsers):
             page = browser.new_context().new_page()
@@ -108,20 +123,21 @@ def run(url: str, login: str, opts: argparse.Namespace) -> None:
             for page in pages:
                 for word in ("1/1 en cours", "entre deux", "terminé"):
                     page.evaluate(WATCH, [name, word])
-        for name in names:                       # she starts: her run, no intervention begun yet
+        for name in names:  # she starts: her run, no intervention begun yet
             t = time.time()
-            db.create_run(CandidateRun(session=sid, candidate=name, started=t, deadline=t + 3600,
-                                       items=[Item(index=1)]))
+            db.create_run(
+                CandidateRun(session=sid, candidate=name, started=t, deadline=t + 3600, items=[Item(index=1)])
+            )
             events["début"].append((name, "entre deux", t))
             time.sleep(opts.spacing)
-        time.sleep(2)                            # each phase seen whole before the next (--spacing 0: a burst)
-        for name in names:                       # her intervention begins
+        time.sleep(2)  # each phase seen whole before the next (--spacing 0: a burst)
+        for name in names:  # her intervention begins
             item = Item(index=1, status="en_cours", started=time.time())
             db.update_item(sid, name, item)
             events["intervention"].append((name, "1/1 en cours", item.started or 0.0))
             time.sleep(opts.spacing)
         time.sleep(2)
-        for name in names:                       # she hands in: the run closed
+        for name in names:  # she hands in: the run closed
             t = time.time()
             db.update_item(sid, name, Item(index=1, status="remise", started=t - 1, ended=t))
             db.finish_run(sid, name, t)
@@ -130,8 +146,10 @@ def run(url: str, login: str, opts: argparse.Namespace) -> None:
         time.sleep(3)
         seen = [page.evaluate("() => window.seen") for page in pages]
         browser.close()
-    print(f"{opts.candidates} candidats, {opts.browsers} navigateurs du jury, un événement toutes les "
-          f"{opts.spacing:g} s ; délai entre l'écriture dans la base et la page à jour :")
+    print(
+        f"{opts.candidates} candidats, {opts.browsers} navigateurs du jury, un événement toutes les "
+        f"{opts.spacing:g} s ; délai entre l'écriture dans la base et la page à jour :"
+    )
     worst_all = 0.0
     for kind, rows in events.items():
         delays, missed = [], 0
@@ -148,8 +166,10 @@ def run(url: str, login: str, opts: argparse.Namespace) -> None:
             continue
         p95 = delays[max(0, int(len(delays) * 0.95) - 1)] if delays else float("nan")
         worst_all = max([worst_all, *delays])
-        print(f"  {kind:<13} n={len(delays):3d}  médiane {statistics.median(delays):.3f} s  95 % {p95:.3f} s  "
-              f"pire {max(delays):.3f} s" + (f"  NON VUS : {missed}" if missed else ""))
+        print(
+            f"  {kind:<13} n={len(delays):3d}  médiane {statistics.median(delays):.3f} s  95 % {p95:.3f} s  "
+            f"pire {max(delays):.3f} s" + (f"  NON VUS : {missed}" if missed else "")
+        )
     print(f"pire délai : {worst_all:.3f} s ({'moins' if worst_all < 1 else 'PLUS'} d'une seconde)")
 
 

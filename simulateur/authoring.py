@@ -31,7 +31,7 @@ def _targets(names: list[str]) -> list[Path | str]:
         return [p for f in folders for sub in (f, f / "topologies") for p in sorted(sub.glob("*.yaml"))]
     out: list[Path | str] = []
     for name in names:
-        if re.match(ID_RE, name) and not is_file(name):   # an id
+        if re.match(ID_RE, name) and not is_file(name):  # an id
             found = [f / f"{name}.yaml" for f in folders if (f / f"{name}.yaml").exists()]
             out.append(found[0] if found else name)
         else:
@@ -50,7 +50,7 @@ def validate(names: list[str]) -> int:
     for path in paths:
         if not isinstance(path, str) and not is_file(str(path)):
             failed += 1
-            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))   # one line
+            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(path))  # one line
             print(f"simulateur : {tr('cli.no_such_file', path=shown)}", file=sys.stderr)
             continue
         if isinstance(path, str):
@@ -116,13 +116,19 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     s.add_argument("id", metavar="SCENARIO_ID", help="identifiant : minuscules, chiffres, tirets")
     s.add_argument("--topology", default="bureau", help="topologie (défaut : bureau)")
     s.add_argument("--hosts", default=None, help="hôtes à construire, séparés par des virgules (défaut : tous)")
-    s.add_argument("-o", "--output", default=None, metavar="DOSSIER",
-                   help="dossier où l'écrire (défaut : ~/.local/share/simulateur/scenarios)")
+    s.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="DOSSIER",
+        help="dossier où l'écrire (défaut : ~/.local/share/simulateur/scenarios)",
+    )
     s.set_defaults(func=cmd_new)
 
-    for kind, text in (("actions", "les actions (pannes, solution) et leurs paramètres"),
-                       ("probes", "les sondes (état réel mesuré) et leurs paramètres")):
+    for kind, text in (
+        ("actions", "les actions (pannes, solution) et leurs paramètres"),
+        ("probes", "les sondes (état réel mesuré) et leurs paramètres"),
+    ):
         s = sub.add_parser(kind, help=text)
         s.add_argument("--json", action="store_true")
         s.set_defaults(func=cmd_vocabulary, kind=kind)
-

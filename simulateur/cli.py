@@ -41,9 +41,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     cat = load_catalogue()
     rows = [
-        {"id": l.scenario.id, "title": l.scenario.title, "referentiel": l.scenario.referentiel,
-         "competences": l.scenario.competences, "level": l.scenario.level, "duration": l.scenario.duration,
-         "topology": l.scenario.topology, "user": l.user}
+        {
+            "id": l.scenario.id,
+            "title": l.scenario.title,
+            "referentiel": l.scenario.referentiel,
+            "competences": l.scenario.competences,
+            "level": l.scenario.level,
+            "duration": l.scenario.duration,
+            "topology": l.scenario.topology,
+            "user": l.user,
+        }
         for l in cat.scenarios.values()
     ]
     if args.json:
@@ -53,8 +60,10 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(tr("cli.list_empty"))
         width = max([20] + [len(", ".join(r["competences"])) for r in rows])
         for r in rows:
-            print(f"{r['id']:<28} niv. {r['level']}  {r['duration']:>3} min  {', '.join(r['competences']):<{width}} "
-                  f"{r['title']}" + (tr("cli.list_user") if r["user"] else ""))
+            print(
+                f"{r['id']:<28} niv. {r['level']}  {r['duration']:>3} min  {', '.join(r['competences']):<{width}} "
+                f"{r['title']}" + (tr("cli.list_user") if r["user"] else "")
+            )
         for p in cat.problems:
             print(tr("cli.skipped", problem=p), file=sys.stderr)
     return 0
@@ -103,9 +112,17 @@ def cmd_start(args: argparse.Namespace) -> int:
     raw = find_scenario(args.scenario).scenario
     # The trainee's view: the ticket, never the variant, the drawn fault values nor the expected
     # qualification (session.view); --formateur adds them.
-    out = start_view(sc, raw, lab.params, lab=lab.id, seed=lab.state.seed, hosts=lab.host_names(),
-                     attempt=started.attempt.dir.name if started.attempt else None,
-                     vm_accel=vm_accel_info(lab.state), formateur=args.formateur)
+    out = start_view(
+        sc,
+        raw,
+        lab.params,
+        lab=lab.id,
+        seed=lab.state.seed,
+        hosts=lab.host_names(),
+        attempt=started.attempt.dir.name if started.attempt else None,
+        vm_accel=vm_accel_info(lab.state),
+        formateur=args.formateur,
+    )
     if args.json:
         _print_json(out)
     else:
@@ -195,7 +212,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from simulateur.scoring import render_grid
     from simulateur.session.run import check
 
-    refuse_check_in_exam(ExamDB(), args.lab)   # an exam's lab: the grid is the jury's
+    refuse_check_in_exam(ExamDB(), args.lab)  # an exam's lab: the grid is the jury's
     result, scenario = check(args.lab)
     if args.json:
         print(result.model_dump_json(indent=2))
@@ -266,14 +283,23 @@ def cmd_routes(args: argparse.Namespace) -> int:
         rf = load_routes(path, item)
         chosen = [r for r in rf.routes if args.route in (None, r.name)]
         if not chosen:
-            raise UsageError(tr("routes.unknown_route", name=args.route, path=path,
-                                known=", ".join(r.name for r in rf.routes)))
+            raise UsageError(
+                tr("routes.unknown_route", name=args.route, path=path, known=", ".join(r.name for r in rf.routes))
+            )
         for route in chosen:
             rep = run_route(item, rf, route)
             total += 1
-            print(tr("routes.line", status="OK   " if rep.ok else "ÉCHEC", scenario=rep.scenario, route=rep.route,
-                     kind=tr("routes.kind_valid" if rep.valid else "routes.kind_wrong"), seconds=rep.seconds),
-                  flush=True)
+            print(
+                tr(
+                    "routes.line",
+                    status="OK   " if rep.ok else "ÉCHEC",
+                    scenario=rep.scenario,
+                    route=rep.route,
+                    kind=tr("routes.kind_valid" if rep.valid else "routes.kind_wrong"),
+                    seconds=rep.seconds,
+                ),
+                flush=True,
+            )
             if not rep.ok:
                 print(rep.explain())
             failures += not rep.ok
@@ -289,8 +315,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     if args.scenarios:
         from simulateur.authoring import is_file
 
-        loaded = [load_scenario(Path(s)) if s.endswith((".yaml", ".yml")) or is_file(s) else find_scenario(s)
-                  for s in args.scenarios]
+        loaded = [
+            load_scenario(Path(s)) if s.endswith((".yaml", ".yml")) or is_file(s) else find_scenario(s)
+            for s in args.scenarios
+        ]
     else:
         cat = load_catalogue()
         for p in cat.problems:
@@ -320,12 +348,21 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="simulateur", description=tr("cli.description"))
-    p.add_argument("--scenarios", dest="user_scenarios", metavar="DOSSIER", default=None,
-                   help="vos scénarios, chargés à côté des scénarios livrés (défaut : "
-                        "~/.local/share/simulateur/scenarios, ou $SIMULATEUR_SCENARIOS)")
-    p.add_argument("--store", metavar="URL", default=None,
-                   help="la base des tentatives et des examens : postgresql://UTILISATEUR@SERVEUR/BASE pour un "
-                        "centre (défaut : $SIMULATEUR_STORE, sinon le fichier SQLite du dossier de données)")
+    p.add_argument(
+        "--scenarios",
+        dest="user_scenarios",
+        metavar="DOSSIER",
+        default=None,
+        help="vos scénarios, chargés à côté des scénarios livrés (défaut : "
+        "~/.local/share/simulateur/scenarios, ou $SIMULATEUR_SCENARIOS)",
+    )
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        default=None,
+        help="la base des tentatives et des examens : postgresql://UTILISATEUR@SERVEUR/BASE pour un "
+        "centre (défaut : $SIMULATEUR_STORE, sinon le fichier SQLite du dossier de données)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
 
     s = sub.add_parser("list", help="liste les scénarios")
@@ -351,9 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None, help="graine du tirage (rejouer un laboratoire)")
     s.add_argument("--candidate", default=None, help="nom du stagiaire")
     s.add_argument("--variant", default=None, help="impose une variante de la panne (sinon tirée par la graine)")
-    s.add_argument("--formateur", action="store_true",
-                   help="vue du formateur : variante tirée, valeurs de la panne, qualification attendue "
-                        "(jamais affichées au stagiaire)")
+    s.add_argument(
+        "--formateur",
+        action="store_true",
+        help="vue du formateur : variante tirée, valeurs de la panne, qualification attendue "
+        "(jamais affichées au stagiaire)",
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_start)
 
@@ -362,20 +402,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("host", nargs="?", default=None, metavar="HOTE", help="hôte (défaut : poste, s'il existe)")
     s.set_defaults(func=cmd_shell)
 
-    s = sub.add_parser("exec", help="exécute une commande dans un hôte (enregistrée)",
-                       description=tr("cli.exec_description"), formatter_class=argparse.RawDescriptionHelpFormatter)
+    s = sub.add_parser(
+        "exec",
+        help="exécute une commande dans un hôte (enregistrée)",
+        description=tr("cli.exec_description"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     s.add_argument("lab", metavar="LAB")
     s.add_argument("host", metavar="HOTE")
-    s.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMANDE",
-                   help="'une ligne de commande' (shell de l'hôte : jokers, tubes, redirections) "
-                        "ou des arguments passés tels quels, sans jokers")
+    s.add_argument(
+        "command",
+        nargs=argparse.REMAINDER,
+        metavar="-- COMMANDE",
+        help="'une ligne de commande' (shell de l'hôte : jokers, tubes, redirections) "
+        "ou des arguments passés tels quels, sans jokers",
+    )
     s.set_defaults(func=cmd_exec)
 
     s = sub.add_parser("replay", help="rejoue dans le terminal les sessions enregistrées d'une tentative")
     s.add_argument("attempt", metavar="TENTATIVE", help="identifiant de la tentative (voir « simulateur attempts »)")
     s.add_argument("--host", default=None, metavar="HOTE", help="seulement les sessions sur cet hôte")
     s.add_argument("--session", type=int, default=None, metavar="N", help="seulement la session n° N (voir --list)")
-    s.add_argument("--speed", type=float, default=1.0, metavar="X", help="vitesse (2 : deux fois plus vite ; défaut : 1)")
+    s.add_argument(
+        "--speed", type=float, default=1.0, metavar="X", help="vitesse (2 : deux fois plus vite ; défaut : 1)"
+    )
     s.add_argument("--list", action="store_true", help="liste les sessions enregistrées, sans les rejouer")
     s.set_defaults(func=cmd_replay)
 
@@ -419,57 +469,74 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", default="1,2,3", help="graines à essayer (défaut : 1,2,3)")
     s.set_defaults(func=cmd_selftest)
 
-    s = sub.add_parser("routes", help="joue la matrice de routes d'un scénario (bonnes et mauvaises réparations) "
-                                      "et compare chaque verdict à celui attendu")
+    s = sub.add_parser(
+        "routes",
+        help="joue la matrice de routes d'un scénario (bonnes et mauvaises réparations) "
+        "et compare chaque verdict à celui attendu",
+    )
     s.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="défaut : tous ceux qui ont des routes")
     s.add_argument("--route", default=None, metavar="NOM", help="une seule route")
     s.set_defaults(func=cmd_routes)
 
     s = sub.add_parser("serve", help="le service d'un centre : rôles par compte Unix, échéances tenues (en root)")
-    s.add_argument("--name", default=None, metavar="NOM",
-                   help="le nom de cette machine pour le formateur (défaut : le nom d'hôte)")
-    s.add_argument("--capacity", type=int, default=None, metavar="N",
-                   help="candidats à la fois sur cette machine (défaut : 2 par cœur, au plus 1 par 512 Mo de mémoire)")
-    s.add_argument("--api", default=None, metavar="ADRESSE:PORT",
-                   help="l'API réseau (jury, formateur, candidats par code) : ex. 127.0.0.1:8470 ; "
-                        "une adresse du réseau demande --tls-cert et --tls-key")
-    s.add_argument("--web", default=None, metavar="ADRESSE:PORT",
-                   help="les pages web (jury, formateur, candidats) et l'API sur la même adresse")
+    s.add_argument(
+        "--name", default=None, metavar="NOM", help="le nom de cette machine pour le formateur (défaut : le nom d'hôte)"
+    )
+    s.add_argument(
+        "--capacity",
+        type=int,
+        default=None,
+        metavar="N",
+        help="candidats à la fois sur cette machine (défaut : 2 par cœur, au plus 1 par 512 Mo de mémoire)",
+    )
+    s.add_argument(
+        "--api",
+        default=None,
+        metavar="ADRESSE:PORT",
+        help="l'API réseau (jury, formateur, candidats par code) : ex. 127.0.0.1:8470 ; "
+        "une adresse du réseau demande --tls-cert et --tls-key",
+    )
+    s.add_argument(
+        "--web",
+        default=None,
+        metavar="ADRESSE:PORT",
+        help="les pages web (jury, formateur, candidats) et l'API sur la même adresse",
+    )
     s.add_argument("--tls-cert", default=None, metavar="FICHIER", help="certificat TLS (PEM) de l'API")
     s.add_argument("--tls-key", default=None, metavar="FICHIER", help="clé privée TLS (PEM) de l'API")
     s.set_defaults(func=cmd_serve)
 
     from simulateur.serve.cli import register as register_serve_cli
 
-    register_serve_cli(sub)   # account (root), login/logout (a station of the room's network)
+    register_serve_cli(sub)  # account (root), login/logout (a station of the room's network)
 
     from simulateur.exam.cli import register as register_exam
 
-    register_exam(sub)   # exam (examen blanc), report, attempts: the trainer's commands
+    register_exam(sub)  # exam (examen blanc), report, attempts: the trainer's commands
 
     from simulateur.quiz.cli import register as register_quiz
 
-    register_quiz(sub)   # quiz: the questionnaire professionnel
+    register_quiz(sub)  # quiz: the questionnaire professionnel
 
     from simulateur.entretien.cli import register_bank as register_entretien_bank
 
-    register_entretien_bank(sub)   # entretien: the entretien technique's question bank
+    register_entretien_bank(sub)  # entretien: the entretien technique's question bank
 
     from simulateur.session.savecli import register as register_save
 
-    register_save(sub)   # lab save/restore/saves, inject: a prepared lab kept, the jury's faults put in it
+    register_save(sub)  # lab save/restore/saves, inject: a prepared lab kept, the jury's faults put in it
 
     from simulateur.cahier.cli import register as register_cahier
 
-    register_cahier(sub)   # cahier: the phase préparatoire's cahiers des charges
+    register_cahier(sub)  # cahier: the phase préparatoire's cahiers des charges
 
     from simulateur.epreuve.cli import register as register_epreuve
 
-    register_epreuve(sub)   # epreuve: the épreuve blanche complète (formats, chained phases, planner, grid)
+    register_epreuve(sub)  # epreuve: the épreuve blanche complète (formats, chained phases, planner, grid)
 
     from simulateur.authoring import add_parsers
 
-    add_parsers(sub)   # new, actions, probes: the trainer's authoring commands
+    add_parsers(sub)  # new, actions, probes: the trainer's authoring commands
     return p
 
 
@@ -484,7 +551,7 @@ def _run_app() -> int:
 
     try:
         return run()
-    except SimError as exc:   # the store cannot be opened (--store, SIMULATEUR_STORE)
+    except SimError as exc:  # the store cannot be opened (--store, SIMULATEUR_STORE)
         print(f"simulateur : {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -496,9 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
-    if args.user_scenarios:   # the trainer's folder, for this process and the ones it starts
+    if args.user_scenarios:  # the trainer's folder, for this process and the ones it starts
         os.environ["SIMULATEUR_SCENARIOS"] = args.user_scenarios
-    if args.store:            # the store, for this process and the ones it starts (an exam's watchdog)
+    if args.store:  # the store, for this process and the ones it starts (an exam's watchdog)
         from simulateur.store import normalize
 
         try:
@@ -514,10 +581,10 @@ def main(argv: list[str] | None = None) -> int:
     if os.geteuid() != 0:
         from simulateur.serve.client import forward, forwarded
 
-        if forwarded(args):   # an exam's command, not root: asked of `simulateur serve` (roles by account)
+        if forwarded(args):  # an exam's command, not root: asked of `simulateur serve` (roles by account)
             from simulateur.serve import remote
 
-            conf = remote.saved()    # logged in to a centre's service on the network: asked of it
+            conf = remote.saved()  # logged in to a centre's service on the network: asked of it
             if conf is not None:
                 return _said(lambda: remote.forward(argv, args, conf))
             return _said(lambda: forward(argv, args))
@@ -526,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     """Run a parsed command: its exit status, a SimError said in French on one line."""
-    if args.user_scenarios:   # the trainer's folder, for this process and the ones it starts
+    if args.user_scenarios:  # the trainer's folder, for this process and the ones it starts
         os.environ["SIMULATEUR_SCENARIOS"] = args.user_scenarios
     return _said(lambda: _run(args))
 

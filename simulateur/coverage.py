@@ -22,8 +22,8 @@ END = "<!-- couverture : fin -->"
 
 # competence → i18n key of the reason it cannot be exercised in a lab
 NOT_IN_LAB: dict[str, str] = {
-    "IDI.CP6": "coverage.reason.used_hardware",      # check, identify, sort second-hand equipment
-    "IDI.CP7": "coverage.reason.refurbish",          # refurbish (and integrate) equipment
+    "IDI.CP6": "coverage.reason.used_hardware",  # check, identify, sort second-hand equipment
+    "IDI.CP7": "coverage.reason.refurbish",  # refurbish (and integrate) equipment
 }
 
 
@@ -32,8 +32,8 @@ class Row:
     competence: str
     label: str
     scenarios: list[str] = field(default_factory=list)
-    scored: list[str] = field(default_factory=list)   # criteria of the competence scored somewhere
-    criteria: int = 0                                 # criteria the referentiel gives it
+    scored: list[str] = field(default_factory=list)  # criteria of the competence scored somewhere
+    criteria: int = 0  # criteria the referentiel gives it
 
     @property
     def not_in_lab(self) -> str | None:
@@ -87,8 +87,9 @@ def summary(table: list[Row]) -> str:
     apart = [r.competence for r in table if r.not_in_lab]
     missing = [r.competence for r in table if not r.scenarios and not r.not_in_lab]
     total = len(table) - len(apart)
-    line = tr("coverage.summary", covered=total - len(missing), total=total,
-              missing=", ".join(missing) or tr("coverage.none"))
+    line = tr(
+        "coverage.summary", covered=total - len(missing), total=total, missing=", ".join(missing) or tr("coverage.none")
+    )
     return line + (tr("coverage.not_in_lab_summary", items=", ".join(apart)) if apart else "")
 
 
@@ -97,8 +98,9 @@ def render_text(catalogue: Catalogue) -> str:
     lines = [tr("coverage.title"), ""]
     for row in table:
         lines.append(f"{row.competence:<9} {row.label}")
-        names = ", ".join(row.scenarios) or (tr("coverage.not_in_lab", reason=row.not_in_lab) if row.not_in_lab
-                                             else tr("coverage.none"))
+        names = ", ".join(row.scenarios) or (
+            tr("coverage.not_in_lab", reason=row.not_in_lab) if row.not_in_lab else tr("coverage.none")
+        )
         lines.append(f"{'':<10}{tr('coverage.scenarios', n=len(row.scenarios))} : {names}")
         lines.append(f"{'':<10}{tr('coverage.criteria')} : {_scored(row)}")
     if outside:
@@ -113,12 +115,18 @@ def render_markdown(catalogue: Catalogue) -> str:
     out = [BEGIN, "", tr("coverage.md.head"), "|---|---|---:|---|---|"]
     for row in table:
         names = ", ".join(f"`{s}`" for s in row.scenarios) or (
-            f"*{tr('coverage.not_in_lab', reason=row.not_in_lab)}*" if row.not_in_lab else f"**{tr('coverage.none')}**")
+            f"*{tr('coverage.not_in_lab', reason=row.not_in_lab)}*" if row.not_in_lab else f"**{tr('coverage.none')}**"
+        )
         scored = _scored(row) if row.criteria else "—"
         out.append(f"| {row.competence} | {row.label} | {len(row.scenarios)} | {names} | {scored} |")
     if outside:
-        out += ["", tr("coverage.outside", items="; ".join(
-            f"{c} ({', '.join(f'`{s}`' for s in sids)})" for c, sids in outside.items()))]
+        out += [
+            "",
+            tr(
+                "coverage.outside",
+                items="; ".join(f"{c} ({', '.join(f'`{s}`' for s in sids)})" for c, sids in outside.items()),
+            ),
+        ]
     out += ["", summary(table) + " " + tr("coverage.md.note"), "", END]
     return "\n".join(out) + "\n"
 
@@ -128,4 +136,4 @@ def replace_in(text: str, table: str) -> str:
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < start:
         raise ValueError(tr("coverage.no_markers", begin=BEGIN, end=END))
-    return text[:start] + table.rstrip("\n") + text[end + len(END):]
+    return text[:start] + table.rstrip("\n") + text[end + len(END) :]

@@ -24,7 +24,7 @@ def generated(root: Path = ROOT) -> dict[Path, str]:
     """path (relative to the repository) → the content it must have."""
     from simulateur.scenario.loader import load_catalogue
 
-    shipped = load_catalogue(root / "scenarios")   # shipped scenarios only, never a trainer's folder
+    shipped = load_catalogue(root / "scenarios")  # shipped scenarios only, never a trainer's folder
     readme = (root / README).read_text(encoding="utf-8")
     return {
         CATALOGUE_PAGE: vocabulary.render_markdown(),

@@ -64,7 +64,7 @@ FR: dict[str, str] = {
     "check.unknown_competence": "compétence « {id} » inconnue (voir « simulateur referentiel »)",
     "check.wrong_referentiel": "la compétence « {id} » n'appartient pas au référentiel {ref}",
     "check.also_same_referentiel": "« {id} » est du référentiel {ref} : mettez-la dans « competences », "
-                                   "« also » ne reçoit que les compétences de l'autre titre",
+    "« also » ne reçoit que les compétences de l'autre titre",
     "check.unknown_criterion": "critère « {id} » inconnu (voir « simulateur referentiel »)",
     "check.criterion_outside": "le critère « {id} » relève de {comp}, absente de competences: — ajoutez-la",
     "check.unknown_probe": "sonde « {id} » inconnue (sondes du scénario : {known})",
@@ -89,25 +89,25 @@ FR: dict[str, str] = {
     "check.id_clash": "le scénario « {id} » existe déjà ({other}) : renommez ce fichier et son id (ex. {id}-2)",
     "check.dup_criterion": "le critère « {id} » apparaît deux fois : réunissez ses preuves sous un seul « - id: »",
     "check.backup_no_paths": "backup_before_edit sans « paths » : indiquez les fichiers à sauvegarder "
-                             "(paths: [/etc/…])",
+    "(paths: [/etc/…])",
     "check.paths_unused": "« paths » ne sert qu'à backup_before_edit, pas à {journal} : supprimez-le",
     "new.bad_id": "identifiant « {id} » invalide : minuscules, chiffres et tirets, commençant par une lettre "
-                  "(ex. imprimante-hors-ligne)",
+    "(ex. imprimante-hors-ligne)",
     "new.exists": "{path} existe déjà : choisissez un autre identifiant (le fichier n'est jamais écrasé)",
     "new.shipped": "« {id} » est déjà un scénario livré : choisissez un autre identifiant",
     "new.unknown_topology": "topologie « {topology} » introuvable (topologies : {available})",
     "new.no_service": "aucun des hôtes choisis ({hosts}) n'a de service dans la topologie {topology} : "
-                      "ajoutez-en un à --hosts (l'exemple de panne arrête un service)",
+    "ajoutez-en un à --hosts (l'exemple de panne arrête un service)",
     "new.cannot_write": "impossible d'écrire {path} ({why})",
     "new.written": "Scénario écrit : {path}",
     "new.next_steps": "Étapes suivantes :\n"
-                      "  1. modifiez-le en suivant le guide docs/guide-auteur.md "
-                      "(vocabulaire : simulateur actions, simulateur probes, simulateur referentiel)\n"
-                      "  2. simulateur validate {path}\n"
-                      "  3. sudo simulateur selftest {path}",
+    "  1. modifiez-le en suivant le guide docs/guide-auteur.md "
+    "(vocabulaire : simulateur actions, simulateur probes, simulateur referentiel)\n"
+    "  2. simulateur validate {path}\n"
+    "  3. sudo simulateur selftest {path}",
     "new.next_user": "  4. il apparaît dans le catalogue (simulateur list, l'application) à côté des scénarios livrés",
     "new.next_other": "  4. pour le voir dans le catalogue : simulateur --scenarios {folder} list "
-                      "(ou SIMULATEUR_SCENARIOS={folder})",
+    "(ou SIMULATEUR_SCENARIOS={folder})",
     "cli.validate_none": "aucun fichier à vérifier",
     "cli.arg.unrecognized": "argument(s) en trop : {{0}}",
     "cli.arg.required": "argument(s) obligatoire(s) manquant(s) : {{0}}",
@@ -129,23 +129,23 @@ FR: dict[str, str] = {
     "vocab.default": "défaut {value}",
     "vocab.md.title": "# Catalogue des actions et des sondes",
     "vocab.md.intro": "Page générée à partir du code (modèles pydantic de `simulateur/actions/` et "
-                      "`simulateur/probes/`) par `make docs` : ne la modifiez pas à la main. En ligne de "
-                      "commande : `simulateur actions` et `simulateur probes` (`--json` aussi). Dans un "
-                      "scénario, tout texte accepte les paramètres `{{nom}}` ; le guide de l'auteur : "
-                      "[guide-auteur.md](guide-auteur.md).",
+    "`simulateur/probes/`) par `make docs` : ne la modifiez pas à la main. En ligne de "
+    "commande : `simulateur actions` et `simulateur probes` (`--json` aussi). Dans un "
+    "scénario, tout texte accepte les paramètres `{{nom}}` ; le guide de l'auteur : "
+    "[guide-auteur.md](guide-auteur.md).",
     "vocab.md.actions": "## Actions (pannes et solution de référence)",
     "vocab.md.actions.intro": "Une action s'écrit `{{action: TYPE, host: HÔTE, …}}` sous `faults:`, `solution:` "
-                              "ou dans une variante : le même vocabulaire pour casser et pour réparer. Elle "
-                              "tape dans l'hôte les commandes qu'un technicien taperait ; si elle échoue, "
-                              "le laboratoire ne démarre pas (l'auto-test le signale).",
+    "ou dans une variante : le même vocabulaire pour casser et pour réparer. Elle "
+    "tape dans l'hôte les commandes qu'un technicien taperait ; si elle échoue, "
+    "le laboratoire ne démarre pas (l'auto-test le signale).",
     "vocab.md.probes": "## Sondes (l'état réel, mesuré par le correcteur)",
     "vocab.md.probes.intro": "Une sonde s'écrit `{{id: NOM, probe: TYPE, host: HÔTE, …}}` sous `probes:` ; les "
-                             "critères la citent par son `id` (`{{probe: NOM}}`). Elle observe le laboratoire "
-                             "depuis l'extérieur du shell du stagiaire et dit ce qu'elle a vu et ce qui était "
-                             "attendu.",
+    "critères la citent par son `id` (`{{probe: NOM}}`). Elle observe le laboratoire "
+    "depuis l'extérieur du shell du stagiaire et dit ce qu'elle a vu et ce qui était "
+    "attendu.",
     "vocab.md.head": "| paramètre | type | obligatoire / défaut | description |",
     "coverage.title": "Couverture des référentiels par les scénarios (TAI : compétences de la mise en "
-                      "situation ; IDI : toutes)",
+    "situation ; IDI : toutes)",
     "coverage.none": "aucun",
     "coverage.criteria": "critères notés",
     "coverage.no_criteria": "— (le référentiel IDI ne donne pas de critères)",
@@ -155,11 +155,11 @@ FR: dict[str, str] = {
     "coverage.not_in_lab_summary": " ; non exerçables en laboratoire (hors décompte) : {items}",
     "coverage.not_in_lab": "non exerçable en laboratoire — {reason}",
     "coverage.reason.used_hardware": "vérifier, identifier et trier du matériel d'occasion se fait sur l'équipement "
-                                     "physique (état, composants, tests matériels) : un laboratoire réseau n'en a pas",
+    "physique (état, composants, tests matériels) : un laboratoire réseau n'en a pas",
     "coverage.reason.refurbish": "revaloriser un équipement (changer ou ajouter des composants, le reconditionner) "
-                                 "se fait sur l'équipement physique : un laboratoire réseau n'en a pas",
+    "se fait sur l'équipement physique : un laboratoire réseau n'en a pas",
     "coverage.md.note": "(« critères notés » : critères de la compétence qu'au moins un scénario évalue ; "
-                        "le référentiel IDI ne donne pas de critères.)",
+    "le référentiel IDI ne donne pas de critères.)",
     "coverage.md.head": "| compétence | intitulé | scénarios | lesquels | critères notés |",
     "coverage.no_markers": "marqueurs de la table de couverture introuvables dans README.md : {begin} … {end}",
     # --- lab -----------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ FR: dict[str, str] = {
     "probe.absent_f": "absente",
     "probe.no_address": "aucune adresse",
     "probe.dns.pinned": "{name} → {addr} seulement par une ligne figée dans /etc/hosts de {host} ; "
-                        "son DNS répond : {dns} (contournement local, le service de noms reste en panne)",
+    "son DNS répond : {dns} (contournement local, le service de noms reste en panne)",
     "probe.dns.pinned_nothing": "nom inconnu",
     "probe.addr.dynamic": "{cidr} (dynamique)",
     "probe.addr.fixed": "{cidr} (fixe)",
@@ -334,8 +334,9 @@ FR: dict[str, str] = {
     "probe.dns.wrong": "{name} → {answer} ({via}), attendu {want}",
     "probe.dns.expected": "{host} résout {name}{target}",
     "probe.dns.expected_target": " en {address}",
-    "probe.dns.pinned_in_hosts": ("{name} → {answer}, mais figé dans /etc/hosts du poste : le nom doit venir du DNS "
-                         "(rien de figé sur un poste)"),
+    "probe.dns.pinned_in_hosts": (
+        "{name} → {answer}, mais figé dans /etc/hosts du poste : le nom doit venir du DNS (rien de figé sur un poste)"
+    ),
     "probe.dns.via_address": "adresse",
     "probe.dns.via_dns": "DNS {server}",
     "probe.dns.no_server": "{host} n'a aucun serveur DNS dans /etc/resolv.conf",
@@ -372,7 +373,7 @@ FR: dict[str, str] = {
     "probe.persisted.address": "/etc/network/interfaces : {address}, attendu {want}",
     "probe.persisted.gateway": "/etc/network/interfaces : passerelle {gateway}, attendu {want}",
     "probe.persisted.unapplied": "/etc/network/interfaces est juste ({address}) mais n'est pas appliqué "
-                                 "(en service : {now})",
+    "(en service : {now})",
     "probe.persisted.ok": "/etc/network/interfaces : {address}, passerelle {gateway}, appliqué",
     "probe.persisted.exp_dhcp": "{host} reste en DHCP après un redémarrage",
     "probe.persisted.exp_right_address": "la bonne adresse",
@@ -383,11 +384,14 @@ FR: dict[str, str] = {
     "probe.link.no_carrier": "{where} : branché sur « {switch} » mais pas de liaison (interface désactivée sur {host})",
     "probe.link.ok": "{where} : branché sur « {switch} », liaison établie",
     "probe.link.expected": "{host}:{iface} relié au commutateur « {switch} », liaison établie",
-    "probe.persisted.not_at_boot": ("/etc/network/interfaces : {iface} en {method}, mais rien ne l'active au "
-                                    "démarrage (ni « auto » ni « allow-hotplug ») : au redémarrage, plus de réseau"),
+    "probe.persisted.not_at_boot": (
+        "/etc/network/interfaces : {iface} en {method}, mais rien ne l'active au "
+        "démarrage (ni « auto » ni « allow-hotplug ») : au redémarrage, plus de réseau"
+    ),
     "probe.boot.no_file": "/etc/network/interfaces absent sur {host}",
-    "probe.boot.not_auto": ("/etc/network/interfaces : {iface} n'est pas activée au démarrage (« auto » ou "
-                            "« allow-hotplug » : {auto})"),
+    "probe.boot.not_auto": (
+        "/etc/network/interfaces : {iface} n'est pas activée au démarrage (« auto » ou « allow-hotplug » : {auto})"
+    ),
     "probe.boot.ok": "/etc/network/interfaces : {iface} activée au démarrage ({how})",
     "probe.boot.expected": "{host} active {iface} à chaque démarrage",
     # remote support probes (simulateur/probes/remote.py)
@@ -514,10 +518,13 @@ FR: dict[str, str] = {
     "probe.vm.ko_missing": "{path} absent",
     "probe.vm.not_indexed": "{nic}.ko absent de modules.dep (depmod non relancé)",
     "probe.vm.persist_ko": "au prochain démarrage le pilote ne se chargera pas : {problems}",
-    "probe.vm.persist_ok": ("{nic} présent, indexé, chargé par le démarrage, et rien dans modprobe.d ne l'empêche "
-                            "au démarrage"),
-    "probe.vm.no_autoload": ("rien ne charge {nic} au démarrage (aucune règle $MODALIAS dans /etc/mdev.conf, aucun "
-                             "modprobe {nic} dans /etc/init.d/rcS)"),
+    "probe.vm.persist_ok": (
+        "{nic} présent, indexé, chargé par le démarrage, et rien dans modprobe.d ne l'empêche au démarrage"
+    ),
+    "probe.vm.no_autoload": (
+        "rien ne charge {nic} au démarrage (aucune règle $MODALIAS dans /etc/mdev.conf, aucun "
+        "modprobe {nic} dans /etc/init.d/rcS)"
+    ),
     "probe.vm.persist_expected": "la réparation tient au redémarrage de {host} (pilote {nic} chargé automatiquement)",
     # --- actions (simulateur/actions/*.py) -------------------------------------------------------
     # base.py
@@ -542,20 +549,20 @@ FR: dict[str, str] = {
     # packages.py
     "action.write_cmd": "écrire {path}",
     "action.compta.licence_mail": "De : Éditions Compta Pro <licences@compta-pro.example>\n"
-                                  "Objet : Votre licence Compta Pro — {societe}\n"
-                                  "\n"
-                                  "Bonjour,\n"
-                                  "\n"
-                                  "Merci pour votre confiance. Voici la licence de Compta Pro pour votre société :\n"
-                                  "\n"
-                                  "    Société (raison sociale exacte) : {societe}\n"
-                                  "    Clé de licence                  : {cle}\n"
-                                  "\n"
-                                  "À reporter dans la section [licence] du fichier /etc/compta-pro/compta-pro.conf\n"
-                                  "(societe = …, cle = …), puis redémarrer le service compta-pro.\n"
-                                  "Cette clé est confidentielle : ne la communiquez pas en dehors de votre société.\n"
-                                  "\n"
-                                  "Le service clients Compta Pro\n",
+    "Objet : Votre licence Compta Pro — {societe}\n"
+    "\n"
+    "Bonjour,\n"
+    "\n"
+    "Merci pour votre confiance. Voici la licence de Compta Pro pour votre société :\n"
+    "\n"
+    "    Société (raison sociale exacte) : {societe}\n"
+    "    Clé de licence                  : {cle}\n"
+    "\n"
+    "À reporter dans la section [licence] du fichier /etc/compta-pro/compta-pro.conf\n"
+    "(societe = …, cle = …), puis redémarrer le service compta-pro.\n"
+    "Cette clé est confidentielle : ne la communiquez pas en dehors de votre société.\n"
+    "\n"
+    "Le service clients Compta Pro\n",
     # vm.py (comments of the files written in the guest)
     "action.vm.mdev_conf": "# règles de mdev (aucune)\n",
     "action.vm.blacklist_comment": "# pilotes désactivés à l'atelier\n",
@@ -565,7 +572,7 @@ FR: dict[str, str] = {
     "score.before_first_change": "avant la première modification ({cmd} à {time})",
     "score.no_change_recorded": "(aucune modification enregistrée)",
     "score.untouched": "aucune modification ni escalade enregistrée : cet état ne doit rien à l'intervention "
-                       "({observed})",
+    "({observed})",
     "score.too_few_diagnostics": "{n} commande(s) de diagnostic {when}, {min} attendue(s)",
     "score.no_diagnostic_on": "aucun diagnostic sur {hosts} {when}",
     "score.diagnostics": "{n} commande(s) de diagnostic {when} : {listed}",
@@ -625,7 +632,8 @@ FR: dict[str, str] = {
         "  simulateur exec lab1 srv -- 'ls /etc/*.conf | wc -l'\n"
         "Plusieurs arguments sont passés tels quels, sans joker développé dans l'hôte. Attention : sans\n"
         "apostrophes, c'est votre propre shell, sur la machine, qui développe * (avec les fichiers de la\n"
-        "machine) avant que simulateur ne reçoive la commande."),
+        "machine) avant que simulateur ne reçoive la commande."
+    ),
     "cli.trainer_variant": "[formateur] Variante : {variant} — {summary}",
     "cli.trainer_expected": "[formateur] Qualification attendue : {expected}",
     "cli.trainer_params": "[formateur] Valeurs tirées : {params}",
@@ -745,7 +753,7 @@ FR: dict[str, str] = {
     "printer.queue.exp_any": "une file",
     "printer.queue.exp_default": ", destination par défaut",
     "printer.queue.expected": "{which} de {host} vers {printer}{where}, pilote IPP Everywhere, activée et "
-                              "acceptant les travaux{default}",
+    "acceptant les travaux{default}",
     "printer.uri.bad": "adresse {why}",
     "printer.uri.unresolved": "adresse {uri} : le nom {name} ne se résout pas sur {host}",
     "printer.uri.other": "adresse {uri} : {shown} n'est pas l'imprimante ({target})",
@@ -756,7 +764,7 @@ FR: dict[str, str] = {
     "printer.driver.none": "aucun pilote (file « raw » : les données partent brutes, l'imprimante ne sait pas les lire)",
     "printer.driver.ok": "pilote « {model} » ({kind})",
     "printer.driver.stale": "pilote « {model} » encore utilisé par CUPS : le fichier PPD de la file a changé "
-                            "mais CUPS ne l'a pas pris en compte",
+    "mais CUPS ne l'a pas pris en compte",
     "printer.driver.other": "pilote « {model} » : pilote d'un autre modèle, pas celui de l'imprimante (IPP Everywhere)",
     # IPP client of the printing probes (simulateur/probes/ippclient.py)
     "ipp.job_state.3": "en attente",
@@ -813,7 +821,7 @@ FR: dict[str, str] = {
     "mobile.account.other_account": "{where} répond, mais ce n'est pas le compte {user} sur {server}",
     "mobile.account.ok": "{where} accepté (compte {user}, mot de passe {how})",
     "mobile.account.expected": "la configuration de {host} joint {user}/contacts et {user}/agenda sur {server} "
-                               "avec le bon mot de passe",
+    "avec le bon mot de passe",
     "mobile.secret.leak": "le mot de passe du compte est écrit en clair dans {files}",
     "mobile.secret.loose": "le coffre est lisible par d'autres que son propriétaire : {files}",
     "mobile.secret.ok": "mot de passe absent des fichiers de {host} hors du coffre {keystore} (accès réservé)",
@@ -841,8 +849,8 @@ FR: dict[str, str] = {
     "exam.bad_name": "nom de candidat vide ou invalide ({max} caractères au plus, sans caractère de contrôle)",
     "exam.unknown_candidate": "« {candidate} » n'a pas commencé la session {id} (candidats : {known}) ; « simulateur exam start {id} --candidate NOM » la commence",
     "exam.resumed": "Reprise de l'examen de {candidate} : même échéance (le temps a continué de courir), journal continué.",
-    "exam.lab_lost": "le laboratoire {lab} de l'intervention {index} de {candidate} n'existe plus ({why}) : elle ne peut pas reprendre, et le temps continue de courir. À faire par le jury ou le formateur : passer à l'intervention suivante avec « simulateur exam submit {id} --candidate \"{candidate}\" » (celle-ci est notée interrompue, laboratoire perdu), ou terminer l'examen avec « simulateur exam end {id} --candidate \"{candidate}\" » ; puis le consigner : « simulateur exam jury {id} --candidate \"{candidate}\" --intervention {index} --comment \"…\" »",
-    "exam.check_refused": "le laboratoire {lab} est l'intervention {index} de {candidate} (examen blanc {id}) : pas d'évaluation ni de grille pendant un examen. Le candidat remet son travail avec « simulateur exam submit {id} --candidate \"{candidate}\" » ; la grille est celle du jury (simulateur exam jury {id} --candidate \"{candidate}\")",
+    "exam.lab_lost": 'le laboratoire {lab} de l\'intervention {index} de {candidate} n\'existe plus ({why}) : elle ne peut pas reprendre, et le temps continue de courir. À faire par le jury ou le formateur : passer à l\'intervention suivante avec « simulateur exam submit {id} --candidate "{candidate}" » (celle-ci est notée interrompue, laboratoire perdu), ou terminer l\'examen avec « simulateur exam end {id} --candidate "{candidate}" » ; puis le consigner : « simulateur exam jury {id} --candidate "{candidate}" --intervention {index} --comment "…" »',
+    "exam.check_refused": 'le laboratoire {lab} est l\'intervention {index} de {candidate} (examen blanc {id}) : pas d\'évaluation ni de grille pendant un examen. Le candidat remet son travail avec « simulateur exam submit {id} --candidate "{candidate}" » ; la grille est celle du jury (simulateur exam jury {id} --candidate "{candidate}")',
     "exam.bad_variant_arg": "« {value} » : écrivez --variant SCENARIO=VARIANTE[,VARIANTE…] (ex. --variant dhcp-serveur-arrete=arrete)",
     "exam.variant_unknown_scenario": "--variant : scénario « {id} » inconnu (« simulateur list » donne les scénarios)",
     "exam.variant_unknown": "--variant : variante « {variant} » inconnue pour {id} (variantes : {known})",
@@ -855,7 +863,7 @@ FR: dict[str, str] = {
     "exam.bad_fiche_field": "champ de fiche « {field} » inconnu (champs : {fields})",
     "exam.fiche_closed": "examen terminé pour {candidate} : la fiche n'est plus modifiable",
     "exam.fiche_nothing": "rien à enregistrer : --set champ=texte ou --file FICHIER",
-    "exam.bad_set": "« {value} » : écrivez --set champ=texte (ex. --set cause=\"service DHCP arrêté\")",
+    "exam.bad_set": '« {value} » : écrivez --set champ=texte (ex. --set cause="service DHCP arrêté")',
     "exam.fiche_unreadable": "{path} : fichier illisible ({why})",
     "exam.fiche_line": "{path}:{line}: une fiche commence par « champ: texte » (champs : {fields})",
     "exam.fiche_saved": "Fiche de l'intervention {index} enregistrée ({fields}).",
@@ -867,7 +875,7 @@ FR: dict[str, str] = {
     "exam.watchdog_late": "attention : le minuteur de l'examen ne s'est pas encore signalé ; la fin du temps sera aussi appliquée à la prochaine commande « simulateur exam »",
     "exam.created": "Session {id} créée : {count} intervention(s), {minutes} min par candidat, graine {seed}, groupe : {group}.",
     "exam.pool": "Tirées parmi {n} scénario(s) : {pool}",
-    "exam.next_new": "Chaque candidat la commence dans son terminal : simulateur exam start {id} --candidate \"Prénom Nom\"",
+    "exam.next_new": 'Chaque candidat la commence dans son terminal : simulateur exam start {id} --candidate "Prénom Nom"',
     "exam.list_empty": "Aucune session d'examen blanc (« simulateur exam new » en crée une).",
     "exam.h.group": "groupe",
     "exam.h.candidates": "candidats",
@@ -878,7 +886,7 @@ FR: dict[str, str] = {
     "exam.state_finished": "terminé",
     "exam.state_running": "en cours, reste {left}",
     "exam.intervention_head": "Intervention {index}/{n} — laboratoire {lab} (hôtes : {hosts}). Temps restant pour l'examen : {left}. Pas d'indice en examen.",
-    "exam.next_steps": "Au travail : simulateur shell {lab} {host} · simulateur qualify {lab} --impact … --urgency …\nFiche : simulateur exam fiche {id} --candidate \"{candidate}\" --set cause=\"…\" (ou --file fiche.txt)\nQuand c'est réglé : simulateur exam submit {id} --candidate \"{candidate}\" (à la fin du temps, la remise est automatique)",
+    "exam.next_steps": 'Au travail : simulateur shell {lab} {host} · simulateur qualify {lab} --impact … --urgency …\nFiche : simulateur exam fiche {id} --candidate "{candidate}" --set cause="…" (ou --file fiche.txt)\nQuand c\'est réglé : simulateur exam submit {id} --candidate "{candidate}" (à la fin du temps, la remise est automatique)',
     "exam.ended": "Intervention {index} remise : le laboratoire a été évalué dans son état actuel puis arrêté.",
     "exam.ended_timeout": "Temps écoulé : l'intervention {index} a été évaluée dans l'état où était le laboratoire, puis arrêtée.",
     "exam.timeout": "L'examen est terminé (temps écoulé) ; les interventions non commencées sont « non traitées ».",
@@ -907,7 +915,7 @@ FR: dict[str, str] = {
     "exam.sign_not_finished": "l'examen de {candidate} n'est pas terminé ({id}) : la grille se signe une fois l'examen fini",
     "exam.signed": "Grille de {candidate} ({id}) signée par {by} le {when} : elle est figée.",
     "exam.signer_unknown": "qui signe ? (compte inconnu)",
-    "exam.jury_how": "Noter : simulateur exam jury {id} --candidate \"{candidate}\" --intervention N --criterion ID --verdict acquis|non_acquis [--comment \"…\"] (un critère évalué automatiquement aussi : contre son verdict, --comment \"motif\" est obligatoire) ; la grille finie : simulateur exam sign {id} --candidate \"{candidate}\"",
+    "exam.jury_how": 'Noter : simulateur exam jury {id} --candidate "{candidate}" --intervention N --criterion ID --verdict acquis|non_acquis [--comment "…"] (un critère évalué automatiquement aussi : contre son verdict, --comment "motif" est obligatoire) ; la grille finie : simulateur exam sign {id} --candidate "{candidate}"',
     "report.exam_title": "Examen blanc — session {id}",
     "report.attempt_title": "Tentative — {title}",
     "store.bad_url": "adresse de la base invalide : « {url} » (--store ou SIMULATEUR_STORE : sqlite:///FICHIER ou postgresql://UTILISATEUR@SERVEUR/BASE)",
@@ -1179,7 +1187,7 @@ FR: dict[str, str] = {
     "tui.tab.escalade": "Escalade",
     "tui.tab.cables": "Câbles",
     "tui.cables.intro": "Les câbles réseau des hôtes, comme vous les verriez dans le bureau et la baie : "
-                        "où chacun est branché, et vos mains dessus.",
+    "où chacun est branché, et vos mains dessus.",
     "tui.cables.cable": "Câble",
     "tui.cables.switch": "Commutateur où le brancher",
     "tui.cables.plug": "Brancher",
@@ -1493,6 +1501,7 @@ FR.update(FR_EPREUVE)
 from simulateur.cahier.texts import FR_CAHIER  # noqa: E402  (texts of the phase préparatoire's cahiers)
 
 FR.update(FR_CAHIER)
+
 
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""

@@ -33,7 +33,8 @@ class Choice(Strict):
 class IntRange(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     bounds: tuple[builtins.int, builtins.int] = Field(
-        alias="int", description="Un entier tiré entre les deux bornes incluses.")
+        alias="int", description="Un entier tiré entre les deux bornes incluses."
+    )
 
 
 class SubnetSpec(Strict):
@@ -109,8 +110,10 @@ def draw(specs: dict[str, Any], seed: int) -> dict[str, str]:
             try:
                 net = ipaddress.IPv4Network(values[spec.address.subnet])
             except ValueError:  # a scenario may redefine the subnet parameter with anything
-                raise UsageError(f"paramètre « {name} » : « {spec.address.subnet} » vaut "
-                                 f"« {values[spec.address.subnet]} », qui n'est pas un sous-réseau IPv4") from None
+                raise UsageError(
+                    f"paramètre « {name} » : « {spec.address.subnet} » vaut "
+                    f"« {values[spec.address.subnet]} », qui n'est pas un sous-réseau IPv4"
+                ) from None
             taken = {values[a] for a in spec.address.avoid}
             if isinstance(spec.address.index, int):
                 candidates = [spec.address.index]

@@ -22,7 +22,12 @@ def discover(package: str, base: type[T], discriminator: str) -> tuple[type[T], 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
         module = importlib.import_module(f"{package}.{info.name}")
         for cls in vars(module).values():
-            if (inspect.isclass(cls) and issubclass(cls, base) and cls is not base
-                    and cls.__module__ == module.__name__ and discriminator in getattr(cls, "model_fields", {})):
+            if (
+                inspect.isclass(cls)
+                and issubclass(cls, base)
+                and cls is not base
+                and cls.__module__ == module.__name__
+                and discriminator in getattr(cls, "model_fields", {})
+            ):
                 found.append(cls)
     return tuple(found)

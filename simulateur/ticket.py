@@ -20,7 +20,11 @@ URGENCIES: tuple[str, ...] = ("tres_basse", "basse", "moyenne", "haute", "tres_h
 PRIORITIES: tuple[str, ...] = ("tres_basse", "basse", "moyenne", "haute", "tres_haute")
 IMPACT_LABELS = {"tres_bas": "très bas", "bas": "bas", "moyen": "moyen", "haut": "haut", "tres_haut": "très haut"}
 URGENCY_LABELS = {
-    "tres_basse": "très basse", "basse": "basse", "moyenne": "moyenne", "haute": "haute", "tres_haute": "très haute",
+    "tres_basse": "très basse",
+    "basse": "basse",
+    "moyenne": "moyenne",
+    "haute": "haute",
+    "tres_haute": "très haute",
 }
 PRIORITY_LABELS = {1: "très basse", 2: "basse", 3: "moyenne", 4: "haute", 5: "très haute"}
 
@@ -58,14 +62,16 @@ def priority_level(name: str) -> int:
 @dataclass(frozen=True)
 class Judgement:
     """A qualification as a jury reads it: accepted or not, the priority it gives, and why."""
+
     ok: bool
     priority: int
-    impact_ok: bool     # is the impact one of the accepted answers' impacts?
-    urgency_ok: bool    # is the urgency one of the accepted answers' urgencies?
+    impact_ok: bool  # is the impact one of the accepted answers' impacts?
+    urgency_ok: bool  # is the urgency one of the accepted answers' urgencies?
 
 
-def accepted_pairs(reference: tuple[str, str], pairs: Iterable[tuple[str, str]] = (),
-                   priorities: Iterable[int] = ()) -> list[tuple[str, str]]:
+def accepted_pairs(
+    reference: tuple[str, str], pairs: Iterable[tuple[str, str]] = (), priorities: Iterable[int] = ()
+) -> list[tuple[str, str]]:
     """Every (impact, urgency) a scenario accepts: its reference answer, the other pairs it lists,
     and every pair whose GLPI priority is one of `priorities` — in the matrix's order."""
     wanted = {reference, *pairs}
@@ -74,9 +80,12 @@ def accepted_pairs(reference: tuple[str, str], pairs: Iterable[tuple[str, str]] 
 
 
 def judge(impact: str, urgency: str, accepted: list[tuple[str, str]]) -> Judgement:
-    return Judgement(ok=(impact, urgency) in accepted, priority=priority(impact, urgency),
-                     impact_ok=any(i == impact for i, _ in accepted),
-                     urgency_ok=any(u == urgency for _, u in accepted))
+    return Judgement(
+        ok=(impact, urgency) in accepted,
+        priority=priority(impact, urgency),
+        impact_ok=any(i == impact for i, _ in accepted),
+        urgency_ok=any(u == urgency for _, u in accepted),
+    )
 
 
 # Escalation: to whom an incident beyond level 1 is handed over (labels in i18n: tui.escalade.to.*).
@@ -91,6 +100,7 @@ def _now() -> float:
 
 class Qualification(BaseModel):
     """The trainee's qualification of the ticket (the last one counts)."""
+
     model_config = ConfigDict(frozen=True)
 
     impact: str
@@ -104,9 +114,10 @@ class Qualification(BaseModel):
 
 class Escalation(BaseModel):
     """The ticket handed over to a higher level (the last escalation is the one that counts)."""
+
     model_config = ConfigDict(frozen=True)
 
-    to: str            # one of ESCALATION_TARGETS
-    reason: str        # why it is beyond level 1
-    done: str = ""     # tests made and their results, impact
+    to: str  # one of ESCALATION_TARGETS
+    reason: str  # why it is beyond level 1
+    done: str = ""  # tests made and their results, impact
     t: float = Field(default_factory=_now)

@@ -34,8 +34,10 @@ class Entry(BaseModel):
 def _classes(kind: Kind) -> tuple[type[BaseModel], ...]:
     if kind == "actions":
         from simulateur.actions import ACTIONS
+
         return ACTIONS
     from simulateur.probes import PROBES
+
     return PROBES
 
 
@@ -80,19 +82,30 @@ def entries(kind: Kind) -> list[Entry]:
             alias = field.alias or name
             required = field.is_required()
             default = None if required or field.default is PydanticUndefined else _default(field.default)
-            params.append(Param(name=alias, type=_type(props.get(alias, {})), required=required, default=default,
-                                description=field.description or ""))
+            params.append(
+                Param(
+                    name=alias,
+                    type=_type(props.get(alias, {})),
+                    required=required,
+                    default=default,
+                    description=field.description or "",
+                )
+            )
         kind_name = str(cls.model_fields[disc].annotation.__args__[0])  # type: ignore[union-attr]
-        out.append(Entry(name=kind_name, summary=str(getattr(cls, "summary", "") or ""),
-                         module=cls.__module__, params=params))
+        out.append(
+            Entry(name=kind_name, summary=str(getattr(cls, "summary", "") or ""), module=cls.__module__, params=params)
+        )
     return sorted(out, key=lambda e: e.name)
 
 
 def _need(p: Param) -> str:
     if p.required:
         return tr("vocab.required")
-    return tr("vocab.default", value=json.dumps(p.default, ensure_ascii=False)) if p.default is not None \
+    return (
+        tr("vocab.default", value=json.dumps(p.default, ensure_ascii=False))
+        if p.default is not None
         else tr("vocab.optional")
+    )
 
 
 def render_text(kind: Kind) -> str:
@@ -134,6 +147,9 @@ def undocumented() -> list[str]:
         for e in entries(kind):  # type: ignore[arg-type]
             if not e.summary.strip():
                 missing.append(f"{e.module} : {e.name} sans « summary »")
-            missing += [f"{e.module} : {e.name}.{p.name} sans Field(description=…)" for p in e.params
-                        if not p.description.strip()]
+            missing += [
+                f"{e.module} : {e.name}.{p.name} sans Field(description=…)"
+                for p in e.params
+                if not p.description.strip()
+            ]
     return missing

@@ -53,7 +53,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def _isolated_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Attempts and journals of tests go to a temp dir, never to the user's data dir."""
     monkeypatch.setenv("SIMULATEUR_DATA", str(tmp_path_factory.mktemp("data")))
-    monkeypatch.delenv("SIMULATEUR_STORE", raising=False)   # the store: the data dir's SQLite file
+    monkeypatch.delenv("SIMULATEUR_STORE", raising=False)  # the store: the data dir's SQLite file
 
 
 # Folders whose every test builds real labs (root, network namespaces).

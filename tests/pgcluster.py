@@ -19,8 +19,10 @@ def _bindir() -> Path:
     """Debian's server binaries: the newest major version installed (15 on Debian 12)."""
     if os.environ.get("SIMULATEUR_PG_BINDIR"):
         return Path(os.environ["SIMULATEUR_PG_BINDIR"])
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
-                   if p.parent.parent.name.isdigit() else 0)
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
     return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
 
 
@@ -51,14 +53,36 @@ class Cluster:
             raise RuntimeError(f"{argv[0]} : {proc.stderr.strip() or proc.stdout.strip()}")
 
     def start(self) -> Cluster:
-        self._run(str(BINDIR / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
+        self._run(
+            str(BINDIR / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
         self._start()
         return self
 
     def _start(self) -> None:
-        self._run(str(BINDIR / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "-o",
-                  f"-k {self.dir} -p {self.port} -c listen_addresses='' -c fsync=off -c full_page_writes=off", "start")
+        self._run(
+            str(BINDIR / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-k {self.dir} -p {self.port} -c listen_addresses='' -c fsync=off -c full_page_writes=off",
+            "start",
+        )
 
     def pause(self) -> None:
         """The server stopped (its clients disconnected), its data kept: a database restarted mid-exam."""
@@ -85,8 +109,9 @@ class Cluster:
         import psycopg
 
         name = f"t{next(self._names)}"
-        with psycopg.connect(host=str(self.dir), port=self.port, user="postgres", dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=str(self.dir), port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         return self.url(name)
 

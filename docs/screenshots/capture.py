@@ -80,9 +80,14 @@ async def main() -> None:
             assert r is not None
             lab = r.lab_id
             gateway = r.lab.params["routeur_ip"]
-            for host, cmd in [("poste", "ip -br addr"), ("poste", f"ping -c1 -W1 {gateway}"),
-                              ("srv", "systemctl status dnsmasq"), ("srv", "systemctl start dnsmasq"),
-                              ("poste", "dhclient eth0"), ("poste", "ping -c1 www.exemple.fr")]:
+            for host, cmd in [
+                ("poste", "ip -br addr"),
+                ("poste", f"ping -c1 -W1 {gateway}"),
+                ("srv", "systemctl status dnsmasq"),
+                ("srv", "systemctl start dnsmasq"),
+                ("poste", "dhclient eth0"),
+                ("poste", "ping -c1 www.exemple.fr"),
+            ]:
                 with quiet():
                     run.exec_command(r.lab, host, [cmd], r.attempt.journal)
             await pilot.press("j")
@@ -100,8 +105,11 @@ async def main() -> None:
             await until(pilot, lambda: type(app.screen).__name__ == "FicheScreen")
             for name, text in [
                 ("symptome", "Plus d'accès au réseau ni à internet depuis ce matin (poste de la comptabilité)."),
-                ("diagnostic", "ip -br addr : pas d'adresse IPv4 sur eth0 ; ping passerelle impossible ; "
-                               "systemctl status dnsmasq sur srv : inactif."),
+                (
+                    "diagnostic",
+                    "ip -br addr : pas d'adresse IPv4 sur eth0 ; ping passerelle impossible ; "
+                    "systemctl status dnsmasq sur srv : inactif.",
+                ),
                 ("cause", "Le service DHCP (dnsmasq) du serveur srv était arrêté."),
                 ("solution", "systemctl start dnsmasq sur srv, puis dhclient eth0 sur le poste."),
                 ("validation", "ping www.exemple.fr répond ; l'utilisatrice accède au site."),

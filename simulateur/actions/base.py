@@ -22,8 +22,9 @@ def _no_parent(path: str) -> str:
     return path
 
 
-HostPath = Annotated[str, Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="Chemin absolu dans l'hôte."),
-                     AfterValidator(_no_parent)]
+HostPath = Annotated[
+    str, Field(pattern=r"^(/[A-Za-z0-9._+-]+)+$", description="Chemin absolu dans l'hôte."), AfterValidator(_no_parent)
+]
 
 
 class ActionBase(Strict):
@@ -42,8 +43,15 @@ class ActionBase(Strict):
         result = lab.host(self.host).run(argv, timeout=timeout)
         if result.returncode != 0:
             why = (result.stderr or result.stdout).strip().splitlines()
-            raise SimError(tr("action.failed", action=self.action_name(), host=self.host,
-                              cmd=" ".join(argv), why=why[-1] if why else result.returncode))
+            raise SimError(
+                tr(
+                    "action.failed",
+                    action=self.action_name(),
+                    host=self.host,
+                    cmd=" ".join(argv),
+                    why=why[-1] if why else result.returncode,
+                )
+            )
         return result.stdout
 
     def action_name(self) -> str:

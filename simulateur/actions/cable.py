@@ -22,8 +22,10 @@ class CableUnplug(ActionBase):
     summary: ClassVar[str] = "Débranche le câble de l'interface côté commutateur (l'hôte voit NO-CARRIER)."
 
     def shell(self) -> list[str]:
-        return [comment(tr("action.shell.unplug", host=self.host, iface=self.iface)),
-                f"simulateur cable LAB {self.host} --iface {self.iface} --unplug"]
+        return [
+            comment(tr("action.shell.unplug", host=self.host, iface=self.iface)),
+            f"simulateur cable LAB {self.host} --iface {self.iface} --unplug",
+        ]
 
     def apply(self, lab: Lab) -> None:
         cable.unplug(lab, self.host, self.iface)
@@ -32,13 +34,16 @@ class CableUnplug(ActionBase):
 class CablePlug(ActionBase):
     action: Literal["cable.plug"]
     iface: Iface = "eth0"
-    switch: str = Field(pattern=SWITCH_RE, max_length=12,
-                        description="Commutateur où brancher le câble (le bon ou un autre).")
+    switch: str = Field(
+        pattern=SWITCH_RE, max_length=12, description="Commutateur où brancher le câble (le bon ou un autre)."
+    )
     summary: ClassVar[str] = "Branche le câble de l'interface sur un commutateur (le bon, ou un autre : panne)."
 
     def shell(self) -> list[str]:
-        return [comment(tr("action.shell.plug", host=self.host, iface=self.iface, switch=self.switch)),
-                f"simulateur cable LAB {self.host} --iface {self.iface} --plug {self.switch}"]
+        return [
+            comment(tr("action.shell.plug", host=self.host, iface=self.iface, switch=self.switch)),
+            f"simulateur cable LAB {self.host} --iface {self.iface} --plug {self.switch}",
+        ]
 
     def apply(self, lab: Lab) -> None:
         cable.plug(lab, self.host, self.iface, self.switch)

@@ -86,8 +86,18 @@ class DhcpRenew(ActionBase):
 
     def apply(self, lab: Lab) -> None:
         # The same pid and lease files as ifupdown: a later `ifdown`/`ifup` manages this client.
-        self._run(lab, ["dhclient", "-pf", f"/run/dhclient.{self.iface}.pid",
-                        "-lf", f"/var/lib/dhcp/dhclient.{self.iface}.leases", self.iface], timeout=60)
+        self._run(
+            lab,
+            [
+                "dhclient",
+                "-pf",
+                f"/run/dhclient.{self.iface}.pid",
+                "-lf",
+                f"/var/lib/dhcp/dhclient.{self.iface}.leases",
+                self.iface,
+            ],
+            timeout=60,
+        )
 
 
 class IpFlush(ActionBase):
@@ -132,11 +142,15 @@ class FileWrite(ActionBase):
     path: HostPath
     content: str = Field(description="Contenu complet du fichier ({param} accepté).")
     mode: int = Field(0o644, ge=0, le=0o7777, description="Droits du fichier (ex. 0o644, en octal avec 0o).")
-    summary = ("Écrit un fichier dans l'hôte (son propre système de fichiers) ; un contenu non vide se termine "
-               "par un saut de ligne, comme l'écrit un éditeur.")
+    summary = (
+        "Écrit un fichier dans l'hôte (son propre système de fichiers) ; un contenu non vide se termine "
+        "par un saut de ligne, comme l'écrit un éditeur."
+    )
 
     def shell(self) -> list[str]:
-        return [heredoc(self.path, self.content)] + ([] if self.mode == 0o644 else [f"chmod {self.mode:o} {q(self.path)}"])
+        return [heredoc(self.path, self.content)] + (
+            [] if self.mode == 0o644 else [f"chmod {self.mode:o} {q(self.path)}"]
+        )
 
     def apply(self, lab: Lab) -> None:
         # A text file ends with a newline (POSIX; `echo … >>` would glue its line to the last one).
@@ -151,9 +165,8 @@ class Exec(ActionBase):
 
     def shell(self) -> list[str]:
         if len(self.argv) >= 3 and self.argv[0] in ("sh", "bash") and self.argv[1] == "-c":
-            return [self.argv[2]]   # the script a technician would type at the prompt
+            return [self.argv[2]]  # the script a technician would type at the prompt
         return [shlex.join(self.argv)]
 
     def apply(self, lab: Lab) -> None:
         self._run(lab, self.argv)
-

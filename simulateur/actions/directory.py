@@ -31,8 +31,9 @@ def adctl(lab: Lab, host: str, op: str, spec: dict[str, Any], what: str) -> dict
     res = lab.host(host).run(["/usr/bin/python3", "-I", "-c", source, op], input=json.dumps(spec), timeout=60)
     if res.returncode != 0:
         why = (res.stderr or res.stdout).strip().splitlines()
-        raise SimError(tr("action.failed", action=what, host=host, cmd=f"adctl {op}",
-                          why=why[-1] if why else res.returncode))
+        raise SimError(
+            tr("action.failed", action=what, host=host, cmd=f"adctl {op}", why=why[-1] if why else res.returncode)
+        )
     try:
         out: dict[str, Any] = json.loads(res.stdout)
     except ValueError:
@@ -47,11 +48,16 @@ def snapshot_path(lab: Lab, host: str) -> Any:
 class AdUser(ActionBase):
     action: Literal["ad.user"]
     login: Login
-    password: str | None = Field(None, min_length=1, description="Mot de passe (création : obligatoire) ; {param} accepté.")
+    password: str | None = Field(
+        None, min_length=1, description="Mot de passe (création : obligatoire) ; {param} accepté."
+    )
     first: str | None = Field(None, description="Prénom.")
     last: str | None = Field(None, description="Nom.")
-    ou: str | None = Field(None, pattern=r"^(\{[a-z][a-z0-9_]*\}|[A-Za-z][A-Za-z0-9_ -]{0,40})$",
-                           description="Unité d'organisation (OU=…) sous la racine du domaine ; Users : le conteneur par défaut.")
+    ou: str | None = Field(
+        None,
+        pattern=r"^(\{[a-z][a-z0-9_]*\}|[A-Za-z][A-Za-z0-9_ -]{0,40})$",
+        description="Unité d'organisation (OU=…) sous la racine du domaine ; Users : le conteneur par défaut.",
+    )
     groups: list[str] = Field(default_factory=list, description="Groupes dont le compte devient membre.")
     title: str | None = Field(None, description="Fonction.")
     disabled: bool | None = Field(None, description="Compte désactivé (true) ou activé (false).")
@@ -71,7 +77,9 @@ class AdUser(ActionBase):
 class AdExpirePassword(ActionBase):
     action: Literal["ad.expire"]
     login: Login
-    days: int = Field(120, ge=1, le=3650, description="Âge donné au mot de passe, en jours (> durée maximale : expiré).")
+    days: int = Field(
+        120, ge=1, le=3650, description="Âge donné au mot de passe, en jours (> durée maximale : expiré)."
+    )
     summary: ClassVar[str] = "Fait expirer le mot de passe d'un compte (dernier changement daté d'il y a N jours)."
 
     def shell(self) -> list[str]:
@@ -84,8 +92,10 @@ class AdExpirePassword(ActionBase):
 class AdLockOut(ActionBase):
     action: Literal["ad.lock"]
     login: Login
-    summary: ClassVar[str] = ("Verrouille un compte comme le fait un utilisateur : mauvais mots de passe tapés "
-                              "(vraies tentatives Kerberos) jusqu'au seuil de verrouillage du domaine.")
+    summary: ClassVar[str] = (
+        "Verrouille un compte comme le fait un utilisateur : mauvais mots de passe tapés "
+        "(vraies tentatives Kerberos) jusqu'au seuil de verrouillage du domaine."
+    )
 
     def shell(self) -> list[str]:
         return [comment(tr("action.shell.ad_lock", login=self.login))]
@@ -96,8 +106,10 @@ class AdLockOut(ActionBase):
 
 class AdSnapshot(ActionBase):
     action: Literal["ad.snapshot"]
-    summary: ClassVar[str] = ("Photographie l'état de tous les comptes (hors des hôtes) : la sonde ad.unchanged "
-                              "vérifie ensuite que seuls les bons comptes ont changé.")
+    summary: ClassVar[str] = (
+        "Photographie l'état de tous les comptes (hors des hôtes) : la sonde ad.unchanged "
+        "vérifie ensuite que seuls les bons comptes ont changé."
+    )
 
     def shell(self) -> list[str]:
         return [comment(tr("action.shell.ad_snapshot"))]
@@ -113,13 +125,22 @@ def ad_user_shell(user: AdUser) -> list[str]:
     login = q(user.login)
     out = []
     if user.password is not None and (user.first or user.last or user.ou or user.title):
-        names = " ".join(f"{opt} {q(v)}" for opt, v in (("--given-name", user.first), ("--surname", user.last),
-                                                       ("--job-title", user.title)) if v)
+        names = " ".join(
+            f"{opt} {q(v)}"
+            for opt, v in (("--given-name", user.first), ("--surname", user.last), ("--job-title", user.title))
+            if v
+        )
         ou = f" --userou={q('OU=' + user.ou)}" if user.ou and user.ou != "Users" else ""
-        out.append(f"samba-tool user create {login}" + (f" {names}" if names else "") + ou
-                   + (" --must-change-at-next-login" if user.must_change else ""))
+        out.append(
+            f"samba-tool user create {login}"
+            + (f" {names}" if names else "")
+            + ou
+            + (" --must-change-at-next-login" if user.must_change else "")
+        )
     elif user.password is not None:
-        out.append(f"samba-tool user setpassword {login}" + (" --must-change-at-next-login" if user.must_change else ""))
+        out.append(
+            f"samba-tool user setpassword {login}" + (" --must-change-at-next-login" if user.must_change else "")
+        )
     out += [f"samba-tool group addmembers {q(g)} {login}" for g in user.groups]
     if user.disabled is not None:
         out.append(f"samba-tool user {'disable' if user.disabled else 'enable'} {login}")

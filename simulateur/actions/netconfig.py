@@ -24,7 +24,10 @@ class FileReplace(ActionBase):
 
     def shell(self) -> list[str]:
         if "\n" in self.old or "\n" in self.new:
-            return [f"nano {q(self.path)}", comment(tr("action.shell.replace", old=self.old.strip(), new=self.new.strip()))]
+            return [
+                f"nano {q(self.path)}",
+                comment(tr("action.shell.replace", old=self.old.strip(), new=self.new.strip())),
+            ]
         return [f"sed -i {q(f's/{sed_pattern(self.old)}/{sed_replacement(self.new)}/g')} {q(self.path)}"]
 
     def apply(self, lab: Lab) -> None:
@@ -44,5 +47,14 @@ class NetReapply(ActionBase):
         return [f"ifdown --force {self.iface}; ifup {self.iface}"]
 
     def apply(self, lab: Lab) -> None:
-        self._run(lab, ["sh", "-c", 'ifdown --force "$1" >/dev/null 2>&1; ip -4 addr flush dev "$1"; ifup "$1"',
-                        "net.reapply", self.iface], timeout=60)
+        self._run(
+            lab,
+            [
+                "sh",
+                "-c",
+                'ifdown --force "$1" >/dev/null 2>&1; ip -4 addr flush dev "$1"; ifup "$1"',
+                "net.reapply",
+                self.iface,
+            ],
+            timeout=60,
+        )

@@ -34,14 +34,27 @@ class AptInstall(ActionBase):
     def shell(self) -> list[str]:
         target = self.package + (f"={self.version}" if self.version else "")
         return (["apt-get update"] if self.update else []) + [
-            "apt-get install " + ("--allow-downgrades " if self.downgrade else "") + target]
+            "apt-get install " + ("--allow-downgrades " if self.downgrade else "") + target
+        ]
 
     def apply(self, lab: Lab) -> None:
         if self.update:
             self._run(lab, [*APT_ENV, "apt-get", "update", "-q"], timeout=120)
         target = self.package + (f"={lab.render(self.version)}" if self.version else "")
-        self._run(lab, [*APT_ENV, "apt-get", "install", "-y", "-q", "--no-install-recommends",
-                        *(["--allow-downgrades"] if self.downgrade else []), target], timeout=180)
+        self._run(
+            lab,
+            [
+                *APT_ENV,
+                "apt-get",
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                *(["--allow-downgrades"] if self.downgrade else []),
+                target,
+            ],
+            timeout=180,
+        )
 
 
 class AptHold(ActionBase):
@@ -67,7 +80,9 @@ class AptRemove(ActionBase):
         return [f"apt-get {'purge' if self.purge else 'remove'} {self.package}"]
 
     def apply(self, lab: Lab) -> None:
-        self._run(lab, [*APT_ENV, "apt-get", "purge" if self.purge else "remove", "-y", "-q", self.package], timeout=120)
+        self._run(
+            lab, [*APT_ENV, "apt-get", "purge" if self.purge else "remove", "-y", "-q", self.package], timeout=120
+        )
 
 
 class IniSet(ActionBase):
@@ -79,7 +94,10 @@ class IniSet(ActionBase):
     summary = "Règle « clé = valeur » dans une section d'un fichier INI de l'hôte (droits du fichier conservés)."
 
     def shell(self) -> list[str]:
-        return [f"nano {q(self.path)}", comment(tr("action.shell.ini", section=self.section, key=self.key, value=self.value))]
+        return [
+            f"nano {q(self.path)}",
+            comment(tr("action.shell.ini", section=self.section, key=self.key, value=self.value)),
+        ]
 
     def apply(self, lab: Lab) -> None:
         host = lab.host(self.host)
@@ -121,18 +139,24 @@ class FsTmpfs(ActionBase):
     action: Literal["fs.tmpfs"]
     path: HostPath
     size_mb: int = Field(ge=1, le=512, description="Taille du système de fichiers (Mo).")
-    summary = ("Monte un petit système de fichiers à soi (tmpfs de taille fixe) sur un dossier de l'hôte, "
-               "en y recopiant son contenu : il peut se remplir sans toucher au reste.")
+    summary = (
+        "Monte un petit système de fichiers à soi (tmpfs de taille fixe) sur un dossier de l'hôte, "
+        "en y recopiant son contenu : il peut se remplir sans toucher au reste."
+    )
     # No process of a host may mount anything (simulateur.lab.profile): the host's own tools keep the
     # content aside and put it back, the mount itself is the engine's (Host.mount_tmpfs).
-    SAVE: ClassVar[str] = ('set -e; d=$1; t=$(mktemp -d /run/fs.XXXXXX); [ -d "$d" ] && cp -a "$d/." "$t/"; '
-                           'mkdir -p "$d"; echo "$t"')
+    SAVE: ClassVar[str] = (
+        'set -e; d=$1; t=$(mktemp -d /run/fs.XXXXXX); [ -d "$d" ] && cp -a "$d/." "$t/"; mkdir -p "$d"; echo "$t"'
+    )
     RESTORE: ClassVar[str] = 'set -e; cp -a "$2/." "$1/"; rm -rf "$2"'
 
     def shell(self) -> list[str]:
         d = q(self.path)
-        return [f"cp -a {d} /root/sauvegarde", f"mount -t tmpfs -o size={self.size_mb}m tmpfs {d}",
-                f"cp -a /root/sauvegarde/. {d}/"]
+        return [
+            f"cp -a {d} /root/sauvegarde",
+            f"mount -t tmpfs -o size={self.size_mb}m tmpfs {d}",
+            f"cp -a /root/sauvegarde/. {d}/",
+        ]
 
     def apply(self, lab: Lab) -> None:
         kept = self._run(lab, ["sh", "-c", self.SAVE, "fs.tmpfs", self.path]).strip()
@@ -144,8 +168,9 @@ class ComptaData(ActionBase):
     action: Literal["compta.data"]
     kind: Literal["dossiers", "rotated_logs", "debug_log", "export_cache"] = Field(
         description="dossiers : les dossiers des sociétés clientes (données de l'utilisateur) ; rotated_logs : "
-                    "vieux journaux compta-pro.log.N ; debug_log : journal en cours gonflé par le niveau debug ; "
-                    "export_cache : exports temporaires jamais nettoyés.")
+        "vieux journaux compta-pro.log.N ; debug_log : journal en cours gonflé par le niveau debug ; "
+        "export_cache : exports temporaires jamais nettoyés."
+    )
     size_mb: int = Field(0, ge=0, le=400, description="Volume à écrire (journaux, cache).")
     summary = "Écrit les données de Compta Pro tirées de la graine (dossiers clients, journaux, cache)."
 
@@ -170,20 +195,29 @@ class ComptaData(ActionBase):
         for path, content in files.items():
             target = host.path(path)
             try:
-                with host.writing():   # as the host's root (a host with a user namespace: NetnsHost.writing)
+                with host.writing():  # as the host's root (a host with a user namespace: NetnsHost.writing)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with open(target, "ab" if self.kind == "debug_log" else "wb") as f:
                         f.write(content)
             except OSError as exc:
-                raise SimError(tr("action.failed", action=self.action, host=self.host,
-                                  cmd=tr("action.write_cmd", path=path), why=exc.strerror)) from None
+                raise SimError(
+                    tr(
+                        "action.failed",
+                        action=self.action,
+                        host=self.host,
+                        cmd=tr("action.write_cmd", path=path),
+                        why=exc.strerror,
+                    )
+                ) from None
 
 
 class ComptaLicence(ActionBase):
     action: Literal["compta.licence"]
     societe: str = Field(min_length=1, description="Raison sociale de la licence ({param} accepté).")
-    mail: HostPath | None = Field(None, description="Écrire le courriel de l'éditeur (avec la clé) dans ce fichier "
-                                                    "au lieu de configurer le logiciel.")
+    mail: HostPath | None = Field(
+        None,
+        description="Écrire le courriel de l'éditeur (avec la clé) dans ce fichier au lieu de configurer le logiciel.",
+    )
     summary = "Configure la licence de Compta Pro (société et clé), ou dépose le courriel de l'éditeur qui la donne."
 
     def shell(self) -> list[str]:
@@ -201,5 +235,11 @@ class ComptaLicence(ActionBase):
             lab.host(self.host).write_text(self.mail, mail, 0o600)
             return
         for key, value in (("societe", societe), ("cle", cle)):
-            IniSet(action="ini.set", host=self.host, path="/etc/compta-pro/compta-pro.conf", section="licence",
-                   key=key, value=value).apply(lab)
+            IniSet(
+                action="ini.set",
+                host=self.host,
+                path="/etc/compta-pro/compta-pro.conf",
+                section="licence",
+                key=key,
+                value=value,
+            ).apply(lab)

@@ -58,7 +58,8 @@ class CupsQueue(ActionBase):
     printer: str | None = Field(None, pattern=HOST_RE, description="Hôte de l'imprimante (son adresse IPP).")
     uri: str | None = Field(None, description="Adresse du périphérique (sinon celle de « printer »).")
     driver: Literal["everywhere", "raw", "pcl", "pdf", "keep"] = Field(
-        "everywhere", description="Pilote (lpadmin -m/-P) ; keep : garder celui de la file.")
+        "everywhere", description="Pilote (lpadmin -m/-P) ; keep : garder celui de la file."
+    )
     default: bool = Field(True, description="En faire la destination par défaut (lpadmin -d).")
     summary = "Crée ou modifie une file CUPS (lpadmin -p FILE -E -v ADRESSE -m PILOTE ; lpadmin -d FILE)."
 
@@ -66,7 +67,8 @@ class CupsQueue(ActionBase):
         uri = self.uri or f"ipp://{self.printer or 'IMPRIMANTE'}/ipp/print"
         driver = " ".join(DRIVERS[self.driver])
         return [f"lpadmin -p {self.queue} -E -v {q(uri)}" + (f" {driver}" if driver else "")] + (
-            [f"lpadmin -d {self.queue}"] if self.default else [])
+            [f"lpadmin -d {self.queue}"] if self.default else []
+        )
 
     def apply(self, lab: Lab) -> None:
         if self.uri:
@@ -106,14 +108,16 @@ class CupsPrint(ActionBase):
     action: Literal["cups.print"]
     queue: str | None = Field(None, pattern=QUEUE_RE, description="File (sinon la destination par défaut).")
     file: HostPath = TEST_PAGE
-    printer: str | None = Field(None, pattern=HOST_RE,
-                                description="Attendre que le document arrive à l'imprimante de cet hôte.")
+    printer: str | None = Field(
+        None, pattern=HOST_RE, description="Attendre que le document arrive à l'imprimante de cet hôte."
+    )
     timeout: float = Field(15, gt=0, le=60, description="Attente maximale de l'arrivée (secondes).")
     summary = "Imprime un document (lp), et attend au besoin qu'il arrive à l'imprimante."
 
     def shell(self) -> list[str]:
         return ["lp " + (f"-d {self.queue} " if self.queue else "") + q(self.file)] + (
-            ["lpstat -W completed -o"] if self.printer else [])
+            ["lpstat -W completed -o"] if self.printer else []
+        )
 
     def apply(self, lab: Lab) -> None:
         before = spool_files(lab, self.printer) if self.printer else set()

@@ -18,8 +18,10 @@ class SshRun(ActionBase):
     action: Literal["ssh.run"]
     to: str = Field(pattern=HOST_RE, description="Hôte où la commande s'exécute (il fait tourner sshd).")
     command: str = Field(min_length=1, description="Commande à exécuter là-bas (interprétée par son shell).")
-    summary: ClassVar[str] = ("Exécute une commande sur un autre hôte par SSH, avec la clé de root de l'hôte "
-                              "(ssh -o BatchMode=yes HOTE 'COMMANDE') : doit réussir.")
+    summary: ClassVar[str] = (
+        "Exécute une commande sur un autre hôte par SSH, avec la clé de root de l'hôte "
+        "(ssh -o BatchMode=yes HOTE 'COMMANDE') : doit réussir."
+    )
 
     def shell(self) -> list[str]:
         return [f"ssh {self.to} {q(self.command)}"]

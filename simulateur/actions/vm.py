@@ -30,10 +30,14 @@ class VmNicFault(ActionBase):
     action: Literal["vm.nic_fault"]
     fault: Literal["noautoload", "blacklist", "disable", "absent"] = Field(
         description="noautoload : aucun chargement automatique des pilotes ; blacklist : « blacklist virtio_net » "
-                    "dans /etc/modprobe.d ; disable : « install virtio_net /bin/true » ; absent : le fichier du "
-                    "module supprimé, le paquet qui le contient déposé dans /root/pilotes.")
-    file: str = Field("/etc/modprobe.d/atelier.conf", pattern=r"^/etc/modprobe\.d/[a-z0-9._-]+\.conf$",
-                      description="Fichier de modprobe.d qui porte la ligne fautive (blacklist, disable).")
+        "dans /etc/modprobe.d ; disable : « install virtio_net /bin/true » ; absent : le fichier du "
+        "module supprimé, le paquet qui le contient déposé dans /root/pilotes."
+    )
+    file: str = Field(
+        "/etc/modprobe.d/atelier.conf",
+        pattern=r"^/etc/modprobe\.d/[a-z0-9._-]+\.conf$",
+        description="Fichier de modprobe.d qui porte la ligne fautive (blacklist, disable).",
+    )
     summary = "Panne du pilote de la carte réseau d'une machine virtuelle (avant son premier démarrage)."
 
     def shell(self) -> list[str]:
@@ -73,19 +77,37 @@ class VmNicFault(ActionBase):
             (root / deb.lstrip("/")).write_bytes(image.module_deb.read_bytes())
             return
         data = base64.b64encode(image.module_deb.read_bytes()).decode()
-        script = (f"rm -f {image.nic_module_path} && depmod -a && mkdir -p /root/pilotes && "
-                  f"base64 -d > {deb}")
+        script = f"rm -f {image.nic_module_path} && depmod -a && mkdir -p /root/pilotes && base64 -d > {deb}"
         res = host.run(["sh", "-c", script], input=data, timeout=30)
         if res.returncode != 0:
-            raise SimError(tr("action.failed", action=self.action_name(), host=self.host, cmd=script,
-                              why=(res.stderr.strip() or res.returncode)))
+            raise SimError(
+                tr(
+                    "action.failed",
+                    action=self.action_name(),
+                    host=self.host,
+                    cmd=script,
+                    why=(res.stderr.strip() or res.returncode),
+                )
+            )
 
 
 def _depmod(root: os.PathLike[str], kver: str) -> None:
     """Run the guest's own depmod (kmod, its libraries) on its tree, from the machine."""
     r = str(root)
-    res = subprocess.run([f"{r}/lib64/ld-linux-x86-64.so.2", "--library-path",
-                          f"{r}/lib/x86_64-linux-gnu:{r}/usr/lib/x86_64-linux-gnu", "--argv0", "depmod",
-                          f"{r}/bin/kmod", "-b", r, kver], capture_output=True, text=True)
+    res = subprocess.run(
+        [
+            f"{r}/lib64/ld-linux-x86-64.so.2",
+            "--library-path",
+            f"{r}/lib/x86_64-linux-gnu:{r}/usr/lib/x86_64-linux-gnu",
+            "--argv0",
+            "depmod",
+            f"{r}/bin/kmod",
+            "-b",
+            r,
+            kver,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         raise SimError(tr("vm.image_failed", why=res.stderr.strip()))

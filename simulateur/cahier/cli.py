@@ -18,9 +18,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     cahiers = list_cahiers()
     if args.json:
-        print(json.dumps([{"id": c.id, "title": c.title, "referentiel": c.referentiel, "duration": c.duration,
-                           "requirements": [r.id for r in c.requirements]} for c in cahiers],
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": c.id,
+                        "title": c.title,
+                        "referentiel": c.referentiel,
+                        "duration": c.duration,
+                        "requirements": [r.id for r in c.requirements],
+                    }
+                    for c in cahiers
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     for c in cahiers:
         print(tr("cahier.cli.list_line", id=c.id, duration=c.duration, n=len(c.requirements), title=c.title))
@@ -76,13 +89,24 @@ def cmd_start(args: argparse.Namespace) -> int:
     lab = started.lab
     cahier = cahier_of(lab)
     if args.json:
-        print(json.dumps({"lab": lab.id, "cahier": cahier.id, "title": cahier.title, "seed": lab.state.seed,
-                          "hosts": lab.host_names(), "shell_host": lab.default_host(),
-                          "attempt": started.attempt.dir.name if started.attempt else None,
-                          "duration": cahier.duration, "document": cahier.document,
-                          "requirements": [{"id": r.id, "text": r.text, "criteria": r.criteria}
-                                           for r in cahier.requirements]},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "lab": lab.id,
+                    "cahier": cahier.id,
+                    "title": cahier.title,
+                    "seed": lab.state.seed,
+                    "hosts": lab.host_names(),
+                    "shell_host": lab.default_host(),
+                    "attempt": started.attempt.dir.name if started.attempt else None,
+                    "duration": cahier.duration,
+                    "document": cahier.document,
+                    "requirements": [{"id": r.id, "text": r.text, "criteria": r.criteria} for r in cahier.requirements],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     print(tr("cli.started", lab=lab.id, title=cahier.title, seed=lab.state.seed, hosts=", ".join(lab.host_names())))
     print()
@@ -112,7 +136,7 @@ def cmd_recette(args: argparse.Namespace) -> int:
     from simulateur.exam.db import ExamDB
 
     lab = _cahier_lab(args.lab)
-    refuse_check_in_exam(ExamDB(), lab)   # an exam's lab: the recette is the jury's
+    refuse_check_in_exam(ExamDB(), lab)  # an exam's lab: the recette is the jury's
     rec = record_recette(lab)
     if args.json:
         print(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2))
@@ -128,7 +152,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
     from simulateur.exam.db import ExamDB
 
     lab = _cahier_lab(args.lab)
-    refuse_check_in_exam(ExamDB(), lab)   # never in a candidate's exam lab
+    refuse_check_in_exam(ExamDB(), lab)  # never in a candidate's exam lab
     built = apply_reference(lab, args.only or None)
     print(tr("cahier.cli.reference_done", lab=lab, built=", ".join(built)))
     return 0
@@ -178,15 +202,29 @@ def register(sub: Any) -> None:
     s.add_argument("--json", action="store_true", help="sortie JSON")
     s.set_defaults(func=cmd_start)
     s = cs.add_parser("recette", help="fait la recette du laboratoire (sondes réelles) et l'enregistre")
-    s.add_argument("lab", metavar="LAB", nargs="?", default=None,
-                   help="laboratoire (défaut : le seul laboratoire de cahier en cours)")
+    s.add_argument(
+        "lab",
+        metavar="LAB",
+        nargs="?",
+        default=None,
+        help="laboratoire (défaut : le seul laboratoire de cahier en cours)",
+    )
     s.add_argument("--json", action="store_true", help="sortie JSON")
     s.set_defaults(func=cmd_recette)
     s = cs.add_parser("reference", help="formateur : applique la construction de référence au laboratoire")
-    s.add_argument("lab", metavar="LAB", nargs="?", default=None,
-                   help="laboratoire (défaut : le seul laboratoire de cahier en cours)")
-    s.add_argument("--only", action="append", metavar="EXIGENCE",
-                   help="seulement cette exigence (et celles dont elle a besoin) ; répétable")
+    s.add_argument(
+        "lab",
+        metavar="LAB",
+        nargs="?",
+        default=None,
+        help="laboratoire (défaut : le seul laboratoire de cahier en cours)",
+    )
+    s.add_argument(
+        "--only",
+        action="append",
+        metavar="EXIGENCE",
+        help="seulement cette exigence (et celles dont elle a besoin) ; répétable",
+    )
     s.set_defaults(func=cmd_reference)
     s = cs.add_parser("selftest", help="auto-test : non configuré, chaque exigence seule, construction complète")
     s.add_argument("cahier", metavar="ID", help="identifiant du cahier")

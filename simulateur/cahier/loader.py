@@ -16,10 +16,15 @@ from simulateur.lab.topology import Topology
 from simulateur.paths import cahiers_dir, scenarios_dir
 from simulateur.scenario import rendered
 from simulateur.scenario.loader import (
-    _check_hosts, _check_params, _check_templates, _host_fields, _render_topology, load_topology, topology_path,
+    _check_hosts,
+    _check_params,
+    _check_templates,
+    _host_fields,
+    _render_topology,
+    load_topology,
+    topology_path,
 )
 from simulateur.scenario.yamlload import Located, load_located, validate_located
-
 
 
 def cahier_files(base: Path | None = None) -> list[Path]:
@@ -34,8 +39,12 @@ def load_cahier_file(path: Path) -> Cahier:
     assert isinstance(cahier, Cahier)
     if not topology_path(cahier.topology).exists():
         available = sorted(p.stem for p in (scenarios_dir() / "topologies").glob("*.yaml"))
-        raise ScenarioError([f"{located.where(('topology',))}: " + tr(
-            "check.unknown_topology", topology=cahier.topology, available=", ".join(available) or "aucune")])
+        raise ScenarioError(
+            [
+                f"{located.where(('topology',))}: "
+                + tr("check.unknown_topology", topology=cahier.topology, available=", ".join(available) or "aucune")
+            ]
+        )
     topo, _ = load_topology(cahier.topology)
     problems = check_cahier(cahier, topo, located)
     if problems:
@@ -93,8 +102,12 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
             if crit not in criteria:
                 err(("requirements", i, "criteria", j), "check.unknown_criterion", id=crit)
             elif not crit.startswith(ca.referentiel + "."):
-                err(("requirements", i, "criteria", j), "cahier.check.criterion_referentiel", id=crit,
-                    ref=ca.referentiel)
+                err(
+                    ("requirements", i, "criteria", j),
+                    "cahier.check.criterion_referentiel",
+                    id=crit,
+                    ref=ca.referentiel,
+                )
         for j, pid in enumerate(req.probes):
             used.add(pid)
             if pid not in probe_ids:
@@ -106,8 +119,12 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
             if need == req.id:
                 err(("requirements", i, "needs", j), "cahier.check.self_need", id=need)
             elif need not in req_ids:
-                err(("requirements", i, "needs", j), "cahier.check.unknown_requirement", id=need,
-                    known=", ".join(req_ids))
+                err(
+                    ("requirements", i, "needs", j),
+                    "cahier.check.unknown_requirement",
+                    id=need,
+                    known=", ".join(req_ids),
+                )
         if req.id not in ca.reference:
             err(("requirements", i, "id"), "cahier.check.no_reference", id=req.id)
     for i, probe in enumerate(ca.probes):
@@ -132,16 +149,23 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
             if service is not None and getattr(item, "host", None) in topo.hosts:
                 names = [s.name for s in topo.hosts[item.host].services]
                 if service not in names:
-                    err((*prefix, i, "service"), "check.unknown_service", service=service, host=item.host,
-                        services=", ".join(names) or "aucun")
+                    err(
+                        (*prefix, i, "service"),
+                        "check.unknown_service",
+                        service=service,
+                        host=item.host,
+                        services=", ".join(names) or "aucun",
+                    )
     known = list(topo.params) + [n for n in ca.params if n not in topo.params]
     problems += _check_templates(loc, known, skip=("params",))
     problems += _check_params(ca.params, loc, ("params",), list(topo.params))
     if not problems:
         try:
             values = resolve_params(ca, topo, 0)
-            problems += [f"{loc.where(('params',))}: {msg} (topologie {topo.id})"
-                         for _, msg in rendered.problems(_render_topology(topo, values, ca.hosts))]
+            problems += [
+                f"{loc.where(('params',))}: {msg} (topologie {topo.id})"
+                for _, msg in rendered.problems(_render_topology(topo, values, ca.hosts))
+            ]
             rendered_cahier(ca, values)
         except UsageError as exc:
             err(("params",), "check.params_failed", why=str(exc))
@@ -159,7 +183,7 @@ def _cycle(ca: Cahier) -> list[str]:
         stack.append(rid)
         for n in needs.get(rid, []):
             if state.get(n) == 1:
-                return stack[stack.index(n):] + [n]
+                return stack[stack.index(n) :] + [n]
             if n not in state:
                 found = visit(n)
                 if found:

@@ -22,16 +22,21 @@ class Requirement(Strict):
     id: str = Field(pattern=NAME_RE, description="Identifiant de l'exigence (ex. dhcp).")
     text: str = Field(min_length=1, description="L'exigence comme la dit le document ({param} accepté).")
     criteria: list[Annotated[str, Field(pattern=CRITERION_RE)]] = Field(
-        min_length=1, description="Critères du référentiel que cette exigence évalue (ex. TAI.CP12.1).")
+        min_length=1, description="Critères du référentiel que cette exigence évalue (ex. TAI.CP12.1)."
+    )
     probes: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
-        min_length=1, description="Sondes de « probes » qui la jugent : chacune vaut une part de l'exigence.")
+        min_length=1, description="Sondes de « probes » qui la jugent : chacune vaut une part de l'exigence."
+    )
     gate: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
         default_factory=list,
         description="Sondes (de « probes » de l'exigence) qui prouvent que le service est construit : tant "
-                    "qu'aucune ne réussit, l'exigence vaut 0 (un accès refusé ne prouve rien sur un serveur éteint).")
+        "qu'aucune ne réussit, l'exigence vaut 0 (un accès refusé ne prouve rien sur un serveur éteint).",
+    )
     needs: list[Annotated[str, Field(pattern=NAME_RE)]] = Field(
-        default_factory=list, description="Exigences sans lesquelles celle-ci ne peut pas être satisfaite "
-                                          "(ex. le partage vu d'un poste a besoin du DHCP).")
+        default_factory=list,
+        description="Exigences sans lesquelles celle-ci ne peut pas être satisfaite "
+        "(ex. le partage vu d'un poste a besoin du DHCP).",
+    )
 
 
 class Cahier(Strict):
@@ -41,17 +46,21 @@ class Cahier(Strict):
     duration: int = Field(ge=60, le=240, description="Durée prévue de la construction, en minutes.")
     topology: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
     hosts: list[Annotated[str, Field(pattern=HOST_RE)]] = Field(
-        default_factory=list, description="Hôtes de la topologie à construire (par défaut : tous).")
-    shell_host: str | None = Field(None, pattern=HOST_RE,
-                                   description="Hôte où s'ouvre le shell du candidat (par défaut : poste).")
+        default_factory=list, description="Hôtes de la topologie à construire (par défaut : tous)."
+    )
+    shell_host: str | None = Field(
+        None, pattern=HOST_RE, description="Hôte où s'ouvre le shell du candidat (par défaut : poste)."
+    )
     params: dict[Annotated[str, Field(pattern=NAME_RE)], ParamSpec] = Field(default_factory=dict)
     document: str = Field(min_length=1, description="Le cahier des charges que lit le candidat ({param} accepté).")
     setup: list[Action] = Field(
-        default_factory=list, description="Actions qui amènent les hôtes à « installés mais non configurés ».")
+        default_factory=list, description="Actions qui amènent les hôtes à « installés mais non configurés »."
+    )
     probes: list[Probe] = Field(min_length=1)
     requirements: list[Requirement] = Field(min_length=1)
     reference: dict[Annotated[str, Field(pattern=NAME_RE)], list[Action]] = Field(
-        description="Construction de référence de chaque exigence seule (appliquée après celles de ses « needs »).")
+        description="Construction de référence de chaque exigence seule (appliquée après celles de ses « needs »)."
+    )
 
     def requirement(self, req_id: str) -> Requirement:
         return next(r for r in self.requirements if r.id == req_id)

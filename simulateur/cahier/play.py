@@ -34,15 +34,27 @@ def as_scenario(cahier: Cahier) -> Scenario:
         for crit in req.criteria:
             evidence = criteria.setdefault(crit, [])
             evidence += [{"probe": p} for p in req.probes if {"probe": p} not in evidence]
-    competences = sorted({c.rsplit(".", 1)[0] for c in criteria},
-                         key=lambda c: (c[c.index(".") + 1:c.index(".") + 3], int(re.sub(r"\D", "", c))))
+    competences = sorted(
+        {c.rsplit(".", 1)[0] for c in criteria},
+        key=lambda c: (c[c.index(".") + 1 : c.index(".") + 3], int(re.sub(r"\D", "", c))),
+    )
     data = {
-        "id": cahier.id, "title": cahier.title, "referentiel": cahier.referentiel,
-        "competences": competences, "level": 2, "duration": cahier.duration, "topology": cahier.topology,
-        "hosts": cahier.hosts, "shell_host": cahier.shell_host,
+        "id": cahier.id,
+        "title": cahier.title,
+        "referentiel": cahier.referentiel,
+        "competences": competences,
+        "level": 2,
+        "duration": cahier.duration,
+        "topology": cahier.topology,
+        "hosts": cahier.hosts,
+        "shell_host": cahier.shell_host,
         "params": {k: v.model_dump() for k, v in cahier.params.items()},
-        "ticket": {"from": tr("cahier.ticket_from"), "where": tr("cahier.ticket_where"), "text": cahier.document,
-                   "expected": {"impact": "moyen", "urgency": "moyenne"}},
+        "ticket": {
+            "from": tr("cahier.ticket_from"),
+            "where": tr("cahier.ticket_where"),
+            "text": cahier.document,
+            "expected": {"impact": "moyen", "urgency": "moyenne"},
+        },
         "faults": [a.model_dump(by_alias=True) for a in cahier.setup],
         "solution": [a.model_dump(by_alias=True) for a in cahier.reference_actions()],
         "probes": [p.model_dump(by_alias=True) for p in cahier.probes],
@@ -56,8 +68,9 @@ def loaded(cahier: Cahier) -> Loaded:
     return Loaded(as_scenario(cahier), topology_of(cahier), Path(f"{cahier.id}.yaml"))
 
 
-def start(cahier_id: str, seed: int | None = None, *, candidate: str | None = None,
-          progress: Progress = _quiet) -> run.Started:
+def start(
+    cahier_id: str, seed: int | None = None, *, candidate: str | None = None, progress: Progress = _quiet
+) -> run.Started:
     """Build the lab of a cahier, « installé, non configuré », with its attempt (as run.start)."""
     cahier = load_cahier(cahier_id)
 

@@ -21,8 +21,8 @@ class RequirementVerdict(BaseModel):
     id: str
     text: str
     criteria: list[str]
-    score: float          # 0.0..1.0: share of its probes that pass
-    missing: list[str]    # French: what is not met (one line per failing probe)
+    score: float  # 0.0..1.0: share of its probes that pass
+    missing: list[str]  # French: what is not met (one line per failing probe)
     probes: list[ProbeResult]
 
     @property
@@ -37,8 +37,8 @@ class Recette(BaseModel):
     seed: int
     t: float
     requirements: list[RequirementVerdict]
-    criteria: dict[str, float]   # RC criterion → mean score of the requirements mapped to it
-    score: float                 # mean of the requirements' scores
+    criteria: dict[str, float]  # RC criterion → mean score of the requirements mapped to it
+    score: float  # mean of the requirements' scores
 
     def requirement(self, req_id: str) -> RequirementVerdict:
         return next(r for r in self.requirements if r.id == req_id)
@@ -51,8 +51,9 @@ class Recette(BaseModel):
         return cls.model_validate(data)
 
 
-def score_recette(cahier: Cahier, results: list[ProbeResult], *, lab: str = "", seed: int = 0,
-                  t: float | None = None) -> Recette:
+def score_recette(
+    cahier: Cahier, results: list[ProbeResult], *, lab: str = "", seed: int = 0, t: float | None = None
+) -> Recette:
     """The recette from the probes' results (a pure function: canned results in the tests)."""
     by_id = {r.id: r for r in results}
     verdicts = []
@@ -64,16 +65,30 @@ def score_recette(cahier: Cahier, results: list[ProbeResult], *, lab: str = "", 
             # nothing built: what passes anyway (a refusal by a server that does not answer) counts for nothing
             missing.append(tr("cahier.gate_closed", probes=", ".join(p.id for p in probes if p.ok)))
             passed = 0
-        verdicts.append(RequirementVerdict(id=req.id, text=req.text, criteria=req.criteria,
-                                           score=round(passed / len(probes), 4), missing=missing, probes=probes))
+        verdicts.append(
+            RequirementVerdict(
+                id=req.id,
+                text=req.text,
+                criteria=req.criteria,
+                score=round(passed / len(probes), 4),
+                missing=missing,
+                probes=probes,
+            )
+        )
     criteria: dict[str, list[float]] = {}
     for v in verdicts:
         for c in v.criteria:
             criteria.setdefault(c, []).append(v.score)
     return Recette(
-        cahier=cahier.id, title=cahier.title, lab=lab, seed=seed, t=time.time() if t is None else t,
-        requirements=verdicts, criteria={c: round(sum(s) / len(s), 4) for c, s in criteria.items()},
-        score=round(sum(v.score for v in verdicts) / len(verdicts), 4))
+        cahier=cahier.id,
+        title=cahier.title,
+        lab=lab,
+        seed=seed,
+        t=time.time() if t is None else t,
+        requirements=verdicts,
+        criteria={c: round(sum(s) / len(s), 4) for c, s in criteria.items()},
+        score=round(sum(v.score for v in verdicts) / len(verdicts), 4),
+    )
 
 
 def run_recette(lab: str, cahier: Cahier | None = None) -> Recette:
@@ -99,11 +114,16 @@ def percent(x: float) -> str:
 def render_recette(rec: Recette) -> str:
     """The recette as the candidate and the jury read it (French)."""
     crits = referentiel.all_criteria()
-    lines = [tr("cahier.recette_title", title=rec.title), tr("cahier.recette_lab", lab=rec.lab, cahier=rec.cahier,
-                                                              seed=rec.seed), ""]
+    lines = [
+        tr("cahier.recette_title", title=rec.title),
+        tr("cahier.recette_lab", lab=rec.lab, cahier=rec.cahier, seed=rec.seed),
+        "",
+    ]
     for v in rec.requirements:
         mark = "✓" if v.met else ("◐" if v.score > 0 else "✗")
-        lines.append(tr("cahier.recette_req", mark=mark, id=v.id, score=percent(v.score), criteria=", ".join(v.criteria)))
+        lines.append(
+            tr("cahier.recette_req", mark=mark, id=v.id, score=percent(v.score), criteria=", ".join(v.criteria))
+        )
         lines.append(f"    {v.text}")
         lines += [f"    ✗ {m}" for m in v.missing]
     lines += ["", tr("cahier.recette_criteria")]
@@ -125,14 +145,32 @@ def as_check_result(rec: Recette) -> Any:
     results = []
     for cid, s in rec.criteria.items():
         crit, comp = crits[cid][0], crits[cid][1]
-        evidence = [("✓ " if v.met else "✗ ") + tr("cahier.evidence", id=v.id, score=percent(v.score), text=v.text)
-                    for v in rec.requirements if cid in v.criteria]
-        results.append(CriterionResult(id=cid, label=crit.label, competence=comp.id, competence_label=comp.label,
-                                       verdict="acquis" if s >= MET else "non_acquis", evidence=evidence))
+        evidence = [
+            ("✓ " if v.met else "✗ ") + tr("cahier.evidence", id=v.id, score=percent(v.score), text=v.text)
+            for v in rec.requirements
+            if cid in v.criteria
+        ]
+        results.append(
+            CriterionResult(
+                id=cid,
+                label=crit.label,
+                competence=comp.id,
+                competence_label=comp.label,
+                verdict="acquis" if s >= MET else "non_acquis",
+                evidence=evidence,
+            )
+        )
     probes = {p.id: p for v in rec.requirements for p in v.probes}
     acquis = sum(r.verdict == "acquis" for r in results)
-    return CheckResult(lab=rec.lab, scenario=rec.cahier, seed=rec.seed, t=rec.t, criteria=results,
-                       probes=list(probes.values()), score=Score(acquis=acquis, evalues=len(results), jury=0))
+    return CheckResult(
+        lab=rec.lab,
+        scenario=rec.cahier,
+        seed=rec.seed,
+        t=rec.t,
+        criteria=results,
+        probes=list(probes.values()),
+        score=Score(acquis=acquis, evalues=len(results), jury=0),
+    )
 
 
 RECETTE_FILE = "recette.json"
@@ -151,5 +189,5 @@ def record_recette(lab: str) -> Recette:
     (attempt.dir / RECETTE_FILE).write_text(json.dumps(rec.to_dict(), ensure_ascii=False, indent=1))
     result = as_check_result(rec)
     attempt.save_result(result)
-    attempt.store.hand_in_checked(attempt.id, result)   # as `simulateur check`: the command line's attempt handed in
+    attempt.store.hand_in_checked(attempt.id, result)  # as `simulateur check`: the command line's attempt handed in
     return rec

@@ -26,7 +26,7 @@ class CahierSelftest:
     seed: int
     ok: bool = True
     problems: list[str] = field(default_factory=list)
-    stages: list[tuple[str, Recette]] = field(default_factory=list)   # (stage, its recette)
+    stages: list[tuple[str, Recette]] = field(default_factory=list)  # (stage, its recette)
     seconds: float = 0.0
 
 
@@ -38,8 +38,9 @@ def _recette(lab: Lab, cahier: Cahier) -> Recette:
     return score_recette(cahier, results, lab=lab.id, seed=lab.state.seed)
 
 
-def selftest(cahier: Cahier, seed: int, only: list[str] | None = None,
-             log: Callable[[str], None] = lambda _: None) -> CahierSelftest:
+def selftest(
+    cahier: Cahier, seed: int, only: list[str] | None = None, log: Callable[[str], None] = lambda _: None
+) -> CahierSelftest:
     """`only`: the requirements to test alone (default: all of them)."""
     t0 = time.monotonic()
     report = CahierSelftest(cahier.id, seed)
@@ -56,8 +57,11 @@ def selftest(cahier: Cahier, seed: int, only: list[str] | None = None,
             if i == 0:
                 rec = _recette(lab, played)
                 report.stages.append(("non configuré", rec))
-                report.problems += [tr("cahier.selftest.met_unconfigured", id=v.id, score=percent(v.score))
-                                    for v in rec.requirements if v.met]
+                report.problems += [
+                    tr("cahier.selftest.met_unconfigured", id=v.id, score=percent(v.score))
+                    for v in rec.requirements
+                    if v.met
+                ]
             closure = played.build_order([rid])
             if not _apply(lab, played, closure, report):
                 continue
@@ -66,18 +70,34 @@ def selftest(cahier: Cahier, seed: int, only: list[str] | None = None,
             needs = ", ".join(x for x in closure if x != rid) or tr("cahier.selftest.nothing")
             for v in rec.requirements:
                 if v.id == rid and not v.met:
-                    report.problems.append(tr("cahier.selftest.alone_fails", alone=rid, needs=needs,
-                                              score=percent(v.score), missing=" ; ".join(v.missing)))
+                    report.problems.append(
+                        tr(
+                            "cahier.selftest.alone_fails",
+                            alone=rid,
+                            needs=needs,
+                            score=percent(v.score),
+                            missing=" ; ".join(v.missing),
+                        )
+                    )
                 elif v.id not in closure and v.met:
-                    report.problems.append(tr("cahier.selftest.alone_leaks", alone=rid, needs=needs, id=v.id,
-                                              score=percent(v.score)))
+                    report.problems.append(
+                        tr("cahier.selftest.alone_leaks", alone=rid, needs=needs, id=v.id, score=percent(v.score))
+                    )
             if i == len(alone) - 1:
                 rest = [x for x in played.build_order() if x not in closure]
                 if _apply(lab, played, rest, report):
                     rec = _recette(lab, played)
                     report.stages.append(("construction complète", rec))
-                    report.problems += [tr("cahier.selftest.whole_fails", id=v.id, score=percent(v.score),
-                                           missing=" ; ".join(v.missing)) for v in rec.requirements if not v.met]
+                    report.problems += [
+                        tr(
+                            "cahier.selftest.whole_fails",
+                            id=v.id,
+                            score=percent(v.score),
+                            missing=" ; ".join(v.missing),
+                        )
+                        for v in rec.requirements
+                        if not v.met
+                    ]
         finally:
             lab.stop()
     report.ok = not report.problems

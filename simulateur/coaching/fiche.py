@@ -20,8 +20,8 @@ FACT_FIELDS = ("cause", "solution", "validation")
 
 
 class Fact(BaseModel):
-    field: str                  # a fiche field: cause, solution, validation
-    keywords: list[str]         # any of them found there is enough
+    field: str  # a fiche field: cause, solution, validation
+    keywords: list[str]  # any of them found there is enough
     found: list[str] = Field(default_factory=list)
 
     @property
@@ -67,6 +67,5 @@ def check_fiche(scenario: Scenario, fiche: dict[str, str]) -> FicheCheck:
         if not words:
             continue
         text = _fold(fiche.get(field, ""))
-        facts.append(Fact(field=field, keywords=sorted(words),
-                          found=sorted(w for w in words if _fold(w) in text)))
+        facts.append(Fact(field=field, keywords=sorted(words), found=sorted(w for w in words if _fold(w) in text)))
     return FicheCheck(filled=filled, empty=[f for f in FICHE_FIELDS if f not in filled], facts=facts)

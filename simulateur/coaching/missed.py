@@ -16,14 +16,39 @@ from simulateur.journal.classify import Kind, read_entry, split_commands
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeBase, ProbeResult
 from simulateur.scenario.models import (
-    CriterionSpec, JournalEvidence, JuryEvidence, ProbeEvidence, Scenario, TicketEvidence,
+    CriterionSpec,
+    JournalEvidence,
+    JuryEvidence,
+    ProbeEvidence,
+    Scenario,
+    TicketEvidence,
 )
 from simulateur.session.store import CriterionRecord
 
-CLOSEST = 3           # commands shown per criterion
+CLOSEST = 3  # commands shown per criterion
 # A probe's fields that name what it looks at (the rest are thresholds, flags, expected values).
-TARGET_FIELDS = ("service", "iface", "target", "name", "queue", "printer", "package", "login", "server", "share",
-                 "collection", "router", "gateway", "via", "user", "table", "switch", "ou", "path", "file")
+TARGET_FIELDS = (
+    "service",
+    "iface",
+    "target",
+    "name",
+    "queue",
+    "printer",
+    "package",
+    "login",
+    "server",
+    "share",
+    "collection",
+    "router",
+    "gateway",
+    "via",
+    "user",
+    "table",
+    "switch",
+    "ou",
+    "path",
+    "file",
+)
 
 
 class Missed(BaseModel):
@@ -60,8 +85,12 @@ def _aims_at(cmd: str, words: set[str]) -> bool:
     return any(w == tok or w in tok for tok in _tokens(cmd) for w in words)
 
 
-def closest_commands(entries: Sequence[Entry], hosts: set[str], words: set[str],
-                     kinds: tuple[Kind, ...] = (Kind.CHANGE, Kind.TEST, Kind.DIAGNOSTIC)) -> list[Entry]:
+def closest_commands(
+    entries: Sequence[Entry],
+    hosts: set[str],
+    words: set[str],
+    kinds: tuple[Kind, ...] = (Kind.CHANGE, Kind.TEST, Kind.DIAGNOSTIC),
+) -> list[Entry]:
     """The journal's commands nearest to a target: on one of its hosts and naming what it looks at
     first, then on its hosts only; among equals, a change before a test before a look, then the
     latest."""
@@ -81,18 +110,29 @@ def closest_commands(entries: Sequence[Entry], hosts: set[str], words: set[str],
 
 
 def _line(e: Entry) -> str:
-    return tr("coach.command", time=time.strftime("%H:%M:%S", time.localtime(e.t)), host=e.host, cmd=e.cmd,
-              rc="" if e.rc in (0, None) else tr("coach.command_rc", rc=e.rc))
+    return tr(
+        "coach.command",
+        time=time.strftime("%H:%M:%S", time.localtime(e.t)),
+        host=e.host,
+        cmd=e.cmd,
+        rc="" if e.rc in (0, None) else tr("coach.command_rc", rc=e.rc),
+    )
 
 
 def _journal_expectation(ev: JournalEvidence) -> str:
     hosts = ", ".join(ev.hosts) if ev.hosts else tr("coach.any_host")
-    return tr(f"coach.journal.{ev.journal}", min=ev.min, hosts=hosts, paths=", ".join(ev.paths),
-              origin=ev.origin or tr("coach.any_host"))
+    return tr(
+        f"coach.journal.{ev.journal}",
+        min=ev.min,
+        hosts=hosts,
+        paths=", ".join(ev.paths),
+        origin=ev.origin or tr("coach.any_host"),
+    )
 
 
-def missed_criteria(scenario: Scenario, records: Sequence[CriterionRecord], probes: Sequence[ProbeResult],
-                    entries: Sequence[Entry]) -> list[Missed]:
+def missed_criteria(
+    scenario: Scenario, records: Sequence[CriterionRecord], probes: Sequence[ProbeResult], entries: Sequence[Entry]
+) -> list[Missed]:
     specs: dict[str, CriterionSpec] = {c.id: c for c in scenario.criteria}
     by_probe = {p.id: p for p in scenario.probes}
     results = {p.id: p for p in probes}

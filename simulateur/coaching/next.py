@@ -11,7 +11,7 @@ from simulateur import referentiel
 from simulateur.scenario.loader import Loaded, load_catalogue
 from simulateur.session.store import AttemptRecord, Store
 
-RECENT = 3   # attempts per competence that count
+RECENT = 3  # attempts per competence that count
 
 
 class Suggestion(BaseModel):
@@ -19,7 +19,7 @@ class Suggestion(BaseModel):
     title: str
     competence: str
     competence_label: str
-    acquired: int | None = None     # over the competence's recent attempts (None: never practised)
+    acquired: int | None = None  # over the competence's recent attempts (None: never practised)
     evaluated: int | None = None
 
 
@@ -43,24 +43,40 @@ def suggest(store: Store, rec: AttemptRecord, catalogue: dict[str, Loaded] | Non
             played[r.scenario] = played.get(r.scenario, 0) + 1
 
     def pick(competence: str) -> Loaded | None:
-        options = [s for s in scenarios.values() if competence in s.scenario.competences and s.scenario.id != rec.scenario]
+        options = [
+            s for s in scenarios.values() if competence in s.scenario.competences and s.scenario.id != rec.scenario
+        ]
         options.sort(key=lambda s: (played.get(s.scenario.id, 0), s.scenario.level, s.scenario.id))
         return options[0] if options else None
 
     for _, comp, acquis, evalues in weakest(store, rec.candidate):
         chosen = pick(comp)
         if chosen is not None:
-            return Suggestion(scenario=chosen.scenario.id, title=chosen.scenario.title, competence=comp,
-                              competence_label=_label(comp), acquired=acquis, evaluated=evalues)
-    practised = set(store.competence_history([r for r in store.attempts(status="soumise")
-                                              if r.candidate == rec.candidate]))
-    fresh = sorted({c for s in scenarios.values() for c in s.scenario.competences
-                    if c.split(".")[0] == rec.referentiel and c not in practised})
+            return Suggestion(
+                scenario=chosen.scenario.id,
+                title=chosen.scenario.title,
+                competence=comp,
+                competence_label=_label(comp),
+                acquired=acquis,
+                evaluated=evalues,
+            )
+    practised = set(
+        store.competence_history([r for r in store.attempts(status="soumise") if r.candidate == rec.candidate])
+    )
+    fresh = sorted(
+        {
+            c
+            for s in scenarios.values()
+            for c in s.scenario.competences
+            if c.split(".")[0] == rec.referentiel and c not in practised
+        }
+    )
     for comp in fresh:
         chosen = pick(comp)
         if chosen is not None:
-            return Suggestion(scenario=chosen.scenario.id, title=chosen.scenario.title, competence=comp,
-                              competence_label=_label(comp))
+            return Suggestion(
+                scenario=chosen.scenario.id, title=chosen.scenario.title, competence=comp, competence_label=_label(comp)
+            )
     return None
 
 

@@ -21,7 +21,7 @@ SM = schema.self_marks
 class SelfMark(BaseModel):
     criterion: str
     label: str
-    verdict: SelfVerdict | None = None     # None: not ticked yet
+    verdict: SelfVerdict | None = None  # None: not ticked yet
 
 
 def _jury_criteria(store: Store, attempt_id: str) -> list[tuple[str, str]]:
@@ -31,10 +31,16 @@ def _jury_criteria(store: Store, attempt_id: str) -> list[tuple[str, str]]:
 def self_marks(store: Store, attempt_id: str) -> list[SelfMark]:
     """Each criterion left to the jury in this attempt, with what the trainee ticked."""
     with store._read() as conn:  # noqa: SLF001 — the store's own connection
-        ticked = {str(r.criterion): str(r.verdict)
-                  for r in conn.execute(select(SM.c.criterion, SM.c.verdict).where(SM.c.attempt == attempt_id))}
-    return [SelfMark(criterion=cid, label=label, verdict=ticked.get(cid) if ticked.get(cid) in ("acquis", "non_acquis")
-                     else None) for cid, label in _jury_criteria(store, attempt_id)]
+        ticked = {
+            str(r.criterion): str(r.verdict)
+            for r in conn.execute(select(SM.c.criterion, SM.c.verdict).where(SM.c.attempt == attempt_id))
+        }
+    return [
+        SelfMark(
+            criterion=cid, label=label, verdict=ticked.get(cid) if ticked.get(cid) in ("acquis", "non_acquis") else None
+        )
+        for cid, label in _jury_criteria(store, attempt_id)
+    ]
 
 
 def save_self_mark(store: Store, attempt_id: str, criterion: str, verdict: SelfVerdict) -> None:
@@ -45,5 +51,9 @@ def save_self_mark(store: Store, attempt_id: str, criterion: str, verdict: SelfV
     if criterion not in {cid for cid, _ in _jury_criteria(store, attempt_id)}:
         raise UsageError(tr("coach.self.not_jury", criterion=criterion))
     with store._write() as conn:  # noqa: SLF001
-        upsert(conn, SM, dict(attempt=attempt_id, criterion=criterion, verdict=verdict, t=time.time()),
-               ("attempt", "criterion"))
+        upsert(
+            conn,
+            SM,
+            dict(attempt=attempt_id, criterion=criterion, verdict=verdict, t=time.time()),
+            ("attempt", "criterion"),
+        )

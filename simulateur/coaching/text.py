@@ -16,12 +16,24 @@ def fiche_lines(c: Coaching) -> list[tuple[str, str]]:
         return []
     f = c.fiche
     total = len(f.filled) + len(f.empty)
-    out = [("✓" if not f.empty else "✗", tr("coach.fiche.filled", n=len(f.filled), total=total)
-            + (" — " + tr("coach.fiche.empty", fields=", ".join(tr(f"tui.fiche.{n}") for n in f.empty)) if f.empty else ""))]
+    out = [
+        (
+            "✓" if not f.empty else "✗",
+            tr("coach.fiche.filled", n=len(f.filled), total=total)
+            + (
+                " — " + tr("coach.fiche.empty", fields=", ".join(tr(f"tui.fiche.{n}") for n in f.empty))
+                if f.empty
+                else ""
+            ),
+        )
+    ]
     for fact in f.facts:
         label = tr(f"tui.fiche.{fact.field}")
-        out.append(("✓", tr("coach.fiche.fact_ok", field=label, found=", ".join(fact.found))) if fact.ok else
-                   ("✗", tr("coach.fiche.fact_ko", field=label, keywords=", ".join(fact.keywords[:4]))))
+        out.append(
+            ("✓", tr("coach.fiche.fact_ok", field=label, found=", ".join(fact.found)))
+            if fact.ok
+            else ("✗", tr("coach.fiche.fact_ko", field=label, keywords=", ".join(fact.keywords[:4])))
+        )
     out.append(("?", tr("coach.fiche.quality")))
     return out
 
@@ -30,9 +42,17 @@ def suggestion_lines(c: Coaching) -> list[str]:
     s = c.suggestion
     if s is None:
         return []
-    why = (tr("coach.next.weak", competence=s.competence, label=s.competence_label, acquired=s.acquired,
-              evaluated=s.evaluated) if s.evaluated else
-           tr("coach.next.fresh", competence=s.competence, label=s.competence_label))
+    why = (
+        tr(
+            "coach.next.weak",
+            competence=s.competence,
+            label=s.competence_label,
+            acquired=s.acquired,
+            evaluated=s.evaluated,
+        )
+        if s.evaluated
+        else tr("coach.next.fresh", competence=s.competence, label=s.competence_label)
+    )
     return [tr("coach.next", title=s.title, scenario=s.scenario), why]
 
 

@@ -57,8 +57,9 @@ def _stage(r: Recipe, root: Path) -> None:
     (debian / "control").write_text(r.control())
     if r.conffiles:
         (debian / "conffiles").write_text("".join(c + "\n" for c in r.conffiles))
-    (debian / "md5sums").write_text("".join(
-        f"{md5}  {path.lstrip('/')}\n" for path, md5 in sorted(md5sums(r).items()) if path not in r.conffiles))
+    (debian / "md5sums").write_text(
+        "".join(f"{md5}  {path.lstrip('/')}\n" for path, md5 in sorted(md5sums(r).items()) if path not in r.conffiles)
+    )
     for name, text in r.scripts.items():
         (debian / name).write_text(text)
         os.chmod(debian / name, 0o755)
@@ -76,11 +77,15 @@ def build_deb(r: Recipe) -> Path:
         root = Path(tmp) / "root"
         _stage(r, root)
         deb = Path(tmp) / r.filename
-        res = subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(root), str(deb)],
-                             capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+        res = subprocess.run(
+            ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(root), str(deb)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
+        )
         if res.returncode != 0:
             raise SimError(tr("depot.build_failed", package=r.filename, why=(res.stderr or res.stdout).strip()[-200:]))
-        os.replace(deb, out)   # atomic: two labs building at once both end with a whole file
+        os.replace(deb, out)  # atomic: two labs building at once both end with a whole file
     return out
 
 
@@ -88,9 +93,11 @@ def _packages_entry(r: Recipe, deb: bytes) -> str:
     control = r.control()
     head, _, desc = control.partition("Description:")
     installed = sum(len(f.content) for f in r.files) // 1024 + 1
-    return (head + f"Installed-Size: {installed}\nFilename: ./{r.filename}\nSize: {len(deb)}\n"
-            f"MD5sum: {hashlib.md5(deb).hexdigest()}\nSHA256: {hashlib.sha256(deb).hexdigest()}\n"
-            f"Description:{desc}")
+    return (
+        head + f"Installed-Size: {installed}\nFilename: ./{r.filename}\nSize: {len(deb)}\n"
+        f"MD5sum: {hashlib.md5(deb).hexdigest()}\nSHA256: {hashlib.sha256(deb).hexdigest()}\n"
+        f"Description:{desc}"
+    )
 
 
 @lru_cache(maxsize=4)
@@ -106,9 +113,16 @@ def _repository(key: str) -> dict[str, bytes]:
     files["Packages"] = packages
     files["Packages.gz"] = gzip.compress(packages, mtime=0)
     sums = {name: files[name] for name in ("Packages", "Packages.gz")}
-    release = ["Origin: simulateur", "Label: Dépôt de logiciels du site", "Suite: stable", "Codename: depot",
-               f"Date: {email.utils.formatdate(time.time() - 86400, usegmt=True)}", "Architectures: all amd64",
-               "Description: logiciels validés par le service informatique", "MD5Sum:"]
+    release = [
+        "Origin: simulateur",
+        "Label: Dépôt de logiciels du site",
+        "Suite: stable",
+        "Codename: depot",
+        f"Date: {email.utils.formatdate(time.time() - 86400, usegmt=True)}",
+        "Architectures: all amd64",
+        "Description: logiciels validés par le service informatique",
+        "MD5Sum:",
+    ]
     release += [f" {hashlib.md5(d).hexdigest()} {len(d)} {n}" for n, d in sums.items()]
     release.append("SHA256:")
     release += [f" {hashlib.sha256(d).hexdigest()} {len(d)} {n}" for n, d in sums.items()]

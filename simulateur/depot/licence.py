@@ -7,4 +7,4 @@ import hashlib
 
 def licence_key(societe: str) -> str:
     digest = hashlib.sha256(("compta-pro/" + societe.strip()).encode()).hexdigest().upper()
-    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(digest[i : i + 4] for i in range(0, 16, 4))

@@ -15,11 +15,11 @@ from pathlib import Path
 
 SOURCES = Path(__file__).resolve().parent
 
-MIGRATE_NONE = '''\
+MIGRATE_NONE = """\
 def migrate(rows, path, name, log):
-    return rows'''
+    return rows"""
 
-MIGRATE_BUGGY = '''\
+MIGRATE_BUGGY = """\
 def migrate(rows, path, name, log):
     # Format 4: every entry carries the code of its journal (AC, VT, BQ, OD).
     log.info("migration du dossier « %s » au format %d" % (name, FORMAT))
@@ -31,12 +31,12 @@ def migrate(rows, path, name, log):
             raise Fatal("migration du dossier « %s » au format %d impossible : colonne 'code_journal' "
                         "introuvable (%s, ligne %d)" % (name, FORMAT, os.path.join(path, "ecritures.csv"), line))
         migrated.append(dict(row, code_journal=code))
-    return migrated'''
+    return migrated"""
 
 
 @dataclass(frozen=True)
 class PackageFile:
-    path: str          # absolute, inside the installed system
+    path: str  # absolute, inside the installed system
     content: bytes
     mode: int
 
@@ -50,7 +50,7 @@ class Recipe:
     section: str = "misc"
     files: tuple[PackageFile, ...] = ()
     conffiles: tuple[str, ...] = ()
-    scripts: dict[str, str] = field(default_factory=dict)   # postinst, prerm, postrm… → shell text
+    scripts: dict[str, str] = field(default_factory=dict)  # postinst, prerm, postrm… → shell text
     dirs: tuple[str, ...] = ()
 
     @property
@@ -60,9 +60,14 @@ class Recipe:
     def control(self) -> str:
         first, _, rest = self.description.partition("\n")
         long = "".join(f" {line or '.'}\n" for line in rest.strip("\n").splitlines())
-        fields = [f"Package: {self.name}", f"Version: {self.version}", "Architecture: all",
-                  "Maintainer: Éditions Compta Pro <support@compta-pro.example>", f"Section: {self.section}",
-                  "Priority: optional"]
+        fields = [
+            f"Package: {self.name}",
+            f"Version: {self.version}",
+            "Architecture: all",
+            "Maintainer: Éditions Compta Pro <support@compta-pro.example>",
+            f"Section: {self.section}",
+            "Priority: optional",
+        ]
         if self.depends:
             fields.append(f"Depends: {self.depends}")
         return "\n".join(fields) + f"\nDescription: {first}\n{long}"
@@ -71,10 +76,10 @@ class Recipe:
 CHANGELOG = {
     "2.2.4": "Corrections : export du grand livre au format CSV.",
     "2.3.0": "Nouveau : lettrage automatique des comptes clients. Journal de l'application dans "
-             "/var/lib/compta-pro/journaux.",
+    "/var/lib/compta-pro/journaux.",
     "2.3.1": "Corrections : arrondis de TVA sur les factures multi-taux.",
     "2.4.0": "Nouveau format de dossier (format 4 : code journal sur chaque écriture). Les dossiers "
-             "existants sont migrés automatiquement au premier démarrage.",
+    "existants sont migrés automatiquement au premier démarrage.",
 }
 VERSIONS = tuple(CHANGELOG)
 BROKEN = "2.4.0"
@@ -90,12 +95,17 @@ def compta_pro(version: str) -> Recipe:
     head, _, rest = program.partition("# @MIGRATE-BEGIN@")
     _, _, tail = rest.partition("# @MIGRATE-END@\n")
     program = head + (MIGRATE_BUGGY if version == BROKEN else MIGRATE_NONE) + "\n" + tail
-    history = "".join(f"compta-pro ({v})\n  * {CHANGELOG[v]}\n\n" for v in reversed(VERSIONS[:VERSIONS.index(version) + 1]))
+    history = "".join(
+        f"compta-pro ({v})\n  * {CHANGELOG[v]}\n\n" for v in reversed(VERSIONS[: VERSIONS.index(version) + 1])
+    )
     return Recipe(
-        name="compta-pro", version=version, depends="python3", section="misc",
+        name="compta-pro",
+        version=version,
+        depends="python3",
+        section="misc",
         description="logiciel de comptabilité des TPE (Compta Pro)\n"
-                    "Tenue des dossiers comptables des sociétés clientes : écritures, balances,\n"
-                    "grand livre. Serveur local (service compta-pro) et outil « compta-pro etat ».",
+        "Tenue des dossiers comptables des sociétés clientes : écritures, balances,\n"
+        "grand livre. Serveur local (service compta-pro) et outil « compta-pro etat ».",
         files=(
             PackageFile("/usr/bin/compta-pro", program.encode(), 0o755),
             PackageFile("/etc/compta-pro/compta-pro.conf", _text("compta-pro.conf"), 0o640),

@@ -25,8 +25,8 @@ QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 
 @dataclass(frozen=True)
 class Bank:
-    questions: dict[str, BankQuestion]   # id → question, in file order
-    where: dict[str, str]                # id → "file:line"
+    questions: dict[str, BankQuestion]  # id → question, in file order
+    where: dict[str, str]  # id → "file:line"
 
     def by_competence(self) -> dict[str, list[BankQuestion]]:
         out: dict[str, list[BankQuestion]] = {}
@@ -38,8 +38,11 @@ class Bank:
 def entretien_competences(ref: str | None = None) -> list[str]:
     """The competences the RC evaluates by the entretien technique (TAI: CP2, CP7, CP13), of one
     referentiel or of all."""
-    return [cid for cid, (comp, _, _) in referentiel.all_competences().items()
-            if comp.modality == "entretien" and (ref is None or cid.split(".", 1)[0] == ref)]
+    return [
+        cid
+        for cid, (comp, _, _) in referentiel.all_competences().items()
+        if comp.modality == "entretien" and (ref is None or cid.split(".", 1)[0] == ref)
+    ]
 
 
 def bank_competences() -> list[str]:
@@ -62,8 +65,10 @@ def check_file(located: Located, bfile: BankFile) -> list[str]:
         if q.criterion not in criteria:
             problems.append(f"{at}: {tr('entretien.check.unknown_criterion', id=q.criterion)}")
         elif q.competence not in allowed:
-            problems.append(f"{at}: " + tr("entretien.check.not_entretien", id=q.criterion, comp=q.competence,
-                                           allowed=", ".join(allowed)))
+            problems.append(
+                f"{at}: "
+                + tr("entretien.check.not_entretien", id=q.criterion, comp=q.competence, allowed=", ".join(allowed))
+            )
     return problems
 
 
@@ -93,4 +98,3 @@ def load_bank(paths: list[Path] | None = None) -> Bank:
     if problems:
         raise ScenarioError(problems)
     return Bank(questions, where)
-

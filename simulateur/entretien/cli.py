@@ -26,8 +26,15 @@ def cmd_entretien(args: argparse.Namespace) -> int:
     db = _db()
     _sweep(db, args.session)
     if args.question is not None:
-        number, q, m = marking.mark(db, args.session, args.candidate, args.question, verdict=args.verdict,
-                                    comment=args.comment, by=_jury_login(args))
+        number, q, m = marking.mark(
+            db,
+            args.session,
+            args.candidate,
+            args.question,
+            verdict=args.verdict,
+            comment=args.comment,
+            by=_jury_login(args),
+        )
         print(tr("entretien.saved", number=number, id=q.id, verdict=tr(f"entretien.verdict.{m.verdict}")))
         return 0
     if args.verdict is not None or args.comment is not None:
@@ -35,12 +42,23 @@ def cmd_entretien(args: argparse.Namespace) -> int:
     guide, frozen = marking.guide_of(db, args.session, args.candidate)
     marks = EntretienDB(db.store).marks(guide.session, guide.candidate) if frozen else {}
     if args.json:
-        print(json.dumps({"session": guide.session, "candidate": guide.candidate, "minutes": guide.minutes,
-                          "frozen": frozen, "created": guide.created,
-                          "questions": [{**q.model_dump(), "number": n,
-                                         "mark": marks[q.id].model_dump() if q.id in marks else None}
-                                        for n, q in enumerate(guide.questions, 1)]},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "session": guide.session,
+                    "candidate": guide.candidate,
+                    "minutes": guide.minutes,
+                    "frozen": frozen,
+                    "created": guide.created,
+                    "questions": [
+                        {**q.model_dump(), "number": n, "mark": marks[q.id].model_dump() if q.id in marks else None}
+                        for n, q in enumerate(guide.questions, 1)
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     print(render(guide, frozen, marks))
     return 0
@@ -50,18 +68,24 @@ def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
     from simulateur import referentiel
     from simulateur.entretien.marking import tally
 
-    out = [tr("entretien.head", candidate=guide.candidate, id=guide.session, minutes=guide.minutes,
-              n=len(guide.questions)), tr("entretien.rc")]
+    out = [
+        tr(
+            "entretien.head", candidate=guide.candidate, id=guide.session, minutes=guide.minutes, n=len(guide.questions)
+        ),
+        tr("entretien.rc"),
+    ]
     if not frozen:
         out.append(tr("entretien.preview"))
     out.append("")
     for n, q in enumerate(guide.questions, 1):
-        origin = (tr("entretien.from_journal", index=q.intervention) if q.source == "journal"
-                  else tr("entretien.from_bank"))
+        origin = (
+            tr("entretien.from_journal", index=q.intervention) if q.source == "journal" else tr("entretien.from_bank")
+        )
         out.append(f"{n}. [{q.id}, {origin}] {q.text}")
         crit = referentiel.find_criterion(q.criterion) if q.criterion else None
         informs = (f"{q.criterion} « {crit.label} »" if crit else q.criterion) or tr(
-            "entretien.informs_competences", comps=", ".join(q.competences) or "—")
+            "entretien.informs_competences", comps=", ".join(q.competences) or "—"
+        )
         out.append(f"   {tr('entretien.informs')} : {informs}")
         out.append(f"   {tr('entretien.expected')} :")
         out += [f"     - {e}" for e in q.expected]
@@ -77,8 +101,19 @@ def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
         out.append("")
     if frozen:
         out.append(tr("entretien.tally") + " :")
-        out += ["  " + tr("entretien.tally_line", id=t.id, label=t.label, acquis=t.acquis, non_acquis=t.non_acquis,
-                          pending=t.pending, questions=t.questions) for t in tally(guide, marks)]
+        out += [
+            "  "
+            + tr(
+                "entretien.tally_line",
+                id=t.id,
+                label=t.label,
+                acquis=t.acquis,
+                non_acquis=t.non_acquis,
+                pending=t.pending,
+                questions=t.questions,
+            )
+            for t in tally(guide, marks)
+        ]
         out.append("")
         out.append(tr("entretien.how", id=guide.session, candidate=guide.candidate))
     return "\n".join(out)
@@ -88,7 +123,9 @@ def register(esub: Any) -> None:
     s = esub.add_parser("entretien", help="guide d'entretien technique d'un candidat (jury) ; --question… le note")
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--candidate", required=True, help="nom du candidat")
-    s.add_argument("--question", default=None, metavar="Q", help="n° (à partir de 1) ou identifiant de la question à noter")
+    s.add_argument(
+        "--question", default=None, metavar="Q", help="n° (à partir de 1) ou identifiant de la question à noter"
+    )
     s.add_argument("--verdict", choices=("acquis", "non_acquis"), default=None)
     s.add_argument("--comment", default=None, help="commentaire du jury sur la réponse")
     s.add_argument("--json", action="store_true")
@@ -130,7 +167,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def register_bank(sub: Any) -> None:
-    p = sub.add_parser("entretien", help="la banque de questions de l'entretien technique : la voir, vérifier des fichiers")
+    p = sub.add_parser(
+        "entretien", help="la banque de questions de l'entretien technique : la voir, vérifier des fichiers"
+    )
     es = p.add_subparsers(dest="entretien_command", metavar="ACTION", parser_class=type(p), required=True)
     s = es.add_parser("bank", help="la banque livrée : questions par compétence")
     s.set_defaults(func=cmd_bank)

@@ -28,13 +28,13 @@ JOURNAL_MAX = 4
 class GuideQuestion(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    id: str                              # the bank's id, or j1, j2… for a question on her journal
+    id: str  # the bank's id, or j1, j2… for a question on her journal
     source: Literal["banque", "journal"]
     text: str
     expected: list[str]
-    criterion: str | None = None         # the criterion it informs (None: the intervention's competences)
+    criterion: str | None = None  # the criterion it informs (None: the intervention's competences)
     competences: list[str] = Field(default_factory=list)
-    intervention: int | None = None      # the intervention whose journal it comes from
+    intervention: int | None = None  # the intervention whose journal it comes from
     follow_up: str = ""
 
 
@@ -79,9 +79,17 @@ def draw_bank(bank: Bank, competences: list[str], count: int, rng: random.Random
             for crit in order:
                 if by_criterion[crit] and taken < n:
                     q = by_criterion[crit].pop()
-                    out.append(GuideQuestion(id=q.id, source="banque", text=q.text, expected=list(q.expected),
-                                             criterion=q.criterion, competences=[q.competence],
-                                             follow_up=q.follow_up))
+                    out.append(
+                        GuideQuestion(
+                            id=q.id,
+                            source="banque",
+                            text=q.text,
+                            expected=list(q.expected),
+                            criterion=q.criterion,
+                            competences=[q.competence],
+                            follow_up=q.follow_up,
+                        )
+                    )
                     taken += 1
     return out
 
@@ -116,12 +124,20 @@ def journal_question(done: Done, index: int, competences: list[str], fallback: S
     expected = tr(f"entretien.expected.{done.topic}").split("\n")
     # how she checked: her intervention's criterion on tests, else the entretien's own (TAI.CP2.4)
     crit = None if done.topic == "file" else _test_criterion([*competences, *fallback])
-    return GuideQuestion(id="", source="journal", text=text, expected=expected, criterion=crit,
-                         competences=list(competences), intervention=index)
+    return GuideQuestion(
+        id="",
+        source="journal",
+        text=text,
+        expected=expected,
+        criterion=crit,
+        competences=list(competences),
+        intervention=index,
+    )
 
 
-def pick_journal(per_intervention: list[tuple[int, list[str], list[Done]]], limit: int = JOURNAL_MAX,
-                 fallback: Sequence[str] = ()) -> list[GuideQuestion]:
+def pick_journal(
+    per_intervention: list[tuple[int, list[str], list[Done]]], limit: int = JOURNAL_MAX, fallback: Sequence[str] = ()
+) -> list[GuideQuestion]:
     """Up to `limit` questions, the interventions in turn (each one's first file, then the next
     intervention's…), so that every intervention she worked on is asked about."""
     queues = [[journal_question(d, index, comps, fallback) for d in done] for index, comps, done in per_intervention]
@@ -133,10 +149,18 @@ def pick_journal(per_intervention: list[tuple[int, list[str], list[Done]]], limi
     return [q.model_copy(update={"id": f"j{n}"}) for n, q in enumerate(out, 1)]
 
 
-def build(session_id: str, candidate: str, seed: int, referentiel_id: str, bank: Bank,
-          per_intervention: list[tuple[int, list[str], list[Done]]], now: float,
-          key: Callable[[str], str] = lambda s: " ".join(s.split()).casefold(),
-          competences: list[str] | None = None, minutes: int = MINUTES) -> Guide:
+def build(
+    session_id: str,
+    candidate: str,
+    seed: int,
+    referentiel_id: str,
+    bank: Bank,
+    per_intervention: list[tuple[int, list[str], list[Done]]],
+    now: float,
+    key: Callable[[str], str] = lambda s: " ".join(s.split()).casefold(),
+    competences: list[str] | None = None,
+    minutes: int = MINUTES,
+) -> Guide:
     """The guide: her journal's questions first (the RC: « sur les travaux réalisés »), then the
     bank's, drawn from the seed and her name, up to `minutes`' worth (the titre's 20; a CCP's
     entretien lasts 30 and evaluates its own `competences`, simulateur.epreuve.formats)."""
@@ -145,5 +169,6 @@ def build(session_id: str, candidate: str, seed: int, referentiel_id: str, bank:
     mine = pick_journal(per_intervention, fallback=comps)
     rng = random.Random(f"{seed}/entretien/{key(candidate)}")
     drawn = draw_bank(bank, comps, total - len(mine), rng)
-    return Guide(session=session_id, candidate=candidate, seed=seed, minutes=minutes, created=now,
-                 questions=[*mine, *drawn])
+    return Guide(
+        session=session_id, candidate=candidate, seed=seed, minutes=minutes, created=now, questions=[*mine, *drawn]
+    )

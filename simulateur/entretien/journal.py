@@ -20,20 +20,45 @@ from simulateur.journal.store import Entry
 Topic = Literal["file", "service", "test", "untested"]
 
 #: systemctl and service verbs that (re)start a service.
-RESTART_VERBS = {"restart", "reload", "start", "try-restart", "reload-or-restart", "try-reload-or-restart",
-                 "force-reload", "condrestart"}
-_SYSTEMCTL_WITH_VALUE = {"-t", "--type", "-p", "--property", "-H", "--host", "-M", "--machine", "-n", "--lines",
-                         "-o", "--output", "--signal", "-s", "--kill-whom", "--job-mode"}
+RESTART_VERBS = {
+    "restart",
+    "reload",
+    "start",
+    "try-restart",
+    "reload-or-restart",
+    "try-reload-or-restart",
+    "force-reload",
+    "condrestart",
+}
+_SYSTEMCTL_WITH_VALUE = {
+    "-t",
+    "--type",
+    "-p",
+    "--property",
+    "-H",
+    "--host",
+    "-M",
+    "--machine",
+    "-n",
+    "--lines",
+    "-o",
+    "--output",
+    "--signal",
+    "-s",
+    "--kill-whom",
+    "--job-mode",
+}
 
 
 @dataclass(frozen=True)
 class Done:
     """One thing the journal shows she did, that the jury may ask about."""
+
     topic: Topic
-    subject: str                # the file, the service, the test command
+    subject: str  # the file, the service, the test command
     host: str
-    t: float                    # when (epoch)
-    count: int = 1              # how many times (a file edited three times is one question)
+    t: float  # when (epoch)
+    count: int = 1  # how many times (a file edited three times is one question)
     hosts: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -84,8 +109,9 @@ def files_written(cmd: Command) -> list[str]:
     if name in EDITORS | {"tee", "truncate", "dos2unix"}:
         words += args
     elif name == "sed":
-        scripted = any(a in ("-e", "-f", "--expression", "--file") or a.startswith("--expression=")
-                       for a in cmd.argv[1:])
+        scripted = any(
+            a in ("-e", "-f", "--expression", "--file") or a.startswith("--expression=") for a in cmd.argv[1:]
+        )
         words += args if scripted else args[1:]
     elif name in ("cp", "mv", "install") and len(args) >= 2 and not _is_backup(args[:-1], args[-1]):
         words.append(args[-1])
@@ -114,7 +140,7 @@ def read_journal(entries: list[Entry]) -> list[Done]:
         reading = read_entry(e)
         if reading.kind is Kind.CHANGE:
             for cmd in commands(e.cmd):
-                if kind_of(cmd) is not Kind.CHANGE:   # `ip a > etat.txt; systemctl restart x`: a look saved
+                if kind_of(cmd) is not Kind.CHANGE:  # `ip a > etat.txt; systemctl restart x`: a look saved
                     continue
                 host = cmd.host or e.host
                 for path in files_written(cmd):

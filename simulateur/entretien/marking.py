@@ -48,8 +48,9 @@ def _referentiel(session: ExamSession) -> str:
     return session.filter.referentiel or (refs[0] if refs else "TAI")
 
 
-def guide_of(db: ExamDB, session_id: str, candidate: str, *, bank: Bank | None = None,
-             now: float | None = None) -> tuple[Guide, bool]:
+def guide_of(
+    db: ExamDB, session_id: str, candidate: str, *, bank: Bank | None = None, now: float | None = None
+) -> tuple[Guide, bool]:
     """Her guide, and whether it is frozen (kept in the store). Drawn and kept the first time it is
     asked for once her examen is over; before that, a preview."""
     session = core.get_session(db, session_id)
@@ -58,15 +59,31 @@ def guide_of(db: ExamDB, session_id: str, candidate: str, *, bank: Bank | None =
     kept = edb.guide(session.id, run.candidate)
     if kept is not None:
         return kept, True
-    guide = build(session.id, run.candidate, session.seed, _referentiel(session), bank or load_bank(),
-                  journals(db, session, run), time.time() if now is None else now)
+    guide = build(
+        session.id,
+        run.candidate,
+        session.seed,
+        _referentiel(session),
+        bank or load_bank(),
+        journals(db, session, run),
+        time.time() if now is None else now,
+    )
     if run.finished is None:
         return guide, False
     return edb.freeze(guide), True
 
 
-def mark(db: ExamDB, session_id: str, candidate: str, question: str, *, verdict: str | None,
-         comment: str | None, by: str, now: float | None = None) -> tuple[int, GuideQuestion, EntretienMark]:
+def mark(
+    db: ExamDB,
+    session_id: str,
+    candidate: str,
+    question: str,
+    *,
+    verdict: str | None,
+    comment: str | None,
+    by: str,
+    now: float | None = None,
+) -> tuple[int, GuideQuestion, EntretienMark]:
     """Mark one question (its number or its id). A comment alone changes the comment of a mark
     already given."""
     guide, frozen = guide_of(db, session_id, candidate, now=now)

@@ -17,10 +17,10 @@ class _Model(BaseModel):
 
 class BankQuestion(_Model):
     id: Annotated[str, Field(pattern=ID_RE)]
-    criterion: Annotated[str, Field(pattern=CRITERION_RE)]   # e.g. TAI.CP13.2; its competence follows
-    text: Annotated[str, Field(min_length=1)]                 # what the jury asks
-    expected: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=2)]   # what it listens for
-    follow_up: str = ""                                       # a relaunch if the answer stays vague
+    criterion: Annotated[str, Field(pattern=CRITERION_RE)]  # e.g. TAI.CP13.2; its competence follows
+    text: Annotated[str, Field(min_length=1)]  # what the jury asks
+    expected: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=2)]  # what it listens for
+    follow_up: str = ""  # a relaunch if the answer stays vague
 
     @property
     def competence(self) -> str:
@@ -29,5 +29,6 @@ class BankQuestion(_Model):
 
 class BankFile(_Model):
     """One file of the bank: a title (what it covers) and its questions."""
+
     title: Annotated[str, Field(min_length=1)]
     questions: Annotated[list[BankQuestion], Field(min_length=1)]

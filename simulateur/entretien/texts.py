@@ -13,18 +13,18 @@ FR_ENTRETIEN: dict[str, str] = {
     "entretien.q.test": "Vous avez lancé « {subject} »{where} à {at} : qu'attendiez-vous de cette commande, et que vous a-t-elle montré ?",
     "entretien.q.untested": "Votre dernière modification{where} date de {at} (« {subject} ») : comment vous êtes-vous assuré(e) ensuite que l'utilisateur retrouvait un service qui fonctionne ?",
     "entretien.expected.file": "le constat qui a mené à cette modification (symptôme observé, diagnostic)\n"
-                               "ce qui a été changé dans le fichier et ce que ce réglage commande\n"
-                               "la précaution prise avant (copie du fichier) et le moyen de revenir en arrière\n"
-                               "la prise en compte de la modification (service rechargé) et sa vérification",
+    "ce qui a été changé dans le fichier et ce que ce réglage commande\n"
+    "la précaution prise avant (copie du fichier) et le moyen de revenir en arrière\n"
+    "la prise en compte de la modification (service rechargé) et sa vérification",
     "entretien.expected.service": "pourquoi le service devait être relancé (configuration modifiée, service arrêté ou en échec)\n"
-                                  "la vérification de son état (état du service, son journal, le port en écoute)\n"
-                                  "un test du point de vue de l'utilisateur (le service rendu fonctionne)",
+    "la vérification de son état (état du service, son journal, le port en écoute)\n"
+    "un test du point de vue de l'utilisateur (le service rendu fonctionne)",
     "entretien.expected.test": "ce que la commande vérifie, et pourquoi à ce moment-là\n"
-                               "le résultat attendu et le résultat obtenu, lus correctement\n"
-                               "ce qu'un autre résultat aurait signifié, et la suite qu'il aurait fallu donner",
+    "le résultat attendu et le résultat obtenu, lus correctement\n"
+    "ce qu'un autre résultat aurait signifié, et la suite qu'il aurait fallu donner",
     "entretien.expected.untested": "les tests de fonctionnement qui valident l'intervention (depuis le poste de l'utilisateur)\n"
-                                   "la recette avec l'utilisateur ou le demandeur\n"
-                                   "la trace de ces tests dans la fiche d'intervention",
+    "la recette avec l'utilisateur ou le demandeur\n"
+    "la trace de ces tests dans la fiche d'intervention",
     "entretien.bank.line": "{comp} — {label} : {count} question(s), {criteria} critère(s)",
     "entretien.no_such_file": "fichier « {path} » introuvable : donnez le chemin d'un fichier de questions d'entretien .yaml",
     "entretien.valid": "{path} : {count} question(s), valide",
@@ -47,7 +47,7 @@ FR_ENTRETIEN: dict[str, str] = {
     "entretien.unmarked": "non noté",
     "entretien.tally": "Par compétence",
     "entretien.tally_line": "{id} — {label} : {acquis} acquis, {non_acquis} non acquis, {pending} non noté(s) sur {questions}",
-    "entretien.how": "Noter : simulateur exam entretien {id} --candidate \"{candidate}\" --question N --verdict acquis|non_acquis [--comment \"…\"]",
+    "entretien.how": 'Noter : simulateur exam entretien {id} --candidate "{candidate}" --question N --verdict acquis|non_acquis [--comment "…"]',
     "entretien.saved": "Question {number} ({id}) : {verdict} — enregistré.",
     "entretien.verdict.acquis": "acquis",
     "entretien.verdict.non_acquis": "non acquis",

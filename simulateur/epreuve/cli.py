@@ -34,12 +34,28 @@ def _print_state(st: Any) -> None:
 def cmd_start(args: argparse.Namespace) -> int:
     from simulateur.epreuve import core
 
-    st = core.start(_db(), args.format, args.candidate, seed=args.seed, scale=args.scale,
-                    minutes=core.parse_minutes(args.minutes or []), count=args.interventions, cahier=args.cahier,
-                    login=args.login, progress=_progress(args))
+    st = core.start(
+        _db(),
+        args.format,
+        args.candidate,
+        seed=args.seed,
+        scale=args.scale,
+        minutes=core.parse_minutes(args.minutes or []),
+        count=args.interventions,
+        cahier=args.cahier,
+        login=args.login,
+        progress=_progress(args),
+    )
     ph = st.open_phase()
-    print(tr("epreuve.started", id=st.id, candidate=st.candidate, format=st.format,
-             phase=tr(f"epreuve.phase.{ph.kind}") if ph else "—"))
+    print(
+        tr(
+            "epreuve.started",
+            id=st.id,
+            candidate=st.candidate,
+            format=st.format,
+            phase=tr(f"epreuve.phase.{ph.kind}") if ph else "—",
+        )
+    )
     _print_state(st)
     return 0
 
@@ -81,8 +97,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     st = EpreuveDB(db.store).get(args.epreuve)
     g = grid.assemble(get_format(st.format), grid.collect(db, st))
     if args.format == "json":
-        text = json.dumps({"epreuve": json.loads(st.model_dump_json()), "grid": g.model_dump()},
-                          ensure_ascii=False, indent=2) + "\n"
+        text = (
+            json.dumps(
+                {"epreuve": json.loads(st.model_dump_json()), "grid": g.model_dump()}, ensure_ascii=False, indent=2
+            )
+            + "\n"
+        )
     else:
         text = {"text": render.text, "markdown": render.markdown, "html": render.html_page}[args.format](st, g)
     if args.output and args.output != "-":
@@ -113,8 +133,10 @@ def cmd_formats(args: argparse.Namespace) -> int:
         print(f"{f.id:<5} {f.title} — {total}")
         for p in f.phases:
             m = f"{p.minutes} min" if p.minutes is not None else "?"
-            print(f"      {tr(f'epreuve.phase.{p.kind}'):<28} {m:>7}  {tr(f'epreuve.presence.{p.presence}'):<11} "
-                  f"{', '.join(p.competences)}")
+            print(
+                f"      {tr(f'epreuve.phase.{p.kind}'):<28} {m:>7}  {tr(f'epreuve.presence.{p.presence}'):<11} "
+                f"{', '.join(p.competences)}"
+            )
     return 0
 
 
@@ -140,11 +162,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     fmt = get_format(args.format)
     names = [line.name for line in roster_csv.read(Path(args.candidates))]
-    opts = planner.Options(start=_time(args.start), end=_time(args.end), break_minutes=args.break_minutes,
-                           minutes=tuple(parse_minutes(args.minutes or []).items()))
+    opts = planner.Options(
+        start=_time(args.start),
+        end=_time(args.end),
+        break_minutes=args.break_minutes,
+        minutes=tuple(parse_minutes(args.minutes or []).items()),
+    )
     p = planner.plan(fmt, names, args.platforms, _date(args.date), opts, per_platform_day=args.per_platform)
     problems = planner.check(p, fmt, opts)
-    if problems:                      # never printed as valid: a plan that breaks a rule is a bug here
+    if problems:  # never printed as valid: a plan that breaks a rule is a bug here
         raise UsageError(tr("epreuve.plan_invalid", problems=" ; ".join(problems)))
     print(planner.to_text(p), end="")
     if args.csv:
@@ -154,7 +180,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("epreuve", help="épreuve blanche complète (titre TAI, CCP1-3, IDI) : phases enchaînées, planning du jury, grille du RC")
+    p = sub.add_parser(
+        "epreuve",
+        help="épreuve blanche complète (titre TAI, CCP1-3, IDI) : phases enchaînées, planning du jury, grille du RC",
+    )
     es = p.add_subparsers(dest="epreuve_command", metavar="ACTION", parser_class=type(p), required=True)
     s = es.add_parser("start", help="crée l'épreuve d'un candidat et ouvre sa première phase")
     s.add_argument("--format", required=True, help="tai, ccp1, ccp2, ccp3 ou idi (voir « simulateur epreuve formats »)")
@@ -163,10 +192,18 @@ def register(sub: Any) -> None:
     s.add_argument("--cahier", help="cahier des charges de la phase préparatoire (titre TAI)")
     s.add_argument("--interventions", type=int, default=2, help="interventions tirées pour le jury (défaut : 2)")
     s.add_argument("--seed", type=int, help="graine des tirages (défaut : au hasard)")
-    s.add_argument("--scale", type=float, default=1.0,
-                   help="facteur des durées du RC pour une répétition courte (défaut : 1, les durées du RC)")
-    s.add_argument("--minutes", action="append", metavar="PHASE=N",
-                   help="durée d'une phase que le texte source ne donne pas (IDI), répétable")
+    s.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="facteur des durées du RC pour une répétition courte (défaut : 1, les durées du RC)",
+    )
+    s.add_argument(
+        "--minutes",
+        action="append",
+        metavar="PHASE=N",
+        help="durée d'une phase que le texte source ne donne pas (IDI), répétable",
+    )
     s.add_argument("--quiet", action="store_true", help="sans la progression de la construction des laboratoires")
     s.set_defaults(func=cmd_start)
     s = es.add_parser("next", help="termine la phase en cours (temps gardé) et ouvre la suivante")
@@ -198,7 +235,13 @@ def register(sub: Any) -> None:
     s.add_argument("--start", default="08:30", help="heure de début (défaut : 08:30)")
     s.add_argument("--end", default="18:00", help="heure de fin de journée (défaut : 18:00)")
     s.add_argument("--break-minutes", type=int, default=10, help="pause entre deux candidats (défaut : 10)")
-    s.add_argument("--per-platform", type=int, help="candidats par plate-forme et par jour (défaut : celui du RC, sinon ce qui tient)")
-    s.add_argument("--minutes", action="append", metavar="PHASE=N", help="durée d'une phase que le texte source ne donne pas (IDI)")
+    s.add_argument(
+        "--per-platform",
+        type=int,
+        help="candidats par plate-forme et par jour (défaut : celui du RC, sinon ce qui tient)",
+    )
+    s.add_argument(
+        "--minutes", action="append", metavar="PHASE=N", help="durée d'une phase que le texte source ne donne pas (IDI)"
+    )
     s.add_argument("--csv", help="écrit aussi le planning en CSV dans ce fichier")
     s.set_defaults(func=cmd_plan)

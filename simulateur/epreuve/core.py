@@ -31,9 +31,19 @@ def parse_minutes(items: list[str]) -> dict[str, int]:
     return out
 
 
-def start(db: ExamDB, format_id: str, candidate: str, *, seed: int | None = None, scale: float = 1.0,
-          minutes: dict[str, int] | None = None, count: int = 2, cahier: str | None = None,
-          login: str | None = None, progress: phases.Progress = phases._quiet) -> EpreuveState:
+def start(
+    db: ExamDB,
+    format_id: str,
+    candidate: str,
+    *,
+    seed: int | None = None,
+    scale: float = 1.0,
+    minutes: dict[str, int] | None = None,
+    count: int = 2,
+    cahier: str | None = None,
+    login: str | None = None,
+    progress: phases.Progress = phases._quiet,
+) -> EpreuveState:
     fmt = get_format(format_id)
     name = check_name(candidate)
     if not 0 < scale <= 1:
@@ -43,8 +53,13 @@ def start(db: ExamDB, format_id: str, candidate: str, *, seed: int | None = None
     given = dict(minutes or {})
     unknown = set(given) - {p.kind for p in fmt.phases}
     if unknown:
-        raise UsageError(tr("epreuve.minutes_unknown_phase", phases=", ".join(sorted(unknown)),
-                            known=", ".join(p.kind for p in fmt.phases)))
+        raise UsageError(
+            tr(
+                "epreuve.minutes_unknown_phase",
+                phases=", ".join(sorted(unknown)),
+                known=", ".join(p.kind for p in fmt.phases),
+            )
+        )
     runs = []
     for p in fmt.phases:
         m = given.get(p.kind, p.minutes)
@@ -58,14 +73,22 @@ def start(db: ExamDB, format_id: str, candidate: str, *, seed: int | None = None
 
         if fmt.phase("preparation") is None:
             raise UsageError(tr("epreuve.no_preparation", format=fmt.id))
-        loaded = load_cahier(cahier)              # an unknown cahier: its French error, before anything
+        loaded = load_cahier(cahier)  # an unknown cahier: its French error, before anything
         cahier = loaded.id
         if fmt.phase("interventions") is not None:
             _enough_fitting(loaded, count)
     seed = 1 + secrets.randbelow(2**48 - 1) if seed is None else seed
     edb = EpreuveDB(db.store)
-    st = edb.create(candidate=name, format=fmt.id, seed=seed, scale=scale, count=count, cahier=cahier,
-                    login=login, phases=[r.model_dump() for r in runs])
+    st = edb.create(
+        candidate=name,
+        format=fmt.id,
+        seed=seed,
+        scale=scale,
+        count=count,
+        cahier=cahier,
+        login=login,
+        phases=[r.model_dump() for r in runs],
+    )
     return advance(db, st.id, progress=progress)
 
 
@@ -77,12 +100,20 @@ def _enough_fitting(cahier: object, count: int) -> None:
 
     fit = sorted(fitting(load_catalogue().scenarios, cahier))
     if len(fit) < count:
-        raise UsageError(tr("epreuve.too_few_fitting", cahier=cahier.id, count=count, n=len(fit),  # type: ignore[attr-defined]
-                            fit=", ".join(fit) or tr("exam.none")))
+        raise UsageError(
+            tr(
+                "epreuve.too_few_fitting",
+                cahier=cahier.id,
+                count=count,
+                n=len(fit),  # type: ignore[attr-defined]
+                fit=", ".join(fit) or tr("exam.none"),
+            )
+        )
 
 
-def advance(db: ExamDB, epreuve_id: str, *, progress: phases.Progress = phases._quiet,
-            now: Callable[[], float] = time.time) -> EpreuveState:
+def advance(
+    db: ExamDB, epreuve_id: str, *, progress: phases.Progress = phases._quiet, now: Callable[[], float] = time.time
+) -> EpreuveState:
     """End the open phase (its time kept) and open the next one; after the last, the épreuve is over.
     Under the épreuve's lock: two `next` at once never skip a phase."""
     st = EpreuveDB(db.store).get(epreuve_id)
@@ -109,7 +140,7 @@ def _advance(db: ExamDB, epreuve_id: str, progress: phases.Progress, now: Callab
     nxt = st.open_phase()
     if nxt is not None:
         nxt.started = now()
-        edb.save(st)                  # opened before its labs are built: the time counts from here
+        edb.save(st)  # opened before its labs are built: the time counts from here
         nxt.note = phases.open_phase(db, st, fmt, nxt, progress)
     edb.save(st)
     return st

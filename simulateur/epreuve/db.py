@@ -27,8 +27,15 @@ class EpreuveDB:
             ids = [r[0] for r in conn.execute(select(T.c.id))]
             n = max([int(i[2:]) for i in ids if i.startswith("ep") and i[2:].isdigit()] + [0]) + 1
             state = EpreuveState.model_validate({**fields, "id": f"ep{n}", "created": time.time()})
-            conn.execute(T.insert().values(id=state.id, candidate=state.candidate, format=state.format,
-                                           created=state.created, state=state.model_dump_json()))
+            conn.execute(
+                T.insert().values(
+                    id=state.id,
+                    candidate=state.candidate,
+                    format=state.format,
+                    created=state.created,
+                    state=state.model_dump_json(),
+                )
+            )
         return state
 
     def save(self, state: EpreuveState) -> None:
@@ -39,7 +46,9 @@ class EpreuveDB:
         with self.store._read() as conn:
             row = conn.execute(select(T.c.state).where(T.c.id == epreuve_id.strip())).first()
         if row is None:
-            raise UsageError(tr("epreuve.unknown", id=epreuve_id, known=", ".join(e.id for e in self.all()) or "aucune"))
+            raise UsageError(
+                tr("epreuve.unknown", id=epreuve_id, known=", ".join(e.id for e in self.all()) or "aucune")
+            )
         return EpreuveState.model_validate_json(row.state)
 
     def all(self) -> list[EpreuveState]:
@@ -49,6 +58,6 @@ class EpreuveDB:
         for row in rows:
             try:
                 out.append(EpreuveState.model_validate_json(row.state))
-            except ValueError:          # a row that cannot be read is skipped, never fatal
+            except ValueError:  # a row that cannot be read is skipped, never fatal
                 continue
         return out

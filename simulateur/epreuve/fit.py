@@ -45,8 +45,11 @@ def _kind(item: dict[str, Any]) -> str:
 
 def left_stopped(cahier: Any) -> set[tuple[str, str]]:
     """(host, service) the cahier's starting state stops and none of its reference builds starts."""
-    down = {(i["host"], i["service"]) for i in _items([a.model_dump() for a in cahier.setup])
-            if _kind(i) in DOWN and "service" in i}
+    down = {
+        (i["host"], i["service"])
+        for i in _items([a.model_dump() for a in cahier.setup])
+        if _kind(i) in DOWN and "service" in i
+    }
     built = [a.model_dump() for actions in cahier.reference.values() for a in actions]
     up = {(i["host"], i["service"]) for i in _items(built) if _kind(i) in UP and "service" in i}
     return down - up
@@ -62,8 +65,9 @@ def _serving(topology: Any, item: dict[str, Any], stype: str) -> set[tuple[str, 
     server = item.get("server")
     if not server:
         spec = topology.hosts.get(item["host"])
-        server = next((getattr(s, "server", None) for s in (spec.services if spec else [])
-                       if getattr(s, "server", None)), None)
+        server = next(
+            (getattr(s, "server", None) for s in (spec.services if spec else []) if getattr(s, "server", None)), None
+        )
     if server:
         return _of_type(topology, str(server), stype)
     return {hs for h in topology.hosts for hs in _of_type(topology, h, stype)}
@@ -103,5 +107,4 @@ def misfit(scenario: Any, topology: Any, cahier: Any, stopped: set[tuple[str, st
 def fitting(catalogue: dict[str, Any], cahier: Any) -> dict[str, Any]:
     """The catalogue's scenarios (id → loaded) that fit the cahier's network."""
     stopped = left_stopped(cahier)
-    return {sid: ld for sid, ld in catalogue.items()
-            if misfit(ld.scenario, ld.topology, cahier, stopped) is None}
+    return {sid: ld for sid, ld in catalogue.items() if misfit(ld.scenario, ld.topology, cahier, stopped) is None}

@@ -25,12 +25,15 @@ VERDICTS = ("acquis", "non_acquis", "jury", "en_attente", "non_evalue")
 @dataclass
 class PhaseResults:
     """What each phase gave, as plain data (canned in tests, read from the store by `collect`)."""
-    ended: set[str] = field(default_factory=set)               # phase kinds that have ended
+
+    ended: set[str] = field(default_factory=set)  # phase kinds that have ended
     interventions: dict[str, str] = field(default_factory=dict)  # criterion → acquis|non_acquis|jury|non_evalue
-    recette: dict[str, float] = field(default_factory=dict)      # criterion → the cahier's recette score 0..1
-    quiz: dict[str, tuple[float, float, int]] = field(default_factory=dict)   # competence → points, max, pending
-    entretien: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # criterion → questions, acquis, non_acquis
-    exercised: set[str] = field(default_factory=set)           # competences her interventions exercised
+    recette: dict[str, float] = field(default_factory=dict)  # criterion → the cahier's recette score 0..1
+    quiz: dict[str, tuple[float, float, int]] = field(default_factory=dict)  # competence → points, max, pending
+    entretien: dict[str, tuple[int, int, int]] = field(
+        default_factory=dict
+    )  # criterion → questions, acquis, non_acquis
+    exercised: set[str] = field(default_factory=set)  # competences her interventions exercised
     final: str | None = None
 
 
@@ -130,8 +133,9 @@ def _verdict(crit: str, comp: str, fmt: Format, r: PhaseResults) -> tuple[str, l
     if found:
         return found, sources
     if not kinds <= r.ended:
-        return "en_attente", sources or [tr("epreuve.grid.waiting", phases=", ".join(
-            tr(f"epreuve.phase.{k}") for k in sorted(kinds - r.ended)))]
+        return "en_attente", sources or [
+            tr("epreuve.grid.waiting", phases=", ".join(tr(f"epreuve.phase.{k}") for k in sorted(kinds - r.ended)))
+        ]
     return "jury", sources or [tr("epreuve.grid.no_probe")]
 
 
@@ -153,14 +157,22 @@ def assemble(fmt: Format, r: PhaseResults) -> Grid:
                 if cid == comp.id and v == "jury" and comp.id in r.exercised:
                     sources = [tr("epreuve.grid.exercised")]
                 counts[v] += 1
-                crit_rows.append(GridCriterion(id=cid, label=clabel, verdict=v,
-                                               verdict_label=tr(f"epreuve.verdict.{v}"), sources=sources))
-            rows.append(GridCompetence(id=comp.id, label=comp.label, modalities=mods,
-                                       modality_labels=[referentiel.MODALITY_LABELS[m] for m in mods]
-                                       or [tr("report.no_modality")], criteria=crit_rows))
+                crit_rows.append(
+                    GridCriterion(
+                        id=cid, label=clabel, verdict=v, verdict_label=tr(f"epreuve.verdict.{v}"), sources=sources
+                    )
+                )
+            rows.append(
+                GridCompetence(
+                    id=comp.id,
+                    label=comp.label,
+                    modalities=mods,
+                    modality_labels=[referentiel.MODALITY_LABELS[m] for m in mods] or [tr("report.no_modality")],
+                    criteria=crit_rows,
+                )
+            )
         out.append(GridGroup(id=gid, label=label, competences=rows))
-    return Grid(format=fmt.id, title=fmt.title, referentiel=fmt.referentiel, groups=out, final=r.final,
-                counts=counts)
+    return Grid(format=fmt.id, title=fmt.title, referentiel=fmt.referentiel, groups=out, final=r.final, counts=counts)
 
 
 def collect(db: object, st: object) -> PhaseResults:
@@ -212,8 +224,12 @@ def entretien_counts(guide: object, marks: dict[str, object]) -> dict[str, tuple
         if q.criterion:
             targets = [q.criterion]
         else:
-            targets = [c.id for cid in q.competences if (comp := referentiel.find_competence(cid)) is not None
-                       for c in comp.criteria] or list(q.competences)
+            targets = [
+                c.id
+                for cid in q.competences
+                if (comp := referentiel.find_competence(cid)) is not None
+                for c in comp.criteria
+            ] or list(q.competences)
         m = marks.get(q.id)
         verdict = getattr(m, "verdict", None)
         for t in targets:

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simulateur import referentiel
 from simulateur.referentiel import Modality
 
-PhaseKind: TypeAlias = Literal["preparation", "interventions", "evaluation", "questionnaire",
-                               "entretien_technique", "entretien_final"]
+PhaseKind: TypeAlias = Literal[
+    "preparation", "interventions", "evaluation", "questionnaire", "entretien_technique", "entretien_final"
+]
 Presence: TypeAlias = Literal["surveillant", "jury"]
 #: Phases held in a room under a surveillant, several candidates at once (the planner's « salle »).
 ROOM_KINDS: frozenset[str] = frozenset({"preparation", "questionnaire"})
@@ -25,7 +26,7 @@ class _Model(BaseModel):
 
 class Phase(_Model):
     kind: PhaseKind
-    minutes: int | None = Field(ge=1, le=480)     # None: the source text gives no duration
+    minutes: int | None = Field(ge=1, le=480)  # None: the source text gives no duration
     presence: Presence
     modality: Modality | None
     competences: tuple[str, ...] = ()
@@ -35,7 +36,7 @@ class Format(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9]*$")
     title: str
     referentiel: Literal["TAI", "IDI"]
-    ccps: tuple[str, ...] = ()                     # () : the whole titre
+    ccps: tuple[str, ...] = ()  # () : the whole titre
     total_minutes: int | None
     jury_minutes: int | None
     per_platform_day: int | None = Field(default=None, ge=1, le=20)
@@ -52,8 +53,10 @@ class Format(_Model):
         for phase in self.phases:
             for comp in phase.competences:
                 if comp not in allowed:
-                    raise ValueError(f"{phase.kind} : compétence {comp} hors de ce format ({self.referentiel}"
-                                     f"{' ' + ', '.join(self.ccps) if self.ccps else ''})")
+                    raise ValueError(
+                        f"{phase.kind} : compétence {comp} hors de ce format ({self.referentiel}"
+                        f"{' ' + ', '.join(self.ccps) if self.ccps else ''})"
+                    )
         kinds = [p.kind for p in self.phases]
         if len(set(kinds)) != len(kinds):
             raise ValueError("une même phase apparaît deux fois")

@@ -64,22 +64,33 @@ def _open_interventions(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseR
     from simulateur.exam import core
 
     if st.exam_session is None:
-        session = core.new_session(count=st.count, minutes=phase.minutes, seed=st.seed,
-                                   referentiel=fmt.referentiel, ccps=list(fmt.ccps),
-                                   roster=[st.candidate + (f"={st.login}" if st.login else "")],
-                                   group=tr("epreuve.group", id=st.id), db=db,
-                                   catalogue=_for_her_lab(st) if st.save else None)
-        if st.save:                      # the jury's interventions go into the network she prepared
+        session = core.new_session(
+            count=st.count,
+            minutes=phase.minutes,
+            seed=st.seed,
+            referentiel=fmt.referentiel,
+            ccps=list(fmt.ccps),
+            roster=[st.candidate + (f"={st.login}" if st.login else "")],
+            group=tr("epreuve.group", id=st.id),
+            db=db,
+            catalogue=_for_her_lab(st) if st.save else None,
+        )
+        if st.save:  # the jury's interventions go into the network she prepared
             session = session.model_copy(update={"into_save": st.save})
             db.update_session(session)
         st.exam_session = session.id
     try:
         step = core.start_candidate(db, st.exam_session, st.candidate, progress=progress)
-    except SimError as exc:          # her intervention could not be built (or injected): said, the phase goes on
+    except SimError as exc:  # her intervention could not be built (or injected): said, the phase goes on
         return tr("epreuve.note.interventions_failed", session=st.exam_session, why=exc, candidate=st.candidate)
     lab = step.item.lab if step.item is not None else None
-    return tr("epreuve.note.interventions", session=st.exam_session, count=len(step.run.items), lab=lab or "—",
-              candidate=st.candidate)
+    return tr(
+        "epreuve.note.interventions",
+        session=st.exam_session,
+        count=len(step.run.items),
+        lab=lab or "—",
+        candidate=st.candidate,
+    )
 
 
 def _for_her_lab(st: EpreuveState) -> dict[str, object]:
@@ -102,7 +113,7 @@ def _close_interventions(db: ExamDB, st: EpreuveState, fmt: Format, phase: Phase
     if run is not None and run.finished is None:
         try:
             core.end_run(db, st.exam_session, st.candidate)
-        except UsageError:           # ended meanwhile (her deadline, the watchdog): nothing left to hand in
+        except UsageError:  # ended meanwhile (her deadline, the watchdog): nothing left to hand in
             pass
     run = core.get_run(db, st.exam_session, st.candidate)
     done = sum(1 for i in run.items if i.status in ("remise", "temps_ecoule"))
@@ -119,8 +130,9 @@ def _open_questionnaire(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseR
     from simulateur.quiz.db import QuizDB
 
     if st.quiz_run is None:
-        run = paper.start(QuizDB(db.store), seed=st.seed % 10**9 + 1, minutes=max(1, round(phase.minutes)),
-                          candidate=st.candidate)
+        run = paper.start(
+            QuizDB(db.store), seed=st.seed % 10**9 + 1, minutes=max(1, round(phase.minutes)), candidate=st.candidate
+        )
         st.quiz_run = run.id
     return tr("epreuve.note.questionnaire", run=st.quiz_run)
 
@@ -134,7 +146,7 @@ def _close_questionnaire(db: ExamDB, st: EpreuveState, fmt: Format, phase: Phase
     if qdb.run(st.quiz_run).submitted is None:
         try:
             qdb.submit(st.quiz_run)
-        except UsageError:           # handed in meanwhile
+        except UsageError:  # handed in meanwhile
             pass
     return tr("epreuve.note.questionnaire_done", run=st.quiz_run)
 
@@ -157,9 +169,19 @@ def _open_entretien(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun, 
         rc = fmt.phase("entretien_technique")
         minutes = rc.minutes if rc is not None and rc.minutes is not None else MINUTES
         comps = list(phase_competences(fmt, "entretien_technique")) or None
-        guide = edb.freeze(build(session.id, run.candidate, session.seed, fmt.referentiel, load_bank(),
-                                 _preparation_journal(st, fmt) + journals(db, session, run), time.time(),
-                                 competences=comps, minutes=minutes))
+        guide = edb.freeze(
+            build(
+                session.id,
+                run.candidate,
+                session.seed,
+                fmt.referentiel,
+                load_bank(),
+                _preparation_journal(st, fmt) + journals(db, session, run),
+                time.time(),
+                competences=comps,
+                minutes=minutes,
+            )
+        )
     return tr("epreuve.note.entretien", session=session.id, candidate=run.candidate, n=len(guide.questions))
 
 
@@ -187,9 +209,15 @@ def _open_final(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun, prog
 
 
 _OPEN: dict[str, Callable[[ExamDB, EpreuveState, Format, PhaseRun, Progress], str]] = {
-    "preparation": _open_preparation, "interventions": _open_interventions, "evaluation": _open_evaluation,
-    "questionnaire": _open_questionnaire, "entretien_technique": _open_entretien, "entretien_final": _open_final,
+    "preparation": _open_preparation,
+    "interventions": _open_interventions,
+    "evaluation": _open_evaluation,
+    "questionnaire": _open_questionnaire,
+    "entretien_technique": _open_entretien,
+    "entretien_final": _open_final,
 }
 _CLOSE: dict[str, Callable[[ExamDB, EpreuveState, Format, PhaseRun], str]] = {
-    "preparation": _close_preparation, "interventions": _close_interventions, "questionnaire": _close_questionnaire,
+    "preparation": _close_preparation,
+    "interventions": _close_interventions,
+    "questionnaire": _close_questionnaire,
 }

@@ -35,8 +35,8 @@ class Options:
 class Slot:
     candidate: str
     phase: str
-    place: str               # « salle » or « plate-forme N »
-    presence: str            # surveillant, jury
+    place: str  # « salle » or « plate-forme N »
+    presence: str  # surveillant, jury
     start: datetime
     end: datetime
 
@@ -129,8 +129,14 @@ def _room_slots(fmt: Format, names: list[str], day: date, opts: Options) -> list
     return slots
 
 
-def plan(fmt: Format, candidates: list[str], platforms: int, first_day: date, opts: Options = Options(),
-         per_platform_day: int | None = None) -> Plan:
+def plan(
+    fmt: Format,
+    candidates: list[str],
+    platforms: int,
+    first_day: date,
+    opts: Options = Options(),
+    per_platform_day: int | None = None,
+) -> Plan:
     if not candidates:
         raise UsageError(tr("epreuve.plan_no_candidates"))
     if len({c.casefold() for c in candidates}) != len(candidates):
@@ -152,7 +158,7 @@ def plan(fmt: Format, candidates: list[str], platforms: int, first_day: date, op
     per_day = len(positions) * platforms
     slots: list[Slot] = []
     for d in range(math.ceil(len(candidates) / per_day)):
-        group = candidates[d * per_day:(d + 1) * per_day]
+        group = candidates[d * per_day : (d + 1) * per_day]
         day = jury_day if d == 0 else _working_day(jury_day, d)
         positions = day_positions(day, block, opts, cap)
         if room:
@@ -201,15 +207,16 @@ def check(p: Plan, fmt: Format, opts: Options = Options()) -> list[str]:
         ordered = sorted(slots, key=lambda s: s.start)
         for a, b in zip(ordered, ordered[1:]):
             if b.start < a.end:
-                problems.append(tr("epreuve.plan_check_platform", place=place, day=day.isoformat(),
-                                   a=a.candidate, b=b.candidate))
+                problems.append(
+                    tr("epreuve.plan_check_platform", place=place, day=day.isoformat(), a=a.candidate, b=b.candidate)
+                )
         who = {s.candidate for s in slots}
         if len(who) > p.per_platform_day:
-            problems.append(tr("epreuve.plan_check_capacity", place=place, day=day.isoformat(), n=len(who),
-                               max=p.per_platform_day))
+            problems.append(
+                tr("epreuve.plan_check_capacity", place=place, day=day.isoformat(), n=len(who), max=p.per_platform_day)
+            )
     for s in p.slots:
-        if s.start.time() < opts.start or s.end > datetime.combine(s.start.date(), opts.end) \
-                or s.start.weekday() >= 5:
+        if s.start.time() < opts.start or s.end > datetime.combine(s.start.date(), opts.end) or s.start.weekday() >= 5:
             problems.append(tr("epreuve.plan_check_hours", candidate=s.candidate, phase=s.phase))
     return problems
 
@@ -219,29 +226,43 @@ def to_csv(p: Plan) -> str:
     w = csv.writer(out, delimiter=";", lineterminator="\n")
     w.writerow(["date", "debut", "fin", "lieu", "candidat", "phase", "presence"])
     for s in p.slots:
-        w.writerow([s.start.date().isoformat(), s.start.strftime("%H:%M"), s.end.strftime("%H:%M"), s.place,
-                    s.candidate, tr(f"epreuve.phase.{s.phase}"), tr(f"epreuve.presence.{s.presence}")])
+        w.writerow(
+            [
+                s.start.date().isoformat(),
+                s.start.strftime("%H:%M"),
+                s.end.strftime("%H:%M"),
+                s.place,
+                s.candidate,
+                tr(f"epreuve.phase.{s.phase}"),
+                tr(f"epreuve.presence.{s.presence}"),
+            ]
+        )
     return out.getvalue()
 
 
 def to_text(p: Plan) -> str:
-    lines = [tr("epreuve.plan_head", format=p.format, platforms=p.platforms, per=p.per_platform_day,
-                days=len(p.days()))]
+    lines = [
+        tr("epreuve.plan_head", format=p.format, platforms=p.platforms, per=p.per_platform_day, days=len(p.days()))
+    ]
     for day in p.days():
         lines.append("")
         lines.append(tr("epreuve.plan_day", day=day.strftime("%d/%m/%Y")))
         rows = [s for s in p.slots if s.start.date() == day]
         room = [s for s in rows if s.place == ROOM]
         seen: set[tuple[datetime, str]] = set()
-        for s in room:                       # a room phase: one line, its candidates together
+        for s in room:  # a room phase: one line, its candidates together
             if (s.start, s.phase) in seen:
                 continue
             seen.add((s.start, s.phase))
             names = [r.candidate for r in room if (r.start, r.phase) == (s.start, s.phase)]
-            lines.append(f"  {s.start:%H:%M}–{s.end:%H:%M}  {ROOM:<13} {tr(f'epreuve.phase.{s.phase}'):<28} "
-                         f"({tr(f'epreuve.presence.{s.presence}')}) {', '.join(names)}")
+            lines.append(
+                f"  {s.start:%H:%M}–{s.end:%H:%M}  {ROOM:<13} {tr(f'epreuve.phase.{s.phase}'):<28} "
+                f"({tr(f'epreuve.presence.{s.presence}')}) {', '.join(names)}"
+            )
         for s in rows:
             if s.place != ROOM:
-                lines.append(f"  {s.start:%H:%M}–{s.end:%H:%M}  {s.place:<13} {tr(f'epreuve.phase.{s.phase}'):<28} "
-                             f"({tr(f'epreuve.presence.{s.presence}')}) {s.candidate}")
+                lines.append(
+                    f"  {s.start:%H:%M}–{s.end:%H:%M}  {s.place:<13} {tr(f'epreuve.phase.{s.phase}'):<28} "
+                    f"({tr(f'epreuve.presence.{s.presence}')}) {s.candidate}"
+                )
     return "\n".join(lines) + "\n"

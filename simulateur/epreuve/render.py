@@ -28,10 +28,14 @@ def phase_lines(st: EpreuveState) -> list[tuple[str, str, str, str, str]]:
             state = tr("epreuve.state.done", took=_mmss(p.elapsed()))
         else:
             left = remaining(p) or 0.0
-            state = (tr("epreuve.state.open", left=_mmss(left)) if left >= 0
-                     else tr("epreuve.state.over_time", over=_mmss(-left)))
-        out.append((tr(f"epreuve.phase.{p.kind}"), tr(f"epreuve.presence.{p.presence}"), _mmss(p.minutes * 60),
-                    state, p.note))
+            state = (
+                tr("epreuve.state.open", left=_mmss(left))
+                if left >= 0
+                else tr("epreuve.state.over_time", over=_mmss(-left))
+            )
+        out.append(
+            (tr(f"epreuve.phase.{p.kind}"), tr(f"epreuve.presence.{p.presence}"), _mmss(p.minutes * 60), state, p.note)
+        )
     return out
 
 
@@ -74,19 +78,35 @@ def _cell(s: str) -> str:
 
 
 def markdown(st: EpreuveState, grid: Grid) -> str:
-    out = [f"# {tr('epreuve.status_head', id=st.id, candidate=st.candidate, title=grid.title)}", "",
-           f"## {tr('epreuve.grid.phases')}", "", "| | | | | |", "|---|---|---|---|---|"]
+    out = [
+        f"# {tr('epreuve.status_head', id=st.id, candidate=st.candidate, title=grid.title)}",
+        "",
+        f"## {tr('epreuve.grid.phases')}",
+        "",
+        "| | | | | |",
+        "|---|---|---|---|---|",
+    ]
     out += [f"| {' | '.join(_cell(x) for x in row)} |" for row in phase_lines(st)]
-    out += ["", f"## {tr('epreuve.grid.title', title=grid.title, id=grid.referentiel)}", "",
-            f"*{tr('epreuve.grid.legend')}*", ""]
+    out += [
+        "",
+        f"## {tr('epreuve.grid.title', title=grid.title, id=grid.referentiel)}",
+        "",
+        f"*{tr('epreuve.grid.legend')}*",
+        "",
+    ]
     for g in grid.groups:
         out += [f"### {g.id} — {g.label}", ""]
         for c in g.competences:
-            out += [f"#### {c.id} — {c.label} ({', '.join(c.modality_labels)})", "",
-                    f"| {tr('epreuve.grid.col_criterion')} | {tr('epreuve.grid.col_verdict')} | {tr('epreuve.grid.col_sources')} |",
-                    "|---|---|---|"]
-            out += [f"| {k.id} — {_cell(k.label)} | **{k.verdict_label}** | {_cell(' ; '.join(k.sources))} |"
-                    for k in c.criteria]
+            out += [
+                f"#### {c.id} — {c.label} ({', '.join(c.modality_labels)})",
+                "",
+                f"| {tr('epreuve.grid.col_criterion')} | {tr('epreuve.grid.col_verdict')} | {tr('epreuve.grid.col_sources')} |",
+                "|---|---|---|",
+            ]
+            out += [
+                f"| {k.id} — {_cell(k.label)} | **{k.verdict_label}** | {_cell(' ; '.join(k.sources))} |"
+                for k in c.criteria
+            ]
             out.append("")
     if grid.final:
         out += [grid.final, ""]
@@ -97,22 +117,34 @@ def markdown(st: EpreuveState, grid: Grid) -> str:
 def html_page(st: EpreuveState, grid: Grid) -> str:
     e = html.escape
     head = tr("epreuve.status_head", id=st.id, candidate=st.candidate, title=grid.title)
-    out = ["<!DOCTYPE html>", '<html lang="fr"><head><meta charset="utf-8">', f"<title>{e(head)}</title>",
-           "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse;width:100%}"
-           "td,th{border:1px solid #999;padding:.2em .4em;vertical-align:top}"
-           ".acquis{background:#dfd}.non_acquis{background:#fdd}.jury{background:#ffd}"
-           ".en_attente{background:#eef}.non_evalue{color:#666}</style></head><body>",
-           f"<h1>{e(head)}</h1>", f"<h2>{e(tr('epreuve.grid.phases'))}</h2><table>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="fr"><head><meta charset="utf-8">',
+        f"<title>{e(head)}</title>",
+        "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse;width:100%}"
+        "td,th{border:1px solid #999;padding:.2em .4em;vertical-align:top}"
+        ".acquis{background:#dfd}.non_acquis{background:#fdd}.jury{background:#ffd}"
+        ".en_attente{background:#eef}.non_evalue{color:#666}</style></head><body>",
+        f"<h1>{e(head)}</h1>",
+        f"<h2>{e(tr('epreuve.grid.phases'))}</h2><table>",
+    ]
     out += ["<tr>" + "".join(f"<td>{e(x)}</td>" for x in row) + "</tr>" for row in phase_lines(st)]
-    out += ["</table>", f"<h2>{e(tr('epreuve.grid.title', title=grid.title, id=grid.referentiel))}</h2>",
-            f"<p><em>{e(tr('epreuve.grid.legend'))}</em></p>"]
+    out += [
+        "</table>",
+        f"<h2>{e(tr('epreuve.grid.title', title=grid.title, id=grid.referentiel))}</h2>",
+        f"<p><em>{e(tr('epreuve.grid.legend'))}</em></p>",
+    ]
     for g in grid.groups:
         out.append(f"<h3>{e(g.id)} — {e(g.label)}</h3><table>")
         for c in g.competences:
-            out.append(f'<tr><th colspan="3">{e(c.id)} — {e(c.label)} '
-                       f"<em>({e(', '.join(c.modality_labels))})</em></th></tr>")
-            out += [f'<tr class="{e(k.verdict)}"><td>{e(k.id)} — {e(k.label)}</td><td>{e(k.verdict_label)}</td>'
-                    f"<td>{'<br>'.join(e(s) for s in k.sources)}</td></tr>" for k in c.criteria]
+            out.append(
+                f'<tr><th colspan="3">{e(c.id)} — {e(c.label)} <em>({e(", ".join(c.modality_labels))})</em></th></tr>'
+            )
+            out += [
+                f'<tr class="{e(k.verdict)}"><td>{e(k.id)} — {e(k.label)}</td><td>{e(k.verdict_label)}</td>'
+                f"<td>{'<br>'.join(e(s) for s in k.sources)}</td></tr>"
+                for k in c.criteria
+            ]
         out.append("</table>")
     if grid.final:
         out.append(f"<p>{e(grid.final)}</p>")

@@ -30,9 +30,9 @@ A, T, C = schema.accounts, schema.api_tokens, schema.exam_codes
 
 ROLES = ("formateur", "jury")
 MIN_PASSWORD = 10
-STAFF_HOURS = 12.0          # a trainer's or jury's login lasts a day's session
+STAFF_HOURS = 12.0  # a trainer's or jury's login lasts a day's session
 CANDIDATE_HOURS = 12.0
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read from paper
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from paper
 CODE_LEN = 10
 
 
@@ -154,15 +154,33 @@ class Accounts:
         return tuple(row[1].split(","))
 
     # --- tokens -----------------------------------------------------------------------------------
-    def issue(self, login: str, roles: tuple[str, ...], *, session: str | None = None, candidate: str | None = None,
-              hours: float = STAFF_HOURS, address: str = "") -> tuple[str, float]:
+    def issue(
+        self,
+        login: str,
+        roles: tuple[str, ...],
+        *,
+        session: str | None = None,
+        candidate: str | None = None,
+        hours: float = STAFF_HOURS,
+        address: str = "",
+    ) -> tuple[str, float]:
         token = secrets.token_urlsafe(32)
         now = time.time()
         expires = now + hours * 3600
         with self.store._write() as conn:
-            conn.execute(delete(T).where(T.c.expires < now - 86400))     # a day past their end: forgotten
-            conn.execute(T.insert().values(digest=digest(token), login=login, roles=",".join(roles), session=session,
-                                           candidate=candidate, created=now, expires=expires, address=address))
+            conn.execute(delete(T).where(T.c.expires < now - 86400))  # a day past their end: forgotten
+            conn.execute(
+                T.insert().values(
+                    digest=digest(token),
+                    login=login,
+                    roles=",".join(roles),
+                    session=session,
+                    candidate=candidate,
+                    created=now,
+                    expires=expires,
+                    address=address,
+                )
+            )
         return token, expires
 
     def token(self, token: str) -> Token | None:
@@ -171,8 +189,15 @@ class Accounts:
             r = conn.execute(select(T).where(T.c.digest == digest(token))).mappings().first()
         if r is None:
             return None
-        return Token(r["login"], tuple(x for x in r["roles"].split(",") if x), r["session"], r["candidate"],
-                     r["created"], r["expires"], r["address"])
+        return Token(
+            r["login"],
+            tuple(x for x in r["roles"].split(",") if x),
+            r["session"],
+            r["candidate"],
+            r["created"],
+            r["expires"],
+            r["address"],
+        )
 
     def revoke(self, token: str) -> None:
         with self.store._write() as conn:

@@ -29,6 +29,7 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     def progress(step: str) -> None:
         if not getattr(args, "json", False):
             print(step, file=sys.stderr)
+
     return progress
 
 
@@ -37,15 +38,34 @@ def cmd_new(args: argparse.Namespace) -> int:
     from simulateur.exam import core
 
     lines, where = _csv(args)
-    s = core.new_session(count=args.count, minutes=args.minutes, seed=args.seed, group=args.group,
-                         referentiel=args.referentiel, ccps=args.ccp, competences=args.competence,
-                         variants=_variants(args.variant), roster=args.candidate, machine=args.machine,
-                         csv_lines=lines, csv_where=where, db=_db())
+    s = core.new_session(
+        count=args.count,
+        minutes=args.minutes,
+        seed=args.seed,
+        group=args.group,
+        referentiel=args.referentiel,
+        ccps=args.ccp,
+        competences=args.competence,
+        variants=_variants(args.variant),
+        roster=args.candidate,
+        machine=args.machine,
+        csv_lines=lines,
+        csv_where=where,
+        db=_db(),
+    )
     if args.json:
         print(s.model_dump_json(indent=2))
         return 0
-    print(tr("exam.created", id=s.id, count=s.count, minutes=f"{s.minutes:g}", seed=s.seed,
-             group=s.group or tr("exam.no_group")))
+    print(
+        tr(
+            "exam.created",
+            id=s.id,
+            count=s.count,
+            minutes=f"{s.minutes:g}",
+            seed=s.seed,
+            group=s.group or tr("exam.no_group"),
+        )
+    )
     print(tr("exam.pool", n=len(s.pool), pool=", ".join(s.pool)))
     for iv in s.interventions:
         print(f"  {iv.index}. {iv.title}  [{_drawn(iv)}] {', '.join(iv.competences)}")
@@ -107,16 +127,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     _sweep(db)
     sessions = db.sessions(args.group)
     if args.json:
-        _print_json([{**json.loads(s.model_dump_json()),
-                      "candidates": [r.candidate for r in db.runs(s.id)]} for s in sessions])
+        _print_json(
+            [{**json.loads(s.model_dump_json()), "candidates": [r.candidate for r in db.runs(s.id)]} for s in sessions]
+        )
         return 0
     if not sessions:
         print(tr("exam.list_empty"))
     for s in sessions:
         names = ", ".join(r.candidate for r in db.runs(s.id)) or "—"
-        print(f"{s.id:<6} {time.strftime('%d/%m/%Y %H:%M', time.localtime(s.created))}  "
-              f"{s.count} interv. {s.minutes:g} min  {tr('exam.h.group')} : {s.group or '—'}  "
-              f"{tr('exam.h.candidates')} : {names}")
+        print(
+            f"{s.id:<6} {time.strftime('%d/%m/%Y %H:%M', time.localtime(s.created))}  "
+            f"{s.count} interv. {s.minutes:g} min  {tr('exam.h.group')} : {s.group or '—'}  "
+            f"{tr('exam.h.candidates')} : {names}"
+        )
     return 0
 
 
@@ -131,18 +154,37 @@ def cmd_show(args: argparse.Namespace) -> int:
     runs = db.runs(s.id)
     where = _where(db, s.id)
     if args.json:
-        _print_json({"session": json.loads(s.model_dump_json()),
-                     "machines": [{**m.model_dump(), "reachable": m.reachable(), "load": n}
-                                  for m, n in where.listed],
-                     "runs": [{**json.loads(r.model_dump_json()), "remaining": r.remaining(),
-                               "machine": where.machine(r.candidate), "machine_state": where.state(r.candidate),
-                               "watchdog_alive": core.watchdog_alive(r),
-                               "drawn": [{"index": iv.index, "scenario": iv.scenario, "seed": iv.seed,
-                                          "variant": iv.variant} for iv in for_candidate(s, r.candidate)]}
-                              for r in runs]})
+        _print_json(
+            {
+                "session": json.loads(s.model_dump_json()),
+                "machines": [{**m.model_dump(), "reachable": m.reachable(), "load": n} for m, n in where.listed],
+                "runs": [
+                    {
+                        **json.loads(r.model_dump_json()),
+                        "remaining": r.remaining(),
+                        "machine": where.machine(r.candidate),
+                        "machine_state": where.state(r.candidate),
+                        "watchdog_alive": core.watchdog_alive(r),
+                        "drawn": [
+                            {"index": iv.index, "scenario": iv.scenario, "seed": iv.seed, "variant": iv.variant}
+                            for iv in for_candidate(s, r.candidate)
+                        ],
+                    }
+                    for r in runs
+                ],
+            }
+        )
         return 0
-    print(tr("exam.show_head", id=s.id, count=s.count, minutes=f"{s.minutes:g}", seed=s.seed,
-             group=s.group or tr("exam.no_group")))
+    print(
+        tr(
+            "exam.show_head",
+            id=s.id,
+            count=s.count,
+            minutes=f"{s.minutes:g}",
+            seed=s.seed,
+            group=s.group or tr("exam.no_group"),
+        )
+    )
     for iv in s.interventions:
         print(f"  {iv.index}. {iv.title}  [{_drawn(iv)}]")
     if where.listed:
@@ -215,11 +257,18 @@ def _announce(step: Any, session: Any, as_json: bool) -> None:
 
     run = step.run
     if as_json:
-        out: dict[str, Any] = {"session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
-                               "deadline": run.deadline, "resumed": step.resumed,
-                               "finished": run.finished is not None, "timed_out": step.timed_out,
-                               "ended": None if step.ended is None else step.ended.model_dump(),
-                               "lab": None, "intervention": None}
+        out: dict[str, Any] = {
+            "session": session.id,
+            "candidate": run.candidate,
+            "remaining": run.remaining(),
+            "deadline": run.deadline,
+            "resumed": step.resumed,
+            "finished": run.finished is not None,
+            "timed_out": step.timed_out,
+            "ended": None if step.ended is None else step.ended.model_dump(),
+            "lab": None,
+            "intervention": None,
+        }
         if step.started is not None:
             out["lab"] = step.started.lab.id
             out["intervention"] = step.item.index
@@ -240,8 +289,16 @@ def _announce(step: Any, session: Any, as_json: bool) -> None:
         return
     lab = step.started.lab
     sc = step.started.scenario
-    print(tr("exam.intervention_head", index=step.item.index, n=len(run.items), lab=lab.id,
-             hosts=", ".join(lab.host_names()), left=_clock(run.remaining())))
+    print(
+        tr(
+            "exam.intervention_head",
+            index=step.item.index,
+            n=len(run.items),
+            lab=lab.id,
+            hosts=", ".join(lab.host_names()),
+            left=_clock(run.remaining()),
+        )
+    )
     print_ticket(sc)
     print(tr("exam.next_steps", lab=lab.id, host=lab.default_host(), id=session.id, candidate=run.candidate))
 
@@ -265,9 +322,12 @@ def _candidate(args: argparse.Namespace) -> str:
 @root_only
 def cmd_start(args: argparse.Namespace) -> int:
     # keeper: set by `simulateur serve` (its PID), which then holds the deadline instead of a watchdog
-    return _step(args, lambda core, db: core.start_candidate(db, args.session, _candidate(args),
-                                                             progress=_progress(args),
-                                                             keeper=getattr(args, "keeper", None)))
+    return _step(
+        args,
+        lambda core, db: core.start_candidate(
+            db, args.session, _candidate(args), progress=_progress(args), keeper=getattr(args, "keeper", None)
+        ),
+    )
 
 
 @root_only
@@ -299,10 +359,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     run = core.get_run(db, session.id, name)
     item = run.current()
     if args.json:
-        out: dict[str, Any] = {"started": True, "session": session.id, "candidate": run.candidate, "remaining": run.remaining(),
-                               "deadline": run.deadline, "finished": run.finished is not None,
-                               "paused": run.paused is not None, "intervention": item.index if item else None,
-                               "interventions": len(run.items), "lab": item.lab if item else None}
+        out: dict[str, Any] = {
+            "started": True,
+            "session": session.id,
+            "candidate": run.candidate,
+            "remaining": run.remaining(),
+            "deadline": run.deadline,
+            "finished": run.finished is not None,
+            "paused": run.paused is not None,
+            "intervention": item.index if item else None,
+            "interventions": len(run.items),
+            "lab": item.lab if item else None,
+        }
         if args.ticket and item is not None and item.attempt and run.finished is None:
             out.update(_ticket_of(db, item.attempt))
         _print_json(out)
@@ -380,8 +448,11 @@ def cmd_roster(args: argparse.Namespace) -> int:
         if not args.json:
             print(tr("roster.imported", n=len(lines), id=s.id, path=where))
     else:
-        s = (core.add_to_roster(db, args.session, args.add, args.machine) if args.add
-             else core.get_session(db, args.session))
+        s = (
+            core.add_to_roster(db, args.session, args.add, args.machine)
+            if args.add
+            else core.get_session(db, args.session)
+        )
     if args.json:
         _print_json(s.roster)
         return 0
@@ -389,8 +460,12 @@ def cmd_roster(args: argparse.Namespace) -> int:
     for name, login in s.roster.items():
         pinned = s.machine_of(name)
         extra = s.extra_of(name)
-        print(f"  {name}" + (f"  ({login})" if login else "") + (f"  [{tr('machines.on', name=pinned)}]" if pinned else "")
-              + (f"  [tiers-temps {extra}]" if extra else ""))
+        print(
+            f"  {name}"
+            + (f"  ({login})" if login else "")
+            + (f"  [{tr('machines.on', name=pinned)}]" if pinned else "")
+            + (f"  [tiers-temps {extra}]" if extra else "")
+        )
     return 0
 
 
@@ -413,29 +488,46 @@ def _time_verb(args: argparse.Namespace, act: Any, key: str) -> int:
     db = _db()
     run = act(core, db)
     if args.json:
-        _print_json({"session": run.session, "candidate": run.candidate, "deadline": run.deadline,
-                     "paused": run.paused, "remaining": run.remaining()})
+        _print_json(
+            {
+                "session": run.session,
+                "candidate": run.candidate,
+                "deadline": run.deadline,
+                "paused": run.paused,
+                "remaining": run.remaining(),
+            }
+        )
         return 0
-    print(tr(key, candidate=run.candidate, id=run.session, minutes=getattr(args, "minutes", 0),
-             left=_clock(run.remaining())))
+    print(
+        tr(
+            key,
+            candidate=run.candidate,
+            id=run.session,
+            minutes=getattr(args, "minutes", 0),
+            left=_clock(run.remaining()),
+        )
+    )
     return 0
 
 
 def cmd_extend(args: argparse.Namespace) -> int:
     """The trainer gives a candidate N more minutes (audited, said in her report)."""
-    return _time_verb(args, lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)),
-                      "exam.extended")
+    return _time_verb(
+        args, lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)), "exam.extended"
+    )
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
     """A candidate's clock stops, her lab commands refused, until `exam resume`."""
-    return _time_verb(args, lambda core, db: core.pause(db, args.session, _candidate(args), _by(args)),
-                      "exam.paused_now")
+    return _time_verb(
+        args, lambda core, db: core.pause(db, args.session, _candidate(args), _by(args)), "exam.paused_now"
+    )
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    return _time_verb(args, lambda core, db: core.unpause(db, args.session, _candidate(args), _by(args)),
-                      "exam.resumed_now")
+    return _time_verb(
+        args, lambda core, db: core.unpause(db, args.session, _candidate(args), _by(args)), "exam.resumed_now"
+    )
 
 
 @root_only
@@ -499,8 +591,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for r in rows:
         who = f"{r.login} ({r.role})"
         cand = f" [{r.candidate}]" if r.candidate else ""
-        print(f"{time.strftime('%d/%m %H:%M:%S', time.localtime(r.t))}  {who:<24} {r.verb:<12}{cand}  "
-              f"{r.outcome}" + (f"  — {r.detail}" if r.detail else ""))
+        print(
+            f"{time.strftime('%d/%m %H:%M:%S', time.localtime(r.t))}  {who:<24} {r.verb:<12}{cand}  "
+            f"{r.outcome}" + (f"  — {r.detail}" if r.detail else "")
+        )
     return 0
 
 
@@ -555,8 +649,15 @@ def cmd_sign(args: argparse.Namespace) -> int:
     _sweep(db, args.session)
     sig = core.sign(db, args.session, _candidate(args), _jury_login(args))
     run = core.get_run(db, args.session, _candidate(args))
-    print(tr("exam.signed", candidate=run.candidate, id=args.session, by=sig.by,
-             when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t))))
+    print(
+        tr(
+            "exam.signed",
+            candidate=run.candidate,
+            id=args.session,
+            by=sig.by,
+            when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)),
+        )
+    )
     return 0
 
 
@@ -569,9 +670,17 @@ def cmd_jury(args: argparse.Namespace) -> int:
     if args.criterion:
         if not args.verdict:
             raise UsageError(tr("exam.jury_need_verdict"))
-        index, crit = core.jury_mark(db, args.session, args.candidate, criterion=args.criterion,
-                                     verdict=args.verdict, comment=args.comment or "", index=args.intervention,
-                                     by=_jury_login(args), seen=args.seen)
+        index, crit = core.jury_mark(
+            db,
+            args.session,
+            args.candidate,
+            criterion=args.criterion,
+            verdict=args.verdict,
+            comment=args.comment or "",
+            index=args.intervention,
+            by=_jury_login(args),
+            seen=args.seen,
+        )
         print(tr("exam.jury_saved", criterion=crit, index=index, verdict=VERDICT_LABELS[args.verdict]))
         return 0
     if args.comment is not None:
@@ -582,16 +691,32 @@ def cmd_jury(args: argparse.Namespace) -> int:
         return 0
     sheet = core.jury_sheet(db, args.session, args.candidate)
     if args.json:
-        _print_json([{"intervention": s.item.index, "title": s.title, "status": s.item.status,
-                      "comment": s.item.comment,
-                      "criteria": [{"id": c.id, "label": c.label, "competence": c.competence,
-                                    "observe": list(c.observe), "required": c.required,
-                                    "automatic_part": c.automatic_part,
-                                    "verdict": s.marks[c.id].verdict if c.id in s.marks else None,
-                                    "comment": s.marks[c.id].comment if c.id in s.marks else "",
-                                    "by": s.marks[c.id].by if c.id in s.marks else "",
-                                    "version": s.marks[c.id].version if c.id in s.marks else ""}
-                                   for c in s.criteria]} for s in sheet])
+        _print_json(
+            [
+                {
+                    "intervention": s.item.index,
+                    "title": s.title,
+                    "status": s.item.status,
+                    "comment": s.item.comment,
+                    "criteria": [
+                        {
+                            "id": c.id,
+                            "label": c.label,
+                            "competence": c.competence,
+                            "observe": list(c.observe),
+                            "required": c.required,
+                            "automatic_part": c.automatic_part,
+                            "verdict": s.marks[c.id].verdict if c.id in s.marks else None,
+                            "comment": s.marks[c.id].comment if c.id in s.marks else "",
+                            "by": s.marks[c.id].by if c.id in s.marks else "",
+                            "version": s.marks[c.id].version if c.id in s.marks else "",
+                        }
+                        for c in s.criteria
+                    ],
+                }
+                for s in sheet
+            ]
+        )
         return 0
     if not sheet:
         print(tr("exam.jury_nothing", candidate=args.candidate))
@@ -664,7 +789,7 @@ def _report_all(args: argparse.Namespace, db: Any) -> int:
     pdf = tr("report.all_pdf") if bundle.pdf and not bundle.problem else ""
     if bundle.problem:
         pdf = tr("report.all_no_pdf", why=bundle.problem)
-    if args.output == "-":        # on our output (the service writes so on the client's own file)
+    if args.output == "-":  # on our output (the service writes so on the client's own file)
         sys.stdout.flush()
         sys.stdout.buffer.write(bundle.data)
         sys.stdout.buffer.flush()
@@ -688,7 +813,7 @@ def cmd_attempts(args: argparse.Namespace) -> int:
     if args.csv:
         if args.output is None:
             raise UsageError(tr("attempts.need_output"))
-        if args.output == "-":   # on our output (the service writes so on the client's own file)
+        if args.output == "-":  # on our output (the service writes so on the client's own file)
             sys.stdout.write(export.csv_text(data))
             return 0
         path = export.write_csv(Path(args.output), data)
@@ -702,8 +827,10 @@ def cmd_attempts(args: argparse.Namespace) -> int:
     for r in data:
         score = f"{r.acquis}/{r.evalues}" + (f" +{r.jury} jury" if r.jury else "") if r.evalues is not None else "—"
         where = f"{r.session} n°{r.intervention}" if r.session else r.mode
-        print(f"{export.stamp(r.started) or '—':<19}  {r.candidate or '—':<18} {where:<14} {r.scenario:<28} "
-              f"{r.status:<22} {score}")
+        print(
+            f"{export.stamp(r.started) or '—':<19}  {r.candidate or '—':<18} {where:<14} {r.scenario:<28} "
+            f"{r.status:<22} {score}"
+        )
     return 0
 
 
@@ -714,29 +841,56 @@ def register(sub: Any) -> None:
 
     e = sub.add_parser("exam", help="examen blanc : sessions, candidats, jury (voir « simulateur exam --help »)")
     esub = e.add_subparsers(dest="exam_command", metavar="ACTION", parser_class=type(e))
-    e.set_defaults(func=lambda _args: (e.print_help(), 2)[1])   # `simulateur exam` alone: its actions
+    e.set_defaults(func=lambda _args: (e.print_help(), 2)[1])  # `simulateur exam` alone: its actions
 
     s = esub.add_parser("new", help="crée une session : tirage des interventions")
-    s.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"nombre d'interventions (défaut : {DEFAULT_COUNT})")
-    s.add_argument("--minutes", type=float, default=DEFAULT_MINUTES,
-                   help=f"durée de la session pour chaque candidat (défaut : {DEFAULT_MINUTES:g})")
+    s.add_argument(
+        "--count", type=int, default=DEFAULT_COUNT, help=f"nombre d'interventions (défaut : {DEFAULT_COUNT})"
+    )
+    s.add_argument(
+        "--minutes",
+        type=float,
+        default=DEFAULT_MINUTES,
+        help=f"durée de la session pour chaque candidat (défaut : {DEFAULT_MINUTES:g})",
+    )
     s.add_argument("--referentiel", default=None, help="TAI ou IDI (compétences « also » comprises)")
     s.add_argument("--ccp", action="append", default=[], help="ne tirer que dans ce CCP (ex. TAI.CCP3), répétable")
     s.add_argument("--competence", action="append", default=[], help="ex. TAI.CP14, répétable")
-    s.add_argument("--variant", action="append", default=[], metavar="SCENARIO=VARIANTE[,VARIANTE…]",
-                   help="ne donner aux candidats que ces variantes de la panne de ce scénario, répétable "
-                        "(défaut : toutes)")
-    s.add_argument("--seed", type=int, default=None,
-                   help="graine du tirage (la même graine rejoue le même tirage, et les mêmes valeurs pour "
-                        "chaque candidat)")
+    s.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="SCENARIO=VARIANTE[,VARIANTE…]",
+        help="ne donner aux candidats que ces variantes de la panne de ce scénario, répétable (défaut : toutes)",
+    )
+    s.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="graine du tirage (la même graine rejoue le même tirage, et les mêmes valeurs pour chaque candidat)",
+    )
     s.add_argument("--group", default=None, help="groupe de stagiaires (pour le suivi et l'export)")
-    s.add_argument("--candidate", action="append", default=[], metavar="\"NOM=login\"",
-                   help="la liste des candidats, un par option ; le login (facultatif) est son compte Unix, "
-                        "par lequel le service le reconnaît")
-    s.add_argument("--machine", default=None, metavar="NOM",
-                   help="place les candidats de --candidate sur cette machine de laboratoires (simulateur serve --name)")
-    s.add_argument("--csv", dest="file", default=None, metavar="FICHIER",
-                   help="la liste des candidats en CSV (UTF-8, « ; », en-tête nom;login;machine;tiers_temps)")
+    s.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar='"NOM=login"',
+        help="la liste des candidats, un par option ; le login (facultatif) est son compte Unix, "
+        "par lequel le service le reconnaît",
+    )
+    s.add_argument(
+        "--machine",
+        default=None,
+        metavar="NOM",
+        help="place les candidats de --candidate sur cette machine de laboratoires (simulateur serve --name)",
+    )
+    s.add_argument(
+        "--csv",
+        dest="file",
+        default=None,
+        metavar="FICHIER",
+        help="la liste des candidats en CSV (UTF-8, « ; », en-tête nom;login;machine;tiers_temps)",
+    )
     s.add_argument("--csv-name", default=None, help=argparse.SUPPRESS)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_new)
@@ -752,10 +906,15 @@ def register(sub: Any) -> None:
     s.set_defaults(func=cmd_show)
 
     for verb, func, text in (
-            ("start", cmd_start, "le candidat commence : compte à rebours, première intervention "
-                                 "(ou reprend l'intervention en cours, après un terminal fermé)"),
-            ("submit", cmd_submit, "le candidat remet l'intervention en cours ; la suivante commence"),
-            ("end", cmd_end, "termine l'examen du candidat maintenant (intervention en cours remise)")):
+        (
+            "start",
+            cmd_start,
+            "le candidat commence : compte à rebours, première intervention "
+            "(ou reprend l'intervention en cours, après un terminal fermé)",
+        ),
+        ("submit", cmd_submit, "le candidat remet l'intervention en cours ; la suivante commence"),
+        ("end", cmd_end, "termine l'examen du candidat maintenant (intervention en cours remise)"),
+    ):
         s = esub.add_parser(verb, help=text)
         s.add_argument("session", metavar="SESSION")
         s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
@@ -766,27 +925,44 @@ def register(sub: Any) -> None:
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--ticket", action="store_true", help="avec --json : le ticket de l'intervention en cours et la fiche")
+    s.add_argument(
+        "--ticket", action="store_true", help="avec --json : le ticket de l'intervention en cours et la fiche"
+    )
     s.set_defaults(func=cmd_status)
 
     s = esub.add_parser("roster", help="la liste des candidats d'une session (nom=login Unix)")
     s.add_argument("session", metavar="SESSION")
-    s.add_argument("--add", action="append", default=[], metavar="\"NOM=login\"",
-                   help="ajoute un candidat (répétable) ; le login est son compte Unix pour le service")
-    s.add_argument("--machine", default=None, metavar="NOM",
-                   help="place les candidats ajoutés par --add sur cette machine de laboratoires")
-    s.add_argument("--csv", dest="file", default=None, metavar="FICHIER",
-                   help="importe une liste CSV (UTF-8, « ; », en-tête nom;login;machine;tiers_temps) ; "
-                        "une ligne fausse : rien n'est importé")
+    s.add_argument(
+        "--add",
+        action="append",
+        default=[],
+        metavar='"NOM=login"',
+        help="ajoute un candidat (répétable) ; le login est son compte Unix pour le service",
+    )
+    s.add_argument(
+        "--machine",
+        default=None,
+        metavar="NOM",
+        help="place les candidats ajoutés par --add sur cette machine de laboratoires",
+    )
+    s.add_argument(
+        "--csv",
+        dest="file",
+        default=None,
+        metavar="FICHIER",
+        help="importe une liste CSV (UTF-8, « ; », en-tête nom;login;machine;tiers_temps) ; "
+        "une ligne fausse : rien n'est importé",
+    )
     s.add_argument("--csv-name", default=None, help=argparse.SUPPRESS)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_roster)
 
     for verb, func, text in (
-            ("extend", cmd_extend, "donne N minutes de plus à un candidat (consigné, dit dans son rapport)"),
-            ("pause", cmd_pause, "met en pause l'examen d'un candidat : son temps s'arrête, ses commandes sont refusées"),
-            ("resume", cmd_resume, "reprend l'examen d'un candidat en pause (échéance reportée du temps de pause)"),
-            ("probe", cmd_probe, "sonde maintenant l'intervention en cours d'un candidat (formateur, jury)")):
+        ("extend", cmd_extend, "donne N minutes de plus à un candidat (consigné, dit dans son rapport)"),
+        ("pause", cmd_pause, "met en pause l'examen d'un candidat : son temps s'arrête, ses commandes sont refusées"),
+        ("resume", cmd_resume, "reprend l'examen d'un candidat en pause (échéance reportée du temps de pause)"),
+        ("probe", cmd_probe, "sonde maintenant l'intervention en cours d'un candidat (formateur, jury)"),
+    ):
         s = esub.add_parser(verb, help=text)
         s.add_argument("session", metavar="SESSION")
         s.add_argument("--candidate", required=True, help="nom du candidat")
@@ -795,14 +971,23 @@ def register(sub: Any) -> None:
         s.add_argument("--json", action="store_true")
         s.set_defaults(func=func)
 
-    s = esub.add_parser("codes", help="un code par candidat pour se connecter depuis un navigateur (les anciens ne valent plus)")
+    s = esub.add_parser(
+        "codes", help="un code par candidat pour se connecter depuis un navigateur (les anciens ne valent plus)"
+    )
     s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", action="append", default=[], metavar="NOM",
-                   help="seulement ce candidat (répétable) ; défaut : toute la liste")
+    s.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="NOM",
+        help="seulement ce candidat (répétable) ; défaut : toute la liste",
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_codes)
 
-    s = esub.add_parser("expire", help="tient l'échéance passée d'un candidat (ce que fait le service) : évalué, puis arrêté ou figé")
+    s = esub.add_parser(
+        "expire", help="tient l'échéance passée d'un candidat (ce que fait le service) : évalué, puis arrêté ou figé"
+    )
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--candidate", required=True, help="nom du candidat")
     s.add_argument("--keep", action="store_true", help="garde le laboratoire figé pour le jury au lieu de l'arrêter")
@@ -822,8 +1007,12 @@ def register(sub: Any) -> None:
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
     s.add_argument("--intervention", type=int, default=None, help="n° d'intervention (défaut : celle en cours)")
-    s.add_argument("--set", action="append", metavar="CHAMP=TEXTE",
-                   help="symptome, diagnostic, cause, solution, validation, retour_etat, temps_passe, conseils")
+    s.add_argument(
+        "--set",
+        action="append",
+        metavar="CHAMP=TEXTE",
+        help="symptome, diagnostic, cause, solution, validation, retour_etat, temps_passe, conseils",
+    )
     s.add_argument("--file", default=None, help="fichier texte « champ: texte » (un champ par paragraphe)")
     s.set_defaults(func=cmd_fiche)
 
@@ -833,22 +1022,29 @@ def register(sub: Any) -> None:
     s.add_argument("--intervention", type=int, default=None, help="n° d'intervention")
     s.add_argument("--criterion", default=None, help="critère à noter (ex. TAI.CP14.3)")
     s.add_argument("--verdict", choices=("acquis", "non_acquis"), default=None)
-    s.add_argument("--comment", default=None,
-                   help="commentaire libre (du critère, ou de l'intervention) ; obligatoire pour un verdict "
-                        "contre l'automatique (son motif)")
-    s.add_argument("--seen", default=None, metavar="VERSION",
-                   help="la version de la note que vous avez vue (--json) : remplacée seulement si elle n'a pas "
-                        "changé entre-temps")
+    s.add_argument(
+        "--comment",
+        default=None,
+        help="commentaire libre (du critère, ou de l'intervention) ; obligatoire pour un verdict "
+        "contre l'automatique (son motif)",
+    )
+    s.add_argument(
+        "--seen",
+        default=None,
+        metavar="VERSION",
+        help="la version de la note que vous avez vue (--json) : remplacée seulement si elle n'a pas "
+        "changé entre-temps",
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_jury)
 
     from simulateur.entretien.cli import register as register_entretien
 
-    register_entretien(esub)   # exam entretien: the entretien technique's guide and marks
+    register_entretien(esub)  # exam entretien: the entretien technique's guide and marks
 
     from simulateur.quiz.examcli import register as register_exam_quiz
 
-    register_exam_quiz(esub)   # exam quiz…: a candidate's questionnaire professionnel, the jury's marks
+    register_exam_quiz(esub)  # exam quiz…: a candidate's questionnaire professionnel, the jury's marks
 
     s = esub.add_parser("sign", help="le jury signe la grille d'un candidat : elle est figée")
     s.add_argument("session", metavar="SESSION")
@@ -860,9 +1056,12 @@ def register(sub: Any) -> None:
     s.add_argument("--candidate", default=None, help="candidat (si la session en a plusieurs)")
     s.add_argument("--format", choices=("html", "json", "md"), default="html")
     s.add_argument("-o", "--output", default=None, metavar="FICHIER", help="sinon : sur la sortie standard")
-    s.add_argument("--all", action="store_true",
-                   help="tous les candidats de la session dans un zip (-o FICHIER.zip) : un rapport HTML chacun, "
-                        "et un PDF si chromium est installé")
+    s.add_argument(
+        "--all",
+        action="store_true",
+        help="tous les candidats de la session dans un zip (-o FICHIER.zip) : un rapport HTML chacun, "
+        "et un PDF si chromium est installé",
+    )
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("attempts", help="toutes les tentatives (suivi des stagiaires), export CSV")

@@ -24,7 +24,13 @@ from simulateur.errors import SimError, UsageError
 from simulateur.exam.db import ExamDB, candidate_key
 from simulateur.exam.draw import draw, for_candidate
 from simulateur.exam.models import (
-    DEFAULT_COUNT, DEFAULT_MINUTES, ENDED, CandidateRun, ExamSession, Item, PoolFilter,
+    DEFAULT_COUNT,
+    DEFAULT_MINUTES,
+    ENDED,
+    CandidateRun,
+    ExamSession,
+    Item,
+    PoolFilter,
 )
 from simulateur.i18n import tr
 from simulateur.paths import data_dir
@@ -49,13 +55,25 @@ def exams_dir() -> Path:
 
 
 # --- sessions ----------------------------------------------------------------------------------
-def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES, seed: int | None = None,
-                group: str | None = None, referentiel: str | None = None, ccps: list[str] | None = None,
-                competences: list[str] | None = None, variants: dict[str, list[str]] | None = None,
-                roster: list[str] | None = None, machine: str | None = None,
-                csv_lines: list[Any] | None = None, csv_where: str = "",
-                db: ExamDB | None = None, base: Path | None = None,
-                catalogue: dict[str, Any] | None = None, now: float | None = None) -> ExamSession:
+def new_session(
+    *,
+    count: int = DEFAULT_COUNT,
+    minutes: float = DEFAULT_MINUTES,
+    seed: int | None = None,
+    group: str | None = None,
+    referentiel: str | None = None,
+    ccps: list[str] | None = None,
+    competences: list[str] | None = None,
+    variants: dict[str, list[str]] | None = None,
+    roster: list[str] | None = None,
+    machine: str | None = None,
+    csv_lines: list[Any] | None = None,
+    csv_where: str = "",
+    db: ExamDB | None = None,
+    base: Path | None = None,
+    catalogue: dict[str, Any] | None = None,
+    now: float | None = None,
+) -> ExamSession:
     """Draw a session's interventions from the catalogue (the one given, else the one on disk)
     and store it (id eb1, eb2…). `variants`: scenario id → the fault variants its candidates may
     get. Without a seed, one of 48 bits: it is the key of every candidate's values (draw.py).
@@ -65,8 +83,12 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
     if not 0 < minutes <= MAX_MINUTES:
         raise UsageError(tr("exam.bad_minutes", minutes=minutes, max=MAX_MINUTES))
     group = " ".join(group.split()) if group else None
-    f = PoolFilter(referentiel=referentiel, ccps=list(ccps or []), competences=list(competences or []),
-                   variants={k: list(v) for k, v in (variants or {}).items()})
+    f = PoolFilter(
+        referentiel=referentiel,
+        ccps=list(ccps or []),
+        competences=list(competences or []),
+        variants={k: list(v) for k, v in (variants or {}).items()},
+    )
     seed = 1 + secrets.randbelow(2**48 - 1) if seed is None else seed
     names = parse_roster(roster or [])
     scenarios = catalogue if catalogue is not None else load_catalogue(base).scenarios
@@ -75,10 +97,21 @@ def new_session(*, count: int = DEFAULT_COUNT, minutes: float = DEFAULT_MINUTES,
     check_machine(db, machine)
 
     def make(sid: str) -> ExamSession:
-        session = ExamSession(id=sid, group=group, seed=seed, count=count, minutes=minutes, filter=f, pool=pool,
-                              interventions=interventions, roster=names, machines=pins(names, machine),
-                              created=time.time() if now is None else now)
+        session = ExamSession(
+            id=sid,
+            group=group,
+            seed=seed,
+            count=count,
+            minutes=minutes,
+            filter=f,
+            pool=pool,
+            interventions=interventions,
+            roster=names,
+            machines=pins(names, machine),
+            created=time.time() if now is None else now,
+        )
         return add_lines(session, csv_lines or [], csv_where) if csv_lines else session
+
     return db.create_session(make)
 
 
@@ -101,12 +134,13 @@ def check_machine(db: ExamDB, machine: str | None) -> None:
         return
     from simulateur.exam.machines import Machines
 
-    pins({}, machine)               # a name first (no space, printable)
+    pins({}, machine)  # a name first (no space, printable)
     machine = machine.strip()
     known = Machines(db).known_names()
     if machine not in known:
-        raise UsageError(tr("exam.unknown_machine", machine=machine,
-                            known=", ".join(sorted(known)) or tr("machines.none")))
+        raise UsageError(
+            tr("exam.unknown_machine", machine=machine, known=", ".join(sorted(known)) or tr("machines.none"))
+        )
 
 
 def parse_roster(lines: list[str]) -> dict[str, str]:
@@ -214,16 +248,25 @@ def run_lock(session_id: str, candidate: str) -> Iterator[None]:
 @dataclass
 class Step:
     """What a command did: the intervention it ended (if any), the one it started (if any)."""
+
     ended: Item | None
     started: labrun.Started | None
-    item: Item | None            # the started intervention's record
+    item: Item | None  # the started intervention's record
     timed_out: bool
     run: CandidateRun
-    resumed: bool = False        # the candidate came back to a run already under way
+    resumed: bool = False  # the candidate came back to a run already under way
 
 
-def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet,
-                    watchdog: bool = True, now: float | None = None, keeper: int | None = None) -> Step:
+def start_candidate(
+    db: ExamDB,
+    session_id: str,
+    candidate: str,
+    *,
+    progress: Progress = _quiet,
+    watchdog: bool = True,
+    now: float | None = None,
+    keeper: int | None = None,
+) -> Step:
     """The candidate's countdown starts, the watchdog is launched, the first lab is built. A
     candidate who already started (their terminal or the command was killed) resumes instead.
     `keeper`: the process that holds the deadline instead of a watchdog (`simulateur serve`),
@@ -231,11 +274,17 @@ def start_candidate(db: ExamDB, session_id: str, candidate: str, *, progress: Pr
     session = get_session(db, session_id)
     name = check_name(candidate)
     if session.roster and session.login_of(name) is None:
-        raise UsageError(tr("exam.not_on_roster", candidate=name, id=session.id,
-                            known=", ".join(session.roster) or tr("exam.none")))
+        raise UsageError(
+            tr("exam.not_on_roster", candidate=name, id=session.id, known=", ".join(session.roster) or tr("exam.none"))
+        )
     t0 = time.time() if now is None else now
-    run = CandidateRun(session=session.id, candidate=name, started=t0, deadline=t0 + minutes_of(session, name) * 60.0,
-                       items=[Item(index=i.index) for i in session.interventions])
+    run = CandidateRun(
+        session=session.id,
+        candidate=name,
+        started=t0,
+        deadline=t0 + minutes_of(session, name) * 60.0,
+        items=[Item(index=i.index) for i in session.interventions],
+    )
     if not db.create_run(run):
         return resume(db, session.id, name, progress=progress, watchdog=watchdog, keeper=keeper)
     if keeper is not None:
@@ -324,8 +373,15 @@ def unpause(db: ExamDB, session_id: str, candidate: str, by: str, *, now: float 
     return get_run(db, session_id, name)
 
 
-def resume(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet,
-           watchdog: bool = True, keeper: int | None = None) -> Step:
+def resume(
+    db: ExamDB,
+    session_id: str,
+    candidate: str,
+    *,
+    progress: Progress = _quiet,
+    watchdog: bool = True,
+    keeper: int | None = None,
+) -> Step:
     """The candidate comes back (another terminal, the client or the app killed or restarted):
     the deadline set at the start (the clock never restarts), the intervention in progress in
     its lab as it is (journal continued: it is the attempt's); if none is in progress (killed
@@ -339,7 +395,7 @@ def resume(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = 
         raise UsageError(tr("exam.finished", candidate=name, id=session.id))
     if keeper is not None:
         set_keeper(db, session.id, name, keeper)
-    elif watchdog and watchdog_alive(run) is False:   # killed, or the machine restarted: the time-out needs one
+    elif watchdog and watchdog_alive(run) is False:  # killed, or the machine restarted: the time-out needs one
         spawn_watchdog(db, session.id, name)
     with run_lock(session.id, name):
         run = get_run(db, session.id, name)
@@ -352,8 +408,9 @@ def resume(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = 
             if Path(str(attempt.dir)).name != item.attempt:
                 raise SimError(tr("lab.unknown", lab=item.lab))
         except SimError as exc:
-            raise SimError(tr("exam.lab_lost", lab=item.lab, index=item.index, candidate=name, id=session.id,
-                              why=exc)) from None
+            raise SimError(
+                tr("exam.lab_lost", lab=item.lab, index=item.index, candidate=name, id=session.id, why=exc)
+            ) from None
     return Step(None, labrun.Started(lab, scenario, attempt), item, False, run, resumed=True)
 
 
@@ -391,14 +448,17 @@ def refuse_check_in_exam(db: ExamDB, lab_id: str) -> None:
 def submit(db: ExamDB, session_id: str, candidate: str, *, progress: Progress = _quiet) -> Step:
     """The candidate hands in the current intervention (scored as the lab is now, lab stopped);
     the next one is built if time remains. Past the deadline, it is the time-out instead."""
+
     def then(session: ExamSession, name: str, ended: Item | None) -> Step:
         started, item = _start_next(db, session, name, progress)
         return Step(ended, started, item, False, get_run(db, session.id, name))
+
     return _hand_in(db, session_id, candidate, then)
 
 
-def _hand_in(db: ExamDB, session_id: str, candidate: str,
-             then: Callable[[ExamSession, str, Item | None], Step]) -> Step:
+def _hand_in(
+    db: ExamDB, session_id: str, candidate: str, then: Callable[[ExamSession, str, Item | None], Step]
+) -> Step:
     """What submit and end_run share, under the run's lock: refuse a finished run, expire it past
     its deadline, else score the current intervention (« remise ») and go on with `then`."""
     session = get_session(db, session_id)
@@ -457,22 +517,26 @@ def sweep(db: ExamDB, session_id: str | None = None) -> int:
 def end_run(db: ExamDB, session_id: str, candidate: str) -> Step:
     """The trainer (or the candidate) ends the run early: the current intervention is handed
     in, those not started are « non traitées »."""
+
     def then(session: ExamSession, name: str, ended: Item | None) -> Step:
         _close(db, get_run(db, session.id, name))
         return Step(ended, None, None, False, get_run(db, session.id, name))
+
     return _hand_in(db, session_id, candidate, then)
 
 
-def save_fiche(db: ExamDB, session_id: str, candidate: str, values: dict[str, str],
-               index: int | None = None) -> Item:
+def save_fiche(db: ExamDB, session_id: str, candidate: str, values: dict[str, str], index: int | None = None) -> Item:
     """The candidate's fiche d'intervention (the current one, or intervention `index`)."""
     run = get_run(db, session_id, candidate)
-    if run.finished is not None or run.paused is not None or time.time() >= run.deadline:   # the deadline may be being held right now
+    if (
+        run.finished is not None or run.paused is not None or time.time() >= run.deadline
+    ):  # the deadline may be being held right now
         raise UsageError(tr("exam.fiche_closed", candidate=run.candidate))
     item = run.current() if index is None else next((i for i in run.items if i.index == index), None)
     if item is None or item.attempt is None:
-        raise UsageError(tr("exam.no_current") if index is None else tr("exam.bad_index", index=index,
-                                                                           n=len(run.items)))
+        raise UsageError(
+            tr("exam.no_current") if index is None else tr("exam.bad_index", index=index, n=len(run.items))
+        )
     for name in values:
         if name not in FICHE_FIELDS:
             raise UsageError(tr("exam.bad_fiche_field", field=name, fields=", ".join(FICHE_FIELDS)))
@@ -482,8 +546,9 @@ def save_fiche(db: ExamDB, session_id: str, candidate: str, values: dict[str, st
 
 
 # --- inside the lock ---------------------------------------------------------------------------
-def _start_next(db: ExamDB, session: ExamSession, name: str,
-                progress: Progress) -> tuple[labrun.Started | None, Item | None]:
+def _start_next(
+    db: ExamDB, session: ExamSession, name: str, progress: Progress
+) -> tuple[labrun.Started | None, Item | None]:
     run = get_run(db, session.id, name)
     todo = run.next_todo()
     if todo is None or run.finished is not None:
@@ -497,8 +562,9 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
         if session.into_save is not None:
             started = _into_her_lab(session, run, name, iv, progress)
         else:
-            started = _orphan(db, name, iv) or labrun.start(iv.scenario, iv.seed, candidate=name, progress=progress,
-                                                            variant=iv.variant)
+            started = _orphan(db, name, iv) or labrun.start(
+                iv.scenario, iv.seed, candidate=name, progress=progress, variant=iv.variant
+            )
     except SimError as exc:
         # Her intervention is lost, not her place: with another one to do she keeps it (her next
         # `exam start` builds it); with none left her run ends now, its place given back at once.
@@ -512,9 +578,18 @@ def _start_next(db: ExamDB, session: ExamSession, name: str,
     assert started.attempt is not None
     info = started.attempt.info
     try:
-        db.store.begin(attempt_id=info.id, scenario=started.scenario, seed=iv.seed, mode="examen",
-                       lab=started.lab.id, attempt_dir=started.attempt.dir, started=info.started, candidate=name,
-                       variant=iv.variant, owner_pid=_owner(run))
+        db.store.begin(
+            attempt_id=info.id,
+            scenario=started.scenario,
+            seed=iv.seed,
+            mode="examen",
+            lab=started.lab.id,
+            attempt_dir=started.attempt.dir,
+            started=info.started,
+            candidate=name,
+            variant=iv.variant,
+            owner_pid=_owner(run),
+        )
         todo.status, todo.attempt, todo.lab, todo.started = "en_cours", info.id, started.lab.id, time.time()
         db.update_item(session.id, name, todo)
     except BaseException:
@@ -534,7 +609,11 @@ def _her_lab(session: ExamSession, run: CandidateRun) -> str | None:
             state = load_state(item.lab)
         except SimError:
             continue
-        if state.status == "ready" and state.restored_from and candidate_key(state.candidate or "") == candidate_key(run.candidate):
+        if (
+            state.status == "ready"
+            and state.restored_from
+            and candidate_key(state.candidate or "") == candidate_key(run.candidate)
+        ):
             return item.lab
     return None
 
@@ -552,7 +631,7 @@ def _into_her_lab(session: ExamSession, run: CandidateRun, name: str, iv: Any, p
     try:
         done = saved.inject(iv.scenario, lab_id, variant=iv.variant, candidate=name, seed=iv.seed, progress=progress)
     except BaseException:
-        if not any(i.lab == lab_id for i in run.items):     # restored for nothing: not left running
+        if not any(i.lab == lab_id for i in run.items):  # restored for nothing: not left running
             with contextlib.suppress(SimError, OSError):
                 labrun.stop(lab_id)
         raise
@@ -562,8 +641,9 @@ def _into_her_lab(session: ExamSession, run: CandidateRun, name: str, iv: Any, p
 def _recorded(db: ExamDB, attempt_id: str) -> bool:
     """Taken over already: by an exam, or by a process that owns it (the app)."""
     rec = db.store.attempt(attempt_id)
-    return rec is not None and (rec.mode == "examen" or rec.owner_pid is not None
-                                or db.item_of_attempt(attempt_id) is not None)
+    return rec is not None and (
+        rec.mode == "examen" or rec.owner_pid is not None or db.item_of_attempt(attempt_id) is not None
+    )
 
 
 def _orphan(db: ExamDB, name: str, iv: Any) -> labrun.Started | None:
@@ -582,10 +662,16 @@ def _orphan(db: ExamDB, name: str, iv: Any) -> labrun.Started | None:
         except SimError:
             continue
         # Only a lab whose attempt is in our own data (never another store's lab, however alike).
-        if (state.status != "ready" or not state.attempt_dir
-                or Path(state.attempt_dir).resolve().parent != attempts or state.scenario != iv.scenario
-                or state.seed != iv.seed or candidate_key(state.candidate or "") != candidate_key(name)
-                or state.params.get("variante") != iv.variant or _recorded(db, Path(state.attempt_dir).name)):
+        if (
+            state.status != "ready"
+            or not state.attempt_dir
+            or Path(state.attempt_dir).resolve().parent != attempts
+            or state.scenario != iv.scenario
+            or state.seed != iv.seed
+            or candidate_key(state.candidate or "") != candidate_key(name)
+            or state.params.get("variante") != iv.variant
+            or _recorded(db, Path(state.attempt_dir).name)
+        ):
             continue
         try:
             lab, scenario, attempt = labrun.open_attempt(lab_id)
@@ -598,7 +684,7 @@ def _orphan(db: ExamDB, name: str, iv: Any) -> labrun.Started | None:
 def _owner(run: CandidateRun) -> int:
     """The process that owns the candidate's labs: the watchdog (alive until the run ends), so
     the app's orphan reaper never takes a lab whose candidate command has already exited."""
-    if run.watchdog_pid is not None and watchdog_alive(run) is True:   # alive, and on this machine
+    if run.watchdog_pid is not None and watchdog_alive(run) is True:  # alive, and on this machine
         return run.watchdog_pid
     return os.getpid()
 
@@ -612,7 +698,7 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = 
     if _lab_is_ours(item):
         from simulateur.lab import cgroups
 
-        if cgroups.frozen(item.lab):   # frozen by a scoring the store cut short: thawed to be checked as it was
+        if cgroups.frozen(item.lab):  # frozen by a scoring the store cut short: thawed to be checked as it was
             cgroups.thaw(item.lab)
         try:
             result, _ = labrun.check(item.lab)
@@ -623,14 +709,14 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = 
     else:
         db.store.set_status(item.attempt, "interrompue")
         status = "interrompue"
-        item.note = (tr("exam.check_failed", why=why) if why else tr("exam.lab_gone", lab=item.lab))
+        item.note = tr("exam.check_failed", why=why) if why else tr("exam.lab_gone", lab=item.lab)
     if _lab_is_ours(item):
         from simulateur.lab import cgroups
 
         if keep and result is not None and cgroups.freeze(item.lab):
             item.note = (item.note + " " if item.note else "") + tr("exam.lab_kept", lab=item.lab)
         elif _shared(db, run, item):
-            pass       # her own prepared lab: the next intervention goes into it (stopped by _close)
+            pass  # her own prepared lab: the next intervention goes into it (stopped by _close)
         else:
             with contextlib.suppress(SimError, OSError):
                 labrun.stop(item.lab)
@@ -660,8 +746,11 @@ def _expire_locked(db: ExamDB, session: ExamSession, run: CandidateRun, keep: bo
 def _shared(db: ExamDB, run: CandidateRun, item: Item) -> bool:
     """Her restored lab, with another intervention still to inject into it."""
     session = db.session(run.session)
-    return (session is not None and session.into_save is not None
-            and any(i.status == "a_faire" and i.index != item.index for i in run.items))
+    return (
+        session is not None
+        and session.into_save is not None
+        and any(i.status == "a_faire" and i.index != item.index for i in run.items)
+    )
 
 
 def _close(db: ExamDB, run: CandidateRun) -> None:
@@ -730,10 +819,15 @@ def spawn_watchdog(db: ExamDB, session_id: str, candidate: str, wait: float = 15
     the lab at the deadline and exits when the run is over). Returns its PID once recorded."""
     log = exams_dir() / "watchdog.log"
     with log.open("ab") as out:
-        first = subprocess.Popen([sys.executable, "-m", "simulateur.exam.watchdog", session_id, candidate],
-                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
-                                 close_fds=True)
-    first.wait(timeout=60)   # it forks the watchdog and exits at once
+        first = subprocess.Popen(
+            [sys.executable, "-m", "simulateur.exam.watchdog", session_id, candidate],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+            close_fds=True,
+        )
+    first.wait(timeout=60)  # it forks the watchdog and exits at once
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         run = db.run(session_id, candidate)
@@ -748,10 +842,11 @@ def spawn_watchdog(db: ExamDB, session_id: str, candidate: str, wait: float = 15
 @dataclass
 class SheetItem:
     """One started intervention, what the jury may mark in it and what it has marked."""
+
     item: Item
     title: str
     criteria: list  # list[jury.JuryCriterion]
-    marks: dict     # criterion id → JuryMark
+    marks: dict  # criterion id → JuryMark
 
 
 def jury_sheet(db: ExamDB, session_id: str, candidate: str) -> list[SheetItem]:
@@ -767,14 +862,29 @@ def jury_sheet(db: ExamDB, session_id: str, candidate: str) -> list[SheetItem]:
         scenario = db.store.scenario(item.attempt)
         if scenario is None:
             continue
-        out.append(SheetItem(item, session.interventions[item.index - 1].title, jury_criteria(scenario),
-                             {m.criterion: m for m in marks if m.index == item.index}))
+        out.append(
+            SheetItem(
+                item,
+                session.interventions[item.index - 1].title,
+                jury_criteria(scenario),
+                {m.criterion: m for m in marks if m.index == item.index},
+            )
+        )
     return out
 
 
-def jury_mark(db: ExamDB, session_id: str, candidate: str, *, criterion: str, verdict: str,
-              comment: str = "", index: int | None = None, by: str = "",
-              seen: str | None = None) -> tuple[int, str]:
+def jury_mark(
+    db: ExamDB,
+    session_id: str,
+    candidate: str,
+    *,
+    criterion: str,
+    verdict: str,
+    comment: str = "",
+    index: int | None = None,
+    by: str = "",
+    seen: str | None = None,
+) -> tuple[int, str]:
     """The jury's verdict on one criterion of one intervention; returns (index, criterion).
     Against a decided automatic verdict (an override) a comment — its motive — is required; a
     signed grid takes no more marks; a mark another member changed since `seen` (the version
@@ -788,11 +898,16 @@ def jury_mark(db: ExamDB, session_id: str, candidate: str, *, criterion: str, ve
     if not sheet:
         raise UsageError(tr("exam.jury_nothing", candidate=candidate))
     if index is None:
-        having = [s for s in sheet if any(c.id == criterion for c in s.criteria)
-                  or any(r.id == criterion for r in db.store.criteria(s.item.attempt or ""))]
+        having = [
+            s
+            for s in sheet
+            if any(c.id == criterion for c in s.criteria)
+            or any(r.id == criterion for r in db.store.criteria(s.item.attempt or ""))
+        ]
         if len(having) > 1:
-            raise UsageError(tr("exam.jury_which", criterion=criterion,
-                                indexes=", ".join(str(s.item.index) for s in having)))
+            raise UsageError(
+                tr("exam.jury_which", criterion=criterion, indexes=", ".join(str(s.item.index) for s in having))
+            )
         target = having[0] if having else sheet[0]
     else:
         target = next((s for s in sheet if s.item.index == index), None)
@@ -807,23 +922,42 @@ def jury_mark(db: ExamDB, session_id: str, candidate: str, *, criterion: str, ve
     if rec is not None:
         has_jury, has_auto = parts(rec, scenario)
         if has_auto and is_override(rec.verdict, has_jury, verdict) and not comment.strip():
-            raise UsageError(tr("exam.jury_override_needs_comment", criterion=criterion, index=target.item.index,
-                                auto=_label(rec.verdict), jury=_label(verdict)))
+            raise UsageError(
+                tr(
+                    "exam.jury_override_needs_comment",
+                    criterion=criterion,
+                    index=target.item.index,
+                    auto=_label(rec.verdict),
+                    jury=_label(verdict),
+                )
+            )
         if not has_jury and rec.verdict not in ("acquis", "non_acquis"):
             raise UsageError(tr("exam.jury_automatic", criterion=criterion, index=target.item.index))
-    mark = JuryMark(index=target.item.index, criterion=criterion, verdict=verdict,  # type: ignore[arg-type]
-                    comment=comment.strip(), by=by)
+    mark = JuryMark(
+        index=target.item.index,
+        criterion=criterion,
+        verdict=verdict,  # type: ignore[arg-type]
+        comment=comment.strip(),
+        by=by,
+    )
     current, sig = db.mark_jury(session_id, run.candidate, mark, seen)
     if sig is not None:
         raise UsageError(_signed_text(sig))
     if current is not None and current.t == 0.0:
         raise UsageError(tr("exam.jury_conflict_removed", criterion=criterion, index=target.item.index))
     if current is not None:
-        raise UsageError(tr("exam.jury_conflict", criterion=criterion, index=target.item.index,
-                            by=current.by or "?", verdict=_label(current.verdict),
-                            when=time.strftime("%H:%M:%S", time.localtime(current.t)),
-                            comment=f" (« {current.comment} »)" if current.comment else "",
-                            version=current.version))
+        raise UsageError(
+            tr(
+                "exam.jury_conflict",
+                criterion=criterion,
+                index=target.item.index,
+                by=current.by or "?",
+                verdict=_label(current.verdict),
+                when=time.strftime("%H:%M:%S", time.localtime(current.t)),
+                comment=f" (« {current.comment} »)" if current.comment else "",
+                version=current.version,
+            )
+        )
     return target.item.index, criterion
 
 

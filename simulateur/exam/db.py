@@ -60,8 +60,11 @@ class ExamDB:
         """Allocate the next id (eb1, eb2…) and store the session `make(id)` returns, atomically."""
         with self._locked(S) as conn:
             session = make(self.next_session_id(conn))
-            conn.execute(S.insert().values(id=session.id, created=session.created, grp=session.group,
-                                           spec=session.model_dump_json()))
+            conn.execute(
+                S.insert().values(
+                    id=session.id, created=session.created, grp=session.group, spec=session.model_dump_json()
+                )
+            )
         return session
 
     def session(self, session_id: str) -> ExamSession | None:
@@ -90,8 +93,9 @@ class ExamDB:
     def update_session(self, session: ExamSession) -> None:
         """Store a session's spec again (its roster grew); the draw itself never changes."""
         with self._write() as conn:
-            conn.execute(S.update().where(S.c.id == session.id).values(spec=session.model_dump_json(),
-                                                                      grp=session.group))
+            conn.execute(
+                S.update().where(S.c.id == session.id).values(spec=session.model_dump_json(), grp=session.group)
+            )
 
     # --- candidates' runs -----------------------------------------------------------------------
     def create_run(self, run: CandidateRun) -> bool:
@@ -100,26 +104,46 @@ class ExamDB:
         with self._locked(R) as conn:
             if conn.execute(select(R.c.ckey).where(R.c.session == run.session, R.c.ckey == key)).first():
                 return False
-            conn.execute(R.insert().values(session=run.session, ckey=key, candidate=run.candidate,
-                                           started=run.started, deadline=run.deadline))
-            conn.execute(I.insert(), [dict(session=run.session, ckey=key, idx=i.index, status=i.status)
-                                      for i in run.items])
+            conn.execute(
+                R.insert().values(
+                    session=run.session, ckey=key, candidate=run.candidate, started=run.started, deadline=run.deadline
+                )
+            )
+            conn.execute(
+                I.insert(), [dict(session=run.session, ckey=key, idx=i.index, status=i.status) for i in run.items]
+            )
         return True
 
     def _run_from(self, conn: Any, row: Any) -> CandidateRun:
-        items = [Item(index=int(r.idx), status=r.status, attempt=r.attempt, lab=r.lab,
-                      started=r.started, ended=r.ended, comment=r.comment or "", note=r.note or "")
-                 for r in conn.execute(select(I).where(I.c.session == row.session, I.c.ckey == row.ckey)
-                                       .order_by(I.c.idx))]
-        return CandidateRun(session=row.session, candidate=row.candidate, started=row.started,
-                            deadline=row.deadline, finished=row.finished, watchdog_pid=row.watchdog_pid,
-                            watchdog_start=row.watchdog_start, watchdog_machine=row.watchdog_machine, paused=row.paused,
-                            items=items)
+        items = [
+            Item(
+                index=int(r.idx),
+                status=r.status,
+                attempt=r.attempt,
+                lab=r.lab,
+                started=r.started,
+                ended=r.ended,
+                comment=r.comment or "",
+                note=r.note or "",
+            )
+            for r in conn.execute(select(I).where(I.c.session == row.session, I.c.ckey == row.ckey).order_by(I.c.idx))
+        ]
+        return CandidateRun(
+            session=row.session,
+            candidate=row.candidate,
+            started=row.started,
+            deadline=row.deadline,
+            finished=row.finished,
+            watchdog_pid=row.watchdog_pid,
+            watchdog_start=row.watchdog_start,
+            watchdog_machine=row.watchdog_machine,
+            paused=row.paused,
+            items=items,
+        )
 
     def run(self, session_id: str, candidate: str) -> CandidateRun | None:
         with self._connect() as conn:
-            row = conn.execute(select(R).where(R.c.session == session_id,
-                                               R.c.ckey == candidate_key(candidate))).first()
+            row = conn.execute(select(R).where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))).first()
             if row is None:
                 return None
             try:
@@ -140,41 +164,62 @@ class ExamDB:
                     continue
         return out
 
-    def set_watchdog(self, session_id: str, candidate: str, pid: int, start: float | None,
-                     machine: str | None = None) -> None:
+    def set_watchdog(
+        self, session_id: str, candidate: str, pid: int, start: float | None, machine: str | None = None
+    ) -> None:
         """The run's watchdog: its PID, start time and machine (default: this one)."""
         from simulateur.store.machine import machine_id
 
         with self._write() as conn:
-            conn.execute(R.update().where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
-                         .values(watchdog_pid=pid, watchdog_start=start, watchdog_machine=machine or machine_id()))
+            conn.execute(
+                R.update()
+                .where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
+                .values(watchdog_pid=pid, watchdog_start=start, watchdog_machine=machine or machine_id())
+            )
 
     def set_deadline(self, session_id: str, candidate: str, deadline: float, paused: float | None) -> None:
         """The run's deadline and pause (the trainer extends, pauses or resumes her time)."""
         with self._write() as conn:
-            conn.execute(R.update().where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
-                         .values(deadline=deadline, paused=paused))
+            conn.execute(
+                R.update()
+                .where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
+                .values(deadline=deadline, paused=paused)
+            )
 
     def finish_run(self, session_id: str, candidate: str, when: float) -> None:
         from sqlalchemy import func
 
         with self._write() as conn:
-            conn.execute(R.update().where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
-                         .values(finished=func.coalesce(R.c.finished, when)))
+            conn.execute(
+                R.update()
+                .where(R.c.session == session_id, R.c.ckey == candidate_key(candidate))
+                .values(finished=func.coalesce(R.c.finished, when))
+            )
 
     def update_item(self, session_id: str, candidate: str, item: Item) -> None:
         with self._write() as conn:
-            conn.execute(I.update().where(I.c.session == session_id, I.c.ckey == candidate_key(candidate),
-                                          I.c.idx == item.index)
-                         .values(status=item.status, attempt=item.attempt, lab=item.lab, started=item.started,
-                                 ended=item.ended, comment=item.comment, note=item.note))
+            conn.execute(
+                I.update()
+                .where(I.c.session == session_id, I.c.ckey == candidate_key(candidate), I.c.idx == item.index)
+                .values(
+                    status=item.status,
+                    attempt=item.attempt,
+                    lab=item.lab,
+                    started=item.started,
+                    ended=item.ended,
+                    comment=item.comment,
+                    note=item.note,
+                )
+            )
 
     def item_of_attempt(self, attempt_id: str) -> tuple[str, str, int] | None:
         """(session, candidate, index) of an exam attempt, None for a practice attempt."""
         with self._connect() as conn:
-            row = conn.execute(select(I.c.session, R.c.candidate, I.c.idx)
-                               .join(R, (R.c.session == I.c.session) & (R.c.ckey == I.c.ckey))
-                               .where(I.c.attempt == attempt_id)).first()
+            row = conn.execute(
+                select(I.c.session, R.c.candidate, I.c.idx)
+                .join(R, (R.c.session == I.c.session) & (R.c.ckey == I.c.ckey))
+                .where(I.c.attempt == attempt_id)
+            ).first()
         return None if row is None else (str(row[0]), str(row[1]), int(row[2]))
 
     # --- jury -----------------------------------------------------------------------------------
@@ -183,13 +228,25 @@ class ExamDB:
             self._put(conn, session_id, candidate, mark)
 
     def _put(self, conn: Any, session_id: str, candidate: str, mark: JuryMark) -> None:
-        upsert(conn, J, dict(session=session_id, ckey=candidate_key(candidate), idx=mark.index,
-                             criterion=mark.criterion, verdict=mark.verdict, comment=mark.comment,
-                             t=mark.t or time.time(), by=mark.by),
-               ("session", "ckey", "idx", "criterion"))
+        upsert(
+            conn,
+            J,
+            dict(
+                session=session_id,
+                ckey=candidate_key(candidate),
+                idx=mark.index,
+                criterion=mark.criterion,
+                verdict=mark.verdict,
+                comment=mark.comment,
+                t=mark.t or time.time(),
+                by=mark.by,
+            ),
+            ("session", "ckey", "idx", "criterion"),
+        )
 
-    def mark_jury(self, session_id: str, candidate: str, mark: JuryMark,
-                  seen: str | None) -> tuple[JuryMark | None, Signature | None]:
+    def mark_jury(
+        self, session_id: str, candidate: str, mark: JuryMark, seen: str | None
+    ) -> tuple[JuryMark | None, Signature | None]:
         """Store `mark` in one transaction, unless the grid is signed (returns its signature) or the
         stored mark is not the one its writer saw (returns the stored mark; removed meanwhile: a
         mark at t=0). `seen`: the version
@@ -200,15 +257,24 @@ class ExamDB:
             sig = self._signature(conn, session_id, key)
             if sig is not None:
                 return None, sig
-            row = conn.execute(select(J).where(J.c.session == session_id, J.c.ckey == key,
-                                               J.c.idx == mark.index, J.c.criterion == mark.criterion)
-                               ).mappings().first()
+            row = (
+                conn.execute(
+                    select(J).where(
+                        J.c.session == session_id,
+                        J.c.ckey == key,
+                        J.c.idx == mark.index,
+                        J.c.criterion == mark.criterion,
+                    )
+                )
+                .mappings()
+                .first()
+            )
             current = self._mark_of(row) if row is not None else None
             if current is not None:
                 changed = (current.version != seen) if seen is not None else (current.by not in ("", mark.by))
                 if changed:
                     return current, None
-            elif seen:            # she saw a mark that was removed meanwhile: a mark of no one, at t=0
+            elif seen:  # she saw a mark that was removed meanwhile: a mark of no one, at t=0
                 return JuryMark(index=mark.index, criterion=mark.criterion, verdict=mark.verdict, t=0.0), None
             self._put(conn, session_id, candidate, mark)
         return None, None
@@ -216,8 +282,14 @@ class ExamDB:
     @staticmethod
     def _mark_of(r: Any) -> JuryMark | None:
         try:
-            return JuryMark(index=int(r["idx"]), criterion=str(r["criterion"]), verdict=r["verdict"],
-                            comment=str(r["comment"] or ""), t=float(r["t"]), by=str(r["by"] or ""))
+            return JuryMark(
+                index=int(r["idx"]),
+                criterion=str(r["criterion"]),
+                verdict=r["verdict"],
+                comment=str(r["comment"] or ""),
+                t=float(r["t"]),
+                by=str(r["by"] or ""),
+            )
         except (ValueError, TypeError):
             return None
 
@@ -243,22 +315,46 @@ class ExamDB:
 
     def clear_jury(self, session_id: str, candidate: str, index: int, criterion: str) -> None:
         with self._write() as conn:
-            conn.execute(J.delete().where(J.c.session == session_id, J.c.ckey == candidate_key(candidate),
-                                          J.c.idx == index, J.c.criterion == criterion))
+            conn.execute(
+                J.delete().where(
+                    J.c.session == session_id,
+                    J.c.ckey == candidate_key(candidate),
+                    J.c.idx == index,
+                    J.c.criterion == criterion,
+                )
+            )
 
     def jury(self, session_id: str, candidate: str) -> list[JuryMark]:
         with self._connect() as conn:
-            rows = conn.execute(select(J).where(J.c.session == session_id, J.c.ckey == candidate_key(candidate))
-                                .order_by(J.c.idx, J.c.criterion)).mappings().all()
+            rows = (
+                conn.execute(
+                    select(J)
+                    .where(J.c.session == session_id, J.c.ckey == candidate_key(candidate))
+                    .order_by(J.c.idx, J.c.criterion)
+                )
+                .mappings()
+                .all()
+            )
         return [m for m in (self._mark_of(r) for r in rows) if m is not None]
 
     # --- the service's audit --------------------------------------------------------------------
     def audit(self, entry: AuditEntry) -> None:
         """One request to `simulateur serve` (or one thing it did on its own: a deadline held)."""
         with self._write() as conn:
-            conn.execute(AU.insert().values(t=entry.t, uid=entry.uid, login=entry.login, role=entry.role,
-                                            pid=entry.pid, verb=entry.verb, session=entry.session,
-                                            candidate=entry.candidate, detail=entry.detail, outcome=entry.outcome))
+            conn.execute(
+                AU.insert().values(
+                    t=entry.t,
+                    uid=entry.uid,
+                    login=entry.login,
+                    role=entry.role,
+                    pid=entry.pid,
+                    verb=entry.verb,
+                    session=entry.session,
+                    candidate=entry.candidate,
+                    detail=entry.detail,
+                    outcome=entry.outcome,
+                )
+            )
 
     def audit_log(self, session_id: str | None = None, since: float | None = None) -> list[AuditEntry]:
         query = select(AU).order_by(AU.c.t, AU.c.id)
@@ -271,9 +367,20 @@ class ExamDB:
         out = []
         for r in rows:
             try:
-                out.append(AuditEntry(t=r["t"], uid=r["uid"], login=r["login"], role=r["role"], pid=r["pid"],
-                                      verb=r["verb"], session=r["session"], candidate=r["candidate"],
-                                      detail=r["detail"] or "", outcome=r["outcome"]))
+                out.append(
+                    AuditEntry(
+                        t=r["t"],
+                        uid=r["uid"],
+                        login=r["login"],
+                        role=r["role"],
+                        pid=r["pid"],
+                        verb=r["verb"],
+                        session=r["session"],
+                        candidate=r["candidate"],
+                        detail=r["detail"] or "",
+                        outcome=r["outcome"],
+                    )
+                )
             except (ValueError, TypeError):
                 continue
         return out

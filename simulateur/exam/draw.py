@@ -39,14 +39,16 @@ def check_filter(f: PoolFilter) -> None:
 
 def exercised(loaded: Loaded) -> list[str]:
     """The competences a scenario exercises: its own, then the other title's (`also`)."""
-    return list(loaded.scenario.competences) + [c for c in loaded.scenario.also
-                                                if c not in loaded.scenario.competences]
+    return list(loaded.scenario.competences) + [c for c in loaded.scenario.also if c not in loaded.scenario.competences]
 
 
 def matches(loaded: Loaded, f: PoolFilter) -> bool:
     comps = exercised(loaded)
-    if f.referentiel is not None and loaded.scenario.referentiel != f.referentiel \
-            and not any(c.split(".")[0] == f.referentiel for c in comps):
+    if (
+        f.referentiel is not None
+        and loaded.scenario.referentiel != f.referentiel
+        and not any(c.split(".")[0] == f.referentiel for c in comps)
+    ):
         return False
     if f.ccps:
         ccp_of = _ccp_of()
@@ -71,8 +73,9 @@ def check_variants(catalogue: dict[str, Loaded], f: PoolFilter) -> None:
         known = sorted(catalogue[sid].scenario.variants)
         for v in wanted:
             if v not in known:
-                raise UsageError(tr("exam.variant_unknown", variant=v, id=sid,
-                                    known=", ".join(known) or tr("exam.none")))
+                raise UsageError(
+                    tr("exam.variant_unknown", variant=v, id=sid, known=", ".join(known) or tr("exam.none"))
+                )
 
 
 def draw(catalogue: dict[str, Loaded], f: PoolFilter, count: int, seed: int) -> tuple[list[str], list[Intervention]]:
@@ -84,17 +87,25 @@ def draw(catalogue: dict[str, Loaded], f: PoolFilter, count: int, seed: int) -> 
     ids = pool(catalogue, f)
     check_variants(catalogue, f)
     if len(ids) < count:
-        raise UsageError(tr("exam.pool_too_small", count=count, n=len(ids),
-                            pool=", ".join(ids) or tr("exam.none")))
+        raise UsageError(tr("exam.pool_too_small", count=count, n=len(ids), pool=", ".join(ids) or tr("exam.none")))
     rng = random.Random(f"examen/{seed}")
     chosen = rng.sample(ids, count)
     out = []
     for n, sid in enumerate(chosen, 1):
         sc = catalogue[sid].scenario
         variants = sorted(set(f.variants.get(sid) or sc.variants))
-        out.append(Intervention(index=n, scenario=sid, title=sc.title, variants=variants,
-                                referentiel=sc.referentiel, competences=list(sc.competences), also=list(sc.also),
-                                duration=sc.duration))
+        out.append(
+            Intervention(
+                index=n,
+                scenario=sid,
+                title=sc.title,
+                variants=variants,
+                referentiel=sc.referentiel,
+                competences=list(sc.competences),
+                also=list(sc.also),
+                duration=sc.duration,
+            )
+        )
     return ids, out
 
 

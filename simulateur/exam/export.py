@@ -38,23 +38,53 @@ class Row:
     merged: tuple[MergedCriterion, ...] = ()
 
 
-COLUMNS = ("groupe", "session", "stagiaire", "intervention", "tentative", "scénario", "titre", "mode", "état",
-           "début", "fin", "durée (min)", "acquis", "évalués", "à évaluer (jury)", "critères (source)",
-           "commentaires du jury")
-SUMMARY_COLUMNS = ("synthèse par compétence", "groupe", "session", "stagiaire", "CCP", "compétence", "libellé",
-                   "acquis", "non acquis", "à évaluer (jury)", "dont décisions du jury contre l'automatique")
+COLUMNS = (
+    "groupe",
+    "session",
+    "stagiaire",
+    "intervention",
+    "tentative",
+    "scénario",
+    "titre",
+    "mode",
+    "état",
+    "début",
+    "fin",
+    "durée (min)",
+    "acquis",
+    "évalués",
+    "à évaluer (jury)",
+    "critères (source)",
+    "commentaires du jury",
+)
+SUMMARY_COLUMNS = (
+    "synthèse par compétence",
+    "groupe",
+    "session",
+    "stagiaire",
+    "CCP",
+    "compétence",
+    "libellé",
+    "acquis",
+    "non acquis",
+    "à évaluer (jury)",
+    "dont décisions du jury contre l'automatique",
+)
 ALL = "(tous)"
 
 
 def _comments(merged: list[MergedCriterion], item_comment: str, index: int) -> str:
     """The jury's words on one intervention: its comment, then each criterion's (with who)."""
     out = [f"intervention {index} : {item_comment}"] if item_comment else []
-    out += [f"{m.id}" + (f" ({m.jury_by})" if m.jury_by else "") + f" : {m.jury_comment}"
-            for m in merged if m.jury_comment]
+    out += [
+        f"{m.id}" + (f" ({m.jury_by})" if m.jury_by else "") + f" : {m.jury_comment}" for m in merged if m.jury_comment
+    ]
     return " | ".join(out)
 
-def rows(db: ExamDB, *, group: str | None = None, candidate: str | None = None,
-         session: str | None = None) -> list[Row]:
+
+def rows(
+    db: ExamDB, *, group: str | None = None, candidate: str | None = None, session: str | None = None
+) -> list[Row]:
     from simulateur.exam import core
 
     core.sweep(db)
@@ -81,15 +111,38 @@ def rows(db: ExamDB, *, group: str | None = None, candidate: str | None = None,
             crit = ""
             merged: list[MergedCriterion] = []
             if item.attempt:
-                merged = merge(store.criteria(item.attempt), store.scenario(item.attempt),
-                               {m.criterion: m for m in marks if m.index == item.index})
+                merged = merge(
+                    store.criteria(item.attempt),
+                    store.scenario(item.attempt),
+                    {m.criterion: m for m in marks if m.index == item.index},
+                )
                 if merged:
                     a, e, j = score(merged)
                 crit = " ; ".join(f"{m.id}={m.verdict} ({m.source})" for m in merged)
-            out.append(((run.started, s.id, run.candidate, item.index),
-                        Row(s.group or "", s.id, run.candidate, str(item.index), item.attempt or "", d.scenario,
-                            d.title, "examen", STATUS_LABELS.get(item.status, item.status), item.started, item.ended,
-                            a, e, j, crit, _comments(merged, item.comment, item.index), tuple(merged))))
+            out.append(
+                (
+                    (run.started, s.id, run.candidate, item.index),
+                    Row(
+                        s.group or "",
+                        s.id,
+                        run.candidate,
+                        str(item.index),
+                        item.attempt or "",
+                        d.scenario,
+                        d.title,
+                        "examen",
+                        STATUS_LABELS.get(item.status, item.status),
+                        item.started,
+                        item.ended,
+                        a,
+                        e,
+                        j,
+                        crit,
+                        _comments(merged, item.comment, item.index),
+                        tuple(merged),
+                    ),
+                )
+            )
     if group is None and session is None:
         for rec in store.attempts():
             if rec.id in exam_attempts:
@@ -104,10 +157,23 @@ def rows(db: ExamDB, *, group: str | None = None, candidate: str | None = None,
 def _practice(store: object, rec: AttemptRecord) -> Row:
     crits = store.criteria(rec.id)  # type: ignore[attr-defined]
     s = rec.score
-    return Row("", "", rec.candidate or "", "", rec.id, rec.scenario, rec.title, rec.mode,
-               STATUS_LABELS.get(rec.status, rec.status), rec.started, rec.submitted,
-               s.acquis if s else None, s.evalues if s else None, s.jury if s else None,
-               " ; ".join(f"{c.id}={c.verdict}" for c in crits))
+    return Row(
+        "",
+        "",
+        rec.candidate or "",
+        "",
+        rec.id,
+        rec.scenario,
+        rec.title,
+        rec.mode,
+        STATUS_LABELS.get(rec.status, rec.status),
+        rec.started,
+        rec.submitted,
+        s.acquis if s else None,
+        s.evalues if s else None,
+        s.jury if s else None,
+        " ; ".join(f"{c.id}={c.verdict}" for c in crits),
+    )
 
 
 def stamp(t: float | None) -> str:
@@ -122,9 +188,25 @@ def minutes(r: Row) -> str:
 
 def values(r: Row) -> list[str]:
     num = lambda v: "" if v is None else str(v)  # noqa: E731
-    return [r.group, r.session, r.candidate, r.intervention, r.attempt, r.scenario, r.title, r.mode, r.status,
-            stamp(r.started), stamp(r.ended), minutes(r), num(r.acquis), num(r.evalues), num(r.jury), r.criteria,
-            r.comments]
+    return [
+        r.group,
+        r.session,
+        r.candidate,
+        r.intervention,
+        r.attempt,
+        r.scenario,
+        r.title,
+        r.mode,
+        r.status,
+        stamp(r.started),
+        stamp(r.ended),
+        minutes(r),
+        num(r.acquis),
+        num(r.evalues),
+        num(r.jury),
+        r.criteria,
+        r.comments,
+    ]
 
 
 @dataclass
@@ -155,12 +237,26 @@ def summary(data: list[Row]) -> list[list[str]]:
                     t.jury += 1
                 t.overrides += m.override
     out = []
-    for (group, session, who, cid), t in sorted(tallies.items(), key=lambda kv: (kv[0][1], kv[0][2] == ALL,
-                                                                                  kv[0][2], kv[0][3])):
+    for (group, session, who, cid), t in sorted(
+        tallies.items(), key=lambda kv: (kv[0][1], kv[0][2] == ALL, kv[0][2], kv[0][3])
+    ):
         comp = comps.get(cid)
         ccp = comp[1].id if comp and comp[1] else (f"{comp[2].id}.CT" if comp else "")
-        out.append(["", group, session, who, ccp, cid, comp[0].label if comp else "", str(t.acquis),
-                    str(t.non_acquis), str(t.jury), str(t.overrides)])
+        out.append(
+            [
+                "",
+                group,
+                session,
+                who,
+                ccp,
+                cid,
+                comp[0].label if comp else "",
+                str(t.acquis),
+                str(t.non_acquis),
+                str(t.jury),
+                str(t.overrides),
+            ]
+        )
     return out
 
 

@@ -23,9 +23,12 @@ from simulateur.session.store import CriterionRecord
 Final = Literal["acquis", "non_acquis", "jury", "non_evalue"]
 Source = Literal["automatique", "jury", "automatique+jury", "derogation"]
 
-SOURCE_LABELS: dict[str, str] = {"automatique": "automatique", "jury": "jury",
-                                 "automatique+jury": "automatique + jury",
-                                 "derogation": "jury, contre l'automatique"}
+SOURCE_LABELS: dict[str, str] = {
+    "automatique": "automatique",
+    "jury": "jury",
+    "automatique+jury": "automatique + jury",
+    "derogation": "jury, contre l'automatique",
+}
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,9 @@ class JuryCriterion:
     label: str
     competence: str
     competence_label: str
-    observe: tuple[str, ...]          # what the scenario asks the jury to observe (empty: optional)
-    required: bool                    # in the scenario's grid (else: optional, same competences)
-    automatic_part: bool              # the scenario also has automatic evidence for it
+    observe: tuple[str, ...]  # what the scenario asks the jury to observe (empty: optional)
+    required: bool  # in the scenario's grid (else: optional, same competences)
+    automatic_part: bool  # the scenario also has automatic evidence for it
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class MergedCriterion:
     jury_comment: str
     evidence: tuple[str, ...] = field(default_factory=tuple)
     jury_by: str = ""
-    has_jury_part: bool = False       # the scenario asks the jury to observe it
+    has_jury_part: bool = False  # the scenario asks the jury to observe it
 
     @property
     def override(self) -> bool:
@@ -70,8 +73,17 @@ def jury_criteria(scenario: Scenario) -> list[JuryCriterion]:
         if not observe or spec.id not in crits:
             continue
         crit, comp = crits[spec.id][0], crits[spec.id][1]
-        out.append(JuryCriterion(spec.id, crit.label, comp.id, comp.label, observe, True,
-                                 any(not isinstance(ev, JuryEvidence) for ev in spec.evidence)))
+        out.append(
+            JuryCriterion(
+                spec.id,
+                crit.label,
+                comp.id,
+                comp.label,
+                observe,
+                True,
+                any(not isinstance(ev, JuryEvidence) for ev in spec.evidence),
+            )
+        )
     for cid in scenario.competences:
         comp = referentiel.find_competence(cid)
         if comp is None:
@@ -92,8 +104,14 @@ def check_mark(scenario: Scenario, criterion: str, index: int) -> JuryCriterion:
     if any(spec.id == criterion for spec in scenario.criteria) and criterion in crits:
         crit, comp = crits[criterion][0], crits[criterion][1]
         return JuryCriterion(criterion, crit.label, comp.id, comp.label, (), True, True)
-    raise UsageError(tr("exam.jury_unknown_criterion", criterion=criterion, index=index,
-                        known=", ".join(jc.id for jc in jury_criteria(scenario))))
+    raise UsageError(
+        tr(
+            "exam.jury_unknown_criterion",
+            criterion=criterion,
+            index=index,
+            known=", ".join(jc.id for jc in jury_criteria(scenario)),
+        )
+    )
 
 
 def _mark_text(mark: JuryMark) -> str:
@@ -105,10 +123,14 @@ def parts(rec: CriterionRecord, scenario: Scenario | None) -> tuple[bool, bool]:
     """(has a jury part, has an automatic part) of a stored criterion."""
     spec = next((s for s in scenario.criteria if s.id == rec.id), None) if scenario is not None else None
     if spec is not None:
-        return (any(isinstance(ev, JuryEvidence) for ev in spec.evidence) or rec.verdict == "jury",
-                any(not isinstance(ev, JuryEvidence) for ev in spec.evidence))
-    return (rec.verdict == "jury" or any(e.startswith("? ") for e in rec.evidence),
-            any(not e.startswith("? ") for e in rec.evidence))
+        return (
+            any(isinstance(ev, JuryEvidence) for ev in spec.evidence) or rec.verdict == "jury",
+            any(not isinstance(ev, JuryEvidence) for ev in spec.evidence),
+        )
+    return (
+        rec.verdict == "jury" or any(e.startswith("? ") for e in rec.evidence),
+        any(not e.startswith("? ") for e in rec.evidence),
+    )
 
 
 def is_override(auto: str, has_jury: bool, verdict: str) -> bool:
@@ -121,12 +143,18 @@ def is_override(auto: str, has_jury: bool, verdict: str) -> bool:
 
 
 def override_text(auto: str, mark: JuryMark) -> str:
-    return tr("exam.jury_override_evidence", auto=VERDICT_LABELS[auto], jury=VERDICT_LABELS[mark.verdict],
-              comment=mark.comment, by=mark.by or "?")
+    return tr(
+        "exam.jury_override_evidence",
+        auto=VERDICT_LABELS[auto],
+        jury=VERDICT_LABELS[mark.verdict],
+        comment=mark.comment,
+        by=mark.by or "?",
+    )
 
 
-def merge(records: list[CriterionRecord], scenario: Scenario | None,
-          marks: dict[str, JuryMark]) -> list[MergedCriterion]:
+def merge(
+    records: list[CriterionRecord], scenario: Scenario | None, marks: dict[str, JuryMark]
+) -> list[MergedCriterion]:
     """Automatic verdicts (the stored grid) merged with the jury's marks, criterion by criterion.
 
     - no jury evidence: the automatic verdict (source automatique);
@@ -157,18 +185,44 @@ def merge(records: list[CriterionRecord], scenario: Scenario | None,
             verdict, source = "non_acquis", "automatique"
         else:
             verdict, source = (mark.verdict if mark else "jury"), "automatique+jury"
-        out.append(MergedCriterion(rec.id, rec.label, rec.competence, rec.competence_label, verdict, source,
-                                   None if rec.verdict == "jury" else rec.verdict,
-                                   mark.verdict if mark else None, mark.comment if mark else "", evidence,
-                                   mark.by if mark else "", has_jury))
+        out.append(
+            MergedCriterion(
+                rec.id,
+                rec.label,
+                rec.competence,
+                rec.competence_label,
+                verdict,
+                source,
+                None if rec.verdict == "jury" else rec.verdict,
+                mark.verdict if mark else None,
+                mark.comment if mark else "",
+                evidence,
+                mark.by if mark else "",
+                has_jury,
+            )
+        )
     listed = {r.id for r in records}
     crits = referentiel.all_criteria()
     for cid, mark in sorted(marks.items()):
         if cid in listed or cid not in crits:
             continue
         crit, comp = crits[cid][0], crits[cid][1]
-        out.append(MergedCriterion(cid, crit.label, comp.id, comp.label, mark.verdict, "jury", None, mark.verdict,
-                                   mark.comment, (_mark_text(mark),), mark.by, True))
+        out.append(
+            MergedCriterion(
+                cid,
+                crit.label,
+                comp.id,
+                comp.label,
+                mark.verdict,
+                "jury",
+                None,
+                mark.verdict,
+                mark.comment,
+                (_mark_text(mark),),
+                mark.by,
+                True,
+            )
+        )
     return out
 
 

@@ -58,9 +58,16 @@ def this_machine() -> str | None:
 
 
 def _machine_from(row: Any) -> LabMachine:
-    return LabMachine(name=row.name, machine=row.machine, prefix=row.prefix, socket=row.socket,
-                      capacity=int(row.capacity), pid=int(row.pid), started=float(row.started),
-                      heartbeat=float(row.heartbeat))
+    return LabMachine(
+        name=row.name,
+        machine=row.machine,
+        prefix=row.prefix,
+        socket=row.socket,
+        capacity=int(row.capacity),
+        pid=int(row.pid),
+        started=float(row.started),
+        heartbeat=float(row.heartbeat),
+    )
 
 
 class Machines:
@@ -86,8 +93,11 @@ class Machines:
     def beat(self, name: str, pid: int, when: float | None = None) -> bool:
         """Refresh the heartbeat; False if the row is gone or another service's (put it back)."""
         with self.db._write() as conn:
-            done = conn.execute(M.update().where(M.c.name == name, M.c.pid == pid)
-                                .values(heartbeat=time.time() if when is None else when))
+            done = conn.execute(
+                M.update()
+                .where(M.c.name == name, M.c.pid == pid)
+                .values(heartbeat=time.time() if when is None else when)
+            )
         return bool(done.rowcount)
 
     def unregister(self, name: str, pid: int) -> None:
@@ -123,9 +133,12 @@ class Machines:
     @staticmethod
     def _load(conn: Any) -> dict[str, int]:
         """Machine name → candidates placed on it whose run is not finished (or not created yet)."""
-        query = (select(P.c.machine, func.count())
-                 .select_from(P.outerjoin(R, (R.c.session == P.c.session) & (R.c.ckey == P.c.ckey)))
-                 .where(R.c.finished.is_(None)).group_by(P.c.machine))
+        query = (
+            select(P.c.machine, func.count())
+            .select_from(P.outerjoin(R, (R.c.session == P.c.session) & (R.c.ckey == P.c.ckey)))
+            .where(R.c.finished.is_(None))
+            .group_by(P.c.machine)
+        )
         return {str(m): int(n) for m, n in conn.execute(query).all()}
 
     def load(self) -> dict[str, int]:
@@ -148,8 +161,11 @@ class Machines:
     def with_room(self, but: str | None = None) -> list[tuple[LabMachine, int]]:
         """The reachable machines with room, the emptiest first: (machine, candidates on it)."""
         load = self.load()
-        out = [(m, load.get(m.name, 0)) for m in self.all()
-               if m.name != but and m.reachable() and load.get(m.name, 0) < m.capacity]
+        out = [
+            (m, load.get(m.name, 0))
+            for m in self.all()
+            if m.name != but and m.reachable() and load.get(m.name, 0) < m.capacity
+        ]
         return sorted(out, key=lambda mn: (mn[1] / mn[0].capacity, mn[0].name))
 
     def seats(self) -> tuple[int, list[tuple[str, int]]]:
@@ -169,4 +185,3 @@ class Machines:
 
         detail = ", ".join(f"{name} {n}" for name, n in free)
         return tr("machines.over_seats", n=wanted, seats=total, detail=detail, extra=wanted - total)
-

@@ -20,6 +20,7 @@ DEFAULT_MINUTES = 40.0
 class PoolFilter(BaseModel):
     """Which scenarios the draw may take: all filters must hold (an empty one accepts all); and,
     per scenario, which of its fault variants the candidates may get (none named: all)."""
+
     referentiel: str | None = None
     ccps: list[str] = Field(default_factory=list)
     competences: list[str] = Field(default_factory=list)
@@ -31,7 +32,8 @@ class Intervention(BaseModel):
     and `variants` the ones the candidates' draws pick from (simulateur.exam.draw.for_candidate
     gives each candidate's own seed and variant). A session drawn before per-candidate draws
     has its one `seed` and `variant`, the same for every candidate, and keeps them."""
-    index: int                         # 1-based, the order they are given in
+
+    index: int  # 1-based, the order they are given in
     scenario: str
     title: str
     seed: int | None = None
@@ -40,7 +42,7 @@ class Intervention(BaseModel):
     referentiel: str
     competences: list[str]
     also: list[str] = Field(default_factory=list)
-    duration: int                      # the scenario's expected minutes (for the trainer)
+    duration: int  # the scenario's expected minutes (for the trainer)
 
 
 class ExamSession(BaseModel):
@@ -51,9 +53,9 @@ class ExamSession(BaseModel):
     count: int
     minutes: float
     filter: PoolFilter = Field(default_factory=PoolFilter)
-    pool: list[str] = Field(default_factory=list)      # the scenario ids the draw was made from
+    pool: list[str] = Field(default_factory=list)  # the scenario ids the draw was made from
     interventions: list[Intervention]
-    hints: bool = False                                 # an exam gives no hint
+    hints: bool = False  # an exam gives no hint
     #: The roster: candidate name → Unix login (what `simulateur serve` knows a candidate by; ""
     #: for a name without a login, who can only be run by root). Empty: any name may start.
     roster: dict[str, str] = Field(default_factory=dict)
@@ -89,14 +91,15 @@ class ExamSession(BaseModel):
 
 class Item(BaseModel):
     """One intervention of one candidate."""
+
     index: int
     status: ItemStatus = "a_faire"
-    attempt: str | None = None         # the attempt (Store id = attempt directory name)
+    attempt: str | None = None  # the attempt (Store id = attempt directory name)
     lab: str | None = None
     started: float | None = None
     ended: float | None = None
-    comment: str = ""                  # the jury's free comment on this intervention
-    note: str = ""                     # what happened to it (lab gone, build failed)
+    comment: str = ""  # the jury's free comment on this intervention
+    note: str = ""  # what happened to it (lab gone, build failed)
 
     @property
     def duration(self) -> float | None:
@@ -113,8 +116,8 @@ class CandidateRun(BaseModel):
     finished: float | None = None
     watchdog_pid: int | None = None
     watchdog_start: float | None = None
-    watchdog_machine: str | None = None   # the watchdog's machine and boot (simulateur.store.machine)
-    paused: float | None = None           # paused by the trainer since then (her clock stopped)
+    watchdog_machine: str | None = None  # the watchdog's machine and boot (simulateur.store.machine)
+    paused: float | None = None  # paused by the trainer since then (her clock stopped)
     items: list[Item]
 
     def current(self) -> Item | None:
@@ -135,12 +138,13 @@ class CandidateRun(BaseModel):
 
 class JuryMark(BaseModel):
     """The jury's verdict on one criterion of one intervention."""
+
     index: int
     criterion: str
     verdict: JuryVerdict
     comment: str = ""
     t: float = Field(default_factory=time.time)
-    by: str = ""                       # the jury member's login ("" in a store older than 0007)
+    by: str = ""  # the jury member's login ("" in a store older than 0007)
 
     @property
     def version(self) -> str:
@@ -150,6 +154,7 @@ class JuryMark(BaseModel):
 
 class Signature(BaseModel):
     """A candidate's grid signed by a jury member: no more marks nor comments after it."""
+
     by: str
     t: float
 
@@ -157,6 +162,7 @@ class Signature(BaseModel):
 class AuditEntry(BaseModel):
     """One line of `simulateur serve`'s audit: who (as the kernel says: SO_PEERCRED), when,
     what, and what came of it. The service's own acts (a deadline held) have uid 0, login « serve »."""
+
     t: float = Field(default_factory=time.time)
     uid: int
     login: str
@@ -171,11 +177,12 @@ class AuditEntry(BaseModel):
 
 class LabMachine(BaseModel):
     """A running `simulateur serve` registered in the store (simulateur.exam.machines)."""
-    name: str                     # what the trainer reads and pins with (hostname, or `serve --name`)
-    machine: str                  # its machine and boot (simulateur.store.machine)
-    prefix: str                   # its lab prefix
+
+    name: str  # what the trainer reads and pins with (hostname, or `serve --name`)
+    machine: str  # its machine and boot (simulateur.store.machine)
+    prefix: str  # its lab prefix
     socket: str
-    capacity: int                 # candidates it runs at once
+    capacity: int  # candidates it runs at once
     pid: int
     started: float
     heartbeat: float

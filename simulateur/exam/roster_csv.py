@@ -27,7 +27,7 @@ MAX_LINES = 2000
 
 @dataclass(frozen=True)
 class Line:
-    number: int            # its line in the file (the header is line 1)
+    number: int  # its line in the file (the header is line 1)
     name: str
     login: str
     machine: str | None
@@ -61,7 +61,7 @@ def parse(data: bytes, where: str) -> list[Line]:
         raise UsageError(tr("roster.not_utf8", path=where, line=line)) from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     try:
-        numbered = [(reader.line_num, row) for row in reader]     # a row's last line in the file
+        numbered = [(reader.line_num, row) for row in reader]  # a row's last line in the file
     except csv.Error as exc:
         raise UsageError(tr("roster.bad_line", path=where, line=reader.line_num, why=exc)) from None
     rows = [row for _, row in numbered]
@@ -69,8 +69,7 @@ def parse(data: bytes, where: str) -> list[Line]:
         raise UsageError(tr("roster.empty", path=where, columns=";".join(COLUMNS)))
     header = [_key(c) for c in rows[0]]
     if "nom" not in header:
-        raise UsageError(tr("roster.no_name_column", path=where, columns=";".join(COLUMNS),
-                            found=";".join(rows[0])))
+        raise UsageError(tr("roster.no_name_column", path=where, columns=";".join(COLUMNS), found=";".join(rows[0])))
     unknown = [c for c in header if c and c not in COLUMNS]
     if unknown:
         raise UsageError(tr("roster.unknown_column", path=where, column=unknown[0], columns=";".join(COLUMNS)))
@@ -81,10 +80,16 @@ def parse(data: bytes, where: str) -> list[Line]:
     seen_logins: dict[str, int] = {}
     for number, row in numbered[1:]:
         if not any(c.strip() for c in row):
-            continue                                   # a blank line, as spreadsheets leave at the end
-        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-            raise UsageError(tr("roster.bad_line", path=where, line=number,
-                                why=tr("roster.too_many_cells", n=len(row), m=len(header))))
+            continue  # a blank line, as spreadsheets leave at the end
+        if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
+            raise UsageError(
+                tr(
+                    "roster.bad_line",
+                    path=where,
+                    line=number,
+                    why=tr("roster.too_many_cells", n=len(row), m=len(header)),
+                )
+            )
         cells = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}
         try:
             name = check_name(cells.get("nom", ""))
@@ -92,19 +97,29 @@ def parse(data: bytes, where: str) -> list[Line]:
             machine = cells.get("machine") or None
             if machine is not None:
                 pins({name: login}, machine)
-            extra = check_extra(cells["tiers_temps"]) if cells.get("tiers_temps") and _key(
-                cells["tiers_temps"]) not in ("non", "0") else None
+            extra = (
+                check_extra(cells["tiers_temps"])
+                if cells.get("tiers_temps") and _key(cells["tiers_temps"]) not in ("non", "0")
+                else None
+            )
             if login:
                 _known_login(login)
         except UsageError as exc:
             raise UsageError(tr("roster.bad_line", path=where, line=number, why=exc)) from None
         key = " ".join(name.split()).casefold()
         if key in seen_names:
-            raise UsageError(tr("roster.bad_line", path=where, line=number,
-                                why=tr("roster.twice", what=name, other=seen_names[key])))
+            raise UsageError(
+                tr("roster.bad_line", path=where, line=number, why=tr("roster.twice", what=name, other=seen_names[key]))
+            )
         if login and login in seen_logins:
-            raise UsageError(tr("roster.bad_line", path=where, line=number,
-                                why=tr("roster.twice", what=login, other=seen_logins[login])))
+            raise UsageError(
+                tr(
+                    "roster.bad_line",
+                    path=where,
+                    line=number,
+                    why=tr("roster.twice", what=login, other=seen_logins[login]),
+                )
+            )
         seen_names[key] = number
         if login:
             seen_logins[login] = number

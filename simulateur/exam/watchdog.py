@@ -16,7 +16,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage : python -m simulateur.exam.watchdog SESSION CANDIDAT", file=sys.stderr)
         return 2
-    if os.fork() > 0:        # the launcher returns at once; the watchdog is re-parented to init
+    if os.fork() > 0:  # the launcher returns at once; the watchdog is re-parented to init
         os._exit(0)
     os.setsid()
 
@@ -38,12 +38,12 @@ def main(argv: list[str]) -> int:
         if run is None or run.finished is not None:
             return 0
         remaining = run.deadline - time.time()
-        if remaining > 0 or run.paused is not None:     # paused: her deadline moves at resume
+        if remaining > 0 or run.paused is not None:  # paused: her deadline moves at resume
             time.sleep(min(remaining, 1.0))
             continue
         try:
             core.expire(db, session_id, candidate)
-        except Exception:   # noqa: BLE001 — logged, retried: the time-out must happen
+        except Exception:  # noqa: BLE001 — logged, retried: the time-out must happen
             failures += 1
             print(time.strftime("%Y-%m-%d %H:%M:%S"), session_id, candidate, file=sys.stderr)
             traceback.print_exc()

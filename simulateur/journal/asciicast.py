@@ -44,8 +44,17 @@ class Header:
     env: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps({"version": 2, "width": self.width, "height": self.height, "timestamp": self.timestamp,
-                           "env": self.env, "title": self.title}, ensure_ascii=False)
+        return json.dumps(
+            {
+                "version": 2,
+                "width": self.width,
+                "height": self.height,
+                "timestamp": self.timestamp,
+                "env": self.env,
+                "title": self.title,
+            },
+            ensure_ascii=False,
+        )
 
 
 @dataclass
@@ -59,7 +68,7 @@ class Event:
 class Cast:
     header: Header
     events: list[Event]
-    truncated: bool = False   # the last line was cut short (a session killed while writing)
+    truncated: bool = False  # the last line was cut short (a session killed while writing)
 
     def output(self) -> str:
         """Everything the screen was sent, in order."""
@@ -102,7 +111,7 @@ class CastWriter:
         if self._file.closed:
             return
         for code, decoder in self._decoders.items():
-            self._event(code, decoder.decode(b"", final=True))   # an incomplete character at the end
+            self._event(code, decoder.decode(b"", final=True))  # an incomplete character at the end
         self._file.close()
 
 
@@ -113,8 +122,13 @@ def _header(obj: object) -> Header:
     if not isinstance(width, int) or not isinstance(height, int) or width <= 0 or height <= 0:
         raise CastError(tr("cast.bad_size"), 1)
     env = obj.get("env") if isinstance(obj.get("env"), dict) else {}
-    return Header(width=width, height=height, timestamp=int(obj.get("timestamp") or 0),
-                  title=str(obj.get("title") or ""), env={str(k): str(v) for k, v in (env or {}).items()})
+    return Header(
+        width=width,
+        height=height,
+        timestamp=int(obj.get("timestamp") or 0),
+        title=str(obj.get("title") or ""),
+        env={str(k): str(v) for k, v in (env or {}).items()},
+    )
 
 
 def parse(text: str) -> Cast:
@@ -138,12 +152,18 @@ def parse(text: str) -> Cast:
         try:
             item = json.loads(line)
         except json.JSONDecodeError:
-            if number == len(lines) and not complete:   # cut while being written: what came before stays
+            if number == len(lines) and not complete:  # cut while being written: what came before stays
                 truncated = True
                 break
             raise CastError(tr("cast.bad_line"), number) from None
-        if (not isinstance(item, list) or len(item) != 3 or not isinstance(item[0], (int, float))
-                or isinstance(item[0], bool) or not isinstance(item[1], str) or not isinstance(item[2], str)):
+        if (
+            not isinstance(item, list)
+            or len(item) != 3
+            or not isinstance(item[0], (int, float))
+            or isinstance(item[0], bool)
+            or not isinstance(item[1], str)
+            or not isinstance(item[2], str)
+        ):
             raise CastError(tr("cast.bad_event"), number)
         t = float(item[0])
         if t < last_t - 1e-6 or t != t:

@@ -23,10 +23,21 @@ from simulateur.journal.shell import commands
 if TYPE_CHECKING:
     from simulateur.journal.store import Entry
 
-__all__ = ["Kind", "Reading", "backs_up", "classify", "edits", "entry_file_events", "file_events", "ran", "read",
-           "read_entry", "split_commands"]
+__all__ = [
+    "Kind",
+    "Reading",
+    "backs_up",
+    "classify",
+    "edits",
+    "entry_file_events",
+    "file_events",
+    "ran",
+    "read",
+    "read_entry",
+    "split_commands",
+]
 
-NOT_RUN = {126, 127}   # the shell's codes for « not executable » and « command not found »
+NOT_RUN = {126, 127}  # the shell's codes for « not executable » and « command not found »
 PRIORITY = (Kind.CHANGE, Kind.TEST, Kind.DIAGNOSTIC)
 
 
@@ -58,6 +69,7 @@ class Reading:
     poste), besides the host it was typed on. `tests_last`: its last command is a test run after
     a change of the same line (`systemctl restart cups && lp f`): with exit code 0, it is a
     successful test after that change."""
+
     kind: Kind
     hosts: frozenset[str] = frozenset()
     tests_last: bool = False
@@ -75,8 +87,9 @@ def read(line: str, rc: int | None) -> Reading:
         if len(kinds) <= 1:
             return Reading(Kind.OTHER)
         kinds = [k if k is Kind.CHANGE else Kind.OTHER for k in kinds]
-    hosts = frozenset(cmd.host for cmd, kind in zip(commands(line), kinds, strict=True)
-                      if cmd.host and kind is not Kind.OTHER)
+    hosts = frozenset(
+        cmd.host for cmd, kind in zip(commands(line), kinds, strict=True) if cmd.host and kind is not Kind.OTHER
+    )
     tests_last = bool(kinds) and kinds[-1] is Kind.TEST and Kind.CHANGE in kinds[:-1]
     return Reading(_overall(kinds), hosts, tests_last)
 
@@ -100,8 +113,11 @@ def read_entry(entry: Entry) -> Reading:
     reading = read(entry.cmd, entry.rc)
     if entry.ran and ran(entry.cmd, entry.rc):
         below = [read(c, None) for c in entry.ran]
-        reading = Reading(_overall([reading.kind, *(r.kind for r in below)]),
-                          reading.hosts.union(*(r.hosts for r in below)), reading.tests_last)
+        reading = Reading(
+            _overall([reading.kind, *(r.kind for r in below)]),
+            reading.hosts.union(*(r.hosts for r in below)),
+            reading.tests_last,
+        )
     if entry.verified is False and reading.kind in (Kind.DIAGNOSTIC, Kind.TEST):
         reading = Reading(Kind.OTHER, reading.hosts)
     return reading

@@ -53,6 +53,6 @@ def command_backs_up(cmd: Command, path: str) -> bool:
         return _touches(operands[:-1], path) and not _touches(operands[-1:], path)
     if name == "tar":
         return _touches(operands, path)
-    if name == "cat":   # cat F > F.bak
+    if name == "cat":  # cat F > F.bak
         return _touches(operands, path) and bool(cmd.writes) and not _touches(cmd.writes, path)
     return False

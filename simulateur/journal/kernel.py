@@ -39,14 +39,16 @@ from simulateur.journal.shell import commands
 from simulateur.journal.store import Entry
 
 RECORD = "exec.jsonl"
-AFTER_PROMPT = 0.2   # seconds: a report may reach us a moment after the next line has begun
-BUILTINS = frozenset("""
+AFTER_PROMPT = 0.2  # seconds: a report may reach us a moment after the next line has begun
+BUILTINS = frozenset(
+    """
 . : [ [[ ]] alias bg bind break builtin caller case cd command compgen complete compopt continue
 declare dirs disown do done echo elif else enable esac eval exec exit export false fc fg fi for
 function getopts hash help history if in jobs kill let local logout mapfile popd printf pushd pwd
 read readarray readonly return select set shift shopt source suspend test then time times trap
 true type typeset ulimit umask unalias unset until wait while { }
-""".split())
+""".split()
+)
 TRAINEE_TAGS = ("shell:", "exec")
 
 
@@ -76,7 +78,7 @@ class Session:
     sid: int
     host: str
     tag: str
-    root: int | None = None   # the first program it started: the terminal's shell
+    root: int | None = None  # the first program it started: the terminal's shell
 
 
 @dataclass
@@ -99,20 +101,25 @@ class Record:
                     rec.sessions[int(d["sid"])] = Session(int(d["sid"]), str(d["host"]), str(d["tag"]))
                 elif kind == "exec":
                     argv = d.get("argv")
-                    rec.execs[int(d["id"])] = Exec(int(d["id"]), int(d["sid"]), float(d["t"]),
-                                                   [str(a) for a in argv] if isinstance(argv, list) else [],
-                                                   d.get("parent"), int(d.get("pid") or 0))
+                    rec.execs[int(d["id"])] = Exec(
+                        int(d["id"]),
+                        int(d["sid"]),
+                        float(d["t"]),
+                        [str(a) for a in argv] if isinstance(argv, list) else [],
+                        d.get("parent"),
+                        int(d.get("pid") or 0),
+                    )
                 elif kind == "exit" and int(d["id"]) in rec.execs:
                     e = rec.execs[int(d["id"])]
                     e.rc, e.end = d.get("rc"), float(d["t"])
             except (ValueError, KeyError, TypeError):
-                continue   # a damaged line is skipped, never fatal
+                continue  # a damaged line is skipped, never fatal
         for e in sorted(rec.execs.values(), key=lambda e: e.id):
             s = rec.sessions.get(e.sid)
             if s is not None and s.root is None and e.parent is None:
                 s.root = e.id
             elif s is not None and s.root is not None and e.parent == s.root and e.pid == rec.execs[s.root].pid:
-                s.root = e.id   # the terminal's shell exec'd again (a wrapper): the last image is the shell
+                s.root = e.id  # the terminal's shell exec'd again (a wrapper): the last image is the shell
             if e.parent in rec.execs:
                 rec.execs[e.parent].children.append(e.id)
         return rec
@@ -141,7 +148,7 @@ def _named(line: str) -> list[str]:
     """The programs a line names, in order (builtins, expansions and remote commands aside)."""
     names = []
     for cmd in commands(line):
-        if cmd.host is not None:   # run over there by ssh: here, it is ssh that ran
+        if cmd.host is not None:  # run over there by ssh: here, it is ssh that ran
             names.append("ssh")
             continue
         if not cmd.argv:
@@ -157,36 +164,36 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
     """The journal the facts are computed on (see the module's docstring)."""
     if not rec.execs:
         return entries
-    by_terminal: dict[str, list[Exec]] = defaultdict(list)   # shell session token → its execs
-    host_execs: dict[str, list[Exec]] = defaultdict(list)    # ssh: every exec of a host outside trainees' commands
-    tops: list[tuple[Session, Exec]] = []        # a terminal's commands (what its shell started)
-    owners: list[Exec] = []                      # the trainee's commands: terminals' and `exec`'s
+    by_terminal: dict[str, list[Exec]] = defaultdict(list)  # shell session token → its execs
+    host_execs: dict[str, list[Exec]] = defaultdict(list)  # ssh: every exec of a host outside trainees' commands
+    tops: list[tuple[Session, Exec]] = []  # a terminal's commands (what its shell started)
+    owners: list[Exec] = []  # the trainee's commands: terminals' and `exec`'s
     for e in rec.execs.values():
         s = rec.sessions.get(e.sid)
         if s is None or e.id == s.root:
             continue
         if s.tag.startswith("shell:"):
-            by_terminal[s.tag[len("shell:"):]].append(e)
+            by_terminal[s.tag[len("shell:") :]].append(e)
             if s.root is not None and e.parent == s.root:
                 tops.append((s, e))
                 owners.append(e)
     for s in rec.sessions.values():
         if s.tag.startswith("exec") and s.root is not None:
             owners.append(rec.execs[s.root])
-    top_of: dict[int, Exec] = {}   # an exec the trainee's command started while it ran → that command
+    top_of: dict[int, Exec] = {}  # an exec the trainee's command started while it ran → that command
     for top in owners:
         for e in [top, *rec.descendants(top, until=_end(top))]:
             top_of[e.id] = top
     for e in rec.execs.values():
         s = rec.sessions.get(e.sid)
         if s is not None and e.id not in top_of and not (e.id == s.root and s.tag.startswith(TRAINEE_TAGS)):
-            host_execs[s.host].append(e)   # a service's, or a daemon's a trainee's command left running
+            host_execs[s.host].append(e)  # a service's, or a daemon's a trainee's command left running
     for pool in (*by_terminal.values(), *host_execs.values()):
         pool.sort(key=lambda e: e.t)
     starts = {id(pool): [e.t for e in pool] for pool in (*by_terminal.values(), *host_execs.values())}
     # a terminal the record has no session of is a VM's console (a guest runs its own kernel): its
     # reports are kept as they are
-    terminals = {s.tag[len("shell:"):] for s in rec.sessions.values() if s.tag.startswith("shell:")}
+    terminals = {s.tag[len("shell:") :] for s in rec.sessions.values() if s.tag.startswith("shell:")}
     consumed: set[int] = set()
     out: list[Entry] = []
     last_t: dict[str, float] = {}
@@ -199,18 +206,18 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
             pool = host_execs.get(entry.host, [])
             lo = (entry.start or entry.t) - 1.0
         else:
-            out.append(entry)   # exec, event: written by the machine itself
+            out.append(entry)  # exec, event: written by the machine itself
             continue
         times = starts.get(id(pool), [])
-        window = [e for e in pool[bisect_left(times, lo):bisect_right(times, entry.t)] if e.id not in consumed]
+        window = [e for e in pool[bisect_left(times, lo) : bisect_right(times, entry.t)] if e.id not in consumed]
         names = _named(entry.cmd)
         if not names:
             out.append(entry.model_copy(update={"verified": False}))
             continue
         matched = [e for e in window if e.name in names]
         if not all(any(e.name == n for e in matched) for n in names):
-            continue   # not borne out: dropped (what did run in that time is added below)
-        for e in matched:   # what the line named, with the command each belongs to, and all below
+            continue  # not borne out: dropped (what did run in that time is added below)
+        for e in matched:  # what the line named, with the command each belongs to, and all below
             top = top_of.get(e.id, e) if entry.source == "shell" else e
             consumed.update(x.id for x in [e, top, *rec.descendants(top, until=entry.t)])
         rc = entry.rc
@@ -227,6 +234,17 @@ def reconcile(entries: list[Entry], rec: Record) -> list[Entry]:
         below = rec.descendants(top, until=_end(top))
         if any(e.id in consumed for e in below):
             continue
-        out.append(Entry(t=top.end or top.t, start=top.t, host=s.host, cmd=top.text, rc=top.rc, source="kernel",
-                         session=s.tag[len("shell:"):], ran=[e.text for e in below], verified=True))
+        out.append(
+            Entry(
+                t=top.end or top.t,
+                start=top.t,
+                host=s.host,
+                cmd=top.text,
+                rc=top.rc,
+                source="kernel",
+                session=s.tag[len("shell:") :],
+                ran=[e.text for e in below],
+                verified=True,
+            )
+        )
     return sorted(out, key=lambda e: e.t)

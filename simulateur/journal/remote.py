@@ -67,17 +67,22 @@ if TYPE_CHECKING:
 
 SOCK_DIR = "/run/simulateur"
 SOCK_NAME = "journal.sock"
-SOCK = f"{SOCK_DIR}/{SOCK_NAME}"    # as ssh-session inside the host names it
-SSHD_LOG_FILE = LOG_OUTSIDE       # the sshd unit's second EnvironmentFile (services.sshd)
-SSHD_LOG_ENV = ("# Écrit depuis la machine (simulateur) : le journal de sshd va à /dev/log, tenu hors de\n"
-                "# ce poste ; journalctl -u ssh en montre toujours une copie.\nSSHD_LOG=\n")
-START_TIMEOUT = 30.0                # a loaded machine imports the collector's modules slowly
-Running = tuple[int, int]          # (PID, kernel start time) of a collector
+SOCK = f"{SOCK_DIR}/{SOCK_NAME}"  # as ssh-session inside the host names it
+SSHD_LOG_FILE = LOG_OUTSIDE  # the sshd unit's second EnvironmentFile (services.sshd)
+SSHD_LOG_ENV = (
+    "# Écrit depuis la machine (simulateur) : le journal de sshd va à /dev/log, tenu hors de\n"
+    "# ce poste ; journalctl -u ssh en montre toujours une copie.\nSSHD_LOG=\n"
+)
+START_TIMEOUT = 30.0  # a loaded machine imports the collector's modules slowly
+Running = tuple[int, int]  # (PID, kernel start time) of a collector
 
 
 def sshd_hosts(lab: Lab) -> list[str]:
-    return [name for name, spec in lab.topology.hosts.items()
-            if name in lab.host_names() and any(isinstance(s, Sshd) for s in spec.services)]
+    return [
+        name
+        for name, spec in lab.topology.hosts.items()
+        if name in lab.host_names() and any(isinstance(s, Sshd) for s in spec.services)
+    ]
 
 
 def start_collector(lab: Lab, attempt_dir: Path) -> None:
@@ -98,16 +103,28 @@ def _relog(lab: Lab, host: str) -> None:
     and the trainee's own restart, once it is fixed, will do)."""
     for spec in lab.topology.hosts[host].services:
         if isinstance(spec, Sshd):
-            lab.host(host).run(["/bin/sh", "-c", f"systemctl is-active --quiet {spec.name} && "
-                                f"{Sshd.binary} -t >/dev/null 2>&1 && systemctl restart {spec.name}"])
+            lab.host(host).run(
+                [
+                    "/bin/sh",
+                    "-c",
+                    f"systemctl is-active --quiet {spec.name} && "
+                    f"{Sshd.binary} -t >/dev/null 2>&1 && systemctl restart {spec.name}",
+                ]
+            )
 
 
 def _start_one(lab: Lab, host: str, attempt_dir: Path) -> Running:
     """Run the collector of `host` (a process of the machine, in none of the lab's namespaces) and
     wait for its "ready PID START" line; a clear French error if it does not come."""
     argv = [sys.executable, "-m", "simulateur.journal.remote", lab.id, host, str(attempt_dir)]
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, close_fds=True)
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        close_fds=True,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     answered = bool(select.select([proc.stdout], [], [], START_TIMEOUT)[0])
     ready = outside.parse_ready(proc.stdout.readline()) if answered else None
@@ -115,15 +132,18 @@ def _start_one(lab: Lab, host: str, attempt_dir: Path) -> Running:
     if ready is None:
         # It ended (its last words were written before its stdout closed), or it is still silent:
         # then it exits by itself when the failed build kills the host's PID 1 (see main).
-        why = _last_words(proc.stderr.fileno()) if answered else tr("journal.collector_silent",
-                                                                   seconds=int(START_TIMEOUT))
+        why = (
+            _last_words(proc.stderr.fileno())
+            if answered
+            else tr("journal.collector_silent", seconds=int(START_TIMEOUT))
+        )
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
     elif not nsutil.same_process(*ready):
         why = tr("journal.collector_gone")
     proc.stdout.close()
     proc.stderr.close()
-    proc.wait()   # the first of the collector's two processes: it leaves at once (see main)
+    proc.wait()  # the first of the collector's two processes: it leaves at once (see main)
     if ready is None or why is not None:
         raise SimError(tr("journal.collector_failed", lab=lab.id, host=host, why=why or "?"))
     return ready
@@ -149,10 +169,10 @@ def bind_in_host(root: Path, directory: str = SOCK_DIR, name: str = SOCK_NAME) -
     dirfd = confine.open_in(root, directory, os.O_PATH | os.O_DIRECTORY)
     try:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(name, dir_fd=dirfd)           # unlinkat: a link there is removed, not followed
+            os.unlink(name, dir_fd=dirfd)  # unlinkat: a link there is removed, not followed
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            mask = os.umask(0o111)                  # srw-rw-rw-: any user's session may connect
+            mask = os.umask(0o111)  # srw-rw-rw-: any user's session may connect
             try:
                 server.bind(f"/proc/self/fd/{dirfd}/{name}")
             finally:
@@ -183,18 +203,18 @@ def _reached_through(dirfd: int, server: socket.socket, name: str) -> bool:
             return False
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
             probe.settimeout(1.0)
-            probe.connect(f"/proc/self/fd/{fd}")   # that very file, whatever its name is now
+            probe.connect(f"/proc/self/fd/{fd}")  # that very file, whatever its name is now
             probe.sendall(token)
             server.settimeout(1.0)
             deadline = time.monotonic() + 1.0
-            while time.monotonic() < deadline:    # another peer may come first: not ours, dropped
+            while time.monotonic() < deadline:  # another peer may come first: not ours, dropped
                 conn, _ = server.accept()
                 with conn:
                     conn.settimeout(1.0)
                     if conn.recv(len(token), socket.MSG_WAITALL) == token:
                         return True
         return False
-    except OSError:   # refused, timed out: whatever answers there is not `server`
+    except OSError:  # refused, timed out: whatever answers there is not `server`
         return False
     finally:
         server.settimeout(timeout)
@@ -275,7 +295,7 @@ class Collector:
             raise down
         self.root_fd = os.open(f"/proc/{state.pid1}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         self.pid_ns = pid_namespace(state.pid1)
-        if self.host_gone(0):   # died before we held its root: that root and namespace may be another's
+        if self.host_gone(0):  # died before we held its root: that root and namespace may be another's
             raise down
 
     def host_gone(self, timeout_ms: int) -> bool:
@@ -290,7 +310,7 @@ class Collector:
         host's files stays held by us."""
         root = Path(f"/proc/self/fd/{self.root_fd}")
         try:
-            with self.lab.host(self.host).writing():   # as the host's root (user namespace: NetnsHost.writing)
+            with self.lab.host(self.host).writing():  # as the host's root (user namespace: NetnsHost.writing)
                 journal = bind_in_host(root)
                 try:
                     log = bind_in_host(root, LOG_DIR, LOG_NAME)
@@ -311,10 +331,13 @@ class Collector:
         if state.pid1 is None or self.host_gone(0):
             return
         with self.lab.host(self.host).writing():
-            fd = confine.open_in(Path(f"/proc/{state.pid1}/root"), f"/var/log/sysd/{self.unit}.log",
-                                 os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW)
+            fd = confine.open_in(
+                Path(f"/proc/{state.pid1}/root"),
+                f"/var/log/sysd/{self.unit}.log",
+                os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW,
+            )
         try:
-            if not self.host_gone(0):   # still that host's PID 1: the root we resolved was its
+            if not self.host_gone(0):  # still that host's PID 1: the root we resolved was its
                 os.write(fd, text.encode())
         finally:
             os.close(fd)
@@ -327,8 +350,11 @@ class Collector:
             state = self.lab.state.hosts.get(name)
             if state is not None and state.pid1 is not None and nsutil.same_process(state.pid1, state.pid1_start):
                 namespaces[str(name)] = state.pid1
-        return (sshorigin.holder(connection, namespaces) or self.owner_of(connection.peer.address)
-                or connection.peer.address)
+        return (
+            sshorigin.holder(connection, namespaces)
+            or self.owner_of(connection.peer.address)
+            or connection.peer.address
+        )
 
     def owner_of(self, address: str) -> str | None:
         from simulateur.lab.addresses import addresses
@@ -377,20 +403,39 @@ class Collector:
                     if not isinstance(rec, dict):
                         continue
                     if rec.get("event") == "open":
-                        self.journal.append(Entry(
-                            t=time.time(), host=host, source="event", origin=origin,
-                            cmd=tr("journal.ssh_opened", host=host, origin=origin, user=user,
-                                   address=connection.peer.address, port=connection.peer.port)))
+                        self.journal.append(
+                            Entry(
+                                t=time.time(),
+                                host=host,
+                                source="event",
+                                origin=origin,
+                                cmd=tr(
+                                    "journal.ssh_opened",
+                                    host=host,
+                                    origin=origin,
+                                    user=user,
+                                    address=connection.peer.address,
+                                    port=connection.peer.port,
+                                ),
+                            )
+                        )
                     elif isinstance(rec.get("cmd"), str):
                         rc, start, now = rec.get("rc"), rec.get("start"), time.time()
                         # When the command ended, as the session saw it (records may reach us a
                         # little later); anything implausible is replaced by the time of arrival.
                         t = rec.get("t")
                         t = float(t) if isinstance(t, (int, float)) and opened - 1 <= t <= now else now
-                        self.journal.append(Entry(
-                            t=t, host=host, cmd=rec["cmd"], source="ssh", origin=origin,
-                            rc=rc if isinstance(rc, int) else None,
-                            start=float(start) if isinstance(start, (int, float)) else None))
+                        self.journal.append(
+                            Entry(
+                                t=t,
+                                host=host,
+                                cmd=rec["cmd"],
+                                source="ssh",
+                                origin=origin,
+                                rc=rc if isinstance(rc, int) else None,
+                                start=float(start) if isinstance(start, (int, float)) else None,
+                            )
+                        )
 
     def run(self, server: socket.socket, log: socket.socket | None = None, sshd_log: SshdLog | None = None) -> None:
         """Serve sessions (and sshd's log lines) until the host's PID 1 dies, then let the last
@@ -414,7 +459,7 @@ class Collector:
                 except (BlockingIOError, ConnectionAbortedError, InterruptedError):
                     continue
                 conn.setblocking(True)
-                if sock is not server:   # /dev/log: checked here, read in turn (SshdLog.take)
+                if sock is not server:  # /dev/log: checked here, read in turn (SshdLog.take)
                     handler(conn)
                     continue
                 thread = threading.Thread(target=handler, args=(conn,), daemon=True)
@@ -463,7 +508,7 @@ def main(argv: list[str]) -> int:
     os.write(1, f"ready {me} {nsutil.start_time(me)}\n".encode())
     os.dup2(devnull, 1)
     collector.run(server, log, sshd_log)
-    os._exit(0)   # session threads still reading a dead host's socket end with us
+    os._exit(0)  # session threads still reading a dead host's socket end with us
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ IDLE_CAP = 2.0
 
 @dataclass
 class Recording:
-    n: int          # its number in the attempt's list (1 = the first session), as --list shows it
+    n: int  # its number in the attempt's list (1 = the first session), as --list shows it
     host: str
     path: Path
 
@@ -85,8 +85,9 @@ def select(attempt_id: str, host: str | None = None, session: int | None = None)
     if host is not None:
         kept = [r for r in found if r.host == host]
         if not kept:
-            raise SimError(tr("replay.none_host", host=host, id=attempt_id,
-                              hosts=", ".join(sorted({r.host for r in found}))))
+            raise SimError(
+                tr("replay.none_host", host=host, id=attempt_id, hosts=", ".join(sorted({r.host for r in found})))
+            )
         found = kept
     return found
 
@@ -107,13 +108,27 @@ def list_lines(attempt_id: str) -> list[str]:
             size = f"{cast.header.width}x{cast.header.height}" + (tr("replay.truncated") if cast.truncated else "")
         except SimError as exc:
             duration, size = "?", str(exc)
-        lines.append(tr("replay.list_row", n=r.n, when=time.strftime("%d/%m/%Y %H:%M:%S", time.localtime(r.started)),
-                        host=r.host, duration=duration, size=size, path=r.path.name))
+        lines.append(
+            tr(
+                "replay.list_row",
+                n=r.n,
+                when=time.strftime("%d/%m/%Y %H:%M:%S", time.localtime(r.started)),
+                host=r.host,
+                duration=duration,
+                size=size,
+                path=r.path.name,
+            )
+        )
     return lines
 
 
-def play(cast: asciicast.Cast, out: IO[str], speed: float = 1.0, idle_cap: float = IDLE_CAP,
-         sleep: Callable[[float], None] = time.sleep) -> None:
+def play(
+    cast: asciicast.Cast,
+    out: IO[str],
+    speed: float = 1.0,
+    idle_cap: float = IDLE_CAP,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
     """Write the screen's output of `cast` to `out` at its pace (pauses capped at `idle_cap`, then / `speed`)."""
     last = 0.0
     for event in cast.events:
@@ -128,23 +143,25 @@ def play(cast: asciicast.Cast, out: IO[str], speed: float = 1.0, idle_cap: float
     out.flush()
 
 
-def replay(attempt_id: str, host: str | None = None, speed: float = 1.0, session: int | None = None,
-           out: IO[str] | None = None) -> int:
+def replay(
+    attempt_id: str, host: str | None = None, speed: float = 1.0, session: int | None = None, out: IO[str] | None = None
+) -> int:
     """Play the attempt's terminals (all, or one host's, or one session) one after the other."""
     if not speed > 0 or speed == float("inf"):
         raise UsageError(tr("replay.bad_speed", speed=speed))
     out = out or sys.stdout
     chosen = select(attempt_id, host, session)
-    casts = [(r, r.read()) for r in chosen]   # every file checked before anything is played
+    casts = [(r, r.read()) for r in chosen]  # every file checked before anything is played
     is_tty = out.isatty() if hasattr(out, "isatty") else False
     for r, cast in casts:
         when = time.strftime("%d/%m/%Y %H:%M:%S", time.localtime(cast.header.timestamp or r.started))
         out.write(tr("replay.session_head", n=r.n, host=r.host, when=when) + "\r\n")
         play(cast, out, speed)
-        if is_tty:   # a session cut in colour, or inside a full-screen program: the terminal as it was
+        if is_tty:  # a session cut in colour, or inside a full-screen program: the terminal as it was
             text = cast.output()
-            out.write("\x1b[0m\x1b[?25h" + ("\x1b[?1049l" if text.rfind("\x1b[?1049h") > text.rfind("\x1b[?1049l") else ""))
+            out.write(
+                "\x1b[0m\x1b[?25h" + ("\x1b[?1049l" if text.rfind("\x1b[?1049h") > text.rfind("\x1b[?1049l") else "")
+            )
         out.write("\r\n" + tr("replay.session_end", n=r.n) + "\r\n")
         out.flush()
     return 0
-

@@ -21,8 +21,8 @@ from pyte.screens import StaticDefaultDict
 
 from simulateur.journal.asciicast import Cast
 
-_ALTERNATE = {1049 << 5, 1047 << 5, 47 << 5}   # pyte keeps private modes shifted by 5 bits
-IDLE_CAP = 2.0    # a pause longer than this (reading, thinking) is skipped when playing
+_ALTERNATE = {1049 << 5, 1047 << 5, 47 << 5}  # pyte keeps private modes shifted by 5 bits
+IDLE_CAP = 2.0  # a pause longer than this (reading, thinking) is skipped when playing
 CHECKPOINT_CHARS = 64_000
 
 
@@ -32,7 +32,7 @@ class _Screen(pyte.Screen):
 
     def __init__(self, columns: int, lines: int) -> None:
         self._saved: tuple[Any, Any] | None = None
-        self._cells: dict[Any, dict[str, Any]] = {}   # style → character → its cell, made once
+        self._cells: dict[Any, dict[str, Any]] = {}  # style → character → its cell, made once
         super().__init__(columns, lines)
 
     def set_mode(self, *modes: int, **kwargs: Any) -> None:
@@ -68,8 +68,12 @@ class _Screen(pyte.Screen):
     def draw(self, data: str) -> None:
         """pyte's draw, a run of cells at a time for printable ASCII in the usual charset and
         replace mode (the same cells, cursor and wrapping); anything else goes to pyte's."""
-        if (not data.isascii() or not data.isprintable() or mo.IRM in self.mode
-                or (self.g1_charset if self.charset else self.g0_charset) is not charsets.LAT1_MAP):
+        if (
+            not data.isascii()
+            or not data.isprintable()
+            or mo.IRM in self.mode
+            or (self.g1_charset if self.charset else self.g0_charset) is not charsets.LAT1_MAP
+        ):
             super().draw(data)
             return
         attrs = self.cursor.attrs
@@ -89,7 +93,7 @@ class _Screen(pyte.Screen):
                     self.cursor.x = self.columns - 1
             line = self.buffer[self.cursor.y]
             x = self.cursor.x
-            chunk = data[i:i + self.columns - x]
+            chunk = data[i : i + self.columns - x]
             for c in chunk:
                 cell = cells.get(c)
                 if cell is None:
@@ -107,8 +111,9 @@ class _Screen(pyte.Screen):
             twin = copy.deepcopy(self)
         finally:
             self._cells = cells
-        twin.buffer = defaultdict(lambda: StaticDefaultDict[int, Any](twin.default_char),
-                                  {y: line for y, line in twin.buffer.items()})
+        twin.buffer = defaultdict(
+            lambda: StaticDefaultDict[int, Any](twin.default_char), {y: line for y, line in twin.buffer.items()}
+        )
         return twin
 
 
@@ -123,15 +128,14 @@ class ScreenPlayer:
     def _restart(self) -> None:
         self.screen = _Screen(self.cast.header.width, self.cast.header.height)
         self._stream = pyte.Stream(self.screen)
-        self._next = 0          # index in _outputs of the first event not yet played
+        self._next = 0  # index in _outputs of the first event not yet played
         self.position = 0.0
         self._checkpoints: list[tuple[int, _Screen]] = [(0, self.screen.clone())]
         self._since_checkpoint = 0
 
     def _restore(self, t: float) -> None:
         """The last kept screen from before `t`."""
-        index, screen = next((i, sc) for i, sc in reversed(self._checkpoints)
-                             if i == 0 or self._outputs[i - 1].t <= t)
+        index, screen = next((i, sc) for i, sc in reversed(self._checkpoints) if i == 0 or self._outputs[i - 1].t <= t)
         self.screen = screen.clone()
         self._stream = pyte.Stream(self.screen)
         self._next = index
@@ -158,8 +162,11 @@ class ScreenPlayer:
                 self._resize(event.data)
             self._next += 1
             # Kept only between two sequences (pyte's parser holds no half of one then), once per index.
-            if (self._since_checkpoint >= CHECKPOINT_CHARS and self._next > self._checkpoints[-1][0]
-                    and getattr(self._stream, "_taking_plain_text", True) is not False):
+            if (
+                self._since_checkpoint >= CHECKPOINT_CHARS
+                and self._next > self._checkpoints[-1][0]
+                and getattr(self._stream, "_taking_plain_text", True) is not False
+            ):
                 self._checkpoints.append((self._next, self.screen.clone()))
                 self._since_checkpoint = 0
         self.position = t
@@ -190,8 +197,7 @@ class ScreenPlayer:
         """The text on the screen, line by line (trailing blanks removed). A wide character's
         second cell holds "" (pyte's own `display` fails on one left alone by an overwrite)."""
         screen = self.screen
-        return ["".join(screen.buffer[y][x].data for x in range(screen.columns)).rstrip()
-                for y in range(screen.lines)]
+        return ["".join(screen.buffer[y][x].data for x in range(screen.columns)).rstrip() for y in range(screen.lines)]
 
     def text(self) -> str:
         lines = self.lines()

@@ -27,7 +27,7 @@ from braceexpand import braceexpand
 from tree_sitter import Language, Node, Parser
 
 _LANGUAGE = Language(tree_sitter_bash.language())
-MAX_DEPTH = 6          # `sh -c "ssh h 'sh -c …'"`: deeper nesting is read as the words it is
+MAX_DEPTH = 6  # `sh -c "ssh h 'sh -c …'"`: deeper nesting is read as the words it is
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox-sh"}
 NO_FILE = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "-"}
 REDIRECTS = {"file_redirect", "heredoc_redirect", "herestring_redirect"}
@@ -43,6 +43,7 @@ class Command:
     """One simple command: `argv` as run (quotes removed, wrappers seen through), `text` as
     typed (a slice of the line, or of the script a shell or ssh was given), `writes` the files
     its redirections write, `host` the host it ran on when ssh took it there."""
+
     argv: tuple[str, ...]
     text: str
     writes: tuple[str, ...] = ()
@@ -95,13 +96,13 @@ def _ascii_shape(src: bytes) -> bytes:
 def _blank_split(text: str) -> list[str]:
     try:
         return shlex.split(text, comments=True)
-    except ValueError:   # an unbalanced quote
+    except ValueError:  # an unbalanced quote
         return text.split()
 
 
 def _text(node: Node, src: bytes) -> str:
     """A node's text as typed: read in the line itself (the parser saw its ASCII shape)."""
-    return src[node.start_byte:node.end_byte].decode(errors="replace")
+    return src[node.start_byte : node.end_byte].decode(errors="replace")
 
 
 def value(node: Node, src: bytes) -> str:
@@ -132,7 +133,7 @@ def _braces(node: Node, src: bytes) -> list[str]:
         return [word]
     try:
         return list(braceexpand(word))
-    except ValueError:   # unbalanced: bash leaves it as typed
+    except ValueError:  # unbalanced: bash leaves it as typed
         return [word]
 
 
@@ -156,7 +157,7 @@ class _Walker:
             return _text(node, self.src)
         writes.extend(moved[0])
         stdin.extend(moved[1])
-        return self.src[node.start_byte:moved[2]].decode(errors="replace")
+        return self.src[node.start_byte : moved[2]].decode(errors="replace")
 
     def visit(self, node: Node) -> None:
         kind = node.type
@@ -164,7 +165,7 @@ class _Walker:
             self.command(node, None, [], None)
         elif kind == "redirected_statement":
             self.redirected(node)
-        elif kind == "function_definition":   # defining a function runs nothing
+        elif kind == "function_definition":  # defining a function runs nothing
             return
         elif kind in ("heredoc_body", "comment"):
             return
@@ -195,7 +196,7 @@ class _Walker:
             return
         if body is not None:
             self.visit(body)
-        if writes:   # `{ a; b; } > f`, `> f`: the redirection writes the file whatever runs
+        if writes:  # `{ a; b; } > f`, `> f`: the redirection writes the file whatever runs
             self.out.append(Command((), text, tuple(writes), self.host))
 
     def redirect(self, node: Node, writes: list[str], stdin: list[str]) -> None:
@@ -208,7 +209,7 @@ class _Walker:
             if op in WRITE_OPS and target and target not in NO_FILE and not target.isdigit():
                 writes.append(target)
             if dest is not None:
-                self.visit(dest)   # `> "$(mktemp)"`
+                self.visit(dest)  # `> "$(mktemp)"`
         elif kind == "heredoc_redirect":
             for child in node.children:
                 if child.type == "heredoc_body":
@@ -216,7 +217,7 @@ class _Walker:
                 elif child.type in REDIRECTS:
                     self.redirect(child, writes, stdin)
                 elif child.is_named and child.type not in ("heredoc_start", "heredoc_end"):
-                    self.visit(child)   # `cat <<EOF | sh`: what the heredoc is piped into
+                    self.visit(child)  # `cat <<EOF | sh`: what the heredoc is piped into
         elif kind == "herestring_redirect":
             stdin.extend(value(c, self.src) for c in node.named_children)
         else:
@@ -231,13 +232,13 @@ class _Walker:
         for child in node.children:
             kind = child.type
             if kind == "variable_assignment" and not words:
-                self.visit(child)   # `X=$(hostname) cmd`: the substitution runs
+                self.visit(child)  # `X=$(hostname) cmd`: the substitution runs
             elif kind in REDIRECTS:
                 found: list[str] = []
                 self.redirect(child, writes, found)
                 stdin = found[0] if found else stdin
             elif child.is_named:
-                self.visit(child)   # command substitutions in the words run before the command
+                self.visit(child)  # command substitutions in the words run before the command
                 words.extend(_braces(child, self.src))
         self.run(words, text, writes, stdin)
 
@@ -272,7 +273,7 @@ class _Walker:
                 self.run(part, text, (), None)
         if nested is not None:
             self.out.extend(_script(nested[0], nested[1], self.depth + 1))
-            if writes:   # `sh -c '…' > log`, `ssh h cat f > copy`: written here, not over there
+            if writes:  # `sh -c '…' > log`, `ssh h cat f > copy`: written here, not over there
                 self.out.append(Command((), text, tuple(writes), self.host))
             return
         if argv or writes:
@@ -308,7 +309,7 @@ def _after_options(args: list[str], with_value: set[str]) -> list[str]:
     i = 0
     while i < len(args) and args[i].startswith("-"):
         if args[i] == "--":
-            return args[i + 1:]
+            return args[i + 1 :]
         i += 2 if args[i] in with_value else 1
     return args[i:]
 
@@ -321,7 +322,7 @@ def _find_exec(argv: list[str]) -> list[list[str]]:
             j = i + 1
             while j < len(argv) and argv[j] not in (";", "+"):
                 j += 1
-            parts.append(argv[i + 1:j])
+            parts.append(argv[i + 1 : j])
             i = j
         i += 1
     return [p for p in parts if p]
@@ -344,15 +345,36 @@ def ssh_remote(args: list[str]) -> tuple[str | None, str | None]:
         return None, None
     dest = args[i].rsplit("@", 1)[-1]
     dest = dest.removeprefix("ssh://").split(":", 1)[0] or dest
-    rest = args[i + 1:]
+    rest = args[i + 1 :]
     return dest, (" ".join(rest) if rest else None)
 
 
 # Wrappers: name → options that take a value (the command follows the options).
 WRAPPERS: dict[str, set[str]] = {
-    "sudo": {"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D", "-R", "-T", "--user", "--group",
-             "--host", "--prompt", "--role", "--type", "--other-user", "--chdir", "--chroot",
-             "--close-from", "--command-timeout"},
+    "sudo": {
+        "-u",
+        "-g",
+        "-C",
+        "-h",
+        "-p",
+        "-r",
+        "-t",
+        "-U",
+        "-D",
+        "-R",
+        "-T",
+        "--user",
+        "--group",
+        "--host",
+        "--prompt",
+        "--role",
+        "--type",
+        "--other-user",
+        "--chdir",
+        "--chroot",
+        "--close-from",
+        "--command-timeout",
+    },
     "doas": {"-u", "-C"},
     "env": {"-u", "-C", "--unset", "--chdir", "-S", "--split-string"},
     "nice": {"-n", "--adjustment"},
@@ -365,8 +387,24 @@ WRAPPERS: dict[str, set[str]] = {
     "time": {"-f", "-o", "--format", "--output"},
     "setsid": set(),
     "busybox": set(),
-    "xargs": {"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args",
-              "--max-procs", "--max-chars", "--max-lines", "--eof", "--process-slot-var"},
+    "xargs": {
+        "-a",
+        "-d",
+        "-E",
+        "-I",
+        "-L",
+        "-n",
+        "-P",
+        "-s",
+        "--arg-file",
+        "--delimiter",
+        "--max-args",
+        "--max-procs",
+        "--max-chars",
+        "--max-lines",
+        "--eof",
+        "--process-slot-var",
+    },
     "timeout": {"-s", "-k", "--signal", "--kill-after"},
 }
 
@@ -392,17 +430,17 @@ def unwrap(argv: list[str]) -> list[str]:
                 i += 1
                 break
             if name == "sudo" and word in ("-e", "--edit"):
-                return ["sudoedit", *argv[i + 1:]]
+                return ["sudoedit", *argv[i + 1 :]]
             if name in ("command", "type") and word in ("-v", "-V"):
                 return argv
-            if name == "nice" and word[1:].isdigit():   # nice -5 CMD
+            if name == "nice" and word[1:].isdigit():  # nice -5 CMD
                 i += 1
                 continue
             i += 2 if word in opts else 1
         while name in ("env", "sudo") and i < len(argv) and ASSIGNMENT.match(argv[i]):
             i += 1
         if name == "timeout" and i < len(argv):
-            i += 1   # the duration
+            i += 1  # the duration
         if i >= len(argv):
             break
         argv = argv[i:]

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 LOG_DIR, LOG_NAME = "/dev", "log"
-SO_PEERPIDFD = getattr(socket, "SO_PEERPIDFD", 77)   # Linux ≥ 6.5
+SO_PEERPIDFD = getattr(socket, "SO_PEERPIDFD", 77)  # Linux ≥ 6.5
 MAX_LINE = 8192
 # <PRI>TIMESTAMP TAG[PID]: TEXT  (glibc syslog(3), as sent on the socket)
 SYSLOG = re.compile(rb"^<\d{1,3}>(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )?[^\s\[:]+(?:\[\d+\])?: ?(.*)$", re.S)
@@ -69,12 +69,13 @@ def _host_pid(pid: int) -> int | None:
 class SshdLog:
     """The sshd log of one host: who may write it, and where it goes."""
 
-    def __init__(self, binary: str, pid_ns: tuple[int, int], outside: Path,
-                 inside: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, binary: str, pid_ns: tuple[int, int], outside: Path, inside: Callable[[str], None] | None = None
+    ) -> None:
         self.binary = binary
         self.pid_ns = pid_ns
         self.outside = outside
-        self.inside = inside            # appends a line to the host's own copy, or None
+        self.inside = inside  # appends a line to the host's own copy, or None
         self.machine_sshd = _digest(binary)
         self._trusted: dict[int, int] = {}  # pidfs inode → host PID of processes checked to be the host's sshd
         self._exes: dict[tuple[int, int, int, int], bool] = {}
@@ -140,7 +141,7 @@ class SshdLog:
 
     def serve(self, conn: socket.socket, pid: int) -> None:
         with conn:
-            conn.settimeout(1.0)   # glibc's syslog() closes right after its line
+            conn.settimeout(1.0)  # glibc's syslog() closes right after its line
             data = b""
             with contextlib.suppress(OSError):
                 while len(data) < 16 * MAX_LINE:

@@ -41,8 +41,12 @@ def tcp_table(pid: int) -> list[Socket]:
 
 
 def _listening(sock: Socket, table: list[Socket]) -> bool:
-    return any(s.state == LISTEN and s.local.port == sock.local.port
-               and s.local.address in (sock.local.address, "0.0.0.0", "::") for s in table)
+    return any(
+        s.state == LISTEN
+        and s.local.port == sock.local.port
+        and s.local.address in (sock.local.address, "0.0.0.0", "::")
+        for s in table
+    )
 
 
 def accepted_connection(pids: Iterable[int]) -> Connection | None:
@@ -63,6 +67,9 @@ def holder(connection: Connection, namespaces: dict[str, int]) -> str | None:
     """The one host (name → a PID in its network namespace) whose kernel holds the other end of
     `connection`; None when none or several do."""
     mirror = (connection.peer, connection.local)
-    owners = [name for name, pid in namespaces.items()
-              if any((s.local, s.remote) == mirror and s.state == ESTABLISHED for s in tcp_table(pid))]
+    owners = [
+        name
+        for name, pid in namespaces.items()
+        if any((s.local, s.remote) == mirror and s.state == ESTABLISHED for s in tcp_table(pid))
+    ]
     return owners[0] if len(owners) == 1 else None

@@ -17,15 +17,15 @@ from pydantic import BaseModel
 
 
 class Entry(BaseModel):
-    t: float                      # when the command ended (recorded by simulateur)
-    start: float | None = None    # when it started (from the shell's history)
+    t: float  # when the command ended (recorded by simulateur)
+    start: float | None = None  # when it started (from the shell's history)
     host: str
     cmd: str
     rc: int | None = None
     source: Literal["shell", "exec", "ssh", "event", "kernel"] = "shell"
-    origin: str | None = None     # ssh: the lab host the session was opened from
-    session: str | None = None    # shell: the terminal it was typed in (its exec record's tag)
-    ran: list[str] = []           # kernel: what the command started in turn (a script's commands)
+    origin: str | None = None  # ssh: the lab host the session was opened from
+    session: str | None = None  # shell: the terminal it was typed in (its exec record's tag)
+    ran: list[str] = []  # kernel: what the command started in turn (a script's commands)
     verified: bool | None = None  # borne out by the kernel's record (None: no record to check against)
 
 
@@ -43,8 +43,15 @@ class Journal:
         finally:
             os.close(fd)
 
-    def record(self, host: str, cmd: str, rc: int | None, source: Literal["shell", "exec", "event"],
-               start: float | None = None, session: str | None = None) -> None:
+    def record(
+        self,
+        host: str,
+        cmd: str,
+        rc: int | None,
+        source: Literal["shell", "exec", "event"],
+        start: float | None = None,
+        session: str | None = None,
+    ) -> None:
         self.append(Entry(t=time.time(), start=start, host=host, cmd=cmd, rc=rc, source=source, session=session))
 
     def entries(self) -> list[Entry]:

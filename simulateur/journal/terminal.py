@@ -50,12 +50,12 @@ from simulateur.i18n import tr
 from simulateur.journal import asciicast
 from simulateur.lab import confine
 
-TIOCSPTLCK = 0x40045431       # <asm-generic/ioctls.h> (not in Python's termios)
-TIOCGPTPEER = 0x5441          # the same, Linux ≥ 4.13
+TIOCSPTLCK = 0x40045431  # <asm-generic/ioctls.h> (not in Python's termios)
+TIOCGPTPEER = 0x5441  # the same, Linux ≥ 4.13
 PTMX_RDEV = os.makedev(5, 2)
 CHUNK = 65536
-BATCH = 262144                # output passed on (and recorded) at once, at most
-DRAIN_IDLE = 0.05             # after the shell ended: output still on its way, read until this quiet
+BATCH = 262144  # output passed on (and recorded) at once, at most
+DRAIN_IDLE = 0.05  # after the shell ended: output still on its way, read until this quiet
 DEFAULT_SIZE = (80, 24)
 _PRINTABLE = re.compile(rb"[^\x00-\x1f\x7f]")
 
@@ -77,7 +77,7 @@ class HostPty:
             raise SimError(tr("terminal.no_pty", why=exc.strerror or exc)) from None
         try:
             st = os.fstat(master)
-            if not stat.S_ISCHR(st.st_mode) or st.st_rdev != PTMX_RDEV:   # a file the host put there
+            if not stat.S_ISCHR(st.st_mode) or st.st_rdev != PTMX_RDEV:  # a file the host put there
                 raise SimError(tr("terminal.no_pty", why=tr("terminal.not_ptmx")))
             pts = confine.open_in(root, "/dev/pts", os.O_PATH | os.O_DIRECTORY)
             try:
@@ -146,7 +146,7 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         try:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         except BlockingIOError:
             select.select([], [fd], [])
 
@@ -170,7 +170,7 @@ class Relay:
         self.recorder = recorder
         self.stdin = stdin
         self.stdout = stdout
-        self._pending = b""          # typed, not yet accepted by the pty (a program not reading)
+        self._pending = b""  # typed, not yet accepted by the pty (a program not reading)
         self._stdin_open = True
         self._resized = False
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -223,7 +223,7 @@ class Relay:
             if saved is not None:
                 self._restore(saved)
                 saved = None
-            os.kill(os.getpid(), exc.signum)   # as if it came now, to whoever handled it before
+            os.kill(os.getpid(), exc.signum)  # as if it came now, to whoever handled it before
             return 128 + exc.signum
         finally:
             if saved is not None:
@@ -240,7 +240,7 @@ class Relay:
         try:
             termios.tcsetattr(self.stdin, termios.TCSADRAIN, saved)
         except termios.error:
-            pass   # the terminal is gone (SIGHUP): nothing to give back
+            pass  # the terminal is gone (SIGHUP): nothing to give back
 
     def _end(self, proc: subprocess.Popen[bytes]) -> None:
         """The shell, if still there, gets a hangup (its terminal goes away), as when a window closes."""
@@ -274,7 +274,7 @@ class Relay:
                             self._flush_input()
                         if events & (select.POLLIN | select.POLLHUP | select.POLLERR):
                             if not self._from_host():
-                                poller.unregister(master)   # every peer closed: wait for the process
+                                poller.unregister(master)  # every peer closed: wait for the process
                                 master_open = False
                     elif fd == self.stdin:
                         self._from_user(poller)
@@ -328,7 +328,7 @@ class Relay:
             return
         except OSError:
             data = b""
-        if not data:   # not a terminal, and at its end: nothing more will be typed
+        if not data:  # not a terminal, and at its end: nothing more will be typed
             poller.unregister(self.stdin)
             self._stdin_open = False
             return
@@ -367,23 +367,35 @@ def recording_path(directory: Path, host: str, started: float, n: int = 1) -> Pa
 
 def start_recording(directory: Path, host: str, lab: str, size: tuple[int, int]) -> asciicast.CastWriter:
     started = time.time()
-    header = asciicast.Header(width=size[0], height=size[1], timestamp=int(started),
-                              title=tr("terminal.title", host=host, lab=lab),
-                              env={"TERM": os.environ.get("TERM", "xterm"), "SHELL": "/bin/bash"})
+    header = asciicast.Header(
+        width=size[0],
+        height=size[1],
+        timestamp=int(started),
+        title=tr("terminal.title", host=host, lab=lab),
+        env={"TERM": os.environ.get("TERM", "xterm"), "SHELL": "/bin/bash"},
+    )
     n = 1
-    while True:   # two sessions of one host starting in the same second: the next name (O_EXCL)
+    while True:  # two sessions of one host starting in the same second: the next name (O_EXCL)
         try:
             return asciicast.CastWriter(recording_path(directory, host, started, n), header)
         except FileExistsError:
             n += 1
 
 
-def relay(pty: HostPty, argv: list[str], *, record_dir: Path | None, host: str, lab: str,
-          pass_fds: tuple[int, ...] = (), started: Callable[[], None] | None = None) -> int:
+def relay(
+    pty: HostPty,
+    argv: list[str],
+    *,
+    record_dir: Path | None,
+    host: str,
+    lab: str,
+    pass_fds: tuple[int, ...] = (),
+    started: Callable[[], None] | None = None,
+) -> int:
     """Run `argv` (a shell on `pty`'s peer) with our terminal relayed to it and, if `record_dir` is
     given, recorded there; its exit status (128+N if a signal ended it). `started` runs once the
     process exists (the caller closes its copies of `pass_fds` there)."""
-    size = window_size(1) or window_size(0) or DEFAULT_SIZE   # fds, not sys.stdout: the app may wrap it
+    size = window_size(1) or window_size(0) or DEFAULT_SIZE  # fds, not sys.stdout: the app may wrap it
     try:
         set_window_size(pty.master, *size)
         recorder = start_recording(record_dir, host, lab, size) if record_dir is not None else None

@@ -31,15 +31,15 @@ Outcome = Literal["ok", "failed", "not_run", "nonzero", "unknown"]
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    at: float                 # seconds since the attempt's start (when the command started, if known)
-    t: float                  # when it ended (epoch, as journaled)
-    host: str                 # "-" for an event of the attempt (hint, qualification, escalation)
+    at: float  # seconds since the attempt's start (when the command started, if known)
+    t: float  # when it ended (epoch, as journaled)
+    host: str  # "-" for an event of the attempt (hint, qualification, escalation)
     cmd: str
     rc: int | None
     mark: Mark
     source: str
-    origin: str | None = None             # ssh: the lab host the session came from
-    remote: tuple[str, ...] = ()          # hosts its commands reached through ssh
+    origin: str | None = None  # ssh: the lab host the session came from
+    remote: tuple[str, ...] = ()  # hosts its commands reached through ssh
 
     @property
     def outcome(self) -> Outcome:
@@ -59,12 +59,21 @@ class Step:
 def step_of(entry: Entry, started: float) -> Step:
     begin = entry.start if entry.start is not None else entry.t
     if entry.source == "event":
-        return Step(at=begin - started, t=entry.t, host=entry.host, cmd=entry.cmd, rc=None, mark="event",
-                    source=entry.source)
+        return Step(
+            at=begin - started, t=entry.t, host=entry.host, cmd=entry.cmd, rc=None, mark="event", source=entry.source
+        )
     reading = read_entry(entry)
-    return Step(at=begin - started, t=entry.t, host=entry.host, cmd=entry.cmd, rc=entry.rc,
-                mark=reading.kind.value, source=entry.source, origin=entry.origin,  # type: ignore[arg-type]
-                remote=tuple(sorted(reading.hosts - {entry.host})))
+    return Step(
+        at=begin - started,
+        t=entry.t,
+        host=entry.host,
+        cmd=entry.cmd,
+        rc=entry.rc,
+        mark=reading.kind.value,
+        source=entry.source,
+        origin=entry.origin,  # type: ignore[arg-type]
+        remote=tuple(sorted(reading.hosts - {entry.host})),
+    )
 
 
 def build(entries: Iterable[Entry], started: float) -> list[Step]:
@@ -117,8 +126,9 @@ def clock(seconds: float) -> str:
     return f"{sign}{s // 60:02d}:{s % 60:02d}"
 
 
-def recording_at(recordings: Sequence[Recording], step: Step,
-                 durations: dict[Path, float] | None = None) -> tuple[Recording, float] | None:
+def recording_at(
+    recordings: Sequence[Recording], step: Step, durations: dict[Path, float] | None = None
+) -> tuple[Recording, float] | None:
     """The terminal open on the step's host when it ran, and the moment (seconds into the recording)
     just after it ended; else the last one of that host started before it, at its end."""
     covering: tuple[Recording, float] | None = None
@@ -127,7 +137,7 @@ def recording_at(recordings: Sequence[Recording], step: Step,
         if r.host != step.host:
             continue
         offset = step.t - r.started
-        if offset < -1.0:   # the name's clock has one-second steps
+        if offset < -1.0:  # the name's clock has one-second steps
             continue
         length = (durations or {}).get(r.path)
         if length is not None and offset > length + 1.0:

@@ -27,7 +27,7 @@ _TOKEN = re.compile(
     re.S,
 )
 _ALT_SCREEN = {"?1049", "?1047", "?47"}
-MAX_LINES = 4000   # beyond: the first and last halves, and how many lines were left out
+MAX_LINES = 4000  # beyond: the first and last halves, and how many lines were left out
 
 
 def _count(params: str, default: int = 1) -> int:
@@ -45,7 +45,7 @@ class _Page:
         line = self.lines[self.row]
         if len(line) < self.col:
             line += " " * (self.col - len(line))
-        self.lines[self.row] = line[: self.col] + text + line[self.col + len(text):]
+        self.lines[self.row] = line[: self.col] + text + line[self.col + len(text) :]
         self.col += len(text)
 
     def newline(self) -> None:
@@ -62,7 +62,7 @@ class _Page:
             if mode == 0:
                 self.lines[self.row] = line[: self.col]
             elif mode == 1:
-                self.lines[self.row] = " " * min(self.col + 1, len(line)) + line[self.col + 1:]
+                self.lines[self.row] = " " * min(self.col + 1, len(line)) + line[self.col + 1 :]
             else:
                 self.lines[self.row] = ""
         elif final == "C":
@@ -72,10 +72,10 @@ class _Page:
         elif final == "G":
             self.col = n - 1
         elif final == "P":
-            self.lines[self.row] = line[: self.col] + line[self.col + n:]
+            self.lines[self.row] = line[: self.col] + line[self.col + n :]
         elif final == "@":
             if self.col < len(line):
-                self.lines[self.row] = line[: self.col] + " " * n + line[self.col:]
+                self.lines[self.row] = line[: self.col] + " " * n + line[self.col :]
         elif final == "A":
             self.row = max(0, self.row - n)
         elif final == "B":

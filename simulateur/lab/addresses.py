@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class Addr:
     iface: str
     cidr: str
-    dynamic: bool      # finite lifetime: set by a DHCP client, not typed by hand
+    dynamic: bool  # finite lifetime: set by a DHCP client, not typed by hand
     valid_lft: int
 
 
@@ -32,12 +32,14 @@ def addresses(host: HostKind) -> list[Addr]:
         for msg in ipr.get_addr(family=2):
             cache = msg.get_attr("IFA_CACHEINFO")
             valid = cache["ifa_valid"] if cache else 0xFFFFFFFF
-            found.append(Addr(
-                iface=names.get(msg["index"], "?"),
-                cidr=f"{msg.get_attr('IFA_ADDRESS')}/{msg['prefixlen']}",
-                dynamic=valid != 0xFFFFFFFF,
-                valid_lft=valid,
-            ))
+            found.append(
+                Addr(
+                    iface=names.get(msg["index"], "?"),
+                    cidr=f"{msg.get_attr('IFA_ADDRESS')}/{msg['prefixlen']}",
+                    dynamic=valid != 0xFFFFFFFF,
+                    valid_lft=valid,
+                )
+            )
         return found
     finally:
         ipr.close()

@@ -47,9 +47,9 @@ from simulateur.i18n import tr
 from simulateur.paths import HOSTFILES_DIR, cache_dir
 
 HOST_NAME = "dc"
-TEMPLATE_ADMIN_PASSWORD = "Modele-Adm1n-2024"   # replaced in every lab (samba_ad service)
+TEMPLATE_ADMIN_PASSWORD = "Modele-Adm1n-2024"  # replaced in every lab (samba_ad service)
 SERVICES = "s3fs, rpc, ldap, cldap, kdc, drepl, winbindd, kcc"  # no internal DNS: srv's dnsmasq is the site DNS
-NTACL_XATTR = "user.NTACL"   # where NT ACLs are stored (see the module's docstring)
+NTACL_XATTR = "user.NTACL"  # where NT ACLs are stored (see the module's docstring)
 
 # Departments (OUs), their groups, and the staff already in the directory.
 OUS = [
@@ -80,8 +80,14 @@ STAFF = [  # (first, last, OU, extra groups)
 ]
 # Lockout duration 0: an account stays locked until someone unlocks it (a lab left locked for half an
 # hour does not repair itself); wrong passwords are counted over 30 minutes.
-POLICY = {"max_age_days": 90, "min_length": 8, "history": 0, "lockout_threshold": 5, "lockout_minutes": 0,
-          "lockout_window_minutes": 30}
+POLICY = {
+    "max_age_days": 90,
+    "min_length": 8,
+    "history": 0,
+    "lockout_threshold": 5,
+    "lockout_minutes": 0,
+    "lockout_window_minutes": 30,
+}
 
 
 def login_of(first: str, last: str) -> str:
@@ -91,9 +97,17 @@ def login_of(first: str, last: str) -> str:
 
 
 def bake_spec() -> dict[str, object]:
-    users = [{"login": login_of(f, l), "first": f, "last": l, "ou": ou, "groups": [f"GG_{ou}", *extra],
-              "password": f"Pers-{i:02d}-{hashlib.sha256((f + l).encode()).hexdigest()[:6]}"}
-             for i, (f, l, ou, extra) in enumerate(STAFF)]
+    users = [
+        {
+            "login": login_of(f, l),
+            "first": f,
+            "last": l,
+            "ou": ou,
+            "groups": [f"GG_{ou}", *extra],
+            "password": f"Pers-{i:02d}-{hashlib.sha256((f + l).encode()).hexdigest()[:6]}",
+        }
+        for i, (f, l, ou, extra) in enumerate(STAFF)
+    ]
     return {"policy": POLICY, "ous": OUS, "groups": GROUPS, "users": users}
 
 
@@ -139,8 +153,17 @@ def smb_conf(domain: str, *, build: bool = False) -> str:
     ]
     if build:
         lines += ["\tinterfaces = lo", "\tbind interfaces only = yes"]
-    lines += ["", "[sysvol]", "\tpath = /var/lib/samba/state/sysvol", "\tread only = No", "",
-              "[netlogon]", f"\tpath = /var/lib/samba/state/sysvol/{domain}/scripts", "\tread only = No", ""]
+    lines += [
+        "",
+        "[sysvol]",
+        "\tpath = /var/lib/samba/state/sysvol",
+        "\tread only = No",
+        "",
+        "[netlogon]",
+        f"\tpath = /var/lib/samba/state/sysvol/{domain}/scripts",
+        "\tread only = No",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -222,7 +245,7 @@ def template(domain: str) -> Path:
             os.rename(work, final)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        for old in root.parent.iterdir():   # templates of older recipes (not being copied right now)
+        for old in root.parent.iterdir():  # templates of older recipes (not being copied right now)
             if old.is_dir() and old != root and time.time() - old.stat().st_mtime > 600:
                 shutil.rmtree(old, ignore_errors=True)
     return final
@@ -235,13 +258,30 @@ def _build(domain: str, work: Path) -> None:
     conf.write_text(smb_conf(domain, build=True))
     spec = work / "bake.json"
     spec.write_text(json.dumps(bake_spec()))
-    argv = ["unshare", "--net", "--mount", "--pid", "--fork", "--propagation", "private",
-            "bash", "-c", BUILD_SCRIPT, "build", str(target), str(conf), realm_of(domain), workgroup_of(domain),
-            TEMPLATE_ADMIN_PASSWORD, str(HOSTFILES_DIR / "adctl.py"), str(spec), NTACL_XATTR]
+    argv = [
+        "unshare",
+        "--net",
+        "--mount",
+        "--pid",
+        "--fork",
+        "--propagation",
+        "private",
+        "bash",
+        "-c",
+        BUILD_SCRIPT,
+        "build",
+        str(target),
+        str(conf),
+        realm_of(domain),
+        workgroup_of(domain),
+        TEMPLATE_ADMIN_PASSWORD,
+        str(HOSTFILES_DIR / "adctl.py"),
+        str(spec),
+        NTACL_XATTR,
+    ]
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": str(work)}
     try:
-        res = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env,
-                             stdin=subprocess.DEVNULL)
+        res = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise SimError(tr("samba.template_failed", domain=domain, why="délai dépassé (300 s)")) from None
     if res.returncode != 0:
@@ -267,9 +307,18 @@ def _check_ntacls(domain: str, sysvol: Path) -> None:
     for path in [sysvol, *sysvol.rglob("*")]:
         names = os.listxattr(path, follow_symlinks=False)
         if NTACL_XATTR not in names or "security.NTACL" in names:
-            raise SimError(tr("samba.template_failed", domain=domain,
-                              why=tr("samba.template_ntacl", path=path.relative_to(sysvol.parent.parent),
-                                     xattr=NTACL_XATTR, names=", ".join(names) or "—")))
+            raise SimError(
+                tr(
+                    "samba.template_failed",
+                    domain=domain,
+                    why=tr(
+                        "samba.template_ntacl",
+                        path=path.relative_to(sysvol.parent.parent),
+                        xattr=NTACL_XATTR,
+                        names=", ".join(names) or "—",
+                    ),
+                )
+            )
 
 
 def copy_into(domain: str, dest: Path) -> None:
@@ -277,8 +326,9 @@ def copy_into(domain: str, dest: Path) -> None:
     every lab gets its own database."""
     src = template(domain)
     dest.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run(["cp", "-a", "--reflink=auto", f"{src}/.", str(dest)], capture_output=True, text=True,
-                         timeout=60)
+    res = subprocess.run(
+        ["cp", "-a", "--reflink=auto", f"{src}/.", str(dest)], capture_output=True, text=True, timeout=60
+    )
     if res.returncode != 0:
         raise SimError(tr("samba.template_failed", domain=domain, why=res.stderr.strip()))
     (dest / ".ready").unlink(missing_ok=True)

@@ -64,9 +64,9 @@ class Entry(BaseModel):
     mtime_ns: int = 0
     size: int = 0
     target: str | None = None
-    xattrs: dict[str, str] = Field(default_factory=dict)   # name → base64 value
-    content_sha256: str | None = None                     # a file's content
-    sha256: str = ""                                      # of the whole entry (meta)
+    xattrs: dict[str, str] = Field(default_factory=dict)  # name → base64 value
+    content_sha256: str | None = None  # a file's content
+    sha256: str = ""  # of the whole entry (meta)
 
     def meta(self) -> bytes:
         """The canonical bytes of its metadata, which its digest covers with its content."""
@@ -81,7 +81,7 @@ class HostRecord(BaseModel):
     kind: str = "netns"
     macs: dict[str, str] = Field(default_factory=dict)
     entries: list[Entry] = Field(default_factory=list)
-    skipped: list[str] = Field(default_factory=list)   # device nodes and sockets, never saved
+    skipped: list[str] = Field(default_factory=list)  # device nodes and sockets, never saved
 
 
 class LabRecord(BaseModel):
@@ -96,7 +96,7 @@ class LabRecord(BaseModel):
     default_host: str | None = None
     candidate: str | None = None
     attempt: str | None = None
-    scenario_json: str | None = None   # the scenario (or cahier) as played, when the lab has one
+    scenario_json: str | None = None  # the scenario (or cahier) as played, when the lab has one
 
 
 class Manifest(BaseModel):
@@ -131,12 +131,26 @@ def _xattrs(target: int | str, follow: bool) -> dict[str, str]:
 
 
 def _entry(path: str, kind: EntryType, st: os.stat_result, **extra: object) -> Entry:
-    return Entry(path=path, type=kind, mode=stat.S_IMODE(st.st_mode), uid=st.st_uid, gid=st.st_gid,
-                 mtime_ns=st.st_mtime_ns, **extra)  # type: ignore[arg-type]
+    return Entry(
+        path=path,
+        type=kind,
+        mode=stat.S_IMODE(st.st_mode),
+        uid=st.st_uid,
+        gid=st.st_gid,
+        mtime_ns=st.st_mtime_ns,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
-def _walk(dirfd: int, rel: str, record: HostRecord, tar: tarfile.TarFile, host: str,
-          seen: dict[tuple[int, int], str], only: tuple[str, ...] | None = None) -> None:
+def _walk(
+    dirfd: int,
+    rel: str,
+    record: HostRecord,
+    tar: tarfile.TarFile,
+    host: str,
+    seen: dict[tuple[int, int], str],
+    only: tuple[str, ...] | None = None,
+) -> None:
     """Every entry under the directory open as `dirfd` (its path in the layer: `rel`), through
     file descriptors only: a name swapped for a link while we walk is opened O_NOFOLLOW and
     refused, never followed out of the layer."""
@@ -148,7 +162,7 @@ def _walk(dirfd: int, rel: str, record: HostRecord, tar: tarfile.TarFile, host: 
             st = os.stat(name, dir_fd=dirfd, follow_symlinks=False)
         except FileNotFoundError:
             continue
-        by_path = f"/proc/self/fd/{dirfd}/{name}"   # the entry itself, its last component unfollowed
+        by_path = f"/proc/self/fd/{dirfd}/{name}"  # the entry itself, its last component unfollowed
         if stat.S_ISDIR(st.st_mode):
             try:
                 fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dirfd)
@@ -177,7 +191,7 @@ def _walk(dirfd: int, rel: str, record: HostRecord, tar: tarfile.TarFile, host: 
                 continue
             try:
                 st = os.fstat(fd)
-                if not stat.S_ISREG(st.st_mode):   # swapped meanwhile: not what was listed
+                if not stat.S_ISREG(st.st_mode):  # swapped meanwhile: not what was listed
                     record.skipped.append(path)
                     continue
                 with os.fdopen(os.dup(fd), "rb") as f:
@@ -193,11 +207,10 @@ def _walk(dirfd: int, rel: str, record: HostRecord, tar: tarfile.TarFile, host: 
             if st.st_nlink > 1:
                 seen[key] = path
         elif stat.S_ISLNK(st.st_mode):
-            entry = _entry(path, "link", st, target=os.readlink(name, dir_fd=dirfd),
-                           xattrs=_xattrs(by_path, False))
+            entry = _entry(path, "link", st, target=os.readlink(name, dir_fd=dirfd), xattrs=_xattrs(by_path, False))
             _digest(entry, None)
             record.entries.append(entry)
-        elif stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:   # an overlayfs whiteout: a deleted file
+        elif stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:  # an overlayfs whiteout: a deleted file
             entry = _entry(path, "whiteout", st, xattrs=_xattrs(by_path, False))
             _digest(entry, None)
             record.entries.append(entry)
@@ -205,7 +218,7 @@ def _walk(dirfd: int, rel: str, record: HostRecord, tar: tarfile.TarFile, host: 
             entry = _entry(path, "fifo", st, xattrs=_xattrs(by_path, False))
             _digest(entry, None)
             record.entries.append(entry)
-        else:   # a device node (never opened), a socket: not part of what a machine keeps
+        else:  # a device node (never opened), a socket: not part of what a machine keeps
             record.skipped.append(path)
 
 
@@ -231,8 +244,10 @@ def save(out: Path, lab: LabRecord, layers: dict[str, tuple[Path, HostRecord]]) 
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=3,
-                                                      format=tarfile.PAX_FORMAT) as tar:
+        with (
+            os.fdopen(fd, "wb") as raw,
+            tarfile.open(fileobj=raw, mode="w:gz", compresslevel=3, format=tarfile.PAX_FORMAT) as tar,
+        ):
             for host, (upper, record) in layers.items():
                 top = os.open(upper, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
                 try:
@@ -264,14 +279,19 @@ def _opened(path: Path) -> Iterator[tarfile.TarFile]:
             yield tar
     except FileNotFoundError:
         raise SimError(tr("save.unknown", ref=str(path)), exit_code=2) from None
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:   # gzip/tar cut short or garbled
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:  # gzip/tar cut short or garbled
         raise _bad(path, tr("save.truncated", why=type(exc).__name__)) from None
 
 
 def _check_path(path: str) -> None:
     parts = path.split("/")
-    if (not path or path.startswith("/") or "\0" in path or parts[0] not in HOST_TREES
-            or any(p in ("", ".", "..") for p in parts)):
+    if (
+        not path
+        or path.startswith("/")
+        or "\0" in path
+        or parts[0] not in HOST_TREES
+        or any(p in ("", ".", "..") for p in parts)
+    ):
         raise ValueError(path)
 
 
@@ -385,7 +405,7 @@ def _make(top: int, entry: Entry, content: Callable[[], bytes]) -> None:
         except FileNotFoundError:
             st = None
         if st is not None and not (entry.type == "dir" and stat.S_ISDIR(st.st_mode)):
-            if stat.S_ISDIR(st.st_mode):   # a directory the new host starts with (/srv), made a link by her
+            if stat.S_ISDIR(st.st_mode):  # a directory the new host starts with (/srv), made a link by her
                 os.rmdir(name, dir_fd=pfd)
             else:
                 os.unlink(name, dir_fd=pfd)
@@ -401,7 +421,7 @@ def _make(top: int, entry: Entry, content: Callable[[], bytes]) -> None:
                 if entry.type == "file":
                     view = memoryview(content())
                     while view:
-                        view = view[os.write(fd, view):]
+                        view = view[os.write(fd, view) :]
                 os.fchown(fd, entry.uid, entry.gid)
                 os.fchmod(fd, entry.mode)
                 _set_xattrs(fd, entry.xattrs, True)
@@ -428,7 +448,7 @@ def _make(top: int, entry: Entry, content: Callable[[], bytes]) -> None:
                 os.close(sfd)
             return
         os.chown(name, entry.uid, entry.gid, dir_fd=pfd, follow_symlinks=False)
-        if entry.type == "fifo":   # a fifo we just made, in a dir nobody else sees: no link to follow
+        if entry.type == "fifo":  # a fifo we just made, in a dir nobody else sees: no link to follow
             os.chmod(by_path, entry.mode)
         _set_xattrs(by_path, entry.xattrs, False)
         os.utime(name, ns=(entry.mtime_ns, entry.mtime_ns), dir_fd=pfd, follow_symlinks=False)
@@ -448,14 +468,16 @@ def restore_layer(archive: Path, host: str, base: Path, record: HostRecord) -> N
             def content_of(entry: Entry) -> Callable[[], bytes]:
                 def read() -> bytes:
                     name = member_name(host, entry.path)
-                    for info in members:   # the archive holds the files in the manifest's order
+                    for info in members:  # the archive holds the files in the manifest's order
                         if info.name == name:
                             data = _read_member(tar, info, entry.size)
                             if hashlib.sha256(data).hexdigest() != entry.content_sha256:
-                                raise SimError(tr("save.bad_archive", file=str(archive),
-                                                  why=tr("save.digest", member=name)))
+                                raise SimError(
+                                    tr("save.bad_archive", file=str(archive), why=tr("save.digest", member=name))
+                                )
                             return data
                     raise SimError(tr("save.bad_archive", file=str(archive), why=tr("save.missing", member=name)))
+
                 return read
 
             for entry in record.entries:
@@ -463,8 +485,13 @@ def restore_layer(archive: Path, host: str, base: Path, record: HostRecord) -> N
                 if entry.type == "hardlink":
                     _check_path(str(entry.target))
                 if entry.digest() != entry.sha256:
-                    raise SimError(tr("save.bad_archive", file=str(archive),
-                                      why=tr("save.digest", member=member_name(host, entry.path))))
+                    raise SimError(
+                        tr(
+                            "save.bad_archive",
+                            file=str(archive),
+                            why=tr("save.digest", member=member_name(host, entry.path)),
+                        )
+                    )
                 try:
                     _make(top, entry, content_of(entry))
                 except (OSError, tarfile.TarError, EOFError, ValueError) as exc:

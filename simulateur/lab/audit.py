@@ -104,8 +104,14 @@ def socket_path(lab_id: str) -> Path:
 def spawn(lab_id: str) -> subprocess.Popen[bytes]:
     """Start the lab's auditor (it gets ready while the lab's namespaces are made: `ready`)."""
     argv = [sys.executable, "-m", "simulateur.lab.audit", lab_id, str(os.getpid())]
-    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, close_fds=True)
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        close_fds=True,
+    )
 
 
 def ready(proc: subprocess.Popen[bytes], state: LabState) -> None:
@@ -115,7 +121,7 @@ def ready(proc: subprocess.Popen[bytes], state: LabState) -> None:
     directory)."""
     from simulateur.errors import SimError
     from simulateur.i18n import tr
-    from simulateur.lab import outside   # the engine's side only: the auditor starts without pydantic
+    from simulateur.lab import outside  # the engine's side only: the auditor starts without pydantic
 
     assert proc.stdout is not None and proc.stderr is not None
     answered = bool(select.select([proc.stdout], [], [], START_TIMEOUT)[0])
@@ -129,8 +135,13 @@ def ready(proc: subprocess.Popen[bytes], state: LabState) -> None:
     proc.stderr.close()
     proc.wait()
     if running is None:
-        raise SimError(tr("audit.failed", lab=state.id, why=(why or ["?"])[0] if answered
-                          else tr("audit.silent", seconds=int(START_TIMEOUT))))
+        raise SimError(
+            tr(
+                "audit.failed",
+                lab=state.id,
+                why=(why or ["?"])[0] if answered else tr("audit.silent", seconds=int(START_TIMEOUT)),
+            )
+        )
     state.audit_pid, state.audit_start = running
     state.save()
 
@@ -166,9 +177,9 @@ class Auditor:
         self.dir = lab_dir(lab_id)
         self.out_path = self.dir / RECORD
         self.out = open(self.out_path, "a", buffering=1, encoding="utf-8")
-        self.sessions: dict[int, Session] = {}     # by listener fd
+        self.sessions: dict[int, Session] = {}  # by listener fd
         self.live: dict[int, tuple[int, int]] = {}  # machine PID → (start time, record id)
-        self.argv_of: dict[int, list[str]] = {}     # machine PID → the argv of its record
+        self.argv_of: dict[int, list[str]] = {}  # machine PID → the argv of its record
         self.next_id = 1
         self.next_sid = 1
         self.poll = select.poll()
@@ -212,13 +223,13 @@ class Auditor:
         try:
             s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC, NETLINK_CONNECTOR)
             with contextlib.suppress(OSError):
-                s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)   # SO_RCVBUFFORCE
+                s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE
             s.bind((os.getpid(), CN_IDX_PROC))
             body = struct.pack("=II", PROC_CN_MCAST_LISTEN, PROC_EVENT_EXIT)
             msg = CN_MSG.pack(CN_IDX_PROC, CN_VAL_PROC, 0, 0, len(body), 0) + body
             s.send(NLMSG_HDR.pack(NLMSG_HDR.size + len(msg), 3, 0, 0, os.getpid()) + msg)
         except OSError:
-            return None   # no exit statuses: each exec is still recorded
+            return None  # no exit statuses: each exec is still recorded
         s.setblocking(False)
         self.poll.register(s.fileno(), select.POLLIN)
         return s
@@ -276,7 +287,7 @@ class Auditor:
             except BlockingIOError:
                 return
             except OSError as exc:
-                if exc.errno == errno.ENOBUFS:   # events lost: find out who is gone
+                if exc.errno == errno.ENOBUFS:  # events lost: find out who is gone
                     self.sweep()
                     continue
                 return
@@ -312,7 +323,7 @@ class Auditor:
         try:
             fcntl.ioctl(session.fd, IOCTL_RECV, buf, True)
         except OSError:
-            return   # the task died meanwhile (ENOENT), or a spurious wake-up
+            return  # the task died meanwhile (ENOENT), or a spurious wake-up
         nid, tid = struct.unpack_from("=QI", buf, 0)
         nr = struct.unpack_from("=i", buf, 16)[0]
         args = struct.unpack_from("=6Q", buf, 32)
@@ -324,16 +335,15 @@ class Auditor:
         try:
             fcntl.ioctl(session.fd, IOCTL_ID_VALID, struct.pack("=Q", nid))
         except OSError:
-            return   # the task is gone: what we read may be another's
+            return  # the task is gone: what we read may be another's
         try:
             fcntl.ioctl(session.fd, IOCTL_SEND, struct.pack("=QqiI", nid, 0, 0, FLAG_CONTINUE))
         except OSError:
-            return   # killed in the call: it never ran
+            return  # killed in the call: it never ran
         if record is None:
-            record = {"k": "exec", "id": self.next_id, "sid": session.sid, "t": time.time(), "pid": tid,
-                      "argv": None}
+            record = {"k": "exec", "id": self.next_id, "sid": session.sid, "t": time.time(), "pid": tid, "argv": None}
             self.next_id += 1
-        elif record.get("retry") is not None:   # the same exec, at the next directory of the PATH
+        elif record.get("retry") is not None:  # the same exec, at the next directory of the PATH
             self.write({"k": "path", "id": record["retry"], "path": record["path"]})
             return
         self.write(record)
@@ -373,8 +383,19 @@ class Auditor:
         self.live[pid] = (start if start is not None else -1, rid)
         self.argv_of[pid] = argv
         ns = status.get("NSpid", "").split()
-        return {"k": "exec", "id": rid, "sid": session.sid, "t": time.time(), "pid": pid, "start": start,
-                "ns": int(ns[-1]) if ns else None, "parent": parent, "argv": argv, "path": path, "cwd": cwd}
+        return {
+            "k": "exec",
+            "id": rid,
+            "sid": session.sid,
+            "t": time.time(),
+            "pid": pid,
+            "start": start,
+            "ns": int(ns[-1]) if ns else None,
+            "parent": parent,
+            "argv": argv,
+            "path": path,
+            "cwd": cwd,
+        }
 
     def parent_of(self, pid: int, start: int | None, ppid: int, pidns: int) -> int | None:
         """The record this exec belongs under: the same process's previous image, else the nearest
@@ -403,7 +424,7 @@ class Auditor:
         while True:
             ready = self.poll.poll(1000)
             if self.events is not None:
-                self.read_events()        # exits first: a PID may be reused by the next exec
+                self.read_events()  # exits first: a PID may be reused by the next exec
             for fd, mask in ready:
                 if fd == self.server.fileno():
                     self.accept()
@@ -422,7 +443,7 @@ class Auditor:
                         del self.sessions[fd]
             if time.monotonic() - last_check > 2:
                 last_check = time.monotonic()
-                if not self.dir.exists():   # the lab is gone: so are we
+                if not self.dir.exists():  # the lab is gone: so are we
                     return
 
 
@@ -468,7 +489,7 @@ def _argv(fd: int, addr: int) -> list[str]:
 
 def main(argv: list[str]) -> int:
     lab_id, builder = argv
-    if os.fork() != 0:   # the machine's init reaps us, not the command that started the lab
+    if os.fork() != 0:  # the machine's init reaps us, not the command that started the lab
         os._exit(0)
     try:
         auditor = Auditor(lab_id, int(builder))
@@ -484,7 +505,7 @@ def main(argv: list[str]) -> int:
     os.dup2(devnull, 1)
     try:
         auditor.run()
-    except BaseException:   # its last words, for whoever finds the lab broken (`audit.err`)
+    except BaseException:  # its last words, for whoever finds the lab broken (`audit.err`)
         import traceback
 
         with contextlib.suppress(OSError):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from simulateur.lab import confine
 
-SLACK = 2.0   # a trace's own clock reads whole seconds
+SLACK = 2.0  # a trace's own clock reads whole seconds
 
 LOGS = ("var/log/sysd", "var/log/apt", "var/log/dpkg.log", "var/log/cups", "var/log/alternatives.log")
 TREES = ("etc", "var", "root", "home", "srv", "opt", "usr/local")
@@ -49,12 +49,13 @@ def _epoch(year: int, mon: int, day: int, hms: str) -> float | None:
         return None
 
 
-Marks = dict[str, tuple[int, int]]   # a log (relative to the upper dir) -> (inode, size) when the services were up
+Marks = dict[str, tuple[int, int]]  # a log (relative to the upper dir) -> (inode, size) when the services were up
 
 
 @dataclass(frozen=True)
 class BootMark:
     """The instant the services were up, and where each host's logs stood then."""
+
     t_boot: float
     marks: dict[str, Marks]
 
@@ -65,6 +66,7 @@ class Story:
     each host's logs stood when the services were up (`marks`: host -> Marks). A log's lines stamp
     whole seconds: the services' last lines and the faults' first share one — the line's place in
     its file, before or after the mark, says whose it is (no waiting for a fresh second)."""
+
     t_start: float
     t_boot: float
     t_end: float
@@ -88,8 +90,9 @@ class Story:
 
     # --- lines of logs ----------------------------------------------------------------------------
     def _syslog(self, m: re.Match[str], phase: str) -> str:
-        t = _epoch(time.localtime(self.t_end).tm_year, MONTHS.index(m.group("mon")) + 1, int(m.group("day")),
-                   m.group("hms"))
+        t = _epoch(
+            time.localtime(self.t_end).tm_year, MONTHS.index(m.group("mon")) + 1, int(m.group("day")), m.group("hms")
+        )
         new = self.moved(t, phase) if t is not None else None
         if new is None:
             return m.group(0)
@@ -124,13 +127,15 @@ class Story:
     def log_data(self, data: bytes, cut: int | None) -> bytes:
         """A log's bytes rewritten: before `cut` (its size when the services were up, moved on to
         the end of a line being written then) the boot's, after it the faults'; no cut: by time."""
+
         def text(part: bytes, phase: str) -> bytes:
             return self.log_lines(part.decode("utf-8", errors="surrogateescape"), phase).encode(
-                "utf-8", errors="surrogateescape")
+                "utf-8", errors="surrogateescape"
+            )
 
         if cut is None:
             return text(data, "seconds")
-        if 0 < cut < len(data) and data[cut - 1:cut] != b"\n":
+        if 0 < cut < len(data) and data[cut - 1 : cut] != b"\n":
             end = data.find(b"\n", cut)
             cut = len(data) if end < 0 else end + 1
         return text(data[:cut], "boot") + text(data[cut:], "fault")
@@ -231,10 +236,12 @@ def backdate_layer(upper: Path, story: Story, marks: Marks) -> None:
     is split by its lines' seconds."""
     for rel in LOGS:
         for path in _files(upper, rel):
+
             def change(data: bytes, st: os.stat_result, path: str = path) -> bytes:
                 ino, size = marks.get(path, (st.st_ino, 0))
                 cut = size if ino == st.st_ino and size <= st.st_size else None
                 return story.log_data(data, cut)
+
             _rewrite(upper, path, change)
     for rel in TREES:
         _redate_tree(upper, rel, story)
@@ -252,4 +259,6 @@ def backdate_run(root: Path, story: Story) -> None:
         os.close(fd)
     for name in names:
         if name.endswith((".since", ".stopped", ".failed")):
-            _rewrite(root, f"{SYSD_RUN}/{name}", lambda data, _: story.state_text(data.decode(errors="replace")).encode())
+            _rewrite(
+                root, f"{SYSD_RUN}/{name}", lambda data, _: story.state_text(data.decode(errors="replace")).encode()
+            )

@@ -27,9 +27,9 @@ SWITCH_RE = r"^[a-z][a-z0-9]*$"
 class Cable:
     host: str
     iface: str
-    port: str            # the switch end, in the lab's switch namespace
-    switch: str | None   # the switch it is plugged into; None when unplugged
-    carrier: bool        # what the host's interface sees
+    port: str  # the switch end, in the lab's switch namespace
+    switch: str | None  # the switch it is plugged into; None when unplugged
+    carrier: bool  # what the host's interface sees
 
 
 def port_name(lab: Lab, host: str, iface: str) -> str:
@@ -40,8 +40,9 @@ def port_name(lab: Lab, host: str, iface: str) -> str:
     for i, itf in enumerate(spec.interfaces):
         if itf.name == iface:
             return f"{host}-{i}"
-    raise SimError(tr("cable.no_iface", host=host, iface=iface,
-                      ifaces=", ".join(i.name for i in spec.interfaces)), exit_code=2)
+    raise SimError(
+        tr("cable.no_iface", host=host, iface=iface, ifaces=", ".join(i.name for i in spec.interfaces)), exit_code=2
+    )
 
 
 def inspect_cable(lab: Lab, host: str, iface: str) -> Cable:

@@ -43,7 +43,7 @@ def hierarchies() -> dict[str, Path]:
             return {"v2": CGROUP_ROOT / GROUP}
         return {}
     found = {}
-    for controller in ("memory", "pids", "freezer"):   # freezer: optional (an exam's lab kept frozen)
+    for controller in ("memory", "pids", "freezer"):  # freezer: optional (an exam's lab kept frozen)
         base = CGROUP_ROOT / controller
         if (base / "cgroup.procs").exists():
             found[controller] = base / GROUP
@@ -154,8 +154,9 @@ def lab_ids() -> set[str]:
 def _freeze_files(lab_id: str) -> list[tuple[Path, str, str, Path, str]]:
     """(file to write, frozen value, thawed value, file to read, frozen when it reads): v2's
     cgroup.freeze (cgroup.events says « frozen 1 »), v1's freezer.state."""
+
     def there(path: Path) -> bool:
-        try:            # a name no lab can have (too long: ENAMETOOLONG) is no lab's group either
+        try:  # a name no lab can have (too long: ENAMETOOLONG) is no lab's group either
             return path.exists()
         except OSError:
             return False

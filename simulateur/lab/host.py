@@ -71,8 +71,16 @@ class NetnsHost(RecordedPid1):
         return netns.destroy(state, extra)
 
     # --- one host ---------------------------------------------------------------------------------
-    def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root", tty: bool = False, tag: str = "lab") -> list[str]:
+    def enter_argv(
+        self,
+        argv: list[str],
+        *,
+        term: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        cwd: str = "/root",
+        tty: bool = False,
+        tag: str = "lab",
+    ) -> list[str]:
         """Command line that runs `argv` inside every namespace of the host, confined as the host's
         PID 1 is (simulateur.lab.sandbox), with a clean environment. `tty`: its fd 0 is a pty of the
         host (simulateur.journal.terminal) to take as controlling terminal."""
@@ -80,15 +88,32 @@ class NetnsHost(RecordedPid1):
         if term:
             env["TERM"] = term
         env.update(extra_env or {})
-        return sandbox.enter_argv(self.lab_id, self._pid1(), self.state.pid1_start, argv, env, cwd, tty,
-                                  userns=self.state.uid_base is not None, host=self.name, tag=tag)
+        return sandbox.enter_argv(
+            self.lab_id,
+            self._pid1(),
+            self.state.pid1_start,
+            argv,
+            env,
+            cwd,
+            tty,
+            userns=self.state.uid_base is not None,
+            host=self.name,
+            tag=tag,
+        )
 
-    def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, argv: list[str], *, timeout: float = 30, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run a command in the host and wait for it (output captured)."""
         try:
             return subprocess.run(
-                self.enter_argv(argv), input=input, capture_output=True, text=True, timeout=timeout,
-                stdin=None if input is not None else subprocess.DEVNULL, errors="replace",
+                self.enter_argv(argv),
+                input=input,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=None if input is not None else subprocess.DEVNULL,
+                errors="replace",
             )
         except subprocess.TimeoutExpired as exc:
             return subprocess.CompletedProcess(argv, 124, stdout=_text(exc.stdout), stderr=_text(exc.stderr))
@@ -101,8 +126,12 @@ class NetnsHost(RecordedPid1):
         """
         try:
             return subprocess.run(
-                ["nsenter", f"--net={nsutil.netns_path(self.netns)}", *argv], capture_output=True,
-                text=True, timeout=timeout, stdin=subprocess.DEVNULL, errors="replace",
+                ["nsenter", f"--net={nsutil.netns_path(self.netns)}", *argv],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                errors="replace",
             )
         except subprocess.TimeoutExpired as exc:
             return subprocess.CompletedProcess(argv, 124, stdout=_text(exc.stdout), stderr=_text(exc.stderr))
@@ -142,8 +171,9 @@ class NetnsHost(RecordedPid1):
     def mount_tmpfs(self, inside: str, size_mb: int) -> None:
         """A small file system of its own on a directory of the host (a fault: "the data partition
         is full"). The engine mounts it; no process of the host can (simulateur.lab.profile)."""
-        sandbox.mount_tmpfs(self._pid1(), self.state.pid1_start, rootfiles.checked(inside), size_mb,
-                            owner=self.state.uid_base)
+        sandbox.mount_tmpfs(
+            self._pid1(), self.state.pid1_start, rootfiles.checked(inside), size_mb, owner=self.state.uid_base
+        )
 
     def pid_namespace(self) -> int:
         return os.stat(f"/proc/{self._pid1()}/ns/pid").st_ino

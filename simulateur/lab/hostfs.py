@@ -23,8 +23,16 @@ from simulateur.paths import HOSTFILES_DIR
 
 # Directories that start empty in every host instead of showing the machine's.
 OPAQUE_DIRS = (
-    "root", "home", "var/lib/dhcp", "var/lib/misc", "var/log", "var/tmp", "var/www",
-    "etc/dnsmasq.d", "etc/systemd/system", "etc/simulateur",
+    "root",
+    "home",
+    "var/lib/dhcp",
+    "var/lib/misc",
+    "var/log",
+    "var/tmp",
+    "var/www",
+    "etc/dnsmasq.d",
+    "etc/systemd/system",
+    "etc/simulateur",
     "etc/ssh",  # the machine's sshd host keys never show in a host
 )
 
@@ -44,9 +52,13 @@ retry 15;
 
 def interfaces_file(name: str, spec: HostSpec) -> str:
     """/etc/network/interfaces (ifupdown) describing the host's network as built."""
-    out = [f"# /etc/network/interfaces — configuration réseau de {name} (ifupdown)",
-           "# Appliquer une modification : ifdown IFACE ; ifup IFACE", "",
-           "auto lo", "iface lo inet loopback"]
+    out = [
+        f"# /etc/network/interfaces — configuration réseau de {name} (ifupdown)",
+        "# Appliquer une modification : ifdown IFACE ; ifup IFACE",
+        "",
+        "auto lo",
+        "iface lo inet loopback",
+    ]
     gateway_done = False
     for iface in spec.interfaces:
         out += ["", f"auto {iface.name}"]
@@ -158,16 +170,17 @@ def sysd_files() -> Files:
     """The sysd package and its launchers, by path inside the host. The launchers lie wherever a
     script may look for them: init scripts and dhclient hooks set PATH=/sbin:/bin:/usr/sbin:/usr/bin,
     where the machine's own systemctl would only say that the host was not booted with systemd."""
-    files: Files = {f"{SYSD_LIB}/sysd/{module.name}": (module.read_text(), 0o644)
-                    for module in sorted((HOSTFILES_DIR / "sysd").glob("*.py"))}
+    files: Files = {
+        f"{SYSD_LIB}/sysd/{module.name}": (module.read_text(), 0o644)
+        for module in sorted((HOSTFILES_DIR / "sysd").glob("*.py"))
+    }
     for tool in ("systemctl", "journalctl"):
         for where in ("/usr/local/sbin", "/usr/bin"):
             files[f"{where}/{tool}"] = (sysd_launcher(tool), 0o755)
     return files
 
 
-def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str],
-               seed: int = 0) -> Files:
+def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[str, str], seed: int = 0) -> Files:
     """Every file of one host, as (content, mode) by absolute path inside the host."""
     fqdn = f"{name}.{domain} {name}" if domain else name
     files: Files = {
@@ -192,9 +205,12 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
     # `service X restart`, `/etc/init.d/X start` and invoke-rc.d then hand the verb to systemctl
     # (/usr/sbin/service, /lib/lsb/init-functions.d/40-systemd), so every route to a service
     # acts on the one state systemctl shows.
-    boot = ["#!/bin/sh", f"# Démarrage de {name} (équivalent des services réseau au boot)",
-            "mkdir -p /run/network /run/systemd/system",
-            *[f"echo {i} > /run/network/ifstate.{i}" for i in static]]
+    boot = [
+        "#!/bin/sh",
+        f"# Démarrage de {name} (équivalent des services réseau au boot)",
+        "mkdir -p /run/network /run/systemd/system",
+        *[f"echo {i} > /run/network/ifstate.{i}" for i in static],
+    ]
     if spec.nat:
         files["/etc/nftables.conf"] = (
             "#!/usr/sbin/nft -f\nflush ruleset\n\ntable ip nat {\n"
@@ -207,8 +223,7 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
     for service in spec.services:
         iface = next((i for i in spec.interfaces if i.name == getattr(service, "interface", "eth0")), None)
         local_net = iface.address[0] if iface and iface.address else None
-        files.update(service.files(ServiceContext(host=name, hosts_addr=hosts_addr, local_net=local_net,
-                                                  seed=seed)))
+        files.update(service.files(ServiceContext(host=name, hosts_addr=hosts_addr, local_net=local_net, seed=seed)))
         if service.daemon and not Path(INIT_D, service.name).exists():
             files[f"{INIT_D}/{service.name}"] = (init_script(service.name), 0o755)
     return files

@@ -47,7 +47,7 @@ class HostKind(Protocol):
     `topo`, for the class methods, is the topology cut down to the hosts of this kind (every switch
     still in it): a kind never sees, nor has to skip, the hosts of another."""
 
-    kind: ClassVar[str]      # the topology's `kind`, and HostState.kind
+    kind: ClassVar[str]  # the topology's `kind`, and HostState.kind
     lab_id: str
     name: str
     state: HostState
@@ -103,8 +103,16 @@ class HostKind(Protocol):
         """Its PID 1 (a VM's: its qemu) is still the process the lab started."""
         ...
 
-    def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root", tty: bool = False, tag: str = "lab") -> list[str]:
+    def enter_argv(
+        self,
+        argv: list[str],
+        *,
+        term: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        cwd: str = "/root",
+        tty: bool = False,
+        tag: str = "lab",
+    ) -> list[str]:
         """The machine's command line that runs `argv` in the host (a trainee's shell, `exec`);
         `tty`: its fd 0 is a terminal of the host's own, to become its controlling terminal.
         `tag`: who runs it, in the lab's exec record (simulateur.lab.audit): "shell", "exec", "lab"."""

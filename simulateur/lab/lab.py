@@ -25,7 +25,13 @@ from simulateur.lab.addresses import addresses
 from simulateur.lab.backdate import BootMark, Story
 from simulateur.lab.kind import HostKind, Progress
 from simulateur.lab.state import (
-    LabState, allocate_lab_id, global_lock, hold_build_lock, lab_dir, load_state, netns_name,
+    LabState,
+    allocate_lab_id,
+    global_lock,
+    hold_build_lock,
+    lab_dir,
+    load_state,
+    netns_name,
 )
 from simulateur.lab.topology import Service, Topology
 from simulateur.params import render
@@ -59,10 +65,19 @@ class Lab:
 
     # --- lifecycle ------------------------------------------------------------------------
     @classmethod
-    def build(cls, topology: Topology, *, seed: int, params: dict[str, str], scenario: str | None = None,
-              progress: Progress = _quiet, prepare: Callable[[Lab], None] | None = None,
-              finish: Callable[[Lab], None] | None = None, restored_from: str | None = None,
-              macs: dict[str, dict[str, str]] | None = None) -> Lab:
+    def build(
+        cls,
+        topology: Topology,
+        *,
+        seed: int,
+        params: dict[str, str],
+        scenario: str | None = None,
+        progress: Progress = _quiet,
+        prepare: Callable[[Lab], None] | None = None,
+        finish: Callable[[Lab], None] | None = None,
+        restored_from: str | None = None,
+        macs: dict[str, dict[str, str]] | None = None,
+    ) -> Lab:
         """Build a lab from a rendered topology. On any failure nothing is left behind.
 
         Each kind of host (simulateur.lab.kind) builds its hosts, all kinds step by step: declare,
@@ -77,13 +92,20 @@ class Lab:
         with global_lock():
             reaper.reap_dead()
             lab_id, lock_fd = allocate_lab_id(set(nsutil.list_netns()))
-        state = LabState(id=lab_id, topology=topology.id, seed=seed, params=params, scenario=scenario,
-                         switch_netns=netns_name(lab_id), restored_from=restored_from)
+        state = LabState(
+            id=lab_id,
+            topology=topology.id,
+            seed=seed,
+            params=params,
+            scenario=scenario,
+            switch_netns=netns_name(lab_id),
+            restored_from=restored_from,
+        )
         lab = cls(state, topology)
         auditor = None
         try:
             (state.dir / "topology.json").write_text(topology.model_dump_json())
-            auditor = audit.spawn(state.id)   # ready before any host: all they run is recorded
+            auditor = audit.spawn(state.id)  # ready before any host: all they run is recorded
             progress(tr("progress.hosts"))
             parts = kinds.parts(topology)
             kinds.declare_hosts(state, topology)
@@ -108,7 +130,7 @@ class Lab:
             state.status = "ready"
             state.save()
         except BaseException:
-            if auditor is not None and state.audit_pid is None:   # failed before it was recorded
+            if auditor is not None and state.audit_pid is None:  # failed before it was recorded
                 with contextlib.suppress(Exception):
                     audit.ready(auditor, state)
             kinds.teardown(state)
@@ -154,10 +176,14 @@ class Lab:
             self._boot_restored()
             return
         hosts = self.topology.hosts
-        services = [(name, ["systemctl", "__boot"]) for name, spec in hosts.items()
-                    if any(s.daemon for s in spec.services)]
-        clients = [(name, ["ifup", iface]) for name, spec in hosts.items()
-                   for iface in kinds.kind_named(spec.kind).dhcp_interfaces(spec)]
+        services = [
+            (name, ["systemctl", "__boot"]) for name, spec in hosts.items() if any(s.daemon for s in spec.services)
+        ]
+        clients = [
+            (name, ["ifup", iface])
+            for name, spec in hosts.items()
+            for iface in kinds.kind_named(spec.kind).dhcp_interfaces(spec)
+        ]
         servers = {name for name, spec in hosts.items() if any(getattr(s, "dhcp", None) for s in spec.services)}
         with ThreadPoolExecutor(max_workers=max(1, min(12, len(services) + len(clients)))) as pool:
             booting = {job[0]: pool.submit(self._run_job, job) for job in services}
@@ -173,13 +199,13 @@ class Lab:
         'i="$1"; ip -4 addr flush dev "$i" 2>/dev/null; rm -f "/run/network/ifstate.$i"; '
         'ifquery --list --allow=auto 2>/dev/null | grep -qx "$i" || exit 0; '
         'grep -Eqs "^[[:space:]]*iface[[:space:]]+$i[[:space:]]+inet[[:space:]]+dhcp([[:space:]]|$)" '
-        '/etc/network/interfaces /etc/network/interfaces.d/* && exit 0; '
+        "/etc/network/interfaces /etc/network/interfaces.d/* && exit 0; "
         'exec ifup "$i" </dev/null'
     )
     RESTORE_DHCP: ClassVar[str] = (
         'i="$1"; ifquery --list --allow=auto 2>/dev/null | grep -qx "$i" || exit 0; '
         'grep -Eqs "^[[:space:]]*iface[[:space:]]+$i[[:space:]]+inet[[:space:]]+dhcp([[:space:]]|$)" '
-        '/etc/network/interfaces /etc/network/interfaces.d/* || exit 0; '
+        "/etc/network/interfaces /etc/network/interfaces.d/* || exit 0; "
         'exec ifup "$i" </dev/null'
     )
 
@@ -194,7 +220,7 @@ class Lab:
             list(pool.map(self._run_job, [(n, ["sh", "-c", self.RESTORE_STATIC, "restore-net", i]) for n, i in ifaces]))
             list(pool.map(self._run_job, [(n, ["systemctl", "__boot"]) for n in hosts]))
             list(pool.map(self._run_job, [(n, ["sh", "-c", self.RESTORE_DHCP, "restore-dhcp", i]) for n, i in ifaces]))
-        for name, iface in ifaces:   # no lease: its dhclient keeps asking in the background, as after a boot
+        for name, iface in ifaces:  # no lease: its dhclient keeps asking in the background, as after a boot
             self.host(name).run(["sh", "-c", self.RESUME_DHCP, "resume-dhcp", iface], timeout=30)
 
     # What ifupdown leaves on a Debian 12 that booted with an « auto » DHCP interface and got no
@@ -206,7 +232,7 @@ class Lab:
         'i="$1"; ifquery --list --allow=auto 2>/dev/null | grep -qx "$i" || exit 0; '
         'ifquery "$i" >/dev/null 2>&1 || exit 0; '
         'grep -Eqs "^[[:space:]]*iface[[:space:]]+$i[[:space:]]+inet[[:space:]]+dhcp([[:space:]]|$)" '
-        '/etc/network/interfaces /etc/network/interfaces.d/* || exit 0; '
+        "/etc/network/interfaces /etc/network/interfaces.d/* || exit 0; "
         'for p in $(pgrep -x dhclient); do tr "\\0" " " < /proc/$p/cmdline 2>/dev/null | grep -qw -- "$i" && exit 0; done; '
         'mkdir -p /run/network; echo "$i" > "/run/network/ifstate.$i"; ip link set "$i" up; '
         'exec dhclient -4 -nw -i -pf "/run/dhclient.$i.pid" -lf "/var/lib/dhcp/dhclient.$i.leases" -I '
@@ -241,8 +267,11 @@ class Lab:
         return job, self.host(job[0]).run(job[1], timeout=60)
 
     @staticmethod
-    def _check_jobs(results: list[tuple[tuple[str, list[str]], subprocess.CompletedProcess[str]]], error: str,
-                    accept: Callable[[str, list[str]], bool] | None = None) -> None:
+    def _check_jobs(
+        results: list[tuple[tuple[str, list[str]], subprocess.CompletedProcess[str]]],
+        error: str,
+        accept: Callable[[str, list[str]], bool] | None = None,
+    ) -> None:
         """A non-zero exit is an error unless `accept` says the outcome is there anyway."""
         for (name, argv), res in results:
             if res.returncode != 0 and not (accept and accept(name, argv)):
@@ -254,8 +283,9 @@ class Lab:
         try:
             return self._hosts[name]
         except KeyError:
-            raise SimError(tr("lab.unknown_host", host=name, lab=self.id,
-                              hosts=", ".join(self._hosts)), exit_code=2) from None
+            raise SimError(
+                tr("lab.unknown_host", host=name, lab=self.id, hosts=", ".join(self._hosts)), exit_code=2
+            ) from None
 
     def host_names(self) -> list[str]:
         return list(self._hosts)

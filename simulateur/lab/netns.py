@@ -20,14 +20,18 @@ from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab import archive, cgroups, nsutil, outside, sandbox
 from simulateur.lab.hostfs import (
-    enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper,
+    enabled_units,
+    host_files,
+    mount_layers,
+    prepare_services,
+    remove_tree,
+    write_upper,
 )
 from simulateur.lab.state import LabState
 from simulateur.lab.topology import Topology
 
 if TYPE_CHECKING:
     from pyroute2 import IPRoute
-
 
 
 def _mac() -> str:
@@ -43,17 +47,26 @@ def wire_hosts(state: LabState, topo: Topology, sw: IPRoute, bridges: dict[str, 
             ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")
             for i, iface in enumerate(spec.interfaces):
                 port = f"{name}-{i}"
-                mac = host.macs.get(iface.name) or _mac()   # a restored host keeps its MACs
+                mac = host.macs.get(iface.name) or _mac()  # a restored host keeps its MACs
                 host.macs[iface.name] = mac
-                sw.link("add", ifname=port, kind="veth",
-                        peer={"ifname": iface.name, "net_ns_fd": str(nsutil.netns_path(host.netns))})
+                sw.link(
+                    "add",
+                    ifname=port,
+                    kind="veth",
+                    peer={"ifname": iface.name, "net_ns_fd": str(nsutil.netns_path(host.netns))},
+                )
                 sw.link("set", index=sw.link_lookup(ifname=port)[0], master=bridges[iface.switch], state="up")
                 idx = ipr.link_lookup(ifname=iface.name)[0]
                 ipr.link("set", index=idx, address=mac, state="up")
                 for cidr in iface.address:
                     net = ipaddress.IPv4Interface(cidr)
-                    ipr.addr("add", index=idx, address=str(net.ip), prefixlen=net.network.prefixlen,
-                             broadcast=str(net.network.broadcast_address))
+                    ipr.addr(
+                        "add",
+                        index=idx,
+                        address=str(net.ip),
+                        prefixlen=net.network.prefixlen,
+                        broadcast=str(net.network.broadcast_address),
+                    )
             if spec.gateway:
                 ipr.route("add", dst="0.0.0.0/0", gateway=spec.gateway)
         finally:
@@ -69,14 +82,14 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
     procs: dict[str, subprocess.Popen[bytes]] = {}
     mount_layers(state.dir / "hosts")
     system_layer = sandbox.build_system_layer(state.dir / "hosts")
-    sandbox.enter_binary()   # built here, before the threads that enter hosts side by side
+    sandbox.enter_binary()  # built here, before the threads that enter hosts side by side
     cgroup_procs = cgroups.create(state.id)
     saved = archive.verify(Path(state.restored_from)) if state.restored_from else None
     for name, spec in topo.hosts.items():
         base = state.dir / "hosts" / name
         upper = base / "upper"
         sandbox.make_root(base)
-        if saved is not None:   # the layer as it was saved (the candidate's work), not a fresh one
+        if saved is not None:  # the layer as it was saved (the candidate's work), not a fresh one
             if name not in saved.hosts:
                 raise SimError(tr("save.missing", member=f"hosts/{name}"))
             archive.restore_layer(Path(str(state.restored_from)), name, base, saved.hosts[name])
@@ -84,10 +97,15 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
             write_upper(upper, host_files(name, spec, domain, hosts_addr, state.seed), enabled_units(spec))
             prepare_services(name, spec, hosts_addr, state.seed, upper)
         procs[name] = subprocess.Popen(
-            sandbox.boot_argv(state.hosts[name].netns, sandbox.boot_spec(base, name, system_layer, cgroup_procs,
-                                                                        state.hosts[name].uid_base, state.id)),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, close_fds=True,
+            sandbox.boot_argv(
+                state.hosts[name].netns,
+                sandbox.boot_spec(base, name, system_layer, cgroup_procs, state.hosts[name].uid_base, state.id),
+            ),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            close_fds=True,
         )
     for name, proc in procs.items():
         assert proc.stdout is not None and proc.stderr is not None
@@ -115,12 +133,11 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
 def destroy(state: LabState, extra: list[str] | None = None) -> dict[str, int]:
     """Kill every process of the lab, delete its namespaces, delete its state dir."""
     names = sorted({h.netns for h in state.hosts.values()} | {state.switch_netns} | set(extra or []))
-    cgroups.thaw(state.id)                  # a lab kept frozen (an exam's, for the jury) dies like any other
-    helpers = outside.kill_helpers(state)   # in none of the lab's namespaces: by their record
+    cgroups.thaw(state.id)  # a lab kept frozen (an exam's, for the jury) dies like any other
+    helpers = outside.kill_helpers(state)  # in none of the lab's namespaces: by their record
     # A host whose netns was deleted by hand is still found by its PID 1 (checked by start time):
     # killing it ends its whole PID namespace.
-    pid1s = [h.pid1 for h in state.hosts.values()
-             if h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start)]
+    pid1s = [h.pid1 for h in state.hosts.values() if h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start)]
     nsutil.kill_pids(pid1s)
     report = destroy_namespaces(names, state.dir)
     report["processes"] += len(pid1s) + helpers

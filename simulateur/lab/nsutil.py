@@ -19,7 +19,7 @@ from simulateur.errors import SimError
 from simulateur.paths import NETNS_DIR
 
 if TYPE_CHECKING:
-    from pyroute2 import IPRoute   # imported when used: the package costs ~0.2 s to import
+    from pyroute2 import IPRoute  # imported when used: the package costs ~0.2 s to import
 
 CLONE_NEWNET = 0x40000000
 MNT_DETACH = 2
@@ -54,7 +54,7 @@ def _check(rc: int, what: object) -> None:
         raise OSError(err, os.strerror(err), str(what))
 
 
-_NETNS_DIR_LOCK = threading.Lock()   # namespaces are made side by side: bind /run/netns once
+_NETNS_DIR_LOCK = threading.Lock()  # namespaces are made side by side: bind /run/netns once
 
 
 def netns_dir() -> bytes:
@@ -105,7 +105,7 @@ def mounts_under(path: Path) -> list[Path]:
     found = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
-            point = line.split()[4].encode().decode("unicode_escape")   # octal escapes (\040…)
+            point = line.split()[4].encode().decode("unicode_escape")  # octal escapes (\040…)
             if point == root or point.startswith(root + "/"):
                 found.append(Path(point))
     return sorted(found, key=lambda p: len(p.parts), reverse=True)
@@ -115,7 +115,7 @@ def unmount(path: Path) -> None:
     """Detach a mount (lazily: freed once nothing uses it)."""
     if _libc.umount2(os.fsencode(path), MNT_DETACH) != 0:
         err = ctypes.get_errno()
-        if err not in (errno.EINVAL, errno.ENOENT):   # not (or no longer) a mount point
+        if err not in (errno.EINVAL, errno.ENOENT):  # not (or no longer) a mount point
             raise OSError(err, os.strerror(err), str(path))
 
 
@@ -288,6 +288,18 @@ def is_errno(exc: BaseException, *codes: int) -> bool:
 
 
 __all__ = [
-    "alive", "create_netns", "errno", "inside_netns", "inside_netns_at", "iproute_in", "kill_netns_processes",
-    "list_netns", "netns_path", "pids_in_netns", "remove_netns", "same_process", "start_time", "sysctl",
+    "alive",
+    "create_netns",
+    "errno",
+    "inside_netns",
+    "inside_netns_at",
+    "iproute_in",
+    "kill_netns_processes",
+    "list_netns",
+    "netns_path",
+    "pids_in_netns",
+    "remove_netns",
+    "same_process",
+    "start_time",
+    "sysctl",
 ]

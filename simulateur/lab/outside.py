@@ -29,7 +29,7 @@ def recorded(state: LabState, auditor: bool = True) -> list[int]:
     other process of the machine does not match its start time, and is left alone)."""
     helpers = [(h.collector_pid, h.collector_start) for h in state.hosts.values()]
     if auditor:
-        helpers.append((state.audit_pid, state.audit_start))   # the lab's exec auditor (lab.audit)
+        helpers.append((state.audit_pid, state.audit_start))  # the lab's exec auditor (lab.audit)
     return [pid for pid, start in helpers if pid is not None and nsutil.same_process(pid, start)]
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from simulateur.lab import cgroups, kind, netns, nsutil
 from simulateur.lab.state import (
-    LAB_ID_RE, LabState, build_lock_held, lab_dir, list_lab_ids, load_state, parse_netns,
+    LAB_ID_RE,
+    LabState,
+    build_lock_held,
+    lab_dir,
+    list_lab_ids,
+    load_state,
+    parse_netns,
 )
 from simulateur.paths import state_root
 
@@ -22,9 +28,13 @@ def _alive(lab_id: str) -> bool:
         state: LabState = load_state(lab_id)
     except Exception:
         return False
-    return state.status == "ready" and nsutil.netns_path(state.switch_netns).exists() and all(
-        h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start) and nsutil.netns_path(h.netns).exists()
-        for h in state.hosts.values()
+    return (
+        state.status == "ready"
+        and nsutil.netns_path(state.switch_netns).exists()
+        and all(
+            h.pid1 is not None and nsutil.same_process(h.pid1, h.pid1_start) and nsutil.netns_path(h.netns).exists()
+            for h in state.hosts.values()
+        )
     )
 
 

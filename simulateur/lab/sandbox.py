@@ -54,9 +54,9 @@ def _project_paths() -> list[Path]:
     """The machine paths of the project itself: never visible in a host."""
     package = Path(__file__).resolve().parents[1]
     paths = [package, scenarios_dir(), user_scenarios_dir(), data_dir(), cache_dir(), state_root()]
-    if (package.parent / "pyproject.toml").exists():   # a source checkout: all of it
+    if (package.parent / "pyproject.toml").exists():  # a source checkout: all of it
         paths.append(package.parent)
-    if sys.prefix != sys.base_prefix:                   # a virtual environment of ours
+    if sys.prefix != sys.base_prefix:  # a virtual environment of ours
         paths += [Path(sys.prefix), Path(sys.prefix).resolve()]
     return [Path(os.path.abspath(p)) for p in paths]
 
@@ -126,7 +126,7 @@ def build_system_layer(hosts_dir: Path) -> Path:
         elif os.path.lexists("/" + rel):
             _whiteout(layer / rel)
     hidden: list[Path] = []
-    for path in sorted(set(_project_paths()), key=lambda p: len(p.parts)):   # an ancestor hides all below
+    for path in sorted(set(_project_paths()), key=lambda p: len(p.parts)):  # an ancestor hides all below
         parts = path.parts
         if len(parts) > 2 and parts[1] in profile.LOWER_DIRS and not any(path.is_relative_to(h) for h in hidden):
             _hide(layer, str(path).lstrip("/"), path.is_dir() or not path.exists())
@@ -170,24 +170,41 @@ def _confinement() -> dict[str, object]:
     return {"caps": profile.kept_cap_numbers(), "bpf": str(seccomp_program())}
 
 
-def boot_spec(base: Path, name: str, system_layer: Path, cgroup_procs: list[str],
-              uid_base: int | None = None, lab_id: str | None = None) -> dict[str, object]:
+def boot_spec(
+    base: Path,
+    name: str,
+    system_layer: Path,
+    cgroup_procs: list[str],
+    uid_base: int | None = None,
+    lab_id: str | None = None,
+) -> dict[str, object]:
     """`uid_base`: the host runs in a user namespace (simulateur.lab.userns) whose root is this id
     of the machine; its layers are then idmapped clones staged under <host>/idmap."""
     spec: dict[str, object] = {
-        **_confinement(), "name": name, "root": str(base / "root"), "upper": str(base / "upper"),
-        "work": str(base / "work"), "cgroups": cgroup_procs,
+        **_confinement(),
+        "name": name,
+        "root": str(base / "root"),
+        "upper": str(base / "upper"),
+        "work": str(base / "work"),
+        "cgroups": cgroup_procs,
         "lowers": {d: str(system_layer / d) for d in profile.LOWER_DIRS},
-        "devices": [list(d) for d in profile.DEVICES], "dev_links": profile.DEV_LINKS,
-        "tmpfs": profile.TMPFS_SIZES, "masked": list(profile.MASKED_PATHS),
-        "readonly": list(profile.READONLY_PATHS), "writable": list(profile.WRITABLE_UNDER_READONLY),
+        "devices": [list(d) for d in profile.DEVICES],
+        "dev_links": profile.DEV_LINKS,
+        "tmpfs": profile.TMPFS_SIZES,
+        "masked": list(profile.MASKED_PATHS),
+        "readonly": list(profile.READONLY_PATHS),
+        "writable": list(profile.WRITABLE_UNDER_READONLY),
     }
     audited = _audit_spec(lab_id, name) if lab_id is not None else None
     if audited is not None:
         spec["audit"] = audited
     if uid_base is not None:
-        spec["userns"] = {"base": uid_base, "stage": str(base / "idmap"), "system": str(system_layer),
-                          "host": str(base)}
+        spec["userns"] = {
+            "base": uid_base,
+            "stage": str(base / "idmap"),
+            "system": str(system_layer),
+            "host": str(base),
+        }
     return spec
 
 
@@ -200,10 +217,12 @@ def create_userns_netns(hosts: list[tuple[str, int]]) -> None:
     from simulateur.lab.userns import USERNS_SIZE
 
     nsutil.netns_dir()
-    spec = {"hosts": [{"netns": str(nsutil.netns_path(name)), "base": base, "size": USERNS_SIZE}
-                      for name, base in hosts]}
-    proc = subprocess.run([SYSTEM_PYTHON, "-I", "-S", str(AGENT), "userns", json.dumps(spec)],
-                          capture_output=True, text=True, timeout=30)
+    spec = {
+        "hosts": [{"netns": str(nsutil.netns_path(name)), "base": base, "size": USERNS_SIZE} for name, base in hosts]
+    }
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, "-I", "-S", str(AGENT), "userns", json.dumps(spec)], capture_output=True, text=True, timeout=30
+    )
     if proc.returncode != 0:
         why = (proc.stderr.strip().splitlines() or ["?"])[-1]
         raise SimError(tr("sandbox.userns_failed", why=why))
@@ -236,7 +255,7 @@ def enter_binary() -> Path:
 
     source = ENTER_SOURCE.read_bytes()
     out = state_root() / ".bin" / f"sandbox-enter-{hashlib.sha256(source).hexdigest()[:12]}"
-    with _ENTER_LOCK:   # threads of one process, then processes (a file lock): one compiler at a time
+    with _ENTER_LOCK:  # threads of one process, then processes (a file lock): one compiler at a time
         if not out.exists():
             cc = shutil.which("cc") or shutil.which("gcc")
             if cc is None:
@@ -246,8 +265,12 @@ def enter_binary() -> Path:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if not out.exists():
                     tmp = out.with_suffix(f".{os.getpid()}.tmp")
-                    proc = subprocess.run([cc, "-O2", "-Wall", "-o", str(tmp), str(ENTER_SOURCE)],
-                                          capture_output=True, text=True, timeout=120)
+                    proc = subprocess.run(
+                        [cc, "-O2", "-Wall", "-o", str(tmp), str(ENTER_SOURCE)],
+                        capture_output=True,
+                        text=True,
+                        timeout=120,
+                    )
                     if proc.returncode != 0:
                         tmp.unlink(missing_ok=True)
                         raise SimError(tr("sandbox.cc_failed", why=(proc.stderr.strip().splitlines() or ["?"])[-1]))
@@ -256,8 +279,18 @@ def enter_binary() -> Path:
     return out
 
 
-def enter_argv(lab_id: str, pid1: int, pid1_start: int | None, argv: list[str], env: dict[str, str],
-               cwd: str, tty: bool = False, userns: bool = False, host: str = "?", tag: str = "lab") -> list[str]:
+def enter_argv(
+    lab_id: str,
+    pid1: int,
+    pid1_start: int | None,
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str,
+    tty: bool = False,
+    userns: bool = False,
+    host: str = "?",
+    tag: str = "lab",
+) -> list[str]:
     """The command that runs `argv` inside the host whose PID 1 is `pid1`, confined (as root of
     the host's user namespace when `userns`). `tty`: its fd 0 is a pty of the host that becomes
     the command's controlling terminal (sandbox_enter.c). Every program it and its descendants
@@ -266,13 +299,28 @@ def enter_argv(lab_id: str, pid1: int, pid1_start: int | None, argv: list[str], 
     cgroup_procs = _cgroup_procs(lab_id)
     spec = _audit_spec(lab_id, host)
     audited = [spec["socket_path"], spec["bpf"], host, tag] if spec is not None else ["-", "-", "-", "-"]
-    return [str(enter_binary()), str(pid1), str(pid1_start), str(seccomp_program()), f"{caps:x}", cwd,
-            "1" if tty else "0", "1" if userns else "0", *audited, str(len(cgroup_procs)), *cgroup_procs,
-            str(len(env)), *(f"{k}={v}" for k, v in env.items()), "--", *argv]
+    return [
+        str(enter_binary()),
+        str(pid1),
+        str(pid1_start),
+        str(seccomp_program()),
+        f"{caps:x}",
+        cwd,
+        "1" if tty else "0",
+        "1" if userns else "0",
+        *audited,
+        str(len(cgroup_procs)),
+        *cgroup_procs,
+        str(len(env)),
+        *(f"{k}={v}" for k, v in env.items()),
+        "--",
+        *argv,
+    ]
 
 
-def mount_tmpfs(pid1: int, pid1_start: int | None, path: str, size_mb: int, mode: int = 0o755,
-                owner: int | None = None) -> None:
+def mount_tmpfs(
+    pid1: int, pid1_start: int | None, path: str, size_mb: int, mode: int = 0o755, owner: int | None = None
+) -> None:
     """Mount a tmpfs of `size_mb` MiB on `path` of the host (the engine's gesture: no process of the
     host can mount anything). `owner`: the machine id of the host's root (user namespace), else
     the tmpfs would be nobody's inside."""
@@ -280,8 +328,9 @@ def mount_tmpfs(pid1: int, pid1_start: int | None, path: str, size_mb: int, mode
 
     options = f"size={size_mb}m,mode={mode:o}" + (f",uid={owner},gid={owner}" if owner is not None else "")
     spec = {"pid": pid1, "start": pid1_start, "path": path, "options": options}
-    proc = subprocess.run([SYSTEM_PYTHON, "-I", "-S", str(AGENT), "mount", json.dumps(spec)],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, "-I", "-S", str(AGENT), "mount", json.dumps(spec)], capture_output=True, text=True, timeout=30
+    )
     if proc.returncode != 0:
         why = (proc.stderr.strip().splitlines() or ["?"])[-1]
         raise SimError(tr("sandbox.mount_failed", path=path, why=why))

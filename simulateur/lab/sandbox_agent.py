@@ -65,7 +65,7 @@ PR_CAPBSET_DROP, PR_SET_SECCOMP, PR_CAP_AMBIENT = 24, 22, 47
 PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
 SYS_PIVOT_ROOT, SYS_CAPSET, SYS_SECCOMP = 155, 126, 317
 SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 1 << 3
-SYS_OPEN_TREE, SYS_MOVE_MOUNT, SYS_MOUNT_SETATTR = 428, 429, 442   # the same on every architecture
+SYS_OPEN_TREE, SYS_MOVE_MOUNT, SYS_MOUNT_SETATTR = 428, 429, 442  # the same on every architecture
 OPEN_TREE_CLONE, OPEN_TREE_CLOEXEC, AT_EMPTY_PATH, AT_FDCWD = 1, 0o2000000, 0x1000, -100
 MOVE_MOUNT_F_EMPTY_PATH, MOUNT_ATTR_IDMAP = 4, 0x100000
 PR_GET_SECUREBITS, PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP = 27, 28, 1 << 2
@@ -92,8 +92,13 @@ NEEDS = {
 
 def fail(what, err=None):
     err = ctypes.get_errno() if err is None else err
-    need = "" if err not in (19, 22, 38, 95) else next(   # ENODEV EINVAL ENOSYS EOPNOTSUPP: a missing feature
-        (text for key, text in NEEDS.items() if what == key or what.startswith(key + " ")), "")
+    need = (
+        ""
+        if err not in (19, 22, 38, 95)
+        else next(  # ENODEV EINVAL ENOSYS EOPNOTSUPP: a missing feature
+            (text for key, text in NEEDS.items() if what == key or what.startswith(key + " ")), ""
+        )
+    )
     sys.stderr.write(f"bac à sable : {what} refusé ({os.strerror(err)})" + (f" — {need}" if need else "") + "\n")
     sys.stderr.flush()
     os._exit(111)
@@ -106,8 +111,16 @@ def check(rc, what):
 
 def mount(source, target, fstype, flags=0, data=None):
     what = f"{fstype} {target}" if fstype in ("overlay", "devpts") else f"mount {target}"
-    check(libc.mount(source.encode() if source else None, target.encode(), fstype.encode() if fstype else None,
-                     flags, data.encode() if data else None), what)
+    check(
+        libc.mount(
+            source.encode() if source else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            flags,
+            data.encode() if data else None,
+        ),
+        what,
+    )
 
 
 def setns(fd, kind, what):
@@ -134,8 +147,7 @@ def hand_listener(spec):
     prog = audit["bpf_bytes"]
     buf = ctypes.create_string_buffer(prog, len(prog))
     fprog = _SockFprog(len(prog) // 8, ctypes.cast(buf, ctypes.c_void_p))
-    listener = libc.syscall(SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                            ctypes.byref(fprog))
+    listener = libc.syscall(SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, ctypes.byref(fprog))
     if listener < 0:
         fail("seccomp notify")
     s = audit["socket"]
@@ -193,8 +205,12 @@ def join_cgroups(paths):
 
 # --- user namespace ------------------------------------------------------------------------------------
 class _MountAttr(ctypes.Structure):
-    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64), ("propagation", ctypes.c_uint64),
-                ("userns_fd", ctypes.c_uint64)]
+    _fields_ = [
+        ("attr_set", ctypes.c_uint64),
+        ("attr_clr", ctypes.c_uint64),
+        ("propagation", ctypes.c_uint64),
+        ("userns_fd", ctypes.c_uint64),
+    ]
 
 
 def idmapped(source, target, userfd):
@@ -204,11 +220,15 @@ def idmapped(source, target, userfd):
     if fd < 0:
         fail(f"open_tree {source}")
     attr = _MountAttr(MOUNT_ATTR_IDMAP, 0, 0, userfd)
-    check(libc.syscall(SYS_MOUNT_SETATTR, fd, b"", AT_EMPTY_PATH, ctypes.byref(attr), ctypes.sizeof(attr)),
-          f"mount_setattr idmap {source}")
+    check(
+        libc.syscall(SYS_MOUNT_SETATTR, fd, b"", AT_EMPTY_PATH, ctypes.byref(attr), ctypes.sizeof(attr)),
+        f"mount_setattr idmap {source}",
+    )
     os.makedirs(target, exist_ok=True)
-    check(libc.syscall(SYS_MOVE_MOUNT, fd, b"", AT_FDCWD, target.encode(), MOVE_MOUNT_F_EMPTY_PATH),
-          f"move_mount {target}")
+    check(
+        libc.syscall(SYS_MOVE_MOUNT, fd, b"", AT_FDCWD, target.encode(), MOVE_MOUNT_F_EMPTY_PATH),
+        f"move_mount {target}",
+    )
     os.close(fd)
 
 
@@ -284,7 +304,7 @@ def stage_idmapped(spec, userfd):
     idmapped(spec["userns"]["host"], f"{stage}/host", userfd)
     host = spec["userns"]["host"]
     for key in ("root", "upper", "work"):
-        spec[key] = f"{stage}/host" + spec[key][len(host):]
+        spec[key] = f"{stage}/host" + spec[key][len(host) :]
     spec["machine"] = {name: f"{stage}/machine/{name}" for name in spec["lowers"]}
     spec["lowers"] = {name: f"{stage}/system/{name}" for name in spec["lowers"]}
 
@@ -292,7 +312,7 @@ def stage_idmapped(spec, userfd):
 def build_root(spec):
     root, upper, work = spec["root"], spec["upper"], spec["work"]
     machine = spec.get("machine") or {name: f"/{name}" for name in spec["lowers"]}
-    mount(root, root, None, MS_BIND)   # pivot_root wants a mount point
+    mount(root, root, None, MS_BIND)  # pivot_root wants a mount point
     for name in os.listdir(upper):
         path = os.path.join(upper, name)
         if name in spec["lowers"] or not os.path.isdir(path) or os.path.islink(path):
@@ -303,8 +323,7 @@ def build_root(spec):
         target = os.path.join(root, name)
         os.makedirs(target, exist_ok=True)
         lower = f"{extra}:{machine[name]}" if extra else machine[name]
-        mount("overlay", target, "overlay", 0,
-              f"lowerdir={lower},upperdir={upper}/{name},workdir={work}/{name}")
+        mount("overlay", target, "overlay", 0, f"lowerdir={lower},upperdir={upper}/{name},workdir={work}/{name}")
     # /dev: a private tmpfs with the few nodes a container has, a devpts instance of its own.
     dev = os.path.join(root, "dev")
     mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, f"mode=755,size={spec['tmpfs']['/dev']}")
@@ -313,11 +332,19 @@ def build_root(spec):
         os.mknod(node, 0o666 | 0o020000, os.makedev(major, minor))
         os.chmod(node, 0o666)
     os.mkdir(os.path.join(dev, "pts"))
-    mount("devpts", os.path.join(dev, "pts"), "devpts", MS_NOSUID | MS_NOEXEC, f"newinstance,ptmxmode=0666,mode=620,gid={spec.get('tty_gid', 5)}")
+    mount(
+        "devpts",
+        os.path.join(dev, "pts"),
+        "devpts",
+        MS_NOSUID | MS_NOEXEC,
+        f"newinstance,ptmxmode=0666,mode=620,gid={spec.get('tty_gid', 5)}",
+    )
     for name, target in spec["dev_links"].items():
         os.symlink(target, os.path.join(dev, name))
     os.mkdir(os.path.join(dev, "shm"))
-    mount("tmpfs", os.path.join(dev, "shm"), "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={spec['tmpfs']['/dev/shm']}")
+    mount(
+        "tmpfs", os.path.join(dev, "shm"), "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={spec['tmpfs']['/dev/shm']}"
+    )
     mount("tmpfs", os.path.join(root, "run"), "tmpfs", MS_NOSUID | MS_NODEV, f"mode=755,size={spec['tmpfs']['/run']}")
     mount("tmpfs", os.path.join(root, "tmp"), "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={spec['tmpfs']['/tmp']}")
     mount("proc", os.path.join(root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -351,7 +378,7 @@ def boot(spec):
     if child == 0:
         pid1(spec, netns)
     os.close(netns)
-    os.write(1, f"pid {child}\n".encode())   # the host's PID 1 as the machine numbers it
+    os.write(1, f"pid {child}\n".encode())  # the host's PID 1 as the machine numbers it
     for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     null = os.open("/dev/null", os.O_RDWR)
@@ -369,7 +396,7 @@ def boot(spec):
 
 
 def pid1(spec, netns):
-    if spec.get("audit"):   # reached now, from the machine's files: the host's root comes later
+    if spec.get("audit"):  # reached now, from the machine's files: the host's root comes later
         s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
         try:
             s.connect(spec["audit"]["socket_path"])
@@ -378,7 +405,7 @@ def pid1(spec, netns):
         spec["audit"]["socket"] = s
     setns(netns, CLONE_NEWNET, "net")
     userfd = None
-    if spec.get("userns"):   # the host's user namespace: the owner of its network namespace
+    if spec.get("userns"):  # the host's user namespace: the owner of its network namespace
         userfd = libc.ioctl(netns, NS_GET_USERNS)
         if userfd < 0:
             fail("NS_GET_USERNS")
@@ -448,11 +475,11 @@ def open_host(spec):
 # --- mount -------------------------------------------------------------------------------------------
 def mount_in(spec):
     fds = open_host(spec)
-    setns(fds["mnt"], CLONE_NEWNS, "mnt")   # the root becomes the host's: paths resolve inside it
+    setns(fds["mnt"], CLONE_NEWNS, "mnt")  # the root becomes the host's: paths resolve inside it
     os.chdir("/")
     target = spec["path"]
     if os.path.islink(target) or not os.path.isdir(target):
-        fail(f"mount {target}", 20)   # ENOTDIR
+        fail(f"mount {target}", 20)  # ENOTDIR
     mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, spec["options"])
 
 

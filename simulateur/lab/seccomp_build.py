@@ -31,8 +31,11 @@ def rules(notify: bool = False) -> dict[str, object]:
 
     if notify:
         return {"notify": list(profile.AUDITED_SYSCALLS)}
-    return {"deny": list(profile.DENIED_SYSCALLS), "clone_flags": sorted(profile.CLONE_NS_FLAGS.values()),
-            "ioctls": sorted(profile.DENIED_IOCTLS.values())}
+    return {
+        "deny": list(profile.DENIED_SYSCALLS),
+        "clone_flags": sorted(profile.CLONE_NS_FLAGS.values()),
+        "ioctls": sorted(profile.DENIED_IOCTLS.values()),
+    }
 
 
 def program(notify: bool = False) -> Path:
@@ -43,14 +46,15 @@ def program(notify: bool = False) -> Path:
 
     text = json.dumps(rules(notify), sort_keys=True)
     digest = hashlib.sha256(text.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
-    out = state_root() / ".seccomp" / f"{digest}.bpf"   # not a lab id: the reaper leaves it
+    out = state_root() / ".seccomp" / f"{digest}.bpf"  # not a lab id: the reaper leaves it
     if out.exists():
         return out
     out.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     try:
-        proc = subprocess.run([SYSTEM_PYTHON, "-I", __file__, str(tmp)], input=text, capture_output=True,
-                              text=True, timeout=30)
+        proc = subprocess.run(
+            [SYSTEM_PYTHON, "-I", __file__, str(tmp)], input=text, capture_output=True, text=True, timeout=30
+        )
     except FileNotFoundError:
         raise SimError(tr("sandbox.no_seccomp", why=SYSTEM_PYTHON)) from None
     if proc.returncode != 0:
@@ -79,7 +83,7 @@ def _compile(spec: dict[str, list[int] | list[str]], out: str) -> None:
         try:
             f.add_rule(eperm, str(name))
         except (RuntimeError, ValueError, OSError):
-            continue   # not a system call of this architecture / libseccomp
+            continue  # not a system call of this architecture / libseccomp
     for flag in spec["clone_flags"]:
         f.add_rule(eperm, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, int(flag), int(flag)))
     f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")

@@ -36,10 +36,10 @@ class Endpoint(NamedTuple):
 
 
 class Socket(NamedTuple):
-    proto: str         # "tcp" | "udp"
+    proto: str  # "tcp" | "udp"
     local: Endpoint
     remote: Endpoint
-    state: int         # ESTABLISHED, LISTEN… (UDP: 7, unconnected)
+    state: int  # ESTABLISHED, LISTEN… (UDP: 7, unconnected)
     inode: int
 
 
@@ -67,9 +67,15 @@ def table(pid: int, protos: tuple[str, ...] = ("tcp",), families: str = "46") ->
         for proto in protos:
             for family in families:
                 for msg in diag.get_sock_stats(family=_FAMILIES[family], protocol=_PROTOCOLS[proto]):
-                    found.append(Socket(proto, Endpoint(_address(msg["idiag_src"]), msg["idiag_sport"]),
-                                        Endpoint(_address(msg["idiag_dst"]), msg["idiag_dport"]),
-                                        msg["idiag_state"], msg["idiag_inode"]))
+                    found.append(
+                        Socket(
+                            proto,
+                            Endpoint(_address(msg["idiag_src"]), msg["idiag_sport"]),
+                            Endpoint(_address(msg["idiag_dst"]), msg["idiag_dport"]),
+                            msg["idiag_state"],
+                            msg["idiag_inode"],
+                        )
+                    )
     finally:
         diag.close()
     return found

@@ -73,8 +73,8 @@ def _string(data: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class KeyPair:
-    secret: bytes      # the 32-byte Ed25519 seed
-    public: bytes      # the 32-byte public key
+    secret: bytes  # the 32-byte Ed25519 seed
+    public: bytes  # the 32-byte public key
     comment: str
 
     def blob(self) -> bytes:
@@ -92,13 +92,26 @@ class KeyPair:
     def private_file(self) -> str:
         """The private key in OpenSSH's format (openssh-key-v1, not encrypted)."""
         check = struct.pack(">I", int.from_bytes(hashlib.sha256(self.secret).digest()[:4], "big"))
-        body = (check + check + _string(b"ssh-ed25519") + _string(self.public)
-                + _string(self.secret + self.public) + _string(self.comment.encode()))
+        body = (
+            check
+            + check
+            + _string(b"ssh-ed25519")
+            + _string(self.public)
+            + _string(self.secret + self.public)
+            + _string(self.comment.encode())
+        )
         body += bytes(range(1, 1 + (-len(body)) % 8))
-        data = (b"openssh-key-v1\0" + _string(b"none") + _string(b"none") + _string(b"")
-                + struct.pack(">I", 1) + _string(self.blob()) + _string(body))
+        data = (
+            b"openssh-key-v1\0"
+            + _string(b"none")
+            + _string(b"none")
+            + _string(b"")
+            + struct.pack(">I", 1)
+            + _string(self.blob())
+            + _string(body)
+        )
         text = base64.b64encode(data).decode()
-        lines = [text[i:i + 70] for i in range(0, len(text), 70)]
+        lines = [text[i : i + 70] for i in range(0, len(text), 70)]
         return "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END OPENSSH PRIVATE KEY-----\n"
 
 

@@ -30,14 +30,14 @@ class HostState(BaseModel):
     name: str
     netns: str
     kind: Literal["netns", "vm"] = "netns"
-    pid1: int | None = None          # the host's PID 1 as the machine sees it
-    pid1_start: int | None = None    # its kernel start time (guards against PID reuse)
-    collector_pid: int | None = None    # its SSH journal collector, outside the host (lab.outside)
+    pid1: int | None = None  # the host's PID 1 as the machine sees it
+    pid1_start: int | None = None  # its kernel start time (guards against PID reuse)
+    collector_pid: int | None = None  # its SSH journal collector, outside the host (lab.outside)
     collector_start: int | None = None
     macs: dict[str, str] = Field(default_factory=dict)
-    userns: bool = False             # option SIMULATEUR_USERNS: its netns is owned by a user namespace
-    uid_base: int | None = None      # of its own, whose root is this id of the machine (lab.userns)
-    vm_image: str | None = None      # kind "vm": the guest image (cache dir), its kernel, kvm or tcg
+    userns: bool = False  # option SIMULATEUR_USERNS: its netns is owned by a user namespace
+    uid_base: int | None = None  # of its own, whose root is this id of the machine (lab.userns)
+    vm_image: str | None = None  # kind "vm": the guest image (cache dir), its kernel, kvm or tcg
     vm_kernel: str | None = None
     vm_accel: str | None = None
 
@@ -54,9 +54,9 @@ class LabState(BaseModel):
     hosts: dict[str, HostState] = Field(default_factory=dict)
     attempt_dir: str | None = None
     candidate: str | None = None
-    default_host: str | None = None   # the scenario's shell_host: where a trainee's shell opens
+    default_host: str | None = None  # the scenario's shell_host: where a trainee's shell opens
     restored_from: str | None = None  # the archive its hosts' layers come from (lab.archive)
-    audit_pid: int | None = None      # the lab's exec auditor, outside every host (lab.audit, lab.outside)
+    audit_pid: int | None = None  # the lab's exec auditor, outside every host (lab.audit, lab.outside)
     audit_start: int | None = None
 
     @property

@@ -27,8 +27,7 @@ def create_namespaces(state: LabState) -> None:
         userns.allocate(state, [h.name for h in owned])
         sandbox.create_userns_netns([(h.netns, h.uid_base) for h in owned if h.uid_base is not None])
     mine = {h.netns for h in owned}
-    names = [n for n in dict.fromkeys([state.switch_netns, *(h.netns for h in state.hosts.values())])
-             if n not in mine]
+    names = [n for n in dict.fromkeys([state.switch_netns, *(h.netns for h in state.hosts.values())]) if n not in mine]
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
         list(pool.map(nsutil.create_netns, names))
 

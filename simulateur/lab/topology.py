@@ -24,7 +24,8 @@ class Interface(Strict):
 class HostSpec(Strict):
     description: str = ""
     kind: Literal["netns", "vm"] = Field(
-        "netns", description="netns : espaces de noms (défaut) ; vm : machine virtuelle QEMU (noyau à elle).")
+        "netns", description="netns : espaces de noms (défaut) ; vm : machine virtuelle QEMU (noyau à elle)."
+    )
     interfaces: list[Interface] = Field(min_length=1)
     gateway: str | None = Field(None, description="Passerelle par défaut (adresses fixes).")
     dns: list[str] = Field(default_factory=list, description="Résolveurs de /etc/resolv.conf.")
@@ -37,8 +38,6 @@ class HostSpec(Strict):
 class Topology(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
     title: str
-    params: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")], ParamSpec] = Field(
-        default_factory=dict
-    )
+    params: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")], ParamSpec] = Field(default_factory=dict)
     switches: list[Annotated[str, Field(pattern=HOST_RE)]] = Field(min_length=1)
     hosts: dict[Annotated[str, Field(pattern=HOST_RE)], HostSpec] = Field(min_length=1)

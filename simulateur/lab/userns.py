@@ -32,7 +32,7 @@ USERNS_FIRST = 1_000_000
 # host's own, else they show as nogroup and `samba-tool ntacl sysvolreset` is refused. Still 1023
 # hosts at once between USERNS_FIRST and 2**32.
 USERNS_SIZE = 1 << 22
-OVERFLOW_ID = 65534   # /proc/sys/kernel/overflowuid: how an unmapped id shows inside
+OVERFLOW_ID = 65534  # /proc/sys/kernel/overflowuid: how an unmapped id shows inside
 MAX_SLOTS = (2**32 - 2 - USERNS_FIRST) // USERNS_SIZE
 
 
@@ -68,7 +68,7 @@ def _subid_ranges(path: str) -> list[tuple[int, int]]:
 def ranges_in_use(own: LabState | None = None) -> list[tuple[int, int]]:
     """Every id range something on the machine uses or may use (see the module's docstring)."""
     used: list[tuple[int, int]] = []
-    seen = {os.stat("/proc/self/ns/user").st_ino}   # each user namespace read once (~25 ms → ~5 ms)
+    seen = {os.stat("/proc/self/ns/user").st_ino}  # each user namespace read once (~25 ms → ~5 ms)
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue

@@ -55,8 +55,12 @@ class Source:
         if self.suite.endswith("/"):
             prefix = base + ("" if self.suite in ("./", "/") else self.suite.lstrip("/"))
             return [prefix + "Packages", prefix + "Packages.gz"]
-        return [f"{base}dists/{self.suite}/{c}/binary-{arch}/{n}"
-                for c in self.components for arch in ("amd64", "all") for n in ("Packages", "Packages.gz")]
+        return [
+            f"{base}dists/{self.suite}/{c}/binary-{arch}/{n}"
+            for c in self.components
+            for arch in ("amd64", "all")
+            for n in ("Packages", "Packages.gz")
+        ]
 
 
 _ONE_LINE = re.compile(r"^\s*deb\s+(?:\[(?P<opts>[^\]]*)\]\s+)?(?P<uri>\S+)\s+(?P<suite>\S+)(?P<comps>(?:\s+\S+)*)\s*$")
@@ -108,11 +112,14 @@ def offers(index: str, package: str) -> bool:
 class AptSource(ProbeBase):
     probe: Literal["apt.source"]
     package: str = Field(pattern=PACKAGE_RE, description="Paquet que les sources de l'hôte doivent proposer.")
-    server: str | None = Field(None, pattern=HOST_RE,
-                               description="Hôte du dépôt du site : toutes les sources doivent être les siennes.")
-    summary = ("Les sources de logiciels de l'hôte (APT, sources.list et sources.list.d) mènent réellement à un "
-               "dépôt qui propose le paquet (index demandé en HTTP depuis l'hôte, nom résolu comme par l'hôte) ; "
-               "avec « server », le dépôt du site uniquement.")
+    server: str | None = Field(
+        None, pattern=HOST_RE, description="Hôte du dépôt du site : toutes les sources doivent être les siennes."
+    )
+    summary = (
+        "Les sources de logiciels de l'hôte (APT, sources.list et sources.list.d) mènent réellement à un "
+        "dépôt qui propose le paquet (index demandé en HTTP depuis l'hôte, nom résolu comme par l'hôte) ; "
+        "avec « server », le dépôt du site uniquement."
+    )
 
     def _files(self, host: HostKind) -> dict[str, str]:
         files = {"/etc/apt/sources.list": host.read_text("/etc/apt/sources.list") or ""}
@@ -134,8 +141,9 @@ class AptSource(ProbeBase):
         addr, how = resolve_name(host, name)
         if addr is None:
             return None, None, how
-        res = host.run_in_netns([sys.executable, "-I", "-c", FETCH, addr, str(parts.port or 80), name,
-                                 parts.path or "/"], timeout=10)
+        res = host.run_in_netns(
+            [sys.executable, "-I", "-c", FETCH, addr, str(parts.port or 80), name, parts.path or "/"], timeout=10
+        )
         try:
             answer = json.loads(res.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):

@@ -44,8 +44,8 @@ class ProbeBase(Strict):
         raise NotImplementedError
 
 
-PING_WAIT = "0.8"   # seconds `ping -W` waits for a reply (a LAN or lab answer takes ms)
-RAWNET_WAIT = 0.8   # seconds a DHCP/ARP probe waits for an answer (the request is sent three times)
+PING_WAIT = "0.8"  # seconds `ping -W` waits for a reply (a LAN or lab answer takes ms)
+RAWNET_WAIT = 0.8  # seconds a DHCP/ARP probe waits for an answer (the request is sent three times)
 
 
 def is_ipv4(text: str) -> bool:

@@ -1,14 +1,14 @@
 """Probes of an Active Directory domain (a `samba_ad` host): the real state of accounts and real logons.
 
-  - ad.account: one account as the DC's database holds it (read by simulateur's helper on the
-    DC's sam.ldb, never through the trainee's tools): where it is (OU), its groups, enabled,
-    locked out, password expired or to be changed at next logon, "password never expires";
-  - ad.login: a real Kerberos logon as the user (the machine's kinit, in a host's network
-    namespace, against the DC's KDC by address). It is only tried when the DC's database says the
-    password is the expected one: a probe never types a wrong password (that would count towards
-    the account's lockout);
-  - ad.unchanged: every other account is as it was when the faults were made (ad.snapshot):
-    "the right account only".
+- ad.account: one account as the DC's database holds it (read by simulateur's helper on the
+  DC's sam.ldb, never through the trainee's tools): where it is (OU), its groups, enabled,
+  locked out, password expired or to be changed at next logon, "password never expires";
+- ad.login: a real Kerberos logon as the user (the machine's kinit, in a host's network
+  namespace, against the DC's KDC by address). It is only tried when the DC's database says the
+  password is the expected one: a probe never types a wrong password (that would count towards
+  the account's lockout);
+- ad.unchanged: every other account is as it was when the faults were made (ad.snapshot):
+  "the right account only".
 """
 
 from __future__ import annotations
@@ -84,14 +84,19 @@ class AdAccount(ProbeBase):
     enabled: bool | None = Field(None, description="Compte activé (true) ou désactivé (false).")
     unlocked: bool | None = Field(None, description="true : le compte n'est pas verrouillé.")
     usable_password: bool | None = Field(
-        None, description="true : mot de passe ni expiré ni à changer (l'utilisateur ouvre sa session tel quel).")
+        None, description="true : mot de passe ni expiré ni à changer (l'utilisateur ouvre sa session tel quel)."
+    )
     must_change: bool | None = Field(None, description="Doit changer son mot de passe à la prochaine connexion.")
     expiring_password: bool | None = Field(
-        None, description="true : le mot de passe expire comme la stratégie du domaine le veut (pas « n'expire jamais »).")
+        None,
+        description="true : le mot de passe expire comme la stratégie du domaine le veut (pas « n'expire jamais »).",
+    )
     first: str | None = Field(None, description="Prénom attendu (givenName).")
     last: str | None = Field(None, description="Nom attendu (sn).")
-    summary: ClassVar[str] = ("Un compte de l'annuaire tel que la base du contrôleur de domaine le contient : OU, "
-                              "groupes, activé, verrouillé, mot de passe expiré / à changer / qui n'expire jamais.")
+    summary: ClassVar[str] = (
+        "Un compte de l'annuaire tel que la base du contrôleur de domaine le contient : OU, "
+        "groupes, activé, verrouillé, mot de passe expiré / à changer / qui n'expire jamais."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         users = dump(lab, self.host)["users"]
@@ -124,8 +129,12 @@ class AdAccount(ProbeBase):
         for attr, want_name in (("givenName", self.first), ("sn", self.last)):
             if want_name is not None and (user[attr] or "") != want_name:
                 problems.append(tr("ad.bad_name", attr=attr, value=user[attr] or "—"))
-        desc = tr("ad.account_desc", dn=user["dn"], state=", ".join(state_words(user)),
-                  groups=", ".join(group_names(user["memberOf"])) or "—")
+        desc = tr(
+            "ad.account_desc",
+            dn=user["dn"],
+            state=", ".join(state_words(user)),
+            groups=", ".join(group_names(user["memberOf"])) or "—",
+        )
         return not problems, desc + ("" if not problems else " — " + " ; ".join(problems))
 
     def expected(self, lab: Lab) -> str:
@@ -154,13 +163,21 @@ def kinit(lab: Lab, host: str, dc_host: str, login: str, password: str) -> subpr
     with scratch_dir(lab.id, "sim-krb5-") as tmp:
         conf = os.path.join(tmp, "krb5.conf")
         with open(conf, "w") as f:
-            f.write(f"[libdefaults]\n default_realm = {realm}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n"
-                    f" rdns = false\n udp_preference_limit = 1\n[realms]\n {realm} = {{\n  kdc = {kdc}\n }}\n")
+            f.write(
+                f"[libdefaults]\n default_realm = {realm}\n dns_lookup_kdc = false\n dns_lookup_realm = false\n"
+                f" rdns = false\n udp_preference_limit = 1\n[realms]\n {realm} = {{\n  kdc = {kdc}\n }}\n"
+            )
         env = {"PATH": "/usr/bin:/bin", "KRB5_CONFIG": conf, "KRB5CCNAME": "MEMORY:", "LANG": "C"}
         try:
             return subprocess.run(
                 ["nsenter", f"--net={nsutil.netns_path(lab.host(host).netns)}", "kinit", f"{login}@{realm}"],
-                input=password + "\n", capture_output=True, text=True, timeout=15, env=env, errors="replace")
+                input=password + "\n",
+                capture_output=True,
+                text=True,
+                timeout=15,
+                env=env,
+                errors="replace",
+            )
         except subprocess.TimeoutExpired:
             return subprocess.CompletedProcess(["kinit"], 124, "", "timeout")
 
@@ -171,10 +188,13 @@ class AdLogin(ProbeBase):
     login: str = Field(pattern=LOGIN_RE, description="Compte qui ouvre sa session.")
     password: str = Field(min_length=1, description="Son mot de passe ({param} accepté).")
     temporary: str | None = Field(
-        None, description="Mot de passe provisoire également accepté, s'il doit être changé à l'ouverture de session.")
-    summary: ClassVar[str] = ("Ouverture de session réelle (Kerberos, kinit) depuis un hôte : le contrôleur de "
-                              "domaine délivre un ticket ; avec « temporary », un mot de passe provisoire qu'il "
-                              "accepte en demandant de le changer compte aussi.")
+        None, description="Mot de passe provisoire également accepté, s'il doit être changé à l'ouverture de session."
+    )
+    summary: ClassVar[str] = (
+        "Ouverture de session réelle (Kerberos, kinit) depuis un hôte : le contrôleur de "
+        "domaine délivre un ticket ; avec « temporary », un mot de passe provisoire qu'il "
+        "accepte en demandant de le changer compte aussi."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         candidates = [self.password] + ([self.temporary] if self.temporary else [])
@@ -204,10 +224,15 @@ class AdLogin(ProbeBase):
 
 class AdUnchanged(ProbeBase):
     probe: Literal["ad.unchanged"]
-    except_: list[str] = Field(default_factory=list, alias="except",
-                               description="Comptes que l'intervention doit modifier ou créer (les autres : inchangés).")
-    summary: ClassVar[str] = ("Tous les autres comptes sont tels qu'au moment de la panne (emplacement, état, mot "
-                              "de passe, verrouillage, groupes) et aucun autre compte n'a été créé.")
+    except_: list[str] = Field(
+        default_factory=list,
+        alias="except",
+        description="Comptes que l'intervention doit modifier ou créer (les autres : inchangés).",
+    )
+    summary: ClassVar[str] = (
+        "Tous les autres comptes sont tels qu'au moment de la panne (emplacement, état, mot "
+        "de passe, verrouillage, groupes) et aucun autre compte n'a été créé."
+    )
     model_config = {"extra": "forbid", "populate_by_name": True}
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
@@ -238,4 +263,3 @@ class AdUnchanged(ProbeBase):
 
     def expected(self, lab: Lab) -> str:
         return tr("ad.exp_unchanged", accounts=", ".join(self.except_) or "—")
-

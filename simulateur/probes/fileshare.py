@@ -1,10 +1,10 @@
 """Probes of a Samba file server (a `samba_fs` service): real access over SMB, real folder rights.
 
-  - smb.access: a user of the site, with his own password, lists a share then saves a file in it
-    (and removes it), from a host's network (the machine's smbclient and a configuration of our
-    own: nothing of the host's client setup is used). Expected: write, read (list only) or denied;
-  - smb.folder: the share's folder on the server belongs to the department's group, which has
-    full rights, and nobody else has any (stat through the host's root, from outside).
+- smb.access: a user of the site, with his own password, lists a share then saves a file in it
+  (and removes it), from a host's network (the machine's smbclient and a configuration of our
+  own: nothing of the host's client setup is used). Expected: write, read (list only) or denied;
+- smb.folder: the share's folder on the server belongs to the department's group, which has
+  full rights, and nobody else has any (stat through the host's root, from outside).
 """
 
 from __future__ import annotations
@@ -69,11 +69,27 @@ def smb_try(lab: Lab, client: str, server: str, share: str, login: str, password
             f.write(tr("smb.probe_document"))
 
         def smbclient(command: str) -> subprocess.CompletedProcess[str]:
-            argv = ["nsenter", netns, "smbclient", f"//{address}/{share}", "--configfile", conf, "-A", auth,
-                    "-c", command]
+            argv = [
+                "nsenter",
+                netns,
+                "smbclient",
+                f"//{address}/{share}",
+                "--configfile",
+                conf,
+                "-A",
+                auth,
+                "-c",
+                command,
+            ]
             try:
-                return subprocess.run(argv, capture_output=True, text=True, timeout=20, errors="replace",
-                                      env={"PATH": "/usr/bin:/bin", "LANG": "C", "HOME": tmp})
+                return subprocess.run(
+                    argv,
+                    capture_output=True,
+                    text=True,
+                    timeout=20,
+                    errors="replace",
+                    env={"PATH": "/usr/bin:/bin", "LANG": "C", "HOME": tmp},
+                )
             except subprocess.TimeoutExpired:
                 return subprocess.CompletedProcess(argv, 124, "", "NT_STATUS_IO_TIMEOUT")
 
@@ -95,8 +111,10 @@ class SmbAccess(ProbeBase):
     share: str = Field(description="Partage.")
     login: str = Field(description="Compte de l'utilisateur (son mot de passe : celui du service).")
     expect: Access = Field(description="write : lit et enregistre ; read : lit seulement ; denied : aucun accès.")
-    summary: ClassVar[str] = ("Accès réel d'un utilisateur à un partage (smbclient avec son mot de passe, depuis un "
-                              "hôte) : liste le dossier, y enregistre un fichier (puis l'efface).")
+    summary: ClassVar[str] = (
+        "Accès réel d'un utilisateur à un partage (smbclient avec son mot de passe, depuis un "
+        "hôte) : liste le dossier, y enregistre un fichier (puis l'efface)."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         server = file_server(lab, self.server)
@@ -114,8 +132,10 @@ class SmbAccess(ProbeBase):
 class SmbFolder(ProbeBase):
     probe: Literal["smb.folder"]
     share: str = Field(description="Partage dont on regarde le dossier, sur l'hôte serveur.")
-    summary: ClassVar[str] = ("Le dossier d'un partage appartient au groupe du service, qui a tous les droits, et "
-                              "personne d'autre n'en a (droits réels du dossier sur le serveur).")
+    summary: ClassVar[str] = (
+        "Le dossier d'un partage appartient au groupe du service, qui a tous les droits, et "
+        "personne d'autre n'en a (droits réels du dossier sur le serveur)."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         server = file_server(lab, self.host)

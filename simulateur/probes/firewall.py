@@ -34,7 +34,11 @@ def _scratch(script: str, listing: list[str]) -> subprocess.CompletedProcess[str
     Nothing of the machine's or of any host's network is touched."""
     return subprocess.run(
         ["unshare", "--net", "sh", "-c", 'nft -f - && exec nft "$@"', "scratch", *listing],
-        input=script, capture_output=True, text=True, timeout=10, errors="replace",
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        errors="replace",
     )
 
 
@@ -61,8 +65,9 @@ def parse_chains(text: str) -> Chains:
 
 def normalised(family: str, table: str, rules: Chains) -> Chains:
     """The scenario's rules as nft prints them (loaded in a scratch namespace, listed back)."""
-    body = "".join(f"\tchain {chain} {{\n" + "".join(f"\t\t{r}\n" for r in lines) + "\t}\n"
-                   for chain, lines in rules.items())
+    body = "".join(
+        f"\tchain {chain} {{\n" + "".join(f"\t\t{r}\n" for r in lines) + "\t}\n" for chain, lines in rules.items()
+    )
     res = _scratch(f"table {family} {table} {{\n{body}}}\n", ["list", "table", family, table])
     if res.returncode != 0:
         why = (res.stderr.strip().splitlines() or ["?"])[0]
@@ -91,21 +96,30 @@ def host_chains(host: HostKind, family: str, table: str, boot: bool) -> tuple[Ch
 
 class FirewallRules(ProbeBase):
     probe: Literal["firewall.rules"]
-    table: str = Field("inet filter", pattern=r"^(ip|ip6|inet|arp|bridge|netdev) [A-Za-z0-9_-]{1,32}$",
-                       description="Famille et nom de la table nftables (« inet filter »).")
-    keep: Chains = Field(default_factory=dict,
-                         description="Règles (par chaîne) qui doivent rester, écrites comme nft les affiche.")
+    table: str = Field(
+        "inet filter",
+        pattern=r"^(ip|ip6|inet|arp|bridge|netdev) [A-Za-z0-9_-]{1,32}$",
+        description="Famille et nom de la table nftables (« inet filter »).",
+    )
+    keep: Chains = Field(
+        default_factory=dict, description="Règles (par chaîne) qui doivent rester, écrites comme nft les affiche."
+    )
     absent: Chains = Field(default_factory=dict, description="Règles (par chaîne) qui ne doivent plus y être.")
     policies: dict[str, Literal["accept", "drop"]] = Field(
-        default_factory=dict, description="Politique par défaut attendue par chaîne de base (« input: drop »).")
-    boot: bool = Field(False, description="Vrai : le jeu de règles chargé au démarrage (/etc/nftables.conf) ; "
-                                          "faux : les règles en service.")
+        default_factory=dict, description="Politique par défaut attendue par chaîne de base (« input: drop »)."
+    )
+    boot: bool = Field(
+        False,
+        description="Vrai : le jeu de règles chargé au démarrage (/etc/nftables.conf) ; faux : les règles en service.",
+    )
     summary: ClassVar[str] = (
         "Le pare-feu local (nftables, lu par nft) garde ses règles légitimes et n'a plus la règle fautive "
-        "— en service, ou tel que chargé au démarrage.")
+        "— en service, ou tel que chargé au démarrage."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         family, table = self.table.split()
+
         def rendered(rules: Chains) -> Chains:
             return {chain: [lab.render(r) for r in lines] for chain, lines in rules.items()}
 
@@ -119,19 +133,33 @@ class FirewallRules(ProbeBase):
             if keep:
                 return False, tr("probe.firewall.table_gone", table=self.table, where=where)
             return True, tr("probe.firewall.no_table", table=self.table, where=where)
-        lost = [tr("probe.firewall.rule", chain=c, rule=r)
-                for c, rules in keep.items() for r in rules if r not in chains.get(c, [])]
+        lost = [
+            tr("probe.firewall.rule", chain=c, rule=r)
+            for c, rules in keep.items()
+            for r in rules
+            if r not in chains.get(c, [])
+        ]
         for chain, policy in self.policies.items():
-            found = [r[len("policy "):] for r in chains.get(chain, []) if r.startswith("policy ")]
+            found = [r[len("policy ") :] for r in chains.get(chain, []) if r.startswith("policy ")]
             if found != [policy]:
-                lost.append(tr("probe.firewall.policy", chain=chain, policy=policy,
-                               found=', '.join(found) or tr("probe.none_f")))
-        still = [tr("probe.firewall.rule", chain=c, rule=r)
-                 for c, rules in absent.items() for r in rules if r in chains.get(c, [])]
+                lost.append(
+                    tr(
+                        "probe.firewall.policy",
+                        chain=chain,
+                        policy=policy,
+                        found=", ".join(found) or tr("probe.none_f"),
+                    )
+                )
+        still = [
+            tr("probe.firewall.rule", chain=c, rule=r)
+            for c, rules in absent.items()
+            for r in rules
+            if r in chains.get(c, [])
+        ]
         if still:
-            return False, tr("probe.firewall.still", where=where, rules='; '.join(still))
+            return False, tr("probe.firewall.still", where=where, rules="; ".join(still))
         if lost:
-            return False, tr("probe.firewall.lost", where=where, rules='; '.join(lost))
+            return False, tr("probe.firewall.lost", where=where, rules="; ".join(lost))
         kept = sum(len(r) for r in keep.values())
         shown = "".join(tr("probe.firewall.with_policy", chain=c, policy=p) for c, p in self.policies.items())
         return True, tr("probe.firewall.ok", where=where, n=kept, table=self.table, policies=shown)
@@ -161,11 +189,12 @@ except OSError as exc:
 
 class WebGet(ProbeBase):
     probe: Literal["web.get"]
-    name: str = Field(pattern=r"^(?:[A-Za-z0-9.-]|\{[a-z][a-z0-9_]{0,31}\}){1,253}$",
-                      description="Nom (résolu comme par les applications de l'hôte) ou adresse du site.")
+    name: str = Field(
+        pattern=r"^(?:[A-Za-z0-9.-]|\{[a-z][a-z0-9_]{0,31}\}){1,253}$",
+        description="Nom (résolu comme par les applications de l'hôte) ou adresse du site.",
+    )
     port: int = Field(80, ge=1, le=65535, description="Port TCP du site (80 par défaut).")
-    summary: ClassVar[str] = (
-        "Une vraie requête HTTP depuis l'hôte (nom résolu comme un navigateur) reçoit une page.")
+    summary: ClassVar[str] = "Une vraie requête HTTP depuis l'hôte (nom résolu comme un navigateur) reçoit une page."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host, name = lab.host(self.host), lab.render(self.name)
@@ -178,7 +207,7 @@ class WebGet(ProbeBase):
         if line.startswith("STATUS HTTP/") and line.split()[2:3] == ["200"]:
             return True, tr("probe.web.ok", url=url, addr=addr, status=line[7:])
         why = line[7:]
-        if line.startswith("ERR"):   # the script's own words for a timeout and a refusal, else the system's
+        if line.startswith("ERR"):  # the script's own words for a timeout and a refusal, else the system's
             why = {"TIMEOUT": tr("probe.web.timeout"), "REFUSED": tr("probe.web.refused")}.get(line[4:], line[4:])
         return False, tr("probe.web.ko", url=url, addr=addr, host=self.host, why=why)
 

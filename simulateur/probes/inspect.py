@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Proc:
-    pid: int          # as the machine sees it
-    exe: str          # path inside the host
+    pid: int  # as the machine sees it
+    exe: str  # path inside the host
     cmdline: list[str]
 
 
@@ -54,9 +54,11 @@ class Listener:
 
 def listeners(host: HostKind) -> list[Listener]:
     """TCP sockets in LISTEN and bound UDP sockets (IPv4) of the host's network namespace."""
-    return [Listener(sock.proto, sock.local.address, sock.local.port, sock.inode)
-            for sock in sockets.table(host.state.pid1, ("tcp", "udp"), families="4")
-            if sock.proto == "udp" or sock.state == sockets.LISTEN]
+    return [
+        Listener(sock.proto, sock.local.address, sock.local.port, sock.inode)
+        for sock in sockets.table(host.state.pid1, ("tcp", "udp"), families="4")
+        if sock.proto == "udp" or sock.state == sockets.LISTEN
+    ]
 
 
 def link_mac(host: HostKind, iface: str) -> str | None:
@@ -86,8 +88,10 @@ def dhcp_given(lab: Lab, host: str, addr: Addr) -> bool:
     for server in lab.host_names():
         if not any(getattr(svc, "type", None) == "dnsmasq" for svc in lab.topology.hosts[server].services):
             continue
-        if any(expiry == 0 and lmac.lower() == mac.lower() and lip == ip
-               for expiry, lmac, lip, _ in lab.dnsmasq_leases(server)):
+        if any(
+            expiry == 0 and lmac.lower() == mac.lower() and lip == ip
+            for expiry, lmac, lip, _ in lab.dnsmasq_leases(server)
+        ):
             return True
     return False
 
@@ -105,8 +109,9 @@ def _dhcp_client_for(cmdline: list[str], iface: str) -> bool:
 
 def shown_addresses(lab: Lab, host: str, addrs: list[Addr]) -> str:
     """« a.b.c.d/p (dynamique) », « … (fixe) »: as dhcp_given judges each."""
-    return ", ".join(tr("probe.addr.dynamic" if dhcp_given(lab, host, a) else "probe.addr.fixed", cidr=a.cidr)
-                     for a in addrs)
+    return ", ".join(
+        tr("probe.addr.dynamic" if dhcp_given(lab, host, a) else "probe.addr.fixed", cidr=a.cidr) for a in addrs
+    )
 
 
 def default_gateways(host: HostKind) -> list[str]:

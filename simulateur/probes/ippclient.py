@@ -62,9 +62,16 @@ def _attr(tag: int, name: str, values: list[str | int]) -> bytes:
     return out
 
 
-def encode(op: int, uri: str | None, *, uri_name: str = "printer-uri", request_id: int = 1,
-           keywords: dict[str, list[str]] | None = None, names: dict[str, str] | None = None,
-           integers: dict[str, int] | None = None) -> bytes:
+def encode(
+    op: int,
+    uri: str | None,
+    *,
+    uri_name: str = "printer-uri",
+    request_id: int = 1,
+    keywords: dict[str, list[str]] | None = None,
+    names: dict[str, str] | None = None,
+    integers: dict[str, int] | None = None,
+) -> bytes:
     body = struct.pack(">BBHI", 2, 0, op, request_id) + b"\x01"
     body += _attr(_CHARSET, "attributes-charset", ["utf-8"])
     body += _attr(_LANGUAGE, "attributes-natural-language", ["fr"])
@@ -97,11 +104,11 @@ def decode(data: bytes) -> Response:
             continue
         if pos + 2 > len(data) or attrs is None:
             raise IppError(tr("ipp.malformed"))
-        nlen = struct.unpack(">H", data[pos:pos + 2])[0]
-        name = data[pos + 2:pos + 2 + nlen].decode(errors="replace")
+        nlen = struct.unpack(">H", data[pos : pos + 2])[0]
+        name = data[pos + 2 : pos + 2 + nlen].decode(errors="replace")
         pos += 2 + nlen
-        vlen = struct.unpack(">H", data[pos:pos + 2])[0]
-        raw = data[pos + 2:pos + 2 + vlen]
+        vlen = struct.unpack(">H", data[pos : pos + 2])[0]
+        raw = data[pos + 2 : pos + 2 + vlen]
         pos += 2 + vlen
         if tag in (_INTEGER, _ENUM) and vlen == 4:
             value: object = struct.unpack(">i", raw)[0]

@@ -24,7 +24,8 @@ class NetLink(ProbeBase):
     switch: str = Field(pattern=SWITCH_RE, max_length=12, description="Commutateur où le câble doit être branché.")
     summary: ClassVar[str] = (
         "Le câble de l'interface est branché sur le bon commutateur et la liaison est établie "
-        "(porteuse vue par l'hôte, interface active).")
+        "(porteuse vue par l'hôte, interface active)."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         c = cable.inspect_cable(lab, self.host, self.iface)
@@ -46,7 +47,8 @@ class NetBoot(ProbeBase):
     iface: Iface = "eth0"
     summary: ClassVar[str] = (
         "Au démarrage, ifupdown active l'interface (déclarée « auto », ou « allow-hotplug » comme l'écrit "
-        "l'installateur de Debian, dans /etc/network/interfaces, lue par ifquery).")
+        "l'installateur de Debian, dans /etc/network/interfaces, lue par ifquery)."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -55,7 +57,7 @@ class NetBoot(ProbeBase):
             return False, tr("probe.boot.no_file", host=self.host)
         started = boot_started(host)
         if self.iface not in started:
-            return False, tr("probe.boot.not_auto", iface=self.iface, auto=', '.join(started) or tr("probe.none_f"))
+            return False, tr("probe.boot.not_auto", iface=self.iface, auto=", ".join(started) or tr("probe.none_f"))
         return True, tr("probe.boot.ok", iface=self.iface, how=started[self.iface])
 
     def expected(self, lab: Lab) -> str:

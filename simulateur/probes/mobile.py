@@ -41,9 +41,11 @@ if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
 
 Collection = Literal["contacts", "agenda"]
-PROPFIND = (b'<?xml version="1.0" encoding="utf-8"?>\n<propfind xmlns="DAV:"><prop><resourcetype/>'
-            b'<displayname/></prop></propfind>\n')
-MAX_SCAN = 1 << 20   # files larger than this are not searched for the password
+PROPFIND = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<propfind xmlns="DAV:"><prop><resourcetype/>'
+    b"<displayname/></prop></propfind>\n"
+)
+MAX_SCAN = 1 << 20  # files larger than this are not searched for the password
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -59,16 +61,26 @@ def seeded(lab: Lab, server: str) -> AccountData:
     return account_data(lab.state.seed, radicale(lab, server).user)
 
 
-def http_request(netns: str, addr: str, port: int, method: str, path: str, *, user: str | None = None,
-                 password: str | None = None, headers: dict[str, str] | None = None, body: bytes | None = None,
-                 timeout: float = 4) -> tuple[int, bytes]:
+def http_request(
+    netns: str,
+    addr: str,
+    port: int,
+    method: str,
+    path: str,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    timeout: float = 4,
+) -> tuple[int, bytes]:
     """One HTTP request from a host's network namespace to an IP address: (status, body)."""
     with nsutil.inside_netns(netns):
         sock = socket.create_connection((addr, port), timeout=timeout)
     conn = http.client.HTTPConnection(addr, port, timeout=timeout)
     conn.sock = sock
     try:
-        hdrs = {"User-Agent": tr("mobile.user_agent"), **(headers or {})}   # so named in the server's log
+        hdrs = {"User-Agent": tr("mobile.user_agent"), **(headers or {})}  # so named in the server's log
         if user is not None:
             token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
             hdrs["Authorization"] = f"Basic {token}"
@@ -91,13 +103,19 @@ def server_uids(lab: Lab, server: str, collection: str) -> set[str]:
     spec = radicale(lab, server)
     host = lab.host(server)
     try:
-        status, body = http_request(host.netns, lab.address_of(server), spec.port, "GET",
-                                    spec.collection_path(collection), user=spec.user, password=spec.password)
+        status, body = http_request(
+            host.netns,
+            lab.address_of(server),
+            spec.port,
+            "GET",
+            spec.collection_path(collection),
+            user=spec.user,
+            password=spec.password,
+        )
     except OSError as exc:
         raise SimError(tr("mobile.server_down", host=server, port=spec.port, why=_why(exc))) from None
     if status != 200:
-        raise SimError(tr("mobile.server_status", host=server, path=spec.collection_path(collection),
-                          status=status))
+        raise SimError(tr("mobile.server_status", host=server, path=spec.collection_path(collection), status=status))
     return uids(body.decode(errors="replace"))
 
 
@@ -156,15 +174,23 @@ class DavSynced(ProbeBase):
             return False, tr("mobile.synced.gone", n=len(gone), nouns=many, server=self.server, names=_names(gone))
         missing = [i.label for i in items if i.uid not in on_phone]
         if missing:
-            return False, tr("mobile.synced.missing", n=len(missing), noun=one if len(missing) == 1 else many,
-                             host=self.host, present=len(items) - len(missing), total=len(items),
-                             names=_names(missing))
-        return True, tr("mobile.synced.ok", n=len(items), nouns=many, host=self.host,
-                        names=_names([i.label for i in items]))
+            return False, tr(
+                "mobile.synced.missing",
+                n=len(missing),
+                noun=one if len(missing) == 1 else many,
+                host=self.host,
+                present=len(items) - len(missing),
+                total=len(items),
+                names=_names(missing),
+            )
+        return True, tr(
+            "mobile.synced.ok", n=len(items), nouns=many, host=self.host, names=_names([i.label for i in items])
+        )
 
     def expected(self, lab: Lab) -> str:
-        return tr("mobile.synced.expected", nouns=tr(f"mobile.nouns.{self.collection}"), server=self.server,
-                  host=self.host)
+        return tr(
+            "mobile.synced.expected", nouns=tr(f"mobile.nouns.{self.collection}"), server=self.server, host=self.host
+        )
 
 
 class DavUploaded(ProbeBase):
@@ -218,8 +244,9 @@ class DavAccount(ProbeBase):
         ok = all(r[0] for r in results)
         return ok, tr("mobile.account.result", path=path, results=" ; ".join(r[1] for r in results))
 
-    def _check(self, lab: Lab, host: HostKind, collection: str, storages: dict[str, dict[str, object]]
-               ) -> tuple[bool, str]:
+    def _check(
+        self, lab: Lab, host: HostKind, collection: str, storages: dict[str, dict[str, object]]
+    ) -> tuple[bool, str]:
         spec = radicale(lab, self.server)
         kind = COLLECTIONS[collection][0]
         mine = {n: o for n, o in storages.items() if o.get("type") == kind}
@@ -233,8 +260,9 @@ class DavAccount(ProbeBase):
             texts.append(tr("mobile.account.storage", name=name, text=text))
         return False, tr("mobile.account.collection", collection=collection, text=" ; ".join(texts))
 
-    def _storage(self, lab: Lab, host: HostKind, spec: Radicale, collection: str, opts: dict[str, object]
-                 ) -> tuple[bool, str]:
+    def _storage(
+        self, lab: Lab, host: HostKind, spec: Radicale, collection: str, opts: dict[str, object]
+    ) -> tuple[bool, str]:
         url = opts.get("url")
         if not isinstance(url, str) or not url:
             return False, tr("mobile.account.no_url")
@@ -257,9 +285,17 @@ class DavAccount(ProbeBase):
             return False, tr("mobile.account.no_password", url=url, how=how)
         where = tr("mobile.account.where", url=url, addr=addr, port=port)
         try:
-            status, _ = http_request(host.netns, addr, port, "PROPFIND", parts.path or "/",
-                                     user=str(user or ""), password=password,
-                                     headers={"Depth": "0", "Content-Type": "application/xml"}, body=PROPFIND)
+            status, _ = http_request(
+                host.netns,
+                addr,
+                port,
+                "PROPFIND",
+                parts.path or "/",
+                user=str(user or ""),
+                password=password,
+                headers={"Depth": "0", "Content-Type": "application/xml"},
+                body=PROPFIND,
+            )
         except OSError as exc:
             return False, tr("mobile.account.where_why", where=where, why=_why(exc))
         except http.client.HTTPException:
@@ -270,8 +306,11 @@ class DavAccount(ProbeBase):
             return False, tr("mobile.account.forbidden", where=where, status=status)
         if status != 207:
             return False, tr("mobile.account.unexpected", where=where, status=status)
-        right = (addr == lab.address_of(self.server) and port == spec.port
-                 and parts.path.rstrip("/") == spec.collection_path(collection).rstrip("/"))
+        right = (
+            addr == lab.address_of(self.server)
+            and port == spec.port
+            and parts.path.rstrip("/") == spec.collection_path(collection).rstrip("/")
+        )
         if not right:
             return False, tr("mobile.account.other_account", where=where, user=spec.user, server=self.server)
         return True, tr("mobile.account.ok", where=where, user=user, how=how)
@@ -386,5 +425,5 @@ def fetch_password(host: HostKind, opts: dict[str, object], documented: str) -> 
     value = res.stdout.strip("\n")
     if res.returncode != 0 or not value:
         why = (res.stderr.strip().splitlines() or [tr("mobile.password.code", code=res.returncode)])[-1]
-        return None, tr("mobile.password.failed", command=' '.join(args), why=why)
-    return value, tr("mobile.password.command", command=' '.join(args))
+        return None, tr("mobile.password.failed", command=" ".join(args), why=why)
+    return value, tr("mobile.password.command", command=" ".join(args))

@@ -64,15 +64,21 @@ class NetAddress(ProbeBase):
         if any(ipaddress.IPv4Interface(a.cidr) == want for a in live):
             extra = [a.cidr for a in live if ipaddress.IPv4Interface(a.cidr) != want]
             if extra:
-                return False, tr("probe.address.extra", iface=self.iface, shown=shown, extra=', '.join(extra))
+                return False, tr("probe.address.extra", iface=self.iface, shown=shown, extra=", ".join(extra))
             return True, tr("probe.address.ok", iface=self.iface, address=want.with_prefixlen, netmask=want.netmask)
-        return False, tr("probe.address.ko", iface=self.iface, shown=shown, address=want.with_prefixlen,
-                         netmask=want.netmask)
+        return False, tr(
+            "probe.address.ko", iface=self.iface, shown=shown, address=want.with_prefixlen, netmask=want.netmask
+        )
 
     def expected(self, lab: Lab) -> str:
         want = ipaddress.IPv4Interface(lab.render(self.address))
-        return tr("probe.address.expected", host=self.host, iface=self.iface, address=want.with_prefixlen,
-                  netmask=want.netmask)
+        return tr(
+            "probe.address.expected",
+            host=self.host,
+            iface=self.iface,
+            address=want.with_prefixlen,
+            netmask=want.netmask,
+        )
 
 
 class NetGateway(ProbeBase):
@@ -86,7 +92,7 @@ class NetGateway(ProbeBase):
         if not gws:
             return False, tr("probe.gateway.none", host=self.host)
         if gws != [want]:
-            return False, tr("probe.gateway.ko", host=self.host, gateways=', '.join(gws), want=want)
+            return False, tr("probe.gateway.ko", host=self.host, gateways=", ".join(gws), want=want)
         return True, tr("probe.gateway.ok", host=self.host, gateway=want)
 
     def expected(self, lab: Lab) -> str:
@@ -102,7 +108,8 @@ class NetPersisted(ProbeBase):
     summary: ClassVar[str] = (
         "La configuration que l'hôte appliquera au prochain démarrage (/etc/network/interfaces, lue par "
         "ifquery : interface activée au démarrage, « auto » ou « allow-hotplug ») est la bonne, et c'est bien "
-        "celle qui tourne.")
+        "celle qui tourne."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -122,7 +129,8 @@ class NetPersisted(ProbeBase):
             return True, tr("probe.persisted.dhcp_ok", iface=self.iface)
         try:
             conf = ipaddress.IPv4Interface(
-                f"{opts['address'].split('/')[0]}/{opts.get('netmask') or opts['address'].split('/')[1]}")
+                f"{opts['address'].split('/')[0]}/{opts.get('netmask') or opts['address'].split('/')[1]}"
+            )
         except (KeyError, IndexError, ValueError):
             return False, tr("probe.persisted.unreadable", iface=self.iface, options=opts or tr("probe.none_f"))
         if self.address:
@@ -131,13 +139,17 @@ class NetPersisted(ProbeBase):
                 return False, tr("probe.persisted.address", address=conf.with_prefixlen, want=want.with_prefixlen)
         gw = opts.get("gateway")
         if self.gateway and gw != lab.render(self.gateway):
-            return False, tr("probe.persisted.gateway", gateway=gw or tr("probe.absent_f"),
-                             want=lab.render(self.gateway))
+            return False, tr(
+                "probe.persisted.gateway", gateway=gw or tr("probe.absent_f"), want=lab.render(self.gateway)
+            )
         live = [ipaddress.IPv4Interface(a.cidr) for a in addresses(host) if a.iface == self.iface]
         if conf not in live:
-            return False, tr("probe.persisted.unapplied", address=conf.with_prefixlen,
-                             now=', '.join(str(x) for x in live) or tr("probe.no_address"))
-        return True, tr("probe.persisted.ok", address=conf.with_prefixlen, gateway=gw or '—')
+            return False, tr(
+                "probe.persisted.unapplied",
+                address=conf.with_prefixlen,
+                now=", ".join(str(x) for x in live) or tr("probe.no_address"),
+            )
+        return True, tr("probe.persisted.ok", address=conf.with_prefixlen, gateway=gw or "—")
 
     def expected(self, lab: Lab) -> str:
         if self.method == "dhcp":

@@ -38,13 +38,13 @@ class ServiceRunning(ProbeBase):
         real = os.path.realpath(binary)
         procs = [p for p in inspect.processes(host) if p.exe in (binary, real)]
         if not procs:
-            return False, tr("probe.service.no_process", name=binary.rsplit('/', 1)[-1], host=self.host)
+            return False, tr("probe.service.no_process", name=binary.rsplit("/", 1)[-1], host=self.host)
         inodes = set().union(*(sockets.socket_inodes(p.pid) for p in procs))
         listening = {(sock.proto, sock.port) for sock in inspect.listeners(host) if sock.inode in inodes}
         missing = [f"{proto}/{port}" for proto, port in ports if (proto, port) not in listening]
         name = binary.rsplit("/", 1)[-1]
         if missing:
-            return False, tr("probe.service.not_listening", name=name, host=self.host, ports=', '.join(missing))
+            return False, tr("probe.service.not_listening", name=name, host=self.host, ports=", ".join(missing))
         shown = ", ".join(f"{p}/{n}" for p, n in ports)
         return True, tr("probe.service.ok", name=name, host=self.host, ports=shown)
 
@@ -58,9 +58,12 @@ class DhcpLease(ProbeBase):
     server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
     gateway: str | None = Field(None, description="Passerelle que le bail doit avoir apportée ({param} accepté).")
     within: tuple[str, str] | None = Field(
-        None, description="Plage où l'adresse du bail doit se trouver : première et dernière adresse ({param} accepté).")
-    summary = ("L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours (dans la plage, avec la "
-               "bonne passerelle).")
+        None, description="Plage où l'adresse du bail doit se trouver : première et dernière adresse ({param} accepté)."
+    )
+    summary = (
+        "L'interface a une adresse obtenue par DHCP, dont le serveur a le bail en cours (dans la plage, avec la "
+        "bonne passerelle)."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -78,8 +81,9 @@ class DhcpLease(ProbeBase):
             return False, tr("probe.dhcp_lease.no_lease", iface=self.iface, shown=shown, server=self.server, mac=mac)
         held = [a for a in addrs if a.cidr.split("/")[0] == lease[2]]
         if not held:
-            return False, tr("probe.dhcp_lease.other_lease", iface=self.iface, shown=shown, server=self.server,
-                             address=lease[2])
+            return False, tr(
+                "probe.dhcp_lease.other_lease", iface=self.iface, shown=shown, server=self.server, address=lease[2]
+            )
         if not inspect.dhcp_given(lab, self.host, held[0]):
             return False, tr("probe.dhcp_lease.static", iface=self.iface, cidr=held[0].cidr)
         got = tr("probe.dhcp_lease.ok", host=self.host, cidr=held[0].cidr, server=self.server)
@@ -91,19 +95,27 @@ class DhcpLease(ProbeBase):
             want, gws = lab.render(self.gateway), inspect.default_gateways(host)
             leased = _leased_router(host, lease[2])
             if leased != want:
-                return False, tr("probe.dhcp_lease.lease_gateway", got=got, gateway=leased or tr("probe.none_f"),
-                                 want=want)
+                return False, tr(
+                    "probe.dhcp_lease.lease_gateway", got=got, gateway=leased or tr("probe.none_f"), want=want
+                )
             if gws != [want]:
-                return False, tr("probe.dhcp_lease.host_gateway", got=got,
-                                 gateway=', '.join(gws) or tr("probe.absent_f"), want=want)
+                return False, tr(
+                    "probe.dhcp_lease.host_gateway", got=got, gateway=", ".join(gws) or tr("probe.absent_f"), want=want
+                )
             got = tr("probe.dhcp_lease.with_gateway", got=got, gateway=want)
         return True, got
 
     def expected(self, lab: Lab) -> str:
         via = tr("probe.dhcp_lease.expected_via", gateway=lab.render(self.gateway)) if self.gateway else ""
         if self.within:
-            via = tr("probe.dhcp_lease.expected_within", first=lab.render(self.within[0]),
-                     last=lab.render(self.within[1])) + via
+            via = (
+                tr(
+                    "probe.dhcp_lease.expected_within",
+                    first=lab.render(self.within[0]),
+                    last=lab.render(self.within[1]),
+                )
+                + via
+            )
         return tr("probe.dhcp_lease.expected", host=self.host, server=self.server, via=via)
 
 
@@ -134,8 +146,12 @@ class NetPing(ProbeBase):
         result = lab.host(self.host).run_in_netns(["ping", "-n", "-c", "1", "-W", PING_WAIT, addr], timeout=5)
         if result.returncode == 0:
             rtt = re.search(r"time=([\d.]+) ms", result.stdout)
-            return True, tr("probe.ping.ok", target=self.target, addr=addr,
-                            time=tr("probe.ping.time", ms=rtt.group(1)) if rtt else "")
+            return True, tr(
+                "probe.ping.ok",
+                target=self.target,
+                addr=addr,
+                time=tr("probe.ping.time", ms=rtt.group(1)) if rtt else "",
+            )
         why = (result.stderr or "").strip().splitlines()
         reason = why[-1].split(": ", 1)[-1] if why else tr("probe.ping.no_reply")
         return False, tr("probe.ping.ko", target=self.target, addr=addr, host=self.host, reason=reason)
@@ -146,12 +162,18 @@ class NetPing(ProbeBase):
 
 class DnsResolve(ProbeBase):
     probe: Literal["dns.resolve"]
-    name: str = Field(pattern=r"^(?:[A-Za-z0-9.-]|\{[a-z][a-z0-9_]{0,31}\}){1,253}$",
-                      description="Nom à résoudre (modèle {param} accepté).")
+    name: str = Field(
+        pattern=r"^(?:[A-Za-z0-9.-]|\{[a-z][a-z0-9_]{0,31}\}){1,253}$",
+        description="Nom à résoudre (modèle {param} accepté).",
+    )
     expect: str | None = Field(None, description="Adresse attendue (modèle {param} accepté).")
-    from_dns: bool = Field(False, description=(
-        "Le nom doit venir du DNS, pas d'une ligne figée de /etc/hosts (site où « rien n'est figé sur un "
-        "poste » : une adresse épinglée ne suit pas le serveur quand il change)."))
+    from_dns: bool = Field(
+        False,
+        description=(
+            "Le nom doit venir du DNS, pas d'une ligne figée de /etc/hosts (site où « rien n'est figé sur un "
+            "poste » : une adresse épinglée ne suit pas le serveur quand il change)."
+        ),
+    )
     summary = "Le nom se résout comme pour les applications de l'hôte (/etc/hosts puis DNS de resolv.conf)."
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
@@ -236,13 +258,14 @@ def resolve_name(host: HostKind, name: str) -> tuple[str | None, str]:
         # for every other host) — not a resolution a jury signs.
         dns, _, _ = lookup(host, name, hosts_file=False)
         if dns != addr:
-            return None, tr("probe.dns.pinned", name=name, host=host.name, addr=addr,
-                            dns=dns or tr("probe.dns.pinned_nothing"))
+            return None, tr(
+                "probe.dns.pinned", name=name, host=host.name, addr=addr, dns=dns or tr("probe.dns.pinned_nothing")
+            )
     if addr is not None:
         return addr, how
     if not servers:
         return None, tr("probe.dns.no_server", host=host.name)
-    return None, tr("probe.dns.unresolved", name=name, host=host.name, servers=', '.join(servers))
+    return None, tr("probe.dns.unresolved", name=name, host=host.name, servers=", ".join(servers))
 
 
 class DhcpOffer(ProbeBase):
@@ -250,7 +273,9 @@ class DhcpOffer(ProbeBase):
     iface: Iface = "eth0"
     server: str = Field(pattern=HOST_RE, description="Hôte dont on attend l'offre.")
     router: str | None = Field(None, description="Passerelle que l'offre doit annoncer ({param} accepté).")
-    summary = "Une vraie requête DHCPDISCOVER (socket brute) depuis l'hôte reçoit une offre du serveur (bonne passerelle)."
+    summary = (
+        "Une vraie requête DHCPDISCOVER (socket brute) depuis l'hôte reçoit une offre du serveur (bonne passerelle)."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         try:
@@ -259,8 +284,9 @@ class DhcpOffer(ProbeBase):
             return False, tr("probe.dhcp_offer.failed", why=f"{type(exc).__name__}: {exc}")
         server_addr = lab.address_of(self.server)
         if not offers:
-            return False, tr("probe.dhcp_offer.none", host=self.host, iface=self.iface,
-                             wait=str(RAWNET_WAIT).replace('.', ','))
+            return False, tr(
+                "probe.dhcp_offer.none", host=self.host, iface=self.iface, wait=str(RAWNET_WAIT).replace(".", ",")
+            )
         mine = [o for o in offers if o.server == server_addr]
         if not mine:
             return False, tr("probe.dhcp_offer.other", senders=", ".join(o.server for o in offers), server=self.server)
@@ -268,8 +294,11 @@ class DhcpOffer(ProbeBase):
         text = tr("probe.dhcp_offer.offer", server=self.server, addr=server_addr, address=offer.address)
         if self.router:
             want = lab.render(self.router)
-            shown = tr("probe.dhcp_offer.no_router") if offer.router is None else tr("probe.dhcp_offer.router",
-                                                                                    router=offer.router)
+            shown = (
+                tr("probe.dhcp_offer.no_router")
+                if offer.router is None
+                else tr("probe.dhcp_offer.router", router=offer.router)
+            )
             if offer.router != want:
                 return False, tr("probe.dhcp_offer.wrong_router", offer=text, router=shown, want=want)
             text = tr("probe.dhcp_offer.with_router", offer=text, router=want)
@@ -298,5 +327,3 @@ class NetArp(ProbeBase):
 
     def expected(self, lab: Lab) -> str:
         return tr("probe.arp.expected", target=self.target, host=self.host)
-
-

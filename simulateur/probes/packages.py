@@ -52,8 +52,10 @@ class PkgInstalled(ProbeBase):
     package: str = Field(pattern=PACKAGE_RE, description="Paquet du dépôt du site.")
     version: str | None = Field(None, pattern=VERSION_RE, description="Version attendue ({param} accepté).")
     held: bool | None = Field(None, description="true : la version doit être bloquée (hold) ; false : ne pas l'être.")
-    summary = ("Le paquet est installé dans l'hôte (sa base dpkg), à la version attendue, bloqué ou non, et ses "
-               "fichiers sont ceux du paquet du dépôt.")
+    summary = (
+        "Le paquet est installé dans l'hôte (sa base dpkg), à la version attendue, bloqué ou non, et ses "
+        "fichiers sont ceux du paquet du dépôt."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -62,8 +64,13 @@ class PkgInstalled(ProbeBase):
             state = st.get("Status", "").split()[-1] if st else tr("probe.pkg.absent")
             return False, tr("probe.pkg.not_installed", package=self.package, host=self.host, state=state)
         version, want, status = st.get("Version", "?"), st.get("Status", "").split()[0], st.get("Status", "")
-        shown = tr("probe.pkg.installed", package=self.package, version=version, host=self.host,
-                   held=tr("probe.pkg.held") if want == "hold" else "")
+        shown = tr(
+            "probe.pkg.installed",
+            package=self.package,
+            version=version,
+            host=self.host,
+            held=tr("probe.pkg.held") if want == "hold" else "",
+        )
         expected = lab.render(self.version) if self.version else None
         if expected and version != expected:
             return False, tr("probe.pkg.wrong_version", shown=shown, version=expected)
@@ -74,10 +81,9 @@ class PkgInstalled(ProbeBase):
         r = recipe(self.package, version)
         if r is None:
             return False, tr("probe.pkg.foreign", shown=shown)
-        changed = [p for p, md5 in md5sums(r).items()
-                   if p not in r.conffiles and _md5(host, p) != md5]
+        changed = [p for p, md5 in md5sums(r).items() if p not in r.conffiles and _md5(host, p) != md5]
         if changed:
-            return False, tr("probe.pkg.modified", shown=shown, files=', '.join(changed))
+            return False, tr("probe.pkg.modified", shown=shown, files=", ".join(changed))
         return True, shown
 
     def expected(self, lab: Lab) -> str:
@@ -126,38 +132,56 @@ class ComptaRunning(ProbeBase):
     port: int = Field(8470, ge=1, le=65535, description="Port local du serveur Compta Pro (réglage [serveur] port).")
     version: str | None = Field(None, pattern=VERSION_RE, description="Version attendue ({param} accepté).")
     societe: str | None = Field(None, description="Société de la licence attendue ({param} accepté).")
-    settings: dict[str, str] = Field(default_factory=dict,
-                                     description="Réglages que l'application doit avoir chargés (ex. exercice_debut).")
+    settings: dict[str, str] = Field(
+        default_factory=dict, description="Réglages que l'application doit avoir chargés (ex. exercice_debut)."
+    )
     dossiers: int | None = Field(None, ge=0, description="Nombre de dossiers clients qu'elle doit lire.")
-    summary = ("Le serveur Compta Pro de l'hôte tourne (le programme du paquet), répond et a chargé la licence "
-               "et les réglages attendus.")
+    summary = (
+        "Le serveur Compta Pro de l'hôte tourne (le programme du paquet), répond et a chargé la licence "
+        "et les réglages attendus."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
-        procs = [p for p in inspect.processes(host) if "/usr/bin/compta-pro" in p.cmdline[:2] and "serveur" in p.cmdline]
+        procs = [
+            p for p in inspect.processes(host) if "/usr/bin/compta-pro" in p.cmdline[:2] and "serveur" in p.cmdline
+        ]
         if not procs:
             return False, tr("probe.compta.not_running", host=self.host)
         code, answer = ask_compta(host, self.port)
         deadline = time.monotonic() + 5
         while code == 0 and time.monotonic() < deadline and any(nsutil.alive(p.pid) for p in procs):
-            time.sleep(0.2)     # just (re)started: reading the dossiers before it listens
+            time.sleep(0.2)  # just (re)started: reading the dossiers before it listens
             code, answer = ask_compta(host, self.port)
         if code != 200 or not isinstance(answer, dict):
             why = answer.get("erreur") if isinstance(answer, dict) else answer
             return False, tr("probe.compta.error", host=self.host, why=why)
-        shown = tr("probe.compta.ok", version=answer.get('version'), host=self.host, societe=answer.get('societe'),
-                   n=len(answer.get('dossiers') or []))  # type: ignore[arg-type]
+        shown = tr(
+            "probe.compta.ok",
+            version=answer.get("version"),
+            host=self.host,
+            societe=answer.get("societe"),
+            n=len(answer.get("dossiers") or []),
+        )  # type: ignore[arg-type]
         checks = []
         if self.version:
             checks.append(("version", lab.render(self.version)))
         if self.societe:
             checks.append(("societe", lab.render(self.societe)))
         checks += [(k, lab.render(v)) for k, v in self.settings.items()]
-        wrong = [tr("probe.compta.wrong_setting", key=k, value=str(answer.get(k)), want=v)
-                 for k, v in checks if str(answer.get(k)) != v]
+        wrong = [
+            tr("probe.compta.wrong_setting", key=k, value=str(answer.get(k)), want=v)
+            for k, v in checks
+            if str(answer.get(k)) != v
+        ]
         if self.dossiers is not None and len(answer.get("dossiers") or []) != self.dossiers:  # type: ignore[arg-type]
-            wrong.append(tr("probe.compta.wrong_dossiers", n=len(answer.get('dossiers') or []),  # type: ignore[arg-type]
-                            want=self.dossiers))
+            wrong.append(
+                tr(
+                    "probe.compta.wrong_dossiers",
+                    n=len(answer.get("dossiers") or []),  # type: ignore[arg-type]
+                    want=self.dossiers,
+                )
+            )
         if wrong:
             return False, tr("probe.compta.problems", shown=shown, problems=" ; ".join(wrong))
         return True, shown

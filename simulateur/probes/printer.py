@@ -33,7 +33,7 @@ QUEUE_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
 # What a printed document starts with, for the formats an IPP Everywhere printer prints.
 MAGIC = {b"%PDF": "PDF", b"UNIRAST": "URF", b"RaS2": "PWG"}
 RECEIVED_STATES = {3, 5, 6, 9}  # pending, processing, processing-stopped, completed
-ARRIVING_STATES = {3, 4, 5}     # pending, pending-held (data still arriving), processing
+ARRIVING_STATES = {3, 4, 5}  # pending, pending-held (data still arriving), processing
 # A document already sent when the check starts (`lp` returns before CUPS has converted and sent
 # it) is judged once it has arrived: the probe waits for documents on their way, this long at most.
 ON_ITS_WAY_S = 20.0
@@ -66,8 +66,10 @@ class PrinterJobReceived(ProbeBase):
     probe: Literal["printer.job_received"]
     service: str = Field("ippeveprinter", pattern=UNIT_RE, description="Service ippeveprinter de l'hôte.")
     min: int = Field(1, ge=1, le=20, description="Nombre minimal de documents imprimables reçus.")
-    summary = ("L'imprimante (ippeveprinter) a réellement reçu un document qu'elle sait imprimer : "
-               "travail connu de l'imprimante et fichier PDF/URF/PWG dans son spool.")
+    summary = (
+        "L'imprimante (ippeveprinter) a réellement reçu un document qu'elle sait imprimer : "
+        "travail connu de l'imprimante et fichier PDF/URF/PWG dans son spool."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         """What the printer has received; while a document is on its way to it (sent by a CUPS
@@ -94,8 +96,14 @@ class PrinterJobReceived(ProbeBase):
         host = lab.host(self.host)
         spec = _printer_service(lab, self.host, self.service)
         uri = f"ipp://127.0.0.1:{spec.port}{spec.resource}"
-        body = ipp.encode(ipp.GET_JOBS, uri, keywords={
-            "which-jobs": ["all"], "requested-attributes": ["job-id", "job-name", "job-state", "job-state-reasons"]})
+        body = ipp.encode(
+            ipp.GET_JOBS,
+            uri,
+            keywords={
+                "which-jobs": ["all"],
+                "requested-attributes": ["job-id", "job-name", "job-state", "job-state-reasons"],
+            },
+        )
         try:
             resp = ipp.request(host.netns, uri, body)
         except ipp.IppError as exc:
@@ -104,8 +112,11 @@ class PrinterJobReceived(ProbeBase):
         for attrs in resp.objects(0x02):
             job_id = ipp.first(attrs, "job-id")
             if isinstance(job_id, int):
-                jobs[job_id] = (str(ipp.first(attrs, "job-name", "?")), int(ipp.first(attrs, "job-state", 0) or 0),
-                                [str(r) for r in attrs.get("job-state-reasons", [])])
+                jobs[job_id] = (
+                    str(ipp.first(attrs, "job-name", "?")),
+                    int(ipp.first(attrs, "job-state", 0) or 0),
+                    [str(r) for r in attrs.get("job-state-reasons", [])],
+                )
         files = self._spool(host, spec.spool, lab.state.created)
         printable: list[str] = []
         for job_id, (fmt, size) in sorted(files.items()):
@@ -117,12 +128,27 @@ class PrinterJobReceived(ProbeBase):
                 printable.append(tr("printer.job.printable_past", id=job_id, format=fmt, size=_kb(size)))
             elif jobs[job_id][1] in RECEIVED_STATES:
                 name, state, _ = jobs[job_id]
-                printable.append(tr("printer.job.printable", id=job_id, name=name, format=fmt, size=_kb(size),
-                                    state=ipp.job_state(state)))
+                printable.append(
+                    tr(
+                        "printer.job.printable",
+                        id=job_id,
+                        name=name,
+                        format=fmt,
+                        size=_kb(size),
+                        state=ipp.job_state(state),
+                    )
+                )
         arriving = any(state in ARRIVING_STATES and job_id not in files for job_id, (_, state, _) in jobs.items())
         if len(printable) >= self.min:
-            return True, tr("printer.job.ok", n=len(printable),
-                            jobs=", ".join(printable[:3]) + (" …" if len(printable) > 3 else "")), False
+            return (
+                True,
+                tr(
+                    "printer.job.ok",
+                    n=len(printable),
+                    jobs=", ".join(printable[:3]) + (" …" if len(printable) > 3 else ""),
+                ),
+                False,
+            )
         if not jobs:
             return False, tr("printer.job.none"), arriving
         seen = []
@@ -136,8 +162,11 @@ class PrinterJobReceived(ProbeBase):
             else:
                 why = ipp.job_state(state)
             seen.append(tr("printer.job.seen", id=job_id, name=name, why=why))
-        return False, tr("printer.job.ko", n=len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else "")), \
-            arriving
+        return (
+            False,
+            tr("printer.job.ko", n=len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else "")),
+            arriving,
+        )
 
     @staticmethod
     def _spool(host: HostKind, spool: str, since: float) -> dict[int, tuple[str | None, int]]:
@@ -169,11 +198,14 @@ class CupsQueue(ProbeBase):
     probe: Literal["cups.queue"]
     service: str = Field("cups", pattern=UNIT_RE, description="Service CUPS de l'hôte.")
     printer: str = Field(pattern=HOST_RE, description="Hôte de l'imprimante (service ippeveprinter).")
-    queue: str | None = Field(None, pattern=QUEUE_RE,
-                              description="Nom de file imposé (par défaut : n'importe laquelle).")
+    queue: str | None = Field(
+        None, pattern=QUEUE_RE, description="Nom de file imposé (par défaut : n'importe laquelle)."
+    )
     default: bool = Field(False, description="La file qui fonctionne doit être la destination par défaut.")
-    summary = ("Une file CUPS de l'hôte imprime vers l'imprimante : adresse qui la joint vraiment, pilote "
-               "généré d'après elle (IPP Everywhere / driverless), activée, acceptant les travaux.")
+    summary = (
+        "Une file CUPS de l'hôte imprime vers l'imprimante : adresse qui la joint vraiment, pilote "
+        "généré d'après elle (IPP Everywhere / driverless), activée, acceptant les travaux."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -181,10 +213,14 @@ class CupsQueue(ProbeBase):
         local = f"ipp://127.0.0.1:{getattr(cups, 'port', 631)}/"
         wanted = ["printer-name", "device-uri", "printer-make-and-model", "printer-state", "printer-is-accepting-jobs"]
         try:
-            queues = ipp.request(host.netns, local, ipp.encode(
-                ipp.CUPS_GET_PRINTERS, None, keywords={"requested-attributes": wanted})).objects(0x04)
-            dflt = ipp.request(host.netns, local, ipp.encode(
-                ipp.CUPS_GET_DEFAULT, None, keywords={"requested-attributes": ["printer-name"]}))
+            queues = ipp.request(
+                host.netns, local, ipp.encode(ipp.CUPS_GET_PRINTERS, None, keywords={"requested-attributes": wanted})
+            ).objects(0x04)
+            dflt = ipp.request(
+                host.netns,
+                local,
+                ipp.encode(ipp.CUPS_GET_DEFAULT, None, keywords={"requested-attributes": ["printer-name"]}),
+            )
         except ipp.IppError as exc:
             return False, tr("printer.queue.cups_down", host=self.host, why=exc)
         default = next((str(ipp.first(a, "printer-name")) for a in dflt.objects(0x04)), None) if dflt.ok else None
@@ -206,16 +242,20 @@ class CupsQueue(ProbeBase):
         for attrs in candidates:
             name = str(ipp.first(attrs, "printer-name"))
             ok, facts = self._judge(lab, host, printer, attrs)
-            label = tr("printer.queue.label", name=name, default=tr("printer.queue.label_default")
-                       if name == default and not self.default else "")
+            label = tr(
+                "printer.queue.label",
+                name=name,
+                default=tr("printer.queue.label_default") if name == default and not self.default else "",
+            )
             if ok:
                 return True, tr("printer.queue.ok", label=label, facts=", ".join(facts))
             reports.append(tr("printer.queue.report", label=label, facts=", ".join(facts)))
         shown = " ; ".join(reports)
         return False, tr("printer.queue.ko_default", reports=shown) if self.default else shown
 
-    def _judge(self, lab: Lab, host: HostKind, printer: Ippeveprinter,
-               attrs: dict[str, list[object]]) -> tuple[bool, list[str]]:
+    def _judge(
+        self, lab: Lab, host: HostKind, printer: Ippeveprinter, attrs: dict[str, list[object]]
+    ) -> tuple[bool, list[str]]:
         name = str(ipp.first(attrs, "printer-name"))
         problems: list[str] = []
         good: list[str] = []
@@ -247,8 +287,12 @@ class CupsQueue(ProbeBase):
         if port != printer.port:
             return False, tr("printer.uri.port", uri=uri, port=port)
         try:
-            resp = ipp.request(host.netns, uri, ipp.encode(
-                ipp.GET_PRINTER_ATTRIBUTES, uri, keywords={"requested-attributes": ["printer-name"]}), address=addr)
+            resp = ipp.request(
+                host.netns,
+                uri,
+                ipp.encode(ipp.GET_PRINTER_ATTRIBUTES, uri, keywords={"requested-attributes": ["printer-name"]}),
+                address=addr,
+            )
         except ipp.IppError as exc:
             return False, tr("printer.uri.refused", uri=uri, why=exc)
         if not resp.ok:
@@ -279,8 +323,9 @@ class CupsQueue(ProbeBase):
             where = f" ({lab.address_of(self.printer)})"
         except SimError:
             where = ""
-        return tr("printer.queue.expected", which=which, host=self.host, printer=self.printer, where=where,
-                  default=dflt)
+        return tr(
+            "printer.queue.expected", which=which, host=self.host, printer=self.printer, where=where, default=dflt
+        )
 
 
 def _sends_to(lab: Lab, host_name: str, port: int, target: str) -> bool:
@@ -289,14 +334,31 @@ def _sends_to(lab: Lab, host_name: str, port: int, target: str) -> bool:
     host = lab.host(host_name)
     local = f"ipp://127.0.0.1:{port}/"
     try:
-        jobs = ipp.request(host.netns, local, ipp.encode(ipp.GET_JOBS, local, keywords={
-            "which-jobs": ["not-completed"], "requested-attributes": ["job-state", "job-printer-uri"]}))
-        queues = ipp.request(host.netns, local, ipp.encode(ipp.CUPS_GET_PRINTERS, None, keywords={
-            "requested-attributes": ["printer-name", "printer-state", "device-uri"]}))
+        jobs = ipp.request(
+            host.netns,
+            local,
+            ipp.encode(
+                ipp.GET_JOBS,
+                local,
+                keywords={"which-jobs": ["not-completed"], "requested-attributes": ["job-state", "job-printer-uri"]},
+            ),
+        )
+        queues = ipp.request(
+            host.netns,
+            local,
+            ipp.encode(
+                ipp.CUPS_GET_PRINTERS,
+                None,
+                keywords={"requested-attributes": ["printer-name", "printer-state", "device-uri"]},
+            ),
+        )
     except ipp.IppError:
         return False
-    waiting = {str(ipp.first(j, "job-printer-uri", "")).rstrip("/").rsplit("/", 1)[-1]
-               for j in jobs.objects(0x02) if ipp.first(j, "job-state") in (3, 5)}
+    waiting = {
+        str(ipp.first(j, "job-printer-uri", "")).rstrip("/").rsplit("/", 1)[-1]
+        for j in jobs.objects(0x02)
+        if ipp.first(j, "job-state") in (3, 5)
+    }
     for attrs in queues.objects(0x04):
         if ipp.first(attrs, "printer-name") not in waiting or ipp.first(attrs, "printer-state") == 5:
             continue

@@ -24,10 +24,10 @@ from simulateur.probes.printer import MAGIC, RECEIVED_STATES, PrinterJobReceived
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
 
-TEST_PAGE = Path("/usr/share/cups/data/default-testpage.pdf")   # cups (the machine's), as lp prints it
+TEST_PAGE = Path("/usr/share/cups/data/default-testpage.pdf")  # cups (the machine's), as lp prints it
 PRINT_JOB = 0x0002
-WAIT_S = 30.0   # CUPS filters the page (ghostscript) then sends it: seconds, more on a loaded machine
-GRACE_S = 3.0   # once CUPS calls its job done (or aborted), what it sent has arrived within this
+WAIT_S = 30.0  # CUPS filters the page (ghostscript) then sends it: seconds, more on a loaded machine
+GRACE_S = 3.0  # once CUPS calls its job done (or aborted), what it sent has arrived within this
 GET_JOB_ATTRIBUTES = 0x0009
 CANCEL_JOB = 0x0008
 
@@ -43,10 +43,18 @@ def printable_jobs(lab: Lab, printer: str) -> set[int]:
     host = lab.host(printer)
     spec = _find_printer_service(lab, printer)
     uri = f"ipp://127.0.0.1:{spec.port}{spec.resource}"
-    resp = ipp.request(host.netns, uri, ipp.encode(ipp.GET_JOBS, uri, keywords={
-        "which-jobs": ["all"], "requested-attributes": ["job-id", "job-state"]}))
-    known = {int(ipp.first(a, "job-id")): int(ipp.first(a, "job-state", 0) or 0)  # type: ignore[arg-type]
-             for a in resp.objects(0x02) if isinstance(ipp.first(a, "job-id"), int)}
+    resp = ipp.request(
+        host.netns,
+        uri,
+        ipp.encode(
+            ipp.GET_JOBS, uri, keywords={"which-jobs": ["all"], "requested-attributes": ["job-id", "job-state"]}
+        ),
+    )
+    known = {
+        int(ipp.first(a, "job-id")): int(ipp.first(a, "job-state", 0) or 0)  # type: ignore[arg-type]
+        for a in resp.objects(0x02)
+        if isinstance(ipp.first(a, "job-id"), int)
+    }
     files = PrinterJobReceived._spool(host, spec.spool, lab.state.created)
     return {j for j, (fmt, _) in files.items() if fmt in MAGIC.values() and known.get(j) in RECEIVED_STATES}
 
@@ -54,21 +62,29 @@ def printable_jobs(lab: Lab, printer: str) -> set[int]:
 class CupsPrints(ProbeBase):
     probe: Literal["cups.prints"]
     service: str = Field("cups", pattern=UNIT_RE, description="Service CUPS de l'hôte.")
-    printer: str = Field(pattern=HOST_RE, description="Hôte de l'imprimante (service ippeveprinter) où la page doit sortir.")
-    summary = ("Une page imprimée maintenant vers la destination par défaut de l'hôte (comme l'utilisateur qui "
-               "imprime) sort réellement de l'imprimante : nouveau travail connu d'elle, document imprimable.")
+    printer: str = Field(
+        pattern=HOST_RE, description="Hôte de l'imprimante (service ippeveprinter) où la page doit sortir."
+    )
+    summary = (
+        "Une page imprimée maintenant vers la destination par défaut de l'hôte (comme l'utilisateur qui "
+        "imprime) sort réellement de l'imprimante : nouveau travail connu d'elle, document imprimable."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
         cups = lab.service_spec(self.host, self.service)
         local = f"ipp://127.0.0.1:{getattr(cups, 'port', 631)}/"
         try:
-            default = ipp.request(host.netns, local, ipp.encode(ipp.CUPS_GET_DEFAULT, None, keywords={
-                "requested-attributes": ["printer-name"]}))
+            default = ipp.request(
+                host.netns,
+                local,
+                ipp.encode(ipp.CUPS_GET_DEFAULT, None, keywords={"requested-attributes": ["printer-name"]}),
+            )
         except ipp.IppError as exc:
             return False, tr("probe.prints.no_cups", host=self.host, why=exc)
-        queue = next((str(ipp.first(a, "printer-name")) for a in default.objects(0x04)
-                      if ipp.first(a, "printer-name")), None)
+        queue = next(
+            (str(ipp.first(a, "printer-name")) for a in default.objects(0x04) if ipp.first(a, "printer-name")), None
+        )
         if not default.ok or queue is None:
             return False, tr("probe.prints.no_default", host=self.host)
         try:
@@ -90,26 +106,39 @@ class CupsPrints(ProbeBase):
             except ipp.IppError:
                 new = set()
             if new:
-                return True, tr("probe.prints.ok", queue=queue, host=self.host, printer=self.printer,
-                                job=min(new))
+                return True, tr("probe.prints.ok", queue=queue, host=self.host, printer=self.printer, job=min(new))
             if isinstance(job, int) and self._cups_state(host.netns, local, job) in (7, 8, 9):
-                deadline = min(deadline, time.monotonic() + GRACE_S)   # a raw/PCL queue: « terminé », nothing printed
+                deadline = min(deadline, time.monotonic() + GRACE_S)  # a raw/PCL queue: « terminé », nothing printed
             time.sleep(0.3)
         state = self._cups_state(host.netns, local, job) if isinstance(job, int) else None
-        if isinstance(job, int) and state not in (7, 8, 9):   # leave no test page of ours in the candidate's queue
+        if isinstance(job, int) and state not in (7, 8, 9):  # leave no test page of ours in the candidate's queue
             try:
                 ipp.request(host.netns, local, ipp.encode(CANCEL_JOB, f"{local}jobs/{job}", uri_name="job-uri"))
             except ipp.IppError:
                 pass
-        return False, tr("probe.prints.lost", queue=queue, host=self.host, printer=self.printer, wait=int(WAIT_S),
-                         state=ipp.job_state(state) if state else "?")
+        return False, tr(
+            "probe.prints.lost",
+            queue=queue,
+            host=self.host,
+            printer=self.printer,
+            wait=int(WAIT_S),
+            state=ipp.job_state(state) if state else "?",
+        )
 
     @staticmethod
     def _cups_state(netns: str, local: str, job: int) -> int | None:
         """The job's state in the host's CUPS (3 pending … 9 completed), None if it does not say."""
         try:
-            resp = ipp.request(netns, local, ipp.encode(GET_JOB_ATTRIBUTES, f"{local}jobs/{job}", uri_name="job-uri",
-                                                        keywords={"requested-attributes": ["job-state"]}))
+            resp = ipp.request(
+                netns,
+                local,
+                ipp.encode(
+                    GET_JOB_ATTRIBUTES,
+                    f"{local}jobs/{job}",
+                    uri_name="job-uri",
+                    keywords={"requested-attributes": ["job-state"]},
+                ),
+            )
         except ipp.IppError:
             return None
         return next((v for a in resp.objects(0x02) if isinstance(v := ipp.first(a, "job-state"), int)), None)

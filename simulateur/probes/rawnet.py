@@ -67,9 +67,9 @@ def layers() -> dict[str, Any]:
 
 
 class Offer(NamedTuple):
-    server: str           # the server identifier (option 54), else the packet's source
-    address: str          # yiaddr: the address offered
-    router: str | None    # option 3, if any
+    server: str  # the server identifier (option 54), else the packet's source
+    address: str  # yiaddr: the address offered
+    router: str | None  # option 3, if any
 
 
 def _packet_socket(host: HostKind, iface: str, proto: int) -> socket.socket:
@@ -105,7 +105,7 @@ def _exchange(sock: socket.socket, frame: bytes, wait: float, answer: Callable[[
             continue
         try:
             found = answer(data)
-        except Exception:   # noqa: BLE001 - a frame scapy cannot read is not an answer
+        except Exception:  # noqa: BLE001 - a frame scapy cannot read is not an answer
             found = None
         if found is not None:
             return found
@@ -120,12 +120,13 @@ def dhcp_offer(host: HostKind, iface: str, wait: float) -> list[Offer]:
     L = layers()
     mac = "02:" + ":".join(f"{random.randrange(256):02x}" for _ in range(5))
     xid = random.randrange(1, 2**31)
-    frame = bytes(L["Ether"](src=mac, dst=BROADCAST)
-                  / L["IP"](src="0.0.0.0", dst="255.255.255.255")
-                  / L["UDP"](sport=68, dport=67)
-                  / L["BOOTP"](chaddr=bytes.fromhex(mac.replace(":", "")), xid=xid, flags=0x8000)
-                  / L["DHCP"](options=[("message-type", "discover"),
-                                       ("param_req_list", [1, 3, 6, 15]), "end"]))   # a real client's
+    frame = bytes(
+        L["Ether"](src=mac, dst=BROADCAST)
+        / L["IP"](src="0.0.0.0", dst="255.255.255.255")
+        / L["UDP"](sport=68, dport=67)
+        / L["BOOTP"](chaddr=bytes.fromhex(mac.replace(":", "")), xid=xid, flags=0x8000)
+        / L["DHCP"](options=[("message-type", "discover"), ("param_req_list", [1, 3, 6, 15]), "end"])
+    )  # a real client's
 
     def answer(data: bytes) -> Offer | None:
         pkt = L["Ether"](data)
@@ -133,8 +134,12 @@ def dhcp_offer(host: HostKind, iface: str, wait: float) -> list[Offer]:
             return None
         udp, bootp = pkt[L["UDP"]], pkt[L["BOOTP"]]
         options = pkt[L["DHCP"]].options
-        if (udp.sport, udp.dport) != (67, 68) or bootp.op != 2 or bootp.xid != xid \
-                or _option(options, "message-type") != 2:
+        if (
+            (udp.sport, udp.dport) != (67, 68)
+            or bootp.op != 2
+            or bootp.xid != xid
+            or _option(options, "message-type") != 2
+        ):
             return None
         server = _option(options, "server_id") or pkt[L["IP"]].src
         router = _option(options, "router")
@@ -149,7 +154,7 @@ def _iface_ipv4(host: HostKind, iface: str) -> str:
     """The interface's first IPv4 address, or 0.0.0.0 (an ARP probe, RFC 5227, still gets its answer)."""
     from simulateur.lab.addresses import addresses
 
-    found = [a.cidr.split("/")[0] for a in addresses(host) if a.iface == iface]   # IPv4 only
+    found = [a.cidr.split("/")[0] for a in addresses(host) if a.iface == iface]  # IPv4 only
     return found[0] if found else "0.0.0.0"
 
 
@@ -158,9 +163,10 @@ def arp(host: HostKind, iface: str, target: str, wait: float) -> str | None:
     L = layers()
     with _packet_socket(host, iface, ETH_P_ARP) as sock:
         mac = ":".join(f"{b:02x}" for b in sock.getsockname()[4])
-        frame = bytes(L["Ether"](src=mac, dst=BROADCAST)
-                      / L["ARP"](op=1, hwsrc=mac, psrc=_iface_ipv4(host, iface), hwdst="00:00:00:00:00:00",
-                                 pdst=target))
+        frame = bytes(
+            L["Ether"](src=mac, dst=BROADCAST)
+            / L["ARP"](op=1, hwsrc=mac, psrc=_iface_ipv4(host, iface), hwdst="00:00:00:00:00:00", pdst=target)
+        )
 
         def answer(data: bytes) -> str | None:
             pkt = L["Ether"](data)

@@ -29,8 +29,10 @@ class SshAccepted(ProbeBase):
     origin: str = Field(pattern=HOST_RE, description="Hôte d'où la session doit avoir été ouverte.")
     method: Literal["publickey", "password", "any"] = Field("publickey", description="Authentification attendue.")
     user: str = Field("root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$", description="Compte de la session.")
-    summary: ClassVar[str] = ("sshd de l'hôte a accepté une session de l'hôte d'origine, avec l'authentification "
-                              "attendue (journal de sshd, « Accepted publickey for … from … »).")
+    summary: ClassVar[str] = (
+        "sshd de l'hôte a accepté une session de l'hôte d'origine, avec l'authentification "
+        "attendue (journal de sshd, « Accepted publickey for … from … »)."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         spec = lab.service_spec(self.host, self.service)
@@ -42,12 +44,20 @@ class SshAccepted(ProbeBase):
         mine = [s for s in seen if s[2] == want and s[1] == self.user]
         good = [s for s in mine if self.method == "any" or s[0] == self.method]
         if good:
-            return True, tr("probe.ssh.ok", host=self.host, n=len(good), user=self.user, origin=self.origin,
-                            address=want, method=good[0][0])
+            return True, tr(
+                "probe.ssh.ok",
+                host=self.host,
+                n=len(good),
+                user=self.user,
+                origin=self.origin,
+                address=want,
+                method=good[0][0],
+            )
         if mine:
             methods = ", ".join(sorted({s[0] for s in mine}))
-            return False, tr("probe.ssh.method", origin=self.origin, host=self.host, methods=methods,
-                             method=self.method)
+            return False, tr(
+                "probe.ssh.method", origin=self.origin, host=self.host, methods=methods, method=self.method
+            )
         if seen:
             others = ", ".join(sorted({s[2] for s in seen}))
             return False, tr("probe.ssh.other_origin", origin=self.origin, address=want, host=self.host, others=others)
@@ -80,10 +90,9 @@ class ServiceEnabled(ProbeBase):
         units = host.path("/etc/systemd/system")
         # The enablement symlinks point inside the host: seen from the machine they dangle, so
         # only their presence (lexists) counts, as for the host's own systemctl.
-        links = sorted(d.name for d in units.glob("*.wants")
-                       if os.path.lexists(d / f"{self.service}.service"))
+        links = sorted(d.name for d in units.glob("*.wants") if os.path.lexists(d / f"{self.service}.service"))
         if links:
-            return True, tr("probe.enabled.ok", service=self.service, host=self.host, links=', '.join(links))
+            return True, tr("probe.enabled.ok", service=self.service, host=self.host, links=", ".join(links))
         return False, tr("probe.enabled.ko", service=self.service, host=self.host)
 
     def expected(self, lab: Lab) -> str:
@@ -96,7 +105,8 @@ class NetBeyond(ProbeBase):
     target: str = Field(description="Ce qui, au-delà, ne doit pas répondre (côté opérateur ; {param} accepté).")
     summary: ClassVar[str] = (
         "Panne au-delà du routeur du site : l'hôte joint la passerelle (ping réel) mais pas la cible "
-        "au-delà. Sert à vérifier qu'une panne de l'opérateur est toujours là et que le site fonctionne.")
+        "au-delà. Sert à vérifier qu'une panne de l'opérateur est toujours là et que le site fonctionne."
+    )
 
     def _ping(self, lab: Lab, target: str) -> tuple[str, bool]:
         addr = lab.resolve_target(target)
@@ -104,7 +114,7 @@ class NetBeyond(ProbeBase):
         return addr, res.returncode == 0
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
-        with ThreadPoolExecutor(max_workers=2) as pool:   # both at once: the target's wait is the check's
+        with ThreadPoolExecutor(max_workers=2) as pool:  # both at once: the target's wait is the check's
             (via, via_ok), (target, target_ok) = pool.map(lambda t: self._ping(lab, t), (self.via, self.target))
         if not via_ok:
             return False, tr("probe.beyond.site_down", host=self.host, via=via)

@@ -55,39 +55,51 @@ class DnsQuery(ProbeBase):
     def observe(self, lab: Lab) -> tuple[bool, str]:
         server, name, want = lab.resolve_target(self.server), lab.render(self.name), lab.render(self.expect)
         res = lab.host(self.host).run_in_netns(
-            ["dig", "+time=1", "+tries=2", "+noall", "+answer", "+comments", f"@{server}", name, "A"], timeout=8)
-        found = [f.split()[-1] for f in res.stdout.splitlines()
-                 if not f.startswith(";") and len(f.split()) >= 5 and f.split()[3] == "A"]
+            ["dig", "+time=1", "+tries=2", "+noall", "+answer", "+comments", f"@{server}", name, "A"], timeout=8
+        )
+        found = [
+            f.split()[-1]
+            for f in res.stdout.splitlines()
+            if not f.startswith(";") and len(f.split()) >= 5 and f.split()[3] == "A"
+        ]
         found = [a for a in found if is_ipv4(a)]
         if res.returncode != 0:
             return False, tr("probe.dns_query.no_answer", server=server, host=self.host)
         if not found:
-            status = next((line.split("status: ")[1].split(",")[0] for line in res.stdout.splitlines()
-                           if "status: " in line), "?")
+            status = next(
+                (line.split("status: ")[1].split(",")[0] for line in res.stdout.splitlines() if "status: " in line), "?"
+            )
             return False, tr("probe.dns_query.unknown", server=server, name=name, status=status)
         if want not in found:
-            return False, tr("probe.dns_query.wrong", server=server, name=name, found=', '.join(found), want=want)
+            return False, tr("probe.dns_query.wrong", server=server, name=name, found=", ".join(found), want=want)
         extra = [a for a in found if a != want]
         if extra:
-            return False, tr("probe.dns_query.extra", server=server, name=name, found=', '.join(found),
-                             extra=', '.join(extra))
+            return False, tr(
+                "probe.dns_query.extra", server=server, name=name, found=", ".join(found), extra=", ".join(extra)
+            )
         return True, tr("probe.dns_query.ok", server=server, name=name, address=want)
 
     def expected(self, lab: Lab) -> str:
-        return tr("probe.dns_query.expected", server=lab.render(self.server), name=lab.render(self.name),
-                  address=lab.render(self.expect))
+        return tr(
+            "probe.dns_query.expected",
+            server=lab.render(self.server),
+            name=lab.render(self.name),
+            address=lab.render(self.expect),
+        )
 
 
 class DhcpRenewal(ProbeBase):
     probe: Literal["dhcp.renewal"]
     iface: Iface = "eth0"
     address: str | None = Field(None, description="Adresse que le serveur doit donner ({param} accepté).")
-    nameservers: list[str] = Field(default_factory=list,
-                                   description="Serveurs DNS attendus, dans l'ordre ({param} accepté).")
+    nameservers: list[str] = Field(
+        default_factory=list, description="Serveurs DNS attendus, dans l'ordre ({param} accepté)."
+    )
     search: str | None = Field(None, description="Domaine de recherche attendu ({param} accepté).")
     summary: ClassVar[str] = (
         "Le prochain renouvellement DHCP de l'hôte, joué à blanc (son dhclient.conf, le vrai serveur) : "
-        "l'adresse qu'il recevra, les serveurs DNS et le domaine qu'il prendra.")
+        "l'adresse qu'il recevra, les serveurs DNS et le domaine qu'il prendra."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         host = lab.host(self.host)
@@ -96,24 +108,31 @@ class DhcpRenewal(ProbeBase):
             return False, tr("probe.renewal.no_answer", host=self.host, iface=self.iface)
         servers = got.get("NS", "").split()
         search = (got.get("SEARCH") or got.get("DOMAIN") or "").strip()
-        text = tr("probe.renewal.got", address=got['ADDR'], servers=' '.join(servers) or tr("probe.none_m"),
-                  domain=tr("probe.renewal.got_domain", search=search) if search else "")
+        text = tr(
+            "probe.renewal.got",
+            address=got["ADDR"],
+            servers=" ".join(servers) or tr("probe.none_m"),
+            domain=tr("probe.renewal.got_domain", search=search) if search else "",
+        )
         prefix = tr("probe.renewal.ok", host=self.host, got=text)
         if self.address and got["ADDR"] != lab.render(self.address):
             return False, tr("probe.renewal.want_address", observed=prefix, address=lab.render(self.address))
         want = [lab.render(s) for s in self.nameservers]
         if want and servers != want:
-            return False, tr("probe.renewal.want_dns", observed=prefix, servers=' '.join(want))
+            return False, tr("probe.renewal.want_dns", observed=prefix, servers=" ".join(want))
         if self.search and search.split()[:1] != [lab.render(self.search)]:
             return False, tr("probe.renewal.want_search", observed=prefix, search=lab.render(self.search))
         return True, prefix
 
     def expected(self, lab: Lab) -> str:
         parts = [tr("probe.renewal.exp_address", address=lab.render(self.address))] if self.address else []
-        parts += ([tr("probe.renewal.exp_dns", servers=' '.join(lab.render(s) for s in self.nameservers))]
-                  if self.nameservers else [])
+        parts += (
+            [tr("probe.renewal.exp_dns", servers=" ".join(lab.render(s) for s in self.nameservers))]
+            if self.nameservers
+            else []
+        )
         parts += [tr("probe.renewal.exp_search", search=lab.render(self.search))] if self.search else []
-        return tr("probe.renewal.expected", host=self.host, parts=', '.join(parts))
+        return tr("probe.renewal.expected", host=self.host, parts=", ".join(parts))
 
 
 def renewal(host: HostKind, iface: str) -> dict[str, str]:
@@ -127,12 +146,27 @@ def renewal(host: HostKind, iface: str) -> dict[str, str]:
         script = Path(tmp) / "dump.sh"
         script.write_text(_DUMP)
         script.chmod(0o700)
-        argv = ["nsenter", f"--net={nsutil.netns_path(host.netns)}", f"--uts=/proc/{host.state.pid1}/ns/uts",
-                "dhclient", "-d", "-1", "-cf", str(conf) if conf.is_file() else "/dev/null",
-                "-sf", str(script), "-lf", f"{tmp}/leases", "-pf", f"{tmp}/pid", iface]
+        argv = [
+            "nsenter",
+            f"--net={nsutil.netns_path(host.netns)}",
+            f"--uts=/proc/{host.state.pid1}/ns/uts",
+            "dhclient",
+            "-d",
+            "-1",
+            "-cf",
+            str(conf) if conf.is_file() else "/dev/null",
+            "-sf",
+            str(script),
+            "-lf",
+            f"{tmp}/leases",
+            "-pf",
+            f"{tmp}/pid",
+            iface,
+        ]
         try:
-            res = subprocess.run(argv, capture_output=True, text=True, timeout=6, stdin=subprocess.DEVNULL,
-                                 errors="replace")
+            res = subprocess.run(
+                argv, capture_output=True, text=True, timeout=6, stdin=subprocess.DEVNULL, errors="replace"
+            )
             out = res.stdout
         except subprocess.TimeoutExpired as exc:
             out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")

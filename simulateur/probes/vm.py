@@ -42,10 +42,10 @@ class VmNicDriver(ProbeBase):
 
         statuses = nic_status(_vm(lab, self.host).files.qmp)
         if any("DRIVER_OK" in s for s in statuses):
-            return True, tr("probe.vm.nic_ok", host=self.host, statuses=', '.join(statuses))
+            return True, tr("probe.vm.nic_ok", host=self.host, statuses=", ".join(statuses))
         if not statuses:
             return False, tr("probe.vm.nic_untouched", host=self.host)
-        return False, tr("probe.vm.nic_unbound", host=self.host, statuses=', '.join(statuses))
+        return False, tr("probe.vm.nic_unbound", host=self.host, statuses=", ".join(statuses))
 
     def expected(self, lab: Lab) -> str:
         return tr("probe.vm.nic_expected", host=self.host, nic=NIC)
@@ -55,13 +55,21 @@ class VmDhcpLease(ProbeBase):
     probe: Literal["vm.dhcp_lease"]
     iface: Iface = Field("eth0", description="Interface de la machine virtuelle.")
     server: str = Field(pattern=HOST_RE, description="Hôte qui porte le serveur DHCP (dnsmasq).")
-    summary = "Le serveur DHCP a un bail en cours pour la carte de la machine virtuelle, et elle répond à cette adresse."
+    summary = (
+        "Le serveur DHCP a un bail en cours pour la carte de la machine virtuelle, et elle répond à cette adresse."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         mac = _vm(lab, self.host).state.macs.get(self.iface, "")
         now = time.time()
-        lease = next((lz for lz in lab.dnsmasq_leases(self.server)
-                      if lz[1].lower() == mac.lower() and (lz[0] == 0 or lz[0] > now)), None)
+        lease = next(
+            (
+                lz
+                for lz in lab.dnsmasq_leases(self.server)
+                if lz[1].lower() == mac.lower() and (lz[0] == 0 or lz[0] > now)
+            ),
+            None,
+        )
         if lease is None:
             return False, tr("probe.vm.no_lease", server=self.server, host=self.host, mac=mac)
         res = lab.host(self.server).run_in_netns(["ping", "-c", "1", "-W", "2", lease[2]])
@@ -107,16 +115,20 @@ def boot_loads_driver(mdev_conf: str, rcs: str) -> bool:
     lines = _live_lines(rcs)
     # named before the boot brings the network up (ifup): loaded after it, the card gets no address
     network = next((i for i, line in enumerate(lines) if re.search(r"\b(ifup|udhcpc)\b", line)), len(lines))
-    named = any(re.search(r"\b(modprobe|insmod)\b", line) and re.search(rf"\b{NIC}(\.ko)?\b", line.replace("-", "_"))
-                for line in lines[:network])
+    named = any(
+        re.search(r"\b(modprobe|insmod)\b", line) and re.search(rf"\b{NIC}(\.ko)?\b", line.replace("-", "_"))
+        for line in lines[:network]
+    )
     return hotplug or named
 
 
 class VmNicDriverPersists(ProbeBase):
     probe: Literal["vm.nic_driver_persists"]
-    summary = ("Au prochain démarrage, le pilote de la carte se chargera : le démarrage du système le charge "
-               "(règle $MODALIAS de mdev ou modprobe au démarrage), module présent et indexé (depmod), aucune "
-               "ligne blacklist/install qui l'empêche dans modprobe.d (lu sur le disque, de l'extérieur).")
+    summary = (
+        "Au prochain démarrage, le pilote de la carte se chargera : le démarrage du système le charge "
+        "(règle $MODALIAS de mdev ou modprobe au démarrage), module présent et indexé (depmod), aucune "
+        "ligne blacklist/install qui l'empêche dans modprobe.d (lu sur le disque, de l'extérieur)."
+    )
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         from simulateur.vm.backend import image_of
@@ -134,7 +146,7 @@ class VmNicDriverPersists(ProbeBase):
                 for text in debugfs(disk, f"cat {d}/{parts[4]}").splitlines():
                     words = text.split("#", 1)[0].split()
                     if len(words) >= 2 and words[0] in ("blacklist", "install") and words[1].replace("-", "_") == NIC:
-                        problems.append(tr("probe.vm.modprobe_line", path=f"{d}/{parts[4]}", line=' '.join(words)))
+                        problems.append(tr("probe.vm.modprobe_line", path=f"{d}/{parts[4]}", line=" ".join(words)))
         if not boot_loads_driver(debugfs(disk, "cat /etc/mdev.conf"), debugfs(disk, "cat /etc/init.d/rcS")):
             problems.append(tr("probe.vm.no_autoload", nic=NIC))
         ko = f"/lib/modules/{kver}/kernel/drivers/net/{NIC}.ko"

@@ -28,8 +28,8 @@ QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 
 @dataclass(frozen=True)
 class Bank:
-    questions: dict[str, Any]        # id → question (models.Question), in file order
-    where: dict[str, str]            # id → "file:line"
+    questions: dict[str, Any]  # id → question (models.Question), in file order
+    where: dict[str, str]  # id → "file:line"
 
     def by_competence(self) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
@@ -60,7 +60,7 @@ def _data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
         elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]
         elif isinstance(data, dict) and isinstance(part, str):
-            continue   # a tag, not a key (or a missing key: its parent's line)
+            continue  # a tag, not a key (or a missing key: its parent's line)
         else:
             break
         out.append(part)
@@ -75,7 +75,7 @@ def _validate(located: Located) -> QuestionFile:
         problems: list[str] = []
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
-            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):   # the line of `kind:`
+            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):  # the line of `kind:`
                 loc += (str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'"),)
             line = f"{located.where(_data_loc(located.data, loc))}: {explain(err)}"
             if line not in problems:
@@ -99,8 +99,13 @@ def check_file(located: Located, qfile: QuestionFile) -> list[str]:
         if q.criterion not in criteria:
             err(("questions", i, "criterion"), "quiz.check.unknown_criterion", id=q.criterion)
         elif q.competence not in allowed:
-            err(("questions", i, "criterion"), "quiz.check.not_questionnaire", id=q.criterion,
-                comp=q.competence, allowed=", ".join(allowed))
+            err(
+                ("questions", i, "criterion"),
+                "quiz.check.not_questionnaire",
+                id=q.criterion,
+                comp=q.competence,
+                allowed=", ".join(allowed),
+            )
         if isinstance(q, Numeric):
             known = compute.HOLES[q.spec.compute]
             for name in _holes(q.text):

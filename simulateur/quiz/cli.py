@@ -46,8 +46,16 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     db = _db()
     run = paper.start(db, seed=args.seed, minutes=args.minutes, count=args.count, candidate=args.candidate or "")
-    print(tr("quiz.started", id=run.id, count=len(run.questions), minutes=run.minutes,
-             deadline=_when(run.deadline), seed=run.seed))
+    print(
+        tr(
+            "quiz.started",
+            id=run.id,
+            count=len(run.questions),
+            minutes=run.minutes,
+            deadline=_when(run.deadline),
+            seed=run.seed,
+        )
+    )
     print()
     print(show_text(db, run))
     return 0
@@ -97,8 +105,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(tr("quiz.list.empty"))
     for r in runs:
         state = "done" if r.submitted is not None else "open" if r.open() else "timeout"
-        print(tr("quiz.list.line", id=r.id, when=_when(r.started), candidate=r.candidate or "-",
-                 state=tr(f"quiz.list.{state}")))
+        print(
+            tr(
+                "quiz.list.line",
+                id=r.id,
+                when=_when(r.started),
+                candidate=r.candidate or "-",
+                state=tr(f"quiz.list.{state}"),
+            )
+        )
     return 0
 
 
@@ -137,7 +152,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("quiz", help="le questionnaire professionnel (45 min, écrit) : passer, corriger, écrire des questions")
+    p = sub.add_parser(
+        "quiz", help="le questionnaire professionnel (45 min, écrit) : passer, corriger, écrire des questions"
+    )
     qs = p.add_subparsers(dest="quiz_command", metavar="ACTION", parser_class=type(p), required=True)
     s = qs.add_parser("start", help="tire un questionnaire (graine) et démarre son chronomètre")
     s.add_argument("--seed", type=int, help="graine du tirage (défaut : au hasard)")

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from simulateur.quiz.models import Numeric, SubnetSpec, TransferSpec
 
 #: The private ranges an address is drawn in (RFC 1918), with the shortest prefix each allows.
-PRIVATE = (ipaddress.IPv4Network("10.0.0.0/8"), ipaddress.IPv4Network("172.16.0.0/12"),
-           ipaddress.IPv4Network("192.168.0.0/16"))
+PRIVATE = (
+    ipaddress.IPv4Network("10.0.0.0/8"),
+    ipaddress.IPv4Network("172.16.0.0/12"),
+    ipaddress.IPv4Network("192.168.0.0/16"),
+)
 
 HOLES: dict[str, tuple[str, ...]] = {
     "subnet": ("address", "prefix", "mask", "cidr", "hosts_needed"),
@@ -47,16 +50,22 @@ def _draw(q: Numeric, seed: int) -> Drawn:
         prefix = rng.randint(spec.min_prefix, spec.max_prefix)
         ranges = [r for r in PRIVATE if r.prefixlen <= prefix]
         block = rng.choice(ranges)
-        net = ipaddress.IPv4Network((int(block.network_address) + rng.randrange(2 ** (prefix - block.prefixlen))
-                                     * 2 ** (32 - prefix), prefix))
+        net = ipaddress.IPv4Network(
+            (int(block.network_address) + rng.randrange(2 ** (prefix - block.prefixlen)) * 2 ** (32 - prefix), prefix)
+        )
         size = net.num_addresses
         host = rng.randrange(1, size - 1) if size > 2 else 0
         iface = ipaddress.IPv4Interface((int(net.network_address) + host, prefix))
         # A number of hosts a subnet of this prefix holds but the next longer one does not.
         low = 2 ** (31 - prefix) - 1 if prefix < 31 else 1
         needed = rng.randint(max(low, 1), size - 2) if size > 2 else 1
-        values = {"address": str(iface.ip), "prefix": str(prefix), "mask": str(net.netmask),
-                  "cidr": str(iface), "hosts_needed": str(needed)}
+        values = {
+            "address": str(iface.ip),
+            "prefix": str(prefix),
+            "mask": str(net.netmask),
+            "cidr": str(iface),
+            "hosts_needed": str(needed),
+        }
         return Drawn(values, interface=iface, hosts_needed=needed)
     assert isinstance(spec, TransferSpec)
     size_mo, rate = rng.choice(spec.sizes_mo), rng.choice(spec.rates_mbits)
@@ -105,15 +114,15 @@ def _address(given: str) -> ipaddress.IPv4Address | None:
 
 @dataclass(frozen=True)
 class Expected:
-    shown: str                   # the right answer, as written in the correction
-    value: object                # what a given answer is compared with
+    shown: str  # the right answer, as written in the correction
+    value: object  # what a given answer is compared with
 
 
 def expected(q: Numeric, seed: int) -> Expected:
     d = _draw(q, seed)
     spec = q.spec
     if isinstance(spec, TransferSpec):
-        seconds = d.size * 8 / d.rate   # 1 Mo = 8 Mbit (décimal), sans en-têtes
+        seconds = d.size * 8 / d.rate  # 1 Mo = 8 Mbit (décimal), sans en-têtes
         return Expected(f"{seconds:g} s", seconds)
     iface = d.interface
     assert iface is not None
@@ -123,7 +132,7 @@ def expected(q: Numeric, seed: int) -> Expected:
     if spec.ask == "broadcast":
         return Expected(str(net.broadcast_address), net.broadcast_address)
     if spec.ask == "first_host":
-        first = net.network_address + 1   # prefixes ≤ 30: neither the network nor the broadcast
+        first = net.network_address + 1  # prefixes ≤ 30: neither the network nor the broadcast
         return Expected(str(first), first)
     if spec.ask == "last_host":
         last = net.broadcast_address - 1

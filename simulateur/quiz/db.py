@@ -19,16 +19,32 @@ R, A, M, L = schema.quiz_runs, schema.quiz_answers, schema.quiz_marks, schema.ex
 
 
 def _run(row: Any) -> QuizRun:
-    return QuizRun(id=row.id, candidate=row.candidate, seed=row.seed, minutes=row.minutes, started=row.started,
-                   deadline=row.deadline, submitted=row.submitted, questions=QUESTIONS.validate_json(row.questions))
+    return QuizRun(
+        id=row.id,
+        candidate=row.candidate,
+        seed=row.seed,
+        minutes=row.minutes,
+        started=row.started,
+        deadline=row.deadline,
+        submitted=row.submitted,
+        questions=QUESTIONS.validate_json(row.questions),
+    )
 
 
 class QuizDB:
     def __init__(self, store: Store | None = None) -> None:
         self.store = store or Store()
 
-    def create(self, *, candidate: str, seed: int, minutes: int, questions: list[Any],
-               now: float | None = None, link: tuple[str, str] | None = None) -> QuizRun:
+    def create(
+        self,
+        *,
+        candidate: str,
+        seed: int,
+        minutes: int,
+        questions: list[Any],
+        now: float | None = None,
+        link: tuple[str, str] | None = None,
+    ) -> QuizRun:
         """A new questionnaire. `link` (session, candidate key): the examen's candidate it is for —
         kept in the same transaction; if she has one already, that one is returned instead."""
         started = time.time() if now is None else now
@@ -43,10 +59,26 @@ class QuizDB:
                         return _run(row)
             ids = [r[0] for r in conn.execute(select(R.c.id))]
             n = max([int(i[1:]) for i in ids if i.startswith("q") and i[1:].isdigit()] + [0]) + 1
-            run = QuizRun(id=f"q{n}", candidate=candidate, seed=seed, minutes=minutes, started=started,
-                          deadline=started + minutes * 60, questions=questions)
-            conn.execute(R.insert().values(id=run.id, candidate=candidate, seed=seed, minutes=minutes, started=started,
-                                           deadline=run.deadline, questions=QUESTIONS.dump_json(questions).decode()))
+            run = QuizRun(
+                id=f"q{n}",
+                candidate=candidate,
+                seed=seed,
+                minutes=minutes,
+                started=started,
+                deadline=started + minutes * 60,
+                questions=questions,
+            )
+            conn.execute(
+                R.insert().values(
+                    id=run.id,
+                    candidate=candidate,
+                    seed=seed,
+                    minutes=minutes,
+                    started=started,
+                    deadline=run.deadline,
+                    questions=QUESTIONS.dump_json(questions).decode(),
+                )
+            )
             if link is not None:
                 conn.execute(L.insert().values(session=link[0], ckey=link[1], candidate=candidate, run=run.id))
         return run
@@ -71,7 +103,7 @@ class QuizDB:
         for row in rows:
             try:
                 out.append(_run(row))
-            except ValueError:   # a row that cannot be read is skipped, never fatal
+            except ValueError:  # a row that cannot be read is skipped, never fatal
                 continue
         return out
 
@@ -112,12 +144,17 @@ class QuizDB:
             conn.execute(R.update().where(R.c.id == run_id).values(submitted=when))
         return when
 
-    def set_mark(self, run_id: str, question_id: str, points: float, comment: str = "",
-                 now: float | None = None, by: str = "") -> QuizJuryMark:
+    def set_mark(
+        self, run_id: str, question_id: str, points: float, comment: str = "", now: float | None = None, by: str = ""
+    ) -> QuizJuryMark:
         t = time.time() if now is None else now
         with self.store._write() as conn:
-            upsert(conn, M, {"run": run_id, "question": question_id, "points": points, "comment": comment, "t": t,
-                             "by": by}, ("run", "question"))
+            upsert(
+                conn,
+                M,
+                {"run": run_id, "question": question_id, "points": points, "comment": comment, "t": t, "by": by},
+                ("run", "question"),
+            )
         return QuizJuryMark(run=run_id, question=question_id, points=points, comment=comment, t=t, by=by)
 
     def marks(self, run_id: str) -> dict[str, QuizJuryMark]:

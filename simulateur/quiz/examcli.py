@@ -53,8 +53,16 @@ def render(v: dict[str, Any]) -> str:
         out += ["", tr("quiz.result.head")]
         for r in v["result"]:
             pending = tr("quiz.result.pending", n=r["pending"], max=_num(r["pending_max"])) if r["pending"] else ""
-            out.append(tr("quiz.result.line", comp=r["competence"], label=r["label"], points=_num(r["points"]),
-                          max=_num(r["max"]), pending=pending))
+            out.append(
+                tr(
+                    "quiz.result.line",
+                    comp=r["competence"],
+                    label=r["label"],
+                    points=_num(r["points"]),
+                    max=_num(r["max"]),
+                    pending=pending,
+                )
+            )
     return "\n".join(out)
 
 
@@ -71,8 +79,15 @@ def cmd_quiz_start(args: argparse.Namespace) -> int:
     from simulateur.quiz.view import when
 
     run, new = examquiz.start(_db(), args.session, args.candidate)
-    print(tr("quiz.exam.started" if new else "quiz.exam.already", candidate=run.candidate, count=len(run.questions),
-             minutes=run.minutes, deadline=when(run.deadline)))
+    print(
+        tr(
+            "quiz.exam.started" if new else "quiz.exam.already",
+            candidate=run.candidate,
+            count=len(run.questions),
+            minutes=run.minutes,
+            deadline=when(run.deadline),
+        )
+    )
     return 0
 
 
@@ -96,8 +111,9 @@ def cmd_quiz_mark(args: argparse.Namespace) -> int:
     from simulateur.clitools import jury_login as _jury_login
     from simulateur.quiz import examquiz
 
-    _run, q = examquiz.mark(_db(), args.session, args.candidate, args.number, args.points, args.comment or "",
-                            by=_jury_login(args))
+    _run, q = examquiz.mark(
+        _db(), args.session, args.candidate, args.number, args.points, args.comment or "", by=_jury_login(args)
+    )
     print(tr("quiz.mark.saved", number=args.number, points=_num(args.points), max=_num(q.points)))
     return 0
 
@@ -106,8 +122,11 @@ def register(esub: Any) -> None:
     s = esub.add_parser("quiz", help="questionnaire professionnel d'un candidat : ses réponses, sa correction")
     s.add_argument("session", metavar="SESSION")
     s.add_argument("--candidate", default=None, help="nom du candidat (un candidat : le sien)")
-    s.add_argument("--correction", action="store_true",
-                   help="avec les réponses attendues (jury, formateur ; jamais pour le candidat)")
+    s.add_argument(
+        "--correction",
+        action="store_true",
+        help="avec les réponses attendues (jury, formateur ; jamais pour le candidat)",
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_quiz)
     s = esub.add_parser("quiz-start", help="le candidat commence son questionnaire (45 min à partir de maintenant)")
@@ -117,7 +136,12 @@ def register(esub: Any) -> None:
     s = esub.add_parser("quiz-answer", help="le candidat répond à la question N (avant l'échéance, avant sa remise)")
     s.add_argument("session", metavar="SESSION")
     s.add_argument("number", type=int, metavar="N")
-    s.add_argument("answer", nargs="+", metavar="RÉPONSE", help="lettre(s), nombre, adresse ou texte ; après « -- » s'il commence par -")
+    s.add_argument(
+        "answer",
+        nargs="+",
+        metavar="RÉPONSE",
+        help="lettre(s), nombre, adresse ou texte ; après « -- » s'il commence par -",
+    )
     s.add_argument("--candidate", default=None)
     s.set_defaults(func=cmd_quiz_answer)
     s = esub.add_parser("quiz-submit", help="le candidat remet son questionnaire : plus rien ne change ensuite")

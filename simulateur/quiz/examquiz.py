@@ -30,8 +30,9 @@ def _name(db: ExamDB, session_id: str, candidate: str | None) -> tuple[Any, str]
     if session.roster:
         name = next((n for n in session.roster if candidate_key(n) == candidate_key(candidate)), None)
         if name is None:
-            raise UsageError(tr("quiz.exam.not_on_roster", candidate=candidate, id=session.id,
-                                known=", ".join(session.roster)))
+            raise UsageError(
+                tr("quiz.exam.not_on_roster", candidate=candidate, id=session.id, known=", ".join(session.roster))
+            )
         return session, name
     return session, core.check_name(candidate)
 
@@ -82,21 +83,29 @@ def start(db: ExamDB, session_id: str, candidate: str | None, now: float | None 
     seed = seed_of(session.seed, name)
     ids = draw.draw(bank, seed, draw.DEFAULT_COUNT)
     t = time.time() if now is None else now
-    run = qdb.create(candidate=name, seed=seed, minutes=minutes_of(session, name),
-                     questions=[bank.questions[i] for i in ids], now=t, link=(session.id, candidate_key(name)))
-    return run, run.started == t       # another start won the race: its paper, not a new one
+    run = qdb.create(
+        candidate=name,
+        seed=seed,
+        minutes=minutes_of(session, name),
+        questions=[bank.questions[i] for i in ids],
+        now=t,
+        link=(session.id, candidate_key(name)),
+    )
+    return run, run.started == t  # another start won the race: its paper, not a new one
 
 
-def answer(db: ExamDB, session_id: str, candidate: str | None, number: int, given: str,
-           now: float | None = None) -> tuple[QuizRun, int]:
+def answer(
+    db: ExamDB, session_id: str, candidate: str | None, number: int, given: str, now: float | None = None
+) -> tuple[QuizRun, int]:
     """Keep her answer to question `number` (refused once handed in or after the deadline)."""
     name, run = _need(db, session_id, candidate)
     t = time.time() if now is None else now
     if run.submitted is not None:
         raise UsageError(tr("quiz.exam.submitted", candidate=name))
     if t >= run.deadline:
-        raise UsageError(tr("quiz.exam.too_late", candidate=name, deadline=time.strftime(
-            "%H:%M:%S", time.localtime(run.deadline))))
+        raise UsageError(
+            tr("quiz.exam.too_late", candidate=name, deadline=time.strftime("%H:%M:%S", time.localtime(run.deadline)))
+        )
     paper.answer(QuizDB(db.store), run, number, given, now=t)
     return run, len(run.questions) - len(QuizDB(db.store).answers(run.id))
 
@@ -109,8 +118,9 @@ def submit(db: ExamDB, session_id: str, candidate: str | None, now: float | None
     return QuizDB(db.store).run(run.id)
 
 
-def mark(db: ExamDB, session_id: str, candidate: str | None, number: int, points: float, comment: str,
-         by: str) -> tuple[QuizRun, Any]:
+def mark(
+    db: ExamDB, session_id: str, candidate: str | None, number: int, points: float, comment: str, by: str
+) -> tuple[QuizRun, Any]:
     """The jury's points for her open answer `number`: once her paper is over, before her grid is signed."""
     name, run = _need(db, session_id, candidate)
     core._not_signed(db, session_id, name)
@@ -118,8 +128,9 @@ def mark(db: ExamDB, session_id: str, candidate: str | None, number: int, points
     return run, paper.find(run, number)
 
 
-def view(db: ExamDB, session_id: str, candidate: str | None, *, correction: bool,
-         now: float | None = None) -> dict[str, Any]:
+def view(
+    db: ExamDB, session_id: str, candidate: str | None, *, correction: bool, now: float | None = None
+) -> dict[str, Any]:
     """Her paper as data (the pages and --json): the questions, her answers, the clock; once over,
     what each answer earned and the result per competence; the expected answers with `correction`
     only (the jury's)."""
@@ -128,8 +139,13 @@ def view(db: ExamDB, session_id: str, candidate: str | None, *, correction: bool
     now = time.time() if now is None else now
     name, run = paper_of(db, session_id, candidate)
     session = core.get_session(db, session_id)
-    out: dict[str, Any] = {"session": session_id, "candidate": name, "started": run is not None,
-                           "minutes": minutes_of(session, name), "count": draw.DEFAULT_COUNT}
+    out: dict[str, Any] = {
+        "session": session_id,
+        "candidate": name,
+        "started": run is not None,
+        "minutes": minutes_of(session, name),
+        "count": draw.DEFAULT_COUNT,
+    }
     if run is None:
         return out
     qdb = QuizDB(db.store)
@@ -140,27 +156,51 @@ def view(db: ExamDB, session_id: str, candidate: str | None, *, correction: bool
     for line in lines:
         q, m = line.question, line.mark
         item: dict[str, Any] = {
-            "number": line.number, "id": q.id, "competence": q.competence, "criterion": q.criterion,
-            "kind": q.kind, "hint": paper.kind_hint(q), "text": line.text.strip(), "points": q.points,
+            "number": line.number,
+            "id": q.id,
+            "competence": q.competence,
+            "criterion": q.criterion,
+            "kind": q.kind,
+            "hint": paper.kind_hint(q),
+            "text": line.text.strip(),
+            "points": q.points,
             "choices": [[marking.LETTERS[k], c] for k, c in enumerate(getattr(q, "choices", []))],
-            "given": line.given}
+            "given": line.given,
+        }
         if done:
             item.update(verdict=m.verdict, verdict_label=tr(f"quiz.verdict.{m.verdict}"), got=m.points)
             jm = marks.get(q.id)
             if jm is not None:
                 item.update(jury_comment=jm.comment, jury_by=jm.by, jury_t=jm.t)
             if correction:
-                item.update(expected=m.expected, expected_elements=list(getattr(q, "expected", [])),
-                            explanation=q.explanation)
+                item.update(
+                    expected=m.expected, expected_elements=list(getattr(q, "expected", [])), explanation=q.explanation
+                )
         questions.append(item)
-    out.update(id=run.id, seed=run.seed if correction else None, minutes=run.minutes, begun=run.started,
-               deadline=run.deadline, remaining=run.remaining(now), submitted=run.submitted, open=run.open(now),
-               done=done, questions=questions,
-               answered=sum(1 for line in lines if line.given is not None))
+    out.update(
+        id=run.id,
+        seed=run.seed if correction else None,
+        minutes=run.minutes,
+        begun=run.started,
+        deadline=run.deadline,
+        remaining=run.remaining(now),
+        submitted=run.submitted,
+        open=run.open(now),
+        done=done,
+        questions=questions,
+        answered=sum(1 for line in lines if line.given is not None),
+    )
     if done:
         comps = referentiel.all_competences()
-        out["result"] = [{"competence": comp, "label": comps[comp][0].label if comp in comps else "",
-                          "points": r.points, "max": r.marked_max, "pending": r.pending,
-                          "pending_max": r.pending_max}
-                         for comp, r in marking.per_competence([(l.question, l.mark) for l in lines]).items()]
+        out["result"] = [
+            {
+                "competence": comp,
+                "label": comps[comp][0].label if comp in comps else "",
+                "points": r.points,
+                "max": r.marked_max,
+                "pending": r.pending,
+                "pending_max": r.pending_max,
+            }
+            for comp, r in marking.per_competence([(l.question, l.mark) for l in lines]).items()
+        ]
     return out

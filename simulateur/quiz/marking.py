@@ -51,10 +51,10 @@ def check_answer(q: Any, given: str) -> None:
 
 @dataclass(frozen=True)
 class Mark:
-    points: float | None     # None: left to the jury, not marked yet
+    points: float | None  # None: left to the jury, not marked yet
     max: float
-    verdict: str             # juste, partiel, faux, sans_reponse, jury, jury_note
-    expected: str            # the right answer or the expected elements, for the correction
+    verdict: str  # juste, partiel, faux, sans_reponse, jury, jury_note
+    expected: str  # the right answer or the expected elements, for the correction
 
 
 def mark(q: Any, seed: int, given: str | None, jury_points: float | None = None) -> Mark:
@@ -92,9 +92,9 @@ def mark(q: Any, seed: int, given: str | None, jury_points: float | None = None)
 @dataclass
 class CompetenceResult:
     competence: str
-    points: float = 0.0          # marked points obtained
-    marked_max: float = 0.0      # the most the marked questions could give
-    pending: int = 0             # open answers the jury has not marked
+    points: float = 0.0  # marked points obtained
+    marked_max: float = 0.0  # the most the marked questions could give
+    pending: int = 0  # open answers the jury has not marked
     pending_max: float = 0.0
     questions: list[str] = field(default_factory=list)
 

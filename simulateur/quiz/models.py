@@ -25,10 +25,10 @@ class _Model(BaseModel):
 
 class _Question(_Model):
     id: Annotated[str, Field(pattern=ID_RE)]
-    criterion: Annotated[str, Field(pattern=CRITERION_RE)]   # e.g. TAI.CP9.2; its competence follows
+    criterion: Annotated[str, Field(pattern=CRITERION_RE)]  # e.g. TAI.CP9.2; its competence follows
     text: Annotated[str, Field(min_length=1)]
     points: Annotated[float, Field(gt=0, le=10)] = 1.0
-    explanation: str = ""   # shown with the correction, after submission
+    explanation: str = ""  # shown with the correction, after submission
 
     @property
     def competence(self) -> str:
@@ -38,7 +38,7 @@ class _Question(_Model):
 class SingleChoice(_Question):
     kind: Literal["single"]
     choices: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=2, max_length=8)]
-    answer: Annotated[int, Field(ge=1)]   # the right choice, counted from 1
+    answer: Annotated[int, Field(ge=1)]  # the right choice, counted from 1
 
     @model_validator(mode="after")
     def _answer_is_a_choice(self) -> SingleChoice:
@@ -52,7 +52,7 @@ class SingleChoice(_Question):
 class MultipleChoice(_Question):
     kind: Literal["multiple"]
     choices: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=3, max_length=8)]
-    answers: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)]   # right choices, from 1
+    answers: Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1)]  # right choices, from 1
 
     @model_validator(mode="after")
     def _answers_are_choices(self) -> MultipleChoice:
@@ -72,6 +72,7 @@ TransferAsk = Literal["seconds"]
 
 class SubnetSpec(_Model):
     """An address drawn in a private range, its prefix drawn in [min_prefix, max_prefix]."""
+
     compute: Literal["subnet"]
     ask: SubnetAsk
     min_prefix: Annotated[int, Field(ge=8, le=30)] = 16
@@ -86,6 +87,7 @@ class SubnetSpec(_Model):
 
 class TransferSpec(_Model):
     """A file's size (Mo) and a link's throughput (Mbit/s) drawn; the time to send it computed."""
+
     compute: Literal["transfer"]
     ask: TransferAsk = "seconds"
     sizes_mo: Annotated[list[Annotated[int, Field(gt=0)]], Field(min_length=1)] = [100, 250, 500, 700, 1000]
@@ -94,14 +96,15 @@ class TransferSpec(_Model):
 
 class Numeric(_Question):
     """`text` holds {holes} filled from the drawn parameters (compute.py lists them)."""
+
     kind: Literal["numeric"]
     spec: Annotated[SubnetSpec | TransferSpec, Field(discriminator="compute")]
-    tolerance: Annotated[float, Field(ge=0, le=50)] = 0.0   # percent, numbers only (not addresses)
+    tolerance: Annotated[float, Field(ge=0, le=50)] = 0.0  # percent, numbers only (not addresses)
 
 
 class Open(_Question):
     kind: Literal["open"]
-    expected: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]   # for the jury
+    expected: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]  # for the jury
 
 
 Question = Annotated[SingleChoice | MultipleChoice | Numeric | Open, Field(discriminator="kind")]
@@ -109,5 +112,6 @@ Question = Annotated[SingleChoice | MultipleChoice | Numeric | Open, Field(discr
 
 class QuestionFile(_Model):
     """One file of the bank: a title (what it covers) and its questions."""
+
     title: Annotated[str, Field(min_length=1)]
     questions: Annotated[list[Question], Field(min_length=1)]

@@ -17,9 +17,16 @@ from simulateur.quiz.models import MultipleChoice, Numeric, Open, SingleChoice
 from simulateur.quiz.records import QuizRun
 
 
-def start(db: QuizDB, *, seed: int | None = None, minutes: int = draw.DEFAULT_MINUTES,
-          count: int = draw.DEFAULT_COUNT, candidate: str = "", bank: Bank | None = None,
-          now: float | None = None) -> QuizRun:
+def start(
+    db: QuizDB,
+    *,
+    seed: int | None = None,
+    minutes: int = draw.DEFAULT_MINUTES,
+    count: int = draw.DEFAULT_COUNT,
+    candidate: str = "",
+    bank: Bank | None = None,
+    now: float | None = None,
+) -> QuizRun:
     if not 1 <= minutes <= 600:
         raise UsageError(tr("quiz.bad_minutes", minutes=minutes))
     if seed is not None and not 0 <= seed < 2**63:
@@ -29,8 +36,9 @@ def start(db: QuizDB, *, seed: int | None = None, minutes: int = draw.DEFAULT_MI
     bank = bank or load_bank()
     seed = random.SystemRandom().randrange(1, 10**9) if seed is None else seed
     ids = draw.draw(bank, seed, count)
-    return db.create(candidate=candidate, seed=seed, minutes=minutes,
-                     questions=[bank.questions[i] for i in ids], now=now)
+    return db.create(
+        candidate=candidate, seed=seed, minutes=minutes, questions=[bank.questions[i] for i in ids], now=now
+    )
 
 
 def question_text(q: Any, seed: int) -> str:

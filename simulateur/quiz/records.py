@@ -14,6 +14,7 @@ QUESTIONS: TypeAdapter[list[Any]] = TypeAdapter(list[Question])
 
 class QuizRun(BaseModel):
     """A candidate's questionnaire (quiz_runs)."""
+
     model_config = ConfigDict(frozen=True)
 
     id: str
@@ -38,6 +39,7 @@ class QuizRun(BaseModel):
 
 class QuizAnswer(BaseModel):
     """An answer as given (quiz_answers)."""
+
     model_config = ConfigDict(frozen=True)
 
     run: str
@@ -48,6 +50,7 @@ class QuizAnswer(BaseModel):
 
 class QuizJuryMark(BaseModel):
     """The jury's points for an open answer (quiz_marks)."""
+
     model_config = ConfigDict(frozen=True)
 
     run: str
@@ -55,4 +58,4 @@ class QuizJuryMark(BaseModel):
     points: float
     comment: str = ""
     t: float
-    by: str = ""      # the juror's login (an examen's questionnaire marked in the centre's pages)
+    by: str = ""  # the juror's login (an examen's questionnaire marked in the centre's pages)

@@ -51,14 +51,29 @@ def show_text(db: Any, run: Any, now: float | None = None) -> str:
             if m.verdict == "jury":
                 out.append(tr("quiz.correction.expected_elements", max=num(m.max), expected=m.expected))
             else:
-                out.append(tr("quiz.correction", verdict=tr(f"quiz.verdict.{m.verdict}"),
-                              points=num(m.points or 0.0), max=num(m.max), expected=m.expected))
+                out.append(
+                    tr(
+                        "quiz.correction",
+                        verdict=tr(f"quiz.verdict.{m.verdict}"),
+                        points=num(m.points or 0.0),
+                        max=num(m.max),
+                        expected=m.expected,
+                    )
+                )
     if done:
         comps = referentiel.all_competences()
         out += ["", tr("quiz.result.head")]
         for comp, r in marking.per_competence([(l.question, l.mark) for l in lines]).items():
             pending = tr("quiz.result.pending", n=r.pending, max=num(r.pending_max)) if r.pending else ""
             label = comps[comp][0].label if comp in comps else ""
-            out.append(tr("quiz.result.line", comp=comp, label=label, points=num(r.points),
-                          max=num(r.marked_max), pending=pending))
+            out.append(
+                tr(
+                    "quiz.result.line",
+                    comp=comp,
+                    label=label,
+                    points=num(r.points),
+                    max=num(r.marked_max),
+                    pending=pending,
+                )
+            )
     return "\n".join(out)

@@ -26,7 +26,7 @@ class Bundle:
     data: bytes
     html: list[str] = field(default_factory=list)
     pdf: list[str] = field(default_factory=list)
-    problem: str = ""                 # why some or all PDFs are missing
+    problem: str = ""  # why some or all PDFs are missing
 
 
 def chromium() -> str | None:
@@ -52,13 +52,26 @@ def to_pdf(html: str, candidate: str, work: Path) -> bytes:
     page, out = work / "page.html", work / "page.pdf"
     page.write_text(html, encoding="utf-8")
     out.unlink(missing_ok=True)
-    argv = [exe, "--headless", "--disable-gpu", "--no-first-run", "--no-pdf-header-footer",
-            f"--user-data-dir={work / 'profil'}", f"--print-to-pdf={out}", page.as_uri()]
+    argv = [
+        exe,
+        "--headless",
+        "--disable-gpu",
+        "--no-first-run",
+        "--no-pdf-header-footer",
+        f"--user-data-dir={work / 'profil'}",
+        f"--print-to-pdf={out}",
+        page.as_uri(),
+    ]
     if os.geteuid() == 0:
-        argv.insert(1, "--no-sandbox")          # chromium refuses root with its sandbox
+        argv.insert(1, "--no-sandbox")  # chromium refuses root with its sandbox
     try:
-        proc = subprocess.run(argv, capture_output=True, timeout=PDF_TIMEOUT, env={**os.environ, "HOME": str(work)},
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=PDF_TIMEOUT,
+            env={**os.environ, "HOME": str(work)},
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         raise UsageError(tr("report.pdf_failed", candidate=candidate, why=f"> {PDF_TIMEOUT:g} s")) from None
     data = out.read_bytes() if out.exists() else b""
@@ -82,8 +95,10 @@ def session_bundle(session_id: str, db: object | None = None, *, pdf: bool = Tru
         raise UsageError(tr("report.all_none", id=session.id))
     buf = BytesIO()
     out = Bundle(b"")
-    with tempfile.TemporaryDirectory(prefix="simulateur-pdf-") as tmp, \
-            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    with (
+        tempfile.TemporaryDirectory(prefix="simulateur-pdf-") as tmp,
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
+    ):
         for run in sorted(runs, key=lambda r: r.candidate.casefold()):
             html = to_html(exam_report(session.id, run.candidate, exam_db))
             name = file_name(session.id, run.candidate)

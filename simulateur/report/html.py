@@ -81,13 +81,17 @@ def _criterion(c: CriterionRow) -> str:
         ev = "".join(f"<li>{_e(e)}</li>" for e in o.evidence)
         parts.append(
             f'<div class="occ"><div class="occ-head">{_e(tr("report.intervention", index=o.intervention))} '
-            f'({_e(o.scenario)}) : {_verdict(o.verdict, o.verdict_label)} {_source(o.source, o.source_label)}</div>'
-            + (f'<ul class="ev">{ev}</ul>' if ev else "") + "</div>")
+            f"({_e(o.scenario)}) : {_verdict(o.verdict, o.verdict_label)} {_source(o.source, o.source_label)}</div>"
+            + (f'<ul class="ev">{ev}</ul>' if ev else "")
+            + "</div>"
+        )
     body = "".join(parts) or f'<span class="muted">{_e(tr("report.no_evidence"))}</span>'
     srcs = "".join(_source(o.source, o.source_label) for o in {o.source: o for o in c.occurrences if o.source}.values())
-    return (f'<tr id="{_e(c.id)}"><td><b>{_e(c.id)}</b><br>{_e(c.label)}</td>'
-            f"<td>{_verdict(c.verdict, c.verdict_label)}</td><td>{srcs or '—'}</td>"
-            f"<td>{body}</td></tr>")
+    return (
+        f'<tr id="{_e(c.id)}"><td><b>{_e(c.id)}</b><br>{_e(c.label)}</td>'
+        f"<td>{_verdict(c.verdict, c.verdict_label)}</td><td>{srcs or '—'}</td>"
+        f"<td>{body}</td></tr>"
+    )
 
 
 def _timeline(steps: list[TimelineStep]) -> list[str]:
@@ -101,9 +105,11 @@ def _timeline(steps: list[TimelineStep]) -> list[str]:
         h.append(f"<h5>{_e(title)}</h5>")
         h.append(f'<table class="timeline"><thead><tr>{head}</tr></thead><tbody>')
         for s in group:
-            h.append(f'<tr><td class="at">{_e(T.at(s))}</td><td class="m-{_e(s.mark)}">{_e(s.mark_label)}</td>'
-                     f'<td class="o-{_e(s.outcome)}">{_e(s.outcome_label)}</td>'
-                     f"<td><code>{_e(T.timeline_command(s))}</code></td></tr>")
+            h.append(
+                f'<tr><td class="at">{_e(T.at(s))}</td><td class="m-{_e(s.mark)}">{_e(s.mark_label)}</td>'
+                f'<td class="o-{_e(s.outcome)}">{_e(s.outcome_label)}</td>'
+                f"<td><code>{_e(T.timeline_command(s))}</code></td></tr>"
+            )
         h.append("</tbody></table>")
     return h
 
@@ -115,8 +121,10 @@ def _terminals(terms: list[TerminalTranscript]) -> list[str]:
         return h + [f'<p class="muted">{_e(tr("report.terminals_none"))}</p>']
     for t in terms:
         head = tr("report.terminal_head", host=t.host, when=T.when(t.started), duration=T.duration(t.duration_s))
-        h.append(f'<div class="term"><div class="term-head"><b>{_e(head)}</b> '
-                 f'<span class="muted">({_e(t.file)})</span></div>')
+        h.append(
+            f'<div class="term"><div class="term-head"><b>{_e(head)}</b> '
+            f'<span class="muted">({_e(t.file)})</span></div>'
+        )
         if t.problem:
             h.append(f'<p class="muted">{_e(t.problem)}</p></div>')
         else:
@@ -126,14 +134,16 @@ def _terminals(terms: list[TerminalTranscript]) -> list[str]:
 
 def _coaching(c: Coaching) -> list[str]:
     """After a training attempt: what to improve (simulateur/coaching)."""
-    h = [f'<section class="coaching"><h4>{_e(tr("coach.title"))}</h4>',
-         f"<p><b>{_e(tr('coach.missed') if c.missed else tr('coach.none_missed'))}</b></p>"]
+    h = [
+        f'<section class="coaching"><h4>{_e(tr("coach.title"))}</h4>',
+        f"<p><b>{_e(tr('coach.missed') if c.missed else tr('coach.none_missed'))}</b></p>",
+    ]
     for m in c.missed:
         h.append(f'<div class="occ"><b>{_e(m.criterion)}</b> {_e(m.label)}<ul>')
         h += [f"<li>{_e(tr('coach.expected'))} : {_e(e)}</li>" for e in m.expected]
         h.append("</ul>")
         if m.closest:
-            h.append(f"<p class=\"muted\">{_e(tr('coach.closest'))} :</p><pre>{_e(chr(10).join(m.closest))}</pre>")
+            h.append(f'<p class="muted">{_e(tr("coach.closest"))} :</p><pre>{_e(chr(10).join(m.closest))}</pre>')
         else:
             h.append(f'<p class="muted">{_e(tr("coach.no_closest"))}</p>')
         h.append("</div>")
@@ -166,19 +176,27 @@ def _entretien(r: Report) -> list[str]:
     e = r.entretien
     if e is None:
         return h + [f'<p class="muted">{_e(tr("report.entretien_none"))}</p>']
-    h.append(f"<p>{_e(tr('report.entretien_intro', n=len(e.questions), minutes=e.minutes, when=T.when(e.created)))}</p>")
+    h.append(
+        f"<p>{_e(tr('report.entretien_intro', n=len(e.questions), minutes=e.minutes, when=T.when(e.created)))}</p>"
+    )
     h.append('<table class="entretien"><thead><tr><th>n°</th>')
     h += [f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("question", "informs", "jury_mark", "comment")]
     h.append("</tr></thead><tbody>")
     for q in e.questions:
         informs = q.criterion or ", ".join(q.competences) or "—"
-        verdict = _verdict(q.verdict, q.verdict_label) if q.verdict else f'<span class="muted">{_e(q.verdict_label)}</span>'
-        h.append(f"<tr><td>{q.number}</td><td>{_e(q.text)}</td><td>{_e(informs)}</td><td>{verdict}</td>"
-                 f"<td>{_e(q.comment) or '—'}</td></tr>")
+        verdict = (
+            _verdict(q.verdict, q.verdict_label) if q.verdict else f'<span class="muted">{_e(q.verdict_label)}</span>'
+        )
+        h.append(
+            f"<tr><td>{q.number}</td><td>{_e(q.text)}</td><td>{_e(informs)}</td><td>{verdict}</td>"
+            f"<td>{_e(q.comment) or '—'}</td></tr>"
+        )
     h.append("</tbody></table>")
     h.append(f"<h3>{_e(tr('entretien.tally'))}</h3><ul>")
-    h += [f"<li>{_e(tr('entretien.tally_line', id=c.id, label=c.label, acquis=c.acquis, non_acquis=c.non_acquis, pending=c.pending, questions=c.questions))}</li>"
-          for c in e.competences]
+    h += [
+        f"<li>{_e(tr('entretien.tally_line', id=c.id, label=c.label, acquis=c.acquis, non_acquis=c.non_acquis, pending=c.pending, questions=c.questions))}</li>"
+        for c in e.competences
+    ]
     h.append("</ul>")
     return h
 
@@ -190,16 +208,22 @@ def _questionnaire(r: Report) -> list[str]:
         return h + [f'<p class="muted">{_e(tr("report.questionnaire_none"))}</p>']
     h.append(f"<p>{_e(T.quiz_intro(q))}</p>")
     h.append('<table class="entretien"><thead><tr><th>n°</th>')
-    h += [f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("question", "criterion", "answer", "expected", "points",
-                                                              "verdict")]
+    h += [
+        f"<th>{_e(tr(f'report.col.{c}'))}</th>"
+        for c in ("question", "criterion", "answer", "expected", "points", "verdict")
+    ]
     h.append("</tr></thead><tbody>")
     for row in q.questions:
-        given = _e(row.given) if row.given is not None else f'<span class="muted">{_e(tr("report.quiz_not_given"))}</span>'
+        given = (
+            _e(row.given) if row.given is not None else f'<span class="muted">{_e(tr("report.quiz_not_given"))}</span>'
+        )
         mark = _e(T.quiz_mark(row))
         if row.verdict == "jury" or row.verdict is None:
             mark = f'<span class="muted">{mark}</span>'
-        h.append(f"<tr><td>{row.number}</td><td>{_e(row.text)}</td><td>{_e(row.criterion)}</td><td>{given}</td>"
-                 f"<td>{_e(row.expected) or '—'}</td><td>{_e(T.quiz_points(row))}</td><td>{mark}</td></tr>")
+        h.append(
+            f"<tr><td>{row.number}</td><td>{_e(row.text)}</td><td>{_e(row.criterion)}</td><td>{given}</td>"
+            f"<td>{_e(row.expected) or '—'}</td><td>{_e(T.quiz_points(row))}</td><td>{mark}</td></tr>"
+        )
     h.append("</tbody></table>")
     if q.competences:
         h.append(f"<h3>{_e(tr('entretien.tally'))}</h3><ul>")
@@ -212,11 +236,17 @@ def _questionnaire(r: Report) -> list[str]:
 
 def to_html(r: Report) -> str:
     h: list[str] = [
-        "<!DOCTYPE html>", '<html lang="fr">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="fr">',
+        "<head>",
+        '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(r.title)}{' — ' + _e(r.candidate) if r.candidate else ''}</title>",
-        f"<style>{CSS}</style>", "</head>", "<body>",
-        f"<h1>{_e(r.title)}</h1>", '<dl class="meta">',
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{_e(r.title)}</h1>",
+        '<dl class="meta">',
     ]
     h += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in T.header_lines(r)]
     h.append("</dl>")
@@ -225,19 +255,23 @@ def to_html(r: Report) -> str:
     h += [f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("scenario", "status", "time", "score")]
     h.append("</tr></thead><tbody>")
     for iv in r.interventions:
-        h.append(f"<tr><td>{iv.index}</td><td>{_e(iv.title)}<br><span class=\"muted\">{_e(iv.scenario)}</span></td>"
-                 f"<td>{_e(iv.status_label)}</td><td>{_e(T.duration(iv.duration_s))}</td><td>{_e(T.score(iv))}</td></tr>")
+        h.append(
+            f'<tr><td>{iv.index}</td><td>{_e(iv.title)}<br><span class="muted">{_e(iv.scenario)}</span></td>'
+            f"<td>{_e(iv.status_label)}</td><td>{_e(T.duration(iv.duration_s))}</td><td>{_e(T.score(iv))}</td></tr>"
+        )
     h.append("</tbody></table>")
 
     h += [f"<h2>{_e(tr('report.grid'))}</h2>", f'<p class="legend">{_e(r.legend)}</p>']
-    h.append("<table class=\"grid\"><thead><tr>")
+    h.append('<table class="grid"><thead><tr>')
     h += [f"<th>{_e(tr(f'report.col.{c}'))}</th>" for c in ("criterion", "verdict", "source", "evidence")]
     h.append("</tr></thead><tbody>")
     for ccp in r.grid:
         h.append(f'<tr class="ccp"><th colspan="4">{_e(ccp.id)} — {_e(ccp.label)}</th></tr>')
         for comp in ccp.competences:
-            h.append(f'<tr class="comp"><th colspan="4">{_e(comp.id)} — {_e(comp.label)} '
-                     f'<span class="modality">({_e(comp.modality_label)})</span></th></tr>')
+            h.append(
+                f'<tr class="comp"><th colspan="4">{_e(comp.id)} — {_e(comp.label)} '
+                f'<span class="modality">({_e(comp.modality_label)})</span></th></tr>'
+            )
             if not comp.evaluated:
                 h.append(f'<tr><td colspan="4" class="muted">{_e(tr("report.not_evaluated_competence"))}</td></tr>')
                 continue
@@ -249,8 +283,10 @@ def to_html(r: Report) -> str:
         h += _entretien(r)
     h.append(f"<h2>{_e(tr('report.details'))}</h2>")
     for iv in r.interventions:
-        h.append(f'<section class="intervention"><h3>{_e(tr("report.intervention", index=iv.index))} — '
-                 f"{_e(iv.title)}</h3><dl class=\"meta\">")
+        h.append(
+            f'<section class="intervention"><h3>{_e(tr("report.intervention", index=iv.index))} — '
+            f'{_e(iv.title)}</h3><dl class="meta">'
+        )
         h += [f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in T.intervention_facts(iv, with_score=True)]
         h.append("</dl>")
         if iv.jury_comment:

@@ -30,8 +30,12 @@ def _timeline(steps: list[TimelineStep]) -> list[str]:
         return out + [f"_{tr('report.timeline_none')}_", ""]
     out += [T.timeline_summary(steps), ""]
     for title, group in T.timeline_groups(steps):
-        out += [f"*{title}*", "", "| " + " | ".join(tr(f"report.col.{c}") for c in ("at", "mark", "outcome", "command"))
-                + " |", "|---|---|---|---|"]
+        out += [
+            f"*{title}*",
+            "",
+            "| " + " | ".join(tr(f"report.col.{c}") for c in ("at", "mark", "outcome", "command")) + " |",
+            "|---|---|---|---|",
+        ]
         out += [f"| {T.at(s)} | {s.mark_label} | {s.outcome_label} | {_code(T.timeline_command(s))} |" for s in group]
         out.append("")
     return out
@@ -42,8 +46,11 @@ def _terminals(terms: list[TerminalTranscript]) -> list[str]:
     if not terms:
         return out + [f"_{tr('report.terminals_none')}_", ""]
     for t in terms:
-        out += [f"*{tr('report.terminal_head', host=t.host, when=T.when(t.started), duration=T.duration(t.duration_s))}*"
-                f" ({t.file})", ""]
+        out += [
+            f"*{tr('report.terminal_head', host=t.host, when=T.when(t.started), duration=T.duration(t.duration_s))}*"
+            f" ({t.file})",
+            "",
+        ]
         if t.problem:
             out += [f"_{t.problem}_", ""]
             continue
@@ -58,14 +65,27 @@ def _entretien(r: Report) -> list[str]:
     if e is None:
         return out + [f"_{tr('report.entretien_none')}_", ""]
     out += [tr("report.entretien_intro", n=len(e.questions), minutes=e.minutes, when=T.when(e.created)), ""]
-    out += ["| n° | " + " | ".join(tr(f"report.col.{c}") for c in ("question", "informs", "jury_mark", "comment"))
-            + " |", "|---|---|---|---|---|"]
+    out += [
+        "| n° | " + " | ".join(tr(f"report.col.{c}") for c in ("question", "informs", "jury_mark", "comment")) + " |",
+        "|---|---|---|---|---|",
+    ]
     for q in e.questions:
         informs = q.criterion or ", ".join(q.competences) or "—"
         out.append(f"| {q.number} | {_cell(q.text)} | {informs} | {q.verdict_label} | {_cell(q.comment) or '—'} |")
     out += ["", f"*{tr('entretien.tally')}*", ""]
-    out += ["- " + tr("entretien.tally_line", id=c.id, label=c.label, acquis=c.acquis, non_acquis=c.non_acquis,
-                      pending=c.pending, questions=c.questions) for c in e.competences]
+    out += [
+        "- "
+        + tr(
+            "entretien.tally_line",
+            id=c.id,
+            label=c.label,
+            acquis=c.acquis,
+            non_acquis=c.non_acquis,
+            pending=c.pending,
+            questions=c.questions,
+        )
+        for c in e.competences
+    ]
     return out + [""]
 
 
@@ -79,8 +99,10 @@ def _questionnaire(r: Report) -> list[str]:
     out += ["| n° | " + " | ".join(tr(f"report.col.{c}") for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for row in q.questions:
         given = _cell(row.given) if row.given is not None else f"_{tr('report.quiz_not_given')}_"
-        out.append(f"| {row.number} | {_cell(row.text)} | {row.criterion} | {given} | {_cell(row.expected) or '—'} | "
-                   f"{T.quiz_points(row)} | {_cell(T.quiz_mark(row))} |")
+        out.append(
+            f"| {row.number} | {_cell(row.text)} | {row.criterion} | {given} | {_cell(row.expected) or '—'} | "
+            f"{T.quiz_points(row)} | {_cell(T.quiz_mark(row))} |"
+        )
     if q.competences:
         out += ["", f"*{tr('entretien.tally')}*", ""]
         out += ["- " + T.quiz_competence(c) for c in q.competences]
@@ -93,12 +115,18 @@ def to_markdown(r: Report) -> str:
     out = [f"# {r.title}", ""]
     for label, value in T.header_lines(r):
         out.append(f"- **{label}** : {value}")
-    out += ["", f"## {tr('report.interventions')}", "",
-            "| n° | " + " | ".join(tr(f"report.col.{c}") for c in ("scenario", "status", "time", "score")) + " |",
-            "|---|---|---|---|---|"]
+    out += [
+        "",
+        f"## {tr('report.interventions')}",
+        "",
+        "| n° | " + " | ".join(tr(f"report.col.{c}") for c in ("scenario", "status", "time", "score")) + " |",
+        "|---|---|---|---|---|",
+    ]
     for iv in r.interventions:
-        out.append(f"| {iv.index} | {_cell(iv.title)} (`{iv.scenario}`) | {_cell(iv.status_label)} | "
-                   f"{T.duration(iv.duration_s)} | {_cell(T.score(iv))} |")
+        out.append(
+            f"| {iv.index} | {_cell(iv.title)} (`{iv.scenario}`) | {_cell(iv.status_label)} | "
+            f"{T.duration(iv.duration_s)} | {_cell(T.score(iv))} |"
+        )
     out += ["", f"## {tr('report.grid')}", "", f"_{r.legend}_", ""]
     for ccp in r.grid:
         out += [f"### {ccp.id} — {ccp.label}", ""]
@@ -108,15 +136,30 @@ def to_markdown(r: Report) -> str:
             if not comp.evaluated:
                 out += [f"_{tr('report.not_evaluated_competence')}_", ""]
                 continue
-            out += ["| " + " | ".join(tr(f"report.col.{c}") for c in ("criterion", "verdict", "source", "evidence"))
-                    + " |", "|---|---|---|---|"]
+            out += [
+                "| " + " | ".join(tr(f"report.col.{c}") for c in ("criterion", "verdict", "source", "evidence")) + " |",
+                "|---|---|---|---|",
+            ]
             for crit in comp.criteria:
-                evidence = "<br>".join(
-                    _cell(tr("report.occurrence", index=o.intervention, verdict=o.verdict_label,
-                             source=f" ({o.source_label})" if o.source_label else "") + (" : " + " ; ".join(o.evidence) if o.evidence else ""))
-                    for o in crit.occurrences) or "—"
-                out.append(f"| **{crit.id}** {_cell(crit.label)} | {crit.verdict_label} | "
-                           f"{', '.join(crit.sources) or '—'} | {evidence} |")
+                evidence = (
+                    "<br>".join(
+                        _cell(
+                            tr(
+                                "report.occurrence",
+                                index=o.intervention,
+                                verdict=o.verdict_label,
+                                source=f" ({o.source_label})" if o.source_label else "",
+                            )
+                            + (" : " + " ; ".join(o.evidence) if o.evidence else "")
+                        )
+                        for o in crit.occurrences
+                    )
+                    or "—"
+                )
+                out.append(
+                    f"| **{crit.id}** {_cell(crit.label)} | {crit.verdict_label} | "
+                    f"{', '.join(crit.sources) or '—'} | {evidence} |"
+                )
             out.append("")
     if r.kind == "examen":
         out += _questionnaire(r)

@@ -68,8 +68,12 @@ def header_lines(r: Report) -> list[tuple[str, str]]:
 def intervention_facts(iv: InterventionReport, *, with_score: bool) -> list[tuple[str, str]]:
     """(label, value) pairs heading an intervention's details (the HTML report shows its score
     there too; the Markdown one has it in its summary table)."""
-    facts = [(tr("report.col.status"), iv.status_label), (tr("report.h.started"), when(iv.started)),
-             (tr("report.h.ended"), when(iv.ended)), (tr("report.col.time"), duration(iv.duration_s))]
+    facts = [
+        (tr("report.col.status"), iv.status_label),
+        (tr("report.h.started"), when(iv.started)),
+        (tr("report.h.ended"), when(iv.ended)),
+        (tr("report.col.time"), duration(iv.duration_s)),
+    ]
     if with_score:
         facts.append((tr("report.col.score"), score(iv)))
     facts.append((tr("report.h.seed"), str(iv.seed)))
@@ -85,17 +89,22 @@ def intervention_facts(iv: InterventionReport, *, with_score: bool) -> list[tupl
 
 def timeline_summary(steps: list[TimelineStep]) -> str:
     commands = [s for s in steps if s.mark != "event"]
-    return tr("report.timeline_summary", commands=len(commands),
-              diagnostic=sum(s.mark == "diagnostic" for s in commands), change=sum(s.mark == "change" for s in commands),
-              test=sum(s.mark == "test" for s in commands),
-              failed=sum(s.outcome in ("failed", "not_run") for s in commands))
+    return tr(
+        "report.timeline_summary",
+        commands=len(commands),
+        diagnostic=sum(s.mark == "diagnostic" for s in commands),
+        change=sum(s.mark == "change" for s in commands),
+        test=sum(s.mark == "test" for s in commands),
+        failed=sum(s.outcome in ("failed", "not_run") for s in commands),
+    )
 
 
 def timeline_groups(steps: list[TimelineStep]) -> list[tuple[str, list[TimelineStep]]]:
     """The commands host by host (in the order each host was first used), then the attempt's events."""
     hosts = list(dict.fromkeys(s.host for s in steps if s.mark != "event"))
-    groups = [(tr("report.timeline_host", host=h), [s for s in steps if s.host == h and s.mark != "event"])
-              for h in hosts]
+    groups = [
+        (tr("report.timeline_host", host=h), [s for s in steps if s.host == h and s.mark != "event"]) for h in hosts
+    ]
     events = [s for s in steps if s.mark == "event"]
     if events:
         groups.append((tr("report.timeline_events"), events))
@@ -126,8 +135,15 @@ def number(x: float) -> str:
 
 def quiz_intro(q: QuizReport) -> str:
     state = tr("report.quiz_submitted_at", when=when(q.submitted)) if q.submitted is not None else q.state_label
-    return tr("report.quiz_intro", count=q.count, minutes=q.minutes, started=when(q.started),
-              deadline=when(q.deadline), state=state, answered=q.answered)
+    return tr(
+        "report.quiz_intro",
+        count=q.count,
+        minutes=q.minutes,
+        started=when(q.started),
+        deadline=when(q.deadline),
+        state=state,
+        answered=q.answered,
+    )
 
 
 def quiz_points(row: QuizQuestionRow) -> str:
@@ -149,5 +165,6 @@ def quiz_mark(row: QuizQuestionRow) -> str:
 
 def quiz_competence(c: QuizCompetenceRow) -> str:
     pending = tr("report.quiz_comp_pending", n=c.pending, max=number(c.pending_max)) if c.pending else ""
-    return tr("report.quiz_comp_line", id=c.id, label=c.label, points=number(c.points), total=number(c.total),
-              pending=pending)
+    return tr(
+        "report.quiz_comp_line", id=c.id, label=c.label, points=number(c.points), total=number(c.total), pending=pending
+    )

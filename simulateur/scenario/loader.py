@@ -25,7 +25,7 @@ class Loaded:
     scenario: Scenario
     topology: Topology
     path: Path
-    user: bool = False   # from the trainer's own folder, not shipped
+    user: bool = False  # from the trainer's own folder, not shipped
 
 
 def topology_path(topology_id: str, base: Path | None = None) -> Path:
@@ -75,8 +75,10 @@ def _check_topology(topo: Topology, loc: Located) -> list[str]:
     for name, host in topo.hosts.items():
         for i, iface in enumerate(host.interfaces):
             if iface.switch not in topo.switches:
-                problems.append(f"{loc.where(('hosts', name, 'interfaces', i, 'switch'))}: " + tr(
-                    "check.unknown_switch", switch=iface.switch, switches=", ".join(topo.switches)))
+                problems.append(
+                    f"{loc.where(('hosts', name, 'interfaces', i, 'switch'))}: "
+                    + tr("check.unknown_switch", switch=iface.switch, switches=", ".join(topo.switches))
+                )
         names = [s.name for s in host.services]
         if len(names) != len(set(names)):
             problems.append(f"{loc.where(('hosts', name, 'services'))}: {tr('check.dup_service', host=name)}")
@@ -111,13 +113,11 @@ def _check_templates(loc: Located, known: list[str], skip: tuple[str, ...] = ())
             name, attr = match.group(1), match.group(2)
             if not name:
                 continue
-            where = f"{loc.path}:{loc.line_in_text(path, match.start())}"   # the hole's own line in a `|` block
+            where = f"{loc.path}:{loc.line_in_text(path, match.start())}"  # the hole's own line in a `|` block
             if name not in known:
-                problems.append(f"{where}: " + tr(
-                    "check.unknown_param", name=name, known=", ".join(known) or "aucun"))
+                problems.append(f"{where}: " + tr("check.unknown_param", name=name, known=", ".join(known) or "aucun"))
             elif attr and attr not in P.NETWORK_ATTRS:
-                problems.append(f"{where}: " + tr(
-                    "check.unknown_attr", attr=attr, attrs=", ".join(P.NETWORK_ATTRS)))
+                problems.append(f"{where}: " + tr("check.unknown_attr", attr=attr, attrs=", ".join(P.NETWORK_ATTRS)))
     return problems
 
 
@@ -132,8 +132,7 @@ def _check_params(specs: dict[str, Any], loc: Located, where: tuple[str, ...], e
             refs = [n for n, _ in P.holes(spec.value)]
         for ref in refs:
             if ref not in seen:
-                problems.append(f"{loc.where(where + (name,))}: " + tr(
-                    "check.param_order", name=name, ref=ref))
+                problems.append(f"{loc.where(where + (name,))}: " + tr("check.param_order", name=name, ref=ref))
         seen.append(name)
     if not problems and not earlier:  # a scenario's params are drawn with its topology's (resolve_params)
         try:
@@ -151,8 +150,12 @@ def load_scenario(path: Path, base: Path | None = None) -> Loaded:
     found = next((b for b in bases if topology_path(scenario.topology, b).exists()), None)
     if found is None:
         available = sorted({p.stem for b in bases for p in topology_path("x", b).parent.glob("*.yaml")})
-        raise ScenarioError([f"{located.where(('topology',))}: " + tr(
-            "check.unknown_topology", topology=scenario.topology, available=", ".join(available) or "aucune")])
+        raise ScenarioError(
+            [
+                f"{located.where(('topology',))}: "
+                + tr("check.unknown_topology", topology=scenario.topology, available=", ".join(available) or "aucune")
+            ]
+        )
     topo, _ = load_topology(scenario.topology, found)
     problems = _check_scenario(scenario, topo, located)
     if problems:
@@ -211,8 +214,12 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
             if isinstance(ev, ProbeEvidence):
                 used.add(ev.probe)
                 if ev.probe not in probe_ids:
-                    err(("criteria", i, "evidence", j, "probe"), "check.unknown_probe", id=ev.probe,
-                        known=", ".join(probe_ids))
+                    err(
+                        ("criteria", i, "evidence", j, "probe"),
+                        "check.unknown_probe",
+                        id=ev.probe,
+                        known=", ".join(probe_ids),
+                    )
             elif isinstance(ev, JournalEvidence):
                 if ev.journal == "backup_before_edit" and not ev.paths:
                     err(("criteria", i, "evidence", j), "check.backup_no_paths")
@@ -220,18 +227,33 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
                     err(("criteria", i, "evidence", j, "paths"), "check.paths_unused", journal=ev.journal)
                 for k, h in enumerate(ev.hosts):
                     if h not in hosts:
-                        err(("criteria", i, "evidence", j, "hosts", k), "check.unknown_host", host=h,
-                            topology=topo.id, hosts=", ".join(hosts))
+                        err(
+                            ("criteria", i, "evidence", j, "hosts", k),
+                            "check.unknown_host",
+                            host=h,
+                            topology=topo.id,
+                            hosts=", ".join(hosts),
+                        )
             if isinstance(ev, (JournalEvidence, TicketEvidence)):  # remote sessions, escalation tests
                 if isinstance(ev, TicketEvidence):
                     for k, h in enumerate(ev.hosts):
                         if h not in hosts:
-                            err(("criteria", i, "evidence", j, "hosts", k), "check.unknown_host", host=h,
-                                topology=topo.id, hosts=", ".join(hosts))
+                            err(
+                                ("criteria", i, "evidence", j, "hosts", k),
+                                "check.unknown_host",
+                                host=h,
+                                topology=topo.id,
+                                hosts=", ".join(hosts),
+                            )
                 origin = getattr(ev, "origin", None)
                 if origin is not None and origin not in hosts:
-                    err(("criteria", i, "evidence", j, "origin"), "check.unknown_host", host=origin,
-                        topology=topo.id, hosts=", ".join(hosts))
+                    err(
+                        ("criteria", i, "evidence", j, "origin"),
+                        "check.unknown_host",
+                        host=origin,
+                        topology=topo.id,
+                        hosts=", ".join(hosts),
+                    )
     for name, variant in sc.variants.items():
         for k, pid in enumerate(variant.unaffected):
             if pid not in probe_ids:
@@ -243,7 +265,10 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
             err(("probes", i, "id"), "check.unused_probe", id=probe.id)
     problems += _check_symptom(sc, probe_ids, loc)
     sections: list[tuple[tuple[Any, ...], list[Any]]] = [
-        (("faults",), sc.faults), (("solution",), sc.solution), (("probes",), sc.probes)]
+        (("faults",), sc.faults),
+        (("solution",), sc.solution),
+        (("probes",), sc.probes),
+    ]
     if sc.symptom is not None:
         sections.append((("symptom", "probes"), sc.symptom.probes))
     for name, variant in sc.variants.items():
@@ -257,14 +282,20 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
             for field in _host_fields(type(item)):
                 value = getattr(item, field, None)
                 if value is not None and value not in hosts:
-                    err((*section, i, field), "check.unknown_host", host=value, topology=topo.id,
-                        hosts=", ".join(hosts))
+                    err(
+                        (*section, i, field), "check.unknown_host", host=value, topology=topo.id, hosts=", ".join(hosts)
+                    )
             service = getattr(item, "service", None)
             if service is not None and item.host in topo.hosts:
                 names = [s.name for s in topo.hosts[item.host].services]
                 if service not in names:
-                    err((*section, i, "service"), "check.unknown_service", service=service, host=item.host,
-                        services=", ".join(names) or "aucun")
+                    err(
+                        (*section, i, "service"),
+                        "check.unknown_service",
+                        service=service,
+                        host=item.host,
+                        services=", ".join(names) or "aucun",
+                    )
     for i, hint in enumerate(sc.hints):
         if not hint.strip():
             err(("hints", i), "check.empty_hint")
@@ -274,8 +305,10 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
     if not problems:
         try:
             values = resolve_params(sc, topo, 0)
-            problems += [f"{loc.where(('params',))}: {msg} (topologie {topo.id})"
-                         for _, msg in rendered.problems(_render_topology(topo, values, sc.hosts))]
+            problems += [
+                f"{loc.where(('params',))}: {msg} (topologie {topo.id})"
+                for _, msg in rendered.problems(_render_topology(topo, values, sc.hosts))
+            ]
             for variant in sorted(sc.variants) or [None]:
                 rendered_scenario(sc, values, variant)
         except UsageError as exc:
@@ -354,8 +387,12 @@ def _forget_absent_resolvers(data: dict[str, Any]) -> None:
     « internet » host, srv's dnsmasq has no upstream and answers at once what it does not know
     (REFUSED) — forwarding to an address nobody holds made every lookup it could not answer alone
     (`getent hosts srv` asks AAAA too) wait for the resolver's timeouts, 10 s."""
-    held = {str(a).split("/")[0] for spec in data["hosts"].values()
-            for iface in spec.get("interfaces") or [] for a in iface.get("address") or []}
+    held = {
+        str(a).split("/")[0]
+        for spec in data["hosts"].values()
+        for iface in spec.get("interfaces") or []
+        for a in iface.get("address") or []
+    }
     for spec in data["hosts"].values():
         for service in spec.get("services") or []:
             dns = service.get("dns") if isinstance(service, dict) else None

@@ -104,8 +104,9 @@ def problems(topo: Topology) -> list[tuple[Loc, str]]:
     for loc, value, kind in _fields(topo):
         if not isinstance(value, str) or not KINDS[kind](value):
             field = ".".join(str(p) for p in loc)
-            found.append((loc, tr("check.rendered_value", field=field, value=_short(value),
-                                  expected=tr(f"check.expect.{kind}"))))
+            found.append(
+                (loc, tr("check.rendered_value", field=field, value=_short(value), expected=tr(f"check.expect.{kind}")))
+            )
     return found
 
 
@@ -129,6 +130,7 @@ def check_topology(topo: Topology) -> Topology:
     """The rendered topology, or UsageError naming every value a parameter made wrong."""
     found = problems(topo)
     if found:
-        raise UsageError(tr("check.rendered_invalid", what=f"topologie {topo.id}",
-                            why="; ".join(msg for _, msg in found)))
+        raise UsageError(
+            tr("check.rendered_invalid", what=f"topologie {topo.id}", why="; ".join(msg for _, msg in found))
+        )
     return topo

@@ -104,8 +104,9 @@ def default_folder() -> Path:
     return user_scenarios_dir()
 
 
-def scaffold(scenario_id: str, topology: str = "bureau", hosts: list[str] | None = None,
-             folder: Path | None = None) -> Path:
+def scaffold(
+    scenario_id: str, topology: str = "bureau", hosts: list[str] | None = None, folder: Path | None = None
+) -> Path:
     """Write the scaffold; returns its path. Never overwrites a file."""
     if not re.match(ID_RE, scenario_id):
         raise UsageError(tr("new.bad_id", id=scenario_id))
@@ -124,15 +125,24 @@ def scaffold(scenario_id: str, topology: str = "bureau", hosts: list[str] | None
     chosen = hosts or list(topo.hosts)
     unknown = [h for h in chosen if h not in topo.hosts]
     if unknown:
-        raise UsageError(tr("check.unknown_host", host=", ".join(unknown), topology=topo.id,
-                            hosts=", ".join(topo.hosts)))
+        raise UsageError(
+            tr("check.unknown_host", host=", ".join(unknown), topology=topo.id, hosts=", ".join(topo.hosts))
+        )
     host, service = _example(topo, chosen)
-    text = TEMPLATE.format(id=scenario_id, topology=topology, hosts=", ".join(chosen), host=host, service=service,
-                           path=path, topo_params="\n".join(textwrap.wrap(
-                               ", ".join(topo.params) or "aucun", 96, initial_indent="#   ", subsequent_indent="#   ")))
+    text = TEMPLATE.format(
+        id=scenario_id,
+        topology=topology,
+        hosts=", ".join(chosen),
+        host=host,
+        service=service,
+        path=path,
+        topo_params="\n".join(
+            textwrap.wrap(", ".join(topo.params) or "aucun", 96, initial_indent="#   ", subsequent_indent="#   ")
+        ),
+    )
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as f:   # "x": never overwrite, even in a race
+        with open(path, "x", encoding="utf-8") as f:  # "x": never overwrite, even in a race
             f.write(text)
     except FileExistsError:
         raise UsageError(tr("new.exists", path=path)) from None

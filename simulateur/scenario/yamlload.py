@@ -23,7 +23,7 @@ class Located:
         self.path = path
         self.data = data
         self.lines = lines
-        self.literal = literal or {}   # literal block scalars (`|`): the line of their text's first line
+        self.literal = literal or {}  # literal block scalars (`|`): the line of their text's first line
 
     def line_in_text(self, loc: Loc, offset: int) -> int:
         """The line of the character at `offset` of the string at `loc`: exact inside a literal
@@ -125,7 +125,11 @@ def load_located(path: Path) -> Located:
         raise ScenarioError([f"{path}:{line}: {tr('yaml.syntax', why=why)}"]) from None
     except yaml.reader.ReaderError as exc:  # a control character: PyYAML refuses it
         line = text[: exc.position].count("\n") + 1
-        raise ScenarioError([f"{path}:{line}: {tr('yaml.bad_char', code=f'{exc.character:#06x}' if isinstance(exc.character, int) else repr(exc.character))}"]) from None
+        raise ScenarioError(
+            [
+                f"{path}:{line}: {tr('yaml.bad_char', code=f'{exc.character:#06x}' if isinstance(exc.character, int) else repr(exc.character))}"
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([f"{path}: {tr('yaml.syntax', why=' '.join(str(exc).split()))}"]) from None
     except RecursionError:
@@ -138,8 +142,9 @@ def load_located(path: Path) -> Located:
     except yaml.constructor.ConstructorError as exc:  # a tag (!!python/…) or a special value (« = »)
         mark = exc.problem_mark or exc.context_mark
         found = re.search(r"'([^']*)'", exc.problem or "")
-        raise ScenarioError([f"{path}:{mark.line + 1 if mark else 1}: "
-                             f"{tr('yaml.tag', tag=found.group(1) if found else '?')}"]) from None
+        raise ScenarioError(
+            [f"{path}:{mark.line + 1 if mark else 1}: {tr('yaml.tag', tag=found.group(1) if found else '?')}"]
+        ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([f"{path}: {tr('yaml.syntax', why=str(exc).splitlines()[0])}"]) from None
     except RecursionError:
@@ -169,8 +174,19 @@ def explain(err: dict[str, Any]) -> str:
         return tr("schema.tag", field=field, value=ctx.get("tag"), expected=ctx.get("expected_tags"))
     if kind == "union_tag_not_found":
         return tr("schema.tag_missing", field=field, key=ctx.get("discriminator", "?"))
-    if kind in ("string_type", "int_type", "int_parsing", "bool_type", "list_type", "dict_type",
-                "model_type", "float_type", "bool_parsing", "float_parsing", "model_attributes_type"):
+    if kind in (
+        "string_type",
+        "int_type",
+        "int_parsing",
+        "bool_type",
+        "list_type",
+        "dict_type",
+        "model_type",
+        "float_type",
+        "bool_parsing",
+        "float_parsing",
+        "model_attributes_type",
+    ):
         expected = tr(f"schema.type.{kind}")
         return tr("schema.type", field=field, expected=expected, value=_short(err.get("input")))
     if kind == "string_pattern_mismatch":

@@ -15,11 +15,24 @@ from simulateur.journal.classify import Kind, Reading, entry_file_events, ran, r
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeBase, ProbeResult
 from simulateur.scenario.models import (
-    Expected, JournalEvidence, JuryEvidence, ProbeEvidence, Scenario, TicketEvidence,
+    Expected,
+    JournalEvidence,
+    JuryEvidence,
+    ProbeEvidence,
+    Scenario,
+    TicketEvidence,
 )
 from simulateur.scoring import remote
 from simulateur.ticket import (
-    IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, Escalation, Qualification, judge, priority,
+    IMPACT_LABELS,
+    IMPACTS,
+    PRIORITY_LABELS,
+    URGENCIES,
+    URGENCY_LABELS,
+    Escalation,
+    Qualification,
+    judge,
+    priority,
     priority_level,
 )
 
@@ -91,12 +104,16 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
         end = changes[0] if changes else len(cmds)
         looked = [i for i in range(end) if kinds[i] in (Kind.DIAGNOSTIC, Kind.TEST)]
         missing = [h for h in ev.hosts if not any(_on(cmds[i], readings[i], h) for i in looked)]
-        when = tr("score.before_first_change", cmd=_cmd(cmds[end]), time=_hm(cmds[end].t)) if changes \
+        when = (
+            tr("score.before_first_change", cmd=_cmd(cmds[end]), time=_hm(cmds[end].t))
+            if changes
             else tr("score.no_change_recorded")
+        )
         listed = ", ".join(_cmd(cmds[i]) for i in looked[:6]) + (" …" if len(looked) > 6 else "")
         if len(looked) < ev.min:
             return False, tr("score.too_few_diagnostics", n=len(looked), when=when, min=ev.min) + (
-                f" : {listed}" if looked else "")
+                f" : {listed}" if looked else ""
+            )
         if missing:
             return False, tr("score.no_diagnostic_on", hosts=", ".join(missing), when=when)
         return True, tr("score.diagnostics", n=len(looked), when=when, listed=listed)
@@ -118,8 +135,9 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
         return False, tr("score.no_test_after", last=_cmd(cmds[last]), extra=extra)
     if missing:
         return False, tr("score.no_test_on", hosts=", ".join(missing))
-    return True, tr("score.tests_after", n=len(after), last=_cmd(cmds[last])) + \
-        ", ".join(_cmd(cmds[i]) for i in after[:4])
+    return True, tr("score.tests_after", n=len(after), last=_cmd(cmds[last])) + ", ".join(
+        _cmd(cmds[i]) for i in after[:4]
+    )
 
 
 def _backup_facts(paths: list[str], cmds: list[Entry]) -> tuple[bool, str]:
@@ -156,14 +174,23 @@ def _backup_facts(paths: list[str], cmds: list[Entry]) -> tuple[bool, str]:
 def accepted_text(exp: Expected) -> str:
     """The answers a scenario accepts, as the results list them: the pairs it names, then the
     priorities it accepts whatever the pair (GLPI matrix)."""
-    named = [(exp.impact, exp.urgency)] + [(p.impact, p.urgency) for p in exp.accepted
-                                           if (p.impact, p.urgency) != (exp.impact, exp.urgency)]
-    parts = [tr("score.qual.pair", impact=IMPACT_LABELS[i], urgency=URGENCY_LABELS[u],
-                priority=PRIORITY_LABELS[priority(i, u)]) for i, u in named]
+    named = [(exp.impact, exp.urgency)] + [
+        (p.impact, p.urgency) for p in exp.accepted if (p.impact, p.urgency) != (exp.impact, exp.urgency)
+    ]
+    parts = [
+        tr(
+            "score.qual.pair",
+            impact=IMPACT_LABELS[i],
+            urgency=URGENCY_LABELS[u],
+            priority=PRIORITY_LABELS[priority(i, u)],
+        )
+        for i, u in named
+    ]
     if exp.priorities:
         levels = sorted({priority_level(p) for p in exp.priorities}, reverse=True)
-        parts.append(tr("score.qual.priorities", priorities=tr("score.qual.or").join(
-            PRIORITY_LABELS[n] for n in levels)))
+        parts.append(
+            tr("score.qual.priorities", priorities=tr("score.qual.or").join(PRIORITY_LABELS[n] for n in levels))
+        )
     return " ; ".join(parts)
 
 
@@ -177,19 +204,33 @@ def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str
     if q is None:
         return False, tr("score.not_qualified", accepted=listed) + reason
     j = judge(q.impact, q.urgency, accepted)
-    given = tr("score.qual.given", impact=IMPACT_LABELS[q.impact], urgency=URGENCY_LABELS[q.urgency],
-               priority=PRIORITY_LABELS[j.priority])
+    given = tr(
+        "score.qual.given",
+        impact=IMPACT_LABELS[q.impact],
+        urgency=URGENCY_LABELS[q.urgency],
+        priority=PRIORITY_LABELS[j.priority],
+    )
     if j.ok:
         return True, tr("score.qualified_ok", given=given, accepted=listed) + reason
     off = []
     if not j.impact_ok:
         impacts = [i for i in IMPACTS if any(a == i for a, _ in accepted)]
-        off.append(tr("score.qual.impact_off", impact=IMPACT_LABELS[q.impact],
-                      impacts=tr("score.qual.or").join(IMPACT_LABELS[i] for i in impacts)))
+        off.append(
+            tr(
+                "score.qual.impact_off",
+                impact=IMPACT_LABELS[q.impact],
+                impacts=tr("score.qual.or").join(IMPACT_LABELS[i] for i in impacts),
+            )
+        )
     if not j.urgency_ok:
         urgencies = [u for u in URGENCIES if any(b == u for _, b in accepted)]
-        off.append(tr("score.qual.urgency_off", urgency=URGENCY_LABELS[q.urgency],
-                      urgencies=tr("score.qual.or").join(URGENCY_LABELS[u] for u in urgencies)))
+        off.append(
+            tr(
+                "score.qual.urgency_off",
+                urgency=URGENCY_LABELS[q.urgency],
+                urgencies=tr("score.qual.or").join(URGENCY_LABELS[u] for u in urgencies),
+            )
+        )
     if not off:
         off.append(tr("score.qual.pair_off"))
     return False, tr("score.qualified_ko", given=given, off=", ".join(off), accepted=listed) + reason
@@ -197,12 +238,12 @@ def ticket_facts(scenario: Scenario, q: Qualification | None) -> tuple[bool, str
 
 def acted(entries: list[Entry], escalation: Escalation | None = None) -> bool:
     """Did the trainee do anything to the lab: a change that ran (journal), or an escalation?"""
-    return escalation is not None or any(
-        e.source != "event" and read_entry(e).kind is Kind.CHANGE for e in entries)
+    return escalation is not None or any(e.source != "event" and read_entry(e).kind is Kind.CHANGE for e in entries)
 
 
-def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualification | None,
-             escalation: Escalation | None = None) -> CheckResult:
+def evaluate(
+    scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualification | None, escalation: Escalation | None = None
+) -> CheckResult:
     """The grid. When the trainee changed nothing, a probe that passes proves nothing about his
     work (it passed before he came: the parts the fault left intact, or a symptom the fault did
     not cause): a jury credits no intervention that was not made."""
@@ -230,8 +271,11 @@ def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualificatio
                 auto_ok.append(ok)
                 evidence.append(("✓ " if ok else "✗ ") + text)
             elif isinstance(ev, TicketEvidence):
-                ok, text = (remote.escalation(ev, escalation, entries) if ev.ticket == "escalation"
-                            else ticket_facts(scenario, q))
+                ok, text = (
+                    remote.escalation(ev, escalation, entries)
+                    if ev.ticket == "escalation"
+                    else ticket_facts(scenario, q)
+                )
                 auto_ok.append(ok)
                 evidence.append(("✓ " if ok else "✗ ") + text)
             elif isinstance(ev, JuryEvidence):
@@ -244,26 +288,49 @@ def evaluate(scenario: Scenario, lab: Lab, entries: list[Entry], q: Qualificatio
             verdict = "jury"
         else:
             verdict = "acquis"
-        results.append(CriterionResult(id=spec.id, label=crit.label, competence=comp.id,
-                                       competence_label=comp.label, verdict=verdict, evidence=evidence))
+        results.append(
+            CriterionResult(
+                id=spec.id,
+                label=crit.label,
+                competence=comp.id,
+                competence_label=comp.label,
+                verdict=verdict,
+                evidence=evidence,
+            )
+        )
     score = Score(
         acquis=sum(r.verdict == "acquis" for r in results),
         evalues=sum(r.verdict != "jury" for r in results),
         jury=sum(r.verdict == "jury" for r in results),
     )
-    return CheckResult(lab=lab.id, scenario=scenario.id, seed=lab.state.seed, t=time.time(),
-                       criteria=results, probes=probes, score=score)
+    return CheckResult(
+        lab=lab.id,
+        scenario=scenario.id,
+        seed=lab.state.seed,
+        t=time.time(),
+        criteria=results,
+        probes=probes,
+        score=score,
+    )
 
 
 # A verdict as a trainee, a trainer or a jury reads it — the one table (the check's grid, the jury's
 # pages and the report); « jury »: what no probe can judge, « à évaluer » by the jury.
-VERDICT_LABELS: dict[str, str] = {"acquis": "acquis", "non_acquis": "non acquis", "jury": "à évaluer",
-                                  "non_evalue": "non évalué", "non_traitee": "intervention non traitée"}
+VERDICT_LABELS: dict[str, str] = {
+    "acquis": "acquis",
+    "non_acquis": "non acquis",
+    "jury": "à évaluer",
+    "non_evalue": "non évalué",
+    "non_traitee": "intervention non traitée",
+}
 
 
 def render_grid(result: CheckResult, title: str) -> str:
-    lines = [tr("score.grid_title", title=title),
-             tr("score.grid_lab", lab=result.lab, scenario=result.scenario, seed=result.seed), ""]
+    lines = [
+        tr("score.grid_title", title=title),
+        tr("score.grid_lab", lab=result.lab, scenario=result.scenario, seed=result.seed),
+        "",
+    ]
     current = None
     for r in result.criteria:
         if r.competence != current:

@@ -49,8 +49,16 @@ def remote_changes(ev: JournalEvidence, cmds: list[Entry]) -> tuple[bool, str]:
             texts.append(tr("score.remote_no_change", host=host, origin=ev.origin or "?", n=len(remote)))
         else:
             listed = ", ".join(_short(e) for e in changes[:3]) + (" …" if len(changes) > 3 else "")
-            texts.append(tr("score.remote_ok", host=host, origin=ev.origin or "SSH", n=len(remote),
-                            changes=len(changes), listed=listed))
+            texts.append(
+                tr(
+                    "score.remote_ok",
+                    host=host,
+                    origin=ev.origin or "SSH",
+                    n=len(remote),
+                    changes=len(changes),
+                    listed=listed,
+                )
+            )
     return ok, " ; ".join(texts)
 
 
@@ -68,8 +76,9 @@ def escalation(ev: TicketEvidence, esc: Escalation | None, entries: list[Entry])
     label = tr(f"tui.escalade.to.{esc.to}")
     problems = []
     if ev.to and esc.to not in ev.to:
-        problems.append(tr("score.escalation_wrong_target",
-                            expected=", ".join(tr(f"tui.escalade.to.{t}") for t in ev.to)))
+        problems.append(
+            tr("score.escalation_wrong_target", expected=", ".join(tr(f"tui.escalade.to.{t}") for t in ev.to))
+        )
     if ev.min and not esc.done:  # tests are expected: the escalation must say which and their results
         problems.append(tr("score.escalation_no_done"))
     # a test that ran counts, failed or not (one escalates because tests fail); one that could

@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 
 MAX_BODY = 1 << 20
 MAX_OUTPUT = 4 << 20
-FAILURES = 5                  # failed logins from one address for one login …
-WINDOW = 300.0                # … within this many seconds: that address waits
-OUTPUT_GRACE = 2.0            # after the worker's end, what its children still write is not waited for
+FAILURES = 5  # failed logins from one address for one login …
+WINDOW = 300.0  # … within this many seconds: that address waits
+OUTPUT_GRACE = 2.0  # after the worker's end, what its children still write is not waited for
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Listen:
     port: int
     cert: str | None = None
     key: str | None = None
-    web: bool = False            # the pages too (serve --web), not only /api
+    web: bool = False  # the pages too (serve --web), not only /api
 
     @property
     def url(self) -> str:
@@ -142,26 +142,37 @@ class Gate:
         who = "code" if isinstance(code, str) else str(data.get("login") or "")[:64]
         wait = throttle.wait(where, who)
         if wait:
-            service.audit(roles.Peer(-1, -1, 0, who, address=where), "connexion", "refusé : trop d'essais",
-                          detail=where)
+            service.audit(
+                roles.Peer(-1, -1, 0, who, address=where), "connexion", "refusé : trop d'essais", detail=where
+            )
             return tr("api.throttled", s=wait), 429
         if isinstance(code, str):
             owner = accounts.code_owner(code)
             session = service.db.session(owner[0]) if owner is not None else None
-            name = next((n for n in session.roster if candidate_key(n) == owner[1]), None) if session and owner else None
+            name = (
+                next((n for n in session.roster if candidate_key(n) == owner[1]), None) if session and owner else None
+            )
             if name is None or session is None:
                 throttle.fail(where, who)
-                service.audit(roles.Peer(-1, -1, 0, "code", address=where), "connexion", "refusé : code inconnu",
-                              detail=where)
+                service.audit(
+                    roles.Peer(-1, -1, 0, "code", address=where), "connexion", "refusé : code inconnu", detail=where
+                )
                 return tr("api.bad_code"), 401
             throttle.forget(where, who)
             login_name = f"code:{name}"
-            token, expires = accounts.issue(login_name, (), session=session.id, candidate=name,
-                                            hours=CANDIDATE_HOURS, address=where)
+            token, expires = accounts.issue(
+                login_name, (), session=session.id, candidate=name, hours=CANDIDATE_HOURS, address=where
+            )
             peer = roles.Peer(-1, -1, 0, login_name, address=where, code=(session.id, candidate_key(name)))
             service.audit(peer, "connexion", "ok", session=session.id, candidate=name, detail=where)
-            return {"token": token, "expires": expires, "login": login_name, "role": "candidat",
-                    "session": session.id, "candidate": name}
+            return {
+                "token": token,
+                "expires": expires,
+                "login": login_name,
+                "role": "candidat",
+                "session": session.id,
+                "candidate": name,
+            }
         password = data.get("password")
         if not who or not isinstance(password, str):
             return tr("api.need_login"), 400
@@ -237,8 +248,14 @@ def build_app(service: Service, *, web: bool = False) -> Any:
         peer = peer_of(request)
         if isinstance(peer, JSONResponse):
             return peer
-        return JSONResponse({"login": peer.login, "role": peer.role(), "session": peer.code[0] if peer.code else None,
-                             "machine": service.name})
+        return JSONResponse(
+            {
+                "login": peer.login,
+                "role": peer.role(),
+                "session": peer.code[0] if peer.code else None,
+                "machine": service.name,
+            }
+        )
 
     async def run(request: Request) -> JSONResponse:
         peer = peer_of(request)
@@ -300,7 +317,7 @@ def run_command(service: Service, peer: roles.Peer, argv: list[str], file: str |
     end = time.monotonic() + OUTPUT_GRACE
     for t in readers:
         t.join(max(0.0, end - time.monotonic()))
-    for fd in (out_r, err_r):      # a child left behind keeps its end open: we stop reading
+    for fd in (out_r, err_r):  # a child left behind keeps its end open: we stop reading
         with contextlib.suppress(OSError):
             os.close(fd)
     reply["stdout"] = got[out_r].decode(errors="replace")
@@ -319,7 +336,7 @@ def _write_all(fd: int, data: bytes) -> None:
     with contextlib.suppress(OSError):
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     with contextlib.suppress(OSError):
         os.close(fd)
 
@@ -345,17 +362,25 @@ class ApiServer:
             sock.bind((self.listen.host, self.listen.port))
         except OSError as exc:
             sock.close()
-            raise SimError(tr("api.cannot_bind", host=self.listen.host, port=self.listen.port,
-                              why=exc.strerror or exc)) from None
+            raise SimError(
+                tr("api.cannot_bind", host=self.listen.host, port=self.listen.port, why=exc.strerror or exc)
+            ) from None
         sock.listen(128)
         self.sock = sock
         port = sock.getsockname()[1]
         self.listen = Listen(self.listen.host, port, self.listen.cert, self.listen.key, self.listen.web)
-        config = uvicorn.Config(build_app(self.service, web=self.listen.web), log_level="warning", lifespan="off", access_log=False,
-                                ssl_certfile=self.listen.cert, ssl_keyfile=self.listen.key, timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            build_app(self.service, web=self.listen.web),
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            ssl_certfile=self.listen.cert,
+            ssl_keyfile=self.listen.key,
+            timeout_graceful_shutdown=2,
+        )
         try:
             self.server = uvicorn.Server(config)
-            config.load()            # a bad certificate: said now, in French
+            config.load()  # a bad certificate: said now, in French
         except (OSError, ValueError) as exc:
             sock.close()
             raise SimError(tr("api.bad_tls", why=exc)) from None

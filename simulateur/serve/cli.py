@@ -37,8 +37,10 @@ def cmd_account(args: argparse.Namespace) -> int:
         for a in rows:
             import time
 
-            print(f"  {a.login}  ({', '.join(a.roles)})  " + tr("accounts.changed", when=time.strftime(
-                "%d/%m/%Y %H:%M", time.localtime(a.changed))))
+            print(
+                f"  {a.login}  ({', '.join(a.roles)})  "
+                + tr("accounts.changed", when=time.strftime("%d/%m/%Y %H:%M", time.localtime(a.changed)))
+            )
         return 0
     if not args.login:
         raise UsageError(tr("accounts.need_login", action=args.action))
@@ -77,18 +79,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s = sub.add_parser("account", help="comptes formateur et jury de l'API réseau du service (en root)")
     s.add_argument("action", choices=("add", "list", "passwd", "roles", "remove"))
     s.add_argument("login", nargs="?", default=None, metavar="LOGIN")
-    s.add_argument("--role", action="append", default=[], choices=("formateur", "jury"),
-                   help="rôle du compte (répétable)")
-    s.add_argument("--password-stdin", action="store_true",
-                   help="lit le mot de passe sur une ligne de l'entrée standard (sinon : demandé deux fois)")
+    s.add_argument(
+        "--role", action="append", default=[], choices=("formateur", "jury"), help="rôle du compte (répétable)"
+    )
+    s.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="lit le mot de passe sur une ligne de l'entrée standard (sinon : demandé deux fois)",
+    )
     s.set_defaults(func=cmd_account)
 
     s = sub.add_parser("login", help="se connecter au service d'un centre par le réseau (poste du jury, du formateur)")
     s.add_argument("url", metavar="URL", help="ex. https://labo-1:8470")
     s.add_argument("--user", default=None, metavar="LOGIN", help="compte formateur ou jury (mot de passe demandé)")
     s.add_argument("--code", default=None, metavar="CODE", help="le code de candidat donné par le formateur")
-    s.add_argument("--cafile", default=None, metavar="FICHIER",
-                   help="le certificat du service, s'il n'est pas signé par une autorité connue de ce poste")
+    s.add_argument(
+        "--cafile",
+        default=None,
+        metavar="FICHIER",
+        help="le certificat du service, s'il n'est pas signé par une autorité connue de ce poste",
+    )
     s.set_defaults(func=cmd_login)
 
     s = sub.add_parser("logout", help="se déconnecter du service (les commandes redeviennent locales)")

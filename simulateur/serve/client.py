@@ -19,9 +19,9 @@ from simulateur.serve import protocol
 
 #: Commands asked of the service when not root (see roles.VERBS for what each role may do).
 FORWARDED = {
-    "simulateur.exam.cli": None,      # every `exam …`, `report`, `attempts`
-    "simulateur.entretien.cli": {"cmd_entretien"},   # exam entretien
-    "simulateur.quiz.examcli": None,                  # exam quiz, quiz-start, quiz-answer, quiz-submit, quiz-mark
+    "simulateur.exam.cli": None,  # every `exam …`, `report`, `attempts`
+    "simulateur.entretien.cli": {"cmd_entretien"},  # exam entretien
+    "simulateur.quiz.examcli": None,  # exam quiz, quiz-start, quiz-answer, quiz-submit, quiz-mark
     "simulateur.epreuve.cli": {"cmd_start", "cmd_next", "cmd_status", "cmd_final", "cmd_report", "cmd_list"},
     "simulateur.cli": {"cmd_shell", "cmd_exec", "cmd_qualify", "cmd_escalate", "cmd_cable", "cmd_check"},
 }
@@ -54,14 +54,18 @@ def forward(argv: list[str], args: argparse.Namespace) -> int:
     fds = [0, 1, 2]
     opened: list[int] = []
     try:
-        fiche = getattr(args, "file", None) if getattr(args, "func", None) and args.func.__name__ in ("cmd_fiche", "cmd_roster", "cmd_new") else None
-        if fiche is not None:           # read with our rights, not the service's
+        fiche = (
+            getattr(args, "file", None)
+            if getattr(args, "func", None) and args.func.__name__ in ("cmd_fiche", "cmd_roster", "cmd_new")
+            else None
+        )
+        if fiche is not None:  # read with our rights, not the service's
             opened.append(_open(fiche, os.O_RDONLY))
             fds.append(opened[-1])
         output = getattr(args, "output", None)
         if output is not None and output != "-" and args.func.__name__ in ("cmd_report", "cmd_attempts"):
             opened.append(_open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644))
-            fds[1] = opened[-1]         # written with our rights: the service writes on our file
+            fds[1] = opened[-1]  # written with our rights: the service writes on our file
         sock = _connect()
         with sock, terminal_kept(), _resizes_told(sock):
             protocol.send(sock, {"argv": argv, "term": os.environ.get("TERM", "xterm")}, fds)
@@ -119,7 +123,7 @@ def on_winch(handler: Any) -> Any:
 
     try:
         old = signal.signal(signal.SIGWINCH, handler)
-    except ValueError:          # not the main thread: no resizes
+    except ValueError:  # not the main thread: no resizes
         yield
         return
     try:
@@ -131,6 +135,7 @@ def on_winch(handler: Any) -> Any:
 def _resizes_told(sock: socket.socket) -> Any:
     """Our window resized: the service tells its worker, whose relay reads the new size from the
     same terminal."""
+
     def told(*_: object) -> None:
         with contextlib.suppress(OSError):
             sock.send(protocol.RESIZE)

@@ -12,8 +12,8 @@ from typing import Any
 from simulateur.paths import lab_id_prefix, state_root
 
 MAX_REQUEST = 1 << 20
-MAX_FDS = 4           # stdin, stdout, stderr and one file the command reads (a fiche)
-RESIZE = b"w"         # what the client sends after its request when its window is resized
+MAX_FDS = 4  # stdin, stdout, stderr and one file the command reads (a fiche)
+RESIZE = b"w"  # what the client sends after its request when its window is resized
 
 
 def serve_dir() -> Path:

@@ -23,7 +23,7 @@ from typing import Any
 from simulateur.errors import SimError, UsageError
 from simulateur.i18n import tr
 
-TIMEOUT = 900.0        # an `exam start` builds a lab: minutes under load
+TIMEOUT = 900.0  # an `exam start` builds a lab: minutes under load
 
 
 def config_path() -> Path:
@@ -36,7 +36,11 @@ def saved() -> dict[str, Any] | None:
         data = json.loads(config_path().read_text())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("url"), str) and isinstance(data.get("token"), str) else None
+    return (
+        data
+        if isinstance(data, dict) and isinstance(data.get("url"), str) and isinstance(data.get("token"), str)
+        else None
+    )
 
 
 def _context(cafile: str | None) -> ssl.SSLContext | None:
@@ -48,8 +52,15 @@ def _context(cafile: str | None) -> ssl.SSLContext | None:
         raise UsageError(tr("api.bad_cafile", path=cafile, why=exc)) from None
 
 
-def call(url: str, path: str, payload: dict[str, Any] | None, *, token: str | None = None,
-         cafile: str | None = None, timeout: float = TIMEOUT) -> tuple[int, dict[str, Any]]:
+def call(
+    url: str,
+    path: str,
+    payload: dict[str, Any] | None,
+    *,
+    token: str | None = None,
+    cafile: str | None = None,
+    timeout: float = TIMEOUT,
+) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON reply) of one request; one French line when the server cannot be reached."""
     data = json.dumps(payload).encode() if payload is not None else None
     req = urllib.request.Request(url.rstrip("/") + path, data=data, method="POST" if data is not None else "GET")
@@ -94,8 +105,16 @@ def login(url: str, *, user: str | None, code: str | None, cafile: str | None) -
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            json.dump({"url": url, "token": reply["token"], "cafile": cafile, "login": reply.get("login"),
-                       "expires": reply.get("expires")}, f)
+            json.dump(
+                {
+                    "url": url,
+                    "token": reply["token"],
+                    "cafile": cafile,
+                    "login": reply.get("login"),
+                    "expires": reply.get("expires"),
+                },
+                f,
+            )
     except OSError as exc:
         raise SimError(tr("api.cannot_save", path=path, why=exc.strerror or exc), exit_code=2) from None
     until = time.strftime("%d/%m %H:%M", time.localtime(float(reply.get("expires") or 0)))
@@ -119,7 +138,7 @@ def logout() -> int:
     try:
         call(conf["url"], "/api/logout", {}, token=conf["token"], cafile=conf.get("cafile"), timeout=30)
     except SimError:
-        pass                       # the server gone: the token is forgotten here all the same
+        pass  # the server gone: the token is forgotten here all the same
     config_path().unlink(missing_ok=True)
     print(tr("api.logged_out", url=conf["url"]))
     return 0
@@ -129,11 +148,11 @@ def forward(argv: list[str], args: argparse.Namespace, conf: dict[str, Any]) -> 
     """Ask the logged-in server to run this command; print what it wrote; its exit status."""
     func = getattr(args, "func", None)
     name = func.__name__ if func is not None else ""
-    if name == "cmd_shell":        # a terminal relayed over a websocket (remote_shell.py)
+    if name == "cmd_shell":  # a terminal relayed over a websocket (remote_shell.py)
         from simulateur.serve import remote_shell
 
         return remote_shell.run(conf, args.lab, args.host)
-    if name == "cmd_report" and getattr(args, "all", False):     # a zip is not text: the page downloads it
+    if name == "cmd_report" and getattr(args, "all", False):  # a zip is not text: the page downloads it
         raise UsageError(tr("report.all_remote"))
     payload: dict[str, Any] = {"argv": argv}
     fiche = getattr(args, "file", None) if name in ("cmd_fiche", "cmd_roster", "cmd_new") else None
@@ -141,8 +160,9 @@ def forward(argv: list[str], args: argparse.Namespace, conf: dict[str, Any]) -> 
         try:
             payload["file"] = Path(fiche).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SimError(tr("serve.cannot_open", path=fiche, why=getattr(exc, "strerror", None) or exc),
-                           exit_code=2) from None
+            raise SimError(
+                tr("serve.cannot_open", path=fiche, why=getattr(exc, "strerror", None) or exc), exit_code=2
+            ) from None
     status, reply = call(conf["url"], "/api/run", payload, token=conf["token"], cafile=conf.get("cafile"))
     if status == 401:
         raise SimError(str(reply.get("error")) + " — " + tr("api.login_again", url=conf["url"]), exit_code=4)

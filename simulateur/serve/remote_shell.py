@@ -55,12 +55,22 @@ def run(conf: dict[str, Any], lab: str, host: str | None) -> int:
         except (OSError, ssl.SSLError) as exc:
             raise SimError(tr("api.bad_cafile", path=conf.get("cafile"), why=exc), exit_code=4) from None
     try:
-        ws = connect(url, additional_headers={"Authorization": f"Bearer {conf['token']}"}, ssl=context,
-                     open_timeout=60, max_size=None, compression=None)
+        ws = connect(
+            url,
+            additional_headers={"Authorization": f"Bearer {conf['token']}"},
+            ssl=context,
+            open_timeout=60,
+            max_size=None,
+            compression=None,
+        )
     except InvalidStatus as exc:
-        raise SimError(tr("api.unreachable", url=conf["url"], why=f"HTTP {exc.response.status_code}"), exit_code=4) from None
+        raise SimError(
+            tr("api.unreachable", url=conf["url"], why=f"HTTP {exc.response.status_code}"), exit_code=4
+        ) from None
     except (OSError, InvalidHandshake, TimeoutError) as exc:
-        raise SimError(tr("api.unreachable", url=conf["url"], why=getattr(exc, "reason", None) or exc), exit_code=4) from None
+        raise SimError(
+            tr("api.unreachable", url=conf["url"], why=getattr(exc, "reason", None) or exc), exit_code=4
+        ) from None
 
     end: dict[str, Any] = {}
     wake_r, wake_w = os.pipe()
@@ -79,7 +89,7 @@ def run(conf: dict[str, Any], lab: str, host: str | None) -> int:
                     ws.send(json.dumps({"resize": [c, r]}))
                 if 0 in ready:
                     data = os.read(0, 65536)
-                    if not data:           # her input closed: the shell goes on until it ends
+                    if not data:  # her input closed: the shell goes on until it ends
                         ready_only = [wake_r, stop_r]
                         while stop_r not in select.select(ready_only, [], [])[0]:
                             os.read(wake_r, 64)
@@ -123,6 +133,4 @@ def run(conf: dict[str, Any], lab: str, host: str | None) -> int:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
-
-
+        view = view[os.write(fd, view) :]

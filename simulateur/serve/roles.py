@@ -72,7 +72,7 @@ class Peer:
             return "root"
         roles = [r for r, ok in (("formateur", self.trainer), ("jury", self.jury)) if ok]
         if self.uid < 0 and not roles and self.code is None:
-            return "inconnu (réseau)"        # a login that failed
+            return "inconnu (réseau)"  # a login that failed
         return ("+".join(roles) or "candidat") + (" (réseau)" if self.address else "")
 
 
@@ -94,41 +94,81 @@ def identify(uid: int, gid: int, pid: int) -> Peer:
 class Decision:
     """What the service will run: the verb (for the audit), the run it acts on, the values it
     forces on the parsed command (a candidate's name is the roster's, never hers to choose)."""
+
     verb: str
     session: str | None = None
     candidate: str | None = None
     lab: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
-    interactive: bool = False      # exec or shell: ended when the client goes, closed at the deadline
+    interactive: bool = False  # exec or shell: ended when the client goes, closed at the deadline
 
 
 E = "simulateur.exam.cli."
 C = "simulateur.cli."
 #: Every command the client forwards, by its function, and its verb.
 VERBS = {
-    E + "cmd_start": "exam start", E + "cmd_submit": "exam submit", E + "cmd_end": "exam end",
-    E + "cmd_fiche": "exam fiche", E + "cmd_status": "exam status", E + "cmd_new": "exam new",
-    E + "cmd_list": "exam list", E + "cmd_show": "exam show", E + "cmd_roster": "exam roster",
-    E + "cmd_audit": "exam audit", E + "cmd_codes": "exam codes", E + "cmd_expire": "exam expire", E + "cmd_release": "exam release", E + "cmd_jury": "exam jury", E + "cmd_report": "report",
-    E + "cmd_attempts": "attempts", E + "cmd_sign": "exam sign",
-    E + "cmd_extend": "exam extend", E + "cmd_pause": "exam pause", E + "cmd_resume": "exam resume",
-    E + "cmd_probe": "exam probe", "simulateur.entretien.cli.cmd_entretien": "exam entretien",
-    C + "cmd_shell": "shell", C + "cmd_exec": "exec", C + "cmd_qualify": "qualify", C + "cmd_escalate": "escalate",
-    C + "cmd_cable": "cable", C + "cmd_check": "check",
+    E + "cmd_start": "exam start",
+    E + "cmd_submit": "exam submit",
+    E + "cmd_end": "exam end",
+    E + "cmd_fiche": "exam fiche",
+    E + "cmd_status": "exam status",
+    E + "cmd_new": "exam new",
+    E + "cmd_list": "exam list",
+    E + "cmd_show": "exam show",
+    E + "cmd_roster": "exam roster",
+    E + "cmd_audit": "exam audit",
+    E + "cmd_codes": "exam codes",
+    E + "cmd_expire": "exam expire",
+    E + "cmd_release": "exam release",
+    E + "cmd_jury": "exam jury",
+    E + "cmd_report": "report",
+    E + "cmd_attempts": "attempts",
+    E + "cmd_sign": "exam sign",
+    E + "cmd_extend": "exam extend",
+    E + "cmd_pause": "exam pause",
+    E + "cmd_resume": "exam resume",
+    E + "cmd_probe": "exam probe",
+    "simulateur.entretien.cli.cmd_entretien": "exam entretien",
+    C + "cmd_shell": "shell",
+    C + "cmd_exec": "exec",
+    C + "cmd_qualify": "qualify",
+    C + "cmd_escalate": "escalate",
+    C + "cmd_cable": "cable",
+    C + "cmd_check": "check",
 }
 Q = "simulateur.quiz.examcli."
-VERBS |= {Q + "cmd_quiz": "exam quiz", Q + "cmd_quiz_start": "exam quiz-start", Q + "cmd_quiz_answer": "exam quiz-answer",
-          Q + "cmd_quiz_submit": "exam quiz-submit", Q + "cmd_quiz_mark": "exam quiz-mark"}
+VERBS |= {
+    Q + "cmd_quiz": "exam quiz",
+    Q + "cmd_quiz_start": "exam quiz-start",
+    Q + "cmd_quiz_answer": "exam quiz-answer",
+    Q + "cmd_quiz_submit": "exam quiz-submit",
+    Q + "cmd_quiz_mark": "exam quiz-mark",
+}
 P = "simulateur.epreuve.cli."
-VERBS |= {P + "cmd_start": "epreuve start", P + "cmd_next": "epreuve next", P + "cmd_status": "epreuve status",
-          P + "cmd_final": "epreuve final", P + "cmd_report": "epreuve report", P + "cmd_list": "epreuve list"}
+VERBS |= {
+    P + "cmd_start": "epreuve start",
+    P + "cmd_next": "epreuve next",
+    P + "cmd_status": "epreuve status",
+    P + "cmd_final": "epreuve final",
+    P + "cmd_report": "epreuve report",
+    P + "cmd_list": "epreuve list",
+}
 CANDIDATE_EXAM = {"exam start", "exam submit", "exam end", "exam fiche", "exam status"}
 CANDIDATE_EXAM |= {"exam quiz", "exam quiz-start", "exam quiz-answer", "exam quiz-submit"}
 #: Values forced on a candidate's own command: her questionnaire never with its expected answers.
 CANDIDATE_FORCED: dict[str, dict[str, Any]] = {"exam quiz": {"correction": False}}
 CANDIDATE_LAB = {"shell", "exec", "qualify", "escalate", "cable"}
-TRAINER = {"exam new", "exam list", "exam show", "exam end", "exam roster", "exam audit", "exam release", "exam codes",
-           "attempts"}
+TRAINER = {
+    "exam new",
+    "exam list",
+    "exam show",
+    "exam end",
+    "exam roster",
+    "exam audit",
+    "exam release",
+    "exam codes",
+    "attempts",
+}
 TRAINER |= {"exam extend", "exam pause", "exam resume", "exam probe"}
 #: Verbs that act on a candidate's labs: run by the service of the machine her examen is placed on.
 ON_HER_MACHINE = {"exam start", "exam submit", "exam end", "exam release"}
@@ -158,7 +198,7 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     verb = verb_of(args)
     if verb is None:
         raise Refused(tr("serve.not_served"))
-    forced: dict[str, Any] = {"user_scenarios": None}    # root never loads a user's scenario files
+    forced: dict[str, Any] = {"user_scenarios": None}  # root never loads a user's scenario files
     session_id = getattr(args, "session", None) if verb.startswith("exam ") else None
     if verb in CANDIDATE_EXAM and session_id is not None:
         session = db.session(session_id)
@@ -176,7 +216,7 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
         if verb in ("report", "attempts", "epreuve report"):
             forced["output"] = "-" if getattr(args, "output", None) is not None else None
         if verb in ("exam extend", "exam pause", "exam resume"):
-            forced["by"] = peer.login             # said in her report's note: who, not what he typed
+            forced["by"] = peer.login  # said in her report's note: who, not what he typed
         if verb in SIGNED_BY:
             forced["jury_login"] = peer.login
         named = getattr(args, "candidate", None)
@@ -184,14 +224,15 @@ def decide(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[s
     if verb in CANDIDATE_EXAM:
         if db.session(session_id or "") is None:
             raise Refused(tr("serve.unknown_session", id=session_id))
-        if peer.trainer or peer.jury:     # not « your account is not on the roster »: a trainer asks for a candidate
+        if peer.trainer or peer.jury:  # not « your account is not on the roster »: a trainer asks for a candidate
             raise Refused(tr("serve.candidate_only", verb=verb, role=peer.role(), id=session_id))
         raise Refused(tr("serve.not_candidate", id=session_id, login=peer.login))
     raise Refused(tr("serve.role", verb=verb, role=peer.role()))
 
 
-def _lab_verb(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[str, str]], verb: str,
-              forced: dict[str, Any]) -> Decision:
+def _lab_verb(
+    peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tuple[str, str]], verb: str, forced: dict[str, Any]
+) -> Decision:
     """A candidate's command on a lab: only her current intervention's lab, before her deadline."""
     from simulateur.exam.core import exam_item_of_lab
 
@@ -202,12 +243,16 @@ def _lab_verb(peer: Peer, args: argparse.Namespace, db: ExamDB, frozen: set[tupl
     if where is None and _was_hers(peer, db, lab):
         raise Refused(tr("serve.time_over", lab=lab))
     if where is None or mine is None or candidate_key(mine) != candidate_key(where[1]):
-        raise Refused(tr("serve.not_your_lab", lab=lab))      # whose it is, if anyone's, is not said
+        raise Refused(tr("serve.not_your_lab", lab=lab))  # whose it is, if anyone's, is not said
     session_id, name, index = where
     run = db.run(session_id, name)
     item = next((i for i in run.items if i.index == index), None) if run is not None else None
-    if (run is None or run.finished is not None or time.time() >= run.deadline
-            or (session_id, candidate_key(name)) in frozen):
+    if (
+        run is None
+        or run.finished is not None
+        or time.time() >= run.deadline
+        or (session_id, candidate_key(name)) in frozen
+    ):
         raise Refused(tr("serve.time_over", lab=lab))
     if run.paused is not None:
         raise Refused(tr("serve.paused", lab=lab))

@@ -57,8 +57,15 @@ def _stamp(t: float, day: bool = False) -> str:
 
 
 class Service:
-    def __init__(self, path: Path | None = None, *, out: io.TextIOBase | None = None, name: str | None = None,
-                 capacity: int | None = None, api: Listen | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        out: io.TextIOBase | None = None,
+        name: str | None = None,
+        capacity: int | None = None,
+        api: Listen | None = None,
+    ) -> None:
         self.path = path or protocol.socket_path()
         self.name = name or default_name()
         self.capacity = capacity or default_capacity()
@@ -96,11 +103,28 @@ class Service:
     def say(self, text: str) -> None:
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}", file=self.out, flush=True)
 
-    def audit(self, peer: roles.Peer | None, verb: str, outcome: str, *, session: str | None = None,
-              candidate: str | None = None, detail: str = "") -> None:
+    def audit(
+        self,
+        peer: roles.Peer | None,
+        verb: str,
+        outcome: str,
+        *,
+        session: str | None = None,
+        candidate: str | None = None,
+        detail: str = "",
+    ) -> None:
         p = peer or roles.Peer(0, 0, self.pid, "serve")
-        entry = AuditEntry(uid=p.uid, login=p.login, role=p.role() if peer else "service", pid=p.pid,
-                           verb=verb, session=session, candidate=candidate, detail=detail, outcome=outcome)
+        entry = AuditEntry(
+            uid=p.uid,
+            login=p.login,
+            role=p.role() if peer else "service",
+            pid=p.pid,
+            verb=verb,
+            session=session,
+            candidate=candidate,
+            detail=detail,
+            outcome=outcome,
+        )
         try:
             self.db.audit(entry)
         except Exception as exc:  # noqa: BLE001 — kept in memory, written when the store is back
@@ -124,7 +148,7 @@ class Service:
             if self.flushing or not self.unsaved:
                 return
             self.flushing, waiting, self.unsaved = True, self.unsaved, []
-        threading.Thread(target=self._flush, args=(waiting,), daemon=True).start()   # the keeper never waits on it
+        threading.Thread(target=self._flush, args=(waiting,), daemon=True).start()  # the keeper never waits on it
 
     def _flush(self, waiting: list[AuditEntry]) -> None:
         try:
@@ -157,13 +181,13 @@ class Service:
             raise SimError(tr("serve.already", path=self.path)) from None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-        os.environ[NAME_ENV] = self.name    # its workers know whose runs they may hold (core.sweep)
+        os.environ[NAME_ENV] = self.name  # its workers know whose runs they may hold (core.sweep)
         self._register()
         self._start_zygote()
-        self.resume_runs()             # the deadlines passed while down are held before anyone is heard
+        self.resume_runs()  # the deadlines passed while down are held before anyone is heard
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(str(self.path))
-        os.chmod(self.path, 0o666)     # anyone may ask; the kernel says who asks, roles say what they get
+        os.chmod(self.path, 0o666)  # anyone may ask; the kernel says who asks, roles say what they get
         self.sock.listen(64)
         if self.api_listen is not None:
             from simulateur.serve.api import ApiServer
@@ -184,10 +208,10 @@ class Service:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         self._beat()
-        with contextlib.suppress(Exception):     # gone from the list; the store unreachable: its heartbeat ages
+        with contextlib.suppress(Exception):  # gone from the list; the store unreachable: its heartbeat ages
             self.machines.unregister(self.name, self.pid)
         if self.zsock is not None:
-            self.zsock.close()         # the zygote sees the end of its socket and exits
+            self.zsock.close()  # the zygote sees the end of its socket and exits
         if self.zygote is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.zygote.wait(timeout=5)
@@ -200,8 +224,16 @@ class Service:
         from simulateur.paths import lab_id_prefix
         from simulateur.store.machine import machine_id
 
-        return LabMachine(name=self.name, machine=machine_id(), prefix=lab_id_prefix(), socket=str(self.path),
-                          capacity=self.capacity, pid=self.pid, started=self.started, heartbeat=time.time())
+        return LabMachine(
+            name=self.name,
+            machine=machine_id(),
+            prefix=lab_id_prefix(),
+            socket=str(self.path),
+            capacity=self.capacity,
+            pid=self.pid,
+            started=self.started,
+            heartbeat=time.time(),
+        )
 
     def _register(self) -> None:
         other = self.machines.register(self.me())
@@ -228,9 +260,14 @@ class Service:
         """The process that forks the workers, warm (zygote.py); again if it died."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with self.log.open("ab") as log:
-            self.zygote = subprocess.Popen([sys.executable, "-m", "simulateur.serve.zygote", str(theirs.fileno())],
-                                           pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log,
-                                           stderr=log, cwd="/")
+            self.zygote = subprocess.Popen(
+                [sys.executable, "-m", "simulateur.serve.zygote", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd="/",
+            )
         theirs.close()
         ours.settimeout(120)
         try:
@@ -270,7 +307,7 @@ class Service:
         if not self.stopping.is_set():
             try:
                 if not self.machines.beat(self.name, self.pid):
-                    self._register()        # removed meanwhile (the store restored, a cleanup): back in the list
+                    self._register()  # removed meanwhile (the store restored, a cleanup): back in the list
             except SimError:
                 raise
             except Exception as exc:  # noqa: BLE001 — the store busy or gone a moment: next beat
@@ -294,12 +331,17 @@ class Service:
         for run in self.my_runs():
             if run.finished is not None:
                 continue
-            if not run.due(now):           # before her deadline, or paused (it moves at resume)
+            if not run.due(now):  # before her deadline, or paused (it moves at resume)
                 core.set_keeper(self.db, run.session, run.candidate, self.pid)
-                self.say(tr("serve.resumed_run", id=run.session, candidate=run.candidate,
-                            left=int(run.remaining(now))))
-                self.audit(None, "reprise", "minuteur repris", session=run.session, candidate=run.candidate,
-                           detail=f"échéance {_stamp(run.deadline)}")
+                self.say(tr("serve.resumed_run", id=run.session, candidate=run.candidate, left=int(run.remaining(now))))
+                self.audit(
+                    None,
+                    "reprise",
+                    "minuteur repris",
+                    session=run.session,
+                    candidate=run.candidate,
+                    detail=f"échéance {_stamp(run.deadline)}",
+                )
                 continue
             current = run.current()
             try:
@@ -307,8 +349,11 @@ class Service:
             except Exception as exc:  # noqa: BLE001 — said; the keeper tries again once listening
                 self.say(tr("serve.expire_failed", id=run.session, candidate=run.candidate, why=exc))
                 continue
-            when = (tr("serve.down_since", since=_stamp(down_since, day=True)) if down_since is not None
-                    else tr("serve.down_unknown"))
+            when = (
+                tr("serve.down_since", since=_stamp(down_since, day=True))
+                if down_since is not None
+                else tr("serve.down_unknown")
+            )
             note = tr("serve.scored_at_restart", deadline=_stamp(run.deadline), now=_stamp(time.time()), when=when)
             if current is not None:
                 done = self.db.run(run.session, run.candidate)
@@ -317,8 +362,9 @@ class Service:
                     item.note = (item.note + " " if item.note else "") + note
                     self.db.update_item(run.session, run.candidate, item)
             self.say(f"{run.session} {run.candidate} : {note}")
-            self.audit(None, "échéance", "évaluée au redémarrage", session=run.session, candidate=run.candidate,
-                       detail=note)
+            self.audit(
+                None, "échéance", "évaluée au redémarrage", session=run.session, candidate=run.candidate, detail=note
+            )
 
     def serve_forever(self) -> None:
         assert self.sock is not None
@@ -337,12 +383,12 @@ class Service:
     def _keeper(self) -> None:
         last_beat = 0.0
         while not self.stopping.is_set():
-            self.wake.clear()          # a wake-up from now on is seen by the wait below
+            self.wake.clear()  # a wake-up from now on is seen by the wait below
             now = time.time()
             if now - last_beat >= HEARTBEAT:
                 try:
                     self._beat()
-                except SimError as exc:     # our name taken meanwhile by a live service elsewhere
+                except SimError as exc:  # our name taken meanwhile by a live service elsewhere
                     self.say(str(exc))
                 last_beat = now
             nxt = now + 1.0
@@ -350,14 +396,14 @@ class Service:
                 runs = self.known = self.my_runs()
             except Exception as exc:  # noqa: BLE001 — the store busy or gone a moment: try again
                 self._store_lost(exc)
-                runs = self.known       # their deadlines still held: frozen now, scored when it is back
+                runs = self.known  # their deadlines still held: frozen now, scored when it is back
             else:
                 if self.store_down is not None or self.unsaved:
                     self._store_back()
             for run in runs:
                 if run.finished is not None:
                     continue
-                if run.paused is not None:       # paused by the trainer: her exec and shell ended
+                if run.paused is not None:  # paused by the trainer: her exec and shell ended
                     self._hold(run)
                     continue
                 if now >= run.deadline:
@@ -425,14 +471,23 @@ class Service:
             self._expire_in_worker(run)
             done = time.time()
             kept = current is not None and current.lab is not None and cgroups.frozen(current.lab)
-            detail = (f"échéance {run.deadline:.3f} ; commandes arrêtées et refusées à +{t_frozen - run.deadline:.3f} s ; "
-                      f"évalué, laboratoire {'figé' if kept else 'arrêté'} à +{done - run.deadline:.3f} s")
+            detail = (
+                f"échéance {run.deadline:.3f} ; commandes arrêtées et refusées à +{t_frozen - run.deadline:.3f} s ; "
+                f"évalué, laboratoire {'figé' if kept else 'arrêté'} à +{done - run.deadline:.3f} s"
+            )
             outage = self._outage_note(run.deadline)
             if outage:
                 detail += f" ; {outage}"
-            self.audit(None, "échéance", "temps écoulé : évaluée, laboratoire " + ("gardé figé" if kept else "arrêté")
-                       + (" au retour de la base" if outage else ""),
-                       session=run.session, candidate=run.candidate, detail=detail)
+            self.audit(
+                None,
+                "échéance",
+                "temps écoulé : évaluée, laboratoire "
+                + ("gardé figé" if kept else "arrêté")
+                + (" au retour de la base" if outage else ""),
+                session=run.session,
+                candidate=run.candidate,
+                detail=detail,
+            )
             self.say(f"{run.session} {run.candidate} : {detail}")
         except Exception as exc:  # noqa: BLE001 — said (once per outage), retried by the keeper's next turn
             if self.store_down is None:
@@ -451,7 +506,7 @@ class Service:
             peer = roles.identify(uid, gid, pid)
             req, fds = protocol.recv(conn, protocol.MAX_FDS)
             if req is None or not isinstance(req.get("argv"), list) or len(fds) < 3:
-                with contextlib.suppress(OSError):     # a client gone at once (a probe of the socket): no one to tell
+                with contextlib.suppress(OSError):  # a client gone at once (a probe of the socket): no one to tell
                     protocol.send(conn, {"error": tr("serve.bad_request"), "code": 2})
                 return
             self._request(conn, peer, [str(a) for a in req["argv"]], fds, str(req.get("term") or "xterm")[:64])
@@ -483,8 +538,16 @@ class Service:
         with contextlib.suppress(OSError):
             protocol.send(conn, reply)
 
-    def execute(self, peer: roles.Peer, argv: list[str], fds: list[int], term: str,
-                conn: socket.socket | None = None, *, terminal: bool = True) -> dict[str, object]:
+    def execute(
+        self,
+        peer: roles.Peer,
+        argv: list[str],
+        fds: list[int],
+        term: str,
+        conn: socket.socket | None = None,
+        *,
+        terminal: bool = True,
+    ) -> dict[str, object]:
         """Decide, run in a worker on these fds (stdin, stdout, stderr, a fiche file), wait: the
         reply ({"code"} or {"error", "code"}). `conn`: the Unix client, whose going away ends an
         exec or a shell; `terminal` False (the network API): no shell, which needs a terminal."""
@@ -510,21 +573,27 @@ class Service:
         if decision.verb in ("exam fiche", "exam roster", "exam new") and getattr(args, "file", None) is not None:
             if len(fds) < 4:
                 return {"error": tr("serve.bad_request"), "code": 2}
-            over["file"] = "fd"           # the zygote's child reads the file she opened (fd 4 of the request)
+            over["file"] = "fd"  # the zygote's child reads the file she opened (fd 4 of the request)
             if decision.verb != "exam fiche" and not getattr(args, "csv_name", None):
-                over["csv_name"] = str(args.file)    # the file's name as the client gave it, for the errors
+                over["csv_name"] = str(args.file)  # the file's name as the client gave it, for the errors
         key = (decision.session or "", candidate_key(decision.candidate or ""))
-        proc = self._spawn(argv, over, fds, term)     # not under the lock: a deadline never waits for it
+        proc = self._spawn(argv, over, fds, term)  # not under the lock: a deadline never waits for it
         with self.lock:
-            late = decision.interactive and key in self.frozen    # the deadline came meanwhile
+            late = decision.interactive and key in self.frozen  # the deadline came meanwhile
             if decision.interactive and not late:
                 self.live.setdefault(key, set()).add(proc)
         if late:
             _kill(proc)
             proc.channel.close()
             refused = tr("serve.time_over", lab=decision.lab)
-            self.audit(peer, decision.verb, f"refusé : {refused}", session=decision.session,
-                       candidate=decision.candidate, detail=what)
+            self.audit(
+                peer,
+                decision.verb,
+                f"refusé : {refused}",
+                session=decision.session,
+                candidate=decision.candidate,
+                detail=what,
+            )
             return {"error": refused, "code": 3}
         code = self._wait(conn, proc, decision.interactive)
         with self.lock:
@@ -534,10 +603,9 @@ class Service:
         if decision.interactive and key in self.frozen:
             outcome += " (fermé à l'échéance)"
             reply["error"] = tr("serve.closed_at_deadline", lab=decision.lab)
-        self.audit(peer, decision.verb, outcome, session=decision.session, candidate=decision.candidate,
-                   detail=what)
+        self.audit(peer, decision.verb, outcome, session=decision.session, candidate=decision.candidate, detail=what)
         if decision.verb in ("exam start", "exam submit", "exam extend", "exam pause", "exam resume"):
-            self.wake.set()     # a new run or deadline: the keeper looks again
+            self.wake.set()  # a new run or deadline: the keeper looks again
         return reply
 
     def _place(self, decision: roles.Decision) -> None:
@@ -549,24 +617,46 @@ class Service:
         name = decision.candidate
         if decision.verb == "exam start":
             if self.db.run(session.id, name) is not None and self.machines.placement(session.id, name) is None:
-                return                  # a run begun before placements: where it was begun, as before
+                return  # a run begun before placements: where it was begun, as before
             there = self.machines.place(session.id, name, self.me(), session.machine_of(name))
             if there is None:
                 load = self.machines.load().get(self.name, 0)
                 room = self.machines.with_room(but=self.name)
                 if room:
-                    raise roles.Refused(tr("serve.full_go", name=self.name, n=load, capacity=self.capacity,
-                                           other=room[0][0].name, id=session.id))
+                    raise roles.Refused(
+                        tr(
+                            "serve.full_go",
+                            name=self.name,
+                            n=load,
+                            capacity=self.capacity,
+                            other=room[0][0].name,
+                            id=session.id,
+                        )
+                    )
                 raise roles.Refused(tr("serve.full_none", name=self.name, n=load, capacity=self.capacity))
         else:
             there = self.machines.placement(session.id, name)
         if there is not None and there != self.name:
             other = self.machines.get(there)
-            down = "" if other is not None and other.reachable() else (
-                tr("serve.other_down", since=time.strftime("%H:%M", time.localtime(other.heartbeat)))
-                if other is not None else tr("serve.other_stopped"))
-            raise roles.Refused(tr("serve.placed_elsewhere", id=session.id, candidate=name, machine=there,
-                                   verb=decision.verb, down=down))
+            down = (
+                ""
+                if other is not None and other.reachable()
+                else (
+                    tr("serve.other_down", since=time.strftime("%H:%M", time.localtime(other.heartbeat)))
+                    if other is not None
+                    else tr("serve.other_stopped")
+                )
+            )
+            raise roles.Refused(
+                tr(
+                    "serve.placed_elsewhere",
+                    id=session.id,
+                    candidate=name,
+                    machine=there,
+                    verb=decision.verb,
+                    down=down,
+                )
+            )
 
     def _catch_up(self, args: argparse.Namespace) -> None:
         """A candidate's command on a run past its deadline: the deadline first (the keeper may
@@ -577,7 +667,7 @@ class Service:
         now = time.time()
         for run in self.my_runs(session_id):
             if run.finished is None and run.due(now):
-                self.freeze(run).join(timeout=120)     # what she runs next sees the run as it ended
+                self.freeze(run).join(timeout=120)  # what she runs next sees the run as it ended
 
     def _wait(self, conn: socket.socket | None, worker: Worker, interactive: bool) -> int:
         """The worker's exit status. A client that goes away (killed, Ctrl+C) ends an exec or a
@@ -596,13 +686,13 @@ class Service:
                         said = conn.recv(256)
                     except OSError:
                         said = b""
-                    if said.strip(protocol.RESIZE):       # nothing else is ever sent
+                    if said.strip(protocol.RESIZE):  # nothing else is ever sent
                         said = b""
-                    if said and worker.pid is not None:   # her window resized: the relay reads it again
+                    if said and worker.pid is not None:  # her window resized: the relay reads it again
                         with contextlib.suppress(ProcessLookupError, PermissionError):
                             os.kill(worker.pid, signal.SIGWINCH)
                         continue
-                    poller.unregister(conn.fileno())     # the client is gone
+                    poller.unregister(conn.fileno())  # the client is gone
                     if interactive:
                         _kill(worker)
                 else:
@@ -650,7 +740,6 @@ class Worker:
                 self.code = value
 
 
-
 def _kill(*workers: Worker) -> None:
     """End workers and what they started in their sessions (process groups), all at once: SIGTERM
     (a shell's relay hangs up its host shell and gives the terminal back), SIGKILL for what is
@@ -674,8 +763,9 @@ def _kill(*workers: Worker) -> None:
             return
 
 
-def run(path: Path | None = None, *, name: str | None = None, capacity: int | None = None,
-        api: Listen | None = None) -> int:
+def run(
+    path: Path | None = None, *, name: str | None = None, capacity: int | None = None, api: Listen | None = None
+) -> int:
     """`simulateur serve`: in the foreground until SIGTERM or Ctrl+C."""
     service = Service(path, name=name, capacity=capacity, api=api)
     service.open()

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from simulateur.serve.api import Gate
     from simulateur.serve.service import Service
 
-QUEUED = 64          # chunks of output waiting for the websocket before the pty is read no more
-DRAIN = 1.0          # after the shell's end, what the pty still holds is sent for this long at most
+QUEUED = 64  # chunks of output waiting for the websocket before the pty is read no more
+DRAIN = 1.0  # after the shell's end, what the pty still holds is sent for this long at most
 
 
 def set_size(fd: int, cols: int, rows: int) -> None:
@@ -117,7 +117,7 @@ class Relay:
                 self.service.say(tr("serve.request_failed", why=f"{type(exc).__name__}: {exc}"))
             finally:
                 with contextlib.suppress(OSError):
-                    os.close(slave)          # the relay's ends gone too: the pty reads EOF (EIO)
+                    os.close(slave)  # the relay's ends gone too: the pty reads EOF (EIO)
                 theirs.close()
             loop.call_soon_threadsafe(lambda: done.done() or done.set_result(reply))
 
@@ -127,12 +127,12 @@ class Relay:
         receiver = asyncio.create_task(self._receive(mine))
         try:
             await asyncio.wait({done, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if not done.done():          # she went away: the shell is ended (execute sees the pair closed)
+            if not done.done():  # she went away: the shell is ended (execute sees the pair closed)
                 mine.close()
                 await done
                 return
             reply = done.result()
-            with contextlib.suppress(asyncio.TimeoutError):      # the last output, then the end
+            with contextlib.suppress(asyncio.TimeoutError):  # the last output, then the end
                 await asyncio.wait_for(self._drained(), DRAIN)
             self.queue.put_nowait(None)
             await sender
@@ -161,14 +161,14 @@ class Relay:
             chunk = os.read(self.master, 65536)
         except BlockingIOError:
             return
-        except OSError:            # EIO: no process holds the slave any more
+        except OSError:  # EIO: no process holds the slave any more
             chunk = b""
         if not chunk:
             self._pause()
             self.eof = True
             return
         self.queue.put_nowait(chunk)
-        if self.queue.qsize() >= QUEUED:     # the websocket is slower than the shell: wait for it
+        if self.queue.qsize() >= QUEUED:  # the websocket is slower than the shell: wait for it
             self._pause()
 
     async def _drained(self) -> None:
@@ -211,7 +211,7 @@ class Relay:
         view = memoryview(data)
         while view:
             try:
-                view = view[os.write(self.master, view):]
+                view = view[os.write(self.master, view) :]
             except BlockingIOError:
                 await asyncio.sleep(0.01)
             except OSError:

@@ -29,7 +29,7 @@ def _preload() -> None:
     from simulateur.probes import rawnet
 
     cli.build_parser()
-    rawnet.layers()   # scapy, once for every worker (simulateur.probes.rawnet: ~1 s)
+    rawnet.layers()  # scapy, once for every worker (simulateur.probes.rawnet: ~1 s)
 
 
 def child(req: dict, fds: list[int], service_sock: socket.socket) -> int:
@@ -45,7 +45,7 @@ def child(req: dict, fds: list[int], service_sock: socket.socket) -> int:
         if fd > 2:
             os.close(fd)
     os.chdir("/")
-    for stream in (sys.stdout, sys.stderr):   # her terminal now: each line when written
+    for stream in (sys.stdout, sys.stderr):  # her terminal now: each line when written
         stream.reconfigure(line_buffering=True)
     os.environ["TERM"] = str(req.get("term") or "xterm")
     os.write(channel, f"{os.getpid()}\n".encode())
@@ -56,7 +56,7 @@ def child(req: dict, fds: list[int], service_sock: socket.socket) -> int:
         args = cli.build_parser().parse_args(req["argv"])
         for key, value in req["overrides"].items():
             if key == "file" and value is not None:
-                value = f"/dev/fd/{io[3]}"      # the file the client opened, with her rights
+                value = f"/dev/fd/{io[3]}"  # the file the client opened, with her rights
             setattr(args, key, value)
         code = cli.dispatch(args)
     except SystemExit as exc:
@@ -84,7 +84,7 @@ def main(argv: list[str]) -> int:
     sock = socket.socket(fileno=int(argv[0]))
     _preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # the service's Ctrl+C is the service's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service's Ctrl+C is the service's to handle
     sock.sendall(b"ready")
     while True:
         try:
@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
         except InterruptedError:
             continue
         if not data:
-            return 0           # the service is gone
+            return 0  # the service is gone
         try:
             req = json.loads(data)
         except ValueError:

@@ -43,8 +43,16 @@ class Attempt:
         return self._store
 
     @classmethod
-    def create(cls, lab: str, scenario: Scenario | str, seed: int, candidate: str | None = None, *,
-               variant: str | None = None, store: Store | None = None) -> Attempt:
+    def create(
+        cls,
+        lab: str,
+        scenario: Scenario | str,
+        seed: int,
+        candidate: str | None = None,
+        *,
+        variant: str | None = None,
+        store: Store | None = None,
+    ) -> Attempt:
         """A new attempt's directory and record (no process owns it yet: the app or an exam
         takes it over with Store.begin)."""
         from simulateur.session.store import Store
@@ -56,8 +64,17 @@ class Attempt:
         root.mkdir(parents=True, exist_ok=True)
         directory = root / f"{stamp}-{scenario_id}-{lab}"
         directory.mkdir(mode=0o700)
-        store.begin(attempt_id=directory.name, scenario=scenario, seed=seed, mode="entrainement", lab=lab,
-                    attempt_dir=directory, candidate=candidate, variant=variant, owned=False)
+        store.begin(
+            attempt_id=directory.name,
+            scenario=scenario,
+            seed=seed,
+            mode="entrainement",
+            lab=lab,
+            attempt_dir=directory,
+            candidate=candidate,
+            variant=variant,
+            owned=False,
+        )
         return cls(directory, store)
 
     @property

@@ -21,8 +21,13 @@ if TYPE_CHECKING:
 def state_text(c: cable.Cable) -> str:
     if c.switch is None:
         return tr("cable.shown_unplugged", host=c.host, iface=c.iface)
-    return tr("cable.shown_plugged", host=c.host, iface=c.iface, switch=c.switch,
-              carrier=tr("cable.carrier" if c.carrier else "cable.no_carrier"))
+    return tr(
+        "cable.shown_plugged",
+        host=c.host,
+        iface=c.iface,
+        switch=c.switch,
+        carrier=tr("cable.carrier" if c.carrier else "cable.no_carrier"),
+    )
 
 
 def cables(lab: Lab) -> list[tuple[str, str]]:
@@ -33,8 +38,9 @@ def cables(lab: Lab) -> list[tuple[str, str]]:
 def physical(scenario: Scenario) -> bool:
     """Does the scenario involve cables (an action on one, or a probe of a link)?"""
     steps = [*scenario.faults, *scenario.solution, *(a for v in scenario.variants.values() for a in v.faults)]
-    return any(getattr(a, "action", "").startswith("cable.") for a in steps) or \
-        any(p.probe == "net.link" for p in scenario.probes)
+    return any(getattr(a, "action", "").startswith("cable.") for a in steps) or any(
+        p.probe == "net.link" for p in scenario.probes
+    )
 
 
 def look(lab: Lab, journal: Journal | None, host: str, iface: str) -> str:
@@ -48,8 +54,13 @@ def plug(lab: Lab, journal: Journal | None, host: str, iface: str, switch: str) 
     c = cable.plug(lab, host, iface, switch)
     if journal is not None:
         journal.record(host, tr("cable.journal_plug", host=host, iface=iface, switch=switch), 0, "exec")
-    return tr("cable.plugged", host=host, iface=iface, switch=switch,
-              carrier=tr("cable.carrier" if c.carrier else "cable.no_carrier"))
+    return tr(
+        "cable.plugged",
+        host=host,
+        iface=iface,
+        switch=switch,
+        carrier=tr("cable.carrier" if c.carrier else "cable.no_carrier"),
+    )
 
 
 def unplug(lab: Lab, journal: Journal | None, host: str, iface: str) -> str:

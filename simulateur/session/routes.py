@@ -49,7 +49,7 @@ from simulateur.session import cabling, run
 
 NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 ROUTES_DIR = "routes"
-OUTPUT_KEPT = 4000     # characters of a command's output kept in a report
+OUTPUT_KEPT = 4000  # characters of a command's output kept in a report
 
 
 class QualifyStep(Strict):
@@ -65,6 +65,7 @@ class EscalateStep(Strict):
 
 class CableStep(Strict):
     """A hand on a host's cable, as `simulateur cable`: plug it into a switch, unplug it, or look."""
+
     host: str
     iface: Iface = "eth0"
     plug: str | None = None
@@ -79,6 +80,7 @@ class CableStep(Strict):
 
 class Step(BaseModel):
     """One thing the trainee does: a command on a host, a qualification, an escalation or a cable."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     host: str | None = None
     run: str | None = None
@@ -139,8 +141,12 @@ def load_routes(path: Path, loaded: Loaded) -> RouteFile:
             err(where + ("name",), "routes.duplicate", name=route.name)
         seen.add(route.name)
         if route.variant is not None and route.variant not in sc.variants:
-            err(where + ("variant",), "routes.unknown_variant", variant=route.variant,
-                known=", ".join(sorted(sc.variants)) or "aucune")
+            err(
+                where + ("variant",),
+                "routes.unknown_variant",
+                variant=route.variant,
+                known=", ".join(sorted(sc.variants)) or "aucune",
+            )
         missing = [c for c in criteria if c not in route.expect]
         unknown = [c for c in route.expect if c not in criteria]
         if missing:
@@ -151,8 +157,12 @@ def load_routes(path: Path, loaded: Loaded) -> RouteFile:
             if step.host is not None and step.host not in sc.hosts:
                 err(where + ("steps", j, "host"), "routes.unknown_host", host=step.host, hosts=", ".join(sc.hosts))
             if step.cable is not None and step.cable.host not in sc.hosts:
-                err(where + ("steps", j, "cable", "host"), "routes.unknown_host", host=step.cable.host,
-                    hosts=", ".join(sc.hosts))
+                err(
+                    where + ("steps", j, "cable", "host"),
+                    "routes.unknown_host",
+                    host=step.cable.host,
+                    hosts=", ".join(sc.hosts),
+                )
     if problems:
         raise ScenarioError(problems)
     return rf
@@ -164,7 +174,7 @@ class StepReport:
     command: str
     rc: int
     output: str
-    ok: bool          # the exit code is the one the route asserts (always True if it asserts none)
+    ok: bool  # the exit code is the one the route asserts (always True if it asserts none)
 
 
 @dataclass
@@ -195,8 +205,15 @@ class RouteReport:
 
     def explain(self) -> str:
         """What went wrong, in French, with each differing criterion's evidence."""
-        lines = [tr("routes.report_head", scenario=self.scenario, route=self.route, seed=self.seed,
-                    variant=self.variant or "—")]
+        lines = [
+            tr(
+                "routes.report_head",
+                scenario=self.scenario,
+                route=self.route,
+                seed=self.seed,
+                variant=self.variant or "—",
+            )
+        ]
         for s in self.failed_steps:
             lines.append(tr("routes.step_failed", host=s.host, command=s.command, rc=s.rc))
             lines += ["    | " + line for line in s.output.splitlines()[-15:]]
@@ -213,15 +230,19 @@ def _substitute(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(" + names + r")\}", lambda m: values[m.group(1)], text)
 
 
-def run_route(loaded: Loaded, rf: RouteFile, route: Route, base: Path | None = None,
-              progress: Callable[[str], None] = lambda _: None) -> RouteReport:
+def run_route(
+    loaded: Loaded,
+    rf: RouteFile,
+    route: Route,
+    base: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> RouteReport:
     """Start the scenario as a trainee's attempt, take the route, check, stop; the report."""
     t0 = time.monotonic()
     seed = route.seed if route.seed is not None else rf.seed
     started = run.start(loaded.scenario.id, seed, base=base, variant=route.variant)
     lab, scenario, attempt = started.lab, started.scenario, started.attempt
-    report = RouteReport(loaded.scenario.id, route.name, route.valid, seed, route.variant,
-                         expected=dict(route.expect))
+    report = RouteReport(loaded.scenario.id, route.name, route.valid, seed, route.variant, expected=dict(route.expect))
     try:
         values = dict(lab.state.params)
         default_host = lab.state.default_host or scenario.hosts[0]
@@ -257,8 +278,9 @@ def run_route(loaded: Loaded, rf: RouteFile, route: Route, base: Path | None = N
     return report
 
 
-def matrix_gaps(loaded: Loaded, rf: RouteFile, min_valid: int = 4, min_wrong: int = 4,
-                min_other_family: int = 2) -> list[str]:
+def matrix_gaps(
+    loaded: Loaded, rf: RouteFile, min_valid: int = 4, min_wrong: int = 4, min_other_family: int = 2
+) -> list[str]:
     """What a scenario's matrix lacks (French): at least `min_valid` valid and `min_wrong` wrong
     routes, `min_other_family` of the valid ones in a tool family other than the reference's
     (the family of the route named `reference`)."""
@@ -277,4 +299,3 @@ def matrix_gaps(loaded: Loaded, rf: RouteFile, min_valid: int = 4, min_wrong: in
         if len(other) < min_other_family:
             gaps.append(tr("routes.gap_family", n=len(other), min=min_other_family, family=ref.family))
     return gaps
-

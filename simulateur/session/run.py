@@ -22,7 +22,12 @@ from simulateur.journal.store import Journal
 from simulateur.lab import audit
 from simulateur.lab.lab import Lab, Progress, _quiet
 from simulateur.scenario.loader import (
-    Loaded, choose_variant, find_scenario, rendered_scenario, rendered_topology, resolve_params,
+    Loaded,
+    choose_variant,
+    find_scenario,
+    rendered_scenario,
+    rendered_topology,
+    resolve_params,
 )
 from simulateur.lab.topology import Topology
 from simulateur.scenario.models import Scenario
@@ -42,8 +47,9 @@ def new_seed() -> int:
     return random.SystemRandom().randrange(1, 1_000_000)
 
 
-def played(scenario: Scenario, topology: Topology, seed: int,
-           variant: str | None = None) -> tuple[dict[str, str], Scenario]:
+def played(
+    scenario: Scenario, topology: Topology, seed: int, variant: str | None = None
+) -> tuple[dict[str, str], Scenario]:
     """(parameter values, scenario as played) for a seed: parameters drawn, the seed's variant
     (or the one forced) merged in — what the trainee will be given, before anything is built."""
     values = resolve_params(scenario, topology, seed)
@@ -53,9 +59,13 @@ def played(scenario: Scenario, topology: Topology, seed: int,
     return values, rendered_scenario(scenario, values, variant)
 
 
-def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
-                       variant: str | None = None,
-                       then: Callable[[Lab, Scenario], None] | None = None) -> tuple[Lab, Scenario]:
+def build_scenario_lab(
+    loaded: Loaded,
+    seed: int,
+    progress: Progress = _quiet,
+    variant: str | None = None,
+    then: Callable[[Lab, Scenario], None] | None = None,
+) -> tuple[Lab, Scenario]:
     """Build the lab of a scenario and inject its faults (no attempt recorded, unless `then` does).
 
     The fault variant is the seed's draw unless `variant` forces one (the self-test does). The faults
@@ -66,24 +76,31 @@ def build_scenario_lab(loaded: Loaded, seed: int, progress: Progress = _quiet,
     topo = rendered_topology(loaded.topology, values, loaded.scenario.hosts)
 
     def inject(lab: Lab) -> None:
-        mark = lab.boot_mark() if scenario.fault_time is not None else None   # what follows: the faults'
+        mark = lab.boot_mark() if scenario.fault_time is not None else None  # what follows: the faults'
         if scenario.shell_host:
             lab.state.default_host = scenario.shell_host
             lab.state.save()
         (lab.state.dir / "scenario.json").write_text(scenario.model_dump_json(by_alias=True))
         progress(tr("progress.faults"))
         lab.apply(scenario.faults)
-        lab.resume_dhcp_clients()   # as after a boot: a DHCP interface with no lease keeps asking
+        lab.resume_dhcp_clients()  # as after a boot: a DHCP interface with no lease keeps asking
         if mark is not None and scenario.fault_time is not None:
             boot, fault = story_times(scenario.fault_time.days_ago, scenario.fault_time.at, time.time())
             lab.backdate(mark, boot, fault)
 
-    lab = Lab.build(topo, seed=seed, params=values, scenario=scenario.id, progress=progress, prepare=inject,
-                    finish=(lambda lab: then(lab, scenario)) if then is not None else None)
+    lab = Lab.build(
+        topo,
+        seed=seed,
+        params=values,
+        scenario=scenario.id,
+        progress=progress,
+        prepare=inject,
+        finish=(lambda lab: then(lab, scenario)) if then is not None else None,
+    )
     return lab, scenario
 
 
-BOOT_BEFORE_FAULT = 35 * 60   # the hosts had been up a while when the fault came
+BOOT_BEFORE_FAULT = 35 * 60  # the hosts had been up a while when the fault came
 
 
 def story_times(days_ago: int, at: str, now: float) -> tuple[float, float]:
@@ -98,18 +115,37 @@ def story_times(days_ago: int, at: str, now: float) -> tuple[float, float]:
     return fault.timestamp() - BOOT_BEFORE_FAULT, fault.timestamp()
 
 
-def start(scenario_id: str, seed: int | None = None, *, candidate: str | None = None,
-          progress: Progress = _quiet, base: Path | None = None, variant: str | None = None) -> Started:
+def start(
+    scenario_id: str,
+    seed: int | None = None,
+    *,
+    candidate: str | None = None,
+    progress: Progress = _quiet,
+    base: Path | None = None,
+    variant: str | None = None,
+) -> Started:
     loaded = find_scenario(scenario_id, base)
     if variant is not None and variant not in loaded.scenario.variants:
-        raise UsageError(tr("scenario.unknown_variant", variant=variant, id=scenario_id,
-                            known=", ".join(sorted(loaded.scenario.variants)) or "aucune"))
+        raise UsageError(
+            tr(
+                "scenario.unknown_variant",
+                variant=variant,
+                id=scenario_id,
+                known=", ".join(sorted(loaded.scenario.variants)) or "aucune",
+            )
+        )
     return start_loaded(loaded, seed, candidate=candidate, progress=progress, variant=variant)
 
 
-def start_loaded(loaded: Loaded, seed: int | None = None, *, candidate: str | None = None,
-                 progress: Progress = _quiet, variant: str | None = None,
-                 keep: Callable[[Lab, Scenario], None] | None = None) -> Started:
+def start_loaded(
+    loaded: Loaded,
+    seed: int | None = None,
+    *,
+    candidate: str | None = None,
+    progress: Progress = _quiet,
+    variant: str | None = None,
+    keep: Callable[[Lab, Scenario], None] | None = None,
+) -> Started:
     """Build the lab of a loaded scenario and record its attempt (shells, journal, SSH collector,
     audit); `keep(lab, scenario)` runs inside the build too, before the attempt is recorded (a
     cahier des charges keeps its own description beside scenario.json there)."""
@@ -123,7 +159,7 @@ def start_loaded(loaded: Loaded, seed: int | None = None, *, candidate: str | No
         lab.state.candidate = candidate
         lab.state.save()
         remote.start_collector(lab, attempt.dir)  # commands typed in SSH sessions, if a host runs sshd
-        audit.output(lab.id, attempt.dir / kernel.RECORD)   # every program of the hosts, in the attempt
+        audit.output(lab.id, attempt.dir / kernel.RECORD)  # every program of the hosts, in the attempt
 
     lab, scenario = build_scenario_lab(loaded, seed, progress, variant, then=record)
     attempt = Attempt(Path(str(lab.state.attempt_dir)))
@@ -152,7 +188,7 @@ def check(lab_id: str) -> tuple[CheckResult, Scenario]:
     lab, scenario, attempt = open_attempt(lab_id)
     result = evaluate(scenario, lab, attempt.journal.entries(), attempt.qualification(), attempt.escalation())
     attempt.save_result(result)
-    attempt.store.hand_in_checked(attempt.id, result)   # the command line's attempt: handed in as checked
+    attempt.store.hand_in_checked(attempt.id, result)  # the command line's attempt: handed in as checked
     return result, scenario
 
 
@@ -170,15 +206,15 @@ def command_text(argv: list[str]) -> str:
     return argv[0] if len(argv) == 1 else shlex.join(argv)
 
 
-def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None, *,
-                 output: int | None = None) -> int:
+def exec_command(lab: Lab, host: str, argv: list[str], journal: Journal | None, *, output: int | None = None) -> int:
     """Run a command line in a host as the trainee would (bash -c), journaled; returns its code.
     Its output goes to ours, or to the file descriptor `output` (stdout and stderr)."""
     text = command_text(argv)
     h = lab.host(host)
     start_t = time.time()
-    proc = subprocess.run(h.enter_argv(["bash", "-c", text], term=os.environ.get("TERM"), tag="exec"),
-                          stdout=output, stderr=output)
+    proc = subprocess.run(
+        h.enter_argv(["bash", "-c", text], term=os.environ.get("TERM"), tag="exec"), stdout=output, stderr=output
+    )
     if journal is not None:
         journal.record(host, text, proc.returncode, "exec", start=start_t)
     return proc.returncode if proc.returncode >= 0 else 128 - proc.returncode  # killed: 128+N, as a shell says
@@ -191,13 +227,15 @@ def interactive_shell(lab: Lab, host: str, journal: Journal | None, record_dir: 
     shell's job control acts on the host's pty, so ours stays in our hands (no foreground group to
     take back afterwards)."""
     h = lab.host(host)
-    is_vm = getattr(h, "kind", "netns") == "vm"   # its shell is the console proxy, a machine process
+    is_vm = getattr(h, "kind", "netns") == "vm"  # its shell is the console proxy, a machine process
     read_fd, write_fd = os.pipe()
-    terminal_id = secrets.token_hex(6)   # ties this terminal's reports to its programs (journal.kernel)
+    terminal_id = secrets.token_hex(6)  # ties this terminal's reports to its programs (journal.kernel)
     try:
         argv = h.enter_argv(
             ["bash", "--rcfile", "/etc/simulateur/bashrc", "-i"],
-            term=os.environ.get("TERM", "xterm"), extra_env={"SIMULATEUR_JOURNAL_FD": str(write_fd)}, tty=not is_vm,
+            term=os.environ.get("TERM", "xterm"),
+            extra_env={"SIMULATEUR_JOURNAL_FD": str(write_fd)},
+            tty=not is_vm,
             tag=f"shell:{terminal_id}",
         )
         pty = terminal.HostPty.of_machine() if is_vm else terminal.HostPty.of_host(h.root())
@@ -217,22 +255,29 @@ def interactive_shell(lab: Lab, host: str, journal: Journal | None, record_dir: 
                     if len(parts) != 3 or journal is None:
                         continue
                     rc, ts, cmd = parts
-                    journal.record(host, cmd, int(rc) if rc.lstrip("-").isdigit() else None, "shell",
-                                   start=float(ts) if ts.isdigit() else None, session=terminal_id)
+                    journal.record(
+                        host,
+                        cmd,
+                        int(rc) if rc.lstrip("-").isdigit() else None,
+                        "shell",
+                        start=float(ts) if ts.isdigit() else None,
+                        session=terminal_id,
+                    )
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     writer_open = [True]
 
-    def close_writer() -> None:   # only the shell keeps the journal's pipe open: at its end, the reader's
+    def close_writer() -> None:  # only the shell keeps the journal's pipe open: at its end, the reader's
         if writer_open[0]:
             writer_open[0] = False
             os.close(write_fd)
 
     old = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        code = terminal.relay(pty, argv, record_dir=record_dir, host=host, lab=lab.id, pass_fds=(write_fd,),
-                              started=close_writer)
+        code = terminal.relay(
+            pty, argv, record_dir=record_dir, host=host, lab=lab.id, pass_fds=(write_fd,), started=close_writer
+        )
     finally:
         signal.signal(signal.SIGINT, old)
         close_writer()
@@ -251,6 +296,6 @@ def stop(lab_id: str) -> dict[str, int]:
         removed = teardown(state)  # a broken lab is still removed entirely
     else:
         removed = lab.stop()
-    if state.attempt_dir:   # the command line's attempt, never checked: abandoned (not « en cours » forever)
+    if state.attempt_dir:  # the command line's attempt, never checked: abandoned (not « en cours » forever)
         Attempt(Path(state.attempt_dir)).store.close_stopped(Path(state.attempt_dir).name)
     return removed

@@ -20,7 +20,7 @@ def _one_lab(lab: str | None) -> str:
     from simulateur.lab.state import list_lab_ids
     from simulateur.paths import lab_id_prefix
 
-    own = re.compile(rf"^{re.escape(lab_id_prefix())}[0-9]+$")   # this user's labs (its prefix), not others'
+    own = re.compile(rf"^{re.escape(lab_id_prefix())}[0-9]+$")  # this user's labs (its prefix), not others'
     labs = [lab for lab in list_lab_ids() if own.match(lab)]
     if len(labs) != 1:
         raise UsageError(tr("save.which_lab", labs=", ".join(labs) or "aucun"))
@@ -34,8 +34,16 @@ def cmd_save(args: argparse.Namespace) -> int:
     saved, skipped = save(_one_lab(args.lab), Path(args.out) if args.out else None)
     for host, paths in skipped.items():
         print(tr("save.skipped", host=host, count=len(paths), paths=", ".join(paths[:5])))
-    print(tr("save.done", lab=saved.manifest.lab.id, file=saved.path, hosts=len(saved.manifest.hosts),
-             size=f"{saved.path.stat().st_size / 1e6:.1f}", id=saved.id))
+    print(
+        tr(
+            "save.done",
+            lab=saved.manifest.lab.id,
+            file=saved.path,
+            hosts=len(saved.manifest.hosts),
+            size=f"{saved.path.stat().st_size / 1e6:.1f}",
+            id=saved.id,
+        )
+    )
     return 0
 
 
@@ -71,8 +79,14 @@ def cmd_inject(args: argparse.Namespace) -> int:
 
     from simulateur.session.saved import inject
 
-    done = inject(args.scenario, _one_lab(args.lab), variant=args.variant, candidate=args.candidate,
-                  seed=args.seed, progress=lambda step: print(step, file=sys.stderr))
+    done = inject(
+        args.scenario,
+        _one_lab(args.lab),
+        variant=args.variant,
+        candidate=args.candidate,
+        seed=args.seed,
+        progress=lambda step: print(step, file=sys.stderr),
+    )
     print(tr("inject.done", title=done.scenario.title, lab=done.lab.id, attempt=done.attempt.id))
     from simulateur.session.view import print_ticket
 
@@ -86,8 +100,9 @@ def register(sub: Any) -> None:
     ls = p.add_subparsers(dest="lab_command", metavar="ACTION", parser_class=type(p), required=True)
     s = ls.add_parser("save", help="sauvegarde un laboratoire entier (couches des hôtes, services, paramètres)")
     s.add_argument("lab", nargs="?", default=None, metavar="LAB", help="défaut : le seul laboratoire en cours")
-    s.add_argument("--out", default=None, metavar="FICHIER",
-                   help="l'archive (défaut : dans le dossier de données, saves/)")
+    s.add_argument(
+        "--out", default=None, metavar="FICHIER", help="l'archive (défaut : dans le dossier de données, saves/)"
+    )
     s.set_defaults(func=cmd_save)
     s = ls.add_parser("restore", help="reconstruit un laboratoire depuis une sauvegarde (vérifiée)")
     s.add_argument("save", metavar="FICHIER|ID")

@@ -47,7 +47,7 @@ def saves_dir() -> Path:
 class Saved:
     path: Path
     manifest: Manifest
-    digest: str     # SHA-256 of the whole archive file
+    digest: str  # SHA-256 of the whole archive file
 
     @property
     def id(self) -> str:
@@ -72,13 +72,20 @@ def save(lab_id: str, out: Path | None = None) -> tuple[Saved, dict[str, list[st
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = out or saves_dir() / f"{stamp}-{lab_id}{SUFFIX}"
     record = LabRecord(
-        id=lab.id, topology=lab.topology.model_dump(mode="json"), seed=lab.state.seed, params=lab.params,
-        scenario=lab.state.scenario, default_host=lab.state.default_host, candidate=lab.state.candidate,
+        id=lab.id,
+        topology=lab.topology.model_dump(mode="json"),
+        seed=lab.state.seed,
+        params=lab.params,
+        scenario=lab.state.scenario,
+        default_host=lab.state.default_host,
+        candidate=lab.state.candidate,
         attempt=Path(lab.state.attempt_dir).name if lab.state.attempt_dir else None,
         scenario_json=_read(lab.state.dir / "scenario.json"),
     )
-    layers = {name: (lab.state.dir / "hosts" / name, HostRecord(kind=h.kind, macs=dict(h.macs)))
-              for name, h in lab.state.hosts.items()}
+    layers = {
+        name: (lab.state.dir / "hosts" / name, HostRecord(kind=h.kind, macs=dict(h.macs)))
+        for name, h in lab.state.hosts.items()
+    }
     was_frozen = cgroups.frozen(lab_id)
     froze = was_frozen or cgroups.freeze(lab_id)
     try:
@@ -87,7 +94,7 @@ def save(lab_id: str, out: Path | None = None) -> tuple[Saved, dict[str, list[st
         if froze and not was_frozen:
             cgroups.thaw(lab_id)
     saved = Saved(Path(out), manifest, _file_digest(Path(out)))
-    if lab.state.attempt_dir:   # the candidate's attempt notes it (journal, and a file listing its saves)
+    if lab.state.attempt_dir:  # the candidate's attempt notes it (journal, and a file listing its saves)
         attempt = Attempt(Path(lab.state.attempt_dir))
         attempt.journal.record("-", tr("save.journal", file=str(saved.path), digest=saved.digest), None, "event")
         with (attempt.dir / "saves.jsonl").open("a") as f:
@@ -124,10 +131,16 @@ def restore(ref: str, candidate: str | None = None, progress: Progress = _quiet)
         topology = Topology.model_validate(manifest.lab.topology)
     except ValueError:
         raise SimError(tr("save.bad_archive", file=str(path), why=tr("save.bad_manifest"))) from None
-    lab = Lab.build(topology, seed=manifest.lab.seed, params=manifest.lab.params, scenario=manifest.lab.scenario,
-                    progress=progress, restored_from=str(path),
-                    macs={h: r.macs for h, r in manifest.hosts.items()},
-                    finish=lambda lab: _restored(lab, manifest, candidate, path))
+    lab = Lab.build(
+        topology,
+        seed=manifest.lab.seed,
+        params=manifest.lab.params,
+        scenario=manifest.lab.scenario,
+        progress=progress,
+        restored_from=str(path),
+        macs={h: r.macs for h, r in manifest.hosts.items()},
+        finish=lambda lab: _restored(lab, manifest, candidate, path),
+    )
     return lab, Saved(path, manifest, _file_digest(path))
 
 
@@ -149,7 +162,8 @@ def _restored(lab: Lab, manifest: Manifest, candidate: str | None, path: Path) -
         if attempt_dir is not None and SAVE_ID_RE.match(attempt_dir.name) and attempt_dir.is_dir():
             lab.state.attempt_dir = str(attempt_dir)
             Attempt(attempt_dir).journal.record(
-                "-", tr("save.restored_journal", file=str(path), lab=lab.id), None, "event")
+                "-", tr("save.restored_journal", file=str(path), lab=lab.id), None, "event"
+            )
     lab.state.save()
 
 
@@ -159,27 +173,43 @@ def compatible(lab: Lab, scenario_id: str, topo: Topology) -> None:
     have = lab.topology.hosts
     for name, spec in topo.hosts.items():
         if name not in have:
-            raise UsageError(tr("inject.missing_host", scenario=scenario_id, host=name, lab=lab.id,
-                                hosts=", ".join(have)))
+            raise UsageError(
+                tr("inject.missing_host", scenario=scenario_id, host=name, lab=lab.id, hosts=", ".join(have))
+            )
         if spec.kind != have[name].kind:
-            raise UsageError(tr("inject.kind", scenario=scenario_id, host=name, lab=lab.id, want=spec.kind,
-                                have=have[name].kind))
+            raise UsageError(
+                tr("inject.kind", scenario=scenario_id, host=name, lab=lab.id, want=spec.kind, have=have[name].kind)
+            )
         ifaces = {i.name for i in have[name].interfaces}
         for iface in spec.interfaces:
             if iface.name not in ifaces:
-                raise UsageError(tr("inject.missing_iface", scenario=scenario_id, iface=iface.name, host=name,
-                                    lab=lab.id))
+                raise UsageError(
+                    tr("inject.missing_iface", scenario=scenario_id, iface=iface.name, host=name, lab=lab.id)
+                )
 
 
-def inject(scenario_id: str, lab_id: str, *, variant: str | None = None, candidate: str | None = None,
-           seed: int | None = None, progress: Progress = _quiet) -> Started:
+def inject(
+    scenario_id: str,
+    lab_id: str,
+    *,
+    variant: str | None = None,
+    candidate: str | None = None,
+    seed: int | None = None,
+    progress: Progress = _quiet,
+) -> Started:
     """Apply a scenario's faults to a running (restored) lab, with the lab's own params — its
     addresses, names and passwords; only what the lab lacks (the fault's own values) is drawn —
     and open an attempt on it, checked as `simulateur start`'s (same checker, report, journal)."""
     loaded = find_scenario(scenario_id)
     if variant is not None and variant not in loaded.scenario.variants:
-        raise UsageError(tr("scenario.unknown_variant", variant=variant, id=scenario_id,
-                            known=", ".join(sorted(loaded.scenario.variants)) or "aucune"))
+        raise UsageError(
+            tr(
+                "scenario.unknown_variant",
+                variant=variant,
+                id=scenario_id,
+                known=", ".join(sorted(loaded.scenario.variants)) or "aucune",
+            )
+        )
     if cgroups.frozen(lab_id):
         raise SimError(tr("lab.frozen", lab=lab_id))
     lab = Lab.open(lab_id)
@@ -215,9 +245,10 @@ def inject(scenario_id: str, lab_id: str, *, variant: str | None = None, candida
         lab.state.params = values
         lab.state.save()
         if lab.state.restored_from:
-            attempt.journal.record("-", tr("save.restored_journal", file=lab.state.restored_from, lab=lab.id),
-                                   None, "event")
-        outside.kill_helpers(lab.state, auditor=False)   # an earlier attempt's SSH collectors: this one's now
+            attempt.journal.record(
+                "-", tr("save.restored_journal", file=lab.state.restored_from, lab=lab.id), None, "event"
+            )
+        outside.kill_helpers(lab.state, auditor=False)  # an earlier attempt's SSH collectors: this one's now
         for host in lab.state.hosts.values():
             host.collector_pid = host.collector_start = None
         lab.state.save()

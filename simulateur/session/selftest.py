@@ -43,15 +43,22 @@ def symptom_problems(scenario: Scenario, faulted: list[ProbeResult]) -> list[str
     if sym is None:
         return [tr("selftest.no_symptom")]
     by_id = {p.id: p for p in faulted}
-    problems = [tr("selftest.symptom_false", summary=sym.summary, id=pid, observed=by_id[pid].observed)
-                for pid in sym.broken if by_id[pid].ok]
-    problems += [tr("selftest.working_false", summary=sym.summary, id=pid, observed=by_id[pid].observed)
-                 for pid in sym.working if not by_id[pid].ok]
+    problems = [
+        tr("selftest.symptom_false", summary=sym.summary, id=pid, observed=by_id[pid].observed)
+        for pid in sym.broken
+        if by_id[pid].ok
+    ]
+    problems += [
+        tr("selftest.working_false", summary=sym.summary, id=pid, observed=by_id[pid].observed)
+        for pid in sym.working
+        if not by_id[pid].ok
+    ]
     return problems
 
 
-def selftest(loaded: Loaded, seed: int, variant: str | None = None,
-             log: Callable[[str], None] = lambda _: None) -> SelftestReport:
+def selftest(
+    loaded: Loaded, seed: int, variant: str | None = None, log: Callable[[str], None] = lambda _: None
+) -> SelftestReport:
     t0 = time.monotonic()
     report = SelftestReport(loaded.scenario.id, seed, ok=True, variant=variant)
     variant = variant or choose_variant(loaded.scenario, seed)
@@ -67,7 +74,7 @@ def selftest(loaded: Loaded, seed: int, variant: str | None = None,
         symptom_probes = scenario.symptom.probes if scenario.symptom else []
         faulted = run_probes(scenario, lab, extra=symptom_probes)
         report.problems += symptom_problems(scenario, faulted)
-        for p in faulted[:len(scenario.probes)]:
+        for p in faulted[: len(scenario.probes)]:
             if p.ok and p.id not in unaffected:
                 report.problems.append(tr("selftest.probe_still_ok", id=p.id, observed=p.observed))
         try:

@@ -32,27 +32,41 @@ from simulateur.scoring import CheckResult, CriterionResult, Score, Verdict
 from simulateur.store import connect, engine_for, schema, store_url, upsert
 from simulateur.store.engine import forget, normalize, shown, sqlite_path
 from simulateur.store.machine import alive, machine_id, process_start
-from simulateur.ticket import (IMPACT_LABELS, IMPACTS, PRIORITY_LABELS, URGENCIES, URGENCY_LABELS, Escalation,
-                               Qualification)
+from simulateur.ticket import (
+    IMPACT_LABELS,
+    IMPACTS,
+    PRIORITY_LABELS,
+    URGENCIES,
+    URGENCY_LABELS,
+    Escalation,
+    Qualification,
+)
 
-Mode = Literal["entrainement", "chronometre", "examen"]   # examen: an intervention of an examen blanc (simulateur/exam)
+Mode = Literal["entrainement", "chronometre", "examen"]  # examen: an intervention of an examen blanc (simulateur/exam)
 Status = Literal["en_cours", "soumise", "abandonnee", "interrompue"]
 
 MODES: tuple[str, ...] = get_args(Mode)
 STATUSES: tuple[str, ...] = get_args(Status)
-TRAINING_MODES: tuple[str, ...] = ("entrainement", "chronometre")   # the trainee's own practice
+TRAINING_MODES: tuple[str, ...] = ("entrainement", "chronometre")  # the trainee's own practice
 EXAM_MODES: tuple[str, ...] = ("examen",)
-ANYONE = object()   # attempts(candidate=ANYONE): every trainee's
+ANYONE = object()  # attempts(candidate=ANYONE): every trainee's
 
 #: The fiche d'intervention a jury expects, in the order it is written.
 FICHE_FIELDS: tuple[str, ...] = (
-    "symptome", "diagnostic", "cause", "solution", "validation", "retour_etat", "temps_passe", "conseils",
+    "symptome",
+    "diagnostic",
+    "cause",
+    "solution",
+    "validation",
+    "retour_etat",
+    "temps_passe",
+    "conseils",
 )
 
 #: What a revealed hint costs: minutes added to the counted time of the attempt.
 HINT_COST_MINUTES = 5
 
-__all__ = ["Escalation", "Qualification"]   # the ticket's records, one model each (simulateur.ticket)
+__all__ = ["Escalation", "Qualification"]  # the ticket's records, one model each (simulateur.ticket)
 # --- records -----------------------------------------------------------------------------------
 #: A score (criteria acquired, evaluated, left to the jury): the checker's own record.
 ScoreRecord = Score
@@ -60,7 +74,7 @@ ScoreRecord = Score
 
 @dataclass(frozen=True)
 class HintReveal:
-    index: int          # 0-based, in the scenario's order
+    index: int  # 0-based, in the scenario's order
     text: str
     t: float
 
@@ -103,7 +117,7 @@ class AttemptRecord:
     owner_pid: int | None = None
     owner_start: float | None = None
     owner_machine: str | None = None  # the owner's machine and boot (simulateur.store.machine)
-    checked: float | None = None     # when the last check ran (None: never checked)
+    checked: float | None = None  # when the last check ran (None: never checked)
 
     @property
     def counted_duration(self) -> float | None:
@@ -116,6 +130,7 @@ class AttemptRecord:
 @dataclass(frozen=True)
 class CompetencePoint:
     """One submitted attempt's criteria for one competence."""
+
     attempt: str
     t: float
     acquis: int
@@ -124,6 +139,7 @@ class CompetencePoint:
     @property
     def ratio(self) -> float | None:
         return self.acquis / self.evalues if self.evalues else None
+
 
 # --- the store ---------------------------------------------------------------------------------
 def default_path() -> Path:
@@ -148,13 +164,13 @@ class Store:
 
     def __init__(self, path: Path | None = None, *, url: str | None = None) -> None:
         self.url = normalize(f"sqlite:///{Path(path).resolve()}" if path is not None else (url or store_url()))
-        self.path: Path | None = sqlite_path(self.url)   # the SQLite file, None for a server
-        self.recovered: Path | None = None   # where an unreadable database was moved aside
-        self.skipped = 0                     # rows skipped by the last listing
+        self.path: Path | None = sqlite_path(self.url)  # the SQLite file, None for a server
+        self.recovered: Path | None = None  # where an unreadable database was moved aside
+        self.skipped = 0  # rows skipped by the last listing
         attempts_root = None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            attempts_root = self.path.parent / "attempts"   # files of attempts made before the store had them
+            attempts_root = self.path.parent / "attempts"  # files of attempts made before the store had them
         from sqlalchemy.exc import DatabaseError
 
         try:
@@ -184,9 +200,21 @@ class Store:
         return connect(self.engine, write=True)
 
     # --- writing ----------------------------------------------------------------------------
-    def begin(self, *, attempt_id: str, scenario: Scenario | str, seed: int, mode: str, lab: str | None,
-              attempt_dir: Path | str | None, started: float | None = None, candidate: str | None = None,
-              variant: str | None = None, owner_pid: int | None = None, owned: bool = True) -> AttemptRecord:
+    def begin(
+        self,
+        *,
+        attempt_id: str,
+        scenario: Scenario | str,
+        seed: int,
+        mode: str,
+        lab: str | None,
+        attempt_dir: Path | str | None,
+        started: float | None = None,
+        candidate: str | None = None,
+        variant: str | None = None,
+        owner_pid: int | None = None,
+        owned: bool = True,
+    ) -> AttemptRecord:
         """Record an attempt that starts now (its lab built); `owner_pid` runs its lab (`owned`
         False: no process owns it, as with the command line). Recording it again (the app taking
         over an attempt the engine created) updates who and how, and keeps what it holds already."""
@@ -195,15 +223,27 @@ class Store:
         pid = (os.getpid() if owner_pid is None else owner_pid) if owned else None
         sc = scenario if isinstance(scenario, Scenario) else None
         values = dict(
-            id=attempt_id, scenario=sc.id if sc else str(scenario), seed=seed, mode=mode, lab=lab,
-            attempt_dir=str(attempt_dir) if attempt_dir else None, owner_pid=pid,
-            owner_start=process_start(pid) if pid else None, owner_machine=machine_id() if pid else None,
+            id=attempt_id,
+            scenario=sc.id if sc else str(scenario),
+            seed=seed,
+            mode=mode,
+            lab=lab,
+            attempt_dir=str(attempt_dir) if attempt_dir else None,
+            owner_pid=pid,
+            owner_start=process_start(pid) if pid else None,
+            owner_machine=machine_id() if pid else None,
             status="en_cours",
-            started=started if started is not None else time.time(), candidate=candidate)
+            started=started if started is not None else time.time(),
+            candidate=candidate,
+        )
         keep_if_none = ["candidate"]
         if sc is not None:
-            values.update(title=sc.title, referentiel=sc.referentiel, competences=json.dumps(sc.competences),
-                          scenario_json=sc.model_dump_json(by_alias=True))
+            values.update(
+                title=sc.title,
+                referentiel=sc.referentiel,
+                competences=json.dumps(sc.competences),
+                scenario_json=sc.model_dump_json(by_alias=True),
+            )
         if variant is not None:
             values["variant"] = variant
         with self._write() as conn:
@@ -228,15 +268,19 @@ class Store:
     def set_owner(self, attempt_id: str, pid: int) -> None:
         """Another process runs the attempt's lab now (a restarted `simulateur serve`)."""
         with self._write() as conn:
-            conn.execute(A.update().where(A.c.id == attempt_id).values(
-                owner_pid=pid, owner_start=process_start(pid), owner_machine=machine_id()))
+            conn.execute(
+                A.update()
+                .where(A.c.id == attempt_id)
+                .values(owner_pid=pid, owner_start=process_start(pid), owner_machine=machine_id())
+            )
 
     def save_fiche(self, attempt_id: str, name: str, value: str) -> None:
         if name not in FICHE_FIELDS:
             raise ValueError(f"champ de fiche inconnu : {name}")
         with self._write() as conn:
-            upsert(conn, FI, dict(attempt=attempt_id, field=name, value=value, updated=time.time()),
-                   ("attempt", "field"))
+            upsert(
+                conn, FI, dict(attempt=attempt_id, field=name, value=value, updated=time.time()), ("attempt", "field")
+            )
 
     def reveal_hint(self, attempt_id: str, index: int, text: str) -> HintReveal:
         """Record that hint `index` was revealed (the first time counts; later reveals are free)."""
@@ -261,25 +305,49 @@ class Store:
         with self._write() as conn:
             conn.execute(CR.delete().where(CR.c.attempt == attempt_id))
             if result.criteria:
-                conn.execute(CR.insert(), [
-                    dict(attempt=attempt_id, position=i, criterion=c.id, label=c.label, competence=c.competence,
-                         competence_label=c.competence_label, verdict=c.verdict,
-                         evidence=json.dumps(list(c.evidence), ensure_ascii=False))
-                    for i, c in enumerate(result.criteria)])
-            conn.execute(A.update().where(A.c.id == attempt_id).values(
-                checked=result.t, score_acquis=result.score.acquis, score_evalues=result.score.evalues,
-                score_jury=result.score.jury,
-                probes=json.dumps([p.model_dump(mode="json") for p in result.probes], ensure_ascii=False), **more))
+                conn.execute(
+                    CR.insert(),
+                    [
+                        dict(
+                            attempt=attempt_id,
+                            position=i,
+                            criterion=c.id,
+                            label=c.label,
+                            competence=c.competence,
+                            competence_label=c.competence_label,
+                            verdict=c.verdict,
+                            evidence=json.dumps(list(c.evidence), ensure_ascii=False),
+                        )
+                        for i, c in enumerate(result.criteria)
+                    ],
+                )
+            conn.execute(
+                A.update()
+                .where(A.c.id == attempt_id)
+                .values(
+                    checked=result.t,
+                    score_acquis=result.score.acquis,
+                    score_evalues=result.score.evalues,
+                    score_jury=result.score.jury,
+                    probes=json.dumps([p.model_dump(mode="json") for p in result.probes], ensure_ascii=False),
+                    **more,
+                )
+            )
 
-    def submit(self, attempt_id: str, result: CheckResult, *, submitted: float | None = None,
-               qualification: tuple[str, str] | None = None) -> AttemptRecord:
+    def submit(
+        self,
+        attempt_id: str,
+        result: CheckResult,
+        *,
+        submitted: float | None = None,
+        qualification: tuple[str, str] | None = None,
+    ) -> AttemptRecord:
         """Store the verdicts of a submitted attempt. (`qualification`: unused, the store has it already.)"""
         record = self.attempt(attempt_id)
         if record is None:
             raise KeyError(attempt_id)
         when = submitted if submitted is not None else time.time()
-        self.save_result(attempt_id, result, status="soumise", submitted=when,
-                         duration=max(0.0, when - record.started))
+        self.save_result(attempt_id, result, status="soumise", submitted=when, duration=max(0.0, when - record.started))
         out = self.attempt(attempt_id)
         assert out is not None
         return out
@@ -294,17 +362,27 @@ class Store:
         submission): « soumise », its duration up to this check; a later check, while the lab
         runs, hands it in again. An attempt the app or an exam owns is theirs to submit: untouched."""
         with self._write() as conn:
-            conn.execute(A.update().where(self._unowned_practice(attempt_id), A.c.status.in_(("en_cours", "soumise")))
-                         .values(status="soumise", submitted=result.t,
-                                 duration=func.max(0.0, result.t - A.c.started) if conn.dialect.name == "sqlite"
-                                 else func.greatest(0.0, result.t - A.c.started)))
+            conn.execute(
+                A.update()
+                .where(self._unowned_practice(attempt_id), A.c.status.in_(("en_cours", "soumise")))
+                .values(
+                    status="soumise",
+                    submitted=result.t,
+                    duration=func.max(0.0, result.t - A.c.started)
+                    if conn.dialect.name == "sqlite"
+                    else func.greatest(0.0, result.t - A.c.started),
+                )
+            )
 
     def close_stopped(self, attempt_id: str) -> None:
         """The lab of a command-line attempt is stopped: never checked, it is « abandonnee »
         (checked, it stays handed in). The app's and the exams' attempts: theirs to close."""
         with self._write() as conn:
-            conn.execute(A.update().where(self._unowned_practice(attempt_id), A.c.status == "en_cours")
-                         .values(status="abandonnee"))
+            conn.execute(
+                A.update()
+                .where(self._unowned_practice(attempt_id), A.c.status == "en_cours")
+                .values(status="abandonnee")
+            )
 
     # --- reading ----------------------------------------------------------------------------
     def _record(self, row: Any, hints_used: int) -> AttemptRecord:
@@ -323,15 +401,28 @@ class Store:
             qualification = Qualification.model_validate(q)
             qualification.priority  # raises on unknown values
         return AttemptRecord(
-            id=str(row.id), scenario=str(row.scenario), title=str(row.title),
-            referentiel=str(row.referentiel), competences=tuple(comps), seed=int(row.seed),
-            variant=row.variant, candidate=row.candidate, mode=row.mode, lab=row.lab,
-            attempt_dir=row.attempt_dir, status=row.status, started=float(row.started),
+            id=str(row.id),
+            scenario=str(row.scenario),
+            title=str(row.title),
+            referentiel=str(row.referentiel),
+            competences=tuple(comps),
+            seed=int(row.seed),
+            variant=row.variant,
+            candidate=row.candidate,
+            mode=row.mode,
+            lab=row.lab,
+            attempt_dir=row.attempt_dir,
+            status=row.status,
+            started=float(row.started),
             submitted=None if row.submitted is None else float(row.submitted),
             duration=None if row.duration is None else float(row.duration),
-            hints_used=hints_used, qualification=qualification,
+            hints_used=hints_used,
+            qualification=qualification,
             escalation=None if esc is None else Escalation.model_validate(esc),
-            score=score, owner_pid=row.owner_pid, owner_start=row.owner_start, owner_machine=row.owner_machine,
+            score=score,
+            owner_pid=row.owner_pid,
+            owner_start=row.owner_start,
+            owner_machine=row.owner_machine,
             checked=None if row.checked is None else float(row.checked),
         )
 
@@ -351,9 +442,15 @@ class Store:
         except (ValueError, TypeError, KeyError):
             return None
 
-    def attempts(self, *, scenario: str | None = None, competence: str | None = None,
-                 status: str | None = None, candidate: str | None | object = ANYONE,
-                 modes: Iterable[str] | None = None) -> list[AttemptRecord]:
+    def attempts(
+        self,
+        *,
+        scenario: str | None = None,
+        competence: str | None = None,
+        status: str | None = None,
+        candidate: str | None | object = ANYONE,
+        modes: Iterable[str] | None = None,
+    ) -> list[AttemptRecord]:
         """Attempts, oldest first; unreadable rows are skipped (counted in `self.skipped`).
         `candidate`: one trainee's (None: those started with no name), ANYONE: everybody's;
         `modes`: only these modes (TRAINING_MODES, or ("examen",))."""
@@ -397,8 +494,9 @@ class Store:
 
     def hints(self, attempt_id: str) -> list[HintReveal]:
         with self._read() as conn:
-            rows = conn.execute(select(HI.c.idx, HI.c.text, HI.c.t).where(HI.c.attempt == attempt_id)
-                                .order_by(HI.c.idx)).all()
+            rows = conn.execute(
+                select(HI.c.idx, HI.c.text, HI.c.t).where(HI.c.attempt == attempt_id).order_by(HI.c.idx)
+            ).all()
         return [HintReveal(int(idx), str(text), float(t)) for idx, text, t in rows]
 
     def criteria(self, attempt_id: str) -> list[CriterionRecord]:
@@ -423,9 +521,16 @@ class Store:
                 evidence = json.loads(r.evidence)
                 if r.verdict not in get_args(Verdict):
                     raise ValueError(r.verdict)
-                out.append(CriterionRecord(str(r.criterion), str(r.label), str(r.competence),
-                                           str(r.competence_label), r.verdict,
-                                           tuple(str(e) for e in evidence)))
+                out.append(
+                    CriterionRecord(
+                        str(r.criterion),
+                        str(r.label),
+                        str(r.competence),
+                        str(r.competence_label),
+                        r.verdict,
+                        tuple(str(e) for e in evidence),
+                    )
+                )
             except (ValueError, TypeError):
                 continue
         return out
@@ -433,19 +538,41 @@ class Store:
     def result(self, attempt_id: str) -> CheckResult | None:
         """The attempt's last check, as the checker returned it (None: never checked, or unreadable)."""
         with self._read() as conn:
-            row = conn.execute(select(A.c.lab, A.c.scenario, A.c.seed, A.c.checked, A.c.probes, A.c.score_acquis,
-                                      A.c.score_evalues, A.c.score_jury).where(A.c.id == attempt_id)).first()
+            row = conn.execute(
+                select(
+                    A.c.lab,
+                    A.c.scenario,
+                    A.c.seed,
+                    A.c.checked,
+                    A.c.probes,
+                    A.c.score_acquis,
+                    A.c.score_evalues,
+                    A.c.score_jury,
+                ).where(A.c.id == attempt_id)
+            ).first()
         if row is None or row.checked is None:
             return None
         try:
             probes = json.loads(row.probes or "[]")
             return CheckResult(
-                lab=row.lab or "", scenario=row.scenario, seed=int(row.seed), t=float(row.checked),
-                criteria=[CriterionResult(id=c.id, label=c.label, competence=c.competence,
-                                          competence_label=c.competence_label, verdict=c.verdict,
-                                          evidence=list(c.evidence)) for c in self.criteria(attempt_id)],
+                lab=row.lab or "",
+                scenario=row.scenario,
+                seed=int(row.seed),
+                t=float(row.checked),
+                criteria=[
+                    CriterionResult(
+                        id=c.id,
+                        label=c.label,
+                        competence=c.competence,
+                        competence_label=c.competence_label,
+                        verdict=c.verdict,
+                        evidence=list(c.evidence),
+                    )
+                    for c in self.criteria(attempt_id)
+                ],
                 probes=[ProbeResult.model_validate(p) for p in probes],
-                score=Score(acquis=int(row.score_acquis), evalues=int(row.score_evalues), jury=int(row.score_jury)))
+                score=Score(acquis=int(row.score_acquis), evalues=int(row.score_evalues), jury=int(row.score_jury)),
+            )
         except (ValueError, TypeError):
             return None
 
@@ -460,8 +587,9 @@ class Store:
         except ValueError:
             return None
 
-    def best_scores(self, *, candidate: str | None | object = ANYONE,
-                    modes: Iterable[str] | None = None) -> dict[str, ScoreRecord]:
+    def best_scores(
+        self, *, candidate: str | None | object = ANYONE, modes: Iterable[str] | None = None
+    ) -> dict[str, ScoreRecord]:
         """Best submitted score per scenario (most criteria acquired, then fewest hints), of one
         trainee and of some modes (see attempts())."""
         best: dict[str, tuple[tuple[float, int], ScoreRecord]] = {}
@@ -488,7 +616,8 @@ class Store:
                     counts[0] += c.verdict == "acquis"
             for comp, (acquis, evalues) in per.items():
                 history.setdefault(comp, []).append(
-                    CompetencePoint(rec.id, rec.submitted or rec.started, acquis, evalues))
+                    CompetencePoint(rec.id, rec.submitted or rec.started, acquis, evalues)
+                )
         return dict(sorted(history.items()))
 
     def orphans(self) -> list[AttemptRecord]:
@@ -503,12 +632,32 @@ class Store:
         return out
 
     # --- export -----------------------------------------------------------------------------
-    CSV_COLUMNS = ("tentative", "scénario", "titre", "référentiel", "compétences", "stagiaire", "mode", "état",
-                   "début", "soumise", "durée (min)", "indices", "temps compté (min)", "impact", "urgence",
-                   "priorité", "acquis", "évalués", "jury", "critères")
+    CSV_COLUMNS = (
+        "tentative",
+        "scénario",
+        "titre",
+        "référentiel",
+        "compétences",
+        "stagiaire",
+        "mode",
+        "état",
+        "début",
+        "soumise",
+        "durée (min)",
+        "indices",
+        "temps compté (min)",
+        "impact",
+        "urgence",
+        "priorité",
+        "acquis",
+        "évalués",
+        "jury",
+        "critères",
+    )
 
     def export_csv(self, path: Path, attempts: Iterable[AttemptRecord] | None = None) -> Path:
         """CSV for a spreadsheet (UTF-8 with BOM, « ; » separated, as French spreadsheets expect)."""
+
         def stamp(t: float | None) -> str:
             return "" if t is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
 
@@ -520,17 +669,33 @@ class Store:
         with tmp.open("w", newline="", encoding="utf-8-sig") as fh:
             out = csv.writer(fh, delimiter=";")
             out.writerow(self.CSV_COLUMNS)
-            for rec in (self.attempts() if attempts is None else attempts):
+            for rec in self.attempts() if attempts is None else attempts:
                 q, s = rec.qualification, rec.score
                 crits = " ; ".join(f"{c.id}={c.verdict}" for c in self.criteria(rec.id))
-                out.writerow([
-                    rec.id, rec.scenario, rec.title, rec.referentiel, " ".join(rec.competences), rec.candidate or "",
-                    rec.mode, rec.status, stamp(rec.started), stamp(rec.submitted), minutes(rec.duration),
-                    rec.hints_used, minutes(rec.counted_duration),
-                    IMPACT_LABELS[q.impact] if q else "", URGENCY_LABELS[q.urgency] if q else "",
-                    PRIORITY_LABELS[q.priority] if q else "",
-                    s.acquis if s else "", s.evalues if s else "", s.jury if s else "", crits,
-                ])
+                out.writerow(
+                    [
+                        rec.id,
+                        rec.scenario,
+                        rec.title,
+                        rec.referentiel,
+                        " ".join(rec.competences),
+                        rec.candidate or "",
+                        rec.mode,
+                        rec.status,
+                        stamp(rec.started),
+                        stamp(rec.submitted),
+                        minutes(rec.duration),
+                        rec.hints_used,
+                        minutes(rec.counted_duration),
+                        IMPACT_LABELS[q.impact] if q else "",
+                        URGENCY_LABELS[q.urgency] if q else "",
+                        PRIORITY_LABELS[q.priority] if q else "",
+                        s.acquis if s else "",
+                        s.evalues if s else "",
+                        s.jury if s else "",
+                        crits,
+                    ]
+                )
         os.replace(tmp, path)
         return path
 

@@ -29,8 +29,13 @@ def print_ticket(sc: Scenario) -> None:
 
 def ticket_view(sc: Scenario) -> dict[str, str]:
     """The ticket as the trainee reads it (already rendered with the seed's values)."""
-    return {"title": sc.title, "from": sc.ticket.from_, "where": sc.ticket.where,
-            "text": sc.ticket.text.strip(), "documentation": sc.ticket.documentation.strip()}
+    return {
+        "title": sc.title,
+        "from": sc.ticket.from_,
+        "where": sc.ticket.where,
+        "text": sc.ticket.text.strip(),
+        "documentation": sc.ticket.documentation.strip(),
+    }
 
 
 def trainer_view(sc: Scenario, params: dict[str, str], raw: Scenario) -> dict[str, Any]:
@@ -38,15 +43,36 @@ def trainer_view(sc: Scenario, params: dict[str, str], raw: Scenario) -> dict[st
     loaded, with its variants), every drawn parameter, the expected qualification."""
     variant = params.get(VARIANT_PARAM)
     summary = " ".join(raw.variants[variant].summary.split()) if variant in raw.variants else None
-    return {"variant": variant, "variant_summary": summary, "params": dict(params),
-            "expected": sc.ticket.expected.model_dump(mode="json")}
+    return {
+        "variant": variant,
+        "variant_summary": summary,
+        "params": dict(params),
+        "expected": sc.ticket.expected.model_dump(mode="json"),
+    }
 
 
-def start_view(sc: Scenario, raw: Scenario, params: dict[str, str], *, lab: str, seed: int | None, hosts: list[str],
-               attempt: str | None, vm_accel: dict[str, str], formateur: bool = False) -> dict[str, Any]:
+def start_view(
+    sc: Scenario,
+    raw: Scenario,
+    params: dict[str, str],
+    *,
+    lab: str,
+    seed: int | None,
+    hosts: list[str],
+    attempt: str | None,
+    vm_accel: dict[str, str],
+    formateur: bool = False,
+) -> dict[str, Any]:
     """The JSON of `simulateur start --json`: the trainee's view, plus the trainer's with `formateur`."""
-    out: dict[str, Any] = {"lab": lab, "scenario": sc.id, "seed": seed, "hosts": hosts,
-                           "ticket": ticket_view(sc), "vm_accel": vm_accel, "attempt": attempt}
+    out: dict[str, Any] = {
+        "lab": lab,
+        "scenario": sc.id,
+        "seed": seed,
+        "hosts": hosts,
+        "ticket": ticket_view(sc),
+        "vm_accel": vm_accel,
+        "attempt": attempt,
+    }
     if formateur:
         out.update(trainer_view(sc, params, raw))
     return out
@@ -71,5 +97,6 @@ def secret_params(raw: Scenario, params: dict[str, str]) -> dict[str, str]:
             shown.add(used)
             todo.append(used)
     own = set(raw.params)
-    return {name: value for name, value in params.items()
-            if name == VARIANT_PARAM or (name in own and name not in shown)}
+    return {
+        name: value for name, value in params.items() if name == VARIANT_PARAM or (name in own and name not in shown)
+    }

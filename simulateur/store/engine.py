@@ -83,7 +83,7 @@ def sqlite_path(url: str) -> Path | None:
 
 _lock = threading.Lock()
 _engines: OrderedDict[tuple[int, str], Any] = OrderedDict()
-_KEEP = 8   # engines whose idle connections stay open (a test session opens one store per test)
+_KEEP = 8  # engines whose idle connections stay open (a test session opens one store per test)
 _ready: set[tuple[int, str]] = set()
 
 
@@ -97,8 +97,13 @@ def _make_engine(url: str) -> Any:
             # A few connections kept per process (any thread may take one; a file moved aside when
             # unreadable drops them: forget()). We issue BEGIN ourselves: BEGIN IMMEDIATE for a write,
             # so that two writers queue up (busy timeout) instead of failing half-way.
-            engine = create_engine(url, poolclass=QueuePool, pool_size=2, max_overflow=8,
-                                   connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False})
+            engine = create_engine(
+                url,
+                poolclass=QueuePool,
+                pool_size=2,
+                max_overflow=8,
+                connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False},
+            )
 
             @event.listens_for(engine, "connect")
             def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -112,8 +117,13 @@ def _make_engine(url: str) -> Any:
             def _begin(conn: Any) -> None:
                 conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("store_write") else "BEGIN")
         else:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8,
-                                   connect_args={"connect_timeout": 5, "application_name": "simulateur"})
+            engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=2,
+                max_overflow=8,
+                connect_args={"connect_timeout": 5, "application_name": "simulateur"},
+            )
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise StoreError(tr("store.bad_url", url=shown(url)) + f" ({exc})") from None
     return engine
@@ -133,7 +143,7 @@ def engine_for(url: str, attempts_root: Path | None = None) -> Any:
         engine = _engines.get(key)
         if engine is None:
             engine = _engines[key] = _make_engine(url)
-            while len(_engines) > _KEEP:   # still usable by whoever holds it: only its idle connections close
+            while len(_engines) > _KEEP:  # still usable by whoever holds it: only its idle connections close
                 old, evicted = _engines.popitem(last=False)
                 _ready.discard(old)
                 evicted.dispose()
@@ -200,9 +210,9 @@ def _wal(engine: Any) -> None:
         finally:
             raw.close()
     except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError):   # cannot open it (rights, folder): not to be set aside
+        if isinstance(exc, sqlite3.OperationalError):  # cannot open it (rights, folder): not to be set aside
             raise OperationalError("PRAGMA journal_mode = WAL", None, exc) from None
-        raise DatabaseError("PRAGMA journal_mode = WAL", None, exc) from None   # not a database
+        raise DatabaseError("PRAGMA journal_mode = WAL", None, exc) from None  # not a database
 
 
 def upgrade(engine: Any, attempts_root: Path | None = None) -> None:
@@ -260,6 +270,12 @@ def _is_connect_error(exc: BaseException) -> bool:
     try:
         import psycopg
 
-        return isinstance(orig, psycopg.OperationalError) and getattr(orig, "sqlstate", None) in (None, "08001", "08006", "57P01", "57P03")
+        return isinstance(orig, psycopg.OperationalError) and getattr(orig, "sqlstate", None) in (
+            None,
+            "08001",
+            "08006",
+            "57P01",
+            "57P03",
+        )
     except ImportError:
         return False

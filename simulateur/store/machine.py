@@ -44,15 +44,19 @@ def machine_id() -> str:
 
 @functools.cache
 def _machine_id(override: str) -> str:
-    machine = override.replace(":", "-") or _read("/etc/machine-id", "/var/lib/dbus/machine-id") or f"host-{socket.gethostname()}"
+    machine = (
+        override.replace(":", "-")
+        or _read("/etc/machine-id", "/var/lib/dbus/machine-id")
+        or f"host-{socket.gethostname()}"
+    )
     boot = _read("/proc/sys/kernel/random/boot_id") or "unknown-boot"
     return f"{machine}:{boot}"
 
 
 class Where(Enum):
-    HERE = "here"          # this machine, this boot: the PID can be looked at
+    HERE = "here"  # this machine, this boot: the PID can be looked at
     EARLIER_BOOT = "boot"  # this machine before a reboot: the process is gone
-    ELSEWHERE = "other"    # another machine: not ours to judge
+    ELSEWHERE = "other"  # another machine: not ours to judge
 
 
 def where(recorded: str | None, here: str | None = None) -> Where:

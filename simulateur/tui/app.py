@@ -34,6 +34,7 @@ from simulateur.tui.workers import ended
 
 T = TypeVar("T")
 
+
 class TraineeChanged(Message):
     """Posted to the current screen when the trainee at the keyboard changed."""
 
@@ -41,13 +42,27 @@ class TraineeChanged(Message):
 #: High contrast: white on black, a saturated yellow for the accent and focus, pure red and green;
 #: every state keeps its symbol or word beside its colour (✓ ✗ ? ● ○ ⏳).
 HIGH_CONTRAST = Theme(
-    name="simulateur-contraste", dark=True,
-    primary="#FFFF00", secondary="#00FFFF", accent="#FFFF00", foreground="#FFFFFF",
-    background="#000000", surface="#000000", panel="#1A1A1A", boost="#FFFFFF",
-    warning="#FFB000", error="#FF4040", success="#00FF00",
-    variables={"text-muted": "#E0E0E0", "border": "#FFFFFF", "footer-key-foreground": "#FFFF00",
-               "block-cursor-background": "#FFFF00", "block-cursor-foreground": "#000000",
-               "input-selection-background": "#FFFF00 50%"},
+    name="simulateur-contraste",
+    dark=True,
+    primary="#FFFF00",
+    secondary="#00FFFF",
+    accent="#FFFF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#1A1A1A",
+    boost="#FFFFFF",
+    warning="#FFB000",
+    error="#FF4040",
+    success="#00FF00",
+    variables={
+        "text-muted": "#E0E0E0",
+        "border": "#FFFFFF",
+        "footer-key-foreground": "#FFFF00",
+        "block-cursor-background": "#FFFF00",
+        "block-cursor-foreground": "#000000",
+        "input-selection-background": "#FFFF00 50%",
+    },
 )
 DEFAULT_THEME = "textual-dark"
 
@@ -70,14 +85,20 @@ class SimulateurApp(App[int]):
     #: Quitting was asked during a build: the lab is released as soon as it is built, then the app exits.
     quitting: var[bool] = var(False)
 
-    def __init__(self, *, store: Store | None = None, catalogue: Catalogue | None = None,
-                 clock: Callable[[], float] = time.time, reap: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store | None = None,
+        catalogue: Catalogue | None = None,
+        clock: Callable[[], float] = time.time,
+        reap: bool = True,
+    ) -> None:
         super().__init__()
         self.store = store or Store()
         self.catalogue = catalogue or load_catalogue()
         self.clock = clock
         self.running: Running | None = None
-        self._build_thread = threading.Event()   # set while the build worker's thread runs (shutdown waits)
+        self._build_thread = threading.Event()  # set while the build worker's thread runs (shutdown waits)
         self._reap = reap
         self.settings, self._settings_problem = settings_file.load()
         self.register_theme(HIGH_CONTRAST)
@@ -132,8 +153,7 @@ class SimulateurApp(App[int]):
         try:
             settings_file.save(self.settings)
         except OSError as exc:
-            self.notify(tr("tui.settings.unwritable", why=exc.strerror or str(exc)), severity="warning",
-                        markup=False)
+            self.notify(tr("tui.settings.unwritable", why=exc.strerror or str(exc)), severity="warning", markup=False)
 
     # --- screens ------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -142,8 +162,9 @@ class SimulateurApp(App[int]):
         if self._settings_problem:
             self.notify(self._settings_problem, severity="warning", timeout=10, markup=False)
         if self.store.recovered:
-            self.notify(tr("tui.store.recovered", path=self.store.recovered), severity="warning", timeout=10,
-                        markup=False)
+            self.notify(
+                tr("tui.store.recovered", path=self.store.recovered), severity="warning", timeout=10, markup=False
+            )
         if self._reap:
             self._reap_orphans()
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -245,13 +266,28 @@ class SimulateurApp(App[int]):
     def attach(self, started: Started, mode: str) -> Running:
         """Record the attempt a worker has just started (called from that worker thread)."""
         assert started.attempt is not None
-        started.attempt._store = self.store   # the app's store holds this attempt's facts from now on
+        started.attempt._store = self.store  # the app's store holds this attempt's facts from now on
         info = started.attempt.info
-        self.store.begin(attempt_id=info.id, scenario=started.scenario, seed=info.seed, mode=mode,
-                         lab=started.lab.id, attempt_dir=started.attempt.dir, started=info.started,
-                         candidate=info.candidate, variant=started.lab.params.get("variante"))
-        self.running = Running(lab=started.lab, scenario=started.scenario, attempt=started.attempt,
-                               attempt_id=info.id, mode=mode, started=info.started, store=self.store)
+        self.store.begin(
+            attempt_id=info.id,
+            scenario=started.scenario,
+            seed=info.seed,
+            mode=mode,
+            lab=started.lab.id,
+            attempt_dir=started.attempt.dir,
+            started=info.started,
+            candidate=info.candidate,
+            variant=started.lab.params.get("variante"),
+        )
+        self.running = Running(
+            lab=started.lab,
+            scenario=started.scenario,
+            attempt=started.attempt,
+            attempt_id=info.id,
+            mode=mode,
+            started=info.started,
+            store=self.store,
+        )
         return self.running
 
     @contextlib.contextmanager
@@ -265,7 +301,7 @@ class SimulateurApp(App[int]):
         try:
             yield
         finally:
-            lending.__exit__(None, None, None)   # resume_application_mode, whatever happened inside
+            lending.__exit__(None, None, None)  # resume_application_mode, whatever happened inside
 
     def build(self, screen: Screen[Any], job: Callable[[], T], release: Callable[[T], None]) -> Worker[T | Quit]:
         """The one build worker (a training attempt's lab, an exam's intervention): `job` runs in a
@@ -285,8 +321,7 @@ class SimulateurApp(App[int]):
             finally:
                 self._build_thread.clear()
 
-        return screen.run_worker(body, name="build", group="build", thread=True, exclusive=True,
-                                 exit_on_error=False)
+        return screen.run_worker(body, name="build", group="build", thread=True, exclusive=True, exit_on_error=False)
 
     def built(self, event: Worker.StateChanged) -> Any:
         """For a screen that started build(): None while building (or for another worker), else the
@@ -317,8 +352,7 @@ class SimulateurApp(App[int]):
             if yes:
                 self._stop_and_exit()
 
-        self.push_screen(ConfirmScreen(tr("tui.quit.confirm", lab=self.running.lab_id if self.running else "")),
-                         answer)
+        self.push_screen(ConfirmScreen(tr("tui.quit.confirm", lab=self.running.lab_id if self.running else "")), answer)
 
     def action_help_quit(self) -> None:  # Ctrl+C: the same as Ctrl+Q (asks first mid-attempt)
         self.action_request_quit()
@@ -369,8 +403,9 @@ class SimulateurApp(App[int]):
         yield SystemCommand(tr("tui.cmd.profile"), tr("tui.cmd.profile.help"), self.choose_trainee)
         yield SystemCommand(tr("tui.cmd.contrast"), tr("tui.cmd.contrast.help"), self.action_toggle_contrast)
         yield SystemCommand(tr("tui.cmd.theme"), tr("tui.cmd.theme.help"), self.action_change_theme)
-        yield SystemCommand(tr("tui.cmd.screenshot"), tr("tui.cmd.screenshot.help"),
-                            lambda: self.set_timer(0.1, self._save_capture))
+        yield SystemCommand(
+            tr("tui.cmd.screenshot"), tr("tui.cmd.screenshot.help"), lambda: self.set_timer(0.1, self._save_capture)
+        )
         yield SystemCommand(tr("tui.cmd.quit"), tr("tui.cmd.quit.help"), self.action_request_quit)
 
     def _save_capture(self) -> None:

@@ -25,7 +25,7 @@ from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.tui.workers import ended
 
-POLL = 1.0       # seconds between two `exam status` (her time left, the intervention's state)
+POLL = 1.0  # seconds between two `exam status` (her time left, the intervention's state)
 
 
 class ExamClient:
@@ -37,8 +37,9 @@ class ExamClient:
     def whoami(self) -> dict[str, Any]:
         from simulateur.serve import remote
 
-        status, reply = remote.call(self.conf["url"], "/api/whoami", None, token=self.conf["token"],
-                                    cafile=self.conf.get("cafile"), timeout=60)
+        status, reply = remote.call(
+            self.conf["url"], "/api/whoami", None, token=self.conf["token"], cafile=self.conf.get("cafile"), timeout=60
+        )
         if status != 200:
             raise SimError(str(reply.get("error") or tr("api.not_ours")), exit_code=4)
         return reply
@@ -47,8 +48,9 @@ class ExamClient:
         """What the command printed; its refusal or failure as a SimError (one French line)."""
         from simulateur.serve import remote
 
-        status, reply = remote.call(self.conf["url"], "/api/run", {"argv": argv}, token=self.conf["token"],
-                                    cafile=self.conf.get("cafile"))
+        status, reply = remote.call(
+            self.conf["url"], "/api/run", {"argv": argv}, token=self.conf["token"], cafile=self.conf.get("cafile")
+        )
         if status == 401:
             raise SimError(str(reply.get("error")) + " — " + tr("api.login_again", url=self.conf["url"]), exit_code=4)
         if reply.get("error"):
@@ -67,14 +69,16 @@ class ExamClient:
             data = json.loads(out)
         except ValueError:
             return None
-        if not isinstance(data, dict) or data.get("started") is False:     # on the roster, not started
+        if not isinstance(data, dict) or data.get("started") is False:  # on the roster, not started
             return None
         return data
 
 
 def clock(seconds: float) -> str:
     s = max(0, int(seconds))
-    return f"{s // 3600:d} h {s % 3600 // 60:02d} min {s % 60:02d} s" if s >= 3600 else f"{s // 60:d} min {s % 60:02d} s"
+    return (
+        f"{s // 3600:d} h {s % 3600 // 60:02d} min {s % 60:02d} s" if s >= 3600 else f"{s // 60:d} min {s % 60:02d} s"
+    )
 
 
 class CandidateApp(App[int]):
@@ -156,7 +160,7 @@ class CandidateApp(App[int]):
     def _show(self, state: dict[str, Any] | None, seen: float) -> None:
         self.state = state
         if state and state.get("lab") and not state.get("finished") and not self.resumed and not self.busy:
-            self.resumed = True     # back in the app mid-exam: her ticket again (the service resumes)
+            self.resumed = True  # back in the app mid-exam: her ticket again (the service resumes)
             self._step(["exam", "start", self.sid], "")
             return
         left = self.query_one("#left", Static)
@@ -170,9 +174,16 @@ class CandidateApp(App[int]):
             line.update(Text(tr("cand.finished"), style="bold"))
         else:
             left.update(Text(tr("cand.left", left=clock(float(state.get("remaining") or 0)))))
-            line.update(Text(tr("cand.state", index=state["intervention"], lab=state.get("lab") or "—")
-                             if state.get("intervention") else tr("cand.building")))
-        self.query_one("#start", Button).disabled = self.busy or state is not None and bool(state.get("lab") or state.get("finished"))
+            line.update(
+                Text(
+                    tr("cand.state", index=state["intervention"], lab=state.get("lab") or "—")
+                    if state.get("intervention")
+                    else tr("cand.building")
+                )
+            )
+        self.query_one("#start", Button).disabled = (
+            self.busy or state is not None and bool(state.get("lab") or state.get("finished"))
+        )
         self.query_one("#submit", Button).disabled = self.busy or not (running and state and state.get("lab"))
         self.query_one("#shell", Button).disabled = self.busy or not (running and state and state.get("lab"))
 
@@ -243,7 +254,7 @@ def _hosts_in(text: str) -> list[str]:
     return [h.strip() for h in m.group(1).split(",") if h.strip()] if m else []
 
 
-SERVER_ENV = "SIMULATEUR_SERVER"      # set by an sshd ForceCommand: the service to ask her code for
+SERVER_ENV = "SIMULATEUR_SERVER"  # set by an sshd ForceCommand: the service to ask her code for
 CAFILE_ENV = "SIMULATEUR_CAFILE"
 TRIES = 3
 
@@ -271,7 +282,7 @@ def run() -> int:
             try:
                 remote.call(conf["url"], "/api/logout", {}, token=conf["token"], cafile=conf.get("cafile"), timeout=30)
             except SimError:
-                pass            # the service gone: its token expires on its own
+                pass  # the service gone: its token expires on its own
     return int(app.return_code or 0)
 
 

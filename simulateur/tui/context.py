@@ -69,7 +69,7 @@ class Running:
                 try:
                     run.stop(self.lab_id)
                 except SimError:
-                    pass   # already gone (stopped from another terminal): nothing left to stop
+                    pass  # already gone (stopped from another terminal): nothing left to stop
                 finally:
                     self.stopped = True
         if status is not None and not self.submitted:

@@ -32,11 +32,21 @@ class ExamRunning(Running):
         started: Started | None = step.started
         item: Item | None = step.item
         assert started is not None and started.attempt is not None and item is not None
-        return cls(lab=started.lab, scenario=started.scenario, attempt=started.attempt,
-                   attempt_id=item.attempt or started.attempt.dir.name, mode="examen",
-                   started=item.started or started.attempt.info.started, store=db.store,
-                   session_id=step.run.session, candidate=step.run.candidate, deadline=step.run.deadline,
-                   index=item.index, count=len(step.run.items), db=db)
+        return cls(
+            lab=started.lab,
+            scenario=started.scenario,
+            attempt=started.attempt,
+            attempt_id=item.attempt or started.attempt.dir.name,
+            mode="examen",
+            started=item.started or started.attempt.info.started,
+            store=db.store,
+            session_id=step.run.session,
+            candidate=step.run.candidate,
+            deadline=step.run.deadline,
+            index=item.index,
+            count=len(step.run.items),
+            db=db,
+        )
 
     @property
     def timed(self) -> bool:

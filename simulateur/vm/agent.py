@@ -21,8 +21,9 @@ from pathlib import Path
 READY_TIMEOUT = 60.0
 
 
-def _agent_exchange(sock_path: Path, lock: Path, script: str, timeout: float,
-                    slack: float = 5.0) -> tuple[int, str, str]:
+def _agent_exchange(
+    sock_path: Path, lock: Path, script: str, timeout: float, slack: float = 5.0
+) -> tuple[int, str, str]:
     rid = secrets.token_hex(4)
     payload = base64.b64encode(script.encode()).decode()
     t = max(1, int(timeout))
@@ -58,8 +59,9 @@ def _agent_exchange(sock_path: Path, lock: Path, script: str, timeout: float,
     return rc, out.decode(errors="replace"), err.decode(errors="replace")
 
 
-def run_script(sock_path: Path, lock: Path, script: str, timeout: float = 30,
-               slack: float = 5.0) -> subprocess.CompletedProcess[str]:
+def run_script(
+    sock_path: Path, lock: Path, script: str, timeout: float = 30, slack: float = 5.0
+) -> subprocess.CompletedProcess[str]:
     """Run a shell script in the guest (busybox sh); 124 on timeout, 125 if the agent is gone.
     `slack`: how long past `timeout` to wait for the answer (the guest's own timeout kills first)."""
     try:

@@ -62,7 +62,9 @@ def stage(state: LabState, topo: Topology) -> None:
     for name in names:
         hs = state.hosts[name]
         hs.vm_image, hs.vm_kernel, hs.vm_accel = str(image.dir), image.kernel_version, accel
-        hs.macs[topo.hosts[name].interfaces[0].name] = "52:54:00:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
+        hs.macs[topo.hosts[name].interfaces[0].name] = "52:54:00:" + ":".join(
+            f"{b:02x}" for b in secrets.token_bytes(3)
+        )
         qemu.stage(image, files_of(state, name), name)
     state.save()
 
@@ -84,12 +86,21 @@ def boot(state: LabState, topo: Topology) -> None:
         state.save()
     t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        ready = list(pool.map(lambda n: agent.wait_ready(files_of(state, n).agent, files_of(state, n).agent_lock,
-                                                         BOOT_TIMEOUT), names))
+        ready = list(
+            pool.map(
+                lambda n: agent.wait_ready(files_of(state, n).agent, files_of(state, n).agent_lock, BOOT_TIMEOUT), names
+            )
+        )
     for name, ok in zip(names, ready):
         if not ok:
-            raise SimError(tr("vm.boot_failed", host=name, seconds=int(time.monotonic() - t0),
-                              log=files_of(state, name).console_log))
+            raise SimError(
+                tr(
+                    "vm.boot_failed",
+                    host=name,
+                    seconds=int(time.monotonic() - t0),
+                    log=files_of(state, name).console_log,
+                )
+            )
 
 
 def accel_info(state: LabState) -> dict[str, str]:
@@ -101,7 +112,7 @@ if __name__ == "__main__":  # `make vm-image`: build (or find) the guest image, 
     import sys
 
     try:
-        qemu.accelerator(ensure_image(ask_apt=True))   # the verdict is cached per machine
+        qemu.accelerator(ensure_image(ask_apt=True))  # the verdict is cached per machine
     except SimError as exc:
         print(f"simulateur : {exc}", file=sys.stderr)
         raise SystemExit(2) from None

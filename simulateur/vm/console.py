@@ -36,9 +36,9 @@ EXITED = b"\x1b]7771;\x07"  # the guest's login shell ends (trap EXIT in /etc/pr
 class Journaler:
     def __init__(self, fd: int | None) -> None:
         self.fd = fd
-        self.last: str | None = None       # last history entry seen (number and text)
+        self.last: str | None = None  # last history entry seen (number and text)
         self.typed_at: float | None = None  # first key after the last prompt
-        self.exited = False                 # the shell said it exits (`exit`, Ctrl-D)
+        self.exited = False  # the shell said it exits (`exit`, Ctrl-D)
 
     def keys(self) -> None:
         if self.typed_at is None:
@@ -69,7 +69,7 @@ def filter_output(buf: bytes, journal: Journaler) -> tuple[bytes, bytes]:
     out = bytearray()
     pos = 0
     for m in MARKER.finditer(buf):
-        out += buf[pos:m.start()]
+        out += buf[pos : m.start()]
         journal.prompt(m.group(1).decode(), m.group(2).decode())
         pos = m.end()
     rest = buf[pos:]

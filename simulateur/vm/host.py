@@ -72,14 +72,17 @@ class VmHost(RecordedPid1):
         """Disk, tap and qemu for each, then wait until every guest's agent answers."""
         if topo.hosts:
             progress(tr("progress.vms"))
-            backend.boot(state, topo)   # the module's attribute: bench/vm_bench.py times it there
+            backend.boot(state, topo)  # the module's attribute: bench/vm_bench.py times it there
 
     @classmethod
     def destroy(cls, state: LabState, extra: list[str] | None = None) -> dict[str, int]:
         """Its qemu killed (a recorded PID 1, checked by start time); its tap goes with the switch
         namespace and its disk, sockets and logs with the lab's state dir (the netns kind's)."""
-        qemus = [hs.pid1 for hs in state.hosts.values() if hs.kind == cls.kind and hs.pid1 is not None
-                 and nsutil.same_process(hs.pid1, hs.pid1_start)]
+        qemus = [
+            hs.pid1
+            for hs in state.hosts.values()
+            if hs.kind == cls.kind and hs.pid1 is not None and nsutil.same_process(hs.pid1, hs.pid1_start)
+        ]
         nsutil.kill_pids(qemus)
         return {"processes": len(qemus), "namespaces": 0}
 
@@ -96,11 +99,14 @@ class VmHost(RecordedPid1):
         self.run(["sync"], timeout=10)
         qemu.qmp(self.files.qmp, "system_reset")
         if not agent.wait_ready(self.files.agent, self.files.agent_lock, backend.BOOT_TIMEOUT):
-            raise SimError(tr("vm.boot_failed", host=self.name, seconds=int(backend.BOOT_TIMEOUT),
-                              log=self.files.console_log))
+            raise SimError(
+                tr("vm.boot_failed", host=self.name, seconds=int(backend.BOOT_TIMEOUT), log=self.files.console_log)
+            )
 
     # --- commands ------------------------------------------------------------------------------
-    def run(self, argv: list[str], *, timeout: float = 30, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, argv: list[str], *, timeout: float = 30, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         self._pid1()  # the VM is up (its qemu is the process we started)
         script = _script(argv)
         if input is not None:
@@ -109,8 +115,16 @@ class VmHost(RecordedPid1):
         res = agent.run_script(self.files.agent, self.files.agent_lock, script, timeout)
         return subprocess.CompletedProcess(argv, res.returncode, res.stdout, res.stderr)
 
-    def enter_argv(self, argv: list[str], *, term: str | None = None, extra_env: dict[str, str] | None = None,
-                   cwd: str = "/root", tty: bool = False, tag: str = "lab") -> list[str]:
+    def enter_argv(
+        self,
+        argv: list[str],
+        *,
+        term: str | None = None,
+        extra_env: dict[str, str] | None = None,
+        cwd: str = "/root",
+        tty: bool = False,
+        tag: str = "lab",
+    ) -> list[str]:
         """The trainee's interactive shell is the serial console (simulateur.vm.console, which
         journals what is typed); any other command goes through the agent (simulateur.vm.execute).
         Both are processes of the machine: `tty` changes nothing (no terminal enters the guest).
@@ -122,8 +136,14 @@ class VmHost(RecordedPid1):
             if "SIMULATEUR_JOURNAL_FD" in env:
                 cmd += ["--journal-fd", env["SIMULATEUR_JOURNAL_FD"]]
             return cmd
-        return [sys.executable, "-m", "simulateur.vm.execute", str(self.files.agent), str(self.files.agent_lock),
-                _script(argv)]
+        return [
+            sys.executable,
+            "-m",
+            "simulateur.vm.execute",
+            str(self.files.agent),
+            str(self.files.agent_lock),
+            _script(argv),
+        ]
 
     def run_in_netns(self, argv: list[str], *, timeout: float = 10) -> subprocess.CompletedProcess[str]:
         raise SimError(tr("vm.no_files", host=self.name))
@@ -159,10 +179,13 @@ class VmHost(RecordedPid1):
             rootfiles.write_text(staged, inside, content, mode, self.name)
             return
         path = rootfiles.checked(inside)
-        res = self.run(["sh", "-c", f"cat > {shlex.quote(path)} && chmod {mode:o} {shlex.quote(path)}"],
-                       input=content, timeout=10)
+        res = self.run(
+            ["sh", "-c", f"cat > {shlex.quote(path)} && chmod {mode:o} {shlex.quote(path)}"], input=content, timeout=10
+        )
         if res.returncode != 0:
-            raise SimError(tr("lab.write_failed", path=inside, host=self.name, why=res.stderr.strip() or res.returncode))
+            raise SimError(
+                tr("lab.write_failed", path=inside, host=self.name, why=res.stderr.strip() or res.returncode)
+            )
 
     def pid_namespace(self) -> int:
         raise SimError(tr("vm.no_files", host=self.name))
@@ -176,8 +199,14 @@ class VmHost(RecordedPid1):
     def mount_tmpfs(self, inside: str, size_mb: int) -> None:
         """The guest's own kernel mounts: as a technician would, inside it."""
         path = rootfiles.checked(inside)
-        res = self.run(["sh", "-c", f"mkdir -p {shlex.quote(path)} && mount -t tmpfs -o size={size_mb}m tmpfs {shlex.quote(path)}"],
-                       timeout=10)
+        res = self.run(
+            [
+                "sh",
+                "-c",
+                f"mkdir -p {shlex.quote(path)} && mount -t tmpfs -o size={size_mb}m tmpfs {shlex.quote(path)}",
+            ],
+            timeout=10,
+        )
         if res.returncode != 0:
             raise SimError(tr("sandbox.mount_failed", path=inside, why=res.stderr.strip() or res.returncode))
 

@@ -37,8 +37,20 @@ RECIPE_VERSION = "1"
 GUESTFILES = Path(__file__).resolve().parent / "guestfiles"
 KERNEL_META = "linux-image-cloud-amd64"
 # Packages of the guest root (the kernel package is resolved from KERNEL_META).
-GUEST_PACKAGES = ["busybox-static", "kmod", "libkmod2", "libc6", "libzstd1", "liblzma5", "libssl3",
-                  "pciutils", "libpci3", "libudev1", "zlib1g", "pci.ids"]
+GUEST_PACKAGES = [
+    "busybox-static",
+    "kmod",
+    "libkmod2",
+    "libc6",
+    "libzstd1",
+    "liblzma5",
+    "libssl3",
+    "pciutils",
+    "libpci3",
+    "libudev1",
+    "zlib1g",
+    "pci.ids",
+]
 # Modules copied from the kernel package into the guest (with their dependencies).
 GUEST_MODULES = ["virtio_net", "virtio_blk", "virtio_pci", "virtio_balloon", "virtio_console"]
 STAGE1_MODULES = ["virtio_blk", "virtio_pci"]
@@ -108,8 +120,7 @@ def candidates(packages: list[str]) -> dict[str, str]:
 
 def local_recipe() -> dict[str, object]:
     """What this source tree says about the image (no APT): our guest files, builder, module list."""
-    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(GUESTFILES.iterdir())
-             if p.is_file()}
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(GUESTFILES.iterdir()) if p.is_file()}
     me = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
     return {"version": RECIPE_VERSION, "files": files, "builder": me, "modules": GUEST_MODULES}
 
@@ -174,8 +185,10 @@ def _build(rec: dict[str, object], target: Path) -> None:
         debs.mkdir()
         x.mkdir()
         os.chmod(tmp, 0o755)
-        _run(["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root",
-              *[f"{p}={v}" for p, v in packages.items()]], cwd=debs)
+        _run(
+            ["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", *[f"{p}={v}" for p, v in packages.items()]],
+            cwd=debs,
+        )
         for deb in sorted(debs.glob("*.deb")):
             _run(["dpkg-deb", "-x", str(deb), str(x)])
         kver = next(p.name for p in (x / "lib" / "modules").iterdir())
@@ -209,7 +222,9 @@ def _needed_libs(x: Path, binaries: list[Path]) -> set[Path]:
                 continue
             path = parts[1].split("(")[0].strip()
             if not path.startswith(str(x)):
-                raise SimError(tr("vm.image_failed", why=f"{b.name} : bibliothèque {parts[0].strip()} hors des paquets"))
+                raise SimError(
+                    tr("vm.image_failed", why=f"{b.name} : bibliothèque {parts[0].strip()} hors des paquets")
+                )
             out.add(Path(path))
     return out
 
@@ -243,10 +258,30 @@ def _module_closure(x: Path, kver: str, names: list[str]) -> list[str]:
 
 
 def _make_rootfs(x: Path, root: Path, kver: str) -> None:
-    for d in ("bin", "sbin", "usr/bin", "usr/sbin", "etc/init.d", "etc/modprobe.d", "etc/udhcpc",
-              "etc/network/if-up.d", "etc/network/if-pre-up.d", "etc/network/if-down.d",
-              "etc/network/if-post-down.d", "usr/share/udhcpc", "proc", "sys", "dev", "run", "tmp", "root",
-              "var/lib/dpkg/info", "var/lib/dpkg/updates", "lib64", "mnt"):
+    for d in (
+        "bin",
+        "sbin",
+        "usr/bin",
+        "usr/sbin",
+        "etc/init.d",
+        "etc/modprobe.d",
+        "etc/udhcpc",
+        "etc/network/if-up.d",
+        "etc/network/if-pre-up.d",
+        "etc/network/if-down.d",
+        "etc/network/if-post-down.d",
+        "usr/share/udhcpc",
+        "proc",
+        "sys",
+        "dev",
+        "run",
+        "tmp",
+        "root",
+        "var/lib/dpkg/info",
+        "var/lib/dpkg/updates",
+        "lib64",
+        "mnt",
+    ):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "var" / "run").symlink_to("/run")
     (root / "var" / "lib" / "dpkg" / "status").write_text("")
@@ -279,11 +314,17 @@ def _make_rootfs(x: Path, root: Path, kver: str) -> None:
             _copy(x / "lib" / "modules" / kver / f, root / "lib" / "modules" / kver / f)
     _run([*_ldso(x), "--argv0", "depmod", str(x / "bin" / "kmod"), "-b", str(root), kver])
     g = GUESTFILES
-    files = {"etc/inittab": ("inittab", 0o644), "etc/init.d/rcS": ("rcS", 0o755),
-             "usr/sbin/sim-agent": ("sim-agent", 0o755), "etc/sim-kmod.sh": ("sim-kmod.sh", 0o644),
-             "etc/profile": ("profile", 0o644), "etc/udhcpc/default.script": ("default.script", 0o755),
-             "usr/share/udhcpc/default.script": ("default.script", 0o755), "etc/mdev.conf": ("mdev.conf", 0o644),
-             "etc/network/interfaces": ("interfaces", 0o644)}
+    files = {
+        "etc/inittab": ("inittab", 0o644),
+        "etc/init.d/rcS": ("rcS", 0o755),
+        "usr/sbin/sim-agent": ("sim-agent", 0o755),
+        "etc/sim-kmod.sh": ("sim-kmod.sh", 0o644),
+        "etc/profile": ("profile", 0o644),
+        "etc/udhcpc/default.script": ("default.script", 0o755),
+        "usr/share/udhcpc/default.script": ("default.script", 0o755),
+        "etc/mdev.conf": ("mdev.conf", 0o644),
+        "etc/network/interfaces": ("interfaces", 0o644),
+    }
     for dst, (src, mode) in files.items():
         (root / dst).write_bytes((g / src).read_bytes())
         os.chmod(root / dst, mode)
@@ -326,8 +367,7 @@ def _cpio(entries: list[tuple[str, int, bytes]]) -> bytes:
 
     def one(ino: int, name: str, mode: int, data: bytes) -> None:
         nm = name.encode() + b"\0"
-        hdr = "070701" + "".join(f"{v:08x}" for v in (
-            ino, mode, 0, 0, 1, EPOCH, len(data), 0, 0, 0, 0, len(nm), 0))
+        hdr = "070701" + "".join(f"{v:08x}" for v in (ino, mode, 0, 0, 1, EPOCH, len(data), 0, 0, 0, 0, len(nm), 0))
         out.extend(hdr.encode() + nm)
         out.extend(b"\0" * ((4 - len(out) % 4) % 4))
         out.extend(data)
@@ -347,7 +387,8 @@ def _make_module_deb(root: Path, kver: str, out: Path, tmp: Path) -> None:
     _copy(root / rel, pkg / rel)
     (pkg / "DEBIAN" / "control").write_text(
         "Package: virtio-net-module\nVersion: 1.0\nArchitecture: amd64\nMaintainer: simulateur <atelier@exemple.fr>\n"
-        f"Description: pilote de la carte réseau virtio ({NIC_MODULE}) pour Linux {kver}\n")
+        f"Description: pilote de la carte réseau virtio ({NIC_MODULE}) pour Linux {kver}\n"
+    )
     for p in sorted(pkg.rglob("*")):
         os.utime(p, (EPOCH, EPOCH), follow_symlinks=False)
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}

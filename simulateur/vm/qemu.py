@@ -80,9 +80,27 @@ def stage(image: GuestImage, files: VmFiles, hostname: str) -> None:
 
 def make_disk(files: VmFiles) -> None:
     """The VM's own disk (ext4) from its staged tree; the tree is then dropped."""
-    res = subprocess.run(["mke2fs", "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", "simroot",
-                          "-E", "root_owner=0:0", "-d", str(files.staging), str(files.disk), f"{DISK_MB}M"],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [
+            "mke2fs",
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-O",
+            "^has_journal",
+            "-L",
+            "simroot",
+            "-E",
+            "root_owner=0:0",
+            "-d",
+            str(files.staging),
+            str(files.disk),
+            f"{DISK_MB}M",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         raise SimError(tr("vm.disk_failed", why=(res.stderr.strip().splitlines() or ["mke2fs"])[-1]))
     shutil.rmtree(files.staging)
@@ -95,10 +113,28 @@ def _kvm_ok(image: GuestImage) -> bool:
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return False
     try:
-        res = subprocess.run([QEMU, "-accel", "kvm", "-m", str(MEMORY_MB), "-nodefaults", "-display", "none",
-                              "-no-reboot", "-serial", "stdio", "-kernel", str(image.kernel),
-                              "-append", "console=ttyS0 panic=-1 root=/dev/nonexistent"],
-                             capture_output=True, timeout=8, stdin=subprocess.DEVNULL)
+        res = subprocess.run(
+            [
+                QEMU,
+                "-accel",
+                "kvm",
+                "-m",
+                str(MEMORY_MB),
+                "-nodefaults",
+                "-display",
+                "none",
+                "-no-reboot",
+                "-serial",
+                "stdio",
+                "-kernel",
+                str(image.kernel),
+                "-append",
+                "console=ttyS0 panic=-1 root=/dev/nonexistent",
+            ],
+            capture_output=True,
+            timeout=8,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         return False
     return res.returncode == 0 and b"Kernel panic" in res.stdout
@@ -111,7 +147,9 @@ def accelerator(image: GuestImage) -> str:
     if forced in ("kvm", "tcg"):
         return forced
     try:
-        cpu = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "")
+        cpu = next(
+            (line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), ""
+        )
     except OSError:
         cpu = ""
     key = hashlib.sha256(f"{platform.release()}|{cpu}|{image.kernel_version}".encode()).hexdigest()[:12]
@@ -128,8 +166,10 @@ def accelerator(image: GuestImage) -> str:
 
 # --- launching ----------------------------------------------------------------------------------
 def add_tap(switch_netns: str, tap: str, bridge: str) -> None:
-    for argv in (["ip", "-n", switch_netns, "tuntap", "add", "dev", tap, "mode", "tap"],
-                 ["ip", "-n", switch_netns, "link", "set", tap, "master", bridge, "up"]):
+    for argv in (
+        ["ip", "-n", switch_netns, "tuntap", "add", "dev", tap, "mode", "tap"],
+        ["ip", "-n", switch_netns, "link", "set", tap, "master", bridge, "up"],
+    ):
         res = subprocess.run(argv, capture_output=True, text=True)
         if res.returncode != 0:
             raise SimError(tr("vm.tap_failed", tap=tap, why=res.stderr.strip()))
@@ -137,28 +177,57 @@ def add_tap(switch_netns: str, tap: str, bridge: str) -> None:
 
 def qemu_argv(image: GuestImage, files: VmFiles, tap: str, mac: str, accel: str) -> list[str]:
     return [
-        QEMU, "-name", "simulateur", "-accel", accel, "-m", str(MEMORY_MB), "-smp", "1",
-        "-nodefaults", "-display", "none", "-no-user-config",
-        "-kernel", str(image.kernel), "-initrd", str(image.initrd),
-        "-append", "console=ttyS0 quiet panic=-1",
-        "-drive", f"file={files.disk},if=none,id=d0,format=raw,cache=writeback",
-        "-device", "virtio-blk-pci,drive=d0",
-        "-netdev", f"tap,id=n0,ifname={tap},script=no,downscript=no",
-        "-device", f"virtio-net-pci,netdev=n0,id={NIC_ID},mac={mac}",
-        "-chardev", f"socket,id=con,path={files.console},server=on,wait=off,logfile={files.console_log}",
-        "-serial", "chardev:con",
-        "-chardev", f"socket,id=agent,path={files.agent},server=on,wait=off",
-        "-serial", "chardev:agent",
-        "-qmp", f"unix:{files.qmp},server=on,wait=off",
+        QEMU,
+        "-name",
+        "simulateur",
+        "-accel",
+        accel,
+        "-m",
+        str(MEMORY_MB),
+        "-smp",
+        "1",
+        "-nodefaults",
+        "-display",
+        "none",
+        "-no-user-config",
+        "-kernel",
+        str(image.kernel),
+        "-initrd",
+        str(image.initrd),
+        "-append",
+        "console=ttyS0 quiet panic=-1",
+        "-drive",
+        f"file={files.disk},if=none,id=d0,format=raw,cache=writeback",
+        "-device",
+        "virtio-blk-pci,drive=d0",
+        "-netdev",
+        f"tap,id=n0,ifname={tap},script=no,downscript=no",
+        "-device",
+        f"virtio-net-pci,netdev=n0,id={NIC_ID},mac={mac}",
+        "-chardev",
+        f"socket,id=con,path={files.console},server=on,wait=off,logfile={files.console_log}",
+        "-serial",
+        "chardev:con",
+        "-chardev",
+        f"socket,id=agent,path={files.agent},server=on,wait=off",
+        "-serial",
+        "chardev:agent",
+        "-qmp",
+        f"unix:{files.qmp},server=on,wait=off",
     ]
 
 
 def launch(switch_netns: str, argv: list[str], files: VmFiles) -> tuple[int, int | None]:
     """Start qemu inside the switch namespace; (pid, start time) once its sockets exist."""
     with open(files.log, "wb") as log:
-        proc = subprocess.Popen(["nsenter", f"--net={nsutil.netns_path(switch_netns)}", *argv],
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                close_fds=True)
+        proc = subprocess.Popen(
+            ["nsenter", f"--net={nsutil.netns_path(switch_netns)}", *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            close_fds=True,
+        )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -66,9 +66,12 @@ class Pages:
 
     def render(self, request: Any, name: str, peer: roles.Peer | None, status: int = 200, **values: Any) -> Any:
         token = self.token(request)
-        return self.templates.TemplateResponse(request, name, {"peer": peer, "csrf": csrf_of(token) if token else "",
-                                                               "machine": self.service.name, **values},
-                                               status_code=status)
+        return self.templates.TemplateResponse(
+            request,
+            name,
+            {"peer": peer, "csrf": csrf_of(token) if token else "", "machine": self.service.name, **values},
+            status_code=status,
+        )
 
     async def form(self, request: Any) -> dict[str, str] | None:
         """The posted form, or None if its CSRF token is not this login's."""
@@ -88,8 +91,17 @@ def routes(service: Service, gate: Gate) -> list[Any]:
     from simulateur.web import quiz_pages
 
     pages = Pages(service, gate)
-    return [*login.routes(pages), *sessions.routes(pages), *candidate.routes(pages), *codes.routes(pages),
-            *replay.routes(pages), *terminal.routes(pages), *appweb.routes(pages),
-            *trainer.routes(pages), *live.routes(pages), *jury.routes(pages),
-            *quiz_pages.routes(pages),
-            Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static")]
+    return [
+        *login.routes(pages),
+        *sessions.routes(pages),
+        *candidate.routes(pages),
+        *codes.routes(pages),
+        *replay.routes(pages),
+        *terminal.routes(pages),
+        *appweb.routes(pages),
+        *trainer.routes(pages),
+        *live.routes(pages),
+        *jury.routes(pages),
+        *quiz_pages.routes(pages),
+        Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]

@@ -37,7 +37,7 @@ from simulateur.serve.webshell import Relay, _end, _size, same_origin, set_size
 if TYPE_CHECKING:
     from simulateur.web.app import Pages
 
-HOURS = 12.0              # the app's own token: at most a day of exams (revoked when the page goes)
+HOURS = 12.0  # the app's own token: at most a day of exams (revoked when the page goes)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,8 +47,10 @@ def app_user() -> str:
 
 def _python(user: str) -> str:
     """An interpreter the account may run (a venv made from a python under /root is not)."""
-    probe = subprocess.run(["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", "--",
-                            sys.executable, "-c", "pass"], capture_output=True)
+    probe = subprocess.run(
+        ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", "--", sys.executable, "-c", "pass"],
+        capture_output=True,
+    )
     return sys.executable if probe.returncode == 0 else shutil.which("python3") or "/usr/bin/python3"
 
 
@@ -85,8 +87,9 @@ class AppRelay(Relay):
         self.master, self.loop = master, loop
         try:
             # setsid --ctty: a session of its own whose terminal is the pty (resizes reach the app)
-            proc = subprocess.Popen(["setsid", "--ctty", *argv], stdin=slave, stdout=slave, stderr=slave,
-                                    env=env, cwd=cwd, close_fds=True)
+            proc = subprocess.Popen(
+                ["setsid", "--ctty", *argv], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, close_fds=True
+            )
         finally:
             os.close(slave)
         done: asyncio.Future[int] = loop.create_future()
@@ -98,11 +101,11 @@ class AppRelay(Relay):
         threading.Thread(target=wait, daemon=True, name="appweb").start()
         self._resume()
         sender = asyncio.create_task(self._send())
-        mine, theirs = socket.socketpair()     # the shell relay's resize signal: the pty's size is enough here
+        mine, theirs = socket.socketpair()  # the shell relay's resize signal: the pty's size is enough here
         receiver = asyncio.create_task(self._receive(mine))
         try:
             await asyncio.wait({done, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if not done.done():          # she went away: the app is ended (its session)
+            if not done.done():  # she went away: the app is ended (its session)
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(proc.pid, signal.SIGHUP)
                 try:
@@ -159,8 +162,9 @@ def routes(pages: Pages) -> list[Any]:
         user = app_user()
         base = str(ws.url).split("/candidat/")[0]
         base = "https://" + base[6:] if base.startswith("wss://") else "http://" + base.removeprefix("ws://")
-        mine, expires = pages.gate.accounts.issue(found.login, (), session=sid, candidate=record.candidate,
-                                                 hours=HOURS, address=client_address(ws))
+        mine, expires = pages.gate.accounts.issue(
+            found.login, (), session=sid, candidate=record.candidate, hours=HOURS, address=client_address(ws)
+        )
         home = None
         try:
             try:
@@ -172,11 +176,17 @@ def routes(pages: Pages) -> list[Any]:
                 return
             cols = _size(ws.query_params.get("cols"), 100, 500)
             rows = _size(ws.query_params.get("rows"), 30, 200)
-            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "TERM": "xterm-256color", "COLORTERM": "truecolor",
-                   "LANG": "C.UTF-8", "HOME": home, "XDG_CONFIG_HOME": home, "PYTHONDONTWRITEBYTECODE": "1",
-                   "PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]])}
-            argv = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", "--",
-                    python, "-m", "simulateur"]
+            env = {
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "TERM": "xterm-256color",
+                "COLORTERM": "truecolor",
+                "LANG": "C.UTF-8",
+                "HOME": home,
+                "XDG_CONFIG_HOME": home,
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]]),
+            }
+            argv = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", "--", python, "-m", "simulateur"]
             code = await AppRelay(ws, pages.service).start(argv, env, home, cols, rows)
             if code >= 0:
                 await _end(ws, code, None)
@@ -185,5 +195,4 @@ def routes(pages: Pages) -> list[Any]:
             if home is not None:
                 shutil.rmtree(home, ignore_errors=True)
 
-    return [Route("/candidat/{sid}/app", page, methods=["GET"]),
-            WebSocketRoute("/candidat/{sid}/app/ws", app_socket)]
+    return [Route("/candidat/{sid}/app", page, methods=["GET"]), WebSocketRoute("/candidat/{sid}/app/ws", app_socket)]

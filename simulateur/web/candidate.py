@@ -38,7 +38,7 @@ def routes(pages: Pages) -> list[Any]:
             return pages.to_login(request)
         sid = request.path_params["sid"]
         reply = await run(peer, "exam", "status", sid, "--json", "--ticket")
-        if reply.get("error") or reply.get("code"):         # not hers, not a candidate, the store gone: said
+        if reply.get("error") or reply.get("code"):  # not hers, not a candidate, the store gone: said
             why = str(reply.get("error") or reply.get("stderr") or "").strip().removeprefix("simulateur : ")
             return pages.render(request, "refus.html", peer, status=403 if reply.get("code") == 3 else 200, error=why)
         try:
@@ -46,8 +46,16 @@ def routes(pages: Pages) -> list[Any]:
         except ValueError:
             state = {}
         said = request.query_params.get("dit")
-        return pages.render(request, "candidat.html", peer, sid=sid, state=state, fields=_fields(),
-                            said=said, error=request.query_params.get("erreur"))
+        return pages.render(
+            request,
+            "candidat.html",
+            peer,
+            sid=sid,
+            state=state,
+            fields=_fields(),
+            said=said,
+            error=request.query_params.get("erreur"),
+        )
 
     async def act(request: Request) -> Any:
         from urllib.parse import quote

@@ -32,8 +32,14 @@ def routes(pages: Pages) -> list[Any]:
         peer, refusal = allowed(request)
         if refusal is not None:
             return refusal
-        return pages.render(request, "codes.html", peer, sid=request.path_params["sid"], codes=None,
-                            url=f"{request.url.scheme}://{request.url.netloc}/connexion")
+        return pages.render(
+            request,
+            "codes.html",
+            peer,
+            sid=request.path_params["sid"],
+            codes=None,
+            url=f"{request.url.scheme}://{request.url.netloc}/connexion",
+        )
 
     async def make(request: Request) -> Any:
         peer, refusal = allowed(request)
@@ -47,7 +53,13 @@ def routes(pages: Pages) -> list[Any]:
         if reply.get("error") or reply.get("code"):
             why = str(reply.get("error") or reply.get("stderr") or "").strip().removeprefix("simulateur : ")
             return pages.render(request, "codes.html", peer, sid=sid, codes=None, error=why)
-        return pages.render(request, "codes.html", peer, sid=sid, codes=json.loads(str(reply["stdout"])),
-                            url=f"{request.url.scheme}://{request.url.netloc}/connexion")
+        return pages.render(
+            request,
+            "codes.html",
+            peer,
+            sid=sid,
+            codes=json.loads(str(reply["stdout"])),
+            url=f"{request.url.scheme}://{request.url.netloc}/connexion",
+        )
 
     return [Route("/session/{sid}/codes", show, methods=["GET"]), Route("/session/{sid}/codes", make, methods=["POST"])]

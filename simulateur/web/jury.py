@@ -25,14 +25,15 @@ if TYPE_CHECKING:
 @dataclass
 class Row:
     """One criterion of one intervention, as the grid shows it."""
+
     id: str
     label: str
     competence: str
-    auto: str            # the automatic verdict's label ("" when none)
+    auto: str  # the automatic verdict's label ("" when none)
     evidence: list[str]
-    observe: list[str]   # what the scenario asks the jury to observe
-    mark: str            # the jury's verdict's label ("" none)
-    mark_value: str      # acquis, non_acquis, ""
+    observe: list[str]  # what the scenario asks the jury to observe
+    mark: str  # the jury's verdict's label ("" none)
+    mark_value: str  # acquis, non_acquis, ""
     comment: str
     by: str
     when: str
@@ -85,18 +86,51 @@ def grid(db: ExamDB, session_id: str, candidate: str) -> tuple[Any, list[Block],
             auto = rec.verdict if rec is not None and rec.verdict in ("acquis", "non_acquis") else ""
             mark = mine.get(m.id)
             jc = sheet.get(m.id)
-            block.rows.append(Row(
-                m.id, m.label, m.competence, VERDICT_LABELS[auto] if auto else "",
-                list(rec.evidence) if rec is not None else [], list(jc.observe) if jc else [],
-                VERDICT_LABELS[mark.verdict] if mark else "", mark.verdict if mark else "",
-                mark.comment if mark else "", mark.by if mark else "", _when(mark.t) if mark else "",
-                mark.version if mark else "", VERDICT_LABELS[m.verdict], m.verdict, SOURCE_LABELS[m.source],
-                m.override, bool(jc and not jc.required)))
-        for cid, jc in sheet.items():        # optional criteria not marked yet
+            block.rows.append(
+                Row(
+                    m.id,
+                    m.label,
+                    m.competence,
+                    VERDICT_LABELS[auto] if auto else "",
+                    list(rec.evidence) if rec is not None else [],
+                    list(jc.observe) if jc else [],
+                    VERDICT_LABELS[mark.verdict] if mark else "",
+                    mark.verdict if mark else "",
+                    mark.comment if mark else "",
+                    mark.by if mark else "",
+                    _when(mark.t) if mark else "",
+                    mark.version if mark else "",
+                    VERDICT_LABELS[m.verdict],
+                    m.verdict,
+                    SOURCE_LABELS[m.source],
+                    m.override,
+                    bool(jc and not jc.required),
+                )
+            )
+        for cid, jc in sheet.items():  # optional criteria not marked yet
             if cid in seen or jc.required:
                 continue
-            block.rows.append(Row(cid, jc.label, jc.competence, "", [], [], "", "", "", "", "", "",
-                                  VERDICT_LABELS["non_evalue"], "non_evalue", "", False, True))
+            block.rows.append(
+                Row(
+                    cid,
+                    jc.label,
+                    jc.competence,
+                    "",
+                    [],
+                    [],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    VERDICT_LABELS["non_evalue"],
+                    "non_evalue",
+                    "",
+                    False,
+                    True,
+                )
+            )
     return run, blocks, db.signature(session.id, run.candidate)
 
 
@@ -130,14 +164,27 @@ def routes(pages: Pages) -> list[Any]:
         rows = []
         for r in runs:
             sig = await run_in_threadpool(db.signature, sid, r.candidate)
-            rows.append({"name": r.candidate, "url": f"/jury/{sid}/{quote(r.candidate, safe='')}",
-                         "state": tr("web.jury.finished") if r.finished else tr("web.jury.running"),
-                         "signed": tr("web.jury.signed_short", by=sig.by, when=_when(sig.t)) if sig
-                         else tr("web.jury.unsigned")})
+            rows.append(
+                {
+                    "name": r.candidate,
+                    "url": f"/jury/{sid}/{quote(r.candidate, safe='')}",
+                    "state": tr("web.jury.finished") if r.finished else tr("web.jury.running"),
+                    "signed": tr("web.jury.signed_short", by=sig.by, when=_when(sig.t))
+                    if sig
+                    else tr("web.jury.unsigned"),
+                }
+            )
         names = list(session.roster) + [r.candidate for r in runs if r.candidate not in session.roster]
-        return pages.render(request, "jury_session.html", peer, sid=sid, group=session.group or tr("web.no_group"),
-                            rows=rows, error=request.query_params.get("erreur", ""),
-                            written=[{"name": n, "url": f"/jury/{sid}/{quote(n, safe='')}"} for n in names])
+        return pages.render(
+            request,
+            "jury_session.html",
+            peer,
+            sid=sid,
+            group=session.group or tr("web.no_group"),
+            rows=rows,
+            error=request.query_params.get("erreur", ""),
+            written=[{"name": n, "url": f"/jury/{sid}/{quote(n, safe='')}"} for n in names],
+        )
 
     async def bundle(request: Request) -> Any:
         peer, refused = allowed(request)
@@ -150,10 +197,18 @@ def routes(pages: Pages) -> list[Any]:
             made = await run_in_threadpool(session_bundle, sid, pages.service.db)
         except SimError as exc:
             return pages.render(request, "refus.html", peer, status=400, error=str(exc))
-        pages.service.audit(peer, "report", f"ok ({len(made.html)} HTML, {len(made.pdf)} PDF)", session=sid,
-                            detail=f"report {sid} --all [{peer.address}]")
-        return Response(made.data, media_type="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="rapports-{sid}.zip"'})
+        pages.service.audit(
+            peer,
+            "report",
+            f"ok ({len(made.html)} HTML, {len(made.pdf)} PDF)",
+            session=sid,
+            detail=f"report {sid} --all [{peer.address}]",
+        )
+        return Response(
+            made.data,
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="rapports-{sid}.zip"'},
+        )
 
     async def group_csv(request: Request) -> Any:
         peer, refused = allowed(request)
@@ -165,11 +220,15 @@ def routes(pages: Pages) -> list[Any]:
         if await run_in_threadpool(pages.service.db.session, sid) is None:
             return pages.render(request, "refus.html", peer, status=404, error=tr("web.jury.unknown_session", id=sid))
         data = await run_in_threadpool(export.rows, pages.service.db, session=sid)
-        return Response(export.csv_text(data).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="suivi-{sid}.csv"'})
+        return Response(
+            export.csv_text(data).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="suivi-{sid}.csv"'},
+        )
 
-    async def show(request: Request, *, error: str = "", status: int = 200, kept: dict[str, str] | None = None,
-                   peer: Any = None) -> Any:
+    async def show(
+        request: Request, *, error: str = "", status: int = 200, kept: dict[str, str] | None = None, peer: Any = None
+    ) -> Any:
         if peer is None:
             peer, refused = allowed(request)
             if refused is not None:
@@ -180,12 +239,25 @@ def routes(pages: Pages) -> list[Any]:
         except SimError as exc:
             return pages.render(request, "refus.html", peer, status=404, error=str(exc))
         done = request.query_params.get("fait", "")
-        return pages.render(request, "jury_grille.html", peer, status=status, sid=sid, run=run, blocks=blocks,
-                            sig=sig, signed=tr("report.signed", by=sig.by, when=time.strftime(
-                                "%d/%m/%Y à %H:%M", time.localtime(sig.t))) if sig else "",
-                            error=error, kept=kept or {}, done=tr(f"web.jury.done.{done}") if done in DONE else "",
-                            base=f"/jury/{sid}/{quote(run.candidate, safe='')}", can_sign=run.finished is not None,
-                            readonly=bool(sig) or not peer.jury)
+        return pages.render(
+            request,
+            "jury_grille.html",
+            peer,
+            status=status,
+            sid=sid,
+            run=run,
+            blocks=blocks,
+            sig=sig,
+            signed=tr("report.signed", by=sig.by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)))
+            if sig
+            else "",
+            error=error,
+            kept=kept or {},
+            done=tr(f"web.jury.done.{done}") if done in DONE else "",
+            base=f"/jury/{sid}/{quote(run.candidate, safe='')}",
+            can_sign=run.finished is not None,
+            readonly=bool(sig) or not peer.jury,
+        )
 
     async def act(request: Request, argv: list[str], done: str, form: dict[str, str], peer: Any) -> Any:
         reply = await run_in_threadpool(run_command, pages.service, peer, argv, None)
@@ -215,9 +287,23 @@ def routes(pages: Pages) -> list[Any]:
         verdict = form.get("verdict", "")
         if verdict not in ("acquis", "non_acquis"):
             return await show(request, error=tr("web.jury.need_verdict"), status=400, kept=form, peer=peer)
-        argv = ["exam", "jury", sid, "--candidate", name, "--intervention", form.get("intervention", ""),
-                "--criterion", form.get("criterion", ""), "--verdict", verdict,
-                "--comment", form.get("comment", ""), "--seen", form.get("seen", "")]
+        argv = [
+            "exam",
+            "jury",
+            sid,
+            "--candidate",
+            name,
+            "--intervention",
+            form.get("intervention", ""),
+            "--criterion",
+            form.get("criterion", ""),
+            "--verdict",
+            verdict,
+            "--comment",
+            form.get("comment", ""),
+            "--seen",
+            form.get("seen", ""),
+        ]
         return await act(request, argv, "note", form, peer)
 
     async def comment(request: Request) -> Any:
@@ -225,8 +311,17 @@ def routes(pages: Pages) -> list[Any]:
         if refused is not None:
             return refused
         sid, name = request.path_params["sid"], request.path_params["candidate"]
-        argv = ["exam", "jury", sid, "--candidate", name, "--intervention", form.get("intervention", ""),
-                "--comment", form.get("comment", "")]
+        argv = [
+            "exam",
+            "jury",
+            sid,
+            "--candidate",
+            name,
+            "--intervention",
+            form.get("intervention", ""),
+            "--comment",
+            form.get("comment", ""),
+        ]
         return await act(request, argv, "commentaire", form, peer)
 
     async def sign(request: Request) -> Any:
@@ -238,13 +333,15 @@ def routes(pages: Pages) -> list[Any]:
             return await show(request, error=tr("web.jury.confirm_sign"), status=400, kept=form, peer=peer)
         return await act(request, ["exam", "sign", sid, "--candidate", name], "signe", form, peer)
 
-    return [Route("/jury/{sid}", session_page, methods=["GET"]),
-            Route("/jury/{sid}/rapports.zip", bundle, methods=["GET"]),
-            Route("/jury/{sid}/suivi.csv", group_csv, methods=["GET"]),
-            Route("/jury/{sid}/{candidate}", show, methods=["GET"]),
-            Route("/jury/{sid}/{candidate}/note", mark, methods=["POST"]),
-            Route("/jury/{sid}/{candidate}/commentaire", comment, methods=["POST"]),
-            Route("/jury/{sid}/{candidate}/signer", sign, methods=["POST"])]
+    return [
+        Route("/jury/{sid}", session_page, methods=["GET"]),
+        Route("/jury/{sid}/rapports.zip", bundle, methods=["GET"]),
+        Route("/jury/{sid}/suivi.csv", group_csv, methods=["GET"]),
+        Route("/jury/{sid}/{candidate}", show, methods=["GET"]),
+        Route("/jury/{sid}/{candidate}/note", mark, methods=["POST"]),
+        Route("/jury/{sid}/{candidate}/commentaire", comment, methods=["POST"]),
+        Route("/jury/{sid}/{candidate}/signer", sign, methods=["POST"]),
+    ]
 
 
 DONE = ("note", "commentaire", "signe")

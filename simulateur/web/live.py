@@ -17,8 +17,8 @@ from simulateur.web.livestate import Snapshots
 if TYPE_CHECKING:
     from simulateur.web.app import Pages
 
-POLL = 0.2            # seconds between two looks at the snapshot, per browser
-KEEPALIVE = 15.0      # a comment line so that proxies and the browser keep the stream
+POLL = 0.2  # seconds between two looks at the snapshot, per browser
+KEEPALIVE = 15.0  # a comment line so that proxies and the browser keep the stream
 
 
 def labels() -> dict[str, str]:
@@ -52,8 +52,17 @@ def routes(pages: Pages) -> list[Any]:
         snap = await run_in_threadpool(snaps.get, sid)
         if snap is None:
             return pages.render(request, "refus.html", peer, status=404, error=tr("web.live.unknown", id=sid))
-        return pages.render(request, "live.html", peer, sid=sid, snap=snap, now=time.time(), labels=labels(),
-                            message=message, error=error)
+        return pages.render(
+            request,
+            "live.html",
+            peer,
+            sid=sid,
+            snap=snap,
+            now=time.time(),
+            labels=labels(),
+            message=message,
+            error=error,
+        )
 
     async def flux(request: Request) -> Any:
         peer, refused = staff(request)
@@ -78,8 +87,9 @@ def routes(pages: Pages) -> list[Any]:
                     yield f": {int(time.time())}\n\n"
                 await asyncio.sleep(POLL)
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
 
     async def act(request: Request) -> Any:
         peer, refused = staff(request)
@@ -90,14 +100,17 @@ def routes(pages: Pages) -> list[Any]:
         if form is None:
             return await show(request, error=tr("web.trainer.bad_form"))
         what, name = form.get("action", ""), form.get("candidate", "")
-        argv = {"pause": ["exam", "pause", sid, "--candidate", name],
-                "resume": ["exam", "resume", sid, "--candidate", name],
-                "probe": ["exam", "probe", sid, "--candidate", name]}.get(what)
+        argv = {
+            "pause": ["exam", "pause", sid, "--candidate", name],
+            "resume": ["exam", "resume", sid, "--candidate", name],
+            "probe": ["exam", "probe", sid, "--candidate", name],
+        }.get(what)
         if what == "extend":
             minutes = form.get("minutes", "").strip()
             if not minutes.isdigit():
-                return await show(request, error=tr("web.trainer.bad_number", field=tr("web.live.js.minutes"),
-                                                    value=minutes))
+                return await show(
+                    request, error=tr("web.trainer.bad_number", field=tr("web.live.js.minutes"), value=minutes)
+                )
             argv = ["exam", "extend", sid, "--candidate", name, "--minutes", minutes]
         if argv is None:
             return await show(request, error=tr("serve.bad_request"))
@@ -106,8 +119,16 @@ def routes(pages: Pages) -> list[Any]:
             why = str(reply.get("error") or reply.get("stderr") or "").strip().removeprefix("simulateur : ")
             return await show(request, error=why.splitlines()[-1] if why else tr("serve.internal"))
         snaps.cache.pop(sid, None)
-        return await show(request, message=tr("web.live.done", what=str(reply.get("stdout") or "").strip()
-                                                 .splitlines()[-1] if reply.get("stdout") else what))
+        return await show(
+            request,
+            message=tr(
+                "web.live.done",
+                what=str(reply.get("stdout") or "").strip().splitlines()[-1] if reply.get("stdout") else what,
+            ),
+        )
 
-    return [Route("/session/{sid}", show, methods=["GET"]), Route("/session/{sid}/flux", flux, methods=["GET"]),
-            Route("/session/{sid}/action", act, methods=["POST"])]
+    return [
+        Route("/session/{sid}", show, methods=["GET"]),
+        Route("/session/{sid}/flux", flux, methods=["GET"]),
+        Route("/session/{sid}/action", act, methods=["POST"]),
+    ]

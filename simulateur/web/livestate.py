@@ -16,8 +16,8 @@ from typing import Any
 from simulateur.exam.db import ExamDB, candidate_key
 from simulateur.i18n import tr
 
-REFRESH = 0.2          # seconds a snapshot is reused
-TIMELINE = 40          # commands shown per intervention (the last ones)
+REFRESH = 0.2  # seconds a snapshot is reused
+TIMELINE = 40  # commands shown per intervention (the last ones)
 
 
 def _health(lab: str | None) -> str:
@@ -55,8 +55,12 @@ def _probes(db: ExamDB, attempt: str | None) -> dict[str, Any] | None:
     result = db.store.result(attempt)
     if result is None:
         return None
-    return {"t": result.t, "probes": [{"id": p.id, "ok": p.ok, "observed": p.observed[:200],
-                                       "expected": p.expected[:200]} for p in result.probes]}
+    return {
+        "t": result.t,
+        "probes": [
+            {"id": p.id, "ok": p.ok, "observed": p.observed[:200], "expected": p.expected[:200]} for p in result.probes
+        ],
+    }
 
 
 def snapshot(db: ExamDB, session_id: str) -> dict[str, Any] | None:
@@ -70,17 +74,25 @@ def snapshot(db: ExamDB, session_id: str) -> dict[str, Any] | None:
         return None
     runs = {candidate_key(r.candidate): r for r in db.runs(session.id)}
     placed = {k: m for (_, k), m in Machines(db).placements(session.id).items()}
-    names = list(session.roster) + [r.candidate for k, r in runs.items()
-                                    if not any(candidate_key(n) == k for n in session.roster)]
+    names = list(session.roster) + [
+        r.candidate for k, r in runs.items() if not any(candidate_key(n) == k for n in session.roster)
+    ]
     rows = []
     for name in names:
         key = candidate_key(name)
         run = runs.get(key)
         drawn = for_candidate(session, name)
-        row: dict[str, Any] = {"name": name, "machine": placed.get(key) or session.machine_of(name) or "",
-                               "extra": session.extra_of(name) or "", "started": run is not None,
-                               "deadline": run.deadline if run else None, "paused": run.paused if run else None,
-                               "finished": run.finished if run else None, "last": None, "items": []}
+        row: dict[str, Any] = {
+            "name": name,
+            "machine": placed.get(key) or session.machine_of(name) or "",
+            "extra": session.extra_of(name) or "",
+            "started": run is not None,
+            "deadline": run.deadline if run else None,
+            "paused": run.paused if run else None,
+            "finished": run.finished if run else None,
+            "last": None,
+            "items": [],
+        }
         if run is None:
             row["state"] = tr("web.live.not_started")
         elif run.finished is not None:
@@ -89,24 +101,39 @@ def snapshot(db: ExamDB, session_id: str) -> dict[str, Any] | None:
             row["state"] = tr("web.live.paused")
         else:
             current = run.current()
-            row["state"] = (tr("web.live.working", index=current.index, n=len(run.items)) if current
-                            else tr("web.live.between"))
-        for item in (run.items if run else []):
+            row["state"] = (
+                tr("web.live.working", index=current.index, n=len(run.items)) if current else tr("web.live.between")
+            )
+        for item in run.items if run else []:
             iv = drawn[item.index - 1] if item.index - 1 < len(drawn) else None
             journal = _journal(item.attempt) if item.status != "a_faire" else []
             if journal:
                 row["last"] = max(row["last"] or 0.0, journal[-1]["t"])
-            row["items"].append({
-                "index": item.index, "title": iv.title if iv else "", "status": STATUS_LABELS[item.status],
-                "current": item.status == "en_cours", "lab": item.lab or "",
-                "health": _health(item.lab) if item.status == "en_cours" or (item.lab and item.status != "a_faire"
-                                                                            and run and run.finished) else "",
-                "started": item.started, "ended": item.ended, "note": item.note,
-                "probes": _probes(db, item.attempt) if item.status != "a_faire" else None,
-                "journal": journal})
+            row["items"].append(
+                {
+                    "index": item.index,
+                    "title": iv.title if iv else "",
+                    "status": STATUS_LABELS[item.status],
+                    "current": item.status == "en_cours",
+                    "lab": item.lab or "",
+                    "health": _health(item.lab)
+                    if item.status == "en_cours" or (item.lab and item.status != "a_faire" and run and run.finished)
+                    else "",
+                    "started": item.started,
+                    "ended": item.ended,
+                    "note": item.note,
+                    "probes": _probes(db, item.attempt) if item.status != "a_faire" else None,
+                    "journal": journal,
+                }
+            )
         rows.append(row)
-    return {"id": session.id, "group": session.group or "", "minutes": session.minutes, "count": session.count,
-            "candidates": rows}
+    return {
+        "id": session.id,
+        "group": session.group or "",
+        "minutes": session.minutes,
+        "count": session.count,
+        "candidates": rows,
+    }
 
 
 class Snapshots:

@@ -30,24 +30,46 @@ def routes(pages: Pages) -> list[Any]:
         peer = pages.peer(request)
         if peer is not None:
             return RedirectResponse(_safe_next(request.query_params.get("suite")), status_code=303)
-        return pages.render(request, "connexion.html", None, suite=_safe_next(request.query_params.get("suite")),
-                            error=pages.why_not(request))
+        return pages.render(
+            request,
+            "connexion.html",
+            None,
+            suite=_safe_next(request.query_params.get("suite")),
+            error=pages.why_not(request),
+        )
 
     async def post(request: Request) -> Any:
         form = await request.form()
         values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-        data: dict[str, Any] = ({"code": values["code"]} if values.get("code") else
-                                {"login": values.get("login", ""), "password": values.get("password", "")})
+        data: dict[str, Any] = (
+            {"code": values["code"]}
+            if values.get("code")
+            else {"login": values.get("login", ""), "password": values.get("password", "")}
+        )
         reply = await run_in_threadpool(pages.gate.login, data, client_address(request))
         suite = _safe_next(values.get("suite"))
         if isinstance(reply, tuple):
-            return pages.render(request, "connexion.html", None, status=reply[1], suite=suite, error=reply[0],
-                                login=values.get("login", ""))
+            return pages.render(
+                request,
+                "connexion.html",
+                None,
+                status=reply[1],
+                suite=suite,
+                error=reply[0],
+                login=values.get("login", ""),
+            )
         if reply.get("session") and suite == "/":
             suite = f"/candidat/{reply['session']}"
         response = RedirectResponse(suite, status_code=303)
-        response.set_cookie(COOKIE, reply["token"], max_age=int(reply["expires"] - __import__("time").time()),
-                            httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/")
+        response.set_cookie(
+            COOKIE,
+            reply["token"],
+            max_age=int(reply["expires"] - __import__("time").time()),
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
         return response
 
     async def logout(request: Request) -> Any:
@@ -59,8 +81,11 @@ def routes(pages: Pages) -> list[Any]:
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    return [Route("/connexion", show, methods=["GET"]), Route("/connexion", post, methods=["POST"]),
-            Route("/deconnexion", logout, methods=["POST"])]
+    return [
+        Route("/connexion", show, methods=["GET"]),
+        Route("/connexion", post, methods=["POST"]),
+        Route("/deconnexion", logout, methods=["POST"]),
+    ]
 
 
 __all__ = ["routes", "tr"]

@@ -23,7 +23,7 @@ from simulateur.i18n import tr
 if TYPE_CHECKING:
     from simulateur.web.app import Pages
 
-FETCH = "x-simulateur-fetch"       # the page's script posts an answer: a JSON reply, not a page
+FETCH = "x-simulateur-fetch"  # the page's script posts an answer: a JSON reply, not a page
 
 
 def _why(reply: dict[str, Any], fallback: str) -> str:
@@ -54,29 +54,49 @@ def routes(pages: Pages) -> list[Any]:
 
     from simulateur.quiz.view import num
 
-    pages.templates.env.globals["num"] = num       # points as French numbers: « 1,5 »
+    pages.templates.env.globals["num"] = num  # points as French numbers: « 1,5 »
 
     async def run(peer: Any, *argv: str) -> dict[str, Any]:
         return await run_in_threadpool(run_command, pages.service, peer, list(argv), None)
 
     # --- the candidate ---------------------------------------------------------------------------
-    async def paper(request: Request, *, error: str = "", said: str = "", status: int = 200,
-                    kept: dict[str, str] | None = None, peer: Any = None) -> Any:
+    async def paper(
+        request: Request,
+        *,
+        error: str = "",
+        said: str = "",
+        status: int = 200,
+        kept: dict[str, str] | None = None,
+        peer: Any = None,
+    ) -> Any:
         peer = peer or pages.peer(request)
         if peer is None:
             return pages.to_login(request)
         sid = request.path_params["sid"]
         reply = await run(peer, "exam", "quiz", sid, "--json")
         if _failed(reply):
-            return pages.render(request, "refus.html", peer, status=403 if reply.get("code") == 3 else 200,
-                                error=_why(reply, tr("web.jury.failed")))
+            return pages.render(
+                request,
+                "refus.html",
+                peer,
+                status=403 if reply.get("code") == 3 else 200,
+                error=_why(reply, tr("web.jury.failed")),
+            )
         try:
             v = json.loads(str(reply.get("stdout") or "{}"))
         except ValueError:
             v = {"started": False}
-        return pages.render(request, "questionnaire.html", peer, status=status, sid=sid, v=v,
-                            said=said or request.query_params.get("dit", ""),
-                            error=error or request.query_params.get("erreur", ""), kept=kept or {})
+        return pages.render(
+            request,
+            "questionnaire.html",
+            peer,
+            status=status,
+            sid=sid,
+            v=v,
+            said=said or request.query_params.get("dit", ""),
+            error=error or request.query_params.get("erreur", ""),
+            kept=kept or {},
+        )
 
     async def paper_post(request: Request) -> Any:
         peer = pages.peer(request)
@@ -91,8 +111,9 @@ def routes(pages: Pages) -> list[Any]:
             if fetch:
                 return JSONResponse({"ok": ok, "message": message}, status_code=200 if ok else 409)
             if ok:
-                return RedirectResponse(f"{back}?dit={quote(message)}" + (f"#q{number}" if number.isdigit() else ""),
-                                        status_code=303)
+                return RedirectResponse(
+                    f"{back}?dit={quote(message)}" + (f"#q{number}" if number.isdigit() else ""), status_code=303
+                )
             return await paper(request, error=message, status=409, kept=kept, peer=peer)
 
         if form is None:
@@ -140,11 +161,15 @@ def routes(pages: Pages) -> list[Any]:
         import time
 
         sig = pages.service.db.signature(sid, name)
-        return "" if sig is None else tr("report.signed", by=sig.by, when=time.strftime(
-            "%d/%m/%Y à %H:%M", time.localtime(sig.t)))
+        return (
+            ""
+            if sig is None
+            else tr("report.signed", by=sig.by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)))
+        )
 
-    async def jury_quiz(request: Request, *, error: str = "", status: int = 200, kept: dict[str, str] | None = None,
-                        peer: Any = None) -> Any:
+    async def jury_quiz(
+        request: Request, *, error: str = "", status: int = 200, kept: dict[str, str] | None = None, peer: Any = None
+    ) -> Any:
         from simulateur.errors import SimError
         from simulateur.quiz import examquiz
 
@@ -159,9 +184,20 @@ def routes(pages: Pages) -> list[Any]:
             return pages.render(request, "refus.html", peer, status=404, error=str(exc))
         signed = await run_in_threadpool(signature, sid, v["candidate"])
         done = request.query_params.get("fait", "")
-        return pages.render(request, "jury_questionnaire.html", peer, status=status, sid=sid, v=v, base=base(request),
-                            signed=signed, readonly=bool(signed) or not peer.jury, error=error, kept=kept or {},
-                            done=tr("web.quiz.marked", number=done) if done.isdigit() else "")
+        return pages.render(
+            request,
+            "jury_questionnaire.html",
+            peer,
+            status=status,
+            sid=sid,
+            v=v,
+            base=base(request),
+            signed=signed,
+            readonly=bool(signed) or not peer.jury,
+            error=error,
+            kept=kept or {},
+            done=tr("web.quiz.marked", number=done) if done.isdigit() else "",
+        )
 
     async def jury_quiz_post(request: Request) -> Any:
         peer, refused = allowed(request)
@@ -177,14 +213,27 @@ def routes(pages: Pages) -> list[Any]:
             float(points)
         except ValueError:
             return await jury_quiz(request, error=tr("web.quiz.bad_points"), status=400, kept=form, peer=peer)
-        reply = await run(peer, "exam", "quiz-mark", sid, "--candidate", name, "--question", number,
-                          "--points", points, "--comment", form.get("comment", ""))
+        reply = await run(
+            peer,
+            "exam",
+            "quiz-mark",
+            sid,
+            "--candidate",
+            name,
+            "--question",
+            number,
+            "--points",
+            points,
+            "--comment",
+            form.get("comment", ""),
+        )
         if _failed(reply):
             return await jury_quiz(request, error=_why(reply, tr("web.jury.failed")), status=409, kept=form, peer=peer)
         return RedirectResponse(f"{base(request)}/questionnaire?fait={quote(number)}#q{quote(number)}", status_code=303)
 
-    async def entretien(request: Request, *, error: str = "", status: int = 200, kept: dict[str, str] | None = None,
-                        peer: Any = None) -> Any:
+    async def entretien(
+        request: Request, *, error: str = "", status: int = 200, kept: dict[str, str] | None = None, peer: Any = None
+    ) -> Any:
         import time
         from types import SimpleNamespace
 
@@ -200,15 +249,23 @@ def routes(pages: Pages) -> list[Any]:
         sid, name = request.path_params["sid"], request.path_params["candidate"]
         reply = await run(peer, "exam", "entretien", sid, "--candidate", name, "--json")
         if _failed(reply):
-            return pages.render(request, "refus.html", peer, status=403 if reply.get("code") == 3 else 404,
-                                error=_why(reply, tr("web.jury.failed")))
+            return pages.render(
+                request,
+                "refus.html",
+                peer,
+                status=403 if reply.get("code") == 3 else 404,
+                error=_why(reply, tr("web.jury.failed")),
+            )
         g = json.loads(str(reply.get("stdout") or "{}"))
         for q in g["questions"]:
             crit = referentiel.find_criterion(q["criterion"]) if q.get("criterion") else None
             q["informs"] = (f"{q['criterion']} « {crit.label} »" if crit else q.get("criterion")) or ", ".join(
-                q.get("competences") or [])
-        questions = [GuideQuestion.model_validate({k: v for k, v in q.items() if k in GuideQuestion.model_fields})
-                     for q in g["questions"]]
+                q.get("competences") or []
+            )
+        questions = [
+            GuideQuestion.model_validate({k: v for k, v in q.items() if k in GuideQuestion.model_fields})
+            for q in g["questions"]
+        ]
         marks = {q["id"]: EntretienMark.model_validate(q["mark"]) for q in g["questions"] if q.get("mark")}
         for q in g["questions"]:
             m = q.get("mark")
@@ -216,10 +273,21 @@ def routes(pages: Pages) -> list[Any]:
                 m["when"] = time.strftime("%d/%m/%Y %H:%M", time.localtime(m["t"]))
         signed = await run_in_threadpool(signature, sid, g["candidate"])
         done = request.query_params.get("fait", "")
-        return pages.render(request, "jury_entretien.html", peer, status=status, sid=sid, g=g, base=base(request),
-                            tally=tally(SimpleNamespace(questions=questions), marks) if g["frozen"] else [], signed=signed,
-                            readonly=bool(signed) or not g["frozen"], error=error, kept=kept or {},
-                            done=tr("web.entretien.marked", number=done) if done.isdigit() else "")
+        return pages.render(
+            request,
+            "jury_entretien.html",
+            peer,
+            status=status,
+            sid=sid,
+            g=g,
+            base=base(request),
+            tally=tally(SimpleNamespace(questions=questions), marks) if g["frozen"] else [],
+            signed=signed,
+            readonly=bool(signed) or not g["frozen"],
+            error=error,
+            kept=kept or {},
+            done=tr("web.entretien.marked", number=done) if done.isdigit() else "",
+        )
 
     async def entretien_post(request: Request) -> Any:
         peer, refused = allowed(request)
@@ -233,15 +301,29 @@ def routes(pages: Pages) -> list[Any]:
         if verdict not in ("acquis", "non_acquis"):
             return await entretien(request, error=tr("web.entretien.need_verdict"), status=400, kept=form, peer=peer)
         number = form.get("numero", "")
-        reply = await run(peer, "exam", "entretien", sid, "--candidate", name, "--question", number,
-                          "--verdict", verdict, "--comment", form.get("comment", ""))
+        reply = await run(
+            peer,
+            "exam",
+            "entretien",
+            sid,
+            "--candidate",
+            name,
+            "--question",
+            number,
+            "--verdict",
+            verdict,
+            "--comment",
+            form.get("comment", ""),
+        )
         if _failed(reply):
             return await entretien(request, error=_why(reply, tr("web.jury.failed")), status=409, kept=form, peer=peer)
         return RedirectResponse(f"{base(request)}/entretien?fait={quote(number)}#e{quote(number)}", status_code=303)
 
-    return [Route("/candidat/{sid}/questionnaire", paper, methods=["GET"]),
-            Route("/candidat/{sid}/questionnaire", paper_post, methods=["POST"]),
-            Route("/jury/{sid}/{candidate}/questionnaire", jury_quiz, methods=["GET"]),
-            Route("/jury/{sid}/{candidate}/questionnaire", jury_quiz_post, methods=["POST"]),
-            Route("/jury/{sid}/{candidate}/entretien", entretien, methods=["GET"]),
-            Route("/jury/{sid}/{candidate}/entretien", entretien_post, methods=["POST"])]
+    return [
+        Route("/candidat/{sid}/questionnaire", paper, methods=["GET"]),
+        Route("/candidat/{sid}/questionnaire", paper_post, methods=["POST"]),
+        Route("/jury/{sid}/{candidate}/questionnaire", jury_quiz, methods=["GET"]),
+        Route("/jury/{sid}/{candidate}/questionnaire", jury_quiz_post, methods=["POST"]),
+        Route("/jury/{sid}/{candidate}/entretien", entretien, methods=["GET"]),
+        Route("/jury/{sid}/{candidate}/entretien", entretien_post, methods=["POST"]),
+    ]

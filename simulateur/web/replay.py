@@ -63,7 +63,9 @@ def routes(pages: Pages) -> list[Any]:
         sid, candidate = request.path_params["sid"], request.path_params["candidate"]
         found = await run_in_threadpool(recordings, pages, sid, candidate)
         if found is None:
-            return pages.render(request, "refus.html", peer, status=404, error=tr("web.replay_none", candidate=candidate))
+            return pages.render(
+                request, "refus.html", peer, status=404, error=tr("web.replay_none", candidate=candidate)
+            )
         return pages.render(request, "rejouer.html", peer, sid=sid, candidate=candidate, items=found, play=None)
 
     def _find(found: list[dict[str, Any]] | None, index: int, file: str) -> dict[str, Any] | None:
@@ -81,9 +83,12 @@ def routes(pages: Pages) -> list[Any]:
         found = await run_in_threadpool(recordings, pages, sid, candidate)
         chosen = _find(found, index, file)
         if chosen is None:
-            return pages.render(request, "refus.html", peer, status=404, error=tr("web.replay_none", candidate=candidate))
-        return pages.render(request, "rejouer.html", peer, sid=sid, candidate=candidate, items=found,
-                            play={"index": index, **chosen})
+            return pages.render(
+                request, "refus.html", peer, status=404, error=tr("web.replay_none", candidate=candidate)
+            )
+        return pages.render(
+            request, "rejouer.html", peer, sid=sid, candidate=candidate, items=found, play={"index": index, **chosen}
+        )
 
     async def cast(request: Request) -> Any:
         peer, refusal = staff(request)
@@ -93,10 +98,14 @@ def routes(pages: Pages) -> list[Any]:
         found = await run_in_threadpool(recordings, pages, sid, candidate)
         chosen = _find(found, int(request.path_params["index"]), request.path_params["file"])
         if chosen is None:
-            return pages.render(request, "refus.html", peer, status=404, error=tr("web.replay_none", candidate=candidate))
+            return pages.render(
+                request, "refus.html", peer, status=404, error=tr("web.replay_none", candidate=candidate)
+            )
         return FileResponse(chosen["path"], media_type="application/x-asciicast")
 
     base = "/session/{sid}/terminaux/{candidate}"
-    return [Route(base, listing, methods=["GET"]),
-            Route(base + "/{index:int}/{file}/lecture", player, methods=["GET"]),
-            Route(base + "/{index:int}/{file}", cast, methods=["GET"])]
+    return [
+        Route(base, listing, methods=["GET"]),
+        Route(base + "/{index:int}/{file}/lecture", player, methods=["GET"]),
+        Route(base + "/{index:int}/{file}", cast, methods=["GET"]),
+    ]

@@ -30,10 +30,18 @@ def routes(pages: Pages) -> list[Any]:
         started: dict[str, int] = {}
         for r in runs:
             started[r.session] = started.get(r.session, 0) + 1
-        rows = [{"id": s.id, "group": s.group or tr("web.no_group"), "count": s.count, "minutes": s.minutes,
-                 "roster": len(s.roster), "started": started.get(s.id, 0),
-                 "created": time.strftime("%d/%m/%Y %H:%M", time.localtime(s.created))}
-                for s in reversed(sessions)]
+        rows = [
+            {
+                "id": s.id,
+                "group": s.group or tr("web.no_group"),
+                "count": s.count,
+                "minutes": s.minutes,
+                "roster": len(s.roster),
+                "started": started.get(s.id, 0),
+                "created": time.strftime("%d/%m/%Y %H:%M", time.localtime(s.created)),
+            }
+            for s in reversed(sessions)
+        ]
         return pages.render(request, "sessions.html", peer, sessions=rows)
 
     return [Route("/", home, methods=["GET"])]

@@ -72,9 +72,16 @@ def routes(pages: Pages) -> list[Any]:
         lab = status.get("lab") if not status.get("finished") else None
         names = await run_in_threadpool(_hosts, lab) if lab else []
         if lab and host not in names:
-            return pages.render(request, "refus.html", peer, status=404,
-                                error=tr("web.term_no_host", host=host, lab=lab, hosts=", ".join(names) or "?"))
+            return pages.render(
+                request,
+                "refus.html",
+                peer,
+                status=404,
+                error=tr("web.term_no_host", host=host, lab=lab, hosts=", ".join(names) or "?"),
+            )
         return pages.render(request, "terminal.html", peer, sid=sid, lab=lab, host=host, hosts=names, state=status)
 
-    return [Route("/candidat/{sid}/terminal", hosts, methods=["GET"]),
-            Route("/candidat/{sid}/terminal/{host}", terminal, methods=["GET"])]
+    return [
+        Route("/candidat/{sid}/terminal", hosts, methods=["GET"]),
+        Route("/candidat/{sid}/terminal/{host}", terminal, methods=["GET"]),
+    ]

@@ -23,8 +23,7 @@ def choices() -> dict[str, list[tuple[str, str]]]:
     refs = referentiel.load_referentiels()
     ccps = [(ccp.id, f"{ccp.id} — {ccp.label}") for r in refs.values() for ccp in r.ccps]
     comps = [(cid, f"{cid} — {comp.label}") for cid, (comp, _, _) in referentiel.all_competences().items()]
-    return {"referentiels": [(r.id, f"{r.id} — {r.title}") for r in refs.values()], "ccps": ccps,
-            "competences": comps}
+    return {"referentiels": [(r.id, f"{r.id} — {r.title}") for r in refs.values()], "ccps": ccps, "competences": comps}
 
 
 async def _upload(request: Any) -> tuple[str, bytes] | None:
@@ -46,7 +45,7 @@ def _csv_text(name: str, data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        roster_csv.parse(data, name)     # raises the line's French error
+        roster_csv.parse(data, name)  # raises the line's French error
         raise
 
 
@@ -72,8 +71,9 @@ def routes(pages: Pages) -> list[Any]:
 
         m = Machines(pages.service.db)
         load = m.load()
-        return [{"name": x.name, "capacity": x.capacity, "load": load.get(x.name, 0), "up": x.reachable()}
-                for x in m.all()]
+        return [
+            {"name": x.name, "capacity": x.capacity, "load": load.get(x.name, 0), "up": x.reachable()} for x in m.all()
+        ]
 
     def failed(reply: dict[str, Any]) -> str | None:
         if not reply.get("error") and not reply.get("code"):
@@ -82,14 +82,22 @@ def routes(pages: Pages) -> list[Any]:
         lines = [ln.removeprefix("simulateur : ") for ln in why.splitlines() if ln.strip()]
         return lines[-1] if lines else tr("serve.internal")
 
-    async def new_form(request: Request, error: str | None = None, values: dict[str, str] | None = None,
-                       status: int = 200) -> Any:
+    async def new_form(
+        request: Request, error: str | None = None, values: dict[str, str] | None = None, status: int = 200
+    ) -> Any:
         peer, refused = trainer(request)
         if refused is not None:
             return refused
-        return pages.render(request, "session_nouvelle.html", peer, status=status, error=error,
-                            values=values or {"count": "3", "minutes": "40"}, choices=choices(),
-                            machines=await run_in_threadpool(machines))
+        return pages.render(
+            request,
+            "session_nouvelle.html",
+            peer,
+            status=status,
+            error=error,
+            values=values or {"count": "3", "minutes": "40"},
+            choices=choices(),
+            machines=await run_in_threadpool(machines),
+        )
 
     async def new_post(request: Request) -> Any:
         peer, refused = trainer(request)
@@ -122,7 +130,7 @@ def routes(pages: Pages) -> list[Any]:
                 file = _csv_text(*up)
             except UsageError as exc:
                 return await new_form(request, str(exc), values, 400)
-            argv += [f"--csv={up[0]}", f"--csv-name={up[0]}"]     # a name beginning with « - » is no option
+            argv += [f"--csv={up[0]}", f"--csv-name={up[0]}"]  # a name beginning with « - » is no option
         reply = await run_in_threadpool(run_command, pages.service, peer, argv, file)
         why = failed(reply)
         if why is not None:
@@ -143,14 +151,26 @@ def routes(pages: Pages) -> list[Any]:
             return pages.render(request, "refus.html", peer, status=404, error=tr("web.live.unknown", id=sid))
         if message is None and request.query_params.get("creee"):
             message = tr("web.trainer.created", id=sid)
-        rows = [{"name": n, "login": lg, "machine": session.machine_of(n) or "", "extra": session.extra_of(n) or ""}
-                for n, lg in session.roster.items()]
+        rows = [
+            {"name": n, "login": lg, "machine": session.machine_of(n) or "", "extra": session.extra_of(n) or ""}
+            for n, lg in session.roster.items()
+        ]
         from simulateur.exam.machines import Machines
 
         seats = await run_in_threadpool(Machines(pages.service.db).over_seats, len(session.roster))
-        return pages.render(request, "session_candidats.html", peer, status=status, sid=sid, session=session,
-                            rows=rows, error=error, message=message, machines=await run_in_threadpool(machines),
-                            seats=seats)
+        return pages.render(
+            request,
+            "session_candidats.html",
+            peer,
+            status=status,
+            sid=sid,
+            session=session,
+            rows=rows,
+            error=error,
+            message=message,
+            machines=await run_in_threadpool(machines),
+            seats=seats,
+        )
 
     async def roster_post(request: Request) -> Any:
         peer, refused = trainer(request)
@@ -166,8 +186,13 @@ def routes(pages: Pages) -> list[Any]:
             text = _csv_text(*up)
         except UsageError as exc:
             return await roster(request, str(exc), status=400)
-        reply = await run_in_threadpool(run_command, pages.service, peer,
-                                        ["exam", "roster", sid, f"--csv={up[0]}", f"--csv-name={up[0]}", "--json"], text)
+        reply = await run_in_threadpool(
+            run_command,
+            pages.service,
+            peer,
+            ["exam", "roster", sid, f"--csv={up[0]}", f"--csv-name={up[0]}", "--json"],
+            text,
+        )
         why = failed(reply)
         if why is not None:
             return await roster(request, why, status=400)
@@ -177,6 +202,9 @@ def routes(pages: Pages) -> list[Any]:
             n = 0
         return await roster(request, message=tr("web.trainer.imported", n=n))
 
-    return [Route("/session/nouvelle", new_form, methods=["GET"]), Route("/session/nouvelle", new_post, methods=["POST"]),
-            Route("/session/{sid}/candidats", roster, methods=["GET"]),
-            Route("/session/{sid}/candidats", roster_post, methods=["POST"])]
+    return [
+        Route("/session/nouvelle", new_form, methods=["GET"]),
+        Route("/session/nouvelle", new_post, methods=["POST"]),
+        Route("/session/{sid}/candidats", roster, methods=["GET"]),
+        Route("/session/{sid}/candidats", roster_post, methods=["POST"]),
+    ]

@@ -26,8 +26,10 @@ from simulateur.session.store import Store
 ROOT = Path(__file__).resolve().parents[2]
 # The venv's entry point, as `make run` starts it: this tree's own venv, or (in a git worktree that has
 # none) the venv running the tests, with this tree first on PYTHONPATH so that its code is what runs.
-APP = next((p for p in (ROOT / ".venv" / "bin" / "simulateur", Path(sys.executable).parent / "simulateur")
-            if p.exists()), ROOT / ".venv" / "bin" / "simulateur")
+APP = next(
+    (p for p in (ROOT / ".venv" / "bin" / "simulateur", Path(sys.executable).parent / "simulateur") if p.exists()),
+    ROOT / ".venv" / "bin" / "simulateur",
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -43,25 +45,38 @@ class Tmux:
         self.data = data
 
     def start(self, width: int = 100, height: int = 30) -> None:
-        env = {"SIMULATEUR_DATA": str(self.data), "SIMULATEUR_LAB_PREFIX": lab_prefix("ui"), "TERM": "xterm-256color",
-               "PYTHONPATH": str(ROOT)}
-        command = "env -u COLUMNS -u LINES " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + f" {shlex.quote(str(APP))}"
-        subprocess.run(["tmux", "new-session", "-d", "-x", str(width), "-y", str(height), "-s", self.name, command],
-                       check=True, timeout=10)
+        env = {
+            "SIMULATEUR_DATA": str(self.data),
+            "SIMULATEUR_LAB_PREFIX": lab_prefix("ui"),
+            "TERM": "xterm-256color",
+            "PYTHONPATH": str(ROOT),
+        }
+        command = (
+            "env -u COLUMNS -u LINES "
+            + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+            + f" {shlex.quote(str(APP))}"
+        )
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-x", str(width), "-y", str(height), "-s", self.name, command],
+            check=True,
+            timeout=10,
+        )
 
     def alive(self) -> bool:
         return subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True, timeout=10).returncode == 0
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys],
-                       check=True, timeout=10)
+        subprocess.run(
+            ["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), *keys], check=True, timeout=10
+        )
 
     def type(self, text: str) -> None:
         self.keys(text, literal=True)
 
     def screen(self) -> str:
-        proc = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True,
-                              timeout=10)
+        proc = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, timeout=10
+        )
         return proc.stdout
 
     def wait(self, *texts: str, timeout: float = 30) -> str:
@@ -106,14 +121,14 @@ def open_attempt(tmux: Tmux, store: Store) -> str:
     """Catalogue → search → briefing → build; returns the lab id."""
     tmux.wait("Meilleur", "Rechercher")
     tmux.keys("/")
-    time.sleep(0.3)                                     # focus moves on the next refresh
-    tmux.type("serveur arrete")                        # only dhcp-serveur-arrete matches both words
+    time.sleep(0.3)  # focus moves on the next refresh
+    tmux.type("serveur arrete")  # only dhcp-serveur-arrete matches both words
     tmux.wait("serveur arrete")
-    tmux.keys("Enter")                                  # back to the table, filtered
+    tmux.keys("Enter")  # back to the table, filtered
     time.sleep(0.3)
     tmux.keys("Enter")
     tmux.wait("Démarrer (F5)", "Mme Martin")
-    tmux.keys("F5")                                     # the name field has the focus: d would type
+    tmux.keys("F5")  # the name field has the focus: d would type
     tmux.wait("Hôtes", "en marche", "prévu 20 min")
     running = store.attempts(status="en_cours")
     assert len(running) == 1 and running[0].lab and running[0].owner_pid
@@ -140,7 +155,7 @@ def test_shell_on_poste_from_the_app(tmux: Tmux) -> None:
     store = Store(tmux.data / "simulateur.db")
     lab = open_attempt(tmux, store)
 
-    tmux.keys("s")                                      # poste is the first host, already selected
+    tmux.keys("s")  # poste is the first host, already selected
     tmux.wait("Vous êtes sur « poste »", "root@poste")
     tmux.type("ip -br addr show eth0; echo marqueur-$((6*7))")
     tmux.keys("Enter")
@@ -148,18 +163,18 @@ def test_shell_on_poste_from_the_app(tmux: Tmux) -> None:
     assert "eth0" in screen
     tmux.type("exit")
     tmux.keys("Enter")
-    tmux.wait("Hôtes", "en marche")                     # back in the app
+    tmux.wait("Hôtes", "en marche")  # back in the app
     tmux.keys("j")
     screen = tmux.wait("ip -br addr show eth0; echo marqueur")
     line = next(l for l in screen.splitlines() if "marqueur" in l)
-    assert "poste" in line and " 0 " in line            # host and exit code, as journaled
+    assert "poste" in line and " 0 " in line  # host and exit code, as journaled
 
     tmux.keys("C-q")
     tmux.wait("Quitter ?")
     tmux.keys("o")
     tmux.wait_gone(30)
     assert not lab_exists(lab)
-    assert store.attempts()[0].status == "abandonnee"   # set before the app exits
+    assert store.attempts()[0].status == "abandonnee"  # set before the app exits
 
 
 def test_closed_terminal_then_killed_app_leave_no_lab(tmux: Tmux) -> None:
@@ -168,8 +183,11 @@ def test_closed_terminal_then_killed_app_leave_no_lab(tmux: Tmux) -> None:
     store = Store(tmux.data / "simulateur.db")
     lab = open_attempt(tmux, store)
     tmux.kill()
-    wait_until(lambda: not lab_exists(lab) and store.attempts()[0].status == "interrompue", 30,
-               f"laboratoire {lab} arrêté après la fermeture du terminal, tentative interrompue")
+    wait_until(
+        lambda: not lab_exists(lab) and store.attempts()[0].status == "interrompue",
+        30,
+        f"laboratoire {lab} arrêté après la fermeture du terminal, tentative interrompue",
+    )
 
     # The app is killed outright (kill -9): the next start of the app reaps its lab.
     tmux.start()
@@ -177,11 +195,14 @@ def test_closed_terminal_then_killed_app_leave_no_lab(tmux: Tmux) -> None:
     running = store.attempts(status="en_cours")[0]
     os.kill(running.owner_pid, signal.SIGKILL)
     wait_until(lambda: not tmux.alive(), 10, "application tuée")
-    assert lab_exists(lab)                              # nothing could stop it…
-    tmux.start()                                        # …until the next start
+    assert lab_exists(lab)  # nothing could stop it…
+    tmux.start()  # …until the next start
     tmux.wait("interrompue")
-    wait_until(lambda: not lab_exists(lab) and store.attempt(running.id).status == "interrompue", 30,
-               f"laboratoire {lab} ramassé au démarrage suivant")
+    wait_until(
+        lambda: not lab_exists(lab) and store.attempt(running.id).status == "interrompue",
+        30,
+        f"laboratoire {lab} ramassé au démarrage suivant",
+    )
     tmux.keys("C-q")
     tmux.wait_gone(15)
 
@@ -240,21 +261,24 @@ def test_a_whole_training_attempt(tmux: Tmux) -> None:
     tmux.wait("Révéler l'indice 1/4 ?")
     tmux.keys("o")
     tmux.wait("Indice 1/4", "Le poste a-t-il une adresse IP")
-    tmux.wait("Révélés : 1 ;")                         # counted, and its cost said
+    tmux.wait("Révélés : 1 ;")  # counted, and its cost said
 
     # The fiche: the symptom and the diagnosis typed (saved as typed), then handed in.
     tmux.keys("f")
     tmux.wait("Fiche d'intervention", "Symptôme constaté")
     tmux.type("Le poste n'a plus d'adresse IP")
-    tmux.wait("Le poste n'a plus d'adresse IP", "enregistrée à")   # typed in the focused field, saved
+    tmux.wait("Le poste n'a plus d'adresse IP", "enregistrée à")  # typed in the focused field, saved
     tmux.keys("Tab")
     # Keys typed faster than a person would can still reach the field that had the focus: the next
     # field is typed in once it shows the focus (its left edge drawn in full: █).
     wait_until(lambda: field_focused(tmux.screen(), "Diagnostic"), 10, "le champ Diagnostic a le focus")
     tmux.type("Pas de bail DHCP : dnsmasq arrete sur srv")
     tmux.wait("Pas de bail DHCP")
-    wait_until(lambda: store.fiche(attempt.id).get("diagnostic") == "Pas de bail DHCP : dnsmasq arrete sur srv", 10,
-               "le diagnostic enregistré")
+    wait_until(
+        lambda: store.fiche(attempt.id).get("diagnostic") == "Pas de bail DHCP : dnsmasq arrete sur srv",
+        10,
+        "le diagnostic enregistré",
+    )
     assert store.fiche(attempt.id)["symptome"] == "Le poste n'a plus d'adresse IP"
     tmux.keys("C-s")
     tmux.wait("Soumettre l'intervention ?")
@@ -263,11 +287,11 @@ def test_a_whole_training_attempt(tmux: Tmux) -> None:
     # The results, then the coaching further down.
     tmux.wait("Grille d'évaluation", timeout=180)
     wait_until(lambda: store.attempt(attempt.id).status == "soumise", 10, "tentative soumise")
-    assert not lab_exists(lab)                          # the submission stopped the lab
+    assert not lab_exists(lab)  # the submission stopped the lab
     screen = scroll_until(tmux, "Pour progresser", "Critères non acquis")
     screen = scroll_until(tmux, "Votre fiche d'intervention", "rubrique(s) remplie(s)")
     filled = next(line for line in screen.splitlines() if "rubrique(s) remplie(s)" in line)
-    assert "3/8" in filled                              # symptom, diagnosis and the prefilled time spent
+    assert "3/8" in filled  # symptom, diagnosis and the prefilled time spent
 
-    tmux.keys("C-q")                                    # nothing in progress: no question asked
+    tmux.keys("C-q")  # nothing in progress: no question asked
     tmux.wait_gone(30)

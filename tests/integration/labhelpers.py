@@ -24,8 +24,13 @@ class Run:
 
 
 def sim(*args: str, check: bool = True, timeout: float = 120, env: dict[str, str] | None = None) -> Run:
-    proc = subprocess.run([sys.executable, "-m", "simulateur", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulateur", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
     run = Run(proc.returncode, proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr, proc.stderr
     if check:
@@ -35,6 +40,7 @@ def sim(*args: str, check: bool = True, timeout: float = 120, env: dict[str, str
 
 def machine_state() -> dict[str, object]:
     """What the machine itself looks like: its network, its resolver files, our namespaces."""
+
     def ipj(*args: str) -> object:
         out = json.loads(subprocess.run(["ip", "-j", *args], capture_output=True, text=True).stdout or "[]")
         for item in out if isinstance(out, list) else []:
@@ -55,11 +61,17 @@ def machine_state() -> dict[str, object]:
         return "\n".join(line for line in out.splitlines() if not line.startswith("#"))  # no dates
 
     return {
-        "links": ipj("link"), "addrs": ipj("addr"), "routes": ipj("route"), "rules": ipj("rule"),
-        "routes6": ipj("-6", "route"), "neigh_proxy": ipj("neigh", "show", "proxy"),
+        "links": ipj("link"),
+        "addrs": ipj("addr"),
+        "routes": ipj("route"),
+        "rules": ipj("rule"),
+        "routes6": ipj("-6", "route"),
+        "neigh_proxy": ipj("neigh", "show", "proxy"),
         "nft": subprocess.run(["nft", "list", "ruleset"], capture_output=True, text=True).stdout,
-        "iptables": saved("iptables-save"), "ip6tables": saved("ip6tables-save"),
-        "resolv": digest("/etc/resolv.conf"), "hosts": digest("/etc/hosts"),
+        "iptables": saved("iptables-save"),
+        "ip6tables": saved("ip6tables-save"),
+        "resolv": digest("/etc/resolv.conf"),
+        "hosts": digest("/etc/hosts"),
         "hostname": Path("/proc/sys/kernel/hostname").read_text(),
         "ip_forward": Path("/proc/sys/net/ipv4/ip_forward").read_text(),
         "leases": sorted(os.listdir("/var/lib/dhcp")) if os.path.isdir("/var/lib/dhcp") else None,
@@ -95,8 +107,11 @@ def root_state() -> dict[str, object]:
 def own_netns(labs: set[str]) -> list[str]:
     from simulateur.lab.state import parse_netns
 
-    return sorted(n for n in os.listdir("/run/netns") if (p := parse_netns(n)) and p[0] in labs) \
-        if os.path.isdir("/run/netns") else []
+    return (
+        sorted(n for n in os.listdir("/run/netns") if (p := parse_netns(n)) and p[0] in labs)
+        if os.path.isdir("/run/netns")
+        else []
+    )
 
 
 def process_environ_has(pid: int, item: str) -> bool:
@@ -122,7 +137,9 @@ def leftovers(labs: set[str], token: str | None = None, netns_inodes: set[int] =
     from simulateur.paths import state_root
 
     me = os.getpid()
-    named = {os.stat(f"/run/netns/{n}").st_ino for n in os.listdir("/run/netns")} if os.path.isdir("/run/netns") else set()
+    named = (
+        {os.stat(f"/run/netns/{n}").st_ino for n in os.listdir("/run/netns")} if os.path.isdir("/run/netns") else set()
+    )
     ghosts = set(netns_inodes) - named  # a name reused by another lab since is not ours any more
     procs = set()
     for lab, pids in nsutil.processes_rooted_under(state_root()).items():
@@ -148,10 +165,16 @@ def leftovers(labs: set[str], token: str | None = None, netns_inodes: set[int] =
         "netns": own_netns(labs),
         "state_dirs": sorted(lab for lab in labs if (state_root() / lab).exists()),
         "processes": sorted(f"{p} {_cmdline(p)}" for p in procs if nsutil.alive(p)),
-        "netns_mounts": sorted(l for l in Path("/proc/self/mountinfo").read_text().splitlines()
-                               if any(f" /run/netns/sim-{lab}-" in l or l.split()[4] == f"/run/netns/sim-{lab}"
-                                      or l.split()[4].startswith(f"{os.path.realpath(state_root() / lab)}/")
-                                      for lab in labs)),
+        "netns_mounts": sorted(
+            l
+            for l in Path("/proc/self/mountinfo").read_text().splitlines()
+            if any(
+                f" /run/netns/sim-{lab}-" in l
+                or l.split()[4] == f"/run/netns/sim-{lab}"
+                or l.split()[4].startswith(f"{os.path.realpath(state_root() / lab)}/")
+                for lab in labs
+            )
+        ),
     }
 
 

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass
 class Accounts:
-    users: dict[str, str]     # role in the test → login
+    users: dict[str, str]  # role in the test → login
     groups: dict[str, str]
 
     def uid(self, who: str) -> int:
@@ -62,8 +62,19 @@ def accounts():
             made_groups.append(g)
         for who, login in users.items():
             extra = ["-G", groups[who]] if who in groups else []
-            _run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
-                 "/usr/sbin/nologin", "--gid", "nogroup", *extra, login)
+            _run(
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--gid",
+                "nogroup",
+                *extra,
+                login,
+            )
             made_users.append(login)
         yield Accounts(users, groups)
     finally:
@@ -71,8 +82,13 @@ def accounts():
             subprocess.run(["userdel", login], capture_output=True)
         for g in made_groups:
             subprocess.run(["groupdel", g], capture_output=True)
-    left = [line for f in ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid")
-            if Path(f).exists() for line in Path(f).read_text().splitlines() if line.startswith(tag)]
+    left = [
+        line
+        for f in ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/subuid", "/etc/subgid")
+        if Path(f).exists()
+        for line in Path(f).read_text().splitlines()
+        if line.startswith(tag)
+    ]
     assert left == [], left
 
 
@@ -80,22 +96,38 @@ def _client_python(login: str) -> tuple[str, dict[str, str]]:
     """An interpreter the account may run (a venv made from a python under /root is not) and the
     path to the project and its dependencies."""
     paths = [str(ROOT), sysconfig.get_paths()["purelib"]]
-    probe = subprocess.run(["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--",
-                            sys.executable, "-c", "pass"], capture_output=True)
+    probe = subprocess.run(
+        ["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", sys.executable, "-c", "pass"],
+        capture_output=True,
+    )
     python = sys.executable if probe.returncode == 0 else shutil.which("python3") or "/usr/bin/python3"
     return python, {"PYTHONPATH": os.pathsep.join(paths), "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/nonexistent"}
 
 
-def as_user(accounts: Accounts, who: str, *args: str, timeout: float = 180, input: str | None = None,
-            env: dict[str, str] | None = None, **popen) -> subprocess.CompletedProcess | subprocess.Popen:
+def as_user(
+    accounts: Accounts,
+    who: str,
+    *args: str,
+    timeout: float = 180,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+    **popen,
+) -> subprocess.CompletedProcess | subprocess.Popen:
     login = accounts.users[who]
     python, client_env = _client_python(login)
     cmd = ["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python, "-m", "simulateur", *args]
     full_env = {**os.environ, **client_env, **(env or {})}
     if popen:
         return subprocess.Popen(cmd, env=full_env, cwd="/", **popen)
-    proc = subprocess.run(cmd, env=full_env, cwd="/", capture_output=True, text=True, timeout=timeout,
-                          input=input if input is not None else "")
+    proc = subprocess.run(
+        cmd,
+        env=full_env,
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input if input is not None else "",
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -121,16 +153,24 @@ def quick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 class Service:
     def __init__(self, accounts: Accounts, log: Path) -> None:
-        self.env = {**os.environ, "SIMULATEUR_TRAINER_GROUP": accounts.groups["trainer"],
-                    "SIMULATEUR_JURY_GROUP": accounts.groups["jury"]}
+        self.env = {
+            **os.environ,
+            "SIMULATEUR_TRAINER_GROUP": accounts.groups["trainer"],
+            "SIMULATEUR_JURY_GROUP": accounts.groups["jury"],
+        }
         self.log = log
         self.proc: subprocess.Popen | None = None
-        self.args: list[str] = []          # more options of `serve` (--api …)
+        self.args: list[str] = []  # more options of `serve` (--api …)
 
     def start(self) -> None:
         with self.log.open("a") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "simulateur", "serve", *self.args], env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "simulateur", "serve", *self.args],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while True:
             assert self.proc.poll() is None, self.log.read_text()
@@ -196,9 +236,23 @@ def listening_url(svc: Service) -> str:
 
 
 def _session(accounts: Accounts, minutes: str = "20") -> str:
-    proc = as_user(accounts, "trainer", "exam", "new", "--count", "1", "--minutes", minutes, "--seed", "5",
-                   "--candidate", f"Alice Martin={accounts.users['alice']}",
-                   "--candidate", f"Bruno Petit={accounts.users['bruno']}", "--json")
+    proc = as_user(
+        accounts,
+        "trainer",
+        "exam",
+        "new",
+        "--count",
+        "1",
+        "--minutes",
+        minutes,
+        "--seed",
+        "5",
+        "--candidate",
+        f"Alice Martin={accounts.users['alice']}",
+        "--candidate",
+        f"Bruno Petit={accounts.users['bruno']}",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)["id"]
 

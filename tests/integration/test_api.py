@@ -29,10 +29,15 @@ from webhelpers import PASSWORDS, end_labs, simulateur, staff  # noqa: F401 — 
 
 pytestmark = pytest.mark.integration
 
-def http(url: str, path: str, payload: dict | None = None, token: str | None = None,
-         context: ssl.SSLContext | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(url + path, data=json.dumps(payload).encode() if payload is not None else None,
-                                 method="POST" if payload is not None else "GET")
+
+def http(
+    url: str, path: str, payload: dict | None = None, token: str | None = None, context: ssl.SSLContext | None = None
+) -> tuple[int, dict]:
+    req = urllib.request.Request(
+        url + path,
+        data=json.dumps(payload).encode() if payload is not None else None,
+        method="POST" if payload is not None else "GET",
+    )
     if token:
         req.add_header("Authorization", f"Bearer {token}")
     try:
@@ -81,8 +86,11 @@ def test_accounts_bad_input_one_french_line() -> None:
     assert simulateur("account", "add", "tmpjury", "--role", "jury", stdin="un-secret-bien-long\n").returncode == 0
     try:
         with ExamDB().store._read() as conn:
-            (stored,) = conn.execute(schema.accounts.select().with_only_columns(schema.accounts.c.hash)
-                                     .where(schema.accounts.c.login == "tmpjury")).one()
+            (stored,) = conn.execute(
+                schema.accounts.select()
+                .with_only_columns(schema.accounts.c.hash)
+                .where(schema.accounts.c.login == "tmpjury")
+            ).one()
         assert stored.startswith("$argon2id$") and "un-secret-bien-long" not in stored
     finally:
         simulateur("account", "remove", "tmpjury")
@@ -103,17 +111,32 @@ def test_roles_over_the_network_codes_and_voided_logins(api, accounts: Accounts,
     status, reply = http(url, "/api/login", {"login": "form1", "password": PASSWORDS["form1"]})
     assert status == 429 and "trop d'essais" in reply["error"]
     status, reply = http(url, "/api/login", {"login": "personne", "password": "x"})
-    assert status == 401 and reply["error"] == "login ou mot de passe incorrect"   # unknown login: the same answer
+    assert status == 401 and reply["error"] == "login ou mot de passe incorrect"  # unknown login: the same answer
 
     # The jury cannot make a session; the trainer (through a Unix account, as the throttle holds form1) can.
     jury = login(url, "jury1")
     refused(run(url, jury, "exam", "new", "--count", "1"), "n'est pas permis à votre rôle (jury (réseau))")
     for argv in (["--help"], ["exam", "show", "--nope"], ["serve"], ["account", "add", "x", "--role", "jury"]):
-        reply = run(url, jury, *argv)          # not an exam's command, or unreadable: nothing run, nothing printed
+        reply = run(url, jury, *argv)  # not an exam's command, or unreadable: nothing run, nothing printed
         assert reply["code"] in (2, 3) and reply["error"] and reply["stdout"] == "", (argv, reply)
     assert "usage" not in svc.log.read_text()
-    proc = as_user(accounts, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5",
-                   "--candidate", "Alice Martin", "--candidate", "Bruno Petit", "--json")
+    proc = as_user(
+        accounts,
+        "trainer",
+        "exam",
+        "new",
+        "--count",
+        "1",
+        "--minutes",
+        "20",
+        "--seed",
+        "5",
+        "--candidate",
+        "Alice Martin",
+        "--candidate",
+        "Bruno Petit",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     sid = json.loads(proc.stdout)["id"]
     proc = as_user(accounts, "trainer", "exam", "codes", sid, "--json")
@@ -138,8 +161,12 @@ def test_roles_over_the_network_codes_and_voided_logins(api, accounts: Accounts,
     refused(run(url, alice, "exam", "show", sid), "(candidat (réseau))")
     refused(run(url, alice, "report", sid, "--candidate", "Alice Martin", "--format", "json"), "(candidat (réseau))")
     refused(run(url, alice, "check", lab), "(candidat (réseau))")
-    status, fiche = http(url, "/api/run", {"argv": ["exam", "fiche", sid, "--file", "fiche.txt"],
-                                           "file": "cause: le serveur DHCP était arrêté\n"}, alice)
+    status, fiche = http(
+        url,
+        "/api/run",
+        {"argv": ["exam", "fiche", sid, "--file", "fiche.txt"], "file": "cause: le serveur DHCP était arrêté\n"},
+        alice,
+    )
     assert status == 200 and fiche["code"] == 0, fiche
     assert ExamDB().store.fiche(json.loads(started["stdout"])["attempt"])["cause"] == "le serveur DHCP était arrêté"
     # Bruno's code is not Alice's account: his lab is not hers, hers not his.
@@ -173,10 +200,15 @@ def test_roles_over_the_network_codes_and_voided_logins(api, accounts: Accounts,
     # Everything audited, with the address and the network role.
     log = ExamDB().audit_log()
     net = [r for r in log if r.role.endswith("(réseau)")]
-    assert {("connexion", "refusé : mot de passe"), ("connexion", "refusé : trop d'essais"),
-            ("connexion", "refusé : code inconnu")} <= {(r.verb, r.outcome) for r in net}
-    assert any(r.login == "code:Alice Martin" and r.verb == "exec" and r.outcome == "ok" and "[127.0.0.1]" in r.detail
-               for r in net)
+    assert {
+        ("connexion", "refusé : mot de passe"),
+        ("connexion", "refusé : trop d'essais"),
+        ("connexion", "refusé : code inconnu"),
+    } <= {(r.verb, r.outcome) for r in net}
+    assert any(
+        r.login == "code:Alice Martin" and r.verb == "exec" and r.outcome == "ok" and "[127.0.0.1]" in r.detail
+        for r in net
+    )
     assert any(r.login == "jury1" and r.verb == "exam new" and r.outcome.startswith("refusé") for r in net)
 
 
@@ -187,10 +219,28 @@ def test_a_station_logged_in_with_tls(quick: Path, accounts: Accounts, tmp_path:
     certs = Path(tempfile.mkdtemp(dir="/tmp"))
     try:
         os.chmod(certs, 0o755)
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                        "-keyout", str(certs / "key.pem"), "-out", str(certs / "cert.pem")],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout",
+                str(certs / "key.pem"),
+                "-out",
+                str(certs / "cert.pem"),
+            ],
+            check=True,
+            capture_output=True,
+        )
         os.chmod(certs / "cert.pem", 0o644)
         svc = Service(accounts, tmp_path / "serve.log")
         svc.args = ["--api", "127.0.0.1:0", "--tls-cert", str(certs / "cert.pem"), "--tls-key", str(certs / "key.pem")]
@@ -205,16 +255,30 @@ def test_a_station_logged_in_with_tls(quick: Path, accounts: Accounts, tmp_path:
             shutil.chown(conf, accounts.users["stranger"])
             env = {"XDG_CONFIG_HOME": str(conf)}
             # Her station does not know the service's certificate: refused, in French.
-            proc = as_user(accounts, "stranger", "login", url, "--user", "jury1", input=PASSWORDS["jury1"] + "\n", env=env)
-            assert proc.returncode == 4 and "injoignable" in proc.stderr and "CERTIFICATE" in proc.stderr.upper(), proc.stderr
-            proc = as_user(accounts, "stranger", "login", url, "--user", "jury1", "--cafile", str(certs / "cert.pem"),
-                           input=PASSWORDS["jury1"] + "\n", env=env)
+            proc = as_user(
+                accounts, "stranger", "login", url, "--user", "jury1", input=PASSWORDS["jury1"] + "\n", env=env
+            )
+            assert proc.returncode == 4 and "injoignable" in proc.stderr and "CERTIFICATE" in proc.stderr.upper(), (
+                proc.stderr
+            )
+            proc = as_user(
+                accounts,
+                "stranger",
+                "login",
+                url,
+                "--user",
+                "jury1",
+                "--cafile",
+                str(certs / "cert.pem"),
+                input=PASSWORDS["jury1"] + "\n",
+                env=env,
+            )
             assert proc.returncode == 0 and "jury1 (jury (réseau))" in proc.stdout, proc.stderr
             saved = conf / "simulateur" / "serveur.json"
             assert saved.stat().st_mode & 0o777 == 0o600 and PASSWORDS["jury1"] not in saved.read_text()
             proc = as_user(accounts, "stranger", "exam", "show", sid, env=env)
             assert proc.returncode == 0 and f"Session {sid} —" in proc.stdout, proc.stderr
-            written = certs / "station" / "audit.json"       # -o: written on her station, by her
+            written = certs / "station" / "audit.json"  # -o: written on her station, by her
             proc = as_user(accounts, "stranger", "exam", "audit", sid, "--json", env=env)
             assert proc.returncode == 0 and any(r["verb"] == "exam show" for r in json.loads(proc.stdout)), proc.stderr
             proc = as_user(accounts, "stranger", "attempts", "--json", "-o", str(written), env=env)
@@ -223,7 +287,7 @@ def test_a_station_logged_in_with_tls(quick: Path, accounts: Accounts, tmp_path:
             proc = as_user(accounts, "stranger", "exam", "new", "--count", "1", env=env)
             assert proc.returncode == 3 and "jury (réseau)" in proc.stderr
             assert as_user(accounts, "stranger", "logout", env=env).returncode == 0
-            proc = as_user(accounts, "stranger", "exam", "show", sid, env=env)     # her Unix account's rights: none
+            proc = as_user(accounts, "stranger", "exam", "show", sid, env=env)  # her Unix account's rights: none
             assert proc.returncode == 3 and "(candidat)" in proc.stderr, proc.stderr
         finally:
             svc.stop()

@@ -19,8 +19,21 @@ pytestmark = pytest.mark.integration
 
 
 def _session() -> tuple[str, dict[str, str]]:
-    proc = simulateur("exam", "new", "--count", "1", "--minutes", "20", "--seed", "5",
-                      "--candidate", "Alice Martin", "--candidate", "Bruno Petit", "--json")
+    proc = simulateur(
+        "exam",
+        "new",
+        "--count",
+        "1",
+        "--minutes",
+        "20",
+        "--seed",
+        "5",
+        "--candidate",
+        "Alice Martin",
+        "--candidate",
+        "Bruno Petit",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     sid = json.loads(proc.stdout)["id"]
     return sid, json.loads(simulateur("exam", "codes", sid, "--json").stdout)
@@ -56,7 +69,7 @@ def test_app_as_a_client_of_the_service(web) -> None:  # noqa: F811
 
     status, bruno = http(url, "/api/login", {"code": codes["Bruno Petit"]})
     client = ExamClient({"url": url, "token": bruno["token"]})
-    assert client.status(sid) is None                     # his own run: not started
+    assert client.status(sid) is None  # his own run: not started
 
 
 async def _drive(app, sid: str) -> None:
@@ -71,8 +84,8 @@ async def _drive(app, sid: str) -> None:
         assert run is not None and run.finished is None
         await _until(pilot, lambda: "Intervention 1/1" in _text(app, "#ticket"), 60)
         first = _text(app, "#left")
-        await _until(pilot, lambda: _text(app, "#left") != first, 10)        # counting down
-        assert "poste" in [str(o[0]) for o in app.query_one("#host")._options]     # her hosts, named
+        await _until(pilot, lambda: _text(app, "#left") != first, 10)  # counting down
+        assert "poste" in [str(o[0]) for o in app.query_one("#host")._options]  # her hosts, named
         await _until(pilot, lambda: not app.query_one("#submit").disabled, 30)
         await pilot.click("#submit")
         await pilot.pause(0.5)
@@ -97,8 +110,8 @@ def test_app_in_the_browser(web, browser) -> None:  # noqa: F811
     page.wait_for_function(f"{rows}.includes('Alice Martin')", timeout=90_000)
     page.wait_for_function(f"{rows}.includes('Pas encore commencé')", timeout=60_000)
     shot(page, "app-candidat")
-    page.focus("#terminal .xterm-helper-textarea")     # her keys to the app (no click: a click is the app's)
-    page.keyboard.press("Enter")            # the app's focus is on « Commencer »
+    page.focus("#terminal .xterm-helper-textarea")  # her keys to the app (no click: a click is the app's)
+    page.keyboard.press("Enter")  # the app's focus is on « Commencer »
     page.wait_for_function(f"{rows}.includes('Temps restant')", timeout=300_000)
     page.wait_for_function(f"{rows}.includes('Intervention 1/1')", timeout=60_000)
     page.wait_for_function(f"{rows}.includes('Intervention 1 — laboratoire')", timeout=60_000)
@@ -110,9 +123,11 @@ def test_app_in_the_browser(web, browser) -> None:  # noqa: F811
     from websockets.sync.client import connect
 
     cookie = next(c for c in page.context.cookies() if c["name"] == "simulateur_jeton")
-    with connect(url.replace("http://", "ws://") + f"/candidat/{sid}/app/ws",
-                 additional_headers={"Cookie": f"simulateur_jeton={cookie['value']}",
-                                     "Origin": "http://ailleurs.example"}, open_timeout=30) as ws:
+    with connect(
+        url.replace("http://", "ws://") + f"/candidat/{sid}/app/ws",
+        additional_headers={"Cookie": f"simulateur_jeton={cookie['value']}", "Origin": "http://ailleurs.example"},
+        open_timeout=30,
+    ) as ws:
         said = json.loads(ws.recv(timeout=30))
     assert said["end"] == 4 and "connexion requise" in said["error"], said
     page.context.close()

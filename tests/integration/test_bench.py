@@ -17,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_bench_prints_the_table_of_the_bare_topology() -> None:
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "bench.py"), "--runs", "1", "--only", "bureau"],
-                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench.py"), "--runs", "1", "--only", "bureau"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "Non mesurés" not in proc.stdout, proc.stdout + proc.stderr  # the lab itself failed
@@ -26,7 +31,7 @@ def test_bench_prints_the_table_of_the_bare_topology() -> None:
     assert lines[0].startswith("Machine : ")
     assert "médiane de 1 essais" in lines[0]
     start = next(i for i, line in enumerate(lines) if line.startswith("| laboratoire |"))
-    header, rule, row = lines[start:start + 3]
+    header, rule, row = lines[start : start + 3]
     assert rule == "|---|" + "---:|" * 8
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert len(cells) == len(header.strip("|").split("|")) == 9

@@ -50,22 +50,30 @@ def test_candidate_builds_dhcp_with_real_tools_and_the_recette_is_recorded():
         # The candidate, with the real tools: first a range that is not the document's (the next
         # addresses after it) — the poste gets a lease, outside the range: the recette says so.
         net = v["plage_fin"].rsplit(".", 1)[0]
-        wrong = f"{net}.191,{net}.199"   # plage_fin is at most .190
-        ex(lab, "srv", "cat >> /etc/dnsmasq.conf <<'FIN'\n"
-                       "interface=eth0\n"
-                       f"dhcp-range={wrong},{v['bail']}\n"
-                       f"dhcp-option=3,{v['routeur_ip']}\n"
-                       f"dhcp-option=6,{v['srv_ip']}\n"
-                       f"domain={v['domaine']}\n"
-                       "FIN")
+        wrong = f"{net}.191,{net}.199"  # plage_fin is at most .190
+        ex(
+            lab,
+            "srv",
+            "cat >> /etc/dnsmasq.conf <<'FIN'\n"
+            "interface=eth0\n"
+            f"dhcp-range={wrong},{v['bail']}\n"
+            f"dhcp-option=3,{v['routeur_ip']}\n"
+            f"dhcp-option=6,{v['srv_ip']}\n"
+            f"domain={v['domaine']}\n"
+            "FIN",
+        )
         ex(lab, "srv", "systemctl enable --now dnsmasq")
         ex(lab, "poste", "dhclient -r eth0; dhclient eth0")
         rec = sim("cahier", "recette", lab, "--json").json()
         dhcp = next(r for r in rec["requirements"] if r["id"] == "dhcp")
         assert dhcp["score"] == round(2 / 3, 4) and any("hors de la plage" in m for m in dhcp["missing"]), dhcp
         # …then the document's range; the poste asks again.
-        ex(lab, "srv", f"sed -i 's/^dhcp-range=.*/dhcp-range={v['plage_debut']},{v['plage_fin']},{v['bail']}/' "
-                       "/etc/dnsmasq.conf && rm -f /var/lib/misc/dnsmasq.leases && systemctl restart dnsmasq")
+        ex(
+            lab,
+            "srv",
+            f"sed -i 's/^dhcp-range=.*/dhcp-range={v['plage_debut']},{v['plage_fin']},{v['bail']}/' "
+            "/etc/dnsmasq.conf && rm -f /var/lib/misc/dnsmasq.leases && systemctl restart dnsmasq",
+        )
         ex(lab, "poste", "dhclient -r eth0; dhclient eth0")
         rec = sim("cahier", "recette", lab, "--json").json()
         scores = {r["id"]: r["score"] for r in rec["requirements"]}

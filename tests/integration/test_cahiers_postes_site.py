@@ -29,8 +29,19 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network n
 
 # The needs-first order the one-lab test builds site-complet in: independent requirements
 # interleaved, so that each step leaves requirements that do not need it unbuilt.
-SITE_ORDER = ["agendas", "annuaire", "dhcp", "impression", "dns", "partage", "acces", "depot", "compta",
-              "blocage", "mobile"]
+SITE_ORDER = [
+    "agendas",
+    "annuaire",
+    "dhcp",
+    "impression",
+    "dns",
+    "partage",
+    "acces",
+    "depot",
+    "compta",
+    "blocage",
+    "mobile",
+]
 
 
 def met(rec: Recette) -> set[str]:
@@ -41,15 +52,22 @@ def test_postes_clients_selftest():
     run = sim("cahier", "selftest", "postes-clients", timeout=600)
     assert run.code == 0, (run.out, run.err)
     assert run.out.startswith("OK"), run.out
-    for stage in ("non configuré", "depot seule", "compta seule", "blocage seule", "impression seule",
-                  "acces seule", "construction complète"):
+    for stage in (
+        "non configuré",
+        "depot seule",
+        "compta seule",
+        "blocage seule",
+        "impression seule",
+        "acces seule",
+        "construction complète",
+    ):
         assert stage in run.out, run.out
 
 
 def test_site_complet_each_requirement_in_one_lab():
     cahier = load_cahier("site-complet")
     assert sorted(SITE_ORDER) == sorted(r.id for r in cahier.requirements)
-    assert cahier.build_order(SITE_ORDER) == SITE_ORDER   # every requirement comes after its needs
+    assert cahier.build_order(SITE_ORDER) == SITE_ORDER  # every requirement comes after its needs
     lab, _ = build_scenario_lab(loaded(cahier), 3)
     try:
         played = rendered_cahier(cahier, lab.params)

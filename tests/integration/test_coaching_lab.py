@@ -20,7 +20,7 @@ def test_a_wrong_route_then_submission_is_coached(started):
     sim("exec", lab, "poste", "--", "ip route")
     sim("exec", lab, "poste", "--", f"ip addr add {base}.50/{prefix} dev eth0 && ip route replace default via {wrong}")
     sim("exec", lab, "poste", "--", "ping -c1 -W1 203.0.113.80", check=False)
-    sim("check", lab, "--json")                       # the command line's submission
+    sim("check", lab, "--json")  # the command line's submission
 
     store = Store()
     report = attempt_report(info["attempt"], store)
@@ -28,8 +28,10 @@ def test_a_wrong_route_then_submission_is_coached(started):
     assert coaching is not None
     missed = {m.criterion: m for m in coaching.missed}
     assert "TAI.CP14.4" in missed
-    assert any(f"ip route replace default via {wrong}" in line and " sur poste : " in line
-               for line in missed["TAI.CP14.4"].closest)
+    assert any(
+        f"ip route replace default via {wrong}" in line and " sur poste : " in line
+        for line in missed["TAI.CP14.4"].closest
+    )
     assert not any(wrong in e for m in coaching.missed for e in m.expected)
     commands = {(s.host, c) for s in coaching.solution for c in s.commands}
     assert ("srv", "systemctl start dnsmasq") in commands and ("poste", "dhclient eth0") in commands

@@ -83,15 +83,18 @@ def test_no_process_of_a_host_keeps_a_namespace_of_the_machine(started):
     for those, "the host's" is the machine's, and this test tightens by itself once they do.)"""
     lab = started(REMOTE, seed=3, variant="desactive")["lab"]
     # A session held open while we look, so that its processes (ssh-session, bash) are counted too.
-    session = subprocess.Popen([sys.executable, "-m", "simulateur", "exec", lab, "technicien", "--",
-                                "ssh poste 'sleep 60'"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    session = subprocess.Popen(
+        [sys.executable, "-m", "simulateur", "exec", lab, "technicien", "--", "ssh poste 'sleep 60'"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         pid1 = host_pid1(lab, "poste")
         machine, host = namespaces("self"), namespaces(pid1)
         own = {kind for kind in NAMESPACES if host[kind] != machine[kind]}
         assert own >= {"mnt", "net", "pid", "ipc", "uts"}, own
-        deadline = time.monotonic() + 30   # a shared machine under load: ssh can take seconds
+        deadline = time.monotonic() + 30  # a shared machine under load: ssh can take seconds
         while not any(describe(p) == "sleep 60" for p in members(host["pid"])) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert any(describe(p) == "sleep 60" for p in members(host["pid"])), "la session SSH n'a pas démarré"
@@ -99,14 +102,17 @@ def test_no_process_of_a_host_keeps_a_namespace_of_the_machine(started):
         for pid in members(host["pid"]):
             try:
                 ns = namespaces(pid)
-            except OSError:   # ended while we looked
+            except OSError:  # ended while we looked
                 continue
-            wrong = {kind: ("machine" if ns[kind] == machine[kind] else "elsewhere")
-                     for kind in NAMESPACES if ns[kind] != host[kind]}
+            wrong = {
+                kind: ("machine" if ns[kind] == machine[kind] else "elsewhere")
+                for kind in NAMESPACES
+                if ns[kind] != host[kind]
+            }
             if wrong:
                 straddling[f"{pid} {describe(pid)}"] = wrong
         assert not straddling, "\n".join(f"{who}: {wrong}" for who, wrong in straddling.items())
-    finally:   # the client's side; what is left of the session in poste goes with the lab
+    finally:  # the client's side; what is left of the session in poste goes with the lab
         with contextlib.suppress(ProcessLookupError):
             os.killpg(session.pid, signal.SIGKILL)
         session.wait()
@@ -167,10 +173,16 @@ def test_a_link_swapped_in_while_binding_is_never_followed_out_of_the_host(start
 
     lab = started(REMOTE, seed=3, variant="desactive")["lab"]
     pid1 = host_pid1(lab, "poste")
-    flip = (f"mkdir -p {trap}; end=$((SECONDS + 6)); while [ $SECONDS -lt $end ]; do "
-            f"rm -rf /run/simulateur; mkdir /run/simulateur; rm -rf /run/simulateur; ln -s {trap} /run/simulateur; done")
-    flipper = subprocess.Popen([sys.executable, "-m", "simulateur", "exec", lab, "poste", "--", flip],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    flip = (
+        f"mkdir -p {trap}; end=$((SECONDS + 6)); while [ $SECONDS -lt $end ]; do "
+        f"rm -rf /run/simulateur; mkdir /run/simulateur; rm -rf /run/simulateur; ln -s {trap} /run/simulateur; done"
+    )
+    flipper = subprocess.Popen(
+        [sys.executable, "-m", "simulateur", "exec", lab, "poste", "--", flip],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     bound = refused = 0
     try:
         time.sleep(0.5)
@@ -244,8 +256,9 @@ def test_a_collector_that_cannot_bind_fails_with_a_french_error(started):
     _in_host(lab_id, "rm -rf /run/simulateur && touch /run/simulateur")
     with pytest.raises(SimError) as failure:
         remote.start_collector(lab, Path(str(lab.state.attempt_dir)))
-    assert str(failure.value).startswith(f"le journal des sessions SSH de l'hôte poste du laboratoire {lab_id} "
-                                         "n'a pas démarré"), str(failure.value)
+    assert str(failure.value).startswith(
+        f"le journal des sessions SSH de l'hôte poste du laboratoire {lab_id} n'a pas démarré"
+    ), str(failure.value)
     assert "Not a directory" in str(failure.value)
     # Nothing recorded (the record of the one we ended is the only one) and nothing left running.
     assert not outside.recorded(load_state(lab_id), auditor=False)

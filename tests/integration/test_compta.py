@@ -22,8 +22,10 @@ def ex(lab: str, host: str, cmd: str, check: bool = True) -> None:
 def check(lab: str) -> tuple[dict[str, tuple[bool, str]], dict[str, str]]:
     """(probe id → (ok, observed), criterion id → verdict) from one check of the lab."""
     result = sim("check", lab, "--json").json()
-    return ({p["id"]: (p["ok"], p["observed"]) for p in result["probes"]},
-            {c["id"]: c["verdict"] for c in result["criteria"]})
+    return (
+        {p["id"]: (p["ok"], p["observed"]) for p in result["probes"]},
+        {c["id"]: c["verdict"] for c in result["criteria"]},
+    )
 
 
 def machine_packages() -> dict[str, str]:
@@ -36,7 +38,9 @@ def machine_packages() -> dict[str, str]:
             elif path.is_file():
                 st = path.stat()
                 small = st.st_size < 4 << 20
-                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() if small else f"{st.st_size}/{st.st_mtime_ns}"
+                out[str(path)] = (
+                    hashlib.sha256(path.read_bytes()).hexdigest() if small else f"{st.st_size}/{st.st_mtime_ns}"
+                )
             else:
                 out[str(path)] = "dir"
     for name in ("/etc/compta-pro", "/usr/bin/compta-pro", "/var/lib/compta-pro"):
@@ -71,13 +75,21 @@ def test_deploy_latest_version_then_the_validated_one_machine_untouched(started)
     societe, cle = _licence(info)
     ex(lab, "poste", "apt-get update")
     # The host's APT knows the site's repository and nothing else (never the Debian mirrors).
-    ex(lab, "poste", f"test \"$(apt-get indextargets --format '$(SITE)' | sort -u)\" = http://srv.{p['domaine']}/depot "
-                     "&& test -z \"$(ls /etc/apt/sources.list.d)\"")
-    ex(lab, "poste", "DEBIAN_FRONTEND=noninteractive apt-get install -y compta-pro")   # 2.4.0: not validated
-    ex(lab, "poste", "systemctl status compta-pro", check=False)   # the licence is missing: failed
+    ex(
+        lab,
+        "poste",
+        f"test \"$(apt-get indextargets --format '$(SITE)' | sort -u)\" = http://srv.{p['domaine']}/depot "
+        '&& test -z "$(ls /etc/apt/sources.list.d)"',
+    )
+    ex(lab, "poste", "DEBIAN_FRONTEND=noninteractive apt-get install -y compta-pro")  # 2.4.0: not validated
+    ex(lab, "poste", "systemctl status compta-pro", check=False)  # the licence is missing: failed
     ex(lab, "poste", f"cp -p {CONF} {CONF}.orig")
-    ex(lab, "poste", f"sed -i -e 's/^societe =.*/societe = {societe}/' -e 's/^cle =.*/cle = {cle}/' "
-                     f"-e 's/^exercice_debut = .*/exercice_debut = {p['exercice']}/' {CONF}")
+    ex(
+        lab,
+        "poste",
+        f"sed -i -e 's/^societe =.*/societe = {societe}/' -e 's/^cle =.*/cle = {cle}/' "
+        f"-e 's/^exercice_debut = .*/exercice_debut = {p['exercice']}/' {CONF}",
+    )
     ex(lab, "poste", "systemctl restart compta-pro")
     ex(lab, "poste", "compta-pro etat")
     seen, verdicts = check(lab)
@@ -102,8 +114,10 @@ def test_deploy_with_apt_get_download_dpkg_and_ed(started):
     ex(lab, "poste", "apt-get update && cd /root && apt-get download compta-pro=2.3.1")
     ex(lab, "poste", "dpkg -i /root/compta-pro_2.3.1_all.deb")
     ex(lab, "poste", f"tar czf /root/compta-pro-conf.tgz {CONF}")
-    script = (f",s/^societe =.*/societe = {societe}/\\n,s/^cle =.*/cle = {cle}/\\n"
-              f",s/^exercice_debut = .*/exercice_debut = {p['exercice']}/\\nw\\nq\\n")
+    script = (
+        f",s/^societe =.*/societe = {societe}/\\n,s/^cle =.*/cle = {cle}/\\n"
+        f",s/^exercice_debut = .*/exercice_debut = {p['exercice']}/\\nw\\nq\\n"
+    )
     ex(lab, "poste", f"printf '{script}' | ed -s {CONF}")
     ex(lab, "poste", "systemctl restart compta-pro")
     ex(lab, "poste", "curl -s http://127.0.0.1:8470/etat")
@@ -124,13 +138,22 @@ def test_deploy_config_rewritten_world_readable_without_the_setting(started):
     assert seen["compta_demarre"][0] and seen["version_validee"][0]
     assert "exercice_debut = 01-01" in seen["parametrage"][1]
     assert "lisible par tous" in seen["config_privee"][1]
-    assert verdicts == {"TAI.CP12.1": "acquis", "TAI.CP12.2": "non_acquis", "TAI.CP12.3": "non_acquis",
-                        "TAI.CT3.2": "non_acquis"}
+    assert verdicts == {
+        "TAI.CP12.1": "acquis",
+        "TAI.CP12.2": "non_acquis",
+        "TAI.CP12.3": "non_acquis",
+        "TAI.CT3.2": "non_acquis",
+    }
 
 
 # --- compta-mise-a-jour ----------------------------------------------------------------------
-ROLLBACK_OK = {"TAI.CP4.3": "acquis", "TAI.CP3.4": "acquis", "TAI.CP3.2": "jury", "TAI.CP3.3": "jury",
-               "TAI.CP12.1": "acquis"}
+ROLLBACK_OK = {
+    "TAI.CP4.3": "acquis",
+    "TAI.CP3.4": "acquis",
+    "TAI.CP3.2": "jury",
+    "TAI.CP3.3": "jury",
+    "TAI.CP12.1": "acquis",
+}
 
 
 def _diagnose_update(lab: str) -> None:
@@ -149,7 +172,9 @@ def test_rollback_without_hold_then_apt_mark_hold(started):
     seen, verdicts = check(lab)
     assert seen["version_origine"][0] and seen["compta_repond"][0] and "4 dossier(s)" in seen["compta_repond"][1]
     assert seen["version_bloquee"] == (
-        False, f"compta-pro {old} installé sur poste — sa version n'est pas bloquée : la prochaine mise à jour la remplacera")
+        False,
+        f"compta-pro {old} installé sur poste — sa version n'est pas bloquée : la prochaine mise à jour la remplacera",
+    )
     assert verdicts == {**ROLLBACK_OK, "TAI.CP3.4": "non_acquis"}
     # Right: the version held.
     ex(lab, "poste", "apt-mark hold compta-pro")
@@ -171,9 +196,14 @@ def test_rollback_by_removing_then_dpkg_from_the_cache_and_set_selections(starte
     ex(lab, "poste", "compta-pro etat", check=False)
     seen, verdicts = check(lab)
     assert seen["version_origine"] == (False, "compta-pro n'est pas installé sur poste (état dpkg : config-files)")
-    assert seen["dossiers_intacts"][0]       # apt-get remove keeps the data
-    assert verdicts == {"TAI.CP4.3": "acquis", "TAI.CP3.4": "non_acquis", "TAI.CP3.2": "jury",
-                        "TAI.CP3.3": "non_acquis", "TAI.CP12.1": "non_acquis"}
+    assert seen["dossiers_intacts"][0]  # apt-get remove keeps the data
+    assert verdicts == {
+        "TAI.CP4.3": "acquis",
+        "TAI.CP3.4": "non_acquis",
+        "TAI.CP3.2": "jury",
+        "TAI.CP3.3": "non_acquis",
+        "TAI.CP12.1": "non_acquis",
+    }
     # Right, by dpkg: the old package from APT's cache, held by dpkg's selections.
     ex(lab, "poste", "dpkg -l compta-pro")
     ex(lab, "poste", f"dpkg -i /var/cache/apt/archives/compta-pro_{old}_all.deb")
@@ -183,8 +213,13 @@ def test_rollback_by_removing_then_dpkg_from_the_cache_and_set_selections(starte
 
 
 # --- compta-disque-plein ---------------------------------------------------------------------
-DISK_OK = {"TAI.CP4.3": "jury", "TAI.CP4.5": "acquis", "TAI.CP4.6": "jury", "TAI.CP4.7": "acquis",
-           "TAI.CT3.2": "acquis"}
+DISK_OK = {
+    "TAI.CP4.3": "jury",
+    "TAI.CP4.5": "acquis",
+    "TAI.CP4.6": "jury",
+    "TAI.CP4.7": "acquis",
+    "TAI.CT3.2": "acquis",
+}
 
 
 def _diagnose_disk(lab: str) -> None:
@@ -238,8 +273,13 @@ def test_disk_user_data_deleted_to_make_room(started):
     assert not seen["compta_repond"][0] and "0 dossier(s) lus (attendu 4)" in seen["compta_repond"][1]
     assert not seen["dossiers_intacts"][0]
     assert seen["dossiers_intacts"][1].startswith("données clients de poste atteintes : 20 fichier(s) supprimé(s)")
-    assert verdicts == {"TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP4.6": "non_acquis",
-                        "TAI.CP4.7": "non_acquis", "TAI.CT3.2": "non_acquis"}
+    assert verdicts == {
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "non_acquis",
+        "TAI.CP4.6": "non_acquis",
+        "TAI.CP4.7": "non_acquis",
+        "TAI.CT3.2": "non_acquis",
+    }
     # Unmounting the partition is no way to free it either: root in a host can mount or unmount
     # nothing (simulateur.lab.profile), and the data partition is still the full one.
     run = sim("exec", lab, "poste", "--", "systemctl stop compta-pro; umount /var/lib/compta-pro", check=False)

@@ -55,7 +55,7 @@ def test_service_init_scripts_and_systemctl_agree_both_ways(started):
     assert "active (running)" in ex(lab, "poste", "systemctl status cups").out
     ex(lab, "poste", "systemctl stop cups")
     assert "inactive" in ex(lab, "poste", "service cups status", check=False).out
-    ex(lab, "poste", "invoke-rc.d cups start", check=False)   # policy-rc.d of the machine may refuse
+    ex(lab, "poste", "invoke-rc.d cups start", check=False)  # policy-rc.d of the machine may refuse
     ex(lab, "poste", "service cups start")
     assert active(lab, "poste", "cups") == "active"
     ex(lab, "poste", "systemctl restart sshd")
@@ -100,7 +100,7 @@ for server in servers:
 
 
 def test_name_lookups_never_stall_without_the_internet(started):
-    lab = started("intervention-distance", seed=3)["lab"]     # no routeur, no internet host
+    lab = started("intervention-distance", seed=3)["lab"]  # no routeur, no internet host
     assert "srv" in ex(lab, "poste", "getent hosts srv").out
     assert "imprimante" in ex(lab, "technicien", "getent hosts imprimante").out
     assert ex(lab, "poste", "getent hosts www.exemple.fr", check=False).code == 2
@@ -111,9 +111,14 @@ def test_name_lookups_never_stall_without_the_internet(started):
 
 def test_files_end_with_a_newline_and_echo_appends_a_line(started):
     lab = started("nas-reservation-dns", seed=3)["lab"]
-    for host, path in (("srv", "/etc/dnsmasq.conf"), ("poste", "/etc/network/interfaces"),
-                       ("poste", "/etc/dhcp/dhclient.conf"), ("poste", "/etc/resolv.conf"),
-                       ("nas", "/etc/dhcp/dhclient.conf"), ("srv", "/etc/hosts")):
+    for host, path in (
+        ("srv", "/etc/dnsmasq.conf"),
+        ("poste", "/etc/network/interfaces"),
+        ("poste", "/etc/dhcp/dhclient.conf"),
+        ("poste", "/etc/resolv.conf"),
+        ("nas", "/etc/dhcp/dhclient.conf"),
+        ("srv", "/etc/hosts"),
+    ):
         assert ex(lab, host, f"tail -c1 {path} | od -An -c").out.strip() == "\\n", (host, path)
     ex(lab, "srv", "cp /etc/dnsmasq.conf /root/dnsmasq.conf.bak && echo 'log-async' >> /etc/dnsmasq.conf")
     assert ex(lab, "srv", "tail -n1 /etc/dnsmasq.conf").out.strip() == "log-async"
@@ -122,10 +127,10 @@ def test_files_end_with_a_newline_and_echo_appends_a_line(started):
 def test_a_dhclient_that_got_no_lease_keeps_asking_cable_plugged_back(started):
     lab = started("poste-sans-liaison", seed=5, variant="cable_debranche")["lab"]
     ps = quiet_run(lab, "poste", ["ps", "-eo", "args"]).stdout
-    assert "dhclient -4" in ps and "/run/dhclient.eth0.pid" in ps      # as ifupdown starts it
+    assert "dhclient -4" in ps and "/run/dhclient.eth0.pid" in ps  # as ifupdown starts it
     ex(lab, "poste", "ip -br addr")
     sim("cable", lab, "poste", "--plug", "lan")
-    wait_address(lab, "poste", "eth0", 60)                              # nothing typed: it comes back
+    wait_address(lab, "poste", "eth0", 60)  # nothing typed: it comes back
     ex(lab, "poste", "ping -c1 -W2 www.exemple.fr")
     assert verdicts(lab)["TAI.CP14.4"] == "acquis"
 
@@ -149,7 +154,7 @@ def test_exec_runs_one_quoted_line_through_the_hosts_shell():
 def test_exec_globs_in_the_host(started):
     lab = started("dhcp-serveur-arrete", seed=7)["lab"]
     assert "/etc/simulateur/boot.sh" in ex(lab, "srv", "ls /etc/simulateur/*.sh").out
-    r = sim("exec", lab, "srv", "--", "ls", "/etc/simulateur/*.sh", check=False)   # passed as is
+    r = sim("exec", lab, "srv", "--", "ls", "/etc/simulateur/*.sh", check=False)  # passed as is
     assert r.code != 0
 
 

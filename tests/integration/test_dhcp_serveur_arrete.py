@@ -24,7 +24,10 @@ def test_right_fix_is_acquis(started):
     sim("exec", lab, "poste", "--", "ping -c1 www.exemple.fr")
     sim("qualify", lab, "--impact", "moyen", "--urgency", "haute")
     assert verdicts(lab) == {
-        "TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "acquis", "TAI.CP10.4": "acquis",
+        "TAI.CP14.2": "acquis",
+        "TAI.CP14.3": "jury",
+        "TAI.CP14.4": "acquis",
+        "TAI.CP10.4": "acquis",
     }
 
 
@@ -38,13 +41,15 @@ def test_second_right_fix_restart_and_release_renew(started):
     v = verdicts(lab)
     assert v["TAI.CP14.4"] == "acquis" and v["TAI.CP10.4"] == "acquis"
     assert v["TAI.CP14.2"] == "non_acquis"  # not qualified
-    assert v["TAI.CP14.3"] == "jury"        # diagnosed, and the user part is the jury's
+    assert v["TAI.CP14.3"] == "jury"  # diagnosed, and the user part is the jury's
 
 
 def test_nothing_done_is_non_acquis(started):
     lab = started()["lab"]
     assert verdicts(lab) == {
-        "TAI.CP14.2": "non_acquis", "TAI.CP14.3": "non_acquis", "TAI.CP14.4": "non_acquis",
+        "TAI.CP14.2": "non_acquis",
+        "TAI.CP14.3": "non_acquis",
+        "TAI.CP14.4": "non_acquis",
         "TAI.CP10.4": "non_acquis",
     }
 
@@ -58,7 +63,13 @@ def test_static_address_typed_by_hand_is_not_the_solution(started):
     sim("exec", lab, "poste", "--", "cat /etc/resolv.conf")
     # (the server left stopped: started, the boot's dhclient — still asking, as on Debian — would
     # bring a lease beside the typed address within seconds)
-    sim("exec", lab, "poste", "--", f"ip addr add {static}/{prefix} dev eth0 && ip route add default via {p['routeur_ip']}")
+    sim(
+        "exec",
+        lab,
+        "poste",
+        "--",
+        f"ip addr add {static}/{prefix} dev eth0 && ip route add default via {p['routeur_ip']}",
+    )
     sim("exec", lab, "poste", "--", "ping -c1 203.0.113.80")
     result = sim("check", lab, "--json").json()
     crit = {c["id"]: c for c in result["criteria"]}
@@ -98,7 +109,7 @@ def test_journal_and_results_are_kept_outside_the_hosts(started):
     assert lines[-1]["cmd"] == "echo bonjour" and lines[-1]["host"] == "poste" and lines[-1]["rc"] == 0
     from simulateur.session.store import Store
 
-    assert Store().result(attempt.name) is not None   # the check's result: in the store, outside the hosts too
+    assert Store().result(attempt.name) is not None  # the check's result: in the store, outside the hosts too
     # The host cannot see the journal: the data dir is not visible inside it.
     run = sim("exec", lab, "poste", "--", f"test -e {attempt}/journal.jsonl", check=False)
     assert run.code == 1
@@ -112,7 +123,7 @@ def test_machine_untouched_and_stop_leaves_nothing(started):
     sim("exec", lab, "poste", "--", "dhclient eth0")  # writes resolv.conf — the host's own
     sim("exec", lab, "poste", "--", "echo 'nameserver 9.9.9.9' > /etc/resolv.conf; echo x >> /etc/hosts")
     sim("exec", lab, "routeur", "--", "ip route flush all; nft flush ruleset")
-    now = machine_state()   # one look: other workers' labs come and go between two
+    now = machine_state()  # one look: other workers' labs come and go between two
     assert now == before | {"netns": now["netns"]}
     sim("stop", lab)
     after = machine_state()  # other sessions' labs come and go: only ours must be gone

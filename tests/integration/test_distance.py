@@ -15,12 +15,24 @@ from labhelpers import sim, verdicts
 REMOTE = "intervention-distance"
 ISP = "panne-operateur-escalade"
 REMOTE_ALL_RIGHT = {
-    "TAI.CP8.1": "acquis", "TAI.CP8.3": "acquis", "TAI.CP8.5": "acquis", "TAI.CP4.3": "acquis",
-    "TAI.CP4.5": "acquis", "TAI.CP4.7": "jury", "TAI.CT3.1": "acquis", "TAI.CT1.2": "jury", "TAI.CT2.1": "jury",
+    "TAI.CP8.1": "acquis",
+    "TAI.CP8.3": "acquis",
+    "TAI.CP8.5": "acquis",
+    "TAI.CP4.3": "acquis",
+    "TAI.CP4.5": "acquis",
+    "TAI.CP4.7": "jury",
+    "TAI.CT3.1": "acquis",
+    "TAI.CT1.2": "jury",
+    "TAI.CT2.1": "jury",
 }
 ISP_ALL_RIGHT = {
-    "TAI.CP8.1": "acquis", "TAI.CP8.4": "acquis", "TAI.CP8.3": "acquis", "TAI.CP14.3": "jury",
-    "TAI.CP14.5": "jury", "TAI.CT1.2": "jury", "TAI.CT2.1": "jury",
+    "TAI.CP8.1": "acquis",
+    "TAI.CP8.4": "acquis",
+    "TAI.CP8.3": "acquis",
+    "TAI.CP14.3": "jury",
+    "TAI.CP14.5": "jury",
+    "TAI.CT1.2": "jury",
+    "TAI.CT2.1": "jury",
 }
 
 
@@ -43,7 +55,7 @@ def test_selftest_every_variant_on_three_seeds(scenario):
 def test_remote_one_shot_commands_with_the_key(started):
     info = started(REMOTE, seed=3, variant="desactive")
     lab = info["lab"]
-    assert ex(lab, "technicien", "ssh poste 'lpstat -p'", check=False) != 0   # the scheduler is down
+    assert ex(lab, "technicien", "ssh poste 'lpstat -p'", check=False) != 0  # the scheduler is down
     ex(lab, "technicien", "ssh poste 'systemctl status cups'", check=False)
     ex(lab, "technicien", "ssh poste 'journalctl -u cups -n 5'")
     ex(lab, "technicien", "ssh poste 'systemctl enable --now cups'")
@@ -60,16 +72,20 @@ def test_remote_one_shot_commands_with_the_key(started):
 def test_remote_interactive_session(started):
     info = started(REMOTE, seed=1, variant="arrete")
     lab = info["lab"]
-    session = "systemctl status cups\\njournalctl -u cups -n 5\\nsystemctl start cups\\nlp -d Couloir /etc/hostname\\nexit\\n"
+    session = (
+        "systemctl status cups\\njournalctl -u cups -n 5\\nsystemctl start cups\\nlp -d Couloir /etc/hostname\\nexit\\n"
+    )
     ex(lab, "technicien", f"printf '{session}' | ssh -tt poste")
     sim("qualify", lab, "--impact", "bas", "--urgency", "haute")
     assert verdicts(lab) == REMOTE_ALL_RIGHT
     from simulateur.lab.lab import Lab
 
-    assert Lab.open(lab).default_host() == "technicien"   # where `simulateur shell LAB` opens (shell_host)
+    assert Lab.open(lab).default_host() == "technicien"  # where `simulateur shell LAB` opens (shell_host)
     entries = journal(info)
-    assert any(e["source"] == "event" and e["cmd"].startswith("session SSH ouverte sur poste depuis technicien")
-               for e in entries)
+    assert any(
+        e["source"] == "event" and e["cmd"].startswith("session SSH ouverte sur poste depuis technicien")
+        for e in entries
+    )
     typed = [(e["cmd"], e["rc"]) for e in entries if e["source"] == "ssh"]
     assert ("systemctl start cups", 0) in typed and ("lp -d Couloir /etc/hostname", 0) in typed
 
@@ -84,14 +100,16 @@ def test_remote_fix_made_on_site_instead(started):
     ex(lab, "poste", "lp -d Couloir /etc/hostname")
     sim("qualify", lab, "--impact", "bas", "--urgency", "haute")
     v = verdicts(lab)
-    assert v["TAI.CP8.3"] == v["TAI.CP4.5"] == v["TAI.CT3.1"] == "acquis"   # it works…
-    assert v["TAI.CP8.5"] == "non_acquis"                                    # …but not remotely
+    assert v["TAI.CP8.3"] == v["TAI.CP4.5"] == v["TAI.CT3.1"] == "acquis"  # it works…
+    assert v["TAI.CP8.5"] == "non_acquis"  # …but not remotely
     # Writing to the journal's socket from a local shell does not make a remote session of it:
     # the collector only listens to children of the host's sshd.
     fake = json.dumps({"cmd": "systemctl enable --now cups", "rc": 0})
-    script = (f"import socket\ntry:\n s = socket.socket(socket.AF_UNIX); s.connect('/run/simulateur/journal.sock'); "
-              f"s.sendall({fake!r}.encode() + b'\\n'); s.close()\n"
-              "except OSError:\n pass  # the collector may close on us first: it is refusing the sender anyway")
+    script = (
+        f"import socket\ntry:\n s = socket.socket(socket.AF_UNIX); s.connect('/run/simulateur/journal.sock'); "
+        f"s.sendall({fake!r}.encode() + b'\\n'); s.close()\n"
+        "except OSError:\n pass  # the collector may close on us first: it is refusing the sender anyway"
+    )
     ex(lab, "poste", "python3 -c " + shlex.quote(script))
     assert not [e for e in journal(info) if e["source"] == "ssh"]
     assert verdicts(lab)["TAI.CP8.5"] == "non_acquis"
@@ -106,9 +124,9 @@ def test_remote_password_typed_on_the_command_line(started):
     ex(lab, "technicien", f"{login} 'systemctl enable --now cups'")
     ex(lab, "technicien", f"{login} 'lp -d Couloir /etc/hostname'")
     v = verdicts(lab)
-    assert v["TAI.CP8.3"] == v["TAI.CP4.5"] == "acquis"                # fixed, remotely…
-    assert v["TAI.CT3.1"] == "non_acquis"                              # …with the password in clear
-    assert v["TAI.CP8.5"] == "non_acquis"                              # and no key-based session
+    assert v["TAI.CP8.3"] == v["TAI.CP4.5"] == "acquis"  # fixed, remotely…
+    assert v["TAI.CT3.1"] == "non_acquis"  # …with the password in clear
+    assert v["TAI.CP8.5"] == "non_acquis"  # and no key-based session
     result = sim("check", lab, "--json").json()
     ct31 = next(c for c in result["criteria"] if c["id"] == "TAI.CT3.1")
     assert "sshpass -p ••••••" in ct31["evidence"][0] and password not in ct31["evidence"][0]
@@ -119,7 +137,7 @@ def test_remote_half_fix_started_not_enabled(started):
     ex(lab, "technicien", "ssh poste 'systemctl status cups'", check=False)
     ex(lab, "technicien", "ssh poste 'systemctl start cups'")
     v = verdicts(lab)
-    assert v["TAI.CP8.3"] == "acquis" and v["TAI.CP4.5"] == "non_acquis"   # back until the next boot only
+    assert v["TAI.CP8.3"] == "acquis" and v["TAI.CP4.5"] == "non_acquis"  # back until the next boot only
     assert v["TAI.CP8.5"] == "acquis"
 
 
@@ -133,8 +151,7 @@ def _diagnose(lab: str, routeur_ip: str) -> None:
 
 
 def _escalate(lab: str, done: str = "ping passerelle agence OK ; ping 203.0.113.1 depuis le routeur KO") -> None:
-    sim("escalate", lab, "--to", "prestataire", "--reason", "passerelle de l'opérateur injoignable",
-        "--done", done)
+    sim("escalate", lab, "--to", "prestataire", "--reason", "passerelle de l'opérateur injoignable", "--done", done)
 
 
 @pytest.mark.parametrize("variant", ["lien_coupe", "routage_operateur"])
@@ -165,8 +182,8 @@ def test_isp_poste_dns_changed_no_escalation(started):
     _diagnose(lab, info["params"]["routeur_ip"])
     ex(lab, "poste", "echo 'nameserver 203.0.113.53' > /etc/resolv.conf")
     v = verdicts(lab)
-    assert v["TAI.CP8.4"] == "non_acquis"                       # the site's resolver was changed
-    assert v["TAI.CP8.3"] == v["TAI.CP14.5"] == "non_acquis"    # and nothing was escalated
+    assert v["TAI.CP8.4"] == "non_acquis"  # the site's resolver was changed
+    assert v["TAI.CP8.3"] == v["TAI.CP14.5"] == "non_acquis"  # and nothing was escalated
 
 
 def test_isp_escalated_without_tests(started):
@@ -195,9 +212,8 @@ def collectors(lab: str) -> list[int]:
 
 def test_isp_fixed_on_the_operator_side(started):
     lab = started(ISP, seed=4, variant="lien_coupe")["lab"]
-    ex(lab, "internet", "ip link set eth0 up")   # out of the technician's reach in real life
+    ex(lab, "internet", "ip link set eth0 up")  # out of the technician's reach in real life
     assert verdicts(lab)["TAI.CP8.4"] == "non_acquis"
-    assert collectors(lab)                        # poste runs sshd: its sessions are journaled…
+    assert collectors(lab)  # poste runs sshd: its sessions are journaled…
     sim("stop", lab)
-    assert not collectors(lab)                    # …until the lab stops, collector included
-
+    assert not collectors(lab)  # …until the lab stops, collector included

@@ -40,8 +40,18 @@ def test_her_journal_becomes_the_jurys_questions(catalogue: Path, tmp_path: Path
         sim("exec", lab, "poste", "--", "ping -c1 -W2 srv", check=False)
         preview = sim("exam", "entretien", sid, "--candidate", "Alice Martin", "--json").json()
         assert not preview["frozen"]
-        refused = sim("exam", "entretien", sid, "--candidate", "Alice Martin", "--question", "1",
-                      "--verdict", "acquis", check=False)
+        refused = sim(
+            "exam",
+            "entretien",
+            sid,
+            "--candidate",
+            "Alice Martin",
+            "--question",
+            "1",
+            "--verdict",
+            "acquis",
+            check=False,
+        )
         assert refused.code == 2 and "n'est pas terminé" in refused.err and len(refused.err.strip().splitlines()) == 1
     finally:
         sim("exam", "end", sid, "--candidate", "Alice Martin")
@@ -52,12 +62,26 @@ def test_her_journal_becomes_the_jurys_questions(catalogue: Path, tmp_path: Path
     assert "Vous avez modifié /etc/dnsmasq.conf sur srv à " in texts, texts
     assert "Vous avez relancé le service dnsmasq sur srv à " in texts, texts
     assert "« ping -c1 -W2 srv » sur poste" in texts, texts
-    assert ".bak" not in texts                       # her backup copy is no change to ask about
+    assert ".bak" not in texts  # her backup copy is no change to ask about
     assert {q["competences"][0] for q in guide["questions"] if q["source"] == "banque"} == {
-        "TAI.CP2", "TAI.CP7", "TAI.CP13"}
+        "TAI.CP2",
+        "TAI.CP7",
+        "TAI.CP13",
+    }
 
-    sim("exam", "entretien", sid, "--candidate", "Alice Martin", "--question", "1", "--verdict", "acquis",
-        "--comment", "explique la directive dhcp-range")
+    sim(
+        "exam",
+        "entretien",
+        sid,
+        "--candidate",
+        "Alice Martin",
+        "--question",
+        "1",
+        "--verdict",
+        "acquis",
+        "--comment",
+        "explique la directive dhcp-range",
+    )
     again = sim("exam", "entretien", sid, "--candidate", "Alice Martin", "--json").json()
     assert [q["id"] for q in again["questions"]] == [q["id"] for q in guide["questions"]]
     report = json.loads(sim("report", sid, "--candidate", "Alice Martin", "--format", "json").out)

@@ -116,22 +116,43 @@ def cli(*args: str) -> tuple[int, str, str]:
 def _result(db: ExamDB, attempt: str) -> dict:
     rec = db.store.attempt(attempt)
     assert rec is not None and rec.attempt_dir
-    result = db.store.result(attempt)   # the last check, in the store
+    result = db.store.result(attempt)  # the last check, in the store
     assert result is not None
     return result.model_dump(mode="json")
 
 
 @BOTH
 def test_two_candidates_submission_timeout_jury_reports(quick: Path, exams, tmp_path: Path) -> None:
-    new = sim("exam", "new", "--count", "2", "--minutes", "0.9", "--seed", "11", "--group", "Groupe test",
-              "--competence", "TAI.CP14", "--competence", "TAI.CP3", "--json").json()
+    new = sim(
+        "exam",
+        "new",
+        "--count",
+        "2",
+        "--minutes",
+        "0.9",
+        "--seed",
+        "11",
+        "--group",
+        "Groupe test",
+        "--competence",
+        "TAI.CP14",
+        "--competence",
+        "TAI.CP3",
+        "--json",
+    ).json()
     sid = new["id"]
     assert sorted(i["scenario"] for i in new["interventions"]) == ["dhcp-serveur-arrete", "imprimante-pilote-manquant"]
 
     # Two candidates start at the same moment, each in their own terminal.
-    procs = {name: subprocess.Popen([sys.executable, "-m", "simulateur", "exam", "start", sid, "--candidate", name,
-                                     "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for name in ("Alice Martin", "Bob Durand")}
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "simulateur", "exam", "start", sid, "--candidate", name, "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("Alice Martin", "Bob Durand")
+    }
     out = {}
     for name, proc in procs.items():
         stdout, stderr = proc.communicate(timeout=120)
@@ -150,8 +171,17 @@ def test_two_candidates_submission_timeout_jury_reports(quick: Path, exams, tmp_
     _fix(labs["Bob Durand"])
     # Alice repairs, writes her fiche, hands in: the next intervention is built at once.
     _fix(labs["Alice Martin"])
-    sim("exam", "fiche", sid, "--candidate", "Alice Martin", "--set", "cause=panne trouvée et réparée",
-        "--set", "conseils=rappeler si cela recommence")
+    sim(
+        "exam",
+        "fiche",
+        sid,
+        "--candidate",
+        "Alice Martin",
+        "--set",
+        "cause=panne trouvée et réparée",
+        "--set",
+        "conseils=rappeler si cela recommence",
+    )
     step = sim("exam", "submit", sid, "--candidate", "Alice Martin", "--json").json()
     assert step["ended"]["status"] == "remise" and step["intervention"] == 2 and not step["timed_out"], step
     print(f"marge avant la fin du temps après la remise d'Alice : {step['remaining']:.1f} s")
@@ -163,12 +193,42 @@ def test_two_candidates_submission_timeout_jury_reports(quick: Path, exams, tmp_
     assert code == 0 and first["intervention"] == 1
     required = next(c for c in first["criteria"] if c["required"])
     optional = next(c for c in first["criteria"] if not c["required"])
-    for crit, verdict, comment in ((required["id"], "acquis", "a posé les bonnes questions"),
-                                   (optional["id"], "non_acquis", "ton un peu sec")):
-        assert cli("exam", "jury", sid, "--candidate", "Alice Martin", "--intervention", "1", "--criterion", crit,
-                   "--verdict", verdict, "--comment", comment)[0] == 0
-    bad = sim("exam", "jury", sid, "--candidate", "Alice Martin", "--intervention", "1", "--criterion", "TAI.CP99.1",
-              "--verdict", "acquis", check=False)
+    for crit, verdict, comment in (
+        (required["id"], "acquis", "a posé les bonnes questions"),
+        (optional["id"], "non_acquis", "ton un peu sec"),
+    ):
+        assert (
+            cli(
+                "exam",
+                "jury",
+                sid,
+                "--candidate",
+                "Alice Martin",
+                "--intervention",
+                "1",
+                "--criterion",
+                crit,
+                "--verdict",
+                verdict,
+                "--comment",
+                comment,
+            )[0]
+            == 0
+        )
+    bad = sim(
+        "exam",
+        "jury",
+        sid,
+        "--candidate",
+        "Alice Martin",
+        "--intervention",
+        "1",
+        "--criterion",
+        "TAI.CP99.1",
+        "--verdict",
+        "acquis",
+        check=False,
+    )
     assert bad.code == 2 and len(bad.err.strip().splitlines()) == 1
     text = cli("exam", "jury", sid, "--candidate", "Alice Martin")[1]
     assert f"[acquis] {required['id']}" in text and "a posé les bonnes questions" in text
@@ -192,34 +252,50 @@ def test_two_candidates_submission_timeout_jury_reports(quick: Path, exams, tmp_
     code, _, err = cli("exam", "submit", sid, "--candidate", "Bob Durand")
     assert code == 2 and "terminé" in err
 
-    assert cli("exam", "jury", sid, "--candidate", "Alice Martin", "--intervention", "2", "--comment",
-               "pas le temps")[0] == 0
+    assert (
+        cli("exam", "jury", sid, "--candidate", "Alice Martin", "--intervention", "2", "--comment", "pas le temps")[0]
+        == 0
+    )
 
     # Both reports, three formats each.
     sim("report", sid, "--candidate", "Alice Martin", "--format", "html", "-o", str(tmp_path / "alice.html"))
     for name, slug in (("Alice Martin", "alice"), ("Bob Durand", "bob")):
         for fmt in ("html", "json", "md"):
             if not (tmp_path / f"{slug}.{fmt}").exists():
-                assert cli("report", sid, "--candidate", name, "--format", fmt, "-o", str(tmp_path / f"{slug}.{fmt}"))[0] == 0
+                assert (
+                    cli("report", sid, "--candidate", name, "--format", fmt, "-o", str(tmp_path / f"{slug}.{fmt}"))[0]
+                    == 0
+                )
     html = (tmp_path / "alice.html").read_text()
-    for needle in (required["id"], optional["id"], "a posé les bonnes questions", "ton un peu sec", "pas le temps",
-                   "src-automatique", "src-jury", "panne trouvée et réparée", "remise automatiquement (temps écoulé)",
-                   "Alice Martin"):
+    for needle in (
+        required["id"],
+        optional["id"],
+        "a posé les bonnes questions",
+        "ton un peu sec",
+        "pas le temps",
+        "src-automatique",
+        "src-jury",
+        "panne trouvée et réparée",
+        "remise automatiquement (temps écoulé)",
+        "Alice Martin",
+    ):
         assert needle in html, needle
     assert "<script" not in html and "<link" not in html
     data = json.loads((tmp_path / "bob.json").read_text())
     assert data["candidate"] == "Bob Durand" and [i["status"] for i in data["interventions"]] == [
-        "temps_ecoule", "non_traitee"]
+        "temps_ecoule",
+        "non_traitee",
+    ]
     assert data["interventions"][0]["duration_s"] > 0
     md = (tmp_path / "alice.md").read_text()
     assert "# Examen blanc — session" in md and required["id"] in md
     code, _, err = cli("report", sid, "--format", "md")
-    assert code == 2 and "Alice Martin" in err and "Bob Durand" in err    # listed by start time: both started at once
+    assert code == 2 and "Alice Martin" in err and "Bob Durand" in err  # listed by start time: both started at once
 
     # The trainer's follow-up of the group.
     assert cli("attempts", "--group", "Groupe test", "--csv", "-o", str(tmp_path / "groupe.csv"))[0] == 0
     lines = (tmp_path / "groupe.csv").read_text(encoding="utf-8-sig").splitlines()
-    rows, summary = lines[:lines.index("")], lines[lines.index("") + 1:]      # then the per-competence summary
+    rows, summary = lines[: lines.index("")], lines[lines.index("") + 1 :]  # then the per-competence summary
     assert len(rows) == 5 and sum("non traitée" in r for r in rows) == 1
     assert sum("Alice Martin" in r for r in rows) == 2 and sum("Bob Durand" in r for r in rows) == 2
     assert summary[0].startswith("synthèse par compétence;") and any(";(tous);" in r for r in summary)
@@ -228,11 +304,11 @@ def test_two_candidates_submission_timeout_jury_reports(quick: Path, exams, tmp_
 def test_a_killed_watchdog_is_caught_up_by_the_next_command(quick: Path, exams) -> None:
     db = ExamDB()
     session = core.new_session(count=1, minutes=0.05, seed=2, competences=["TAI.CP3"], db=db)
-    step = core.start_candidate(db, session.id, "Chloé", watchdog=False)   # as if its watchdog had been killed
+    step = core.start_candidate(db, session.id, "Chloé", watchdog=False)  # as if its watchdog had been killed
     assert step.started is not None
     lab = step.started.lab.id
     _wait(lambda: time.time() > step.run.deadline, 30, "échéance")
-    assert core.get_run(db, session.id, "Chloé").items[0].status == "en_cours"   # nobody enforced it yet
+    assert core.get_run(db, session.id, "Chloé").items[0].status == "en_cours"  # nobody enforced it yet
     shown = sim("exam", "show", session.id).out
     assert "remise automatiquement (temps écoulé)" in shown
     run = core.get_run(db, session.id, "Chloé")
@@ -264,13 +340,17 @@ def test_a_killed_exam_start_resumes_same_deadline_same_lab_and_no_grid_for_the_
     import signal
 
     assert not _our_labs()
-    sid = sim("exam", "new", "--count", "2", "--minutes", "8", "--competence", "TAI.CP14", "--competence", "TAI.CP3",
-              "--json").json()["id"]
+    sid = sim(
+        "exam", "new", "--count", "2", "--minutes", "8", "--competence", "TAI.CP14", "--competence", "TAI.CP3", "--json"
+    ).json()["id"]
     db = ExamDB()
     # The candidate's `exam start` is killed (kill -9: a crashed client, a closed terminal)
     # while it builds her first lab.
-    proc = subprocess.Popen([sys.executable, "-m", "simulateur", "exam", "start", sid, "--candidate", "Inès Roux",
-                             "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulateur", "exam", "start", sid, "--candidate", "Inès Roux", "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait(lambda: "building" in _our_labs().values(), 120, "construction du laboratoire")
         assert proc.poll() is None, "la construction s'est terminée avant qu'on puisse l'interrompre"
@@ -292,14 +372,14 @@ def test_a_killed_exam_start_resumes_same_deadline_same_lab_and_no_grid_for_the_
     assert "Reprise de l'examen" in text and f"laboratoire {lab}" in text, text
     again = sim("exam", "start", sid, "--candidate", "Inès Roux", "--json").json()
     assert (again["lab"], again["attempt"], again["deadline"]) == (lab, step["attempt"], first.deadline)
-    assert again["remaining"] < step["remaining"]          # the clock never restarted
+    assert again["remaining"] < step["remaining"]  # the clock never restarted
     sim("exec", lab, "poste", "--", "echo apres-la-reprise")
     rec = db.store.attempt(step["attempt"])
     assert rec is not None and rec.candidate == "Inès Roux" and rec.mode == "examen"
     from simulateur.journal.store import Journal
 
     cmds = {e.cmd: e for e in Journal(Path(rec.attempt_dir) / "journal.jsonl").entries()}
-    for cmd in ("echo avant-la-panne-du-terminal", "echo apres-la-reprise"):   # one journal, continued
+    for cmd in ("echo avant-la-panne-du-terminal", "echo apres-la-reprise"):  # one journal, continued
         assert cmd in cmds and cmds[cmd].verified is not False, (cmd, sorted(cmds))
 
     # `simulateur check` during the exam: refused, nothing of the grid nor of the expected answer.
@@ -316,7 +396,12 @@ def test_a_killed_exam_start_resumes_same_deadline_same_lab_and_no_grid_for_the_
     sim("stop", lab)
     lost = sim("exam", "start", sid, "--candidate", "Inès Roux", check=False)
     assert lost.code == 1 and len(lost.err.strip().splitlines()) == 1, lost
-    for needle in (f"laboratoire {lab}", "n'existe plus", f"simulateur exam submit {sid}", f"simulateur exam end {sid}"):
+    for needle in (
+        f"laboratoire {lab}",
+        "n'existe plus",
+        f"simulateur exam submit {sid}",
+        f"simulateur exam end {sid}",
+    ):
         assert needle in lost.err, (needle, lost.err)
     # The jury does what it says: the intervention is recorded as interrupted, the next one starts.
     nxt = sim("exam", "submit", sid, "--candidate", "Inès Roux", "--json").json()
@@ -328,10 +413,13 @@ def test_two_candidates_get_their_own_values_in_their_labs(quick: Path, exams) -
     """The draw on real labs: same scenario, each candidate's lab built with their own values."""
     from simulateur.lab.state import load_state
 
-    sid = sim("exam", "new", "--count", "1", "--minutes", "5", "--competence", "TAI.CP14", "--seed", "11",
-              "--json").json()["id"]
-    labs = {name: sim("exam", "start", sid, "--candidate", name, "--json").json()["lab"]
-            for name in ("Alice Martin", "Bob Durand")}
+    sid = sim(
+        "exam", "new", "--count", "1", "--minutes", "5", "--competence", "TAI.CP14", "--seed", "11", "--json"
+    ).json()["id"]
+    labs = {
+        name: sim("exam", "start", sid, "--candidate", name, "--json").json()["lab"]
+        for name in ("Alice Martin", "Bob Durand")
+    }
     states = {name: load_state(lab) for name, lab in labs.items()}
     shown = sim("exam", "show", sid, "--json").json()
     for run in shown["runs"]:
@@ -356,8 +444,9 @@ def test_a_lab_built_but_never_recorded_is_taken_over_not_doubled(quick: Path, e
     db = ExamDB()
     session = core.new_session(count=1, minutes=5, competences=["TAI.CP14"], db=db)
     t0 = time.time()
-    assert db.create_run(CandidateRun(session=session.id, candidate="Chloé", started=t0, deadline=t0 + 300,
-                                      items=[Item(index=1)]))
+    assert db.create_run(
+        CandidateRun(session=session.id, candidate="Chloé", started=t0, deadline=t0 + 300, items=[Item(index=1)])
+    )
     iv = for_candidate(session, "Chloé")[0]
     orphan = labrun.start(iv.scenario, iv.seed, candidate="Chloé", variant=iv.variant)
     try:

@@ -64,14 +64,14 @@ def test_silenced_shell_and_forged_reports_leave_the_journal_true(started, tmux:
     tmux.wait("dehors$")
 
     reported = Journal(attempt / "journal.jsonl").reported()
-    assert any(e.cmd == "cat /etc/resolv.conf" for e in reported)   # the forgery did reach the file…
+    assert any(e.cmd == "cat /etc/resolv.conf" for e in reported)  # the forgery did reach the file…
     entries = Journal(attempt / "journal.jsonl").entries()
     texts = [e.cmd for e in entries]
-    assert "cat /etc/resolv.conf" not in texts, texts                # …and counts for nothing
+    assert "cat /etc/resolv.conf" not in texts, texts  # …and counts for nothing
     assert "ip -br addr show dev lo" in texts
     ip = next(e for e in entries if e.cmd == "ip -br addr show dev lo")
     assert ip.verified and ip.rc == 0
-    pings = [e for e in entries if e.cmd.startswith("ping ")]   # once, failed: the kernel's exit code
+    pings = [e for e in entries if e.cmd.startswith("ping ")]  # once, failed: the kernel's exit code
     assert len(pings) == 1 and pings[0].rc not in (0, None), pings
     touch = [e for e in entries if e.cmd == "touch /etc/marqueur-change"]
     assert len(touch) == 1 and touch[0].source == "kernel" and touch[0].rc == 0
@@ -82,15 +82,19 @@ def test_what_a_script_ran_is_seen_and_sh_c_is_borne_out(started, tmux: Tmux) ->
     lab, attempt = info["lab"], _attempt(info)
     tmux.type(_simulateur("shell", lab, "poste"))
     tmux.wait("root@poste")
-    tmux.type("printf 'cp /etc/hosts /etc/hosts.bak\\nsed -i s/localhost/localhost/ /etc/hosts\\n' > /root/fix.sh;"
-              " chmod +x /root/fix.sh; unset PROMPT_COMMAND; /root/fix.sh; echo script-$((3*3))")
+    tmux.type(
+        "printf 'cp /etc/hosts /etc/hosts.bak\\nsed -i s/localhost/localhost/ /etc/hosts\\n' > /root/fix.sh;"
+        " chmod +x /root/fix.sh; unset PROMPT_COMMAND; /root/fix.sh; echo script-$((3*3))"
+    )
     tmux.wait("script-9")
     tmux.type("exit")
     tmux.wait("dehors$")
     entries = Journal(attempt / "journal.jsonl").entries()
     script = next(e for e in entries if e.cmd == "/root/fix.sh")
-    assert script.source == "kernel" and script.ran == ["cp /etc/hosts /etc/hosts.bak",
-                                                        "sed -i s/localhost/localhost/ /etc/hosts"], script
+    assert script.source == "kernel" and script.ran == [
+        "cp /etc/hosts /etc/hosts.bak",
+        "sed -i s/localhost/localhost/ /etc/hosts",
+    ], script
 
 
 def test_every_program_of_a_host_is_recorded_even_after_its_binaries_are_replaced(started) -> None:
@@ -117,8 +121,9 @@ def test_the_record_and_its_socket_are_out_of_every_host(started) -> None:
     state = load_state(lab)
     sock = state.dir / "audit.sock"
     assert sock.exists()
-    out = sim("exec", lab, "poste", "--",
-              f"ls -d {sock} {attempt} /proc/{state.audit_pid} 2>&1; echo fin", check=False).out
+    out = sim(
+        "exec", lab, "poste", "--", f"ls -d {sock} {attempt} /proc/{state.audit_pid} 2>&1; echo fin", check=False
+    ).out
     assert "No such file" in out and out.count("No such file") == 3, out
     # the auditor is a process of the machine: in none of the lab's namespaces
     pid1 = state.hosts["poste"].pid1
@@ -142,8 +147,13 @@ def test_a_replaced_bash_that_reports_nothing_is_still_journaled(started, tmux: 
     next terminal's commands are in the journal all the same, from the kernel."""
     info = started()
     lab, attempt = info["lab"], _attempt(info)
-    sim("exec", lab, "poste", "--", "printf '#!/bin/sh\\nexec /bin/dash -i\\n' > /usr/local/bin/bash"
-                                    " && chmod +x /usr/local/bin/bash")
+    sim(
+        "exec",
+        lab,
+        "poste",
+        "--",
+        "printf '#!/bin/sh\\nexec /bin/dash -i\\n' > /usr/local/bin/bash && chmod +x /usr/local/bin/bash",
+    )
     tmux.type(_simulateur("shell", lab, "poste"))
     time.sleep(1)
     tmux.type("ping -c1 -W1 203.0.113.98; echo dash-$((5*5))")

@@ -36,8 +36,13 @@ def printer_jobs(lab: str) -> dict[int, int]:
     from simulateur.probes import ippclient as ipp
 
     uri = "ipp://127.0.0.1:631/ipp/print"
-    resp = ipp.request(Lab.open(lab).host("imprimante").netns, uri, ipp.encode(
-        ipp.GET_JOBS, uri, keywords={"which-jobs": ["all"], "requested-attributes": ["job-id", "job-state"]}))
+    resp = ipp.request(
+        Lab.open(lab).host("imprimante").netns,
+        uri,
+        ipp.encode(
+            ipp.GET_JOBS, uri, keywords={"which-jobs": ["all"], "requested-attributes": ["job-id", "job-state"]}
+        ),
+    )
     return {a["job-id"][0]: a["job-state"][0] for a in resp.objects(0x02)}
 
 
@@ -60,15 +65,18 @@ def test_selftest_every_variant():
 def test_wrong_address_fixed_in_place_the_stuck_job_arrives(started):
     info = started(SCENARIO, seed=5, variant="mauvaise_adresse")
     lab, p = info["lab"], info["params"]
-    ex(lab, "poste", f"lp {TEST_PAGE}")                 # the user's symptom: sent, nothing comes out
+    ex(lab, "poste", f"lp {TEST_PAGE}")  # the user's symptom: sent, nothing comes out
     ex(lab, "poste", "lpstat -v")
     ex(lab, "poste", "lpstat -l -o")
     ex(lab, "poste", f"ping -c1 -W1 {p['imprimante_ip']}")
     ex(lab, "poste", f"lpadmin -p Couloir -v ipp://{p['imprimante_ip']}/ipp/print")
     ex(lab, "poste", f"lp -d Couloir {TEST_PAGE}")
-    wait_for(lambda: spool(lab))                         # the waiting job goes to the new address
+    wait_for(lambda: spool(lab))  # the waiting job goes to the new address
     assert verdicts(lab) == {
-        "TAI.CP4.3": "jury", "TAI.CP4.5": "acquis", "TAI.CP3.1": "acquis", "TAI.CP4.7": "jury",
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "acquis",
+        "TAI.CP3.1": "acquis",
+        "TAI.CP4.7": "jury",
     }
 
 
@@ -84,7 +92,10 @@ def test_no_queue_new_queue_by_name_and_machine_cups_untouched(started):
     wait_for(lambda: spool(lab))
     result = sim("check", lab, "--json").json()
     assert {c["id"]: c["verdict"] for c in result["criteria"]} == {
-        "TAI.CP4.3": "jury", "TAI.CP4.5": "acquis", "TAI.CP3.1": "acquis", "TAI.CP4.7": "jury",
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "acquis",
+        "TAI.CP3.1": "acquis",
+        "TAI.CP4.7": "jury",
     }
     seen = {pr["id"]: pr["observed"] for pr in result["probes"]}
     assert fqdn in seen["file_par_defaut"] and "IPP Everywhere" in seen["file_par_defaut"]
@@ -103,21 +114,27 @@ def test_generic_pcl_driver_replaced_by_driverless_ppd(started):
     ex(lab, "poste", f"lp {TEST_PAGE}")
     wait_for(lambda: spool(lab))
     assert verdicts(lab) == {
-        "TAI.CP4.3": "jury", "TAI.CP4.5": "acquis", "TAI.CP3.1": "acquis", "TAI.CP4.7": "jury",
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "acquis",
+        "TAI.CP3.1": "acquis",
+        "TAI.CP4.7": "jury",
     }
 
 
 def test_raw_queue_fixed_in_place_after_a_failed_print(started):
     info = started(SCENARIO, seed=5, variant="pilote_brut")
     lab = info["lab"]
-    ex(lab, "poste", "echo essai | lp")                  # raw data: the printer gives it up (I/O time-out)
+    ex(lab, "poste", "echo essai | lp")  # raw data: the printer gives it up (I/O time-out)
     ex(lab, "poste", "lpoptions -p Couloir")
     ex(lab, "poste", "lpadmin -p Couloir -m everywhere")
     ex(lab, "poste", f"lp {TEST_PAGE}")
-    wait_for(lambda: spool(lab))                         # not blocked by the unreadable job
-    assert 7 in printer_jobs(lab).values()              # the raw job was cancelled by the printer
+    wait_for(lambda: spool(lab))  # not blocked by the unreadable job
+    assert 7 in printer_jobs(lab).values()  # the raw job was cancelled by the printer
     assert verdicts(lab) == {
-        "TAI.CP4.3": "jury", "TAI.CP4.5": "acquis", "TAI.CP3.1": "acquis", "TAI.CP4.7": "jury",
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "acquis",
+        "TAI.CP3.1": "acquis",
+        "TAI.CP4.7": "jury",
     }
 
 
@@ -133,7 +150,10 @@ def test_queue_installed_but_no_page_printed(started):
     assert seen["file_par_defaut"][0]
     assert seen["page_recue"] == (False, "aucun travail reçu par l'imprimante depuis son démarrage")
     assert verdicts(lab) == {
-        "TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP3.1": "acquis", "TAI.CP4.7": "non_acquis",
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "non_acquis",
+        "TAI.CP3.1": "acquis",
+        "TAI.CP4.7": "non_acquis",
     }
 
 
@@ -151,7 +171,10 @@ def test_pcl_driver_changed_in_place_is_not_taken_and_the_page_never_arrives(sta
     assert not seen["file_par_defaut"][0] and "pas pris en compte" in seen["file_par_defaut"][1]
     assert not seen["page_recue"][0] and "illisibles" in seen["page_recue"][1]
     assert verdicts(lab) == {
-        "TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP3.1": "non_acquis", "TAI.CP4.7": "non_acquis",
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "non_acquis",
+        "TAI.CP3.1": "non_acquis",
+        "TAI.CP4.7": "non_acquis",
     }
 
 
@@ -162,12 +185,15 @@ def test_generic_pdf_driver_never_reaches_the_printer(started):
     ex(lab, "poste", "lpoptions -p Couloir")
     ex(lab, "poste", "lpadmin -p Couloir -P /usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd")
     ex(lab, "poste", f"lp {TEST_PAGE}")
-    wait_for(lambda: 7 in printer_jobs(lab).values())   # PDF wrapped in PJL: unreadable
+    wait_for(lambda: 7 in printer_jobs(lab).values())  # PDF wrapped in PJL: unreadable
     seen = probes(lab)
     assert not seen["file_par_defaut"][0] and "Generic PDF Printer" in seen["file_par_defaut"][1]
     assert not seen["page_recue"][0]
     assert verdicts(lab) == {
-        "TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP3.1": "non_acquis", "TAI.CP4.7": "non_acquis",
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "non_acquis",
+        "TAI.CP3.1": "non_acquis",
+        "TAI.CP4.7": "non_acquis",
     }
 
 
@@ -184,7 +210,10 @@ def test_new_queue_works_but_is_not_the_default(started):
     assert not seen["file_par_defaut"][0]
     assert "n'est pas l'imprimante" in seen["file_par_defaut"][1]
     assert verdicts(lab) == {
-        "TAI.CP4.3": "jury", "TAI.CP4.5": "non_acquis", "TAI.CP3.1": "non_acquis", "TAI.CP4.7": "jury",
+        "TAI.CP4.3": "jury",
+        "TAI.CP4.5": "non_acquis",
+        "TAI.CP3.1": "non_acquis",
+        "TAI.CP4.7": "jury",
     }
 
 
@@ -219,5 +248,5 @@ def _answers(lab: str) -> bool:
     try:
         printer_jobs(lab)
         return True
-    except Exception:   # noqa: BLE001 - the printer is restarting
+    except Exception:  # noqa: BLE001 - the printer is restarting
         return False

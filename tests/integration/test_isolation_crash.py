@@ -129,8 +129,11 @@ def test_kill_9_during_check_leaves_a_working_lab(prefix):
     lab = info["lab"]
     try:
         for delay in (0.3, 0.8, 1.5):
-            proc = subprocess.Popen([sys.executable, "-m", "simulateur", "check", lab, "--json"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "simulateur", "check", lab, "--json"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(delay)
             proc.kill()
             proc.wait()
@@ -153,8 +156,11 @@ def test_a_killed_daemon_is_a_fault_the_check_reports(prefix):
         probes = {p["id"]: p["ok"] for p in sim("check", lab, "--json").json()["probes"]}
         assert probes["dhcp_actif"]
         # The daemon is found by what it runs (its executable) among the processes of OUR lab's srv.
-        pids = [p for p in nsutil.pids_in_netns(f"sim-{lab}-srv")
-                if os.path.realpath(f"/proc/{p}/exe") == "/usr/sbin/dnsmasq"]
+        pids = [
+            p
+            for p in nsutil.pids_in_netns(f"sim-{lab}-srv")
+            if os.path.realpath(f"/proc/{p}/exe") == "/usr/sbin/dnsmasq"
+        ]
         assert pids
         for pid in pids:
             os.kill(pid, signal.SIGKILL)

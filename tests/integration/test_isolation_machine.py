@@ -132,13 +132,23 @@ def test_writes_into_a_host_never_follow_its_links_out(started, tmp_path):
     try:
         lab, _, _ = open_attempt(started()["lab"])
         host = lab.host("srv")
-        res = host.run(["sh", "-c", f"ln -s {canary} /etc/absolu; ln -s ../../../../../..{canary} /etc/relatif; "
-                                    f"ln -s / /etc/racine; mkdir -p /root/d; ln -s /tmp /root/d/lien"])
+        res = host.run(
+            [
+                "sh",
+                "-c",
+                f"ln -s {canary} /etc/absolu; ln -s ../../../../../..{canary} /etc/relatif; "
+                f"ln -s / /etc/racine; mkdir -p /root/d; ln -s /tmp /root/d/lien",
+            ]
+        )
         assert res.returncode == 0, res.stderr
-        lab.apply([FileWrite(action="file.write", host="srv", path="/etc/absolu", content="écrit 1\n"),
-                   FileWrite(action="file.write", host="srv", path="/etc/relatif", content="écrit 2\n"),
-                   FileWrite(action="file.write", host="srv", path="/root/d/lien/sous/f", content="x\n"),
-                   FileReplace(action="file.replace", host="srv", path="/etc/absolu", old="écrit", new="remplacé")])
+        lab.apply(
+            [
+                FileWrite(action="file.write", host="srv", path="/etc/absolu", content="écrit 1\n"),
+                FileWrite(action="file.write", host="srv", path="/etc/relatif", content="écrit 2\n"),
+                FileWrite(action="file.write", host="srv", path="/root/d/lien/sous/f", content="x\n"),
+                FileReplace(action="file.replace", host="srv", path="/etc/absolu", old="écrit", new="remplacé"),
+            ]
+        )
         assert canary.read_text() == "original\n"
         inside = host.run(["cat", str(canary), "/tmp/sous/f"]).stdout
         assert "remplacé 2\n" in inside and inside.endswith("x\n")
@@ -179,11 +189,20 @@ def test_the_machine_is_unreachable_from_every_host_of_the_office(monkeypatch):
     from simulateur.lab.lab import Lab
     from simulateur.scenario.loader import load_topology, rendered_topology
 
-    addrs = [a["local"] for link in json.loads(subprocess.run(["ip", "-j", "addr"], capture_output=True,
-                                                              text=True).stdout)
-             for a in link.get("addr_info", []) if a["family"] == "inet" and not a["local"].startswith("127.")]
-    ports = sorted({int(line.split()[3].rsplit(":", 1)[1]) for line in subprocess.run(
-        ["ss", "-Hltn4"], capture_output=True, text=True).stdout.splitlines() if line.strip()} | {22})
+    addrs = [
+        a["local"]
+        for link in json.loads(subprocess.run(["ip", "-j", "addr"], capture_output=True, text=True).stdout)
+        for a in link.get("addr_info", [])
+        if a["family"] == "inet" and not a["local"].startswith("127.")
+    ]
+    ports = sorted(
+        {
+            int(line.split()[3].rsplit(":", 1)[1])
+            for line in subprocess.run(["ss", "-Hltn4"], capture_output=True, text=True).stdout.splitlines()
+            if line.strip()
+        }
+        | {22}
+    )
     outside = ["1.1.1.1", "8.8.8.8", "151.101.2.132"]  # a public resolver, deb.debian.org's CDN
     assert addrs
     topo, _ = load_topology("bureau", scenarios_dir())
@@ -197,12 +216,22 @@ def test_the_machine_is_unreachable_from_every_host_of_the_office(monkeypatch):
         targets = addrs + outside
         script = " ".join(
             [f"(ping -n -c1 -W1 {a} >/dev/null 2>&1 && echo PING {a}) &" for a in targets]
-            + [f"(timeout 2 bash -c 'exec 3<>/dev/tcp/{a}/{p}' 2>/dev/null && echo TCP {a}:{p}) &"
-               for a in addrs for p in ports]
-            + [f"(timeout 2 bash -c 'exec 3<>/dev/tcp/{a}/{p}' 2>/dev/null && echo TCP {a}:{p}) &"
-               for a in outside for p in (53, 80, 443)]
-            + ["(ping -n -c1 -W2 203.0.113.80 >/dev/null 2>&1 && echo LAB ping) &",
-               "(timeout 3 bash -c 'exec 3<>/dev/tcp/203.0.113.80/80' 2>/dev/null && echo LAB tcp) &", "wait"])
+            + [
+                f"(timeout 2 bash -c 'exec 3<>/dev/tcp/{a}/{p}' 2>/dev/null && echo TCP {a}:{p}) &"
+                for a in addrs
+                for p in ports
+            ]
+            + [
+                f"(timeout 2 bash -c 'exec 3<>/dev/tcp/{a}/{p}' 2>/dev/null && echo TCP {a}:{p}) &"
+                for a in outside
+                for p in (53, 80, 443)
+            ]
+            + [
+                "(ping -n -c1 -W2 203.0.113.80 >/dev/null 2>&1 && echo LAB ping) &",
+                "(timeout 3 bash -c 'exec 3<>/dev/tcp/203.0.113.80/80' 2>/dev/null && echo LAB tcp) &",
+                "wait",
+            ]
+        )
 
         def probe(host: str) -> tuple[str, str]:
             return host, lab.host(host).run(["bash", "-c", script], timeout=30).stdout

@@ -48,8 +48,11 @@ def test_sixteen_labs_at_once_each_sees_only_itself(monkeypatch):
 
         def verdict(lab: str) -> tuple[str, str, str]:
             grid = sim("check", lab, "--json", timeout=300).json()
-            return grid["lab"], {c["id"]: c["verdict"] for c in grid["criteria"]}["TAI.CP14.4"], \
-                " ".join(p["observed"] for p in grid["probes"])
+            return (
+                grid["lab"],
+                {c["id"]: c["verdict"] for c in grid["criteria"]}["TAI.CP14.4"],
+                " ".join(p["observed"] for p in grid["probes"]),
+            )
 
         with ThreadPoolExecutor(4) as pool:
             seen = list(pool.map(verdict, labs))

@@ -27,9 +27,12 @@ def _state(lab: str) -> dict:
 
 def test_hosts_cannot_reach_the_machine_or_the_outside(started):
     lab = started()["lab"]
-    machine_addrs = [a["local"] for link in json.loads(subprocess.run(
-        ["ip", "-j", "addr"], capture_output=True, text=True).stdout) for a in link.get("addr_info", [])
-        if a["family"] == "inet" and not a["local"].startswith("127.")]
+    machine_addrs = [
+        a["local"]
+        for link in json.loads(subprocess.run(["ip", "-j", "addr"], capture_output=True, text=True).stdout)
+        for a in link.get("addr_info", [])
+        if a["family"] == "inet" and not a["local"].startswith("127.")
+    ]
     assert machine_addrs
     for host in ("routeur", "internet", "srv"):
         for addr in machine_addrs:
@@ -90,19 +93,30 @@ def test_kill_9_during_build_then_next_start_reaps(monkeypatch):
     monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", prefix)
     before = root_state()
     for delay in (0.05, 0.15, 0.3):
-        proc = subprocess.Popen([sys.executable, "-m", "simulateur", "start", "dhcp-serveur-arrete", "--json"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "simulateur", "start", "dhcp-serveur-arrete", "--json"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         proc.kill()
         proc.wait()
     info = sim("start", "dhcp-serveur-arrete", "--seed", "3", "--json").json()  # reaps at start
-    others = [n for n in nsutil.list_netns() if n.startswith(f"sim-{prefix}") and not n.startswith(f"sim-{info['lab']}-")
-              and n != f"sim-{info['lab']}"]
+    others = [
+        n
+        for n in nsutil.list_netns()
+        if n.startswith(f"sim-{prefix}") and not n.startswith(f"sim-{info['lab']}-") and n != f"sim-{info['lab']}"
+    ]
     assert others == []
     sim("stop", info["lab"])
     sim("clean")
     assert leftovers({f"{prefix}{n}" for n in range(1, 5)}) == {
-        "cgroups": [], "netns": [], "state_dirs": [], "processes": [], "netns_mounts": []}
+        "cgroups": [],
+        "netns": [],
+        "state_dirs": [],
+        "processes": [],
+        "netns_mounts": [],
+    }
     assert root_state() == before
 
 
@@ -113,8 +127,9 @@ def _drive_shell(lab: str, lines: list[str]) -> str:
     """Type lines into `simulateur shell LAB poste` through a real pty; every wait is bounded."""
     pid, fd = pty.fork()
     if pid == 0:
-        os.execvpe(sys.executable, [sys.executable, "-m", "simulateur", "shell", lab, "poste"],
-                   {**os.environ, "TERM": "dumb"})
+        os.execvpe(
+            sys.executable, [sys.executable, "-m", "simulateur", "shell", lab, "poste"], {**os.environ, "TERM": "dumb"}
+        )
     out = b""
 
     def read_until(token: bytes, start: int, timeout: float = 10) -> None:
@@ -155,9 +170,22 @@ def test_selftest_proves_the_scenario_on_three_seeds():
 
 
 def test_not_root_gets_one_french_line():
-    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           sys.executable, "-m", "simulateur", "start", "dhcp-serveur-arrete"],
-                          capture_output=True, text=True, env={**os.environ, "HOME": "/tmp"})
+    proc = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "simulateur",
+            "start",
+            "dhcp-serveur-arrete",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOME": "/tmp"},
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "root" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -195,7 +223,9 @@ def test_two_labs_at_once_do_not_see_each_other():
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(2) as pool:
-        a, b = pool.map(lambda s: sim("start", "dhcp-serveur-arrete", "--seed", str(s), "--json", "--formateur").json(), (5, 5))
+        a, b = pool.map(
+            lambda s: sim("start", "dhcp-serveur-arrete", "--seed", str(s), "--json", "--formateur").json(), (5, 5)
+        )
     try:
         assert a["lab"] != b["lab"] and a["params"] == b["params"]  # same addresses, no collision
         sim("exec", a["lab"], "srv", "--", "systemctl start dnsmasq")

@@ -43,16 +43,32 @@ def people():
         _run("groupadd", "--system", group)
         for who, login in users.items():
             extra = ["-G", group] if who == "trainer" else []
-            _run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
-                 "/usr/sbin/nologin", "--gid", "nogroup", *extra, login)
+            _run(
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                "--gid",
+                "nogroup",
+                *extra,
+                login,
+            )
             made.append(login)
         yield People(users, group)
     finally:
         for login in made:
             subprocess.run(["userdel", login], capture_output=True)
         subprocess.run(["groupdel", group], capture_output=True)
-    left = [line for f in ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow")
-            if Path(f).exists() for line in Path(f).read_text().splitlines() if line.startswith(tag)]
+    left = [
+        line
+        for f in ("/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow")
+        if Path(f).exists()
+        for line in Path(f).read_text().splitlines()
+        if line.startswith(tag)
+    ]
     assert left == [], left
 
 
@@ -65,9 +81,14 @@ class Machine:
         self.data.mkdir()
         self.prefix = prefix
         self.log = tmp / f"serve-{name}.log"
-        self.env = {**os.environ, "SIMULATEUR_STORE": store, "SIMULATEUR_LAB_PREFIX": prefix,
-                    "SIMULATEUR_DATA": str(self.data),
-                    "SIMULATEUR_MACHINE_ID": f"test-{name}", "SIMULATEUR_TRAINER_GROUP": people.trainers}
+        self.env = {
+            **os.environ,
+            "SIMULATEUR_STORE": store,
+            "SIMULATEUR_LAB_PREFIX": prefix,
+            "SIMULATEUR_DATA": str(self.data),
+            "SIMULATEUR_MACHINE_ID": f"test-{name}",
+            "SIMULATEUR_TRAINER_GROUP": people.trainers,
+        }
         self.proc: subprocess.Popen | None = None
         self.capacity = 2
 
@@ -80,9 +101,13 @@ class Machine:
 
     def start(self) -> None:
         with self.log.open("a") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "simulateur", "serve", "--name", self.name,
-                                          "--capacity", str(self.capacity)], env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "simulateur", "serve", "--name", self.name, "--capacity", str(self.capacity)],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while True:
             assert self.proc.poll() is None, self.log.read_text()
@@ -111,15 +136,25 @@ class Machine:
         """The CLI run as `who` on this machine (its socket)."""
         login = people.users[who]
         python, env = _client_python(login)
-        cmd = ["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python, "-m", "simulateur",
-               *args]
+        cmd = [
+            "setpriv",
+            f"--reuid={login}",
+            "--regid=nogroup",
+            "--init-groups",
+            "--",
+            python,
+            "-m",
+            "simulateur",
+            *args,
+        ]
         proc = subprocess.run(cmd, env={**self.env, **env}, cwd="/", capture_output=True, text=True, timeout=180)
         assert "Traceback" not in proc.stderr, proc.stderr
         return proc
 
     def root(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "simulateur", *args], env=self.env, capture_output=True,
-                              text=True, timeout=180)
+        return subprocess.run(
+            [sys.executable, "-m", "simulateur", *args], env=self.env, capture_output=True, text=True, timeout=180
+        )
 
 
 @pytest.fixture
@@ -132,12 +167,16 @@ def machines(quick: Path, people: People, tmp_path: Path, postgresql_cluster):  
     yield both
     for m in both:
         m.stop()
-        if m.sock.with_suffix(".log").exists():       # its workers' log, kept with the test's files
+        if m.sock.with_suffix(".log").exists():  # its workers' log, kept with the test's files
             shutil.move(m.sock.with_suffix(".log"), tmp_path / f"workers-{m.name}.log")
-        for suffix in (".alive", ".lock"):            # the service's heartbeat and lock: the test's own
+        for suffix in (".alive", ".lock"):  # the service's heartbeat and lock: the test's own
             m.sock.with_suffix(suffix).unlink(missing_ok=True)
-    for m in both:       # the labs the test's candidates got, stopped by their own machine
-        for lab in (m.data.parent / f"labs-{m.name}").read_text().split() if (m.data.parent / f"labs-{m.name}").exists() else []:
+    for m in both:  # the labs the test's candidates got, stopped by their own machine
+        for lab in (
+            (m.data.parent / f"labs-{m.name}").read_text().split()
+            if (m.data.parent / f"labs-{m.name}").exists()
+            else []
+        ):
             m.root("stop", lab)
 
 
@@ -158,8 +197,9 @@ def _refused(proc: subprocess.CompletedProcess, *words: str) -> str:
 def test_two_machines_place_show_and_lose_one(machines: list[Machine], people: People, tmp_path: Path) -> None:
     m1, m2 = machines
     roster = [a for who in CANDIDATES for a in ("--candidate", f"Candidat {who.upper()}={people.users[who]}")]
-    made = m1.client(people, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5", *roster,
-                     "--json")
+    made = m1.client(
+        people, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5", *roster, "--json"
+    )
     assert made.returncode == 0, made.stderr
     sid = json.loads(made.stdout)["id"]
 
@@ -185,18 +225,29 @@ def test_two_machines_place_show_and_lose_one(machines: list[Machine], people: P
     for m in (m1, m2):
         shown = _show(m, people, sid)
         where = {r["candidate"]: (r["machine"], r["machine_state"]) for r in shown["runs"]}
-        assert where == {"Candidat C1": ("m1", "joignable"), "Candidat C2": ("m1", "joignable"),
-                         "Candidat C3": ("m2", "joignable"), "Candidat C4": ("m2", "joignable")}
+        assert where == {
+            "Candidat C1": ("m1", "joignable"),
+            "Candidat C2": ("m1", "joignable"),
+            "Candidat C3": ("m2", "joignable"),
+            "Candidat C4": ("m2", "joignable"),
+        }
         assert {(x["name"], x["capacity"], x["load"], x["reachable"]) for x in shown["machines"]} == {
-            ("m1", 2, 2, True), ("m2", 2, 2, True)}
+            ("m1", 2, 2, True),
+            ("m2", 2, 2, True),
+        }
         text = m.client(people, "trainer", "exam", "show", sid)
         assert text.returncode == 0 and "Candidat C3 — en cours" in text.stdout and "machine m2" in text.stdout, text
 
     # m2 dies: m1 shows its candidates « injoignable », and touches nothing of theirs.
     before = {r["candidate"]: r for r in _show(m1, people, sid)["runs"]}
     m2.kill()
-    _wait(lambda: all(r["machine_state"] == "injoignable" for r in _show(m1, people, sid)["runs"]
-                      if r["machine"] == "m2"), 40, "m2 injoignable")
+    _wait(
+        lambda: all(
+            r["machine_state"] == "injoignable" for r in _show(m1, people, sid)["runs"] if r["machine"] == "m2"
+        ),
+        40,
+        "m2 injoignable",
+    )
     text = m1.client(people, "trainer", "exam", "show", sid).stdout
     assert "Candidat C3 — en cours" in text and "machine m2 injoignable depuis " in text, text
     after = {r["candidate"]: r for r in _show(m1, people, sid)["runs"]}

@@ -10,8 +10,13 @@ CONFIG = "~/.config/vdirsyncer/config"
 KEYSTORE = "~/.local/share/coffre/mmartin"
 SYNC = "timeout 30 vdirsyncer discover && timeout 30 vdirsyncer sync"
 ALL_RIGHT = {
-    "TAI.CP8.1": "acquis", "TAI.CP4.3": "acquis", "TAI.CP7.2": "acquis", "TAI.CP7.3": "acquis",
-    "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury", "TAI.CT1.1": "jury",
+    "TAI.CP8.1": "acquis",
+    "TAI.CP4.3": "acquis",
+    "TAI.CP7.2": "acquis",
+    "TAI.CP7.3": "acquis",
+    "TAI.CP7.1": "acquis",
+    "TAI.CP7.4": "jury",
+    "TAI.CT1.1": "jury",
 }
 
 
@@ -43,7 +48,7 @@ def test_new_password_put_in_the_keystore(started):
     lab, p = info["lab"], info["params"]
     diagnose(lab)
     assert ex(lab, "srv", "systemctl is-active radicale") == 0
-    ex(lab, "mobile", f"echo '{p['agenda_mdp']}' > {KEYSTORE}")   # the file keeps its mode 600
+    ex(lab, "mobile", f"echo '{p['agenda_mdp']}' > {KEYSTORE}")  # the file keeps its mode 600
     ex(lab, "mobile", SYNC)
     sim("qualify", lab, "--impact", "bas", "--urgency", "moyenne")
     assert verdicts(lab) == ALL_RIGHT
@@ -59,7 +64,8 @@ def test_wrong_path_config_rewritten_whole(started):
     info = started(SCENARIO, seed=3, variant="mauvais_chemin")
     lab, p = info["lab"], info["params"]
     diagnose(lab)
-    pairs = "".join(f"""
+    pairs = "".join(
+        f"""
 [pair {c}]
 a = "tel_{c}"
 b = "srv_{c}"
@@ -72,10 +78,12 @@ fileext = "{ext}"
 
 [storage srv_{c}]
 type = "{kind}"
-url = "http://srv.{p['domaine']}:5232/mmartin/{c}"
+url = "http://srv.{p["domaine"]}:5232/mmartin/{c}"
 username = "mmartin"
 password.fetch = ["command", "cat", "/root/.local/share/coffre/mmartin"]
-""" for c, ext, kind in (("contacts", ".vcf", "carddav"), ("agenda", ".ics", "caldav")))
+"""
+        for c, ext, kind in (("contacts", ".vcf", "carddav"), ("agenda", ".ics", "caldav"))
+    )
     config = f'[general]\nstatus_path = "~/.local/share/vdirsyncer/etat/"\n{pairs}'
     ex(lab, "mobile", f"cp {CONFIG} /root/config.avant && cat > {CONFIG} <<'FIN'\n{config}FIN")
     ex(lab, "mobile", SYNC)
@@ -94,7 +102,7 @@ def test_private_dns_removed_and_network_renewed(started):
     ex(lab, "mobile", f"getent hosts srv.{p['domaine']}")
     ex(lab, "mobile", SYNC)
     v = verdicts(lab)
-    assert v == ALL_RIGHT | {"TAI.CP8.1": "non_acquis"}   # not qualified
+    assert v == ALL_RIGHT | {"TAI.CP8.1": "non_acquis"}  # not qualified
 
 
 # --- wrong or partial fixes --------------------------------------------------------------------
@@ -108,8 +116,13 @@ def test_right_address_but_mistyped_password(started):
     assert not got["compte"][0] and "401" in got["compte"][1]
     assert not got["contacts_recus"][0] and not got["contact_envoye"][0]
     assert verdicts(lab) == {
-        "TAI.CP8.1": "non_acquis", "TAI.CP4.3": "acquis", "TAI.CP7.2": "non_acquis", "TAI.CP7.3": "non_acquis",
-        "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury", "TAI.CT1.1": "jury",
+        "TAI.CP8.1": "non_acquis",
+        "TAI.CP4.3": "acquis",
+        "TAI.CP7.2": "non_acquis",
+        "TAI.CP7.3": "non_acquis",
+        "TAI.CP7.1": "acquis",
+        "TAI.CP7.4": "jury",
+        "TAI.CT1.1": "jury",
     }
 
 
@@ -120,11 +133,16 @@ def test_config_fixed_but_never_synchronised(started):
     ex(lab, "mobile", f"grep -n url {CONFIG}")
     ex(lab, "mobile", f"sed -i 's/:{p['port_faux']}\\//:5232\\//' {CONFIG}")
     got = probes(lab)
-    assert got["compte"][0], got["compte"][1]          # the phone can reach the account now…
+    assert got["compte"][0], got["compte"][1]  # the phone can reach the account now…
     assert not got["contacts_recus"][0] and not got["agenda_recu"][0] and not got["contact_envoye"][0]
-    assert verdicts(lab) == {                            # … but nothing was synchronised, nor tested
-        "TAI.CP8.1": "non_acquis", "TAI.CP4.3": "acquis", "TAI.CP7.2": "acquis", "TAI.CP7.3": "non_acquis",
-        "TAI.CP7.1": "acquis", "TAI.CP7.4": "jury", "TAI.CT1.1": "jury",
+    assert verdicts(lab) == {  # … but nothing was synchronised, nor tested
+        "TAI.CP8.1": "non_acquis",
+        "TAI.CP4.3": "acquis",
+        "TAI.CP7.2": "acquis",
+        "TAI.CP7.3": "non_acquis",
+        "TAI.CP7.1": "acquis",
+        "TAI.CP7.4": "jury",
+        "TAI.CT1.1": "jury",
     }
 
 
@@ -137,8 +155,8 @@ def test_password_written_in_clear_breaks_the_security_rule(started):
     got = probes(lab)
     assert not got["secret"][0] and "/root/.config/vdirsyncer/config" in got["secret"][1]
     v = verdicts(lab)
-    assert v["TAI.CP7.3"] == "acquis" and v["TAI.CP7.2"] == "acquis"   # it works…
-    assert v["TAI.CP7.1"] == "non_acquis"                                # … against the site's rule
+    assert v["TAI.CP7.3"] == "acquis" and v["TAI.CP7.2"] == "acquis"  # it works…
+    assert v["TAI.CP7.1"] == "non_acquis"  # … against the site's rule
 
 
 def test_one_way_sync_server_read_only(started):
@@ -146,7 +164,7 @@ def test_one_way_sync_server_read_only(started):
     lab, p = info["lab"], info["params"]
     diagnose(lab)
     ex(lab, "mobile", f"sed -i 's/:{p['port_faux']}\\//:5232\\//' {CONFIG}")
-    ex(lab, "mobile", f"sed -i 's/^type = \"carddav\"/type = \"carddav\"\\nread_only = true/' {CONFIG}")
+    ex(lab, "mobile", f'sed -i \'s/^type = "carddav"/type = "carddav"\\nread_only = true/\' {CONFIG}')
     ex(lab, "mobile", SYNC)
     got = probes(lab)
     assert got["contacts_recus"][0] and got["agenda_recu"][0] and got["compte"][0]
@@ -162,7 +180,7 @@ def test_dns_worked_around_with_the_ip_address(started):
     ex(lab, "mobile", SYNC)
     got = probes(lab)
     assert got["compte"][0] and got["contacts_recus"][0] and got["contact_envoye"][0]
-    assert not got["dns_srv"][0]                       # the phone still cannot find the site's names
+    assert not got["dns_srv"][0]  # the phone still cannot find the site's names
     v = verdicts(lab)
     assert v["TAI.CP7.3"] == "acquis" and v["TAI.CP7.2"] == "non_acquis"
 

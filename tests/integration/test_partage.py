@@ -7,8 +7,7 @@ from __future__ import annotations
 from labhelpers import sim, verdicts
 
 SCENARIO = "partage-droits-service"
-RIGHT = {"TAI.CP8.1": "acquis", "TAI.CP1.1": "acquis", "TAI.CT3.1": "acquis", "TAI.CP1.2": "jury",
-         "TAI.CP1.3": "jury"}
+RIGHT = {"TAI.CP8.1": "acquis", "TAI.CP1.1": "acquis", "TAI.CT3.1": "acquis", "TAI.CP1.2": "jury", "TAI.CP1.3": "jury"}
 
 
 def ex(lab: str, host: str, cmd: str, check: bool = True) -> int:
@@ -42,8 +41,15 @@ def test_rights_777_everywhere_fails_then_2770_passes(started):
     ex(lab, "srv", "chmod -R 777 /srv/partages")
     got = verdicts(lab)
     assert got == {**RIGHT, "TAI.CP1.1": "non_acquis", "TAI.CT3.1": "non_acquis"}, got
-    assert probes(lab) == {"enregistre": True, "collegue": True, "dossier": False, "dossier_commercial": False,
-                           "commercial_ecrit": True, "confidentialite": True, "cloisonnement": True}
+    assert probes(lab) == {
+        "enregistre": True,
+        "collegue": True,
+        "dossier": False,
+        "dossier_commercial": False,
+        "commercial_ecrit": True,
+        "confidentialite": True,
+        "cloisonnement": True,
+    }
     # Right: the site's rule, folder by folder (root:group, 2770).
     ex(lab, "srv", "chmod 2770 /srv/partages/Comptabilite /srv/partages/Commercial /srv/partages/Direction")
     assert verdicts(lab) == RIGHT
@@ -59,8 +65,15 @@ def test_member_added_to_wrong_group_fails_then_usermod_passes(started):
     ex(lab, "srv", "gpasswd -a mmartin commercial")
     got = verdicts(lab)
     assert got == {**RIGHT, "TAI.CP1.1": "non_acquis", "TAI.CT3.1": "non_acquis"}, got
-    assert probes(lab) == {"enregistre": False, "collegue": True, "dossier": True, "dossier_commercial": True,
-                           "commercial_ecrit": True, "confidentialite": False, "cloisonnement": True}
+    assert probes(lab) == {
+        "enregistre": False,
+        "collegue": True,
+        "dossier": True,
+        "dossier_commercial": True,
+        "commercial_ecrit": True,
+        "confidentialite": False,
+        "cloisonnement": True,
+    }
     # Right (another tool): out of the wrong group, back in her own.
     ex(lab, "srv", "gpasswd -d mmartin commercial && usermod -aG comptabilite mmartin")
     assert verdicts(lab) == RIGHT

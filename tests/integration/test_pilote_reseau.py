@@ -46,7 +46,7 @@ def test_healthy_control_boot_passes_every_probe():
     values, scenario = played(loaded.scenario, loaded.topology, 5, "liste_noire")
     lab = Lab.build(rendered_topology(loaded.topology, values, loaded.scenario.hosts), seed=5, params=values)
     try:
-        deadline = time.monotonic() + 30   # the guest's DHCP client runs in the background at boot
+        deadline = time.monotonic() + 30  # the guest's DHCP client runs in the background at boot
         while True:
             results = {p.id: (p.ok, p.observed) for p in run_probes(scenario, lab)}
             if all(ok for ok, _ in results.values()) or time.monotonic() > deadline:
@@ -99,8 +99,11 @@ def test_driver_absent_modprobe_alone_fails(started):
 
 
 def _qemu_pids(lab: str) -> list[int]:
-    return [p for p in nsutil.pids_in_netns(f"sim-{lab}") if "qemu" in Path(f"/proc/{p}/comm").read_text()] \
-        if nsutil.netns_path(f"sim-{lab}").exists() else []
+    return (
+        [p for p in nsutil.pids_in_netns(f"sim-{lab}") if "qemu" in Path(f"/proc/{p}/comm").read_text()]
+        if nsutil.netns_path(f"sim-{lab}").exists()
+        else []
+    )
 
 
 def _traces(lab: str) -> tuple[int, float]:
@@ -135,14 +138,21 @@ def test_stop_and_clean_after_kill9_leave_no_qemu_tap_socket_or_disk(started):
 
 
 def test_clean_after_start_killed_while_the_vm_boots():
-    proc = subprocess.Popen([sys.executable, "-m", "simulateur", "start", SCENARIO, "--seed", "6", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulateur", "start", SCENARIO, "--seed", "6", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ},
+    )
     lab, qemu, traces = None, [], (0, 0.0)
     prefix = os.environ["SIMULATEUR_LAB_PREFIX"]  # this process's labs only (xdist workers run others)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not qemu:
-        labs = [d.name for d in state_root().glob(f"{prefix}*") if re.fullmatch(rf"{prefix}\d+", d.name)
-                and (d / "hosts" / "pc" / "qmp.sock").exists()]
+        labs = [
+            d.name
+            for d in state_root().glob(f"{prefix}*")
+            if re.fullmatch(rf"{prefix}\d+", d.name) and (d / "hosts" / "pc" / "qmp.sock").exists()
+        ]
         for cand in labs:
             qemu = _qemu_pids(cand)
             if qemu:
@@ -201,14 +211,29 @@ def _console_session(lab: str, lines: list[str]) -> str:
 def test_console_shell_is_journaled_with_exit_codes(started):
     info = started(SCENARIO, seed=8, variant="jamais_charge")
     lab = info["lab"]
-    screen = _console_session(lab, ["lspci -k", "lsmod", "ip link show eth0", "modprobe virtio_net",
-                                    "udhcpc -n -q -i eth0 -t 5 -T 1", "ping -c 1 www.exemple.fr"])
+    screen = _console_session(
+        lab,
+        [
+            "lspci -k",
+            "lsmod",
+            "ip link show eth0",
+            "modprobe virtio_net",
+            "udhcpc -n -q -i eth0 -t 5 -T 1",
+            "ping -c 1 www.exemple.fr",
+        ],
+    )
     assert "Virtio network device" in screen and "7770" not in screen
     attempt = next(p for p in (Path(os.environ["SIMULATEUR_DATA"]) / "attempts").iterdir() if p.name.endswith(lab))
     entries = [json.loads(line) for line in (attempt / "journal.jsonl").read_text().splitlines()]
     shell = [(e["cmd"], e["rc"]) for e in entries if e["source"] == "shell" and e["host"] == "pc"]
-    assert [c for c, _ in shell] == ["lspci -k", "lsmod", "ip link show eth0", "modprobe virtio_net",
-                                     "udhcpc -n -q -i eth0 -t 5 -T 1", "ping -c 1 www.exemple.fr"], shell
+    assert [c for c, _ in shell] == [
+        "lspci -k",
+        "lsmod",
+        "ip link show eth0",
+        "modprobe virtio_net",
+        "udhcpc -n -q -i eth0 -t 5 -T 1",
+        "ping -c 1 www.exemple.fr",
+    ], shell
     assert [rc == 0 for _, rc in shell] == [True, True, False, True, True, True], shell  # no eth0 yet
     v = verdicts(lab)
     # tested after the fix; the network works now, but nothing loads the driver at the next boot (no

@@ -43,8 +43,9 @@ def test_plage_right_fix_with_backup_and_sed(started, variant):
     ex(lab, "poste", "ifdown eth0; ifup eth0")
     ex(lab, "poste", "ping -c1 www.exemple.fr")
     sim("qualify", lab, "--impact", "moyen", "--urgency", "moyenne")
-    assert verdicts(lab) == {k: ALL for k in
-                             ("TAI.CP14.2", "TAI.CP14.3", "TAI.CP14.4", "TAI.CP10.3", "TAI.CP10.1", "TAI.CP10.4")}
+    assert verdicts(lab) == {
+        k: ALL for k in ("TAI.CP14.2", "TAI.CP14.3", "TAI.CP14.4", "TAI.CP10.3", "TAI.CP10.1", "TAI.CP10.4")
+    }
 
 
 def test_plage_second_route_rewrite_and_ifupdown_without_backup(started):
@@ -94,9 +95,15 @@ def test_statique_right_fix_edit_then_ifdown_ifup(started):
     ex(lab, "poste", "ifup eth0")
     ex(lab, "poste", "ping -c1 www.exemple.fr")
     sim("qualify", lab, "--impact", "bas", "--urgency", "haute")
-    assert verdicts(lab) == {"TAI.CP14.2": "acquis", "TAI.CP14.3": "acquis", "TAI.CP14.4": "acquis",
-                             "TAI.CP9.3": "acquis", "TAI.CP9.4": "acquis", "TAI.CT3.2": "acquis",
-                             "TAI.CP9.6": "jury"}
+    assert verdicts(lab) == {
+        "TAI.CP14.2": "acquis",
+        "TAI.CP14.3": "acquis",
+        "TAI.CP14.4": "acquis",
+        "TAI.CP9.3": "acquis",
+        "TAI.CP9.4": "acquis",
+        "TAI.CT3.2": "acquis",
+        "TAI.CP9.6": "jury",
+    }
 
 
 def test_statique_second_route_rewrite_file_and_reapply(started):
@@ -114,7 +121,7 @@ def test_statique_dhclient_without_touching_the_config(started):
     lab = started("dhcp-client-statique", seed=2, variant="ancien_reseau")["lab"]
     ex(lab, "poste", "dhclient eth0", check=False)
     v = verdicts(lab)
-    assert v["TAI.CP9.3"] == "non_acquis"   # the stale static config is still what boots
+    assert v["TAI.CP9.3"] == "non_acquis"  # the stale static config is still what boots
     assert v["TAI.CP14.4"] == "non_acquis"  # and the old gateway still wins
 
 
@@ -127,8 +134,10 @@ def test_statique_config_edited_but_never_applied(started):
 
 # --- ip-mauvais-masque -----------------------------------------------------------------------
 def _static_conf(p: dict, address: str) -> str:
-    return (f"auto lo\\niface lo inet loopback\\n\\nauto eth0\\niface eth0 inet static\\n"
-            f"    address {address}\\n    gateway {p['routeur_ip']}\\n")
+    return (
+        f"auto lo\\niface lo inet loopback\\n\\nauto eth0\\niface eth0 inet static\\n"
+        f"    address {address}\\n    gateway {p['routeur_ip']}\\n"
+    )
 
 
 @pytest.mark.parametrize("variant", ["masque", "passerelle", "autre_reseau"])
@@ -147,8 +156,9 @@ def test_masque_right_fix_backup_edit_reapply(started, variant):
     ex(lab, "poste", "ifup eth0")
     ex(lab, "poste", "ping -c1 203.0.113.80")
     sim("qualify", lab, "--impact", "bas", "--urgency", "haute")
-    assert verdicts(lab) == {k: ALL for k in ("TAI.CP9.2", "TAI.CP9.3", "TAI.CP9.1", "TAI.CP9.4", "TAI.CP14.3",
-                                              "TAI.CP14.2", "TAI.CT3.2")}
+    assert verdicts(lab) == {
+        k: ALL for k in ("TAI.CP9.2", "TAI.CP9.3", "TAI.CP9.1", "TAI.CP9.4", "TAI.CP14.3", "TAI.CP14.2", "TAI.CT3.2")
+    }
 
 
 def test_masque_second_route_netmask_syntax_and_sed(started):
@@ -167,12 +177,16 @@ def test_masque_fixed_live_only_is_lost_at_reboot(started):
     info = started("ip-mauvais-masque", seed=6, variant="autre_reseau")
     lab, p = info["lab"], info["params"]
     prefix = p["lan"].split("/")[1]
-    ex(lab, "poste", f"ip addr flush dev eth0 && ip addr add {p['poste_ip']}/{prefix} dev eth0 "
-                     f"&& ip route add default via {p['routeur_ip']}")
+    ex(
+        lab,
+        "poste",
+        f"ip addr flush dev eth0 && ip addr add {p['poste_ip']}/{prefix} dev eth0 "
+        f"&& ip route add default via {p['routeur_ip']}",
+    )
     ex(lab, "poste", "ping -c1 203.0.113.80")
     v = verdicts(lab)
-    assert v["TAI.CP9.1"] == "acquis"                          # it works now…
-    assert v["TAI.CP9.2"] == v["TAI.CP9.3"] == "non_acquis"    # …but not after a reboot
+    assert v["TAI.CP9.1"] == "acquis"  # it works now…
+    assert v["TAI.CP9.2"] == v["TAI.CP9.3"] == "non_acquis"  # …but not after a reboot
 
 
 def test_masque_wrong_mask_computed(started):

@@ -14,8 +14,9 @@ def ex(lab: str, host: str, cmd: str, check: bool = True) -> None:
     sim("exec", lab, host, "--", cmd, check=check)
 
 
-@pytest.mark.parametrize("scenario", ["nas-reservation-dns", "dns-mauvais-resolveur", "pare-feu-web-bloque",
-                                      "poste-sans-liaison"])
+@pytest.mark.parametrize(
+    "scenario", ["nas-reservation-dns", "dns-mauvais-resolveur", "pare-feu-web-bloque", "poste-sans-liaison"]
+)
 def test_selftest_every_variant_on_three_seeds(scenario):
     run = sim("selftest", scenario, "--seeds", "1,2,3", timeout=400)
     assert "ÉCHEC" not in run.out and run.out.count("OK ") >= 3
@@ -30,8 +31,11 @@ def test_firewall_delete_by_handle_and_fix_the_file(started):
     ex(lab, "poste", "curl -sS -m 3 http://www.exemple.fr/", check=False)
     ex(lab, "poste", "nft list ruleset")
     ex(lab, "poste", "cp /etc/nftables.conf /root/nftables.conf.bak")
-    ex(lab, "poste", "nft delete rule inet filter output handle "
-                     "$(nft -a list chain inet filter output | awk '/dport/ {print $NF}')")
+    ex(
+        lab,
+        "poste",
+        "nft delete rule inet filter output handle $(nft -a list chain inet filter output | awk '/dport/ {print $NF}')",
+    )
     ex(lab, "poste", "sed -i '/tcp dport { 80, 443 } drop/d' /etc/nftables.conf")
     ex(lab, "poste", "curl -sS -m 3 -o /dev/null http://www.exemple.fr/")
     sim("qualify", lab, "--impact", "bas", "--urgency", "moyenne")
@@ -53,23 +57,29 @@ def test_firewall_flushed_whole_ruleset(started):
     lab = started("pare-feu-web-bloque", seed=5, variant="sortie_refus")["lab"]
     ex(lab, "poste", "nft list ruleset")
     ex(lab, "poste", "curl -sS -m 3 http://www.exemple.fr/", check=False)
-    ex(lab, "poste", "nft flush ruleset && : > /etc/nftables.conf")   # the web works again…
+    ex(lab, "poste", "nft flush ruleset && : > /etc/nftables.conf")  # the web works again…
     ex(lab, "poste", "curl -sS -m 3 -o /dev/null http://www.exemple.fr/")
     v = verdicts(lab)
-    assert v["TAI.CP14.4"] == N and v["TAI.CT3.1"] == N       # …but the legitimate rules are gone
-    assert v["TAI.CT3.2"] == N                                  # and the file was emptied without a copy
+    assert v["TAI.CP14.4"] == N and v["TAI.CT3.1"] == N  # …but the legitimate rules are gone
+    assert v["TAI.CT3.2"] == N  # and the file was emptied without a copy
 
 
 def test_firewall_rule_removed_live_only_comes_back_at_boot(started):
     lab = started("pare-feu-web-bloque", seed=5, variant="sortie_jete")["lab"]
     ex(lab, "poste", "nft -a list ruleset")
     ex(lab, "poste", "curl -sS -m 3 http://www.exemple.fr/", check=False)
-    ex(lab, "poste", "nft delete rule inet filter output handle "
-                     "$(nft -a list chain inet filter output | awk '/dport/ {print $NF}')")
+    ex(
+        lab,
+        "poste",
+        "nft delete rule inet filter output handle $(nft -a list chain inet filter output | awk '/dport/ {print $NF}')",
+    )
     ex(lab, "poste", "curl -sS -m 3 -o /dev/null http://www.exemple.fr/")
     v = verdicts(lab)
-    assert {k: v[k] for k in ("TAI.CP14.4", "TAI.CT3.1", "TAI.CP14.3")} == {"TAI.CP14.4": N, "TAI.CT3.1": N,
-                                                                          "TAI.CP14.3": J}
+    assert {k: v[k] for k in ("TAI.CP14.4", "TAI.CT3.1", "TAI.CP14.3")} == {
+        "TAI.CP14.4": N,
+        "TAI.CT3.1": N,
+        "TAI.CP14.3": J,
+    }
 
 
 # --- dns-mauvais-resolveur -------------------------------------------------------------------
@@ -148,16 +158,28 @@ def test_nas_fixed_address_on_the_nas_against_the_procedure(started):
     lab, p = info["lab"], info["params"]
     prefix = p["lan"].split("/")[1]
     ex(lab, "nas", "ip -br a")
-    static = (f"auto lo\\niface lo inet loopback\\n\\nauto eth0\\niface eth0 inet static\\n"
-              f"    address {p['nas_ip']}/{prefix}\\n    gateway {p['routeur_ip']}\\n")
-    ex(lab, "nas", f"printf '{static}' > /etc/network/interfaces.new && ifdown eth0 "
-                   "&& mv /etc/network/interfaces.new /etc/network/interfaces && ifup eth0")
+    static = (
+        f"auto lo\\niface lo inet loopback\\n\\nauto eth0\\niface eth0 inet static\\n"
+        f"    address {p['nas_ip']}/{prefix}\\n    gateway {p['routeur_ip']}\\n"
+    )
+    ex(
+        lab,
+        "nas",
+        f"printf '{static}' > /etc/network/interfaces.new && ifdown eth0 "
+        "&& mv /etc/network/interfaces.new /etc/network/interfaces && ifup eth0",
+    )
     ex(lab, "srv", "cp /etc/dnsmasq.conf /etc/dnsmasq.conf.bak")
-    ex(lab, "srv", f"echo 'host-record=nas.{p['domaine']},nas,{p['nas_ip']}' >> /etc/dnsmasq.conf "
-                   "&& systemctl restart dnsmasq")
-    ex(lab, "poste", f"curl -sS -m 3 -o /dev/null http://nas.{p['domaine']}/")   # reachable by name…
-    assert verdicts(lab) == {"TAI.CP10.3": N, "TAI.CP10.4": A,  # …but no reservation: the NAS is not on DHCP
-                             "TAI.CP10.1": N}                     # and its DHCP setting was changed
+    ex(
+        lab,
+        "srv",
+        f"echo 'host-record=nas.{p['domaine']},nas,{p['nas_ip']}' >> /etc/dnsmasq.conf && systemctl restart dnsmasq",
+    )
+    ex(lab, "poste", f"curl -sS -m 3 -o /dev/null http://nas.{p['domaine']}/")  # reachable by name…
+    assert verdicts(lab) == {
+        "TAI.CP10.3": N,
+        "TAI.CP10.4": A,  # …but no reservation: the NAS is not on DHCP
+        "TAI.CP10.1": N,
+    }  # and its DHCP setting was changed
 
 
 def test_nas_reservation_added_but_nas_never_renews(started):
@@ -179,7 +201,7 @@ def test_link_cable_plugged_back_then_ifup(started):
     ex(lab, "poste", "cat /etc/network/interfaces")
     assert "câble débranché" in sim("cable", lab, "poste").out
     sim("cable", lab, "poste", "--plug", "lan")
-    ex(lab, "poste", "ifdown eth0; ifup eth0")   # ifup alone: « already configured » (boot's dhclient still asks)
+    ex(lab, "poste", "ifdown eth0; ifup eth0")  # ifup alone: « already configured » (boot's dhclient still asks)
     ex(lab, "poste", "ping -c1 -W1 www.exemple.fr")
     sim("qualify", lab, "--impact", "bas", "--urgency", "haute")
     assert verdicts(lab) == {"TAI.CP14.4": A, "TAI.CP14.3": J, "TAI.CP14.2": A, "TAI.CP9.5": J, "TAI.CP9.4": A}
@@ -201,7 +223,7 @@ def test_link_fixed_address_on_the_box_network(started):
     ex(lab, "poste", "ip -br link")
     ex(lab, "poste", "ip -br addr")
     ex(lab, "poste", "ip addr add 203.0.113.50/24 dev eth0 && ip route add default via 203.0.113.1")
-    ex(lab, "poste", "ping -c1 -W1 203.0.113.80")   # internet answers: the PC sits on the box's network
+    ex(lab, "poste", "ping -c1 -W1 203.0.113.80")  # internet answers: the PC sits on the box's network
     assert verdicts(lab) == {"TAI.CP14.4": N, "TAI.CP14.3": J, "TAI.CP14.2": N, "TAI.CP9.5": N, "TAI.CP9.4": A}
 
 
@@ -210,6 +232,6 @@ def test_link_card_up_by_hand_only(started):
     ex(lab, "poste", "ip link")
     ex(lab, "poste", "ip a")
     ex(lab, "poste", "ip link set eth0 up && dhclient eth0")
-    ex(lab, "poste", "ping -c1 -W1 203.0.113.80")   # works until the next boot
+    ex(lab, "poste", "ping -c1 -W1 203.0.113.80")  # works until the next boot
     v = verdicts(lab)
     assert v["TAI.CP14.4"] == N and v["TAI.CP9.5"] == J and v["TAI.CP9.4"] == A

@@ -47,24 +47,34 @@ def _one_line(proc: subprocess.CompletedProcess, *words: str) -> str:
 def _popen(m: Machine, people: People, who: str, *args: str) -> subprocess.Popen:
     login = people.users[who]
     python, env = _client_python(login)
-    return subprocess.Popen(["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python, "-m",
-                             "simulateur", *args], env={**m.env, **env}, cwd="/", stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        ["setpriv", f"--reuid={login}", "--regid=nogroup", "--init-groups", "--", python, "-m", "simulateur", *args],
+        env={**m.env, **env},
+        cwd="/",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
-def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path,  # noqa: F811
-                                     postgresql_cluster) -> None:
+def test_database_restarted_mid_exam(
+    quick: Path,
+    people: People,
+    tmp_path: Path,  # noqa: F811
+    postgresql_cluster,
+) -> None:
     pg = postgresql_cluster
-    url = pg.new_database().replace("postgres@", f"postgres:{SECRET}@")   # trust: never asked, never shown
+    url = pg.new_database().replace("postgres@", f"postgres:{SECRET}@")  # trust: never asked, never shown
     db = ExamDB(Store(url=url))
     m = Machine("m1", f"{os.environ.get('SIMULATEUR_LAB_PREFIX', 't')}p", tmp_path, url, people)
-    m.env["SIMULATEUR_JURY_GROUP"] = people.trainers      # the trainer sits on the jury too
+    m.env["SIMULATEUR_JURY_GROUP"] = people.trainers  # the trainer sits on the jury too
     m.start()
     labs: list[str] = []
     try:
         roster = [a for who in ("c1", "c2") for a in ("--candidate", f"Candidat {who.upper()}={people.users[who]}")]
-        made = m.client(people, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5", *roster,
-                        "--json")
+        made = m.client(
+            people, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5", *roster, "--json"
+        )
         assert made.returncode == 0, made.stderr
         sid = json.loads(made.stdout)["id"]
         started = {}
@@ -80,7 +90,7 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
         long = _popen(m, people, "c2", "exec", c2["lab"], "poste", "--", "sleep 120")
         seen: dict[str, object] = {}
 
-        def wait_exec() -> None:       # when it ends, whatever the test is doing meanwhile
+        def wait_exec() -> None:  # when it ends, whatever the test is doing meanwhile
             seen["err"] = long.communicate(timeout=120)[1]
             seen["t"] = time.time()
 
@@ -89,10 +99,12 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
         time.sleep(1)
         deadline = time.time() + 5
         with db._write() as conn:
-            conn.execute(schema.exam_runs.update().where(schema.exam_runs.c.session == sid,
-                                                         schema.exam_runs.c.ckey == candidate_key("Candidat C2"))
-                         .values(deadline=deadline))
-        time.sleep(2)     # the keeper reads the deadlines every second: it knows hers before the base goes
+            conn.execute(
+                schema.exam_runs.update()
+                .where(schema.exam_runs.c.session == sid, schema.exam_runs.c.ckey == candidate_key("Candidat C2"))
+                .values(deadline=deadline)
+            )
+        time.sleep(2)  # the keeper reads the deadlines every second: it knows hers before the base goes
         pg.pause()
         down = time.time()
         try:
@@ -103,13 +115,13 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
             # Her deadline held without the base: her exec ended at once, her lab refused to her.
             waiter.join(timeout=max(0.0, deadline - time.time()) + 15)
             assert "t" in seen, "l'exec n'a pas été arrêté à l'échéance"
-            ended, err = float(seen["t"]), str(seen["err"])   # type: ignore[arg-type]
+            ended, err = float(seen["t"]), str(seen["err"])  # type: ignore[arg-type]
             assert "temps écoulé" in err, err
             assert ended - deadline < 3, ended - deadline
             late = m.client(people, "c2", "exec", c2["lab"], "poste", "--", "true")
             assert late.returncode != 0 and "Traceback" not in late.stderr
             time.sleep(max(0.0, deadline + 1 - time.time()))
-            assert m.proc is not None and m.proc.poll() is None       # the service lived through it
+            assert m.proc is not None and m.proc.poll() is None  # the service lived through it
         finally:
             pg.resume()
         back = time.time()
@@ -132,8 +144,11 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
         assert run.items[0].status == "remise" and db.store.attempt(c1["attempt"]).score is not None
         assert db.store.fiche(c1["attempt"])["cause"] == "bail DHCP"
         # The refusals while it was down are in the audit, at their own times.
-        _wait(lambda: len([r for r in db.audit_log(sid) if down <= r.t <= back and "injoignable" in r.outcome]) >= 4,
-              20, "refus audités")
+        _wait(
+            lambda: len([r for r in db.audit_log(sid) if down <= r.t <= back and "injoignable" in r.outcome]) >= 4,
+            20,
+            "refus audités",
+        )
         assert SECRET not in m.log.read_text()
     finally:
         if not pg.running():
@@ -147,19 +162,24 @@ def test_database_restarted_mid_exam(quick: Path, people: People, tmp_path: Path
 
 def _hold_sqlite(path: Path) -> subprocess.Popen:
     """Another process holding the SQLite file's write lock (until killed)."""
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sqlite3, sys, time\n"
-                               f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-                               "c.execute('BEGIN IMMEDIATE'); print('pris', flush=True); time.sleep(120)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE'); print('pris', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "pris"
     return holder
 
 
 def test_sqlite_busy_one_french_line(quick: Path) -> None:  # noqa: F811
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "simulateur", *args], capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run([sys.executable, "-m", "simulateur", *args], capture_output=True, text=True, timeout=120)
 
     made = cli("exam", "new", "--count", "1", "--seed", "3", "--candidate", "Alice Martin", "--json")
     assert made.returncode == 0, made.stderr
@@ -169,9 +189,8 @@ def test_sqlite_busy_one_french_line(quick: Path) -> None:  # noqa: F811
     holder = _hold_sqlite(path)
     try:
         t0 = time.monotonic()
-        line = _one_line(cli("exam", "roster", sid, "--add", "Bruno Petit"), "occupée", "réessayez",
-                         str(path.name))
-        assert time.monotonic() - t0 >= 5, line     # it waited its turn first (busy timeout)
+        line = _one_line(cli("exam", "roster", sid, "--add", "Bruno Petit"), "occupée", "réessayez", str(path.name))
+        assert time.monotonic() - t0 >= 5, line  # it waited its turn first (busy timeout)
     finally:
         holder.kill()
         holder.wait()
@@ -179,7 +198,7 @@ def test_sqlite_busy_one_french_line(quick: Path) -> None:  # noqa: F811
     proc = cli("exam", "roster", sid, "--add", "Bruno Petit")
     assert proc.returncode == 0, proc.stderr
     assert "Bruno Petit" in ExamDB().session(sid).roster
-    with sqlite3.connect(path) as conn:     # one session, unharmed
+    with sqlite3.connect(path) as conn:  # one session, unharmed
         assert conn.execute("SELECT count(*) FROM exam_sessions").fetchone()[0] == 1
 
 
@@ -194,7 +213,8 @@ def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     text = (root / "scenarios" / "dhcp-serveur-arrete.yaml").read_text()
     text = text.replace("id: dhcp-serveur-arrete", "id: construction-impossible").replace(
         "{action: service.stop, host: srv, service: dnsmasq}",
-        '{action: file.replace, host: srv, path: /etc/absent-de-ce-serveur.conf, old: "a", new: "b"}')
+        '{action: file.replace, host: srv, path: /etc/absent-de-ce-serveur.conf, old: "a", new: "b"}',
+    )
     assert "absent-de-ce-serveur" in text
     (folder / "construction-impossible.yaml").write_text(text)
     monkeypatch.setenv("SIMULATEUR_SHIPPED_SCENARIOS", str(folder))
@@ -215,12 +235,19 @@ def test_failed_build_gives_her_place_back(broken: Path, people: People, tmp_pat
     m.start()
     try:
         roster = [a for who in ("c1", "c2") for a in ("--candidate", f"Candidat {who.upper()}={people.users[who]}")]
-        made = m.client(people, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5", *roster,
-                        "--json")
+        made = m.client(
+            people, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5", *roster, "--json"
+        )
         assert made.returncode == 0, made.stderr
         sid = json.loads(made.stdout)["id"]
-        line = _one_line(m.client(people, "c1", "exam", "start", sid), "n'a pas pu être construite",
-                         "absent-de-ce-serveur", "c'était la dernière", "place libérée", "prévenez le formateur")
+        line = _one_line(
+            m.client(people, "c1", "exam", "start", sid),
+            "n'a pas pu être construite",
+            "absent-de-ce-serveur",
+            "c'était la dernière",
+            "place libérée",
+            "prévenez le formateur",
+        )
         run = core.get_run(db, sid, "Candidat C1")
         assert run.finished is not None and run.items[0].status == "interrompue", (line, run)
         assert "construire" in run.items[0].note
@@ -249,25 +276,75 @@ def test_bad_input_through_the_service(quick: Path, people: People, tmp_path: Pa
     m.start()
     try:
         c1, c2 = (f"Candidat {w.upper()}={people.users[w]}" for w in ("c1", "c2"))
-        _one_line(m.client(people, "trainer", "exam", "new", "--count", "1", "--candidate", c1, "--candidate",
-                           f"candidat  c1={people.users['c2']}"), "figure deux fois")
-        _one_line(m.client(people, "trainer", "exam", "new", "--count", "1", "--candidate", c1, "--candidate",
-                           f"Autre={people.users['c1']}"), people.users["c1"], "figure deux fois")
-        _one_line(m.client(people, "trainer", "exam", "new", "--count", "1", "--candidate", c1, "--machine",
-                           "salle-b-9"), "salle-b-9", "machines connues : m1")
-        assert db.sessions() == []                                       # nothing made by a refused line
-        made = m.client(people, "trainer", "exam", "new", "--count", "1", "--seed", "2", "--candidate", c1,
-                        "--machine", "m1", "--json")
+        _one_line(
+            m.client(
+                people,
+                "trainer",
+                "exam",
+                "new",
+                "--count",
+                "1",
+                "--candidate",
+                c1,
+                "--candidate",
+                f"candidat  c1={people.users['c2']}",
+            ),
+            "figure deux fois",
+        )
+        _one_line(
+            m.client(
+                people,
+                "trainer",
+                "exam",
+                "new",
+                "--count",
+                "1",
+                "--candidate",
+                c1,
+                "--candidate",
+                f"Autre={people.users['c1']}",
+            ),
+            people.users["c1"],
+            "figure deux fois",
+        )
+        _one_line(
+            m.client(people, "trainer", "exam", "new", "--count", "1", "--candidate", c1, "--machine", "salle-b-9"),
+            "salle-b-9",
+            "machines connues : m1",
+        )
+        assert db.sessions() == []  # nothing made by a refused line
+        made = m.client(
+            people,
+            "trainer",
+            "exam",
+            "new",
+            "--count",
+            "1",
+            "--seed",
+            "2",
+            "--candidate",
+            c1,
+            "--machine",
+            "m1",
+            "--json",
+        )
         assert made.returncode == 0, made.stderr
         sid = json.loads(made.stdout)["id"]
         _one_line(m.client(people, "trainer", "exam", "roster", sid, "--add", "CANDIDAT C1"), "figure deux fois")
-        _one_line(m.client(people, "trainer", "exam", "roster", sid, "--add", c2, "--add",
-                           f"Candidat C2 bis={people.users['c2']}"), "figure deux fois")
+        _one_line(
+            m.client(
+                people, "trainer", "exam", "roster", sid, "--add", c2, "--add", f"Candidat C2 bis={people.users['c2']}"
+            ),
+            "figure deux fois",
+        )
         _one_line(m.client(people, "trainer", "exam", "roster", sid, "--add", c2, "--machine", "m9"), "m9")
         assert db.session(sid).roster == {"Candidat C1": people.users["c1"]}
         assert db.session(sid).machines == {"Candidat C1": "m1"}
-        _one_line(m.client(people, "trainer", "exam", "status", sid, "--candidate", "Candidat C1"),
-                  "commande de candidat", f"exam show {sid}")
+        _one_line(
+            m.client(people, "trainer", "exam", "status", sid, "--candidate", "Candidat C1"),
+            "commande de candidat",
+            f"exam show {sid}",
+        )
         _one_line(m.client(people, "trainer", "exam", "end", sid, "--candidate", "Zoé Inconnue"), "Zoé Inconnue")
         _one_line(m.client(people, "trainer", "exam", "show", "eb99"), "eb99")
         _one_line(m.client(people, "c2", "exam", "start", sid), "pas sur la liste")
@@ -299,8 +376,9 @@ def test_store_lost_between_freeze_and_record(quick: Path, monkeypatch: pytest.M
     lab = step.started.lab.id
     try:
         with db._write() as conn:
-            conn.execute(schema.exam_runs.update().where(schema.exam_runs.c.session == sid)
-                         .values(deadline=time.time() - 1))
+            conn.execute(
+                schema.exam_runs.update().where(schema.exam_runs.c.session == sid).values(deadline=time.time() - 1)
+            )
         real = db.update_item
         cut = {"n": 0}
 
@@ -313,8 +391,8 @@ def test_store_lost_between_freeze_and_record(quick: Path, monkeypatch: pytest.M
         monkeypatch.setattr(db, "update_item", update_item)
         with pytest.raises(StoreError):
             core.expire(db, sid, "Alice Martin", keep=True)
-        assert cgroups.frozen(lab)                       # frozen, its intervention not recorded yet
-        assert core.expire(db, sid, "Alice Martin", keep=True)     # the base back: the keeper's retry
+        assert cgroups.frozen(lab)  # frozen, its intervention not recorded yet
+        assert core.expire(db, sid, "Alice Martin", keep=True)  # the base back: the keeper's retry
         item = core.get_run(db, sid, "Alice Martin").items[0]
         assert item.status == "temps_ecoule", item
         assert cgroups.frozen(lab) and "figé" in item.note
@@ -340,8 +418,12 @@ def test_sqlite_busy_through_the_service(quick: Path, people: People, tmp_path: 
         holder = _hold_sqlite(tmp_path / "centre.db")
         try:
             t0 = time.monotonic()
-            _one_line(m.client(people, "trainer", "exam", "roster", sid, "--add", "Zoé Roux"), "occupée",
-                      "réessayez", "centre.db")
+            _one_line(
+                m.client(people, "trainer", "exam", "roster", sid, "--add", "Zoé Roux"),
+                "occupée",
+                "réessayez",
+                "centre.db",
+            )
             print(f"\nbase occupée : refus en {time.monotonic() - t0:.1f} s")
         finally:
             holder.kill()
@@ -349,8 +431,7 @@ def test_sqlite_busy_through_the_service(quick: Path, people: People, tmp_path: 
         assert m.proc is not None and m.proc.poll() is None
         assert m.client(people, "trainer", "exam", "roster", sid, "--add", "Zoé Roux").returncode == 0
         assert list(db.session(sid).roster) == ["Zoé Roux"]
-        _wait(lambda: any(r.verb == "exam roster" and r.outcome != "ok" for r in db.audit_log(sid)), 20,
-              "refus audité")
+        _wait(lambda: any(r.verb == "exam roster" and r.outcome != "ok" for r in db.audit_log(sid)), 20, "refus audité")
     finally:
         m.stop()
         for suffix in (".alive", ".lock", ".log"):

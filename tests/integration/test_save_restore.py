@@ -28,20 +28,30 @@ PREPARE = (
     " && echo secret > /root/notes && chmod 600 /root/notes && python3 -c \"import os; os.setxattr('/root/notes', 'user.classement', b'compta')\""
     " && systemctl enable --now smbd && systemctl disable --now radicale"
 )
-NETWORK = ("sed -i '/address 203.0.113.1\\/24/a\\    up ip addr add 203.0.113.99/24 dev eth0' /etc/network/interfaces"
-           " && ifdown eth0 && ifup eth0")
-STATE = ("getent passwd alice; getent group compta; stat -c '%n %A %U %G' /srv/compta /root/notes /home/alice;"
-         " python3 -c \"import os; print(os.getxattr('/root/notes', 'user.classement'))\"; test -e /etc/motd && echo motd || echo pas-de-motd;"
-         " for s in dnsmasq smbd radicale depot; do echo $s $(systemctl is-enabled $s) $(systemctl is-active $s); done;"
-         " grep -c imprimante /etc/dnsmasq.conf")
+NETWORK = (
+    "sed -i '/address 203.0.113.1\\/24/a\\    up ip addr add 203.0.113.99/24 dev eth0' /etc/network/interfaces"
+    " && ifdown eth0 && ifup eth0"
+)
+STATE = (
+    "getent passwd alice; getent group compta; stat -c '%n %A %U %G' /srv/compta /root/notes /home/alice;"
+    " python3 -c \"import os; print(os.getxattr('/root/notes', 'user.classement'))\"; test -e /etc/motd && echo motd || echo pas-de-motd;"
+    " for s in dnsmasq smbd radicale depot; do echo $s $(systemctl is-enabled $s) $(systemctl is-active $s); done;"
+    " grep -c imprimante /etc/dnsmasq.conf"
+)
 
 
 def probes(params: dict[str, str]) -> list:
     from simulateur.probes import Probe
 
     specs = [
-        {"id": "dns", "probe": "dns.query", "host": "poste", "server": "srv",
-         "name": f"imprimante.{params['domaine']}", "expect": "192.0.2.9"},
+        {
+            "id": "dns",
+            "probe": "dns.query",
+            "host": "poste",
+            "server": "srv",
+            "name": f"imprimante.{params['domaine']}",
+            "expect": "192.0.2.9",
+        },
         {"id": "bail", "probe": "dhcp.lease", "host": "poste", "iface": "eth0", "server": "srv"},
         {"id": "smbd_on", "probe": "service.enabled", "host": "srv", "service": "smbd"},
         {"id": "radicale_on", "probe": "service.enabled", "host": "srv", "service": "radicale"},
@@ -81,9 +91,19 @@ def test_save_restore_same_probes_then_inject(started, tmp_path):
     # A network setting of her own (a boot would apply it; the lab wires the topology's).
     sim("exec", lab1, "internet", "--", NETWORK)
     before, state_before, seen = observe(lab1)
-    assert before == {"dns": True, "bail": True, "smbd_on": True, "radicale_on": False, "smbd": True,
-                      "radicale": False, "dnsmasq": True, "notes": True, "motd": False, "passerelle": True,
-                      "web": True}, seen
+    assert before == {
+        "dns": True,
+        "bail": True,
+        "smbd_on": True,
+        "radicale_on": False,
+        "smbd": True,
+        "radicale": False,
+        "dnsmasq": True,
+        "notes": True,
+        "motd": False,
+        "passerelle": True,
+        "web": True,
+    }, seen
     assert "203.0.113.99/24" in state_before
     archive = tmp_path / "plateau.simlab.tar.gz"
     out = sim("lab", "save", lab1, "--out", str(archive)).out
@@ -98,7 +118,7 @@ def test_save_restore_same_probes_then_inject(started, tmp_path):
         after, state_after, seen = observe(lab2)
         assert after == before, seen
         assert state_after == state_before
-        assert Lab.open(lab2).params == params   # the same addresses and passwords
+        assert Lab.open(lab2).params == params  # the same addresses and passwords
 
         # Another scenario whose hosts this lab lacks: refused, one French line, nothing changed.
         refused = sim("inject", "nas-reservation-dns", "--lab", lab2, check=False)
@@ -108,15 +128,16 @@ def test_save_restore_same_probes_then_inject(started, tmp_path):
         out = sim("inject", "dhcp-serveur-arrete", "--lab", lab2, "--seed", "3").out
         assert "injectée" in out
         lab = Lab.open(lab2)
-        assert {k: v for k, v in lab.params.items() if k in params and k != "variante"} == \
-               {k: v for k, v in params.items() if k != "variante"}
+        assert {k: v for k, v in lab.params.items() if k in params and k != "variante"} == {
+            k: v for k, v in params.items() if k != "variante"
+        }
         from simulateur.scenario.models import Scenario
         from simulateur.scoring import run_probes
 
         scenario = Scenario.model_validate_json((lab.state.dir / "scenario.json").read_text())
         symptom = {p.id: p.ok for p in run_probes(scenario, lab)}
         assert symptom["dhcp_actif"] is False and symptom["bail"] is False
-        lab.apply(scenario.solution)   # the reference solution, as a candidate would type it
+        lab.apply(scenario.solution)  # the reference solution, as a candidate would type it
         grid = json.loads(sim("check", lab2, "--json").out)
         probes_seen = {p["id"]: p["ok"] for p in grid["probes"]}
         assert probes_seen and all(probes_seen.values()), probes_seen
@@ -125,8 +146,10 @@ def test_save_restore_same_probes_then_inject(started, tmp_path):
         # Her own work is still there after the intervention.
         _, state_end, _ = observe(lab2)
         assert "alice" in state_end and "pas-de-motd" in state_end
-        print(f"\nprepare+save {t_saved - t0:.1f} s, restore {t_restored - t_saved:.1f} s, "
-              f"inject+check {time.monotonic() - t_restored:.1f} s")
+        print(
+            f"\nprepare+save {t_saved - t0:.1f} s, restore {t_restored - t_saved:.1f} s, "
+            f"inject+check {time.monotonic() - t_restored:.1f} s"
+        )
     finally:
         sim("stop", lab2, check=False)
 
@@ -141,7 +164,7 @@ def test_a_damaged_archive_builds_nothing(started, tmp_path):
     from simulateur.lab.state import list_lab_ids
     from simulateur.paths import lab_id_prefix
 
-    def mine() -> set[str]:   # this test's labs: other workers start theirs meanwhile
+    def mine() -> set[str]:  # this test's labs: other workers start theirs meanwhile
         return {lab for lab in list_lab_ids() if lab.startswith(lab_id_prefix())}
 
     labs = mine()
@@ -159,8 +182,14 @@ def test_with_user_namespaces_the_owners_are_the_hosts(tmp_path):
     archive = tmp_path / "u.simlab.tar.gz"
     look = "stat -c '%n %U %G %a' /srv/f /home/alice; test -e /etc/motd || echo pas-de-motd; id -u"
     try:
-        sim("exec", lab1, "srv", "--", "groupadd compta && useradd -m alice && echo x > /srv/f"
-            " && chown alice:compta /srv/f && chmod 640 /srv/f && rm /etc/motd")
+        sim(
+            "exec",
+            lab1,
+            "srv",
+            "--",
+            "groupadd compta && useradd -m alice && echo x > /srv/f"
+            " && chown alice:compta /srv/f && chmod 640 /srv/f && rm /etc/motd",
+        )
         from simulateur.lab.lab import Lab
 
         before = Lab.open(lab1).host("srv").run(["bash", "-c", look]).stdout
@@ -171,8 +200,11 @@ def test_with_user_namespaces_the_owners_are_the_hosts(tmp_path):
     try:
         lab = Lab.open(lab2)
         assert lab.state.hosts["srv"].uid_base is not None
-        assert lab.host("srv").run(["bash", "-c", look]).stdout == before == \
-            "/srv/f alice compta 640\n/home/alice alice alice 755\npas-de-motd\n0\n"
+        assert (
+            lab.host("srv").run(["bash", "-c", look]).stdout
+            == before
+            == "/srv/f alice compta 640\n/home/alice alice alice 755\npas-de-motd\n0\n"
+        )
         assert lab.host("srv").run(["bash", "-c", "touch /etc/x /srv/y"]).returncode == 0
     finally:
         sim("stop", lab2, check=False)

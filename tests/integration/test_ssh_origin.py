@@ -60,8 +60,10 @@ def test_each_sessions_origin_is_the_host_at_the_other_end_of_its_connection(sta
     assert f"Accepted password for root from {address(lab, 'srv')} port " in log, log
 
 
-FORGED_ENV = ("SSH_CONNECTION='{tech} 40000 {poste} 22' SSH_CLIENT='{tech} 40000 22' USER=root "
-              "SSH_ORIGINAL_COMMAND='systemctl start cups' /usr/local/lib/simulateur/ssh-session")
+FORGED_ENV = (
+    "SSH_CONNECTION='{tech} 40000 {poste} 22' SSH_CLIENT='{tech} 40000 22' USER=root "
+    "SSH_ORIGINAL_COMMAND='systemctl start cups' /usr/local/lib/simulateur/ssh-session"
+)
 
 
 @pytest.mark.parametrize("how", ["no-sshd", "bash-as-sshd", "bash-as-sshd-with-a-connection-out"])
@@ -69,9 +71,9 @@ def test_a_forged_ssh_connection_never_yields_an_origin(started, how):
     info = started(REMOTE, seed=2, variant="arrete")
     lab = info["lab"]
     forged = FORGED_ENV.format(tech=address(lab, "technicien"), poste=address(lab, "poste"))
-    if how == "no-sshd":          # a session started by hand in the host: no sshd, no connection
+    if how == "no-sshd":  # a session started by hand in the host: no sshd, no connection
         script = f"env {forged}; true"
-    else:                         # the host's root puts bash in sshd's place and runs the session under it
+    else:  # the host's root puts bash in sshd's place and runs the session under it
         # ... holding, in the last case, a real TCP connection it made itself (to the printer).
         out = f"exec 3<>/dev/tcp/{address(lab, 'imprimante')}/8631; " if how.endswith("out") else ""
         script = f"cp --remove-destination /bin/bash /usr/sbin/sshd && /usr/sbin/sshd -c {shlex.quote(out + 'env ' + forged + '; true')}"
@@ -98,7 +100,12 @@ def test_sshds_log_is_out_of_the_hosts_reach(started):
     # in sshd's place — never reach the attempt's log.
     lie = "Accepted publickey for root from 10.9.9.9 port 1 ssh2"
     ex(lab, "poste", f"logger -t sshd {shlex.quote(lie)}", check=False)
-    ex(lab, "poste", f"cp --remove-destination /usr/bin/logger /usr/sbin/sshd && /usr/sbin/sshd -t sshd {shlex.quote(lie)}", check=False)
-    ex(lab, "poste", f"echo {shlex.quote(lie)} >> /var/log/sysd/ssh.log")   # its own copy is the host's
+    ex(
+        lab,
+        "poste",
+        f"cp --remove-destination /usr/bin/logger /usr/sbin/sshd && /usr/sbin/sshd -t sshd {shlex.quote(lie)}",
+        check=False,
+    )
+    ex(lab, "poste", f"echo {shlex.quote(lie)} >> /var/log/sysd/ssh.log")  # its own copy is the host's
     assert "10.9.9.9" not in log.read_text()
     assert log.read_text().startswith(before)

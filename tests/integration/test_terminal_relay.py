@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)"),
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux absent"),
 ]
-PTS_MAJORS = range(136, 144)   # Unix98 pty peers
+PTS_MAJORS = range(136, 144)  # Unix98 pty peers
 
 
 class Tmux:
@@ -35,8 +35,22 @@ class Tmux:
     def start(self) -> None:
         keep = ("SIMULATEUR_DATA", "SIMULATEUR_LAB_PREFIX", "PYTHONPATH", "PATH")
         env = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in keep if k in os.environ)
-        subprocess.run(["tmux", "new-session", "-d", "-x", "100", "-y", "30", "-s", self.name,
-                        f"env -i {env} TERM=xterm-256color HOME=/root bash --norc --noprofile"], check=True, timeout=10)
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "-s",
+                self.name,
+                f"env -i {env} TERM=xterm-256color HOME=/root bash --norc --noprofile",
+            ],
+            check=True,
+            timeout=10,
+        )
         self.type("PS1='dehors$ '")
 
     def type(self, line: str) -> None:
@@ -44,8 +58,9 @@ class Tmux:
         subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True, timeout=10)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True,
-                              timeout=10).stdout
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, timeout=10
+        ).stdout
 
     def wait(self, text: str, timeout: float = 30) -> str:
         end = time.monotonic() + timeout
@@ -57,8 +72,11 @@ class Tmux:
         raise AssertionError(f"« {text} » absent de l'écran après {timeout} s :\n{self.screen()}")
 
     def pane_pid(self) -> int:
-        return int(subprocess.run(["tmux", "display", "-p", "-t", self.name, "#{pane_pid}"], capture_output=True,
-                                  text=True, timeout=10).stdout)
+        return int(
+            subprocess.run(
+                ["tmux", "display", "-p", "-t", self.name, "#{pane_pid}"], capture_output=True, text=True, timeout=10
+            ).stdout
+        )
 
     def kill(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, timeout=10)
@@ -88,7 +106,7 @@ def _host_processes(pid1: int) -> list[int]:
 def _comm(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:   # ended meanwhile
+    except OSError:  # ended meanwhile
         return ""
 
 
@@ -168,8 +186,7 @@ def test_shell_is_on_a_host_pty_recorded_and_replayed(started, tmux: Tmux) -> No
 
     entries = [json.loads(x) for x in (attempt / "journal.jsonl").read_text().splitlines()]
     shell = [(e["cmd"], e["rc"]) for e in entries if e["source"] == "shell"]
-    assert shell == [("echo marqueur-$((6*7)); hostname", 0), ("stty size", 0),
-                     ("stty size; false", 1)]
+    assert shell == [("echo marqueur-$((6*7)); hostname", 0), ("stty size", 0), ("stty size; false", 1)]
 
 
 def test_sigterm_in_the_middle_gives_the_terminal_back_and_keeps_the_recording(started, tmux: Tmux) -> None:
@@ -179,15 +196,20 @@ def test_sigterm_in_the_middle_gives_the_terminal_back_and_keeps_the_recording(s
     tmux.wait("root@poste")
     tmux.type("echo avant-$((2*21))")
     tmux.wait("avant-42")
-    shell_pid = next(int(p) for p in subprocess.run(["pgrep", "-P", str(tmux.pane_pid())], capture_output=True,
-                                                     text=True, timeout=10).stdout.split())
+    shell_pid = next(
+        int(p)
+        for p in subprocess.run(
+            ["pgrep", "-P", str(tmux.pane_pid())], capture_output=True, text=True, timeout=10
+        ).stdout.split()
+    )
     os.kill(shell_pid, signal.SIGTERM)
     end = time.monotonic() + 15
     while os.path.exists(f"/proc/{shell_pid}") and time.monotonic() < end:
         time.sleep(0.1)
     assert not os.path.exists(f"/proc/{shell_pid}")
-    assert not [p for p in _host_processes(load_state(lab).hosts["poste"].pid1 or 0)
-                if _comm(p) == "bash"]   # the host's shell got its hangup
+    assert not [
+        p for p in _host_processes(load_state(lab).hosts["poste"].pid1 or 0) if _comm(p) == "bash"
+    ]  # the host's shell got its hangup
     tmux.type("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo")
     tmux.wait("icanon echo")
     attempt = Path(os.environ["SIMULATEUR_DATA"]) / "attempts" / attempt_id

@@ -31,8 +31,15 @@ def lab():
     tests below change nothing another one looks at)."""
     if _max_userns() == 0:
         pytest.skip("user namespaces disabled on this kernel (user.max_user_namespaces = 0)")
-    run = sim("start", "dhcp-serveur-arrete", "--seed", "7", "--json", check=False,
-              env={**USERNS, "SIMULATEUR_LAB_PREFIX": lab_prefix("t")})
+    run = sim(
+        "start",
+        "dhcp-serveur-arrete",
+        "--seed",
+        "7",
+        "--json",
+        check=False,
+        env={**USERNS, "SIMULATEUR_LAB_PREFIX": lab_prefix("t")},
+    )
     if run.code != 0:
         why = (run.err.strip().splitlines() or ["?"])[-1]
         if "espaces de noms utilisateur" in why or "idmap" in why or "open_tree" in why:
@@ -64,13 +71,13 @@ def test_root_is_an_unprivileged_range_with_the_profile_caps(lab: Lab) -> None:
         assert _inside(lab, name, "id -u").strip() == "0"
         status = _inside(lab, name, "cat /proc/self/status")
         caps = sum(1 << n for n in profile.kept_cap_numbers())
-        assert int(_status(status, "CapEff"), 16) == caps       # bounding set and sets as without the option
+        assert int(_status(status, "CapEff"), 16) == caps  # bounding set and sets as without the option
         assert int(_status(status, "CapBnd"), 16) == caps
         assert _status(status, "Seccomp") == "2"
         # seen from the machine, the host's PID 1 is the range's first id, not root
         machine = Path(f"/proc/{host.state.pid1}/status").read_text()
         assert _status(machine, "Uid").split()[0] == str(base)
-    ranges = sorted(bases)   # one range per host, none overlapping
+    ranges = sorted(bases)  # one range per host, none overlapping
     assert all(b - a >= USERNS_SIZE for a, b in zip(ranges, ranges[1:]))
 
 
@@ -78,12 +85,17 @@ def test_machine_files_keep_their_owners_and_engine_files_are_roots(lab: Lab) ->
     poste = lab.host("poste")
     # the machine's files (idmapped lower layers): su is root's and set-uid, as on the machine
     su = os.stat("/usr/bin/su")
-    assert _inside(lab, "poste", "stat -c %u:%g:%a /usr/bin/su").strip() == f"{su.st_uid}:{su.st_gid}:{su.st_mode & 0o7777:o}"
+    assert (
+        _inside(lab, "poste", "stat -c %u:%g:%a /usr/bin/su").strip()
+        == f"{su.st_uid}:{su.st_gid}:{su.st_mode & 0o7777:o}"
+    )
     # written by the engine before boot (hostfs.write_upper, as the machine's uid 0) and after
     # (Host.write_text): root's inside, uid 0 on disk
     poste.write_text("/etc/ecrit-par-le-moteur", "x\n")
     poste.write_text("/run/ecrit-par-le-moteur", "x\n")
-    out = _inside(lab, "poste", "stat -c %u:%g /etc/hostname /etc/ecrit-par-le-moteur /run/ecrit-par-le-moteur / /tmp /dev/null")
+    out = _inside(
+        lab, "poste", "stat -c %u:%g /etc/hostname /etc/ecrit-par-le-moteur /run/ecrit-par-le-moteur / /tmp /dev/null"
+    )
     assert out.split() == ["0:0"] * 6
     assert os.stat(lab.state.dir / "hosts/poste/upper/etc/ecrit-par-le-moteur").st_uid == 0
     # and written by root in the host: uid 0 on disk too, its own range as the machine's process sees it
@@ -107,13 +119,17 @@ def test_network_namespace_is_the_hosts_own(lab: Lab) -> None:
 def test_a_service_drops_to_its_own_user(lab: Lab) -> None:
     srv = lab.host("srv")
     _inside(lab, "srv", "systemctl start dnsmasq")
-    pid = _inside(lab, "srv", "for i in 1 2 3 4 5 6 7 8 9 10; do p=$(pidof dnsmasq) && break; sleep 0.2; done; echo $p").split()[0]
+    pid = _inside(
+        lab, "srv", "for i in 1 2 3 4 5 6 7 8 9 10; do p=$(pidof dnsmasq) && break; sleep 0.2; done; echo $p"
+    ).split()[0]
     status = _inside(lab, "srv", f"cat /proc/{pid}/status")
     uid = int(_status(status, "Uid").split()[1])
-    assert uid != 0 and uid == int(_inside(lab, "srv", "id -u nobody"))   # Debian's dnsmasq runs as nobody
-    assert int(_status(status, "CapEff"), 16) & ~(1 << 12) == 0           # CAP_NET_ADMIN at most (DHCP)
+    assert uid != 0 and uid == int(_inside(lab, "srv", "id -u nobody"))  # Debian's dnsmasq runs as nobody
+    assert int(_status(status, "CapEff"), 16) & ~(1 << 12) == 0  # CAP_NET_ADMIN at most (DHCP)
     # seen from the machine: its id is inside the host's range
-    machine_pid = next(int(p) for p in os.listdir("/proc") if p.isdigit() and _machine_pid_matches(int(p), srv.state.pid1, pid))
+    machine_pid = next(
+        int(p) for p in os.listdir("/proc") if p.isdigit() and _machine_pid_matches(int(p), srv.state.pid1, pid)
+    )
     assert _status(Path(f"/proc/{machine_pid}/status").read_text(), "Uid").split()[1] == str(srv.state.uid_base + uid)
 
 

@@ -20,7 +20,7 @@ from webhelpers import PASSWORDS, accounts, browser, quick, shot, staff, web  # 
 pytestmark = pytest.mark.integration
 
 ROSTER = "\ufeffnom;login;machine;tiers_temps\nAlice Martin;;;\nBruno Petit;;;+10\n".encode()
-SERVE_ARGS = ["--capacity", "1"]      # one lab at a time: the two candidates work one after the other
+SERVE_ARGS = ["--capacity", "1"]  # one lab at a time: the two candidates work one after the other
 MOTIF = "diagnostic juste expliqué à l'oral, devant le jury"
 
 
@@ -46,12 +46,12 @@ def _candidate_page(browser, url: str, code: str, sid: str):  # type: ignore[no-
 def _start(page, sid: str) -> None:  # type: ignore[no-untyped-def]
     assert "pas commencé" in page.inner_text("main") or "n'a pas commencé" in page.inner_text("main")
     page.click("#commencer")
-    page.wait_for_url(f"**/candidat/{sid}?dit=*", timeout=300_000)   # her lab is built meanwhile
+    page.wait_for_url(f"**/candidat/{sid}?dit=*", timeout=300_000)  # her lab is built meanwhile
     assert "Examen commencé" in page.inner_text(".dit")
 
 
 def _hand_in(page, sid: str) -> None:  # type: ignore[no-untyped-def]
-    page.click("#remettre")                       # without the confirmation: asked for it
+    page.click("#remettre")  # without the confirmation: asked for it
     page.wait_for_url(f"**/candidat/{sid}?erreur=*")
     assert "cochez" in page.inner_text(".erreur")
     page.check("#sure")
@@ -74,7 +74,7 @@ def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
     trainer.click("text=Créer la session")
     trainer.wait_for_url("**/candidats?creee=1")
     sid = trainer.url.split("/session/")[1].split("/")[0]
-    assert "2 candidats pour 1 place(s)" in trainer.inner_text("#places")      # said, the session kept
+    assert "2 candidats pour 1 place(s)" in trainer.inner_text("#places")  # said, the session kept
     trainer.click("text=Codes des candidats (navigateur)")
     trainer.click("#generer")
     trainer.wait_for_selector("#codes")
@@ -93,20 +93,25 @@ def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
     _start(alice, sid)
     ticket = alice.inner_text(".ticket")
     assert "«" in ticket and "Intervention 1/1" in alice.inner_text("#intervention")
-    assert "TAI." not in alice.content() and "sonde" not in alice.content().lower()   # no grid, no probe
+    assert "TAI." not in alice.content() and "sonde" not in alice.content().lower()  # no grid, no probe
     alice.wait_for_function("(document.getElementById('reste') || {textContent: ''}).textContent.includes('min')")
-    jury.wait_for_function("() => (document.querySelector('[data-candidat=\"Alice Martin\"]') || {innerText: ''})"
-                           ".innerText.includes('en cours')",
-                           timeout=30_000)
+    jury.wait_for_function(
+        "() => (document.querySelector('[data-candidat=\"Alice Martin\"]') || {innerText: ''})"
+        ".innerText.includes('en cours')",
+        timeout=30_000,
+    )
     shot(alice, "candidat-intervention")
     alice.click("#terminaux")
     host = alice.locator("a:has-text('Terminal de')").first.inner_text().split("Terminal de ")[1].strip()
     alice.click(f"text=Terminal de {host}")
     alice.wait_for_url(f"{url}/candidat/{sid}/terminal/{host}")
-    alice.wait_for_function("(document.getElementById('etat-terminal') || {textContent: ''}).textContent"
-                            ".startsWith('Connecté')", timeout=60_000)
-    alice.wait_for_function("(document.querySelector('#terminal .xterm-rows') || {innerText: ''}).innerText.includes('#')",
-                            timeout=60_000)
+    alice.wait_for_function(
+        "(document.getElementById('etat-terminal') || {textContent: ''}).textContent.startsWith('Connecté')",
+        timeout=60_000,
+    )
+    alice.wait_for_function(
+        "(document.querySelector('#terminal .xterm-rows') || {innerText: ''}).innerText.includes('#')", timeout=60_000
+    )
     alice.click("#terminal")
     alice.keyboard.type("echo diagnostic-$((6*7))\n")
     deadline = time.monotonic() + 30
@@ -128,23 +133,27 @@ def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
     _start(bruno, sid)
     assert db.run(sid, "Bruno Petit").deadline - db.run(sid, "Bruno Petit").started == pytest.approx(30 * 60, abs=2)
     _hand_in(bruno, sid)
-    jury.wait_for_function("() => (document.querySelector('[data-candidat=\"Bruno Petit\"]') || {innerText: ''})"
-                           ".innerText.includes('terminé')",
-                           timeout=30_000)
+    jury.wait_for_function(
+        "() => (document.querySelector('[data-candidat=\"Bruno Petit\"]') || {innerText: ''})"
+        ".innerText.includes('terminé')",
+        timeout=30_000,
+    )
     shot(jury, "session-direct-fin")
     audit = db.audit_log(sid)
-    assert any(e.login == "code:Alice Martin" and e.verb == "shell" for e in audit)     # her terminal, audited
+    assert any(e.login == "code:Alice Martin" and e.verb == "shell" for e in audit)  # her terminal, audited
 
     # Her terminal replayed in the jury's browser (the player is shipped: no network).
-    jury.click("[data-candidat=\"Alice Martin\"] >> text=Rejouer ses terminaux")
+    jury.click('[data-candidat="Alice Martin"] >> text=Rejouer ses terminaux')
     jury.wait_for_url(f"{url}/session/{sid}/terminaux/Alice%20Martin")
     jury.locator("ul.enregistrements a").first.click()
     jury.wait_for_function("() => window.lecteurTerminal && window.lecteurTerminal.getDuration() > 0", timeout=30_000)
     jury.evaluate("() => window.lecteurTerminal.seek(window.lecteurTerminal.getDuration())")
-    jury.wait_for_function("() => (document.getElementById('lecteur') || {innerText: ''}).innerText.includes('diagnostic-42')",
-                           timeout=30_000)
+    jury.wait_for_function(
+        "() => (document.getElementById('lecteur') || {innerText: ''}).innerText.includes('diagnostic-42')",
+        timeout=30_000,
+    )
     shot(jury, "rejouer-terminal")
-    assert alice.request.get(jury.url).status == 403           # not for a candidate
+    assert alice.request.get(jury.url).status == 403  # not for a candidate
 
     # The jury: an automatic « non acquis » overridden with its motive, then Alice's grid signed.
     jury.goto(f"{url}/jury/{sid}")
@@ -174,5 +183,5 @@ def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
         bruno_html = zf.read(f"rapport-{sid}-bruno-petit.html").decode()
     assert "Alice Martin" in alice_html and "signé par jury1 le " in alice_html
     assert f"jury : acquis, motif : {MOTIF.replace(chr(39), '&#x27;')} (jury1)" in alice_html, criterion
-    assert "plus de réseau sur le poste" in alice_html                               # her fiche
+    assert "plus de réseau sur le poste" in alice_html  # her fiche
     assert "Bruno Petit" in bruno_html and "signé par" not in bruno_html

@@ -48,7 +48,7 @@ def _pdf_text(data: bytes, tmp: Path) -> str:
     path = tmp / "r.pdf"
     path.write_bytes(data)
     proc = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr           # it opens
+    assert proc.returncode == 0, proc.stderr  # it opens
     return proc.stdout
 
 
@@ -56,8 +56,23 @@ def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext absent : « make test » installe le paquet poppler-utils")
     svc, url = web
-    proc = as_user(accounts, "trainer", "exam", "new", "--count", "1", "--minutes", "20", "--seed", "5",
-                   "--group", "TAI B", "--candidate", f"Alice Martin={accounts.users['alice']}", "--json")
+    proc = as_user(
+        accounts,
+        "trainer",
+        "exam",
+        "new",
+        "--count",
+        "1",
+        "--minutes",
+        "20",
+        "--seed",
+        "5",
+        "--group",
+        "TAI B",
+        "--candidate",
+        f"Alice Martin={accounts.users['alice']}",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     sid = json.loads(proc.stdout)["id"]
     _start(accounts, "alice", sid)
@@ -74,10 +89,10 @@ def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path
     jury1.click("text=Alice Martin")
     jury1.wait_for_url(f"{url}/jury/{sid}/Alice%20Martin")
     jury2 = _login(browser, url, "jury2")
-    jury2.goto(f"{url}/jury/{sid}/Alice%20Martin")             # loaded before jury1's mark
+    jury2.goto(f"{url}/jury/{sid}/Alice%20Martin")  # loaded before jury1's mark
 
     row = _row(jury1, "TAI.CP14.4")
-    assert "non acquis" in row.locator("td").nth(0).inner_text()          # the automatic verdict, in words
+    assert "non acquis" in row.locator("td").nth(0).inner_text()  # the automatic verdict, in words
     # Keyboard: the verdict and the button are reached and used without a mouse.
     row.locator("input[value=acquis]").focus()
     jury1.keyboard.press("Space")
@@ -85,9 +100,9 @@ def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path
     jury1.keyboard.press("Enter")
     jury1.wait_for_load_state()
     assert "demande son motif" in jury1.inner_text("#erreur")
-    assert db.jury(sid, "Alice Martin") == []                                  # nothing saved
+    assert db.jury(sid, "Alice Martin") == []  # nothing saved
     row = _row(jury1, "TAI.CP14.4")
-    assert row.locator("input[value=acquis]").is_checked()                    # her choice kept
+    assert row.locator("input[value=acquis]").is_checked()  # her choice kept
     row.locator("textarea").fill(MOTIF)
     row.locator("button").click()
     jury1.wait_for_url("**fait=note**")
@@ -128,8 +143,9 @@ def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path
     jury2.wait_for_load_state()
     assert "grille signée par jury1 le " in jury2.inner_text("#erreur")
     assert jury2.locator("form.noter").count() == 0 and len(db.jury(sid, "Alice Martin")) == 1
-    proc = as_user(accounts, "jury", "exam", "jury", sid, "--candidate", "Alice Martin", "--intervention", "1",
-                   "--comment", "tard")
+    proc = as_user(
+        accounts, "jury", "exam", "jury", sid, "--candidate", "Alice Martin", "--intervention", "1", "--comment", "tard"
+    )
     assert proc.returncode != 0 and "grille signée par jury1 le " in proc.stderr, proc.stderr
 
     # The exports, from the session's page.

@@ -22,8 +22,19 @@ pytestmark = pytest.mark.integration
 
 def test_login_logout_code_and_guards(web, browser) -> None:  # noqa: F811
     svc, url = web
-    proc = simulateur("exam", "new", "--count", "1", "--minutes", "20", "--group", "TAI <b>A</b>",
-                      "--candidate", "Alice Martin", "--json")
+    proc = simulateur(
+        "exam",
+        "new",
+        "--count",
+        "1",
+        "--minutes",
+        "20",
+        "--group",
+        "TAI <b>A</b>",
+        "--candidate",
+        "Alice Martin",
+        "--json",
+    )
     sid = json.loads(proc.stdout)["id"]
     codes = json.loads(simulateur("exam", "codes", sid, "--json").stdout)
 
@@ -41,19 +52,20 @@ def test_login_logout_code_and_guards(web, browser) -> None:  # noqa: F811
     jury.wait_for_url(url + "/")
     assert jury.inner_text("h1") == "Examens blancs"
     row = jury.inner_text("table.liste tbody tr")
-    assert sid in row and "TAI <b>A</b>" in row          # the group's text, escaped, not markup
+    assert sid in row and "TAI <b>A</b>" in row  # the group's text, escaped, not markup
     cookie = next(c for c in jury.context.cookies() if c["name"] == "simulateur_jeton")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
     # A form posted from elsewhere (no CSRF token of hers): not done.
-    req = urllib.request.Request(url + "/deconnexion", data=b"csrf=x", method="POST",
-                                 headers={"Cookie": f"simulateur_jeton={cookie['value']}"})
+    req = urllib.request.Request(
+        url + "/deconnexion", data=b"csrf=x", method="POST", headers={"Cookie": f"simulateur_jeton={cookie['value']}"}
+    )
     try:
         urllib.request.urlopen(req, timeout=30)
     except urllib.error.HTTPError:
         pass
     jury.reload()
-    assert jury.inner_text("h1") == "Examens blancs"       # still logged in
+    assert jury.inner_text("h1") == "Examens blancs"  # still logged in
 
     # The candidate by her code: her page, not the sessions.
     alice = browser.new_context().new_page()

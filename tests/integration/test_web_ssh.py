@@ -82,8 +82,22 @@ class Screen:
 def kiosk():
     """A shared account for the room's Linux PCs (a shell: sshd runs the ForceCommand with it)."""
     login = f"sk{os.getpid() % 100000}"
-    subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/bin/sh",
-                    "--gid", "nogroup", login], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "useradd",
+            "--system",
+            "--no-create-home",
+            "--home-dir",
+            "/nonexistent",
+            "--shell",
+            "/bin/sh",
+            "--gid",
+            "nogroup",
+            login,
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         # no password, but not « locked » (« ! »): sshd without PAM refuses a locked account's keys
         subprocess.run(["usermod", "-p", "*", login], check=True, capture_output=True)
@@ -97,7 +111,7 @@ def sshd(web, kiosk):  # noqa: F811
     svc, url = web
     folder = Path(tempfile.mkdtemp(dir="/tmp"))
     os.chmod(folder, 0o755)
-    made_run = not Path("/run/sshd").exists()       # sshd's privilege separation folder (Debian's)
+    made_run = not Path("/run/sshd").exists()  # sshd's privilege separation folder (Debian's)
     proc = None
     try:
         for key in ("hote", "client"):
@@ -107,18 +121,41 @@ def sshd(web, kiosk):  # noqa: F811
         _, env = _client_python(kiosk)
         python = _world_python()
         port = _free_port()
-        force = (f"env SIMULATEUR_SERVER={url} PYTHONPATH={env['PYTHONPATH']} PYTHONDONTWRITEBYTECODE=1 "
-                 f"HOME=/nonexistent {python} -m simulateur")
-        (folder / "sshd_config").write_text("\n".join([
-            f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {folder / 'hote'}", "PidFile none", "UsePAM no",
-            "StrictModes no", f"AuthorizedKeysFile {folder}/%u.keys", "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no", f"AllowUsers {kiosk}", "PermitTTY yes", "AllowTcpForwarding no",
-            "X11Forwarding no", "AllowAgentForwarding no", "PermitTunnel no", "PermitUserRC no",
-            f"ForceCommand {force}", ""]))
+        force = (
+            f"env SIMULATEUR_SERVER={url} PYTHONPATH={env['PYTHONPATH']} PYTHONDONTWRITEBYTECODE=1 "
+            f"HOME=/nonexistent {python} -m simulateur"
+        )
+        (folder / "sshd_config").write_text(
+            "\n".join(
+                [
+                    f"Port {port}",
+                    "ListenAddress 127.0.0.1",
+                    f"HostKey {folder / 'hote'}",
+                    "PidFile none",
+                    "UsePAM no",
+                    "StrictModes no",
+                    f"AuthorizedKeysFile {folder}/%u.keys",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    f"AllowUsers {kiosk}",
+                    "PermitTTY yes",
+                    "AllowTcpForwarding no",
+                    "X11Forwarding no",
+                    "AllowAgentForwarding no",
+                    "PermitTunnel no",
+                    "PermitUserRC no",
+                    f"ForceCommand {force}",
+                    "",
+                ]
+            )
+        )
         if made_run:
             os.mkdir("/run/sshd", 0o755)
-        proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
-                                stdout=subprocess.DEVNULL, stderr=(folder / "sshd.log").open("w"))
+        proc = subprocess.Popen(
+            ["/usr/sbin/sshd", "-D", "-e", "-f", str(folder / "sshd_config")],
+            stdout=subprocess.DEVNULL,
+            stderr=(folder / "sshd.log").open("w"),
+        )
         deadline = time.monotonic() + 30
         while True:
             with socket.socket() as s:
@@ -138,15 +175,37 @@ def sshd(web, kiosk):  # noqa: F811
 
 def test_the_candidates_app_over_ssh(sshd) -> None:
     svc, url, port, folder, kiosk = sshd
-    sid = json.loads(simulateur("exam", "new", "--count", "1", "--minutes", "20", "--candidate", "Alice Martin",
-                                "--json").stdout)["id"]
+    sid = json.loads(
+        simulateur("exam", "new", "--count", "1", "--minutes", "20", "--candidate", "Alice Martin", "--json").stdout
+    )["id"]
     code = json.loads(simulateur("exam", "codes", sid, "--json").stdout)["Alice Martin"]
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    client = subprocess.Popen(["ssh", "-tt", "-F", "/dev/null", "-i", str(folder / "client"), "-o", "IdentitiesOnly=yes",
-                               "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                               "-o", "LogLevel=ERROR", "-p", str(port), f"{kiosk}@127.0.0.1"],
-                              stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    client = subprocess.Popen(
+        [
+            "ssh",
+            "-tt",
+            "-F",
+            "/dev/null",
+            "-i",
+            str(folder / "client"),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-p",
+            str(port),
+            f"{kiosk}@127.0.0.1",
+        ],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+    )
     os.close(slave)
     screen = Screen(master)
     try:
@@ -157,8 +216,8 @@ def test_the_candidates_app_over_ssh(sshd) -> None:
         os.write(master, code.encode() + b"\r")
         screen.until("Alice Martin")
         screen.until("Commencer")
-        assert code not in screen.text()                           # her code is not echoed
-        os.write(master, b"\x11")                                  # Ctrl+Q
+        assert code not in screen.text()  # her code is not echoed
+        os.write(master, b"\x11")  # Ctrl+Q
         client.wait(timeout=60)
     finally:
         if client.poll() is None:

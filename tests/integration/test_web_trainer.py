@@ -63,8 +63,8 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
     trainer.click("text=Créer la session")
     error = trainer.inner_text(".erreur")
     assert "liste.csv, ligne 3" in error and "tiers-temps « le double »" in error and "rien" in error, error
-    assert len(db.sessions()) == before                              # nothing created
-    assert trainer.input_value("#group") == "TAI B"                  # nothing lost on the page
+    assert len(db.sessions()) == before  # nothing created
+    assert trainer.input_value("#group") == "TAI B"  # nothing lost on the page
     shot(trainer, "session-nouvelle")
     upload(trainer, GOOD)
     trainer.click("text=Créer la session")
@@ -77,12 +77,12 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
 
     # A roster import: a bad line refused and named, nothing taken; then a good file.
     upload(trainer, "nom;tiers_temps\nChloé Roux;4/3\nalice martin;\n".encode(), "--ajout.csv")
-    trainer.click("button:has-text(\"Importer\")")
+    trainer.click('button:has-text("Importer")')
     error = trainer.inner_text(".erreur")
     assert "--ajout.csv, ligne 3" in error and "deux fois" in error, error
     assert len(db.session(sid).roster) == 2
     upload(trainer, "nom;tiers_temps\nChloé Roux;4/3\n".encode(), "ajout.csv")
-    trainer.click("button:has-text(\"Importer\")")
+    trainer.click('button:has-text("Importer")')
     assert "3 candidat(s)" in trainer.inner_text(".fait")
     assert db.session(sid).extra_of("chloé roux") == "4/3"
     shot(trainer, "session-candidats")
@@ -103,8 +103,9 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
     assert status == 200, reply
     token = reply["token"]
     started: dict = {}
-    thread = threading.Thread(target=lambda: started.update(
-        api(url, "/api/run", {"argv": ["exam", "start", sid, "--json"]}, token)[1]))
+    thread = threading.Thread(
+        target=lambda: started.update(api(url, "/api/run", {"argv": ["exam", "start", sid, "--json"]}, token)[1])
+    )
     thread.start()
     jury.wait_for_function("() => window.seen !== null", timeout=30000)
     run = db.run(sid, "Alice Martin")
@@ -134,23 +135,29 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
     assert "prolongé de 10 min par form1" in db.run(sid, "Alice Martin").items[0].note
     assert any(e.verb == "exam extend" and e.login == "form1" for e in db.audit_log(sid))
     running: dict = {}
-    long = threading.Thread(target=lambda: running.update(
-        api(url, "/api/run", {"argv": ["exec", lab, host, "--", "sleep", "120"]}, token)[1]))
+    long = threading.Thread(
+        target=lambda: running.update(
+            api(url, "/api/run", {"argv": ["exec", lab, host, "--", "sleep", "120"]}, token)[1]
+        )
+    )
     long.start()
     deadline_wait = time.monotonic() + 60
-    while not any(p.info["cmdline"] and "sleep 120" in " ".join(p.info["cmdline"])
-                  for p in psutil.process_iter(["cmdline"])):
-        assert time.monotonic() < deadline_wait, running     # her exec under way in her lab
+    while not any(
+        p.info["cmdline"] and "sleep 120" in " ".join(p.info["cmdline"]) for p in psutil.process_iter(["cmdline"])
+    ):
+        assert time.monotonic() < deadline_wait, running  # her exec under way in her lab
         time.sleep(0.1)
     trainer.click(f'{alice_card} button:has-text("Pause")')
     trainer.wait_for_function(f"() => document.querySelector('{alice_card} .statut')?.innerText === 'en pause'")
     status, reply = api(url, "/api/run", {"argv": ["exec", lab, host, "--", "true"]}, token)
     assert reply.get("code") == 3 and "en pause" in reply.get("error", ""), reply
-    long.join(timeout=30)            # her command under way when paused: ended by the keeper
+    long.join(timeout=30)  # her command under way when paused: ended by the keeper
     assert not long.is_alive() and running.get("code") != 0 and "en pause" not in running.get("error", ""), running
     shot(trainer, "session-direct-formateur")
     trainer.click(f'{alice_card} button:has-text("Reprendre")')
-    trainer.wait_for_function(f"() => (s => s !== null && s.innerText !== 'en pause')(document.querySelector('{alice_card} .statut'))")
+    trainer.wait_for_function(
+        f"() => (s => s !== null && s.innerText !== 'en pause')(document.querySelector('{alice_card} .statut'))"
+    )
     status, reply = api(url, "/api/run", {"argv": ["exec", lab, host, "--", "true"]}, token)
     assert reply.get("code") == 0, reply
 

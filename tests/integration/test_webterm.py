@@ -27,8 +27,21 @@ pytestmark = pytest.mark.integration
 
 
 def _session() -> tuple[str, dict[str, str]]:
-    proc = simulateur("exam", "new", "--count", "1", "--minutes", "20", "--seed", "5",
-                      "--candidate", "Alice Martin", "--candidate", "Bruno Petit", "--json")
+    proc = simulateur(
+        "exam",
+        "new",
+        "--count",
+        "1",
+        "--minutes",
+        "20",
+        "--seed",
+        "5",
+        "--candidate",
+        "Alice Martin",
+        "--candidate",
+        "Bruno Petit",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     sid = json.loads(proc.stdout)["id"]
     return sid, json.loads(simulateur("exam", "codes", sid, "--json").stdout)
@@ -53,17 +66,27 @@ def test_remote_cli_shell_by_code(web, accounts) -> None:  # noqa: F811
         master, slave = os.openpty()
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
         before = termios.tcgetattr(slave)
-        shell = as_user(accounts, "stranger", "shell", lab, "poste", env=env, stdin=slave, stdout=slave,
-                        stderr=slave, start_new_session=True)
+        shell = as_user(
+            accounts,
+            "stranger",
+            "shell",
+            lab,
+            "poste",
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+        )
         _read_until(master, b"#", 60)
-        assert not termios.tcgetattr(slave)[3] & termios.ECHO          # raw: the host's shell echoes
+        assert not termios.tcgetattr(slave)[3] & termios.ECHO  # raw: the host's shell echoes
         os.write(master, b"echo bonjour-$((6*7))\r")
         _read_until(master, b"bonjour-42", 30)
         os.write(master, b"stty size\r")
-        _read_until(master, b"30 100", 30)                             # her size at the start
+        _read_until(master, b"30 100", 30)  # her size at the start
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
         os.kill(shell.pid, signal.SIGWINCH)
-        for _ in range(30):                   # the resize travels client → websocket → pty → relay
+        for _ in range(30):  # the resize travels client → websocket → pty → relay
             os.write(master, b"stty size\r")
             try:
                 _read_until(master, b"33 111", 1)
@@ -81,7 +104,7 @@ def test_remote_cli_shell_by_code(web, accounts) -> None:  # noqa: F811
         assert shell.returncode != 0 and time.time() - deadline < 10
         assert "simulateur : temps écoulé : commande arrêtée" in seen.decode(errors="replace"), seen[-300:]
         after = termios.tcgetattr(slave)
-        assert after[3] == before[3] and after[1] == before[1]           # her terminal as it was
+        assert after[3] == before[3] and after[1] == before[1]  # her terminal as it was
         os.close(slave)
         os.close(master)
         proc = as_user(accounts, "stranger", "shell", lab, "poste", env=env)
@@ -89,8 +112,9 @@ def test_remote_cli_shell_by_code(web, accounts) -> None:  # noqa: F811
     finally:
         shutil.rmtree(conf, ignore_errors=True)
     log = ExamDB().audit_log(sid)
-    assert any(r.verb == "shell" and r.login == "code:Alice Martin" and "échéance" in r.outcome for r in log), \
-        [(r.verb, r.outcome) for r in log]
+    assert any(r.verb == "shell" and r.login == "code:Alice Martin" and "échéance" in r.outcome for r in log), [
+        (r.verb, r.outcome) for r in log
+    ]
 
 
 def _rows(page) -> list[str]:
@@ -130,30 +154,37 @@ def test_browser_terminal(web, browser) -> None:  # noqa: F811
     alice.click("text=Terminaux")
     alice.click("text=Terminal de poste")
     alice.wait_for_url(f"{url}/candidat/{sid}/terminal/poste")
-    alice.wait_for_function("document.getElementById('etat-terminal')?.textContent.startsWith('Connecté')",
-                            timeout=60_000)
+    alice.wait_for_function(
+        "document.getElementById('etat-terminal')?.textContent.startsWith('Connecté')", timeout=60_000
+    )
     alice.wait_for_function("document.querySelector('#terminal .xterm-rows')?.innerText.includes('#')", timeout=60_000)
     alice.click("#terminal")
     alice.keyboard.type("hostname\n")
     deadline = time.monotonic() + 30
-    while name not in _rows(alice):         # a line of its own: the command's output, not the prompt
+    while name not in _rows(alice):  # a line of its own: the command's output, not the prompt
         assert time.monotonic() < deadline, _rows(alice)
         time.sleep(0.2)
     shot(alice, "terminal")
 
     # Bruno's browser: his page cannot open her lab (the service's roles, on the websocket too).
     bruno = _login_code(browser, url, codes["Bruno Petit"], sid)
-    said = bruno.evaluate("""([lab]) => new Promise((done) => {
+    said = bruno.evaluate(
+        """([lab]) => new Promise((done) => {
         const ws = new WebSocket(`ws://${location.host}/api/shell?lab=${lab}&host=poste`);
         ws.onmessage = (ev) => { if (typeof ev.data === "string") done(JSON.parse(ev.data)); };
         ws.onclose = () => done(null);
-    })""", [lab])
+    })""",
+        [lab],
+    )
     assert said and said["end"] == 3 and f"{lab} n'est pas celui" in said["error"], said
     # Her cookie, from another site's page (its Origin): not logged in.
     cookie = next(c for c in alice.context.cookies() if c["name"] == "simulateur_jeton")
     ws_url = url.replace("http://", "ws://") + f"/api/shell?lab={lab}&host=poste"
-    with connect(ws_url, additional_headers={"Cookie": f"simulateur_jeton={cookie['value']}",
-                                             "Origin": "http://ailleurs.example"}, open_timeout=30) as ws:
+    with connect(
+        ws_url,
+        additional_headers={"Cookie": f"simulateur_jeton={cookie['value']}", "Origin": "http://ailleurs.example"},
+        open_timeout=30,
+    ) as ws:
         said = json.loads(ws.recv(timeout=30))
     assert said["end"] == 4 and "connexion requise" in said["error"], said
 

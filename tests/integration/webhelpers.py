@@ -27,8 +27,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "web"
 
 
 def simulateur(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "simulateur", *args], input=stdin, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulateur", *args], input=stdin, capture_output=True, text=True, timeout=120
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -45,7 +46,9 @@ def staff() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
-def web(request: pytest.FixtureRequest, quick: Path, accounts, tmp_path: Path, staff: dict[str, str]) -> Iterator[tuple[Service, str]]:  # noqa: F811
+def web(
+    request: pytest.FixtureRequest, quick: Path, accounts, tmp_path: Path, staff: dict[str, str]
+) -> Iterator[tuple[Service, str]]:  # noqa: F811
     """The service with its pages, and its URL (a test module's SERVE_ARGS: more options of `serve`)."""
     svc = Service(accounts, tmp_path / "serve.log")
     svc.args = ["--web", "127.0.0.1:0", *getattr(request.module, "SERVE_ARGS", [])]

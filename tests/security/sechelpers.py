@@ -18,26 +18,83 @@ from typing import Any
 from labhelpers import Run, sim
 from labprefix import lab_prefix
 
-PREFIX_BASE = "c"   # tests/labprefix.py: the security tests' labs are c1, c2… (cx1… under xdist gw23)
+PREFIX_BASE = "c"  # tests/labprefix.py: the security tests' labs are c1, c2… (cx1… under xdist gw23)
 NAMESPACES = ("mnt", "net", "pid", "ipc", "uts", "cgroup")
 
 # Docker's default capability set (the profile hosts must not exceed), by capability number.
 CAP_NAMES = {
-    0: "CHOWN", 1: "DAC_OVERRIDE", 2: "DAC_READ_SEARCH", 3: "FOWNER", 4: "FSETID", 5: "KILL", 6: "SETGID",
-    7: "SETUID", 8: "SETPCAP", 9: "LINUX_IMMUTABLE", 10: "NET_BIND_SERVICE", 11: "NET_BROADCAST",
-    12: "NET_ADMIN", 13: "NET_RAW", 14: "IPC_LOCK", 15: "IPC_OWNER", 16: "SYS_MODULE", 17: "SYS_RAWIO",
-    18: "SYS_CHROOT", 19: "SYS_PTRACE", 20: "SYS_PACCT", 21: "SYS_ADMIN", 22: "SYS_BOOT", 23: "SYS_NICE",
-    24: "SYS_RESOURCE", 25: "SYS_TIME", 26: "SYS_TTY_CONFIG", 27: "MKNOD", 28: "LEASE", 29: "AUDIT_WRITE",
-    30: "AUDIT_CONTROL", 31: "SETFCAP", 32: "MAC_OVERRIDE", 33: "MAC_ADMIN", 34: "SYSLOG", 35: "WAKE_ALARM",
-    36: "BLOCK_SUSPEND", 37: "AUDIT_READ", 38: "PERFMON", 39: "BPF", 40: "CHECKPOINT_RESTORE",
+    0: "CHOWN",
+    1: "DAC_OVERRIDE",
+    2: "DAC_READ_SEARCH",
+    3: "FOWNER",
+    4: "FSETID",
+    5: "KILL",
+    6: "SETGID",
+    7: "SETUID",
+    8: "SETPCAP",
+    9: "LINUX_IMMUTABLE",
+    10: "NET_BIND_SERVICE",
+    11: "NET_BROADCAST",
+    12: "NET_ADMIN",
+    13: "NET_RAW",
+    14: "IPC_LOCK",
+    15: "IPC_OWNER",
+    16: "SYS_MODULE",
+    17: "SYS_RAWIO",
+    18: "SYS_CHROOT",
+    19: "SYS_PTRACE",
+    20: "SYS_PACCT",
+    21: "SYS_ADMIN",
+    22: "SYS_BOOT",
+    23: "SYS_NICE",
+    24: "SYS_RESOURCE",
+    25: "SYS_TIME",
+    26: "SYS_TTY_CONFIG",
+    27: "MKNOD",
+    28: "LEASE",
+    29: "AUDIT_WRITE",
+    30: "AUDIT_CONTROL",
+    31: "SETFCAP",
+    32: "MAC_OVERRIDE",
+    33: "MAC_ADMIN",
+    34: "SYSLOG",
+    35: "WAKE_ALARM",
+    36: "BLOCK_SUSPEND",
+    37: "AUDIT_READ",
+    38: "PERFMON",
+    39: "BPF",
+    40: "CHECKPOINT_RESTORE",
 }
-ALLOWED_CAPS = frozenset({
-    "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP", "SETFCAP",
-    "NET_BIND_SERVICE", "NET_RAW", "NET_ADMIN", "SYS_CHROOT", "AUDIT_WRITE",
-})
-FORBIDDEN_CAPS = frozenset({
-    "SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "SYS_BOOT", "SYS_PTRACE", "SYS_TIME", "DAC_READ_SEARCH", "MKNOD",
-})
+ALLOWED_CAPS = frozenset(
+    {
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "SETGID",
+        "SETUID",
+        "SETPCAP",
+        "SETFCAP",
+        "NET_BIND_SERVICE",
+        "NET_RAW",
+        "NET_ADMIN",
+        "SYS_CHROOT",
+        "AUDIT_WRITE",
+    }
+)
+FORBIDDEN_CAPS = frozenset(
+    {
+        "SYS_ADMIN",
+        "SYS_MODULE",
+        "SYS_RAWIO",
+        "SYS_BOOT",
+        "SYS_PTRACE",
+        "SYS_TIME",
+        "DAC_READ_SEARCH",
+        "MKNOD",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +129,9 @@ def shell(lab: str, host: str, command: str, *, timeout: float = 120) -> Run:
 def host_python(lab: str, host: str, script: str, arg: object = None, *, timeout: float = 120) -> Any:
     """Run a Python script inside `host` (the host's own python3, as a trainee would) and return the
     JSON it prints on its last line; `arg` reaches it as json.loads(sys.argv[1])."""
-    run = sim("exec", lab, host, "--", "python3", "-c", textwrap.dedent(script), json.dumps(arg),
-              check=False, timeout=timeout)
+    run = sim(
+        "exec", lab, host, "--", "python3", "-c", textwrap.dedent(script), json.dumps(arg), check=False, timeout=timeout
+    )
     assert run.code == 0, f"python3 in {host} exited with {run.code}: {run.err.strip()[-3000:]}"
     lines = run.out.strip().splitlines()
     assert lines, f"python3 in {host} printed nothing: {run.err.strip()[-3000:]}"
@@ -96,7 +154,9 @@ print(json.dumps(out))
 """
 
 
-def host_pythons(lab: str, host: str, scripts: dict[str, tuple[str, object]], *, timeout: float = 300) -> dict[str, Any]:
+def host_pythons(
+    lab: str, host: str, scripts: dict[str, tuple[str, object]], *, timeout: float = 300
+) -> dict[str, Any]:
     """host_python for several (script, arg) at once: their JSON results by name."""
     jobs = {name: (textwrap.dedent(script), arg) for name, (script, arg) in scripts.items()}
     return dict(host_python(lab, host, _BUNDLE, jobs, timeout=timeout))
@@ -192,17 +252,19 @@ def privilege_problem(who: str, bnd: str, eff: str, userns: int, uid_map: str, m
     if userns != machine_userns and root_maps_to_nonzero(uid_map):
         return None
     where = "the machine's user namespace" if userns == machine_userns else "a user namespace whose root is root"
-    return (f"{who}: forbidden capabilities {sorted(extra & FORBIDDEN_CAPS)} and others beyond the profile "
-            f"{sorted(extra - FORBIDDEN_CAPS)}, in {where} (uid_map {' '.join(uid_map.split())!r})")
+    return (
+        f"{who}: forbidden capabilities {sorted(extra & FORBIDDEN_CAPS)} and others beyond the profile "
+        f"{sorted(extra - FORBIDDEN_CAPS)}, in {where} (uid_map {' '.join(uid_map.split())!r})"
+    )
 
 
 # --- cgroups -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Hierarchy:
-    controller: str      # "memory" or "pids"
-    version: int         # 1 or 2
+    controller: str  # "memory" or "pids"
+    version: int  # 1 or 2
     mountpoint: Path
-    root: str            # the cgroup path mounted there (mountinfo's root field)
+    root: str  # the cgroup path mounted there (mountinfo's root field)
 
 
 def _mountinfo() -> list[tuple[str, str, str, str, str]]:
@@ -244,8 +306,10 @@ def no_cgroup_reason() -> str | None:
     found = cgroup_hierarchies()
     missing = [c for c in ("memory", "pids") if c not in found]
     if missing:
-        return (f"the machine has no writable cgroup hierarchy with the {' and '.join(missing)} controller "
-                f"(cgroup v1 or v2): limits cannot be set, nor tested")
+        return (
+            f"the machine has no writable cgroup hierarchy with the {' and '.join(missing)} controller "
+            f"(cgroup v1 or v2): limits cannot be set, nor tested"
+        )
     return None
 
 
@@ -262,12 +326,16 @@ def cgroup_dir(h: Hierarchy, path: str) -> Path | None:
     root = h.root.rstrip("/")
     if path != h.root and not path.startswith(root + "/"):
         return None  # outside what the machine has mounted: unreadable from here
-    return h.mountpoint / path[len(root):].lstrip("/")
+    return h.mountpoint / path[len(root) :].lstrip("/")
 
 
-LIMIT_FILE = {("memory", 1): "memory.limit_in_bytes", ("memory", 2): "memory.max",
-              ("pids", 1): "pids.max", ("pids", 2): "pids.max"}
-UNLIMITED = 2 ** 62   # v1 says 9223372036854771712, v2 says "max"
+LIMIT_FILE = {
+    ("memory", 1): "memory.limit_in_bytes",
+    ("memory", 2): "memory.max",
+    ("pids", 1): "pids.max",
+    ("pids", 2): "pids.max",
+}
+UNLIMITED = 2**62  # v1 says 9223372036854771712, v2 says "max"
 
 
 def own_limit(h: Hierarchy, path: str, machine_path: str) -> int | None:
@@ -293,4 +361,3 @@ def own_limit(h: Hierarchy, path: str, machine_path: str) -> int | None:
                 best = value
         p = p.rsplit("/", 1)[0] or "/"
     return best
-

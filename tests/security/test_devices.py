@@ -13,12 +13,13 @@ import pytest
 
 from sechelpers import StartedLab, host_python, host_pythons
 
-BASE_DEVICES = frozenset({"null", "zero", "full", "random", "urandom", "tty", "ptmx", "fd", "stdin", "stdout",
-                          "stderr"})
-TOLERATED = frozenset({"console", "core", "log"})    # a container runtime's own /dev/console, /proc/kcore link;
+BASE_DEVICES = frozenset(
+    {"null", "zero", "full", "random", "urandom", "tty", "ptmx", "fd", "stdin", "stdout", "stderr"}
+)
+TOLERATED = frozenset({"console", "core", "log"})  # a container runtime's own /dev/console, /proc/kcore link;
 # /dev/log: a socket (no device), bound from outside by the SSH collector for sshd's log (journal.sshlog)
 OWN_FILESYSTEMS = frozenset({"pts", "shm", "mqueue"})  # the host's own instances: their content is the host's
-VM_ONLY = frozenset({"net/tun", "kvm"})              # for the qemu of a VM host, never in a lab without one
+VM_ONLY = frozenset({"net/tun", "kvm"})  # for the qemu of a VM host, never in a lab without one
 WORST = re.compile(r"(kmsg|mem|kmem|port|kvm|net/tun|loop.*|zram.*|vd.*|sd.*|nvme.*|tty\d+|ttyS\d+)")  # shown first
 
 LIST_DEV = r"""
@@ -44,7 +45,7 @@ def unexpected_devices(leaves: list[str], with_vm: bool) -> list[str]:
 
 
 def summary(paths: list[str]) -> str:
-    """"kmsg loopN×8 ttyN×64 vda": numbered devices counted, not listed."""
+    """ "kmsg loopN×8 ttyN×64 vda": numbered devices counted, not listed."""
     groups: dict[str, int] = {}
     for p in paths:
         key = re.sub(r"\d+", "N", p)
@@ -53,14 +54,14 @@ def summary(paths: list[str]) -> str:
 
 
 def test_dev_holds_only_the_container_devices(probed: dict[str, dict[str, Any]]) -> None:
-    problems: dict[tuple[str, ...], list[str]] = {}   # the same findings, by the hosts that have them
+    problems: dict[tuple[str, ...], list[str]] = {}  # the same findings, by the hosts that have them
     for host, seen in probed.items():
         extra = unexpected_devices(seen["dev"], with_vm=False)
         if extra:
             problems.setdefault(tuple(extra), []).append(host)
     assert not problems, "devices a container has no access to: " + "; ".join(
-        f"in {', '.join(hosts)}: {summary(list(extra))}"
-        for extra, hosts in problems.items())
+        f"in {', '.join(hosts)}: {summary(list(extra))}" for extra, hosts in problems.items()
+    )
 
 
 PTS = r"""

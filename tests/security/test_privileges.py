@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from sechelpers import StartedLab, machine_namespaces, privilege_problem, shell
 
-SHOW = "grep -E '^Cap(Bnd|Eff):' /proc/self/status; echo; cat /proc/self/uid_map; echo; " \
-       "stat -L -c %i /proc/self/ns/user; id -u"
+SHOW = (
+    "grep -E '^Cap(Bnd|Eff):' /proc/self/status; echo; cat /proc/self/uid_map; echo; "
+    "stat -L -c %i /proc/self/ns/user; id -u"
+)
 
 
 def test_root_shell_has_no_more_than_the_container_profile(bureau: StartedLab) -> None:
@@ -21,8 +23,9 @@ def test_root_shell_has_no_more_than_the_container_profile(bureau: StartedLab) -
         fields = dict(line.split(":\t") for line in caps.splitlines())
         userns, uid = (int(x) for x in rest.split())
         assert uid == 0, f"{host}: the trainee's shell is not root ({uid})"
-        problem = privilege_problem(f"root shell in {host}", fields["CapBnd"], fields["CapEff"], userns, uid_map,
-                                    machine_userns)
+        problem = privilege_problem(
+            f"root shell in {host}", fields["CapBnd"], fields["CapEff"], userns, uid_map, machine_userns
+        )
         if problem:
             problems.append(problem)
     assert not problems, "\n".join(problems)

@@ -71,7 +71,8 @@ def test_proc_sys_is_read_only_but_net(probed: dict[str, dict[str, Any]]) -> Non
         assert core in REFUSED and not w, (
             f"{host}: {len(w)} of {found['total']} settings outside /proc/sys/net are writable "
             f"({' '.join(w[:10])}{' …' if len(w) > 10 else ''}); an open of kernel/core_pattern for writing "
-            f"{'succeeded' if core == 0 else errno.errorcode.get(core, core)}")
+            f"{'succeeded' if core == 0 else errno.errorcode.get(core, core)}"
+        )
 
 
 IP_FORWARD = r"""
@@ -90,8 +91,9 @@ except OSError as e:
 def test_ip_forward_stays_writable(probed: dict[str, dict[str, Any]]) -> None:
     for host, seen in probed.items():
         code = seen["ip_forward"]
-        assert code == 0, f"{host}: net.ipv4.ip_forward cannot be written ({errno.errorcode.get(code)}): " \
-                          f"a router scenario needs it"
+        assert code == 0, (
+            f"{host}: net.ipv4.ip_forward cannot be written ({errno.errorcode.get(code)}): a router scenario needs it"
+        )
 
 
 MASKED = r"""
@@ -174,6 +176,12 @@ def test_mount_fails(probed: dict[str, dict[str, Any]], fstype: str) -> None:
 @pytest.fixture(scope="module")
 def probed(bureau: StartedLab) -> Iterator[dict[str, dict[str, Any]]]:
     """Every probe of this module, run once in every host of the lab (one `simulateur exec` each)."""
-    scripts = {"sys": SYS, "proc_sys": PROC_SYS, "ip_forward": IP_FORWARD, "masked": MASKED, "cgroups": CGROUPS,
-               "mounts": MOUNTS}
+    scripts = {
+        "sys": SYS,
+        "proc_sys": PROC_SYS,
+        "ip_forward": IP_FORWARD,
+        "masked": MASKED,
+        "cgroups": CGROUPS,
+        "mounts": MOUNTS,
+    }
     yield {host: host_pythons(bureau.id, host, {k: (v, None) for k, v in scripts.items()}) for host in bureau.hosts}

@@ -45,11 +45,19 @@ def project_paths(lab: StartedLab) -> list[Path]:
     defaults (a trainee's machine has no SIMULATEUR_* variables)."""
     home = Path.home()
     found = {
-        Path(simulateur.__file__).resolve().parents[1],   # the checkout
-        paths.scenarios_dir(), paths.user_scenarios_dir(), paths.data_dir(), paths.cache_dir(), paths.state_root(),
-        lab.data, lab.data / "scenarios",                # where this lab's attempt is recorded
-        home / ".local/share/simulateur", home / ".cache/simulateur", Path("/run/simulateur"),
-        Path(sys.prefix), home / ".cache",
+        Path(simulateur.__file__).resolve().parents[1],  # the checkout
+        paths.scenarios_dir(),
+        paths.user_scenarios_dir(),
+        paths.data_dir(),
+        paths.cache_dir(),
+        paths.state_root(),
+        lab.data,
+        lab.data / "scenarios",  # where this lab's attempt is recorded
+        home / ".local/share/simulateur",
+        home / ".cache/simulateur",
+        Path("/run/simulateur"),
+        Path(sys.prefix),
+        home / ".cache",
     }
     return sorted(found | {p.resolve() for p in found})
 
@@ -193,9 +201,12 @@ def probed(bureau: StartedLab, tmp_path_factory: pytest.TempPathFactory) -> Iter
     wanted = {str(p): view for p in project_paths(bureau) if (view := machine_view(p)) is not None}
     assert wanted, "none of the project's paths exists on the machine"
     secrets = {"shadow": ["/etc/shadow-", "/etc/gshadow", "/etc/gshadow-"], "files": machine_secret_files()}
-    marker = tmp_path_factory.mktemp("marker") / "machine-only"   # in the machine's /tmp
+    marker = tmp_path_factory.mktemp("marker") / "machine-only"  # in the machine's /tmp
     content = f"only on the machine {os.getpid()} {marker}"
     marker.write_text(content)
-    scripts = {"see": (SEE, wanted), "secrets": (SECRETS, secrets),
-               "through_proc": (THROUGH_PROC, {"path": str(marker), "content": content})}
+    scripts = {
+        "see": (SEE, wanted),
+        "secrets": (SECRETS, secrets),
+        "through_proc": (THROUGH_PROC, {"path": str(marker), "content": content}),
+    }
     yield {host: host_pythons(bureau.id, host, scripts) for host in bureau.hosts}

@@ -10,16 +10,22 @@ from pathlib import Path
 import pytest
 
 from sechelpers import (
-    StartedLab, cgroup_hierarchies, cgroup_path, host_pid_namespaces, host_processes, host_python,
-    no_cgroup_reason, own_limit,
+    StartedLab,
+    cgroup_hierarchies,
+    cgroup_path,
+    host_pid_namespaces,
+    host_processes,
+    host_python,
+    no_cgroup_reason,
+    own_limit,
 )
 
 MiB = 1 << 20
 TMPFS_MAX = 256 * MiB
 MEMORY_MAX = 4 << 30
 PIDS_MAX = 4096
-FILL_MAX = 300          # MiB written at most into /dev/shm
-FORK_MAX = 5000         # processes started at most by the fork loop
+FILL_MAX = 300  # MiB written at most into /dev/shm
+FORK_MAX = 5000  # processes started at most by the fork loop
 
 SIZES = r"""
 import json, os
@@ -65,9 +71,9 @@ print(json.dumps({"written": written, "errno": err}))
 def test_dev_shm_fills_up_with_enospc(bureau: StartedLab) -> None:
     host = bureau.hosts[0]
     found = host_python(bureau.id, host, FILL, FILL_MAX)
-    assert found["errno"] == errno.ENOSPC, (
-        f"{host}: {found['written'] / MiB:.0f} MiB written into /dev/shm and "
-        + ("no ENOSPC" if found["errno"] is None else f"then {errno.errorcode.get(found['errno'])}, not ENOSPC"))
+    assert found["errno"] == errno.ENOSPC, f"{host}: {found['written'] / MiB:.0f} MiB written into /dev/shm and " + (
+        "no ENOSPC" if found["errno"] is None else f"then {errno.errorcode.get(found['errno'])}, not ENOSPC"
+    )
 
 
 def test_host_processes_are_in_a_limited_cgroup_of_their_own(bureau: StartedLab) -> None:
@@ -94,7 +100,8 @@ def test_host_processes_are_in_a_limited_cgroup_of_their_own(bureau: StartedLab)
                 shown = "none" if limit is None else limit
                 problems.setdefault(f"{ctrl} limit {shown} (want ≤ {wanted[ctrl]}) on {path}", []).append(p.host)
     assert not problems, f"{len(procs)} host processes; " + "; ".join(
-        f"{what}: {len(hosts)} processes of {', '.join(sorted(set(hosts)))}" for what, hosts in problems.items())
+        f"{what}: {len(hosts)} processes of {', '.join(sorted(set(hosts)))}" for what, hosts in problems.items()
+    )
 
 
 FORK = r"""
@@ -129,5 +136,9 @@ def test_a_fork_loop_stops_at_the_pids_limit(bureau: StartedLab) -> None:
     found = host_python(bureau.id, host, FORK, FORK_MAX, timeout=300)
     assert found["errno"] == errno.EAGAIN and found["started"] <= PIDS_MAX, (
         f"{host}: a loop of fork+exec started {found['started']} processes "
-        + ("(the cap of this test) without hitting any limit" if found["errno"] is None
-           else f"then failed with {errno.errorcode.get(found['errno'])}"))
+        + (
+            "(the cap of this test) without hitting any limit"
+            if found["errno"] is None
+            else f"then failed with {errno.errorcode.get(found['errno'])}"
+        )
+    )

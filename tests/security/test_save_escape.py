@@ -27,7 +27,7 @@ def entries(top: Path) -> list[tuple[str, int, int]]:
 
 
 def test_links_and_devices_planted_in_a_layer_stay_in_the_lab(tmp_path):
-    machine = tmp_path / "machine"          # stands for the machine's files a link could name
+    machine = tmp_path / "machine"  # stands for the machine's files a link could name
     (machine / "cible").mkdir(parents=True)
     secret = machine / "secret"
     secret.write_bytes(CANARY)
@@ -36,11 +36,13 @@ def test_links_and_devices_planted_in_a_layer_stay_in_the_lab(tmp_path):
     data = tmp_path / "data"
     env = lab_env(data)
     with running("dhcp-serveur-arrete", 7, data) as lab:
-        plant = (f"ln -s {secret} /etc/canari && ln -s / /root/racine && ln -s /etc/shadow /srv/ombre"
-                 f" && mkdir -p /srv/d && ln -s {machine / 'cible'} /srv/d/lien && mkfifo /srv/tube"
-                 f" && ln -s {machine / 'cible'} /cible")
+        plant = (
+            f"ln -s {secret} /etc/canari && ln -s / /root/racine && ln -s /etc/shadow /srv/ombre"
+            f" && mkdir -p /srv/d && ln -s {machine / 'cible'} /srv/d/lien && mkfifo /srv/tube"
+            f" && ln -s {machine / 'cible'} /cible"
+        )
         assert shell(lab.id, "srv", plant).code == 0
-        made = shell(lab.id, "srv", "mknod /srv/disque b 7 0")   # refused by the host's confinement…
+        made = shell(lab.id, "srv", "mknod /srv/disque b 7 0")  # refused by the host's confinement…
         assert made.code != 0
         from simulateur.lab.state import load_state
 
@@ -52,15 +54,18 @@ def test_links_and_devices_planted_in_a_layer_stay_in_the_lab(tmp_path):
         out = sim("lab", "save", lab.id, "--out", str(archive), env=env).out
         assert "non sauvegardé" in out and "etc/disque" in out and "srv/memoire" in out
     raw = gzip.decompress(archive.read_bytes())
-    assert CANARY not in raw                     # no link was followed
+    assert CANARY not in raw  # no link was followed
     restored = sim("lab", "restore", str(archive), env=env, timeout=300).out
     lab2 = restored.split("laboratoire ")[1].split()[0]
     try:
         from simulateur.lab.state import load_state
 
         host_dir = load_state(lab2).dir / "hosts" / "srv"
-        devices = [(p, m, r) for p, m, r in entries(host_dir / "upper") + entries(host_dir / "root")
-                   if (stat.S_ISBLK(m) or stat.S_ISCHR(m)) and r != 0]
+        devices = [
+            (p, m, r)
+            for p, m, r in entries(host_dir / "upper") + entries(host_dir / "root")
+            if (stat.S_ISBLK(m) or stat.S_ISCHR(m)) and r != 0
+        ]
         assert devices == []
         links = shell(lab2, "srv", "readlink /etc/canari /root/racine /srv/ombre /srv/d/lien /cible; test -p /srv/tube")
         assert links.code == 0

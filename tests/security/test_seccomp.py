@@ -158,8 +158,9 @@ def test_dangerous_syscalls_fail_with_eperm(probed: dict[str, Any]) -> None:
         for name, code in found["calls"].items():
             if code not in REFUSED:
                 problems.setdefault(f"{name} {errname(code)}", []).append(host)
-    assert not problems, "not refused with EPERM/ENOSYS (call, result, hosts): " + \
-        "; ".join(f"{what} in {', '.join(hosts)}" for what, hosts in problems.items())
+    assert not problems, "not refused with EPERM/ENOSYS (call, result, hosts): " + "; ".join(
+        f"{what} in {', '.join(hosts)}" for what, hosts in problems.items()
+    )
 
 
 def test_processes_run_under_a_seccomp_filter(probed: dict[str, Any]) -> None:
@@ -169,8 +170,9 @@ def test_processes_run_under_a_seccomp_filter(probed: dict[str, Any]) -> None:
 
 def test_tiocsti_refused_on_a_host_pty(probed: dict[str, Any]) -> None:
     codes = {host: errname(found["tiocsti"]) for host, found in probed.items()}
-    assert all(found["tiocsti"] in (errno.EPERM, errno.EIO) for found in probed.values()), \
+    assert all(found["tiocsti"] in (errno.EPERM, errno.EIO) for found in probed.values()), (
         f"TIOCSTI on a pty opened in the host (its controlling terminal) was not refused: {codes}"
+    )
 
 
 def test_tiocsti_refused_on_the_trainees_terminal(bureau: StartedLab) -> None:
@@ -196,14 +198,20 @@ def test_tiocsti_refused_on_the_trainees_terminal(bureau: StartedLab) -> None:
         print(json.dumps({"errno": r, "dev": st.st_dev, "rdev": st.st_rdev}))
     """)
     try:
-        proc = subprocess.run([sys.executable, "-m", "simulateur", "exec", bureau.id, bureau.hosts[0], "--",
-                               "python3", "-c", script], stdin=slave, capture_output=True, text=True,
-                              timeout=120, preexec_fn=own_terminal)
+        proc = subprocess.run(
+            [sys.executable, "-m", "simulateur", "exec", bureau.id, bureau.hosts[0], "--", "python3", "-c", script],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=own_terminal,
+        )
     finally:
         os.close(slave)
         os.close(master)
     assert proc.returncode == 0, proc.stderr
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     machine_tty = (found["dev"], found["rdev"]) == (st.st_dev, st.st_rdev)
-    assert found["errno"] in (errno.EPERM, errno.EIO, errno.ENOTTY) or not machine_tty, \
+    assert found["errno"] in (errno.EPERM, errno.EIO, errno.ENOTTY) or not machine_tty, (
         f"TIOCSTI on the trainee's terminal (the machine's pty, fd 0) from inside {bureau.hosts[0]} {errname(found['errno'])}"
+    )

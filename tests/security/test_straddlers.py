@@ -23,7 +23,13 @@ from simulateur.paths import scenarios_dir
 from simulateur.scenario.loader import load_catalogue
 
 from sechelpers import (
-    NAMESPACES, StartedLab, host_pid_namespaces, host_processes, machine_namespaces, privilege_problem, running,
+    NAMESPACES,
+    StartedLab,
+    host_pid_namespaces,
+    host_processes,
+    machine_namespaces,
+    privilege_problem,
+    running,
 )
 
 SHIPPED = sorted(load_catalogue(scenarios_dir()).scenarios)
@@ -33,10 +39,10 @@ AT_ONCE = 3
 @dataclass
 class Survey:
     error: str | None = None
-    hosts: list[str] = field(default_factory=list)       # namespace hosts found (VM guests excluded)
+    hosts: list[str] = field(default_factory=list)  # namespace hosts found (VM guests excluded)
     processes: int = 0
-    straddlers: dict[str, list[str]] = field(default_factory=dict)   # shared namespaces → "host:comm[pid]"
-    privileged: dict[str, list[str]] = field(default_factory=dict)   # what is wrong → "host:comm[pid]"
+    straddlers: dict[str, list[str]] = field(default_factory=dict)  # shared namespaces → "host:comm[pid]"
+    privileged: dict[str, list[str]] = field(default_factory=dict)  # what is wrong → "host:comm[pid]"
 
 
 def survey(lab: StartedLab) -> Survey:
@@ -50,8 +56,9 @@ def survey(lab: StartedLab) -> Survey:
         same = [ns for ns in NAMESPACES if p.ns[ns] == machine[ns]]
         if same:
             found.straddlers.setdefault(", ".join(same), []).append(who)
-        problem = privilege_problem("", p.status["CapBnd"], p.status["CapEff"], p.ns["user"], p.uid_map,
-                                    machine["user"])
+        problem = privilege_problem(
+            "", p.status["CapBnd"], p.status["CapEff"], p.ns["user"], p.uid_map, machine["user"]
+        )
         if problem:
             found.privileged.setdefault(problem.lstrip(": "), []).append(who)
     missing = set(pidns.values()) - {p.host for p in procs}
@@ -60,7 +67,7 @@ def survey(lab: StartedLab) -> Survey:
     return found
 
 
-_surveys: dict[str, Survey] = {}   # by scenario, for the whole session
+_surveys: dict[str, Survey] = {}  # by scenario, for the whole session
 
 
 def _survey_started(scenario: str, data: Path) -> tuple[str, Survey]:
@@ -75,12 +82,13 @@ def _survey_started(scenario: str, data: Path) -> tuple[str, Survey]:
 def surveyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Survey]]:
     def get(scenario: str) -> Survey:
         if scenario not in _surveys:
-            after = SHIPPED[SHIPPED.index(scenario) + 1:]
-            batch = [scenario] + [s for s in after if s not in _surveys][:AT_ONCE - 1]
+            after = SHIPPED[SHIPPED.index(scenario) + 1 :]
+            batch = [scenario] + [s for s in after if s not in _surveys][: AT_ONCE - 1]
             data = tmp_path_factory.mktemp("secdata")
             with ThreadPoolExecutor(len(batch)) as pool:
                 _surveys.update(pool.map(lambda s: _survey_started(s, data), batch))
         return _surveys[scenario]
+
     yield get
 
 
@@ -95,7 +103,8 @@ def test_no_host_process_shares_a_namespace_with_the_machine(surveyed: Callable[
     assert s.processes, f"{scenario}: no host process found (hosts {s.hosts})"
     worst_first = sorted(s.straddlers.items(), key=lambda item: -len(item[0].split(",")))
     assert not s.straddlers, f"{scenario}: host processes in the machine's namespaces — " + "; ".join(
-        f"{ns}: {_who(procs)}" for ns, procs in worst_first)
+        f"{ns}: {_who(procs)}" for ns, procs in worst_first
+    )
 
 
 @pytest.mark.parametrize("scenario", SHIPPED)
@@ -104,4 +113,5 @@ def test_every_host_process_is_unprivileged(surveyed: Callable[[str], Survey], s
     assert s.error is None, f"{scenario}: {s.error}"
     assert s.processes, f"{scenario}: no host process found (hosts {s.hosts})"
     assert not s.privileged, f"{scenario}: " + "; ".join(
-        f"{_who(procs)} with {problem}" for problem, procs in s.privileged.items())
+        f"{_who(procs)} with {problem}" for problem, procs in s.privileged.items()
+    )

@@ -19,14 +19,18 @@ def pytest_configure(config: pytest.Config) -> None:
     result (for its report), unless PYTEST_XDIST_WORKER is set: it then takes the run for an xdist
     worker, given that folder by its controller. A serial run with PYTEST_XDIST_WORKER set by hand
     (labprefix.py: to keep one person's lab ids apart) has no controller: the folder is made here."""
-    if os.environ.get("PYTEST_XDIST_WORKER") and not hasattr(config, "workerinput") \
-            and "TEXTUAL_SNAPSHOT_TEMPDIR" not in os.environ:
+    if (
+        os.environ.get("PYTEST_XDIST_WORKER")
+        and not hasattr(config, "workerinput")
+        and "TEXTUAL_SNAPSHOT_TEMPDIR" not in os.environ
+    ):
         folder = tempfile.mkdtemp(prefix="textual-snapshot-")
         os.environ["TEXTUAL_SNAPSHOT_TEMPDIR"] = folder
 
         def cleanup() -> None:
             os.environ.pop("TEXTUAL_SNAPSHOT_TEMPDIR", None)
             shutil.rmtree(folder, ignore_errors=True)
+
         config.add_cleanup(cleanup)
 
 
@@ -77,5 +81,3 @@ def labs() -> Any:
             run.stop(lab)
         except SimError:
             pass
-
-

@@ -67,7 +67,7 @@ def test_quit_without_attempt_does_not_ask(fixture_scenarios) -> None:
         app = SimulateurApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_screen(pilot, "CatalogueScreen")
-            await pilot.press("ctrl+c")                  # Ctrl+C quits too (asks only mid-attempt)
+            await pilot.press("ctrl+c")  # Ctrl+C quits too (asks only mid-attempt)
             await wait_for(pilot, lambda: not app.is_running, 5, "application fermée")
 
     run_async(go())
@@ -86,14 +86,14 @@ def test_a_crash_leaves_no_lab_and_keeps_the_attempt(fixture_scenarios, labs) ->
             state["r"] = r
             r.attempt.journal.record("poste", "ip a", 0, "shell")
             app.store.save_fiche(r.attempt_id, "symptome", "plus de réseau")
-            app.call_later(lambda: 1 / 0)           # a bug in the app
+            app.call_later(lambda: 1 / 0)  # a bug in the app
             await pilot.pause(0.5)
 
     try:
         with pytest.raises(ZeroDivisionError):
             run_async(go())
     finally:
-        state["app"].shutdown()                         # what simulateur.tui.run() does in its finally
+        state["app"].shutdown()  # what simulateur.tui.run() does in its finally
     r = state["r"]
     assert r.stopped and not lab_exists(r.lab_id)
     store = Store()
@@ -110,15 +110,22 @@ def test_the_next_start_reaps_the_lab_of_a_killed_app(fixture_scenarios, labs) -
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     info = started.attempt.info
-    Store().begin(attempt_id=info.id, scenario=started.scenario, seed=7, mode="entrainement", lab=started.lab.id,
-                  attempt_dir=started.attempt.dir, started=info.started, owner_pid=dead.pid)
+    Store().begin(
+        attempt_id=info.id,
+        scenario=started.scenario,
+        seed=7,
+        mode="entrainement",
+        lab=started.lab.id,
+        attempt_dir=started.attempt.dir,
+        started=info.started,
+        owner_pid=dead.pid,
+    )
 
     async def go() -> None:
         app = SimulateurApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_for(pilot, lambda: not lab_exists(started.lab.id), 30, "laboratoire orphelin arrêté")
-            await wait_for(pilot, lambda: any("interrompue" in m for m in notified(app)), 5,
-                           "notification")
+            await wait_for(pilot, lambda: any("interrompue" in m for m in notified(app)), 5, "notification")
 
     run_async(go())
     assert Store().attempt(info.id).status == "interrompue"
@@ -141,8 +148,9 @@ def test_a_lab_started_by_the_cli_is_not_reaped(fixture_scenarios, labs) -> None
 
 
 def test_cli_without_command_and_without_terminal_lists() -> None:
-    proc = subprocess.run([sys.executable, "-m", "simulateur"], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulateur"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
     assert proc.returncode == 0 and "dhcp-serveur-arrete" in proc.stdout
 
 

@@ -24,7 +24,7 @@ def test_ticket_documentation_and_mode(fixture_scenarios) -> None:
             text = screen_text(app)
             assert "De : Mme Martin, comptable" in text and "Où : service comptabilité" in text
             assert "« Depuis ce matin mon ordinateur n'a plus de réseau." in text
-            assert "Réseau local 192.168." in text and "{" not in text      # parameters drawn by the seed
+            assert "Réseau local 192.168." in text and "{" not in text  # parameters drawn by the seed
             assert "Graine du tirage : 7" in text and "Entraînement" in text and "Chronométré 20 min" in text
             assert app.screen.mode() == "entrainement"
             app.screen.query_one("#chronometre").value = True
@@ -60,7 +60,7 @@ def test_build_shows_progress_and_a_failure_leaves_the_screen_usable(fixture_sce
             # The build runs in a thread: the app keeps answering (help opens and closes).
             assert "Démarrage des services…" in screen_text(app)
             assert app.building and not app.screen.query_one("#form").display
-            await pilot.press("escape")                 # cannot leave during the build
+            await pilot.press("escape")  # cannot leave during the build
             assert type(app.screen).__name__ == "BriefingScreen"
             release.set()
             await wait_for(pilot, lambda: "Échec" in screen_text(app), 10, "message d'échec")

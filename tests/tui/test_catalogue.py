@@ -24,14 +24,14 @@ def test_table_filters_and_search(fixture_scenarios) -> None:
             await wait_screen(pilot, "CatalogueScreen")
             assert sorted(rows(app)) == ["imprimante", "panne-dhcp"]
             text = screen_text(app)
-            for header in ("Scénario", "CCP", "Niv.", "Durée", "Meilleur"):   # Réf., Compétences: wider only
+            for header in ("Scénario", "CCP", "Niv.", "Durée", "Meilleur"):  # Réf., Compétences: wider only
                 assert header in text
             assert "CCP3" in text and "20 min" in text
 
             # Search as you type: accents and case do not matter.
             await pilot.press("slash", *"RESEAU")
             assert rows(app) == ["panne-dhcp"]
-            await pilot.press("escape")               # back to the table, filters cleared
+            await pilot.press("escape")  # back to the table, filters cleared
             assert len(rows(app)) == 2
 
             screen = app.screen
@@ -76,10 +76,18 @@ def test_details_pane_and_enter_opens_the_briefing(fixture_scenarios) -> None:
 def test_best_previous_result_is_shown(fixture_scenarios) -> None:
     sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
     store = Store()
-    for n, verdicts in enumerate(({"TAI.CP14.2": "non_acquis", "TAI.CP14.4": "acquis"},
-                                  {"TAI.CP14.2": "acquis", "TAI.CP14.4": "acquis"}), 1):
-        store.begin(attempt_id=f"a{n}", scenario=sc, seed=n, mode="entrainement", lab=None, attempt_dir=None,
-                    started=time.time() - 100)
+    for n, verdicts in enumerate(
+        ({"TAI.CP14.2": "non_acquis", "TAI.CP14.4": "acquis"}, {"TAI.CP14.2": "acquis", "TAI.CP14.4": "acquis"}), 1
+    ):
+        store.begin(
+            attempt_id=f"a{n}",
+            scenario=sc,
+            seed=n,
+            mode="entrainement",
+            lab=None,
+            attempt_dir=None,
+            started=time.time() - 100,
+        )
         store.submit(f"a{n}", result(verdicts))
 
     async def go() -> None:

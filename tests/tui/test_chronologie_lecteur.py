@@ -18,7 +18,14 @@ from simulateur.tui.screens.resultats import ResultatsScreen
 
 from tuihelpers import (
     notified,
-    FIXTURE_SCENARIOS, make_result, recorded_attempt, run_async, screen_text, wait_for, wait_screen, widget_text,
+    FIXTURE_SCENARIOS,
+    make_result,
+    recorded_attempt,
+    run_async,
+    screen_text,
+    wait_for,
+    wait_screen,
+    widget_text,
 )
 
 AID = "20260101-100000-panne-dhcp-ui9"
@@ -28,8 +35,16 @@ def _stored(started: float, mode: str = "entrainement", candidate: str | None = 
     directory = recorded_attempt(AID, started)
     sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
     store = Store()
-    store.begin(attempt_id=AID, scenario=sc, seed=7, mode=mode, lab="ui9", attempt_dir=directory, started=started,
-                candidate=candidate)
+    store.begin(
+        attempt_id=AID,
+        scenario=sc,
+        seed=7,
+        mode=mode,
+        lab="ui9",
+        attempt_dir=directory,
+        started=started,
+        candidate=candidate,
+    )
     store.submit(AID, make_result({"TAI.CP14.4": "acquis", "TAI.CP14.3": "jury"}), submitted=started + 120)
     return store
 
@@ -57,8 +72,10 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
             app.push_screen(ResultatsScreen(AID))
             await wait_screen(pilot, "ResultatsScreen")
             summary = widget_text(app.screen.query_one("#timeline-summary"))
-            assert ("4 commande(s) : 1 diagnostic(s), 1 modification(s), 1 test(s), 2 en échec · "
-                    "2 terminal(aux) enregistré(s)") in summary
+            assert (
+                "4 commande(s) : 1 diagnostic(s), 1 modification(s), 1 test(s), 2 en échec · "
+                "2 terminal(aux) enregistré(s)"
+            ) in summary
             table = app.screen.query_one("#timeline", DataTable)
             assert _rows(table) == [
                 ["+00:20", "poste", "diagnostic", "réussie", "ip a"],
@@ -83,7 +100,7 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
             await pilot.pause()
             assert type(app.screen).__name__ == "ResultatsScreen"
             assert _notified(app, "Aucun terminal enregistré sur « srv » à ce moment")
-            await pilot.press("h")              # after the last host: every host again
+            await pilot.press("h")  # after the last host: every host again
             await pilot.pause()
             assert len(_rows(table)) == 5
 
@@ -99,7 +116,7 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
             shown = screen_text(app)
             assert "Dernière commande : +01:30 test — ping -c1 srv" in shown
             assert "Session 1/2 : « poste »" in shown
-            assert "root@poste" in shown   # the emulated screen itself is drawn
+            assert "root@poste" in shown  # the emulated screen itself is drawn
             assert "← −5 s" in shown and "→ +5 s" in shown and "space Lecture/pause" in shown
             # ← goes back 5 s per press: before the ping was typed.
             for _ in range(2):
@@ -152,8 +169,9 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
 def test_results_of_an_attempt_without_journal_say_so(fixture_scenarios) -> None:
     sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
     store = Store()
-    store.begin(attempt_id="x-ui8", scenario=sc, seed=7, mode="entrainement", lab="ui8", attempt_dir=None,
-                started=time.time())
+    store.begin(
+        attempt_id="x-ui8", scenario=sc, seed=7, mode="entrainement", lab="ui8", attempt_dir=None, started=time.time()
+    )
 
     async def go() -> None:
         app = SimulateurApp(reap=False)
@@ -175,8 +193,11 @@ def test_jury_screen_opens_the_interventions_timeline_and_its_terminal(fixture_s
     store = _stored(started, mode="examen", candidate="Inès Roux")
     db = ExamDB(store)
     s = core.new_session(count=1, minutes=40, seed=1, competences=["TAI.CP14"], group="TAI B", db=db)
-    db.create_run(CandidateRun(session=s.id, candidate="Inès Roux", started=started, deadline=started + 2400,
-                               items=[Item(index=1)]))
+    db.create_run(
+        CandidateRun(
+            session=s.id, candidate="Inès Roux", started=started, deadline=started + 2400, items=[Item(index=1)]
+        )
+    )
     run = core.get_run(db, s.id, "Inès Roux")
     item = run.items[0]
     item.status, item.attempt, item.lab, item.started, item.ended = "remise", AID, "ui9", started, started + 120
@@ -196,8 +217,10 @@ def test_jury_screen_opens_the_interventions_timeline_and_its_terminal(fixture_s
             await pilot.pause()
             footer = screen_text(app)
             assert "Chronologie" in footer and "Terminaux" in footer
-            assert ("Commandes : 4 (1 diagnostic(s), 1 modification(s), 1 test(s), 2 en échec) — c : chronologie"
-                    in widget_text(app.screen.query_one("#jury-detail")))
+            assert (
+                "Commandes : 4 (1 diagnostic(s), 1 modification(s), 1 test(s), 2 en échec) — c : chronologie"
+                in widget_text(app.screen.query_one("#jury-detail"))
+            )
             await pilot.press("c")
             await wait_screen(pilot, "TimelineScreen")
             assert "Intervention 1 —" in screen_text(app) and "Inès Roux" in screen_text(app)

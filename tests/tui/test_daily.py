@@ -12,7 +12,17 @@ from simulateur.session import run
 from simulateur.session.attempt import Attempt
 from simulateur.tui.app import SimulateurApp
 
-from tuihelpers import footer_text, notified, needs_root, run_async, screen_text, start_attempt, wait_for, wait_screen, widget_text
+from tuihelpers import (
+    footer_text,
+    notified,
+    needs_root,
+    run_async,
+    screen_text,
+    start_attempt,
+    wait_for,
+    wait_screen,
+    widget_text,
+)
 
 pytestmark = [pytest.mark.integration, needs_root]
 
@@ -20,12 +30,13 @@ pytestmark = [pytest.mark.integration, needs_root]
 def test_shell_on_a_lab_stopped_elsewhere_never_freezes(fixture_scenarios, labs, monkeypatch) -> None:
     """The lab stopped from another terminal, then `s`: one French message, the app still answers;
     and a shell that fails inside the lent terminal still gives it back (resume always runs)."""
+
     async def go() -> None:
         app = SimulateurApp()
         async with app.run_test(size=(120, 36)) as pilot:
             r = await start_attempt(pilot, labs)
             lent: list[str] = []
-            driver = HeadlessDriver   # the driver of run_test()
+            driver = HeadlessDriver  # the driver of run_test()
             monkeypatch.setattr(driver, "can_suspend", property(lambda self: True))
             monkeypatch.setattr(driver, "suspend_application_mode", lambda self: lent.append("suspend"))
             monkeypatch.setattr(driver, "resume_application_mode", lambda self: lent.append("resume"))
@@ -69,8 +80,16 @@ def test_training_keys_hint_asks_first_and_verify(fixture_scenarios, labs) -> No
             r = await start_attempt(pilot, labs)
             screen = app.screen
             foot = await footer_text(pilot)
-            for key in ("s Shell", "f Fiche", "i Indice", "v Vérifier", "t Ticket", "j Journal", "q Qualifier",
-                        "e Escalader"):
+            for key in (
+                "s Shell",
+                "f Fiche",
+                "i Indice",
+                "v Vérifier",
+                "t Ticket",
+                "j Journal",
+                "q Qualifier",
+                "e Escalader",
+            ):
                 assert key in foot, foot
 
             # `i`: the cost asked first; « non » spends nothing, « oui » reveals hint 1.
@@ -94,7 +113,7 @@ def test_training_keys_hint_asks_first_and_verify(fixture_scenarios, labs) -> No
             await pilot.press("e")
             await pilot.pause()
             assert app.focused is screen.query_one("#escalade-to", Select)
-            screen.query_one("#hosts").focus()   # a focused list searches the letters typed
+            screen.query_one("#hosts").focus()  # a focused list searches the letters typed
             await pilot.press("t")
             await pilot.pause()
             assert screen.query_one(TabbedContent).active == "tab-ticket"
@@ -107,10 +126,10 @@ def test_training_keys_hint_asks_first_and_verify(fixture_scenarios, labs) -> No
             assert "non acquis" in text and "✗" in text
             assert "Vérification n° 1" in screen_text(app)
             for line in text.splitlines():
-                assert not line.strip().startswith(("✓ ", "✗ ")) or "acquis" in line   # no observed value
+                assert not line.strip().startswith(("✓ ", "✗ ")) or "acquis" in line  # no observed value
             assert app.running is r and not r.stopped and not r.submitted
             assert app.store.attempt(r.attempt_id).status == "en_cours"
-            assert app.store.attempt(r.attempt_id).score is None     # nothing handed in
+            assert app.store.attempt(r.attempt_id).score is None  # nothing handed in
             await pilot.press("escape")
             await wait_screen(pilot, "InterventionScreen")
             screen.query_one("#hosts").focus()

@@ -36,22 +36,28 @@ def test_catalogue_titles_whole_at_80_columns(fixture_scenarios) -> None:
 
 def test_search_ranks_title_matches_first() -> None:
     """The shipped catalogue: a word in some titles and in other scenarios' tickets."""
+
     async def go() -> None:
         app = SimulateurApp()
         async with app.run_test(size=(120, 30)) as pilot:
             await wait_screen(pilot, "CatalogueScreen")
             from simulateur.tui import format as F
+
             scenarios = {sid: l.scenario for sid, l in app.catalogue.scenarios.items()}
-            word = next(w for w in ("imprimante", "dhcp", "dns", "réseau", "compta")
-                        if any(F.fold(w) in F.fold(s.title) for s in scenarios.values())
-                        and any(F.fold(w) not in F.fold(s.title) and F.fold(w) in F.fold(s.ticket.text)
-                                for s in scenarios.values()))
+            word = next(
+                w
+                for w in ("imprimante", "dhcp", "dns", "réseau", "compta")
+                if any(F.fold(w) in F.fold(s.title) for s in scenarios.values())
+                and any(
+                    F.fold(w) not in F.fold(s.title) and F.fold(w) in F.fold(s.ticket.text) for s in scenarios.values()
+                )
+            )
             await pilot.press("slash", *word)
             await pilot.pause()
             found = rows(app)
             in_title = [F.fold(word) in F.fold(scenarios[s].title) for s in found]
             assert any(in_title) and not all(in_title)
-            assert in_title == sorted(in_title, reverse=True), found   # every title match before the others
+            assert in_title == sorted(in_title, reverse=True), found  # every title match before the others
 
     run_async(go())
 
@@ -63,13 +69,16 @@ def test_idi_filter() -> None:
             await wait_screen(pilot, "CatalogueScreen")
             screen = app.screen
             ccp = screen.query_one("#ccp", Select)
-            values = [v for _, v in screen.ccp_options()]   # the options the filter was given
+            values = [v for _, v in screen.ccp_options()]  # the options the filter was given
             assert "IDI" in values and any(str(v).startswith("IDI.CCP") for v in values)
             ccp.value = "IDI"
             await pilot.pause()
             idi = rows(app)
-            expected = sorted(sid for sid, l in app.catalogue.scenarios.items()
-                              if any(c.startswith("IDI.") for c in [*l.scenario.competences, *l.scenario.also]))
+            expected = sorted(
+                sid
+                for sid, l in app.catalogue.scenarios.items()
+                if any(c.startswith("IDI.") for c in [*l.scenario.competences, *l.scenario.also])
+            )
             assert expected and sorted(idi) == expected
             one = next(v for v in values if str(v).startswith("IDI.CCP"))
             ccp.value = one
@@ -106,8 +115,9 @@ def test_palette_screenshot_saves_and_says_where(fixture_scenarios, tmp_path, mo
             await pilot.press(*"Capture")
             await pilot.pause(0.5)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: any("Capture enregistrée" in m for m in notified(app)), 10,
-                           "capture enregistrée")
+            await wait_for(
+                pilot, lambda: any("Capture enregistrée" in m for m in notified(app)), 10, "capture enregistrée"
+            )
             message = next(m for m in notified(app) if "Capture enregistrée" in m)
             path = Path(message.split(" : ", 1)[1].strip())
             assert path.suffix == ".svg" and path.exists() and "<svg" in path.read_text()[:2000]
@@ -124,11 +134,11 @@ def test_briefing_name_focused_and_modes_by_shape(fixture_scenarios) -> None:
             await wait_screen(pilot, "CatalogueScreen")
             app.push_screen(BriefingScreen("panne-dhcp", seed=7))
             await wait_screen(pilot, "BriefingScreen")
-            assert app.focused is app.screen.query_one("#candidate")    # typing goes to the name at once
+            assert app.focused is app.screen.query_one("#candidate")  # typing goes to the name at once
             await pilot.press(*"Ana")
             assert app.screen.query_one("#candidate").value == "Ana"
             text = screen_text(app)
-            assert "●▌ Entraînement" in text and "○▌ Chronométré" in text   # shape, not colour alone
+            assert "●▌ Entraînement" in text and "○▌ Chronométré" in text  # shape, not colour alone
             app.screen.query_one("#chronometre").value = True
             await pilot.pause()
             text = screen_text(app)

@@ -16,9 +16,15 @@ from tuihelpers import run_async, wait_for, wait_screen, widget_text
 def test_an_epreuve_in_the_app(fixture_scenarios) -> None:
     t0 = time.time() - 600
     st = EpreuveDB(Store()).create(
-        candidate="Alice Martin", format="ccp2", seed=5, current=1,
-        phases=[PhaseRun(kind="interventions", minutes=30, presence="jury", started=t0, ended=t0 + 300).model_dump(),
-                PhaseRun(kind="entretien_technique", minutes=30, presence="jury", started=t0 + 300).model_dump()])
+        candidate="Alice Martin",
+        format="ccp2",
+        seed=5,
+        current=1,
+        phases=[
+            PhaseRun(kind="interventions", minutes=30, presence="jury", started=t0, ended=t0 + 300).model_dump(),
+            PhaseRun(kind="entretien_technique", minutes=30, presence="jury", started=t0 + 300).model_dump(),
+        ],
+    )
 
     async def go() -> None:
         app = SimulateurApp()
@@ -36,7 +42,7 @@ def test_an_epreuve_in_the_app(fixture_scenarios) -> None:
             await wait_for(pilot, lambda: "TAI.CP8.1" in widget_text(screen.query_one("#grid")), 20, "grille")
             grid = widget_text(screen.query_one("#grid"))
             assert "[mise en situation professionnelle]" in grid and "[entretien technique]" in grid
-            assert "TAI.CP1.1" not in grid                 # CCP2's part only
+            assert "TAI.CP1.1" not in grid  # CCP2's part only
             await pilot.press("n")
             await wait_for(pilot, lambda: "est terminée" in widget_text(screen.query_one("#status")), 10, "refus")
         done = EpreuveDB(Store()).get(st.id)
@@ -50,7 +56,7 @@ def test_no_epreuve_going_is_said(fixture_scenarios) -> None:
         app = SimulateurApp()
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_screen(pilot, "CatalogueScreen")
-            for st in EpreuveDB(Store()).all():        # (a shared data dir: only the finished ones)
+            for st in EpreuveDB(Store()).all():  # (a shared data dir: only the finished ones)
                 assert st.finished
             app.go_epreuve()
             await pilot.pause()
@@ -77,8 +83,9 @@ def test_a_whole_epreuve_chained_in_the_app(labs) -> None:
             screen = app.screen
             assert "▶ 1. interventions" in widget_text(screen.query_one("#phases"))
             await pilot.press("n")
-            await wait_for(pilot, lambda: "▶ 2. entretien technique" in widget_text(screen.query_one("#phases")),
-                           60, "entretien")
+            await wait_for(
+                pilot, lambda: "▶ 2. entretien technique" in widget_text(screen.query_one("#phases")), 60, "entretien"
+            )
             await pilot.press("n")
             await wait_for(pilot, lambda: "Épreuve terminée" in widget_text(screen.query_one("#status")), 60, "fin")
             await pilot.press("g")

@@ -21,7 +21,14 @@ from simulateur.tui.screens.examen import ExamenScreen
 
 from tuihelpers import (
     notified,
-    FIXTURE_SCENARIOS, make_result, needs_root, run_async, screen_text, wait_for, wait_screen, widget_text,
+    FIXTURE_SCENARIOS,
+    make_result,
+    needs_root,
+    run_async,
+    screen_text,
+    wait_for,
+    wait_screen,
+    widget_text,
 )
 
 
@@ -55,12 +62,27 @@ def _exam_with_one_intervention_done(fixture_scenarios) -> tuple[str, str]:  # t
     """A session whose candidate handed in « panne-dhcp » (stored as the core stores it)."""
     db = ExamDB(Store())
     s = core.new_session(count=1, minutes=40, seed=1, competences=["TAI.CP14"], group="TAI B", db=db)
-    db.create_run(CandidateRun(session=s.id, candidate="Inès Roux", started=time.time() - 600,
-                               deadline=time.time() + 1800, items=[Item(index=1)]))
+    db.create_run(
+        CandidateRun(
+            session=s.id,
+            candidate="Inès Roux",
+            started=time.time() - 600,
+            deadline=time.time() + 1800,
+            items=[Item(index=1)],
+        )
+    )
     sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
     aid = "20260101-000000-panne-dhcp-ui9"
-    db.store.begin(attempt_id=aid, scenario=sc, seed=7, mode="examen", lab="ui9", attempt_dir=None,
-                   candidate="Inès Roux", started=time.time() - 590)
+    db.store.begin(
+        attempt_id=aid,
+        scenario=sc,
+        seed=7,
+        mode="examen",
+        lab="ui9",
+        attempt_dir=None,
+        candidate="Inès Roux",
+        started=time.time() - 590,
+    )
     db.store.submit(aid, make_result({"TAI.CP14.4": "acquis", "TAI.CP14.3": "jury"}))
     run = core.get_run(db, s.id, "Inès Roux")
     item = run.items[0]
@@ -84,9 +106,9 @@ def test_jury_grid_marks_comments_and_exports(fixture_scenarios) -> None:
             await wait_screen(pilot, "JuryScreen")
             table = app.screen.query_one(DataTable)
             keys = [str(k.value) for k in table.rows]
-            assert keys[0] == "1|TAI.CP14.3"                      # the scenario's jury criterion first
-            assert "1|TAI.CP14.1" in keys and "1|TAI.CP14.4" not in keys   # optional ones; never an automatic one
-            assert "questions" in screen_text(app)                 # what to observe
+            assert keys[0] == "1|TAI.CP14.3"  # the scenario's jury criterion first
+            assert "1|TAI.CP14.1" in keys and "1|TAI.CP14.4" not in keys  # optional ones; never an automatic one
+            assert "questions" in screen_text(app)  # what to observe
             app.screen.query_one("#crit-comment", Input).value = "a demandé depuis quand"
             table.focus()
             await pilot.press("a")
@@ -98,7 +120,7 @@ def test_jury_grid_marks_comments_and_exports(fixture_scenarios) -> None:
             marks = {m.criterion: m for m in ExamDB(app.store).jury(sid, "Inès Roux")}
             assert marks["TAI.CP14.3"].verdict == "acquis" and marks["TAI.CP14.3"].comment == "a demandé depuis quand"
             assert marks["TAI.CP14.1"].verdict == "non_acquis"
-            await pilot.press("delete")                            # cleared again
+            await pilot.press("delete")  # cleared again
             await pilot.pause()
             assert "TAI.CP14.1" not in {m.criterion for m in ExamDB(app.store).jury(sid, "Inès Roux")}
             item_comment = app.screen.query_one("#item-comment", Input)
@@ -128,7 +150,7 @@ def test_the_candidates_end_screen_offers_no_jury_grid(fixture_scenarios) -> Non
 
     sid, _ = _exam_with_one_intervention_done(fixture_scenarios)
     db = ExamDB(Store())
-    core.end_run(db, sid, "Inès Roux")                     # her last hand-in: the run is over
+    core.end_run(db, sid, "Inès Roux")  # her last hand-in: the run is over
     run = core.get_run(db, sid, "Inès Roux")
     assert run.finished is not None
 
@@ -138,7 +160,7 @@ def test_the_candidates_end_screen_offers_no_jury_grid(fixture_scenarios) -> Non
             await wait_screen(pilot, "CatalogueScreen")
             app.push_screen(ExamenScreen())
             await wait_screen(pilot, "ExamenScreen")
-            continue_exam(app, db, core.Step(None, None, None, False, run))   # as after her last hand-in
+            continue_exam(app, db, core.Step(None, None, None, False, run))  # as after her last hand-in
             await wait_screen(pilot, "ExamDoneScreen")
             text = screen_text(app)
             assert "Examen terminé pour Inès Roux" in text and "Intervention 1" in text and "remise" in text
@@ -149,7 +171,7 @@ def test_the_candidates_end_screen_offers_no_jury_grid(fixture_scenarios) -> Non
                 await pilot.press(key)
                 await pilot.pause()
                 assert type(app.screen).__name__ == "ExamDoneScreen"
-            await pilot.press("escape")                          # back to the sessions' screen
+            await pilot.press("escape")  # back to the sessions' screen
             await wait_screen(pilot, "ExamenScreen")
 
     run_async(go())
@@ -172,17 +194,18 @@ def test_candidate_flow_no_hint_hand_in_then_time_out(fixture_scenarios) -> None
             await wait_screen(pilot, "ExamInterventionScreen", timeout=60)
             first = app.running
             assert first is not None and first.index == 1 and first.candidate == "Hugo Petit"
-            assert not app.screen.query("#tab-hints")                 # no hint tab
+            assert not app.screen.query("#tab-hints")  # no hint tab
             text = screen_text(app)
-            assert "intervention 1/2" in text and "⚠ reste" in text   # 24 s left: the sign beside the yellow
+            assert "intervention 1/2" in text and "⚠ reste" in text  # 24 s left: the sign beside the yellow
             await pilot.press("i")
             await pilot.pause()
             assert any("Pas d'indice" in m for m in notified(app))
             await pilot.press("ctrl+s")
             await wait_screen(pilot, "ConfirmScreen")
             await pilot.press("o")
-            await wait_for(pilot, lambda: app.running is not None and app.running is not first, 60,
-                           "deuxième intervention")
+            await wait_for(
+                pilot, lambda: app.running is not None and app.running is not first, 60, "deuxième intervention"
+            )
             await wait_screen(pilot, "ExamInterventionScreen")
             second = app.running
             assert second.index == 2 and second.lab_id and "intervention 2/2" in screen_text(app)
@@ -200,7 +223,7 @@ def test_candidate_flow_no_hint_hand_in_then_time_out(fixture_scenarios) -> None
     from simulateur.errors import SimError
     from simulateur.lab.state import load_state
 
-    for item in run.items:       # both labs stopped (an id reused since is another attempt's)
+    for item in run.items:  # both labs stopped (an id reused since is another attempt's)
         try:
             state = load_state(item.lab or "")
         except SimError:
@@ -226,7 +249,7 @@ def test_the_candidate_chosen_for_the_jury_stays_chosen(fixture_scenarios) -> No
             await wait_screen(pilot, "ExamenScreen")
             select = app.screen.query_one("#jury-candidate", Select)
             select.value = "Inès Roux"
-            app.screen.show_session()          # as the table's RowHighlighted does
+            app.screen.show_session()  # as the table's RowHighlighted does
             await pilot.pause()
             assert select.value == "Inès Roux"
             await pilot.click("#jury")

@@ -21,25 +21,30 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
         app = SimulateurApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_screen(pilot, "CatalogueScreen")
-            await pilot.press("slash", *"serveur arrete", "enter")    # search, then back to the table
+            await pilot.press("slash", *"serveur arrete", "enter")  # search, then back to the table
             table = app.screen.query_one(DataTable)
             assert [str(k.value) for k in table.rows] == ["dhcp-serveur-arrete"]
             await pilot.press("enter")
             await wait_screen(pilot, "BriefingScreen")
             briefing = app.screen
             shown_doc = widget_text(briefing.query_one("#doc"))
-            await pilot.press("enter")   # the name field has the focus
+            await pilot.press("enter")  # the name field has the focus
             await wait_for(pilot, lambda: app.running is not None, 60, "laboratoire construit")
             labs.append(app.running.lab_id)
             await wait_screen(pilot, "InterventionScreen")
             r = app.running
             assert r.scenario.id == "dhcp-serveur-arrete" and r.lab.state.seed == briefing.seed
-            assert shown_doc == r.scenario.ticket.documentation.rstrip()   # the briefing showed this lab's values
+            assert shown_doc == r.scenario.ticket.documentation.rstrip()  # the briefing showed this lab's values
 
             # The trainee's work, through the same core as the shells: diagnose, fix, test.
-            for host, cmd in [("poste", "ip -br addr"), ("poste", "ping -c1 -W1 8.8.8.8"),
-                              ("srv", "systemctl status dnsmasq"), ("srv", "systemctl start dnsmasq"),
-                              ("poste", "dhclient eth0"), ("poste", "ping -c1 www.exemple.fr")]:
+            for host, cmd in [
+                ("poste", "ip -br addr"),
+                ("poste", "ping -c1 -W1 8.8.8.8"),
+                ("srv", "systemctl status dnsmasq"),
+                ("srv", "systemctl start dnsmasq"),
+                ("poste", "dhclient eth0"),
+                ("poste", "ping -c1 www.exemple.fr"),
+            ]:
                 run.exec_command(r.lab, host, [cmd + " >/dev/null 2>&1"], r.attempt.journal)
 
             await pilot.press("q")
@@ -52,11 +57,15 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
 
             await pilot.press("f")
             await wait_screen(pilot, "FicheScreen")
-            await pilot.press(*"Plus de réseau")               # typed (the rest pasted, faster)
-            for name, text in [("diagnostic", "ip a sans IPv4 ; dnsmasq arrêté sur srv"), ("cause", "service DHCP arrêté"),
-                               ("solution", "systemctl start dnsmasq puis dhclient eth0"),
-                               ("validation", "ping www.exemple.fr OK"), ("retour_etat", "systemctl stop dnsmasq"),
-                               ("conseils", "redémarrer le poste si cela se reproduit")]:
+            await pilot.press(*"Plus de réseau")  # typed (the rest pasted, faster)
+            for name, text in [
+                ("diagnostic", "ip a sans IPv4 ; dnsmasq arrêté sur srv"),
+                ("cause", "service DHCP arrêté"),
+                ("solution", "systemctl start dnsmasq puis dhclient eth0"),
+                ("validation", "ping www.exemple.fr OK"),
+                ("retour_etat", "systemctl stop dnsmasq"),
+                ("conseils", "redémarrer le poste si cela se reproduit"),
+            ]:
                 app.screen.query_one(f"#f-{name}", TextArea).insert(text)
             await pilot.pause()
             assert app.store.fiche(r.attempt_id)["cause"] == "service DHCP arrêté"
@@ -69,8 +78,12 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
             text = screen_text(app)
             assert "Score : 3/3 critère(s) acquis, 1 à évaluer par le jury" in text
             verdicts = {c.id: c.verdict for c in app.store.criteria(r.attempt_id)}
-            assert verdicts == {"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "acquis",
-                                "TAI.CP10.4": "acquis"}
+            assert verdicts == {
+                "TAI.CP14.2": "acquis",
+                "TAI.CP14.3": "jury",
+                "TAI.CP14.4": "acquis",
+                "TAI.CP10.4": "acquis",
+            }
             lines = grid.splitlines()
             assert any(line.split()[:3] == ["✓", "acquis", "TAI.CP14.4"] for line in lines if line.strip())
             assert any(line.split()[:4] == ["?", "à", "évaluer", "TAI.CP14.3"] for line in lines if line.strip())
@@ -88,7 +101,7 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
             rec = app.store.attempt(r.attempt_id)
             assert rec.status == "soumise" and rec.qualification.priority == 4 and rec.duration > 0
 
-            await pilot.press("escape")                     # back to the catalogue, best result shown
+            await pilot.press("escape")  # back to the catalogue, best result shown
             await wait_screen(pilot, "CatalogueScreen")
             assert str(app.screen.query_one(DataTable).get_cell("dhcp-serveur-arrete", "best")) == "3/3"
             assert "3/3" in screen_text(app)

@@ -35,13 +35,21 @@ def test_intervention_screen(fixture_scenarios, labs, monkeypatch) -> None:
             screen = app.screen
             await wait_for(pilot, lambda: "en marche" in screen_text(app), 30, "l'état des hôtes affiché")
             text = screen_text(app)
-            assert "poste en marche" in text and "srv   en marche" in text     # names padded to the longest
+            assert "poste en marche" in text and "srv   en marche" in text  # names padded to the longest
             assert f"simulateur shell {r.lab_id}" in text and "(prévu 20 min)" in text
             assert r.scenario.title in text and "entraînement" in text
             assert app.store.attempt(r.attempt_id).status == "en_cours"
             titles = [c.title for c in app.get_system_commands(screen)]
-            for title in ("Shell sur poste", "Shell sur srv", "Révéler un indice", "Qualifier le ticket",
-                          "Escalader le ticket", "Fiche d'intervention", "Quitter", "Aide"):
+            for title in (
+                "Shell sur poste",
+                "Shell sur srv",
+                "Révéler un indice",
+                "Qualifier le ticket",
+                "Escalader le ticket",
+                "Fiche d'intervention",
+                "Quitter",
+                "Aide",
+            ):
                 assert title in titles
 
             # The journal follows the attempt's file, whoever writes it (here the core's exec).
@@ -86,7 +94,7 @@ def test_intervention_screen(fixture_scenarios, labs, monkeypatch) -> None:
             await pilot.pause()
             esc = app.store.attempt(r.attempt_id).escalation
             assert esc is not None and esc.to == "niveau2" and esc.reason == "droits administrateur requis"
-            scored = r.attempt.escalation()   # the attempt's own record, the one the checker scores
+            scored = r.attempt.escalation()  # the attempt's own record, the one the checker scores
             assert scored is not None and (scored.to, scored.reason) == ("niveau2", "droits administrateur requis")
             assert "Ticket escaladé vers Technicien de niveau 2" in widget_text(screen.query_one("#escalade-state"))
 
@@ -102,13 +110,13 @@ def test_intervention_screen(fixture_scenarios, labs, monkeypatch) -> None:
 
             def fake_shell(lab, host, journal, record_dir):
                 calls.append(host)
-                assert record_dir == r.attempt.dir      # the terminal is recorded with the attempt
+                assert record_dir == r.attempt.dir  # the terminal is recorded with the attempt
                 journal.record(host, "systemctl status dnsmasq", 3, "shell", start=time.time())
                 return 0
 
             monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
             monkeypatch.setattr(run, "interactive_shell", fake_shell)
-            await pilot.press("down", "enter")          # second host, Enter opens its shell
+            await pilot.press("down", "enter")  # second host, Enter opens its shell
             await pilot.pause()
             assert calls == ["srv"]
             await pilot.press("j")
@@ -144,7 +152,7 @@ def test_timed_mode_counts_down_without_hints(fixture_scenarios, labs) -> None:
             await wait_for(pilot, lambda: "reste 18:55" in screen_text(app), 30, "minuteur à 18:55")
             text = screen_text(app)
             assert "reste 18:55" in text and "chronométré" in text
-            await pilot.press("i")      # no hint key in this mode: neither shown nor run
+            await pilot.press("i")  # no hint key in this mode: neither shown nor run
             await pilot.pause()
             assert app.store.hints(r.attempt_id) == []
             app.screen.query_one(TabbedContent).active = "tab-hints"
@@ -152,8 +160,9 @@ def test_timed_mode_counts_down_without_hints(fixture_scenarios, labs) -> None:
             assert "Pas d'indice en mode chronométré." in screen_text(app)
             now[0] = r.started + 20 * 60 + 5
             await wait_for(pilot, lambda: "temps dépassé de 00:05" in screen_text(app), 30, "temps dépassé")
-            await wait_for(pilot, lambda: any("Temps écoulé" in m for m in notified(app)), 30,
-                           "notification « Temps écoulé »")
+            await wait_for(
+                pilot, lambda: any("Temps écoulé" in m for m in notified(app)), 30, "notification « Temps écoulé »"
+            )
         app.shutdown()
         assert r.stopped and not lab_exists(r.lab_id)
         assert app.store.attempt(r.attempt_id).status == "interrompue"

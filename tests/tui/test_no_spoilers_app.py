@@ -24,7 +24,7 @@ def _secrets(loaded, seed: int) -> list[str]:
     variant = values.get(VARIANT_PARAM)
     if variant:
         summary = " ".join(loaded.scenario.variants[variant].summary.split())
-        out += [summary[:40]]       # what a wrapped screen keeps of it in one piece
+        out += [summary[:40]]  # what a wrapped screen keeps of it in one piece
     return out
 
 
@@ -35,8 +35,11 @@ def _plain(text: str) -> str:
 
 def test_every_briefing_every_variant() -> None:
     catalogue = load_catalogue(user=None)
-    cases = [(sid, _seed_for(loaded.scenario, v)) for sid, loaded in sorted(catalogue.scenarios.items())
-             for v in (sorted(loaded.scenario.variants) or [None])]
+    cases = [
+        (sid, _seed_for(loaded.scenario, v))
+        for sid, loaded in sorted(catalogue.scenarios.items())
+        for v in (sorted(loaded.scenario.variants) or [None])
+    ]
     assert len(cases) >= 50
 
     async def go() -> None:
@@ -70,7 +73,7 @@ def test_the_ticket_tab_of_a_running_intervention(labs) -> None:
             ticket = widget_text(app.screen.query_one("#ticket")) + widget_text(app.screen.query_one("#doc"))
             shown = _plain(ticket + screen_text(app))
             secrets = _secrets(loaded, seed)
-            assert any(len(s) >= 7 for s in secrets)        # the wrong gateway, at least
+            assert any(len(s) >= 7 for s in secrets)  # the wrong gateway, at least
             assert [s for s in secrets if s in shown] == []
             assert "passerelle" not in app.screen.query_one("#bar-title").render().plain
 

@@ -19,7 +19,16 @@ from simulateur.tui.screens.briefing import BriefingScreen
 from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.widgets.grid import grid
 
-from tuihelpers import footer_text, notified, FIXTURE_SCENARIOS, make_result, run_async, screen_text, wait_for, wait_screen
+from tuihelpers import (
+    footer_text,
+    notified,
+    FIXTURE_SCENARIOS,
+    make_result,
+    run_async,
+    screen_text,
+    wait_for,
+    wait_screen,
+)
 
 
 def _plain(renderable) -> str:
@@ -31,13 +40,21 @@ def _plain(renderable) -> str:
 # --- item 1's leftovers ----------------------------------------------------------------------------
 def test_grid_shows_each_competence_once_whatever_the_criteria_order() -> None:
     """A scenario listing a competence's criteria apart (CP4, CP5, CP4) showed the CP4 heading twice."""
+
     def crit(cid: str, comp: str, verdict: str) -> CriterionRecord:
         return CriterionRecord(cid, f"libellé {cid}", comp, f"compétence {comp}", verdict, ())
 
-    out = _plain(grid([crit("TAI.CP4.1", "TAI.CP4", "acquis"), crit("TAI.CP5.2", "TAI.CP5", "non_acquis"),
-                       crit("TAI.CP4.3", "TAI.CP4", "jury")]))
+    out = _plain(
+        grid(
+            [
+                crit("TAI.CP4.1", "TAI.CP4", "acquis"),
+                crit("TAI.CP5.2", "TAI.CP5", "non_acquis"),
+                crit("TAI.CP4.3", "TAI.CP4", "jury"),
+            ]
+        )
+    )
     assert out.count("compétence TAI.CP4") == 1 and out.count("compétence TAI.CP5") == 1
-    assert out.index("TAI.CP4.3") < out.index("compétence TAI.CP5")   # grouped under its heading
+    assert out.index("TAI.CP4.3") < out.index("compétence TAI.CP5")  # grouped under its heading
     # nothing said by colour alone: each verdict has its symbol and its word
     assert "✓ acquis" in out and "✗ non acquis" in out and "? à évaluer" in out
 
@@ -51,16 +68,16 @@ def test_briefing_start_key_does_not_type_into_the_name_and_stays_in_the_footer(
             await wait_screen(pilot, "BriefingScreen")
             screen = app.screen
             assert isinstance(app.focused, Input) and app.focused.id == "candidate"
-            assert "f5 Démarrer" in await footer_text(pilot)   # the footer, with the name focused
+            assert "f5 Démarrer" in await footer_text(pilot)  # the footer, with the name focused
             started: list[tuple[str, str | None]] = []
 
-            def no_lab(mode: str, candidate: str | None) -> None:   # no lab in this test: the build fails
+            def no_lab(mode: str, candidate: str | None) -> None:  # no lab in this test: the build fails
                 started.append((mode, candidate))
                 raise SimError("pas de laboratoire dans ce test")
 
             screen._build = no_lab
             await pilot.press("d", "o", "m")
-            assert screen.query_one("#candidate", Input).value == "dom"   # d types, it does not start
+            assert screen.query_one("#candidate", Input).value == "dom"  # d types, it does not start
             assert not started
             await pilot.press("f5")
             await wait_for(pilot, lambda: not app.building and screen.query_one("#form").display, 10, "l'échec")
@@ -78,10 +95,21 @@ def _seed_trainees() -> None:
     plans = [("Alice", "entrainement", "non_acquis"), ("Bob", "entrainement", "acquis"), ("Alice", "examen", "acquis")]
     for n, (who, mode, verdict) in enumerate(plans, 1):
         aid = f"2026010{n}-panne-dhcp-ui{n}"
-        store.begin(attempt_id=aid, scenario=sc, seed=7, mode=mode, lab=f"ui{n}", attempt_dir=None,
-                    started=base + n * 60, candidate=who)
-        store.submit(aid, make_result({"TAI.CP14.2": verdict, "TAI.CP14.4": verdict, "TAI.CP10.4": "acquis"}),
-                     submitted=base + n * 60 + 30)
+        store.begin(
+            attempt_id=aid,
+            scenario=sc,
+            seed=7,
+            mode=mode,
+            lab=f"ui{n}",
+            attempt_dir=None,
+            started=base + n * 60,
+            candidate=who,
+        )
+        store.submit(
+            aid,
+            make_result({"TAI.CP14.2": verdict, "TAI.CP14.4": verdict, "TAI.CP10.4": "acquis"}),
+            submitted=base + n * 60 + 30,
+        )
 
 
 def _best_cell(app: SimulateurApp) -> str:
@@ -99,12 +127,12 @@ def test_trainee_chosen_once_remembered_and_best_is_theirs_in_training(fixture_s
             assert "Stagiaire : aucun" in screen_text(app)
             await pilot.press("s")
             await wait_screen(pilot, "ProfileScreen")
-            assert "Alice" in screen_text(app) and "Bob" in screen_text(app)   # names already used
-            await pilot.press("tab")                                       # to the known names
-            await pilot.press("home", "enter")                             # Alice, by keyboard only
+            assert "Alice" in screen_text(app) and "Bob" in screen_text(app)  # names already used
+            await pilot.press("tab")  # to the known names
+            await pilot.press("home", "enter")  # Alice, by keyboard only
             await wait_screen(pilot, "CatalogueScreen")
             await wait_for(pilot, lambda: "Stagiaire : Alice" in screen_text(app), 5, "Alice dans l'en-tête")
-            assert _best_cell(app) == "1/3"     # Alice's training (her exam's 3/3 apart, Bob's 3/3 not hers)
+            assert _best_cell(app) == "1/3"  # Alice's training (her exam's 3/3 apart, Bob's 3/3 not hers)
 
     run_async(first())
     saved = json.loads((data_dir() / "reglages.json").read_text())
@@ -114,7 +142,7 @@ def test_trainee_chosen_once_remembered_and_best_is_theirs_in_training(fixture_s
         app = SimulateurApp(reap=False)
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_screen(pilot, "CatalogueScreen")
-            assert "Stagiaire : Alice" in screen_text(app)               # remembered
+            assert "Stagiaire : Alice" in screen_text(app)  # remembered
             app.push_screen(BriefingScreen("panne-dhcp", seed=7))
             await wait_screen(pilot, "BriefingScreen")
             assert app.screen.query_one("#candidate", Input).value == "Alice"
@@ -122,7 +150,7 @@ def test_trainee_chosen_once_remembered_and_best_is_theirs_in_training(fixture_s
             await wait_screen(pilot, "CatalogueScreen")
             await pilot.press("s")
             await wait_screen(pilot, "ProfileScreen")
-            await pilot.press(*"Bob", "enter")                              # a name typed
+            await pilot.press(*"Bob", "enter")  # a name typed
             await wait_screen(pilot, "CatalogueScreen")
             await wait_for(pilot, lambda: _best_cell(app) == "3/3", 5, "le meilleur score de Bob")
 
@@ -140,10 +168,10 @@ def test_progression_is_per_trainee_training_and_exam_apart(fixture_scenarios) -
             app.push_screen(ProgressionScreen())
             await wait_screen(pilot, "ProgressionScreen")
             table = app.screen.query_one("#attempts", DataTable)
-            assert [str(k.value) for k in table.rows] == ["20260101-panne-dhcp-ui1"]   # Alice, training
+            assert [str(k.value) for k in table.rows] == ["20260101-panne-dhcp-ui1"]  # Alice, training
             app.screen.query_one("#kind", Select).value = "exam"
             await pilot.pause()
-            assert [str(k.value) for k in table.rows] == ["20260103-panne-dhcp-ui3"]   # Alice, exam
+            assert [str(k.value) for k in table.rows] == ["20260103-panne-dhcp-ui3"]  # Alice, exam
             app.screen.query_one("#trainee", Select).value = "Bob"
             await pilot.pause()
             assert table.row_count == 0
@@ -256,14 +284,14 @@ def test_jury_comments_by_keyboard_only(fixture_scenarios) -> None:
             app.screen.query_one("#jury").focus()
             await pilot.press("enter")
             await wait_screen(pilot, "JuryScreen")
-            assert "m Commenter le critère" in screen_text(app)        # said in the footer
+            assert "m Commenter le critère" in screen_text(app)  # said in the footer
             await pilot.press("a", "m")
             assert app.focused is not None and app.focused.id == "crit-comment"
             await pilot.press(*"a questionné", "enter")
             await pilot.pause()
-            assert isinstance(app.focused, DataTable)                 # back to the table
+            assert isinstance(app.focused, DataTable)  # back to the table
             await pilot.press("i", *"clair", "escape")
-            assert isinstance(app.focused, DataTable)                 # Escape: the table, not out of the grid
+            assert isinstance(app.focused, DataTable)  # Escape: the table, not out of the grid
             assert type(app.screen).__name__ == "JuryScreen"
             await pilot.press("i", "enter")
             await pilot.pause()

@@ -38,15 +38,16 @@ def test_take_a_questionnaire_in_the_app(fixture_scenarios) -> None:
             await pilot.press(*right, "enter")
             await wait_for(pilot, lambda: "2/21" in widget_text(screen.query_one("#question")), 10, "question 2")
             assert db.answers(run.id)[first.id].answer == right
-            await pilot.press("z", "z", "enter")                    # refused: one French line, no move
+            await pilot.press("z", "z", "enter")  # refused: one French line, no move
             await pilot.pause()
             if not isinstance(run.questions[1], Open) and run.questions[1].kind != "numeric":
                 assert "inconnu" in widget_text(screen.query_one("#status"))
             await pilot.press("pageup")
             await wait_for(pilot, lambda: screen.query_one("#answer", Input).value == right, 10, "réponse rappelée")
             await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: "Résultat par compétence" in widget_text(screen.query_one("#question")),
-                           10, "correction")
+            await wait_for(
+                pilot, lambda: "Résultat par compétence" in widget_text(screen.query_one("#question")), 10, "correction"
+            )
             text = widget_text(screen.query_one("#question"))
             assert "juste — 1 / 1" in text and "TAI.CP9 — Intervenir sur une infrastructure réseau" in text
             assert not screen.query_one("#answer", Input).display

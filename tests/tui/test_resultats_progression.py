@@ -24,8 +24,10 @@ def seed_store() -> tuple[Store, list[str]]:
     ids = []
     base = time.time() - 3 * 86400
     plans = [
-        ("soumise", {"TAI.CP14.2": "non_acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis",
-                     "TAI.CP10.4": "acquis"}),
+        (
+            "soumise",
+            {"TAI.CP14.2": "non_acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis", "TAI.CP10.4": "acquis"},
+        ),
         ("soumise", {"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "acquis", "TAI.CP10.4": "acquis"}),
         ("abandonnee", None),
     ]
@@ -33,8 +35,16 @@ def seed_store() -> tuple[Store, list[str]]:
         aid = f"2026010{n}-panne-dhcp-ui{n}"
         ids.append(aid)
         start = base + n * 3600
-        store.begin(attempt_id=aid, scenario=sc, seed=7, mode="entrainement" if n != 2 else "chronometre",
-                    lab=f"ui{n}", attempt_dir=f"/nonexistent/{aid}", started=start, candidate="Alice")
+        store.begin(
+            attempt_id=aid,
+            scenario=sc,
+            seed=7,
+            mode="entrainement" if n != 2 else "chronometre",
+            lab=f"ui{n}",
+            attempt_dir=f"/nonexistent/{aid}",
+            started=start,
+            candidate="Alice",
+        )
         if n == 1:
             store.reveal_hint(aid, 0, sc.hints[0])
             store.save_escalation(aid, Escalation(to="niveau2", reason="droits", t=start + 60))
@@ -65,7 +75,7 @@ def test_results_grid_time_hints_and_reference() -> None:
             assert "non acquis  TAI.CP14.4" in grid and "acquis      TAI.CP10.4" in grid
             assert "✗ preuve de TAI.CP14.4" in grid
             reference = widget_text(app.screen.query_one("#reference"))
-            assert "sur srv :   systemctl start dnsmasq" in reference     # as a technician types it
+            assert "sur srv :   systemctl start dnsmasq" in reference  # as a technician types it
             assert "Qualification attendue : impact moyen, urgence haute → priorité haute" in reference
             assert "Les questions posées à l'utilisateur" in reference
             fiche = widget_text(app.screen.query_one("#fiche"))
@@ -103,7 +113,7 @@ def test_self_assessment_of_the_jury_criteria_by_keyboard() -> None:
             assert radio.name == "TAI.CP14.3"
             while app.focused is not radio:
                 await pilot.press("tab")
-            await pilot.press("down")      # to « non acquis »
+            await pilot.press("down")  # to « non acquis »
             await pilot.press("enter")
             await pilot.pause()
             assert [(m.criterion, m.verdict) for m in self_marks(store, ids[0])] == [("TAI.CP14.3", "non_acquis")]
@@ -137,7 +147,7 @@ def test_progression_table_filters_chart_and_csv() -> None:
             await pilot.press("p")
             await wait_screen(pilot, "ProgressionScreen")
             table = app.screen.query_one(DataTable)
-            assert [str(k.value) for k in table.rows] == list(reversed(ids))   # newest first
+            assert [str(k.value) for k in table.rows] == list(reversed(ids))  # newest first
             text = screen_text(app)
             assert "chronométré" in text and "abandonnée" in text and "4/4" not in text
             chart = widget_text(app.screen.query_one("#chart"))

@@ -29,11 +29,18 @@ from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
 
 from tuihelpers import (
-    FIXTURE_SCENARIOS, footer_settled, make_result, needs_root, recorded_attempt, start_attempt, wait_for, wait_screen,
+    FIXTURE_SCENARIOS,
+    footer_settled,
+    make_result,
+    needs_root,
+    recorded_attempt,
+    start_attempt,
+    wait_for,
+    wait_screen,
 )
 
-T0 = 1_767_261_600.0     # 2026-01-01 10:00 UTC
-T1 = 2_082_801_600.0     # 2036-01-01 12:00 UTC (an exam still open)
+T0 = 1_767_261_600.0  # 2026-01-01 10:00 UTC
+T1 = 2_082_801_600.0  # 2036-01-01 12:00 UTC (an exam still open)
 
 #: The smallest terminal the app is made for, and a large one: every screen is captured at both.
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((200, 50), id="200x50")]
@@ -55,12 +62,15 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def snapshot(snap_compare: Any) -> Callable[..., None]:
     """snap_compare with the app made steady first, and `steps` awaited in its pilot before the
     capture; then, on the screen they reach, the footer awaited (`footer_settled`) and `steady`."""
+
     def compare(app: SimulateurApp, size: tuple[int, int], steps: Steps) -> None:
         async def run_before(pilot: Pilot) -> None:
             await steps(pilot)
             await wait_for(pilot, lambda: footer_settled(pilot.app), 30, "pied de page à jour")
             steady(pilot.app)
+
         assert snap_compare(steady_app(app), terminal_size=size, run_before=run_before)
+
     return compare
 
 
@@ -83,14 +93,18 @@ def stored_attempts() -> str:
     sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
     store = Store()
     last = ""
-    for n, verdicts in enumerate(({"TAI.CP14.2": "non_acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis",
-                                   "TAI.CP10.4": "acquis"},
-                                  {"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "acquis",
-                                   "TAI.CP10.4": "acquis"}), 1):
+    for n, verdicts in enumerate(
+        (
+            {"TAI.CP14.2": "non_acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis", "TAI.CP10.4": "acquis"},
+            {"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "acquis", "TAI.CP10.4": "acquis"},
+        ),
+        1,
+    ):
         last = f"2026010{n}-100000-panne-dhcp-ui{n}"
         start = T0 + (n - 1) * 86400
-        store.begin(attempt_id=last, scenario=sc, seed=7, mode="entrainement", lab=f"ui{n}", attempt_dir=None,
-                    started=start)
+        store.begin(
+            attempt_id=last, scenario=sc, seed=7, mode="entrainement", lab=f"ui{n}", attempt_dir=None, started=start
+        )
         store.reveal_hint(last, 0, sc.hints[0])
         store.save_qualification(last, "moyen", "haute")
         store.save_fiche(last, "cause", "Le service DHCP (dnsmasq) était arrêté sur srv.")
@@ -103,11 +117,13 @@ def stored_attempts() -> str:
 
 def on_screen(screen: Callable[[], Any] | None, name: str) -> Steps:
     """Steps: the catalogue, then `screen()` pushed and shown."""
+
     async def steps(pilot: Pilot) -> None:
         await wait_screen(pilot, "CatalogueScreen")
         if screen is not None:
             pilot.app.push_screen(screen())
             await wait_screen(pilot, name)
+
     return steps
 
 
@@ -137,14 +153,14 @@ def fixed_lab(monkeypatch: pytest.MonkeyPatch, labs: list[str]) -> Iterator[str]
     with open(Path(tempfile.gettempdir()) / "simulateur-tests-vue.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for lab in list_lab_ids():
-            if lab.startswith(LAB_PREFIX) and lab[len(LAB_PREFIX):].isdigit():
+            if lab.startswith(LAB_PREFIX) and lab[len(LAB_PREFIX) :].isdigit():
                 try:
                     run.stop(lab)
                 except SimError:
                     pass
         monkeypatch.setenv("SIMULATEUR_LAB_PREFIX", LAB_PREFIX)
         yield LAB_PREFIX + "1"
-        for lab in labs:   # stopped under the lock (the `labs` fixture's stop then finds nothing)
+        for lab in labs:  # stopped under the lock (the `labs` fixture's stop then finds nothing)
             try:
                 run.stop(lab)
             except SimError:
@@ -170,6 +186,7 @@ def test_snapshot_intervention(fixture_scenarios, fixed_lab, labs, snapshot, scr
         await pilot.press(*INTERVENTION[screen])
         if screen == "fiche":
             await wait_screen(pilot, "FicheScreen")
+
     try:
         snapshot(app, size, steps)
     finally:
@@ -197,13 +214,15 @@ def test_snapshot_timeline_and_player(fixture_scenarios, snapshot, screen, size)
     directory = recorded_attempt("20260101-100000-panne-dhcp-ui9", T0)
 
     async def steps(pilot: Pilot) -> None:
-        await on_screen(lambda: TimelineScreen("Intervention 1 — Plus de réseau — Inès Roux", directory, T0),
-                        "TimelineScreen")(pilot)
+        await on_screen(
+            lambda: TimelineScreen("Intervention 1 — Plus de réseau — Inès Roux", directory, T0), "TimelineScreen"
+        )(pilot)
         pilot.app.screen.query_one("#timeline").move_cursor(row=3)
         if screen == "lecteur":
             await pilot.pause()
             await pilot.press("enter")
             await wait_screen(pilot, "PlayerScreen")
+
     snapshot(SimulateurApp(reap=False), size, steps)
 
 
@@ -216,12 +235,21 @@ def exam_done_session() -> tuple[str, str]:
 
     db = ExamDB(Store())
     s = core.new_session(count=1, minutes=40, seed=1, competences=["TAI.CP14"], group="TAI B", db=db, now=T1)
-    db.create_run(CandidateRun(session=s.id, candidate="Inès Roux", started=T1, deadline=T1 + 2400,
-                               items=[Item(index=1)]))
+    db.create_run(
+        CandidateRun(session=s.id, candidate="Inès Roux", started=T1, deadline=T1 + 2400, items=[Item(index=1)])
+    )
     sc = find_scenario("panne-dhcp", FIXTURE_SCENARIOS).scenario
     aid = "20260101-100000-panne-dhcp-ui9"
-    db.store.begin(attempt_id=aid, scenario=sc, seed=7, mode="examen", lab="ui9", attempt_dir=None,
-                   candidate="Inès Roux", started=T1 + 10)
+    db.store.begin(
+        attempt_id=aid,
+        scenario=sc,
+        seed=7,
+        mode="examen",
+        lab="ui9",
+        attempt_dir=None,
+        candidate="Inès Roux",
+        started=T1 + 10,
+    )
     db.store.submit(aid, make_result({"TAI.CP14.4": "acquis", "TAI.CP14.3": "jury"}), submitted=T1 + 600)
     run = core.get_run(db, s.id, "Inès Roux")
     item = run.items[0]
@@ -242,12 +270,12 @@ def test_snapshot_exam_screens(fixture_scenarios, snapshot, screen, size) -> Non
     from simulateur.tui.screens.examen import ExamenScreen
 
     sid, _ = exam_done_session()
-    core.end_run(ExamDB(Store()), sid, "Inès Roux")   # her exam over: no countdown moving in the captures
+    core.end_run(ExamDB(Store()), sid, "Inès Roux")  # her exam over: no countdown moving in the captures
     app = SimulateurApp(reap=False)
 
     async def steps(pilot: Pilot) -> None:
         await on_screen(ExamenScreen, "ExamenScreen")(pilot)
-        app.screen.query_one("#jury-candidate", Select).value = "Inès Roux"   # kept by the table's refreshes
+        app.screen.query_one("#jury-candidate", Select).value = "Inès Roux"  # kept by the table's refreshes
         if screen == "jury":
             await pilot.pause()
             app.screen.query_one("#jury").focus()
@@ -257,6 +285,7 @@ def test_snapshot_exam_screens(fixture_scenarios, snapshot, screen, size) -> Non
             db = ExamDB(app.store)
             continue_exam(app, db, core.Step(None, None, None, False, core.get_run(db, sid, "Inès Roux")))
             await wait_screen(pilot, "ExamDoneScreen")
+
     snapshot(app, size, steps)
 
 
@@ -276,6 +305,7 @@ def test_snapshot_profile_and_high_contrast(fixture_scenarios, snapshot, screen,
             await wait_screen(pilot, "ProfileScreen")
         else:
             app.theme = HIGH_CONTRAST.name
+
     snapshot(app, size, steps)
 
 
@@ -284,8 +314,9 @@ def test_snapshot_verification(fixture_scenarios, snapshot, size) -> None:
     """« Vérifier » (training): which requirements hold, never how to fix them."""
     from simulateur.tui.screens.verification import VerificationScreen
 
-    result = make_result({"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis",
-                          "TAI.CP10.4": "non_acquis"})
+    result = make_result(
+        {"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis", "TAI.CP10.4": "non_acquis"}
+    )
     snapshot(SimulateurApp(reap=False), size, on_screen(lambda: VerificationScreen(result, 2), "VerificationScreen"))
 
 
@@ -302,4 +333,5 @@ def test_snapshot_questionnaire(fixture_scenarios, snapshot, size) -> None:
         await wait_screen(pilot, "CatalogueScreen")
         app.go_quiz(run.id)
         await wait_screen(pilot, "QuizScreen")
+
     snapshot(app, size, steps)

@@ -25,8 +25,16 @@ def scenario():
 
 def begin(store: Store, scenario, n: int, **kw) -> str:
     aid = f"2026-{n:02d}-panne-dhcp-ui{n}"
-    store.begin(attempt_id=aid, scenario=scenario, seed=n, mode=kw.pop("mode", "entrainement"), lab=f"ui{n}",
-                attempt_dir=f"/tmp/{aid}", started=kw.pop("started", 1000.0 * n), **kw)
+    store.begin(
+        attempt_id=aid,
+        scenario=scenario,
+        seed=n,
+        mode=kw.pop("mode", "entrainement"),
+        lab=f"ui{n}",
+        attempt_dir=f"/tmp/{aid}",
+        started=kw.pop("started", 1000.0 * n),
+        **kw,
+    )
     return aid
 
 
@@ -46,7 +54,7 @@ def test_attempt_lifecycle(tmp_path: Path, scenario) -> None:
         store.save_fiche(aid, "inconnu", "x")
 
     h = store.reveal_hint(aid, 0, "indice un")
-    store.reveal_hint(aid, 0, "indice un")          # revealing it again costs nothing more
+    store.reveal_hint(aid, 0, "indice un")  # revealing it again costs nothing more
     store.reveal_hint(aid, 1, "indice deux")
     assert h.index == 0 and h.cost_minutes == HINT_COST_MINUTES
     assert [x.text for x in store.hints(aid)] == ["indice un", "indice deux"]
@@ -57,8 +65,9 @@ def test_attempt_lifecycle(tmp_path: Path, scenario) -> None:
     assert rec.qualification.priority == 4
     assert rec.escalation == Escalation(to="niveau2", reason="droits", done="ping", t=5.0)
 
-    rec = store.submit(aid, result({"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis"}),
-                       submitted=1090.0)
+    rec = store.submit(
+        aid, result({"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis"}), submitted=1090.0
+    )
     assert rec.status == "soumise" and rec.duration == 90.0 and rec.hints_used == 2
     assert rec.counted_duration == 90.0 + 2 * 60 * HINT_COST_MINUTES
     assert (rec.score.acquis, rec.score.evalues, rec.score.jury) == (1, 2, 1)
@@ -71,10 +80,10 @@ def test_attempt_lifecycle(tmp_path: Path, scenario) -> None:
 def test_listing_filters_best_and_history(tmp_path: Path, scenario) -> None:
     store = Store(tmp_path / "s.db")
     a1, a2, a3 = (begin(store, scenario, n) for n in (1, 2, 3))
-    store.submit(a1, result({"TAI.CP14.2": "non_acquis", "TAI.CP14.4": "non_acquis", "TAI.CP10.4": "acquis"}),
-                 submitted=1100)
-    store.submit(a2, result({"TAI.CP14.2": "acquis", "TAI.CP14.4": "acquis", "TAI.CP10.4": "acquis"}),
-                 submitted=2100)
+    store.submit(
+        a1, result({"TAI.CP14.2": "non_acquis", "TAI.CP14.4": "non_acquis", "TAI.CP10.4": "acquis"}), submitted=1100
+    )
+    store.submit(a2, result({"TAI.CP14.2": "acquis", "TAI.CP14.4": "acquis", "TAI.CP10.4": "acquis"}), submitted=2100)
     store.set_status(a3, "abandonnee")
     assert [r.id for r in store.attempts()] == [a1, a2, a3]
     assert [r.id for r in store.attempts(status="soumise")] == [a1, a2]
@@ -92,12 +101,12 @@ def test_a_damaged_row_does_not_stop_the_listing(tmp_path: Path, scenario) -> No
     good = [begin(store, scenario, n) for n in (1, 2, 3)]
     with sqlite3.connect(store.path) as conn:
         conn.execute("UPDATE attempts SET competences = 'pas du json' WHERE id = ?", (good[0],))
-        conn.execute("UPDATE attempts SET qualification = '{\"impact\": \"énorme\"}' WHERE id = ?", (good[1],))
+        conn.execute('UPDATE attempts SET qualification = \'{"impact": "énorme"}\' WHERE id = ?', (good[1],))
         conn.execute("INSERT INTO criteria VALUES (?, 0, 'X', 'x', 'C', 'c', 'peut-être', '[]')", (good[2],))
     assert [r.id for r in store.attempts()] == [good[2]]
     assert store.skipped == 2
     assert store.attempt(good[0]) is None
-    assert store.criteria(good[2]) == []            # the damaged criterion is skipped too
+    assert store.criteria(good[2]) == []  # the damaged criterion is skipped too
 
 
 def test_an_unreadable_database_is_set_aside(tmp_path: Path) -> None:
@@ -113,7 +122,7 @@ def test_wal_and_schema_version(tmp_path: Path) -> None:
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-    Store(tmp_path / "s.db")                          # reopening an existing base is fine
+    Store(tmp_path / "s.db")  # reopening an existing base is fine
 
 
 def test_csv_export(tmp_path: Path, scenario) -> None:
@@ -148,9 +157,11 @@ def test_concurrent_writers(tmp_path: Path, scenario) -> None:
     """Worker threads and a second process write the same base: every write lands."""
     store = Store(tmp_path / "s.db")
     aid = begin(store, scenario, 1)
-    code = (f"from simulateur.session.store import Store\nfrom pathlib import Path\n"
-            f"s = Store(Path({str(store.path)!r}))\n"
-            f"for i in range(30): s.save_fiche({aid!r}, 'cause', f'autre {{i}}')\n")
+    code = (
+        f"from simulateur.session.store import Store\nfrom pathlib import Path\n"
+        f"s = Store(Path({str(store.path)!r}))\n"
+        f"for i in range(30): s.save_fiche({aid!r}, 'cause', f'autre {{i}}')\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code])
     for i in range(30):
         store.save_fiche(aid, "symptome", f"texte {i}")

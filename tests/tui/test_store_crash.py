@@ -55,14 +55,14 @@ def test_data_survives_kill_9_at_random_moments(tmp_path: Path, scenario) -> Non
     store = Store(db)
     attempt = Attempt.create("ui1", scenario.id, 1)
     aid = attempt.dir.name
-    store.begin(attempt_id=aid, scenario=scenario, seed=1, mode="entrainement", lab="ui1",
-                attempt_dir=str(attempt.dir))
+    store.begin(attempt_id=aid, scenario=scenario, seed=1, mode="entrainement", lab="ui1", attempt_dir=str(attempt.dir))
     rng = random.Random(6)
     journal_total = 0
     for round_ in range(6):
         tag = f"r{round_}"
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(attempt.dir), aid, tag],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db), str(attempt.dir), aid, tag], stdout=subprocess.PIPE, text=True
+        )
         assert proc.stdout is not None
         done = -1
         target = rng.randint(3, 25)
@@ -82,7 +82,7 @@ def test_data_survives_kill_9_at_random_moments(tmp_path: Path, scenario) -> Non
         mine = [e.cmd for e in Journal(attempt.dir / "journal.jsonl").entries() if e.cmd.startswith(f"{tag} ")]
         assert mine[: done + 1] == [f"{tag} commande {i}" for i in range(done + 1)] and len(mine) <= done + 2
         journal_total += len(mine)
-        assert attempt.qualification() is not None        # always one whole record, old or new
+        assert attempt.qualification() is not None  # always one whole record, old or new
         result = attempt.result()
         assert result is not None and result["criteria"][0]["evidence"] == [tag] and result["t"] in (done, done + 1)
     assert journal_total >= 6 * 4
@@ -95,8 +95,15 @@ def test_one_damaged_record_of_each_kind_does_not_stop_the_others(tmp_path: Path
     ids = []
     for n in (1, 2, 3, 4):
         aid = f"2026-{n:02d}-panne-dhcp-ui{n}"
-        store.begin(attempt_id=aid, scenario=scenario, seed=n, mode="entrainement", lab=f"ui{n}",
-                    attempt_dir=f"/tmp/{aid}", started=1000.0 * n)
+        store.begin(
+            attempt_id=aid,
+            scenario=scenario,
+            seed=n,
+            mode="entrainement",
+            lab=f"ui{n}",
+            attempt_dir=f"/tmp/{aid}",
+            started=1000.0 * n,
+        )
         store.submit(aid, make_result({"TAI.CP14.2": "acquis", "TAI.CP14.4": "non_acquis"}), submitted=1000.0 * n + 60)
         ids.append(aid)
     with sqlite3.connect(store.path) as conn:
@@ -106,9 +113,9 @@ def test_one_damaged_record_of_each_kind_does_not_stop_the_others(tmp_path: Path
         conn.execute("UPDATE attempts SET started = 'hier' WHERE id = ?", (ids[3],))
     listed = [r.id for r in store.attempts()]
     assert ids[1] in listed and ids[2] in listed
-    assert store.skipped == 4 - len(listed) and store.skipped >= 1     # the bad ones are counted, not fatal
-    assert store.scenario(ids[1]) is None                               # unreadable scenario: None
-    assert [c.criterion for c in store.criteria(ids[2])] == []          # its damaged criteria are skipped
+    assert store.skipped == 4 - len(listed) and store.skipped >= 1  # the bad ones are counted, not fatal
+    assert store.scenario(ids[1]) is None  # unreadable scenario: None
+    assert [c.criterion for c in store.criteria(ids[2])] == []  # its damaged criteria are skipped
     assert len(store.criteria(ids[1])) == 2
     store.best_scores()
     store.competence_history()
@@ -124,8 +131,9 @@ def test_one_damaged_record_of_each_kind_does_not_stop_the_others(tmp_path: Path
     assert [e.cmd for e in attempt.journal.entries()] == ["ip a", "ping -c1 srv"]
     attempt.qualify("bas", "basse")
     attempt.save_result(make_result({"TAI.CP14.2": "acquis"}))
-    with sqlite3.connect(attempt.store.path) as conn:   # its last check and its qualification, damaged
-        conn.execute("""UPDATE attempts SET probes = '{tronqué', qualification = '{"impact": 3}' WHERE id = ?""",
-                     (attempt.id,))
+    with sqlite3.connect(attempt.store.path) as conn:  # its last check and its qualification, damaged
+        conn.execute(
+            """UPDATE attempts SET probes = '{tronqué', qualification = '{"impact": 3}' WHERE id = ?""", (attempt.id,)
+        )
     assert attempt.result() is None and attempt.qualification() is None
-    attempt.store.attempts()                                            # the listing skips it, not fatal
+    attempt.store.attempts()  # the listing skips it, not fatal

@@ -17,13 +17,14 @@ def rows(app) -> list[str]:
 
 
 def test_user_scenarios_beside_the_shipped_ones_and_a_broken_file_is_reported(
-        fixture_scenarios, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fixture_scenarios, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     mine = tmp_path / "mes-scenarios"
     mine.mkdir()
     text = (FIXTURE_SCENARIOS / "panne-dhcp.yaml").read_text()
-    (mine / "ma-panne.yaml").write_text(text.replace("id: panne-dhcp", "id: ma-panne"))   # uses the shipped topology
+    (mine / "ma-panne.yaml").write_text(text.replace("id: panne-dhcp", "id: ma-panne"))  # uses the shipped topology
     (mine / "casse.yaml").write_text("id: casse\ntitle: [\n")
-    (mine / "panne-dhcp.yaml").write_text(text)                                         # id of a shipped one
+    (mine / "panne-dhcp.yaml").write_text(text)  # id of a shipped one
     monkeypatch.setenv("SIMULATEUR_SCENARIOS", str(mine))
 
     async def go() -> None:
@@ -33,8 +34,12 @@ def test_user_scenarios_beside_the_shipped_ones_and_a_broken_file_is_reported(
             assert sorted(rows(app)) == ["imprimante", "ma-panne", "panne-dhcp"]
             await pilot.pause()
             messages = notified(app)
-            assert any("2 fichier(s) de scénario ignoré(s)" in m and f"{mine / 'casse.yaml'}:3:" in m
-                       and f"{mine / 'panne-dhcp.yaml'}:1:" in m for m in messages), messages
+            assert any(
+                "2 fichier(s) de scénario ignoré(s)" in m
+                and f"{mine / 'casse.yaml'}:3:" in m
+                and f"{mine / 'panne-dhcp.yaml'}:1:" in m
+                for m in messages
+            ), messages
             assert app.catalogue.scenarios["panne-dhcp"].path.parent == FIXTURE_SCENARIOS
 
     run_async(go())

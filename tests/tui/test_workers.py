@@ -58,7 +58,7 @@ def test_a_build_returns_its_result_or_its_failure_in_french(fixture_scenarios) 
             app.build(screen, bug, lambda built: None)
             await wait_for(pilot, lambda: len(screen.outcomes) == 3, 10, "le bogue dit")
             assert screen.outcomes[2].problem == "KeyError: 'x'"
-            assert app.is_running                         # a failed build never ends the app
+            assert app.is_running  # a failed build never ends the app
 
     run_async(go())
 
@@ -78,7 +78,7 @@ def test_quitting_during_a_build_releases_what_was_built_then_exits(fixture_scen
             await pilot.press("ctrl+q")
             await wait_for(pilot, lambda: app.quitting, 10, "Ctrl+Q pris en compte")
             await pilot.pause(0.3)
-            assert app.is_running and released == []          # the build is waited for, said so
+            assert app.is_running and released == []  # the build is waited for, said so
             assert any("arrêté dès qu'il est prêt" in m for m in notified(app))
             go_on.set()
             await wait_for(pilot, lambda: not app.is_running, 10, "l'application fermée")

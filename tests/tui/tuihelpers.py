@@ -46,7 +46,9 @@ def screen_text(app: Any) -> str:
 
 #: The width of a terminal cell in Rich's SVG export (0.61 × its 20-pixel font).
 CHAR_WIDTH = 12.2
-_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*clip-path="url\(#terminal(?:-\d+)?-line-(\d+)\)"[^>]*>([^<]*)</text>')
+_SVG_TEXT = re.compile(
+    r'<text [^>]*?x="([\d.]+)"[^>]*clip-path="url\(#terminal(?:-\d+)?-line-(\d+)\)"[^>]*>([^<]*)</text>'
+)
 
 
 def svg_text(svg: str, width: int, height: int) -> str:
@@ -112,16 +114,34 @@ def make_result(verdicts: dict[str, str], lab: str = "ui9") -> CheckResult:
     marks = {"acquis": "✓", "non_acquis": "✗", "jury": "?"}
     for cid, v in verdicts.items():
         crit, comp = referentiel.all_criteria()[cid][:2]
-        crits.append(CriterionResult(id=cid, label=crit.label, competence=comp.id, competence_label=comp.label,
-                                     verdict=v, evidence=[f"{marks[v]} preuve de {cid}"]))
-    return CheckResult(lab=lab, scenario="panne-dhcp", seed=7, t=time.time(), criteria=crits, probes=[],
-                       score=Score(acquis=sum(v == "acquis" for v in verdicts.values()),
-                                   evalues=sum(v != "jury" for v in verdicts.values()),
-                                   jury=sum(v == "jury" for v in verdicts.values())))
+        crits.append(
+            CriterionResult(
+                id=cid,
+                label=crit.label,
+                competence=comp.id,
+                competence_label=comp.label,
+                verdict=v,
+                evidence=[f"{marks[v]} preuve de {cid}"],
+            )
+        )
+    return CheckResult(
+        lab=lab,
+        scenario="panne-dhcp",
+        seed=7,
+        t=time.time(),
+        criteria=crits,
+        probes=[],
+        score=Score(
+            acquis=sum(v == "acquis" for v in verdicts.values()),
+            evalues=sum(v != "jury" for v in verdicts.values()),
+            jury=sum(v == "jury" for v in verdicts.values()),
+        ),
+    )
 
 
-async def start_attempt(pilot: Any, labs: list[str], scenario: str = "panne-dhcp", seed: int = 7,
-                        mode: str = "entrainement") -> Any:
+async def start_attempt(
+    pilot: Any, labs: list[str], scenario: str = "panne-dhcp", seed: int = 7, mode: str = "entrainement"
+) -> Any:
     """Catalogue → briefing → build (real lab) → intervention; returns the app's Running."""
     from simulateur.tui.screens.briefing import BriefingScreen
 
@@ -132,7 +152,7 @@ async def start_attempt(pilot: Any, labs: list[str], scenario: str = "panne-dhcp
     if mode == "chronometre":
         app.screen.query_one("#chronometre").value = True
         await pilot.pause()
-    await pilot.press("enter")     # the name field has the focus: Enter there starts
+    await pilot.press("enter")  # the name field has the focus: Enter there starts
     await wait_for(pilot, lambda: app.running is not None or "Échec" in screen_text(app), 60, "laboratoire construit")
     assert app.running is not None, screen_text(app)
     labs.append(app.running.lab_id)
@@ -163,32 +183,43 @@ def recorded_attempt(name: str, started: float) -> Path:
 
     directory = data_dir() / "attempts" / name
     (directory / "terminals").mkdir(parents=True)
-    (directory / "attempt.json").write_text(_json.dumps({"id": name, "lab": "ui9", "scenario": "panne-dhcp",
-                                                          "seed": 7, "started": started}))
+    (directory / "attempt.json").write_text(
+        _json.dumps({"id": name, "lab": "ui9", "scenario": "panne-dhcp", "seed": 7, "started": started})
+    )
     journal = Journal(directory / "journal.jsonl")
     for host, cmd, rc, begin, end, source in (
-            ("poste", "ip a", 0, 20.0, 20.4, "shell"),
-            ("poste", "lpq", 127, 30.0, 30.1, "shell"),
-            ("srv", "systemctl restart dnsmasq", 0, 60.0, 61.0, "shell"),
-            ("poste", "ping -c1 srv", 1, 90.0, 93.0, "shell"),
-            ("-", "indice 1 consulté", None, 100.0, 100.0, "event")):
-        journal.append(Entry(t=started + end, start=started + begin, host=host, cmd=cmd, rc=rc,
-                             source=source))  # type: ignore[arg-type]
+        ("poste", "ip a", 0, 20.0, 20.4, "shell"),
+        ("poste", "lpq", 127, 30.0, 30.1, "shell"),
+        ("srv", "systemctl restart dnsmasq", 0, 60.0, 61.0, "shell"),
+        ("poste", "ping -c1 srv", 1, 90.0, 93.0, "shell"),
+        ("-", "indice 1 consulté", None, 100.0, 100.0, "event"),
+    ):
+        journal.append(Entry(t=started + end, start=started + begin, host=host, cmd=cmd, rc=rc, source=source))  # type: ignore[arg-type]
     opened = started + 10
-    header = asciicast.Header(width=60, height=8, timestamp=int(opened), title="poste — laboratoire ui9",
-                              env={"TERM": "xterm-256color", "SHELL": "/bin/bash"})
+    header = asciicast.Header(
+        width=60,
+        height=8,
+        timestamp=int(opened),
+        title="poste — laboratoire ui9",
+        env={"TERM": "xterm-256color", "SHELL": "/bin/bash"},
+    )
     prompt = "\x1b[1;32mroot@poste\x1b[0m:~# "
     events = [
-        (0.5, prompt), (9.0, "ip a\r\n"), (10.3, "1: lo: <LOOPBACK,UP> mtu 65536\r\n" + prompt),
-        (19.0, "lpq\r\n"), (19.1, "bash: lpq: commande introuvable\r\n" + prompt),
-        (79.0, "ping -c1 srv\r\n"), (82.9, "ping: srv: Nom ou service inconnu\r\n" + prompt),
+        (0.5, prompt),
+        (9.0, "ip a\r\n"),
+        (10.3, "1: lo: <LOOPBACK,UP> mtu 65536\r\n" + prompt),
+        (19.0, "lpq\r\n"),
+        (19.1, "bash: lpq: commande introuvable\r\n" + prompt),
+        (79.0, "ping -c1 srv\r\n"),
+        (82.9, "ping: srv: Nom ou service inconnu\r\n" + prompt),
         (95.0, "exit\r\n"),
     ]
     srv_opened = started + 65
     srv = [(0.2, "root@srv:~# "), (2.0, "systemctl is-active dnsmasq\r\n"), (2.1, "active\r\nroot@srv:~# ")]
-    for host, at, header, evs in (("poste", opened, header, events),
-                                  ("srv", srv_opened, asciicast.Header(width=60, height=8, timestamp=int(srv_opened)),
-                                   srv)):
+    for host, at, header, evs in (
+        ("poste", opened, header, events),
+        ("srv", srv_opened, asciicast.Header(width=60, height=8, timestamp=int(srv_opened)), srv),
+    ):
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(at))
         lines = [header.to_json()] + [_json.dumps([t, "o", data]) for t, data in evs]
         (directory / "terminals" / f"{stamp}-{host}.cast").write_text("\n".join(lines) + "\n")

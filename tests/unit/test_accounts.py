@@ -31,9 +31,10 @@ def test_accounts_passwords_tokens(store_url: str) -> None:
     found = acc.token(token)
     assert found is not None and found.login == "jury1" and found.roles == ("jury",) and expires > time.time()
     assert acc.token(token + "x") is None
-    with acc.store._read() as conn:                  # neither the password nor the token is kept
-        stored = " ".join(str(v) for t in (schema.accounts, schema.api_tokens)
-                          for row in conn.execute(t.select()) for v in row)
+    with acc.store._read() as conn:  # neither the password nor the token is kept
+        stored = " ".join(
+            str(v) for t in (schema.accounts, schema.api_tokens) for row in conn.execute(t.select()) for v in row
+        )
     assert "un-secret-assez-long" not in stored and token not in stored
     acc.set_password("jury1", "nouveau-secret-long")
     assert acc.token(token) is None and acc.verify("jury1", "nouveau-secret-long") == ("jury",)
@@ -81,10 +82,14 @@ def test_listen_rule() -> None:
 
 
 def test_a_network_peer_is_never_a_unix_account() -> None:
-    session = ExamSession(id="eb1", seed=1, count=1, minutes=20,
-                          interventions=[Intervention(index=1, scenario="x", title="x", referentiel="TAI",
-                                                      competences=[], duration=20)],
-                          roster={"Alice Martin": "alice", "Bruno Petit": ""})
+    session = ExamSession(
+        id="eb1",
+        seed=1,
+        count=1,
+        minutes=20,
+        interventions=[Intervention(index=1, scenario="x", title="x", referentiel="TAI", competences=[], duration=20)],
+        roster={"Alice Martin": "alice", "Bruno Petit": ""},
+    )
     assert roles.Peer(1001, 1001, 5, "alice").candidate_in(session) == "Alice Martin"
     assert roles.Peer(-1, -1, 0, "alice", address="10.0.0.5").candidate_in(session) is None
     coded = roles.Peer(-1, -1, 0, "code:Bruno Petit", address="10.0.0.5", code=("eb1", "bruno petit"))

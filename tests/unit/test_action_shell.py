@@ -36,11 +36,18 @@ def test_every_shipped_action_gives_command_lines():
 
 
 def test_the_usual_ones_read_as_typed():
-    assert ServiceRestart(action="service.restart", host="srv", service="dnsmasq").shell() == ["systemctl restart dnsmasq"]
+    assert ServiceRestart(action="service.restart", host="srv", service="dnsmasq").shell() == [
+        "systemctl restart dnsmasq"
+    ]
     assert RouteDefault(action="route.default", host="poste", via="192.168.1.254").shell() == [
-        "ip route replace default via 192.168.1.254"]
-    assert Exec(action="exec", host="poste", argv=["sh", "-c", "ifdown eth0; ifup eth0"]).shell() == ["ifdown eth0; ifup eth0"]
-    assert Exec(action="exec", host="poste", argv=["cupsenable", "Mon imprimante"]).shell() == ["cupsenable 'Mon imprimante'"]
+        "ip route replace default via 192.168.1.254"
+    ]
+    assert Exec(action="exec", host="poste", argv=["sh", "-c", "ifdown eth0; ifup eth0"]).shell() == [
+        "ifdown eth0; ifup eth0"
+    ]
+    assert Exec(action="exec", host="poste", argv=["cupsenable", "Mon imprimante"]).shell() == [
+        "cupsenable 'Mon imprimante'"
+    ]
 
 
 def _bash(script: str, cwd: str) -> subprocess.CompletedProcess[str]:
@@ -58,8 +65,9 @@ def test_a_written_file_as_a_heredoc_gives_the_same_file(tmp_path, content):
     assert path.stat().st_mode & 0o777 == 0o600
 
 
-@pytest.mark.parametrize(("old", "new"), [("netmask 255.255.0.0", "netmask 255.255.255.0"),
-                                          ("a/b.*[x]^$ & \\", "c/d & \\1 'q'")])
+@pytest.mark.parametrize(
+    ("old", "new"), [("netmask 255.255.0.0", "netmask 255.255.255.0"), ("a/b.*[x]^$ & \\", "c/d & \\1 'q'")]
+)
 def test_a_replaced_text_by_sed_gives_the_same_file(tmp_path, old, new):
     path = tmp_path / "interfaces"
     path.write_text(f"debut\n  {old} fin {old}\n{old}\n")

@@ -79,7 +79,7 @@ def test_dc_and_client_files():
     ctx = ServiceContext(host="dc", hosts_addr={"dc": "10.0.0.61"})
     dc = SambaAD(type="samba_ad", domain="cabinet.lan", admin_password="Phare-Adm42!")
     files = dc.files(ctx)
-    assert "/var/lib/samba/" in files and "/etc/samba/" in files   # private, opaque directories
+    assert "/var/lib/samba/" in files and "/etc/samba/" in files  # private, opaque directories
     assert "Phare-Adm42!" in str(files["/etc/simulateur/ad-init.json"][0])
     assert files["/etc/simulateur/ad-init.json"][1] == 0o600
     assert dc.ports() == [("tcp", 389), ("tcp", 88)]
@@ -90,13 +90,16 @@ def test_dc_and_client_files():
 
 
 def test_file_server_shares_and_setup():
-    fs = SambaFs(type="samba_fs", shares=[{"name": "Comptabilite", "group": "comptabilite"}],
-                 users=[{"login": "mmartin", "name": "Marie Martin", "password": "Ard'oise-1", "groups": ["comptabilite"]}])
+    fs = SambaFs(
+        type="samba_fs",
+        shares=[{"name": "Comptabilite", "group": "comptabilite"}],
+        users=[{"login": "mmartin", "name": "Marie Martin", "password": "Ard'oise-1", "groups": ["comptabilite"]}],
+    )
     conf = fs.smb_conf("srv")
     assert "[Comptabilite]" in conf and "valid users = @comptabilite" in conf and "read only = no" in conf
     script = fs.setup_script()
     assert "groupadd comptabilite" in script and "chmod 2770 /srv/partages/Comptabilite" in script
-    assert "'Ard'\"'\"'oise-1'" in script   # a password is one shell word, whatever it holds
+    assert "'Ard'\"'\"'oise-1'" in script  # a password is one shell word, whatever it holds
     assert fs.enabled is True and SambaFs(type="samba_fs", enabled=False, shares=fs.shares).enabled is False
 
 

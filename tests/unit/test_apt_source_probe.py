@@ -7,8 +7,12 @@ from simulateur.probes.aptsource import offers, parse_sources
 
 
 def test_one_line_flat_repository_trusted() -> None:
-    [src] = parse_sources({"/etc/apt/sources.list": "# commentaire\ndeb [trusted=yes] http://srv.bureau.lan/depot/ ./\n"
-                                                    "deb-src http://srv.bureau.lan/depot/ ./\n"})
+    [src] = parse_sources(
+        {
+            "/etc/apt/sources.list": "# commentaire\ndeb [trusted=yes] http://srv.bureau.lan/depot/ ./\n"
+            "deb-src http://srv.bureau.lan/depot/ ./\n"
+        }
+    )
     assert (src.uri, src.suite, src.trusted) == ("http://srv.bureau.lan/depot/", "./", True)
     assert src.indexes() == ["http://srv.bureau.lan/depot/Packages", "http://srv.bureau.lan/depot/Packages.gz"]
 
@@ -21,8 +25,10 @@ def test_untrusted_and_commented_lines() -> None:
 
 def test_deb822_and_order() -> None:
     files = {
-        "/etc/apt/sources.list.d/site.sources": ("Types: deb\nURIs: http://srv/depot/\nSuites: ./\nTrusted: yes\n\n"
-                                                 "Types: deb\nURIs: http://x/\nSuites: ./\nEnabled: no\n"),
+        "/etc/apt/sources.list.d/site.sources": (
+            "Types: deb\nURIs: http://srv/depot/\nSuites: ./\nTrusted: yes\n\n"
+            "Types: deb\nURIs: http://x/\nSuites: ./\nEnabled: no\n"
+        ),
         "/etc/apt/sources.list.d/debian.list": "deb http://deb.debian.org/debian bookworm main contrib\n",
         "/etc/apt/sources.list": "",
     }

@@ -28,8 +28,8 @@ def make_layer(upper: Path) -> None:
     (upper / "etc/dnsmasq.conf").write_text("dhcp-range=10.0.0.50,10.0.0.99\n")
     os.chown(upper / "etc/dnsmasq.conf", 0, 0)
     os.setxattr(upper / "etc/dnsmasq.d", "trusted.overlay.opaque", b"y")
-    os.setxattr(upper / "etc/dnsmasq.d", "trusted.overlay.origin", b"\x00handle")   # dropped
-    os.mknod(upper / "etc/motd", stat.S_IFCHR | 0o000, os.makedev(0, 0))            # deleted file
+    os.setxattr(upper / "etc/dnsmasq.d", "trusted.overlay.origin", b"\x00handle")  # dropped
+    os.mknod(upper / "etc/motd", stat.S_IFCHR | 0o000, os.makedev(0, 0))  # deleted file
     (upper / "srv/compta").mkdir(parents=True)
     os.chown(upper / "srv/compta", 0, 1001)
     os.chmod(upper / "srv/compta", 0o2770)
@@ -58,12 +58,26 @@ def tree(top: Path) -> dict[str, tuple]:
                 what = os.readlink(p)
             elif stat.S_ISCHR(st.st_mode):
                 what = st.st_rdev
-            xattrs = {} if stat.S_ISLNK(st.st_mode) else {
-                n: os.getxattr(p, n, follow_symlinks=False) for n in os.listxattr(p, follow_symlinks=False)
-                if not n.endswith(".origin")}
+            xattrs = (
+                {}
+                if stat.S_ISLNK(st.st_mode)
+                else {
+                    n: os.getxattr(p, n, follow_symlinks=False)
+                    for n in os.listxattr(p, follow_symlinks=False)
+                    if not n.endswith(".origin")
+                }
+            )
             mtime = st.st_mtime_ns if not stat.S_ISDIR(st.st_mode) else None
-            out[rel] = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, what,
-                        xattrs, mtime, st.st_nlink if stat.S_ISREG(st.st_mode) else None)
+            out[rel] = (
+                stat.S_IFMT(st.st_mode),
+                stat.S_IMODE(st.st_mode),
+                st.st_uid,
+                st.st_gid,
+                what,
+                xattrs,
+                mtime,
+                st.st_nlink if stat.S_ISREG(st.st_mode) else None,
+            )
     return out
 
 
@@ -119,10 +133,16 @@ def rewrite(src: Path, dst: Path, change) -> None:
             tout.addfile(info, io.BytesIO(data))
 
 
-@pytest.mark.parametrize("how,said", [
-    ("content", "SHA-256"), ("mode", "SHA-256"), ("missing", "manque"), ("extra", "inattendu"),
-    ("params", "SHA-256"),
-])
+@pytest.mark.parametrize(
+    "how,said",
+    [
+        ("content", "SHA-256"),
+        ("mode", "SHA-256"),
+        ("missing", "manque"),
+        ("extra", "inattendu"),
+        ("params", "SHA-256"),
+    ],
+)
 def test_a_tampered_archive_is_refused_in_one_line(tmp_path, how, said):
     _, out = saved(tmp_path)
     bad = tmp_path / "bad.tar.gz"
@@ -196,11 +216,16 @@ def test_restore_never_writes_through_a_link(tmp_path):
     """A link to outside, then a file « through » it: the file is refused, nothing written outside."""
     outside = tmp_path / "machine"
     outside.mkdir()
-    out, m = crafted(tmp_path, [Entry(path="upper", type="dir", mode=0o755),
-                                Entry(path="upper/etc", type="link", target=str(outside)),
-                                Entry(path="upper/etc/shadow", type="file", mode=0o644)],
-                     {"upper/etc/shadow": b"root::0:0:::::\n"})
-    archive.verify(out)   # consistent digests: it is restore that must refuse
+    out, m = crafted(
+        tmp_path,
+        [
+            Entry(path="upper", type="dir", mode=0o755),
+            Entry(path="upper/etc", type="link", target=str(outside)),
+            Entry(path="upper/etc/shadow", type="file", mode=0o644),
+        ],
+        {"upper/etc/shadow": b"root::0:0:::::\n"},
+    )
+    archive.verify(out)  # consistent digests: it is restore that must refuse
     base = tmp_path / "host"
     base.mkdir()
     with pytest.raises(SimError) as exc:
@@ -209,14 +234,17 @@ def test_restore_never_writes_through_a_link(tmp_path):
     assert list(outside.iterdir()) == []
 
 
-@pytest.mark.parametrize("entry", [
-    Entry(path="../evil", type="dir", mode=0o755),
-    Entry(path="upper/../../evil", type="dir", mode=0o755),
-    Entry(path="/etc/evil", type="dir", mode=0o755),
-    Entry(path="upper/a/./b", type="dir", mode=0o755),
-    Entry(path="work/etc", type="dir", mode=0o755),
-    Entry(path="upper/victim", type="hardlink", target="upper/../../outside"),
-])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        Entry(path="../evil", type="dir", mode=0o755),
+        Entry(path="upper/../../evil", type="dir", mode=0o755),
+        Entry(path="/etc/evil", type="dir", mode=0o755),
+        Entry(path="upper/a/./b", type="dir", mode=0o755),
+        Entry(path="work/etc", type="dir", mode=0o755),
+        Entry(path="upper/victim", type="hardlink", target="upper/../../outside"),
+    ],
+)
 def test_paths_out_of_the_layer_are_refused(tmp_path, entry):
     out, _ = crafted(tmp_path, [entry], {})
     with pytest.raises(SimError) as exc:
@@ -251,7 +279,7 @@ def test_save_follows_no_link_and_opens_no_device(tmp_path):
     assert entries["upper/etc/ombre"].type == "link"
     assert sorted(m.hosts["srv"].skipped) == ["upper/etc/disque", "upper/etc/zero"]
     with tarfile.open(out, "r:gz") as tar:
-        assert sorted(tar.getnames()) == [MANIFEST]   # no file content at all: only links were there
+        assert sorted(tar.getnames()) == [MANIFEST]  # no file content at all: only links were there
     assert archive.verify(out).hosts["srv"].skipped == ["upper/etc/disque", "upper/etc/zero"]
 
 
@@ -263,6 +291,6 @@ def test_a_top_directory_she_made_a_link_is_a_link_again(tmp_path):
     out = tmp_path / "a.tar.gz"
     m = archive.save(out, LAB, {"srv": (base, HostRecord())})
     fresh = tmp_path / "fresh"
-    (fresh / "root/srv").mkdir(parents=True)   # as sandbox.make_root leaves it
+    (fresh / "root/srv").mkdir(parents=True)  # as sandbox.make_root leaves it
     archive.restore_layer(out, "srv", fresh, archive.verify(out).hosts["srv"])
     assert os.readlink(fresh / "root/srv") == "/data" and m.hosts["srv"].skipped == []

@@ -27,8 +27,13 @@ PRINTER = (SHIPPED / "imprimante-file-suspendue.yaml").read_text()
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([sys.executable, "-m", "simulateur", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulateur", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -51,7 +56,7 @@ def test_new_writes_a_valid_commented_scaffold_into_the_user_folder(user_dir):
     assert path == user_dir / "panne-essai.yaml"
     text = path.read_text()
     assert text.count("#") > 20 and "docs/guide-auteur.md" in text and "simulateur selftest" in text
-    loaded = load_scenario(path)            # valid as written, with the shipped topology
+    loaded = load_scenario(path)  # valid as written, with the shipped topology
     assert loaded.scenario.id == "panne-essai" and loaded.topology.id == "bureau"
     assert [a.action for a in loaded.scenario.faults] == ["service.stop"]
     assert [a.action for a in loaded.scenario.solution] == ["service.start"]
@@ -62,7 +67,7 @@ def test_new_writes_a_valid_commented_scaffold_into_the_user_folder(user_dir):
 
 def test_new_refuses_to_overwrite_and_explains_bad_input(user_dir, tmp_path):
     path = scaffold("panne-essai", hosts=["poste"])
-    assert "service: cups" in path.read_text()           # the example uses a daemon of the chosen hosts
+    assert "service: cups" in path.read_text()  # the example uses a daemon of the chosen hosts
     path.write_text(path.read_text() + "# mon travail\n")
     with pytest.raises(UsageError, match="existe déjà"):
         scaffold("panne-essai")
@@ -76,7 +81,7 @@ def test_new_refuses_to_overwrite_and_explains_bad_input(user_dir, tmp_path):
     with pytest.raises(UsageError, match="hôte « pc1 ».*poste"):
         scaffold("autre", hosts=["pc1"])
     with pytest.raises(UsageError, match="--hosts"):
-        scaffold("autre", hosts=["routeur"])                # no service to stop in the example
+        scaffold("autre", hosts=["routeur"])  # no service to stop in the example
     out = scaffold("ailleurs", folder=tmp_path / "mes-scenarios")
     assert out.parent == tmp_path / "mes-scenarios" and load_scenario(out)
 
@@ -91,41 +96,75 @@ def test_new_command_prints_the_next_steps(user_dir):
     assert "hosts: [poste, srv]" in path.read_text()
     again = run("new", "panne-cli")
     assert again.returncode == 2 and "existe déjà" in again.stderr
-    assert run("validate", "panne-cli").returncode == 0        # by id, from the user folder
+    assert run("validate", "panne-cli").returncode == 0  # by id, from the user folder
 
 
 # --- validate: every mistake with file:line and the fix ------------------------------------------
-@pytest.mark.parametrize("old,new,needle,words", [
-    # a host of the topology not built by this scenario (hosts: [poste, srv, imprimante])
-    ("  - {action: exec, host: poste, argv: [cupsenable, Couloir]}",
-     "  - {action: exec, host: routeur, argv: [cupsenable, Couloir]}", "host: routeur",
-     ["routeur", "absent", "poste, srv, imprimante"]),
-    # the reference solution on a host the topology does not have
-    ("  - {action: cups.print, host: poste, queue: Couloir, printer: imprimante, timeout: 45}",
-     "  - {action: cups.print, host: pc12, queue: Couloir, printer: imprimante, timeout: 45}", "host: pc12",
-     ["pc12", "absent de la topologie bureau", "poste, srv, imprimante"]),
-    # a host named by another field than host (the printer of a probe)
-    ("probe: cups.queue, host: poste, printer: imprimante", "probe: cups.queue, host: poste, printer: imprimant",
-     "printer: imprimant,", ["imprimant", "poste, srv, imprimante"]),
-    ("probe: printer.job_received", "probe: printer.job_recu", "printer.job_recu",
-     ["printer.job_recu", "printer.job_received"]),
-    ("action: cups.print", "action: cups.imprime", "cups.imprime", ["cups.imprime", "cups.print"]),
-    ("- id: TAI.CP4.7 ", "- id: TAI.CP4.17 ", "TAI.CP4.17", ["TAI.CP4.17", "simulateur referentiel"]),
-    ('"{raison}", Couloir]}\n      - {action: exec, host: poste, argv: [lp',
-     '"{motif}", Couloir]}\n      - {action: exec, host: poste, argv: [lp', "{motif}",
-     ["motif", "non défini", "params:"]),
-    ("- id: TAI.CP3.1 ", "- id: TAI.CP4.5 ", "- id: TAI.CP4.5 ", ["TAI.CP4.5", "deux fois"]),
-    ("      - {journal: tested_after_fix, min: 1, hosts: [poste]}",
-     "      - {journal: backup_before_edit, hosts: [poste]}", "backup_before_edit", ["paths"]),
-    ("      - {journal: tested_after_fix, min: 1, hosts: [poste]}",
-     "      - {journal: tested_after_fix, min: 1, hosts: [poste], paths: [/etc/cups/printers.conf]}",
-     "paths: [/etc/cups", ["backup_before_edit", "supprimez"]),
-    ("      - {probe: page_recue}\n  - id: TAI.CP3.1", "      - {probe: page_reçue}\n  - id: TAI.CP3.1",
-     "page_reçue", ["page_reçue"]),
-    ("      - {probe: file_active}\n      - {probe: page_recue}\n",
-     "      - {probe: fil_active}\n      - {probe: page_recue}\n",
-     "fil_active", ["fil_active", "file_active, page_recue"]),
-])
+@pytest.mark.parametrize(
+    "old,new,needle,words",
+    [
+        # a host of the topology not built by this scenario (hosts: [poste, srv, imprimante])
+        (
+            "  - {action: exec, host: poste, argv: [cupsenable, Couloir]}",
+            "  - {action: exec, host: routeur, argv: [cupsenable, Couloir]}",
+            "host: routeur",
+            ["routeur", "absent", "poste, srv, imprimante"],
+        ),
+        # the reference solution on a host the topology does not have
+        (
+            "  - {action: cups.print, host: poste, queue: Couloir, printer: imprimante, timeout: 45}",
+            "  - {action: cups.print, host: pc12, queue: Couloir, printer: imprimante, timeout: 45}",
+            "host: pc12",
+            ["pc12", "absent de la topologie bureau", "poste, srv, imprimante"],
+        ),
+        # a host named by another field than host (the printer of a probe)
+        (
+            "probe: cups.queue, host: poste, printer: imprimante",
+            "probe: cups.queue, host: poste, printer: imprimant",
+            "printer: imprimant,",
+            ["imprimant", "poste, srv, imprimante"],
+        ),
+        (
+            "probe: printer.job_received",
+            "probe: printer.job_recu",
+            "printer.job_recu",
+            ["printer.job_recu", "printer.job_received"],
+        ),
+        ("action: cups.print", "action: cups.imprime", "cups.imprime", ["cups.imprime", "cups.print"]),
+        ("- id: TAI.CP4.7 ", "- id: TAI.CP4.17 ", "TAI.CP4.17", ["TAI.CP4.17", "simulateur referentiel"]),
+        (
+            '"{raison}", Couloir]}\n      - {action: exec, host: poste, argv: [lp',
+            '"{motif}", Couloir]}\n      - {action: exec, host: poste, argv: [lp',
+            "{motif}",
+            ["motif", "non défini", "params:"],
+        ),
+        ("- id: TAI.CP3.1 ", "- id: TAI.CP4.5 ", "- id: TAI.CP4.5 ", ["TAI.CP4.5", "deux fois"]),
+        (
+            "      - {journal: tested_after_fix, min: 1, hosts: [poste]}",
+            "      - {journal: backup_before_edit, hosts: [poste]}",
+            "backup_before_edit",
+            ["paths"],
+        ),
+        (
+            "      - {journal: tested_after_fix, min: 1, hosts: [poste]}",
+            "      - {journal: tested_after_fix, min: 1, hosts: [poste], paths: [/etc/cups/printers.conf]}",
+            "paths: [/etc/cups",
+            ["backup_before_edit", "supprimez"],
+        ),
+        (
+            "      - {probe: page_recue}\n  - id: TAI.CP3.1",
+            "      - {probe: page_reçue}\n  - id: TAI.CP3.1",
+            "page_reçue",
+            ["page_reçue"],
+        ),
+        (
+            "      - {probe: file_active}\n      - {probe: page_recue}\n",
+            "      - {probe: fil_active}\n      - {probe: page_recue}\n",
+            "fil_active",
+            ["fil_active", "file_active, page_recue"],
+        ),
+    ],
+)
 def test_validate_names_the_line_and_the_fix(tmp_path, old, new, needle, words):
     assert PRINTER.count(old) >= 1, old
     text = PRINTER.replace(old, new, 1)
@@ -133,16 +172,19 @@ def test_validate_names_the_line_and_the_fix(tmp_path, old, new, needle, words):
     path.write_text(text)
     with pytest.raises(ScenarioError) as exc:
         load_scenario(path)
-    line = text[:text.index(needle, PRINTER.index(old))].count("\n") + 1   # the line changed, not an earlier one
-    assert any(p.startswith(f"{path}:{line}:") and all(w in p for w in words) for p in exc.value.problems), \
+    line = text[: text.index(needle, PRINTER.index(old))].count("\n") + 1  # the line changed, not an earlier one
+    assert any(p.startswith(f"{path}:{line}:") and all(w in p for w in words) for p in exc.value.problems), (
         exc.value.problems
+    )
 
 
 def test_empty_hints_and_criterion_without_evidence_name_their_line(tmp_path):
     text = PRINTER.split("hints:")[0] + "hints: []\n"
-    text = text.replace("  - id: TAI.CP3.1     # Les applications et le système sont configurés conformément à "
-                        "la demande\n    evidence:\n      - {probe: file_active}\n",
-                        "  - id: TAI.CP3.1\n    evidence: []\n")
+    text = text.replace(
+        "  - id: TAI.CP3.1     # Les applications et le système sont configurés conformément à "
+        "la demande\n    evidence:\n      - {probe: file_active}\n",
+        "  - id: TAI.CP3.1\n    evidence: []\n",
+    )
     path = tmp_path / "imprimante-file-suspendue.yaml"
     path.write_text(text)
     with pytest.raises(ScenarioError) as exc:
@@ -195,11 +237,12 @@ def test_a_user_scenario_may_bring_its_own_topology(user_dir, tmp_path):
     topo = (SHIPPED / "topologies" / "bureau.yaml").read_text().replace("id: bureau", "id: agence")
     (mine / "topologies" / "agence.yaml").write_text(topo)
     (mine / "ma-panne.yaml").write_text(
-        PRINTER.replace("id: imprimante-file-suspendue", "id: ma-panne")
-        .replace("topology: bureau", "topology: agence"))
+        PRINTER.replace("id: imprimante-file-suspendue", "id: ma-panne").replace("topology: bureau", "topology: agence")
+    )
     assert load_scenario(mine / "ma-panne.yaml").topology.id == "agence"
-    (mine / "ma-panne.yaml").write_text(PRINTER.replace("id: imprimante-file-suspendue", "id: ma-panne")
-                                        .replace("topology: bureau", "topology: usine"))
+    (mine / "ma-panne.yaml").write_text(
+        PRINTER.replace("id: imprimante-file-suspendue", "id: ma-panne").replace("topology: bureau", "topology: usine")
+    )
     with pytest.raises(ScenarioError, match="usine.*agence, atelier, bureau"):
         load_scenario(mine / "ma-panne.yaml")
 
@@ -207,9 +250,11 @@ def test_a_user_scenario_may_bring_its_own_topology(user_dir, tmp_path):
 # --- the catalogue of actions and probes ---------------------------------------------------------
 def test_every_action_and_probe_is_documented():
     missing = vocabulary.undocumented()
-    assert missing == [], ("le catalogue (simulateur actions/probes, docs/catalogue-actions-sondes.md) a besoin "
-                           "d'un « summary » par type et de Field(description=…) en français pour chaque "
-                           "paramètre :\n" + "\n".join(missing))
+    assert missing == [], (
+        "le catalogue (simulateur actions/probes, docs/catalogue-actions-sondes.md) a besoin "
+        "d'un « summary » par type et de Field(description=…) en français pour chaque "
+        "paramètre :\n" + "\n".join(missing)
+    )
 
 
 def test_actions_and_probes_commands():
@@ -217,8 +262,9 @@ def test_actions_and_probes_commands():
         proc = run(kind, "--json")
         assert proc.returncode == 0
         listed = {e["name"]: e for e in json.loads(proc.stdout)[kind]}
-        assert {c.model_fields[kind[:-1] if kind == "actions" else "probe"].annotation.__args__[0]
-                for c in classes} <= set(listed)
+        assert {
+            c.model_fields[kind[:-1] if kind == "actions" else "probe"].annotation.__args__[0] for c in classes
+        } <= set(listed)
         text = run(kind).stdout
         assert all(f"{name} — " in text for name in listed)
     probes = {e.name: e for e in vocabulary.entries("probes")}
@@ -237,12 +283,16 @@ def test_coverage_rows_cover_every_competence_in_scope():
     cat = load_catalogue(SHIPPED)
     table, _ = coverage.rows(cat)
     ids = [r.competence for r in table]
-    expected = [c.id for ref in referentiel.load_referentiels().values() for c, _ in ref.competences()
-                if ref.id == "IDI" or c.modality == "mise_en_situation"]
+    expected = [
+        c.id
+        for ref in referentiel.load_referentiels().values()
+        for c, _ in ref.competences()
+        if ref.id == "IDI" or c.modality == "mise_en_situation"
+    ]
     assert ids == expected and "TAI.CP14" in ids and "IDI.CP7" in ids and "TAI.CP9" not in ids
     row = {r.competence: r for r in table}
     assert "imprimante-file-suspendue" in row["TAI.CP4"].scenarios
-    assert "imprimante-file-suspendue" in row["IDI.CP5"].scenarios      # named in also:
+    assert "imprimante-file-suspendue" in row["IDI.CP5"].scenarios  # named in also:
     assert "TAI.CP4.5" in row["TAI.CP4"].scored
     proc = run("referentiel", "--coverage")
     assert proc.returncode == 0 and "TAI.CP14" in proc.stdout and "compétences couvertes" in proc.stdout
@@ -253,19 +303,26 @@ def test_coverage_rows_cover_every_competence_in_scope():
 def test_coverage_counts_the_competences_no_lab_can_hold_apart():
     assert set(coverage.NOT_IN_LAB) == {"IDI.CP6", "IDI.CP7"}
     Row = coverage.Row
-    table = [Row("TAI.CP4", "x", scenarios=["s"]), Row("TAI.CT1", "y"), Row("IDI.CP6", "z"),
-             Row("IDI.CP7", "w", scenarios=["t"])]         # exercised after all: counted as usual
+    table = [
+        Row("TAI.CP4", "x", scenarios=["s"]),
+        Row("TAI.CT1", "y"),
+        Row("IDI.CP6", "z"),
+        Row("IDI.CP7", "w", scenarios=["t"]),
+    ]  # exercised after all: counted as usual
     assert table[2].not_in_lab and "équipement physique" in table[2].not_in_lab
     assert table[1].not_in_lab is None and table[3].not_in_lab is None
-    assert coverage.summary(table) == ("2/3 compétences couvertes ; sans scénario : TAI.CT1 ; "
-                                       "non exerçables en laboratoire (hors décompte) : IDI.CP6")
+    assert coverage.summary(table) == (
+        "2/3 compétences couvertes ; sans scénario : TAI.CT1 ; non exerçables en laboratoire (hors décompte) : IDI.CP6"
+    )
 
 
 # --- the generated docs cannot drift --------------------------------------------------------------
 def test_generated_docs_are_up_to_date():
     late = docgen.stale()
-    assert late == [], (f"{', '.join(map(str, late))} : périmé(s) — régénérez avec « {docgen.COMMAND} » "
-                        "(.venv/bin/python -m simulateur.docgen) et relisez le diff")
+    assert late == [], (
+        f"{', '.join(map(str, late))} : périmé(s) — régénérez avec « {docgen.COMMAND} » "
+        "(.venv/bin/python -m simulateur.docgen) et relisez le diff"
+    )
 
 
 def test_docgen_check_detects_a_stale_page(tmp_path):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from simulateur.lab.backdate import Story, backdate_layer, log_marks
 
-T0 = time.mktime((2026, 12, 6, 10, 0, 0, 0, 0, -1))          # the build started at 10:00:00.000
-BOOT = time.mktime((2026, 12, 5, 19, 25, 0, 0, 0, -1))       # the story: up at 19:25, the fault at 20:00
+T0 = time.mktime((2026, 12, 6, 10, 0, 0, 0, 0, -1))  # the build started at 10:00:00.000
+BOOT = time.mktime((2026, 12, 5, 19, 25, 0, 0, 0, -1))  # the story: up at 19:25, the fault at 20:00
 FAULT = BOOT + 35 * 60
 
 
@@ -38,7 +38,7 @@ def test_lines_of_one_second_are_told_apart_by_their_place(tmp_path: Path) -> No
 def test_a_line_half_written_at_the_mark_is_the_boots(tmp_path: Path) -> None:
     s = story(T0 + 1.5, {})
     data = f"{stamp(T0 + 1)} a\n{stamp(T0 + 1)} b\n{stamp(T0 + 2)} c\n".encode()
-    cut = data.index(b" b") - 3                    # the mark fell inside the second line
+    cut = data.index(b" b") - 3  # the mark fell inside the second line
     out = s.log_data(data, cut).decode().splitlines()
     assert [line[:15] for line in out] == [stamp(BOOT + 1), stamp(BOOT + 1), stamp(FAULT + 0.5)]
 
@@ -51,13 +51,15 @@ def test_a_log_born_or_replaced_since_the_mark(tmp_path: Path) -> None:
     replaced = upper / "var/log/dpkg.log"
     replaced.write_text("x" * 500 + "\n")
     marks = log_marks(upper)
-    marks.pop("var/log/apt/history.log")            # not there when the services were up
+    marks.pop("var/log/apt/history.log")  # not there when the services were up
     replaced.unlink()
-    replaced.write_text(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(T0))} boot\n"
-                        f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(T0 + 2))} fault\n")
+    replaced.write_text(
+        f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(T0))} boot\n"
+        f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(T0 + 2))} fault\n"
+    )
     backdate_layer(upper, story(T0 + 1.2, marks), marks)
     assert time.strftime("%Y-%m-%d  %H:%M", time.localtime(FAULT)) in born.read_text()
-    boot_line, fault_line = replaced.read_text().splitlines()    # by whole seconds: 10:00:00 < 10:00:01
+    boot_line, fault_line = replaced.read_text().splitlines()  # by whole seconds: 10:00:00 < 10:00:01
     assert boot_line.startswith(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(BOOT)))
     assert fault_line.startswith(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(FAULT + 0.8)))
 
@@ -69,7 +71,7 @@ def test_file_dates_exact_and_nothing_outside_the_window(tmp_path: Path) -> None
     for path, t in ((before, T0 + 1.3), (after, T0 + 1.5), (old, T0 - 3600)):
         path.write_text("x")
         os.utime(path, (t, t))
-    os.symlink("/etc/passwd", upper / "etc/lien")       # never followed: the machine's file stays
+    os.symlink("/etc/passwd", upper / "etc/lien")  # never followed: the machine's file stays
     machine = os.stat("/etc/passwd").st_mtime
     backdate_layer(upper, story(T0 + 1.4, {}), {})
     assert abs(before.stat().st_mtime - (BOOT + 1.3)) < 0.01

@@ -48,23 +48,29 @@ def _observe(tmp_path: Path, text: str) -> tuple[bool, str]:
     return probe.observe(Lab(tmp_path))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("stanza", [
-    "auto eth0\niface eth0 inet dhcp\n",
-    "allow-hotplug eth0\niface eth0 inet dhcp\n",
-    "iface eth0 inet dhcp\nallow-hotplug eth0\n",
-    "auto lo eth0\niface eth0 inet dhcp\n",
-])
+@pytest.mark.parametrize(
+    "stanza",
+    [
+        "auto eth0\niface eth0 inet dhcp\n",
+        "allow-hotplug eth0\niface eth0 inet dhcp\n",
+        "iface eth0 inet dhcp\nallow-hotplug eth0\n",
+        "auto lo eth0\niface eth0 inet dhcp\n",
+    ],
+)
 def test_auto_and_allow_hotplug_come_up_at_boot(tmp_path, stanza):
     ok, text = _observe(tmp_path, HEAD + stanza)
     assert ok, text
 
 
-@pytest.mark.parametrize("stanza", [
-    "iface eth0 inet dhcp\n",
-    "# auto eth0\niface eth0 inet dhcp\n",
-    "allow-ovs eth0\niface eth0 inet dhcp\n",
-    "auto eth1\niface eth0 inet dhcp\n",
-])
+@pytest.mark.parametrize(
+    "stanza",
+    [
+        "iface eth0 inet dhcp\n",
+        "# auto eth0\niface eth0 inet dhcp\n",
+        "allow-ovs eth0\niface eth0 inet dhcp\n",
+        "auto eth1\niface eth0 inet dhcp\n",
+    ],
+)
 def test_an_interface_nothing_brings_up_is_not_started(tmp_path, stanza):
     ok, text = _observe(tmp_path, HEAD + stanza)
     assert not ok, text

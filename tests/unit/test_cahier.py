@@ -68,7 +68,9 @@ def test_rendered_values_differ_between_seeds():
 
 
 def test_unknown_probe_is_reported_at_its_line(tmp_path):
-    path = _variant(tmp_path, "probes: [dns_srv, dns_imprimante, dns_nas]", "probes: [dns_srv, dns_imprimante, dns_nass]")
+    path = _variant(
+        tmp_path, "probes: [dns_srv, dns_imprimante, dns_nas]", "probes: [dns_srv, dns_imprimante, dns_nass]"
+    )
     problems = _problems(path)
     line = _line_of(path, "dns_nass")
     assert any(p.startswith(f"{path}:{line}: ") and "dns_nass" in p for p in problems), problems
@@ -81,8 +83,11 @@ def test_unknown_need_and_cycle(tmp_path):
     problems = _problems(path)
     assert any(f":{_line_of(path, 'needs: [dhcpp]')}:" in p and "« dhcpp » inconnue" in p for p in problems)
     text = SHIPPED.read_text().replace("id: serveur-services-reseau", "id: essai", 1)
-    text = text.replace("    probes: [dhcp_bail, dhcp_options, dhcp_demarrage]\n",
-                        "    probes: [dhcp_bail, dhcp_options, dhcp_demarrage]\n    needs: [dns]\n", 1)
+    text = text.replace(
+        "    probes: [dhcp_bail, dhcp_options, dhcp_demarrage]\n",
+        "    probes: [dhcp_bail, dhcp_options, dhcp_demarrage]\n    needs: [dns]\n",
+        1,
+    )
     problems = _problems(_write(tmp_path, text))
     assert any("dépendances circulaires" in p and "dhcp → dns → dhcp" in p for p in problems), problems
 
@@ -91,15 +96,18 @@ def test_requirement_without_reference(tmp_path):
     path = _variant(tmp_path, "reference:\n  dhcp:", "reference:\n  dhcpx:")
     problems = _problems(path)
     assert any("« dhcp » n'a pas de construction de référence" in p for p in problems)
-    key = _line_of(path, "dhcpx:")   # the key's line, or its list's first item's
+    key = _line_of(path, "dhcpx:")  # the key's line, or its list's first item's
     assert any(re.search(rf":({key}|{key + 1}): exigence « dhcpx » inconnue", p) for p in problems), problems
 
 
 def test_bad_criterion_host_service_param_and_duration(tmp_path):
     path = _variant(tmp_path, "criteria: [TAI.CP10.3]\n", "criteria: [TAI.CP10.9]\n")
     assert any(f":{_line_of(path, 'TAI.CP10.9')}:" in p and "TAI.CP10.9" in p for p in _problems(path))
-    path = _variant(tmp_path, "{id: dhcp_demarrage, probe: service.enabled, host: srv, service: dnsmasq}",
-                    "{id: dhcp_demarrage, probe: service.enabled, host: srv, service: bind9}")
+    path = _variant(
+        tmp_path,
+        "{id: dhcp_demarrage, probe: service.enabled, host: srv, service: dnsmasq}",
+        "{id: dhcp_demarrage, probe: service.enabled, host: srv, service: bind9}",
+    )
     assert any(f":{_line_of(path, 'bind9')}:" in p and "bind9" in p for p in _problems(path))
     path = _variant(tmp_path, "  - {action: dhcp.release, host: poste}", "  - {action: dhcp.release, host: nas}")
     assert any(f":{_line_of(path, 'host: nas}')}:" in p and "nas" in p for p in _problems(path))
@@ -124,8 +132,10 @@ def test_unknown_cahier_names_the_known_ones():
 
 
 def _results(c: Cahier, failing: set[str]) -> list[ProbeResult]:
-    return [ProbeResult(id=p.id, ok=p.id not in failing, observed=f"vu {p.id}", expected=f"attendu {p.id}")
-            for p in c.probes]
+    return [
+        ProbeResult(id=p.id, ok=p.id not in failing, observed=f"vu {p.id}", expected=f"attendu {p.id}")
+        for p in c.probes
+    ]
 
 
 def test_recette_partial_credit_missing_and_criteria():
@@ -138,8 +148,8 @@ def test_recette_partial_credit_missing_and_criteria():
     assert by["partage"].score == pytest.approx(3 / 5)
     assert len(by["partage"].missing) == 2
     # a criterion scores over the requirements mapped to it
-    assert rec.criteria["TAI.CP10.1"] == 1.0                       # dhcp only
-    assert rec.criteria["TAI.CP11.2"] == pytest.approx(0.6)       # partage only
+    assert rec.criteria["TAI.CP10.1"] == 1.0  # dhcp only
+    assert rec.criteria["TAI.CP11.2"] == pytest.approx(0.6)  # partage only
     assert rec.criteria["TAI.CP10.3"] == pytest.approx((1 + 2 / 3 + 0.6) / 3, abs=1e-3)
     assert rec.score == pytest.approx((1 + 2 / 3 + 0.6) / 3, abs=1e-3)
     again = Recette.from_dict(rec.to_dict())

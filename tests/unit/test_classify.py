@@ -70,7 +70,7 @@ FORMS = [
     ("ssh poste lpstat -p", D),
     ("ssh -p 22 root@poste 'ping -c1 192.0.2.1'", T),
     ("ssh poste <<EOF\nsystemctl restart cups\nEOF", C),
-    ("ssh poste cat /etc/cups/printers.conf > /root/printers.conf.bak", C),   # the copy is written here
+    ("ssh poste cat /etc/cups/printers.conf > /root/printers.conf.bak", C),  # the copy is written here
     # services: init scripts, service, invoke-rc.d, update-rc.d, systemctl
     ("service cups restart", C),
     ("service cups status", D),
@@ -138,7 +138,7 @@ FORMS = [
     ("( cd /etc/cups && cat printers.conf )", D),
     ("{ ip a; ip r; }", D),
     ("echo $(hostname -I)", D),
-    ("echo \"$(ip -br a)\"", D),
+    ('echo "$(ip -br a)"', D),
     ("X=$(rm -f /tmp/x) true", C),
     ("for h in srv poste; do ping -c1 $h; done", T),
     ("if ! systemctl is-active cups; then systemctl start cups; fi", C),
@@ -215,7 +215,7 @@ FORMS = [
     ("passwd -S sophie", D),
     ("passwd sophie", C),
     # what cannot be parsed never raises
-    ("echo \"unbalanced", O),
+    ('echo "unbalanced', O),
     ("if then fi ;;", O),
     ("ls )", D),
     ("$(", O),
@@ -227,20 +227,29 @@ def test_forms_of_real_work(line, kind):
     assert classify(line) is kind
 
 
-@pytest.mark.parametrize("line,kind", [
-    ("nmcli", Kind.DIAGNOSTIC), ("nmcli device status", Kind.DIAGNOSTIC), ("nmcli -f NAME con show", Kind.DIAGNOSTIC),
-    ("nmcli con up lan", Kind.CHANGE), ("nmcli con mod lan ipv4.dns 192.0.2.53", Kind.CHANGE),
-])
+@pytest.mark.parametrize(
+    "line,kind",
+    [
+        ("nmcli", Kind.DIAGNOSTIC),
+        ("nmcli device status", Kind.DIAGNOSTIC),
+        ("nmcli -f NAME con show", Kind.DIAGNOSTIC),
+        ("nmcli con up lan", Kind.CHANGE),
+        ("nmcli con mod lan ipv4.dns 192.0.2.53", Kind.CHANGE),
+    ],
+)
 def test_nmcli_verbs(line, kind):
     assert classify(line) is kind
 
 
-@pytest.mark.parametrize(("line", "events"), [
-    ("cp /etc/a.conf{,.orig}", ["backup"]),                               # brace expansion, as bash does it
-    ("cp -p /etc/{a.conf,a.conf.bak} && sed -i s/x/y/ /etc/a.conf", ["backup", "edit"]),
-    ("cp '/etc/a.conf{,.orig}'", []),                                     # quoted: no expansion
-    ("cp /etc/a.conf{.orig}", []),                                       # no comma: bash leaves it
-])
+@pytest.mark.parametrize(
+    ("line", "events"),
+    [
+        ("cp /etc/a.conf{,.orig}", ["backup"]),  # brace expansion, as bash does it
+        ("cp -p /etc/{a.conf,a.conf.bak} && sed -i s/x/y/ /etc/a.conf", ["backup", "edit"]),
+        ("cp '/etc/a.conf{,.orig}'", []),  # quoted: no expansion
+        ("cp /etc/a.conf{.orig}", []),  # no comma: bash leaves it
+    ],
+)
 def test_brace_expansion_is_seen(line, events):
     from simulateur.journal.classify import file_events
 

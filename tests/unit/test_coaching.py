@@ -34,32 +34,77 @@ def _result(verdicts: dict[str, str], probes: dict[str, bool]) -> CheckResult:
     crits = []
     for cid, v in verdicts.items():
         crit, comp = referentiel.all_criteria()[cid][:2]
-        crits.append(CriterionResult(id=cid, label=crit.label, competence=comp.id, competence_label=comp.label,
-                                     verdict=v, evidence=[f"preuve de {cid}"]))
-    return CheckResult(lab="co1", scenario=SCENARIO, seed=7, t=time.time(), criteria=crits,
-                       probes=[ProbeResult(id=p, ok=ok, observed=f"VALEUR-CACHEE-{p}", expected=f"attendu de {p}")
-                               for p, ok in probes.items()],
-                       score=Score(acquis=sum(v == "acquis" for v in verdicts.values()),
-                                   evalues=sum(v != "jury" for v in verdicts.values()),
-                                   jury=sum(v == "jury" for v in verdicts.values())))
+        crits.append(
+            CriterionResult(
+                id=cid,
+                label=crit.label,
+                competence=comp.id,
+                competence_label=comp.label,
+                verdict=v,
+                evidence=[f"preuve de {cid}"],
+            )
+        )
+    return CheckResult(
+        lab="co1",
+        scenario=SCENARIO,
+        seed=7,
+        t=time.time(),
+        criteria=crits,
+        probes=[
+            ProbeResult(id=p, ok=ok, observed=f"VALEUR-CACHEE-{p}", expected=f"attendu de {p}")
+            for p, ok in probes.items()
+        ],
+        score=Score(
+            acquis=sum(v == "acquis" for v in verdicts.values()),
+            evalues=sum(v != "jury" for v in verdicts.values()),
+            jury=sum(v == "jury" for v in verdicts.values()),
+        ),
+    )
 
 
-def _attempt(store: Store, tmp: Path, aid: str, mode: str = "entrainement", candidate: str = "alice",
-             verdicts: dict[str, str] | None = None, submit: bool = True) -> str:
+def _attempt(
+    store: Store,
+    tmp: Path,
+    aid: str,
+    mode: str = "entrainement",
+    candidate: str = "alice",
+    verdicts: dict[str, str] | None = None,
+    submit: bool = True,
+) -> str:
     directory = tmp / aid
     directory.mkdir()
     t0 = time.time() - 600
     journal = Journal(directory / "journal.jsonl")
-    for i, (host, cmd, rc) in enumerate([("poste", "ip a", 0), ("srv", "systemctl status dnsmasq", 3),
-                                          ("poste", "ip route replace default via 10.9.9.9", 0),
-                                          ("srv", "cat /etc/hosts", 0), ("poste", "ping -c 1 203.0.113.80", 1)]):
+    for i, (host, cmd, rc) in enumerate(
+        [
+            ("poste", "ip a", 0),
+            ("srv", "systemctl status dnsmasq", 3),
+            ("poste", "ip route replace default via 10.9.9.9", 0),
+            ("srv", "cat /etc/hosts", 0),
+            ("poste", "ping -c 1 203.0.113.80", 1),
+        ]
+    ):
         journal.append(Entry(t=t0 + 10 * i, host=host, cmd=cmd, rc=rc))
-    store.begin(attempt_id=aid, scenario=_scenario(), seed=7, mode=mode, lab="co1", attempt_dir=directory,
-                started=t0, candidate=candidate)
-    verdicts = verdicts or {"TAI.CP14.2": "acquis", "TAI.CP14.3": "jury", "TAI.CP14.4": "non_acquis",
-                            "TAI.CP10.4": "non_acquis"}
-    result = _result(verdicts, {"dhcp_actif": False, "offre_dhcp": False, "bail": False, "passerelle": False,
-                                "internet": False, "dns": False})
+    store.begin(
+        attempt_id=aid,
+        scenario=_scenario(),
+        seed=7,
+        mode=mode,
+        lab="co1",
+        attempt_dir=directory,
+        started=t0,
+        candidate=candidate,
+    )
+    verdicts = verdicts or {
+        "TAI.CP14.2": "acquis",
+        "TAI.CP14.3": "jury",
+        "TAI.CP14.4": "non_acquis",
+        "TAI.CP10.4": "non_acquis",
+    }
+    result = _result(
+        verdicts,
+        {"dhcp_actif": False, "offre_dhcp": False, "bail": False, "passerelle": False, "internet": False, "dns": False},
+    )
     if submit:
         store.submit(aid, result)
     else:
@@ -80,12 +125,15 @@ def test_a_missed_criterion_says_what_was_expected_and_the_closest_commands(stor
     assert set(missed) == {"TAI.CP14.4", "TAI.CP10.4"}
     m = missed["TAI.CP14.4"]
     assert "attendu de dhcp_actif" in m.expected and "attendu de bail" in m.expected
-    assert not any("VALEUR-CACHEE" in e for e in m.expected)     # never what the probe observed
+    assert not any("VALEUR-CACHEE" in e for e in m.expected)  # never what the probe observed
     # what the failed probes look at (dnsmasq on srv, 203.0.113.80 from poste) named on their host
     # first — a test before a look —, then the change made on a host they look at; « ip a » and
     # « cat /etc/hosts » name nothing and change nothing: left out
     assert [line.split(" : ", 1)[1] for line in m.closest] == [
-        "ping -c 1 203.0.113.80 (code 1)", "systemctl status dnsmasq (code 3)", "ip route replace default via 10.9.9.9"]
+        "ping -c 1 203.0.113.80 (code 1)",
+        "systemctl status dnsmasq (code 3)",
+        "ip route replace default via 10.9.9.9",
+    ]
     assert " sur srv : systemctl" in m.closest[1]
     tested = missed["TAI.CP10.4"]
     assert any("test" in e for e in tested.expected)
@@ -103,13 +151,16 @@ def test_the_fiche_is_checked_for_completeness_and_named_facts():
     assert empty.filled == [] and empty.empty == list(FICHE_FIELDS)
     assert {f.field for f in empty.facts} == {"cause", "solution", "validation"} and not any(f.ok for f in empty.facts)
     fiche = {name: "rempli" for name in FICHE_FIELDS}
-    fiche |= {"cause": "Le service DNSMASQ était arrêté sur srv", "solution": "redémarré le service",
-              "validation": "ping 203.0.113.80 et résolution de www.exemple.fr"}
+    fiche |= {
+        "cause": "Le service DNSMASQ était arrêté sur srv",
+        "solution": "redémarré le service",
+        "validation": "ping 203.0.113.80 et résolution de www.exemple.fr",
+    }
     full = check_fiche(sc, fiche)
     assert full.empty == [] and len(full.filled) == len(FICHE_FIELDS)
     facts = {f.field: f for f in full.facts}
     assert facts["cause"].found == ["dnsmasq"]
-    assert not facts["solution"].ok          # « le service » names nothing the solution acts on
+    assert not facts["solution"].ok  # « le service » names nothing the solution acts on
     assert set(facts["validation"].found) >= {"203.0.113.80", "www.exemple.fr"}
 
 
@@ -118,7 +169,7 @@ def test_self_assessment_of_jury_criteria_in_training_only(store, tmp_path):
     assert [(m.criterion, m.verdict) for m in self_marks(store, aid)] == [("TAI.CP14.3", None)]
     save_self_mark(store, aid, "TAI.CP14.3", "acquis")
     assert [(m.criterion, m.verdict) for m in self_marks(store, aid)] == [("TAI.CP14.3", "acquis")]
-    assert store.attempt(aid).score.acquis == 1          # never counted in the score
+    assert store.attempt(aid).score.acquis == 1  # never counted in the score
     with pytest.raises(UsageError):
         save_self_mark(store, aid, "TAI.CP14.4", "acquis")  # not a jury criterion
     exam = _attempt(store, tmp_path, "e1", mode="examen")
@@ -133,9 +184,10 @@ def test_no_coaching_for_an_exam_or_before_submission(store, tmp_path):
 
 
 def test_the_next_scenario_works_the_weakest_competence(store, tmp_path):
-    aid = _attempt(store, tmp_path, "a1", verdicts={"TAI.CP14.2": "acquis", "TAI.CP14.4": "acquis",
-                                                  "TAI.CP10.4": "non_acquis"})
-    _attempt(store, tmp_path, "b1", candidate="bob", verdicts={"TAI.CP14.4": "non_acquis"})   # someone else's
+    aid = _attempt(
+        store, tmp_path, "a1", verdicts={"TAI.CP14.2": "acquis", "TAI.CP14.4": "acquis", "TAI.CP10.4": "non_acquis"}
+    )
+    _attempt(store, tmp_path, "b1", candidate="bob", verdicts={"TAI.CP14.4": "non_acquis"})  # someone else's
     assert [w[1] for w in weakest(store, "alice")] == ["TAI.CP10"]
     catalogue = load_catalogue().scenarios
     s = suggest(store, store.attempt(aid), catalogue)

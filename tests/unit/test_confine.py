@@ -28,7 +28,7 @@ def world(tmp_path: Path) -> tuple[Path, Path]:
     secret.write_text("machine\n")
     (root / "etc").mkdir(parents=True)
     (root / "tmp").mkdir()
-    (root / "etc" / "absolu").symlink_to(secret)                        # absolute, to the machine's path
+    (root / "etc" / "absolu").symlink_to(secret)  # absolute, to the machine's path
     (root / "etc" / "relatif").symlink_to("../" * 12 + str(secret).lstrip("/"))  # climbs past the root
     (root / "etc" / "racine").symlink_to("/")
     (root / "lien-dossier").symlink_to(secret.parent)

@@ -87,15 +87,18 @@ def test_only_2_4_0_fails_on_format_3_dossiers_and_says_why(tmp_path):
     folder = next((tmp_path / "d").iterdir())
 
     class Log:
-        def info(self, _): pass
-        def debug(self, _): pass
+        def info(self, _):
+            pass
+
+        def debug(self, _):
+            pass
 
     good = _program("2.3.0", tmp_path).read_dossier(str(folder), Log())
     assert good["ecritures"] == 20
     broken = _program("2.4.0", tmp_path)
     with pytest.raises(broken.Fatal, match="colonne 'code_journal' introuvable"):
         broken.read_dossier(str(folder), Log())
-    assert {rel: (tmp_path / "d" / rel).read_bytes() for rel in files} == files   # nothing written
+    assert {rel: (tmp_path / "d" / rel).read_bytes() for rel in files} == files  # nothing written
 
 
 def test_seeded_data_is_reproducible_and_differs_between_seeds():
@@ -118,8 +121,10 @@ def test_set_ini_replaces_adds_and_creates_keeping_comments():
 
 
 def test_dpkg_status_stanza():
-    status = ("Package: a\nStatus: install ok installed\nVersion: 1\n\n"
-              "Package: compta-pro\nStatus: hold ok installed\nVersion: 2.3.0\nDescription: x\n long\n")
+    status = (
+        "Package: a\nStatus: install ok installed\nVersion: 1\n\n"
+        "Package: compta-pro\nStatus: hold ok installed\nVersion: 2.3.0\nDescription: x\n long\n"
+    )
 
     class FakeHost:
         def read_text(self, path):
@@ -134,7 +139,11 @@ def test_dpkg_status_stanza():
 def test_commands_split_outside_quotes_only():
     line = "sed -i 's/^societe =.*/societe = A \\& B/' /etc/x.conf && echo ok 2>&1 | tee -a log; ls &"
     assert [p.strip() for p in split_commands(line)] == [
-        "sed -i 's/^societe =.*/societe = A \\& B/' /etc/x.conf", "echo ok 2>&1", "tee -a log", "ls"]
+        "sed -i 's/^societe =.*/societe = A \\& B/' /etc/x.conf",
+        "echo ok 2>&1",
+        "tee -a log",
+        "ls",
+    ]
     assert edits(line, "/etc/x.conf")
     assert classify("apt-mark hold compta-pro") is Kind.CHANGE
     assert classify("apt-mark showhold") is Kind.DIAGNOSTIC

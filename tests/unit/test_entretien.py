@@ -27,7 +27,7 @@ from simulateur.journal.store import Entry, Journal
 from simulateur.report import render
 from simulateur.report.model import exam_report
 
-T0 = time.mktime((2026, 3, 12, 10, 0, 0, 0, 0, -1))   # 10 h 00, local time
+T0 = time.mktime((2026, 3, 12, 10, 0, 0, 0, 0, -1))  # 10 h 00, local time
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +45,11 @@ def test_the_bank_holds_what_some_formats_entretien_evaluates():
     """The titre's entretien (CP2, CP7, CP13) and the CCPs' own (CCP1: CP2, CP5; CCP2: CP6, CP7;
     CCP3: CP13), read from the formats — not the titre's modality alone."""
     assert bank_competences() == ["TAI.CP2", "TAI.CP5", "TAI.CP6", "TAI.CP7", "TAI.CP13"]
-    assert set(bank_competences()) == {c for f in all_formats() for c in
-                                      (f.phase("entretien_technique").competences if f.phase("entretien_technique") else ())}
+    assert set(bank_competences()) == {
+        c
+        for f in all_formats()
+        for c in (f.phase("entretien_technique").competences if f.phase("entretien_technique") else ())
+    }
 
 
 def test_the_validation_follows_the_formats(tmp_path, monkeypatch):
@@ -56,19 +59,23 @@ def test_the_validation_follows_the_formats(tmp_path, monkeypatch):
     monkeypatch.setattr(B, "all_formats", lambda: [get_format("ccp3")])
     with pytest.raises(ScenarioError) as exc:
         load_bank([path])
-    assert exc.value.problems == [(f"{path}:8: le critère TAI.CP2.1 relève de TAI.CP2, qu'aucun entretien technique "
-                                   "du RC n'évalue, ni celui du titre ni celui d'un CCP (possibles : TAI.CP13)")]
+    assert exc.value.problems == [
+        (
+            f"{path}:8: le critère TAI.CP2.1 relève de TAI.CP2, qu'aucun entretien technique "
+            "du RC n'évalue, ni celui du titre ni celui d'un CCP (possibles : TAI.CP13)"
+        )
+    ]
 
 
 def test_bank_size_and_coverage(bank):
     by_comp = bank.by_competence()
     assert sorted(by_comp) == sorted(bank_competences())
     counts = {comp: len(qs) for comp, qs in by_comp.items()}
-    assert counts["TAI.CP5"] >= 10 and counts["TAI.CP6"] >= 10, counts     # the CCPs' entretiens (issue 19)
+    assert counts["TAI.CP5"] >= 10 and counts["TAI.CP6"] >= 10, counts  # the CCPs' entretiens (issue 19)
     for comp, qs in by_comp.items():
         assert len(qs) >= 8, comp
         wanted = {c.id for c in referentiel.find_competence(comp).criteria}
-        assert wanted == {q.criterion for q in qs}, comp          # every criterion has its questions
+        assert wanted == {q.criterion for q in qs}, comp  # every criterion has its questions
     for q in bank.questions.values():
         assert len(q.expected) >= 2 and q.text.rstrip().endswith("?"), q.id
 
@@ -95,14 +102,28 @@ def test_a_good_file_loads(tmp_path):
     assert list(load_bank([path]).questions) == ["bonne"]
 
 
-@pytest.mark.parametrize(("body", "line", "words"), [
-    ('  - id: autre\n    criterion: TAI.CP9.1\n    text: "?"\n    expected: [a, b]\n', 8,
-     "qu'aucun entretien technique du RC n'évalue, ni celui du titre ni celui d'un CCP"),
-    ('  - id: autre\n    criterion: TAI.CP2.9\n    text: "?"\n    expected: [a, b]\n', 8, "critère « TAI.CP2.9 » inconnu"),
-    ('  - id: bonne\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a, b]\n', 7, "apparaît deux fois"),
-    ('  - id: autre\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a]\n', 10, "expected"),
-    ('  - id: autre\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a, b]\n    reponse: x\n', 11, "reponse"),
-])
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        (
+            '  - id: autre\n    criterion: TAI.CP9.1\n    text: "?"\n    expected: [a, b]\n',
+            8,
+            "qu'aucun entretien technique du RC n'évalue, ni celui du titre ni celui d'un CCP",
+        ),
+        (
+            '  - id: autre\n    criterion: TAI.CP2.9\n    text: "?"\n    expected: [a, b]\n',
+            8,
+            "critère « TAI.CP2.9 » inconnu",
+        ),
+        ('  - id: bonne\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a, b]\n', 7, "apparaît deux fois"),
+        ('  - id: autre\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a]\n', 10, "expected"),
+        (
+            '  - id: autre\n    criterion: TAI.CP2.1\n    text: "?"\n    expected: [a, b]\n    reponse: x\n',
+            11,
+            "reponse",
+        ),
+    ],
+)
 def test_file_errors_name_the_file_and_line(tmp_path, body, line, words):
     problems = _problems(tmp_path, body)
     assert len(problems) == 1, problems
@@ -140,7 +161,7 @@ def test_what_the_journal_shows_she_did():
     assert [(d.topic, d.subject, d.host, d.count) for d in done] == [
         ("file", "/etc/dnsmasq.d/lan.conf", "srv", 1),
         ("service", "dnsmasq", "srv", 1),
-        ("file", "/etc/dnsmasq.conf", "srv", 2),       # edited twice: one question, its last time
+        ("file", "/etc/dnsmasq.conf", "srv", 2),  # edited twice: one question, its last time
         ("test", "ping -c1 8.8.8.8", "poste", 1),
     ]
     assert done[2].t == T0 + 15 * 60
@@ -151,31 +172,39 @@ def test_journal_questions_say_what_and_when_never_the_answer():
     assert [q.id for q in qs] == ["j1", "j2", "j3", "j4"]
     by_text = {q.text: q for q in qs}
     dns = next(q for q in qs if "/etc/dnsmasq.conf" in q.text)
-    assert dns.text == f"Vous avez modifié /etc/dnsmasq.conf sur srv à {clock(T0 + 900)} (2 fois en tout) : pourquoi ? Qu'y avez-vous changé ?"
+    assert (
+        dns.text
+        == f"Vous avez modifié /etc/dnsmasq.conf sur srv à {clock(T0 + 900)} (2 fois en tout) : pourquoi ? Qu'y avez-vous changé ?"
+    )
     assert clock(T0 + 900) == "10 h 15"
     assert dns.criterion is None and dns.competences == ["TAI.CP14"] and dns.intervention == 1
     restart = next(q for q in qs if "dnsmasq" in q.text and "relancé" in q.text)
-    assert restart.criterion is None            # TAI.CP14's only « tests » are the diagnostic's
+    assert restart.criterion is None  # TAI.CP14's only « tests » are the diagnostic's
     fallback = G.pick_journal([(1, ["TAI.CP14"], read_journal(JOURNAL))], fallback=["TAI.CP2"])
-    assert [q.criterion for q in fallback] == [None, "TAI.CP2.4", None, "TAI.CP2.4"]   # « tests … recette »
+    assert [q.criterion for q in fallback] == [None, "TAI.CP2.4", None, "TAI.CP2.4"]  # « tests … recette »
     printer = G.pick_journal([(1, ["TAI.CP10"], read_journal(JOURNAL))])
-    assert printer[1].criterion == "TAI.CP10.4"   # « Le bon fonctionnement du serveur et/ou des services est testé »
+    assert printer[1].criterion == "TAI.CP10.4"  # « Le bon fonctionnement du serveur et/ou des services est testé »
     for q in by_text.values():
         assert len(q.expected) >= 3
-        for e in q.expected:                      # the jury's elements are never read in the question
+        for e in q.expected:  # the jury's elements are never read in the question
             assert e not in q.text
         assert "sauvegard" not in q.text and "copie" not in q.text
 
 
 def test_a_change_without_a_test_after_it_is_asked_about():
-    done = read_journal([E(0, "ping -c1 srv", host="poste"), E(60, "echo 'nameserver 10.0.0.1' > /etc/resolv.conf",
-                                                              host="poste")])
-    assert [(d.topic, d.subject) for d in done] == [("file", "/etc/resolv.conf"),
-                                                     ("untested", "echo 'nameserver 10.0.0.1' > /etc/resolv.conf")]
+    done = read_journal(
+        [E(0, "ping -c1 srv", host="poste"), E(60, "echo 'nameserver 10.0.0.1' > /etc/resolv.conf", host="poste")]
+    )
+    assert [(d.topic, d.subject) for d in done] == [
+        ("file", "/etc/resolv.conf"),
+        ("untested", "echo 'nameserver 10.0.0.1' > /etc/resolv.conf"),
+    ]
     assert read_journal([E(0, "ls /etc"), E(1, "cat /etc/hosts")]) == []
     saved = read_journal([E(0, "ip a > /root/etat.txt; ssh srv 'systemctl reload cups'")])
-    assert [(d.topic, d.subject, d.host) for d in saved] == [("service", "cups", "srv"),
-                                                             ("untested", "ip a > /root/etat.txt; ssh srv 'systemctl reload cups'", "srv")]
+    assert [(d.topic, d.subject, d.host) for d in saved] == [
+        ("service", "cups", "srv"),
+        ("untested", "ip a > /root/etat.txt; ssh srv 'systemctl reload cups'", "srv"),
+    ]
     long = read_journal([E(0, "cat > /etc/hosts <<EOF\n" + "10.0.0.1 srv\n" * 20 + "EOF")])
     q = G.pick_journal([(1, [], long)])[-1]
     assert "<<EOF 10.0.0.1 srv" in q.text and "…" in q.text and len(q.text) < 300
@@ -185,7 +214,7 @@ def test_journal_questions_take_every_intervention_in_turn():
     one = read_journal(JOURNAL)
     two = read_journal([E(0, "vi /etc/cups/cupsd.conf", host="imp")])
     qs = G.pick_journal([(1, [], one), (2, [], two)])
-    assert [q.intervention for q in qs] == [1, 2, 1, 2]   # its file, then its untested change
+    assert [q.intervention for q in qs] == [1, 2, 1, 2]  # its file, then its untested change
     assert len(qs) == G.JOURNAL_MAX
 
 
@@ -204,7 +233,7 @@ def test_the_draw_is_reproducible_and_per_candidate(bank):
     comps = [q.competences[0] for q in a.questions]
     assert {c: comps.count(c) for c in set(comps)} == {"TAI.CP2": 4, "TAI.CP7": 3, "TAI.CP13": 3}
     cp2 = [q.criterion for q in a.questions if q.competences == ["TAI.CP2"]]
-    assert len(set(cp2)) == 4                     # its criteria in turn, not four times the same
+    assert len(set(cp2)) == 4  # its criteria in turn, not four times the same
 
 
 def test_journal_questions_come_first_and_the_total_stays_twenty_minutes(bank):
@@ -213,17 +242,19 @@ def test_journal_questions_come_first_and_the_total_stays_twenty_minutes(bank):
     assert g.find("1").id == "j1" and g.find("j3").id == "j3" and g.find("11") is None and g.find("x") is None
 
 
-@pytest.mark.parametrize(("fmt", "comps"), [("ccp1", ["TAI.CP2", "TAI.CP5"]), ("ccp2", ["TAI.CP6", "TAI.CP7"]),
-                                             ("ccp3", ["TAI.CP13"])])
+@pytest.mark.parametrize(
+    ("fmt", "comps"), [("ccp1", ["TAI.CP2", "TAI.CP5"]), ("ccp2", ["TAI.CP6", "TAI.CP7"]), ("ccp3", ["TAI.CP13"])]
+)
 def test_a_ccps_guide_asks_its_own_competences(bank, fmt, comps):
     """A CCP's entretien (30 min, its format's competences, as epreuve.phases builds it): questions
     for each of them — CP5 and CP6 too —, each competence's criteria all asked, none from elsewhere."""
     phase = get_format(fmt).phase("entretien_technique")
     assert list(phase.competences) == comps and phase.minutes == 30
-    g = G.build("ep1", "Alice Martin", 7, "TAI", bank, [], now=T0, competences=list(phase.competences),
-                minutes=phase.minutes)
+    g = G.build(
+        "ep1", "Alice Martin", 7, "TAI", bank, [], now=T0, competences=list(phase.competences), minutes=phase.minutes
+    )
     pool = sum(len(bank.by_competence()[c]) for c in comps)
-    assert len(g.questions) == min(15, pool) and {q.source for q in g.questions} == {"banque"}   # 30 min
+    assert len(g.questions) == min(15, pool) and {q.source for q in g.questions} == {"banque"}  # 30 min
     assert len({q.id for q in g.questions}) == len(g.questions)
     asked = [q.competences[0] for q in g.questions]
     assert sorted(set(asked)) == sorted(comps)
@@ -234,19 +265,29 @@ def test_a_ccps_guide_asks_its_own_competences(bank, fmt, comps):
 
 # --- marks, the store, the report, the command ----------------------------------------------------
 def _session(db: ExamDB, tmp_path: Path, *, finished: bool) -> str:
-    iv = Intervention(index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI",
-                      competences=["TAI.CP14"], duration=20)
+    iv = Intervention(
+        index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=["TAI.CP14"], duration=20
+    )
     sid = db.create_session(lambda sid: ExamSession(id=sid, seed=42, count=1, minutes=40, interventions=[iv])).id
     attempt_dir = tmp_path / "att1"
     attempt_dir.mkdir()
     journal = Journal(attempt_dir / "journal.jsonl")
     for e in JOURNAL:
         journal.append(e)
-    db.store.begin(attempt_id="att1", scenario="dhcp-serveur-arrete", seed=1, mode="examen", lab=None,
-                   attempt_dir=attempt_dir, started=T0, owned=False)
+    db.store.begin(
+        attempt_id="att1",
+        scenario="dhcp-serveur-arrete",
+        seed=1,
+        mode="examen",
+        lab=None,
+        attempt_dir=attempt_dir,
+        started=T0,
+        owned=False,
+    )
     now = time.time()
-    db.create_run(CandidateRun(session=sid, candidate="Alice Martin", started=now, deadline=now + 3600,
-                               items=[Item(index=1)]))
+    db.create_run(
+        CandidateRun(session=sid, candidate="Alice Martin", started=now, deadline=now + 3600, items=[Item(index=1)])
+    )
     db.update_item(sid, "Alice Martin", Item(index=1, status="remise", attempt="att1", started=T0, ended=T0 + 1200))
     if finished:
         db.finish_run(sid, "Alice Martin", now)
@@ -269,7 +310,7 @@ def test_marking_rules_and_the_report_section(tmp_path):
     guide, frozen = marking.guide_of(db, sid, "Alice Martin")
     assert frozen
     again, _ = marking.guide_of(db, sid, "ALICE MARTIN", now=T0 + 99)
-    assert again == guide                                   # frozen: the same for every jury member
+    assert again == guide  # frozen: the same for every jury member
     n, q, m = marking.mark(db, sid, "Alice Martin", "1", verdict="acquis", comment="clair", by="jade")
     assert (n, q.id, m.verdict, m.comment, m.by) == (1, "j1", "acquis", "clair", "jade")
     last = guide.questions[-1]
@@ -315,8 +356,24 @@ def test_the_command(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Guide d'entretien technique — Alice Martin" in out and "Éléments attendus" in out
     assert "Vous avez modifié /etc/dnsmasq.conf sur srv" in out
-    assert main(["exam", "entretien", sid, "--candidate", "Alice Martin", "--question", "2",
-                 "--verdict", "non_acquis", "--comment", "ne sait pas"]) == 0
+    assert (
+        main(
+            [
+                "exam",
+                "entretien",
+                sid,
+                "--candidate",
+                "Alice Martin",
+                "--question",
+                "2",
+                "--verdict",
+                "non_acquis",
+                "--comment",
+                "ne sait pas",
+            ]
+        )
+        == 0
+    )
     assert "Question 2 (j2) : non acquis" in capsys.readouterr().out
     assert main(["exam", "entretien", sid, "--candidate", "Alice Martin", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -328,9 +385,9 @@ def test_the_command(tmp_path, capsys):
 def test_trainers_check_their_files(tmp_path, capsys):
     good, bad = tmp_path / "bon.yaml", tmp_path / "mauvais.yaml"
     good.write_text(HEAD + GOOD)
-    bad.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP9.1"))       # CP9: questionnaire, mise en situation
+    bad.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP9.1"))  # CP9: questionnaire, mise en situation
     ccp1 = tmp_path / "ccp1.yaml"
-    ccp1.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP5.1"))      # CP5: CCP1's entretien
+    ccp1.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP5.1"))  # CP5: CCP1's entretien
     assert main(["entretien", "validate", str(good), str(ccp1)]) == 0
     assert capsys.readouterr().out.count("1 question(s), valide") == 2
     assert main(["entretien", "validate", str(bad), str(tmp_path / "absent.yaml")]) == 1
@@ -348,5 +405,5 @@ def test_two_juries_freezing_at_once_keep_the_first_guide(bank):
     first, second = _build(bank, 1, "Alice Martin"), _build(bank, 2, "Alice Martin")
     assert [q.id for q in first.questions] != [q.id for q in second.questions]
     assert edb.freeze(first) == first
-    assert edb.freeze(second) == first                 # the second one is told the kept guide
+    assert edb.freeze(second) == first  # the second one is told the kept guide
     assert edb.guide("eb1", "ALICE  martin") == first

@@ -38,33 +38,38 @@ def test_the_services_a_scenario_uses(catalogue: dict) -> None:
     ld = catalogue["partage-droits-service"]
     assert services_used(ld.scenario, ld.topology) == {("srv", "smbd")}
     ld = catalogue["mobile-synchro"]
-    assert ("srv", "radicale") in services_used(ld.scenario, ld.topology)    # dav.* probes' server
+    assert ("srv", "radicale") in services_used(ld.scenario, ld.topology)  # dav.* probes' server
 
 
 def test_a_scenario_needing_what_the_cahier_leaves_stopped_does_not_fit(catalogue: dict) -> None:
     servers = load_cahier("serveur-services-reseau")
     why = misfit(catalogue["compta-deploiement"].scenario, catalogue["compta-deploiement"].topology, servers)
     assert why is not None and "depot (srv)" in why and "laisse arrêtés" in why
-    assert misfit(catalogue["partage-droits-service"].scenario, catalogue["partage-droits-service"].topology,
-                  servers) is None
+    assert (
+        misfit(catalogue["partage-droits-service"].scenario, catalogue["partage-droits-service"].topology, servers)
+        is None
+    )
     fit = fitting(catalogue, servers)
     assert "partage-droits-service" in fit
     assert not any(sid.startswith("compta-") for sid in fit)
     # the same scenarios fit a cahier whose network runs the depot
     assert {"compta-deploiement", "compta-disque-plein", "compta-mise-a-jour"} <= set(
-        fitting(catalogue, load_cahier("postes-clients")))
+        fitting(catalogue, load_cahier("postes-clients"))
+    )
 
 
 def test_hosts_and_topology(catalogue: dict) -> None:
     servers = load_cahier("serveur-services-reseau")
     ld = catalogue["partage-droits-service"]
-    why = misfit(_variant(ld, hosts=[]), ld.topology, servers)     # no host list: every host of the topology
+    why = misfit(_variant(ld, hosts=[]), ld.topology, servers)  # no host list: every host of the topology
     assert why is not None and "ne construit pas" in why
     assert "topologie" in (misfit(_variant(ld, topology="atelier"), ld.topology, servers) or "")
     # a fault stopping a service the cahier never builds: judged as the probes are
     from simulateur.actions.core import ServiceStop
 
-    extra = _variant(ld, faults=[*ld.scenario.faults, ServiceStop(action="service.stop", host="srv", service="radicale")])
+    extra = _variant(
+        ld, faults=[*ld.scenario.faults, ServiceStop(action="service.stop", host="srv", service="radicale")]
+    )
     assert "radicale (srv)" in (misfit(extra, ld.topology, servers) or "")
 
 
@@ -72,6 +77,8 @@ def test_an_epreuve_asking_more_interventions_than_fit_is_refused_at_start(catal
     db = ExamDB()
     before = len(db.sessions())
     n = len(fitting(catalogue, load_cahier("serveur-services-reseau")))
-    with pytest.raises(UsageError, match=rf"--interventions {n + 1} : {n} scénario\(s\) seulement.*partage-droits-service"):
+    with pytest.raises(
+        UsageError, match=rf"--interventions {n + 1} : {n} scénario\(s\) seulement.*partage-droits-service"
+    ):
         core.start(db, "tai", "Alice Martin", cahier="serveur-services-reseau", count=n + 1)
     assert len(db.sessions()) == before

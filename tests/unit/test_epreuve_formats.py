@@ -38,7 +38,7 @@ def _minutes(text: str) -> list[int]:
 
 def _line(text: str, start: str, after: int = 0) -> str:
     pos = text.index(start, after)
-    return text[pos:text.index("\n", pos)]
+    return text[pos : text.index("\n", pos)]
 
 
 def _labels_in(row: str, fmt: Format) -> list[str]:
@@ -54,9 +54,9 @@ def _m(fmt: Format, kind: str) -> int:
 
 def test_titre_durations_are_the_rcs(tai_seed: str) -> None:
     tai = get_format("tai")
-    table = tai_seed[tai_seed.index("3.1. Les épreuves"):tai_seed.index("Précisions pour le")]
+    table = tai_seed[tai_seed.index("3.1. Les épreuves") : tai_seed.index("Précisions pour le")]
     mes = _line(table, "Epreuve de synthèse")
-    assert _minutes(mes) == [_m(tai, "preparation") + _m(tai, "interventions")]     # 04 h 40 mn
+    assert _minutes(mes) == [_m(tai, "preparation") + _m(tai, "interventions")]  # 04 h 40 mn
     assert "(4h)" in mes and "(40mn)" in mes
     assert (_m(tai, "preparation"), _m(tai, "interventions")) == (240, 40)
     assert _minutes(_line(table, "- Questionnaire professionnel")) == [_m(tai, "questionnaire")]
@@ -69,11 +69,15 @@ def test_titre_durations_are_the_rcs(tai_seed: str) -> None:
 
 def test_titre_competences_are_the_rows(tai_seed: str) -> None:
     tai = get_format("tai")
-    table = tai_seed[tai_seed.index("3.1. Les épreuves"):tai_seed.index("Précisions pour le")]
+    table = tai_seed[tai_seed.index("3.1. Les épreuves") : tai_seed.index("Précisions pour le")]
     mes = [c for c in _labels_in(_line(table, "Epreuve de synthèse"), tai)]
     assert mes == sorted(c for c in tai.phases[0].competences if not c.startswith("TAI.CT"))
-    assert _labels_in(_line(table, "- Questionnaire professionnel"), tai) == sorted(tai.phase("questionnaire").competences)
-    assert _labels_in(_line(table, "- Entretien technique"), tai) == sorted(tai.phase("entretien_technique").competences)
+    assert _labels_in(_line(table, "- Questionnaire professionnel"), tai) == sorted(
+        tai.phase("questionnaire").competences
+    )
+    assert _labels_in(_line(table, "- Entretien technique"), tai) == sorted(
+        tai.phase("entretien_technique").competences
+    )
 
 
 def test_titre_modalities_are_the_grids_ticked_boxes() -> None:
@@ -91,21 +95,21 @@ def test_titre_modalities_are_the_grids_ticked_boxes() -> None:
 def test_ccp_durations_and_competences_are_the_rcs(tai_seed: str, n: int) -> None:
     fmt = get_format(f"ccp{n}")
     start = tai_seed.index(f"CCP {n} - ")
-    block = tai_seed[start:tai_seed.index("Libellé abrégé", start)]
+    block = tai_seed[start : tai_seed.index("Libellé abrégé", start)]
     mes = _line(block, "Mise en situation professionnelle")
     ent = _line(block, "Entretien technique")
     total, jury = _minutes(_line(block, "Par candidat"))
     assert (fmt.total_minutes, fmt.jury_minutes) == (total, jury)
     assert _minutes(mes) == [sum(p.minutes or 0 for p in fmt.phases if p.modality == "mise_en_situation")]
     assert _minutes(ent) == [_m(fmt, "entretien_technique")]
-    if "(durée 1h)" in mes:             # CCP1, CCP3 : 1 h sous surveillance, 30 min d'évaluation par le binôme
+    if "(durée 1h)" in mes:  # CCP1, CCP3 : 1 h sous surveillance, 30 min d'évaluation par le binôme
         assert (_m(fmt, "interventions"), _m(fmt, "evaluation")) == (60, 30)
         assert fmt.phase("interventions").presence == "surveillant"
     else:
         assert fmt.phase("evaluation") is None and fmt.phase("interventions").presence == "jury"
     assert _labels_in(mes, fmt) == sorted(fmt.phase("interventions").competences)
     assert _labels_in(ent, fmt) == sorted(fmt.phase("entretien_technique").competences)
-    assert "Questionnaire professionnel\t<input type=\"checkbox\"/>\tSans Objet" in block
+    assert 'Questionnaire professionnel\t<input type="checkbox"/>\tSans Objet' in block
     assert fmt.phase("questionnaire") is None
 
 
@@ -136,10 +140,12 @@ def test_unknown_format_is_one_french_line() -> None:
 
 def test_a_bad_formats_file_says_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "f.yaml"
-    bad.write_text("formats:\n  - id: x\n    title: t\n    referentiel: TAI\n    total_minutes: 10\n"
-                   "    jury_minutes: null\n    phases:\n      - kind: preparation\n        minutes: 20\n"
-                   "        presence: surveillant\n        modality: null\n        competences: [TAI.CP99]\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "formats:\n  - id: x\n    title: t\n    referentiel: TAI\n    total_minutes: 10\n"
+        "    jury_minutes: null\n    phases:\n      - kind: preparation\n        minutes: 20\n"
+        "        presence: surveillant\n        modality: null\n        competences: [TAI.CP99]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ScenarioError) as err:
         load_formats(bad)
     assert "f.yaml:" in str(err.value) and "TAI.CP99" in str(err.value)

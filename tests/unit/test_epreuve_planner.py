@@ -28,12 +28,12 @@ def test_nine_candidates_on_two_platforms_take_two_jury_days() -> None:
     jury_days = sorted({s.start.date() for s in p.slots if s.place != ROOM})
     assert jury_days == [date(2027, 3, 2), date(2027, 3, 3)]
     first = {s.candidate for s in p.slots if s.place != ROOM and s.start.date() == jury_days[0]}
-    assert len(first) == 8                       # 2 platforms × 4 (RC annex)
+    assert len(first) == 8  # 2 platforms × 4 (RC annex)
     for place in ("plate-forme 1", "plate-forme 2"):
         assert len({s.candidate for s in p.slots if s.place == place and s.start.date() == jury_days[0]}) == 4
     last = NAMES[8]
     prep = next(s for s in p.slots if s.candidate == last and s.phase == "preparation")
-    assert prep.start.date() == date(2027, 3, 2)   # the working day before her jury day
+    assert prep.start.date() == date(2027, 3, 2)  # the working day before her jury day
     assert prep.end <= min(s.start for s in _jury(p, last))
 
 
@@ -81,7 +81,7 @@ def test_a_format_without_room_phase_starts_the_same_day() -> None:
 
 
 def test_ccp_capacity_is_what_fits_in_the_day() -> None:
-    ccp1 = get_format("ccp1")                     # 2 h on the platform, no number in the RC
+    ccp1 = get_format("ccp1")  # 2 h on the platform, no number in the RC
     p = plan(ccp1, NAMES[:10], 1, MONDAY)
     assert check(p, ccp1) == []
     assert p.per_platform_day == len(planner.day_positions(MONDAY, 120, Options(), None)) == 4
@@ -91,7 +91,7 @@ def test_weekend_is_skipped() -> None:
     tai = get_format("tai")
     friday = date(2027, 3, 5)
     p = plan(tai, NAMES[:2], 1, friday)
-    assert {s.start.date() for s in p.slots if s.place != ROOM} == {date(2027, 3, 8)}   # Monday
+    assert {s.start.date() for s in p.slots if s.place != ROOM} == {date(2027, 3, 8)}  # Monday
     saturday = plan(tai, NAMES[:1], 1, date(2027, 3, 6))
     assert min(s.start.date() for s in saturday.slots) == date(2027, 3, 8)
     assert check(saturday, tai) == []

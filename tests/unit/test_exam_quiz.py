@@ -30,10 +30,14 @@ def groups(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _session(db: ExamDB, roster: dict[str, str], extra: dict[str, str] | None = None) -> str:
-    iv = Intervention(index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[],
-                      duration=20)
-    return db.create_session(lambda sid: ExamSession(id=sid, seed=7, count=1, minutes=10, interventions=[iv],
-                                                     roster=roster, extra=extra or {})).id
+    iv = Intervention(
+        index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[], duration=20
+    )
+    return db.create_session(
+        lambda sid: ExamSession(
+            id=sid, seed=7, count=1, minutes=10, interventions=[iv], roster=roster, extra=extra or {}
+        )
+    ).id
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -51,37 +55,56 @@ def _number(run, kind: str) -> int:  # type: ignore[no-untyped-def]
 def test_her_own_paper_only_and_never_its_answers(db: ExamDB, groups: None) -> None:
     sid = _session(db, {"Alice Martin": "alice", "Bruno Petit": "bruno"})
     alice, jury, trainer = peer("alice"), peer("jade", "jury"), peer("tom", "form")
-    for argv in (("exam", "quiz-start", sid), ("exam", "quiz-answer", sid, "1", "--", "-b"),
-                 ("exam", "quiz-submit", sid), ("exam", "quiz", sid, "--correction")):
+    for argv in (
+        ("exam", "quiz-start", sid),
+        ("exam", "quiz-answer", sid, "1", "--", "-b"),
+        ("exam", "quiz-submit", sid),
+        ("exam", "quiz", sid, "--correction"),
+    ):
         assert client.forwarded(_args(*argv))
         d = roles.decide(alice, _args(*argv), db, set())
         assert d.overrides["candidate"] == "Alice Martin"
     d = roles.decide(alice, _args("exam", "quiz", sid, "--correction", "--json"), db, set())
-    assert d.overrides["correction"] is False                   # her paper, never its expected answers
+    assert d.overrides["correction"] is False  # her paper, never its expected answers
     assert roles.decide(alice, _args("exam", "quiz-answer", sid, "1", "--", "-b"), db, set()).verb == "exam quiz-answer"
     with pytest.raises(roles.Refused, match="que pour vous-même"):
         roles.decide(alice, _args("exam", "quiz-answer", sid, "1", "a", "--candidate", "Bruno Petit"), db, set())
     with pytest.raises(roles.Refused, match=r"\(candidat\)"):
-        roles.decide(alice, _args("exam", "quiz-mark", sid, "--candidate", "Alice Martin", "--question", "1",
-                                  "--points", "1"), db, set())
+        roles.decide(
+            alice,
+            _args("exam", "quiz-mark", sid, "--candidate", "Alice Martin", "--question", "1", "--points", "1"),
+            db,
+            set(),
+        )
     with pytest.raises(roles.Refused, match="pas sur la liste"):
         roles.decide(peer("zoe"), _args("exam", "quiz-start", sid), db, set())
-    for who in (jury, trainer):                                  # nobody answers for her
+    for who in (jury, trainer):  # nobody answers for her
         with pytest.raises(roles.Refused):
             roles.decide(who, _args("exam", "quiz-answer", sid, "1", "a", "--candidate", "Alice Martin"), db, set())
-    d = roles.decide(jury, _args("exam", "quiz-mark", sid, "--candidate", "Alice Martin", "--question", "3",
-                                 "--points", "1"), db, set())
-    assert d.overrides["jury_login"] == "jade"                   # who marked: the service's word
-    assert "correction" not in roles.decide(jury, _args("exam", "quiz", sid, "--candidate", "Alice Martin"),
-                                            db, set()).overrides
+    d = roles.decide(
+        jury,
+        _args("exam", "quiz-mark", sid, "--candidate", "Alice Martin", "--question", "3", "--points", "1"),
+        db,
+        set(),
+    )
+    assert d.overrides["jury_login"] == "jade"  # who marked: the service's word
+    assert (
+        "correction"
+        not in roles.decide(jury, _args("exam", "quiz", sid, "--candidate", "Alice Martin"), db, set()).overrides
+    )
     with pytest.raises(roles.Refused, match=r"\(formateur\)"):
-        roles.decide(trainer, _args("exam", "quiz-mark", sid, "--candidate", "Alice Martin", "--question", "3",
-                                    "--points", "1"), db, set())
+        roles.decide(
+            trainer,
+            _args("exam", "quiz-mark", sid, "--candidate", "Alice Martin", "--question", "3", "--points", "1"),
+            db,
+            set(),
+        )
 
 
 def test_clock_hand_in_and_marks(db: ExamDB) -> None:
-    sid = _session(db, {"Alice Martin": "", "Bruno Petit": "", "Chloé Roux": ""}, {"Bruno Petit": "4/3",
-                                                                                      "Chloé Roux": "+10"})
+    sid = _session(
+        db, {"Alice Martin": "", "Bruno Petit": "", "Chloé Roux": ""}, {"Bruno Petit": "4/3", "Chloé Roux": "+10"}
+    )
     with pytest.raises(UsageError, match="pas encore commencé"):
         examquiz.answer(db, sid, "Alice Martin", 1, "a")
     with pytest.raises(UsageError, match="pas sur la liste"):
@@ -90,10 +113,10 @@ def test_clock_hand_in_and_marks(db: ExamDB) -> None:
     run, new = examquiz.start(db, sid, "alice  martin", now=t0)
     assert new and run.candidate == "Alice Martin" and run.minutes == 45 and len(run.questions) == 21
     again, new = examquiz.start(db, sid, "Alice Martin")
-    assert not new and again.id == run.id                          # one paper per candidate
+    assert not new and again.id == run.id  # one paper per candidate
     bruno, _ = examquiz.start(db, sid, "Bruno Petit", now=t0)
-    assert bruno.id != run.id and bruno.seed != run.seed          # her own draw
-    assert bruno.minutes == 60 and bruno.deadline == t0 + 3600     # his tiers-temps
+    assert bruno.id != run.id and bruno.seed != run.seed  # her own draw
+    assert bruno.minutes == 60 and bruno.deadline == t0 + 3600  # his tiers-temps
     assert examquiz.start(db, sid, "Chloé Roux")[0].minutes == 55
     single, open_ = _number(run, "single"), _number(run, "open")
     examquiz.answer(db, sid, "Alice Martin", single, "a", now=t0 + 60)

@@ -40,8 +40,12 @@ def _cases():
 def test_every_file_a_host_boots_with_and_every_file_an_action_writes():
     bad, seen = [], 0
     for sid, variant, values, sc, topo in _cases():
-        addrs = {name: str(ipaddress.IPv4Interface(i.address[0]).ip) for name, spec in topo.hosts.items()
-                 for i in spec.interfaces[:1] if i.address}
+        addrs = {
+            name: str(ipaddress.IPv4Interface(i.address[0]).ip)
+            for name, spec in topo.hosts.items()
+            for i in spec.interfaces[:1]
+            if i.address
+        }
         for name, spec in topo.hosts.items():
             files = hostfs.host_files(name, spec, values.get("domaine"), addrs, 3)
             texts = {p: c for p, (c, _) in files.items() if isinstance(c, str) and c and not p.endswith("/")}

@@ -31,13 +31,30 @@ GOOD = yaml.safe_load((ROOT / "scenarios" / "dhcp-serveur-arrete.yaml").read_tex
 SHIPPED_IDS = {p.stem for p in (ROOT / "scenarios").glob("*.yaml")}
 
 HOSTILE = [
-    "$(touch /tmp/simulateur-pwned)", "`touch /tmp/simulateur-pwned`", "; touch /tmp/simulateur-pwned",
-    "a.lan\ndhcp-script=/bin/sh", "x\nnameserver 6.6.6.6", "../../../../etc/passwd", "/etc/../etc/shadow",
-    "{{7*7}}", "{lan.__class__}", "{lan.__init__.__globals__}", "${HOME}", "%(x)s", "-f/etc/passwd",
-    "\0", "é" * 300, "' OR 1=1 --", "\x1b[2J", "a" * 5000,
+    "$(touch /tmp/simulateur-pwned)",
+    "`touch /tmp/simulateur-pwned`",
+    "; touch /tmp/simulateur-pwned",
+    "a.lan\ndhcp-script=/bin/sh",
+    "x\nnameserver 6.6.6.6",
+    "../../../../etc/passwd",
+    "/etc/../etc/shadow",
+    "{{7*7}}",
+    "{lan.__class__}",
+    "{lan.__init__.__globals__}",
+    "${HOME}",
+    "%(x)s",
+    "-f/etc/passwd",
+    "\0",
+    "é" * 300,
+    "' OR 1=1 --",
+    "\x1b[2J",
+    "a" * 5000,
 ]
-hostile = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40),
-                    st.text(alphabet=st.sampled_from(list("$`;|&<>(){}[]*?!~#'\"\\\n./- ")), max_size=20))
+hostile = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(max_size=40),
+    st.text(alphabet=st.sampled_from(list("$`;|&<>(){}[]*?!~#'\"\\\n./- ")), max_size=20),
+)
 
 
 class Ran(AssertionError):
@@ -47,6 +64,7 @@ class Ran(AssertionError):
 @pytest.fixture
 def no_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     """Anything that would start a process on the machine fails the test."""
+
     def refuse(*args, **kwargs):
         raise Ran(f"commande lancée : {args!r}")
 
@@ -75,19 +93,21 @@ def _problems(path: Path) -> list[str]:
 
 
 # --- values that only go wrong once the parameters are filled in ------------------------------------
-@pytest.mark.parametrize("param,value", [
-    ("domaine", "a.lan\ndhcp-script=/bin/sh"),           # a line injected in dnsmasq.conf
-    ("domaine", "$(reboot)"),
-    ("srv_ip", "10.0.0.5; reboot"),                     # an address that is a command
-    ("srv_ip", "-f/etc/passwd"),
-])
+@pytest.mark.parametrize(
+    "param,value",
+    [
+        ("domaine", "a.lan\ndhcp-script=/bin/sh"),  # a line injected in dnsmasq.conf
+        ("domaine", "$(reboot)"),
+        ("srv_ip", "10.0.0.5; reboot"),  # an address that is a command
+        ("srv_ip", "-f/etc/passwd"),
+    ],
+)
 def test_a_parameter_cannot_smuggle_text_into_a_host_config(tmp_path, param, value, no_commands):
     folder = _folder(tmp_path)
     path = folder / "dhcp-serveur-arrete.yaml"
     path.write_text(_with(GOOD, params={param: {"choice": [value]}}))
     found = _problems(path)  # refused, naming the file and the rendered field that is wrong
-    assert any("une fois les paramètres remplis" in p or "format attendu" in p or "adresse" in p
-               for p in found), found
+    assert any("une fois les paramètres remplis" in p or "format attendu" in p or "adresse" in p for p in found), found
 
 
 @pytest.mark.parametrize("path_value", ["/etc/{p}", "{p}"])
@@ -131,8 +151,9 @@ def test_any_hostile_parameter_is_data_or_a_clear_error(tmp_path_factory, value,
     path = folder / "dhcp-serveur-arrete.yaml"
     extra: dict = {}
     if where == "path":
-        extra["faults"] = GOOD["faults"] + [{"action": "file.write", "host": "srv", "path": "/etc/{v}",
-                                             "content": "{v}"}]
+        extra["faults"] = GOOD["faults"] + [
+            {"action": "file.write", "host": "srv", "path": "/etc/{v}", "content": "{v}"}
+        ]
     elif where == "exec":
         extra["faults"] = GOOD["faults"] + [{"action": "exec", "host": "srv", "argv": ["echo", "{v}"]}]
     name = "v" if where in ("path", "exec") else where
@@ -182,8 +203,13 @@ def _one_clear_error(code: int, err: str, path: str | None = None) -> None:
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.one_of(st.text(max_size=400), st.sampled_from(HOSTILE),
-                      st.builds(lambda v: _with(GOOD, title=v, params={"domaine": {"choice": [v]}}), hostile)))
+@given(
+    text=st.one_of(
+        st.text(max_size=400),
+        st.sampled_from(HOSTILE),
+        st.builds(lambda v: _with(GOOD, title=v, params={"domaine": {"choice": [v]}}), hostile),
+    )
+)
 def test_validate_any_file(tmp_path_factory, text, no_commands):
     folder = _folder(tmp_path_factory.mktemp("cli"))
     path = folder / "dhcp-serveur-arrete.yaml"
@@ -195,15 +221,22 @@ def test_validate_any_file(tmp_path_factory, text, no_commands):
         _one_clear_error(code, err, str(path))
 
 
-@pytest.mark.parametrize("blob", [
-    b"id: x\n" + b"a" * 1_200_000,                                    # huge
-    b"\xff\xfe not utf-8",                                           # binary
-    b"[" * 5000,                                                      # deep
-    b"a: &a [" + b",".join([b"x"] * 60) + b"]\n" + b"".join(          # billion laughs
-        f"{c}: &{c} [".encode() + b",".join([f"*{p}".encode()] * 60) + b"]\n" for p, c in zip("abcdefg", "bcdefgh")),
-    b"id: !!python/object/apply:os.system 'touch /tmp/simulateur-pwned'\n",   # a YAML tag that runs code
-    b"=\n",                                                          # a special YAML value
-])
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"id: x\n" + b"a" * 1_200_000,  # huge
+        b"\xff\xfe not utf-8",  # binary
+        b"[" * 5000,  # deep
+        b"a: &a ["
+        + b",".join([b"x"] * 60)
+        + b"]\n"
+        + b"".join(  # billion laughs
+            f"{c}: &{c} [".encode() + b",".join([f"*{p}".encode()] * 60) + b"]\n" for p, c in zip("abcdefg", "bcdefgh")
+        ),
+        b"id: !!python/object/apply:os.system 'touch /tmp/simulateur-pwned'\n",  # a YAML tag that runs code
+        b"=\n",  # a special YAML value
+    ],
+)
 def test_validate_bad_files(tmp_path, blob, no_commands):
     folder = _folder(tmp_path)
     path = folder / "dhcp-serveur-arrete.yaml"
@@ -213,11 +246,22 @@ def test_validate_bad_files(tmp_path, blob, no_commands):
     assert len(err.strip().splitlines()) == 1 and not Path("/tmp/simulateur-pwned").exists()
 
 
-LAB_COMMANDS = [["check", "{x}"], ["stop", "{x}"], ["shell", "{x}"], ["exec", "{x}", "poste", "--", "id"],
-                ["exec", "lab1", "{x}", "--", "id"], ["qualify", "{x}", "--impact", "moyen", "--urgency", "haute"],
-                ["start", "{x}"], ["start", "dhcp-serveur-arrete", "--variant", "{x}"],
-                ["start", "dhcp-serveur-arrete", "--seed", "{x}"], ["selftest", "{x}"],
-                ["selftest", "dhcp-serveur-arrete", "--seeds", "{x}"], ["validate", "{x}"], ["{x}"], ["list", "{x}"]]
+LAB_COMMANDS = [
+    ["check", "{x}"],
+    ["stop", "{x}"],
+    ["shell", "{x}"],
+    ["exec", "{x}", "poste", "--", "id"],
+    ["exec", "lab1", "{x}", "--", "id"],
+    ["qualify", "{x}", "--impact", "moyen", "--urgency", "haute"],
+    ["start", "{x}"],
+    ["start", "dhcp-serveur-arrete", "--variant", "{x}"],
+    ["start", "dhcp-serveur-arrete", "--seed", "{x}"],
+    ["selftest", "{x}"],
+    ["selftest", "dhcp-serveur-arrete", "--seeds", "{x}"],
+    ["validate", "{x}"],
+    ["{x}"],
+    ["list", "{x}"],
+]
 
 
 COMMANDS = set(next(a for a in cli.build_parser()._actions if a.dest == "command").choices)
@@ -237,8 +281,14 @@ def test_any_argument_gives_one_clear_error(template, value, no_commands, monkey
     """Hostile lab ids, host names, scenario ids, variants, seeds, file names: refused before anything
     is built or run (any command that would be started on the machine fails this test)."""
     # (A value with a line break is echoed in the error as it is: one message, on two lines.)
-    assume(value not in SHIPPED_IDS and value.strip() and "\0" not in value and not value.startswith("-")
-           and "\n" not in value and "\r" not in value)
+    assume(
+        value not in SHIPPED_IDS
+        and value.strip()
+        and "\0" not in value
+        and not value.startswith("-")
+        and "\n" not in value
+        and "\r" not in value
+    )
     assume(not (template[0] == "{x}" and value.strip() in COMMANDS))  # a real command is not hostile
     monkeypatch.setattr(os, "geteuid", lambda: 0)  # as root: the checks after the root one are reached
     if template[-2:] in (["--seed", "{x}"], ["--seeds", "{x}"]):  # a valid seed would really build a lab
@@ -252,8 +302,12 @@ def test_a_scenario_id_never_reaches_a_shell(tmp_path):
     """The real CLI, as a subprocess: a hostile scenario id is refused in one French line (exit 2), and
     the command it holds was not run."""
     marker = tmp_path / "pwned"
-    for argv in (["start", f"$(touch {marker})"], ["start", f"x; touch {marker}"],
-                 ["validate", f"`touch {marker}`"], ["stop", f"../{marker.name}"]):
+    for argv in (
+        ["start", f"$(touch {marker})"],
+        ["start", f"x; touch {marker}"],
+        ["validate", f"`touch {marker}`"],
+        ["stop", f"../{marker.name}"],
+    ):
         proc = subprocess.run([sys.executable, "-m", "simulateur", *argv], capture_output=True, text=True)
         if proc.returncode == 2 and "root" in proc.stderr:  # not root: refused even earlier
             continue

@@ -20,14 +20,14 @@ from simulateur.vm.host import VmHost, as_vm
 
 
 def atelier():
-    topo, _ = load_topology("atelier")   # pc is a VM; srv, routeur, internet are netns hosts
+    topo, _ = load_topology("atelier")  # pc is a VM; srv, routeur, internet are netns hosts
     return rendered_topology(topo, draw(topo.params, 1))
 
 
 def test_each_kind_gets_its_hosts_in_the_topology_order_and_every_switch():
     topo = atelier()
     parts = kind.parts(topo)
-    assert list(parts) == [NetnsHost, VmHost]       # registration order: the netns kind first
+    assert list(parts) == [NetnsHost, VmHost]  # registration order: the netns kind first
     assert list(parts[VmHost].hosts) == ["pc"]
     assert list(parts[NetnsHost].hosts) == [h for h in topo.hosts if h != "pc"]
     assert all(part.switches == topo.switches for part in parts.values())
@@ -45,7 +45,7 @@ def test_declare_records_every_host_in_the_topology_order(tmp_path, monkeypatch)
     state = LabState(id="hk9", topology="atelier", seed=1, switch_netns="sim-hk9")
     kind.declare_hosts(state, atelier())
     assert list(state.hosts) == list(atelier().hosts)
-    assert state.hosts["pc"] == HostState(name="pc", netns="sim-hk9", kind="vm")   # in the switch namespace
+    assert state.hosts["pc"] == HostState(name="pc", netns="sim-hk9", kind="vm")  # in the switch namespace
     assert state.hosts["srv"] == HostState(name="srv", netns="sim-hk9-srv")
 
 
@@ -68,6 +68,7 @@ def test_teardown_removes_the_other_kinds_first_and_adds_up_what_they_removed(mo
         def destroy(state, extra=None):
             calls.append((name, extra))
             return removed
+
         return destroy
 
     monkeypatch.setattr(NetnsHost, "destroy", fake("netns", {"processes": 3, "namespaces": 2}))
@@ -86,7 +87,7 @@ def test_every_kind_implements_the_whole_interface(impl):
     assert set(CLASS_LEVEL) < set(MEMBERS)
     assert isinstance(impl.kind, str) and kind.kind_named(impl.kind) is impl
     for name in MEMBERS:
-        assert hasattr(impl, name), f"{impl.__name__} lacks {name}"   # its own, or a shared base's (lab.pid1)
+        assert hasattr(impl, name), f"{impl.__name__} lacks {name}"  # its own, or a shared base's (lab.pid1)
         ours, theirs = inspect.getattr_static(impl, name), inspect.getattr_static(HostKind, name)
         assert type(ours) is type(theirs), f"{impl.__name__}.{name}: {type(ours).__name__}"
         if callable(theirs) or isinstance(theirs, classmethod):

@@ -23,7 +23,12 @@ def test_no_key_is_written_twice() -> None:
     from collections import Counter
 
     source = (PACKAGE / "i18n.py").read_text()
-    keys = [k.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Dict)
-            for k in node.keys if isinstance(k, ast.Constant)]
+    keys = [
+        k.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Dict)
+        for k in node.keys
+        if isinstance(k, ast.Constant)
+    ]
     twice = [k for k, n in Counter(keys).items() if n > 1]
     assert not twice, twice

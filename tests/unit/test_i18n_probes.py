@@ -39,8 +39,13 @@ def _documentation(tree: ast.Module) -> set[int]:
             roots += [kw.value for kw in node.keywords if kw.arg == "description"]
         if isinstance(node, ast.ClassDef):
             for stmt in node.body:
-                targets = (stmt.targets if isinstance(stmt, ast.Assign)
-                           else [stmt.target] if isinstance(stmt, ast.AnnAssign) and stmt.value else [])
+                targets = (
+                    stmt.targets
+                    if isinstance(stmt, ast.Assign)
+                    else [stmt.target]
+                    if isinstance(stmt, ast.AnnAssign) and stmt.value
+                    else []
+                )
                 if any(isinstance(t, ast.Name) and t.id == "summary" for t in targets):
                     roots.append(stmt.value)  # type: ignore[arg-type]
     return {id(n) for root in roots for n in ast.walk(root)}
@@ -51,9 +56,14 @@ def french_strings(path: Path) -> list[tuple[int, str]]:
     outside docstrings and documentation."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     allowed = _docstrings(tree) | _documentation(tree)
-    return sorted((node.lineno, node.value) for node in ast.walk(tree)
-                  if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                  and id(node) not in allowed and FRENCH.search(node.value))
+    return sorted(
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in allowed
+        and FRENCH.search(node.value)
+    )
 
 
 def _keys(key: ast.expr) -> list[tuple[str, bool]]:
@@ -71,8 +81,11 @@ def _keys(key: ast.expr) -> list[tuple[str, bool]]:
 
 
 def _tr_calls(path: Path) -> list[ast.Call]:
-    return [node for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args]
+    return [
+        node
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args
+    ]
 
 
 def tr_keys(path: Path) -> list[tuple[int, str, bool]]:
@@ -82,15 +95,16 @@ def tr_keys(path: Path) -> list[tuple[int, str, bool]]:
 
 def placeholders(text: str) -> set[str]:
     """The names a format string needs ("{n} {x.y} {z!r:>3}" → n, x, z)."""
-    return {re.split(r"[.\[]", name, maxsplit=1)[0]
-            for _, name, _, _ in string.Formatter().parse(text) if name}
+    return {re.split(r"[.\[]", name, maxsplit=1)[0] for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_no_inline_french(path: Path) -> None:
     inline = french_strings(path)
-    assert not inline, (f"{path.name} : phrases françaises hors de simulateur/i18n.py (mettez-les dans FR, "
-                        f"appelez tr()) : " + "; ".join(f"ligne {n} {t!r}" for n, t in inline))
+    assert not inline, (
+        f"{path.name} : phrases françaises hors de simulateur/i18n.py (mettez-les dans FR, "
+        f"appelez tr()) : " + "; ".join(f"ligne {n} {t!r}" for n, t in inline)
+    )
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -100,7 +114,8 @@ def test_tr_keys_exist(path: Path) -> None:
             assert key in FR, f"{path.name}:{line} : clé « {key} » absente de FR"
         else:
             assert len(key) >= 3 and any(k.startswith(key) for k in FR), (
-                f"{path.name}:{line} : clé calculée sans préfixe connu de FR (« {key} »)")
+                f"{path.name}:{line} : clé calculée sans préfixe connu de FR (« {key} »)"
+            )
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -109,7 +124,7 @@ def test_tr_calls_give_every_placeholder(path: Path) -> None:
     from an f-string are left out: their prefix also matches unrelated keys."""
     for call in _tr_calls(path):
         given = {kw.arg for kw in call.keywords}
-        if None in given:   # tr(key, **values): not known here
+        if None in given:  # tr(key, **values): not known here
             continue
         for key, exact in _keys(call.args[0]):
             if exact and key in FR:
@@ -134,14 +149,24 @@ def test_the_scan_sees_french_and_leaves_documentation(tmp_path: Path) -> None:
         '        ok = "ignored"\n'
         '        return f"{host} répond" + ok\n'
         'ERROR = "réponse tronquée"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert french_strings(sample) == [(9, " répond"), (10, "réponse tronquée")]
 
 
 def test_computed_keys_are_checked_by_prefix(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text('tr("ad.no_dc", host="dc")\ntr(f"smb.access_{x}")\ntr(f"{x}.y")\n'
-                      'tr("probe.addr.dynamic" if d else "probe.addr.fixed", cidr=c)\ntr(key)\n', encoding="utf-8")
-    assert tr_keys(sample) == [(1, "ad.no_dc", True), (2, "smb.access_", False), (3, "", False),
-                               (4, "probe.addr.dynamic", True), (4, "probe.addr.fixed", True), (5, "", False)]
+    sample.write_text(
+        'tr("ad.no_dc", host="dc")\ntr(f"smb.access_{x}")\ntr(f"{x}.y")\n'
+        'tr("probe.addr.dynamic" if d else "probe.addr.fixed", cidr=c)\ntr(key)\n',
+        encoding="utf-8",
+    )
+    assert tr_keys(sample) == [
+        (1, "ad.no_dc", True),
+        (2, "smb.access_", False),
+        (3, "", False),
+        (4, "probe.addr.dynamic", True),
+        (4, "probe.addr.fixed", True),
+        (5, "", False),
+    ]
     assert tr("ad.no_dc", host="dc").startswith("l'hôte dc ")

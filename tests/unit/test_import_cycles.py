@@ -17,8 +17,8 @@ KNOWN = [
     {"simulateur.journal.kernel", "simulateur.journal.store"},
     {"simulateur.session.attempt", "simulateur.session.run", "simulateur.session.store"},
     {"simulateur.exam.db", "simulateur.exam.machines", "simulateur.exam.models"},
-    {"simulateur.tui.*"},                      # the app and its screens reach each other
-    {"simulateur.cli", "simulateur.serve.*", "simulateur.web.*"},   # the service runs the CLI's verbs
+    {"simulateur.tui.*"},  # the app and its screens reach each other
+    {"simulateur.cli", "simulateur.serve.*", "simulateur.web.*"},  # the service runs the CLI's verbs
 ]
 
 

@@ -28,9 +28,14 @@ def facts(kind: str, entries: list[Entry], **kw) -> tuple[bool, str]:
 
 # --- backup before edit (TAI.CT3.2) --------------------------------------------------------------
 def test_file_rewritten_through_sh_c_after_a_backup_is_backed_up():
-    ok, text = facts("backup_before_edit", journal(
-        ("poste", f"cp {IFACES} /root/interfaces.bak", 0),
-        ("poste", f"sh -c 'printf \"auto eth0\\niface eth0 inet dhcp\\n\" > {IFACES}'", 0)), paths=[IFACES])
+    ok, text = facts(
+        "backup_before_edit",
+        journal(
+            ("poste", f"cp {IFACES} /root/interfaces.bak", 0),
+            ("poste", f"sh -c 'printf \"auto eth0\\niface eth0 inet dhcp\\n\" > {IFACES}'", 0),
+        ),
+        paths=[IFACES],
+    )
     assert ok, text
     assert "sauvegardé" in text and "cp /etc/network/interfaces /root/interfaces.bak" in text
 
@@ -44,48 +49,69 @@ def test_heredoc_and_sudo_tee_are_edits():
 
 
 def test_backup_then_edit_in_one_line_counts_in_that_order():
-    ok, _ = facts("backup_before_edit", journal(("poste", f"cp {IFACES} {IFACES}.bak && nano {IFACES}", 0)),
-                  paths=[IFACES])
+    ok, _ = facts(
+        "backup_before_edit", journal(("poste", f"cp {IFACES} {IFACES}.bak && nano {IFACES}", 0)), paths=[IFACES]
+    )
     assert ok
-    ok, text = facts("backup_before_edit", journal(("poste", f"nano {IFACES}; cp {IFACES} {IFACES}.bak", 0)),
-                     paths=[IFACES])
+    ok, text = facts(
+        "backup_before_edit", journal(("poste", f"nano {IFACES}; cp {IFACES} {IFACES}.bak", 0)), paths=[IFACES]
+    )
     assert not ok and "sans copie" in text
 
 
 def test_a_failed_copy_is_no_backup_and_an_editor_that_did_not_run_edited_nothing():
-    ok, text = facts("backup_before_edit", journal(
-        ("poste", f"cp {IFACES} /sauvegardes/", 1),          # no such directory
-        ("poste", f"vi {IFACES}", 0)), paths=[IFACES])
+    ok, text = facts(
+        "backup_before_edit",
+        journal(
+            ("poste", f"cp {IFACES} /sauvegardes/", 1),  # no such directory
+            ("poste", f"vi {IFACES}", 0),
+        ),
+        paths=[IFACES],
+    )
     assert not ok and "sans copie" in text
-    ok, text = facts("backup_before_edit", journal(
-        ("poste", f"nano {IFACES}", 127),                     # nano not installed: nothing edited
-        ("poste", f"cp {IFACES} /root/", 0),
-        ("poste", f"vi {IFACES}", 0)), paths=[IFACES])
+    ok, text = facts(
+        "backup_before_edit",
+        journal(
+            ("poste", f"nano {IFACES}", 127),  # nano not installed: nothing edited
+            ("poste", f"cp {IFACES} /root/", 0),
+            ("poste", f"vi {IFACES}", 0),
+        ),
+        paths=[IFACES],
+    )
     assert ok, text
 
 
 # --- tested after the fix (TAI.CP3.3) ------------------------------------------------------------
 def test_a_dry_run_after_the_fix_is_no_change():
-    ok, text = facts("tested_after_fix", journal(
-        ("srv", "apt-mark hold compta-pro", 0),
-        ("srv", "compta-pro etat", 0),
-        ("srv", "apt-get -s upgrade", 0),
-        ("poste", "ifup -n eth0", 0)), hosts=["srv"])
+    ok, text = facts(
+        "tested_after_fix",
+        journal(
+            ("srv", "apt-mark hold compta-pro", 0),
+            ("srv", "compta-pro etat", 0),
+            ("srv", "apt-get -s upgrade", 0),
+            ("poste", "ifup -n eth0", 0),
+        ),
+        hosts=["srv"],
+    )
     assert ok, text
-    assert "apt-mark hold compta-pro" in text   # still the last modification
+    assert "apt-mark hold compta-pro" in text  # still the last modification
 
 
 def test_a_failed_test_is_not_a_successful_test():
-    ok, text = facts("tested_after_fix", journal(
-        ("poste", "systemctl restart cups", 0),
-        ("poste", "lp -d Couloir /etc/hostname", 1)))
+    ok, text = facts(
+        "tested_after_fix", journal(("poste", "systemctl restart cups", 0), ("poste", "lp -d Couloir /etc/hostname", 1))
+    )
     assert not ok and "1 test(s) en échec" in text
 
 
 def test_a_test_that_could_not_run_is_neither_success_nor_failure():
-    ok, text = facts("tested_after_fix", journal(
-        ("poste", "systemctl restart cups", 0),
-        ("poste", "ipptool -t ipp://srv/ipp/print get-printer-attributes.test", 127)))
+    ok, text = facts(
+        "tested_after_fix",
+        journal(
+            ("poste", "systemctl restart cups", 0),
+            ("poste", "ipptool -t ipp://srv/ipp/print get-printer-attributes.test", 127),
+        ),
+    )
     assert not ok and "en échec" not in text
 
 
@@ -96,29 +122,37 @@ def test_a_change_line_ending_with_a_successful_test_is_tested():
 
 
 def test_ssh_test_counts_on_the_host_it_ran_on():
-    ok, text = facts("tested_after_fix", journal(
-        ("technicien", "ssh poste 'systemctl restart cups'", 0),
-        ("technicien", "ssh poste 'echo test | lp -d Couloir'", 0)), hosts=["poste"])
+    ok, text = facts(
+        "tested_after_fix",
+        journal(
+            ("technicien", "ssh poste 'systemctl restart cups'", 0),
+            ("technicien", "ssh poste 'echo test | lp -d Couloir'", 0),
+        ),
+        hosts=["poste"],
+    )
     assert ok, text
     assert read("ssh root@poste 'lpstat -p'", 0).hosts == {"poste"}
 
 
 # --- diagnosed before change ---------------------------------------------------------------------
 def test_a_tool_that_is_not_installed_looked_at_nothing():
-    ok, text = facts("diagnosed_before_change", journal(
-        ("poste", "lpq", 127),
-        ("poste", "systemctl restart cups", 0)))
+    ok, text = facts("diagnosed_before_change", journal(("poste", "lpq", 127), ("poste", "systemctl restart cups", 0)))
     assert not ok and "0 commande(s) de diagnostic" in text
-    ok, _ = facts("diagnosed_before_change", journal(
-        ("poste", "systemctl status cups", 3),                # inactive: still a look
-        ("poste", "systemctl restart cups", 0)))
+    ok, _ = facts(
+        "diagnosed_before_change",
+        journal(
+            ("poste", "systemctl status cups", 3),  # inactive: still a look
+            ("poste", "systemctl restart cups", 0),
+        ),
+    )
     assert ok
 
 
 def test_evidence_shows_the_command_as_typed():
-    ok, text = facts("diagnosed_before_change", journal(
-        ("poste", "grep -E 'url|password' /etc/vdirsyncer/config", 0),
-        ("poste", "systemctl restart cups", 0)))
+    ok, text = facts(
+        "diagnosed_before_change",
+        journal(("poste", "grep -E 'url|password' /etc/vdirsyncer/config", 0), ("poste", "systemctl restart cups", 0)),
+    )
     assert ok and "« grep -E 'url|password' /etc/vdirsyncer/config » sur poste" in text
 
 
@@ -150,9 +184,46 @@ def test_redirections_after_a_list_belong_to_its_last_command():
     assert ping.writes == () and ip.writes == ("/tmp/etat",) and ip.text == "ip a > /tmp/etat 2>&1"
 
 
-SHELLY = st.lists(st.sampled_from(["ls", "sh", "-c", "'", '"', "$(", ")", "(", "{", "}", "|", "&&", ";", "<<",
-                                   "EOF", ">", "\n", "\\", "`", "ssh", "poste", "sudo", "if", "then", "fi", "x=",
-                                   "find", "-exec", "rm", "\\;", "$'", "#", "&"]), max_size=14).map(" ".join)
+SHELLY = st.lists(
+    st.sampled_from(
+        [
+            "ls",
+            "sh",
+            "-c",
+            "'",
+            '"',
+            "$(",
+            ")",
+            "(",
+            "{",
+            "}",
+            "|",
+            "&&",
+            ";",
+            "<<",
+            "EOF",
+            ">",
+            "\n",
+            "\\",
+            "`",
+            "ssh",
+            "poste",
+            "sudo",
+            "if",
+            "then",
+            "fi",
+            "x=",
+            "find",
+            "-exec",
+            "rm",
+            "\\;",
+            "$'",
+            "#",
+            "&",
+        ]
+    ),
+    max_size=14,
+).map(" ".join)
 
 
 @settings(max_examples=300, deadline=None)

@@ -21,11 +21,44 @@ from simulateur.journal.classify import Kind, classify, file_events, read
 from simulateur.journal.shell import commands
 
 ROOT = Path(__file__).resolve().parents[2]
-ANY_CHAR = st.characters(codec=None, categories=None)   # surrogates and controls included
-SHELLY = st.lists(st.sampled_from(["cat", "<<", "<<-", "'E'", "E", "\n", "$(", ")", "`", "(", "{ ", "; }", "|",
-                                   "&&", "sh -c '", "bash -c \"", "'", '"', "ssh h", "\x00", "\udcff", "é",
-                                   "$'\\x41'", "${a:-", "}", "[[", "]]", "f{a,b}", "#", "\\"]),
-                  max_size=40).map(" ".join)
+ANY_CHAR = st.characters(codec=None, categories=None)  # surrogates and controls included
+SHELLY = st.lists(
+    st.sampled_from(
+        [
+            "cat",
+            "<<",
+            "<<-",
+            "'E'",
+            "E",
+            "\n",
+            "$(",
+            ")",
+            "`",
+            "(",
+            "{ ",
+            "; }",
+            "|",
+            "&&",
+            "sh -c '",
+            'bash -c "',
+            "'",
+            '"',
+            "ssh h",
+            "\x00",
+            "\udcff",
+            "é",
+            "$'\\x41'",
+            "${a:-",
+            "}",
+            "[[",
+            "]]",
+            "f{a,b}",
+            "#",
+            "\\",
+        ]
+    ),
+    max_size=40,
+).map(" ".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -43,13 +76,18 @@ def test_a_lone_surrogate_is_read_as_a_replacement_character() -> None:
 
 
 def test_deep_nesting_long_lines_and_many_heredocs_are_read() -> None:
-    for line in ("(" * 3000 + "ls", "$(" * 2000 + "<<E\n", "x" * 200_000 + " | ls",
-                 "cat " + " ".join(f"<<'{'D' * 60}{i}'" for i in range(200)) + "\nbody\n",
-                 "cat <<" + "A" * 5000 + "\nx\n" + "A" * 5000 + "\n", "<<" * 3000 + "\n" * 10):
+    for line in (
+        "(" * 3000 + "ls",
+        "$(" * 2000 + "<<E\n",
+        "x" * 200_000 + " | ls",
+        "cat " + " ".join(f"<<'{'D' * 60}{i}'" for i in range(200)) + "\nbody\n",
+        "cat <<" + "A" * 5000 + "\nx\n" + "A" * 5000 + "\n",
+        "<<" * 3000 + "\n" * 10,
+    ):
         assert isinstance(commands(line), tuple)
 
 
-CHILD = textwrap.dedent('''
+CHILD = textwrap.dedent("""
     import faulthandler, random, sys, threading
     faulthandler.enable()
     from simulateur.journal import shell
@@ -71,13 +109,19 @@ CHILD = textwrap.dedent('''
     for t in threads: t.start()
     for t in threads: t.join()
     print(len(failures))
-''')
+""")
 
 
 def in_child(code: str) -> str:
     """Run `code` in a child interpreter (faulthandler on); its output, or the test fails with its dump."""
-    child = subprocess.run([sys.executable, "-X", "faulthandler", "-c", code], cwd=ROOT, capture_output=True,
-                           text=True, timeout=600, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    child = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert child.returncode == 0, f"code {child.returncode}\n{child.stderr[-4000:]}"
     return child.stdout.strip()
 
@@ -90,7 +134,9 @@ def test_a_brace_before_a_character_beyond_the_bmp_never_crashes() -> None:
     """tree-sitter-bash read out of bounds on `{` then U+8FFFF…U+F0000 (a segfault in about one of a
     few thousand parses, random text of the hypothesis tests): the parser is given the line's ASCII
     shape. Before that, this child died of a segfault in 3 runs out of 4."""
-    assert in_child(textwrap.dedent('''
+    assert (
+        in_child(
+            textwrap.dedent("""
         from simulateur.journal import shell
         parse = shell._script.__wrapped__
         lines = ["{" + chr(c) for c in (0x8FFFF, 0xDDCA9, 0xE0001, 0xE0100, 0xF0000)] + ["echo {\U000e0100,b}"]
@@ -98,4 +144,7 @@ def test_a_brace_before_a_character_beyond_the_bmp_never_crashes() -> None:
             for line in lines:
                 parse(line, None, 0)
         print(shell.commands("echo {\U000e0100,b} é")[0].argv)
-    ''')) == "('echo', '\U000e0100', 'b', 'é')"
+    """)
+        )
+        == "('echo', '\U000e0100', 'b', 'é')"
+    )

@@ -35,7 +35,7 @@ def test_steps_are_ordered_marked_and_timed_from_the_attempts_start() -> None:
     entries = [
         Entry(t=t0 + 95, start=t0 + 90, host="poste", cmd="ping -c1 srv", rc=1),
         Entry(t=t0 + 21, start=t0 + 20, host="poste", cmd="ip a", rc=0),
-        Entry(t=t0 + 31, host="poste", cmd="lpq", rc=127),                       # no start: its end
+        Entry(t=t0 + 31, host="poste", cmd="lpq", rc=127),  # no start: its end
         Entry(t=t0 + 61, start=t0 + 60, host="srv", cmd="systemctl restart dnsmasq && ping -c1 poste", rc=0),
         Entry(t=t0 + 70, start=t0 + 69, host="poste", cmd="ssh srv 'systemctl restart cups'", rc=0),
         Entry(t=t0 + 75, start=t0 + 74, host="srv", cmd="apt-get -s upgrade", rc=0, source="ssh", origin="poste"),
@@ -47,13 +47,13 @@ def test_steps_are_ordered_marked_and_timed_from_the_attempts_start() -> None:
     steps = timeline.build(entries, t0)
     assert [(timeline.clock(s.at), s.host, s.mark, s.outcome) for s in steps] == [
         ("+00:20", "poste", "diagnostic", "ok"),
-        ("+00:31", "poste", "other", "not_run"),        # not found: looked at nothing
+        ("+00:31", "poste", "other", "not_run"),  # not found: looked at nothing
         ("+01:00", "srv", "change", "ok"),
         ("+01:09", "poste", "change", "ok"),
-        ("+01:14", "srv", "test", "ok"),                # a dry run changes nothing
+        ("+01:14", "srv", "test", "ok"),  # a dry run changes nothing
         ("+01:30", "poste", "test", "failed"),
         ("+01:40", "-", "event", "unknown"),
-        ("+01:41", "srv", "diagnostic", "nonzero"),     # a stopped service: the look still looked
+        ("+01:41", "srv", "diagnostic", "nonzero"),  # a stopped service: the look still looked
         ("+01:43", "srv", "change", "failed"),
         ("+1:01:39", "poste", "other", "unknown"),
     ]
@@ -71,9 +71,9 @@ def test_the_timeline_of_an_attempt_reads_its_journal_and_start(tmp_path: Path) 
     journal = Journal(tmp_path / "journal.jsonl")
     journal.append(Entry(t=1012, start=1010, host="poste", cmd="ip r", rc=0))
     with (tmp_path / "journal.jsonl").open("a") as f:
-        f.write("abîmé\n")                                 # a damaged line is skipped
+        f.write("abîmé\n")  # a damaged line is skipped
     assert [(s.at, s.cmd) for s in timeline.of_attempt(tmp_path)] == [(10.0, "ip r")]
-    (tmp_path / "attempt.json").write_text("{")             # no readable start: the first command's
+    (tmp_path / "attempt.json").write_text("{")  # no readable start: the first command's
     assert [s.at for s in timeline.of_attempt(tmp_path)] == [0.0]
 
 
@@ -91,18 +91,24 @@ def test_a_step_finds_the_terminal_open_on_its_host_then(tmp_path: Path) -> None
         return None if where is None else (where[0].path.name, where[1])
 
     assert at(30) == ("20260101-100000-poste.cast", 30.5)
-    assert at(200) == ("20260101-100000-poste.cast", 120.0)        # after the first ended: its end
+    assert at(200) == ("20260101-100000-poste.cast", 120.0)  # after the first ended: its end
     assert at(400) == ("20260101-100500-poste.cast", 100.5)
     assert at(-30) is None and at(30, "routeur") is None
 
 
 # --- the screen at a chosen time --------------------------------------------------------------------
 def test_the_screen_at_a_time_plays_moves_colours_and_full_screen_programs() -> None:
-    cast = _cast([
-        [0.1, "o", "\x1b[1;31mrouge\x1b[0m $ "], [1.0, "o", "lx\b\x1b[Ks\r\n"], [1.1, "o", "a  b\r\n$ "],
-        [2.0, "o", "nano f\r\n\x1b[?1049h\x1b[H\x1b[2J  GNU nano\r\nbonjour"],
-        [20.0, "o", "\x1b[?1049l"], [20.1, "r", "50x8"], [20.2, "o", "$ exit\r\n"],
-    ])
+    cast = _cast(
+        [
+            [0.1, "o", "\x1b[1;31mrouge\x1b[0m $ "],
+            [1.0, "o", "lx\b\x1b[Ks\r\n"],
+            [1.1, "o", "a  b\r\n$ "],
+            [2.0, "o", "nano f\r\n\x1b[?1049h\x1b[H\x1b[2J  GNU nano\r\nbonjour"],
+            [20.0, "o", "\x1b[?1049l"],
+            [20.1, "r", "50x8"],
+            [20.2, "o", "$ exit\r\n"],
+        ]
+    )
     p = ScreenPlayer(cast)
     assert p.text() == ""
     p.seek(1.5)
@@ -110,11 +116,11 @@ def test_the_screen_at_a_time_plays_moves_colours_and_full_screen_programs() -> 
     first = p.screen.buffer[0][0]
     assert (first.data, first.fg, first.bold) == ("r", "red", True)
     p.seek(5)
-    assert p.text() == "  GNU nano\nbonjour"                   # the full-screen program as it was drawn
-    p.seek(30)                                                  # it left: the shell's screen is back
+    assert p.text() == "  GNU nano\nbonjour"  # the full-screen program as it was drawn
+    p.seek(30)  # it left: the shell's screen is back
     assert p.lines()[:4] == ["rouge $ ls", "a  b", "$ nano f", "$ exit"]
     assert (p.screen.columns, p.screen.lines) == (50, 8) and p.at_end
-    p.seek(1.05)                                                # back in time: replayed from the start
+    p.seek(1.05)  # back in time: replayed from the start
     assert p.text() == "rouge $ ls"
 
 
@@ -122,7 +128,7 @@ def test_playing_shortens_long_pauses() -> None:
     p = ScreenPlayer(_cast([[0.5, "o", "a"], [30.0, "o", "b"], [31.0, "o", "c"]]))
     p.advance(1.0)
     assert p.text() == "a"
-    p.advance(2.0)               # 2.5 s after "a", which came 29.5 s before "b": straight to "b"
+    p.advance(2.0)  # 2.5 s after "a", which came 29.5 s before "b": straight to "b"
     assert p.text() == "ab" and p.position == 30.0
     p.advance(0.5)
     assert p.text() == "ab"
@@ -161,23 +167,43 @@ class _Resources(HTMLParser):
 def _recorded_attempt() -> Attempt:
     attempt = Attempt.create("zz1", "dhcp-serveur-arrete", 7, "Zoé")
     started = attempt.info.started
-    for host, cmd, rc, end in (("poste", "ip a", 0, 20), ("srv", "systemctl restart dnsmasq", 0, 60),
-                               ("poste", "ping -c1 srv", 1, 90),
-                               ("poste", "curl http://srv.exemple/ '<img src=http://x.example/p.png>'", 7, 95)):
+    for host, cmd, rc, end in (
+        ("poste", "ip a", 0, 20),
+        ("srv", "systemctl restart dnsmasq", 0, 60),
+        ("poste", "ping -c1 srv", 1, 90),
+        ("poste", "curl http://srv.exemple/ '<img src=http://x.example/p.png>'", 7, 95),
+    ):
         attempt.journal.append(Entry(t=started + end, start=started + end - 1, host=host, cmd=cmd, rc=rc))
     attempt.journal.append(Entry(t=started + 100, host="-", cmd="indice 1 consulté", source="event"))
     (attempt.dir / "terminals").mkdir()
-    w = asciicast.CastWriter(attempt.dir / "terminals" / time.strftime("%Y%m%d-%H%M%S-poste.cast"),
-                             asciicast.Header(width=80, height=24, timestamp=int(started)))
+    w = asciicast.CastWriter(
+        attempt.dir / "terminals" / time.strftime("%Y%m%d-%H%M%S-poste.cast"),
+        asciicast.Header(width=80, height=24, timestamp=int(started)),
+    )
     w.output(b"\x1b[1;32mroot@poste\x1b[0m:~# ip a\r\n1: lo: <LOOPBACK,UP>\r\nroot@poste:~# pin\b\x1b[Kng -c1 srv\r\n")
     w.output(b"ping: srv: Nom ou service inconnu\r\n")
     w.close()
     crit, comp = referentiel.all_criteria()["TAI.CP14.4"][:2]
-    attempt.save_result(CheckResult(
-        lab="zz1", scenario="dhcp-serveur-arrete", seed=7, t=started + 120,
-        criteria=[CriterionResult(id=crit.id, label=crit.label, competence=comp.id, competence_label=comp.label,
-                                  verdict="acquis", evidence=["✓ dnsmasq tourne"])],
-        probes=[], score=Score(acquis=1, evalues=1, jury=0)).model_dump_json())
+    attempt.save_result(
+        CheckResult(
+            lab="zz1",
+            scenario="dhcp-serveur-arrete",
+            seed=7,
+            t=started + 120,
+            criteria=[
+                CriterionResult(
+                    id=crit.id,
+                    label=crit.label,
+                    competence=comp.id,
+                    competence_label=comp.label,
+                    verdict="acquis",
+                    evidence=["✓ dnsmasq tourne"],
+                )
+            ],
+            probes=[],
+            score=Score(acquis=1, evalues=1, jury=0),
+        ).model_dump_json()
+    )
     return attempt
 
 
@@ -186,34 +212,53 @@ def test_the_html_report_holds_the_timeline_and_transcript_and_fetches_nothing(t
     report = attempt_report(attempt.dir.name, Store())
     iv = report.interventions[0]
     assert [(s.host, s.mark, s.outcome) for s in iv.timeline] == [
-        ("poste", "diagnostic", "ok"), ("srv", "change", "ok"), ("poste", "test", "failed"),
-        ("poste", "test", "failed"), ("-", "event", "unknown")]
+        ("poste", "diagnostic", "ok"),
+        ("srv", "change", "ok"),
+        ("poste", "test", "failed"),
+        ("poste", "test", "failed"),
+        ("-", "event", "unknown"),
+    ]
     html = render(report, "html")
 
     # The timeline: one table per host, then the events; time, nature, result, the command as run.
-    section = html[html.index("Chronologie des commandes"):]
+    section = html[html.index("Chronologie des commandes") :]
     assert section.index("Sur « poste »") < section.index("Sur « srv »") < section.index("Événements")
-    rows = re.findall(r'<tr><td class="at">([^<]*)</td><td class="m-(\w+)">([^<]*)</td><td class="o-(\w+)">([^<]*)</td>'
-                      r"<td><code>([^<]*)</code>", html)
-    assert rows[:3] == [("+00:19", "diagnostic", "diagnostic", "ok", "réussie", "ip a"),
-                        ("+01:29", "test", "test", "failed", "échec (code 1)", "ping -c1 srv"),
-                        ("+01:34", "test", "test", "failed", "échec (code 7)",
-                         "curl http://srv.exemple/ &#x27;&lt;img src=http://x.example/p.png&gt;&#x27;")]
+    rows = re.findall(
+        r'<tr><td class="at">([^<]*)</td><td class="m-(\w+)">([^<]*)</td><td class="o-(\w+)">([^<]*)</td>'
+        r"<td><code>([^<]*)</code>",
+        html,
+    )
+    assert rows[:3] == [
+        ("+00:19", "diagnostic", "diagnostic", "ok", "réussie", "ip a"),
+        ("+01:29", "test", "test", "failed", "échec (code 1)", "ping -c1 srv"),
+        (
+            "+01:34",
+            "test",
+            "test",
+            "failed",
+            "échec (code 7)",
+            "curl http://srv.exemple/ &#x27;&lt;img src=http://x.example/p.png&gt;&#x27;",
+        ),
+    ]
     assert rows[3][:3] == ("+00:59", "change", "modification")
     assert "4 commande(s) : 1 diagnostic(s), 1 modification(s), 2 test(s), 2 en échec" in html
     # The transcript: the screen's text, line edits played, sequences gone.
     transcript = re.search(r'<pre class="transcript">(.*?)</pre>', html, re.S)
     assert transcript is not None
     assert transcript.group(1).splitlines() == [
-        "root@poste:~# ip a", "1: lo: &lt;LOOPBACK,UP&gt;", "root@poste:~# ping -c1 srv",
-        "ping: srv: Nom ou service inconnu"]
+        "root@poste:~# ip a",
+        "1: lo: &lt;LOOPBACK,UP&gt;",
+        "root@poste:~# ping -c1 srv",
+        "ping: srv: Nom ou service inconnu",
+    ]
 
     # Self-contained: nothing a browser would fetch, no script (the URLs typed are text).
     found = _Resources()
     found.feed(html)
     assert found.refs == []
-    assert not {"script", "link", "img", "iframe", "object", "embed", "video", "audio", "source", "base",
-                "form"} & set(found.tags)
+    assert not {"script", "link", "img", "iframe", "object", "embed", "video", "audio", "source", "base", "form"} & set(
+        found.tags
+    )
     assert "url(" not in found.style and "@import" not in found.style and "//" not in found.style
     assert "<meta http-equiv" not in html.lower()
 
@@ -238,10 +283,38 @@ def test_markdown_keeps_any_command_in_code(cmd: str, shown: str) -> None:
     assert _code(cmd) == shown
 
 
-_PIECES = ["abc", "ligne de texte assez longue pour passer à la ligne suivante toute seule ", "\r\n", "\r",
-           "\x1b[1;31m", "\x1b[0m", "\x1b[44m", "\x1b[38;5;208m", "\x1b[7m", "\x1b[4h", "\x1b[4l", "\x1b[?7l",
-           "\x1b[?7h", "\x1b(0", "\x1b(B", "lqqk", "\x1b[3;5H", "\x1b[K", "\x1b[2J", "\b\b", "\t", "日本",
-           "e\u0301", "\x1b[5@", "\x1b[2P", "\x1b[r", "\x1b[2;4r", "\n\n\n\n\n\n", "\x1bM", "~" * 25]
+_PIECES = [
+    "abc",
+    "ligne de texte assez longue pour passer à la ligne suivante toute seule ",
+    "\r\n",
+    "\r",
+    "\x1b[1;31m",
+    "\x1b[0m",
+    "\x1b[44m",
+    "\x1b[38;5;208m",
+    "\x1b[7m",
+    "\x1b[4h",
+    "\x1b[4l",
+    "\x1b[?7l",
+    "\x1b[?7h",
+    "\x1b(0",
+    "\x1b(B",
+    "lqqk",
+    "\x1b[3;5H",
+    "\x1b[K",
+    "\x1b[2J",
+    "\b\b",
+    "\t",
+    "日本",
+    "e\u0301",
+    "\x1b[5@",
+    "\x1b[2P",
+    "\x1b[r",
+    "\x1b[2;4r",
+    "\n\n\n\n\n\n",
+    "\x1bM",
+    "~" * 25,
+]
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=40), st.integers(min_value=5, max_value=30))
@@ -256,8 +329,9 @@ def test_the_fast_drawing_leaves_every_cell_as_pyte_does(pieces: list[str], widt
     for piece in pieces:
         a.feed(piece)
         b.feed(piece)
-    assert [[ours.buffer[y][x] for x in range(width)] for y in range(6)] == \
-           [[theirs.buffer[y][x] for x in range(width)] for y in range(6)]
+    assert [[ours.buffer[y][x] for x in range(width)] for y in range(6)] == [
+        [theirs.buffer[y][x] for x in range(width)] for y in range(6)
+    ]
     assert (ours.cursor.x, ours.cursor.y) == (theirs.cursor.x, theirs.cursor.y)
 
 
@@ -277,12 +351,17 @@ def test_going_back_starts_from_a_kept_screen_and_shows_the_same(monkeypatch: py
         fresh = ScreenPlayer(cast)
         fresh.seek(t)
         assert player.lines() == fresh.lines(), t
-        assert [list(player.screen.buffer[y].values()) for y in range(player.screen.lines)] == \
-               [list(fresh.screen.buffer[y].values()) for y in range(fresh.screen.lines)], t
+        assert [list(player.screen.buffer[y].values()) for y in range(player.screen.lines)] == [
+            list(fresh.screen.buffer[y].values()) for y in range(fresh.screen.lines)
+        ], t
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from(list("ab\x1b[];?0123456789mHJKhlr\r\n\b\t()#%PX^_\\\x07\x9b日é\u0301"))),
-                max_size=12))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("ab\x1b[];?0123456789mHJKhlr\r\n\b\t()#%PX^_\\\x07\x9b日é\u0301"))),
+        max_size=12,
+    )
+)
 @settings(max_examples=200, deadline=None)
 def test_no_recorded_output_breaks_the_player(chunks: list[str]) -> None:
     cast = _cast([[i * 0.1, "o", c] for i, c in enumerate(chunks) if c] + [[5.0, "r", "12x3"]], width=8, height=4)

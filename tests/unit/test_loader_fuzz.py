@@ -16,12 +16,19 @@ from simulateur.scenario.loader import load_scenario
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = yaml.safe_load((ROOT / "scenarios" / "dhcp-serveur-arrete.yaml").read_text())
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                    st.text(max_size=30), st.sampled_from(["../../etc/passwd", "$(reboot)", "{lan}",
-                                                           "{{7*7}}", "{x.__class__}", "`id`", "\0"]))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-                      max_leaves=12)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+    st.sampled_from(["../../etc/passwd", "$(reboot)", "{lan}", "{{7*7}}", "{x.__class__}", "`id`", "\0"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 def _paths(data, prefix=()):

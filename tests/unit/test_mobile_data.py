@@ -35,7 +35,7 @@ def test_account_data_is_drawn_from_the_seed():
     server = {i.uid for i in one.server["contacts"]}
     phone = {i.uid for i in one.phone["contacts"]}
     own = {i.uid for i in one.phone_only["contacts"]}
-    assert len(server - phone) == 3 and own == phone - server and len(own) == 1   # both ways to sync
+    assert len(server - phone) == 3 and own == phone - server and len(own) == 1  # both ways to sync
     assert {i.uid for i in one.server["agenda"]} > {i.uid for i in one.phone["agenda"]}
     for item in one.server["contacts"] + one.server["agenda"]:
         assert uids(item.text) == {item.uid}
@@ -48,16 +48,20 @@ def test_uids_unfolds_and_takes_parameters():
 
 def test_phone_files_keep_the_password_out_of_the_configuration():
     ctx = ServiceContext(host="mobile", hosts_addr={}, seed=3)
-    phone = Vdirsyncer(type="vdirsyncer", server="srv", url="http://srv.exemple.lan:5232/", user="mmartin",
-                       password="Lavande-2772")
+    phone = Vdirsyncer(
+        type="vdirsyncer", server="srv", url="http://srv.exemple.lan:5232/", user="mmartin", password="Lavande-2772"
+    )
     files = phone.files(ctx)
     config, mode = files[Vdirsyncer.config_path]
     assert "Lavande-2772" not in config and mode == 0o600
     assert files[f"{Vdirsyncer.keystore}/mmartin"] == ("Lavande-2772\n", 0o600)
     parser = configparser.RawConfigParser()
     parser.read_string(config)
-    storages = {s.split(" ", 1)[1]: {k: json.loads(v) for k, v in parser.items(s)}
-                for s in parser.sections() if s.startswith("storage ")}
+    storages = {
+        s.split(" ", 1)[1]: {k: json.loads(v) for k, v in parser.items(s)}
+        for s in parser.sections()
+        if s.startswith("storage ")
+    }
     assert storages["bureau_contacts"]["url"] == "http://srv.exemple.lan:5232/mmartin/contacts/"
     assert storages["bureau_agenda"]["type"] == "caldav"
     server = Radicale(type="radicale", user="mmartin", password="Lavande-2772").files(ctx)

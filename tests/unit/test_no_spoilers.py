@@ -13,8 +13,12 @@ from simulateur.session.run import played
 from simulateur.session.view import VARIANT_PARAM, secret_params, start_view, ticket_view
 
 CATALOGUE = load_catalogue(user=None)
-CASES = [(sid, variant) for sid, loaded in sorted(CATALOGUE.scenarios.items()) if not loaded.user
-         for variant in (sorted(loaded.scenario.variants) or [None])]
+CASES = [
+    (sid, variant)
+    for sid, loaded in sorted(CATALOGUE.scenarios.items())
+    if not loaded.user
+    for variant in (sorted(loaded.scenario.variants) or [None])
+]
 SEEDS = (3, 17)
 
 
@@ -22,8 +26,7 @@ def spoilers(sid: str, variant: str | None, seed: int) -> tuple[dict, list[str]]
     """(the trainee's start --json, the strings that must not appear in it)."""
     loaded = CATALOGUE.scenarios[sid]
     values, sc = played(loaded.scenario, loaded.topology, seed, variant)
-    view = start_view(sc, loaded.scenario, values, lab="x1", seed=seed, hosts=["poste"], attempt="a",
-                      vm_accel={})
+    view = start_view(sc, loaded.scenario, values, lab="x1", seed=seed, hosts=["poste"], attempt="a", vm_accel={})
     # A variant's name is a common word (« expire », « masque »): its absence is checked as a key and
     # as a value of the view, not as a substring of the user's words.
     secret = [v for k, v in secret_params(loaded.scenario, values).items() if k != VARIANT_PARAM and len(v) >= 4]
@@ -63,14 +66,16 @@ def _values(node: object) -> list[object]:
     return [node]
 
 
-@pytest.mark.parametrize(("sid", "variant"), CASES[:: 5], ids=[f"{s}-{v}" for s, v in CASES[:: 5]])
+@pytest.mark.parametrize(("sid", "variant"), CASES[::5], ids=[f"{s}-{v}" for s, v in CASES[::5]])
 def test_the_trainer_view_keeps_everything(sid, variant):
     loaded = CATALOGUE.scenarios[sid]
     values, sc = played(loaded.scenario, loaded.topology, 3, variant)
-    view = start_view(sc, loaded.scenario, values, lab="x1", seed=3, hosts=["poste"], attempt="a",
-                      vm_accel={}, formateur=True)
+    view = start_view(
+        sc, loaded.scenario, values, lab="x1", seed=3, hosts=["poste"], attempt="a", vm_accel={}, formateur=True
+    )
     assert view["variant"] == variant and view["params"] == values
     assert view["expected"] == sc.ticket.expected.model_dump(mode="json")
     if variant:
         assert view["variant_summary"] and view["variant_summary"][:20] in " ".join(
-            loaded.scenario.variants[variant].summary.split())
+            loaded.scenario.variants[variant].summary.split()
+        )

@@ -60,5 +60,12 @@ def test_bad_attribute_and_index():
     with pytest.raises(UsageError):
         P.render("{x.network}", {"x": "pas un réseau"})
     with pytest.raises(UsageError):
-        P.draw(specs({"lan": {"subnet": {"pools": ["10.0.0.0/24"], "prefix": 24}},
-                      "a": {"address": {"subnet": "lan", "index": 300}}}), 1)
+        P.draw(
+            specs(
+                {
+                    "lan": {"subnet": {"pools": ["10.0.0.0/24"], "prefix": 24}},
+                    "a": {"address": {"subnet": "lan", "index": 300}},
+                }
+            ),
+            1,
+        )

@@ -40,9 +40,17 @@ def test_bank_size_and_coverage(bank):
         assert len(qs) >= 15, comp
         assert {q.kind for q in qs} >= {"single", "multiple", "open"}, comp
     assert {q.spec.ask for q in bank.questions.values() if isinstance(q, Numeric) and q.spec.compute == "subnet"} == {
-        "network", "broadcast", "first_host", "last_host", "mask", "hosts", "prefix_for_hosts"}
+        "network",
+        "broadcast",
+        "first_host",
+        "last_host",
+        "mask",
+        "hosts",
+        "prefix_for_hosts",
+    }
     # every criterion of the three competences has a question
     from simulateur import referentiel
+
     wanted = {c.id for comp in ("TAI.CP5", "TAI.CP6", "TAI.CP9") for c in referentiel.find_competence(comp).criteria}
     assert wanted - {q.criterion for q in bank.questions.values()} == set()
 
@@ -85,35 +93,66 @@ def test_a_good_file_loads(tmp_path):
     assert [q.id for q in load_file(path).questions] == ["bonne"]
 
 
-@pytest.mark.parametrize("body, line, words", [
-    # the answer is not one of the choices: the question's line
-    ('  - id: hors\n    criterion: TAI.CP5.1\n    kind: single\n    text: "Q"\n    choices: ["a", "b"]\n    answer: 3\n',
-     9, "choix"),
-    # a criterion that does not exist: its own line
-    ('  - id: inconnu\n    criterion: TAI.CP5.9\n    kind: single\n    text: "Q"\n    choices: ["a", "b"]\n    answer: 1\n',
-     10, "inconnu"),
-    # a criterion of a competence the RC evaluates otherwise (mise en situation)
-    ('  - id: autre\n    criterion: TAI.CP14.1\n    kind: single\n    text: "Q"\n    choices: ["a", "b"]\n    answer: 1\n',
-     10, "questionnaire professionnel"),
-    # a missing field
-    ('  - id: sans-choix\n    criterion: TAI.CP6.2\n    kind: multiple\n    text: "Q"\n    answers: [1]\n',
-     9, "choices"),  # missing: the question's line
-    # an unknown kind
-    ('  - id: drole\n    criterion: TAI.CP6.2\n    kind: vrai-faux\n    text: "Q"\n', 11, "vrai-faux"),
-    # a numeric question may not hold its answer: computed, never written
-    ('  - id: stockee\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
-     '    spec: {compute: subnet, ask: network}\n    answer: "10.0.0.0"\n', 14, "answer"),
-    # a hole the computation does not fill
-    ('  - id: trou\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "Réseau de {adresse} ?"\n'
-     '    spec: {compute: subnet, ask: network}\n', 12, "adresse"),
-    # a tolerance on an address
-    ('  - id: tolere\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
-     '    spec: {compute: subnet, ask: broadcast}\n    tolerance: 5\n', 14, "tolérance"),
-    # the same id twice
-    ('  - id: bonne\n    criterion: TAI.CP5.3\n    kind: open\n    text: "Q"\n    expected: ["x"]\n', 9, "deux fois"),
-    # YAML syntax
-    ('  - id: casse\n    text: "pas fermé\n', 11, "commencé ligne 10"),
-])
+@pytest.mark.parametrize(
+    "body, line, words",
+    [
+        # the answer is not one of the choices: the question's line
+        (
+            '  - id: hors\n    criterion: TAI.CP5.1\n    kind: single\n    text: "Q"\n    choices: ["a", "b"]\n    answer: 3\n',
+            9,
+            "choix",
+        ),
+        # a criterion that does not exist: its own line
+        (
+            '  - id: inconnu\n    criterion: TAI.CP5.9\n    kind: single\n    text: "Q"\n    choices: ["a", "b"]\n    answer: 1\n',
+            10,
+            "inconnu",
+        ),
+        # a criterion of a competence the RC evaluates otherwise (mise en situation)
+        (
+            '  - id: autre\n    criterion: TAI.CP14.1\n    kind: single\n    text: "Q"\n    choices: ["a", "b"]\n    answer: 1\n',
+            10,
+            "questionnaire professionnel",
+        ),
+        # a missing field
+        (
+            '  - id: sans-choix\n    criterion: TAI.CP6.2\n    kind: multiple\n    text: "Q"\n    answers: [1]\n',
+            9,
+            "choices",
+        ),  # missing: the question's line
+        # an unknown kind
+        ('  - id: drole\n    criterion: TAI.CP6.2\n    kind: vrai-faux\n    text: "Q"\n', 11, "vrai-faux"),
+        # a numeric question may not hold its answer: computed, never written
+        (
+            '  - id: stockee\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
+            '    spec: {compute: subnet, ask: network}\n    answer: "10.0.0.0"\n',
+            14,
+            "answer",
+        ),
+        # a hole the computation does not fill
+        (
+            '  - id: trou\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "Réseau de {adresse} ?"\n'
+            "    spec: {compute: subnet, ask: network}\n",
+            12,
+            "adresse",
+        ),
+        # a tolerance on an address
+        (
+            '  - id: tolere\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
+            "    spec: {compute: subnet, ask: broadcast}\n    tolerance: 5\n",
+            14,
+            "tolérance",
+        ),
+        # the same id twice
+        (
+            '  - id: bonne\n    criterion: TAI.CP5.3\n    kind: open\n    text: "Q"\n    expected: ["x"]\n',
+            9,
+            "deux fois",
+        ),
+        # YAML syntax
+        ('  - id: casse\n    text: "pas fermé\n', 11, "commencé ligne 10"),
+    ],
+)
 def test_a_bad_file_is_named_with_its_line(tmp_path, body, line, words):
     problems = _errors(tmp_path, body)
     assert any(_line(p) == line and words in p for p in problems), problems
@@ -143,30 +182,43 @@ def test_validate_command_says_file_and_line(tmp_path, capsys):
 
 # --- numeric questions: computed per seed -------------------------------------------------------
 def _subnet(ask: str, lo: int = 8, hi: int = 30) -> Numeric:
-    return Numeric.model_validate({"id": f"t-{ask.replace('_', '-')}", "criterion": "TAI.CP9.2", "kind": "numeric", "text": "{cidr}",
-                                   "spec": {"compute": "subnet", "ask": ask, "min_prefix": lo, "max_prefix": hi}})
+    return Numeric.model_validate(
+        {
+            "id": f"t-{ask.replace('_', '-')}",
+            "criterion": "TAI.CP9.2",
+            "kind": "numeric",
+            "text": "{cidr}",
+            "spec": {"compute": "subnet", "ask": ask, "min_prefix": lo, "max_prefix": hi},
+        }
+    )
 
 
 PRIVATE = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 
 
-@pytest.mark.parametrize("ask", ["network", "broadcast", "first_host", "last_host", "mask", "hosts", "prefix_for_hosts"])
+@pytest.mark.parametrize(
+    "ask", ["network", "broadcast", "first_host", "last_host", "mask", "hosts", "prefix_for_hosts"]
+)
 def test_subnet_answers_for_many_seeds(ask):
     q = _subnet(ask)
     drawn = set()
     for seed in SEEDS:
         v = compute.draw(q, seed)
-        assert compute.draw(q, seed) == v                     # the seed decides
+        assert compute.draw(q, seed) == v  # the seed decides
         drawn.add(v["cidr"])
         iface = ipaddress.ip_interface(v["cidr"])
         net = iface.network
         prefix = int(v["prefix"])
         assert 8 <= prefix <= 30 and str(net.netmask) == v["mask"] and v["address"] == str(iface.ip)
-        assert any(net.subnet_of(p) for p in PRIVATE)        # a private range
-        assert iface.ip not in (net.network_address, net.broadcast_address)   # a host's address
-        right = {"network": str(net.network_address), "broadcast": str(net.broadcast_address),
-                 "first_host": str(next(net.hosts())), "mask": str(net.netmask),
-                 "hosts": str(net.num_addresses - 2)}
+        assert any(net.subnet_of(p) for p in PRIVATE)  # a private range
+        assert iface.ip not in (net.network_address, net.broadcast_address)  # a host's address
+        right = {
+            "network": str(net.network_address),
+            "broadcast": str(net.broadcast_address),
+            "first_host": str(next(net.hosts())),
+            "mask": str(net.netmask),
+            "hosts": str(net.num_addresses - 2),
+        }
         if ask == "last_host":
             last = ipaddress.ip_address(compute.expected(q, seed).shown)
             assert last in net and last + 1 == net.broadcast_address
@@ -174,14 +226,14 @@ def test_subnet_answers_for_many_seeds(ask):
         if ask == "prefix_for_hosts":
             n = int(v["hosts_needed"])
             p = int(compute.expected(q, seed).value)
-            assert 2 ** (32 - p) - 2 >= n > 2 ** (31 - p) - 2   # fits, and the next smaller does not
+            assert 2 ** (32 - p) - 2 >= n > 2 ** (31 - p) - 2  # fits, and the next smaller does not
             right[ask] = f"/{p}"
         given = right[ask]
         assert compute.judge(q, seed, given) is True, (seed, v, given)
         assert compute.judge(q, seed, f"  {given} ") is True
         assert compute.judge(q, seed, "n'importe quoi") is None
         assert compute.judge(q, seed, "10.255.255.254" if given != "10.255.255.254" else "10.0.0.1") in (False, None)
-    assert len(drawn) > len(SEEDS) * 0.9                      # seeds draw different parameters
+    assert len(drawn) > len(SEEDS) * 0.9  # seeds draw different parameters
 
 
 def test_mask_answers_in_both_notations():
@@ -191,9 +243,17 @@ def test_mask_answers_in_both_notations():
 
 
 def test_transfer_tolerance():
-    q = Numeric.model_validate({"id": "t-tr", "criterion": "TAI.CP9.4", "kind": "numeric", "text": "{size} {rate}",
-                                "spec": {"compute": "transfer", "sizes_mo": [500], "rates_mbits": [100]}, "tolerance": 5})
-    assert compute.expected(q, 3).value == 40.0   # 500 Mo × 8 / 100 Mbit/s
+    q = Numeric.model_validate(
+        {
+            "id": "t-tr",
+            "criterion": "TAI.CP9.4",
+            "kind": "numeric",
+            "text": "{size} {rate}",
+            "spec": {"compute": "transfer", "sizes_mo": [500], "rates_mbits": [100]},
+            "tolerance": 5,
+        }
+    )
+    assert compute.expected(q, 3).value == 40.0  # 500 Mo × 8 / 100 Mbit/s
     for given, ok in [("40", True), ("40 s", True), ("41,9", True), ("38,1", True), ("42,5", False), ("37", False)]:
         assert compute.judge(q, 3, given) is ok, given
     exact = q.model_copy(update={"tolerance": 0.0})
@@ -210,20 +270,39 @@ def test_bank_numeric_questions_render_for_many_seeds(bank):
         if isinstance(q, Numeric):
             for seed in range(100):
                 text = compute.text(q, seed)
-                assert "{" not in text and compute.judge(q, seed, compute.expected(q, seed).shown.split(" (")[0].replace(" s", "")), (q.id, seed)
+                assert "{" not in text and compute.judge(
+                    q, seed, compute.expected(q, seed).shown.split(" (")[0].replace(" s", "")
+                ), (q.id, seed)
 
 
 # --- marking -------------------------------------------------------------------------------------
 def _multiple(answers: list[int], n: int = 5) -> MultipleChoice:
-    return MultipleChoice(id="m", criterion="TAI.CP5.3", kind="multiple", text="Q",
-                          choices=[f"c{i}" for i in range(n)], answers=answers, points=3)
+    return MultipleChoice(
+        id="m",
+        criterion="TAI.CP5.3",
+        kind="multiple",
+        text="Q",
+        choices=[f"c{i}" for i in range(n)],
+        answers=answers,
+        points=3,
+    )
 
 
-@pytest.mark.parametrize("given, points, verdict", [
-    ("a, c, e", 3.0, "juste"), ("a c", 2.0, "partiel"), ("A,C,E", 3.0, "juste"), ("1 3 5", 3.0, "juste"),
-    ("a, c, b", 1.0, "partiel"), ("a, b, d", 0.0, "faux"), ("a b c d e", 1.0, "partiel"), ("b d", 0.0, "faux"),
-    ("", 0.0, "sans_reponse"), ("z", 0.0, "faux"),
-])
+@pytest.mark.parametrize(
+    "given, points, verdict",
+    [
+        ("a, c, e", 3.0, "juste"),
+        ("a c", 2.0, "partiel"),
+        ("A,C,E", 3.0, "juste"),
+        ("1 3 5", 3.0, "juste"),
+        ("a, c, b", 1.0, "partiel"),
+        ("a, b, d", 0.0, "faux"),
+        ("a b c d e", 1.0, "partiel"),
+        ("b d", 0.0, "faux"),
+        ("", 0.0, "sans_reponse"),
+        ("z", 0.0, "faux"),
+    ],
+)
 def test_multiple_choice_partial_credit(given, points, verdict):
     m = marking.mark(_multiple([1, 3, 5]), 0, given)
     assert (m.points, m.verdict, m.max) == (pytest.approx(points), verdict, 3)
@@ -272,8 +351,8 @@ def test_a_questionnaire_past_its_time_is_refused(store_url, bank):
     assert run.id == "q1" and run.deadline == t0 + 45 * 60 and not run.open()
     with pytest.raises(UsageError, match="temps écoulé"):
         paper.answer(db, run, 1, "a", now=t0 + 45 * 60 + 1)
-    paper.answer(db, run, 1, "a", now=t0 + 60)   # in time
-    assert db.submit(run.id) == run.deadline     # handed in late: closed at its deadline
+    paper.answer(db, run, 1, "a", now=t0 + 60)  # in time
+    assert db.submit(run.id) == run.deadline  # handed in late: closed at its deadline
     with pytest.raises(UsageError, match="déjà remis"):
         paper.answer(db, run, 2, "a", now=t0 + 120)
     assert db.answers(run.id)[run.questions[0].id].answer == "a"
@@ -321,7 +400,11 @@ def test_commands_end_to_end(capsys):
     assert "À évaluer par le jury" in out and "éléments attendus" in out
     assert main(["quiz", "show", "--run", "q9"]) == 2
     assert "questionnaire « q9 » inconnu" in capsys.readouterr().err
-    for argv, said in [(["--seed", str(2**70)], "graine"), (["--minutes", "0"], "durée"), (["--count", "0"], "question")]:
+    for argv, said in [
+        (["--seed", str(2**70)], "graine"),
+        (["--minutes", "0"], "durée"),
+        (["--count", "0"], "question"),
+    ]:
         assert main(["quiz", "start", *argv]) == 2
         err = capsys.readouterr().err
         assert said in err and "Traceback" not in err

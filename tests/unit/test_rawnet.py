@@ -20,7 +20,7 @@ def test_scapy_import_leaves_nothing_in_home(tmp_path):
     code = "from simulateur.probes import rawnet; rawnet.layers(); import os; print(os.environ.get('XDG_CACHE_HOME'))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "None"          # the process's environment is given back
+    assert out.stdout.strip() == "None"  # the process's environment is given back
     assert list((home / ".cache").iterdir()) == [] and list((home / ".config").iterdir()) == []
 
 
@@ -30,9 +30,13 @@ def test_layers_are_imported_once():
 
 def test_a_discover_and_an_offer_read_back():
     L = rawnet.layers()
-    offer = (L["Ether"](src="02:00:00:00:00:02", dst="ff:ff:ff:ff:ff:ff") / L["IP"](src="10.0.0.2", dst="255.255.255.255")
-             / L["UDP"](sport=67, dport=68) / L["BOOTP"](op=2, xid=42, yiaddr="10.0.0.150")
-             / L["DHCP"](options=[("message-type", "offer"), ("server_id", "10.0.0.2"), ("router", "10.0.0.1"), "end"]))
+    offer = (
+        L["Ether"](src="02:00:00:00:00:02", dst="ff:ff:ff:ff:ff:ff")
+        / L["IP"](src="10.0.0.2", dst="255.255.255.255")
+        / L["UDP"](sport=67, dport=68)
+        / L["BOOTP"](op=2, xid=42, yiaddr="10.0.0.150")
+        / L["DHCP"](options=[("message-type", "offer"), ("server_id", "10.0.0.2"), ("router", "10.0.0.1"), "end"])
+    )
     pkt = L["Ether"](bytes(offer))
     options = pkt[L["DHCP"]].options
     assert rawnet._option(options, "message-type") == 2

@@ -36,31 +36,56 @@ def test_keys_are_real_openssh_keys(tmp_path):
     assert key.fingerprint() in shown.stdout
     # The secret really is the public key's: a signature made with it verifies against it.
     (tmp_path / "msg").write_text("bonjour")
-    subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(private), "-n", "file", str(tmp_path / "msg")],
-                   capture_output=True, check=True)
+    subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-f", str(private), "-n", "file", str(tmp_path / "msg")],
+        capture_output=True,
+        check=True,
+    )
     (tmp_path / "allowed").write_text(f"technicien {key.public_line()}\n")
     with open(tmp_path / "msg") as msg:
-        ok = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(tmp_path / "allowed"), "-I", "technicien",
-                             "-n", "file", "-s", str(tmp_path / "msg.sig")], stdin=msg, capture_output=True)
+        ok = subprocess.run(
+            [
+                "ssh-keygen",
+                "-Y",
+                "verify",
+                "-f",
+                str(tmp_path / "allowed"),
+                "-I",
+                "technicien",
+                "-n",
+                "file",
+                "-s",
+                str(tmp_path / "msg.sig"),
+            ],
+            stdin=msg,
+            capture_output=True,
+        )
     assert ok.returncode == 0
 
 
 def test_keys_depend_on_seed_host_and_role():
     assert sshkeys.user_key(1, "poste") == sshkeys.user_key(1, "poste")
-    lines = {sshkeys.user_key(1, "poste").public_line(), sshkeys.user_key(2, "poste").public_line(),
-             sshkeys.host_key(1, "poste").public_line(), sshkeys.user_key(1, "technicien").public_line()}
+    lines = {
+        sshkeys.user_key(1, "poste").public_line(),
+        sshkeys.user_key(2, "poste").public_line(),
+        sshkeys.host_key(1, "poste").public_line(),
+        sshkeys.user_key(1, "technicien").public_line(),
+    }
     assert len({line.split()[1] for line in lines}) == 4
 
 
 # --- classification of ssh lines ---------------------------------------------------------------
-@pytest.mark.parametrize("line,kind", [
-    ("ssh poste", Kind.OTHER),                                   # a session: its commands count there
-    ("ssh -tt poste", Kind.OTHER),
-    ("ssh poste 'systemctl status cups'", Kind.DIAGNOSTIC),
-    ("ssh -o BatchMode=yes -p 22 poste 'systemctl start cups'", Kind.CHANGE),
-    ("ssh root@poste lp -d Couloir /etc/hostname", Kind.TEST),
-    ("sshpass -p secret ssh poste 'systemctl enable --now cups'", Kind.CHANGE),
-])
+@pytest.mark.parametrize(
+    "line,kind",
+    [
+        ("ssh poste", Kind.OTHER),  # a session: its commands count there
+        ("ssh -tt poste", Kind.OTHER),
+        ("ssh poste 'systemctl status cups'", Kind.DIAGNOSTIC),
+        ("ssh -o BatchMode=yes -p 22 poste 'systemctl start cups'", Kind.CHANGE),
+        ("ssh root@poste lp -d Couloir /etc/hostname", Kind.TEST),
+        ("sshpass -p secret ssh poste 'systemctl enable --now cups'", Kind.CHANGE),
+    ],
+)
 def test_ssh_lines_are_classified_by_their_remote_command(line, kind):
     assert classify(line) is kind
 
@@ -74,15 +99,21 @@ REMOTE = JournalEvidence(journal="remote_changes", hosts=["poste"], origin="tech
 
 
 def test_remote_changes_all_over_ssh():
-    ok, text = remote.remote_changes(REMOTE, [entry("poste", "systemctl status cups"),
-                                              entry("poste", "systemctl start cups"),
-                                              entry("technicien", "ssh poste", source="shell", origin=None)])
+    ok, text = remote.remote_changes(
+        REMOTE,
+        [
+            entry("poste", "systemctl status cups"),
+            entry("poste", "systemctl start cups"),
+            entry("technicien", "ssh poste", source="shell", origin=None),
+        ],
+    )
     assert ok and "1 modification" in text
 
 
 def test_remote_changes_one_local_command_fails():
-    ok, text = remote.remote_changes(REMOTE, [entry("poste", "systemctl start cups"),
-                                              entry("poste", "lpstat -p", source="shell", origin=None)])
+    ok, text = remote.remote_changes(
+        REMOTE, [entry("poste", "systemctl start cups"), entry("poste", "lpstat -p", source="shell", origin=None)]
+    )
     assert not ok and "en local" in text
 
 
@@ -104,16 +135,18 @@ def test_no_password_in_commands():
 # --- escalation --------------------------------------------------------------------------------
 def test_escalation_facts():
     t0 = time.time()
-    tests = [entry("poste", "ping -c1 192.0.2.1", source="exec", origin=None, t=t0 - 20),
-             entry("routeur", "ping -c1 203.0.113.1", source="exec", origin=None, t=t0 - 10)]
+    tests = [
+        entry("poste", "ping -c1 192.0.2.1", source="exec", origin=None, t=t0 - 20),
+        entry("routeur", "ping -c1 203.0.113.1", source="exec", origin=None, t=t0 - 10),
+    ]
     esc = Escalation(to="prestataire", reason="passerelle opérateur muette", done="ping OK / KO", t=t0)
     full = TicketEvidence(ticket="escalation", to=["prestataire"], min=2, hosts=["poste", "routeur"])
     assert remote.escalation(full, esc, tests)[0]
     assert not remote.escalation(full, None, tests)[0]
     assert not remote.escalation(full, esc.model_copy(update={"to": "niveau2"}), tests)[0]
     assert not remote.escalation(full, esc.model_copy(update={"done": ""}), tests)[0]
-    assert not remote.escalation(full, esc, tests[:1])[0]                     # too few tests, none on routeur
-    late = [e.model_copy(update={"t": t0 + 5}) for e in tests]                # tests typed after escalating
+    assert not remote.escalation(full, esc, tests[:1])[0]  # too few tests, none on routeur
+    late = [e.model_copy(update={"t": t0 + 5}) for e in tests]  # tests typed after escalating
     assert not remote.escalation(full, esc, late)[0]
     routed = TicketEvidence(ticket="escalation", to=["prestataire"])
     assert remote.escalation(routed, esc.model_copy(update={"done": ""}), [])[0]

@@ -24,13 +24,18 @@ def db() -> ExamDB:
 
 
 def _session(db: ExamDB) -> str:
-    iv = Intervention(index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[],
-                      duration=20)
-    sid = db.create_session(lambda sid: ExamSession(id=sid, seed=7, count=1, minutes=10, interventions=[iv],
-                                                    roster={"Alice Martin": "alice"})).id
+    iv = Intervention(
+        index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[], duration=20
+    )
+    sid = db.create_session(
+        lambda sid: ExamSession(
+            id=sid, seed=7, count=1, minutes=10, interventions=[iv], roster={"Alice Martin": "alice"}
+        )
+    ).id
     now = time.time()
-    db.create_run(CandidateRun(session=sid, candidate="Alice Martin", started=now, deadline=now + 600,
-                               items=[Item(index=1)]))
+    db.create_run(
+        CandidateRun(session=sid, candidate="Alice Martin", started=now, deadline=now + 600, items=[Item(index=1)])
+    )
     return sid
 
 
@@ -79,7 +84,7 @@ def test_handed_in_then_marked_by_the_jury(db: ExamDB) -> None:
     assert unanswered and all(r.verdict == "sans_reponse" and r.points == 0 for r in unanswered)
     assert q.pending == 2
     assert {c.id.rsplit(".", 1)[1] for c in q.competences} <= {"CP5", "CP6", "CP9"}
-    for c in q.competences:       # every question of the competence counts in its total
+    for c in q.competences:  # every question of the competence counts in its total
         mine = [r for r in q.questions if r.competence == c.id]
         assert c.total == pytest.approx(sum(r.max for r in mine))
         assert c.pending == sum(1 for r in mine if r.verdict == "jury")
@@ -93,8 +98,12 @@ def test_handed_in_then_marked_by_the_jury(db: ExamDB) -> None:
     rep = exam_report(sid, "Alice Martin", db)
     assert rep.questionnaire is not None
     row = rep.questionnaire.questions[first - 1]
-    assert (row.verdict, row.points, row.by, row.comment) == ("jury_note", q_first.points, "jade",
-                                                              "cite la vérification")
+    assert (row.verdict, row.points, row.by, row.comment) == (
+        "jury_note",
+        q_first.points,
+        "jade",
+        "cite la vérification",
+    )
     assert rep.questionnaire.pending == 1
     comp = next(c for c in rep.questionnaire.competences if c.id == q_first.competence)
     assert comp.points >= q_first.points

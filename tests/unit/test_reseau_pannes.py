@@ -37,17 +37,19 @@ def test_cable_actions_are_changes_looking_is_not_journaled_as_one():
     assert classify("câble poste:eth0 débranché") is Kind.CHANGE
 
 
-@pytest.mark.parametrize("scenario, cables", [("poste-sans-liaison", True), ("dhcp-serveur-arrete", False),
-                                              ("pare-feu-web-bloque", False)])
+@pytest.mark.parametrize(
+    "scenario, cables", [("poste-sans-liaison", True), ("dhcp-serveur-arrete", False), ("pare-feu-web-bloque", False)]
+)
 def test_cables_tab_only_where_cables_matter(scenario, cables):
     assert physical(find_scenario(scenario).scenario) is cables
 
 
-@pytest.mark.parametrize("scenario", ["nas-reservation-dns", "dns-mauvais-resolveur", "pare-feu-web-bloque",
-                                      "poste-sans-liaison"])
+@pytest.mark.parametrize(
+    "scenario", ["nas-reservation-dns", "dns-mauvais-resolveur", "pare-feu-web-bloque", "poste-sans-liaison"]
+)
 def test_scenario_loads_with_every_variant(scenario):
     sc = find_scenario(scenario).scenario
     assert len(sc.variants) == 3 and sc.hints and sc.also
     probes = {p.id for p in sc.probes}
     for variant in sc.variants.values():
-        assert set(variant.unaffected) < probes   # each variant breaks at least one probe
+        assert set(variant.unaffected) < probes  # each variant breaks at least one probe

@@ -7,10 +7,22 @@ import pytest
 
 from simulateur import cli, clitools
 
-ROOT = [["start", "dhcp-serveur-arrete"], ["stop", "x"], ["shell", "x"], ["exec", "x", "srv", "--", "true"],
-        ["check", "x"], ["clean"], ["selftest", "dhcp-serveur-arrete"], ["cahier", "start", "serveur-services-reseau"],
-        ["cahier", "recette", "x"], ["lab", "save", "x"], ["lab", "restore", "f"], ["inject", "dhcp-serveur-arrete"],
-        ["exam", "start", "s", "--candidate", "c"], ["exam", "submit", "s", "--candidate", "c"]]
+ROOT = [
+    ["start", "dhcp-serveur-arrete"],
+    ["stop", "x"],
+    ["shell", "x"],
+    ["exec", "x", "srv", "--", "true"],
+    ["check", "x"],
+    ["clean"],
+    ["selftest", "dhcp-serveur-arrete"],
+    ["cahier", "start", "serveur-services-reseau"],
+    ["cahier", "recette", "x"],
+    ["lab", "save", "x"],
+    ["lab", "restore", "f"],
+    ["inject", "dhcp-serveur-arrete"],
+    ["exam", "start", "s", "--candidate", "c"],
+    ["exam", "submit", "s", "--candidate", "c"],
+]
 
 
 @pytest.mark.parametrize("argv", ROOT, ids=" ".join)
@@ -29,9 +41,10 @@ def test_a_reading_command_is_not_marked():
         assert not getattr(cli.build_parser().parse_args(argv).func, "root_only", False), argv
 
 
-def _spy(func, ran):   # type: ignore[no-untyped-def]
-    def spy(args):   # type: ignore[no-untyped-def]
+def _spy(func, ran):  # type: ignore[no-untyped-def]
+    def spy(args):  # type: ignore[no-untyped-def]
         ran.append(args)
         return 0
-    spy.root_only = func.root_only   # type: ignore[attr-defined]
+
+    spy.root_only = func.root_only  # type: ignore[attr-defined]
     return spy

@@ -37,7 +37,7 @@ def test_system_layer_hides_machine_secrets_and_data(tmp_path: Path) -> None:
             continue
         for entry in os.scandir("/" + parent):
             hidden = layer / parent / entry.name
-            if entry.name in keep:   # there (it may hide some of its own entries: VAR_HIDE), not hidden
+            if entry.name in keep:  # there (it may hide some of its own entries: VAR_HIDE), not hidden
                 assert not os.path.lexists(hidden) or (os.path.isdir(hidden) and not os.listxattr(hidden)), hidden
             elif entry.is_dir(follow_symlinks=False):
                 assert os.getxattr(hidden, "trusted.overlay.opaque") == b"y", hidden
@@ -61,7 +61,7 @@ def test_project_paths_under_a_lower_dir_are_hidden(tmp_path: Path, monkeypatch:
 def test_account_files_keep_system_accounts_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     etc = {
         "passwd": "root:x:0:0:root:/root:/bin/bash\nlp:x:7:7:lp:/var/spool/lpd:/usr/sbin/nologin\n"
-                  "alice:x:1001:1001:Alice Martin:/home/alice:/bin/bash\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n",
+        "alice:x:1001:1001:Alice Martin:/home/alice:/bin/bash\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n",
         "group": "root:x:0:\nlp:x:7:alice\nalice:x:1001:\nsudo:x:27:alice,bob\n",
         "shadow": "root:$6$abc$def:19000:0:99999:7:::\nlp:*:19000::::::\nalice:$y$j9T$xyz:19000::::::\n",
         "gshadow": "root:*::\nlp:!::alice\nalice:!::\nsudo:$6$x::alice,bob\n",
@@ -124,8 +124,10 @@ def test_cgroup_limits_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     (_fake_v1 if layout == "v1" else _fake_v2)(tmp_path)
     procs = cgroups.create("lab7")
     if layout == "v1":
-        assert procs == [str(tmp_path / "memory/simulateur/lab7/cgroup.procs"),
-                         str(tmp_path / "pids/simulateur/lab7/cgroup.procs")]
+        assert procs == [
+            str(tmp_path / "memory/simulateur/lab7/cgroup.procs"),
+            str(tmp_path / "pids/simulateur/lab7/cgroup.procs"),
+        ]
         assert (tmp_path / "memory/simulateur/lab7/memory.limit_in_bytes").read_text() == str(profile.LAB_MEMORY_BYTES)
         assert (tmp_path / "pids/simulateur/lab7/pids.max").read_text() == str(profile.LAB_PIDS)
     else:
@@ -137,8 +139,9 @@ def test_cgroup_limits_are_written(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert cgroups.lab_ids() == {"lab7"}
 
 
-def test_no_cgroup_hierarchy_is_said_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_cgroup_hierarchy_is_said_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from simulateur.lab import cgroups
 
     monkeypatch.setattr(cgroups, "CGROUP_ROOT", tmp_path / "absent")
@@ -153,7 +156,9 @@ def test_agent_is_standard_library_only() -> None:
     import ast
 
     tree = ast.parse(sandbox.AGENT.read_text())
-    names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
     names |= {str(node.module).split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert names <= {"ctypes", "json", "os", "signal", "socket", "sys"}, names
     assert importlib.util.find_spec("simulateur.lab.sandbox_agent") is not None

@@ -21,10 +21,12 @@ def db() -> ExamDB:
 
 
 def _session(db: ExamDB, roster: dict[str, str]) -> str:
-    iv = Intervention(index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[],
-                      duration=20)
-    return db.create_session(lambda sid: ExamSession(id=sid, seed=1, count=1, minutes=10, interventions=[iv],
-                                                     roster=roster)).id
+    iv = Intervention(
+        index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[], duration=20
+    )
+    return db.create_session(
+        lambda sid: ExamSession(id=sid, seed=1, count=1, minutes=10, interventions=[iv], roster=roster)
+    ).id
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -46,13 +48,23 @@ def test_a_candidate_acts_only_for_herself(db: ExamDB, groups: None) -> None:
     alice = peer("alice")
     d = roles.decide(alice, _args("exam", "start", sid), db, set())
     assert d.overrides["candidate"] == "Alice Martin" and d.overrides["user_scenarios"] is None
-    d = roles.decide(alice, _args("exam", "fiche", sid, "--candidate", "  alice  MARTIN", "--set", "cause=x"), db, set())
+    d = roles.decide(
+        alice, _args("exam", "fiche", sid, "--candidate", "  alice  MARTIN", "--set", "cause=x"), db, set()
+    )
     assert d.candidate == "Alice Martin"
     with pytest.raises(roles.Refused, match="que pour vous-même"):
         roles.decide(alice, _args("exam", "submit", sid, "--candidate", "Bruno Petit"), db, set())
-    for argv in (("exam", "jury", sid, "--candidate", "Alice Martin"), ("exam", "show", sid),
-                 ("report", sid, "--candidate", "Alice Martin"), ("attempts",), ("exam", "list"),
-                 ("exam", "new"), ("exam", "roster", sid, "--add", "X"), ("exam", "audit"), ("check", "lab1")):
+    for argv in (
+        ("exam", "jury", sid, "--candidate", "Alice Martin"),
+        ("exam", "show", sid),
+        ("report", sid, "--candidate", "Alice Martin"),
+        ("attempts",),
+        ("exam", "list"),
+        ("exam", "new"),
+        ("exam", "roster", sid, "--add", "X"),
+        ("exam", "audit"),
+        ("check", "lab1"),
+    ):
         with pytest.raises(roles.Refused, match=r"\(candidat\)"):
             roles.decide(alice, _args(*argv), db, set())
 
@@ -77,10 +89,10 @@ def test_trainer_and_jury(db: ExamDB, groups: None) -> None:
     with pytest.raises(roles.Refused, match=r"\(jury\)"):
         roles.decide(jury, _args("exam", "new"), db, set())
     d = roles.decide(jury, _args("report", sid, "--candidate", "Alice Martin", "-o", "/etc/passwd"), db, set())
-    assert d.overrides["output"] == "-"        # written by the client, on its own file, never by root
+    assert d.overrides["output"] == "-"  # written by the client, on its own file, never by root
     with pytest.raises(roles.Refused):
         roles.decide(jury, _args("exec", "lab1", "poste", "--", "id"), db, set())
-    with pytest.raises(roles.Refused):          # nobody but a candidate starts a run through the service
+    with pytest.raises(roles.Refused):  # nobody but a candidate starts a run through the service
         roles.decide(trainer, _args("exam", "start", sid, "--candidate", "Alice Martin"), db, set())
 
 
@@ -97,7 +109,7 @@ def test_time_and_probe_verbs_are_the_trainers_and_the_jurys(db: ExamDB, groups:
     probe = ("exam", "probe", sid, "--candidate", "Alice Martin")
     assert roles.decide(jury, _args(*probe), db, set()).verb == "exam probe"
     assert roles.decide(trainer, _args(*probe), db, set()).verb == "exam probe"
-    with pytest.raises(roles.Refused):          # her probes are never hers to see
+    with pytest.raises(roles.Refused):  # her probes are never hers to see
         roles.decide(alice, _args(*probe), db, set())
     with pytest.raises(roles.Refused):
         roles.decide(alice, _args("exam", "roster", sid, "--csv", "/etc/passwd"), db, set())
@@ -109,7 +121,7 @@ def test_every_forwarded_command_has_a_verb() -> None:
     seen = 0
     for name, sub in subs.choices.items():
         inner = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
-        for p in ([*inner[0].choices.values()] if inner else [sub]):
+        for p in [*inner[0].choices.values()] if inner else [sub]:
             ns = argparse.Namespace(**{a.dest: a.default for a in p._actions if a.dest != "help"})
             func = p._defaults.get("func")
             if func is None:
@@ -149,9 +161,9 @@ def test_the_entretien_is_the_jurys(db: ExamDB, groups: None) -> None:
     mark = (*guide, "--question", "1", "--verdict", "acquis")
     assert client.forwarded(_args(*guide))
     d = roles.decide(jury, _args(*mark), db, set())
-    assert d.verb == "exam entretien" and d.overrides["jury_login"] == "jade"   # who marked: the kernel's word
+    assert d.verb == "exam entretien" and d.overrides["jury_login"] == "jade"  # who marked: the kernel's word
     with pytest.raises(roles.Refused, match=r"\(candidat\)"):
-        roles.decide(alice, _args(*guide), db, set())           # never her own guide: it holds the answers
+        roles.decide(alice, _args(*guide), db, set())  # never her own guide: it holds the answers
     with pytest.raises(roles.Refused, match=r"\(formateur\)"):
         roles.decide(trainer, _args(*mark), db, set())
 
@@ -160,7 +172,7 @@ def test_the_epreuve_is_the_trainers_and_the_jurys(db: ExamDB, groups: None) -> 
     trainer, jury, alice = peer("tom", "form"), peer("jade", "jury"), peer("alice")
     start = ("epreuve", "start", "--format", "ccp2", "--candidate", "Alice Martin")
     assert client.forwarded(_args(*start)) and client.forwarded(_args("epreuve", "next", "ep1"))
-    assert not client.forwarded(_args("epreuve", "formats"))        # nothing of the store: run where typed
+    assert not client.forwarded(_args("epreuve", "formats"))  # nothing of the store: run where typed
     assert roles.decide(trainer, _args(*start), db, set()).verb == "epreuve start"
     with pytest.raises(roles.Refused, match=r"\(jury\)"):
         roles.decide(jury, _args(*start), db, set())
@@ -169,8 +181,13 @@ def test_the_epreuve_is_the_trainers_and_the_jurys(db: ExamDB, groups: None) -> 
     with pytest.raises(roles.Refused, match=r"\(formateur\)"):
         roles.decide(trainer, _args("epreuve", "final", "ep1", "--comment", "x"), db, set())
     d = roles.decide(jury, _args("epreuve", "report", "ep1", "-o", "/etc/x"), db, set())
-    assert d.overrides["output"] == "-"                             # never a file written by the service
-    for argv in (start, ("epreuve", "next", "ep1"), ("epreuve", "status", "ep1"), ("epreuve", "report", "ep1"),
-                 ("epreuve", "list")):
+    assert d.overrides["output"] == "-"  # never a file written by the service
+    for argv in (
+        start,
+        ("epreuve", "next", "ep1"),
+        ("epreuve", "status", "ep1"),
+        ("epreuve", "report", "ep1"),
+        ("epreuve", "list"),
+    ):
         with pytest.raises(roles.Refused, match=r"\(candidat\)"):
             roles.decide(alice, _args(*argv), db, set())

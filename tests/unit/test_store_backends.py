@@ -37,10 +37,17 @@ def scenario():
 def test_an_attempt_is_recorded_once_and_read_back_the_same(store_url: str, scenario, tmp_path: Path) -> None:
     store = Store(url=store_url)
     attempt = Attempt.create("ui1", scenario, 7, "Alice", variant="v1", store=store)
-    assert not (attempt.dir / "attempt.json").exists()          # the attempt's facts: in the store only
+    assert not (attempt.dir / "attempt.json").exists()  # the attempt's facts: in the store only
     info = attempt.info
     assert (info.id, info.lab, info.scenario, info.seed, info.candidate, info.variant, info.owner_pid) == (
-        attempt.dir.name, "ui1", "panne-dhcp", 7, "Alice", "v1", None)
+        attempt.dir.name,
+        "ui1",
+        "panne-dhcp",
+        7,
+        "Alice",
+        "v1",
+        None,
+    )
     assert info.title == scenario.title and info.competences == tuple(scenario.competences)
     assert attempt.qualification() is None and attempt.escalation() is None and attempt.result() is None
 
@@ -56,13 +63,20 @@ def test_an_attempt_is_recorded_once_and_read_back_the_same(store_url: str, scen
     assert not {p.name for p in attempt.dir.iterdir()} & {"qualification.json", "escalation.json", "result.json"}
 
     # The app takes the attempt over: who owns it now, the rest kept.
-    store.begin(attempt_id=attempt.id, scenario=scenario, seed=7, mode="chronometre", lab="ui1",
-                attempt_dir=attempt.dir, started=info.started)
+    store.begin(
+        attempt_id=attempt.id,
+        scenario=scenario,
+        seed=7,
+        mode="chronometre",
+        lab="ui1",
+        attempt_dir=attempt.dir,
+        started=info.started,
+    )
     rec = store.attempt(attempt.id)
     assert rec.mode == "chronometre" and rec.candidate == "Alice" and rec.qualification == q and rec.escalation == esc
     store.save_fiche(attempt.id, "cause", "dnsmasq arrêté")
     store.reveal_hint(attempt.id, 0, "Le poste a-t-il une adresse ?")
-    store.reveal_hint(attempt.id, 0, "Le poste a-t-il une adresse ?")   # the first reveal counts
+    store.reveal_hint(attempt.id, 0, "Le poste a-t-il une adresse ?")  # the first reveal counts
     done = store.submit(attempt.id, result, submitted=info.started + 600)
     assert done.status == "soumise" and done.duration == pytest.approx(600) and done.hints_used == 1
     assert done.score is not None and (done.score.acquis, done.score.evalues, done.score.jury) == (1, 2, 1)
@@ -77,8 +91,9 @@ def test_an_attempt_is_recorded_once_and_read_back_the_same(store_url: str, scen
 
 
 def _session(sid: str) -> ExamSession:
-    iv = Intervention(index=1, scenario="panne-dhcp", title="t", seed=3, referentiel="TAI", competences=["TAI.CP14"],
-                      duration=20)
+    iv = Intervention(
+        index=1, scenario="panne-dhcp", title="t", seed=3, referentiel="TAI", competences=["TAI.CP14"], duration=20
+    )
     return ExamSession(id=sid, seed=12, count=1, minutes=40, interventions=[iv], group="TAI A")
 
 
@@ -89,7 +104,7 @@ def test_exam_records_on_both_backends(store_url: str) -> None:
     def create() -> None:
         ids.append(db.create_session(_session).id)
 
-    threads = [threading.Thread(target=create) for _ in range(6)]   # six trainers at once: six ids
+    threads = [threading.Thread(target=create) for _ in range(6)]  # six trainers at once: six ids
     for t in threads:
         t.start()
     for t in threads:
@@ -97,19 +112,22 @@ def test_exam_records_on_both_backends(store_url: str) -> None:
     assert sorted(ids, key=lambda s: int(s[2:])) == [f"eb{n}" for n in range(1, 7)]
     assert [s.id for s in db.sessions("TAI A")] and db.session("eb1").interventions[0].seed == 3
 
-    run = CandidateRun(session="eb1", candidate="Léa Durand", started=1000.0, deadline=3400.0,
-                       items=[Item(index=1), Item(index=2)])
+    run = CandidateRun(
+        session="eb1", candidate="Léa Durand", started=1000.0, deadline=3400.0, items=[Item(index=1), Item(index=2)]
+    )
     assert db.create_run(run) and not db.create_run(run.model_copy(update={"candidate": " léa  DURAND"}))
     db.update_item("eb1", "Léa Durand", Item(index=1, status="en_cours", attempt="a1", lab="ui1", started=1001.0))
     db.set_watchdog("eb1", "léa durand", 4242, 99.5)
     db.finish_run("eb1", "Léa Durand", 2000.0)
-    db.finish_run("eb1", "Léa Durand", 2500.0)                        # the first end stays
+    db.finish_run("eb1", "Léa Durand", 2500.0)  # the first end stays
     got = db.run("eb1", "LÉA DURAND")
     assert got is not None and got.finished == 2000.0 and got.watchdog_pid == 4242
     assert [(i.index, i.status, i.attempt) for i in got.items] == [(1, "en_cours", "a1"), (2, "a_faire", None)]
     assert db.item_of_attempt("a1") == ("eb1", "Léa Durand", 1) and db.item_of_attempt("zz") is None
     db.set_jury("eb1", "Léa Durand", JuryMark(index=1, criterion="TAI.CP14.3", verdict="acquis", t=5.0))
-    db.set_jury("eb1", "Léa Durand", JuryMark(index=1, criterion="TAI.CP14.3", verdict="non_acquis", comment="c", t=6.0))
+    db.set_jury(
+        "eb1", "Léa Durand", JuryMark(index=1, criterion="TAI.CP14.3", verdict="non_acquis", comment="c", t=6.0)
+    )
     assert [(m.verdict, m.comment) for m in db.jury("eb1", "Léa Durand")] == [("non_acquis", "c")]
     db.clear_jury("eb1", "Léa Durand", 1, "TAI.CP14.3")
     assert db.jury("eb1", "Léa Durand") == [] and len(db.runs("eb1")) == 1
@@ -118,13 +136,15 @@ def test_exam_records_on_both_backends(store_url: str) -> None:
 def test_parallel_writers_lose_nothing(store_url: str, scenario) -> None:
     """Processes writing the same store at once (the candidates' commands, their watchdogs, the app)."""
     store = Store(url=store_url)
-    code = ("import sys\nfrom pathlib import Path\nfrom simulateur.session.store import Store\nfrom simulateur.scenario.loader import find_scenario\n"
-            f"sc = find_scenario('panne-dhcp', Path({str(FIXTURE_SCENARIOS)!r})).scenario\n"
-            "s = Store(url=sys.argv[1])\n"
-            "for i in range(15):\n"
-            "    aid = f'{sys.argv[2]}-{i}'\n"
-            "    s.begin(attempt_id=aid, scenario=sc, seed=i, mode='entrainement', lab='ui1', attempt_dir=None)\n"
-            "    s.save_fiche(aid, 'cause', str(i))\n")
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom simulateur.session.store import Store\nfrom simulateur.scenario.loader import find_scenario\n"
+        f"sc = find_scenario('panne-dhcp', Path({str(FIXTURE_SCENARIOS)!r})).scenario\n"
+        "s = Store(url=sys.argv[1])\n"
+        "for i in range(15):\n"
+        "    aid = f'{sys.argv[2]}-{i}'\n"
+        "    s.begin(attempt_id=aid, scenario=sc, seed=i, mode='entrainement', lab='ui1', attempt_dir=None)\n"
+        "    s.save_fiche(aid, 'cause', str(i))\n"
+    )
     procs = [subprocess.Popen([sys.executable, "-c", code, store_url, f"w{n}"], cwd=ROOT) for n in range(4)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
     recs = store.attempts()
@@ -135,12 +155,22 @@ def test_parallel_writers_lose_nothing(store_url: str, scenario) -> None:
 def test_processes_opening_a_new_store_at_once_all_get_it(store_url: str) -> None:
     """Two `simulateur start` at once on a machine where the store does not exist yet (or two
     machines on a new centre's database): one creates the schema, the others wait for it."""
-    code = ("import sys, time\nfrom simulateur.session.store import Store\nimport sqlalchemy, alembic.command\n"
-            "time.sleep(max(0.0, float(sys.argv[3]) - time.time()))\n"      # all imported: then all at once
-            "s = Store(url=sys.argv[1])\ns.save_fiche(sys.argv[2], 'cause', 'x')\nprint(len(s.attempts()))\n")
+    code = (
+        "import sys, time\nfrom simulateur.session.store import Store\nimport sqlalchemy, alembic.command\n"
+        "time.sleep(max(0.0, float(sys.argv[3]) - time.time()))\n"  # all imported: then all at once
+        "s = Store(url=sys.argv[1])\ns.save_fiche(sys.argv[2], 'cause', 'x')\nprint(len(s.attempts()))\n"
+    )
     at = str(time.time() + 8)
-    procs = [subprocess.Popen([sys.executable, "-c", code, store_url, f"a{n}", at], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for n in range(5)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, store_url, f"a{n}", at],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(5)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 5, [err for _, err in outs]
     assert all(Store(url=store_url).fiche(f"a{n}") == {"cause": "x"} for n in range(5))
@@ -166,13 +196,18 @@ def test_a_store_of_version_0_1_is_migrated_with_its_data(tmp_path: Path, scenar
             CREATE TABLE hints (attempt TEXT NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL, t REAL NOT NULL,
               PRIMARY KEY (attempt, idx));
             PRAGMA user_version = 1;""")
-        conn.execute("INSERT INTO attempts (id, scenario, seed, mode, status, started, qualification) VALUES"
-                     " ('app-1', 'panne-dhcp', 1, 'entrainement', 'soumise', 10.0, '{\"impact\": \"bas\", \"urgency\": \"basse\"}')")
+        conn.execute(
+            "INSERT INTO attempts (id, scenario, seed, mode, status, started, qualification) VALUES"
+            " ('app-1', 'panne-dhcp', 1, 'entrainement', 'soumise', 10.0, '{\"impact\": \"bas\", \"urgency\": \"basse\"}')"
+        )
         conn.execute("INSERT INTO fiche VALUES ('app-1', 'cause', 'câble', 11.0)")
     cli = tmp_path / "attempts" / "20260101-000000-panne-dhcp-lab1"
     cli.mkdir(parents=True)
-    (cli / "attempt.json").write_text(json.dumps({"id": cli.name, "lab": "lab1", "scenario": "panne-dhcp", "seed": 5,
-                                                  "started": 100.0, "candidate": "Bob"}))
+    (cli / "attempt.json").write_text(
+        json.dumps(
+            {"id": cli.name, "lab": "lab1", "scenario": "panne-dhcp", "seed": 5, "started": 100.0, "candidate": "Bob"}
+        )
+    )
     (cli / "qualification.json").write_text(json.dumps({"impact": "haut", "urgency": "haute", "t": 120.0}))
     (cli / "escalation.json").write_text(json.dumps({"to": "niveau2", "reason": "droits", "done": "", "t": 130.0}))
     (cli / "result.json").write_text(make_result({"TAI.CP14.2": "acquis"}, lab="lab1").model_dump_json())
@@ -186,10 +221,10 @@ def test_a_store_of_version_0_1_is_migrated_with_its_data(tmp_path: Path, scenar
     assert rec.qualification == Qualification(impact="haut", urgency="haute", t=120.0)
     assert rec.escalation is not None and rec.escalation.to == "niveau2"
     assert Attempt(cli, store).result()["criteria"][0]["verdict"] == "acquis"
-    ExamDB(store).create_session(_session)                            # the examens blancs' tables are there
+    ExamDB(store).create_session(_session)  # the examens blancs' tables are there
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1   # simulateur 0.1 still reads it
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1  # simulateur 0.1 still reads it
 
 
 def test_head_is_alembics_head() -> None:
@@ -201,17 +236,25 @@ def test_head_is_alembics_head() -> None:
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD
 
 
-@pytest.mark.parametrize("url, says", [
-    ("mysql://x@y/z", "adresse de la base invalide"),
-    ("postgresql://nobody@127.0.0.1:1/simulateur", "injoignable"),
-    ("postgresql://nobody:secret@/simulateur?host=/nonexistent", "injoignable"),
-])
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("mysql://x@y/z", "adresse de la base invalide"),
+        ("postgresql://nobody@127.0.0.1:1/simulateur", "injoignable"),
+        ("postgresql://nobody:secret@/simulateur?host=/nonexistent", "injoignable"),
+    ],
+)
 def test_a_bad_store_is_one_french_sentence(url: str, says: str) -> None:
     with pytest.raises(StoreError, match=says) as err:
         Store(url=url)
     assert "secret" not in str(err.value) and "\n" not in str(err.value)
-    proc = subprocess.run([sys.executable, "-m", "simulateur", "--store", url, "attempts"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulateur", "--store", url, "attempts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode != 0 and proc.stdout == ""
     assert proc.stderr.startswith("simulateur : ") and says in proc.stderr and len(proc.stderr.splitlines()) == 1
     assert "Traceback" not in proc.stderr and "secret" not in proc.stderr
@@ -241,14 +284,19 @@ def test_a_pid_is_judged_by_its_own_machine_only(store_url: str, scenario) -> No
     assert where(elsewhere) is Where.ELSEWHERE and where(earlier) is Where.EARLIER_BOOT
 
     gone = subprocess.Popen(["true"])
-    gone.wait()                                         # a PID that no process of this machine has now
+    gone.wait()  # a PID that no process of this machine has now
     store = Store(url=store_url)
-    owners = {"mort-ici": (gone.pid, None), "mort-ailleurs": (gone.pid, elsewhere),
-              "avant-redemarrage": (Process().pid, earlier), "vivant-ici": (Process().pid, None),
-              "vivant-ailleurs": (Process().pid, elsewhere)}
+    owners = {
+        "mort-ici": (gone.pid, None),
+        "mort-ailleurs": (gone.pid, elsewhere),
+        "avant-redemarrage": (Process().pid, earlier),
+        "vivant-ici": (Process().pid, None),
+        "vivant-ailleurs": (Process().pid, elsewhere),
+    }
     for name, (pid, machine) in owners.items():
-        rec = store.begin(attempt_id=name, scenario=scenario, seed=1, mode="entrainement", lab=None,
-                          attempt_dir=None, owner_pid=pid)
+        rec = store.begin(
+            attempt_id=name, scenario=scenario, seed=1, mode="entrainement", lab=None, attempt_dir=None, owner_pid=pid
+        )
         assert rec.owner_machine == here
         if machine is not None:
             with connect(engine_for(store_url), write=True) as conn:
@@ -258,9 +306,13 @@ def test_a_pid_is_judged_by_its_own_machine_only(store_url: str, scenario) -> No
     db = ExamDB(store)
     db.create_run(CandidateRun(session="eb1", candidate="Léa", started=0.0, deadline=1.0, items=[Item(index=1)]))
     me = Process()
-    for pid, start, machine, alive in ((me.pid, me.create_time(), None, True), (me.pid, me.create_time(), elsewhere, None),
-                                       (me.pid, me.create_time(), earlier, False), (gone.pid, None, None, False),
-                                       (gone.pid, None, elsewhere, None)):
+    for pid, start, machine, alive in (
+        (me.pid, me.create_time(), None, True),
+        (me.pid, me.create_time(), elsewhere, None),
+        (me.pid, me.create_time(), earlier, False),
+        (gone.pid, None, None, False),
+        (gone.pid, None, elsewhere, None),
+    ):
         db.set_watchdog("eb1", "Léa", pid, start, machine)
         run = db.run("eb1", "Léa")
         assert run is not None and run.watchdog_machine == (machine or here)
@@ -277,8 +329,9 @@ def test_a_command_line_attempt_is_handed_in_by_check_and_closed_by_stop(store_u
     app = Attempt.create("ui3", scenario, 3, store=store)
     store.begin(attempt_id=app.id, scenario=scenario, seed=3, mode="entrainement", lab="ui3", attempt_dir=app.dir)
     exam = Attempt.create("ui4", scenario, 4, store=store)
-    store.begin(attempt_id=exam.id, scenario=scenario, seed=4, mode="examen", lab="ui4", attempt_dir=exam.dir,
-                owned=False)
+    store.begin(
+        attempt_id=exam.id, scenario=scenario, seed=4, mode="examen", lab="ui4", attempt_dir=exam.dir, owned=False
+    )
     started = checked.info.started
     for attempt in (checked, app, exam):
         result = make_result({"TAI.CP14.2": "acquis"}, lab="ui1").model_copy(update={"t": started + 90})
@@ -287,9 +340,13 @@ def test_a_command_line_attempt_is_handed_in_by_check_and_closed_by_stop(store_u
     rec = store.attempt(checked.id)
     assert (rec.status, rec.submitted, rec.duration) == ("soumise", started + 90, pytest.approx(90))
     later = make_result({"TAI.CP14.2": "acquis"}, lab="ui1").model_copy(update={"t": started + 200})
-    store.hand_in_checked(checked.id, later)                   # checked again while the lab runs
+    store.hand_in_checked(checked.id, later)  # checked again while the lab runs
     assert store.attempt(checked.id).duration == pytest.approx(200)
     for attempt in (checked, never, app, exam):
         store.close_stopped(attempt.id)
     assert [store.attempt(a.id).status for a in (checked, never, app, exam)] == [
-        "soumise", "abandonnee", "en_cours", "en_cours"]
+        "soumise",
+        "abandonnee",
+        "en_cours",
+        "en_cours",
+    ]

@@ -45,20 +45,35 @@ def test_a_variant_cannot_leave_the_tickets_symptom_untouched(folder):
     text = MASK.replace("  masque:\n    summary:", "  masque:\n    unaffected: [internet]\n    summary:")
     found = problems(folder, text)
     line = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("  broken: [internet]"))
-    assert any(p.startswith(f"{folder / 'ip-mauvais-masque.yaml'}:{line}:") and "« masque »" in p
-               and "unaffected" in p for p in found), found
+    assert any(
+        p.startswith(f"{folder / 'ip-mauvais-masque.yaml'}:{line}:") and "« masque »" in p and "unaffected" in p
+        for p in found
+    ), found
 
 
-@pytest.mark.parametrize("old, new, words", [
-    ("  broken: [internet]", "  broken: [internett]", "« internett » inconnue"),
-    ("  broken: [internet]", "  broken: [internet]\n  working: [internet]", "à la fois cassée"),
-    ("  broken: [internet]", "  broken: [internet]\n  probes:\n"
-                             "    - {id: adresse, probe: net.ping, host: poste, target: srv}", "déjà pris"),
-    ("  broken: [internet]", "  broken: [internet]\n  probes:\n"
-                             "    - {id: seule, probe: net.ping, host: poste, target: srv}", "ni dans broken"),
-    ("  broken: [internet]", "  broken: [internet]\n  working: [dns]\n  probes:\n"
-                             "    - {id: dns, probe: net.ping, host: pc, target: srv}", "« pc »"),
-])
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ("  broken: [internet]", "  broken: [internett]", "« internett » inconnue"),
+        ("  broken: [internet]", "  broken: [internet]\n  working: [internet]", "à la fois cassée"),
+        (
+            "  broken: [internet]",
+            "  broken: [internet]\n  probes:\n    - {id: adresse, probe: net.ping, host: poste, target: srv}",
+            "déjà pris",
+        ),
+        (
+            "  broken: [internet]",
+            "  broken: [internet]\n  probes:\n    - {id: seule, probe: net.ping, host: poste, target: srv}",
+            "ni dans broken",
+        ),
+        (
+            "  broken: [internet]",
+            "  broken: [internet]\n  working: [dns]\n  probes:\n"
+            "    - {id: dns, probe: net.ping, host: pc, target: srv}",
+            "« pc »",
+        ),
+    ],
+)
 def test_symptom_mistakes_are_named(folder, old, new, words):
     assert old in MASK
     found = problems(folder, MASK.replace(old, new))

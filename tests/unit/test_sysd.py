@@ -47,7 +47,7 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _wait_dead(pid: int, timeout: float = 20.0) -> bool:   # returns as soon as it is dead
+def _wait_dead(pid: int, timeout: float = 20.0) -> bool:  # returns as soon as it is dead
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not _alive(pid):
@@ -82,8 +82,14 @@ class Host:
 
     def run(self, tool: str, *args: str, **kw) -> subprocess.CompletedProcess:
         env = dict(os.environ, SYSD_ROOT=str(self.root), SYSTEMD_COLORS="0")
-        res = subprocess.run([sys.executable, "-I", str(self.bin / tool), *args], env=env,
-                             capture_output=True, text=True, timeout=30, **kw)
+        res = subprocess.run(
+            [sys.executable, "-I", str(self.bin / tool), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            **kw,
+        )
         assert "Traceback" not in res.stderr, res.stderr
         for pid in self.pidfiles():
             self.pids.add(pid)
@@ -145,6 +151,7 @@ def sleeper(host: Host, name: str = "sleeper", **kw) -> None:
 
 # ------------------------------------------------------------------------------- simple services
 
+
 def test_simple_service_start_status_stop(host):
     sleeper(host)
     res = host.sc("start", "sleeper")
@@ -166,7 +173,7 @@ def test_simple_service_start_status_stop(host):
     assert f"Started sleeper.service - Sleeper test." in res.stdout
     assert f" {HOST} systemd[1]: Started" in res.stdout
 
-    assert host.sc("start", "sleeper").returncode == 0        # already active: no-op
+    assert host.sc("start", "sleeper").returncode == 0  # already active: no-op
     assert host.pid("sleeper") == pid
 
     res = host.sc("stop", "sleeper")
@@ -174,7 +181,7 @@ def test_simple_service_start_status_stop(host):
     assert _wait_dead(pid)
     assert not (host.root / "run/sysd/sleeper.pid").exists()
     assert not (host.root / "run/sysd/sleeper.since").exists()
-    assert host.sc("stop", "sleeper").returncode == 0          # not active: silent no-op
+    assert host.sc("stop", "sleeper").returncode == 0  # not active: silent no-op
 
     res = host.sc("is-active", "sleeper")
     assert (res.returncode, res.stdout) == (3, "inactive\n")
@@ -190,29 +197,34 @@ def test_simple_service_start_status_stop(host):
 def test_restart_gives_a_new_process_and_try_restart_needs_an_active_unit(host):
     sleeper(host)
     assert host.sc("try-restart", "sleeper").returncode == 0
-    assert host.pid("sleeper") is None                         # was inactive: stays so
-    assert host.sc("restart", "sleeper").returncode == 0       # restart of inactive = start
+    assert host.pid("sleeper") is None  # was inactive: stays so
+    assert host.sc("restart", "sleeper").returncode == 0  # restart of inactive = start
     first = host.pid("sleeper")
     assert host.sc("restart", "sleeper").returncode == 0
     second = host.pid("sleeper")
     assert second and second != first
     assert _wait_dead(first) and _alive(second)
     assert host.sc("reload-or-restart", "sleeper").returncode == 0
-    assert host.pid("sleeper") == second                       # active: reloaded (SIGHUP default)...
-    assert _wait_dead(second)                                  # ...which kills sleep, like on a real system
+    assert host.pid("sleeper") == second  # active: reloaded (SIGHUP default)...
+    assert _wait_dead(second)  # ...which kills sleep, like on a real system
     res = host.sc("is-active", "sleeper")
-    assert res.stdout == "failed\n"                            # died behind systemctl's back
+    assert res.stdout == "failed\n"  # died behind systemctl's back
 
 
 # ------------------------------------------------------------------------------- forking
 
+
 def test_forking_service_with_pidfile(host):
     pidfile = host.root / "run/fork.pid"
-    host.unit("fork", f"""
+    host.unit(
+        "fork",
+        f"""
 Type=forking
 PIDFile=/run/fork.pid
 ExecStart={SH} -c '{SLEEP} 1000 & echo $! > {pidfile}'
-""", description="Forking test")
+""",
+        description="Forking test",
+    )
     res = host.sc("start", "fork")
     assert (res.returncode, res.stderr) == (0, "")
     pid = host.pid("fork")
@@ -220,7 +232,7 @@ ExecStart={SH} -c '{SLEEP} 1000 & echo $! > {pidfile}'
     res = host.sc("status", "fork")
     assert res.returncode == 0
     assert f"   Main PID: {pid} (sleep)" in res.stdout
-    assert "(code=exited, status=0/SUCCESS)" in res.stdout     # the control process
+    assert "(code=exited, status=0/SUCCESS)" in res.stdout  # the control process
     log = host.log("fork")
     assert "Starting fork.service - Forking test..." in log
     assert "Started fork.service - Forking test." in log
@@ -243,6 +255,7 @@ def test_forking_service_whose_pidfile_names_a_dead_process_fails(host):
 
 # ------------------------------------------------------------------------------- failures
 
+
 def test_service_failing_at_once(host):
     host.unit("broken", f"ExecStart={FALSE}", description="Broken")
     res = host.sc("start", "broken")
@@ -264,7 +277,7 @@ def test_service_failing_at_once(host):
     assert "systemd[1]: broken.service: Main process exited, code=exited, status=1/FAILURE" in log
     assert "systemd[1]: Failed to start broken.service - Broken." in log
 
-    assert host.sc("stop", "broken").returncode == 0           # stays failed, like systemd
+    assert host.sc("stop", "broken").returncode == 0  # stays failed, like systemd
     assert host.sc("is-failed", "broken").returncode == 0
     assert host.sc("reset-failed", "broken").returncode == 0
     assert host.sc("is-active", "broken").stdout == "inactive\n"
@@ -306,7 +319,7 @@ def test_process_dying_later_makes_the_unit_failed(host):
     assert (res.returncode, res.stdout) == (3, "failed\n")
     res = host.sc("status", "sleeper")
     assert res.returncode == 3 and "Active: failed (Result: exit-code)" in res.stdout
-    assert host.sc("start", "sleeper").returncode == 0         # start clears the failure
+    assert host.sc("start", "sleeper").returncode == 0  # start clears the failure
     assert host.sc("is-active", "sleeper").stdout == "active\n"
 
 
@@ -316,7 +329,7 @@ def test_reload_sends_sighup_or_runs_execreload(host):
     assert (res.returncode, res.stderr) == (1, "Job for hup.service invalid.\n")
     assert host.sc("start", "hup").returncode == 0
     assert host.sc("reload", "hup").returncode == 0
-    deadline = time.monotonic() + 20   # returns as soon as the line is there (a loaded machine is slow)
+    deadline = time.monotonic() + 20  # returns as soon as the line is there (a loaded machine is slow)
     while "got-hup" not in host.log("hup") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "got-hup" in host.log("hup")
@@ -331,6 +344,7 @@ def test_reload_sends_sighup_or_runs_execreload(host):
 
 # ------------------------------------------------------------------------------- unknown units
 
+
 def test_unknown_unit(host):
     res = host.sc("status", "nope")
     assert (res.returncode, res.stdout, res.stderr) == (4, "", "Unit nope.service could not be found.\n")
@@ -340,7 +354,7 @@ def test_unknown_unit(host):
     assert (res.returncode, res.stderr) == (5, "Failed to stop nope.service: Unit nope.service not loaded.\n")
     res = host.sc("restart", "nope")
     assert (res.returncode, res.stderr) == (5, "Failed to restart nope.service: Unit nope.service not found.\n")
-    res = host.sc("is-active", "nope")                         # as real systemctl does
+    res = host.sc("is-active", "nope")  # as real systemctl does
     assert (res.returncode, res.stdout) == (3, "inactive\n")
     res = host.sc("enable", "nope")
     assert (res.returncode, res.stderr) == (1, "Failed to enable unit: Unit file nope.service does not exist.\n")
@@ -352,6 +366,7 @@ def test_unknown_unit(host):
 
 # ------------------------------------------------------------------------------- enable / disable
 
+
 def test_enable_disable(host):
     sleeper(host)
     link = host.root / "etc/systemd/system/multi-user.target.wants/sleeper.service"
@@ -360,17 +375,22 @@ def test_enable_disable(host):
 
     res = host.sc("enable", "sleeper")
     assert res.returncode == 0
-    assert res.stderr == ("Created symlink /etc/systemd/system/multi-user.target.wants/sleeper.service"
-                          " \u2192 /etc/systemd/system/sleeper.service.\n")
+    assert res.stderr == (
+        "Created symlink /etc/systemd/system/multi-user.target.wants/sleeper.service"
+        " \u2192 /etc/systemd/system/sleeper.service.\n"
+    )
     assert link.is_symlink() and link.resolve() == (host.root / "etc/systemd/system/sleeper.service").resolve()
-    assert host.sc("enable", "sleeper").stderr == ""           # already enabled
+    assert host.sc("enable", "sleeper").stderr == ""  # already enabled
     res = host.sc("is-enabled", "sleeper")
     assert (res.returncode, res.stdout) == (0, "enabled\n")
     assert "; enabled; preset: enabled)" in host.sc("status", "sleeper").stdout
-    assert host.pid("sleeper") is None                         # enable alone does not start
+    assert host.pid("sleeper") is None  # enable alone does not start
 
     res = host.sc("disable", "sleeper")
-    assert (res.returncode, res.stderr) == (0, 'Removed "/etc/systemd/system/multi-user.target.wants/sleeper.service".\n')
+    assert (res.returncode, res.stderr) == (
+        0,
+        'Removed "/etc/systemd/system/multi-user.target.wants/sleeper.service".\n',
+    )
     assert not link.is_symlink()
 
     assert host.sc("enable", "--now", "sleeper").returncode == 0
@@ -392,23 +412,24 @@ def test_boot_starts_enabled_units_only(host):
     sleeper(host, "c-off")
     wants = host.root / "etc/systemd/system/multi-user.target.wants"
     wants.mkdir()
-    for name in ("a-good", "b-bad"):     # as the lab engine lays them: absolute host paths
+    for name in ("a-good", "b-bad"):  # as the lab engine lays them: absolute host paths
         (wants / f"{name}.service").symlink_to(f"/etc/systemd/system/{name}.service")
     res = host.sc("__boot")
     assert res.returncode == 1
     assert res.stdout == ""
-    assert res.stderr == "Failed to start b-bad.service: cannot bind port 53\n"   # the engine shows it
+    assert res.stderr == "Failed to start b-bad.service: cannot bind port 53\n"  # the engine shows it
     assert host.sc("is-active", "a-good").stdout == "active\n"
     assert host.sc("is-active", "b-bad").stdout == "failed\n"
     assert host.sc("is-active", "c-off").stdout == "inactive\n"
 
     host.sc("reset-failed")
     (wants / "b-bad.service").unlink()
-    res = host.sc("__boot")                                    # a-good already runs: no-op
+    res = host.sc("__boot")  # a-good already runs: no-op
     assert (res.returncode, res.stdout, res.stderr) == (0, "", "")
 
 
 # ------------------------------------------------------------------------------- journalctl
+
 
 def test_journalctl_selection_and_formats(host):
     res = host.jc()
@@ -425,8 +446,10 @@ def test_journalctl_selection_and_formats(host):
     assert "Started one.service - Sleeper test." in all_lines
     assert "Started two.service - Sleeper test." in all_lines
     assert f"Nov 03 20:00:01 {HOST} dnsmasq[123]: started, version 2.89 cachesize 150\n" in all_lines
-    assert host.jc("-b", "-x", "-n", "1", "-u", "two").stdout == \
-        f"Nov 03 20:00:01 {HOST} dnsmasq[123]: started, version 2.89 cachesize 150\n"
+    assert (
+        host.jc("-b", "-x", "-n", "1", "-u", "two").stdout
+        == f"Nov 03 20:00:01 {HOST} dnsmasq[123]: started, version 2.89 cachesize 150\n"
+    )
     assert host.jc("-u", "two", "-n", "1", "-o", "cat").stdout == "started, version 2.89 cachesize 150\n"
     both = host.jc("-u", "one", "-u", "two").stdout
     assert "one.service" in both and "two.service" in both
@@ -444,7 +467,10 @@ def test_journalctl_follow(host):
     env = dict(os.environ, SYSD_ROOT=str(host.root))
     proc = subprocess.Popen(
         [sys.executable, "-I", str(host.bin / "journalctl"), "-f", "-u", "sleeper"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: queue.Queue[str] = queue.Queue()
@@ -460,7 +486,7 @@ def test_journalctl_follow(host):
         return seen
 
     try:
-        shown = read_until("Started sleeper.service - Sleeper test.")   # following: its history shown
+        shown = read_until("Started sleeper.service - Sleeper test.")  # following: its history shown
         with open(host.root / "var/log/sysd/sleeper.log", "a") as f:
             f.write("a new line\n")
         shown += read_until("a new line")
@@ -482,6 +508,7 @@ def test_journalctl_follow(host):
 
 # ------------------------------------------------------------------------------- everything else
 
+
 def test_other_verbs(host):
     sleeper(host)
     host.unit("broken", f"ExecStart={FALSE}", description="Broken")
@@ -495,7 +522,7 @@ def test_other_verbs(host):
     assert lines[1].split() == ["●", "broken.service", "loaded", "failed", "failed", "Broken"]
     assert lines[2].split() == ["sleeper.service", "loaded", "active", "running", "Sleeper", "test"]
     assert "2 loaded units listed." in res.stdout
-    assert host.sc().stdout == res.stdout                      # no verb = list-units
+    assert host.sc().stdout == res.stdout  # no verb = list-units
     running = host.sc("list-units", "--state=running").stdout
     assert "sleeper.service" in running and "broken" not in running
 
@@ -534,7 +561,7 @@ def test_bad_unit_file_and_internal_errors_never_show_a_traceback(host):
 
     sleeper(host)
     shutil.rmtree(host.root / "run/sysd")
-    (host.root / "run/sysd").write_text("not a directory")     # breaks the runtime dir
+    (host.root / "run/sysd").write_text("not a directory")  # breaks the runtime dir
     res = host.sc("start", "sleeper")
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and res.stderr.startswith("systemctl: ")
     (host.root / "run/sysd").unlink()
@@ -542,12 +569,15 @@ def test_bad_unit_file_and_internal_errors_never_show_a_traceback(host):
 
 def test_environment_and_specifiers(host):
     out = host.root / "env.out"
-    host.unit("envy", f"""
+    host.unit(
+        "envy",
+        f"""
 Type=oneshot
 RemainAfterExit=yes
 Environment="GREETING=bonjour tout" PORT=8080
 ExecStart={SH} -c 'echo "$GREETING|$PORT|%n" > {out}'
-""")
+""",
+    )
     res = host.sc("start", "envy")
     assert (res.returncode, res.stderr) == (0, "")
     assert out.read_text() == "bonjour tout|8080|envy.service\n"
@@ -583,16 +613,20 @@ def test_the_hosts_copy_runs_alone(tmp_path: Path) -> None:
     for path, (content, _) in files.items():
         if path.startswith(SYSD_LIB + "/"):
             assert "simulateur" not in "".join(
-                line for line in str(content).splitlines() if line.lstrip().startswith(("import ", "from "))), path
-            target = tmp_path / "lib" / path[len(SYSD_LIB) + 1:]
+                line for line in str(content).splitlines() if line.lstrip().startswith(("import ", "from "))
+            ), path
+            target = tmp_path / "lib" / path[len(SYSD_LIB) + 1 :]
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(str(content))
     (tmp_path / "etc/systemd/system").mkdir(parents=True)
     env = dict(os.environ, SYSD_ROOT=str(tmp_path))
-    for tool, args, out in (("systemctl", ["list-unit-files", "--no-pager"], "0 unit files listed."),
-                            ("journalctl", ["-xe", "--no-pager"], "-- No entries --")):
+    for tool, args, out in (
+        ("systemctl", ["list-unit-files", "--no-pager"], "0 unit files listed."),
+        ("journalctl", ["-xe", "--no-pager"], "-- No entries --"),
+    ):
         launcher = tmp_path / tool
         launcher.write_text(sysd_launcher(tool, str(tmp_path / "lib")))
-        res = subprocess.run([SYSTEM_PYTHON, "-I", str(launcher), *args], env=env, capture_output=True,
-                             text=True, timeout=30)
+        res = subprocess.run(
+            [SYSTEM_PYTHON, "-I", str(launcher), *args], env=env, capture_output=True, text=True, timeout=30
+        )
         assert (res.returncode, res.stderr, res.stdout.splitlines()[-1]) == (0, "", out)

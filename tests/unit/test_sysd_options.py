@@ -22,25 +22,48 @@ def _sysd():
         from sysd import common, journalctl, systemctl
     finally:
         sys.path.remove(str(HOSTFILES_DIR))
-    return SimpleNamespace(Fail=common.Fail, VERSION=common.VERSION,
-                           parse_systemctl=systemctl.parse_systemctl, SYSTEMCTL_HELP=systemctl.SYSTEMCTL_HELP,
-                           parse_journalctl=journalctl.parse_journalctl, JOURNALCTL_HELP=journalctl.JOURNALCTL_HELP)
+    return SimpleNamespace(
+        Fail=common.Fail,
+        VERSION=common.VERSION,
+        parse_systemctl=systemctl.parse_systemctl,
+        SYSTEMCTL_HELP=systemctl.SYSTEMCTL_HELP,
+        parse_journalctl=journalctl.parse_journalctl,
+        JOURNALCTL_HELP=journalctl.JOURNALCTL_HELP,
+    )
 
 
 sysd = _sysd()
 
 
 def sc(**changes):
-    opts = {"now": False, "all": False, "quiet": False, "types": [], "states": [],
-            "legend": True, "lines": 10, "signal": signal.SIGTERM, "whom": "all",
-            "props": [], "value": False}
+    opts = {
+        "now": False,
+        "all": False,
+        "quiet": False,
+        "types": [],
+        "states": [],
+        "legend": True,
+        "lines": 10,
+        "signal": signal.SIGTERM,
+        "whom": "all",
+        "props": [],
+        "value": False,
+    }
     opts.update(changes)
     return opts
 
 
 def jc(**changes):
-    opts = {"units": [], "lines": None, "end": False, "follow": False,
-            "reverse": False, "quiet": False, "output": "short", "no_host": False}
+    opts = {
+        "units": [],
+        "lines": None,
+        "end": False,
+        "follow": False,
+        "reverse": False,
+        "quiet": False,
+        "output": "short",
+        "no_host": False,
+    }
     opts.update(changes)
     return opts
 
@@ -67,14 +90,16 @@ SYSTEMCTL_OK = [
     (["--legend=no"], sc(legend=False), []),
     (["--legend", "yes"], sc(legend=True), []),
     (["--no-legend", "--legend=on"], sc(legend=True), []),
-    (["-p", "MainPID", "--property=ActiveState", "--value", "show", "x"],
-     sc(props=["MainPID", "ActiveState"], value=True), ["show", "x"]),
+    (
+        ["-p", "MainPID", "--property=ActiveState", "--value", "show", "x"],
+        sc(props=["MainPID", "ActiveState"], value=True),
+        ["show", "x"],
+    ),
     (["show", "-pMainPID", "--property", "Id", "x"], sc(props=["MainPID", "Id"]), ["show", "x"]),
     (["kill", "-s", "KILL", "x"], sc(signal=signal.SIGKILL), ["kill", "x"]),
     (["kill", "-s9", "x"], sc(signal=9), ["kill", "x"]),
     (["--signal=sighup", "kill", "x"], sc(signal=signal.SIGHUP), ["kill", "x"]),
-    (["--signal", "SIGUSR1", "--kill-whom=main", "kill", "x"], sc(signal=signal.SIGUSR1, whom="main"),
-     ["kill", "x"]),
+    (["--signal", "SIGUSR1", "--kill-whom=main", "kill", "x"], sc(signal=signal.SIGUSR1, whom="main"), ["kill", "x"]),
     (["--kill-whom", "control"], sc(whom="control"), []),
     (["--now", "enable", "x"], sc(now=True), ["enable", "x"]),
     (["disable", "x", "--now"], sc(now=True), ["disable", "x"]),
@@ -84,13 +109,54 @@ SYSTEMCTL_OK = [
     (["-q", "--", "is-active", "-q"], sc(quiet=True), ["is-active", "-q"]),
     (["-", "status"], sc(), ["-", "status"]),
     # Accepted, without effect here.
-    (["--no-pager", "--full", "-f", "-r", "-i", "-l", "--plain", "--system", "--no-block",
-      "--no-ask-password", "--force", "--no-reload", "--show-types", "--no-wall", "--recursive",
-      "--reverse", "--ignore-inhibitors", "--runtime", "--wait", "status", "x"], sc(), ["status", "x"]),
+    (
+        [
+            "--no-pager",
+            "--full",
+            "-f",
+            "-r",
+            "-i",
+            "-l",
+            "--plain",
+            "--system",
+            "--no-block",
+            "--no-ask-password",
+            "--force",
+            "--no-reload",
+            "--show-types",
+            "--no-wall",
+            "--recursive",
+            "--reverse",
+            "--ignore-inhibitors",
+            "--runtime",
+            "--wait",
+            "status",
+            "x",
+        ],
+        sc(),
+        ["status", "x"],
+    ),
     (["-fril", "status"], sc(), ["status"]),
-    (["-o", "json", "--output=cat", "--job-mode", "replace", "--what=cache", "--timestamp=utc",
-      "--check-inhibitors=no", "--preset-mode", "full", "--when=now", "--message", "m", "--kill-value=1"],
-     sc(), []),
+    (
+        [
+            "-o",
+            "json",
+            "--output=cat",
+            "--job-mode",
+            "replace",
+            "--what=cache",
+            "--timestamp=utc",
+            "--check-inhibitors=no",
+            "--preset-mode",
+            "full",
+            "--when=now",
+            "--message",
+            "m",
+            "--kill-value=1",
+        ],
+        sc(),
+        [],
+    ),
 ]
 
 
@@ -117,7 +183,11 @@ SYSTEMCTL_FAIL = [
     (["kill", "-s", "FOO", "x"], "Failed to parse signal string FOO.", 1),
     (["--signal=sigfoo"], "Failed to parse signal string sigfoo.", 1),
     (["--user", "status"], "systemctl --user is not available in this lab host: only system services exist here.", 1),
-    (["status", "--global"], "systemctl --global is not available in this lab host: only system services exist here.", 1),
+    (
+        ["status", "--global"],
+        "systemctl --global is not available in this lab host: only system services exist here.",
+        1,
+    ),
     (["-h"], HELP_SC, 0),
     (["status", "--help"], HELP_SC, 0),
     (["-ah"], HELP_SC, 0),
@@ -140,7 +210,7 @@ JOURNALCTL_OK = [
     (["-ux"], jc(units=["x"])),
     (["--unit=x"], jc(units=["x"])),
     (["--unit", "x", "-u", "y.service"], jc(units=["x", "y.service"])),
-    (["-u", "-f"], jc(units=["-f"])),                       # a required value is the next word, always
+    (["-u", "-f"], jc(units=["-f"])),  # a required value is the next word, always
     (["-xe"], jc(end=True)),
     (["-xeu", "x"], jc(end=True, units=["x"])),
     (["-xeu", "x", "--no-pager"], jc(end=True, units=["x"])),
@@ -182,8 +252,24 @@ JOURNALCTL_OK = [
     (["-f"], jc(follow=True)),
     (["--follow"], jc(follow=True)),
     (["--pager-end"], jc(end=True)),
-    (["-x", "-a", "-l", "--no-pager", "--all", "--full", "--utc", "--no-tail", "--catalog", "--system",
-      "--merge", "--no-full", "-xal"], jc()),
+    (
+        [
+            "-x",
+            "-a",
+            "-l",
+            "--no-pager",
+            "--all",
+            "--full",
+            "--utc",
+            "--no-tail",
+            "--catalog",
+            "--system",
+            "--merge",
+            "--no-full",
+            "-xal",
+        ],
+        jc(),
+    ),
 ]
 
 
@@ -226,10 +312,13 @@ JOURNALCTL_FAIL = [
     (["-"], "journalctl: filtering by '-' is not supported in this lab (use -u UNIT).", 1),
     (["-n", "x"], "journalctl: filtering by 'x' is not supported in this lab (use -u UNIT).", 1),
     (["-nx"], "Failed to parse lines 'x'", 1),
-    (["-ne"], "Failed to parse lines 'e'", 1),               # an optional value is attached or numeric
+    (["-ne"], "Failed to parse lines 'e'", 1),  # an optional value is attached or numeric
     (["-bu", "x"], "Data from the specified boot (u) is not available: No such boot ID in journal", 1),
-    (["-b", "0123456789abcdef0123456789abcdef"],
-     "journalctl: filtering by '0123456789abcdef0123456789abcdef' is not supported in this lab (use -u UNIT).", 1),
+    (
+        ["-b", "0123456789abcdef0123456789abcdef"],
+        "journalctl: filtering by '0123456789abcdef0123456789abcdef' is not supported in this lab (use -u UNIT).",
+        1,
+    ),
     (["--lines=x"], "Failed to parse lines 'x'", 1),
     (["-b", "-1"], "Data from the specified boot (-1) is not available: No such boot ID in journal", 1),
     (["-b1"], "Data from the specified boot (1) is not available: No such boot ID in journal", 1),
@@ -252,11 +341,11 @@ GNU_EXTRAS = [
     (sysd.parse_systemctl, ["--no-pag", "--val", "show", "x"], (sc(value=True), ["show", "x"])),  # unique prefixes
     (sysd.parse_systemctl, ["--li", "3"], (sc(lines=3), [])),
     (sysd.parse_journalctl, ["--uni=x", "--lin", "5"], jc(units=["x"], lines=5)),
-    (sysd.parse_journalctl, ["--un=x"], "journalctl: unrecognized option '--un=x'"),            # --unit or --until
+    (sysd.parse_journalctl, ["--un=x"], "journalctl: unrecognized option '--un=x'"),  # --unit or --until
     (sysd.parse_journalctl, ["--", "-u"], "journalctl: filtering by '-u' is not supported in this lab (use -u UNIT)."),
     (sysd.parse_journalctl, ["-e", "--"], jc(end=True)),
     (sysd.parse_journalctl, ["--sinc", "today"], _bad("--since")),
-    (sysd.parse_systemctl, ["--no", "status"], "systemctl: unrecognized option '--no'"),       # ambiguous
+    (sysd.parse_systemctl, ["--no", "status"], "systemctl: unrecognized option '--no'"),  # ambiguous
     (sysd.parse_systemctl, ["--no-pag=1"], "systemctl: unrecognized option '--no-pag=1'"),
     # The options before a bad one are acted on first, one by one: the help wins over a later error.
     (sysd.parse_systemctl, ["-h", "-z"], HELP_SC),
@@ -266,7 +355,11 @@ GNU_EXTRAS = [
     (sysd.parse_journalctl, ["-o", "json", "--since"], _bad("-o json")),
     (sysd.parse_journalctl, ["-u", "x", "--since"], _bad("--since")),
     # Words (journalctl's matches) are looked at after the options, as journalctl does.
-    (sysd.parse_journalctl, ["ssh", "-b1"], "Data from the specified boot (1) is not available: No such boot ID in journal"),
+    (
+        sysd.parse_journalctl,
+        ["ssh", "-b1"],
+        "Data from the specified boot (1) is not available: No such boot ID in journal",
+    ),
 ]
 
 

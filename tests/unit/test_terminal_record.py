@@ -23,23 +23,34 @@ from simulateur.journal.transcript import plain_text
 
 
 def _header() -> asciicast.Header:
-    return asciicast.Header(width=80, height=24, timestamp=1_700_000_000, title="poste — laboratoire t1",
-                            env={"TERM": "xterm", "SHELL": "/bin/bash"})
+    return asciicast.Header(
+        width=80,
+        height=24,
+        timestamp=1_700_000_000,
+        title="poste — laboratoire t1",
+        env={"TERM": "xterm", "SHELL": "/bin/bash"},
+    )
 
 
 # --- format ------------------------------------------------------------------------------------
 def test_writer_output_is_asciicast_v2_and_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "s.cast"
     w = asciicast.CastWriter(path, _header())
-    w.output(b"caf\xc3")              # a character cut between two reads stays whole
+    w.output(b"caf\xc3")  # a character cut between two reads stays whole
     w.output(b"\xa9 \x1b[1mgras\x1b[0m\r\n")
     w.input(b"ls\r")
     w.resize(100, 30)
-    lines = path.read_text().splitlines()   # every event is in the file before close()
+    lines = path.read_text().splitlines()  # every event is in the file before close()
     assert len(lines) == 5
     head = json.loads(lines[0])
-    assert head == {"version": 2, "width": 80, "height": 24, "timestamp": 1_700_000_000,
-                    "env": {"TERM": "xterm", "SHELL": "/bin/bash"}, "title": "poste — laboratoire t1"}
+    assert head == {
+        "version": 2,
+        "width": 80,
+        "height": 24,
+        "timestamp": 1_700_000_000,
+        "env": {"TERM": "xterm", "SHELL": "/bin/bash"},
+        "title": "poste — laboratoire t1",
+    }
     w.close()
     cast = asciicast.read(path)
     assert cast.output() == "café \x1b[1mgras\x1b[0m\r\n"
@@ -55,15 +66,18 @@ def test_a_last_line_cut_short_is_kept_out_not_fatal() -> None:
     assert cast.truncated and cast.output() == "un"
 
 
-@pytest.mark.parametrize("text, line", [
-    ("", 1),
-    ("pas du json\n", 1),
-    ('{"version": 1, "width": 80, "height": 24}\n', 1),
-    ('{"version": 2, "width": 0, "height": 24}\n', 1),
-    (_header().to_json() + '\n[0.1, "o", "a"]\nabîmé\n[0.3, "o", "b"]\n', 3),
-    (_header().to_json() + '\n[0.1, "o"]\n', 2),
-    (_header().to_json() + '\n[0.5, "o", "a"]\n[0.1, "o", "b"]\n', 3),
-])
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("", 1),
+        ("pas du json\n", 1),
+        ('{"version": 1, "width": 80, "height": 24}\n', 1),
+        ('{"version": 2, "width": 0, "height": 24}\n', 1),
+        (_header().to_json() + '\n[0.1, "o", "a"]\nabîmé\n[0.3, "o", "b"]\n', 3),
+        (_header().to_json() + '\n[0.1, "o"]\n', 2),
+        (_header().to_json() + '\n[0.5, "o", "a"]\n[0.1, "o", "b"]\n', 3),
+    ],
+)
 def test_corrupt_recordings_say_where(text: str, line: int) -> None:
     with pytest.raises(asciicast.CastError) as err:
         asciicast.parse(text)
@@ -72,15 +86,22 @@ def test_corrupt_recordings_say_where(text: str, line: int) -> None:
 
 # --- transcript --------------------------------------------------------------------------------
 def test_transcript_plays_line_edits_and_drops_sequences() -> None:
-    out = ("\x1b]0;root@poste: ~\x07\x1b[?2004h\x1b[1;32mroot@poste\x1b[0m:~# lx\b\x1b[Ks -l\r\n"
-           "\x1b[?2004l\rtotal 0\r\n"
-           "progression 10%\rprogression 100%\r\n"
-           "a\tb\r\n"
-           "\x1b[?1049h\x1b[H\x1b[2Jécran de nano\x1b[?1049l"
-           "root@poste:~# exit\r\n")
+    out = (
+        "\x1b]0;root@poste: ~\x07\x1b[?2004h\x1b[1;32mroot@poste\x1b[0m:~# lx\b\x1b[Ks -l\r\n"
+        "\x1b[?2004l\rtotal 0\r\n"
+        "progression 10%\rprogression 100%\r\n"
+        "a\tb\r\n"
+        "\x1b[?1049h\x1b[H\x1b[2Jécran de nano\x1b[?1049l"
+        "root@poste:~# exit\r\n"
+    )
     assert plain_text(out).splitlines() == [
-        "root@poste:~# ls -l", "total 0", "progression 100%", "a       b",
-        "[programme plein écran : son affichage n'est pas retranscrit]", "root@poste:~# exit"]
+        "root@poste:~# ls -l",
+        "total 0",
+        "progression 100%",
+        "a       b",
+        "[programme plein écran : son affichage n'est pas retranscrit]",
+        "root@poste:~# exit",
+    ]
 
 
 def test_transcript_of_a_long_session_keeps_both_ends() -> None:
@@ -92,13 +113,26 @@ def test_transcript_of_a_long_session_keeps_both_ends() -> None:
 
 # --- replay ------------------------------------------------------------------------------------
 def test_play_keeps_timing_caps_pauses_and_applies_speed() -> None:
-    cast = asciicast.parse(_header().to_json() + "\n" + "\n".join(json.dumps(e) for e in [
-        [0.5, "o", "a"], [0.6, "i", "x"], [1.5, "o", "b"], [31.5, "o", "c"], [31.75, "r", "90x30"], [32.0, "o", "d"]]))
+    cast = asciicast.parse(
+        _header().to_json()
+        + "\n"
+        + "\n".join(
+            json.dumps(e)
+            for e in [
+                [0.5, "o", "a"],
+                [0.6, "i", "x"],
+                [1.5, "o", "b"],
+                [31.5, "o", "c"],
+                [31.75, "r", "90x30"],
+                [32.0, "o", "d"],
+            ]
+        )
+    )
     slept: list[float] = []
     out = io.StringIO()
     replay.play(cast, out, speed=2.0, sleep=slept.append)
     assert out.getvalue() == "abcd"
-    assert slept == pytest.approx([0.25, 0.5, 1.0, 0.25])   # 0.5, 1.0, 30 s capped at 2, 0.5 — halved
+    assert slept == pytest.approx([0.25, 0.5, 1.0, 0.25])  # 0.5, 1.0, 30 s capped at 2, 0.5 — halved
 
 
 def _attempt(data: Path, name: str = "20260101-100000-sc-t1") -> Path:
@@ -131,7 +165,9 @@ def test_replay_lists_selects_and_says_what_is_wrong_in_french(tmp_path: Path, m
         replay.replay(directory.name, speed=0)
     with pytest.raises(UsageError, match="introuvable"):
         replay.replay("../etc")
-    (directory / "terminals" / "20260101-100005-poste.cast").write_text('{"version": 2, "width": 80, "height": 24}\n[x\n[1, "o", "a"]\n')
+    (directory / "terminals" / "20260101-100005-poste.cast").write_text(
+        '{"version": 2, "width": 80, "height": 24}\n[x\n[1, "o", "a"]\n'
+    )
     with pytest.raises(SimError, match="abîmé, ligne 2"):
         replay.replay(directory.name, host="poste")
 
@@ -139,8 +175,13 @@ def test_replay_lists_selects_and_says_what_is_wrong_in_french(tmp_path: Path, m
 def test_replay_command_prints_one_french_line(tmp_path: Path) -> None:
     env = {**os.environ, "SIMULATEUR_DATA": str(tmp_path)}
     _attempt(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "simulateur", "replay", "20260101-100000-sc-t1"],
-                          capture_output=True, text=True, env=env, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulateur", "replay", "20260101-100000-sc-t1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "aucun terminal" in proc.stderr
 
 
@@ -184,7 +225,11 @@ def _relay_in_thread(user: _UserTerminal, argv: list[str], recorder) -> tuple[th
 @pytest.fixture
 def any_thread_signals(monkeypatch):
     real = signal.signal
-    monkeypatch.setattr(signal, "signal", lambda sig, h: real(sig, h) if threading.current_thread() is threading.main_thread() else signal.SIG_DFL)
+    monkeypatch.setattr(
+        signal,
+        "signal",
+        lambda sig, h: real(sig, h) if threading.current_thread() is threading.main_thread() else signal.SIG_DFL,
+    )
 
 
 def test_relay_copies_both_ways_records_and_restores_the_terminal(tmp_path: Path, any_thread_signals) -> None:
@@ -195,8 +240,8 @@ def test_relay_copies_both_ways_records_and_restores_the_terminal(tmp_path: Path
     thread.start()
     os.write(user.master, b"stty size; echo marqueur-$((6*7))\r")
     user.read_until(b"marqueur-42")
-    assert b"20 90" in user.out                     # our window's size, given to the shell's pty
-    assert not termios.tcgetattr(user.peer)[3] & termios.ICANON   # raw while relaying
+    assert b"20 90" in user.out  # our window's size, given to the shell's pty
+    assert not termios.tcgetattr(user.peer)[3] & termios.ICANON  # raw while relaying
     os.write(user.master, b"read -s secret; echo lu\r")
     time.sleep(0.3)
     os.write(user.master, b"motdepasse\r")
@@ -204,19 +249,20 @@ def test_relay_copies_both_ways_records_and_restores_the_terminal(tmp_path: Path
     os.write(user.master, b"exit 7\r")
     thread.join(15)
     assert result["code"] == 7
-    assert termios.tcgetattr(user.peer) == before   # given back as it was
+    assert termios.tcgetattr(user.peer) == before  # given back as it was
     cast = asciicast.read(tmp_path / "r.cast")
     assert "marqueur-42" in cast.output()
     typed = "".join(e.data for e in cast.events if e.code == "i")
     assert "echo marqueur" in typed and "motdepasse" not in typed and "**********" in typed
 
 
-def test_relay_ends_when_the_shell_ends_even_if_a_background_job_keeps_the_pty(tmp_path: Path,
-                                                                                 any_thread_signals) -> None:
+def test_relay_ends_when_the_shell_ends_even_if_a_background_job_keeps_the_pty(
+    tmp_path: Path, any_thread_signals
+) -> None:
     user = _UserTerminal()
     thread, result = _relay_in_thread(user, ["sh", "-c", "sleep 30 & echo parti; exit 3"], None)
     thread.start()
-    thread.join(25)          # the background job holds the pty for 30 s: ended before, not by it
+    thread.join(25)  # the background job holds the pty for 30 s: ended before, not by it
     assert not thread.is_alive() and result["code"] == 3
     assert b"parti" in user.read_until(b"parti")
 

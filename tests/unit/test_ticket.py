@@ -19,9 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # GLPI's own default, as its installer writes it (install/empty_data.php, key "priority_matrix":
 # urgency → impact → priority).
-GLPI_DEFAULT = ('{"1":{"1":1,"2":1,"3":2,"4":2,"5":2},"2":{"1":1,"2":2,"3":2,"4":3,"5":3},'
-                '"3":{"1":2,"2":2,"3":3,"4":4,"5":4},"4":{"1":2,"2":3,"3":4,"4":4,"5":5},'
-                '"5":{"1":2,"2":3,"3":4,"4":5,"5":5}}')
+GLPI_DEFAULT = (
+    '{"1":{"1":1,"2":1,"3":2,"4":2,"5":2},"2":{"1":1,"2":2,"3":2,"4":3,"5":3},'
+    '"3":{"1":2,"2":2,"3":3,"4":4,"5":4},"4":{"1":2,"2":3,"3":4,"4":4,"5":5},'
+    '"5":{"1":2,"2":3,"3":4,"4":5,"5":5}}'
+)
 
 
 def test_the_matrix_is_glpis_default_cell_by_cell():
@@ -51,7 +53,7 @@ def test_accepted_pairs_from_pairs_and_from_priorities():
     by_priority = accepted_pairs(("moyen", "haute"), priorities=[4])
     assert ("moyen", "haute") in by_priority and ("haut", "moyenne") in by_priority
     assert all(priority(i, u) == 4 for i, u in by_priority)
-    assert len(by_priority) == 5   # every cell of the default matrix worth 4
+    assert len(by_priority) == 5  # every cell of the default matrix worth 4
 
 
 def test_judge_says_what_is_off():
@@ -101,13 +103,13 @@ def test_accepted_priorities_are_listed_and_judged(tmp_path: Path):
     assert ok and "toute réponse de priorité haute" in evidence
     assert not ticket_facts(sc, Qualification(impact="bas", urgency="haute"))[0]
     # A priority list that leaves out the reference answer's own priority is a mistake, with its line.
-    path.write_text(text[:start] + "  expected: {impact: moyen, urgency: haute, priorities: [moyenne]}\n"
-                    + text[end:])
+    path.write_text(text[:start] + "  expected: {impact: moyen, urgency: haute, priorities: [moyenne]}\n" + text[end:])
     with pytest.raises(ScenarioError) as exc:
         load_scenario(path)
     line = text[:start].count("\n") + 1
-    assert any(p.startswith(f"{path}:{line}:") and "priorité haute" in p and "priorities" in p
-               for p in exc.value.problems), exc.value.problems
+    assert any(
+        p.startswith(f"{path}:{line}:") and "priorité haute" in p and "priorities" in p for p in exc.value.problems
+    ), exc.value.problems
 
 
 def test_every_shipped_scenario_says_why_and_accepts_its_reference():

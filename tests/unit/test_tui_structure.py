@@ -21,7 +21,7 @@ ALLOWED = {f"{SCREENS}.dialogs", f"{SCREENS}.intervention", f"{SCREENS}.fiche"}
 def package_of(path: Path) -> str:
     """The dotted package of a module file, from its `simulateur` folder up."""
     parts = path.with_suffix("").parts
-    return ".".join(parts[len(parts) - 1 - parts[::-1].index("simulateur"):-1])
+    return ".".join(parts[len(parts) - 1 - parts[::-1].index("simulateur") : -1])
 
 
 def runtime_imports(path: Path) -> list[tuple[int, str]]:
@@ -66,7 +66,7 @@ def cycle(edges: dict[str, set[str]]) -> list[str] | None:
         stack.append(m)
         for n in sorted(edges.get(m, ())):
             if state.get(n) == 1:
-                return stack[stack.index(n):] + [n]
+                return stack[stack.index(n) :] + [n]
             if n not in state and (found := visit(n)):
                 return found
         stack.pop()
@@ -88,9 +88,12 @@ def test_screens_import_no_other_screen_but_their_bases_and_the_dialogs():
 
 
 def test_widgets_import_no_screen_but_the_dialogs():
-    bad = [f"{p.name}:{line}: {imp}" for p in sorted((TUI / "widgets").glob("*.py"))
-           for line, imp in runtime_imports(p)
-           if imp.startswith(SCREENS + ".") and not imp.startswith(f"{SCREENS}.dialogs")]
+    bad = [
+        f"{p.name}:{line}: {imp}"
+        for p in sorted((TUI / "widgets").glob("*.py"))
+        for line, imp in runtime_imports(p)
+        if imp.startswith(SCREENS + ".") and not imp.startswith(f"{SCREENS}.dialogs")
+    ]
     assert bad == []
 
 
@@ -103,8 +106,10 @@ def test_the_checks_see_a_cycle_and_skip_type_checking(tmp_path: Path):
     assert cycle({"a": {"b"}, "b": set()}) is None
     src = tmp_path / "simulateur" / "tui" / "screens" / "x.py"
     src.parent.mkdir(parents=True)
-    src.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from simulateur.tui.app import A\n"
-                   "def f():\n    from .briefing import BriefingScreen\n")
+    src.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from simulateur.tui.app import A\n"
+        "def f():\n    from .briefing import BriefingScreen\n"
+    )
     imports = [imp for _, imp in runtime_imports(src)]
     assert "simulateur.tui.app" not in imports and "simulateur.tui.app.A" not in imports
     assert "simulateur.tui.screens.briefing" in imports
@@ -115,8 +120,9 @@ def test_each_screen_module_imports_alone():
     code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n    print(m)\n"
     failed = []
     for m in modules:
-        proc = subprocess.run([sys.executable, "-c", code, m], capture_output=True, text=True, timeout=120,
-                              cwd=TUI.parents[1])
+        proc = subprocess.run(
+            [sys.executable, "-c", code, m], capture_output=True, text=True, timeout=120, cwd=TUI.parents[1]
+        )
         if proc.returncode != 0:
             failed.append(f"{m}: {proc.stderr.strip().splitlines()[-1:]}")
     assert failed == []

@@ -11,7 +11,9 @@ from simulateur.lab.userns import USERNS_FIRST, USERNS_SIZE
 def test_maps_are_read_and_the_identity_map_ignored() -> None:
     assert userns._map_ranges("         0          0 4294967295\n") == []
     assert userns._map_ranges("         0    1065536      65536\n      1000       1000          1\n") == [
-        (1065536, 65536), (1000, 1)]
+        (1065536, 65536),
+        (1000, 1),
+    ]
 
 
 def test_free_bases_skip_every_overlap() -> None:

@@ -17,11 +17,24 @@ def marker(rc: int, line: str) -> bytes:
     return f"\x1b]7770;{rc};{b64}\x07".encode()
 
 
-SESSION = (b"banner\r\n" + marker(0, "") + b"pc:~# " + b"lspci -k\r\n00:03.0 Ethernet\r\n"
-           + marker(0, "   0 lspci -k") + b"pc:~# \r\n" + marker(0, "   0 lspci -k") + b"pc:~# "
-           + b"ip link show eth0\r\nip: can't find device 'eth0'\r\n" + marker(2, "   1 ip link show eth0")
-           + b"pc:~# ls\r\n" + marker(0, "   2 ls") + b"pc:~# ls\r\n" + marker(0, "   3 ls") + b"pc:~# "
-           + b"exit\r\n\x1b]7771;\x07")
+SESSION = (
+    b"banner\r\n"
+    + marker(0, "")
+    + b"pc:~# "
+    + b"lspci -k\r\n00:03.0 Ethernet\r\n"
+    + marker(0, "   0 lspci -k")
+    + b"pc:~# \r\n"
+    + marker(0, "   0 lspci -k")
+    + b"pc:~# "
+    + b"ip link show eth0\r\nip: can't find device 'eth0'\r\n"
+    + marker(2, "   1 ip link show eth0")
+    + b"pc:~# ls\r\n"
+    + marker(0, "   2 ls")
+    + b"pc:~# ls\r\n"
+    + marker(0, "   3 ls")
+    + b"pc:~# "
+    + b"exit\r\n\x1b]7771;\x07"
+)
 
 
 @pytest.mark.parametrize("size", [1, 3, 7, 64, len(SESSION)])
@@ -30,7 +43,7 @@ def test_markers_become_records_whatever_the_chunks(size):
     journal = Journaler(w)
     shown, pending = b"", b""
     for i in range(0, len(SESSION), size):
-        out, pending = filter_output(pending + SESSION[i:i + size], journal)
+        out, pending = filter_output(pending + SESSION[i : i + size], journal)
         shown += out
     os.close(w)
     records = [rec.split(b"\t") for rec in os.read(r, 65536).split(b"\0") if rec]
@@ -38,7 +51,11 @@ def test_markers_become_records_whatever_the_chunks(size):
     assert b"777" not in shown and b"\x07" not in shown and b"can't find device" in shown
     assert journal.exited
     assert [(rc, cmd) for rc, _, cmd in records] == [
-        (b"0", b"lspci -k"), (b"2", b"ip link show eth0"), (b"0", b"ls"), (b"0", b"ls")]
+        (b"0", b"lspci -k"),
+        (b"2", b"ip link show eth0"),
+        (b"0", b"ls"),
+        (b"0", b"ls"),
+    ]
 
 
 def test_initramfs_archive_is_reproducible():

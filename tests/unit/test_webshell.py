@@ -12,13 +12,15 @@ def test_same_origin_only() -> None:
     assert same_origin({"origin": "https://Labo-1:8470", "host": "labo-1:8470"})
     assert not same_origin({"origin": "http://ailleurs.example", "host": "127.0.0.1:8470"})
     assert not same_origin({"origin": "http://127.0.0.1:9999", "host": "127.0.0.1:8470"})
-    assert not same_origin({"host": "127.0.0.1:8470"})           # no Origin: not a page of ours
+    assert not same_origin({"host": "127.0.0.1:8470"})  # no Origin: not a page of ours
     assert not same_origin({"origin": "null", "host": "127.0.0.1:8470"})
 
 
 def test_ws_url_keeps_tls() -> None:
-    assert _ws_url("https://labo-1:8470/", {"lab": "eb1", "host": "poste"}) == \
-        "wss://labo-1:8470/api/shell?lab=eb1&host=poste"
+    assert (
+        _ws_url("https://labo-1:8470/", {"lab": "eb1", "host": "poste"})
+        == "wss://labo-1:8470/api/shell?lab=eb1&host=poste"
+    )
     assert _ws_url("http://127.0.0.1:8470", {"lab": "a b"}) == "ws://127.0.0.1:8470/api/shell?lab=a+b"
 
 

@@ -18,7 +18,7 @@ import sys
 import time
 
 VERSION = "@VERSION@"
-FORMAT = int("@FORMAT@")           # format of the dossiers this version reads
+FORMAT = int("@FORMAT@")  # format of the dossiers this version reads
 CONF = os.environ.get("COMPTA_PRO_CONF", "/etc/compta-pro/compta-pro.conf")
 DEFAULTS = {
     "dossiers": "/var/lib/compta-pro/dossiers",
@@ -36,7 +36,7 @@ class Fatal(Exception):
 
 def licence_key(societe):
     digest = hashlib.sha256(("compta-pro/" + societe.strip()).encode()).hexdigest().upper()
-    return "-".join(digest[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 def load_conf():
@@ -71,8 +71,12 @@ class Log:
             with open(self.path, "a", encoding="utf-8") as f:
                 f.write(line + "\n")
         except OSError as exc:
-            print("%s [ERREUR] écriture du journal %s impossible : %s" % (
-                time.strftime("%Y-%m-%d %H:%M:%S"), self.path, exc.strerror), file=sys.stderr, flush=True)
+            print(
+                "%s [ERREUR] écriture du journal %s impossible : %s"
+                % (time.strftime("%Y-%m-%d %H:%M:%S"), self.path, exc.strerror),
+                file=sys.stderr,
+                flush=True,
+            )
 
     def info(self, message):
         self.write("INFO", message)
@@ -89,7 +93,9 @@ def check_licence(conf):
     if not conf["societe"] or not conf["cle"]:
         raise Fatal("licence non renseignée : indiquez la société et la clé dans la section [licence] de %s" % CONF)
     if conf["cle"].upper() != licence_key(conf["societe"]):
-        raise Fatal("clé de licence invalide pour la société « %s » (section [licence] de %s)" % (conf["societe"], CONF))
+        raise Fatal(
+            "clé de licence invalide pour la société « %s » (section [licence] de %s)" % (conf["societe"], CONF)
+        )
 
 
 def check_space(conf):
@@ -101,8 +107,9 @@ def check_space(conf):
         raise Fatal("dossier des données inaccessible : %s (%s)" % (path, exc.strerror))
     free = st.f_bavail * st.f_frsize / 1048576
     if free < need:
-        raise Fatal("espace disque insuffisant pour %s : %.1f Mo libres, %d Mo nécessaires au démarrage"
-                    % (path, free, need))
+        raise Fatal(
+            "espace disque insuffisant pour %s : %.1f Mo libres, %d Mo nécessaires au démarrage" % (path, free, need)
+        )
     return free
 
 
@@ -125,6 +132,8 @@ def read_dossier(path, log):
 # @MIGRATE-BEGIN@ migration of older dossiers: a version that reads a newer format replaces this
 def migrate(rows, path, name, log):
     return rows
+
+
 # @MIGRATE-END@
 
 
@@ -144,16 +153,25 @@ def state(conf, log):
     check_licence(conf)
     free = check_space(conf)
     dossiers = load_all(conf, log)
-    return {"application": "Compta Pro", "version": VERSION, "societe": conf["societe"], "licence": "valide",
-            "exercice_debut": conf["exercice_debut"], "niveau_journal": conf["niveau_journal"],
-            "dossiers": dossiers, "espace_libre_mo": round(free, 1)}
+    return {
+        "application": "Compta Pro",
+        "version": VERSION,
+        "societe": conf["societe"],
+        "licence": "valide",
+        "exercice_debut": conf["exercice_debut"],
+        "niveau_journal": conf["niveau_journal"],
+        "dossiers": dossiers,
+        "espace_libre_mo": round(free, 1),
+    }
 
 
 def cmd_etat(conf):
     log = Log(conf)
     info = state(conf, log)
-    print("Compta Pro %s — licence valide (%s), exercice débutant le %s" % (
-        VERSION, info["societe"], info["exercice_debut"]))
+    print(
+        "Compta Pro %s — licence valide (%s), exercice débutant le %s"
+        % (VERSION, info["societe"], info["exercice_debut"])
+    )
     print("Espace libre pour les données : %.1f Mo" % info["espace_libre_mo"])
     for d in info["dossiers"]:
         print("  dossier %-30s %5d écritures" % (d["nom"], d["ecritures"]))

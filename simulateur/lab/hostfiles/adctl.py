@@ -38,7 +38,7 @@ def open_db(conf):
 
 
 def ou_dn(db, ou):
-    """"Comptabilite" → OU=Comptabilite,<domain>; "Users" (the default container) → CN=Users,<domain>."""
+    """ "Comptabilite" → OU=Comptabilite,<domain>; "Users" (the default container) → CN=Users,<domain>."""
     base = str(db.domain_dn())
     if not ou:
         return "CN=Users," + base
@@ -48,9 +48,12 @@ def ou_dn(db, ou):
 
 
 def find_user(db, login):
-    res = db.search(db.domain_dn(), scope=ldb.SCOPE_SUBTREE,
-                    expression="(&(objectClass=user)(sAMAccountName=%s))" % ldb.binary_encode(login),
-                    attrs=["userAccountControl", "memberOf"])
+    res = db.search(
+        db.domain_dn(),
+        scope=ldb.SCOPE_SUBTREE,
+        expression="(&(objectClass=user)(sAMAccountName=%s))" % ldb.binary_encode(login),
+        attrs=["userAccountControl", "memberOf"],
+    )
     return res[0] if len(res) else None
 
 
@@ -70,10 +73,16 @@ def op_user(db, spec):
     login = spec["login"]
     user = find_user(db, login)
     if user is None:
-        db.newuser(login, spec["password"], givenname=spec.get("first"), surname=spec.get("last"),
-                   userou=ou_dn(db, spec.get("ou")).split("," + str(db.domain_dn()))[0],
-                   mailaddress=spec.get("mail"), description=spec.get("description"),
-                   setpassword=True)
+        db.newuser(
+            login,
+            spec["password"],
+            givenname=spec.get("first"),
+            surname=spec.get("last"),
+            userou=ou_dn(db, spec.get("ou")).split("," + str(db.domain_dn()))[0],
+            mailaddress=spec.get("mail"),
+            description=spec.get("description"),
+            setpassword=True,
+        )
         user = find_user(db, login)
     else:
         if spec.get("password"):
@@ -125,12 +134,17 @@ def op_expire(lp, db, spec):
     domain = str(db.domain_dn()).upper()
     part = os.path.join(lp.get("private dir"), "sam.ldb.d", domain + ".ldb")
     raw = ldb.Ldb(url="tdb://" + part, options=["modules:"])
-    res = raw.search(base=domain, scope=ldb.SCOPE_SUBTREE,
-                     expression="(sAMAccountName=%s)" % ldb.binary_encode(spec["login"]), attrs=["pwdLastSet"])
+    res = raw.search(
+        base=domain,
+        scope=ldb.SCOPE_SUBTREE,
+        expression="(sAMAccountName=%s)" % ldb.binary_encode(spec["login"]),
+        attrs=["pwdLastSet"],
+    )
     m = ldb.Message()
     m.dn = res[0].dn
-    m["pwdLastSet"] = ldb.MessageElement(str(nttime(time.time() - spec["days"] * 86400)), ldb.FLAG_MOD_REPLACE,
-                                         "pwdLastSet")
+    m["pwdLastSet"] = ldb.MessageElement(
+        str(nttime(time.time() - spec["days"] * 86400)), ldb.FLAG_MOD_REPLACE, "pwdLastSet"
+    )
     raw.modify(m)
     return {"dn": str(user.dn)}
 
@@ -146,31 +160,59 @@ def op_lock(lp, db, spec):
     with tempfile.TemporaryDirectory() as tmp:
         conf = os.path.join(tmp, "krb5.conf")
         with open(conf, "w") as f:
-            f.write("[libdefaults]\n default_realm = %s\n dns_lookup_kdc = false\n rdns = false\n"
-                    "[realms]\n %s = {\n  kdc = 127.0.0.1\n }\n" % (realm, realm))
+            f.write(
+                "[libdefaults]\n default_realm = %s\n dns_lookup_kdc = false\n rdns = false\n"
+                "[realms]\n %s = {\n  kdc = 127.0.0.1\n }\n" % (realm, realm)
+            )
         env = {"PATH": "/usr/bin:/bin", "KRB5_CONFIG": conf, "KRB5CCNAME": "MEMORY:", "LANG": "C"}
         for i in range(threshold + 1):
-            subprocess.run(["kinit", "%s@%s" % (spec["login"], realm)], input="Mauvais-%d!\n" % i, env=env,
-                           capture_output=True, text=True, timeout=10)
-    user = db.search(db.domain_dn(), scope=ldb.SCOPE_SUBTREE,
-                     expression="(sAMAccountName=%s)" % ldb.binary_encode(spec["login"]),
-                     attrs=["lockoutTime"])
+            subprocess.run(
+                ["kinit", "%s@%s" % (spec["login"], realm)],
+                input="Mauvais-%d!\n" % i,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+    user = db.search(
+        db.domain_dn(),
+        scope=ldb.SCOPE_SUBTREE,
+        expression="(sAMAccountName=%s)" % ldb.binary_encode(spec["login"]),
+        attrs=["lockoutTime"],
+    )
     if not user or int(user[0].get("lockoutTime", [b"0"])[0]) == 0:
         raise SystemExit("account not locked after %d wrong passwords" % (threshold + 1))
     return {"locked": True}
 
 
-USER_ATTRS = ["sAMAccountName", "userAccountControl", "pwdLastSet", "lockoutTime", "memberOf", "accountExpires",
-              "givenName", "sn", "displayName", "msDS-User-Account-Control-Computed", "unicodePwd", "primaryGroupID",
-              "description", "title"]
+USER_ATTRS = [
+    "sAMAccountName",
+    "userAccountControl",
+    "pwdLastSet",
+    "lockoutTime",
+    "memberOf",
+    "accountExpires",
+    "givenName",
+    "sn",
+    "displayName",
+    "msDS-User-Account-Control-Computed",
+    "unicodePwd",
+    "primaryGroupID",
+    "description",
+    "title",
+]
 
 
 def op_dump(db, spec):
     """Every user account, with what the probes judge (the NT hash is only compared, never printed)."""
     checks = spec.get("passwords", {})
     out = {}
-    res = db.search(db.domain_dn(), scope=ldb.SCOPE_SUBTREE,
-                    expression="(&(objectClass=user)(!(objectClass=computer)))", attrs=USER_ATTRS)
+    res = db.search(
+        db.domain_dn(),
+        scope=ldb.SCOPE_SUBTREE,
+        expression="(&(objectClass=user)(!(objectClass=computer)))",
+        attrs=USER_ATTRS,
+    )
     for msg in res:
         login = str(msg["sAMAccountName"][0])
 
@@ -187,9 +229,14 @@ def op_dump(db, spec):
             "accountExpires": int(one("accountExpires", "0")),
             "memberOf": sorted(str(g) for g in msg.get("memberOf", [])),
             "primaryGroupID": int(one("primaryGroupID", "0")),
-            "givenName": one("givenName"), "sn": one("sn"), "displayName": one("displayName"),
-            "password_matches": [pw for pw in checks.get(login, [])
-                                 if nthash is not None and md4_hash_blob(pw.encode("utf-16-le")) == nthash],
+            "givenName": one("givenName"),
+            "sn": one("sn"),
+            "displayName": one("displayName"),
+            "password_matches": [
+                pw
+                for pw in checks.get(login, [])
+                if nthash is not None and md4_hash_blob(pw.encode("utf-16-le")) == nthash
+            ],
         }
     return {"users": out, "now": nttime(time.time())}
 
@@ -201,12 +248,16 @@ def op_bake(lp, db, spec):
     m = ldb.Message()
     m.dn = ldb.Dn(db, base)
     day = -864000000000  # one day, in AD's negative 100 ns intervals
-    for attr, value in (("minPwdAge", "0"), ("maxPwdAge", str(pol["max_age_days"] * day)),
-                        ("minPwdLength", str(pol["min_length"])), ("pwdProperties", "1"),
-                        ("pwdHistoryLength", str(pol["history"])),
-                        ("lockoutThreshold", str(pol["lockout_threshold"])),
-                        ("lockoutDuration", str(pol["lockout_minutes"] * day // 1440)),
-                        ("lockOutObservationWindow", str(pol["lockout_window_minutes"] * day // 1440))):
+    for attr, value in (
+        ("minPwdAge", "0"),
+        ("maxPwdAge", str(pol["max_age_days"] * day)),
+        ("minPwdLength", str(pol["min_length"])),
+        ("pwdProperties", "1"),
+        ("pwdHistoryLength", str(pol["history"])),
+        ("lockoutThreshold", str(pol["lockout_threshold"])),
+        ("lockoutDuration", str(pol["lockout_minutes"] * day // 1440)),
+        ("lockOutObservationWindow", str(pol["lockout_window_minutes"] * day // 1440)),
+    ):
         m[attr] = ldb.MessageElement(value, ldb.FLAG_MOD_REPLACE, attr)
     db.modify(m)
     for ou in spec["ous"]:

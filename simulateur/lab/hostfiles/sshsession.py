@@ -46,11 +46,12 @@ def connect():
         answer = b""
     if answer != b"ok\n":
         s.close()
-        if answer.startswith(b"no "):   # the collector's reason, in French
+        if answer.startswith(b"no "):  # the collector's reason, in French
             sys.stderr.write(answer[3:].decode(errors="replace"))
         else:
-            sys.stderr.write("simulateur : journal de la tentative injoignable, "
-                             "cette session SSH n'est pas enregistrée\n")
+            sys.stderr.write(
+                "simulateur : journal de la tentative injoignable, cette session SSH n'est pas enregistrée\n"
+            )
         return None
     return s
 
@@ -98,8 +99,12 @@ def interactive(s, env):
                     if len(parts) != 3:
                         continue
                     rc, ts, cmd = parts
-                    send(s, cmd=cmd, rc=int(rc) if rc.lstrip("-").isdigit() else None,
-                         start=float(ts) if ts.isdigit() else None)
+                    send(
+                        s,
+                        cmd=cmd,
+                        rc=int(rc) if rc.lstrip("-").isdigit() else None,
+                        start=float(ts) if ts.isdigit() else None,
+                    )
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()

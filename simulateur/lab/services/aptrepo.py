@@ -10,7 +10,7 @@ from pydantic import Field
 from simulateur.lab.services.base import Files, ServiceBase, ServiceContext, unit
 
 ROOT = "/var/www"
-PATH = "depot"   # URL path of the repository: http://HOST[:PORT]/depot/
+PATH = "depot"  # URL path of the repository: http://HOST[:PORT]/depot/
 
 
 class AptRepo(ServiceBase):
@@ -27,8 +27,10 @@ class AptRepo(ServiceBase):
 
         files: Files = {f"{ROOT}/{PATH}/{name}": (data, 0o644) for name, data in repository().items()}
         files[f"/etc/systemd/system/{self.name}.service"] = (
-            unit(f"Dépôt de logiciels du site (APT, http://{ctx.host}/{PATH}/)",
-                 f"/usr/bin/python3 -m http.server {self.port} --directory {ROOT}"),
+            unit(
+                f"Dépôt de logiciels du site (APT, http://{ctx.host}/{PATH}/)",
+                f"/usr/bin/python3 -m http.server {self.port} --directory {ROOT}",
+            ),
             0o644,
         )
         return files

@@ -17,16 +17,29 @@ DEBCONF = """\
 DPkg::Pre-Install-Pkgs {"/usr/sbin/dpkg-preconfigure --apt || true";};
 """
 
-PRIVATE_DIRS = ("/etc/apt/", "/etc/apt/sources.list.d/", "/etc/apt/apt.conf.d/", "/etc/apt/preferences.d/",
-                "/etc/apt/trusted.gpg.d/", "/etc/apt/keyrings/", "/etc/apt/auth.conf.d/",
-                "/var/lib/apt/lists/", "/var/lib/apt/lists/partial/", "/var/cache/apt/",
-                "/var/cache/apt/archives/", "/var/cache/apt/archives/partial/", "/var/log/apt/")
+PRIVATE_DIRS = (
+    "/etc/apt/",
+    "/etc/apt/sources.list.d/",
+    "/etc/apt/apt.conf.d/",
+    "/etc/apt/preferences.d/",
+    "/etc/apt/trusted.gpg.d/",
+    "/etc/apt/keyrings/",
+    "/etc/apt/auth.conf.d/",
+    "/var/lib/apt/lists/",
+    "/var/lib/apt/lists/partial/",
+    "/var/cache/apt/",
+    "/var/cache/apt/archives/",
+    "/var/cache/apt/archives/partial/",
+    "/var/log/apt/",
+)
 
 
 class AptSources(ServiceBase):
     type: Literal["apt-sources"]
     name: str = Field("apt", pattern=r"^[a-z][a-z0-9-]{0,31}$")
-    url: str = Field(pattern=r"^http://\S+/$", description="Adresse du dépôt du site, finie par « / » ({param} accepté).")
+    url: str = Field(
+        pattern=r"^http://\S+/$", description="Adresse du dépôt du site, finie par « / » ({param} accepté)."
+    )
     server: str = Field(pattern=r"^[a-z][a-z0-9]{0,11}$", description="Hôte qui sert le dépôt.")
     daemon: ClassVar[bool] = False
 
@@ -35,6 +48,8 @@ class AptSources(ServiceBase):
         files["/etc/apt/sources.list"] = (
             "# Sources de logiciels de ce poste : le dépôt du site uniquement (logiciels validés par le\n"
             "# service informatique). Après modification : apt-get update\n"
-            f"deb [trusted=yes] {self.url} ./\n", 0o644)
+            f"deb [trusted=yes] {self.url} ./\n",
+            0o644,
+        )
         files["/etc/apt/apt.conf.d/70debconf"] = (DEBCONF, 0o644)
         return files

@@ -19,17 +19,20 @@ Files = dict[str, tuple[str | bytes, int]]  # path inside the host → (content,
 
 @dataclass
 class ServiceContext:
-    host: str                                   # the host that runs the service
-    hosts_addr: dict[str, str]                  # every host's first fixed address
-    local_net: str | None = None                # "a.b.c.d/p" of the interface the service serves
+    host: str  # the host that runs the service
+    hosts_addr: dict[str, str]  # every host's first fixed address
+    local_net: str | None = None  # "a.b.c.d/p" of the interface the service serves
     params: dict[str, str] = field(default_factory=dict)
-    seed: int = 0                               # the lab's seed: data a service draws is reproducible
+    seed: int = 0  # the lab's seed: data a service draws is reproducible
 
 
 class ServiceBase(Strict):
     name: str = Field(pattern=UNIT_RE, description="Nom de l'unité (systemctl start NOM).")
-    enabled: bool = Field(True, description="Activé au démarrage de l'hôte ; false : installé mais arrêté, "
-                                            "seuls les scénarios qui le démarrent (service.enable/start) l'ont.")
+    enabled: bool = Field(
+        True,
+        description="Activé au démarrage de l'hôte ; false : installé mais arrêté, "
+        "seuls les scénarios qui le démarrent (service.enable/start) l'ont.",
+    )
     binary: ClassVar[str] = ""  # absolute path of the daemon, as a probe sees it in /proc/PID/exe
     # False: a client's set of files (configuration, local data) with no daemon and no unit —
     # nothing is enabled nor started at boot for it.
@@ -47,8 +50,14 @@ class ServiceBase(Strict):
         template — into the host's overlay upper dir `upper`, before the host boots. Default: nothing."""
 
 
-def unit(description: str, exec_start: str, *, forking_pidfile: str | None = None,
-         extra: list[str] | None = None, aliases: list[str] | None = None) -> str:
+def unit(
+    description: str,
+    exec_start: str,
+    *,
+    forking_pidfile: str | None = None,
+    extra: list[str] | None = None,
+    aliases: list[str] | None = None,
+) -> str:
     """A systemd-style unit for the in-host systemctl (`aliases`: other names it answers to, as
     Debian's ssh.service answers to sshd)."""
     lines = ["[Unit]", f"Description={description}", "", "[Service]"]

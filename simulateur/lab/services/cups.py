@@ -76,8 +76,10 @@ PageLog /var/log/cups/page_log
 """
 
 # Wait (at most 3 s) for the scheduler's socket: a started unit is a usable scheduler.
-WAIT_READY = ("/bin/sh -c 'i=0; while [ ! -S /run/cups/cups.sock ] && [ $i -lt 300 ]; "
-              "do sleep 0.01; i=$((i+1)); done; [ -S /run/cups/cups.sock ]'")
+WAIT_READY = (
+    "/bin/sh -c 'i=0; while [ ! -S /run/cups/cups.sock ] && [ $i -lt 300 ]; "
+    "do sleep 0.01; i=$((i+1)); done; [ -S /run/cups/cups.sock ]'"
+)
 
 
 class Cups(ServiceBase):
@@ -101,8 +103,11 @@ class Cups(ServiceBase):
             "/etc/cups/cupsd.conf": (CUPSD_CONF.format(host=ctx.host, name=self.name, port=self.port), 0o644),
             "/etc/cups/cups-files.conf": (CUPS_FILES_CONF.format(host=ctx.host), 0o644),
             f"/etc/systemd/system/{self.name}.service": (
-                unit("CUPS Scheduler", "/usr/sbin/cupsd -f",
-                     extra=["ExecStartPre=/bin/mkdir -p /run/cups", f"ExecStartPost={WAIT_READY}"]),
+                unit(
+                    "CUPS Scheduler",
+                    "/usr/sbin/cupsd -f",
+                    extra=["ExecStartPre=/bin/mkdir -p /run/cups", f"ExecStartPost={WAIT_READY}"],
+                ),
                 0o644,
             ),
         }

@@ -69,8 +69,12 @@ class Dnsmasq(ServiceBase):
         if self.dhcp:
             d = self.dhcp
             mask = f",{d.netmask}" if d.netmask else ""
-            conf += [f"dhcp-range={d.range[0]},{d.range[1]}{mask},{d.lease}", "dhcp-authoritative", "no-ping",
-                     "log-dhcp"]
+            conf += [
+                f"dhcp-range={d.range[0]},{d.range[1]}{mask},{d.lease}",
+                "dhcp-authoritative",
+                "no-ping",
+                "log-dhcp",
+            ]
             if d.router:
                 conf.append(f"dhcp-option=option:router,{d.router}")
             if d.dns:
@@ -80,8 +84,11 @@ class Dnsmasq(ServiceBase):
         return {
             "/etc/dnsmasq.conf": ("\n".join(conf) + "\n", 0o644),
             f"/etc/systemd/system/{self.name}.service": (
-                unit("dnsmasq - A lightweight DHCP and caching DNS server",
-                     "/usr/sbin/dnsmasq --conf-file=/etc/dnsmasq.conf", forking_pidfile="/run/dnsmasq.pid"),
+                unit(
+                    "dnsmasq - A lightweight DHCP and caching DNS server",
+                    "/usr/sbin/dnsmasq --conf-file=/etc/dnsmasq.conf",
+                    forking_pidfile="/run/dnsmasq.pid",
+                ),
                 0o644,
             ),
         }

@@ -94,15 +94,20 @@ CANCEL_TEST = """\
 }
 """
 
-WAIT_READY = ("/bin/bash -c 'for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null "
-              "&& exit 0; sleep 0.01; done; exit 1'")
+WAIT_READY = (
+    "/bin/bash -c 'for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null "
+    "&& exit 0; sleep 0.01; done; exit 1'"
+)
 
 
 class Ippeveprinter(ServiceBase):
     type: Literal["ippeveprinter"]
     name: str = Field("ippeveprinter", pattern=r"^[a-z][a-z0-9-]{0,31}$")
-    printer: str = Field("Imprimante", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
-                         description="Nom de l'imprimante (printer-name annoncé en IPP).")
+    printer: str = Field(
+        "Imprimante",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
+        description="Nom de l'imprimante (printer-name annoncé en IPP).",
+    )
     make: str = Field("Brother", pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$", description="Fabricant.")
     model: str = Field("HL-L2350DW", pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$", description="Modèle.")
     location: str = Field("", pattern=r"^[^\n]{0,63}$", description="Emplacement (printer-location).")
@@ -117,8 +122,22 @@ class Ippeveprinter(ServiceBase):
         return [("tcp", self.port)]
 
     def command(self) -> list[str]:
-        argv = [self.binary, "-k", "-d", self.spool, "-p", str(self.port), "-r", "off",
-                "-f", ",".join(self.formats), "-M", self.make, "-m", self.model]
+        argv = [
+            self.binary,
+            "-k",
+            "-d",
+            self.spool,
+            "-p",
+            str(self.port),
+            "-r",
+            "off",
+            "-f",
+            ",".join(self.formats),
+            "-M",
+            self.make,
+            "-m",
+            self.model,
+        ]
         if self.location:
             argv += ["-l", self.location]
         return [*argv, self.printer]
@@ -132,8 +151,11 @@ class Ippeveprinter(ServiceBase):
             f"{LIB}/travaux-bloques.test": (HELD_TEST, 0o644),
             f"{LIB}/annuler-travail.test": (CANCEL_TEST, 0o644),
             f"/etc/systemd/system/{self.name}.service": (
-                unit(f"Imprimante réseau {self.make} {self.model} (ippeveprinter, IPP Everywhere)",
-                     f"{LIB}/demarrer", extra=[f"ExecStartPost={WAIT_READY.format(port=self.port)}"]),
+                unit(
+                    f"Imprimante réseau {self.make} {self.model} (ippeveprinter, IPP Everywhere)",
+                    f"{LIB}/demarrer",
+                    extra=[f"ExecStartPost={WAIT_READY.format(port=self.port)}"],
+                ),
                 0o644,
             ),
         }

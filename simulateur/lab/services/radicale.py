@@ -59,33 +59,92 @@ mask_passwords = True
 """
 
 # A started unit is a server that answers: wait (at most 3 s) for its port.
-WAIT_READY = ("/bin/bash -c 'for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null "
-              "&& exit 0; sleep 0.01; done; exit 1'")
+WAIT_READY = (
+    "/bin/bash -c 'for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null "
+    "&& exit 0; sleep 0.01; done; exit 1'"
+)
 
 
 # --- the seeded data of one account ----------------------------------------------------------------
 @dataclass(frozen=True)
 class Item:
     uid: str
-    label: str     # what a person reads: the contact's name, the event's title
-    text: str      # the vCard or iCalendar object, CRLF line ends
+    label: str  # what a person reads: the contact's name, the event's title
+    text: str  # the vCard or iCalendar object, CRLF line ends
 
 
 @dataclass(frozen=True)
 class AccountData:
-    server: dict[str, list[Item]]   # collection → items the server holds (added on the workstation)
-    phone: dict[str, list[Item]]    # collection → items the phone holds before the sync
-    phone_only: dict[str, list[Item]]   # the phone's own new items (created on the phone)
+    server: dict[str, list[Item]]  # collection → items the server holds (added on the workstation)
+    phone: dict[str, list[Item]]  # collection → items the phone holds before the sync
+    phone_only: dict[str, list[Item]]  # the phone's own new items (created on the phone)
 
 
-FIRST = ["Camille", "Julien", "Nathalie", "Sophie", "Thomas", "Isabelle", "Karim", "Élodie", "Marc", "Amandine",
-         "Pierre", "Sandrine", "Yannick", "Fatima", "Olivier", "Chantal", "Hugo", "Laetitia", "Rachid", "Valérie"]
-LAST = ["Lefèvre", "Moreau", "Garnier", "Roux", "Fontaine", "Chevalier", "Benali", "Mercier", "Girard", "Perrin",
-        "Lambert", "Bonnet", "Faure", "Rousseau", "Blanc", "Guérin", "Muller", "Henry", "Roussel", "Nicolas"]
-ORGS = ["Boulangerie Morel", "Garage des Platanes", "Cabinet Rives", "SCI Les Tilleuls", "Pharmacie du Port",
-        "Transports Vidal", "Librairie Océane", "Menuiserie Brun", "Hôtel du Marché", "Ferme des Prés"]
-EVENTS = ["Rendez-vous client", "Réunion d'équipe", "Bilan trimestriel", "Formation logiciel de paie",
-          "Point TVA avec l'expert-comptable", "Visite chez un client", "Entretien annuel"]
+FIRST = [
+    "Camille",
+    "Julien",
+    "Nathalie",
+    "Sophie",
+    "Thomas",
+    "Isabelle",
+    "Karim",
+    "Élodie",
+    "Marc",
+    "Amandine",
+    "Pierre",
+    "Sandrine",
+    "Yannick",
+    "Fatima",
+    "Olivier",
+    "Chantal",
+    "Hugo",
+    "Laetitia",
+    "Rachid",
+    "Valérie",
+]
+LAST = [
+    "Lefèvre",
+    "Moreau",
+    "Garnier",
+    "Roux",
+    "Fontaine",
+    "Chevalier",
+    "Benali",
+    "Mercier",
+    "Girard",
+    "Perrin",
+    "Lambert",
+    "Bonnet",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Nicolas",
+]
+ORGS = [
+    "Boulangerie Morel",
+    "Garage des Platanes",
+    "Cabinet Rives",
+    "SCI Les Tilleuls",
+    "Pharmacie du Port",
+    "Transports Vidal",
+    "Librairie Océane",
+    "Menuiserie Brun",
+    "Hôtel du Marché",
+    "Ferme des Prés",
+]
+EVENTS = [
+    "Rendez-vous client",
+    "Réunion d'équipe",
+    "Bilan trimestriel",
+    "Formation logiciel de paie",
+    "Point TVA avec l'expert-comptable",
+    "Visite chez un client",
+    "Entretien annuel",
+]
 
 
 def _uid(rng: random.Random) -> str:
@@ -96,9 +155,18 @@ def _vcard(rng: random.Random, first: str, last: str, org: str) -> Item:
     uid = _uid(rng)
     phone = f"0{rng.choice('67')} " + " ".join(f"{rng.randrange(100):02d}" for _ in range(4))
     mail = f"{first.lower()}.{last.lower()}@exemple.fr".translate(str.maketrans("éèëç", "eeec"))
-    lines = ["BEGIN:VCARD", "VERSION:3.0", "PRODID:-//simulateur//poste de travail//FR", f"UID:{uid}",
-             f"FN:{first} {last}", f"N:{last};{first};;;", f"ORG:{org}", f"TEL;TYPE=CELL:{phone}",
-             f"EMAIL;TYPE=WORK:{mail}", "END:VCARD"]
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        "PRODID:-//simulateur//poste de travail//FR",
+        f"UID:{uid}",
+        f"FN:{first} {last}",
+        f"N:{last};{first};;;",
+        f"ORG:{org}",
+        f"TEL;TYPE=CELL:{phone}",
+        f"EMAIL;TYPE=WORK:{mail}",
+        "END:VCARD",
+    ]
     return Item(uid, f"{first} {last}", "\r\n".join(lines) + "\r\n")
 
 
@@ -107,9 +175,19 @@ def _event(rng: random.Random, title: str, day: dt.date) -> Item:
     start = dt.datetime.combine(day, dt.time(rng.choice([9, 10, 11, 14, 15, 16])))
     end = start + dt.timedelta(hours=1)
     fmt = "%Y%m%dT%H%M%S"
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//simulateur//poste de travail//FR", "BEGIN:VEVENT",
-             f"UID:{uid}", "DTSTAMP:20240102T080000Z", f"DTSTART:{start.strftime(fmt)}",
-             f"DTEND:{end.strftime(fmt)}", f"SUMMARY:{title}", "END:VEVENT", "END:VCALENDAR"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//simulateur//poste de travail//FR",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        "DTSTAMP:20240102T080000Z",
+        f"DTSTART:{start.strftime(fmt)}",
+        f"DTEND:{end.strftime(fmt)}",
+        f"SUMMARY:{title}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
     return Item(uid, f"{title} ({day.strftime('%d/%m')})", "\r\n".join(lines) + "\r\n")
 
 
@@ -122,9 +200,11 @@ def account_data(seed: int, user: str, today: dt.date | None = None) -> AccountD
     people = zip(rng.sample(FIRST, 6), rng.sample(LAST, 6), rng.sample(ORGS, 6))
     cards = [_vcard(rng, first, last, org) for first, last, org in people]
     titles = rng.sample(EVENTS, 3)
-    events = [_event(rng, titles[0], day - dt.timedelta(days=rng.randint(5, 20))),
-              _event(rng, titles[1], day + dt.timedelta(days=1)),
-              _event(rng, titles[2], day + dt.timedelta(days=rng.randint(3, 10)))]
+    events = [
+        _event(rng, titles[0], day - dt.timedelta(days=rng.randint(5, 20))),
+        _event(rng, titles[1], day + dt.timedelta(days=1)),
+        _event(rng, titles[2], day + dt.timedelta(days=rng.randint(3, 10))),
+    ]
     # Synchronised long ago: cards[0:2] and events[0] are on both sides. Since then the user added
     # cards[2:5] and events[1:] on the workstation (server only), and cards[5] on the phone.
     return AccountData(
@@ -144,7 +224,7 @@ def apr1(password: str, salt: str) -> str:
     ctx = pw + b"$apr1$" + sb
     alt = hashlib.md5(pw + sb + pw).digest()
     for i in range(len(pw), 0, -16):
-        ctx += alt[:min(16, i)]
+        ctx += alt[: min(16, i)]
     i = len(pw)
     while i:
         ctx += b"\0" if i & 1 else pw[:1]
@@ -162,8 +242,10 @@ def apr1(password: str, salt: str) -> str:
         return out
 
     f = final
-    digest = "".join(to64((f[a] << 16) | (f[b] << 8) | f[c], 4)
-                     for a, b, c in ((0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5))) + to64(f[11], 2)
+    digest = "".join(
+        to64((f[a] << 16) | (f[b] << 8) | f[c], 4)
+        for a, b, c in ((0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5))
+    ) + to64(f[11], 2)
     return f"$apr1${salt[:8]}${digest}"
 
 
@@ -171,7 +253,9 @@ class Radicale(ServiceBase):
     type: Literal["radicale"]
     name: str = Field("radicale", pattern=r"^[a-z][a-z0-9-]{0,31}$")
     port: int = Field(5232, ge=1, le=65535, description="Port HTTP (CardDAV/CalDAV).")
-    user: str = Field(pattern=USER_RE, description="Compte de l'utilisateur (ses carnets : /COMPTE/contacts/, /COMPTE/agenda/).")
+    user: str = Field(
+        pattern=USER_RE, description="Compte de l'utilisateur (ses carnets : /COMPTE/contacts/, /COMPTE/agenda/)."
+    )
     password: str = Field(min_length=4, pattern=r"^[^\s:]+$", description="Mot de passe du compte ({param} accepté).")
     # Radicale is a Python program: the kernel shows the interpreter as its executable.
     binary: ClassVar[str] = os.path.realpath("/usr/bin/python3")
@@ -186,10 +270,12 @@ class Radicale(ServiceBase):
     def files(self, ctx: ServiceContext) -> Files:
         salt = "".join(random.Random(f"{ctx.seed}/htpasswd/{self.user}").choice(_ITOA64) for _ in range(8))
         files: Files = {
-            "/etc/radicale/": ("", 0o755),       # ours only: Debian's config and rights never show
+            "/etc/radicale/": ("", 0o755),  # ours only: Debian's config and rights never show
             "/var/lib/radicale/": ("", 0o755),
-            "/etc/radicale/config": (CONFIG.format(host=ctx.host, name=self.name, port=self.port,
-                                                   storage=STORAGE), 0o644),
+            "/etc/radicale/config": (
+                CONFIG.format(host=ctx.host, name=self.name, port=self.port, storage=STORAGE),
+                0o644,
+            ),
             "/etc/radicale/users": (f"{self.user}:{apr1(self.password, salt)}\n", 0o640),
         }
         data = account_data(ctx.seed, self.user)
@@ -203,9 +289,11 @@ class Radicale(ServiceBase):
             for item in data.server[collection]:
                 files[f"{folder}{item.uid}{ext}"] = (item.text, 0o644)
         files[f"/etc/systemd/system/{self.name}.service"] = (
-            unit("Radicale - serveur de contacts et d'agendas (CardDAV/CalDAV)",
-                 "/usr/bin/radicale --config /etc/radicale/config",
-                 extra=[f"ExecStartPost={WAIT_READY.format(port=self.port)}"]),
+            unit(
+                "Radicale - serveur de contacts et d'agendas (CardDAV/CalDAV)",
+                "/usr/bin/radicale --config /etc/radicale/config",
+                extra=[f"ExecStartPost={WAIT_READY.format(port=self.port)}"],
+            ),
             0o644,
         )
         return files

@@ -38,7 +38,8 @@ class Share(Strict):
     group: str = Field(pattern=UNIX_NAME, description="Groupe Unix du service : seul à y accéder, en écriture.")
     comment: str = ""
     documents: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,60}$")]] = Field(
-        default_factory=list, description="Documents déjà dans le dossier (noms de fichiers).")
+        default_factory=list, description="Documents déjà dans le dossier (noms de fichiers)."
+    )
 
 
 class SambaFs(ServiceBase):
@@ -82,28 +83,42 @@ class SambaFs(ServiceBase):
             lines += ["", f"[{share.name}]"]
             if share.comment:
                 lines.append(f"\tcomment = {share.comment}")
-            lines += [f"\tpath = {self.path_of(share.name)}", f"\tvalid users = @{share.group}", "\tread only = no",
-                      "\tcreate mask = 0660", "\tdirectory mask = 2770"]
+            lines += [
+                f"\tpath = {self.path_of(share.name)}",
+                f"\tvalid users = @{share.group}",
+                "\tread only = no",
+                "\tcreate mask = 0660",
+                "\tdirectory mask = 2770",
+            ]
         return "\n".join(lines) + "\n"
 
     def setup_script(self) -> str:
         q = shlex.quote
         groups = sorted({s.group for s in self.shares} | {g for u in self.users for g in u.groups})
-        out = ["#!/bin/sh", "# Comptes, groupes et dossiers partagés du serveur de fichiers (premier démarrage)",
-               "set -e", f"mkdir -p {ROOT} /var/lib/samba/private /var/cache/samba /run/samba /var/log/samba"]
+        out = [
+            "#!/bin/sh",
+            "# Comptes, groupes et dossiers partagés du serveur de fichiers (premier démarrage)",
+            "set -e",
+            f"mkdir -p {ROOT} /var/lib/samba/private /var/cache/samba /run/samba /var/log/samba",
+        ]
         out += [f"getent group {g} >/dev/null || groupadd {g}" for g in groups]
         for u in self.users:
             extra = f" -G {','.join(u.groups)}" if u.groups else ""
-            out.append(f"id {u.login} >/dev/null 2>&1 || useradd -M -d /nonexistent -s /usr/sbin/nologin "
-                       f"-c {q(u.name)}{extra} {u.login}")
+            out.append(
+                f"id {u.login} >/dev/null 2>&1 || useradd -M -d /nonexistent -s /usr/sbin/nologin "
+                f"-c {q(u.name)}{extra} {u.login}"
+            )
             out.append(f"printf '%s\\n%s\\n' {q(u.password)} {q(u.password)} | smbpasswd -a -s {u.login} >/dev/null")
         for s in self.shares:
             path = self.path_of(s.name)
             out += [f"mkdir -p {path}", f"chown root:{s.group} {path}", f"chmod 2770 {path}"]
             for doc in s.documents:
                 target = q(f"{path}/{doc}")
-                out += [f"echo {q(f'{doc} — document du service {s.name}')} > {target}",
-                        f"chown root:{s.group} {target}", f"chmod 0660 {target}"]
+                out += [
+                    f"echo {q(f'{doc} — document du service {s.name}')} > {target}",
+                    f"chown root:{s.group} {target}",
+                    f"chmod 0660 {target}",
+                ]
         out += [f"touch {DONE}", 'rm -f "$0"   # the passwords it held go with it']
         return "\n".join(out) + "\n"
 
@@ -116,12 +131,16 @@ class SambaFs(ServiceBase):
             "/var/log/samba/": ("", 0o755),
             SETUP: (self.setup_script(), 0o700),
             f"/etc/systemd/system/{self.name}.service": (
-                unit("Samba SMB Daemon (serveur de fichiers)",
-                     "/usr/sbin/smbd --foreground --no-process-group",
-                     extra=[f"ExecStartPre=/bin/sh -c '[ -e {DONE} ] || {SETUP}'",
-                            "ExecStartPre=/bin/mkdir -p /run/samba",
-                            "ExecStartPost=/bin/bash -c 'for i in $(seq 500); do (exec 3<>/dev/tcp/127.0.0.1/445) "
-                            "2>/dev/null && exit 0; sleep 0.01; done; exit 1'"]),
+                unit(
+                    "Samba SMB Daemon (serveur de fichiers)",
+                    "/usr/sbin/smbd --foreground --no-process-group",
+                    extra=[
+                        f"ExecStartPre=/bin/sh -c '[ -e {DONE} ] || {SETUP}'",
+                        "ExecStartPre=/bin/mkdir -p /run/samba",
+                        "ExecStartPost=/bin/bash -c 'for i in $(seq 500); do (exec 3<>/dev/tcp/127.0.0.1/445) "
+                        "2>/dev/null && exit 0; sleep 0.01; done; exit 1'",
+                    ],
+                ),
                 0o644,
             ),
         }

@@ -39,8 +39,10 @@ HOST_KEY = "/etc/ssh/ssh_host_ed25519_key"
 # read outside the host: simulateur.journal.sshlog).
 LOG_DEFAULT = "/etc/simulateur/sshd-log"
 LOG_OUTSIDE = "/run/simulateur/sshd-log"
-LOG_DEFAULT_TEXT = ("# Journal de sshd : sur sa sortie d'erreur (journalctl -u ssh), sauf quand l'intervention le\n"
-                    "# tient hors de ce poste (/run/simulateur/sshd-log, écrit depuis la machine).\nSSHD_LOG=-e\n")
+LOG_DEFAULT_TEXT = (
+    "# Journal de sshd : sur sa sortie d'erreur (journalctl -u ssh), sauf quand l'intervention le\n"
+    "# tient hors de ce poste (/run/simulateur/sshd-log, écrit depuis la machine).\nSSHD_LOG=-e\n"
+)
 
 SSHD_CONFIG = """\
 # /etc/ssh/sshd_config — serveur SSH de {host} (OpenSSH). Voir « man sshd_config ».
@@ -81,8 +83,13 @@ def _sha512_crypt(password: str, salt: str) -> str:
 
         return crypt.crypt(password, f"$6${salt}$")
     except ImportError:  # pragma: no cover - Python ≥ 3.13
-        return subprocess.run(["openssl", "passwd", "-6", "-salt", salt, "-stdin"], input=password,
-                              capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["openssl", "passwd", "-6", "-salt", salt, "-stdin"],
+            input=password,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
 
 
 class Sshd(ServiceBase):
@@ -90,10 +97,14 @@ class Sshd(ServiceBase):
     name: str = Field("ssh", pattern=r"^[a-z][a-z0-9-]{0,31}$")
     port: int = Field(22, ge=1, le=65535)
     authorized: list[str] = Field(
-        default_factory=list, description="Hôtes dont la clé de root ouvre une session root ici (authorized_keys).")
+        default_factory=list, description="Hôtes dont la clé de root ouvre une session root ici (authorized_keys)."
+    )
     root_password: str | None = Field(
-        None, min_length=4, pattern=r"^[^\s:]+$",
-        description="Mot de passe de root ({param} accepté) : permet aussi la connexion par mot de passe.")
+        None,
+        min_length=4,
+        pattern=r"^[^\s:]+$",
+        description="Mot de passe de root ({param} accepté) : permet aussi la connexion par mot de passe.",
+    )
     binary: ClassVar[str] = "/usr/sbin/sshd"
 
     def ports(self) -> list[tuple[str, int]]:
@@ -102,9 +113,14 @@ class Sshd(ServiceBase):
     def files(self, ctx: ServiceContext) -> Files:
         key = sshkeys.host_key(ctx.seed, ctx.host)
         config = SSHD_CONFIG.format(
-            host=ctx.host, name=self.name, port=self.port, host_key=HOST_KEY, session=SESSION,
+            host=ctx.host,
+            name=self.name,
+            port=self.port,
+            host_key=HOST_KEY,
+            session=SESSION,
             root_login="yes" if self.root_password else "prohibit-password",
-            password="yes" if self.root_password else "no")
+            password="yes" if self.root_password else "no",
+        )
         files: Files = {
             "/etc/ssh/": ("", 0o755),
             "/etc/ssh/sshd_config": (config, 0o644),
@@ -113,13 +129,19 @@ class Sshd(ServiceBase):
             SESSION: ((HOSTFILES_DIR / "sshsession.py").read_text(), 0o755),
             LOG_DEFAULT: (LOG_DEFAULT_TEXT, 0o644),
             f"/etc/systemd/system/{self.name}.service": (
-                unit("OpenBSD Secure Shell server", "/usr/sbin/sshd -D $SSHD_LOG",
-                     extra=[f"EnvironmentFile=-{LOG_DEFAULT}", f"EnvironmentFile=-{LOG_OUTSIDE}",
-                            "ExecStartPre=/bin/mkdir -p -m 0755 /run/sshd /run/simulateur",
-                            "ExecStartPre=/usr/sbin/sshd -t",
-                            "ExecStartPre=/bin/rm -f /run/sshd.pid",
-                            f"ExecStartPost={WAIT_READY}"],
-                     aliases=["sshd"] if self.name == "ssh" else []),
+                unit(
+                    "OpenBSD Secure Shell server",
+                    "/usr/sbin/sshd -D $SSHD_LOG",
+                    extra=[
+                        f"EnvironmentFile=-{LOG_DEFAULT}",
+                        f"EnvironmentFile=-{LOG_OUTSIDE}",
+                        "ExecStartPre=/bin/mkdir -p -m 0755 /run/sshd /run/simulateur",
+                        "ExecStartPre=/usr/sbin/sshd -t",
+                        "ExecStartPre=/bin/rm -f /run/sshd.pid",
+                        f"ExecStartPost={WAIT_READY}",
+                    ],
+                    aliases=["sshd"] if self.name == "ssh" else [],
+                ),
                 0o644,
             ),
         }
@@ -128,8 +150,12 @@ class Sshd(ServiceBase):
             files["/root/.ssh/"] = ("", 0o700)
             files["/root/.ssh/authorized_keys"] = ("\n".join(keys) + "\n", 0o600)
         if self.root_password:
-            salt = "".join(random.Random(f"{ctx.seed}/shadow/{ctx.host}").choice(
-                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./") for _ in range(16))
+            salt = "".join(
+                random.Random(f"{ctx.seed}/shadow/{ctx.host}").choice(
+                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./"
+                )
+                for _ in range(16)
+            )
             from simulateur.lab.hostfs import locked_shadow
 
             files["/etc/shadow"] = (locked_shadow(_sha512_crypt(self.root_password, salt)), 0o640)
@@ -139,8 +165,9 @@ class Sshd(ServiceBase):
 class SshClient(ServiceBase):
     type: Literal["sshclient"]
     name: str = Field("cles-ssh", pattern=r"^[a-z][a-z0-9-]{0,31}$")
-    known: list[str] = Field(default_factory=list,
-                             description="Hôtes (avec sshd) dont la clé d'hôte est déjà connue (known_hosts).")
+    known: list[str] = Field(
+        default_factory=list, description="Hôtes (avec sshd) dont la clé d'hôte est déjà connue (known_hosts)."
+    )
     domain: str | None = Field(None, description="Domaine du site : NOM.domaine est connu aussi ({param} accepté).")
     daemon: ClassVar[bool] = False
 

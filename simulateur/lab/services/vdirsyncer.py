@@ -81,9 +81,11 @@ class Vdirsyncer(ServiceBase):
 
     def files(self, ctx: ServiceContext) -> Files:
         pairs = "".join(
-            PAIR.format(name=name, title=APPS[name][0], app=APPS[name][1], kind=kind, ext=ext,
-                        url=self.url, user=self.user)
-            for name, (kind, ext, _) in COLLECTIONS.items())
+            PAIR.format(
+                name=name, title=APPS[name][0], app=APPS[name][1], kind=kind, ext=ext, url=self.url, user=self.user
+            )
+            for name, (kind, ext, _) in COLLECTIONS.items()
+        )
         files: Files = {
             self.config_path: (CONFIG.format(pairs=pairs), 0o600),
             f"{self.keystore}/": ("", 0o700),

@@ -23,13 +23,17 @@ class Web(ServiceBase):
 
     def files(self, ctx: ServiceContext) -> Files:
         title, body = html.escape(self.title), html.escape(self.body)
-        page = (f"<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\n"
-                f"<body><h1>{title}</h1>\n<p>{body}</p></body></html>\n")
+        page = (
+            f'<!doctype html>\n<html lang="fr"><head><meta charset="utf-8"><title>{title}</title></head>\n'
+            f"<body><h1>{title}</h1>\n<p>{body}</p></body></html>\n"
+        )
         return {
             "/var/www/html/index.html": (page, 0o644),
             f"/etc/systemd/system/{self.name}.service": (
-                unit(f"Serveur web de {ctx.host} (python3 -m http.server)",
-                     f"/usr/bin/python3 -m http.server {self.port} --directory /var/www/html"),
+                unit(
+                    f"Serveur web de {ctx.host} (python3 -m http.server)",
+                    f"/usr/bin/python3 -m http.server {self.port} --directory /var/www/html",
+                ),
                 0o644,
             ),
         }

@@ -41,11 +41,14 @@ class ModeButton(RadioButton):
     @property
     def _button(self) -> Content:
         content = super()._button
-        return Content.assemble(*(
-            (text.replace(self.BUTTON_INNER, "●" if self.value else "○"), span) for text, span in
-            ((content.plain[s.start:s.end], s.style) for s in content.spans)))
+        return Content.assemble(
+            *(
+                (text.replace(self.BUTTON_INNER, "●" if self.value else "○"), span)
+                for text, span in ((content.plain[s.start : s.end], s.style) for s in content.spans)
+            )
+        )
 
-    def watch_value(self) -> None:   # the toggle's own reaction (class, Changed), then the glyph redrawn
+    def watch_value(self) -> None:  # the toggle's own reaction (class, Changed), then the glyph redrawn
         super().watch_value()
         self.refresh()
 
@@ -69,7 +72,7 @@ class BriefingScreen(Screen[None]):
         Binding("d", "start", tr("tui.key.start"), show=False),
         Binding("escape", "back", tr("tui.key.back")),
     ]
-    AUTO_FOCUS = "#candidate"   # typing goes to the name at once; Enter there starts
+    AUTO_FOCUS = "#candidate"  # typing goes to the name at once; Enter there starts
 
     app: SimulateurApp
 
@@ -85,8 +88,17 @@ class BriefingScreen(Screen[None]):
         with Horizontal(id="body"):
             with VerticalScroll(id="ticket-pane"):
                 meta = Text(sc.title, style="bold")
-                meta.append("\n" + tr("tui.briefing.meta", ref=sc.referentiel, level=F.level(sc.level),
-                                      duration=sc.duration, competences=", ".join(sc.competences)), style="dim")
+                meta.append(
+                    "\n"
+                    + tr(
+                        "tui.briefing.meta",
+                        ref=sc.referentiel,
+                        level=F.level(sc.level),
+                        duration=sc.duration,
+                        competences=", ".join(sc.competences),
+                    ),
+                    style="dim",
+                )
                 yield Static(meta, id="meta")
                 ticket = Text()
                 ticket.append(tr("tui.ticket.from") + " ", style="bold")
@@ -110,8 +122,13 @@ class BriefingScreen(Screen[None]):
                         yield ModeButton(tr("tui.mode.chronometre.long", minutes=sc.duration), id="chronometre")
                     yield Static(tr("tui.mode.explained"), id="mode-help", classes="muted")
                     yield Label(tr("tui.briefing.candidate"), classes="pane-title")
-                    yield Input(self.app.trainee or "", placeholder=tr("tui.briefing.candidate.placeholder"),
-                                id="candidate", compact=True, max_length=80)
+                    yield Input(
+                        self.app.trainee or "",
+                        placeholder=tr("tui.briefing.candidate.placeholder"),
+                        id="candidate",
+                        compact=True,
+                        max_length=80,
+                    )
                     yield Static(tr("tui.briefing.seed", seed=self.seed), id="seed", classes="muted")
                     yield Button(tr("tui.briefing.start"), id="start", variant="primary")
                 with Vertical(id="build"):
@@ -132,7 +149,7 @@ class BriefingScreen(Screen[None]):
         if self.app.building:
             return
         candidate = " ".join(self.query_one("#candidate", Input).value.split()) or None
-        self.app.set_trainee(candidate)   # the name an attempt is started under is the one remembered
+        self.app.set_trainee(candidate)  # the name an attempt is started under is the one remembered
         self.query_one("#form").display = False
         self.query_one("#build").display = True
         bar = self.query_one(ProgressBar)
@@ -144,8 +161,9 @@ class BriefingScreen(Screen[None]):
 
     def _build(self, mode: str, candidate: str | None) -> Running:
         """In the build worker's thread: the lab started, then recorded as the app's attempt."""
-        started: Started = run.start(self.scenario_id, self.seed, candidate=candidate,
-                                     progress=lambda step: self.post_message(BuildStep(step)))
+        started: Started = run.start(
+            self.scenario_id, self.seed, candidate=candidate, progress=lambda step: self.post_message(BuildStep(step))
+        )
         try:
             return self.app.attach(started, mode)
         except BaseException:

@@ -32,7 +32,7 @@ class CatalogueScreen(Screen[None]):
         Binding("slash", "search", tr("tui.key.search")),
         Binding("p", "progression", tr("tui.key.progression")),
         Binding("e", "examen", tr("tui.key.examen")),
-        Binding("s", "trainee", tr("tui.key.profile"), show=False),   # said in the header
+        Binding("s", "trainee", tr("tui.key.profile"), show=False),  # said in the header
         Binding("escape", "reset", tr("tui.key.reset"), show=False),
     ]
     AUTO_FOCUS = "#table"
@@ -44,10 +44,12 @@ class CatalogueScreen(Screen[None]):
         with Horizontal(id="filters"):
             yield Input(placeholder=tr("tui.catalogue.search"), id="search", compact=True)
             yield Select(self.ccp_options(), prompt=tr("tui.catalogue.all_ccp"), id="ccp", compact=True)
-            yield Select(self._competence_options(), prompt=tr("tui.catalogue.all_competences"), id="competence",
-                         compact=True)
-            yield Select([(F.level(n), n) for n in (1, 2, 3)], prompt=tr("tui.catalogue.all_levels"), id="level",
-                         compact=True)
+            yield Select(
+                self._competence_options(), prompt=tr("tui.catalogue.all_competences"), id="competence", compact=True
+            )
+            yield Select(
+                [(F.level(n), n) for n in (1, 2, 3)], prompt=tr("tui.catalogue.all_levels"), id="level", compact=True
+            )
         yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="details"):
             yield Static(id="details-text")
@@ -55,8 +57,9 @@ class CatalogueScreen(Screen[None]):
 
     # --- data ---------------------------------------------------------------------------------
     def _scenarios(self) -> list[Scenario]:
-        return sorted((l.scenario for l in self.app.catalogue.scenarios.values()),
-                      key=lambda s: (s.referentiel, s.level, s.title))
+        return sorted(
+            (l.scenario for l in self.app.catalogue.scenarios.values()), key=lambda s: (s.referentiel, s.level, s.title)
+        )
 
     @staticmethod
     def _all_competences(sc: Scenario) -> list[str]:
@@ -69,8 +72,9 @@ class CatalogueScreen(Screen[None]):
         for sc in self._scenarios():
             seen += [c for c in F.ccps(self._all_competences(sc)) if c not in seen]
         titles = sorted({c.split(".")[0] for c in seen})
-        return ([(tr("tui.catalogue.whole_title", ref=t), t) for t in titles]
-                + [(f"{F.short(c)} ({c.split('.')[0]})", c) for c in sorted(seen)])
+        return [(tr("tui.catalogue.whole_title", ref=t), t) for t in titles] + [
+            (f"{F.short(c)} ({c.split('.')[0]})", c) for c in sorted(seen)
+        ]
 
     def _competence_options(self) -> list[tuple[str, str]]:
         comps = sorted({c for sc in self._scenarios() for c in self._all_competences(sc)})
@@ -81,9 +85,13 @@ class CatalogueScreen(Screen[None]):
         self.refresh_table()
         problems = self.app.catalogue.problems
         if problems:
-            shown = "\n".join(problems[:3]) + ("\n…" if len(problems) > 3 else "")   # file:line: why
-            self.notify(tr("tui.catalogue.problems", n=len(problems)) + "\n" + shown, severity="warning", timeout=12,
-                        markup=False)
+            shown = "\n".join(problems[:3]) + ("\n…" if len(problems) > 3 else "")  # file:line: why
+            self.notify(
+                tr("tui.catalogue.problems", n=len(problems)) + "\n" + shown,
+                severity="warning",
+                timeout=12,
+                markup=False,
+            )
 
     def on_resize(self) -> None:
         self.refresh_table()
@@ -100,9 +108,13 @@ class CatalogueScreen(Screen[None]):
         self.sub_title = tr("tui.profile.current", name=name) if name else tr("tui.profile.anonymous")
 
     def _cells(self, sc: Scenario) -> dict[str, str]:
-        return {"ref": sc.referentiel, "ccp": " ".join(F.short(c) for c in F.ccps(sc.competences)),
-                "competences": " ".join(F.short(c) for c in sc.competences), "level": str(sc.level),
-                "duration": f"{sc.duration} min"}
+        return {
+            "ref": sc.referentiel,
+            "ccp": " ".join(F.short(c) for c in F.ccps(sc.competences)),
+            "competences": " ".join(F.short(c) for c in sc.competences),
+            "level": str(sc.level),
+            "duration": f"{sc.duration} min",
+        }
 
     #: Columns given up, in this order, when the title would get fewer than TITLE_MIN cells (80×24):
     #: the reference and the competences are in the details under the table.
@@ -116,10 +128,10 @@ class CatalogueScreen(Screen[None]):
 
         def needed(key: str) -> int:
             cells = [len(self._cells(sc).get(key, "")) for sc in self._scenarios()]
-            return max([len(tr(f"tui.catalogue.col.{key}")), *cells]) + 2   # cell padding
+            return max([len(tr(f"tui.catalogue.col.{key}")), *cells]) + 2  # cell padding
 
         def title_width() -> int:
-            return self.app.size.width - sum(needed(k) for k in keys) - 5    # its own padding, the scrollbar
+            return self.app.size.width - sum(needed(k) for k in keys) - 5  # its own padding, the scrollbar
 
         for key in self.DROPPABLE:
             if title_width() >= self.TITLE_MIN:
@@ -138,8 +150,11 @@ class CatalogueScreen(Screen[None]):
     def _matches(self, sc: Scenario) -> bool:
         words = F.fold(self.query_one("#search", Input).value).split()
         comps = self._all_competences(sc)
-        haystack = F.fold(" ".join([sc.id, sc.title, sc.ticket.text, sc.ticket.from_, *comps,
-                                    *(F.competence_label(c) for c in comps)]))
+        haystack = F.fold(
+            " ".join(
+                [sc.id, sc.title, sc.ticket.text, sc.ticket.from_, *comps, *(F.competence_label(c) for c in comps)]
+            )
+        )
         if any(w not in haystack for w in words):
             return False
         ccp = self.query_one("#ccp", Select).value
@@ -147,7 +162,7 @@ class CatalogueScreen(Screen[None]):
             if "." in str(ccp):
                 if ccp not in F.ccps(comps):
                     return False
-            elif ccp != sc.referentiel and not any(c.startswith(f"{ccp}.") for c in comps):   # a whole title
+            elif ccp != sc.referentiel and not any(c.startswith(f"{ccp}.") for c in comps):  # a whole title
                 return False
         comp = self.query_one("#competence", Select).value
         if comp is not Select.NULL and comp not in comps:
@@ -161,7 +176,7 @@ class CatalogueScreen(Screen[None]):
         words = F.fold(self.query_one("#search", Input).value).split()
         if not words:
             return found
-        return sorted(found, key=lambda sc: not all(w in F.fold(sc.title) for w in words))   # stable
+        return sorted(found, key=lambda sc: not all(w in F.fold(sc.title) for w in words))  # stable
 
     def refresh_table(self) -> None:
         self.show_trainee()
@@ -169,12 +184,15 @@ class CatalogueScreen(Screen[None]):
         current = self.selected_id()
         self._columns()
         table.clear()
-        best = self.app.best_scores()   # the trainee's at the keyboard, training only
+        best = self.app.best_scores()  # the trainee's at the keyboard, training only
         columns = self._layout[1]
         for sc in self._ranked([sc for sc in self._scenarios() if self._matches(sc)]):
             score = best.get(sc.id)
-            best_text = Text(f"{score.acquis}/{score.evalues}", style="bold green" if score.ratio == 1 else "") \
-                if score else Text("—", style="dim")
+            best_text = (
+                Text(f"{score.acquis}/{score.evalues}", style="bold green" if score.ratio == 1 else "")
+                if score
+                else Text("—", style="dim")
+            )
             cells: dict[str, str | Text] = {**self._cells(sc), "best": best_text}
             table.add_row(Text(sc.title), *(cells[k] for k in columns), key=sc.id)
         if current is not None and current in {str(k.value) for k in table.rows}:
@@ -198,8 +216,11 @@ class CatalogueScreen(Screen[None]):
             return
         sc = self.app.catalogue.scenarios[sid].scenario
         head = Text(sc.title, style="bold")
-        head.append("\n" + tr("tui.catalogue.meta", ref=sc.referentiel, level=F.level(sc.level),
-                               duration=sc.duration, id=sc.id), style="dim")
+        head.append(
+            "\n"
+            + tr("tui.catalogue.meta", ref=sc.referentiel, level=F.level(sc.level), duration=sc.duration, id=sc.id),
+            style="dim",
+        )
         head.append("\n" + tr("tui.catalogue.trains"), style="bold")
         body = Table.grid(padding=(0, 1))
         body.add_column(no_wrap=True)
@@ -208,8 +229,10 @@ class CatalogueScreen(Screen[None]):
         crits = referentiel.all_criteria()
         for cid in sc.competences:
             ccp = F.ccp_of(cid)
-            body.add_row(Text(cid, style="bold cyan"),
-                         Text(F.competence_label(cid) + (f" ({F.short(ccp)})" if ccp else ""), style="bold"))
+            body.add_row(
+                Text(cid, style="bold cyan"),
+                Text(F.competence_label(cid) + (f" ({F.short(ccp)})" if ccp else ""), style="bold"),
+            )
             for crit_id in sorted(c for c in evaluated if c in crits and crits[c][1].id == cid):
                 body.add_row(Text("  " + crit_id, style="dim"), Text(crits[crit_id][0].label, style="dim"))
         out = Group(head, body)

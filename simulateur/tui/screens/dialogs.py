@@ -25,7 +25,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(self.question), id="question")   # data in it (names, fields) is never markup
+            yield Static(Text(self.question), id="question")  # data in it (names, fields) is never markup
             with Horizontal(id="buttons"):
                 yield Button(tr("tui.confirm.yes_button"), id="yes", variant="error")
                 yield Button(tr("tui.confirm.no_button"), id="no", variant="primary")
@@ -65,12 +65,20 @@ class HelpScreen(ModalScreen[None]):
         screen_keys = _keys_table(self.under, list(type(self.under).BINDINGS))
         if screen_keys:
             lines += [f"| {tr('tui.help.key')} | {tr('tui.help.action')} |", "|---|---|", *screen_keys, ""]
-        lines += [f"## {tr('tui.help.everywhere')}", "",
-                  f"| {tr('tui.help.key')} | {tr('tui.help.action')} |", "|---|---|",
-                  *_keys_table(self.under, list(type(self.app).BINDINGS)),
-                  f"| `ctrl+p` | {tr('tui.help.palette')} |",
-                  f"| `tab` / `shift+tab` | {tr('tui.help.focus')} |", "",
-                  tr("tui.help.flow"), "", tr("tui.help.second_terminal"), ""]
+        lines += [
+            f"## {tr('tui.help.everywhere')}",
+            "",
+            f"| {tr('tui.help.key')} | {tr('tui.help.action')} |",
+            "|---|---|",
+            *_keys_table(self.under, list(type(self.app).BINDINGS)),
+            f"| `ctrl+p` | {tr('tui.help.palette')} |",
+            f"| `tab` / `shift+tab` | {tr('tui.help.focus')} |",
+            "",
+            tr("tui.help.flow"),
+            "",
+            tr("tui.help.second_terminal"),
+            "",
+        ]
         with Vertical(id="help"):
             with VerticalScroll():
                 yield Markdown("\n".join(lines))

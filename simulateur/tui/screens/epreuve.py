@@ -95,8 +95,11 @@ class EpreuveScreen(Screen[None]):
         if done.ok:
             st = done.result
             ph = st.open_phase()
-            self._say(tr("tui.epreuve.opened", phase=tr(f"epreuve.phase.{ph.kind}")) if ph
-                      else tr("epreuve.finished", id=st.id))
+            self._say(
+                tr("tui.epreuve.opened", phase=tr(f"epreuve.phase.{ph.kind}"))
+                if ph
+                else tr("epreuve.finished", id=st.id)
+            )
         else:
             self._say(done.problem or "")
 

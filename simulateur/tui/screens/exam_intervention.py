@@ -76,9 +76,14 @@ class ExamInterventionScreen(InterventionScreen):
         super().on_mount()
         self.query_one(TabbedContent).remove_pane("tab-hints")
         r = self.exam
-        self.query_one("#bar-title", Static).update(Text.assemble(
-            (tr("tui.exam.bar", index=r.index, count=r.count), "bold"), ("  ·  ", "dim"), (r.scenario.title, "bold"),
-            (f"  ·  {r.lab_id}  ·  {r.candidate}", "dim")))
+        self.query_one("#bar-title", Static).update(
+            Text.assemble(
+                (tr("tui.exam.bar", index=r.index, count=r.count), "bold"),
+                ("  ·  ", "dim"),
+                (r.scenario.title, "bold"),
+                (f"  ·  {r.lab_id}  ·  {r.candidate}", "dim"),
+            )
+        )
         self._leaving = False
         self.set_interval(1, self._poll)
 
@@ -140,7 +145,7 @@ class ExamInterventionScreen(InterventionScreen):
     def _expire_worker(self) -> None:
         r = self.exam
         try:
-            r.expire()        # the watchdog may have done it already: idempotent
+            r.expire()  # the watchdog may have done it already: idempotent
         except SimError:
             pass
         finally:
@@ -163,7 +168,7 @@ class ExamInterventionScreen(InterventionScreen):
         run = r.db.run(r.session_id, r.candidate)
         if run is not None and run.finished is None:
             try:
-                step = core.resume(r.db, r.session_id, r.candidate)   # the next one started elsewhere
+                step = core.resume(r.db, r.session_id, r.candidate)  # the next one started elsewhere
             except SimError:
                 step = None
             if step is not None and step.started is not None:
@@ -174,7 +179,8 @@ class ExamInterventionScreen(InterventionScreen):
 
     def commands(self) -> list[tuple[str, str, Any]]:
         return [c for c in super().commands() if c[0] != tr("tui.cmd.hint")] + [
-            (tr("tui.cmd.exam_submit"), tr("tui.cmd.exam_submit.help"), self.action_submit)]
+            (tr("tui.cmd.exam_submit"), tr("tui.cmd.exam_submit.help"), self.action_submit)
+        ]
 
 
 class ExamFicheScreen(FicheScreen):
@@ -190,6 +196,7 @@ class ExamFicheScreen(FicheScreen):
 class ExamDoneScreen(Screen[None]):
     """The candidate's end screen: what became of each intervention, nothing of the grid (the
     jury opens it from the sessions' screen, not from the candidate's)."""
+
     CSS_PATH = "examen.tcss"
     HELP_TITLE = tr("tui.exam.done.title")
     HELP_TEXT = tr("tui.exam.done.help")

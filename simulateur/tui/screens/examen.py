@@ -52,12 +52,17 @@ class ExamenScreen(Screen[None]):
                     yield Static(id="session-detail")
             with VerticalScroll(id="exam-side"):
                 yield Label(tr("tui.exam.new"), classes="pane-title")
-                for key, value in (("count", "3"), ("minutes", "40"), ("competences", ""), ("ccps", ""),
-                                   ("group", ""), ("seed", "")):
+                for key, value in (
+                    ("count", "3"),
+                    ("minutes", "40"),
+                    ("competences", ""),
+                    ("ccps", ""),
+                    ("group", ""),
+                    ("seed", ""),
+                ):
                     with Horizontal(classes="field"):
                         yield Label(tr(f"tui.exam.f.{key}"), classes="field-label")
-                        yield Input(value, placeholder=tr(f"tui.exam.f.{key}.placeholder"), id=f"f-{key}",
-                                    compact=True)
+                        yield Input(value, placeholder=tr(f"tui.exam.f.{key}.placeholder"), id=f"f-{key}", compact=True)
                 yield Button(tr("tui.exam.create"), id="create", variant="primary", compact=True)
                 yield Label(tr("tui.exam.candidate"), classes="pane-title")
                 yield Input(placeholder=tr("tui.exam.candidate.placeholder"), id="candidate", compact=True)
@@ -83,7 +88,7 @@ class ExamenScreen(Screen[None]):
     def refresh_sessions(self, select: str | None = None) -> None:
         db = self.db
         try:
-            core.sweep(db)        # an overdue run whose watchdog was killed is closed first
+            core.sweep(db)  # an overdue run whose watchdog was killed is closed first
         except SimError:
             pass
         table = self.query_one("#sessions", DataTable)
@@ -91,8 +96,15 @@ class ExamenScreen(Screen[None]):
         table.clear()
         for s in reversed(db.sessions()):
             names = ", ".join(r.candidate for r in db.runs(s.id)) or "—"
-            table.add_row(s.id, time.strftime("%d/%m %H:%M", time.localtime(s.created)), str(s.count),
-                          f"{s.minutes:g}", Text(s.group or "—"), Text(names), key=s.id)
+            table.add_row(
+                s.id,
+                time.strftime("%d/%m %H:%M", time.localtime(s.created)),
+                str(s.count),
+                f"{s.minutes:g}",
+                Text(s.group or "—"),
+                Text(names),
+                key=s.id,
+            )
         if current is not None and current in [str(k.value) for k in table.rows]:
             table.move_cursor(row=table.get_row_index(current))
         self.show_session()
@@ -119,8 +131,18 @@ class ExamenScreen(Screen[None]):
         s = db.session(sid)
         if s is None:
             return
-        text = Text(tr("exam.show_head", id=s.id, count=s.count, minutes=f"{s.minutes:g}", seed=s.seed,
-                       group=s.group or tr("exam.no_group")) + "\n", style="bold")
+        text = Text(
+            tr(
+                "exam.show_head",
+                id=s.id,
+                count=s.count,
+                minutes=f"{s.minutes:g}",
+                seed=s.seed,
+                group=s.group or tr("exam.no_group"),
+            )
+            + "\n",
+            style="bold",
+        )
         for iv in s.interventions:
             text.append(f"  {iv.index}. {iv.title}", style="")
             text.append(f"  [{_drawn(iv)}]\n", style="dim")
@@ -128,10 +150,13 @@ class ExamenScreen(Screen[None]):
             text.append(tr("exam.per_candidate") + "\n", style="dim")
         runs = db.runs(s.id)
         for r in runs:
-            state = tr("exam.state_finished") if r.finished else tr(
-                "exam.state_running", left=f"{int(r.remaining()) // 60} min {int(r.remaining()) % 60:02d} s")
+            state = (
+                tr("exam.state_finished")
+                if r.finished
+                else tr("exam.state_running", left=f"{int(r.remaining()) // 60} min {int(r.remaining()) % 60:02d} s")
+            )
             text.append(f"\n{r.candidate} — {state}\n", style="bold")
-            for item in r.items:      # not the candidate's drawn variant: candidates start here
+            for item in r.items:  # not the candidate's drawn variant: candidates start here
                 text.append(f"  {item.index}. {STATUS_LABELS[item.status]}\n")
         detail.update(text)
         # set_options clears the choice: the candidate chosen stays chosen if this session has her.
@@ -157,9 +182,16 @@ class ExamenScreen(Screen[None]):
                 seed = int(val("seed")) if val("seed") else None
             except ValueError:
                 raise SimError(tr("tui.exam.bad_number")) from None
-            s = core.new_session(count=count, minutes=minutes, seed=seed, group=val("group") or None,
-                                 competences=items("competences"), ccps=items("ccps"), db=self.db,
-                                 catalogue=self.app.catalogue.scenarios)
+            s = core.new_session(
+                count=count,
+                minutes=minutes,
+                seed=seed,
+                group=val("group") or None,
+                competences=items("competences"),
+                ccps=items("ccps"),
+                db=self.db,
+                catalogue=self.app.catalogue.scenarios,
+            )
         except SimError as exc:
             self.query_one("#exam-status", Static).update(Text(str(exc), style="bold red"))
             return

@@ -52,8 +52,9 @@ class FicheScreen(Screen[None]):
         with VerticalScroll(id="fields"):
             for name in FICHE_FIELDS:
                 yield Label(tr(f"tui.fiche.{name}"), classes="field-label")
-                area = TextArea(saved.get(name, ""), id=f"f-{name}", compact=True,
-                                placeholder=tr(f"tui.fiche.{name}.placeholder"))
+                area = TextArea(
+                    saved.get(name, ""), id=f"f-{name}", compact=True, placeholder=tr(f"tui.fiche.{name}.placeholder")
+                )
                 area.show_line_numbers = False
                 yield area
         with Horizontal(id="actions"):
@@ -72,8 +73,9 @@ class FicheScreen(Screen[None]):
     def _loaded(self) -> None:
         self._loading = False
         # The prefilled time is saved like anything typed.
-        self.app.store.save_fiche(self.running.attempt_id, "temps_passe",
-                                  self.query_one("#f-temps_passe", TextArea).text)
+        self.app.store.save_fiche(
+            self.running.attempt_id, "temps_passe", self.query_one("#f-temps_passe", TextArea).text
+        )
 
     @on(TextArea.Changed)
     def _changed(self, event: TextArea.Changed) -> None:
@@ -81,8 +83,7 @@ class FicheScreen(Screen[None]):
             return
         name = event.text_area.id[2:]
         self.app.store.save_fiche(self.running.attempt_id, name, event.text_area.text)
-        self.query_one("#fiche-status", Static).update(
-            tr("tui.fiche.saved_at", at=F.hour(self.app.clock())))
+        self.query_one("#fiche-status", Static).update(tr("tui.fiche.saved_at", at=F.hour(self.app.clock())))
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#f-{name}", TextArea).text for name in FICHE_FIELDS}

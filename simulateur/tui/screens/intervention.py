@@ -13,7 +13,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.worker import Worker
 from textual.widgets import (
-    Button, Footer, Header, Label, ListItem, ListView, Static, TabbedContent, TabPane,
+    Button,
+    Footer,
+    Header,
+    Label,
+    ListItem,
+    ListView,
+    Static,
+    TabbedContent,
+    TabPane,
 )
 
 from simulateur.errors import SimError
@@ -35,8 +43,12 @@ if TYPE_CHECKING:
 
 
 #: The field a tab's key puts the focus on (`q`: the impact, first of the qualification).
-TAB_FOCUS = {"tab-qualif": "#impact", "tab-escalade": "#escalade-to", "tab-journal": "#journal",
-             "tab-cables": "#cables"}
+TAB_FOCUS = {
+    "tab-qualif": "#impact",
+    "tab-escalade": "#escalade-to",
+    "tab-journal": "#journal",
+    "tab-cables": "#cables",
+}
 
 
 class HostItem(ListItem):
@@ -140,8 +152,13 @@ class InterventionScreen(Screen[None]):
                 up = False
             label = item.query_one(Label)
             # the state never runs into the name, however long the lab's names (« imprimante »)
-            label.update(Text.assemble(("● " if up else "○ ", "green" if up else "red"), item.host.ljust(width),
-                                       (tr("tui.host.up") if up else tr("tui.host.down"), "dim")))
+            label.update(
+                Text.assemble(
+                    ("● " if up else "○ ", "green" if up else "red"),
+                    item.host.ljust(width),
+                    (tr("tui.host.up") if up else tr("tui.host.down"), "dim"),
+                )
+            )
 
     @on(ListView.Highlighted, "#hosts")
     def show_host(self) -> None:
@@ -152,9 +169,12 @@ class InterventionScreen(Screen[None]):
             return
         spec = self.running.lab.topology.hosts.get(host)
         desc = spec.description if spec is not None else ""
-        info.update(Text.assemble(desc + "\n" if desc else "",
-                                  (tr("tui.intervention.second_terminal", lab=self.running.lab_id, host=host),
-                                   "italic")))
+        info.update(
+            Text.assemble(
+                desc + "\n" if desc else "",
+                (tr("tui.intervention.second_terminal", lab=self.running.lab_id, host=host), "italic"),
+            )
+        )
 
     @on(ListView.Selected, "#hosts")
     @on(Button.Pressed, "#shell")
@@ -167,7 +187,7 @@ class InterventionScreen(Screen[None]):
             return
         r = self.running
         problem = self._shell_problem(host)
-        if problem is not None:   # said before the terminal is lent: no banner over a dead lab
+        if problem is not None:  # said before the terminal is lent: no banner over a dead lab
             self.notify(problem, severity="error", timeout=10, markup=False)
             return
         try:
@@ -176,13 +196,18 @@ class InterventionScreen(Screen[None]):
                 run.interactive_shell(r.lab, host, r.attempt.journal, r.attempt.dir)  # relayed, recorded
                 print(tr("cli.shell_back", host=host), file=sys.stderr, flush=True)
         except SuspendNotSupported:
-            self.notify(tr("tui.shell.unsupported", lab=r.lab_id, host=host), severity="warning", timeout=10,
-                        markup=False)
+            self.notify(
+                tr("tui.shell.unsupported", lab=r.lab_id, host=host), severity="warning", timeout=10, markup=False
+            )
         except SimError as exc:
             self.notify(str(exc), severity="error", timeout=10, markup=False)
         except Exception as exc:  # noqa: BLE001 — the lab vanished mid-shell, a pty that failed: said, never a freeze
-            self.notify(tr("tui.shell.failed", host=host, why=str(exc) or type(exc).__name__), severity="error",
-                        timeout=10, markup=False)
+            self.notify(
+                tr("tui.shell.failed", host=host, why=str(exc) or type(exc).__name__),
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
         self.refresh_hosts()
         self.query_one(JournalTable).reload(force=True)
 
@@ -192,7 +217,7 @@ class InterventionScreen(Screen[None]):
         if r.stopped:
             return tr("tui.shell.lab_gone", lab=r.lab_id)
         try:
-            run.open_attempt(r.lab_id)   # the lab still exists and is not frozen
+            run.open_attempt(r.lab_id)  # the lab still exists and is not frozen
             up = r.lab.host(host).is_up()
         except SimError as exc:
             return tr("tui.shell.lab_gone", lab=r.lab_id) + "\n" + str(exc)
@@ -213,7 +238,7 @@ class InterventionScreen(Screen[None]):
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         focus = TAB_FOCUS.get(tab)
-        if focus is not None:   # the tab's first field, so that the keys go where the eye goes
+        if focus is not None:  # the tab's first field, so that the keys go where the eye goes
             self.call_after_refresh(self._focus, focus)
 
     def _focus(self, selector: str) -> None:
@@ -259,13 +284,20 @@ class InterventionScreen(Screen[None]):
     def commands(self) -> list[tuple[str, str, Any]]:
         out: list[tuple[str, str, Any]] = []
         for h in self.running.lab.host_names():
-            out.append((tr("tui.cmd.shell", host=h), tr("tui.cmd.shell.help", host=h),
-                        lambda h=h: self.action_shell(h)))
+            out.append(
+                (tr("tui.cmd.shell", host=h), tr("tui.cmd.shell.help", host=h), lambda h=h: self.action_shell(h))
+            )
         out += [
-            *([(tr("tui.cmd.hint"), tr("tui.cmd.hint.help"), self.action_hint)]
-              if self.running.mode != "chronometre" else []),
-            *([(tr("tui.cmd.verify"), tr("tui.cmd.verify.help"), self.action_verify)]
-              if self.running.mode == "entrainement" else []),
+            *(
+                [(tr("tui.cmd.hint"), tr("tui.cmd.hint.help"), self.action_hint)]
+                if self.running.mode != "chronometre"
+                else []
+            ),
+            *(
+                [(tr("tui.cmd.verify"), tr("tui.cmd.verify.help"), self.action_verify)]
+                if self.running.mode == "entrainement"
+                else []
+            ),
             (tr("tui.cmd.qualify"), tr("tui.cmd.qualify.help"), lambda: self.action_tab("tab-qualif")),
             (tr("tui.cmd.escalade"), tr("tui.cmd.escalade.help"), lambda: self.action_tab("tab-escalade")),
             (tr("tui.cmd.journal"), tr("tui.cmd.journal.help"), lambda: self.action_tab("tab-journal")),

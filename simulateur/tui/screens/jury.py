@@ -59,8 +59,9 @@ class JuryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(Text(tr("tui.jury.head", candidate=self.candidate, id=self.session_id), style="bold"),
-                     id="jury-head")
+        yield Static(
+            Text(tr("tui.jury.head", candidate=self.candidate, id=self.session_id), style="bold"), id="jury-head"
+        )
         yield JuryTable(id="jury-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="jury-detail-pane"):
             yield Static(id="jury-detail")
@@ -88,10 +89,22 @@ class JuryScreen(Screen[None]):
         for s in self.sheet():
             for c in s.criteria:
                 mark = s.marks.get(c.id)
-                verdict = Text("—", style="dim") if mark is None else Text(
-                    VERDICT_LABELS[mark.verdict], style="bold green" if mark.verdict == "acquis" else "bold red")
-                table.add_row(str(s.item.index), c.id, tr("tui.jury.required" if c.required else "tui.jury.optional"),
-                              verdict, mark.comment if mark else "", c.label, key=f"{s.item.index}|{c.id}")
+                verdict = (
+                    Text("—", style="dim")
+                    if mark is None
+                    else Text(
+                        VERDICT_LABELS[mark.verdict], style="bold green" if mark.verdict == "acquis" else "bold red"
+                    )
+                )
+                table.add_row(
+                    str(s.item.index),
+                    c.id,
+                    tr("tui.jury.required" if c.required else "tui.jury.optional"),
+                    verdict,
+                    mark.comment if mark else "",
+                    c.label,
+                    key=f"{s.item.index}|{c.id}",
+                )
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         self.show_detail()
@@ -136,8 +149,14 @@ class JuryScreen(Screen[None]):
             rec = self.app.store.attempt(attempt_id) if attempt_id else None
             steps = timeline.of_attempt(rec.attempt_dir, rec.started) if rec else []
             n = timeline.counts(steps)
-            self._timelines[attempt_id] = tr("tui.jury.timeline", commands=n["commands"], diagnostic=n["diagnostic"],
-                                             change=n["change"], test=n["test"], failed=n["failed"])
+            self._timelines[attempt_id] = tr(
+                "tui.jury.timeline",
+                commands=n["commands"],
+                diagnostic=n["diagnostic"],
+                change=n["change"],
+                test=n["test"],
+                failed=n["failed"],
+            )
         return self._timelines[attempt_id]
 
     def _attempt(self) -> tuple[str, AttemptRecord] | None:
@@ -171,8 +190,15 @@ class JuryScreen(Screen[None]):
         comment = self.query_one("#crit-comment", Input).value
         try:
             if verdict:
-                core.jury_mark(self.db, self.session_id, self.candidate, criterion=crit, verdict=verdict,
-                               comment=comment, index=index)
+                core.jury_mark(
+                    self.db,
+                    self.session_id,
+                    self.candidate,
+                    criterion=crit,
+                    verdict=verdict,
+                    comment=comment,
+                    index=index,
+                )
             else:
                 core.jury_clear(self.db, self.session_id, self.candidate, index, crit)
         except SimError as exc:
@@ -198,8 +224,9 @@ class JuryScreen(Screen[None]):
         target = self.selected()
         if target is None:
             return
-        core.jury_comment(self.db, self.session_id, self.candidate, target[0],
-                          self.query_one("#item-comment", Input).value)
+        core.jury_comment(
+            self.db, self.session_id, self.candidate, target[0], self.query_one("#item-comment", Input).value
+        )
         self.query_one("#jury-status", Static).update(tr("exam.jury_comment_saved", index=target[0]))
         self.refresh_sheet()
         self.query_one(JuryTable).focus()
@@ -220,7 +247,7 @@ class JuryScreen(Screen[None]):
         self.query_one(f"#{field}", Input).focus()
 
     def action_back(self) -> None:
-        if isinstance(self.focused, Input):   # Escape in a comment: back to the table, not out of the grid
+        if isinstance(self.focused, Input):  # Escape in a comment: back to the table, not out of the grid
             self.query_one(JuryTable).focus()
             return
         self.app.pop_screen()

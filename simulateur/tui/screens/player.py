@@ -55,15 +55,22 @@ def render_screen(player: ScreenPlayer) -> Text:
         for x in range(screen.columns):
             ch = line[x]
             data = ch.data
-            if not data:        # the second cell of a wide character
+            if not data:  # the second cell of a wide character
                 continue
             at_cursor = not cursor.hidden and x == cursor.x and y == cursor.y
             key = (ch.fg, ch.bg, ch.bold, ch.italics, ch.underscore, ch.strikethrough, ch.reverse != at_cursor)
             style = styles.get(key)
             if style is None:
                 try:
-                    style = Style(color=_colour(ch.fg), bgcolor=_colour(ch.bg), bold=ch.bold, italic=ch.italics,
-                                  underline=ch.underscore, strike=ch.strikethrough, reverse=ch.reverse != at_cursor)
+                    style = Style(
+                        color=_colour(ch.fg),
+                        bgcolor=_colour(ch.bg),
+                        bold=ch.bold,
+                        italic=ch.italics,
+                        underline=ch.underscore,
+                        strike=ch.strikethrough,
+                        reverse=ch.reverse != at_cursor,
+                    )
                 except Exception:  # noqa: BLE001 — a colour name rich does not know: shown without it
                     style = Style(bold=ch.bold, reverse=ch.reverse != at_cursor)
                 styles[key] = style
@@ -101,8 +108,14 @@ class PlayerScreen(Screen[None]):
     ]
     AUTO_FOCUS = "#player-box"
 
-    def __init__(self, found: Sequence[Recording], index: int = 0, at: float | None = None,
-                 steps: Sequence[Step] = (), started: float | None = None) -> None:
+    def __init__(
+        self,
+        found: Sequence[Recording],
+        index: int = 0,
+        at: float | None = None,
+        steps: Sequence[Step] = (),
+        started: float | None = None,
+    ) -> None:
         super().__init__()
         self.found = list(found)
         self.index = index
@@ -110,7 +123,7 @@ class PlayerScreen(Screen[None]):
         self.started = started
         self.player: ScreenPlayer | None = None
         self.problem = ""
-        self.playing = at is None   # opened at a command's moment: paused there; else plays from the start
+        self.playing = at is None  # opened at a command's moment: paused there; else plays from the start
         self.speed = SPEEDS[0]
         self._at = at
         self._last_tick = time.monotonic()
@@ -177,8 +190,17 @@ class PlayerScreen(Screen[None]):
         term.update(render_screen(self.player))
         state = tr("tui.player.playing" if self.playing else "tui.player.paused")
         speed = f"{self.speed:g}".replace(".", ",")
-        bar.update(Text(tr("tui.player.bar", state=state, position=clock(self.player.position)[1:],
-                           duration=clock(self.player.duration)[1:], speed=speed)))
+        bar.update(
+            Text(
+                tr(
+                    "tui.player.bar",
+                    state=state,
+                    position=clock(self.player.position)[1:],
+                    duration=clock(self.player.duration)[1:],
+                    speed=speed,
+                )
+            )
+        )
         command.update(self._last_command())
 
     def _last_command(self) -> Text:
@@ -230,8 +252,13 @@ class PlayerScreen(Screen[None]):
             self.load((self.index + delta) % len(self.found), None)
 
 
-def open_player(app: App, directory: Path | str | None, started: float | None = None, step: Step | None = None,
-                steps: Sequence[Step] | None = None) -> bool:
+def open_player(
+    app: App,
+    directory: Path | str | None,
+    started: float | None = None,
+    step: Step | None = None,
+    steps: Sequence[Step] | None = None,
+) -> bool:
     """Push the player on the attempt's terminals — at `step`'s moment on its host when given.
     False (and a notice) when there is nothing to play."""
     found = recordings(Path(directory)) if directory else []

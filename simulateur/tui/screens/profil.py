@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from simulateur.i18n import tr
 
-NO_NAME = "\x00"   # the option of « (sans nom) »: no trainee's name can be it
+NO_NAME = "\x00"  # the option of « (sans nom) »: no trainee's name can be it
 
 
 class ProfileScreen(ModalScreen["str | None | bool"]):

@@ -19,7 +19,7 @@ from simulateur.session.store import ANYONE, EXAM_MODES, STATUSES, TRAINING_MODE
 from simulateur.tui import format as F
 from simulateur.tui.widgets.chart import chart
 
-NO_NAME = "\x00"   # the « (sans nom) » option: attempts started with no trainee's name
+NO_NAME = "\x00"  # the « (sans nom) » option: attempts started with no trainee's name
 
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
@@ -46,16 +46,35 @@ class ProgressionScreen(Screen[None]):
         with Horizontal(id="filters"):
             # whose (the trainee at the keyboard first), and training or exam: never mixed
             trainees = [(name, name) for name in self.app.trainees()] + [(tr("tui.profile.none"), NO_NAME)]
-            yield Select(trainees, prompt=tr("tui.progression.all_trainees"), id="trainee", compact=True,
-                         value=self.app.trainee or Select.NULL)   # nobody chosen: everybody's
-            yield Select([(tr("tui.progression.kind.training"), "training"), (tr("tui.progression.kind.exam"), "exam")],
-                         allow_blank=False, value="training", id="kind", compact=True)
-            yield Select([(title or sid, sid) for sid, title in scenarios], prompt=tr("tui.progression.all_scenarios"),
-                         id="scenario", compact=True)
-            yield Select([(c, c) for c in comps], prompt=tr("tui.catalogue.all_competences"), id="competence",
-                         compact=True)
-            yield Select([(tr(f"tui.status.{s}"), s) for s in STATUSES], prompt=tr("tui.progression.all_statuses"),
-                         id="status", compact=True)
+            yield Select(
+                trainees,
+                prompt=tr("tui.progression.all_trainees"),
+                id="trainee",
+                compact=True,
+                value=self.app.trainee or Select.NULL,
+            )  # nobody chosen: everybody's
+            yield Select(
+                [(tr("tui.progression.kind.training"), "training"), (tr("tui.progression.kind.exam"), "exam")],
+                allow_blank=False,
+                value="training",
+                id="kind",
+                compact=True,
+            )
+            yield Select(
+                [(title or sid, sid) for sid, title in scenarios],
+                prompt=tr("tui.progression.all_scenarios"),
+                id="scenario",
+                compact=True,
+            )
+            yield Select(
+                [(c, c) for c in comps], prompt=tr("tui.catalogue.all_competences"), id="competence", compact=True
+            )
+            yield Select(
+                [(tr(f"tui.status.{s}"), s) for s in STATUSES],
+                prompt=tr("tui.progression.all_statuses"),
+                id="status",
+                compact=True,
+            )
         yield DataTable(id="attempts", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="chart-pane"):
             yield Static(id="chart")
@@ -91,8 +110,13 @@ class ProgressionScreen(Screen[None]):
         trainee = self.query_one("#trainee", Select).value
         who: object = ANYONE if trainee is Select.NULL else (None if trainee == NO_NAME else trainee)
         modes = EXAM_MODES if self.query_one("#kind", Select).value == "exam" else TRAINING_MODES
-        return self.app.store.attempts(scenario=value("#scenario"), competence=value("#competence"),
-                                       status=value("#status"), candidate=who, modes=modes)
+        return self.app.store.attempts(
+            scenario=value("#scenario"),
+            competence=value("#competence"),
+            status=value("#status"),
+            candidate=who,
+            modes=modes,
+        )
 
     def refresh_view(self) -> None:
         records = self.filtered()
@@ -101,11 +125,21 @@ class ProgressionScreen(Screen[None]):
         self._columns()
         table.clear()
         for r in reversed(records):
-            score = Text("—", style="dim") if r.score is None else Text(
-                f"{r.score.acquis}/{r.score.evalues}", style="bold green" if r.score.ratio == 1 else "")
-            table.add_row(F.when(r.started), Text(r.title or r.scenario), tr(f"tui.mode.{r.mode}"), score,
-                          F.clock(r.duration) if r.duration is not None else "—", str(r.hints_used),
-                          tr(f"tui.status.{r.status}"), key=r.id)
+            score = (
+                Text("—", style="dim")
+                if r.score is None
+                else Text(f"{r.score.acquis}/{r.score.evalues}", style="bold green" if r.score.ratio == 1 else "")
+            )
+            table.add_row(
+                F.when(r.started),
+                Text(r.title or r.scenario),
+                tr(f"tui.mode.{r.mode}"),
+                score,
+                F.clock(r.duration) if r.duration is not None else "—",
+                str(r.hints_used),
+                tr(f"tui.status.{r.status}"),
+                key=r.id,
+            )
         comp = self.query_one("#competence", Select).value
         history = self.app.store.competence_history(records)
         if isinstance(comp, str):

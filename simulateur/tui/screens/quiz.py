@@ -67,15 +67,19 @@ class QuizScreen(Screen[None]):
             if not self.corrected:
                 self.show_correction()
             return
-        self.query_one("#clock", Static).update(tr("tui.quiz.clock", id=run.id, left=view.left(run.remaining()),
-                                                   count=len(run.questions)))
+        self.query_one("#clock", Static).update(
+            tr("tui.quiz.clock", id=run.id, left=view.left(run.remaining()), count=len(run.questions))
+        )
 
     def show_question(self) -> None:
         run = self.run
         q = run.questions[self.index]
         given = self.db.answers(run.id).get(q.id)
-        lines = [f"{self.index + 1}/{len(run.questions)} — [{q.competence}] {paper.question_text(q, run.seed).strip()}",
-                 f"({paper.kind_hint(q)}, {view.num(q.points)} pt)", ""]
+        lines = [
+            f"{self.index + 1}/{len(run.questions)} — [{q.competence}] {paper.question_text(q, run.seed).strip()}",
+            f"({paper.kind_hint(q)}, {view.num(q.points)} pt)",
+            "",
+        ]
         lines += [f"{marking.LETTERS[k]}. {c}" for k, c in enumerate(getattr(q, "choices", []))]
         self.query_one("#question", Static).update("\n".join(lines))
         box = self.query_one("#answer", Input)

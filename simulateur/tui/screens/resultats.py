@@ -71,7 +71,7 @@ class ResultatsScreen(Screen[None]):
             fiche.border_title = tr("tui.resultats.fiche")
             yield fiche
             coached = coaching(self.app.store, self.attempt_id, self.app.catalogue.scenarios)
-            if coached is not None:   # a training attempt handed in: never an exam's
+            if coached is not None:  # a training attempt handed in: never an exam's
                 box = Vertical(id="coaching")
                 box.border_title = tr("coach.title")
                 with box:
@@ -82,8 +82,9 @@ class ResultatsScreen(Screen[None]):
                         yield Static(f"{mark.criterion}  {mark.label}", classes="self-label")
                         with RadioSet(id=f"self-{i}", name=mark.criterion, classes="self-mark"):
                             yield RadioButton(tr("coach.self.acquis"), value=mark.verdict == "acquis", name="acquis")
-                            yield RadioButton(tr("coach.self.non_acquis"), value=mark.verdict == "non_acquis",
-                                              name="non_acquis")
+                            yield RadioButton(
+                                tr("coach.self.non_acquis"), value=mark.verdict == "non_acquis", name="non_acquis"
+                            )
         yield Footer()
 
     def _summary(self) -> Text:
@@ -92,8 +93,18 @@ class ResultatsScreen(Screen[None]):
         if rec is None:
             return Text(tr("tui.resultats.unknown"), style="bold red")
         out.append(rec.title + "\n", style="bold")
-        out.append(tr("tui.resultats.meta", scenario=rec.scenario, seed=rec.seed, mode=tr(f"tui.mode.{rec.mode}"),
-                      when=F.when(rec.started), status=tr(f"tui.status.{rec.status}")) + "\n", style="dim")
+        out.append(
+            tr(
+                "tui.resultats.meta",
+                scenario=rec.scenario,
+                seed=rec.seed,
+                mode=tr(f"tui.mode.{rec.mode}"),
+                when=F.when(rec.started),
+                status=tr(f"tui.status.{rec.status}"),
+            )
+            + "\n",
+            style="dim",
+        )
         if rec.score is not None:
             s = rec.score
             style = "bold green" if s.acquis == s.evalues else "bold"
@@ -103,20 +114,41 @@ class ResultatsScreen(Screen[None]):
             out.append("\n")
         out.append(tr("tui.resultats.time", time=F.duration(rec.duration)) + "\n")
         if rec.hints_used:
-            out.append(tr("tui.resultats.hints", n=rec.hints_used, cost=rec.hints_used * HINT_COST_MINUTES,
-                          counted=F.duration(rec.counted_duration)) + "\n")
+            out.append(
+                tr(
+                    "tui.resultats.hints",
+                    n=rec.hints_used,
+                    cost=rec.hints_used * HINT_COST_MINUTES,
+                    counted=F.duration(rec.counted_duration),
+                )
+                + "\n"
+            )
         else:
             out.append(tr("tui.resultats.no_hints") + "\n")
-        if rec.mode == "entrainement" and rec.attempt_dir:   # « Vérifier » exists in training only
+        if rec.mode == "entrainement" and rec.attempt_dir:  # « Vérifier » exists in training only
             out.append(tr("tui.resultats.verifications", n=Attempt(Path(rec.attempt_dir)).verifications()) + "\n")
         q = rec.qualification
-        label = tr("tui.qualif.label", impact=IMPACT_LABELS[q.impact], urgency=URGENCY_LABELS[q.urgency],
-                   priority=PRIORITY_LABELS[q.priority]) if q else tr("tui.resultats.none")
+        label = (
+            tr(
+                "tui.qualif.label",
+                impact=IMPACT_LABELS[q.impact],
+                urgency=URGENCY_LABELS[q.urgency],
+                priority=PRIORITY_LABELS[q.priority],
+            )
+            if q
+            else tr("tui.resultats.none")
+        )
         out.append(tr("tui.resultats.qualification", label=label))
         if rec.escalation:
             to = rec.escalation.to
-            out.append("\n" + tr("tui.resultats.escalade", to=tr(f"tui.escalade.to.{to}") if to in RECIPIENTS else to,
-                                 reason=rec.escalation.reason))
+            out.append(
+                "\n"
+                + tr(
+                    "tui.resultats.escalade",
+                    to=tr(f"tui.escalade.to.{to}") if to in RECIPIENTS else to,
+                    reason=rec.escalation.reason,
+                )
+            )
         return out
 
     def _reference(self) -> RenderableType:
@@ -132,17 +164,33 @@ class ResultatsScreen(Screen[None]):
                 table.add_row(Text("  " + mark, style=style), Text(text, style=style))
             return table
 
-        parts: list[RenderableType] = [Text(tr("coach.solution"), style="bold"),
-                                       listing([(tr("coach.on_host", host=step.host), "\n".join(step.commands))
-                                                for step in reference_steps(sc)], "cyan")]
+        parts: list[RenderableType] = [
+            Text(tr("coach.solution"), style="bold"),
+            listing(
+                [(tr("coach.on_host", host=step.host), "\n".join(step.commands)) for step in reference_steps(sc)],
+                "cyan",
+            ),
+        ]
         exp = sc.ticket.expected
-        parts.append(Text(tr("tui.resultats.expected_qualif", impact=IMPACT_LABELS[exp.impact],
-                             urgency=URGENCY_LABELS[exp.urgency],
-                             priority=PRIORITY_LABELS[priority(exp.impact, exp.urgency)]), style="bold"))
+        parts.append(
+            Text(
+                tr(
+                    "tui.resultats.expected_qualif",
+                    impact=IMPACT_LABELS[exp.impact],
+                    urgency=URGENCY_LABELS[exp.urgency],
+                    priority=PRIORITY_LABELS[priority(exp.impact, exp.urgency)],
+                ),
+                style="bold",
+            )
+        )
         if exp.accepted or exp.priorities or exp.reason.strip():
-            parts.append(Text(tr("tui.resultats.accepted_qualif", accepted=accepted_text(exp))
-                              + (tr("score.qual.reason", reason=exp.reason.strip()) if exp.reason.strip() else ""),
-                              style="dim"))
+            parts.append(
+                Text(
+                    tr("tui.resultats.accepted_qualif", accepted=accepted_text(exp))
+                    + (tr("score.qual.reason", reason=exp.reason.strip()) if exp.reason.strip() else ""),
+                    style="dim",
+                )
+            )
         jury = [ev.jury for c in sc.criteria for ev in c.evidence if isinstance(ev, JuryEvidence)]
         if jury:
             parts += [Text(tr("tui.resultats.jury_expects"), style="bold"), listing([("?", j) for j in jury], "yellow")]

@@ -48,8 +48,9 @@ class VerificationScreen(ModalScreen[None]):
         jury = tr("tui.verify.score.jury", n=s.jury) if s.jury else ""
         with Vertical(id="verification"):
             yield Static(Text(tr("tui.verify.title", n=self.number), style="bold"), id="verification-title")
-            yield Static(Text(tr("tui.verify.score", acquis=s.acquis, evalues=s.evalues, jury=jury)),
-                         id="verification-score")
+            yield Static(
+                Text(tr("tui.verify.score", acquis=s.acquis, evalues=s.evalues, jury=jury)), id="verification-score"
+            )
             with VerticalScroll(id="verification-grid"):
                 yield Static(verdicts(self.result), id="verification-verdicts")
             yield Static(Text(tr("tui.verify.note"), style="italic"), classes="muted")

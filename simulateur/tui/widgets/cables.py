@@ -42,8 +42,7 @@ class CablesPane(VerticalScroll):
         yield Label(tr("tui.cables.cable"))
         yield Select([(w, w) for w in which], value=which[0], allow_blank=False, id="cables-which", compact=True)
         yield Label(tr("tui.cables.switch"))
-        yield Select([(s, s) for s in switches], value=switches[0], allow_blank=False, id="cables-switch",
-                     compact=True)
+        yield Select([(s, s) for s in switches], value=switches[0], allow_blank=False, id="cables-switch", compact=True)
         with Horizontal(id="cables-buttons"):
             yield Button(tr("tui.cables.plug"), id="cables-plug", variant="primary")
             yield Button(tr("tui.cables.unplug"), id="cables-unplug", variant="warning")
@@ -78,8 +77,9 @@ class CablesPane(VerticalScroll):
         host, iface = self._selected()
         switch = str(self.query_one("#cables-switch", Select).value)
         try:
-            self.notify(await asyncio.to_thread(cabling.plug, running.lab, running.attempt.journal, host, iface,
-                                                switch))
+            self.notify(
+                await asyncio.to_thread(cabling.plug, running.lab, running.attempt.journal, host, iface, switch)
+            )
         except SimError as exc:
             self.notify(str(exc), severity="error")
         await self.refresh_state()

@@ -37,8 +37,10 @@ def chart(history: Mapping[str, Sequence[CompetencePoint]], width: int = 24) -> 
         out.append(" " * (width - len(shown) + 2))
         last = shown[-1]
         pct = "—" if last.ratio is None else f"{round(100 * last.ratio)} %"
-        out.append(tr("tui.progression.last", pct=pct, acquis=last.acquis, evalues=last.evalues, n=len(points)),
-                   style=style(last.ratio))
+        out.append(
+            tr("tui.progression.last", pct=pct, acquis=last.acquis, evalues=last.evalues, n=len(points)),
+            style=style(last.ratio),
+        )
         out.append("\n")
     out.rstrip()
     return out

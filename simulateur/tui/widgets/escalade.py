@@ -33,8 +33,12 @@ class EscaladeForm(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(tr("tui.escalade.intro"), classes="muted")
         yield Label(tr("tui.escalade.to"))
-        yield Select([(tr(f"tui.escalade.to.{r}"), r) for r in RECIPIENTS], prompt=tr("tui.escalade.choose"),
-                     id="escalade-to", compact=True)
+        yield Select(
+            [(tr(f"tui.escalade.to.{r}"), r) for r in RECIPIENTS],
+            prompt=tr("tui.escalade.choose"),
+            id="escalade-to",
+            compact=True,
+        )
         yield Label(tr("tui.escalade.reason"))
         yield Input(placeholder=tr("tui.escalade.reason.placeholder"), id="escalade-reason", compact=True)
         yield Label(tr("tui.escalade.done"))
@@ -47,8 +51,11 @@ class EscaladeForm(VerticalScroll):
         rec = self.app.store.attempt(running.attempt_id) if running else None
         if rec is None or rec.escalation is None:
             return ""
-        return tr("tui.escalade.sent", to=tr(f"tui.escalade.to.{rec.escalation.to}")
-                  if rec.escalation.to in RECIPIENTS else rec.escalation.to, at=F.hour(rec.escalation.t))
+        return tr(
+            "tui.escalade.sent",
+            to=tr(f"tui.escalade.to.{rec.escalation.to}") if rec.escalation.to in RECIPIENTS else rec.escalation.to,
+            at=F.hour(rec.escalation.t),
+        )
 
     @on(Button.Pressed, "#escalade-send")
     def send(self) -> None:

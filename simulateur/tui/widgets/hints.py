@@ -51,8 +51,9 @@ class HintsPane(VerticalScroll):
         shown = self.app.store.hints(running.attempt_id)
         button = self.query_one("#hints-reveal", Button)
         for h in shown:
-            text = Text.assemble((tr("tui.hints.number", n=h.index + 1, total=len(running.scenario.hints)), "bold"),
-                                 " " + h.text)
+            text = Text.assemble(
+                (tr("tui.hints.number", n=h.index + 1, total=len(running.scenario.hints)), "bold"), " " + h.text
+            )
             self.mount(Static(text, classes="hint"), before=button)
         left = len(running.scenario.hints) - len(shown)
         cost = self.query_one("#hints-cost", Static)
@@ -81,8 +82,9 @@ class HintsPane(VerticalScroll):
             if yes:
                 self.reveal_next()
 
-        self.app.push_screen(ConfirmScreen(tr("tui.hints.confirm", n=n + 1, total=total, cost=HINT_COST_MINUTES)),
-                             answer)
+        self.app.push_screen(
+            ConfirmScreen(tr("tui.hints.confirm", n=n + 1, total=total, cost=HINT_COST_MINUTES)), answer
+        )
 
     def reveal_next(self) -> None:
         running = self.app.running

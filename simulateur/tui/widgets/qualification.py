@@ -53,17 +53,30 @@ class QualificationForm(VerticalScroll):
         q = running.attempt.qualification() if running else None
         with Horizontal(classes="row"):
             yield Label(tr("tui.qualif.impact"))
-            yield Select([(IMPACT_LABELS[i], i) for i in IMPACTS], prompt=tr("tui.qualif.choose"),
-                         id="impact", compact=True, value=q.impact if q else Select.NULL)
+            yield Select(
+                [(IMPACT_LABELS[i], i) for i in IMPACTS],
+                prompt=tr("tui.qualif.choose"),
+                id="impact",
+                compact=True,
+                value=q.impact if q else Select.NULL,
+            )
         with Horizontal(classes="row"):
             yield Label(tr("tui.qualif.urgency"))
-            yield Select([(URGENCY_LABELS[u], u) for u in URGENCIES], prompt=tr("tui.qualif.choose"),
-                         id="urgency", compact=True, value=q.urgency if q else Select.NULL)
+            yield Select(
+                [(URGENCY_LABELS[u], u) for u in URGENCIES],
+                prompt=tr("tui.qualif.choose"),
+                id="urgency",
+                compact=True,
+                value=q.urgency if q else Select.NULL,
+            )
         yield Static(id="priority")
         yield Static(id="matrix")
         yield Button(tr("tui.qualif.save"), id="qualif-save", variant="primary")
-        yield Static(tr("tui.qualif.saved", label=self._label(q.impact, q.urgency)) if q else
-                     tr("tui.qualif.not_yet"), id="qualif-saved", classes="muted")
+        yield Static(
+            tr("tui.qualif.saved", label=self._label(q.impact, q.urgency)) if q else tr("tui.qualif.not_yet"),
+            id="qualif-saved",
+            classes="muted",
+        )
 
     def on_mount(self) -> None:
         self._show()
@@ -75,8 +88,12 @@ class QualificationForm(VerticalScroll):
 
     @staticmethod
     def _label(impact: str, urgency: str) -> str:
-        return tr("tui.qualif.label", impact=IMPACT_LABELS[impact], urgency=URGENCY_LABELS[urgency],
-                  priority=PRIORITY_LABELS[priority(impact, urgency)])
+        return tr(
+            "tui.qualif.label",
+            impact=IMPACT_LABELS[impact],
+            urgency=URGENCY_LABELS[urgency],
+            priority=PRIORITY_LABELS[priority(impact, urgency)],
+        )
 
     @on(Select.Changed)
     def _show(self) -> None:

@@ -24,7 +24,13 @@ from simulateur.journal.timeline import Step, clock, hosts
 if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
 
-MARK_STYLES = {"diagnostic": "cyan", "change": "bold yellow", "test": "green", "other": "dim", "event": "italic magenta"}
+MARK_STYLES = {
+    "diagnostic": "cyan",
+    "change": "bold yellow",
+    "test": "green",
+    "other": "dim",
+    "event": "italic magenta",
+}
 
 
 def mark_text(step: Step) -> Text:
@@ -33,7 +39,12 @@ def mark_text(step: Step) -> Text:
 
 def outcome_text(step: Step) -> Text:
     label = tr(f"timeline.outcome.{step.outcome}", rc=step.rc)
-    return Text(label, style={"ok": "green", "failed": "bold red", "not_run": "bold red", "nonzero": "yellow"}.get(step.outcome, "dim"))
+    return Text(
+        label,
+        style={"ok": "green", "failed": "bold red", "not_run": "bold red", "nonzero": "yellow"}.get(
+            step.outcome, "dim"
+        ),
+    )
 
 
 def command_text(step: Step) -> Text:
@@ -78,8 +89,14 @@ class TimelineTable(DataTable[object]):
     def fill(self) -> None:
         self.clear()
         for i, s in self.shown():
-            self.add_row(clock(s.at), "—" if s.mark == "event" else s.host, mark_text(s), outcome_text(s),
-                         command_text(s), key=str(i))
+            self.add_row(
+                clock(s.at),
+                "—" if s.mark == "event" else s.host,
+                mark_text(s),
+                outcome_text(s),
+                command_text(s),
+                key=str(i),
+            )
 
     def action_next_host(self) -> None:
         """Cycle: every host, then each host in the order it was first used."""
@@ -123,9 +140,18 @@ class TimelinePanel(Vertical):
 
     def compose(self) -> ComposeResult:
         n = timeline.counts(self.steps)
-        yield Static(tr("tui.timeline.summary", commands=n["commands"], diagnostic=n["diagnostic"],
-                        change=n["change"], test=n["test"], failed=n["failed"], terminals=self.terminals),
-                     id="timeline-summary")
+        yield Static(
+            tr(
+                "tui.timeline.summary",
+                commands=n["commands"],
+                diagnostic=n["diagnostic"],
+                change=n["change"],
+                test=n["test"],
+                failed=n["failed"],
+                terminals=self.terminals,
+            ),
+            id="timeline-summary",
+        )
         if self.steps:
             yield Static(tr("tui.timeline.showing", host=tr("tui.timeline.all_hosts")), id="timeline-host")
             yield TimelineTable(self.steps, id="timeline")
@@ -141,7 +167,8 @@ class TimelinePanel(Vertical):
     @on(TimelineTable.HostShown)
     def _host_shown(self, event: TimelineTable.HostShown) -> None:
         self.query_one("#timeline-host", Static).update(
-            tr("tui.timeline.showing", host=event.host or tr("tui.timeline.all_hosts")))
+            tr("tui.timeline.showing", host=event.host or tr("tui.timeline.all_hosts"))
+        )
 
     def play(self, step: Step | None = None) -> bool:
         return self.app.open_player(self.directory, self.started, step, self.steps)

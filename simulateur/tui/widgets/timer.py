@@ -20,8 +20,9 @@ class Timer(Static):
     class Expired(Message):
         """The countdown reached zero (posted once)."""
 
-    def __init__(self, started: float, expected: float, *, countdown: bool, clock: Callable[[], float],
-                 id: str | None = None) -> None:
+    def __init__(
+        self, started: float, expected: float, *, countdown: bool, clock: Callable[[], float], id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.started = started
         self.expected = expected
@@ -39,15 +40,23 @@ class Timer(Static):
     def tick(self) -> None:
         elapsed = self.elapsed()
         if not self.countdown:
-            self.update(Text.assemble(("⏱ ", "bold"), (F.clock(elapsed), "bold"),
-                                      (" " + tr("tui.timer.expected", minutes=int(self.expected // 60)), "dim")))
+            self.update(
+                Text.assemble(
+                    ("⏱ ", "bold"),
+                    (F.clock(elapsed), "bold"),
+                    (" " + tr("tui.timer.expected", minutes=int(self.expected // 60)), "dim"),
+                )
+            )
             return
         remaining = self.expected - elapsed
         if remaining >= 0:
-            soon = remaining < 300   # said by a sign too, not by the yellow alone (same width: no title cut)
+            soon = remaining < 300  # said by a sign too, not by the yellow alone (same width: no title cut)
             style = "bold yellow" if soon else "bold"
-            self.update(Text.assemble(("⚠ " if soon else "⏳ ", style),
-                                      (tr("tui.timer.remaining", time=F.clock(remaining)), style)))
+            self.update(
+                Text.assemble(
+                    ("⚠ " if soon else "⏳ ", style), (tr("tui.timer.remaining", time=F.clock(remaining)), style)
+                )
+            )
             return
         self.update(Text("⚠" + tr("tui.timer.over", time=F.clock(-remaining)), style="bold white on red"))
         if not self._expired:

@@ -13,13 +13,24 @@ LOG_DIR = "/var/log/sysd"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 VERSION = "systemd 252 (sysd: lab shim, not the real systemd)"
 
-GRACE = 0.15            # a simple service still alive after this is "started"
-START_TIMEOUT = 15.0    # control processes (forking ExecStart, Exec*Pre/Post)
-STOP_TIMEOUT = 5.0      # SIGTERM -> SIGKILL
-PIDFILE_WAIT = 2.0      # forking: wait for PIDFile= to appear
+GRACE = 0.15  # a simple service still alive after this is "started"
+START_TIMEOUT = 15.0  # control processes (forking ExecStart, Exec*Pre/Post)
+STOP_TIMEOUT = 5.0  # SIGTERM -> SIGKILL
+PIDFILE_WAIT = 2.0  # forking: wait for PIDFile= to appear
 
-UNIT_SUFFIXES = (".service", ".socket", ".target", ".timer", ".mount",
-                 ".automount", ".path", ".slice", ".scope", ".device", ".swap")
+UNIT_SUFFIXES = (
+    ".service",
+    ".socket",
+    ".target",
+    ".timer",
+    ".mount",
+    ".automount",
+    ".path",
+    ".slice",
+    ".scope",
+    ".device",
+    ".swap",
+)
 SIMPLE_TYPES = ("simple", "exec", "notify", "notify-reload", "idle", "dbus")
 
 
@@ -89,8 +100,7 @@ def remove(path):
 
 
 def write_kv(path, first, items):
-    lines = [str(first)] + ["%s=%s" % (k, str(v).replace("\n", " "))
-                            for k, v in items if v is not None]
+    lines = [str(first)] + ["%s=%s" % (k, str(v).replace("\n", " ")) for k, v in items if v is not None]
     write_file(path, "\n".join(lines) + "\n")
 
 
@@ -121,5 +131,5 @@ def host_view(path):
     if root == "/":
         return p
     if p.startswith(root + "/"):
-        return p[len(root):]
+        return p[len(root) :]
     return p

@@ -7,10 +7,20 @@ import sys
 import time
 
 
-EXIT_NAMES = {0: "SUCCESS", 1: "FAILURE", 2: "INVALIDARGUMENT",
-              3: "NOTIMPLEMENTED", 4: "NOPERMISSION", 5: "NOTINSTALLED",
-              6: "NOTCONFIGURED", 7: "NOTRUNNING", 200: "CHDIR", 203: "EXEC",
-              216: "GROUP", 217: "USER"}
+EXIT_NAMES = {
+    0: "SUCCESS",
+    1: "FAILURE",
+    2: "INVALIDARGUMENT",
+    3: "NOTIMPLEMENTED",
+    4: "NOPERMISSION",
+    5: "NOTINSTALLED",
+    6: "NOTCONFIGURED",
+    7: "NOTRUNNING",
+    200: "CHDIR",
+    203: "EXEC",
+    216: "GROUP",
+    217: "USER",
+}
 
 
 def signame(n):
@@ -49,6 +59,7 @@ def fmt_ago(ts):
 
     def pl(n, one, many):
         return "%d %s" % (n, one if n == 1 else many)
+
     if d >= YEAR:
         txt = "%s %s" % (pl(s // YEAR, "year", "years"), pl(s % YEAR // MONTH, "month", "months"))
     elif d >= MONTH:
@@ -78,8 +89,8 @@ def fmt_ago(ts):
 
 def fmt_bytes(n):
     for i, suffix in ((4, "T"), (3, "G"), (2, "M"), (1, "K")):
-        if n >= 1024 ** i:
-            return "%.1f%s" % (n / 1024 ** i, suffix)
+        if n >= 1024**i:
+            return "%.1f%s" % (n / 1024**i, suffix)
     return "%dB" % n
 
 

@@ -35,42 +35,86 @@ Query the logs of this lab host's services (sysd shim).
 SHORTOPTS = "u:o:n:b:efrqhxalS:U:p:t:g:D:F:M:k"
 OPTIONAL = {"n": "10", "lines": "10", "b": "0", "boot": "0"}
 OUTPUTS = ("short", "cat", "short-full", "short-traditional")
-FLAGS = {"-e": "end", "--pager-end": "end", "-f": "follow", "--follow": "follow",
-         "-r": "reverse", "--reverse": "reverse", "-q": "quiet", "--quiet": "quiet",
-         "--no-hostname": "no_host"}
-ACCEPTED = ("-x", "-a", "-l", "--no-pager", "--catalog", "--all", "--full", "--system", "--merge",
-            "--no-full", "--utc", "--no-tail")
-UNSUPPORTED_WITH_VALUE = ("since", "until", "priority", "identifier", "grep", "vacuum-size",
-                          "vacuum-time", "cursor", "after-cursor", "field", "user-unit", "facility",
-                          "directory", "file")
+FLAGS = {
+    "-e": "end",
+    "--pager-end": "end",
+    "-f": "follow",
+    "--follow": "follow",
+    "-r": "reverse",
+    "--reverse": "reverse",
+    "-q": "quiet",
+    "--quiet": "quiet",
+    "--no-hostname": "no_host",
+}
+ACCEPTED = (
+    "-x",
+    "-a",
+    "-l",
+    "--no-pager",
+    "--catalog",
+    "--all",
+    "--full",
+    "--system",
+    "--merge",
+    "--no-full",
+    "--utc",
+    "--no-tail",
+)
+UNSUPPORTED_WITH_VALUE = (
+    "since",
+    "until",
+    "priority",
+    "identifier",
+    "grep",
+    "vacuum-size",
+    "vacuum-time",
+    "cursor",
+    "after-cursor",
+    "field",
+    "user-unit",
+    "facility",
+    "directory",
+    "file",
+)
 UNSUPPORTED_FLAGS = ("dmesg", "list-boots", "disk-usage", "user")
 UNSUPPORTED_SHORT = "SUptkgDFM"
-LONGOPTS = ([o + "=" for o in ("unit", "lines", "boot", "output") + UNSUPPORTED_WITH_VALUE]
-            + [o[2:] for o in list(FLAGS) + list(ACCEPTED) if o.startswith("--")]
-            + list(UNSUPPORTED_FLAGS) + ["help", "version"])
+LONGOPTS = (
+    [o + "=" for o in ("unit", "lines", "boot", "output") + UNSUPPORTED_WITH_VALUE]
+    + [o[2:] for o in list(FLAGS) + list(ACCEPTED) if o.startswith("--")]
+    + list(UNSUPPORTED_FLAGS)
+    + ["help", "version"]
+)
 
 
 def unsupported(option):
-    return Fail("journalctl: %s is not supported in this lab's journal "
-                "(use -u UNIT, -n N, -f, -e, -r)." % option, 1)
+    return Fail("journalctl: %s is not supported in this lab's journal (use -u UNIT, -n N, -f, -e, -r)." % option, 1)
 
 
 def parse_journalctl(argv):
-    opts = {"units": [], "lines": None, "end": False, "follow": False,
-            "reverse": False, "quiet": False, "output": "short", "no_host": False}
+    opts = {
+        "units": [],
+        "lines": None,
+        "end": False,
+        "follow": False,
+        "reverse": False,
+        "quiet": False,
+        "output": "short",
+        "no_host": False,
+    }
     try:
-        found, words = options.parse(options.explicit(argv, SHORTOPTS, LONGOPTS, OPTIONAL),
-                                     SHORTOPTS, LONGOPTS)
+        found, words = options.parse(options.explicit(argv, SHORTOPTS, LONGOPTS, OPTIONAL), SHORTOPTS, LONGOPTS)
     except options.OptionError as e:
         apply_options(opts, e.before)
-        if e.option.lstrip("-") in UNSUPPORTED_WITH_VALUE + UNSUPPORTED_FLAGS \
-                or len(e.option) == 2 and e.option[1] in UNSUPPORTED_SHORT:
+        if (
+            e.option.lstrip("-") in UNSUPPORTED_WITH_VALUE + UNSUPPORTED_FLAGS
+            or len(e.option) == 2
+            and e.option[1] in UNSUPPORTED_SHORT
+        ):
             raise unsupported(e.option)
         raise Fail("journalctl: %s" % e, 1)
     apply_options(opts, found)
     if words:
-        raise Fail("journalctl: filtering by '%s' is not supported in this lab "
-                   "(use -u UNIT)." % words[0], 1)
+        raise Fail("journalctl: filtering by '%s' is not supported in this lab (use -u UNIT)." % words[0], 1)
     return opts
 
 
@@ -89,8 +133,7 @@ def apply_options(opts, found):
                 raise Fail("Failed to parse lines '%s'" % val, 1)
         elif name in ("-b", "--boot"):
             if val not in ("", "0", "+0", "all") and not re.match(r"^[0-9a-f]{32}$", val):
-                raise Fail("Data from the specified boot (%s) is not available: "
-                           "No such boot ID in journal" % val, 1)
+                raise Fail("Data from the specified boot (%s) is not available: No such boot ID in journal" % val, 1)
         elif name in ("-o", "--output"):
             if val not in OUTPUTS:
                 raise unsupported("-o %s" % val if name == "-o" else "--output=%s" % val)
@@ -122,8 +165,7 @@ def journal_files(patterns):
             except Fail:
                 continue
             if any(ch in p for ch in "*?["):
-                names.extend(x for x in present if fnmatch.fnmatchcase(x, n)
-                             or fnmatch.fnmatchcase(x, p))
+                names.extend(x for x in present if fnmatch.fnmatchcase(x, n) or fnmatch.fnmatchcase(x, p))
             elif n.endswith(".service"):
                 names.append(n)
         names = list(dict.fromkeys(names))
@@ -170,7 +212,7 @@ def follow(opts, positions, show):
                     size = os.path.getsize(path)
                 except OSError:
                     continue
-                if size < pos:          # truncated
+                if size < pos:  # truncated
                     pos = 0
                 if size == pos:
                     positions[path] = pos

@@ -18,8 +18,7 @@ class Log:
         return open(self.path, "ab")
 
     def sd(self, msg):
-        line = "%s %s systemd[1]: %s\n" % (time.strftime("%b %d %H:%M:%S"),
-                                          hostname(), msg)
+        line = "%s %s systemd[1]: %s\n" % (time.strftime("%b %d %H:%M:%S"), hostname(), msg)
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             with open(self.path, "a+b") as f:
@@ -33,13 +32,16 @@ class Log:
             pass
 
 
-MONTHS = {m: i for i, m in enumerate(
-    "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 TS_RE = re.compile(r"^([A-Z][a-z]{2}) ([ 0-3]?\d) (\d\d):(\d\d):(\d\d) ")
-NOHOST_RE = re.compile(r"^([A-Z][a-z]{2}) ([ 0-3]?\d) (\d\d:\d\d:\d\d) "
-                       r"([^\s\[\]:]+(?:\[\d+\])?:(?: |$))")
-SHORT_RE = re.compile(r"^([A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d) (\S+) "
-                      r"([^\s:]+(?:\[\d+\])?): ?(.*)$")
+NOHOST_RE = re.compile(
+    r"^([A-Z][a-z]{2}) ([ 0-3]?\d) (\d\d:\d\d:\d\d) "
+    r"([^\s\[\]:]+(?:\[\d+\])?:(?: |$))"
+)
+SHORT_RE = re.compile(
+    r"^([A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d) (\S+) "
+    r"([^\s:]+(?:\[\d+\])?): ?(.*)$"
+)
 
 
 def normalize(line, no_host=False, cat=False):
@@ -47,8 +49,7 @@ def normalize(line, no_host=False, cat=False):
     would ('Nov 03 20:00:01 HOST dnsmasq[12]: …')."""
     m = NOHOST_RE.match(line)
     if m:
-        line = "%s %02d %s %s %s%s" % (m.group(1), int(m.group(2)), m.group(3),
-                                       hostname(), m.group(4), line[m.end():])
+        line = "%s %02d %s %s %s%s" % (m.group(1), int(m.group(2)), m.group(3), hostname(), m.group(4), line[m.end() :])
     if no_host or cat:
         m = SHORT_RE.match(line)
         if m:
@@ -71,8 +72,7 @@ def read_entries(path, sizes=None, offset=0):
     for raw in data.decode("utf-8", "replace").splitlines():
         m = TS_RE.match(raw)
         if m and m.group(1) in MONTHS:
-            key = (MONTHS[m.group(1)], int(m.group(2)), int(m.group(3)),
-                   int(m.group(4)), int(m.group(5)))
+            key = (MONTHS[m.group(1)], int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5)))
         out.append((key, raw))
     return out
 

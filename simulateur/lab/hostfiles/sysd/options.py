@@ -33,14 +33,14 @@ def explicit(argv, shortopts, longopts, optional):
     """argv with the optional values made explicit for getopt: an option of `optional` (short
     letter or long name -> its value when none is given) takes a value attached to it (-n20,
     --lines=20) or, when the next word is a number (is_num), that word; otherwise its default."""
-    with_value = {c for i, c in enumerate(shortopts) if shortopts[i + 1:i + 2] == ":"}
+    with_value = {c for i, c in enumerate(shortopts) if shortopts[i + 1 : i + 2] == ":"}
     long_value = {o[:-1] for o in longopts if o.endswith("=")}
     out, i = [], 0
     while i < len(argv):
         word = argv[i]
         i += 1
         if word == "--":
-            out.extend(argv[i - 1:])
+            out.extend(argv[i - 1 :])
             break
         if word.startswith("--"):
             typed, eq, _ = word[2:].partition("=")
@@ -51,12 +51,12 @@ def explicit(argv, shortopts, longopts, optional):
                 else:
                     word = "--%s=%s" % (name, optional[name])
             elif name in long_value and not eq and i < len(argv):
-                out.append(word)                    # its value is the next word, whatever it is
+                out.append(word)  # its value is the next word, whatever it is
                 word, i = argv[i], i + 1
         elif word.startswith("-") and word != "-":
             for j, c in enumerate(word[1:], 2):
                 if c in optional:
-                    if j == len(word):              # last of its word: no value attached
+                    if j == len(word):  # last of its word: no value attached
                         if i < len(argv) and is_num(argv[i]):
                             word, i = word + argv[i], i + 1
                         else:
@@ -89,7 +89,7 @@ def parse(argv, shortopts, longopts):
         return getopt.gnu_getopt(argv, shortopts, longopts)
     except getopt.GetoptError as e:
         error = failure(e.opt, argv, shortopts, longopts)
-    for end in range(len(argv) - 1, -1, -1):   # the longest start of the line getopt reads whole
+    for end in range(len(argv) - 1, -1, -1):  # the longest start of the line getopt reads whole
         try:
             error.before = getopt.gnu_getopt(argv[:end], shortopts, longopts)[0]
             break
@@ -102,7 +102,7 @@ def failure(opt, argv, shortopts, longopts):
     """The OptionError for getopt's error on option `opt` (its GetoptError.opt: the letter of a
     short option; for a long one the name typed, or the full name when the error is about its
     value), worded from the option alone, never from getopt's English text."""
-    words = argv[:argv.index("--")] if "--" in argv else argv
+    words = argv[: argv.index("--")] if "--" in argv else argv
     typed = [w[2:].partition("=") for w in words if w.startswith("--")]
     if len(opt) == 1 and not any(t == opt for t, _, _ in typed):
         if opt + ":" in shortopts:
@@ -111,9 +111,8 @@ def failure(opt, argv, shortopts, longopts):
     name = long_name(opt, longopts)
     if name and name + "=" in longopts:
         return OptionError("--" + name, "option '--%s' requires an argument" % name)
-    if name:      # a long option without a value, given one
-        word = next(("--%s=%s" % (t, v) for t, eq, v in typed if eq and long_name(t, longopts) == name),
-                    "--" + name)
+    if name:  # a long option without a value, given one
+        word = next(("--%s=%s" % (t, v) for t, eq, v in typed if eq and long_name(t, longopts) == name), "--" + name)
         return OptionError("--" + name, "unrecognized option '%s'" % word)
     word = next(("--%s%s%s" % (t, eq, v) for t, eq, v in typed if t == opt), "--" + opt)
     return OptionError("--" + opt, "unrecognized option '%s'" % word)

@@ -13,7 +13,7 @@ def proc_stat(pid):
     if not text:
         return None
     try:
-        rest = text[text.rindex(")") + 2:].split()
+        rest = text[text.rindex(")") + 2 :].split()
         return rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[19])
     except (ValueError, IndexError):
         return None
@@ -36,7 +36,7 @@ def alive(pid, stime=None):
     if st[0] in ("Z", "X", "x"):
         return False
     if stime is not None and st[4] != stime:
-        return False          # the PID was reused by another process
+        return False  # the PID was reused by another process
     return True
 
 

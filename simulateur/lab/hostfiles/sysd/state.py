@@ -57,7 +57,7 @@ def get_state(u, locked=False):
         if alive(pid, kv1(kv, "stime", int)):
             return State("active", "running", pid, since, kv)
         if u.found and u.type == "forking":
-            newpid = read_pidfile(u)          # the daemon re-forked (reload…)
+            newpid = read_pidfile(u)  # the daemon re-forked (reload…)
             if newpid and newpid != pid and alive(newpid):
                 st = proc_stat(newpid)
                 items = [("stime", st[4] if st else None)]
@@ -67,8 +67,7 @@ def get_state(u, locked=False):
                 return State("active", "running", newpid, since, kv)
         # The main process died behind our back: the unit has failed.
         now = time.time()
-        fkv = {"since": [str(now)], "pid": [str(pid)], "what": ["main"],
-               "process": kv.get("process", [])}
+        fkv = {"since": [str(now)], "pid": [str(pid)], "what": ["main"], "process": kv.get("process", [])}
         if locked:
             mark_failed_lazily(u, pid, now, kv)
         else:
@@ -84,8 +83,7 @@ def get_state(u, locked=False):
         return State("active", "exited", None, since)
     first, kv = read_kv(u.rf("failed"))
     if first is not None:
-        return State("failed", "failed", kv1(kv, "pid", int), kv1(kv, "since", float),
-                     kv, first.strip() or "exit-code")
+        return State("failed", "failed", kv1(kv, "pid", int), kv1(kv, "since", float), kv, first.strip() or "exit-code")
     try:
         since = float(read_text(u.rf("stopped")).split()[0])
     except (AttributeError, ValueError, IndexError):
@@ -94,9 +92,11 @@ def get_state(u, locked=False):
 
 
 def mark_failed_lazily(u, pid, now, kv):
-    write_kv(u.rf("failed"), "exit-code",
-             [("since", now), ("pid", pid), ("what", "main")]
-             + [("process", v) for v in kv.get("process", [])])
+    write_kv(
+        u.rf("failed"),
+        "exit-code",
+        [("since", now), ("pid", pid), ("what", "main")] + [("process", v) for v in kv.get("process", [])],
+    )
     for ext in ("pid", "since"):
         remove(u.rf(ext))
     Log(u).sd("%s: Failed with result 'exit-code'." % u.name)

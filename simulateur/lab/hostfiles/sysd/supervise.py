@@ -8,8 +8,21 @@ import signal
 import subprocess
 import time
 
-from .common import (DEFAULT_PATH, Fail, GRACE, PIDFILE_WAIT, RUN_DIR, START_TIMEOUT, STOP_TIMEOUT, hp,
-                     read_int, read_text, remove, write_file, write_kv)
+from .common import (
+    DEFAULT_PATH,
+    Fail,
+    GRACE,
+    PIDFILE_WAIT,
+    RUN_DIR,
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    hp,
+    read_int,
+    read_text,
+    remove,
+    write_file,
+    write_kv,
+)
 from .fmt import status_log
 from .procs import alive, all_stats, proc_comm, proc_stat, proc_tree, send, wait_gone
 from .logs import Log
@@ -74,8 +87,7 @@ def expand(argv, env):
         if m and i > 0:
             out.extend(env.get(m.group(1), "").split())
             continue
-        word = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}",
-                      lambda mm: env.get(mm.group(1), ""), word)
+        word = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda mm: env.get(mm.group(1), ""), word)
         out.append(word.replace("$$", "$"))
     return out
 
@@ -98,9 +110,17 @@ def spawn(u, cmd, env, logf):
         cwd = "/root"
     if cwd_optional and not os.path.isdir(cwd):
         cwd = "/"
-    kw = dict(stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, close_fds=True,
-              start_new_session=True, cwd=cwd, env=env, executable=executable,
-              umask=0o022)
+    kw = dict(
+        stdin=subprocess.DEVNULL,
+        stdout=logf,
+        stderr=logf,
+        close_fds=True,
+        start_new_session=True,
+        cwd=cwd,
+        env=env,
+        executable=executable,
+        umask=0o022,
+    )
     user, group = u.get("Service", "User"), u.get("Service", "Group")
     if user and user not in ("root", "0"):
         kw["user"] = user
@@ -173,27 +193,28 @@ def run_control(u, cmd, env, timeout=START_TIMEOUT, op="start"):
         if cmd.ignore_failure:
             return Outcome(True, None, p.pid, code, status, cmd)
         log.sd("%s: Control process exited, %s" % (u.name, status_log(code, status)))
-        return Outcome(False, "signal" if code == "killed" else "exit-code",
-                       p.pid, code, status, cmd)
+        return Outcome(False, "signal" if code == "killed" else "exit-code", p.pid, code, status, cmd)
     return Outcome(True, None, p.pid, code, status, cmd)
 
 
 def job_failed_message(u, result):
-    return ('Job for %s failed because %s.\nSee "systemctl status %s" and '
-            '"journalctl -xeu %s" for details.'
-            % (u.name, JOB_FAILED.get(result, JOB_FAILED["exit-code"]), u.name, u.name))
+    return 'Job for %s failed because %s.\nSee "systemctl status %s" and "journalctl -xeu %s" for details.' % (
+        u.name,
+        JOB_FAILED.get(result, JOB_FAILED["exit-code"]),
+        u.name,
+        u.name,
+    )
 
 
 def bad_setting_message(u, verb):
-    return ("Failed to %s %s: Unit %s has a bad unit file setting.\n"
-            "See system logs and 'systemctl status %s' for details."
-            % (verb, u.name, u.name, u.name))
+    return (
+        "Failed to %s %s: Unit %s has a bad unit file setting.\n"
+        "See system logs and 'systemctl status %s' for details." % (verb, u.name, u.name, u.name)
+    )
 
 
-def fail_start(u, result, procs, pid=None, code=None, status=None, what="control",
-               cmd=None):
-    items = [("since", time.time()), ("pid", pid), ("what", what),
-             ("code", code), ("status", status), ("cmd", cmd)]
+def fail_start(u, result, procs, pid=None, code=None, status=None, what="control", cmd=None):
+    items = [("since", time.time()), ("pid", pid), ("what", what), ("code", code), ("status", status), ("cmd", cmd)]
     items += [("process", p) for p in procs if p]
     write_kv(u.rf("failed"), result, items)
     for ext in ("pid", "since", "remain"):
@@ -238,15 +259,13 @@ def start_locked(u):
         out = run_control(u, cmd, env)
         procs.append(out.process_line())
         if not out.ok:
-            raise fail_start(u, out.result, procs, out.pid, out.code, out.status,
-                             "control", cmd.label())
+            raise fail_start(u, out.result, procs, out.pid, out.code, out.status, "control", cmd.label())
     if kind == "oneshot":
         for cmd in u.cmds("ExecStart"):
             out = run_control(u, cmd, env)
             procs.append(out.process_line())
             if not out.ok:
-                raise fail_start(u, out.result, procs, out.pid, out.code,
-                                 out.status, "main", cmd.label())
+                raise fail_start(u, out.result, procs, out.pid, out.code, out.status, "main", cmd.label())
         post_start(u, env, None, procs)
         if u.boolean("Service", "RemainAfterExit"):
             write_file(u.rf("remain"), "%f\n" % time.time())
@@ -264,21 +283,18 @@ def start_locked(u):
         out = run_control(u, cmd, env)
         procs.append(out.process_line())
         if not out.ok:
-            raise fail_start(u, out.result, procs, out.pid, out.code, out.status,
-                             "control", cmd.label())
+            raise fail_start(u, out.result, procs, out.pid, out.code, out.status, "control", cmd.label())
         pid = None
         if pidfile:
             deadline = time.monotonic() + PIDFILE_WAIT
-            why = "Can't open PID file %s (yet?) after start: No such file or " \
-                  "directory" % pidfile
+            why = "Can't open PID file %s (yet?) after start: No such file or directory" % pidfile
             while True:
                 text = read_text(hp(pidfile))
                 pid = read_int(hp(pidfile))
                 if pid and alive(pid):
                     break
-                if pid and text.endswith("\n"):    # complete, but names a dead PID
-                    why = "PID %d read from file %s does not exist or is a zombie." \
-                          % (pid, pidfile)
+                if pid and text.endswith("\n"):  # complete, but names a dead PID
+                    why = "PID %d read from file %s does not exist or is a zombie." % (pid, pidfile)
                     pid = None
                     break
                 if time.monotonic() >= deadline:
@@ -304,8 +320,7 @@ def start_locked(u):
             p = spawn(u, cmd, env, logf)
     except SpawnError as e:
         log_spawn_error(u, cmd, e, "Main")
-        raise fail_start(u, "exit-code", procs, None, "exited", e.status, "main",
-                         cmd.label())
+        raise fail_start(u, "exit-code", procs, None, "exited", e.status, "main", cmd.label())
     record_running(u, p.pid, procs)
     deadline = time.monotonic() + GRACE
     while p.poll() is None and time.monotonic() < deadline:
@@ -322,8 +337,9 @@ def start_locked(u):
             write_file(u.rf("stopped"), "%f\n" % time.time())
             return
         log.sd("%s: Main process exited, %s" % (u.name, status_log(code, status)))
-        raise fail_start(u, "signal" if code == "killed" else "exit-code", procs,
-                         p.pid, code, status, "main", cmd.label())
+        raise fail_start(
+            u, "signal" if code == "killed" else "exit-code", procs, p.pid, code, status, "main", cmd.label()
+        )
     post_start(u, env, p.pid, procs)
     log.sd("Started %s." % u.label)
 
@@ -335,23 +351,24 @@ def post_start(u, env, pid, procs):
         if not out.ok:
             if pid:
                 kill_tree(u, pid)
-            raise fail_start(u, out.result, procs, out.pid, out.code, out.status,
-                             "control", cmd.label())
+            raise fail_start(u, out.result, procs, out.pid, out.code, out.status, "control", cmd.label())
 
 
 def guess_main_pid(ctl_pid, not_before):
     """Type=forking without PIDFile=: the process left behind in the control
     process' session, or else the single new orphan."""
     stats = all_stats()
-    same = [p for p, st in stats.items()
-            if p != ctl_pid and (st[2] == ctl_pid or st[3] == ctl_pid)
-            and st[0] not in "ZXx"]
+    same = [
+        p for p, st in stats.items() if p != ctl_pid and (st[2] == ctl_pid or st[3] == ctl_pid) and st[0] not in "ZXx"
+    ]
     if same:
         return min(same)
     me = os.getpid()
-    orphans = [p for p, st in stats.items()
-               if st[1] == 1 and st[4] >= not_before and p not in (me, ctl_pid)
-               and st[0] not in "ZXx"]
+    orphans = [
+        p
+        for p, st in stats.items()
+        if st[1] == 1 and st[4] >= not_before and p not in (me, ctl_pid) and st[0] not in "ZXx"
+    ]
     return orphans[0] if len(orphans) == 1 else None
 
 
@@ -365,8 +382,7 @@ def kill_tree(u, pid, sig=signal.SIGTERM):
     if left:
         log.sd("%s: State 'stop-sigterm' timed out. Killing." % u.name)
         for p in left:
-            log.sd("%s: Killing process %d (%s) with signal SIGKILL."
-                   % (u.name, p, proc_comm(p)))
+            log.sd("%s: Killing process %d (%s) with signal SIGKILL." % (u.name, p, proc_comm(p)))
             send(p, signal.SIGKILL)
         wait_gone(left, 1.0)
 

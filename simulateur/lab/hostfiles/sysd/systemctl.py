@@ -4,23 +4,86 @@ import signal
 
 from . import options
 from .common import Fail, VERSION, err
-from .verbs import (v_boot, v_daemon_reload, v_enable, v_kill, v_reenable, v_reload, v_reset_failed,
-                    v_restart, v_start, v_stop)
-from .views import (v_cat, v_is_active, v_is_enabled, v_is_system_running, v_list_jobs, v_list_unit_files,
-                    v_list_units, v_show, v_status)
+from .verbs import (
+    v_boot,
+    v_daemon_reload,
+    v_enable,
+    v_kill,
+    v_reenable,
+    v_reload,
+    v_reset_failed,
+    v_restart,
+    v_start,
+    v_stop,
+)
+from .views import (
+    v_cat,
+    v_is_active,
+    v_is_enabled,
+    v_is_system_running,
+    v_list_jobs,
+    v_list_unit_files,
+    v_list_units,
+    v_show,
+    v_status,
+)
 
 
-NOT_HERE = ("reboot", "poweroff", "halt", "kexec", "suspend", "hibernate",
-            "hybrid-sleep", "suspend-then-hibernate", "soft-reboot", "isolate",
-            "rescue", "emergency", "default", "switch-root", "exit")
-UNSUPPORTED = ("mask", "unmask", "edit", "link", "revert", "preset", "preset-all",
-               "set-property", "set-default", "get-default", "set-environment",
-               "unset-environment", "import-environment", "show-environment",
-               "list-dependencies", "list-timers", "list-sockets", "list-machines",
-               "list-automounts", "list-paths", "freeze", "thaw", "clean", "bind",
-               "mount-image", "add-wants", "add-requires", "log-level", "log-target",
-               "service-log-level", "service-log-target", "whoami", "help",
-               "daemon-reexec", "cancel", "is-selected")
+NOT_HERE = (
+    "reboot",
+    "poweroff",
+    "halt",
+    "kexec",
+    "suspend",
+    "hibernate",
+    "hybrid-sleep",
+    "suspend-then-hibernate",
+    "soft-reboot",
+    "isolate",
+    "rescue",
+    "emergency",
+    "default",
+    "switch-root",
+    "exit",
+)
+UNSUPPORTED = (
+    "mask",
+    "unmask",
+    "edit",
+    "link",
+    "revert",
+    "preset",
+    "preset-all",
+    "set-property",
+    "set-default",
+    "get-default",
+    "set-environment",
+    "unset-environment",
+    "import-environment",
+    "show-environment",
+    "list-dependencies",
+    "list-timers",
+    "list-sockets",
+    "list-machines",
+    "list-automounts",
+    "list-paths",
+    "freeze",
+    "thaw",
+    "clean",
+    "bind",
+    "mount-image",
+    "add-wants",
+    "add-requires",
+    "log-level",
+    "log-target",
+    "service-log-level",
+    "service-log-target",
+    "whoami",
+    "help",
+    "daemon-reexec",
+    "cancel",
+    "is-selected",
+)
 
 VERBS = {
     "start": v_start,
@@ -90,24 +153,70 @@ System Commands:
 # systemctl's options (getopt, GNU style: simulateur.lab.hostfiles.sysd.options). Those that do
 # nothing here are accepted all the same, so that a command line written for a real Debian runs.
 SHORTOPTS = "t:n:s:p:o:alqfrih"
-LONG_WITH_VALUE = ("type", "state", "lines", "signal", "kill-whom", "kill-value", "property",
-                   "output", "job-mode", "legend", "what", "timestamp", "check-inhibitors",
-                   "preset-mode", "when", "message")
-LONG_FLAGS = ("no-pager", "full", "quiet", "now", "all", "no-legend", "plain", "failed", "system",
-              "value", "no-block", "no-ask-password", "force", "no-reload", "show-types", "no-wall",
-              "recursive", "reverse", "ignore-inhibitors", "runtime", "wait", "help", "version",
-              "user", "global")
+LONG_WITH_VALUE = (
+    "type",
+    "state",
+    "lines",
+    "signal",
+    "kill-whom",
+    "kill-value",
+    "property",
+    "output",
+    "job-mode",
+    "legend",
+    "what",
+    "timestamp",
+    "check-inhibitors",
+    "preset-mode",
+    "when",
+    "message",
+)
+LONG_FLAGS = (
+    "no-pager",
+    "full",
+    "quiet",
+    "now",
+    "all",
+    "no-legend",
+    "plain",
+    "failed",
+    "system",
+    "value",
+    "no-block",
+    "no-ask-password",
+    "force",
+    "no-reload",
+    "show-types",
+    "no-wall",
+    "recursive",
+    "reverse",
+    "ignore-inhibitors",
+    "runtime",
+    "wait",
+    "help",
+    "version",
+    "user",
+    "global",
+)
 LONGOPTS = [o + "=" for o in LONG_WITH_VALUE] + list(LONG_FLAGS)
-UNIT_TYPES = ("service", "socket", "target", "timer", "mount", "automount", "path", "slice",
-              "scope", "device", "swap")
-FLAG_KEYS = {"--now": "now", "-a": "all", "--all": "all", "-q": "quiet", "--quiet": "quiet",
-             "--value": "value"}
+UNIT_TYPES = ("service", "socket", "target", "timer", "mount", "automount", "path", "slice", "scope", "device", "swap")
+FLAG_KEYS = {"--now": "now", "-a": "all", "--all": "all", "-q": "quiet", "--quiet": "quiet", "--value": "value"}
 
 
 def parse_systemctl(argv):
-    opts = {"now": False, "all": False, "quiet": False, "types": [], "states": [],
-            "legend": True, "lines": 10, "signal": signal.SIGTERM, "whom": "all",
-            "props": [], "value": False}
+    opts = {
+        "now": False,
+        "all": False,
+        "quiet": False,
+        "types": [],
+        "states": [],
+        "legend": True,
+        "lines": 10,
+        "signal": signal.SIGTERM,
+        "whom": "all",
+        "props": [],
+        "value": False,
+    }
     try:
         found, args = options.parse(argv, SHORTOPTS, LONGOPTS)
     except options.OptionError as e:
@@ -127,7 +236,7 @@ def apply_options(opts, found):
                 if t in UNIT_TYPES:
                     opts["types"].append(t)
                 else:
-                    opts["states"].append(t)   # systemctl -t also takes states
+                    opts["states"].append(t)  # systemctl -t also takes states
         elif name == "--state":
             opts["states"].extend(s for s in val.split(",") if s)
         elif name in ("-n", "--lines"):
@@ -152,8 +261,7 @@ def apply_options(opts, found):
         elif name == "--version":
             raise Fail(VERSION, 0)
         elif name in ("--user", "--global"):
-            raise Fail("systemctl %s is not available in this lab host: only "
-                       "system services exist here." % name, 1)
+            raise Fail("systemctl %s is not available in this lab host: only system services exist here." % name, 1)
         elif name in FLAG_KEYS:
             opts[FLAG_KEYS[name]] = True
 
@@ -178,14 +286,15 @@ def systemctl_main(argv):
     if verb in VERBS:
         return VERBS[verb](opts, rest)
     if verb in NOT_HERE:
-        err("systemctl %s: not available here: this lab host is a network namespace, "
-            "not a real machine with systemd." % verb)
+        err(
+            "systemctl %s: not available here: this lab host is a network namespace, "
+            "not a real machine with systemd." % verb
+        )
         return 1
     if verb in UNSUPPORTED:
         hint = ""
         if verb in ("edit", "mask", "unmask", "link", "revert"):
-            hint = " Edit the unit file in /etc/systemd/system/ directly, then run " \
-                   "'systemctl daemon-reload'."
+            hint = " Edit the unit file in /etc/systemd/system/ directly, then run 'systemctl daemon-reload'."
         err("systemctl %s: not supported by this lab's systemctl.%s" % (verb, hint))
         return 1
     err("Unknown command verb '%s'." % verb)

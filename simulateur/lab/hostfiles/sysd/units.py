@@ -61,8 +61,7 @@ class Unit:
         self.base = name[:-8] if name.endswith(".service") else name
         self.path = UNIT_DIR + "/" + name
         self.file = hp(self.path)
-        self.found = name.endswith(".service") and "@" not in name \
-            and os.path.isfile(self.file)
+        self.found = name.endswith(".service") and "@" not in name and os.path.isfile(self.file)
         self.values = {}
         self.error = None
         if self.found:
@@ -101,13 +100,17 @@ class Unit:
                 counts[(section, key)] = n + 1
                 lines.append("%s\x1f%d=%s" % (key, n, val))
             else:
-                lines.append("")            # systemd ignores such lines too
+                lines.append("")  # systemd ignores such lines too
         if cont:
             lines.append(cont)
         cp = configparser.ConfigParser(
-            interpolation=None, strict=False, delimiters=("=",),
-            comment_prefixes=("#", ";"), empty_lines_in_values=False,
-            default_section="\x1fnone")
+            interpolation=None,
+            strict=False,
+            delimiters=("=",),
+            comment_prefixes=("#", ";"),
+            empty_lines_in_values=False,
+            default_section="\x1fnone",
+        )
         cp.optionxform = str
         cp.read_string("\n".join(lines) + "\n")
         tmp = {}
@@ -118,11 +121,27 @@ class Unit:
         self.values = {k: [v for _, v in sorted(vs)] for k, vs in tmp.items()}
 
     def _spec(self, value):
-        table = {"%": "%", "n": self.name, "N": self.base, "p": self.base,
-                 "P": self.base, "i": "", "I": "", "H": hostname(),
-                 "l": hostname(), "t": "/run", "h": "/root", "u": "root",
-                 "U": "0", "T": "/tmp", "V": "/var/tmp", "S": "/var/lib",
-                 "C": "/var/cache", "L": "/var/log", "E": "/etc"}
+        table = {
+            "%": "%",
+            "n": self.name,
+            "N": self.base,
+            "p": self.base,
+            "P": self.base,
+            "i": "",
+            "I": "",
+            "H": hostname(),
+            "l": hostname(),
+            "t": "/run",
+            "h": "/root",
+            "u": "root",
+            "U": "0",
+            "T": "/tmp",
+            "V": "/var/tmp",
+            "S": "/var/lib",
+            "C": "/var/cache",
+            "L": "/var/log",
+            "E": "/etc",
+        }
         return re.sub(r"%(.)", lambda m: table.get(m.group(1), m.group(0)), value)
 
     def get(self, section, key, default=None):
@@ -132,8 +151,8 @@ class Unit:
     def getlist(self, section, key):
         vals = [v.strip() for v in self.values.get((section, key), [])]
         for i in range(len(vals) - 1, -1, -1):
-            if vals[i] == "":                   # "Key=" resets the list
-                vals = vals[i + 1:]
+            if vals[i] == "":  # "Key=" resets the list
+                vals = vals[i + 1 :]
                 break
         return [self._spec(v) for v in vals]
 
@@ -146,15 +165,15 @@ class Unit:
     def _check(self):
         t = self.type
         start = self.cmds("ExecStart")
-        for kind in ("ExecStartPre", "ExecStartPost", "ExecReload", "ExecStop",
-                     "ExecStopPost"):
+        for kind in ("ExecStartPre", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost"):
             self.cmds(kind)
         if not start:
-            raise ValueError("Service has no ExecStart=, ExecStop=, or "
-                             "SuccessAction=. Refusing.")
+            raise ValueError("Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.")
         if len(start) > 1 and t != "oneshot":
-            raise ValueError("Service has more than one ExecStart= setting, which "
-                             "is only allowed for Type=oneshot services. Refusing.")
+            raise ValueError(
+                "Service has more than one ExecStart= setting, which "
+                "is only allowed for Type=oneshot services. Refusing."
+            )
 
     @property
     def type(self):
@@ -201,8 +220,9 @@ def all_unit_names():
         names = os.listdir(hp(UNIT_DIR))
     except OSError:
         return []
-    return sorted(n for n in names if n.endswith(".service") and "@" not in n
-                  and os.path.isfile(os.path.join(hp(UNIT_DIR), n)))
+    return sorted(
+        n for n in names if n.endswith(".service") and "@" not in n and os.path.isfile(os.path.join(hp(UNIT_DIR), n))
+    )
 
 
 def wants_links(name):

@@ -29,6 +29,7 @@ def v_start(opts, args):
             raise Fail("Failed to start %s: Unit %s not found." % (u.name, u.name), 5)
         with UnitLock(u):
             start_locked(u)
+
     return each(need_units("start", args), one)
 
 
@@ -38,6 +39,7 @@ def v_stop(opts, args):
             raise Fail("Failed to stop %s: Unit %s not loaded." % (u.name, u.name), 5)
         with UnitLock(u):
             stop_locked(u)
+
     return each(need_units("stop", args), one)
 
 
@@ -62,6 +64,7 @@ def v_restart(opts, args, only_if_active=False, reload_if_possible=False):
                 return
             stop_locked(u)
             start_locked(u)
+
     return each(need_units(verb, args), one)
 
 
@@ -71,6 +74,7 @@ def v_reload(opts, args):
             raise Fail("Failed to reload %s: Unit %s not found." % (u.name, u.name), 5)
         with UnitLock(u):
             reload_locked(u)
+
     return each(need_units("reload", args), one)
 
 
@@ -86,6 +90,7 @@ def v_kill(opts, args):
         pids = [st.pid] if opts["whom"] == "main" else proc_tree(st.pid)
         for p in pids:
             send(p, sig)
+
     return each(need_units("kill", args), one)
 
 
@@ -106,19 +111,22 @@ def v_enable(opts, args, enable=True):
     units = need_units("enable" if enable else "disable", args)
     for u in units:
         if not u.found:
-            raise Fail("Failed to %s unit: Unit file %s does not exist."
-                       % ("enable" if enable else "disable", u.name), 1)
+            raise Fail(
+                "Failed to %s unit: Unit file %s does not exist." % ("enable" if enable else "disable", u.name), 1
+            )
     rc = 0
     for u in units:
         if enable:
             targets = u.install_targets()
             if not targets:
                 if not opts["quiet"]:
-                    err("The unit files have no installation config (WantedBy=, "
+                    err(
+                        "The unit files have no installation config (WantedBy=, "
                         "RequiredBy=, Also=,\nAlias= settings in the [Install] "
                         "section, and DefaultInstance= for template\nunits). This "
                         "means they are not meant to be enabled or disabled using "
-                        "systemctl.")
+                        "systemctl."
+                    )
                 continue
             for t in targets:
                 link = os.path.join(hp(UNIT_DIR), t, u.name)

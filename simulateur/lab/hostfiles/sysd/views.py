@@ -69,7 +69,7 @@ def cgroup_info(pid):
         text = read_text("/proc/%d/stat" % p)
         if text:
             try:
-                f = text[text.rindex(")") + 2:].split()
+                f = text[text.rindex(")") + 2 :].split()
                 cpu += (int(f[11]) + int(f[12])) / tick
                 tasks += int(f[17])
                 rss += int(f[21]) * page
@@ -95,20 +95,17 @@ def status_block(u, opts):
     if not u.found:
         lines.append("     Loaded: not-found (Reason: Unit %s not found.)" % u.name)
     elif u.error:
-        lines.append("     Loaded: bad-setting (Reason: Unit %s has a bad unit file setting.)"
-                     % u.name)
+        lines.append("     Loaded: bad-setting (Reason: Unit %s has a bad unit file setting.)" % u.name)
     else:
         es = enabled_state(u)
-        lines.append("     Loaded: loaded (%s; %s%s)" % (
-            u.path, es, "" if es == "static" else "; preset: enabled"))
+        lines.append("     Loaded: loaded (%s; %s%s)" % (u.path, es, "" if es == "static" else "; preset: enabled"))
     since = ""
     if st.since:
         since = " since %s; %s" % (fmt_ts(st.since), fmt_ago(st.since))
     if st.state == "active":
         lines.append("     Active: %s%s" % (paint("active (%s)" % st.sub, BGREEN), since))
     elif st.state == "failed":
-        lines.append("     Active: %s%s" % (
-            paint("failed (Result: %s)" % (st.result or "exit-code"), BRED), since))
+        lines.append("     Active: %s%s" % (paint("failed (Result: %s)" % (st.result or "exit-code"), BRED), since))
     else:
         lines.append("     Active: inactive (dead)%s" % since)
     docs = " ".join(u.getlist("Unit", "Documentation")).split() if u.found else []
@@ -152,8 +149,7 @@ def v_status(opts, args):
     rc, first = 0, True
     for a in args:
         u = load(a)
-        if not u.found and not os.path.exists(u.rf("pid")) \
-                and not os.path.exists(u.logfile):
+        if not u.found and not os.path.exists(u.rf("pid")) and not os.path.exists(u.logfile):
             err("Unit %s could not be found." % u.name)
             rc = 4
             continue
@@ -185,8 +181,7 @@ def v_list_units(opts, args):
     units = []
     if not types or "service" in types:
         for n in all_unit_names():
-            if args and not any(fnmatch.fnmatchcase(n, p) or fnmatch.fnmatchcase(n, p + ".service")
-                                for p in args):
+            if args and not any(fnmatch.fnmatchcase(n, p) or fnmatch.fnmatchcase(n, p + ".service") for p in args):
                 continue
             u = Unit(n)
             st = get_state(u)
@@ -199,8 +194,9 @@ def v_list_units(opts, args):
             units.append((u, st, load_state))
     rows = [("", "UNIT", "LOAD", "ACTIVE", "SUB", "DESCRIPTION")]
     for u, st, load_state in units:
-        rows.append(("\u25cf" if st.state == "failed" else " ", u.name, load_state,
-                     st.state, st.sub, u.description or u.name))
+        rows.append(
+            ("\u25cf" if st.state == "failed" else " ", u.name, load_state, st.state, st.sub, u.description or u.name)
+        )
     lines = table(rows)
     if opts["legend"]:
         for line in lines:
@@ -216,8 +212,7 @@ def v_list_units(opts, args):
         if opts["all"]:
             print("%d loaded units listed." % len(units))
         else:
-            print("%d loaded units listed. Pass --all to see loaded but inactive "
-                  "units, too." % len(units))
+            print("%d loaded units listed. Pass --all to see loaded but inactive units, too." % len(units))
         print("To show all installed unit files use 'systemctl list-unit-files'.")
     return 0
 
@@ -235,7 +230,7 @@ def v_list_unit_files(opts, args):
                 continue
             rows.append((n, es, "-" if es == "static" else "enabled"))
     lines = table(rows)
-    for line in (lines if opts["legend"] else lines[1:]):
+    for line in lines if opts["legend"] else lines[1:]:
         print(line)
     if opts["legend"]:
         print()
@@ -270,8 +265,7 @@ def v_show(opts, args):
             ("UnitFileState", enabled_state(u) if ok else ""),
             ("UnitFilePreset", "enabled" if ok else ""),
             ("ActiveEnterTimestamp", fmt_ts(st.since) if st.active and st.since else ""),
-            ("WantedBy", " ".join(t[:-6] for t in u.install_targets() if t.endswith(".wants"))
-             if ok else ""),
+            ("WantedBy", " ".join(t[:-6] for t in u.install_targets() if t.endswith(".wants")) if ok else ""),
         ]
         wanted = []
         for p in opts["props"]:

@@ -21,4 +21,3 @@ def upgrade() -> None:
         batch.add_column(sa.Column("owner_machine", sa.Text))
     with op.batch_alter_table("exam_runs") as batch:
         batch.add_column(sa.Column("watchdog_machine", sa.Text))
-
