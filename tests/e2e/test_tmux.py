@@ -214,15 +214,40 @@ def field_focused(screen: str, label: str) -> bool:
     return at is not None and at + 1 < len(lines) and lines[at + 1].lstrip().startswith("█")
 
 
-def scroll_until(tmux: Tmux, *texts: str, presses: int = 40) -> str:
-    """Page down (the focused scroll) until every text is on the screen at once."""
-    for _ in range(presses):
-        screen = tmux.screen()
-        if all(t in screen for t in texts):
+def scroll_until(tmux: Tmux, *texts: str) -> str:
+    """Scroll the focused view until every text is on the screen at once. Each key waits for the
+    screen to move before the next one (keys sent faster than a loaded app draws used to scroll past
+    the texts): a page down at a time until one of them shows, then a line at a time, up first while
+    one of them stays in sight (the others may be just above: a box's title on its border), then
+    down; the screen no longer moving is an end."""
+
+    def press(key: str, screen: str) -> str | None:
+        tmux.keys(key)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            if (moved := tmux.screen()) != screen:
+                return moved
+        return None
+
+    def found(screen: str) -> bool:
+        return all(t in screen for t in texts)
+
+    screen = tmux.screen()
+    for _ in range(60):
+        if any(t in screen for t in texts) or (moved := press("PageDown", screen)) is None:
+            break
+        screen = moved
+    for key in ("Up", "Down"):
+        for _ in range(80):
+            if found(screen) or (moved := press(key, screen)) is None:
+                break
+            screen = moved
+            if key == "Up" and not any(t in screen for t in texts):
+                break  # they are all below
+        if found(screen):
             return screen
-        tmux.keys("PageDown")
-        time.sleep(0.2)
-    return tmux.wait(*texts, timeout=5)
+    raise AssertionError(f"{texts} jamais à l'écran ensemble en faisant défiler :\n{screen}")
 
 
 def test_a_whole_training_attempt(tmux: Tmux) -> None:

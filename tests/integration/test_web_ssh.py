@@ -61,9 +61,10 @@ class Screen:
     def text(self) -> str:
         return ANSI.sub("", self.raw.decode(errors="replace"))
 
-    def until(self, needle: str, timeout: float = 60) -> None:
+    def until(self, needle: str, timeout: float = 60, count: int = 1) -> None:
+        """Until `needle` shows `count` times (a prompt asked again: the first one is still on screen)."""
         deadline = time.monotonic() + timeout
-        while needle not in self.text():
+        while self.text().count(needle) < count:
             left = deadline - time.monotonic()
             assert left > 0, f"attendu {needle!r}, vu : {self.text()[-600:]!r}"
             ready, _, _ = select.select([self.fd], [], [], min(left, 1.0))
@@ -73,7 +74,7 @@ class Screen:
                 except OSError:
                     chunk = b""
                 if not chunk:
-                    assert needle in self.text(), f"fin avant {needle!r} : {self.text()[-600:]!r}"
+                    assert self.text().count(needle) >= count, f"fin avant {needle!r} : {self.text()[-600:]!r}"
                     return
                 self.raw += chunk
 
@@ -212,7 +213,7 @@ def test_the_candidates_app_over_ssh(sshd) -> None:
         screen.until("Code : ")
         os.write(master, b"AAAAA-AAAAA\r")
         screen.until("code de candidat inconnu")
-        screen.until("Code : ")
+        screen.until("Code : ", count=2)  # asked again: typed before, the code would be echoed, then flushed
         os.write(master, code.encode() + b"\r")
         screen.until("Alice Martin")
         screen.until("Commencer")
