@@ -50,6 +50,12 @@ def layers() -> dict[str, Any]:
         if not _layers:
             where = cache_dir() / "scapy"
             saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
+            try:  # scapy makes only the last level of these: if their parent is missing, it keeps
+                # no cache and parses its manufacturer database again at each import (see above)
+                for sub in ("cache", "config"):
+                    (where / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError:
+                pass  # no cache: slower, not wrong
             os.environ["XDG_CACHE_HOME"] = str(where / "cache")
             os.environ["XDG_CONFIG_HOME"] = str(where / "config")
             try:
