@@ -4,7 +4,7 @@ once by N `simulateur start`, then N `simulateur stop`, as scale_bench.py), in o
     sudo .venv/bin/python bench/scale_ab.py OLD_CHECKOUT NEW_CHECKOUT [--labs 16] [--runs 3]
                                             [--scenario ip-mauvais-masque]
 
-Rounds alternate old, new, old, new… so that both sides meet the same moments of a shared
+Rounds alternate old, new, new, old… (ABBA) so that both sides meet the same moments of a shared
 machine; one warm-up round of one lab per side first (each checkout's own bytecode, caches).
 Each side runs with PYTHONPATH and the working directory at its checkout (`python -m simulateur`
 puts the working directory first on sys.path), its own lab prefix and data directory.
@@ -167,7 +167,7 @@ def main() -> int:
         cols: dict[str, dict[str, list[float]]] = {s: {k: [] for k in keys} for s, _, _ in sides}
         failures = {"old": 0, "new": 0}
         for i in range(args.runs):
-            for side, checkout, prefix in sides:
+            for side, checkout, prefix in sides if i % 2 == 0 else sides[::-1]:  # ABBA: no side always second
                 r = round_of(group, checkout, args.scenario, args.labs, prefix)
                 for k in keys:
                     value = getattr(r, k)
