@@ -16,6 +16,7 @@ import py_compile
 import secrets
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 from simulateur.lab import nsutil
@@ -168,7 +169,7 @@ def sysd_launcher(tool: str, lib: str = SYSD_LIB) -> str:
     return SYSD_LAUNCHER.format(tool=tool, lib=lib)
 
 
-def sysd_bytecode(module: Path, inside: str) -> bytes:
+def sysd_bytecode(module: Path, inside: str) -> bytes | None:
     """`module`'s .pyc (checked-hash: the host's python checks it against the source's hash, so an
     edited source is still what runs), kept in simulateur's cache by the source's hash. Laid with the
     sources, it spares every host's first systemctl the compilation of the package (measured
@@ -178,18 +179,21 @@ def sysd_bytecode(module: Path, inside: str) -> bytes:
     source = module.read_bytes()
     key = hashlib.sha256(source + inside.encode()).hexdigest()[:16]
     cached = cache_dir() / "sysd-pyc" / sys.implementation.cache_tag / f"{module.stem}-{key}.pyc"
-    if not cached.exists():
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        py_compile.compile(
-            str(module),
-            cfile=str(tmp),
-            dfile=inside,
-            doraise=True,
-            invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
-        )
-        os.replace(tmp, cached)
-    return cached.read_bytes()
+    try:
+        if not cached.exists():  # hosts are built side by side: a temporary file of each thread's own
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            py_compile.compile(
+                str(module),
+                cfile=str(tmp),
+                dfile=inside,
+                doraise=True,
+                invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
+            )
+            os.replace(tmp, cached)
+        return cached.read_bytes()
+    except OSError:  # no cache to write in: the host compiles it, as it would without
+        return None
 
 
 @functools.cache
@@ -203,8 +207,9 @@ def sysd_files() -> Files:
     for module in sorted((HOSTFILES_DIR / "sysd").glob("*.py")):
         inside = f"{SYSD_LIB}/sysd/{module.name}"
         files[inside] = (module.read_text(), 0o644)
-        if tag is not None:
-            files[f"{SYSD_LIB}/sysd/__pycache__/{module.stem}.{tag}.pyc"] = (sysd_bytecode(module, inside), 0o644)
+        bytecode = sysd_bytecode(module, inside) if tag is not None else None
+        if bytecode is not None:
+            files[f"{SYSD_LIB}/sysd/__pycache__/{module.stem}.{tag}.pyc"] = (bytecode, 0o644)
     for tool in ("systemctl", "journalctl"):
         for where in ("/usr/local/sbin", "/usr/bin"):
             files[f"{where}/{tool}"] = (sysd_launcher(tool), 0o755)
