@@ -9,6 +9,8 @@ Parts (all by default; --only picks some):
   mininet     Mininet building/tearing down as many hosts on one Linux bridge (mininet_bench.py),
               compared with `bureau` measured in the same run
   scale       1, 4, 16 labs up at once through the CLI (scale_bench.py)
+  probes      what a DHCP/ARP probe costs: scapy's import alone, the first probe of a fresh process
+              vs the next ones vs a worker forked warm, as the service's (probe_bench.py)
 
 Each lab row: one untimed round first (warm-up; memory sampled every 50 ms: peak), then --runs
 timed rounds: median. --markdown adds the notes explaining every column.
@@ -36,6 +38,7 @@ os.environ.setdefault("SIMULATEUR_DATA", "/tmp/simulateur-bench-data")
 
 import lab_memory  # noqa: E402
 import mininet_bench  # noqa: E402
+import probe_bench  # noqa: E402
 import scale_bench  # noqa: E402
 
 from simulateur.errors import SimError  # noqa: E402
@@ -347,7 +350,7 @@ def main() -> int:
         "--only",
         default="",
         help="parties, séparées par des virgules : bureau, scenarios, "
-        "un identifiant de scénario, mininet, scale (défaut : tout)",
+        "un identifiant de scénario, mininet, scale, probes (défaut : tout)",
     )
     ap.add_argument("--scale", default="1,4,16", help="nombres de laboratoires en même temps")
     ap.add_argument(
@@ -364,7 +367,7 @@ def main() -> int:
     prefix = os.environ["SIMULATEUR_LAB_PREFIX"]
     catalogue = {sid: loaded for sid, loaded in sorted(load_catalogue().scenarios.items())}
     only = {p.strip() for p in args.only.split(",") if p.strip()}
-    known = {BARE, "scenarios", "mininet", "scale", *catalogue}
+    known = {BARE, "scenarios", "mininet", "scale", "probes", *catalogue}
     if only - known:
         print(
             f"bench : --only inconnu : {', '.join(sorted(only - known))} (connus : {', '.join(sorted(known))})",
@@ -409,6 +412,22 @@ def main() -> int:
             except (RuntimeError, OSError, ValueError) as exc:
                 mn_error = f"Mininet a échoué : {exc}"
 
+    probes: probe_bench.ProbeCosts | None = None
+    probes_error: str | None = None
+    if everything or "probes" in only:
+        say("sondes réseau (scapy)…")
+        try:
+            lab, _ = bare_builder()[1](lambda _: None)
+            try:
+                probes = probe_bench.ProbeCosts(
+                    probe_bench.import_costs(args.runs), probe_bench.probe_costs(lab.id, args.runs)
+                )
+            finally:
+                lab.stop()
+        except (SimError, OSError, subprocess.SubprocessError, RuntimeError) as exc:
+            probes_error = str(exc)
+            say(f"  échec : {exc}")
+
     for sid in wanted_ids:
         row(sid, *scenario_builder(catalogue[sid]))
 
@@ -447,9 +466,16 @@ def main() -> int:
     if scale:
         out += [f"Passage à l'échelle (CLI, `{scale_scenario}`, médiane de {args.runs} essais) :", ""]
         out += scale_table(scale_scenario, scale) + [""]
-    out.append(targets_line(rows, mn, scale))
+    if probes is not None:
+        out += [f"Sondes réseau (scapy), médiane de {args.runs} essais :", ""] + probe_bench.table(probes) + [""]
+    elif probes_error is not None:
+        out += [f"Sondes réseau : non mesurées — {probes_error}.", ""]
+    if rows or mn is not None or scale:
+        out.append(targets_line(rows, mn, scale))
     if args.markdown:
         out += ["", NOTES]
+        if probes is not None:
+            out += ["", probe_bench.NOTES]
     print("\n".join(out))
     return 0
 

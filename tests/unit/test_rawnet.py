@@ -24,6 +24,17 @@ def test_scapy_import_leaves_nothing_in_home(tmp_path):
     assert list((home / ".cache").iterdir()) == [] and list((home / ".config").iterdir()) == []
 
 
+def test_scapy_keeps_its_cache_in_simulateurs(tmp_path):
+    # scapy creates only the last level of $XDG_CACHE_HOME: with a cache dir not made yet, it kept
+    # no cache and parsed its manufacturer database (~0.1 s) again at every import
+    cache = tmp_path / "not-yet" / "cache"
+    env = {**os.environ, "SIMULATEUR_CACHE": str(cache)}
+    code = "from simulateur.probes import rawnet; rawnet.layers()"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert (cache / "scapy" / "cache" / "scapy" / "manufdb.pickle").is_file()
+
+
 def test_layers_are_imported_once():
     assert rawnet.layers() is rawnet.layers()
 

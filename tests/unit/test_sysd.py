@@ -617,7 +617,12 @@ def test_the_hosts_copy_runs_alone(tmp_path: Path) -> None:
             ), path
             target = tmp_path / "lib" / path[len(SYSD_LIB) + 1 :]
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(str(content))
+            if isinstance(content, bytes):  # the package's bytecode (hostfs.sysd_bytecode)
+                target.write_bytes(content)
+            else:
+                target.write_text(content)
+    laid = {p: p.read_bytes() for p in (tmp_path / "lib").rglob("*.pyc")}
+    assert len(laid) == len(list((tmp_path / "lib").rglob("*.py")))
     (tmp_path / "etc/systemd/system").mkdir(parents=True)
     env = dict(os.environ, SYSD_ROOT=str(tmp_path))
     for tool, args, out in (
@@ -630,3 +635,10 @@ def test_the_hosts_copy_runs_alone(tmp_path: Path) -> None:
             [SYSTEM_PYTHON, "-I", str(launcher), *args], env=env, capture_output=True, text=True, timeout=30
         )
         assert (res.returncode, res.stderr, res.stdout.splitlines()[-1]) == (0, "", out)
+    # the system's python took the bytecode laid with the sources: nothing recompiled, nothing added
+    assert {p: p.read_bytes() for p in (tmp_path / "lib").rglob("*.pyc")} == laid
+    # checked against the source's hash: a source edited in the host is what runs, not the .pyc
+    with open(tmp_path / "lib/sysd/main.py", "a") as f:
+        f.write("\nraise SystemExit(7)\n")
+    res = subprocess.run([SYSTEM_PYTHON, "-I", str(tmp_path / "systemctl")], env=env, capture_output=True, timeout=30)
+    assert res.returncode == 7
