@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,27 +12,12 @@ from simulateur import referentiel
 from simulateur.clitools import print_json as _print_json
 from simulateur.clitools import require_root, root_only
 from simulateur.errors import ScenarioError, SimError, UsageError
-from simulateur.i18n import tr
-
-# argparse's own messages (English), said in French: (pattern, i18n key with the groups as {0}, {1}…).
-_ARGPARSE_FR = [
-    (r"unrecognized arguments: (.*)", "cli.arg.unrecognized"),
-    (r"the following arguments are required: (.*)", "cli.arg.required"),
-    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", "cli.arg.choice"),
-    (r"argument (.*?): invalid (?:int|float) value: (.*)", "cli.arg.number"),
-    (r"argument (.*?): expected (?:one|at least one) argument", "cli.arg.value"),
-]
-
+from simulateur.i18n import argparse_fr, tr
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one French line, exit 2
-        for pattern, key in _ARGPARSE_FR:
-            m = re.fullmatch(pattern, message, re.S)
-            if m:
-                message = tr(key).format(*m.groups())
-                break
+    def error(self, message: str) -> Any:  # one French line, exit 2 (argparse's words: simulateur.i18n)
         message = " ".join(message.split("\n"))  # a value with a line break stays on one line
-        self.exit(2, f"simulateur : {message} (voir « simulateur --help »)\n")
+        self.exit(2, tr("cli.arg.error", message=message))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -347,6 +331,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 # --- parser ------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
+    argparse_fr()
     p = _Parser(prog="simulateur", description=tr("cli.description"))
     p.add_argument(
         "--scenarios",
