@@ -12,7 +12,8 @@ from simulateur import referentiel
 from simulateur.clitools import print_json as _print_json
 from simulateur.clitools import require_root, root_only
 from simulateur.errors import ScenarioError, SimError, UsageError
-from simulateur.i18n import argparse_fr, tr
+from simulateur.i18n import N_, argparse_fr, tr
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one French line, exit 2 (argparse's words: simulateur.i18n)
@@ -279,7 +280,7 @@ def cmd_routes(args: argparse.Namespace) -> int:
                     status="OK   " if rep.ok else "ÉCHEC",
                     scenario=rep.scenario,
                     route=rep.route,
-                    kind=tr("routes.kind_valid" if rep.valid else "routes.kind_wrong"),
+                    kind=(tr("routes.kind_valid") if rep.valid else tr("routes.kind_wrong")),
                     seconds=rep.seconds,
                 ),
                 flush=True,
@@ -601,3 +602,12 @@ def _said(call: Any) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.escalade.to.niveau2"),
+    N_("tui.escalade.to.prestataire"),
+    N_("tui.escalade.to.reseau"),
+    N_("tui.escalade.to.responsable"),
+)

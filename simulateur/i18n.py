@@ -65,7 +65,7 @@ def _load() -> gettext.GNUTranslations:
 
 
 TRANSLATION = _load()
-_CATALOG: dict[Any, str] = TRANSLATION._catalog  # type: ignore[attr-defined]  # key -> text, (key, form) -> text
+CATALOG: dict[Any, str] = TRANSLATION._catalog  # type: ignore[attr-defined]  # key -> text, (key, form) -> text
 
 
 def N_(key: str) -> str:
@@ -76,7 +76,7 @@ def N_(key: str) -> str:
 def tr(key: str, /, **values: Any) -> str:
     """The French text for `key`, formatted with `values`."""
     try:
-        text = _CATALOG[key]
+        text = CATALOG[key]
     except KeyError:
         raise KeyError(f"i18n: no text for {key!r} in {PO.name}") from None
     return text.format(**values)
@@ -86,7 +86,7 @@ def trn(key: str, n: int, /, **values: Any) -> str:
     """The singular or plural form of the plural entry `key` for the count `n` (French: 0 and 1 take
     the singular), formatted with `n` and `values`."""
     try:
-        text = _CATALOG[(key, TRANSLATION.plural(n))]  # type: ignore[attr-defined]
+        text = CATALOG[(key, TRANSLATION.plural(n))]  # type: ignore[attr-defined]
     except KeyError:
         raise KeyError(f"i18n: no plural text for {key!r} in {PO.name}") from None
     return text.format(**{"n": n, **values})
@@ -99,4 +99,3 @@ def argparse_fr() -> None:
 
     argparse._ = TRANSLATION.gettext  # type: ignore[attr-defined]
     argparse.ngettext = TRANSLATION.ngettext  # type: ignore[attr-defined]
-

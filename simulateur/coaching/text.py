@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 if TYPE_CHECKING:
     from simulateur.coaching import Coaching
@@ -58,3 +58,17 @@ def suggestion_lines(c: Coaching) -> list[str]:
 
 def self_mark_label(verdict: str | None) -> str:
     return tr(f"coach.self.{verdict}") if verdict else tr("coach.self.unset")
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("coach.self.help"),
+    N_("tui.fiche.cause"),
+    N_("tui.fiche.conseils"),
+    N_("tui.fiche.diagnostic"),
+    N_("tui.fiche.retour_etat"),
+    N_("tui.fiche.solution"),
+    N_("tui.fiche.symptome"),
+    N_("tui.fiche.temps_passe"),
+    N_("tui.fiche.validation"),
+)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 
 def cmd_entretien(args: argparse.Namespace) -> int:
@@ -176,3 +176,10 @@ def register_bank(sub: Any) -> None:
     s = es.add_parser("validate", help="vérifie des fichiers de questions d'entretien (erreurs fichier:ligne)")
     s.add_argument("paths", nargs="+", metavar="FICHIER")
     s.set_defaults(func=cmd_validate)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("entretien.verdict.acquis"),
+    N_("entretien.verdict.non_acquis"),
+)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 
 def _db() -> Any:
@@ -245,3 +245,16 @@ def register(sub: Any) -> None:
     )
     s.add_argument("--csv", help="écrit aussi le planning en CSV dans ce fichier")
     s.set_defaults(func=cmd_plan)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("epreuve.phase.entretien_final"),
+    N_("epreuve.phase.entretien_technique"),
+    N_("epreuve.phase.evaluation"),
+    N_("epreuve.phase.interventions"),
+    N_("epreuve.phase.preparation"),
+    N_("epreuve.phase.questionnaire"),
+    N_("epreuve.presence.jury"),
+    N_("epreuve.presence.surveillant"),
+)

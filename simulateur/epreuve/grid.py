@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from simulateur import referentiel
 from simulateur.epreuve.models import Format
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 #: The questionnaire's verdict on a competence: at least this share of its marked points.
 QUESTIONNAIRE_PASS = 0.5
@@ -240,3 +240,13 @@ def entretien_counts(guide: object, marks: dict[str, object]) -> dict[str, tuple
             elif verdict == "non_acquis":
                 n[2] += 1
     return {k: (v[0], v[1], v[2]) for k, v in counts.items()}
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("epreuve.verdict.acquis"),
+    N_("epreuve.verdict.en_attente"),
+    N_("epreuve.verdict.jury"),
+    N_("epreuve.verdict.non_acquis"),
+    N_("epreuve.verdict.non_evalue"),
+)

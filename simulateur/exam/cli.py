@@ -17,7 +17,7 @@ from simulateur.clitools import root_only
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.clicommon import exam_db as _db
 from simulateur.exam.clicommon import sweep as _sweep
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 
 def _clock(seconds: float) -> str:
@@ -277,7 +277,7 @@ def _announce(step: Any, session: Any, as_json: bool) -> None:
         _print_json(out)
         return
     if step.ended is not None:
-        key = "exam.ended_timeout" if step.ended.status == "temps_ecoule" else "exam.ended"
+        key = N_("exam.ended_timeout") if step.ended.status == "temps_ecoule" else N_("exam.ended")
         print(tr(key, index=step.ended.index))
     if step.timed_out:
         print(tr("exam.timeout"))
@@ -513,20 +513,20 @@ def _time_verb(args: argparse.Namespace, act: Any, key: str) -> int:
 def cmd_extend(args: argparse.Namespace) -> int:
     """The trainer gives a candidate N more minutes (audited, said in her report)."""
     return _time_verb(
-        args, lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)), "exam.extended"
+        args, lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)), N_("exam.extended")
     )
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
     """A candidate's clock stops, her lab commands refused, until `exam resume`."""
     return _time_verb(
-        args, lambda core, db: core.pause(db, args.session, _candidate(args), _by(args)), "exam.paused_now"
+        args, lambda core, db: core.pause(db, args.session, _candidate(args), _by(args)), N_("exam.paused_now")
     )
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     return _time_verb(
-        args, lambda core, db: core.unpause(db, args.session, _candidate(args), _by(args)), "exam.resumed_now"
+        args, lambda core, db: core.unpause(db, args.session, _candidate(args), _by(args)), N_("exam.resumed_now")
     )
 
 
@@ -727,7 +727,7 @@ def cmd_jury(args: argparse.Namespace) -> int:
             crits = [c for c in s.criteria if c.required is required]
             if not crits:
                 continue
-            print("  " + tr("exam.jury_required" if required else "exam.jury_optional"))
+            print("  " + (tr("exam.jury_required") if required else tr("exam.jury_optional")))
             for c in crits:
                 mark = s.marks.get(c.id)
                 box = f"[{VERDICT_LABELS[mark.verdict]}]" if mark else "[ ]"

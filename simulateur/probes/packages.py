@@ -75,7 +75,9 @@ class PkgInstalled(ProbeBase):
         if expected and version != expected:
             return False, tr("probe.pkg.wrong_version", shown=shown, version=expected)
         if self.held is not None and (want == "hold") != self.held:
-            return False, tr("probe.pkg.not_held" if self.held else "probe.pkg.held_wrongly", shown=shown)
+            return False, (
+                tr("probe.pkg.not_held", shown=shown) if self.held else tr("probe.pkg.held_wrongly", shown=shown)
+            )
         if status != f"{want} ok installed":
             return False, tr("probe.pkg.incomplete", shown=shown, status=status)
         r = recipe(self.package, version)

@@ -10,7 +10,7 @@ from typing import Any
 
 from simulateur import referentiel
 from simulateur.errors import ScenarioError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 
 def _num(x: float) -> str:
@@ -186,3 +186,11 @@ def register(sub: Any) -> None:
     s = qs.add_parser("validate", help="vérifie des fichiers de questions (erreurs fichier:ligne)")
     s.add_argument("paths", nargs="+", metavar="FICHIER")
     s.set_defaults(func=cmd_validate)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("quiz.list.done"),
+    N_("quiz.list.open"),
+    N_("quiz.list.timeout"),
+)

@@ -7,7 +7,7 @@ from html import escape
 
 from simulateur.coaching import Coaching
 from simulateur.coaching.text import fiche_lines, self_mark_label, suggestion_lines
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.report import text as T
 from simulateur.report.model import CriterionRow, Report, TerminalTranscript, TimelineStep
 
@@ -307,3 +307,24 @@ def to_html(r: Report) -> str:
         h.append("</section>")
     h += ["</body>", "</html>"]
     return "\n".join(h) + "\n"
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("report.col.answer"),
+    N_("report.col.at"),
+    N_("report.col.command"),
+    N_("report.col.comment"),
+    N_("report.col.criterion"),
+    N_("report.col.evidence"),
+    N_("report.col.expected"),
+    N_("report.col.informs"),
+    N_("report.col.jury_mark"),
+    N_("report.col.mark"),
+    N_("report.col.outcome"),
+    N_("report.col.points"),
+    N_("report.col.question"),
+    N_("report.col.scenario"),
+    N_("report.col.source"),
+    N_("report.col.verdict"),
+)

@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.scoring import CheckResult
 
 STYLES = {"acquis": "bold green", "non_acquis": "bold red", "jury": "bold yellow"}
@@ -61,3 +61,11 @@ class VerificationScreen(ModalScreen[None]):
 
     def on_button_pressed(self) -> None:
         self.dismiss()
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.verify.acquis"),
+    N_("tui.verify.jury"),
+    N_("tui.verify.non_acquis"),
+)

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.journal import timeline
 from simulateur.journal.replay import recordings
 from simulateur.journal.timeline import Step, clock, hosts
@@ -172,3 +172,13 @@ class TimelinePanel(Vertical):
 
     def play(self, step: Step | None = None) -> bool:
         return self.app.open_player(self.directory, self.started, step, self.steps)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.timeline.col.at"),
+    N_("tui.timeline.col.cmd"),
+    N_("tui.timeline.col.host"),
+    N_("tui.timeline.col.mark"),
+    N_("tui.timeline.col.outcome"),
+)
