@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from simulateur import i18n
 
 PACKAGE = Path(i18n.__file__).resolve().parent
 KEYWORDS: dict[str, Any] = {"tr": None, "trn": (1, 1), "N_": None}  # as in the Makefile's pybabel extract
-METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "simulateur.i18nscan:extract")]
 # Modules that hand a key received from their caller to tr() (the caller writes it with N_()).
 PASS_THROUGH = {
     "coverage.py",
@@ -43,9 +43,11 @@ def _catalog() -> Catalog:
 
 
 def _extracted() -> dict[str | tuple[str, ...], list[str]]:
-    """msgid (or (msgid, msgid_plural)) -> where, for the whole package."""
+    """msgid (or (msgid, msgid_plural)) -> where, for the whole package, as babel.cfg says."""
     found: dict[str | tuple[str, ...], list[str]] = {}
-    for path, line, msg, _comments, _ctx in extract_from_dir(str(PACKAGE), METHODS, keywords=KEYWORDS):
+    with open(PACKAGE.parent / "babel.cfg", encoding="utf-8") as cfg:
+        methods, options = parse_mapping_cfg(cfg)
+    for path, line, msg, _comments, _ctx in extract_from_dir(str(PACKAGE), methods, options, keywords=KEYWORDS):
         found.setdefault(msg, []).append(f"{path}:{line}")
     return found
 
