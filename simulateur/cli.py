@@ -12,7 +12,7 @@ from simulateur import referentiel
 from simulateur.clitools import print_json as _print_json
 from simulateur.clitools import require_root, root_only
 from simulateur.errors import ScenarioError, SimError, UsageError
-from simulateur.i18n import N_, argparse_fr, tr
+from simulateur.i18n import N_, argparse_fr, tr, trn
 
 
 class _Parser(argparse.ArgumentParser):
@@ -288,7 +288,7 @@ def cmd_routes(args: argparse.Namespace) -> int:
             if not rep.ok:
                 print(rep.explain())
             failures += not rep.ok
-    print(tr("routes.summary", ok=total - failures, total=total))
+    print(trn("routes.summary", total, ok=total - failures))
     return 1 if failures else 0
 
 
@@ -326,7 +326,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
             for p in rep.problems:
                 print(f"      {p}")
             failures += not rep.ok
-    print(tr("cli.selftest_summary", ok=total - failures, total=total))
+    print(trn("cli.selftest_summary", total, ok=total - failures))
     return 1 if failures else 0
 
 

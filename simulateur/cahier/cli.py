@@ -10,7 +10,7 @@ from typing import Any
 
 from simulateur.clitools import root_only
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -36,7 +36,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         return 0
     for c in cahiers:
-        print(tr("cahier.cli.list_line", id=c.id, duration=c.duration, n=len(c.requirements), title=c.title))
+        print(trn("cahier.cli.list_line", len(c.requirements), id=c.id, duration=c.duration, title=c.title))
     return 0
 
 
@@ -73,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(p, file=sys.stderr)
             continue
-        print(tr("cahier.cli.valid", path=name, id=c.id, n=len(c.requirements)))
+        print(trn("cahier.cli.valid", len(c.requirements), path=name, id=c.id))
     return 1 if failed else 0
 
 

@@ -111,7 +111,12 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
         for j, pid in enumerate(req.probes):
             used.add(pid)
             if pid not in probe_ids:
-                err(("requirements", i, "probes", j), N_("cahier.check.unknown_probe"), id=pid, known=", ".join(probe_ids))
+                err(
+                    ("requirements", i, "probes", j),
+                    N_("cahier.check.unknown_probe"),
+                    id=pid,
+                    known=", ".join(probe_ids),
+                )
         for j, pid in enumerate(req.gate):
             if pid not in req.probes:
                 err(("requirements", i, "gate", j), N_("cahier.check.gate_outside"), id=pid, req=req.id)

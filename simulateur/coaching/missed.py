@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.journal.classify import Kind, read_entry, split_commands
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeBase, ProbeResult
@@ -123,7 +123,8 @@ def _journal_expectation(ev: JournalEvidence) -> str:
     hosts = ", ".join(ev.hosts) if ev.hosts else tr("coach.any_host")
     return tr(
         f"coach.journal.{ev.journal}",
-        min=ev.min,
+        commands=trn("count.commands", ev.min),
+        tests_passed=trn("count.tests_passed", ev.min),
         hosts=hosts,
         paths=", ".join(ev.paths),
         origin=ev.origin or tr("coach.any_host"),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from simulateur.errors import UsageError
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 
 
 def cmd_entretien(args: argparse.Namespace) -> int:
@@ -103,13 +103,13 @@ def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
         out.append(tr("entretien.tally") + " :")
         out += [
             "  "
-            + tr(
+            + trn(
                 "entretien.tally_line",
+                t.pending,
                 id=t.id,
                 label=t.label,
                 acquis=t.acquis,
                 non_acquis=t.non_acquis,
-                pending=t.pending,
                 questions=t.questions,
             )
             for t in tally(guide, marks)
@@ -140,7 +140,16 @@ def cmd_bank(args: argparse.Namespace) -> int:
     comps = referentiel.all_competences()
     for comp, qs in bank.by_competence().items():
         crits = len({q.criterion for q in qs})
-        print(tr("entretien.bank.line", comp=comp, label=comps[comp][0].label, count=len(qs), criteria=crits))
+        print(
+            trn(
+                "entretien.bank.line",
+                len(qs),
+                comp=comp,
+                label=comps[comp][0].label,
+                count=len(qs),
+                criteria=trn("count.criteria", crits),
+            )
+        )
     return 0
 
 
@@ -162,7 +171,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(p, file=sys.stderr)
             continue
-        print(tr("entretien.valid", path=path, count=len(bank.questions)))
+        print(trn("entretien.valid", len(bank.questions), path=path))
     return 1 if failed else 0
 
 

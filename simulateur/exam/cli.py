@@ -17,7 +17,7 @@ from simulateur.clitools import root_only
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.clicommon import exam_db as _db
 from simulateur.exam.clicommon import sweep as _sweep
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 
 
 def _clock(seconds: float) -> str:
@@ -57,23 +57,23 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(s.model_dump_json(indent=2))
         return 0
     print(
-        tr(
+        trn(
             "exam.created",
+            s.count,
             id=s.id,
-            count=s.count,
             minutes=f"{s.minutes:g}",
             seed=s.seed,
             group=s.group or tr("exam.no_group"),
         )
     )
-    print(tr("exam.pool", n=len(s.pool), pool=", ".join(s.pool)))
+    print(trn("exam.pool", len(s.pool), pool=", ".join(s.pool)))
     for iv in s.interventions:
         print(f"  {iv.index}. {iv.title}  [{_drawn(iv)}] {', '.join(iv.competences)}")
     print(tr("exam.per_candidate"))
     if s.roster:
-        print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
+        print(trn("exam.roster_added", len(s.roster), id=s.id))
     if s.machines:
-        print(tr("exam.pinned", n=len(s.machines), machine=args.machine))
+        print(trn("exam.pinned", len(s.machines), machine=args.machine))
     _say_seats(len(s.roster))
     print()
     print(tr("exam.next_new", id=s.id))
@@ -176,10 +176,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         return 0
     print(
-        tr(
+        trn(
             "exam.show_head",
+            s.count,
             id=s.id,
-            count=s.count,
             minutes=f"{s.minutes:g}",
             seed=s.seed,
             group=s.group or tr("exam.no_group"),
@@ -446,7 +446,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
     if lines:
         s = core.import_roster(db, args.session, lines, where)
         if not args.json:
-            print(tr("roster.imported", n=len(lines), id=s.id, path=where))
+            print(trn("roster.imported", len(lines), id=s.id, path=where))
     else:
         s = (
             core.add_to_roster(db, args.session, args.add, args.machine)
@@ -456,7 +456,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(s.roster)
         return 0
-    print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
+    print(trn("exam.roster_added", len(s.roster), id=s.id))
     for name, login in s.roster.items():
         pinned = s.machine_of(name)
         extra = s.extra_of(name)
@@ -513,7 +513,9 @@ def _time_verb(args: argparse.Namespace, act: Any, key: str) -> int:
 def cmd_extend(args: argparse.Namespace) -> int:
     """The trainer gives a candidate N more minutes (audited, said in her report)."""
     return _time_verb(
-        args, lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)), N_("exam.extended")
+        args,
+        lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)),
+        N_("exam.extended"),
     )
 
 
@@ -545,7 +547,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
         print(result.model_dump_json(indent=2))
         return 0
     ok = sum(1 for p in result.probes if p.ok)
-    print(tr("exam.probed", candidate=run.candidate, index=item.index, ok=ok, ko=len(result.probes) - ok))
+    print(trn("exam.probed", ok, candidate=run.candidate, index=item.index, ko=len(result.probes) - ok))
     return 0
 
 
@@ -572,7 +574,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(codes)
         return 0
-    print(tr("exam.codes_head", id=session.id, n=len(codes)))
+    print(trn("exam.codes_head", len(codes), id=session.id))
     width = max(len(n) for n in codes)
     for name, code in codes.items():
         print(f"  {name.ljust(width)}  {code}")
@@ -793,14 +795,14 @@ def _report_all(args: argparse.Namespace, db: Any) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(bundle.data)
         sys.stdout.buffer.flush()
-        print(tr("report.all_written", path="-", n=len(bundle.html), pdf=pdf), file=sys.stderr)
+        print(trn("report.all_written", len(bundle.html), path="-", pdf=pdf), file=sys.stderr)
         return 0
     path = Path(args.output)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(bundle.data)
     os.replace(tmp, path)
-    print(tr("report.all_written", path=path, n=len(bundle.html), pdf=pdf))
+    print(trn("report.all_written", len(bundle.html), path=path, pdf=pdf))
     return 0
 
 
@@ -817,7 +819,7 @@ def cmd_attempts(args: argparse.Namespace) -> int:
             sys.stdout.write(export.csv_text(data))
             return 0
         path = export.write_csv(Path(args.output), data)
-        print(tr("attempts.exported", n=len(data), path=path))
+        print(trn("attempts.exported", len(data), path=path))
         return 0
     if args.json:
         _print_json([dict(zip(export.COLUMNS, export.values(r))) for r in data])

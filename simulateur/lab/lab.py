@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from typing import ClassVar, Protocol
 
 from simulateur.errors import SimError
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.lab import kind as kinds
 from simulateur.lab import audit, nsutil, reaper, switch
 from simulateur.lab.addresses import addresses
@@ -151,7 +151,7 @@ class Lab:
             raise SimError(tr("lab.not_ready", lab=lab_id, status=state.status))
         down = [h.name for h in lab._hosts.values() if not h.is_up()]
         if down:
-            raise SimError(tr("lab.broken", lab=lab_id, hosts=", ".join(down)))
+            raise SimError(trn("lab.broken", len(down), lab=lab_id, hosts=", ".join(down)))
         return lab
 
     def stop(self) -> dict[str, int]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from simulateur import referentiel
 from simulateur.errors import ScenarioError
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 
 
 def _num(x: float) -> str:
@@ -126,7 +126,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
     comps = referentiel.all_competences()
     for comp, qs in sorted(bank.by_competence().items(), key=lambda kv: int(kv[0].split("CP")[1])):
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(Counter(q.kind for q in qs).items()))
-        print(tr("quiz.bank.line", comp=comp, label=comps[comp][0].label, count=len(qs), kinds=kinds))
+        print(trn("quiz.bank.line", len(qs), comp=comp, label=comps[comp][0].label, kinds=kinds))
     return 0
 
 
@@ -147,7 +147,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(p, file=sys.stderr)
             continue
-        print(tr("quiz.valid", path=path, count=len(qfile.questions)))
+        print(trn("quiz.valid", len(qfile.questions), path=path))
     return 1 if failed else 0
 
 

@@ -9,7 +9,7 @@ import argparse
 import json
 from typing import Any
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 
 def _db() -> Any:
@@ -36,7 +36,7 @@ def render(v: dict[str, Any]) -> str:
     elif v["done"]:
         out.append(tr("quiz.exam.timeout", deadline=when(v["deadline"])))
     else:
-        out.append(tr("quiz.exam.open", left=left(v["remaining"]), answered=v["answered"], count=len(v["questions"])))
+        out.append(trn("quiz.exam.open", v["answered"], left=left(v["remaining"]), count=len(v["questions"])))
     for q in v["questions"]:
         out += ["", f"{q['number']}. [{q['competence']}] {q['text']}", f"   ({q['hint']}, {_num(q['points'])} pt)"]
         out += [f"   {letter}. {text}" for letter, text in q["choices"]]
@@ -52,7 +52,7 @@ def render(v: dict[str, Any]) -> str:
     if "result" in v:
         out += ["", tr("quiz.result.head")]
         for r in v["result"]:
-            pending = tr("quiz.result.pending", n=r["pending"], max=_num(r["pending_max"])) if r["pending"] else ""
+            pending = trn("quiz.result.pending", r["pending"], max=_num(r["pending_max"])) if r["pending"] else ""
             out.append(
                 tr(
                     "quiz.result.line",

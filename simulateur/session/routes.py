@@ -40,7 +40,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulateur.errors import ScenarioError
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.lab.fields import Iface, Strict
 from simulateur.scenario.loader import Loaded
 from simulateur.scenario.yamlload import load_located, validate_located
@@ -288,14 +288,14 @@ def matrix_gaps(
     wrong = [r for r in rf.routes if not r.valid]
     gaps = []
     if len(valid) < min_valid:
-        gaps.append(tr("routes.gap_valid", n=len(valid), min=min_valid))
+        gaps.append(trn("routes.gap_valid", len(valid), min=min_valid))
     if len(wrong) < min_wrong:
-        gaps.append(tr("routes.gap_wrong", n=len(wrong), min=min_wrong))
+        gaps.append(trn("routes.gap_wrong", len(wrong), min=min_wrong))
     ref = next((r for r in rf.routes if r.name == "reference"), None)
     if ref is None:
         gaps.append(tr("routes.gap_reference"))
     else:
         other = [r for r in valid if r.family != ref.family]
         if len(other) < min_other_family:
-            gaps.append(tr("routes.gap_family", n=len(other), min=min_other_family, family=ref.family))
+            gaps.append(trn("routes.gap_family", len(other), min=min_other_family, family=ref.family))
     return gaps

@@ -9,7 +9,7 @@ from typing import Any
 
 from simulateur.clitools import root_only
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 
 def _one_lab(lab: str | None) -> str:
@@ -33,7 +33,7 @@ def cmd_save(args: argparse.Namespace) -> int:
 
     saved, skipped = save(_one_lab(args.lab), Path(args.out) if args.out else None)
     for host, paths in skipped.items():
-        print(tr("save.skipped", host=host, count=len(paths), paths=", ".join(paths[:5])))
+        print(trn("save.skipped", len(paths), host=host, paths=", ".join(paths[:5])))
     print(
         tr(
             "save.done",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 if TYPE_CHECKING:
     from simulateur.web.app import Pages
@@ -200,7 +200,7 @@ def routes(pages: Pages) -> list[Any]:
             n = len(json.loads(str(reply.get("stdout") or "{}")))
         except ValueError:
             n = 0
-        return await roster(request, message=tr("web.trainer.imported", n=n))
+        return await roster(request, message=trn("web.trainer.imported", n))
 
     return [
         Route("/session/nouvelle", new_form, methods=["GET"]),

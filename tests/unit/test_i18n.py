@@ -155,3 +155,16 @@ def test_a_missing_key_is_loud() -> None:
 
 def test_plural_forms() -> None:
     assert i18n.TRANSLATION.plural(0) == 0 and i18n.TRANSLATION.plural(1) == 0 and i18n.TRANSLATION.plural(2) == 1
+
+
+def test_no_pseudo_plural(catalog: Catalog) -> None:
+    """« fichier(s) supprimé(s) » is a real plural entry (trn with the count), or a nested count
+    (count.commands…); argparse's two messages that get no count stay as they are."""
+    no_count = {"unrecognized arguments: %s", "the following arguments are required: %s"}
+    pseudo = re.compile(r"\w\((?:s|es|x|aux)\)")
+    found = [
+        m.id
+        for m in catalog
+        if m.id and m.id not in no_count and any(pseudo.search(s) for s in (m.string if m.pluralizable else [m.string]))
+    ]
+    assert not found, found

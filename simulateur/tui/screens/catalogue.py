@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from simulateur import referentiel
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.scenario.models import Scenario
 from simulateur.tui import format as F
 
@@ -87,7 +87,7 @@ class CatalogueScreen(Screen[None]):
         if problems:
             shown = "\n".join(problems[:3]) + ("\n…" if len(problems) > 3 else "")  # file:line: why
             self.notify(
-                tr("tui.catalogue.problems", n=len(problems)) + "\n" + shown,
+                trn("tui.catalogue.problems", len(problems)) + "\n" + shown,
                 severity="warning",
                 timeout=12,
                 markup=False,

@@ -19,7 +19,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sel
 from simulateur.errors import SimError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.tui.exports import export_group, export_reports
 
 if TYPE_CHECKING:
@@ -132,10 +132,10 @@ class ExamenScreen(Screen[None]):
         if s is None:
             return
         text = Text(
-            tr(
+            trn(
                 "exam.show_head",
+                s.count,
                 id=s.id,
-                count=s.count,
                 minutes=f"{s.minutes:g}",
                 seed=s.seed,
                 group=s.group or tr("exam.no_group"),

@@ -17,7 +17,7 @@ from simulateur.errors import SimError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
 from simulateur.exam.jury import VERDICT_LABELS
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.journal import timeline
 from simulateur.session.store import AttemptRecord
 from simulateur.tui.exports import export_group, export_reports
@@ -152,9 +152,9 @@ class JuryScreen(Screen[None]):
             self._timelines[attempt_id] = tr(
                 "tui.jury.timeline",
                 commands=n["commands"],
-                diagnostic=n["diagnostic"],
-                change=n["change"],
-                test=n["test"],
+                diagnostic=trn("count.diagnostics", n["diagnostic"]),
+                change=trn("count.changes", n["change"]),
+                test=trn("count.tests", n["test"]),
                 failed=n["failed"],
             )
         return self._timelines[attempt_id]

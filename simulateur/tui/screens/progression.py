@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.paths import data_dir
 from simulateur.session.store import ANYONE, EXAM_MODES, STATUSES, TRAINING_MODES, AttemptRecord
 from simulateur.tui import format as F
@@ -146,7 +146,7 @@ class ProgressionScreen(Screen[None]):
             history = {k: v for k, v in history.items() if k == comp}
         self.query_one("#chart", Static).update(chart(history))
         if skipped:
-            self.notify(tr("tui.progression.skipped", n=skipped), severity="warning")
+            self.notify(trn("tui.progression.skipped", skipped), severity="warning")
 
     @on(Select.Changed)
     def _filters_changed(self) -> None:

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from simulateur.i18n import N_, tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.journal import timeline
 from simulateur.journal.replay import recordings
 from simulateur.journal.timeline import Step, clock, hosts
@@ -143,12 +143,12 @@ class TimelinePanel(Vertical):
         yield Static(
             tr(
                 "tui.timeline.summary",
-                commands=n["commands"],
-                diagnostic=n["diagnostic"],
-                change=n["change"],
-                test=n["test"],
+                commands=trn("count.commands", n["commands"]),
+                diagnostic=trn("count.diagnostics", n["diagnostic"]),
+                change=trn("count.changes", n["change"]),
+                test=trn("count.tests", n["test"]),
                 failed=n["failed"],
-                terminals=self.terminals,
+                terminals=trn("count.terminals", self.terminals),
             ),
             id="timeline-summary",
         )
