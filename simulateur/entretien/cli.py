@@ -120,14 +120,12 @@ def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
 
 
 def register(esub: Any) -> None:
-    s = esub.add_parser("entretien", help="guide d'entretien technique d'un candidat (jury) ; --question… le note")
-    s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", required=True, help="nom du candidat")
-    s.add_argument(
-        "--question", default=None, metavar="Q", help="n° (à partir de 1) ou identifiant de la question à noter"
-    )
+    s = esub.add_parser("entretien", help=tr("help.entretien.entretien"))
+    s.add_argument("session", metavar=tr("metavar.session"))
+    s.add_argument("--candidate", required=True, help=tr("help.entretien.entretien.candidate"))
+    s.add_argument("--question", default=None, metavar=tr("metavar.q"), help=tr("help.entretien.entretien.question"))
     s.add_argument("--verdict", choices=("acquis", "non_acquis"), default=None)
-    s.add_argument("--comment", default=None, help="commentaire du jury sur la réponse")
+    s.add_argument("--comment", default=None, help=tr("help.entretien.entretien.comment"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_entretien)
 
@@ -176,14 +174,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def register_bank(sub: Any) -> None:
-    p = sub.add_parser(
-        "entretien", help="la banque de questions de l'entretien technique : la voir, vérifier des fichiers"
-    )
-    es = p.add_subparsers(dest="entretien_command", metavar="ACTION", parser_class=type(p), required=True)
-    s = es.add_parser("bank", help="la banque livrée : questions par compétence")
+    p = sub.add_parser("entretien", help=tr("help.entretien.entretien_2"))
+    es = p.add_subparsers(dest="entretien_command", metavar=tr("metavar.action"), parser_class=type(p), required=True)
+    s = es.add_parser("bank", help=tr("help.entretien.bank"))
     s.set_defaults(func=cmd_bank)
-    s = es.add_parser("validate", help="vérifie des fichiers de questions d'entretien (erreurs fichier:ligne)")
-    s.add_argument("paths", nargs="+", metavar="FICHIER")
+    s = es.add_parser("validate", help=tr("help.entretien.validate"))
+    s.add_argument("paths", nargs="+", metavar=tr("metavar.fichier"))
     s.set_defaults(func=cmd_validate)
 
 

@@ -148,5 +148,8 @@ def html_page(st: EpreuveState, grid: Grid) -> str:
         out.append("</table>")
     if grid.final:
         out.append(f"<p>{e(grid.final)}</p>")
-    out += [f"<p><strong>{e(trn('epreuve.grid.counts', grid.counts.get('non_evalue', 0), **grid.counts))}</strong></p>", "</body></html>"]
+    out += [
+        f"<p><strong>{e(trn('epreuve.grid.counts', grid.counts.get('non_evalue', 0), **grid.counts))}</strong></p>",
+        "</body></html>",
+    ]
     return "\n".join(out) + "\n"

@@ -18,15 +18,15 @@ from simulateur.session.store import FICHE_FIELDS, CriterionRecord, Store
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
 
 STATUS_LABELS: dict[str, str] = {
-    "a_faire": "à faire",
-    "en_cours": "en cours",
-    "remise": "remise par le candidat",
-    "temps_ecoule": "remise automatiquement (temps écoulé)",
-    "non_traitee": "non traitée",
-    "interrompue": "interrompue",
-    "soumise": "soumise",
-    "abandonnee": "abandonnée",
-    "evaluee": "évaluée (dernier « simulateur check »)",
+    "a_faire": tr("report.status.a_faire"),
+    "en_cours": tr("report.status.en_cours"),
+    "remise": tr("report.status.remise"),
+    "temps_ecoule": tr("report.status.temps_ecoule"),
+    "non_traitee": tr("report.status.non_traitee"),
+    "interrompue": tr("report.status.interrompue"),
+    "soumise": tr("report.status.soumise"),
+    "abandonnee": tr("report.status.abandonnee"),
+    "evaluee": tr("report.status.evaluee"),
 }
 
 

@@ -38,7 +38,7 @@ def score(iv_or_report: InterventionReport | Report) -> str:
 def signed(r: Report) -> str:
     if r.signed_by is None or r.signed_at is None:
         return tr("report.unsigned")
-    return tr("report.signed", by=r.signed_by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(r.signed_at)))
+    return tr("report.signed", by=r.signed_by, when=time.strftime(tr("fmt.datetime"), time.localtime(r.signed_at)))
 
 
 def header_lines(r: Report) -> list[tuple[str, str]]:

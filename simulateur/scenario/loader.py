@@ -414,7 +414,7 @@ def rendered_scenario(sc: Scenario, values: dict[str, str], variant: str | None 
         chosen = sc.variants[variant].model_dump(by_alias=True)
         data["faults"] = data["faults"] + chosen["faults"]
         data["solution"] = chosen["solution"] + data["solution"]
-    return rendered.validated(Scenario, P.render_tree(data, values), f"scénario {sc.id}")  # type: ignore[no-any-return]
+    return rendered.validated(Scenario, P.render_tree(data, values), tr("check.rendered_scenario", id=sc.id))  # type: ignore[no-any-return]
 
 
 @dataclass

@@ -317,11 +317,11 @@ def evaluate(
 # A verdict as a trainee, a trainer or a jury reads it — the one table (the check's grid, the jury's
 # pages and the report); « jury »: what no probe can judge, « à évaluer » by the jury.
 VERDICT_LABELS: dict[str, str] = {
-    "acquis": "acquis",
-    "non_acquis": "non acquis",
-    "jury": "à évaluer",
-    "non_evalue": "non évalué",
-    "non_traitee": "intervention non traitée",
+    "acquis": tr("score.verdict.acquis"),
+    "non_acquis": tr("score.verdict.non_acquis"),
+    "jury": tr("score.verdict.jury"),
+    "non_evalue": tr("score.verdict.non_evalue"),
+    "non_traitee": tr("score.verdict.non_traitee"),
 }
 
 

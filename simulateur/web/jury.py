@@ -248,7 +248,7 @@ def routes(pages: Pages) -> list[Any]:
             run=run,
             blocks=blocks,
             sig=sig,
-            signed=tr("report.signed", by=sig.by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)))
+            signed=tr("report.signed", by=sig.by, when=time.strftime(tr("fmt.datetime"), time.localtime(sig.t)))
             if sig
             else "",
             error=error,

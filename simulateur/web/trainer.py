@@ -13,7 +13,11 @@ from simulateur.i18n import tr, trn
 if TYPE_CHECKING:
     from simulateur.web.app import Pages
 
-NUMBERS = {"count": "Nombre d'interventions", "minutes": "Durée (minutes)", "seed": "Graine du tirage"}
+NUMBERS = {
+    "count": tr("web.trainer.number.count"),
+    "minutes": tr("web.trainer.number.minutes"),
+    "seed": tr("web.trainer.number.seed"),
+}
 
 
 def choices() -> dict[str, list[tuple[str, str]]]:

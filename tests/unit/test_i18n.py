@@ -26,6 +26,7 @@ PACKAGE = Path(i18n.__file__).resolve().parent
 KEYWORDS: dict[str, Any] = {"tr": None, "trn": (1, 1), "N_": None}  # as in the Makefile's pybabel extract
 # Modules that hand a key received from their caller to tr() (the caller writes it with N_()).
 PASS_THROUGH = {
+    "authoring.py",
     "coverage.py",
     "exam/cli.py",
     "cahier/loader.py",
@@ -168,3 +169,27 @@ def test_no_pseudo_plural(catalog: Catalog) -> None:
         if m.id and m.id not in no_count and any(pseudo.search(s) for s in (m.string if m.pluralizable else [m.string]))
     ]
     assert not found, found
+
+
+ARGPARSE_CALLS = {"add_argument", "add_parser", "add_subparsers", "ArgumentParser", "_Parser", "add_argument_group"}
+
+
+def test_argparse_help_goes_through_the_catalogue() -> None:
+    """Every help=, description=, epilog= and metavar= with words of our CLIs is a tr() call, not French
+    written in the code (metavars in capitals without accents, SESSION or LAB, are names, left as they are;
+    pydantic's Field(description=…) is the documentation, left in the code)."""
+    inline = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node, "func", None)
+            name = getattr(name, "attr", None) or getattr(name, "id", None)
+            if isinstance(node, ast.Call) and name in ARGPARSE_CALLS:
+                for kw in node.keywords:
+                    v = kw.value
+                    if kw.arg in ("help", "description", "epilog") and isinstance(v, (ast.Constant, ast.JoinedStr)):
+                        if not (isinstance(v, ast.Constant) and not isinstance(v.value, str)):
+                            inline.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+                    elif kw.arg == "metavar" and isinstance(v, ast.Constant) and isinstance(v.value, str):
+                        if re.search(r"[^\x00-\x7f]", v.value):
+                            inline.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not inline, inline
