@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def _compile(po: Path) -> bytes:
     write_mo(out, catalog)
     data = out.getvalue()
     try:
-        tmp = MO.with_suffix(".mo.tmp")
+        tmp = MO.with_suffix(f".{os.getpid()}.tmp")  # one per process: two first runs at once each write whole
         tmp.write_bytes(data)
         tmp.replace(MO)
     except OSError:
