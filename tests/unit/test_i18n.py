@@ -193,3 +193,10 @@ def test_argparse_help_goes_through_the_catalogue() -> None:
                         if re.search(r"[^\x00-\x7f]", v.value):
                             inline.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not inline, inline
+
+
+def test_the_template_is_current(extracted: dict[Any, list[str]]) -> None:
+    """simulateur/locale/simulateur.pot (make docs) lists the keys the code asks for today."""
+    with (i18n.LOCALE_DIR / "simulateur.pot").open("rb") as f:
+        pot = {m.id for m in read_po(f) if m.id}
+    assert pot == set(extracted), "simulateur.pot périmé : régénérez-le avec « make docs »"
