@@ -24,7 +24,6 @@ LANGUAGE = "fr"  # the one shipped language, whatever LANG says (CI runs with LA
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 PO = LOCALE_DIR / LANGUAGE / "LC_MESSAGES" / f"{DOMAIN}.po"
 MO = PO.with_suffix(".mo")
-COMPILE_HINT = f"pybabel compile -D {DOMAIN} -d simulateur/locale"
 
 
 def _compile(po: Path) -> bytes:
@@ -32,11 +31,14 @@ def _compile(po: Path) -> bytes:
     edited since): about 0.3 s, once; written next to the .po when the directory is writable."""
     try:
         from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
+        from babel.messages.pofile import PoFileError, read_po
     except ImportError:
-        sys.exit(f"simulateur : catalogue des messages {MO} absent et Babel non installé : lancez « make deps »")
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=LANGUAGE, domain=DOMAIN)
+        sys.exit(f"simulateur : catalogue des messages {MO} absent ou périmé et Babel non installé : « make deps »")
+    try:
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=LANGUAGE, domain=DOMAIN, abort_invalid=True)
+    except PoFileError as exc:  # a hand edit gone wrong: the line, not a traceback
+        sys.exit(f"simulateur : {po} : {exc}")
     out = io.BytesIO()
     write_mo(out, catalog)
     data = out.getvalue()
