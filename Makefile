@@ -8,6 +8,9 @@ PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The messages' catalogue: the .po is the source (committed), the .mo its compiled form (not committed)
+LOCALE := simulateur/locale
+MO := $(LOCALE)/fr/LC_MESSAGES/simulateur.mo
 
 DEB_PACKAGES := python3 python3-venv iproute2 util-linux procps psmisc dnsmasq-base isc-dhcp-client \
 	iputils-ping bind9-dnsutils nftables tmux ifupdown cups cups-daemon cups-client cups-ipp-utils cups-filters \
@@ -75,14 +78,18 @@ debs:
 		|| { echo "simulateur : échec de l'installation de $$missing (apt-get)" >&2; exit 2; }; \
 	fi
 
-venv: $(STAMP)
+venv: $(STAMP) $(MO)
+
+$(MO): $(LOCALE)/fr/LC_MESSAGES/simulateur.po $(STAMP)
+	@$(VENV)/bin/pybabel compile -q -D simulateur -d $(LOCALE) \
+		|| { echo "simulateur : échec de la compilation du catalogue des messages (pybabel compile)" >&2; exit 2; }
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(VPY) ]; then echo "Création de l'environnement Python ($(VENV))"; $(PYTHON) -m venv $(VENV) \
 		|| { echo "simulateur : python3 -m venv a échoué (paquet python3-venv ?)" >&2; exit 2; }; fi
 	@echo "Installation des dépendances Python"
 	@$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
-	@$(VPY) -c "import simulateur, textual, pyroute2, scapy, psutil, pydantic, yaml, pytest, xdist, pytest_textual_snapshot, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic" \
+	@$(VPY) -c "import simulateur, textual, pyroute2, scapy, psutil, pydantic, yaml, pytest, xdist, pytest_textual_snapshot, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic, babel" \
 		|| { echo "simulateur : dépendances Python incomplètes" >&2; exit 2; }
 	@touch $(STAMP)
 
@@ -90,6 +97,10 @@ clean-labs: deps
 	@$(VENV)/bin/simulateur clean --all
 
 # Docs generated from the code and the scenario files (a unit test fails when they are stale):
-# docs/catalogue-actions-sondes.md and the coverage table of README.md.
+# docs/catalogue-actions-sondes.md and the coverage table of README.md. And the messages' template
+# simulateur/locale/simulateur.pot (every key the code asks for: the start of another language's .po).
 docs: deps
 	@$(VPY) -m simulateur.docgen
+	@$(VENV)/bin/pybabel extract -q -F babel.cfg --no-default-keywords -k tr -k trn:1,1 -k N_ --no-location \
+		--sort-output --project simulateur -o $(LOCALE)/simulateur.pot simulateur \
+		&& sed -i '/^"POT-Creation-Date: /d' $(LOCALE)/simulateur.pot

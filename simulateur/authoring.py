@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from simulateur.errors import ScenarioError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.paths import scenarios_dir, user_scenarios_dir
 from simulateur.scenario.models import ID_RE
 
@@ -112,23 +112,23 @@ def coverage(markdown: bool) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    s = sub.add_parser("new", help="écrit un scénario commenté à compléter (dans votre dossier de scénarios)")
-    s.add_argument("id", metavar="SCENARIO_ID", help="identifiant : minuscules, chiffres, tirets")
-    s.add_argument("--topology", default="bureau", help="topologie (défaut : bureau)")
-    s.add_argument("--hosts", default=None, help="hôtes à construire, séparés par des virgules (défaut : tous)")
+    s = sub.add_parser("new", help=tr("help.authoring.new"))
+    s.add_argument("id", metavar=tr("metavar.scenario_id"), help=tr("help.authoring.new.id"))
+    s.add_argument("--topology", default="bureau", help=tr("help.authoring.new.topology"))
+    s.add_argument("--hosts", default=None, help=tr("help.authoring.new.hosts"))
     s.add_argument(
         "-o",
         "--output",
         default=None,
-        metavar="DOSSIER",
-        help="dossier où l'écrire (défaut : ~/.local/share/simulateur/scenarios)",
+        metavar=tr("metavar.dossier"),
+        help=tr("help.authoring.new.o"),
     )
     s.set_defaults(func=cmd_new)
 
     for kind, text in (
-        ("actions", "les actions (pannes, solution) et leurs paramètres"),
-        ("probes", "les sondes (état réel mesuré) et leurs paramètres"),
+        ("actions", N_("help.authoring.actions")),
+        ("probes", N_("help.authoring.probes")),
     ):
-        s = sub.add_parser(kind, help=text)
+        s = sub.add_parser(kind, help=tr(text))
         s.add_argument("--json", action="store_true")
         s.set_defaults(func=cmd_vocabulary, kind=kind)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,27 +12,13 @@ from simulateur import referentiel
 from simulateur.clitools import print_json as _print_json
 from simulateur.clitools import require_root, root_only
 from simulateur.errors import ScenarioError, SimError, UsageError
-from simulateur.i18n import tr
-
-# argparse's own messages (English), said in French: (pattern, i18n key with the groups as {0}, {1}…).
-_ARGPARSE_FR = [
-    (r"unrecognized arguments: (.*)", "cli.arg.unrecognized"),
-    (r"the following arguments are required: (.*)", "cli.arg.required"),
-    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", "cli.arg.choice"),
-    (r"argument (.*?): invalid (?:int|float) value: (.*)", "cli.arg.number"),
-    (r"argument (.*?): expected (?:one|at least one) argument", "cli.arg.value"),
-]
+from simulateur.i18n import N_, argparse_fr, tr, trn
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one French line, exit 2
-        for pattern, key in _ARGPARSE_FR:
-            m = re.fullmatch(pattern, message, re.S)
-            if m:
-                message = tr(key).format(*m.groups())
-                break
+    def error(self, message: str) -> Any:  # one French line, exit 2 (argparse's words: simulateur.i18n)
         message = " ".join(message.split("\n"))  # a value with a line break stays on one line
-        self.exit(2, f"simulateur : {message} (voir « simulateur --help »)\n")
+        self.exit(2, tr("cli.arg.error", message=message))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -292,10 +277,10 @@ def cmd_routes(args: argparse.Namespace) -> int:
             print(
                 tr(
                     "routes.line",
-                    status="OK   " if rep.ok else "ÉCHEC",
+                    status=tr("cli.status.ok") if rep.ok else tr("cli.status.failed"),
                     scenario=rep.scenario,
                     route=rep.route,
-                    kind=tr("routes.kind_valid" if rep.valid else "routes.kind_wrong"),
+                    kind=(tr("routes.kind_valid") if rep.valid else tr("routes.kind_wrong")),
                     seconds=rep.seconds,
                 ),
                 flush=True,
@@ -303,7 +288,7 @@ def cmd_routes(args: argparse.Namespace) -> int:
             if not rep.ok:
                 print(rep.explain())
             failures += not rep.ok
-    print(tr("routes.summary", ok=total - failures, total=total))
+    print(trn("routes.summary", total, ok=total - failures))
     return 1 if failures else 0
 
 
@@ -335,175 +320,176 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         for seed, variant in plan(item, seeds):
             rep = selftest(item, seed, variant)
             total += 1
-            status = "OK   " if rep.ok else "ÉCHEC"
-            shown = f", variante {variant}" if variant else ""
-            print(f"{status} {rep.scenario} (graine {seed}{shown}, {rep.seconds:.2f} s)", flush=True)
+            status = tr("cli.status.ok") if rep.ok else tr("cli.status.failed")
+            shown = tr("cli.selftest_variant", variant=variant) if variant else ""
+            print(
+                tr(
+                    "cli.selftest_line",
+                    status=status,
+                    scenario=rep.scenario,
+                    seed=seed,
+                    variant=shown,
+                    seconds=rep.seconds,
+                ),
+                flush=True,
+            )
             for p in rep.problems:
                 print(f"      {p}")
             failures += not rep.ok
-    print(tr("cli.selftest_summary", ok=total - failures, total=total))
+    print(trn("cli.selftest_summary", total, ok=total - failures))
     return 1 if failures else 0
 
 
 # --- parser ------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
+    argparse_fr()
     p = _Parser(prog="simulateur", description=tr("cli.description"))
     p.add_argument(
         "--scenarios",
         dest="user_scenarios",
-        metavar="DOSSIER",
+        metavar=tr("metavar.dossier"),
         default=None,
-        help="vos scénarios, chargés à côté des scénarios livrés (défaut : "
-        "~/.local/share/simulateur/scenarios, ou $SIMULATEUR_SCENARIOS)",
+        help=tr("help.main.p.scenarios"),
     )
     p.add_argument(
         "--store",
-        metavar="URL",
+        metavar=tr("metavar.url"),
         default=None,
-        help="la base des tentatives et des examens : postgresql://UTILISATEUR@SERVEUR/BASE pour un "
-        "centre (défaut : $SIMULATEUR_STORE, sinon le fichier SQLite du dossier de données)",
+        help=tr("help.main.p.store"),
     )
-    sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar=tr("metavar.commande"), parser_class=_Parser)
 
-    s = sub.add_parser("list", help="liste les scénarios")
+    s = sub.add_parser("list", help=tr("help.main.list"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_list)
 
-    s = sub.add_parser("validate", help="vérifie des scénarios ou topologies (fichiers ou ids ; défaut : tous)")
-    s.add_argument("paths", nargs="*", metavar="FICHIER")
+    s = sub.add_parser("validate", help=tr("help.main.validate"))
+    s.add_argument("paths", nargs="*", metavar=tr("metavar.fichier"))
     s.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("schema", help="affiche le schéma JSON des scénarios (pour l'éditeur)")
-    s.add_argument("--topology", action="store_true", help="schéma des topologies")
+    s = sub.add_parser("schema", help=tr("help.main.schema"))
+    s.add_argument("--topology", action="store_true", help=tr("help.main.schema.topology"))
     s.set_defaults(func=cmd_schema)
 
-    s = sub.add_parser("referentiel", help="affiche les référentiels TAI et IDI")
+    s = sub.add_parser("referentiel", help=tr("help.main.referentiel"))
     s.add_argument("--json", action="store_true")
-    s.add_argument("--coverage", action="store_true", help="couverture des compétences par les scénarios")
-    s.add_argument("--markdown", action="store_true", help="avec --coverage : la table du README")
+    s.add_argument("--coverage", action="store_true", help=tr("help.main.referentiel.coverage"))
+    s.add_argument("--markdown", action="store_true", help=tr("help.main.referentiel.markdown"))
     s.set_defaults(func=cmd_referentiel)
 
-    s = sub.add_parser("start", help="construit le laboratoire d'un scénario et injecte la panne")
-    s.add_argument("scenario", metavar="SCENARIO")
-    s.add_argument("--seed", type=int, default=None, help="graine du tirage (rejouer un laboratoire)")
-    s.add_argument("--candidate", default=None, help="nom du stagiaire")
-    s.add_argument("--variant", default=None, help="impose une variante de la panne (sinon tirée par la graine)")
+    s = sub.add_parser("start", help=tr("help.main.start"))
+    s.add_argument("scenario", metavar=tr("metavar.scenario"))
+    s.add_argument("--seed", type=int, default=None, help=tr("help.main.start.seed"))
+    s.add_argument("--candidate", default=None, help=tr("help.main.start.candidate"))
+    s.add_argument("--variant", default=None, help=tr("help.main.start.variant"))
     s.add_argument(
         "--formateur",
         action="store_true",
-        help="vue du formateur : variante tirée, valeurs de la panne, qualification attendue "
-        "(jamais affichées au stagiaire)",
+        help=tr("help.main.start.formateur"),
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_start)
 
-    s = sub.add_parser("shell", help="ouvre un shell enregistré dans un hôte")
-    s.add_argument("lab", metavar="LAB")
-    s.add_argument("host", nargs="?", default=None, metavar="HOTE", help="hôte (défaut : poste, s'il existe)")
+    s = sub.add_parser("shell", help=tr("help.main.shell"))
+    s.add_argument("lab", metavar=tr("metavar.lab"))
+    s.add_argument("host", nargs="?", default=None, metavar=tr("metavar.hote"), help=tr("help.main.shell.host"))
     s.set_defaults(func=cmd_shell)
 
     s = sub.add_parser(
         "exec",
-        help="exécute une commande dans un hôte (enregistrée)",
+        help=tr("help.main.exec"),
         description=tr("cli.exec_description"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    s.add_argument("lab", metavar="LAB")
-    s.add_argument("host", metavar="HOTE")
+    s.add_argument("lab", metavar=tr("metavar.lab"))
+    s.add_argument("host", metavar=tr("metavar.hote"))
     s.add_argument(
         "command",
         nargs=argparse.REMAINDER,
-        metavar="-- COMMANDE",
-        help="'une ligne de commande' (shell de l'hôte : jokers, tubes, redirections) "
-        "ou des arguments passés tels quels, sans jokers",
+        metavar=tr("metavar.dash_commande"),
+        help=tr("help.main.exec.command"),
     )
     s.set_defaults(func=cmd_exec)
 
-    s = sub.add_parser("replay", help="rejoue dans le terminal les sessions enregistrées d'une tentative")
-    s.add_argument("attempt", metavar="TENTATIVE", help="identifiant de la tentative (voir « simulateur attempts »)")
-    s.add_argument("--host", default=None, metavar="HOTE", help="seulement les sessions sur cet hôte")
-    s.add_argument("--session", type=int, default=None, metavar="N", help="seulement la session n° N (voir --list)")
-    s.add_argument(
-        "--speed", type=float, default=1.0, metavar="X", help="vitesse (2 : deux fois plus vite ; défaut : 1)"
-    )
-    s.add_argument("--list", action="store_true", help="liste les sessions enregistrées, sans les rejouer")
+    s = sub.add_parser("replay", help=tr("help.main.replay"))
+    s.add_argument("attempt", metavar=tr("metavar.tentative"), help=tr("help.main.replay.attempt"))
+    s.add_argument("--host", default=None, metavar=tr("metavar.hote"), help=tr("help.main.replay.host"))
+    s.add_argument("--session", type=int, default=None, metavar=tr("metavar.n"), help=tr("help.main.replay.session"))
+    s.add_argument("--speed", type=float, default=1.0, metavar=tr("metavar.x"), help=tr("help.main.replay.speed"))
+    s.add_argument("--list", action="store_true", help=tr("help.main.replay.list"))
     s.set_defaults(func=cmd_replay)
 
-    s = sub.add_parser("qualify", help="qualifie le ticket : impact et urgence")
-    s.add_argument("lab", metavar="LAB")
-    s.add_argument("--impact", required=True, help="tres_bas, bas, moyen, haut, tres_haut")
-    s.add_argument("--urgency", required=True, help="tres_basse, basse, moyenne, haute, tres_haute")
+    s = sub.add_parser("qualify", help=tr("help.main.qualify"))
+    s.add_argument("lab", metavar=tr("metavar.lab"))
+    s.add_argument("--impact", required=True, help=tr("help.main.qualify.impact"))
+    s.add_argument("--urgency", required=True, help=tr("help.main.qualify.urgency"))
     s.set_defaults(func=cmd_qualify)
 
-    s = sub.add_parser("escalate", help="escalade le ticket vers un support de niveau supérieur")
-    s.add_argument("lab", metavar="LAB")
-    s.add_argument("--to", required=True, help="niveau2, reseau, prestataire, responsable")
-    s.add_argument("--reason", required=True, help="pourquoi ce n'est pas du niveau 1")
-    s.add_argument("--done", default=None, help="tests déjà faits et leurs résultats, impact pour l'utilisateur")
+    s = sub.add_parser("escalate", help=tr("help.main.escalate"))
+    s.add_argument("lab", metavar=tr("metavar.lab"))
+    s.add_argument("--to", required=True, help=tr("help.main.escalate.to"))
+    s.add_argument("--reason", required=True, help=tr("help.main.escalate.reason"))
+    s.add_argument("--done", default=None, help=tr("help.main.escalate.done"))
     s.set_defaults(func=cmd_escalate)
 
-    s = sub.add_parser("cable", help="le câble réseau d'un hôte : où il est branché, le brancher, le débrancher")
-    s.add_argument("lab", metavar="LAB")
-    s.add_argument("host", metavar="HÔTE")
-    s.add_argument("--iface", default="eth0", help="interface de l'hôte (eth0 par défaut)")
+    s = sub.add_parser("cable", help=tr("help.main.cable"))
+    s.add_argument("lab", metavar=tr("metavar.lab"))
+    s.add_argument("host", metavar=tr("cli.metavar.host"))
+    s.add_argument("--iface", default="eth0", help=tr("help.main.cable.iface"))
     g = s.add_mutually_exclusive_group()
-    g.add_argument("--plug", metavar="COMMUTATEUR", default=None, help="brancher le câble sur ce commutateur")
-    g.add_argument("--unplug", action="store_true", help="débrancher le câble")
+    g.add_argument("--plug", metavar=tr("metavar.commutateur"), default=None, help=tr("help.main.g.plug"))
+    g.add_argument("--unplug", action="store_true", help=tr("help.main.g.unplug"))
     s.set_defaults(func=cmd_cable)
 
-    s = sub.add_parser("check", help="évalue l'état réel du laboratoire : grille du jury")
-    s.add_argument("lab", metavar="LAB")
+    s = sub.add_parser("check", help=tr("help.main.check"))
+    s.add_argument("lab", metavar=tr("metavar.lab"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("stop", help="arrête un laboratoire et efface tout ce qu'il a créé")
-    s.add_argument("lab", metavar="LAB")
+    s = sub.add_parser("stop", help=tr("help.main.stop"))
+    s.add_argument("lab", metavar=tr("metavar.lab"))
     s.set_defaults(func=cmd_stop)
 
-    s = sub.add_parser("clean", help="supprime les restes de laboratoires morts")
-    s.add_argument("--all", action="store_true", help="arrête aussi les laboratoires en cours")
+    s = sub.add_parser("clean", help=tr("help.main.clean"))
+    s.add_argument("--all", action="store_true", help=tr("help.main.clean.all"))
     s.set_defaults(func=cmd_clean)
 
-    s = sub.add_parser("selftest", help="prouve chaque scénario : panne → sondes en échec → solution → succès")
-    s.add_argument("scenarios", nargs="*", metavar="SCENARIO")
-    s.add_argument("--seeds", default="1,2,3", help="graines à essayer (défaut : 1,2,3)")
+    s = sub.add_parser("selftest", help=tr("help.main.selftest"))
+    s.add_argument("scenarios", nargs="*", metavar=tr("metavar.scenario"))
+    s.add_argument("--seeds", default="1,2,3", help=tr("help.main.selftest.seeds"))
     s.set_defaults(func=cmd_selftest)
 
     s = sub.add_parser(
         "routes",
-        help="joue la matrice de routes d'un scénario (bonnes et mauvaises réparations) "
-        "et compare chaque verdict à celui attendu",
+        help=tr("help.main.routes"),
     )
-    s.add_argument("scenarios", nargs="*", metavar="SCENARIO", help="défaut : tous ceux qui ont des routes")
-    s.add_argument("--route", default=None, metavar="NOM", help="une seule route")
+    s.add_argument("scenarios", nargs="*", metavar=tr("metavar.scenario"), help=tr("help.main.routes.scenarios"))
+    s.add_argument("--route", default=None, metavar=tr("metavar.nom"), help=tr("help.main.routes.route"))
     s.set_defaults(func=cmd_routes)
 
-    s = sub.add_parser("serve", help="le service d'un centre : rôles par compte Unix, échéances tenues (en root)")
-    s.add_argument(
-        "--name", default=None, metavar="NOM", help="le nom de cette machine pour le formateur (défaut : le nom d'hôte)"
-    )
+    s = sub.add_parser("serve", help=tr("help.main.serve"))
+    s.add_argument("--name", default=None, metavar=tr("metavar.nom"), help=tr("help.main.serve.name"))
     s.add_argument(
         "--capacity",
         type=int,
         default=None,
-        metavar="N",
-        help="candidats à la fois sur cette machine (défaut : 2 par cœur, au plus 1 par 512 Mo de mémoire)",
+        metavar=tr("metavar.n"),
+        help=tr("help.main.serve.capacity"),
     )
     s.add_argument(
         "--api",
         default=None,
-        metavar="ADRESSE:PORT",
-        help="l'API réseau (jury, formateur, candidats par code) : ex. 127.0.0.1:8470 ; "
-        "une adresse du réseau demande --tls-cert et --tls-key",
+        metavar=tr("metavar.adresse_port"),
+        help=tr("help.main.serve.api"),
     )
     s.add_argument(
         "--web",
         default=None,
-        metavar="ADRESSE:PORT",
-        help="les pages web (jury, formateur, candidats) et l'API sur la même adresse",
+        metavar=tr("metavar.adresse_port"),
+        help=tr("help.main.serve.web"),
     )
-    s.add_argument("--tls-cert", default=None, metavar="FICHIER", help="certificat TLS (PEM) de l'API")
-    s.add_argument("--tls-key", default=None, metavar="FICHIER", help="clé privée TLS (PEM) de l'API")
+    s.add_argument("--tls-cert", default=None, metavar=tr("metavar.fichier"), help=tr("help.main.serve.tls_cert"))
+    s.add_argument("--tls-key", default=None, metavar=tr("metavar.fichier"), help=tr("help.main.serve.tls_key"))
     s.set_defaults(func=cmd_serve)
 
     from simulateur.serve.cli import register as register_serve_cli
@@ -616,3 +602,12 @@ def _said(call: Any) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.escalade.to.niveau2"),
+    N_("tui.escalade.to.prestataire"),
+    N_("tui.escalade.to.reseau"),
+    N_("tui.escalade.to.responsable"),
+)

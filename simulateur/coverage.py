@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from simulateur import referentiel
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.scenario.loader import Catalogue
 
 BEGIN = "<!-- couverture : début (généré par « make docs », ne pas modifier à la main) -->"
@@ -22,8 +22,8 @@ END = "<!-- couverture : fin -->"
 
 # competence → i18n key of the reason it cannot be exercised in a lab
 NOT_IN_LAB: dict[str, str] = {
-    "IDI.CP6": "coverage.reason.used_hardware",  # check, identify, sort second-hand equipment
-    "IDI.CP7": "coverage.reason.refurbish",  # refurbish (and integrate) equipment
+    "IDI.CP6": N_("coverage.reason.used_hardware"),  # check, identify, sort second-hand equipment
+    "IDI.CP7": N_("coverage.reason.refurbish"),  # refurbish (and integrate) equipment
 }
 
 

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from simulateur.i18n import tr
+
 Impact = Literal["tres_bas", "bas", "moyen", "haut", "tres_haut"]
 Urgency = Literal["tres_basse", "basse", "moyenne", "haute", "tres_haute"]
 # A priority is named like an urgency (« la priorité haute ») ; 1 = très basse … 5 = très haute.
@@ -18,15 +20,21 @@ PriorityName = Literal["tres_basse", "basse", "moyenne", "haute", "tres_haute"]
 IMPACTS: tuple[str, ...] = ("tres_bas", "bas", "moyen", "haut", "tres_haut")
 URGENCIES: tuple[str, ...] = ("tres_basse", "basse", "moyenne", "haute", "tres_haute")
 PRIORITIES: tuple[str, ...] = ("tres_basse", "basse", "moyenne", "haute", "tres_haute")
-IMPACT_LABELS = {"tres_bas": "très bas", "bas": "bas", "moyen": "moyen", "haut": "haut", "tres_haut": "très haut"}
-URGENCY_LABELS = {
-    "tres_basse": "très basse",
-    "basse": "basse",
-    "moyenne": "moyenne",
-    "haute": "haute",
-    "tres_haute": "très haute",
+IMPACT_LABELS = {
+    "tres_bas": tr("ticket.impact.tres_bas"),
+    "bas": tr("ticket.impact.bas"),
+    "moyen": tr("ticket.impact.moyen"),
+    "haut": tr("ticket.impact.haut"),
+    "tres_haut": tr("ticket.impact.tres_haut"),
 }
-PRIORITY_LABELS = {1: "très basse", 2: "basse", 3: "moyenne", 4: "haute", 5: "très haute"}
+URGENCY_LABELS = {
+    "tres_basse": tr("ticket.level.tres_basse"),
+    "basse": tr("ticket.level.basse"),
+    "moyenne": tr("ticket.level.moyenne"),
+    "haute": tr("ticket.level.haute"),
+    "tres_haute": tr("ticket.level.tres_haute"),
+}
+PRIORITY_LABELS = {n: URGENCY_LABELS[u] for n, u in enumerate(URGENCIES, 1)}
 
 # GLPI's default priority matrix: MATRIX[urgency 1..5][impact 1..5] → priority 1..5.
 MATRIX = (

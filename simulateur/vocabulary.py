@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 Kind = Literal["actions", "probes"]
 
@@ -153,3 +153,16 @@ def undocumented() -> list[str]:
                 if not p.description.strip()
             ]
     return missing
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("vocab.md.actions"),
+    N_("vocab.md.actions.intro"),
+    N_("vocab.md.probes"),
+    N_("vocab.md.probes.intro"),
+    N_("vocab.type.boolean"),
+    N_("vocab.type.integer"),
+    N_("vocab.type.number"),
+    N_("vocab.type.string"),
+)

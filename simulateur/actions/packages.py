@@ -13,7 +13,7 @@ from pydantic import Field
 from simulateur.actions.base import ActionBase, HostPath, comment, q
 from simulateur.depot import data
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -243,3 +243,12 @@ class ComptaLicence(ActionBase):
                 key=key,
                 value=value,
             ).apply(lab)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("action.shell.compta_data.debug_log"),
+    N_("action.shell.compta_data.dossiers"),
+    N_("action.shell.compta_data.export_cache"),
+    N_("action.shell.compta_data.rotated_logs"),
+)

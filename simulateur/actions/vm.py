@@ -16,7 +16,7 @@ from pydantic import Field
 
 from simulateur.actions.base import ActionBase, comment
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -111,3 +111,10 @@ def _depmod(root: os.PathLike[str], kver: str) -> None:
     )
     if res.returncode != 0:
         raise SimError(tr("vm.image_failed", why=res.stderr.strip()))
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("action.shell.vm_absent"),
+    N_("action.shell.vm_noautoload"),
+)

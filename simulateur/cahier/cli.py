@@ -10,7 +10,7 @@ from typing import Any
 
 from simulateur.clitools import root_only
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -36,7 +36,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         return 0
     for c in cahiers:
-        print(tr("cahier.cli.list_line", id=c.id, duration=c.duration, n=len(c.requirements), title=c.title))
+        print(trn("cahier.cli.list_line", len(c.requirements), id=c.id, duration=c.duration, title=c.title))
     return 0
 
 
@@ -73,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(p, file=sys.stderr)
             continue
-        print(tr("cahier.cli.valid", path=name, id=c.id, n=len(c.requirements)))
+        print(trn("cahier.cli.valid", len(c.requirements), path=name, id=c.id))
     return 1 if failed else 0
 
 
@@ -171,8 +171,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     failures = 0
     for seed in seeds:
         rep = selftest(cahier, seed, log=lambda m: print(m, file=sys.stderr, flush=True))
-        status = "OK   " if rep.ok else "ÉCHEC"
-        print(f"{status} {rep.cahier} (graine {seed}, {rep.seconds:.1f} s)", flush=True)
+        status = tr("cli.status.ok") if rep.ok else tr("cli.status.failed")
+        print(
+            tr("cahier.cli.selftest_line", status=status, cahier=rep.cahier, seed=seed, seconds=rep.seconds), flush=True
+        )
         for stage, rec in rep.stages:
             scores = ", ".join(f"{v.id} {round(100 * v.score)} %" for v in rec.requirements)
             print(f"      {stage} : {scores}")
@@ -183,50 +185,50 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("cahier", help="phase préparatoire : cahiers des charges à construire, et leur recette")
-    cs = p.add_subparsers(dest="cahier_command", metavar="ACTION", parser_class=type(p), required=True)
-    s = cs.add_parser("list", help="liste les cahiers des charges livrés")
-    s.add_argument("--json", action="store_true", help="sortie JSON")
+    p = sub.add_parser("cahier", help=tr("help.cahier.cahier"))
+    cs = p.add_subparsers(dest="cahier_command", metavar=tr("metavar.action"), parser_class=type(p), required=True)
+    s = cs.add_parser("list", help=tr("help.cahier.list"))
+    s.add_argument("--json", action="store_true", help=tr("help.cahier.list.json"))
     s.set_defaults(func=cmd_list)
-    s = cs.add_parser("show", help="affiche un cahier des charges (document et exigences) pour une graine")
-    s.add_argument("cahier", metavar="ID", help="identifiant (ou fichier) du cahier")
-    s.add_argument("--seed", type=int, default=0, help="graine des valeurs (défaut : 0)")
+    s = cs.add_parser("show", help=tr("help.cahier.show"))
+    s.add_argument("cahier", metavar=tr("metavar.id"), help=tr("help.cahier.show.cahier"))
+    s.add_argument("--seed", type=int, default=0, help=tr("help.cahier.show.seed"))
     s.set_defaults(func=cmd_show)
-    s = cs.add_parser("validate", help="vérifie des fichiers de cahiers (erreurs fichier:ligne)")
-    s.add_argument("files", nargs="+", metavar="FICHIER")
+    s = cs.add_parser("validate", help=tr("help.cahier.validate"))
+    s.add_argument("files", nargs="+", metavar=tr("metavar.fichier"))
     s.set_defaults(func=cmd_validate)
-    s = cs.add_parser("start", help="construit le laboratoire « installé, non configuré » d'un cahier")
-    s.add_argument("cahier", metavar="ID", help="identifiant du cahier")
-    s.add_argument("--seed", type=int, default=None, help="graine (défaut : au hasard)")
-    s.add_argument("--candidate", default=None, help="nom du candidat")
-    s.add_argument("--json", action="store_true", help="sortie JSON")
+    s = cs.add_parser("start", help=tr("help.cahier.start"))
+    s.add_argument("cahier", metavar=tr("metavar.id"), help=tr("help.cahier.start.cahier"))
+    s.add_argument("--seed", type=int, default=None, help=tr("help.cahier.start.seed"))
+    s.add_argument("--candidate", default=None, help=tr("help.cahier.start.candidate"))
+    s.add_argument("--json", action="store_true", help=tr("help.cahier.start.json"))
     s.set_defaults(func=cmd_start)
-    s = cs.add_parser("recette", help="fait la recette du laboratoire (sondes réelles) et l'enregistre")
+    s = cs.add_parser("recette", help=tr("help.cahier.recette"))
     s.add_argument(
         "lab",
-        metavar="LAB",
+        metavar=tr("metavar.lab"),
         nargs="?",
         default=None,
-        help="laboratoire (défaut : le seul laboratoire de cahier en cours)",
+        help=tr("help.cahier.recette.lab"),
     )
-    s.add_argument("--json", action="store_true", help="sortie JSON")
+    s.add_argument("--json", action="store_true", help=tr("help.cahier.recette.json"))
     s.set_defaults(func=cmd_recette)
-    s = cs.add_parser("reference", help="formateur : applique la construction de référence au laboratoire")
+    s = cs.add_parser("reference", help=tr("help.cahier.reference"))
     s.add_argument(
         "lab",
-        metavar="LAB",
+        metavar=tr("metavar.lab"),
         nargs="?",
         default=None,
-        help="laboratoire (défaut : le seul laboratoire de cahier en cours)",
+        help=tr("help.cahier.reference.lab"),
     )
     s.add_argument(
         "--only",
         action="append",
-        metavar="EXIGENCE",
-        help="seulement cette exigence (et celles dont elle a besoin) ; répétable",
+        metavar=tr("metavar.exigence"),
+        help=tr("help.cahier.reference.only"),
     )
     s.set_defaults(func=cmd_reference)
-    s = cs.add_parser("selftest", help="auto-test : non configuré, chaque exigence seule, construction complète")
-    s.add_argument("cahier", metavar="ID", help="identifiant du cahier")
-    s.add_argument("--seeds", default="1", help="graines, séparées par des virgules (défaut : 1)")
+    s = cs.add_parser("selftest", help=tr("help.cahier.selftest"))
+    s.add_argument("cahier", metavar=tr("metavar.id"), help=tr("help.cahier.selftest.cahier"))
+    s.add_argument("--seeds", default="1", help=tr("help.cahier.selftest.seeds"))
     s.set_defaults(func=cmd_selftest)

@@ -11,7 +11,7 @@ from simulateur import params as P
 from simulateur import referentiel
 from simulateur.cahier.models import Cahier
 from simulateur.errors import ScenarioError, UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.lab.topology import Topology
 from simulateur.paths import cahiers_dir, scenarios_dir
 from simulateur.scenario import rendered
@@ -86,38 +86,43 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
         problems.append(f"{loc.where(where)}: {tr(key, **kw)}")
 
     if ca.id != loc.path.stem:
-        err(("id",), "cahier.check.id", id=ca.id, stem=loc.path.stem)
+        err(("id",), N_("cahier.check.id"), id=ca.id, stem=loc.path.stem)
     hosts = _check_hosts(ca.hosts, ca.shell_host, topo, err)
     probe_ids = [p.id for p in ca.probes]
     for i, pid in enumerate(probe_ids):
         if pid in probe_ids[:i]:
-            err(("probes", i, "id"), "cahier.check.dup_probe", id=pid)
+            err(("probes", i, "id"), N_("cahier.check.dup_probe"), id=pid)
     req_ids = [r.id for r in ca.requirements]
     criteria = referentiel.all_criteria()
     used: set[str] = set()
     for i, req in enumerate(ca.requirements):
         if req.id in req_ids[:i]:
-            err(("requirements", i, "id"), "cahier.check.dup_requirement", id=req.id)
+            err(("requirements", i, "id"), N_("cahier.check.dup_requirement"), id=req.id)
         for j, crit in enumerate(req.criteria):
             if crit not in criteria:
-                err(("requirements", i, "criteria", j), "check.unknown_criterion", id=crit)
+                err(("requirements", i, "criteria", j), N_("check.unknown_criterion"), id=crit)
             elif not crit.startswith(ca.referentiel + "."):
                 err(
                     ("requirements", i, "criteria", j),
-                    "cahier.check.criterion_referentiel",
+                    N_("cahier.check.criterion_referentiel"),
                     id=crit,
                     ref=ca.referentiel,
                 )
         for j, pid in enumerate(req.probes):
             used.add(pid)
             if pid not in probe_ids:
-                err(("requirements", i, "probes", j), "cahier.check.unknown_probe", id=pid, known=", ".join(probe_ids))
+                err(
+                    ("requirements", i, "probes", j),
+                    N_("cahier.check.unknown_probe"),
+                    id=pid,
+                    known=", ".join(probe_ids),
+                )
         for j, pid in enumerate(req.gate):
             if pid not in req.probes:
-                err(("requirements", i, "gate", j), "cahier.check.gate_outside", id=pid, req=req.id)
+                err(("requirements", i, "gate", j), N_("cahier.check.gate_outside"), id=pid, req=req.id)
         for j, need in enumerate(req.needs):
             if need == req.id:
-                err(("requirements", i, "needs", j), "cahier.check.self_need", id=need)
+                err(("requirements", i, "needs", j), N_("cahier.check.self_need"), id=need)
             elif need not in req_ids:
                 err(
                     ("requirements", i, "needs", j),
@@ -126,17 +131,17 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
                     known=", ".join(req_ids),
                 )
         if req.id not in ca.reference:
-            err(("requirements", i, "id"), "cahier.check.no_reference", id=req.id)
+            err(("requirements", i, "id"), N_("cahier.check.no_reference"), id=req.id)
     for i, probe in enumerate(ca.probes):
         if probe.id not in used:
-            err(("probes", i, "id"), "cahier.check.unused_probe", id=probe.id)
+            err(("probes", i, "id"), N_("cahier.check.unused_probe"), id=probe.id)
     for rid in ca.reference:
         if rid not in req_ids:
             err(("reference", rid), "cahier.check.unknown_requirement", id=rid, known=", ".join(req_ids))
     if not problems:
         cycle = _cycle(ca)
         if cycle:
-            err(("requirements",), "cahier.check.need_cycle", cycle=" → ".join(cycle))
+            err(("requirements",), N_("cahier.check.need_cycle"), cycle=" → ".join(cycle))
     sections: list[tuple[tuple[Any, ...], list[Any]]] = [(("setup",), ca.setup), (("probes",), ca.probes)]
     sections += [(("reference", rid), actions) for rid, actions in ca.reference.items()]
     for prefix, items in sections:
@@ -151,7 +156,7 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
                 if service not in names:
                     err(
                         (*prefix, i, "service"),
-                        "check.unknown_service",
+                        N_("check.unknown_service"),
                         service=service,
                         host=item.host,
                         services=", ".join(names) or "aucun",
@@ -168,7 +173,7 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
             ]
             rendered_cahier(ca, values)
         except UsageError as exc:
-            err(("params",), "check.params_failed", why=str(exc))
+            err(("params",), N_("check.params_failed"), why=str(exc))
     return problems
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.journal.classify import Kind, read_entry, split_commands
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeBase, ProbeResult
@@ -123,7 +123,8 @@ def _journal_expectation(ev: JournalEvidence) -> str:
     hosts = ", ".join(ev.hosts) if ev.hosts else tr("coach.any_host")
     return tr(
         f"coach.journal.{ev.journal}",
-        min=ev.min,
+        commands=trn("count.commands", ev.min),
+        tests_passed=trn("count.tests_passed", ev.min),
         hosts=hosts,
         paths=", ".join(ev.paths),
         origin=ev.origin or tr("coach.any_host"),
@@ -172,3 +173,15 @@ def missed_criteria(
         closest = closest_commands(entries, hosts, words, kinds) if hosts or words else []
         out.append(Missed(criterion=rec.id, label=rec.label, expected=expected, closest=[_line(e) for e in closest]))
     return out
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("coach.journal.backup_before_edit"),
+    N_("coach.journal.diagnosed_before_change"),
+    N_("coach.journal.no_password_in_command"),
+    N_("coach.journal.remote_changes"),
+    N_("coach.journal.tested_after_fix"),
+    N_("coach.ticket.escalation"),
+    N_("coach.ticket.qualification"),
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 
 if TYPE_CHECKING:
     from simulateur.coaching import Coaching
@@ -19,7 +19,7 @@ def fiche_lines(c: Coaching) -> list[tuple[str, str]]:
     out = [
         (
             "✓" if not f.empty else "✗",
-            tr("coach.fiche.filled", n=len(f.filled), total=total)
+            trn("coach.fiche.filled", len(f.filled), total=total)
             + (
                 " — " + tr("coach.fiche.empty", fields=", ".join(tr(f"tui.fiche.{n}") for n in f.empty))
                 if f.empty
@@ -43,13 +43,7 @@ def suggestion_lines(c: Coaching) -> list[str]:
     if s is None:
         return []
     why = (
-        tr(
-            "coach.next.weak",
-            competence=s.competence,
-            label=s.competence_label,
-            acquired=s.acquired,
-            evaluated=s.evaluated,
-        )
+        trn("coach.next.weak", s.evaluated, competence=s.competence, label=s.competence_label, acquired=s.acquired)
         if s.evaluated
         else tr("coach.next.fresh", competence=s.competence, label=s.competence_label)
     )
@@ -58,3 +52,17 @@ def suggestion_lines(c: Coaching) -> list[str]:
 
 def self_mark_label(verdict: str | None) -> str:
     return tr(f"coach.self.{verdict}") if verdict else tr("coach.self.unset")
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("coach.self.help"),
+    N_("tui.fiche.cause"),
+    N_("tui.fiche.conseils"),
+    N_("tui.fiche.diagnostic"),
+    N_("tui.fiche.retour_etat"),
+    N_("tui.fiche.solution"),
+    N_("tui.fiche.symptome"),
+    N_("tui.fiche.temps_passe"),
+    N_("tui.fiche.validation"),
+)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 
 
 def cmd_entretien(args: argparse.Namespace) -> int:
@@ -103,13 +103,13 @@ def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
         out.append(tr("entretien.tally") + " :")
         out += [
             "  "
-            + tr(
+            + trn(
                 "entretien.tally_line",
+                t.pending,
                 id=t.id,
                 label=t.label,
                 acquis=t.acquis,
                 non_acquis=t.non_acquis,
-                pending=t.pending,
                 questions=t.questions,
             )
             for t in tally(guide, marks)
@@ -120,14 +120,12 @@ def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
 
 
 def register(esub: Any) -> None:
-    s = esub.add_parser("entretien", help="guide d'entretien technique d'un candidat (jury) ; --question… le note")
-    s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", required=True, help="nom du candidat")
-    s.add_argument(
-        "--question", default=None, metavar="Q", help="n° (à partir de 1) ou identifiant de la question à noter"
-    )
+    s = esub.add_parser("entretien", help=tr("help.entretien.entretien"))
+    s.add_argument("session", metavar=tr("metavar.session"))
+    s.add_argument("--candidate", required=True, help=tr("help.entretien.entretien.candidate"))
+    s.add_argument("--question", default=None, metavar=tr("metavar.q"), help=tr("help.entretien.entretien.question"))
     s.add_argument("--verdict", choices=("acquis", "non_acquis"), default=None)
-    s.add_argument("--comment", default=None, help="commentaire du jury sur la réponse")
+    s.add_argument("--comment", default=None, help=tr("help.entretien.entretien.comment"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_entretien)
 
@@ -140,7 +138,16 @@ def cmd_bank(args: argparse.Namespace) -> int:
     comps = referentiel.all_competences()
     for comp, qs in bank.by_competence().items():
         crits = len({q.criterion for q in qs})
-        print(tr("entretien.bank.line", comp=comp, label=comps[comp][0].label, count=len(qs), criteria=crits))
+        print(
+            trn(
+                "entretien.bank.line",
+                len(qs),
+                comp=comp,
+                label=comps[comp][0].label,
+                count=len(qs),
+                criteria=trn("count.criteria", crits),
+            )
+        )
     return 0
 
 
@@ -162,17 +169,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(p, file=sys.stderr)
             continue
-        print(tr("entretien.valid", path=path, count=len(bank.questions)))
+        print(trn("entretien.valid", len(bank.questions), path=path))
     return 1 if failed else 0
 
 
 def register_bank(sub: Any) -> None:
-    p = sub.add_parser(
-        "entretien", help="la banque de questions de l'entretien technique : la voir, vérifier des fichiers"
-    )
-    es = p.add_subparsers(dest="entretien_command", metavar="ACTION", parser_class=type(p), required=True)
-    s = es.add_parser("bank", help="la banque livrée : questions par compétence")
+    p = sub.add_parser("entretien", help=tr("help.entretien.entretien_2"))
+    es = p.add_subparsers(dest="entretien_command", metavar=tr("metavar.action"), parser_class=type(p), required=True)
+    s = es.add_parser("bank", help=tr("help.entretien.bank"))
     s.set_defaults(func=cmd_bank)
-    s = es.add_parser("validate", help="vérifie des fichiers de questions d'entretien (erreurs fichier:ligne)")
-    s.add_argument("paths", nargs="+", metavar="FICHIER")
+    s = es.add_parser("validate", help=tr("help.entretien.validate"))
+    s.add_argument("paths", nargs="+", metavar=tr("metavar.fichier"))
     s.set_defaults(func=cmd_validate)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("entretien.verdict.acquis"),
+    N_("entretien.verdict.non_acquis"),
+)

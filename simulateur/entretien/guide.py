@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from simulateur import referentiel
 from simulateur.entretien.bank import Bank, entretien_competences
 from simulateur.entretien.journal import Done, clock
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 #: The entretien technique's duration (RC TAI: « 00 h 20 mn »).
 MINUTES = 20
@@ -172,3 +172,16 @@ def build(
     return Guide(
         session=session_id, candidate=candidate, seed=seed, minutes=minutes, created=now, questions=[*mine, *drawn]
     )
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("entretien.expected.file"),
+    N_("entretien.expected.service"),
+    N_("entretien.expected.test"),
+    N_("entretien.expected.untested"),
+    N_("entretien.q.file"),
+    N_("entretien.q.service"),
+    N_("entretien.q.test"),
+    N_("entretien.q.untested"),
+)

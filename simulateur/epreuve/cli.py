@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 
 def _db() -> Any:
@@ -129,7 +129,7 @@ def cmd_formats(args: argparse.Namespace) -> int:
     from simulateur.epreuve.formats import all_formats
 
     for f in all_formats():
-        total = f"{f.total_minutes} min" if f.total_minutes is not None else "durées non précisées"
+        total = f"{f.total_minutes} min" if f.total_minutes is not None else tr("epreuve.cli.no_durations")
         print(f"{f.id:<5} {f.title} — {total}")
         for p in f.phases:
             m = f"{p.minutes} min" if p.minutes is not None else "?"
@@ -182,66 +182,77 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "epreuve",
-        help="épreuve blanche complète (titre TAI, CCP1-3, IDI) : phases enchaînées, planning du jury, grille du RC",
+        help=tr("help.epreuve.epreuve"),
     )
-    es = p.add_subparsers(dest="epreuve_command", metavar="ACTION", parser_class=type(p), required=True)
-    s = es.add_parser("start", help="crée l'épreuve d'un candidat et ouvre sa première phase")
-    s.add_argument("--format", required=True, help="tai, ccp1, ccp2, ccp3 ou idi (voir « simulateur epreuve formats »)")
-    s.add_argument("--candidate", required=True, help="nom du candidat")
-    s.add_argument("--login", help="son compte Unix sur la machine des laboratoires (facultatif)")
-    s.add_argument("--cahier", help="cahier des charges de la phase préparatoire (titre TAI)")
-    s.add_argument("--interventions", type=int, default=2, help="interventions tirées pour le jury (défaut : 2)")
-    s.add_argument("--seed", type=int, help="graine des tirages (défaut : au hasard)")
+    es = p.add_subparsers(dest="epreuve_command", metavar=tr("metavar.action"), parser_class=type(p), required=True)
+    s = es.add_parser("start", help=tr("help.epreuve.start"))
+    s.add_argument("--format", required=True, help=tr("help.epreuve.start.format"))
+    s.add_argument("--candidate", required=True, help=tr("help.epreuve.start.candidate"))
+    s.add_argument("--login", help=tr("help.epreuve.start.login"))
+    s.add_argument("--cahier", help=tr("help.epreuve.start.cahier"))
+    s.add_argument("--interventions", type=int, default=2, help=tr("help.epreuve.start.interventions"))
+    s.add_argument("--seed", type=int, help=tr("help.epreuve.start.seed"))
     s.add_argument(
         "--scale",
         type=float,
         default=1.0,
-        help="facteur des durées du RC pour une répétition courte (défaut : 1, les durées du RC)",
+        help=tr("help.epreuve.start.scale"),
     )
     s.add_argument(
         "--minutes",
         action="append",
-        metavar="PHASE=N",
-        help="durée d'une phase que le texte source ne donne pas (IDI), répétable",
+        metavar=tr("metavar.phase_n"),
+        help=tr("help.epreuve.start.minutes"),
     )
-    s.add_argument("--quiet", action="store_true", help="sans la progression de la construction des laboratoires")
+    s.add_argument("--quiet", action="store_true", help=tr("help.epreuve.start.quiet"))
     s.set_defaults(func=cmd_start)
-    s = es.add_parser("next", help="termine la phase en cours (temps gardé) et ouvre la suivante")
-    s.add_argument("epreuve", metavar="EPREUVE")
+    s = es.add_parser("next", help=tr("help.epreuve.next"))
+    s.add_argument("epreuve", metavar=tr("metavar.epreuve"))
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=cmd_next)
-    s = es.add_parser("status", help="les phases de l'épreuve, leur temps, ce qu'elles ont ouvert")
-    s.add_argument("epreuve", metavar="EPREUVE")
+    s = es.add_parser("status", help=tr("help.epreuve.status"))
+    s.add_argument("epreuve", metavar=tr("metavar.epreuve"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
-    s = es.add_parser("final", help="le jury enregistre son observation de l'entretien final")
-    s.add_argument("epreuve", metavar="EPREUVE")
+    s = es.add_parser("final", help=tr("help.epreuve.final"))
+    s.add_argument("epreuve", metavar=tr("metavar.epreuve"))
     s.add_argument("--comment", required=True)
     s.set_defaults(func=cmd_final)
-    s = es.add_parser("report", help="la grille complète du RC, chaque critère avec sa modalité et son verdict")
-    s.add_argument("epreuve", metavar="EPREUVE")
+    s = es.add_parser("report", help=tr("help.epreuve.report"))
+    s.add_argument("epreuve", metavar=tr("metavar.epreuve"))
     s.add_argument("--format", choices=("text", "markdown", "html", "json"), default="text")
-    s.add_argument("-o", "--output", help="fichier de sortie (défaut : l'écran)")
+    s.add_argument("-o", "--output", help=tr("help.epreuve.report.o"))
     s.set_defaults(func=cmd_report)
-    s = es.add_parser("list", help="les épreuves")
+    s = es.add_parser("list", help=tr("help.epreuve.list"))
     s.set_defaults(func=cmd_list)
-    s = es.add_parser("formats", help="les formats d'épreuve et leurs phases (durées du RC)")
+    s = es.add_parser("formats", help=tr("help.epreuve.formats"))
     s.set_defaults(func=cmd_formats)
-    s = es.add_parser("plan", help="le planning du jury : phases en salle, passages sur les plates-formes")
+    s = es.add_parser("plan", help=tr("help.epreuve.plan"))
     s.add_argument("--format", required=True)
-    s.add_argument("--candidates", required=True, metavar="CSV", help="liste des candidats (colonne « nom », « ; »)")
-    s.add_argument("--platforms", type=int, required=True, help="nombre de plates-formes d'évaluation")
-    s.add_argument("--date", required=True, help="premier jour (AAAA-MM-JJ)")
-    s.add_argument("--start", default="08:30", help="heure de début (défaut : 08:30)")
-    s.add_argument("--end", default="18:00", help="heure de fin de journée (défaut : 18:00)")
-    s.add_argument("--break-minutes", type=int, default=10, help="pause entre deux candidats (défaut : 10)")
+    s.add_argument("--candidates", required=True, metavar=tr("metavar.csv"), help=tr("help.epreuve.plan.candidates"))
+    s.add_argument("--platforms", type=int, required=True, help=tr("help.epreuve.plan.platforms"))
+    s.add_argument("--date", required=True, help=tr("help.epreuve.plan.date"))
+    s.add_argument("--start", default="08:30", help=tr("help.epreuve.plan.start"))
+    s.add_argument("--end", default="18:00", help=tr("help.epreuve.plan.end"))
+    s.add_argument("--break-minutes", type=int, default=10, help=tr("help.epreuve.plan.break_minutes"))
     s.add_argument(
         "--per-platform",
         type=int,
-        help="candidats par plate-forme et par jour (défaut : celui du RC, sinon ce qui tient)",
+        help=tr("help.epreuve.plan.per_platform"),
     )
-    s.add_argument(
-        "--minutes", action="append", metavar="PHASE=N", help="durée d'une phase que le texte source ne donne pas (IDI)"
-    )
-    s.add_argument("--csv", help="écrit aussi le planning en CSV dans ce fichier")
+    s.add_argument("--minutes", action="append", metavar=tr("metavar.phase_n"), help=tr("help.epreuve.plan.minutes"))
+    s.add_argument("--csv", help=tr("help.epreuve.plan.csv"))
     s.set_defaults(func=cmd_plan)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("epreuve.phase.entretien_final"),
+    N_("epreuve.phase.entretien_technique"),
+    N_("epreuve.phase.evaluation"),
+    N_("epreuve.phase.interventions"),
+    N_("epreuve.phase.preparation"),
+    N_("epreuve.phase.questionnaire"),
+    N_("epreuve.presence.jury"),
+    N_("epreuve.presence.surveillant"),
+)

@@ -15,7 +15,7 @@ from simulateur.epreuve.state import EpreuveState, FinalForm, PhaseRun
 from simulateur.errors import UsageError
 from simulateur.exam.core import check_name, run_lock
 from simulateur.exam.db import ExamDB
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 MAX_COUNT = 6
 
@@ -54,8 +54,9 @@ def start(
     unknown = set(given) - {p.kind for p in fmt.phases}
     if unknown:
         raise UsageError(
-            tr(
+            trn(
                 "epreuve.minutes_unknown_phase",
+                len(unknown),
                 phases=", ".join(sorted(unknown)),
                 known=", ".join(p.kind for p in fmt.phases),
             )
@@ -101,11 +102,11 @@ def _enough_fitting(cahier: object, count: int) -> None:
     fit = sorted(fitting(load_catalogue().scenarios, cahier))
     if len(fit) < count:
         raise UsageError(
-            tr(
+            trn(
                 "epreuve.too_few_fitting",
+                len(fit),
                 cahier=cahier.id,
                 count=count,
-                n=len(fit),  # type: ignore[attr-defined]
                 fit=", ".join(fit) or tr("exam.none"),
             )
         )

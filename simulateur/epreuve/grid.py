@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from simulateur import referentiel
 from simulateur.epreuve.models import Format
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 
 #: The questionnaire's verdict on a competence: at least this share of its marked points.
 QUESTIONNAIRE_PASS = 0.5
@@ -92,7 +92,7 @@ def _quiz(comp: str, r: PhaseResults) -> tuple[list[str], list[str]]:
     if comp not in r.quiz:
         return [], []
     points, most, pending = r.quiz[comp]
-    src = tr("epreuve.grid.src_quiz", points=f"{round(points, 2):g}", max=f"{most:g}", pending=pending)
+    src = trn("epreuve.grid.src_quiz", pending, points=f"{round(points, 2):g}", max=f"{most:g}")
     if pending:
         return ["jury"], [src]
     if not most:
@@ -104,7 +104,7 @@ def _entretien(crit: str, r: PhaseResults) -> tuple[list[str], list[str]]:
     if crit not in r.entretien:
         return [], []
     q, a, na = r.entretien[crit]
-    src = tr("epreuve.grid.src_entretien", acquis=a, non_acquis=na, questions=q)
+    src = trn("epreuve.grid.src_entretien", q, acquis=a, non_acquis=na)
     if a + na == 0:
         return ["jury"], [src]
     return ["acquis" if a > na else "non_acquis"], [src]
@@ -240,3 +240,13 @@ def entretien_counts(guide: object, marks: dict[str, object]) -> dict[str, tuple
             elif verdict == "non_acquis":
                 n[2] += 1
     return {k: (v[0], v[1], v[2]) for k, v in counts.items()}
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("epreuve.verdict.acquis"),
+    N_("epreuve.verdict.en_attente"),
+    N_("epreuve.verdict.jury"),
+    N_("epreuve.verdict.non_acquis"),
+    N_("epreuve.verdict.non_evalue"),
+)

@@ -13,7 +13,7 @@ from simulateur.epreuve.models import Format
 from simulateur.epreuve.state import EpreuveState, PhaseRun
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.db import ExamDB
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 Progress = Callable[[str], None]
 
@@ -84,10 +84,10 @@ def _open_interventions(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseR
     except SimError as exc:  # her intervention could not be built (or injected): said, the phase goes on
         return tr("epreuve.note.interventions_failed", session=st.exam_session, why=exc, candidate=st.candidate)
     lab = step.item.lab if step.item is not None else None
-    return tr(
+    return trn(
         "epreuve.note.interventions",
+        len(step.run.items),
         session=st.exam_session,
-        count=len(step.run.items),
         lab=lab or "—",
         candidate=st.candidate,
     )
@@ -117,7 +117,7 @@ def _close_interventions(db: ExamDB, st: EpreuveState, fmt: Format, phase: Phase
             pass
     run = core.get_run(db, st.exam_session, st.candidate)
     done = sum(1 for i in run.items if i.status in ("remise", "temps_ecoule"))
-    return tr("epreuve.note.interventions_done", session=st.exam_session, done=done, count=len(run.items))
+    return trn("epreuve.note.interventions_done", len(run.items), session=st.exam_session, done=done)
 
 
 def _open_evaluation(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun, progress: Progress) -> str:

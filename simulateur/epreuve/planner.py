@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from simulateur.epreuve.models import ROOM_KINDS, Format
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 ROOM = "salle"
 
@@ -242,7 +242,13 @@ def to_csv(p: Plan) -> str:
 
 def to_text(p: Plan) -> str:
     lines = [
-        tr("epreuve.plan_head", format=p.format, platforms=p.platforms, per=p.per_platform_day, days=len(p.days()))
+        tr(
+            "epreuve.plan_head",
+            format=p.format,
+            platforms=trn("count.platforms", p.platforms),
+            per=trn("count.candidates", p.per_platform_day),
+            days=trn("count.days", len(p.days())),
+        )
     ]
     for day in p.days():
         lines.append("")

@@ -6,7 +6,7 @@ import html
 
 from simulateur.epreuve.grid import Grid
 from simulateur.epreuve.state import EpreuveState
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 
 def _mmss(seconds: float | None) -> str:
@@ -69,7 +69,7 @@ def grid_text(grid: Grid) -> str:
         out.append("")
     if grid.final:
         out.append(grid.final)
-    out.append(tr("epreuve.grid.counts", **grid.counts))
+    out.append(trn("epreuve.grid.counts", grid.counts.get("non_evalue", 0), **grid.counts))
     return "\n".join(out) + "\n"
 
 
@@ -110,7 +110,7 @@ def markdown(st: EpreuveState, grid: Grid) -> str:
             out.append("")
     if grid.final:
         out += [grid.final, ""]
-    out.append(tr("epreuve.grid.counts", **grid.counts))
+    out.append(trn("epreuve.grid.counts", grid.counts.get("non_evalue", 0), **grid.counts))
     return "\n".join(out) + "\n"
 
 
@@ -148,5 +148,8 @@ def html_page(st: EpreuveState, grid: Grid) -> str:
         out.append("</table>")
     if grid.final:
         out.append(f"<p>{e(grid.final)}</p>")
-    out += [f"<p><strong>{e(tr('epreuve.grid.counts', **grid.counts))}</strong></p>", "</body></html>"]
+    out += [
+        f"<p><strong>{e(trn('epreuve.grid.counts', grid.counts.get('non_evalue', 0), **grid.counts))}</strong></p>",
+        "</body></html>",
+    ]
     return "\n".join(out) + "\n"

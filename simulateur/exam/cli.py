@@ -17,7 +17,7 @@ from simulateur.clitools import root_only
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.clicommon import exam_db as _db
 from simulateur.exam.clicommon import sweep as _sweep
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 
 
 def _clock(seconds: float) -> str:
@@ -57,23 +57,23 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(s.model_dump_json(indent=2))
         return 0
     print(
-        tr(
+        trn(
             "exam.created",
+            s.count,
             id=s.id,
-            count=s.count,
             minutes=f"{s.minutes:g}",
             seed=s.seed,
             group=s.group or tr("exam.no_group"),
         )
     )
-    print(tr("exam.pool", n=len(s.pool), pool=", ".join(s.pool)))
+    print(trn("exam.pool", len(s.pool), pool=", ".join(s.pool)))
     for iv in s.interventions:
         print(f"  {iv.index}. {iv.title}  [{_drawn(iv)}] {', '.join(iv.competences)}")
     print(tr("exam.per_candidate"))
     if s.roster:
-        print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
+        print(trn("exam.roster_added", len(s.roster), id=s.id))
     if s.machines:
-        print(tr("exam.pinned", n=len(s.machines), machine=args.machine))
+        print(trn("exam.pinned", len(s.machines), machine=args.machine))
     _say_seats(len(s.roster))
     print()
     print(tr("exam.next_new", id=s.id))
@@ -176,10 +176,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         return 0
     print(
-        tr(
+        trn(
             "exam.show_head",
+            s.count,
             id=s.id,
-            count=s.count,
             minutes=f"{s.minutes:g}",
             seed=s.seed,
             group=s.group or tr("exam.no_group"),
@@ -277,7 +277,7 @@ def _announce(step: Any, session: Any, as_json: bool) -> None:
         _print_json(out)
         return
     if step.ended is not None:
-        key = "exam.ended_timeout" if step.ended.status == "temps_ecoule" else "exam.ended"
+        key = N_("exam.ended_timeout") if step.ended.status == "temps_ecoule" else N_("exam.ended")
         print(tr(key, index=step.ended.index))
     if step.timed_out:
         print(tr("exam.timeout"))
@@ -446,7 +446,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
     if lines:
         s = core.import_roster(db, args.session, lines, where)
         if not args.json:
-            print(tr("roster.imported", n=len(lines), id=s.id, path=where))
+            print(trn("roster.imported", len(lines), id=s.id, path=where))
     else:
         s = (
             core.add_to_roster(db, args.session, args.add, args.machine)
@@ -456,7 +456,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(s.roster)
         return 0
-    print(tr("exam.roster_added", id=s.id, n=len(s.roster)))
+    print(trn("exam.roster_added", len(s.roster), id=s.id))
     for name, login in s.roster.items():
         pinned = s.machine_of(name)
         extra = s.extra_of(name)
@@ -513,20 +513,22 @@ def _time_verb(args: argparse.Namespace, act: Any, key: str) -> int:
 def cmd_extend(args: argparse.Namespace) -> int:
     """The trainer gives a candidate N more minutes (audited, said in her report)."""
     return _time_verb(
-        args, lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)), "exam.extended"
+        args,
+        lambda core, db: core.extend(db, args.session, _candidate(args), args.minutes, _by(args)),
+        N_("exam.extended"),
     )
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
     """A candidate's clock stops, her lab commands refused, until `exam resume`."""
     return _time_verb(
-        args, lambda core, db: core.pause(db, args.session, _candidate(args), _by(args)), "exam.paused_now"
+        args, lambda core, db: core.pause(db, args.session, _candidate(args), _by(args)), N_("exam.paused_now")
     )
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     return _time_verb(
-        args, lambda core, db: core.unpause(db, args.session, _candidate(args), _by(args)), "exam.resumed_now"
+        args, lambda core, db: core.unpause(db, args.session, _candidate(args), _by(args)), N_("exam.resumed_now")
     )
 
 
@@ -545,7 +547,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
         print(result.model_dump_json(indent=2))
         return 0
     ok = sum(1 for p in result.probes if p.ok)
-    print(tr("exam.probed", candidate=run.candidate, index=item.index, ok=ok, ko=len(result.probes) - ok))
+    print(trn("exam.probed", ok, candidate=run.candidate, index=item.index, ko=len(result.probes) - ok))
     return 0
 
 
@@ -572,7 +574,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(codes)
         return 0
-    print(tr("exam.codes_head", id=session.id, n=len(codes)))
+    print(trn("exam.codes_head", len(codes), id=session.id))
     width = max(len(n) for n in codes)
     for name, code in codes.items():
         print(f"  {name.ljust(width)}  {code}")
@@ -655,7 +657,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
             candidate=run.candidate,
             id=args.session,
             by=sig.by,
-            when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)),
+            when=time.strftime(tr("fmt.datetime"), time.localtime(sig.t)),
         )
     )
     return 0
@@ -727,7 +729,7 @@ def cmd_jury(args: argparse.Namespace) -> int:
             crits = [c for c in s.criteria if c.required is required]
             if not crits:
                 continue
-            print("  " + tr("exam.jury_required" if required else "exam.jury_optional"))
+            print("  " + (tr("exam.jury_required") if required else tr("exam.jury_optional")))
             for c in crits:
                 mark = s.marks.get(c.id)
                 box = f"[{VERDICT_LABELS[mark.verdict]}]" if mark else "[ ]"
@@ -793,14 +795,14 @@ def _report_all(args: argparse.Namespace, db: Any) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(bundle.data)
         sys.stdout.buffer.flush()
-        print(tr("report.all_written", path="-", n=len(bundle.html), pdf=pdf), file=sys.stderr)
+        print(trn("report.all_written", len(bundle.html), path="-", pdf=pdf), file=sys.stderr)
         return 0
     path = Path(args.output)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(bundle.data)
     os.replace(tmp, path)
-    print(tr("report.all_written", path=path, n=len(bundle.html), pdf=pdf))
+    print(trn("report.all_written", len(bundle.html), path=path, pdf=pdf))
     return 0
 
 
@@ -817,7 +819,7 @@ def cmd_attempts(args: argparse.Namespace) -> int:
             sys.stdout.write(export.csv_text(data))
             return 0
         path = export.write_csv(Path(args.output), data)
-        print(tr("attempts.exported", n=len(data), path=path))
+        print(trn("attempts.exported", len(data), path=path))
         return 0
     if args.json:
         _print_json([dict(zip(export.COLUMNS, export.values(r))) for r in data])
@@ -839,69 +841,66 @@ def register(sub: Any) -> None:
     """Add `exam`, `report` and `attempts` to simulateur's sub-command parser."""
     from simulateur.exam.models import DEFAULT_COUNT, DEFAULT_MINUTES
 
-    e = sub.add_parser("exam", help="examen blanc : sessions, candidats, jury (voir « simulateur exam --help »)")
-    esub = e.add_subparsers(dest="exam_command", metavar="ACTION", parser_class=type(e))
+    e = sub.add_parser("exam", help=tr("help.exam.exam"))
+    esub = e.add_subparsers(dest="exam_command", metavar=tr("metavar.action"), parser_class=type(e))
     e.set_defaults(func=lambda _args: (e.print_help(), 2)[1])  # `simulateur exam` alone: its actions
 
-    s = esub.add_parser("new", help="crée une session : tirage des interventions")
-    s.add_argument(
-        "--count", type=int, default=DEFAULT_COUNT, help=f"nombre d'interventions (défaut : {DEFAULT_COUNT})"
-    )
+    s = esub.add_parser("new", help=tr("help.exam.new"))
+    s.add_argument("--count", type=int, default=DEFAULT_COUNT, help=tr("help.exam.new.count", default=DEFAULT_COUNT))
     s.add_argument(
         "--minutes",
         type=float,
         default=DEFAULT_MINUTES,
-        help=f"durée de la session pour chaque candidat (défaut : {DEFAULT_MINUTES:g})",
+        help=tr("help.exam.new.minutes", default=f"{DEFAULT_MINUTES:g}"),
     )
-    s.add_argument("--referentiel", default=None, help="TAI ou IDI (compétences « also » comprises)")
-    s.add_argument("--ccp", action="append", default=[], help="ne tirer que dans ce CCP (ex. TAI.CCP3), répétable")
-    s.add_argument("--competence", action="append", default=[], help="ex. TAI.CP14, répétable")
+    s.add_argument("--referentiel", default=None, help=tr("help.exam.new.referentiel"))
+    s.add_argument("--ccp", action="append", default=[], help=tr("help.exam.new.ccp"))
+    s.add_argument("--competence", action="append", default=[], help=tr("help.exam.new.competence"))
     s.add_argument(
         "--variant",
         action="append",
         default=[],
-        metavar="SCENARIO=VARIANTE[,VARIANTE…]",
-        help="ne donner aux candidats que ces variantes de la panne de ce scénario, répétable (défaut : toutes)",
+        metavar=tr("metavar.scenario_variante_variante"),
+        help=tr("help.exam.new.variant"),
     )
     s.add_argument(
         "--seed",
         type=int,
         default=None,
-        help="graine du tirage (la même graine rejoue le même tirage, et les mêmes valeurs pour chaque candidat)",
+        help=tr("help.exam.new.seed"),
     )
-    s.add_argument("--group", default=None, help="groupe de stagiaires (pour le suivi et l'export)")
+    s.add_argument("--group", default=None, help=tr("help.exam.new.group"))
     s.add_argument(
         "--candidate",
         action="append",
         default=[],
-        metavar='"NOM=login"',
-        help="la liste des candidats, un par option ; le login (facultatif) est son compte Unix, "
-        "par lequel le service le reconnaît",
+        metavar=tr("metavar.nom_login"),
+        help=tr("help.exam.new.candidate"),
     )
     s.add_argument(
         "--machine",
         default=None,
-        metavar="NOM",
-        help="place les candidats de --candidate sur cette machine de laboratoires (simulateur serve --name)",
+        metavar=tr("metavar.nom"),
+        help=tr("help.exam.new.machine"),
     )
     s.add_argument(
         "--csv",
         dest="file",
         default=None,
-        metavar="FICHIER",
-        help="la liste des candidats en CSV (UTF-8, « ; », en-tête nom;login;machine;tiers_temps)",
+        metavar=tr("metavar.fichier"),
+        help=tr("help.exam.new.csv"),
     )
     s.add_argument("--csv-name", default=None, help=argparse.SUPPRESS)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_new)
 
-    s = esub.add_parser("list", help="liste les sessions")
+    s = esub.add_parser("list", help=tr("help.exam.list"))
     s.add_argument("--group", default=None)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_list)
 
-    s = esub.add_parser("show", help="une session : tirage, candidats, état de chaque intervention")
-    s.add_argument("session", metavar="SESSION")
+    s = esub.add_parser("show", help=tr("help.exam.show"))
+    s.add_argument("session", metavar=tr("metavar.session"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_show)
 
@@ -909,131 +908,121 @@ def register(sub: Any) -> None:
         (
             "start",
             cmd_start,
-            "le candidat commence : compte à rebours, première intervention "
-            "(ou reprend l'intervention en cours, après un terminal fermé)",
+            N_("help.exam.start"),
         ),
-        ("submit", cmd_submit, "le candidat remet l'intervention en cours ; la suivante commence"),
-        ("end", cmd_end, "termine l'examen du candidat maintenant (intervention en cours remise)"),
+        ("submit", cmd_submit, N_("help.exam.submit")),
+        ("end", cmd_end, N_("help.exam.end")),
     ):
-        s = esub.add_parser(verb, help=text)
-        s.add_argument("session", metavar="SESSION")
-        s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
+        s = esub.add_parser(verb, help=tr(text))
+        s.add_argument("session", metavar=tr("metavar.session"))
+        s.add_argument("--candidate", default=None, help=tr("help.exam.show.candidate"))
         s.add_argument("--json", action="store_true")
         s.set_defaults(func=func)
 
-    s = esub.add_parser("status", help="le candidat : temps restant, intervention et laboratoire en cours")
-    s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
+    s = esub.add_parser("status", help=tr("help.exam.status"))
+    s.add_argument("session", metavar=tr("metavar.session"))
+    s.add_argument("--candidate", default=None, help=tr("help.exam.status.candidate"))
     s.add_argument("--json", action="store_true")
-    s.add_argument(
-        "--ticket", action="store_true", help="avec --json : le ticket de l'intervention en cours et la fiche"
-    )
+    s.add_argument("--ticket", action="store_true", help=tr("help.exam.status.ticket"))
     s.set_defaults(func=cmd_status)
 
-    s = esub.add_parser("roster", help="la liste des candidats d'une session (nom=login Unix)")
-    s.add_argument("session", metavar="SESSION")
+    s = esub.add_parser("roster", help=tr("help.exam.roster"))
+    s.add_argument("session", metavar=tr("metavar.session"))
     s.add_argument(
         "--add",
         action="append",
         default=[],
-        metavar='"NOM=login"',
-        help="ajoute un candidat (répétable) ; le login est son compte Unix pour le service",
+        metavar=tr("metavar.nom_login"),
+        help=tr("help.exam.roster.add"),
     )
     s.add_argument(
         "--machine",
         default=None,
-        metavar="NOM",
-        help="place les candidats ajoutés par --add sur cette machine de laboratoires",
+        metavar=tr("metavar.nom"),
+        help=tr("help.exam.roster.machine"),
     )
     s.add_argument(
         "--csv",
         dest="file",
         default=None,
-        metavar="FICHIER",
-        help="importe une liste CSV (UTF-8, « ; », en-tête nom;login;machine;tiers_temps) ; "
-        "une ligne fausse : rien n'est importé",
+        metavar=tr("metavar.fichier"),
+        help=tr("help.exam.roster.csv"),
     )
     s.add_argument("--csv-name", default=None, help=argparse.SUPPRESS)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_roster)
 
     for verb, func, text in (
-        ("extend", cmd_extend, "donne N minutes de plus à un candidat (consigné, dit dans son rapport)"),
-        ("pause", cmd_pause, "met en pause l'examen d'un candidat : son temps s'arrête, ses commandes sont refusées"),
-        ("resume", cmd_resume, "reprend l'examen d'un candidat en pause (échéance reportée du temps de pause)"),
-        ("probe", cmd_probe, "sonde maintenant l'intervention en cours d'un candidat (formateur, jury)"),
+        ("extend", cmd_extend, N_("help.exam.extend")),
+        ("pause", cmd_pause, N_("help.exam.pause")),
+        ("resume", cmd_resume, N_("help.exam.resume")),
+        ("probe", cmd_probe, N_("help.exam.probe")),
     ):
-        s = esub.add_parser(verb, help=text)
-        s.add_argument("session", metavar="SESSION")
-        s.add_argument("--candidate", required=True, help="nom du candidat")
+        s = esub.add_parser(verb, help=tr(text))
+        s.add_argument("session", metavar=tr("metavar.session"))
+        s.add_argument("--candidate", required=True, help=tr("help.exam.roster.candidate"))
         if verb == "extend":
-            s.add_argument("--minutes", type=int, required=True, help="minutes de plus")
+            s.add_argument("--minutes", type=int, required=True, help=tr("help.exam.roster.minutes"))
         s.add_argument("--json", action="store_true")
         s.set_defaults(func=func)
 
-    s = esub.add_parser(
-        "codes", help="un code par candidat pour se connecter depuis un navigateur (les anciens ne valent plus)"
-    )
-    s.add_argument("session", metavar="SESSION")
+    s = esub.add_parser("codes", help=tr("help.exam.codes"))
+    s.add_argument("session", metavar=tr("metavar.session"))
     s.add_argument(
         "--candidate",
         action="append",
         default=[],
-        metavar="NOM",
-        help="seulement ce candidat (répétable) ; défaut : toute la liste",
+        metavar=tr("metavar.nom"),
+        help=tr("help.exam.codes.candidate"),
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_codes)
 
-    s = esub.add_parser(
-        "expire", help="tient l'échéance passée d'un candidat (ce que fait le service) : évalué, puis arrêté ou figé"
-    )
-    s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", required=True, help="nom du candidat")
-    s.add_argument("--keep", action="store_true", help="garde le laboratoire figé pour le jury au lieu de l'arrêter")
+    s = esub.add_parser("expire", help=tr("help.exam.expire"))
+    s.add_argument("session", metavar=tr("metavar.session"))
+    s.add_argument("--candidate", required=True, help=tr("help.exam.expire.candidate"))
+    s.add_argument("--keep", action="store_true", help=tr("help.exam.expire.keep"))
     s.set_defaults(func=cmd_expire)
 
-    s = esub.add_parser("release", help="arrête les laboratoires gardés figés pour le jury à l'échéance d'un candidat")
-    s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", default=None, help="nom du candidat")
+    s = esub.add_parser("release", help=tr("help.exam.release"))
+    s.add_argument("session", metavar=tr("metavar.session"))
+    s.add_argument("--candidate", default=None, help=tr("help.exam.release.candidate"))
     s.set_defaults(func=cmd_release)
 
-    s = esub.add_parser("audit", help="le journal du service : qui a demandé quoi, quand, avec quel résultat")
-    s.add_argument("session", metavar="SESSION", nargs="?", default=None)
+    s = esub.add_parser("audit", help=tr("help.exam.audit"))
+    s.add_argument("session", metavar=tr("metavar.session"), nargs="?", default=None)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_audit)
 
-    s = esub.add_parser("fiche", help="la fiche d'intervention du candidat (champ=texte)")
-    s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", default=None, help="nom du candidat (en root ; via le service : soi-même)")
-    s.add_argument("--intervention", type=int, default=None, help="n° d'intervention (défaut : celle en cours)")
+    s = esub.add_parser("fiche", help=tr("help.exam.fiche"))
+    s.add_argument("session", metavar=tr("metavar.session"))
+    s.add_argument("--candidate", default=None, help=tr("help.exam.fiche.candidate"))
+    s.add_argument("--intervention", type=int, default=None, help=tr("help.exam.fiche.intervention"))
     s.add_argument(
         "--set",
         action="append",
-        metavar="CHAMP=TEXTE",
-        help="symptome, diagnostic, cause, solution, validation, retour_etat, temps_passe, conseils",
+        metavar=tr("metavar.champ_texte"),
+        help=tr("help.exam.fiche.set"),
     )
-    s.add_argument("--file", default=None, help="fichier texte « champ: texte » (un champ par paragraphe)")
+    s.add_argument("--file", default=None, help=tr("help.exam.fiche.file"))
     s.set_defaults(func=cmd_fiche)
 
-    s = esub.add_parser("jury", help="grille du jury : critères à cocher, commentaires")
-    s.add_argument("session", metavar="SESSION")
+    s = esub.add_parser("jury", help=tr("help.exam.jury"))
+    s.add_argument("session", metavar=tr("metavar.session"))
     s.add_argument("--candidate", required=True)
-    s.add_argument("--intervention", type=int, default=None, help="n° d'intervention")
-    s.add_argument("--criterion", default=None, help="critère à noter (ex. TAI.CP14.3)")
+    s.add_argument("--intervention", type=int, default=None, help=tr("help.exam.jury.intervention"))
+    s.add_argument("--criterion", default=None, help=tr("help.exam.jury.criterion"))
     s.add_argument("--verdict", choices=("acquis", "non_acquis"), default=None)
     s.add_argument(
         "--comment",
         default=None,
-        help="commentaire libre (du critère, ou de l'intervention) ; obligatoire pour un verdict "
-        "contre l'automatique (son motif)",
+        help=tr("help.exam.jury.comment"),
     )
     s.add_argument(
         "--seen",
         default=None,
-        metavar="VERSION",
-        help="la version de la note que vous avez vue (--json) : remplacée seulement si elle n'a pas "
-        "changé entre-temps",
+        metavar=tr("metavar.version"),
+        help=tr("help.exam.jury.seen"),
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_jury)
@@ -1046,29 +1035,28 @@ def register(sub: Any) -> None:
 
     register_exam_quiz(esub)  # exam quiz…: a candidate's questionnaire professionnel, the jury's marks
 
-    s = esub.add_parser("sign", help="le jury signe la grille d'un candidat : elle est figée")
-    s.add_argument("session", metavar="SESSION")
+    s = esub.add_parser("sign", help=tr("help.exam.sign"))
+    s.add_argument("session", metavar=tr("metavar.session"))
     s.add_argument("--candidate", required=True)
     s.set_defaults(func=cmd_sign)
 
-    s = sub.add_parser("report", help="rapport d'un candidat (session) ou d'une tentative : html, json, md")
-    s.add_argument("id", metavar="TENTATIVE_OU_SESSION")
-    s.add_argument("--candidate", default=None, help="candidat (si la session en a plusieurs)")
+    s = sub.add_parser("report", help=tr("help.exam.report"))
+    s.add_argument("id", metavar=tr("metavar.tentative_ou_session"))
+    s.add_argument("--candidate", default=None, help=tr("help.exam.report.candidate"))
     s.add_argument("--format", choices=("html", "json", "md"), default="html")
-    s.add_argument("-o", "--output", default=None, metavar="FICHIER", help="sinon : sur la sortie standard")
+    s.add_argument("-o", "--output", default=None, metavar=tr("metavar.fichier"), help=tr("help.exam.report.o"))
     s.add_argument(
         "--all",
         action="store_true",
-        help="tous les candidats de la session dans un zip (-o FICHIER.zip) : un rapport HTML chacun, "
-        "et un PDF si chromium est installé",
+        help=tr("help.exam.report.all"),
     )
     s.set_defaults(func=cmd_report)
 
-    s = sub.add_parser("attempts", help="toutes les tentatives (suivi des stagiaires), export CSV")
-    s.add_argument("--group", default=None, help="les examens blancs de ce groupe")
+    s = sub.add_parser("attempts", help=tr("help.exam.attempts"))
+    s.add_argument("--group", default=None, help=tr("help.exam.attempts.group"))
     s.add_argument("--candidate", default=None)
     s.add_argument("--session", default=None)
-    s.add_argument("--csv", action="store_true", help="export CSV (avec -o FICHIER)")
-    s.add_argument("-o", "--output", default=None, metavar="FICHIER")
+    s.add_argument("--csv", action="store_true", help=tr("help.exam.attempts.csv"))
+    s.add_argument("-o", "--output", default=None, metavar=tr("metavar.fichier"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_attempts)

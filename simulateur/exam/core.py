@@ -968,7 +968,7 @@ def _label(verdict: str) -> str:
 
 
 def _signed_text(sig: Any) -> str:
-    return tr("exam.jury_signed", by=sig.by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)))
+    return tr("exam.jury_signed", by=sig.by, when=time.strftime(tr("fmt.datetime"), time.localtime(sig.t)))
 
 
 def _not_signed(db: ExamDB, session_id: str, candidate: str) -> None:

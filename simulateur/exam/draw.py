@@ -13,7 +13,7 @@ from simulateur import referentiel
 from simulateur.errors import UsageError
 from simulateur.exam.db import candidate_key
 from simulateur.exam.models import ExamSession, Intervention, PoolFilter
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.scenario.loader import Loaded
 
 
@@ -87,7 +87,14 @@ def draw(catalogue: dict[str, Loaded], f: PoolFilter, count: int, seed: int) -> 
     ids = pool(catalogue, f)
     check_variants(catalogue, f)
     if len(ids) < count:
-        raise UsageError(tr("exam.pool_too_small", count=count, n=len(ids), pool=", ".join(ids) or tr("exam.none")))
+        raise UsageError(
+            trn(
+                "exam.pool_too_small",
+                len(ids),
+                count=trn("count.interventions", count),
+                pool=", ".join(ids) or tr("exam.none"),
+            )
+        )
     rng = random.Random(f"examen/{seed}")
     chosen = rng.sample(ids, count)
     out = []

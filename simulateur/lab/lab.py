@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from typing import ClassVar, Protocol
 
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.lab import kind as kinds
 from simulateur.lab import audit, nsutil, reaper, switch
 from simulateur.lab.addresses import addresses
@@ -151,7 +151,7 @@ class Lab:
             raise SimError(tr("lab.not_ready", lab=lab_id, status=state.status))
         down = [h.name for h in lab._hosts.values() if not h.is_up()]
         if down:
-            raise SimError(tr("lab.broken", lab=lab_id, hosts=", ".join(down)))
+            raise SimError(trn("lab.broken", len(down), lab=lab_id, hosts=", ".join(down)))
         return lab
 
     def stop(self) -> dict[str, int]:
@@ -189,8 +189,8 @@ class Lab:
             booting = {job[0]: pool.submit(self._run_job, job) for job in services}
             wait([f for name, f in booting.items() if name in servers])
             leasing = [pool.submit(self._run_job, job) for job in clients]
-            self._check_jobs([f.result() for f in booting.values()], "lab.service_boot_failed")
-            self._check_jobs([f.result() for f in leasing], "lab.dhcp_boot_failed", accept=has_address)
+            self._check_jobs([f.result() for f in booting.values()], N_("lab.service_boot_failed"))
+            self._check_jobs([f.result() for f in leasing], N_("lab.dhcp_boot_failed"), accept=has_address)
 
     # A restored host's interface as its own /etc/network/interfaces says at boot (the candidate may
     # have changed it): the address the lab wired is flushed; a static « auto » one is brought up by

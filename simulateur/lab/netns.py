@@ -122,7 +122,7 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
                 err = proc.stderr.read1(2000).decode(errors="replace").strip().splitlines()  # type: ignore[attr-defined]
                 raise SimError(tr("lab.boot_failed", host=name, why=err[-1] if err else "?"))
         if pid1 is None:
-            raise SimError(tr("lab.boot_failed", host=name, why="PID 1 introuvable"))
+            raise SimError(tr("lab.boot_failed", host=name, why=tr("lab.no_pid1")))
         state.hosts[name].pid1 = pid1
         state.hosts[name].pid1_start = nsutil.start_time(pid1)
         proc.stdout.close()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulateur.errors import SimError
+from simulateur.i18n import tr
 from simulateur.paths import NETNS_DIR
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ def inside_netns_at(target: Path | str, name: str) -> Iterator[None]:
     try:
         _setns(fd)
         if inode("/proc/thread-self/ns/net") != os.fstat(fd).st_ino:
-            raise SimError(f"impossible d'entrer dans l'espace de noms {name}")
+            raise SimError(tr("lab.setns_failed", name=name))
         yield
     finally:
         os.close(fd)
@@ -164,7 +165,7 @@ def inside_netns_at(target: Path | str, name: str) -> Iterator[None]:
             back = False
         os.close(own)
         if not back:  # pragma: no cover - would mean the kernel refused to let us return
-            os.write(2, b"simulateur: retour impossible dans l'espace de noms d'origine\n")
+            os.write(2, tr("lab.setns_no_return").encode())
             os._exit(70)
 
 

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from simulateur.actions.directory import LOGIN_RE, adctl, snapshot_path
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.lab import adtemplate, nsutil
 from simulateur.lab.names import HOST_RE
 from simulateur.lab.services.samba_ad import SambaAD
@@ -263,3 +263,15 @@ class AdUnchanged(ProbeBase):
 
     def expected(self, lab: Lab) -> str:
         return tr("ad.exp_unchanged", accounts=", ".join(self.except_) or "—")
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("ad.field.accountExpires"),
+    N_("ad.field.dn"),
+    N_("ad.field.lockoutTime"),
+    N_("ad.field.memberOf"),
+    N_("ad.field.primaryGroupID"),
+    N_("ad.field.pwdLastSet"),
+    N_("ad.field.uac"),
+)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.lab import nsutil
 from simulateur.lab.names import HOST_RE
 from simulateur.lab.services.samba_fs import SambaFs, Share
@@ -173,3 +173,14 @@ def _group_name(group_file: str, gid: int) -> str:
         return grp.getgrgid(gid).gr_name
     except KeyError:
         return str(gid)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("smb.access_denied"),
+    N_("smb.access_read"),
+    N_("smb.access_write"),
+    N_("smb.exp_denied"),
+    N_("smb.exp_read"),
+    N_("smb.exp_write"),
+)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.probes.base import ProbeBase, is_ipv4
 from simulateur.probes.network import resolve_name
 
@@ -159,7 +159,7 @@ class FirewallRules(ProbeBase):
         if still:
             return False, tr("probe.firewall.still", where=where, rules="; ".join(still))
         if lost:
-            return False, tr("probe.firewall.lost", where=where, rules="; ".join(lost))
+            return False, trn("probe.firewall.lost", len(lost), where=where, rules="; ".join(lost))
         kept = sum(len(r) for r in keep.values())
         shown = "".join(tr("probe.firewall.with_policy", chain=c, policy=p) for c, p in self.policies.items())
         return True, tr("probe.firewall.ok", where=where, n=kept, table=self.table, policies=shown)

@@ -110,7 +110,8 @@ def _dhcp_client_for(cmdline: list[str], iface: str) -> bool:
 def shown_addresses(lab: Lab, host: str, addrs: list[Addr]) -> str:
     """« a.b.c.d/p (dynamique) », « … (fixe) »: as dhcp_given judges each."""
     return ", ".join(
-        tr("probe.addr.dynamic" if dhcp_given(lab, host, a) else "probe.addr.fixed", cidr=a.cidr) for a in addrs
+        (tr("probe.addr.dynamic", cidr=a.cidr) if dhcp_given(lab, host, a) else tr("probe.addr.fixed", cidr=a.cidr))
+        for a in addrs
     )
 
 

@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.lab import nsutil
 
 # Operations
@@ -174,3 +174,15 @@ def request(netns: str, uri: str, body: bytes, *, address: str | None = None, ti
     if answer.status != 200:
         raise IppError(tr("ipp.http", uri=uri, status=answer.status, reason=answer.reason))
     return decode(data)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("ipp.job_state.3"),
+    N_("ipp.job_state.4"),
+    N_("ipp.job_state.5"),
+    N_("ipp.job_state.6"),
+    N_("ipp.job_state.7"),
+    N_("ipp.job_state.8"),
+    N_("ipp.job_state.9"),
+)

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.lab import nsutil
 from simulateur.lab.names import HOST_RE
 from simulateur.lab.services.radicale import COLLECTIONS, AccountData, Radicale, account_data
@@ -427,3 +427,12 @@ def fetch_password(host: HostKind, opts: dict[str, object], documented: str) -> 
         why = (res.stderr.strip().splitlines() or [tr("mobile.password.code", code=res.returncode)])[-1]
         return None, tr("mobile.password.failed", command=" ".join(args), why=why)
     return value, tr("mobile.password.command", command=" ".join(args))
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("mobile.noun.agenda"),
+    N_("mobile.noun.contacts"),
+    N_("mobile.nouns.agenda"),
+    N_("mobile.nouns.contacts"),
+)

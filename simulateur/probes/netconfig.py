@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field
 
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.lab.addresses import addresses
 from simulateur.lab.fields import Iface
 from simulateur.probes import inspect
@@ -64,7 +64,9 @@ class NetAddress(ProbeBase):
         if any(ipaddress.IPv4Interface(a.cidr) == want for a in live):
             extra = [a.cidr for a in live if ipaddress.IPv4Interface(a.cidr) != want]
             if extra:
-                return False, tr("probe.address.extra", iface=self.iface, shown=shown, extra=", ".join(extra))
+                return False, trn(
+                    "probe.address.extra", len(extra), iface=self.iface, shown=shown, extra=", ".join(extra)
+                )
             return True, tr("probe.address.ok", iface=self.iface, address=want.with_prefixlen, netmask=want.netmask)
         return False, tr(
             "probe.address.ko", iface=self.iface, shown=shown, address=want.with_prefixlen, netmask=want.netmask

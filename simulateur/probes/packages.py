@@ -20,7 +20,7 @@ from simulateur.actions.packages import PACKAGE_RE, VERSION_RE
 from simulateur.depot import data
 from simulateur.depot.build import md5sums
 from simulateur.depot.recipes import recipe
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.lab import nsutil
 from simulateur.probes import inspect
 from simulateur.probes.base import ProbeBase
@@ -75,7 +75,9 @@ class PkgInstalled(ProbeBase):
         if expected and version != expected:
             return False, tr("probe.pkg.wrong_version", shown=shown, version=expected)
         if self.held is not None and (want == "hold") != self.held:
-            return False, tr("probe.pkg.not_held" if self.held else "probe.pkg.held_wrongly", shown=shown)
+            return False, (
+                tr("probe.pkg.not_held", shown=shown) if self.held else tr("probe.pkg.held_wrongly", shown=shown)
+            )
         if status != f"{want} ok installed":
             return False, tr("probe.pkg.incomplete", shown=shown, status=status)
         r = recipe(self.package, version)
@@ -156,12 +158,12 @@ class ComptaRunning(ProbeBase):
         if code != 200 or not isinstance(answer, dict):
             why = answer.get("erreur") if isinstance(answer, dict) else answer
             return False, tr("probe.compta.error", host=self.host, why=why)
-        shown = tr(
+        shown = trn(
             "probe.compta.ok",
+            len(answer.get("dossiers") or []),
             version=answer.get("version"),
             host=self.host,
             societe=answer.get("societe"),
-            n=len(answer.get("dossiers") or []),
         )  # type: ignore[arg-type]
         checks = []
         if self.version:
@@ -175,13 +177,7 @@ class ComptaRunning(ProbeBase):
             if str(answer.get(k)) != v
         ]
         if self.dossiers is not None and len(answer.get("dossiers") or []) != self.dossiers:  # type: ignore[arg-type]
-            wrong.append(
-                tr(
-                    "probe.compta.wrong_dossiers",
-                    n=len(answer.get("dossiers") or []),  # type: ignore[arg-type]
-                    want=self.dossiers,
-                )
-            )
+            wrong.append(trn("probe.compta.wrong_dossiers", len(answer.get("dossiers") or []), want=self.dossiers))
         if wrong:
             return False, tr("probe.compta.problems", shown=shown, problems=" ; ".join(wrong))
         return True, shown
@@ -259,9 +255,9 @@ class ComptaDossiers(ProbeBase):
         if missing or changed:
             parts = []
             if missing:
-                parts.append(tr("probe.dossiers.missing", n=len(missing), first=missing[0]))
+                parts.append(trn("probe.dossiers.missing", len(missing), first=missing[0]))
             if changed:
-                parts.append(tr("probe.dossiers.changed", n=len(changed), first=changed[0]))
+                parts.append(trn("probe.dossiers.changed", len(changed), first=changed[0]))
             return False, tr("probe.dossiers.ko", host=self.host, parts=", ".join(parts), total=total)
         companies = len({rel.split("/", 1)[0] for rel in expected})
         return True, tr("probe.dossiers.ok", companies=companies, total=total, host=self.host)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.probes import ippclient as ipp
 from simulateur.probes.base import ProbeBase
@@ -142,9 +142,9 @@ class PrinterJobReceived(ProbeBase):
         if len(printable) >= self.min:
             return (
                 True,
-                tr(
+                trn(
                     "printer.job.ok",
-                    n=len(printable),
+                    len(printable),
                     jobs=", ".join(printable[:3]) + (" …" if len(printable) > 3 else ""),
                 ),
                 False,
@@ -164,7 +164,7 @@ class PrinterJobReceived(ProbeBase):
             seen.append(tr("printer.job.seen", id=job_id, name=name, why=why))
         return (
             False,
-            tr("printer.job.ko", n=len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else "")),
+            trn("printer.job.ko", len(jobs), jobs="; ".join(seen[:4]) + (" …" if len(seen) > 4 else "")),
             arriving,
         )
 
@@ -190,8 +190,8 @@ class PrinterJobReceived(ProbeBase):
         return found
 
     def expected(self, lab: Lab) -> str:
-        what = tr("printer.job.one") if self.min == 1 else tr("printer.job.many", n=self.min)
-        return tr("printer.job.expected", what=what, host=self.host)
+        what = trn("printer.job.documents", self.min)
+        return trn("printer.job.expected", self.min, what=what, host=self.host)
 
 
 class CupsQueue(ProbeBase):

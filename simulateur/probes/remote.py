@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.journal import sshlog
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.lab.services.sshd import Sshd
@@ -44,10 +44,10 @@ class SshAccepted(ProbeBase):
         mine = [s for s in seen if s[2] == want and s[1] == self.user]
         good = [s for s in mine if self.method == "any" or s[0] == self.method]
         if good:
-            return True, tr(
+            return True, trn(
                 "probe.ssh.ok",
+                len(good),
                 host=self.host,
-                n=len(good),
                 user=self.user,
                 origin=self.origin,
                 address=want,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.lab import nsutil
 from simulateur.lab.fields import Iface
 from simulateur.lab.state import scratch_dir
@@ -74,8 +74,13 @@ class DnsQuery(ProbeBase):
             return False, tr("probe.dns_query.wrong", server=server, name=name, found=", ".join(found), want=want)
         extra = [a for a in found if a != want]
         if extra:
-            return False, tr(
-                "probe.dns_query.extra", server=server, name=name, found=", ".join(found), extra=", ".join(extra)
+            return False, trn(
+                "probe.dns_query.extra",
+                len(extra),
+                server=server,
+                name=name,
+                found=", ".join(found),
+                extra=", ".join(extra),
             )
         return True, tr("probe.dns_query.ok", server=server, name=name, address=want)
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from simulateur import referentiel
 from simulateur.errors import ScenarioError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.quiz import compute
 from simulateur.quiz.models import Numeric, QuestionFile
 from simulateur.scenario.yamlload import Located, explain, load_located
@@ -94,14 +94,14 @@ def check_file(located: Located, qfile: QuestionFile) -> list[str]:
     seen: set[str] = set()
     for i, q in enumerate(qfile.questions):
         if q.id in seen:
-            err(("questions", i, "id"), "quiz.check.dup_id", id=q.id)
+            err(("questions", i, "id"), N_("quiz.check.dup_id"), id=q.id)
         seen.add(q.id)
         if q.criterion not in criteria:
-            err(("questions", i, "criterion"), "quiz.check.unknown_criterion", id=q.criterion)
+            err(("questions", i, "criterion"), N_("quiz.check.unknown_criterion"), id=q.criterion)
         elif q.competence not in allowed:
             err(
                 ("questions", i, "criterion"),
-                "quiz.check.not_questionnaire",
+                N_("quiz.check.not_questionnaire"),
                 id=q.criterion,
                 comp=q.competence,
                 allowed=", ".join(allowed),
@@ -110,11 +110,11 @@ def check_file(located: Located, qfile: QuestionFile) -> list[str]:
             known = compute.HOLES[q.spec.compute]
             for name in _holes(q.text):
                 if name not in known:
-                    err(("questions", i, "text"), "quiz.check.unknown_hole", name=name, known=", ".join(known))
+                    err(("questions", i, "text"), N_("quiz.check.unknown_hole"), name=name, known=", ".join(known))
             if q.tolerance and (q.spec.compute, q.spec.ask) not in compute.TOLERANT:
-                err(("questions", i, "tolerance"), "quiz.check.tolerance", ask=q.spec.ask)
+                err(("questions", i, "tolerance"), N_("quiz.check.tolerance"), ask=q.spec.ask)
         elif _holes(q.text):
-            err(("questions", i, "text"), "quiz.check.holes_outside_numeric")
+            err(("questions", i, "text"), N_("quiz.check.holes_outside_numeric"))
     return problems
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from simulateur import referentiel
 from simulateur.errors import ScenarioError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 
 
 def _num(x: float) -> str:
@@ -126,7 +126,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
     comps = referentiel.all_competences()
     for comp, qs in sorted(bank.by_competence().items(), key=lambda kv: int(kv[0].split("CP")[1])):
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(Counter(q.kind for q in qs).items()))
-        print(tr("quiz.bank.line", comp=comp, label=comps[comp][0].label, count=len(qs), kinds=kinds))
+        print(trn("quiz.bank.line", len(qs), comp=comp, label=comps[comp][0].label, kinds=kinds))
     return 0
 
 
@@ -147,42 +147,48 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(p, file=sys.stderr)
             continue
-        print(tr("quiz.valid", path=path, count=len(qfile.questions)))
+        print(trn("quiz.valid", len(qfile.questions), path=path))
     return 1 if failed else 0
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "quiz", help="le questionnaire professionnel (45 min, écrit) : passer, corriger, écrire des questions"
-    )
-    qs = p.add_subparsers(dest="quiz_command", metavar="ACTION", parser_class=type(p), required=True)
-    s = qs.add_parser("start", help="tire un questionnaire (graine) et démarre son chronomètre")
-    s.add_argument("--seed", type=int, help="graine du tirage (défaut : au hasard)")
-    s.add_argument("--minutes", type=int, default=45, help="durée (défaut : 45 min, celle du RC)")
-    s.add_argument("--count", type=int, default=21, help="nombre de questions (défaut : 21)")
-    s.add_argument("--candidate", help="nom du candidat")
+    p = sub.add_parser("quiz", help=tr("help.quiz.quiz"))
+    qs = p.add_subparsers(dest="quiz_command", metavar=tr("metavar.action"), parser_class=type(p), required=True)
+    s = qs.add_parser("start", help=tr("help.quiz.start"))
+    s.add_argument("--seed", type=int, help=tr("help.quiz.start.seed"))
+    s.add_argument("--minutes", type=int, default=45, help=tr("help.quiz.start.minutes"))
+    s.add_argument("--count", type=int, default=21, help=tr("help.quiz.start.count"))
+    s.add_argument("--candidate", help=tr("help.quiz.start.candidate"))
     s.set_defaults(func=cmd_start)
-    s = qs.add_parser("answer", help="répond à la question N (lettre(s), nombre, adresse ou texte)")
-    s.add_argument("number", type=int, help="numéro de la question")
-    s.add_argument("answer", nargs="+", help="la réponse")
-    s.add_argument("--run", help="questionnaire (défaut : le dernier en cours)")
+    s = qs.add_parser("answer", help=tr("help.quiz.answer"))
+    s.add_argument("number", type=int, help=tr("help.quiz.answer.number"))
+    s.add_argument("answer", nargs="+", help=tr("help.quiz.answer.answer"))
+    s.add_argument("--run", help=tr("help.quiz.answer.run"))
     s.set_defaults(func=cmd_answer)
-    s = qs.add_parser("submit", help="remet le questionnaire : correction et résultat par compétence")
-    s.add_argument("--run", help="questionnaire (défaut : le dernier)")
+    s = qs.add_parser("submit", help=tr("help.quiz.submit"))
+    s.add_argument("--run", help=tr("help.quiz.submit.run"))
     s.set_defaults(func=cmd_submit)
-    s = qs.add_parser("show", help="affiche le questionnaire (la correction une fois remis)")
-    s.add_argument("--run", help="questionnaire (défaut : le dernier)")
+    s = qs.add_parser("show", help=tr("help.quiz.show"))
+    s.add_argument("--run", help=tr("help.quiz.show.run"))
     s.set_defaults(func=cmd_show)
-    s = qs.add_parser("mark", help="le jury note une réponse ouverte")
-    s.add_argument("run", help="questionnaire (q1, q2…)")
-    s.add_argument("number", type=int, help="numéro de la question")
-    s.add_argument("points", type=float, help="points accordés")
-    s.add_argument("--comment", help="commentaire du jury")
+    s = qs.add_parser("mark", help=tr("help.quiz.mark"))
+    s.add_argument("run", help=tr("help.quiz.mark.run"))
+    s.add_argument("number", type=int, help=tr("help.quiz.mark.number"))
+    s.add_argument("points", type=float, help=tr("help.quiz.mark.points"))
+    s.add_argument("--comment", help=tr("help.quiz.mark.comment"))
     s.set_defaults(func=cmd_mark)
-    s = qs.add_parser("list", help="liste les questionnaires")
+    s = qs.add_parser("list", help=tr("help.quiz.list"))
     s.set_defaults(func=cmd_list)
-    s = qs.add_parser("bank", help="la banque de questions : nombre par compétence et par type")
+    s = qs.add_parser("bank", help=tr("help.quiz.bank"))
     s.set_defaults(func=cmd_bank)
-    s = qs.add_parser("validate", help="vérifie des fichiers de questions (erreurs fichier:ligne)")
-    s.add_argument("paths", nargs="+", metavar="FICHIER")
+    s = qs.add_parser("validate", help=tr("help.quiz.validate"))
+    s.add_argument("paths", nargs="+", metavar=tr("metavar.fichier"))
     s.set_defaults(func=cmd_validate)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("quiz.list.done"),
+    N_("quiz.list.open"),
+    N_("quiz.list.timeout"),
+)

@@ -10,7 +10,7 @@ import random
 from typing import Any
 
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.quiz.bank import Bank, questionnaire_competences
 
 #: Questions per questionnaire by default: 45 minutes (RC), about 2 minutes each, time to re-read.
@@ -26,7 +26,7 @@ def draw(bank: Bank, seed: int, count: int = DEFAULT_COUNT, competences: list[st
     if missing:
         raise UsageError(tr("quiz.draw.empty", comps=", ".join(missing)))
     if count < len(comps):
-        raise UsageError(tr("quiz.draw.too_few", count=count, n=len(comps)))
+        raise UsageError(trn("quiz.draw.too_few", count, count=count, n=len(comps)))
     rng = random.Random(f"{seed}/questionnaire")
     share = [count // len(comps) + (i < count % len(comps)) for i in range(len(comps))]
     chosen: list[str] = []

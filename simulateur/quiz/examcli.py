@@ -9,7 +9,7 @@ import argparse
 import json
 from typing import Any
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 
 def _db() -> Any:
@@ -36,7 +36,7 @@ def render(v: dict[str, Any]) -> str:
     elif v["done"]:
         out.append(tr("quiz.exam.timeout", deadline=when(v["deadline"])))
     else:
-        out.append(tr("quiz.exam.open", left=left(v["remaining"]), answered=v["answered"], count=len(v["questions"])))
+        out.append(trn("quiz.exam.open", v["answered"], left=left(v["remaining"]), count=len(v["questions"])))
     for q in v["questions"]:
         out += ["", f"{q['number']}. [{q['competence']}] {q['text']}", f"   ({q['hint']}, {_num(q['points'])} pt)"]
         out += [f"   {letter}. {text}" for letter, text in q["choices"]]
@@ -52,7 +52,7 @@ def render(v: dict[str, Any]) -> str:
     if "result" in v:
         out += ["", tr("quiz.result.head")]
         for r in v["result"]:
-            pending = tr("quiz.result.pending", n=r["pending"], max=_num(r["pending_max"])) if r["pending"] else ""
+            pending = trn("quiz.result.pending", r["pending"], max=_num(r["pending_max"])) if r["pending"] else ""
             out.append(
                 tr(
                     "quiz.result.line",
@@ -80,12 +80,22 @@ def cmd_quiz_start(args: argparse.Namespace) -> int:
 
     run, new = examquiz.start(_db(), args.session, args.candidate)
     print(
-        tr(
-            "quiz.exam.started" if new else "quiz.exam.already",
-            candidate=run.candidate,
-            count=len(run.questions),
-            minutes=run.minutes,
-            deadline=when(run.deadline),
+        (
+            tr(
+                "quiz.exam.started",
+                candidate=run.candidate,
+                count=len(run.questions),
+                minutes=run.minutes,
+                deadline=when(run.deadline),
+            )
+            if new
+            else tr(
+                "quiz.exam.already",
+                candidate=run.candidate,
+                count=len(run.questions),
+                minutes=run.minutes,
+                deadline=when(run.deadline),
+            )
         )
     )
     return 0
@@ -119,39 +129,46 @@ def cmd_quiz_mark(args: argparse.Namespace) -> int:
 
 
 def register(esub: Any) -> None:
-    s = esub.add_parser("quiz", help="questionnaire professionnel d'un candidat : ses réponses, sa correction")
-    s.add_argument("session", metavar="SESSION")
-    s.add_argument("--candidate", default=None, help="nom du candidat (un candidat : le sien)")
+    s = esub.add_parser("quiz", help=tr("help.quiz_examcli.quiz"))
+    s.add_argument("session", metavar=tr("metavar.session"))
+    s.add_argument("--candidate", default=None, help=tr("help.quiz_examcli.quiz.candidate"))
     s.add_argument(
         "--correction",
         action="store_true",
-        help="avec les réponses attendues (jury, formateur ; jamais pour le candidat)",
+        help=tr("help.quiz_examcli.quiz.correction"),
     )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_quiz)
-    s = esub.add_parser("quiz-start", help="le candidat commence son questionnaire (45 min à partir de maintenant)")
-    s.add_argument("session", metavar="SESSION")
+    s = esub.add_parser("quiz-start", help=tr("help.quiz_examcli.quiz_start"))
+    s.add_argument("session", metavar=tr("metavar.session"))
     s.add_argument("--candidate", default=None)
     s.set_defaults(func=cmd_quiz_start)
-    s = esub.add_parser("quiz-answer", help="le candidat répond à la question N (avant l'échéance, avant sa remise)")
-    s.add_argument("session", metavar="SESSION")
-    s.add_argument("number", type=int, metavar="N")
+    s = esub.add_parser("quiz-answer", help=tr("help.quiz_examcli.quiz_answer"))
+    s.add_argument("session", metavar=tr("metavar.session"))
+    s.add_argument("number", type=int, metavar=tr("metavar.n"))
     s.add_argument(
         "answer",
         nargs="+",
-        metavar="RÉPONSE",
-        help="lettre(s), nombre, adresse ou texte ; après « -- » s'il commence par -",
+        metavar=tr("quiz.cli.metavar.answer"),
+        help=tr("help.quiz_examcli.quiz_answer.answer"),
     )
     s.add_argument("--candidate", default=None)
     s.set_defaults(func=cmd_quiz_answer)
-    s = esub.add_parser("quiz-submit", help="le candidat remet son questionnaire : plus rien ne change ensuite")
-    s.add_argument("session", metavar="SESSION")
+    s = esub.add_parser("quiz-submit", help=tr("help.quiz_examcli.quiz_submit"))
+    s.add_argument("session", metavar=tr("metavar.session"))
     s.add_argument("--candidate", default=None)
     s.set_defaults(func=cmd_quiz_submit)
-    s = esub.add_parser("quiz-mark", help="le jury note une réponse ouverte du questionnaire d'un candidat")
-    s.add_argument("session", metavar="SESSION")
+    s = esub.add_parser("quiz-mark", help=tr("help.quiz_examcli.quiz_mark"))
+    s.add_argument("session", metavar=tr("metavar.session"))
     s.add_argument("--candidate", required=True)
-    s.add_argument("--question", dest="number", type=int, required=True, metavar="N", help="n° de la question")
-    s.add_argument("--points", type=float, required=True, help="points accordés (de 0 au barème de la question)")
-    s.add_argument("--comment", default=None, help="commentaire du jury")
+    s.add_argument(
+        "--question",
+        dest="number",
+        type=int,
+        required=True,
+        metavar=tr("metavar.n"),
+        help=tr("help.quiz_examcli.quiz_mark.question"),
+    )
+    s.add_argument("--points", type=float, required=True, help=tr("help.quiz_examcli.quiz_mark.points"))
+    s.add_argument("--comment", default=None, help=tr("help.quiz_examcli.quiz_mark.comment"))
     s.set_defaults(func=cmd_quiz_mark)

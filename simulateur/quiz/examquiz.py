@@ -16,7 +16,7 @@ from typing import Any
 from simulateur.errors import UsageError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB, candidate_key
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.quiz import draw, marking, paper
 from simulateur.quiz.db import QuizDB
 from simulateur.quiz.records import QuizRun
@@ -204,3 +204,14 @@ def view(
             for comp, r in marking.per_competence([(l.question, l.mark) for l in lines]).items()
         ]
     return out
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("quiz.verdict.faux"),
+    N_("quiz.verdict.jury"),
+    N_("quiz.verdict.jury_note"),
+    N_("quiz.verdict.juste"),
+    N_("quiz.verdict.partiel"),
+    N_("quiz.verdict.sans_reponse"),
+)

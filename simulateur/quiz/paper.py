@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.quiz import compute, draw, marking
 from simulateur.quiz.bank import Bank, load_bank
 from simulateur.quiz.db import QuizDB
@@ -32,7 +32,7 @@ def start(
     if seed is not None and not 0 <= seed < 2**63:
         raise UsageError(tr("quiz.bad_seed", seed=seed))
     if not 1 <= count <= 200:
-        raise UsageError(tr("quiz.bad_count", count=count))
+        raise UsageError(trn("quiz.bad_count", count))
     bank = bank or load_bank()
     seed = random.SystemRandom().randrange(1, 10**9) if seed is None else seed
     ids = draw.draw(bank, seed, count)
@@ -74,7 +74,7 @@ def mark_open(db: QuizDB, run: QuizRun, number: int, points: float, comment: str
     if run.submitted is None and run.open():
         raise UsageError(tr("quiz.mark.not_finished", id=run.id))
     if not 0 <= points <= q.points:
-        raise UsageError(tr("quiz.mark.range", points=points, max=q.points))
+        raise UsageError(trn("quiz.mark.range", points, max=q.points))
     db.set_mark(run.id, q.id, points, comment, by=by)
 
 

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from simulateur import referentiel
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.quiz import marking, paper
 
 
@@ -64,7 +64,7 @@ def show_text(db: Any, run: Any, now: float | None = None) -> str:
         comps = referentiel.all_competences()
         out += ["", tr("quiz.result.head")]
         for comp, r in marking.per_competence([(l.question, l.mark) for l in lines]).items():
-            pending = tr("quiz.result.pending", n=r.pending, max=num(r.pending_max)) if r.pending else ""
+            pending = trn("quiz.result.pending", r.pending, max=num(r.pending_max)) if r.pending else ""
             label = comps[comp][0].label if comp in comps else ""
             out.append(
                 tr(

@@ -7,7 +7,7 @@ from html import escape
 
 from simulateur.coaching import Coaching
 from simulateur.coaching.text import fiche_lines, self_mark_label, suggestion_lines
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.report import text as T
 from simulateur.report.model import CriterionRow, Report, TerminalTranscript, TimelineStep
 
@@ -194,7 +194,7 @@ def _entretien(r: Report) -> list[str]:
     h.append("</tbody></table>")
     h.append(f"<h3>{_e(tr('entretien.tally'))}</h3><ul>")
     h += [
-        f"<li>{_e(tr('entretien.tally_line', id=c.id, label=c.label, acquis=c.acquis, non_acquis=c.non_acquis, pending=c.pending, questions=c.questions))}</li>"
+        f"<li>{_e(trn('entretien.tally_line', c.pending, id=c.id, label=c.label, acquis=c.acquis, non_acquis=c.non_acquis, questions=c.questions))}</li>"
         for c in e.competences
     ]
     h.append("</ul>")
@@ -230,7 +230,7 @@ def _questionnaire(r: Report) -> list[str]:
         h += [f"<li>{_e(T.quiz_competence(c))}</li>" for c in q.competences]
         h.append("</ul>")
     if q.pending:
-        h.append(f"<p><b>{_e(tr('report.quiz_pending', n=q.pending))}</b></p>")
+        h.append(f"<p><b>{_e(trn('report.quiz_pending', q.pending))}</b></p>")
     return h
 
 
@@ -307,3 +307,24 @@ def to_html(r: Report) -> str:
         h.append("</section>")
     h += ["</body>", "</html>"]
     return "\n".join(h) + "\n"
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("report.col.answer"),
+    N_("report.col.at"),
+    N_("report.col.command"),
+    N_("report.col.comment"),
+    N_("report.col.criterion"),
+    N_("report.col.evidence"),
+    N_("report.col.expected"),
+    N_("report.col.informs"),
+    N_("report.col.jury_mark"),
+    N_("report.col.mark"),
+    N_("report.col.outcome"),
+    N_("report.col.points"),
+    N_("report.col.question"),
+    N_("report.col.scenario"),
+    N_("report.col.source"),
+    N_("report.col.verdict"),
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.report import text as T
 from simulateur.report.model import Report, TerminalTranscript, TimelineStep
 
@@ -75,13 +75,13 @@ def _entretien(r: Report) -> list[str]:
     out += ["", f"*{tr('entretien.tally')}*", ""]
     out += [
         "- "
-        + tr(
+        + trn(
             "entretien.tally_line",
+            c.pending,
             id=c.id,
             label=c.label,
             acquis=c.acquis,
             non_acquis=c.non_acquis,
-            pending=c.pending,
             questions=c.questions,
         )
         for c in e.competences
@@ -107,7 +107,7 @@ def _questionnaire(r: Report) -> list[str]:
         out += ["", f"*{tr('entretien.tally')}*", ""]
         out += ["- " + T.quiz_competence(c) for c in q.competences]
     if q.pending:
-        out += ["", f"**{tr('report.quiz_pending', n=q.pending)}**"]
+        out += ["", f"**{trn('report.quiz_pending', q.pending)}**"]
     return out + [""]
 
 

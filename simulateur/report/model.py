@@ -13,20 +13,20 @@ from simulateur import referentiel
 from simulateur.coaching import Coaching, coaching
 from simulateur.errors import UsageError
 from simulateur.exam.jury import SOURCE_LABELS, VERDICT_LABELS, MergedCriterion, merge, overrides, score
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.session.store import FICHE_FIELDS, CriterionRecord, Store
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
 
 STATUS_LABELS: dict[str, str] = {
-    "a_faire": "à faire",
-    "en_cours": "en cours",
-    "remise": "remise par le candidat",
-    "temps_ecoule": "remise automatiquement (temps écoulé)",
-    "non_traitee": "non traitée",
-    "interrompue": "interrompue",
-    "soumise": "soumise",
-    "abandonnee": "abandonnée",
-    "evaluee": "évaluée (dernier « simulateur check »)",
+    "a_faire": tr("report.status.a_faire"),
+    "en_cours": tr("report.status.en_cours"),
+    "remise": tr("report.status.remise"),
+    "temps_ecoule": tr("report.status.temps_ecoule"),
+    "non_traitee": tr("report.status.non_traitee"),
+    "interrompue": tr("report.status.interrompue"),
+    "soumise": tr("report.status.soumise"),
+    "abandonnee": tr("report.status.abandonnee"),
+    "evaluee": tr("report.status.evaluee"),
 }
 
 
@@ -699,3 +699,21 @@ def _fiche_labels() -> dict[str, str]:
 
 def load_json(path: Path) -> Report:
     return Report.model_validate(json.loads(path.read_text()))
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("report.quiz_state.en_cours"),
+    N_("report.quiz_state.remis"),
+    N_("report.quiz_state.temps_ecoule"),
+    N_("timeline.mark.change"),
+    N_("timeline.mark.diagnostic"),
+    N_("timeline.mark.event"),
+    N_("timeline.mark.other"),
+    N_("timeline.mark.test"),
+    N_("timeline.outcome.failed"),
+    N_("timeline.outcome.nonzero"),
+    N_("timeline.outcome.not_run"),
+    N_("timeline.outcome.ok"),
+    N_("timeline.outcome.unknown"),
+)

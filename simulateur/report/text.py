@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.report.model import (
     InterventionReport,
     QuizCompetenceRow,
@@ -30,7 +30,7 @@ def score(iv_or_report: InterventionReport | Report) -> str:
     sc = iv_or_report.score
     if sc is None:
         return "—"
-    text = tr("report.score", acquis=sc.acquis, evalues=sc.evalues)
+    text = trn("report.score", sc.evalues, acquis=sc.acquis)
     text += tr("report.score_override", n=sc.overrides) if sc.overrides else ""
     return text + (tr("report.score_jury", n=sc.jury) if sc.jury else "")
 
@@ -38,7 +38,7 @@ def score(iv_or_report: InterventionReport | Report) -> str:
 def signed(r: Report) -> str:
     if r.signed_by is None or r.signed_at is None:
         return tr("report.unsigned")
-    return tr("report.signed", by=r.signed_by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(r.signed_at)))
+    return tr("report.signed", by=r.signed_by, when=time.strftime(tr("fmt.datetime"), time.localtime(r.signed_at)))
 
 
 def header_lines(r: Report) -> list[tuple[str, str]]:
@@ -91,10 +91,10 @@ def timeline_summary(steps: list[TimelineStep]) -> str:
     commands = [s for s in steps if s.mark != "event"]
     return tr(
         "report.timeline_summary",
-        commands=len(commands),
-        diagnostic=sum(s.mark == "diagnostic" for s in commands),
-        change=sum(s.mark == "change" for s in commands),
-        test=sum(s.mark == "test" for s in commands),
+        commands=trn("count.commands", len(commands)),
+        diagnostic=trn("count.diagnostics", sum(s.mark == "diagnostic" for s in commands)),
+        change=trn("count.changes", sum(s.mark == "change" for s in commands)),
+        test=trn("count.tests", sum(s.mark == "test" for s in commands)),
         failed=sum(s.outcome in ("failed", "not_run") for s in commands),
     )
 
@@ -135,14 +135,14 @@ def number(x: float) -> str:
 
 def quiz_intro(q: QuizReport) -> str:
     state = tr("report.quiz_submitted_at", when=when(q.submitted)) if q.submitted is not None else q.state_label
-    return tr(
+    return trn(
         "report.quiz_intro",
+        q.answered,
         count=q.count,
         minutes=q.minutes,
         started=when(q.started),
         deadline=when(q.deadline),
         state=state,
-        answered=q.answered,
     )
 
 
@@ -164,7 +164,7 @@ def quiz_mark(row: QuizQuestionRow) -> str:
 
 
 def quiz_competence(c: QuizCompetenceRow) -> str:
-    pending = tr("report.quiz_comp_pending", n=c.pending, max=number(c.pending_max)) if c.pending else ""
+    pending = trn("report.quiz_comp_pending", c.pending, max=number(c.pending_max)) if c.pending else ""
     return tr(
         "report.quiz_comp_line", id=c.id, label=c.label, points=number(c.points), total=number(c.total), pending=pending
     )

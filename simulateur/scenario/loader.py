@@ -11,7 +11,7 @@ from typing import Any
 from simulateur import params as P
 from simulateur import referentiel
 from simulateur.errors import ScenarioError, UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.lab.names import HOST_RE
 from simulateur.lab.topology import Topology
 from simulateur.paths import scenarios_dir, user_scenarios_dir
@@ -182,49 +182,49 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
         problems.append(f"{loc.where(where)}: {tr(key, **kw)}")
 
     if sc.id != loc.path.stem:
-        err(("id",), "check.scenario_id", id=sc.id, stem=loc.path.stem)
+        err(("id",), N_("check.scenario_id"), id=sc.id, stem=loc.path.stem)
     hosts = _check_hosts(sc.hosts, sc.shell_host, topo, err)
     competences = referentiel.all_competences()
     criteria = referentiel.all_criteria()
     for i, comp in enumerate(sc.competences):
         if comp not in competences:
-            err(("competences", i), "check.unknown_competence", id=comp)
+            err(("competences", i), N_("check.unknown_competence"), id=comp)
         elif not comp.startswith(sc.referentiel + "."):
-            err(("competences", i), "check.wrong_referentiel", id=comp, ref=sc.referentiel)
+            err(("competences", i), N_("check.wrong_referentiel"), id=comp, ref=sc.referentiel)
     for i, comp in enumerate(sc.also):
         if comp not in competences:
-            err(("also", i), "check.unknown_competence", id=comp)
+            err(("also", i), N_("check.unknown_competence"), id=comp)
         elif comp.startswith(sc.referentiel + "."):
-            err(("also", i), "check.also_same_referentiel", id=comp, ref=sc.referentiel)
+            err(("also", i), N_("check.also_same_referentiel"), id=comp, ref=sc.referentiel)
     probe_ids = [p.id for p in sc.probes]
     used: set[str] = set()
     seen_criteria: set[str] = set()
     for i, crit in enumerate(sc.criteria):
         if crit.id in seen_criteria:
-            err(("criteria", i, "id"), "check.dup_criterion", id=crit.id)
+            err(("criteria", i, "id"), N_("check.dup_criterion"), id=crit.id)
         seen_criteria.add(crit.id)
         found = criteria.get(crit.id)
         if found is None:
-            err(("criteria", i, "id"), "check.unknown_criterion", id=crit.id)
+            err(("criteria", i, "id"), N_("check.unknown_criterion"), id=crit.id)
         else:
             comp = found[1]
             if comp.id not in sc.competences and not comp.transversal:
-                err(("criteria", i, "id"), "check.criterion_outside", id=crit.id, comp=comp.id)
+                err(("criteria", i, "id"), N_("check.criterion_outside"), id=crit.id, comp=comp.id)
         for j, ev in enumerate(crit.evidence):
             if isinstance(ev, ProbeEvidence):
                 used.add(ev.probe)
                 if ev.probe not in probe_ids:
                     err(
                         ("criteria", i, "evidence", j, "probe"),
-                        "check.unknown_probe",
+                        N_("check.unknown_probe"),
                         id=ev.probe,
                         known=", ".join(probe_ids),
                     )
             elif isinstance(ev, JournalEvidence):
                 if ev.journal == "backup_before_edit" and not ev.paths:
-                    err(("criteria", i, "evidence", j), "check.backup_no_paths")
+                    err(("criteria", i, "evidence", j), N_("check.backup_no_paths"))
                 elif ev.journal != "backup_before_edit" and ev.paths:
-                    err(("criteria", i, "evidence", j, "paths"), "check.paths_unused", journal=ev.journal)
+                    err(("criteria", i, "evidence", j, "paths"), N_("check.paths_unused"), journal=ev.journal)
                 for k, h in enumerate(ev.hosts):
                     if h not in hosts:
                         err(
@@ -257,12 +257,12 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
     for name, variant in sc.variants.items():
         for k, pid in enumerate(variant.unaffected):
             if pid not in probe_ids:
-                err(("variants", name, "unaffected", k), "check.unknown_probe", id=pid, known=", ".join(probe_ids))
+                err(("variants", name, "unaffected", k), N_("check.unknown_probe"), id=pid, known=", ".join(probe_ids))
     if len(set(probe_ids)) != len(probe_ids):
-        err(("probes",), "check.dup_probe")
+        err(("probes",), N_("check.dup_probe"))
     for i, probe in enumerate(sc.probes):
         if probe.id not in used:
-            err(("probes", i, "id"), "check.unused_probe", id=probe.id)
+            err(("probes", i, "id"), N_("check.unused_probe"), id=probe.id)
     problems += _check_symptom(sc, probe_ids, loc)
     sections: list[tuple[tuple[Any, ...], list[Any]]] = [
         (("faults",), sc.faults),
@@ -273,7 +273,7 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
         sections.append((("symptom", "probes"), sc.symptom.probes))
     for name, variant in sc.variants.items():
         sections += [(("variants", name, "faults"), variant.faults), (("variants", name, "solution"), variant.solution)]
-    for key, kind in (("faults", "check.no_faults"), ("solution", "check.no_solution")):
+    for key, kind in (("faults", N_("check.no_faults")), ("solution", N_("check.no_solution"))):
         if not getattr(sc, key) and (not sc.variants or any(not getattr(v, key) for v in sc.variants.values())):
             err((key,) if not sc.variants else ("variants",), kind)
     for prefix, items in sections:
@@ -291,14 +291,14 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
                 if service not in names:
                     err(
                         (*section, i, "service"),
-                        "check.unknown_service",
+                        N_("check.unknown_service"),
                         service=service,
                         host=item.host,
                         services=", ".join(names) or "aucun",
                     )
     for i, hint in enumerate(sc.hints):
         if not hint.strip():
-            err(("hints", i), "check.empty_hint")
+            err(("hints", i), N_("check.empty_hint"))
     known = list(topo.params) + [n for n in sc.params if n not in topo.params]
     problems += _check_templates(loc, known, skip=("params",))
     problems += _check_params(sc.params, loc, ("params",), list(topo.params))
@@ -312,7 +312,7 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
             for variant in sorted(sc.variants) or [None]:
                 rendered_scenario(sc, values, variant)
         except UsageError as exc:
-            err(("params",), "check.params_failed", why=str(exc))
+            err(("params",), N_("check.params_failed"), why=str(exc))
     return problems
 
 
@@ -330,22 +330,22 @@ def _check_symptom(sc: Scenario, probe_ids: list[str], loc: Located) -> list[str
     own = [p.id for p in sym.probes]
     for i, pid in enumerate(own):
         if pid in probe_ids or pid in own[:i]:
-            err(("symptom", "probes", i, "id"), "check.symptom_dup_probe", id=pid)
+            err(("symptom", "probes", i, "id"), N_("check.symptom_dup_probe"), id=pid)
     known = probe_ids + own
     for field in ("broken", "working"):
         for k, pid in enumerate(getattr(sym, field)):
             if pid not in known:
-                err(("symptom", field, k), "check.unknown_probe", id=pid, known=", ".join(known))
+                err(("symptom", field, k), N_("check.unknown_probe"), id=pid, known=", ".join(known))
     for k, pid in enumerate(sym.working):
         if pid in sym.broken:
-            err(("symptom", "working", k), "check.symptom_both", id=pid)
+            err(("symptom", "working", k), N_("check.symptom_both"), id=pid)
     for k, pid in enumerate(sym.broken):
         for name, variant in sc.variants.items():
             if pid in variant.unaffected:
-                err(("symptom", "broken", k), "check.symptom_unaffected", id=pid, variant=name)
+                err(("symptom", "broken", k), N_("check.symptom_unaffected"), id=pid, variant=name)
     for i, pid in enumerate(own):
         if pid not in sym.broken and pid not in sym.working:
-            err(("symptom", "probes", i, "id"), "check.symptom_unused_probe", id=pid)
+            err(("symptom", "probes", i, "id"), N_("check.symptom_unused_probe"), id=pid)
     return problems
 
 
@@ -414,7 +414,7 @@ def rendered_scenario(sc: Scenario, values: dict[str, str], variant: str | None 
         chosen = sc.variants[variant].model_dump(by_alias=True)
         data["faults"] = data["faults"] + chosen["faults"]
         data["solution"] = chosen["solution"] + data["solution"]
-    return rendered.validated(Scenario, P.render_tree(data, values), f"scénario {sc.id}")  # type: ignore[no-any-return]
+    return rendered.validated(Scenario, P.render_tree(data, values), tr("check.rendered_scenario", id=sc.id))  # type: ignore[no-any-return]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.lab.names import IFACE_RE
 from simulateur.lab.topology import Topology
 
@@ -134,3 +134,14 @@ def check_topology(topo: Topology) -> Topology:
             tr("check.rendered_invalid", what=f"topologie {topo.id}", why="; ".join(msg for _, msg in found))
         )
     return topo
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("check.expect.cidr"),
+    N_("check.expect.dns_name"),
+    N_("check.expect.iface"),
+    N_("check.expect.ipv4"),
+    N_("check.expect.lease"),
+    N_("check.expect.search"),
+)

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulateur.errors import ScenarioError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 Loc = tuple[str | int, ...]
 MAX_FILE_BYTES = 1_000_000
@@ -218,3 +218,21 @@ def validate_located(model: type[BaseModel], located: Located) -> BaseModel:
                 seen.add(line)
                 problems.append(line)
         raise ScenarioError(problems) from None
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("schema.too_long"),
+    N_("schema.too_short"),
+    N_("schema.type.bool_parsing"),
+    N_("schema.type.bool_type"),
+    N_("schema.type.dict_type"),
+    N_("schema.type.float_parsing"),
+    N_("schema.type.float_type"),
+    N_("schema.type.int_parsing"),
+    N_("schema.type.int_type"),
+    N_("schema.type.list_type"),
+    N_("schema.type.model_attributes_type"),
+    N_("schema.type.model_type"),
+    N_("schema.type.string_type"),
+)

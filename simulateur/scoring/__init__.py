@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel
 
 from simulateur import referentiel
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.journal.classify import Kind, Reading, entry_file_events, ran, read_entry
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeBase, ProbeResult
@@ -111,12 +111,12 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
         )
         listed = ", ".join(_cmd(cmds[i]) for i in looked[:6]) + (" …" if len(looked) > 6 else "")
         if len(looked) < ev.min:
-            return False, tr("score.too_few_diagnostics", n=len(looked), when=when, min=ev.min) + (
-                f" : {listed}" if looked else ""
-            )
+            return False, trn(
+                "score.too_few_diagnostics", len(looked), when=when, expected=trn("count.expected_f", ev.min)
+            ) + (f" : {listed}" if looked else "")
         if missing:
             return False, tr("score.no_diagnostic_on", hosts=", ".join(missing), when=when)
-        return True, tr("score.diagnostics", n=len(looked), when=when, listed=listed)
+        return True, trn("score.diagnostics", len(looked), when=when, listed=listed)
     if ev.journal == "backup_before_edit":
         return _backup_facts(ev.paths, cmds)
     # tested_after_fix: a successful test (exit code 0) after the last change; the line of that
@@ -131,11 +131,11 @@ def journal_facts(ev: JournalEvidence, entries: list[Entry]) -> tuple[bool, str]
     missing = [h for h in ev.hosts if not any(_on(cmds[i], readings[i], h) for i in after)]
     if len(after) < ev.min:
         failed = [i for i in tests if cmds[i].rc != 0]
-        extra = tr("score.failed_tests", n=len(failed)) if failed else ""
+        extra = trn("score.failed_tests", len(failed)) if failed else ""
         return False, tr("score.no_test_after", last=_cmd(cmds[last]), extra=extra)
     if missing:
         return False, tr("score.no_test_on", hosts=", ".join(missing))
-    return True, tr("score.tests_after", n=len(after), last=_cmd(cmds[last])) + ", ".join(
+    return True, trn("score.tests_after", len(after), last=_cmd(cmds[last])) + ", ".join(
         _cmd(cmds[i]) for i in after[:4]
     )
 
@@ -317,11 +317,11 @@ def evaluate(
 # A verdict as a trainee, a trainer or a jury reads it — the one table (the check's grid, the jury's
 # pages and the report); « jury »: what no probe can judge, « à évaluer » by the jury.
 VERDICT_LABELS: dict[str, str] = {
-    "acquis": "acquis",
-    "non_acquis": "non acquis",
-    "jury": "à évaluer",
-    "non_evalue": "non évalué",
-    "non_traitee": "intervention non traitée",
+    "acquis": tr("score.verdict.acquis"),
+    "non_acquis": tr("score.verdict.non_acquis"),
+    "jury": tr("score.verdict.jury"),
+    "non_evalue": tr("score.verdict.non_evalue"),
+    "non_traitee": tr("score.verdict.non_traitee"),
 }
 
 
@@ -340,5 +340,5 @@ def render_grid(result: CheckResult, title: str) -> str:
         lines += [f"               {e}" for e in r.evidence]
     s = result.score
     jury = tr("score.jury_count", n=s.jury) if s.jury else ""
-    lines += ["", tr("score.total", acquis=s.acquis, evalues=s.evalues, jury=jury)]
+    lines += ["", trn("score.total", s.evalues, acquis=s.acquis, jury=jury)]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.journal.classify import Kind, read_entry
 from simulateur.journal.store import Entry
 from simulateur.scenario.models import JournalEvidence, TicketEvidence
@@ -43,19 +43,19 @@ def remote_changes(ev: JournalEvidence, cmds: list[Entry]) -> tuple[bool, str]:
             ok = False
             first = local[0]
             where = tr("score.remote_from", origin=first.origin) if first.source == "ssh" else tr("score.remote_local")
-            texts.append(tr("score.remote_not_remote", host=host, n=len(local), cmd=_short(first), where=where))
+            texts.append(trn("score.remote_not_remote", len(local), host=host, cmd=_short(first), where=where))
         elif not changes:
             ok = False
-            texts.append(tr("score.remote_no_change", host=host, origin=ev.origin or "?", n=len(remote)))
+            texts.append(trn("score.remote_no_change", len(remote), host=host, origin=ev.origin or "?"))
         else:
             listed = ", ".join(_short(e) for e in changes[:3]) + (" …" if len(changes) > 3 else "")
             texts.append(
-                tr(
+                trn(
                     "score.remote_ok",
+                    len(remote),
                     host=host,
                     origin=ev.origin or "SSH",
-                    n=len(remote),
-                    changes=len(changes),
+                    changes=trn("count.changes", len(changes)),
                     listed=listed,
                 )
             )
@@ -66,8 +66,8 @@ def no_password(ev: JournalEvidence, cmds: list[Entry]) -> tuple[bool, str]:
     secrets = [s for s in ev.secrets if s]
     bad = [e for e in cmds if any(s in e.cmd for s in secrets) or PASSWORD_ARGS.search(e.cmd)]
     if bad:
-        return False, tr("score.password_in_command", n=len(bad), cmd=_short(bad[0], secrets))
-    return True, tr("score.no_password", n=len(cmds))
+        return False, trn("score.password_in_command", len(bad), cmd=_short(bad[0], secrets))
+    return True, trn("score.no_password", len(cmds))
 
 
 def escalation(ev: TicketEvidence, esc: Escalation | None, entries: list[Entry]) -> tuple[bool, str]:
@@ -85,9 +85,9 @@ def escalation(ev: TicketEvidence, esc: Escalation | None, entries: list[Entry])
     # not run (126, 127) does not
     tests = [e for e in entries if e.source != "event" and e.t <= esc.t and read_entry(e).kind is Kind.TEST]
     if len(tests) < ev.min:
-        problems.append(tr("score.escalation_few_tests", n=len(tests), min=ev.min))
+        problems.append(trn("score.escalation_few_tests", len(tests), expected=trn("count.expected_m", ev.min)))
     missing = [h for h in ev.hosts if not any(e.host == h for e in tests)]
     if missing:
         problems.append(tr("score.escalation_no_test_on", hosts=", ".join(missing)))
-    head = tr("score.escalated", to=label, reason=esc.reason, n=len(tests))
+    head = trn("score.escalated", len(tests), to=label, reason=esc.reason)
     return not problems, head + (" — " + " ; ".join(problems) if problems else "")

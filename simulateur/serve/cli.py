@@ -76,30 +76,30 @@ def cmd_logout(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    s = sub.add_parser("account", help="comptes formateur et jury de l'API réseau du service (en root)")
+    s = sub.add_parser("account", help=tr("help.serve.account"))
     s.add_argument("action", choices=("add", "list", "passwd", "roles", "remove"))
-    s.add_argument("login", nargs="?", default=None, metavar="LOGIN")
+    s.add_argument("login", nargs="?", default=None, metavar=tr("metavar.login"))
     s.add_argument(
-        "--role", action="append", default=[], choices=("formateur", "jury"), help="rôle du compte (répétable)"
+        "--role", action="append", default=[], choices=("formateur", "jury"), help=tr("help.serve.account.role")
     )
     s.add_argument(
         "--password-stdin",
         action="store_true",
-        help="lit le mot de passe sur une ligne de l'entrée standard (sinon : demandé deux fois)",
+        help=tr("help.serve.account.password_stdin"),
     )
     s.set_defaults(func=cmd_account)
 
-    s = sub.add_parser("login", help="se connecter au service d'un centre par le réseau (poste du jury, du formateur)")
-    s.add_argument("url", metavar="URL", help="ex. https://labo-1:8470")
-    s.add_argument("--user", default=None, metavar="LOGIN", help="compte formateur ou jury (mot de passe demandé)")
-    s.add_argument("--code", default=None, metavar="CODE", help="le code de candidat donné par le formateur")
+    s = sub.add_parser("login", help=tr("help.serve.login"))
+    s.add_argument("url", metavar=tr("metavar.url"), help=tr("help.serve.login.url"))
+    s.add_argument("--user", default=None, metavar=tr("metavar.login"), help=tr("help.serve.login.user"))
+    s.add_argument("--code", default=None, metavar=tr("metavar.code"), help=tr("help.serve.login.code"))
     s.add_argument(
         "--cafile",
         default=None,
-        metavar="FICHIER",
-        help="le certificat du service, s'il n'est pas signé par une autorité connue de ce poste",
+        metavar=tr("metavar.fichier"),
+        help=tr("help.serve.login.cafile"),
     )
     s.set_defaults(func=cmd_login)
 
-    s = sub.add_parser("logout", help="se déconnecter du service (les commandes redeviennent locales)")
+    s = sub.add_parser("logout", help=tr("help.serve.logout"))
     s.set_defaults(func=cmd_logout)

@@ -72,8 +72,8 @@ class Peer:
             return "root"
         roles = [r for r, ok in (("formateur", self.trainer), ("jury", self.jury)) if ok]
         if self.uid < 0 and not roles and self.code is None:
-            return "inconnu (réseau)"  # a login that failed
-        return ("+".join(roles) or "candidat") + (" (réseau)" if self.address else "")
+            return tr("roles.unknown_network")  # a login that failed
+        return ("+".join(roles) or "candidat") + (tr("roles.network") if self.address else "")
 
 
 def identify(uid: int, gid: int, pid: int) -> Peer:

@@ -42,7 +42,7 @@ from simulateur.exam import core
 from simulateur.exam.db import ExamDB, candidate_key
 from simulateur.exam.machines import HEARTBEAT, NAME_ENV, Machines, default_capacity, default_name
 from simulateur.exam.models import AuditEntry, CandidateRun, LabMachine
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.paths import lab_id_prefix
 from simulateur.serve import protocol, roles
 
@@ -239,7 +239,7 @@ class Service:
         other = self.machines.register(self.me())
         if other is not None:
             raise SimError(tr("serve.name_taken", name=self.name, prefix=other.prefix))
-        self.say(tr("serve.registered", name=self.name, capacity=self.capacity))
+        self.say(trn("serve.registered", self.capacity, name=self.name))
 
     def _mine(self, run: CandidateRun, placed: dict[tuple[str, str], str]) -> bool:
         """Whether this service holds the run's deadline: placed here; or placed nowhere (started

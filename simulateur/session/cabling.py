@@ -26,7 +26,7 @@ def state_text(c: cable.Cable) -> str:
         host=c.host,
         iface=c.iface,
         switch=c.switch,
-        carrier=tr("cable.carrier" if c.carrier else "cable.no_carrier"),
+        carrier=(tr("cable.carrier") if c.carrier else tr("cable.no_carrier")),
     )
 
 
@@ -59,7 +59,7 @@ def plug(lab: Lab, journal: Journal | None, host: str, iface: str, switch: str) 
         host=host,
         iface=iface,
         switch=switch,
-        carrier=tr("cable.carrier" if c.carrier else "cable.no_carrier"),
+        carrier=(tr("cable.carrier") if c.carrier else tr("cable.no_carrier")),
     )
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulateur.errors import ScenarioError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.lab.fields import Iface, Strict
 from simulateur.scenario.loader import Loaded
 from simulateur.scenario.yamlload import load_located, validate_located
@@ -132,34 +132,34 @@ def load_routes(path: Path, loaded: Loaded) -> RouteFile:
         problems.append(f"{located.where(loc)}: {tr(key, **kw)}")
 
     if rf.scenario != sc.id:
-        err(("scenario",), "routes.wrong_scenario", found=rf.scenario, id=sc.id)
+        err(("scenario",), N_("routes.wrong_scenario"), found=rf.scenario, id=sc.id)
     criteria = [c.id for c in sc.criteria]
     seen: set[str] = set()
     for i, route in enumerate(rf.routes):
         where = ("routes", i)
         if route.name in seen:
-            err(where + ("name",), "routes.duplicate", name=route.name)
+            err(where + ("name",), N_("routes.duplicate"), name=route.name)
         seen.add(route.name)
         if route.variant is not None and route.variant not in sc.variants:
             err(
                 where + ("variant",),
-                "routes.unknown_variant",
+                N_("routes.unknown_variant"),
                 variant=route.variant,
                 known=", ".join(sorted(sc.variants)) or "aucune",
             )
         missing = [c for c in criteria if c not in route.expect]
         unknown = [c for c in route.expect if c not in criteria]
         if missing:
-            err(where + ("expect",), "routes.missing_criteria", ids=", ".join(missing))
+            err(where + ("expect",), N_("routes.missing_criteria"), ids=", ".join(missing))
         if unknown:
-            err(where + ("expect",), "routes.unknown_criteria", ids=", ".join(unknown))
+            err(where + ("expect",), N_("routes.unknown_criteria"), ids=", ".join(unknown))
         for j, step in enumerate(route.steps):
             if step.host is not None and step.host not in sc.hosts:
-                err(where + ("steps", j, "host"), "routes.unknown_host", host=step.host, hosts=", ".join(sc.hosts))
+                err(where + ("steps", j, "host"), N_("routes.unknown_host"), host=step.host, hosts=", ".join(sc.hosts))
             if step.cable is not None and step.cable.host not in sc.hosts:
                 err(
                     where + ("steps", j, "cable", "host"),
-                    "routes.unknown_host",
+                    N_("routes.unknown_host"),
                     host=step.cable.host,
                     hosts=", ".join(sc.hosts),
                 )
@@ -288,14 +288,14 @@ def matrix_gaps(
     wrong = [r for r in rf.routes if not r.valid]
     gaps = []
     if len(valid) < min_valid:
-        gaps.append(tr("routes.gap_valid", n=len(valid), min=min_valid))
+        gaps.append(trn("routes.gap_valid", len(valid), min=min_valid))
     if len(wrong) < min_wrong:
-        gaps.append(tr("routes.gap_wrong", n=len(wrong), min=min_wrong))
+        gaps.append(trn("routes.gap_wrong", len(wrong), min=min_wrong))
     ref = next((r for r in rf.routes if r.name == "reference"), None)
     if ref is None:
         gaps.append(tr("routes.gap_reference"))
     else:
         other = [r for r in valid if r.family != ref.family]
         if len(other) < min_other_family:
-            gaps.append(tr("routes.gap_family", n=len(other), min=min_other_family, family=ref.family))
+            gaps.append(trn("routes.gap_family", len(other), min=min_other_family, family=ref.family))
     return gaps

@@ -9,7 +9,7 @@ from typing import Any
 
 from simulateur.clitools import root_only
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 
 def _one_lab(lab: str | None) -> str:
@@ -33,7 +33,7 @@ def cmd_save(args: argparse.Namespace) -> int:
 
     saved, skipped = save(_one_lab(args.lab), Path(args.out) if args.out else None)
     for host, paths in skipped.items():
-        print(tr("save.skipped", host=host, count=len(paths), paths=", ".join(paths[:5])))
+        print(trn("save.skipped", len(paths), host=host, paths=", ".join(paths[:5])))
     print(
         tr(
             "save.done",
@@ -96,25 +96,23 @@ def cmd_inject(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("lab", help="un plateau préparé : le sauvegarder, le restaurer un autre jour")
-    ls = p.add_subparsers(dest="lab_command", metavar="ACTION", parser_class=type(p), required=True)
-    s = ls.add_parser("save", help="sauvegarde un laboratoire entier (couches des hôtes, services, paramètres)")
-    s.add_argument("lab", nargs="?", default=None, metavar="LAB", help="défaut : le seul laboratoire en cours")
-    s.add_argument(
-        "--out", default=None, metavar="FICHIER", help="l'archive (défaut : dans le dossier de données, saves/)"
-    )
+    p = sub.add_parser("lab", help=tr("help.session_savecli.lab"))
+    ls = p.add_subparsers(dest="lab_command", metavar=tr("metavar.action"), parser_class=type(p), required=True)
+    s = ls.add_parser("save", help=tr("help.session_savecli.save"))
+    s.add_argument("lab", nargs="?", default=None, metavar=tr("metavar.lab"), help=tr("help.session_savecli.save.lab"))
+    s.add_argument("--out", default=None, metavar=tr("metavar.fichier"), help=tr("help.session_savecli.save.out"))
     s.set_defaults(func=cmd_save)
-    s = ls.add_parser("restore", help="reconstruit un laboratoire depuis une sauvegarde (vérifiée)")
-    s.add_argument("save", metavar="FICHIER|ID")
-    s.add_argument("--candidate", default=None, help="nom du candidat (défaut : celui de la sauvegarde)")
+    s = ls.add_parser("restore", help=tr("help.session_savecli.restore"))
+    s.add_argument("save", metavar=tr("metavar.fichier_id"))
+    s.add_argument("--candidate", default=None, help=tr("help.session_savecli.restore.candidate"))
     s.set_defaults(func=cmd_restore)
-    s = ls.add_parser("saves", help="liste les sauvegardes du dossier de données")
+    s = ls.add_parser("saves", help=tr("help.session_savecli.saves"))
     s.set_defaults(func=cmd_saves)
 
-    s = sub.add_parser("inject", help="injecte la panne d'un scénario dans un laboratoire existant (restauré)")
-    s.add_argument("scenario", metavar="SCENARIO")
-    s.add_argument("--lab", default=None, metavar="LAB", help="défaut : le seul laboratoire en cours")
-    s.add_argument("--variant", default=None, help="impose une variante de la panne")
-    s.add_argument("--candidate", default=None, help="nom du candidat (défaut : celui du laboratoire)")
-    s.add_argument("--seed", type=int, default=None, help="graine des valeurs propres à la panne")
+    s = sub.add_parser("inject", help=tr("help.session_savecli.inject"))
+    s.add_argument("scenario", metavar=tr("metavar.scenario"))
+    s.add_argument("--lab", default=None, metavar=tr("metavar.lab"), help=tr("help.session_savecli.inject.lab"))
+    s.add_argument("--variant", default=None, help=tr("help.session_savecli.inject.variant"))
+    s.add_argument("--candidate", default=None, help=tr("help.session_savecli.inject.candidate"))
+    s.add_argument("--seed", type=int, default=None, help=tr("help.session_savecli.inject.seed"))
     s.set_defaults(func=cmd_inject)

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.theme import Theme, ThemeProvider
 from textual.worker import Worker
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.scenario.loader import Catalogue, load_catalogue
 from simulateur.session.run import Started
 from simulateur.session.store import TRAINING_MODES, ScoreRecord, Store, reap_orphans
@@ -193,7 +193,7 @@ class SimulateurApp(App[int]):
         """The app's own workers: the orphan labs reaped at start, the lab stopped before leaving."""
         reaped = ended(event, "reap")
         if reaped is not None and reaped.ok and reaped.result:
-            self.notify(tr("tui.reaped", n=reaped.result), timeout=8)
+            self.notify(trn("tui.reaped", reaped.result), timeout=8)
         stopped = ended(event, "stop")
         if stopped is not None:
             self.exit(0)

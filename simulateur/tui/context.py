@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 
 from simulateur.errors import SimError
+from simulateur.i18n import tr
 from simulateur.lab.lab import Lab
 from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult
@@ -45,7 +46,7 @@ class Running:
 
     def reveal_hint(self, index: int) -> HintReveal:
         hint = self.store.reveal_hint(self.attempt_id, index, self.scenario.hints[index])
-        self.attempt.journal.record("-", f"indice {index + 1} consulté", None, "event")
+        self.attempt.journal.record("-", tr("journal.hint_revealed", n=index + 1), None, "event")
         return hint
 
     def qualify(self, impact: str, urgency: str) -> None:

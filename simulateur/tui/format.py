@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from simulateur import referentiel
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 
 def clock(seconds: float) -> str:
@@ -77,3 +77,11 @@ def ccps(competences: Iterable[str]) -> list[str]:
 
 def level(n: int) -> str:
     return tr(f"tui.level.{n}")
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.level.1"),
+    N_("tui.level.2"),
+    N_("tui.level.3"),
+)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 
 if TYPE_CHECKING:
     from simulateur.exam.db import ExamDB
@@ -248,7 +248,7 @@ def routes(pages: Pages) -> list[Any]:
             run=run,
             blocks=blocks,
             sig=sig,
-            signed=tr("report.signed", by=sig.by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)))
+            signed=tr("report.signed", by=sig.by, when=time.strftime(tr("fmt.datetime"), time.localtime(sig.t)))
             if sig
             else "",
             error=error,
@@ -345,3 +345,11 @@ def routes(pages: Pages) -> list[Any]:
 
 
 DONE = ("note", "commentaire", "signe")
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("web.jury.done.commentaire"),
+    N_("web.jury.done.note"),
+    N_("web.jury.done.signe"),
+)

@@ -11,7 +11,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from simulateur.i18n import FR, tr
+from simulateur.i18n import N_, tr
 from simulateur.web.livestate import Snapshots
 
 if TYPE_CHECKING:
@@ -21,8 +21,34 @@ POLL = 0.2  # seconds between two looks at the snapshot, per browser
 KEEPALIVE = 15.0  # a comment line so that proxies and the browser keep the stream
 
 
+# The page script's words (web.live.js.<name>), handed to it as one dict.
+JS_TEXTS = (
+    N_("web.live.js.replay"),
+    N_("web.live.js.running"),
+    N_("web.live.js.frozen"),
+    N_("web.live.js.gone"),
+    N_("web.live.js.left"),
+    N_("web.live.js.over"),
+    N_("web.live.js.paused_left"),
+    N_("web.live.js.never"),
+    N_("web.live.js.green"),
+    N_("web.live.js.red"),
+    N_("web.live.js.no_probe"),
+    N_("web.live.js.probed_at"),
+    N_("web.live.js.extend"),
+    N_("web.live.js.minutes"),
+    N_("web.live.js.pause"),
+    N_("web.live.js.resume"),
+    N_("web.live.js.probe"),
+    N_("web.live.js.timeline"),
+    N_("web.live.js.connected"),
+    N_("web.live.js.disconnected"),
+    N_("web.live.js.extra"),
+)
+
+
 def labels() -> dict[str, str]:
-    return {k.rsplit(".", 1)[1]: v for k, v in FR.items() if k.startswith("web.live.js.")}
+    return {k.rsplit(".", 1)[1]: tr(k) for k in JS_TEXTS}
 
 
 def routes(pages: Pages) -> list[Any]:

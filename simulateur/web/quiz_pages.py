@@ -164,7 +164,7 @@ def routes(pages: Pages) -> list[Any]:
         return (
             ""
             if sig is None
-            else tr("report.signed", by=sig.by, when=time.strftime("%d/%m/%Y à %H:%M", time.localtime(sig.t)))
+            else tr("report.signed", by=sig.by, when=time.strftime(tr("fmt.datetime"), time.localtime(sig.t)))
         )
 
     async def jury_quiz(

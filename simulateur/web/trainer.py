@@ -8,12 +8,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 
 if TYPE_CHECKING:
     from simulateur.web.app import Pages
 
-NUMBERS = {"count": "Nombre d'interventions", "minutes": "Durée (minutes)", "seed": "Graine du tirage"}
+NUMBERS = {
+    "count": tr("web.trainer.number.count"),
+    "minutes": tr("web.trainer.number.minutes"),
+    "seed": tr("web.trainer.number.seed"),
+}
 
 
 def choices() -> dict[str, list[tuple[str, str]]]:
@@ -200,7 +204,7 @@ def routes(pages: Pages) -> list[Any]:
             n = len(json.loads(str(reply.get("stdout") or "{}")))
         except ValueError:
             n = 0
-        return await roster(request, message=tr("web.trainer.imported", n=n))
+        return await roster(request, message=trn("web.trainer.imported", n))
 
     return [
         Route("/session/nouvelle", new_form, methods=["GET"]),

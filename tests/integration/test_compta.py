@@ -170,7 +170,7 @@ def test_rollback_without_hold_then_apt_mark_hold(started):
     ex(lab, "poste", f"DEBIAN_FRONTEND=noninteractive apt-get install -y --allow-downgrades compta-pro={old}")
     ex(lab, "poste", "compta-pro etat")
     seen, verdicts = check(lab)
-    assert seen["version_origine"][0] and seen["compta_repond"][0] and "4 dossier(s)" in seen["compta_repond"][1]
+    assert seen["version_origine"][0] and seen["compta_repond"][0] and "4 dossiers" in seen["compta_repond"][1]
     assert seen["version_bloquee"] == (
         False,
         f"compta-pro {old} installé sur poste — sa version n'est pas bloquée : la prochaine mise à jour la remplacera",
@@ -270,9 +270,9 @@ def test_disk_user_data_deleted_to_make_room(started):
     ex(lab, "poste", "compta-pro etat")
     seen, verdicts = check(lab)
     assert seen["espace_libre"][0]
-    assert not seen["compta_repond"][0] and "0 dossier(s) lus (attendu 4)" in seen["compta_repond"][1]
+    assert not seen["compta_repond"][0] and "0 dossier lu (attendu 4)" in seen["compta_repond"][1]
     assert not seen["dossiers_intacts"][0]
-    assert seen["dossiers_intacts"][1].startswith("données clients de poste atteintes : 20 fichier(s) supprimé(s)")
+    assert seen["dossiers_intacts"][1].startswith("données clients de poste atteintes : 20 fichiers supprimés")
     assert verdicts == {
         "TAI.CP4.3": "jury",
         "TAI.CP4.5": "non_acquis",

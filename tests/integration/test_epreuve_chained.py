@@ -107,7 +107,7 @@ def test_a_whole_titre_epreuve_chained_on_her_own_network(catalogue: Path, tmp_p
     finally:
         sim("epreuve", "next", ep, "--quiet")  # handed in, scored; the questionnaire opens
     st = _state(ep)
-    assert "1/1 intervention(s) remise(s)" in st["phases"][1]["note"]
+    assert "1/1 intervention remise" in st["phases"][1]["note"]
     run = st["quiz_run"]
     assert run and st["phases"][2]["ended"] is None
     sim("quiz", "answer", "1", "je ne sais pas", "--run", run, check=False)

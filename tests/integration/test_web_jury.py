@@ -178,7 +178,7 @@ def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path
     # The command line: root here, and a jury member through the service (the zip on his own file).
     out = tmp_path / "cli.zip"
     proc = simulateur("report", sid, "--all", "-o", str(out))
-    assert proc.returncode == 0 and "1 rapport(s) HTML et autant de PDF" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "1 rapport HTML et autant de PDF" in proc.stdout, proc.stdout + proc.stderr
     with zipfile.ZipFile(out) as zf:
         assert len(zf.namelist()) == 2
     shared = Path(f"/tmp/wj-{os.getpid()}")

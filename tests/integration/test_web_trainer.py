@@ -83,7 +83,7 @@ def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F
     assert len(db.session(sid).roster) == 2
     upload(trainer, "nom;tiers_temps\nChloé Roux;4/3\n".encode(), "ajout.csv")
     trainer.click('button:has-text("Importer")')
-    assert "3 candidat(s)" in trainer.inner_text(".fait")
+    assert "3 candidats" in trainer.inner_text(".fait")
     assert db.session(sid).extra_of("chloé roux") == "4/3"
     shot(trainer, "session-candidats")
 

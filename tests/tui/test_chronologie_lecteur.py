@@ -73,8 +73,7 @@ def test_results_show_the_timeline_and_play_the_terminal_at_a_command(fixture_sc
             await wait_screen(pilot, "ResultatsScreen")
             summary = widget_text(app.screen.query_one("#timeline-summary"))
             assert (
-                "4 commande(s) : 1 diagnostic(s), 1 modification(s), 1 test(s), 2 en échec · "
-                "2 terminal(aux) enregistré(s)"
+                "4 commandes : 1 diagnostic, 1 modification, 1 test, 2 en échec · 2 terminaux enregistrés"
             ) in summary
             table = app.screen.query_one("#timeline", DataTable)
             assert _rows(table) == [
@@ -217,9 +216,8 @@ def test_jury_screen_opens_the_interventions_timeline_and_its_terminal(fixture_s
             await pilot.pause()
             footer = screen_text(app)
             assert "Chronologie" in footer and "Terminaux" in footer
-            assert (
-                "Commandes : 4 (1 diagnostic(s), 1 modification(s), 1 test(s), 2 en échec) — c : chronologie"
-                in widget_text(app.screen.query_one("#jury-detail"))
+            assert "Commandes : 4 (1 diagnostic, 1 modification, 1 test, 2 en échec) — c : chronologie" in widget_text(
+                app.screen.query_one("#jury-detail")
             )
             await pilot.press("c")
             await wait_screen(pilot, "TimelineScreen")

@@ -76,7 +76,7 @@ def test_whole_flow_dhcp_serveur_arrete(labs) -> None:
 
             grid = widget_text(app.screen.query_one("#grid"))
             text = screen_text(app)
-            assert "Score : 3/3 critère(s) acquis, 1 à évaluer par le jury" in text
+            assert "Score : 3/3 critères acquis, 1 à évaluer par le jury" in text
             verdicts = {c.id: c.verdict for c in app.store.criteria(r.attempt_id)}
             assert verdicts == {
                 "TAI.CP14.2": "acquis",

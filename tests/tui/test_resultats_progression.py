@@ -67,7 +67,7 @@ def test_results_grid_time_hints_and_reference() -> None:
             app.push_screen(ResultatsScreen(ids[0]))
             await wait_screen(pilot, "ResultatsScreen")
             summary = widget_text(app.screen.query_one("#summary"))
-            assert "Score : 1/3 critère(s) acquis, 1 à évaluer par le jury" in summary
+            assert "Score : 1/3 critères acquis, 1 à évaluer par le jury" in summary
             assert "Temps passé : 12 min 30 s" in summary
             assert "Indices utilisés : 1 (+5 min) → temps compté 17 min 30 s" in summary
             assert "priorité haute" in summary and "Escalade : vers Technicien de niveau 2 — droits" in summary
@@ -82,7 +82,7 @@ def test_results_grid_time_hints_and_reference() -> None:
             assert "Cause : dnsmasq arrêté" in fiche and "Symptôme constaté : (vide)" in fiche
             coached = widget_text(app.screen.query_one("#coaching-text"))
             assert "✗ TAI.CP14.4" in coached and "✗ TAI.CP14.2" in coached and "TAI.CP10.4" not in coached
-            assert "1/8 rubrique(s) remplie(s)" in coached and "Cause : nomme dnsmasq" in coached
+            assert "1/8 rubrique remplie" in coached and "Cause : nomme dnsmasq" in coached
             assert "à évaluer par le jury" in coached
             await pilot.press("escape")
             await wait_screen(pilot, "CatalogueScreen")
@@ -151,7 +151,7 @@ def test_progression_table_filters_chart_and_csv() -> None:
             text = screen_text(app)
             assert "chronométré" in text and "abandonnée" in text and "4/4" not in text
             chart = widget_text(app.screen.query_one("#chart"))
-            assert "TAI.CP14" in chart and "100 % (2/2), 2 tentative(s)" in chart
+            assert "TAI.CP14" in chart and "100 % (2/2), 2 tentatives" in chart
             assert "TAI.CP10" in chart
 
             app.screen.query_one("#status", Select).value = "soumise"
@@ -191,6 +191,6 @@ def test_progression_skips_damaged_rows() -> None:
             app.push_screen(ProgressionScreen())
             await wait_screen(pilot, "ProgressionScreen")
             assert app.screen.query_one(DataTable).row_count == 2
-            assert any("1 tentative(s) illisible(s)" in m for m in notified(app))
+            assert any("1 tentative illisible" in m for m in notified(app))
 
     run_async(go())

@@ -35,7 +35,7 @@ def test_user_scenarios_beside_the_shipped_ones_and_a_broken_file_is_reported(
             await pilot.pause()
             messages = notified(app)
             assert any(
-                "2 fichier(s) de scénario ignoré(s)" in m
+                "2 fichiers de scénario ignorés" in m
                 and f"{mine / 'casse.yaml'}:3:" in m
                 and f"{mine / 'panne-dhcp.yaml'}:1:" in m
                 for m in messages

@@ -389,13 +389,13 @@ def test_trainers_check_their_files(tmp_path, capsys):
     ccp1 = tmp_path / "ccp1.yaml"
     ccp1.write_text(HEAD + GOOD.replace("TAI.CP13.2", "TAI.CP5.1"))  # CP5: CCP1's entretien
     assert main(["entretien", "validate", str(good), str(ccp1)]) == 0
-    assert capsys.readouterr().out.count("1 question(s), valide") == 2
+    assert capsys.readouterr().out.count("1 question, valide") == 2
     assert main(["entretien", "validate", str(bad), str(tmp_path / "absent.yaml")]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"{bad}:4: le critère TAI.CP9.1 relève de TAI.CP9") and "introuvable" in err[1]
     assert main(["entretien", "bank"]) == 0
     out = capsys.readouterr().out
-    assert "TAI.CP7 — Assister les utilisateurs d'informatique mobile : 12 question(s), 4 critère(s)" in out
+    assert "TAI.CP7 — Assister les utilisateurs d'informatique mobile : 12 questions, 4 critères" in out
     assert "TAI.CP5 — Sécuriser un équipement informatique et ses données : " in out
     assert "TAI.CP6 — Apporter un support technique dans un contexte commercial : " in out
 

@@ -78,7 +78,7 @@ def test_an_epreuve_asking_more_interventions_than_fit_is_refused_at_start(catal
     before = len(db.sessions())
     n = len(fitting(catalogue, load_cahier("serveur-services-reseau")))
     with pytest.raises(
-        UsageError, match=rf"--interventions {n + 1} : {n} scénario\(s\) seulement.*partage-droits-service"
+        UsageError, match=rf"--interventions {n + 1} : {n} scénarios? seulement.*partage-droits-service"
     ):
         core.start(db, "tai", "Alice Martin", cahier="serveur-services-reseau", count=n + 1)
     assert len(db.sessions()) == before

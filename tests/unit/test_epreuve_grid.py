@@ -53,7 +53,7 @@ def test_verdicts_come_from_the_phase_that_evaluates_them() -> None:
     assert v["TAI.CP10.3"] == "acquis" and v["TAI.CP11.1"] == "non_acquis"  # recette: 100 %, 50 %
     assert any("recette du cahier des charges : 50 %" in s for s in rows["TAI.CP11.1"][1].sources)
     assert v["TAI.CP5.1"] == "acquis" and v["TAI.CP5.5"] == "acquis"  # questionnaire, per competence
-    assert rows["TAI.CP5.1"][1].sources == ["questionnaire : 6/8 points (compétence), 0 réponse(s) ouverte(s) à noter"]
+    assert rows["TAI.CP5.1"][1].sources == ["questionnaire : 6/8 points (compétence), 0 réponse ouverte à noter"]
     assert v["TAI.CP6.1"] == "non_acquis"  # 1/8
     assert v["TAI.CP9.1"] == "jury"  # open answers still to mark
     assert v["TAI.CP2.1"] == "acquis" and v["TAI.CP7.2"] == "non_acquis" and v["TAI.CP13.1"] == "jury"

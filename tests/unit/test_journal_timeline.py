@@ -241,7 +241,7 @@ def test_the_html_report_holds_the_timeline_and_transcript_and_fetches_nothing(t
         ),
     ]
     assert rows[3][:3] == ("+00:59", "change", "modification")
-    assert "4 commande(s) : 1 diagnostic(s), 1 modification(s), 2 test(s), 2 en échec" in html
+    assert "4 commandes : 1 diagnostic, 1 modification, 2 tests, 2 en échec" in html
     # The transcript: the screen's text, line edits played, sequences gone.
     transcript = re.search(r'<pre class="transcript">(.*?)</pre>', html, re.S)
     assert transcript is not None

@@ -164,7 +164,10 @@ def test_more_candidates_than_seats_is_said_not_refused(store_url: str) -> None:
     assert ms.over_seats(3) is None
     line = ms.over_seats(5)
     assert (
-        line is not None and "5 candidats pour 3 place(s)" in line and "m1 2, m2 1" in line and "les 2 de trop" in line
+        line is not None
+        and "5 candidats pour 3 places libres" in line
+        and "m1 2, m2 1" in line
+        and "les 2 de trop" in line
     )
     sid = _session(db, n=3)
     ms.place(sid, "C0", _m("m1", capacity=2), None)

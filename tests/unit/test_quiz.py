@@ -177,7 +177,7 @@ def test_validate_command_says_file_and_line(tmp_path, capsys):
     ok = tmp_path / "ok.yaml"
     ok.write_text(HEAD + GOOD)
     assert main(["quiz", "validate", str(ok)]) == 0
-    assert "1 question(s) valide(s)" in capsys.readouterr().out
+    assert "1 question valide" in capsys.readouterr().out
 
 
 # --- numeric questions: computed per seed -------------------------------------------------------

@@ -90,7 +90,7 @@ def test_handed_in_then_marked_by_the_jury(db: ExamDB) -> None:
         assert c.pending == sum(1 for r in mine if r.verdict == "jury")
     md = render(quiz_report_in(db, sid), "md")
     assert "## Questionnaire professionnel" in md and "à évaluer par le jury" in md
-    assert "2 réponse(s) ouverte(s) à évaluer par le jury" in md
+    assert "2 réponses ouvertes à évaluer par le jury" in md
 
     q_first = run.questions[first - 1]
     assert isinstance(q_first, Open)

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from simulateur import referentiel
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.scenario.models import Scenario
 from simulateur.tui import format as F
 
@@ -87,7 +87,7 @@ class CatalogueScreen(Screen[None]):
         if problems:
             shown = "\n".join(problems[:3]) + ("\n…" if len(problems) > 3 else "")  # file:line: why
             self.notify(
-                tr("tui.catalogue.problems", n=len(problems)) + "\n" + shown,
+                trn("tui.catalogue.problems", len(problems)) + "\n" + shown,
                 severity="warning",
                 timeout=12,
                 markup=False,
@@ -289,3 +289,14 @@ class CatalogueScreen(Screen[None]):
             out.append((tr("tui.cmd.open", title=title), tr("tui.cmd.open.help"), self.action_choose))
         out.append((tr("tui.cmd.search"), tr("tui.cmd.search.help"), self.action_search))
         return out
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.catalogue.col.best"),
+    N_("tui.catalogue.col.ccp"),
+    N_("tui.catalogue.col.competences"),
+    N_("tui.catalogue.col.duration"),
+    N_("tui.catalogue.col.level"),
+    N_("tui.catalogue.col.ref"),
+)

@@ -102,7 +102,7 @@ class ExamInterventionScreen(InterventionScreen):
                 self._hand_in()
 
         last = self.exam.index >= self.exam.count
-        self.app.push_screen(ConfirmScreen(tr("tui.exam.confirm_last" if last else "tui.exam.confirm")), answer)
+        self.app.push_screen(ConfirmScreen((tr("tui.exam.confirm_last") if last else tr("tui.exam.confirm"))), answer)
 
     def _hand_in(self) -> None:
         if self._leaving:

@@ -19,7 +19,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sel
 from simulateur.errors import SimError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.tui.exports import export_group, export_reports
 
 if TYPE_CHECKING:
@@ -132,10 +132,10 @@ class ExamenScreen(Screen[None]):
         if s is None:
             return
         text = Text(
-            tr(
+            trn(
                 "exam.show_head",
+                s.count,
                 id=s.id,
-                count=s.count,
                 minutes=f"{s.minutes:g}",
                 seed=s.seed,
                 group=s.group or tr("exam.no_group"),
@@ -269,3 +269,26 @@ class ExamenScreen(Screen[None]):
     def action_back(self) -> None:
         if not self.app.building:
             self.app.pop_screen()
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.exam.col.candidates"),
+    N_("tui.exam.col.count"),
+    N_("tui.exam.col.date"),
+    N_("tui.exam.col.group"),
+    N_("tui.exam.col.id"),
+    N_("tui.exam.col.minutes"),
+    N_("tui.exam.f.ccps"),
+    N_("tui.exam.f.ccps.placeholder"),
+    N_("tui.exam.f.competences"),
+    N_("tui.exam.f.competences.placeholder"),
+    N_("tui.exam.f.count"),
+    N_("tui.exam.f.count.placeholder"),
+    N_("tui.exam.f.group"),
+    N_("tui.exam.f.group.placeholder"),
+    N_("tui.exam.f.minutes"),
+    N_("tui.exam.f.minutes.placeholder"),
+    N_("tui.exam.f.seed"),
+    N_("tui.exam.f.seed.placeholder"),
+)

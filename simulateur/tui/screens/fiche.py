@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.worker import Worker
 from textual.widgets import Button, Footer, Header, Label, Static, TextArea
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.session.store import FICHE_FIELDS
 from simulateur.tui import format as F
 from simulateur.tui.context import Running
@@ -138,3 +138,16 @@ class FicheScreen(Screen[None]):
 
     def commands(self) -> list[tuple[str, str, Any]]:
         return [(tr("tui.cmd.submit"), tr("tui.cmd.submit.help"), self.action_submit)]
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.fiche.cause.placeholder"),
+    N_("tui.fiche.conseils.placeholder"),
+    N_("tui.fiche.diagnostic.placeholder"),
+    N_("tui.fiche.retour_etat.placeholder"),
+    N_("tui.fiche.solution.placeholder"),
+    N_("tui.fiche.symptome.placeholder"),
+    N_("tui.fiche.temps_passe.placeholder"),
+    N_("tui.fiche.validation.placeholder"),
+)

@@ -25,7 +25,7 @@ from textual.widgets import (
 )
 
 from simulateur.errors import SimError
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.scoring import CheckResult
 from simulateur.session import run
 from simulateur.session.cabling import physical
@@ -304,3 +304,11 @@ class InterventionScreen(Screen[None]):
             (tr("tui.cmd.fiche"), tr("tui.cmd.fiche.help"), self.action_fiche),
         ]
         return out
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.mode.chronometre"),
+    N_("tui.mode.entrainement"),
+    N_("tui.mode.examen"),
+)

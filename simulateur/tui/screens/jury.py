@@ -17,7 +17,7 @@ from simulateur.errors import SimError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
 from simulateur.exam.jury import VERDICT_LABELS
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.journal import timeline
 from simulateur.session.store import AttemptRecord
 from simulateur.tui.exports import export_group, export_reports
@@ -99,7 +99,7 @@ class JuryScreen(Screen[None]):
                 table.add_row(
                     str(s.item.index),
                     c.id,
-                    tr("tui.jury.required" if c.required else "tui.jury.optional"),
+                    (tr("tui.jury.required") if c.required else tr("tui.jury.optional")),
                     verdict,
                     mark.comment if mark else "",
                     c.label,
@@ -152,9 +152,9 @@ class JuryScreen(Screen[None]):
             self._timelines[attempt_id] = tr(
                 "tui.jury.timeline",
                 commands=n["commands"],
-                diagnostic=n["diagnostic"],
-                change=n["change"],
-                test=n["test"],
+                diagnostic=trn("count.diagnostics", n["diagnostic"]),
+                change=trn("count.changes", n["change"]),
+                test=trn("count.tests", n["test"]),
                 failed=n["failed"],
             )
         return self._timelines[attempt_id]
@@ -251,3 +251,14 @@ class JuryScreen(Screen[None]):
             self.query_one(JuryTable).focus()
             return
         self.app.pop_screen()
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.jury.col.comment"),
+    N_("tui.jury.col.criterion"),
+    N_("tui.jury.col.kind"),
+    N_("tui.jury.col.label"),
+    N_("tui.jury.col.n"),
+    N_("tui.jury.col.verdict"),
+)

@@ -188,7 +188,7 @@ class PlayerScreen(Screen[None]):
             command.update("")
             return
         term.update(render_screen(self.player))
-        state = tr("tui.player.playing" if self.playing else "tui.player.paused")
+        state = tr("tui.player.playing") if self.playing else tr("tui.player.paused")
         speed = f"{self.speed:g}".replace(".", ",")
         bar.update(
             Text(

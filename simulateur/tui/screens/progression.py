@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Select, Static
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.paths import data_dir
 from simulateur.session.store import ANYONE, EXAM_MODES, STATUSES, TRAINING_MODES, AttemptRecord
 from simulateur.tui import format as F
@@ -146,7 +146,7 @@ class ProgressionScreen(Screen[None]):
             history = {k: v for k, v in history.items() if k == comp}
         self.query_one("#chart", Static).update(chart(history))
         if skipped:
-            self.notify(tr("tui.progression.skipped", n=skipped), severity="warning")
+            self.notify(trn("tui.progression.skipped", skipped), severity="warning")
 
     @on(Select.Changed)
     def _filters_changed(self) -> None:
@@ -175,3 +175,19 @@ class ProgressionScreen(Screen[None]):
 
     def commands(self) -> list[tuple[str, str, Any]]:
         return [(tr("tui.cmd.export"), tr("tui.cmd.export.help"), self.action_export)]
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.progression.col.date"),
+    N_("tui.progression.col.hints"),
+    N_("tui.progression.col.mode"),
+    N_("tui.progression.col.scenario"),
+    N_("tui.progression.col.score"),
+    N_("tui.progression.col.status"),
+    N_("tui.progression.col.time"),
+    N_("tui.status.abandonnee"),
+    N_("tui.status.en_cours"),
+    N_("tui.status.interrompue"),
+    N_("tui.status.soumise"),
+)

@@ -18,7 +18,7 @@ from simulateur.coaching import coaching
 from simulateur.coaching.selfmarks import save_self_mark
 from simulateur.coaching.solution import reference_steps
 from simulateur.errors import UsageError
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.scenario.models import JuryEvidence
 from simulateur.scoring import accepted_text
 from simulateur.session.attempt import Attempt
@@ -108,7 +108,7 @@ class ResultatsScreen(Screen[None]):
         if rec.score is not None:
             s = rec.score
             style = "bold green" if s.acquis == s.evalues else "bold"
-            out.append(tr("tui.resultats.score", acquis=s.acquis, evalues=s.evalues), style=style)
+            out.append(trn("tui.resultats.score", s.evalues, acquis=s.acquis), style=style)
             if s.jury:
                 out.append(tr("tui.resultats.score_jury", jury=s.jury), style="yellow")
             out.append("\n")

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.session.store import CompetencePoint
 
 BARS = " ▁▂▃▄▅▆▇█"
@@ -38,7 +38,7 @@ def chart(history: Mapping[str, Sequence[CompetencePoint]], width: int = 24) -> 
         last = shown[-1]
         pct = "—" if last.ratio is None else f"{round(100 * last.ratio)} %"
         out.append(
-            tr("tui.progression.last", pct=pct, acquis=last.acquis, evalues=last.evalues, n=len(points)),
+            trn("tui.progression.last", len(points), pct=pct, acquis=last.acquis, evalues=last.evalues),
             style=style(last.ratio),
         )
         out.append("\n")

@@ -8,7 +8,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr
 from simulateur.session.store import CriterionRecord
 
 VERDICT_STYLES = {"acquis": "bold green", "non_acquis": "bold red", "jury": "bold yellow"}
@@ -62,3 +62,11 @@ def grid(criteria: Sequence[CriterionRecord]) -> RenderableType | None:
             table.add_row(verdict_text(c.verdict), Text(c.id, style="bold"), body)
         blocks.append(table)
     return Group(*blocks)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.verdict.acquis"),
+    N_("tui.verdict.jury"),
+    N_("tui.verdict.non_acquis"),
+)

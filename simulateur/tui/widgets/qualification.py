@@ -23,14 +23,14 @@ def matrix(impact: str | None, urgency: str | None) -> Table:
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
     table.add_column(tr("tui.qualif.matrix.corner"), style="bold")
     for imp in IMPACTS:
-        table.add_column(IMPACT_LABELS[imp].replace("très ", "t."), justify="center")
+        table.add_column(IMPACT_LABELS[imp].replace(tr("ticket.very"), tr("ticket.very_short")), justify="center")
     for urg in reversed(URGENCIES):
         cells = []
         for imp in IMPACTS:
             p = MATRIX[URGENCIES.index(urg)][IMPACTS.index(imp)]
             chosen = imp == impact and urg == urgency
             cells.append(Text(str(p), style="bold reverse" if chosen else ""))
-        table.add_row(URGENCY_LABELS[urg].replace("très ", "t."), *cells)
+        table.add_row(URGENCY_LABELS[urg].replace(tr("ticket.very"), tr("ticket.very_short")), *cells)
     return table
 
 

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from simulateur.i18n import tr
+from simulateur.i18n import N_, tr, trn
 from simulateur.journal import timeline
 from simulateur.journal.replay import recordings
 from simulateur.journal.timeline import Step, clock, hosts
@@ -143,12 +143,12 @@ class TimelinePanel(Vertical):
         yield Static(
             tr(
                 "tui.timeline.summary",
-                commands=n["commands"],
-                diagnostic=n["diagnostic"],
-                change=n["change"],
-                test=n["test"],
+                commands=trn("count.commands", n["commands"]),
+                diagnostic=trn("count.diagnostics", n["diagnostic"]),
+                change=trn("count.changes", n["change"]),
+                test=trn("count.tests", n["test"]),
                 failed=n["failed"],
-                terminals=self.terminals,
+                terminals=trn("count.terminals", self.terminals),
             ),
             id="timeline-summary",
         )
@@ -172,3 +172,13 @@ class TimelinePanel(Vertical):
 
     def play(self, step: Step | None = None) -> bool:
         return self.app.open_player(self.directory, self.started, step, self.steps)
+
+
+# Keys built at run time above (tr(f"…{…}")), written out for the catalogue's extractor.
+RUNTIME_KEYS = (
+    N_("tui.timeline.col.at"),
+    N_("tui.timeline.col.cmd"),
+    N_("tui.timeline.col.host"),
+    N_("tui.timeline.col.mark"),
+    N_("tui.timeline.col.outcome"),
+)
