@@ -34,18 +34,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ["SIMULATEUR_LAB_PREFIX"] = (os.environ.get("SIMULATEUR_LAB_PREFIX", "") + "bench")[:8]
 os.environ.setdefault("SIMULATEUR_DATA", "/tmp/simulateur-bench-data")
 
-import lab_memory  # noqa: E402
-import mininet_bench  # noqa: E402
-import scale_bench  # noqa: E402
+import lab_memory
+import mininet_bench
+import scale_bench
 
-from simulateur.errors import SimError  # noqa: E402
-from simulateur.i18n import tr  # noqa: E402
-from simulateur.lab import netns  # noqa: E402
-from simulateur.lab.lab import Lab, Progress  # noqa: E402
-from simulateur.params import draw  # noqa: E402
-from simulateur.scenario.loader import Loaded, load_catalogue, load_topology, rendered_topology  # noqa: E402
-from simulateur.scoring import run_probes  # noqa: E402
-from simulateur.session.run import build_scenario_lab  # noqa: E402
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab import netns
+from simulateur.lab.lab import Lab, Progress
+from simulateur.params import draw
+from simulateur.scenario.loader import Loaded, load_catalogue, load_topology, rendered_topology
+from simulateur.scoring import run_probes
+from simulateur.session.run import build_scenario_lab
 
 BARE = "bureau"
 SEED = 1

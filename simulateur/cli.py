@@ -28,7 +28,7 @@ _ARGPARSE_FR = [
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one French line, exit 2
         for pattern, key in _ARGPARSE_FR:
-            m = re.fullmatch(pattern, message, re.S)
+            m = re.fullmatch(pattern, message, re.DOTALL)
             if m:
                 message = tr(key).format(*m.groups())
                 break

@@ -6,7 +6,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from labprefix import session_labs
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,6 +16,6 @@ from simulateur.registry import discover
 
 ACTIONS: tuple[type[ActionBase], ...] = discover(__name__, ActionBase, "action")
 
-Action = Annotated[Union[ACTIONS], Field(discriminator="action")]  # type: ignore[valid-type]
+Action = Annotated[Union[ACTIONS], Field(discriminator="action")]  # type: ignore[valid-type]  # noqa: UP007 — Union[a tuple] spreads the registry's classes, `|` cannot
 
 __all__ = ["ACTIONS", "Action", "ActionBase"]

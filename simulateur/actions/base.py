@@ -55,7 +55,7 @@ class ActionBase(Strict):
         return result.stdout
 
     def action_name(self) -> str:
-        return str(getattr(self, "action"))
+        return str(self.action)
 
 
 def q(text: str) -> str:

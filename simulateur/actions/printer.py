@@ -47,7 +47,7 @@ def printer_uri(lab: Lab, host: str) -> str:
 def spool_files(lab: Lab, host: str) -> set[str]:
     """Names of the documents the printer keeps in its spool (ippeveprinter -k)."""
     try:
-        return {p.name for p in lab.host(host).path(getattr(_printer(lab, host), "spool")).iterdir()}
+        return {p.name for p in lab.host(host).path(_printer(lab, host).spool).iterdir()}
     except FileNotFoundError:
         return set()
 

@@ -23,15 +23,7 @@ from typing import Any
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.db import ExamDB, candidate_key
 from simulateur.exam.draw import draw, for_candidate
-from simulateur.exam.models import (
-    DEFAULT_COUNT,
-    DEFAULT_MINUTES,
-    ENDED,
-    CandidateRun,
-    ExamSession,
-    Item,
-    PoolFilter,
-)
+from simulateur.exam.models import DEFAULT_COUNT, DEFAULT_MINUTES, ENDED, CandidateRun, ExamSession, Item, PoolFilter
 from simulateur.i18n import tr
 from simulateur.paths import data_dir
 from simulateur.session import run as labrun
@@ -122,7 +114,7 @@ def pins(names: dict[str, str], machine: str | None) -> dict[str, str]:
     machine = machine.strip()
     if not machine or any(not ch.isprintable() or ch.isspace() for ch in machine):
         raise UsageError(tr("exam.bad_machine", machine=machine))
-    return {n: machine for n in names}
+    return dict.fromkeys(names, machine)
 
 
 def check_machine(db: ExamDB, machine: str | None) -> None:

@@ -16,7 +16,8 @@ from collections import defaultdict
 from typing import Any
 
 import pyte
-from pyte import charsets, modes as mo
+from pyte import charsets
+from pyte import modes as mo
 from pyte.screens import StaticDefaultDict
 
 from simulateur.journal.asciicast import Cast

@@ -271,9 +271,8 @@ class Auditor:
     def switch_output(self, path: Path) -> None:
         self.out.flush()
         if path != self.out_path:
-            with open(path, "a", encoding="utf-8") as new:
-                with open(self.out_path, encoding="utf-8") as old:
-                    shutil.copyfileobj(old, new)
+            with open(path, "a", encoding="utf-8") as new, open(self.out_path, encoding="utf-8") as old:
+                shutil.copyfileobj(old, new)
             self.out.close()
             self.out = open(path, "a", buffering=1, encoding="utf-8")
             self.out_path = path

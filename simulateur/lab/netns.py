@@ -19,14 +19,7 @@ from typing import TYPE_CHECKING
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab import archive, cgroups, nsutil, outside, sandbox
-from simulateur.lab.hostfs import (
-    enabled_units,
-    host_files,
-    mount_layers,
-    prepare_services,
-    remove_tree,
-    write_upper,
-)
+from simulateur.lab.hostfs import enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper
 from simulateur.lab.state import LabState
 from simulateur.lab.topology import Topology
 

@@ -9,15 +9,7 @@ namespaces deleted, its state dir removed.
 from __future__ import annotations
 
 from simulateur.lab import cgroups, kind, netns, nsutil
-from simulateur.lab.state import (
-    LAB_ID_RE,
-    LabState,
-    build_lock_held,
-    lab_dir,
-    list_lab_ids,
-    load_state,
-    parse_netns,
-)
+from simulateur.lab.state import LAB_ID_RE, LabState, build_lock_held, lab_dir, list_lab_ids, load_state, parse_netns
 from simulateur.paths import state_root
 
 

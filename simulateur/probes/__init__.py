@@ -14,6 +14,6 @@ from simulateur.registry import discover
 
 PROBES: tuple[type[ProbeBase], ...] = discover(__name__, ProbeBase, "probe")
 
-Probe = Annotated[Union[PROBES], Field(discriminator="probe")]  # type: ignore[valid-type]
+Probe = Annotated[Union[PROBES], Field(discriminator="probe")]  # type: ignore[valid-type]  # noqa: UP007 — Union[a tuple] spreads the registry's classes, `|` cannot
 
 __all__ = ["PROBES", "Probe", "ProbeBase", "ProbeResult"]

@@ -94,7 +94,7 @@ def http_request(
 def uids(text: str) -> set[str]:
     """UIDs of the vCards / calendar objects in a text (folded lines unfolded first)."""
     unfolded = re.sub(r"\r?\n[ \t]", "", text)
-    return {m.strip() for m in re.findall(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", unfolded, re.M)}
+    return {m.strip() for m in re.findall(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", unfolded, re.MULTILINE)}
 
 
 def server_uids(lab: Lab, server: str, collection: str) -> set[str]:

@@ -28,7 +28,7 @@ def persisted(host: HostKind, iface: str) -> tuple[str | None, dict[str, str]]:
     text = host.read_text("/etc/network/interfaces")
     if text is None:
         return None, {}
-    methods = re.findall(rf"^\s*iface\s+{re.escape(iface)}\s+inet\s+(\w+)", text, re.M)
+    methods = re.findall(rf"^\s*iface\s+{re.escape(iface)}\s+inet\s+(\w+)", text, re.MULTILINE)
     if not methods:
         return None, {}
     res = host.run_in_netns(["ifquery", "-i", str(path), iface], timeout=5)

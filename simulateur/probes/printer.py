@@ -306,9 +306,11 @@ class CupsQueue(ProbeBase):
         ppd = host.read_text(f"/etc/cups/ppd/{queue}.ppd")
         if ppd is None or model == "Local Raw Printer":
             return False, tr("printer.driver.none")
-        pcfile = re.search(r'^\*PCFileName:\s*"([^"]*)"', ppd, re.M)
+        pcfile = re.search(r'^\*PCFileName:\s*"([^"]*)"', ppd, re.MULTILINE)
         kind = GENERATED_PPDS.get(pcfile.group(1).lower() if pcfile else "")
-        sent = {m.split()[1] for m in re.findall(r'^\*cupsFilter2:\s*"([^"]*)"', ppd, re.M) if len(m.split()) > 1}
+        sent = {
+            m.split()[1] for m in re.findall(r'^\*cupsFilter2:\s*"([^"]*)"', ppd, re.MULTILINE) if len(m.split()) > 1
+        }
         in_use = model.endswith("IPP Everywhere") or ", driverless" in model
         if kind and sent & set(printer.formats) and in_use:
             return True, tr("printer.driver.ok", model=model, kind=kind)

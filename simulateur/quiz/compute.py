@@ -85,7 +85,7 @@ def text(q: Numeric, seed: int) -> str:
 def _number(given: str) -> float | None:
     """« 1 022 », « 12,5 », « 12.5 s » → a number (None: not one)."""
     cleaned = given.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    cleaned = re.sub(r"(s|sec|secondes?|h[oô]tes?)$", "", cleaned, flags=re.I)
+    cleaned = re.sub(r"(s|sec|secondes?|h[oô]tes?)$", "", cleaned, flags=re.IGNORECASE)
     try:
         value = float(cleaned)
     except ValueError:

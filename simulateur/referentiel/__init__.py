@@ -25,8 +25,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 __all__ = [
-    "MODALITY_LABELS",
     "CCP",
+    "MODALITY_LABELS",
     "Competence",
     "Criterion",
     "Modality",

@@ -126,7 +126,7 @@ class SimulateurApp(App[int]):
     def choose_trainee(self, then: Callable[[], None] | None = None) -> None:
         from simulateur.tui.screens.profil import ProfileScreen
 
-        def chosen(name: str | None | bool) -> None:
+        def chosen(name: str | bool | None) -> None:
             if name is False:
                 return
             self.set_trainee(name if isinstance(name, str) else None)

@@ -110,7 +110,7 @@ class AppRelay(Relay):
                     os.killpg(proc.pid, signal.SIGHUP)
                 try:
                     await asyncio.wait_for(asyncio.shield(done), 5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.killpg(proc.pid, signal.SIGKILL)
                     await done

@@ -50,9 +50,8 @@ def routes(pages: Pages) -> list[Any]:
     from starlette.routing import Route
 
     from simulateur.quiz.marking import LETTERS
-    from simulateur.serve.api import run_command
-
     from simulateur.quiz.view import num
+    from simulateur.serve.api import run_command
 
     pages.templates.env.globals["num"] = num  # points as French numbers: « 1,5 »
 

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -20,12 +18,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from servehelpers import Accounts, Service, accounts, as_user, forget_service_files, listening_url, quick  # noqa: F401 — fixtures
+from webhelpers import PASSWORDS, end_labs, simulateur, staff  # noqa: F401 — fixtures
 
 from simulateur.exam.db import ExamDB
 from simulateur.store import schema
-
-from servehelpers import Accounts, Service, accounts, as_user, forget_service_files, listening_url, quick  # noqa: F401 — fixtures
-from webhelpers import PASSWORDS, end_labs, simulateur, staff  # noqa: F401 — fixtures
 
 pytestmark = pytest.mark.integration
 

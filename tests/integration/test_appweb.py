@@ -9,11 +9,10 @@ import json
 import time
 
 import pytest
-
-from simulateur.exam.db import ExamDB
-
 from test_api import http
 from webhelpers import accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
+
+from simulateur.exam.db import ExamDB
 
 pytestmark = pytest.mark.integration
 

@@ -319,11 +319,11 @@ def test_a_killed_watchdog_is_caught_up_by_the_next_command(quick: Path, exams) 
 
 def _our_labs() -> dict[str, str]:
     """lab id → status, of the labs under this test's prefix."""
-    from simulateur.errors import SimError
-    from simulateur.lab.state import list_lab_ids, load_state
-
     import os
     import re
+
+    from simulateur.errors import SimError
+    from simulateur.lab.state import list_lab_ids, load_state
 
     ours = re.compile(re.escape(os.environ["SIMULATEUR_LAB_PREFIX"]) + r"\d+")
     out = {}

@@ -18,7 +18,6 @@ import time
 import uuid
 
 import pytest
-
 from labhelpers import leftovers, netns_inodes, root_state, sim
 
 from simulateur.lab import nsutil

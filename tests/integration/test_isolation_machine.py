@@ -15,7 +15,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from labhelpers import leftovers, netns_inodes, root_state, sim
 from labprefix import lab_prefix
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from servehelpers import _client_python, _run, _wait, quick  # noqa: F401  (quick: the one-scenario catalogue)
 
 CANDIDATES = ("c1", "c2", "c3", "c4", "c5")

@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 
 import pytest
-
-from test_machines import Machine, People, people  # noqa: F401  (people: the module's Unix accounts)
 from servehelpers import _client_python, _wait, quick  # noqa: F401
+from test_machines import Machine, People, people  # noqa: F401  (people: the module's Unix accounts)
 
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB, candidate_key
@@ -60,7 +59,7 @@ def _popen(m: Machine, people: People, who: str, *args: str) -> subprocess.Popen
 def test_database_restarted_mid_exam(
     quick: Path,
     people: People,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
     postgresql_cluster,
 ) -> None:
     pg = postgresql_cluster

@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-
 from labhelpers import sim
 from labprefix import lab_prefix
+
 from simulateur.lab import profile
 from simulateur.lab.lab import Lab
 from simulateur.lab.userns import OVERFLOW_ID, USERNS_FIRST, USERNS_SIZE

@@ -12,10 +12,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, staff, web  # noqa: F401
 
 from simulateur.exam.db import ExamDB
-
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

@@ -11,11 +11,10 @@ import urllib.error
 import urllib.request
 
 import pytest
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 from simulateur.exam.db import ExamDB
 from simulateur.store import schema
-
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

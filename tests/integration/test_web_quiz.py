@@ -14,13 +14,12 @@ import json
 import time
 
 import pytest
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 from simulateur.exam.db import ExamDB
 from simulateur.quiz import examquiz
 from simulateur.quiz.db import QuizDB
 from simulateur.store import schema
-
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 

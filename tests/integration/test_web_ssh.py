@@ -6,6 +6,7 @@ quits, her token is revoked (the audit says so), nothing of hers is left on the 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -17,16 +18,14 @@ import struct
 import subprocess
 import tempfile
 import termios
-import fcntl
 import time
 from pathlib import Path
 
 import pytest
-
-from simulateur.exam.db import ExamDB
-
 from servehelpers import _client_python
 from webhelpers import accounts, quick, simulateur, staff, web  # noqa: F401
+
+from simulateur.exam.db import ExamDB
 
 pytestmark = pytest.mark.integration
 

@@ -14,15 +14,14 @@ import urllib.request
 
 import psutil
 import pytest
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 from simulateur.exam.db import ExamDB
-
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
 GOOD = "\ufeffnom;login;machine;tiers_temps\nAlice Martin;;;\nBruno Petit;;salle-2;+15\n".encode()
-BAD = "nom;login;machine;tiers_temps\nAlice Martin;;;\nBruno Petit;;;le double\n".encode()
+BAD = b"nom;login;machine;tiers_temps\nAlice Martin;;;\nBruno Petit;;;le double\n"
 
 
 def api(url: str, path: str, payload: dict, token: str | None = None) -> tuple[int, dict]:

@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-
-from simulateur.exam.db import ExamDB
-
 from servehelpers import _read_until, _set_deadline, as_user
 from webhelpers import accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
+
+from simulateur.exam.db import ExamDB
 
 pytestmark = pytest.mark.integration
 

@@ -18,10 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from simulateur.paths import scenarios_dir
-from simulateur.scenario.loader import load_catalogue
-
 from sechelpers import (
     NAMESPACES,
     StartedLab,
@@ -31,6 +27,9 @@ from sechelpers import (
     privilege_problem,
     running,
 )
+
+from simulateur.paths import scenarios_dir
+from simulateur.scenario.loader import load_catalogue
 
 SHIPPED = sorted(load_catalogue(scenarios_dir()).scenarios)
 AT_ONCE = 3

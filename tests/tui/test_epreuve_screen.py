@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 
+from tuihelpers import run_async, wait_for, wait_screen, widget_text
+
 from simulateur.epreuve.db import EpreuveDB
 from simulateur.epreuve.state import PhaseRun
 from simulateur.session.store import Store
 from simulateur.tui.app import SimulateurApp
-
-from tuihelpers import run_async, wait_for, wait_screen, widget_text
 
 
 def test_an_epreuve_in_the_app(fixture_scenarios) -> None:

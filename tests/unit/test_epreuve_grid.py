@@ -5,8 +5,8 @@ of the format evaluates it, « en attente » until that phase has ended."""
 from __future__ import annotations
 
 from simulateur import referentiel
-from simulateur.entretien.guide import Guide, GuideQuestion
 from simulateur.entretien.db import EntretienMark
+from simulateur.entretien.guide import Guide, GuideQuestion
 from simulateur.epreuve import render
 from simulateur.epreuve.formats import get_format
 from simulateur.epreuve.grid import PhaseResults, assemble, entretien_counts

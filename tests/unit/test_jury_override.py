@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_exam_core import _fake_intervention, _played, _record, catalogue  # noqa: F401
 
 from simulateur.errors import UsageError
 from simulateur.exam import core, export
@@ -20,8 +21,6 @@ from simulateur.report import render
 from simulateur.report.model import exam_report
 from simulateur.session.store import Store
 
-from test_exam_core import _fake_intervention, _played, _record, catalogue  # noqa: F401
-
 
 @pytest.fixture
 def db(tmp_path: Path) -> ExamDB:
@@ -31,7 +30,7 @@ def db(tmp_path: Path) -> ExamDB:
 def _session(
     db: ExamDB,
     catalogue: Path,
-    names: tuple[str, ...] = ("Léa Durand",),  # noqa: F811
+    names: tuple[str, ...] = ("Léa Durand",),
     finished: bool = True,
 ) -> str:
     s = core.new_session(count=1, minutes=40, seed=1, competences=["TAI.CP14"], group="G1", db=db, base=catalogue)
@@ -216,7 +215,7 @@ def test_a_signed_mark_is_not_cleared_either(db: ExamDB, catalogue: Path) -> Non
 def test_report_all_says_what_it_needs(
     db: ExamDB,
     catalogue: Path,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import argparse

@@ -388,7 +388,7 @@ def test_commands_end_to_end(capsys):
     assert main(["quiz", "start", "--seed", "4", "--minutes", "30", "--candidate", "Bob"]) == 0
     out = capsys.readouterr().out
     assert "q1" in out and "30 min" in out and "graine 4" in out and "21. [TAI.CP9]" in out
-    opened = re.findall(r"^(\d+)\. \[[^]]+\] .*\n   \(réponse courte rédigée", out, re.M)
+    opened = re.findall(r"^(\d+)\. \[[^]]+\] .*\n   \(réponse courte rédigée", out, re.MULTILINE)
     assert opened
     assert main(["quiz", "answer", opened[0], "Une", "réponse", "écrite"]) == 0
     assert main(["quiz", "answer", "1", "a"]) == 0

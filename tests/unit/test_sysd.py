@@ -170,7 +170,7 @@ def test_simple_service_start_status_stop(host):
     assert lines[1] == "     Loaded: loaded (/etc/systemd/system/sleeper.service; disabled; preset: enabled)"
     assert lines[2].startswith("     Active: active (running) since ") and lines[2].endswith(" ago")
     assert f"   Main PID: {pid} (sleep)" in lines
-    assert f"Started sleeper.service - Sleeper test." in res.stdout
+    assert "Started sleeper.service - Sleeper test." in res.stdout
     assert f" {HOST} systemd[1]: Started" in res.stdout
 
     assert host.sc("start", "sleeper").returncode == 0  # already active: no-op

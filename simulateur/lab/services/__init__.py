@@ -13,6 +13,6 @@ from simulateur.registry import discover
 
 SERVICES: tuple[type[ServiceBase], ...] = discover(__name__, ServiceBase, "type")
 
-Service = Annotated[Union[SERVICES], Field(discriminator="type")]  # type: ignore[valid-type]
+Service = Annotated[Union[SERVICES], Field(discriminator="type")]  # type: ignore[valid-type]  # noqa: UP007 — Union[a tuple] spreads the registry's classes, `|` cannot
 
-__all__ = ["Files", "SERVICES", "Service", "ServiceBase", "ServiceContext", "unit"]
+__all__ = ["SERVICES", "Files", "Service", "ServiceBase", "ServiceContext", "unit"]

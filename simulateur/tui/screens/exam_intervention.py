@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker
 from textual.widgets import Button, Footer, Header, Static, TabbedContent
+from textual.worker import Worker
 
 from simulateur.errors import SimError
 from simulateur.exam import core

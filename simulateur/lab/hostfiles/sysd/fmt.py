@@ -6,7 +6,6 @@ import signal
 import sys
 import time
 
-
 EXIT_NAMES = {
     0: "SUCCESS",
     1: "FAILURE",

@@ -5,8 +5,8 @@ import os
 import sys
 
 from .common import Fail, err
-from .systemctl import systemctl_main
 from .journalctl import journalctl_main
+from .systemctl import systemctl_main
 
 
 def main(argv=None):
