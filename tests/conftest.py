@@ -27,7 +27,7 @@ def _stop_own_labs(tmp_path_factory: pytest.TempPathFactory):
     for lab in session_labs(basetemp, since):
         try:
             stop(lab)
-            warnings.warn(pytest.PytestWarning(f"lab {lab} left running by a test: stopped"))
+            warnings.warn(pytest.PytestWarning(f"lab {lab} left running by a test: stopped"), stacklevel=1)
         except SimError:
             pass
 

@@ -909,8 +909,10 @@ def register(sub: Any) -> None:
         (
             "start",
             cmd_start,
-            "le candidat commence : compte à rebours, première intervention "
-            "(ou reprend l'intervention en cours, après un terminal fermé)",
+            (
+                "le candidat commence : compte à rebours, première intervention "
+                "(ou reprend l'intervention en cours, après un terminal fermé)"
+            ),
         ),
         ("submit", cmd_submit, "le candidat remet l'intervention en cours ; la suivante commence"),
         ("end", cmd_end, "termine l'examen du candidat maintenant (intervention en cours remise)"),

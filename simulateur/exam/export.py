@@ -187,7 +187,7 @@ def minutes(r: Row) -> str:
 
 
 def values(r: Row) -> list[str]:
-    num = lambda v: "" if v is None else str(v)  # noqa: E731
+    num = lambda v: "" if v is None else str(v)  # noqa: E731 — a one-line helper for the row below
     return [
         r.group,
         r.session,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -166,7 +167,7 @@ def parse(text: str) -> Cast:
         ):
             raise CastError(tr("cast.bad_event"), number)
         t = float(item[0])
-        if t < last_t - 1e-6 or t != t:
+        if t < last_t - 1e-6 or math.isnan(t):
             raise CastError(tr("cast.time_back"), number)
         last_t = t
         events.append(Event(t, item[1], item[2]))

@@ -107,8 +107,10 @@ def _relog(lab: Lab, host: str) -> None:
                 [
                     "/bin/sh",
                     "-c",
-                    f"systemctl is-active --quiet {spec.name} && "
-                    f"{Sshd.binary} -t >/dev/null 2>&1 && systemctl restart {spec.name}",
+                    (
+                        f"systemctl is-active --quiet {spec.name} && "
+                        f"{Sshd.binary} -t >/dev/null 2>&1 && systemctl restart {spec.name}"
+                    ),
                 ]
             )
 
@@ -366,7 +368,7 @@ class Collector:
             try:
                 if any(a.cidr.split("/")[0] == address for a in addresses(self.lab.host(name))):
                     return str(name)
-            except Exception:  # a host going down while we look: not this one
+            except Exception:  # noqa: BLE001 — a host going down while we look: not this one
                 continue
         return None
 

@@ -16,7 +16,7 @@ from enum import Enum
 from simulateur.journal.shell import Command
 
 
-class Kind(str, Enum):
+class Kind(str, Enum):  # noqa: UP042 — StrEnum would change str() and format() of the members
     DIAGNOSTIC = "diagnostic"
     TEST = "test"
     CHANGE = "change"

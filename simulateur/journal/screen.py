@@ -112,9 +112,7 @@ class _Screen(pyte.Screen):
             twin = copy.deepcopy(self)
         finally:
             self._cells = cells
-        twin.buffer = defaultdict(
-            lambda: StaticDefaultDict[int, Any](twin.default_char), {y: line for y, line in twin.buffer.items()}
-        )
+        twin.buffer = defaultdict(lambda: StaticDefaultDict[int, Any](twin.default_char), dict(twin.buffer.items()))
         return twin
 
 

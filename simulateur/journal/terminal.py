@@ -272,10 +272,9 @@ class Relay:
                     if fd == master:
                         if events & select.POLLOUT:
                             self._flush_input()
-                        if events & (select.POLLIN | select.POLLHUP | select.POLLERR):
-                            if not self._from_host():
-                                poller.unregister(master)  # every peer closed: wait for the process
-                                master_open = False
+                        if events & (select.POLLIN | select.POLLHUP | select.POLLERR) and not self._from_host():
+                            poller.unregister(master)  # every peer closed: wait for the process
+                            master_open = False
                     elif fd == self.stdin:
                         self._from_user(poller)
                     elif fd == self._wake_r:

@@ -213,9 +213,11 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
     ]
     if spec.nat:
         files["/etc/nftables.conf"] = (
-            "#!/usr/sbin/nft -f\nflush ruleset\n\ntable ip nat {\n"
-            "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-            f'\t\toifname "{spec.nat}" masquerade\n\t}}\n}}\n',
+            (
+                "#!/usr/sbin/nft -f\nflush ruleset\n\ntable ip nat {\n"
+                "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                f'\t\toifname "{spec.nat}" masquerade\n\t}}\n}}\n'
+            ),
             0o755,
         )
         boot.append("nft -f /etc/nftables.conf")

@@ -18,7 +18,7 @@ def _alive(lab_id: str) -> bool:
         return True
     try:
         state: LabState = load_state(lab_id)
-    except Exception:
+    except Exception:  # noqa: BLE001 — a state unreadable or half-written: not a live lab
         return False
     return (
         state.status == "ready"
@@ -60,7 +60,7 @@ def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
         nsutil.kill_pids(stray)
         try:
             state: LabState | None = load_state(lab_id)
-        except Exception:
+        except Exception:  # noqa: BLE001 — a state unreadable or half-written: reaped from what the machine shows
             state = None
         if state is not None:
             # Also what the state recorded, in case a namespace was deleted by hand.

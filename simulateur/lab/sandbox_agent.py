@@ -191,7 +191,8 @@ def load(spec):
     if spec.get("audit"):
         with open(spec["audit"]["bpf"], "rb") as f:
             spec["audit"]["bpf_bytes"] = f.read()
-    spec["cap_last"] = int(open("/proc/sys/kernel/cap_last_cap").read())
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        spec["cap_last"] = int(f.read())
 
 
 def join_cgroups(paths):

@@ -366,7 +366,7 @@ class DavSecret(ProbeBase):
 
 def _files(root: Path, prefix: str) -> list[tuple[Path, str]]:
     out = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
         rel = os.path.relpath(dirpath, root)
         base = prefix if rel == "." else prefix + rel + "/"
         out += [(Path(dirpath) / f, base + f) for f in filenames]

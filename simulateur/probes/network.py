@@ -220,7 +220,7 @@ def lookup(host: HostKind, name: str, hosts_file: bool = True) -> tuple[str | No
         if not alive:
             break
         with ThreadPoolExecutor(max_workers=len(alive)) as pool:
-            answers = list(pool.map(lambda server: dig_a(host, server, cand), alive))
+            answers = list(pool.map(lambda server, cand=cand: dig_a(host, server, cand), alive))
         for server, found in zip(alive, answers, strict=True):
             if found:
                 return found[-1], tr("probe.dns.via_dns", server=server), servers

@@ -172,7 +172,7 @@ class Relay:
             self._pause()
 
     async def _drained(self) -> None:
-        while not self.eof or not self.queue.empty():
+        while not self.eof or not self.queue.empty():  # noqa: ASYNC110 — two conditions set by two tasks: polled
             await asyncio.sleep(0.02)
 
     async def _send(self) -> None:

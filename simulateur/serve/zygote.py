@@ -23,10 +23,10 @@ import traceback
 
 def _preload() -> None:
     from simulateur import cli
-    from simulateur.exam import cli as _exam_cli  # noqa: F401
+    from simulateur.exam import cli as _exam_cli  # noqa: F401 — imported for its cost: the forks find it loaded
     from simulateur.probes import rawnet
-    from simulateur.scoring import evaluate as _evaluate  # noqa: F401
-    from simulateur.session import run as _run  # noqa: F401
+    from simulateur.scoring import evaluate as _evaluate  # noqa: F401 — imported for its cost: the forks find it loaded
+    from simulateur.session import run as _run  # noqa: F401 — imported for its cost: the forks find it loaded
 
     cli.build_parser()
     rawnet.layers()  # scapy, once for every worker (simulateur.probes.rawnet: ~1 s)

@@ -399,7 +399,7 @@ class Store:
         qualification = None
         if q is not None:
             qualification = Qualification.model_validate(q)
-            qualification.priority  # raises on unknown values
+            _ = qualification.priority  # raises on unknown values
         return AttemptRecord(
             id=str(row.id),
             scenario=str(row.scenario),
@@ -426,7 +426,7 @@ class Store:
             checked=None if row.checked is None else float(row.checked),
         )
 
-    _COLUMNS = [c for c in A.c if c.name not in ("scenario_json", "probes")]
+    _COLUMNS = tuple(c for c in A.c if c.name not in ("scenario_json", "probes"))
 
     def _hint_counts(self, conn: Any) -> dict[str, int]:
         return {r[0]: r[1] for r in conn.execute(select(HI.c.attempt, func.count()).group_by(HI.c.attempt))}

@@ -87,7 +87,7 @@ class AppRelay(Relay):
         self.master, self.loop = master, loop
         try:
             # setsid --ctty: a session of its own whose terminal is the pty (resizes reach the app)
-            proc = subprocess.Popen(
+            proc = subprocess.Popen(  # noqa: ASYNC220 — fork and exec return at once; the pty is read by the loop
                 ["setsid", "--ctty", *argv], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, close_fds=True
             )
         finally:

@@ -216,7 +216,7 @@ def test_deadline_held_by_the_service(service: Service, accounts: Accounts) -> N
     deadline = time.time() + 3
     _set_deadline(sid, "Alice Martin", deadline)
 
-    out, err = long.communicate(timeout=deadline - time.time() + 10)
+    _out, err = long.communicate(timeout=deadline - time.time() + 10)
     ended_exec = time.time()
     assert "temps écoulé" in err, err
     shell.wait(timeout=deadline - time.time() + 10)

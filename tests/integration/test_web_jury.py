@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from test_serve import _start, as_user, refused
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
 
@@ -51,10 +51,10 @@ def _pdf_text(data: bytes, tmp: Path) -> str:
     return proc.stdout
 
 
-def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path) -> None:  # noqa: F811
+def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path) -> None:
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext absent : « make test » installe le paquet poppler-utils")
-    svc, url = web
+    _svc, url = web
     proc = as_user(
         accounts,
         "trainer",

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
 from simulateur.store import schema
@@ -19,8 +19,8 @@ from simulateur.store import schema
 pytestmark = pytest.mark.integration
 
 
-def test_login_logout_code_and_guards(web, browser) -> None:  # noqa: F811
-    svc, url = web
+def test_login_logout_code_and_guards(web, browser) -> None:
+    _svc, url = web
     proc = simulateur(
         "exam",
         "new",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from servehelpers import _client_python
-from webhelpers import accounts, quick, simulateur, staff, web  # noqa: F401
+from webhelpers import accounts, quick, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
 
@@ -106,7 +106,7 @@ def kiosk():
 
 
 @pytest.fixture
-def sshd(web, kiosk):  # noqa: F811
+def sshd(web, kiosk):
     svc, url = web
     folder = Path(tempfile.mkdtemp(dir="/tmp"))
     os.chmod(folder, 0o755)
@@ -173,7 +173,7 @@ def sshd(web, kiosk):  # noqa: F811
 
 
 def test_the_candidates_app_over_ssh(sshd) -> None:
-    svc, url, port, folder, kiosk = sshd
+    _svc, _url, port, folder, kiosk = sshd
     sid = json.loads(
         simulateur("exam", "new", "--count", "1", "--minutes", "20", "--candidate", "Alice Martin", "--json").stdout
     )["id"]

@@ -2,7 +2,7 @@
 trainer's and a jury member's accounts, and a real browser — Debian's chromium (/usr/bin/chromium)
 driven by Playwright (no browser download). Import the fixtures into a test module:
 
-    from webhelpers import browser, staff, web  # noqa: F401
+    from webhelpers import browser, staff, web  # noqa: F401 — fixtures pytest finds by name
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def _survey_started(scenario: str, data: Path) -> tuple[str, Survey]:
     try:
         with running(scenario, 11, data) as lab:
             return scenario, survey(lab)
-    except Exception as exc:  # reported by this scenario's tests, not the others'
+    except Exception as exc:  # noqa: BLE001 — reported by this scenario's tests, not the others'
         return scenario, Survey(error=f"{type(exc).__name__}: {str(exc)[-1500:]}")
 
 

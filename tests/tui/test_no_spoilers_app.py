@@ -19,7 +19,7 @@ def _seed_for(scenario, variant: str | None) -> int:
 
 
 def _secrets(loaded, seed: int) -> list[str]:
-    values, sc = played(loaded.scenario, loaded.topology, seed)
+    values, _sc = played(loaded.scenario, loaded.topology, seed)
     out = [v for k, v in secret_params(loaded.scenario, values).items() if k != VARIANT_PARAM and len(v) >= 4]
     variant = values.get(VARIANT_PARAM)
     if variant:

@@ -137,7 +137,7 @@ def test_self_assessment_of_the_jury_criteria_by_keyboard() -> None:
 
 
 def test_progression_table_filters_chart_and_csv() -> None:
-    store, ids = seed_store()
+    _store, ids = seed_store()
 
     async def go() -> None:
         app = SimulateurApp()

@@ -124,22 +124,28 @@ def test_a_good_file_loads(tmp_path):
         ('  - id: drole\n    criterion: TAI.CP6.2\n    kind: vrai-faux\n    text: "Q"\n', 11, "vrai-faux"),
         # a numeric question may not hold its answer: computed, never written
         (
-            '  - id: stockee\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
-            '    spec: {compute: subnet, ask: network}\n    answer: "10.0.0.0"\n',
+            (
+                '  - id: stockee\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
+                '    spec: {compute: subnet, ask: network}\n    answer: "10.0.0.0"\n'
+            ),
             14,
             "answer",
         ),
         # a hole the computation does not fill
         (
-            '  - id: trou\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "Réseau de {adresse} ?"\n'
-            "    spec: {compute: subnet, ask: network}\n",
+            (
+                '  - id: trou\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "Réseau de {adresse} ?"\n'
+                "    spec: {compute: subnet, ask: network}\n"
+            ),
             12,
             "adresse",
         ),
         # a tolerance on an address
         (
-            '  - id: tolere\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
-            "    spec: {compute: subnet, ask: broadcast}\n    tolerance: 5\n",
+            (
+                '  - id: tolere\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
+                "    spec: {compute: subnet, ask: broadcast}\n    tolerance: 5\n"
+            ),
             14,
             "tolérance",
         ),

@@ -220,9 +220,7 @@ class InterventionScreen(Screen[None]):
         in training only (never chronometered nor exam)."""
         if action == "hint" and self.running.mode == "chronometre":
             return False
-        if action == "verify" and self.running.mode != "entrainement":
-            return False
-        return True
+        return not (action == "verify" and self.running.mode != "entrainement")
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -203,7 +203,7 @@ def follow(opts, positions, show):
     try:
         while True:
             time.sleep(0.2)
-            for name, path in journal_files(opts["units"]):
+            for _name, path in journal_files(opts["units"]):
                 pos = positions.get(path, 0)
                 try:
                     size = os.path.getsize(path)

@@ -181,7 +181,7 @@ def v_boot(opts, args):
                     reason = normalize(line, cat=True).strip()
                     break
             failures[u.name] = reason
-        except Exception as e:  # a thread must not swallow a crash: report it as the unit's failure
+        except Exception as e:  # noqa: BLE001 — a thread must not swallow a crash: report it as the unit's failure
             failures[u.name] = "%s: %s" % (type(e).__name__, e)
 
     threads = [threading.Thread(target=boot_one, args=(u,)) for u in units]
