@@ -88,7 +88,10 @@ class CastWriter:
         self.path = path
         self._file: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self._start = time.monotonic()
-        self._decoders = {code: codecs.getincrementaldecoder("utf-8")("replace") for code in ("o", "i")}
+        self._decoders: dict[EventCode, codecs.IncrementalDecoder] = {
+            "o": codecs.getincrementaldecoder("utf-8")("replace"),
+            "i": codecs.getincrementaldecoder("utf-8")("replace"),
+        }
         self._write(header.to_json())
 
     def _write(self, line: str) -> None:

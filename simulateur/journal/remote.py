@@ -232,7 +232,7 @@ def pid_namespace(pid: int) -> tuple[int, int]:
 def _peer(conn: socket.socket) -> int:
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     pid, _, _ = struct.unpack("3i", creds)
-    return pid
+    return int(pid)
 
 
 def _ppid(pid: int) -> int:

@@ -200,7 +200,7 @@ class Relay:
     def run(self, proc: subprocess.Popen[bytes]) -> int:
         """Relay until `proc` has ended (and its last output is shown); its exit status."""
         saved = termios.tcgetattr(self.stdin) if os.isatty(self.stdin) else None
-        handlers: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
+        handlers: dict[signal.Signals, Callable[[int, FrameType | None], object] | int | None] = {}
 
         def stop(signum: int, _frame: FrameType | None) -> None:
             raise _Stop(signum)

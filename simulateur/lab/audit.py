@@ -200,7 +200,7 @@ class Auditor:
         os.close(self.builder)
         self.builder = None
         try:
-            return json.loads((self.dir / "state.json").read_text()).get("status") != "ready"
+            return bool(json.loads((self.dir / "state.json").read_text()).get("status") != "ready")
         except (OSError, ValueError, AttributeError):
             return True
 

@@ -266,8 +266,8 @@ def write_upper(upper: Path, files: Files, units: list[str]) -> None:
     wants.mkdir(parents=True, exist_ok=True)
     for name in units:
         os.symlink(f"/etc/systemd/system/{name}.service", wants / f"{name}.service")
-    for d in ("var/log/sysd", "var/lib/dhcp", "var/lib/misc"):
-        (upper / d).mkdir(parents=True, exist_ok=True)
+    for rel in ("var/log/sysd", "var/lib/dhcp", "var/lib/misc"):
+        (upper / rel).mkdir(parents=True, exist_ok=True)
 
 
 # The hosts' overlay layers (upper + work dirs) live on a tmpfs of the lab's own, mounted on

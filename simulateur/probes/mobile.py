@@ -274,11 +274,12 @@ class DavAccount(ProbeBase):
         except ValueError:
             return False, tr("mobile.account.bad_port", url=url)
         if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", parts.hostname):
-            addr: str | None = parts.hostname
+            addr = parts.hostname
         else:
-            addr, via = resolve_name(host, parts.hostname)
-            if addr is None:
+            resolved, via = resolve_name(host, parts.hostname)
+            if resolved is None:
                 return False, tr("mobile.account.url_why", url=url, why=via)
+            addr = resolved
         user = opts.get("username")
         password, how = fetch_password(host, opts, spec.password)
         if password is None:

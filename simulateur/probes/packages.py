@@ -161,8 +161,8 @@ class ComptaRunning(ProbeBase):
             version=answer.get("version"),
             host=self.host,
             societe=answer.get("societe"),
-            n=len(answer.get("dossiers") or []),
-        )  # type: ignore[arg-type]
+            n=len(dossiers) if isinstance(dossiers := answer.get("dossiers"), list) else 0,
+        )
         checks = []
         if self.version:
             checks.append(("version", lab.render(self.version)))

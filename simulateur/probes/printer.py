@@ -19,6 +19,7 @@ from pydantic import Field
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE, UNIT_RE
+from simulateur.lab.services.cups import Cups
 from simulateur.probes import ippclient as ipp
 from simulateur.probes.base import ProbeBase
 from simulateur.probes.network import lookup
@@ -87,7 +88,7 @@ class PrinterJobReceived(ProbeBase):
         target = lab.address_of(self.host)
         for name in lab.host_names():
             for service in lab.topology.hosts[name].services:
-                if getattr(service, "type", None) == "cups" and _sends_to(lab, name, service.port, target):
+                if isinstance(service, Cups) and _sends_to(lab, name, service.port, target):
                     return True
         return False
 
@@ -114,7 +115,7 @@ class PrinterJobReceived(ProbeBase):
             if isinstance(job_id, int):
                 jobs[job_id] = (
                     str(ipp.first(attrs, "job-name", "?")),
-                    int(ipp.first(attrs, "job-state", 0) or 0),
+                    state if isinstance(state := ipp.first(attrs, "job-state"), int) else 0,
                     [str(r) for r in attrs.get("job-state-reasons", [])],
                 )
         files = self._spool(host, spec.spool, lab.state.created)

@@ -40,7 +40,7 @@ from simulateur.vm import host as _vm_kind  # noqa: F401  (registers the VM kind
 class Started:
     lab: Lab
     scenario: Scenario
-    attempt: Attempt | None
+    attempt: Attempt  # every way of starting records one
 
 
 def new_seed() -> int:
