@@ -111,7 +111,7 @@ def coverage(markdown: bool) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("new", help="écrit un scénario commenté à compléter (dans votre dossier de scénarios)")
     s.add_argument("id", metavar="SCENARIO_ID", help="identifiant : minuscules, chiffres, tirets")
     s.add_argument("--topology", default="bureau", help="topologie (défaut : bureau)")

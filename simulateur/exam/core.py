@@ -567,7 +567,7 @@ def _start_next(
             _close(db, run)
             raise SimError(tr("exam.build_failed_last", index=todo.index, why=exc, id=session.id)) from None
         raise SimError(tr("exam.build_failed_next", index=todo.index, why=exc, id=session.id)) from None
-    assert started.attempt is not None
+    assert iv.seed is not None  # for_candidate draws every candidate's seed
     info = started.attempt.info
     try:
         db.store.begin(
@@ -725,7 +725,7 @@ def _lab_is_ours(item: Item) -> bool:
         state = load_state(item.lab or "")
     except SimError:
         return False
-    return bool(state.attempt_dir) and Path(state.attempt_dir).name == item.attempt
+    return bool(state.attempt_dir and Path(state.attempt_dir).name == item.attempt)
 
 
 def _expire_locked(db: ExamDB, session: ExamSession, run: CandidateRun, keep: bool = False) -> Item | None:
@@ -902,9 +902,10 @@ def jury_mark(
             )
         target = having[0] if having else sheet[0]
     else:
-        target = next((s for s in sheet if s.item.index == index), None)
-        if target is None:
+        found = next((s for s in sheet if s.item.index == index), None)
+        if found is None:
             raise UsageError(tr("exam.jury_not_started", index=index))
+        target = found
     scenario = db.store.scenario(target.item.attempt or "")
     assert scenario is not None
     check_mark(scenario, criterion, target.item.index)
@@ -928,7 +929,7 @@ def jury_mark(
     mark = JuryMark(
         index=target.item.index,
         criterion=criterion,
-        verdict=verdict,  # type: ignore[arg-type]
+        verdict=verdict,
         comment=comment.strip(),
         by=by,
     )
@@ -954,7 +955,7 @@ def jury_mark(
 
 
 def _label(verdict: str) -> str:
-    from simulateur.exam.jury import VERDICT_LABELS
+    from simulateur.scoring import VERDICT_LABELS
 
     return VERDICT_LABELS.get(verdict, verdict)
 

@@ -140,7 +140,7 @@ class QuizDB:
                 raise UsageError(tr("quiz.unknown_run", id=run_id, known="?"))
             if row.submitted is not None:
                 raise UsageError(tr("quiz.answer.submitted", id=run_id))
-            when = min(t, row.deadline)
+            when: float = min(t, row.deadline)
             conn.execute(R.update().where(R.c.id == run_id).values(submitted=when))
         return when
 

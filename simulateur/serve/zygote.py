@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 import traceback
+from io import TextIOWrapper
 
 
 def _preload() -> None:
@@ -46,7 +47,8 @@ def child(req: dict, fds: list[int], service_sock: socket.socket) -> int:
             os.close(fd)
     os.chdir("/")
     for stream in (sys.stdout, sys.stderr):  # her terminal now: each line when written
-        stream.reconfigure(line_buffering=True)
+        if isinstance(stream, TextIOWrapper):
+            stream.reconfigure(line_buffering=True)
     os.environ["TERM"] = str(req.get("term") or "xterm")
     os.write(channel, f"{os.getpid()}\n".encode())
     code = 1

@@ -234,7 +234,6 @@ def routes(pages: Pages) -> list[Any]:
         request: Request, *, error: str = "", status: int = 200, kept: dict[str, str] | None = None, peer: Any = None
     ) -> Any:
         import time
-        from types import SimpleNamespace
 
         from simulateur import referentiel
         from simulateur.entretien.db import EntretienMark
@@ -280,7 +279,7 @@ def routes(pages: Pages) -> list[Any]:
             sid=sid,
             g=g,
             base=base(request),
-            tally=tally(SimpleNamespace(questions=questions), marks) if g["frozen"] else [],
+            tally=tally(questions, marks) if g["frozen"] else [],
             signed=signed,
             readonly=bool(signed) or not g["frozen"],
             error=error,

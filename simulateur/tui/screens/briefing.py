@@ -161,9 +161,11 @@ class BriefingScreen(Screen[None]):
 
     def _build(self, mode: str, candidate: str | None) -> Running:
         """In the build worker's thread: the lab started, then recorded as the app's attempt."""
-        started: Started = run.start(
-            self.scenario_id, self.seed, candidate=candidate, progress=lambda step: self.post_message(BuildStep(step))
-        )
+
+        def progress(step: str) -> None:
+            self.post_message(BuildStep(step))
+
+        started: Started = run.start(self.scenario_id, self.seed, candidate=candidate, progress=progress)
         try:
             return self.app.attach(started, mode)
         except BaseException:
