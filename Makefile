@@ -29,7 +29,7 @@ PG_DROPIN := /etc/postgresql-common/createcluster.d/simulateur.conf
 BENCH_DEB_PACKAGES := mininet bridge-utils
 BENCH_RUNS ?= 5
 
-.PHONY: run test test-debs deps debs venv vm-image clean-labs bench docs
+.PHONY: run test lint test-debs deps debs venv vm-image clean-labs bench docs
 
 run: deps
 	@$(VENV)/bin/simulateur
@@ -41,8 +41,16 @@ run: deps
 TEST_JOBS ?= 4
 
 test: deps test-debs
+	@$(MAKE) --no-print-directory lint
 	@rc=0; $(VPY) -m pytest -q -n $(TEST_JOBS) --dist worksteal --durations=25 -m "not alone" || rc=$$?; \
 	$(VPY) -m pytest -q -m alone || rc=$$?; exit $$rc
+
+# Format, lint and types (pyproject: [tool.ruff], [tool.mypy]); the first that fails stops here with
+# its findings. make test runs it first.
+lint: venv
+	@$(VPY) -m ruff format --check --quiet . || { echo "simulateur : ruff format --check a échoué (corrigez avec : $(VPY) -m ruff format .)" >&2; exit 1; }
+	@$(VPY) -m ruff check --quiet .
+	@$(VPY) -m mypy
 
 bench: deps
 	@$(MAKE) --no-print-directory debs DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
@@ -82,7 +90,7 @@ $(STAMP): pyproject.toml
 		|| { echo "simulateur : python3 -m venv a échoué (paquet python3-venv ?)" >&2; exit 2; }; fi
 	@echo "Installation des dépendances Python"
 	@$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
-	@$(VPY) -c "import simulateur, textual, pyroute2, scapy, psutil, pydantic, yaml, pytest, xdist, pytest_textual_snapshot, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic" \
+	@$(VPY) -c "import simulateur, textual, pyroute2, scapy, psutil, pydantic, yaml, pytest, xdist, pytest_textual_snapshot, mypy, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic" \
 		|| { echo "simulateur : dépendances Python incomplètes" >&2; exit 2; }
 	@touch $(STAMP)
 
