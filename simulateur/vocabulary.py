@@ -91,7 +91,7 @@ def entries(kind: Kind) -> list[Entry]:
                     description=field.description or "",
                 )
             )
-        kind_name = str(cls.model_fields[disc].annotation.__args__[0])  # type: ignore[union-attr]
+        kind_name = str(cls.model_fields[disc].annotation.__args__[0])  # type: ignore[union-attr]  # the discriminator: a Literal of one name
         out.append(
             Entry(name=kind_name, summary=str(getattr(cls, "summary", "") or ""), module=cls.__module__, params=params)
         )

@@ -23,7 +23,16 @@ from typing import Any
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.db import ExamDB, candidate_key
 from simulateur.exam.draw import draw, for_candidate
-from simulateur.exam.models import DEFAULT_COUNT, DEFAULT_MINUTES, ENDED, CandidateRun, ExamSession, Item, PoolFilter
+from simulateur.exam.models import (
+    DEFAULT_COUNT,
+    DEFAULT_MINUTES,
+    ENDED,
+    CandidateRun,
+    ExamSession,
+    Item,
+    ItemStatus,
+    PoolFilter,
+)
 from simulateur.i18n import tr
 from simulateur.paths import data_dir
 from simulateur.session import run as labrun
@@ -681,7 +690,7 @@ def _owner(run: CandidateRun) -> int:
     return os.getpid()
 
 
-def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = False) -> Item:
+def _score(db: ExamDB, run: CandidateRun, item: Item, status: ItemStatus, keep: bool = False) -> Item:
     """Check the lab as it is now, store the verdicts, stop the lab (its files are kept) — or,
     with `keep`, freeze it as it is for the jury (stopped if it cannot be frozen)."""
     when = time.time()
@@ -712,7 +721,7 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = 
         else:
             with contextlib.suppress(SimError, OSError):
                 labrun.stop(item.lab)
-    item.status, item.ended = status, when  # type: ignore[assignment]
+    item.status, item.ended = status, when
     db.update_item(run.session, run.candidate, item)
     return item
 

@@ -10,7 +10,7 @@ real package state — it is how one proves that a hold or a pin works.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from enum import Enum
 
 from simulateur.journal.shell import Command
@@ -345,7 +345,7 @@ DPKG_READ = {
 }
 
 
-def positional(args: list[str], with_value: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def positional(args: list[str], with_value: Set[str] = frozenset()) -> list[str]:
     """The words that are not options (nor an option's value)."""
     out, skip = [], False
     for a in args:

@@ -44,6 +44,7 @@ import tty
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
@@ -236,7 +237,7 @@ class Relay:
                     os.close(fd)
             self._wake_r = self._wake_w = -1
 
-    def _restore(self, saved: list) -> None:  # type: ignore[type-arg]
+    def _restore(self, saved: list[Any]) -> None:
         try:
             termios.tcsetattr(self.stdin, termios.TCSADRAIN, saved)
         except termios.error:

@@ -112,7 +112,7 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
             elif line == b"ready":
                 ready = True
             else:
-                err = proc.stderr.read1(2000).decode(errors="replace").strip().splitlines()  # type: ignore[attr-defined]
+                err = proc.stderr.read1(2000).decode(errors="replace").strip().splitlines()  # type: ignore[attr-defined]  # a pipe of Popen (bufsize -1): a BufferedReader
                 raise SimError(tr("lab.boot_failed", host=name, why=err[-1] if err else "?"))
         if pid1 is None:
             raise SimError(tr("lab.boot_failed", host=name, why="PID 1 introuvable"))

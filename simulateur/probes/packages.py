@@ -174,11 +174,13 @@ class ComptaRunning(ProbeBase):
             for k, v in checks
             if str(answer.get(k)) != v
         ]
-        if self.dossiers is not None and len(answer.get("dossiers") or []) != self.dossiers:  # type: ignore[arg-type]
+        dossiers = answer.get("dossiers")
+        count = len(dossiers) if isinstance(dossiers, list) else 0
+        if self.dossiers is not None and count != self.dossiers:
             wrong.append(
                 tr(
                     "probe.compta.wrong_dossiers",
-                    n=len(answer.get("dossiers") or []),  # type: ignore[arg-type]
+                    n=count,
                     want=self.dossiers,
                 )
             )

@@ -20,6 +20,7 @@ from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE, UNIT_RE
 from simulateur.lab.services.cups import Cups
+from simulateur.lab.services.ippeveprinter import Ippeveprinter
 from simulateur.probes import ippclient as ipp
 from simulateur.probes.base import ProbeBase
 from simulateur.probes.network import lookup
@@ -27,7 +28,6 @@ from simulateur.probes.network import lookup
 if TYPE_CHECKING:
     from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
-    from simulateur.lab.services.ippeveprinter import Ippeveprinter
 
 QUEUE_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
 
@@ -45,17 +45,17 @@ GENERATED_PPDS = {"ippeve.ppd": "IPP Everywhere", "drvless.ppd": "driverless"}
 
 def _printer_service(lab: Lab, host: str, service: str) -> Ippeveprinter:
     spec = lab.service_spec(host, service)
-    if getattr(spec, "type", None) != "ippeveprinter":
+    if not isinstance(spec, Ippeveprinter):
         raise SimError(tr("printer.not_printer", service=service, host=host))
-    return spec  # type: ignore[return-value]
+    return spec
 
 
 def _find_printer_service(lab: Lab, host: str) -> Ippeveprinter:
     if host not in lab.topology.hosts:
         raise SimError(tr("printer.no_host", host=host))
     for service in lab.topology.hosts[host].services:
-        if getattr(service, "type", None) == "ippeveprinter":
-            return service  # type: ignore[return-value]
+        if isinstance(service, Ippeveprinter):
+            return service
     raise SimError(tr("printer.no_printer", host=host))
 
 

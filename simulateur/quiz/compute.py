@@ -156,7 +156,7 @@ def judge(q: Numeric, seed: int, given: str) -> bool | None:
         n = _number(given)
         if n is None:
             return None
-        target = float(exp.value)  # type: ignore[arg-type]
+        target = float(exp.value)  # type: ignore[arg-type]  # a number for these two kinds (expected() computes it)
         return abs(n - target) <= abs(target) * q.tolerance / 100 + 1e-9
     if spec.ask in ("mask", "prefix_for_hosts"):
         p = _prefix(given)

@@ -16,7 +16,7 @@ from simulateur.exam.jury import SOURCE_LABELS, MergedCriterion, merge, override
 from simulateur.i18n import tr
 from simulateur.scoring import VERDICT_LABELS
 from simulateur.session.store import FICHE_FIELDS, CriterionRecord, Store
-from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
+from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, Qualification
 
 STATUS_LABELS: dict[str, str] = {
     "a_faire": "à faire",
@@ -361,15 +361,15 @@ def timeline(directory: Path | str | None, started: float | None = None) -> list
     ]
 
 
-def _qualification_text(q: object) -> str | None:
+def _qualification_text(q: Qualification | None) -> str | None:
     if q is None:
         return None
-    impact, urgency = q.impact, q.urgency  # type: ignore[attr-defined]
+    impact, urgency = q.impact, q.urgency
     return tr(
         "report.qualification",
         impact=IMPACT_LABELS[impact],
         urgency=URGENCY_LABELS[urgency],
-        priority=PRIORITY_LABELS[q.priority],  # type: ignore[attr-defined]
+        priority=PRIORITY_LABELS[q.priority],
     )
 
 

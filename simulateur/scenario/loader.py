@@ -386,7 +386,7 @@ def _render_topology(topo: Topology, values: dict[str, str], hosts: list[str] | 
     data = P.render_tree(data, values)
     if hosts:
         _forget_absent_resolvers(data)
-    return rendered.validated(Topology, data, f"topologie {topo.id}")  # type: ignore[no-any-return]
+    return rendered.validated(Topology, data, f"topologie {topo.id}")
 
 
 def _forget_absent_resolvers(data: dict[str, Any]) -> None:
@@ -421,7 +421,7 @@ def rendered_scenario(sc: Scenario, values: dict[str, str], variant: str | None 
         chosen = sc.variants[variant].model_dump(by_alias=True)
         data["faults"] = data["faults"] + chosen["faults"]
         data["solution"] = chosen["solution"] + data["solution"]
-    return rendered.validated(Scenario, P.render_tree(data, values), f"scénario {sc.id}")  # type: ignore[no-any-return]
+    return rendered.validated(Scenario, P.render_tree(data, values), f"scénario {sc.id}")
 
 
 @dataclass

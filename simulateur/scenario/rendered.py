@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -115,7 +115,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def validated(model: type[BaseModel], data: Any, what: str) -> Any:
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], data: Any, what: str) -> M:
     """`model` from rendered data; a value a parameter made invalid is a UsageError (French)."""
     from simulateur.scenario.yamlload import explain
 

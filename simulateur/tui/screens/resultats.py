@@ -213,7 +213,7 @@ class ResultatsScreen(Screen[None]):
         criterion, verdict = event.radio_set.name, event.pressed.name
         if criterion and verdict in ("acquis", "non_acquis"):
             try:
-                save_self_mark(self.app.store, self.attempt_id, criterion, verdict)  # type: ignore[arg-type]
+                save_self_mark(self.app.store, self.attempt_id, criterion, verdict)  # type: ignore[arg-type]  # one of the two, checked above
             except UsageError as exc:
                 self.notify(str(exc), severity="warning")
 
