@@ -32,7 +32,7 @@ PG_DROPIN := /etc/postgresql-common/createcluster.d/simulateur.conf
 BENCH_DEB_PACKAGES := mininet bridge-utils
 BENCH_RUNS ?= 5
 
-.PHONY: run test test-debs deps debs venv vm-image clean-labs bench docs
+.PHONY: run test lint test-debs deps debs venv vm-image clean-labs bench docs
 
 run: deps
 	@$(VENV)/bin/simulateur
@@ -44,8 +44,16 @@ run: deps
 TEST_JOBS ?= 4
 
 test: deps test-debs
+	@$(MAKE) --no-print-directory lint
 	@rc=0; $(VPY) -m pytest -q -n $(TEST_JOBS) --dist worksteal --durations=25 -m "not alone" || rc=$$?; \
 	$(VPY) -m pytest -q -m alone || rc=$$?; exit $$rc
+
+# Format, lint and types (pyproject: [tool.ruff], [tool.mypy]); the first that fails stops here with
+# its findings. make test runs it first.
+lint: venv
+	@$(VPY) -m ruff format --check --quiet . || { echo "simulateur : ruff format --check a échoué (corrigez avec : $(VPY) -m ruff format .)" >&2; exit 1; }
+	@$(VPY) -m ruff check --quiet .
+	@$(VPY) -m mypy
 
 bench: deps
 	@$(MAKE) --no-print-directory debs DEB_PACKAGES="$(BENCH_DEB_PACKAGES)"
@@ -81,7 +89,7 @@ debs:
 venv: $(STAMP) $(MO)
 
 $(MO): $(LOCALE)/fr/LC_MESSAGES/simulateur.po $(STAMP)
-	@$(VENV)/bin/pybabel compile -q -D simulateur -d $(LOCALE) \
+	@$(VENV)/bin/pybabel -q compile -D simulateur -d $(LOCALE) \
 		|| { echo "simulateur : échec de la compilation du catalogue des messages (pybabel compile)" >&2; exit 2; }
 
 $(STAMP): pyproject.toml
@@ -89,7 +97,7 @@ $(STAMP): pyproject.toml
 		|| { echo "simulateur : python3 -m venv a échoué (paquet python3-venv ?)" >&2; exit 2; }; fi
 	@echo "Installation des dépendances Python"
 	@$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
-	@$(VPY) -c "import simulateur, textual, pyroute2, scapy, psutil, pydantic, yaml, pytest, xdist, pytest_textual_snapshot, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic, babel" \
+	@$(VPY) -c "import simulateur, textual, pyroute2, scapy, psutil, pydantic, yaml, pytest, xdist, pytest_textual_snapshot, mypy, tree_sitter, tree_sitter_bash, braceexpand, pyte, sqlalchemy, psycopg, alembic, babel" \
 		|| { echo "simulateur : dépendances Python incomplètes" >&2; exit 2; }
 	@touch $(STAMP)
 
@@ -101,6 +109,6 @@ clean-labs: deps
 # simulateur/locale/simulateur.pot (every key the code asks for: the start of another language's .po).
 docs: deps
 	@$(VPY) -m simulateur.docgen
-	@$(VENV)/bin/pybabel extract -q -F babel.cfg --no-default-keywords -k tr -k trn:1,1 -k N_ --no-location \
+	@$(VENV)/bin/pybabel -q extract -F babel.cfg --no-default-keywords -k tr -k trn:1,1 -k N_ --no-location \
 		--sort-output --project simulateur -o $(LOCALE)/simulateur.pot simulateur \
 		&& sed -i '/^"POT-Creation-Date: /d' $(LOCALE)/simulateur.pot

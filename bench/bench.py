@@ -36,19 +36,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ["SIMULATEUR_LAB_PREFIX"] = (os.environ.get("SIMULATEUR_LAB_PREFIX", "") + "bench")[:8]
 os.environ.setdefault("SIMULATEUR_DATA", "/tmp/simulateur-bench-data")
 
-import lab_memory  # noqa: E402
-import mininet_bench  # noqa: E402
-import probe_bench  # noqa: E402
-import scale_bench  # noqa: E402
+import lab_memory
+import mininet_bench
+import probe_bench
+import scale_bench
 
-from simulateur.errors import SimError  # noqa: E402
-from simulateur.i18n import tr  # noqa: E402
-from simulateur.lab import netns  # noqa: E402
-from simulateur.lab.lab import Lab, Progress  # noqa: E402
-from simulateur.params import draw  # noqa: E402
-from simulateur.scenario.loader import Loaded, load_catalogue, load_topology, rendered_topology  # noqa: E402
-from simulateur.scoring import run_probes  # noqa: E402
-from simulateur.session.run import build_scenario_lab  # noqa: E402
+from simulateur.errors import SimError
+from simulateur.i18n import tr
+from simulateur.lab import netns
+from simulateur.lab.lab import Lab, Progress
+from simulateur.params import draw
+from simulateur.scenario.loader import Loaded, load_catalogue, load_topology, rendered_topology
+from simulateur.scoring import run_probes
+from simulateur.session.run import build_scenario_lab
 
 BARE = "bureau"
 SEED = 1
@@ -185,7 +185,14 @@ LOAD_AT_START = os.getloadavg()[0]
 
 
 def machine_line(runs: int) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
     mem = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
     return (
         f"Machine : {os.cpu_count()} cœurs ({cpu}), {mem} Gio, noyau {platform.release()}, "
@@ -200,8 +207,10 @@ def _s(v: float) -> str:
 
 def rows_table(rows: list[Row]) -> list[str]:
     out = [
-        "| laboratoire | hôtes | prêt (s) | dont hôtes + réseau (s) | check en panne (s) "
-        "| solution + check (s) | arrêt (s) | mémoire prête (Mio) | mémoire crête (Mio) |",
+        (
+            "| laboratoire | hôtes | prêt (s) | dont hôtes + réseau (s) | check en panne (s) "
+            "| solution + check (s) | arrêt (s) | mémoire prête (Mio) | mémoire crête (Mio) |"
+        ),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -220,22 +229,32 @@ def mininet_table(bare: Row, mn: mininet_bench.MininetResult) -> list[str]:
     return [
         "| construit | hôtes | construction (s) | arrêt (s) | construction ÷ Mininet | arrêt ÷ Mininet |",
         "|---|---:|---:|---:|---:|---:|",
-        f"| Mininet {mn.version} (API Python, `LinuxBridge`, sans contrôleur) | {mn.hosts} | {_s(mn.build)} "
-        f"| {_s(mn.stop)} | 1 | 1 |",
-        f"| simulateur, topologie {BARE} : hôtes + réseau | {bare.hosts} | {_s(bare.network)} | {_s(bare.stop)} "
-        f"| {ratio(bare.network, mn.build)} | {ratio(bare.stop, mn.stop)} |",
-        f"| simulateur, topologie {BARE} : hôtes + réseau, sans la copie des arbres préparés des services "
-        f"({_s(bare.prepare)} s) | {bare.hosts} | {_s(bare.network - bare.prepare)} | {_s(bare.stop)} "
-        f"| {ratio(bare.network - bare.prepare, mn.build)} | {ratio(bare.stop, mn.stop)} |",
-        f"| simulateur, topologie {BARE} : prête (+ services, DHCP) | {bare.hosts} | {_s(bare.ready)} "
-        f"| {_s(bare.stop)} | {ratio(bare.ready, mn.build)} | {ratio(bare.stop, mn.stop)} |",
+        (
+            f"| Mininet {mn.version} (API Python, `LinuxBridge`, sans contrôleur) | {mn.hosts} | {_s(mn.build)} "
+            f"| {_s(mn.stop)} | 1 | 1 |"
+        ),
+        (
+            f"| simulateur, topologie {BARE} : hôtes + réseau | {bare.hosts} | {_s(bare.network)} | {_s(bare.stop)} "
+            f"| {ratio(bare.network, mn.build)} | {ratio(bare.stop, mn.stop)} |"
+        ),
+        (
+            f"| simulateur, topologie {BARE} : hôtes + réseau, sans la copie des arbres préparés des services "
+            f"({_s(bare.prepare)} s) | {bare.hosts} | {_s(bare.network - bare.prepare)} | {_s(bare.stop)} "
+            f"| {ratio(bare.network - bare.prepare, mn.build)} | {ratio(bare.stop, mn.stop)} |"
+        ),
+        (
+            f"| simulateur, topologie {BARE} : prête (+ services, DHCP) | {bare.hosts} | {_s(bare.ready)} "
+            f"| {_s(bare.stop)} | {ratio(bare.ready, mn.build)} | {ratio(bare.stop, mn.stop)} |"
+        ),
     ]
 
 
 def scale_table(scenario: str, results: dict[int, list[scale_bench.ScaleResult]]) -> list[str]:
     out = [
-        f"| `{scenario}` en même temps | tous prêts (s) | échecs | mémoire PSS (Mio) "
-        "| MemAvailable consommée (Mio) | arrêt de tous (s) |",
+        (
+            f"| `{scenario}` en même temps | tous prêts (s) | échecs | mémoire PSS (Mio) "
+            "| MemAvailable consommée (Mio) | arrêt de tous (s) |"
+        ),
         "|---:|---:|---:|---:|---:|---:|",
     ]
     med: dict[int, dict[str, float]] = {}
@@ -251,11 +270,13 @@ def scale_table(scenario: str, results: dict[int, list[scale_bench.ScaleResult]]
         k = hi - lo
         out += [
             "",
-            f"Coût d'un laboratoire de plus (de {lo} à {hi}) : "
-            f"+{(med[hi]['ready'] - med[lo]['ready']) / k:.2f} s pour tous prêts, "
-            f"+{(med[hi]['stop'] - med[lo]['stop']) / k:.2f} s pour tout arrêter, "
-            f"+{(med[hi]['pss'] - med[lo]['pss']) / k:.0f} Mio de PSS, "
-            f"+{(med[hi]['available'] - med[lo]['available']) / k:.0f} Mio de MemAvailable.",
+            (
+                f"Coût d'un laboratoire de plus (de {lo} à {hi}) : "
+                f"+{(med[hi]['ready'] - med[lo]['ready']) / k:.2f} s pour tous prêts, "
+                f"+{(med[hi]['stop'] - med[lo]['stop']) / k:.2f} s pour tout arrêter, "
+                f"+{(med[hi]['pss'] - med[lo]['pss']) / k:.0f} Mio de PSS, "
+                f"+{(med[hi]['available'] - med[lo]['available']) / k:.0f} Mio de MemAvailable."
+            ),
         ]
     return out
 
@@ -365,7 +386,7 @@ def main() -> int:
         print("bench : --runs doit valoir au moins 1", file=sys.stderr)
         return 2
     prefix = os.environ["SIMULATEUR_LAB_PREFIX"]
-    catalogue = {sid: loaded for sid, loaded in sorted(load_catalogue().scenarios.items())}
+    catalogue = dict(sorted(load_catalogue().scenarios.items()))
     only = {p.strip() for p in args.only.split(",") if p.strip()}
     known = {BARE, "scenarios", "mininet", "scale", "probes", *catalogue}
     if only - known:
@@ -454,8 +475,10 @@ def main() -> int:
     if mn is not None and bare is not None:
         out += (
             [
-                f"Côte à côte avec Mininet (même exécution, {mn.hosts} hôtes ; perte au pingAll "
-                f"d'échauffement : {mn.ping_loss:.0f} % ; liens restés après `net.stop()` : {mn.leftover_links}) :",
+                (
+                    f"Côte à côte avec Mininet (même exécution, {mn.hosts} hôtes ; perte au pingAll "
+                    f"d'échauffement : {mn.ping_loss:.0f} % ; liens restés après `net.stop()` : {mn.leftover_links}) :"
+                ),
                 "",
             ]
             + mininet_table(bare, mn)

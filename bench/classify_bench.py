@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulateur.journal import classify, shell  # noqa: E402
-from simulateur.journal.store import Entry  # noqa: E402
-from simulateur.scenario.models import JournalEvidence  # noqa: E402
-from simulateur.scoring import journal_facts  # noqa: E402
+from simulateur.journal import classify, shell
+from simulateur.journal.store import Entry
+from simulateur.scenario.models import JournalEvidence
+from simulateur.scoring import journal_facts
 
 TEMPLATES = [
     "ip a",

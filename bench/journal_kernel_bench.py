@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulateur.journal.kernel import Record, reconcile  # noqa: E402
-from simulateur.journal.store import Entry  # noqa: E402
+from simulateur.journal.kernel import Record, reconcile
+from simulateur.journal.store import Entry
 
 T0 = 1_700_000_000.0
 FORMS = [

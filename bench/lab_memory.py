@@ -53,7 +53,7 @@ def pss_kib(pid: int) -> int:
 def labs_pss_mib(prefix: str) -> dict[str, float]:
     """PSS of each running lab whose id starts with `prefix` (one pass over /proc)."""
     netns = _lab_netns(prefix)
-    totals: dict[str, int] = {lab: 0 for lab in netns.values()}
+    totals: dict[str, int] = dict.fromkeys(netns.values(), 0)
     if not netns:
         return {}
     for entry in os.scandir("/proc"):

@@ -168,13 +168,19 @@ def table(costs: ProbeCosts) -> list[str]:
         "|---|---:|---:|",
         f"| démarrage de Python seul (`python -c pass`, tout le processus) | {base:.3f} | 1 |",
         f"| `import scapy.all` | {i['scapy.all']:.3f} | {i['scapy.all'] / base:.1f} |",
-        f"| couches l2, inet, dhcp seules, sans le cache de scapy (rawnet avant le 07/12/2026) "
-        f"| {i['no cache']:.3f} | {i['no cache'] / base:.1f} |",
-        f"| `rawnet.layers()` : les mêmes couches, cache de scapy dans celui de simulateur "
-        f"| {i['layers()']:.3f} | {i['layers()'] / base:.1f} |",
+        (
+            f"| couches l2, inet, dhcp seules, sans le cache de scapy (rawnet avant le 07/12/2026) "
+            f"| {i['no cache']:.3f} | {i['no cache'] / base:.1f} |"
+        ),
+        (
+            f"| `rawnet.layers()` : les mêmes couches, cache de scapy dans celui de simulateur "
+            f"| {i['layers()']:.3f} | {i['layers()'] / base:.1f} |"
+        ),
         "",
-        "| sonde (topologie bureau, poste → srv) | première d'un processus neuf (s) | suivantes (s) "
-        "| première d'un processus de travail du service (s) |",
+        (
+            "| sonde (topologie bureau, poste → srv) | première d'un processus neuf (s) | suivantes (s) "
+            "| première d'un processus de travail du service (s) |"
+        ),
         "|---|---:|---:|---:|",
         f"| offre DHCP | {p['dhcp']['first']:.3f} | {p['dhcp']['next']:.3f} | {p['dhcp']['worker']:.3f} |",
         f"| ARP | {p['arp']['first']:.3f} | {p['arp']['next']:.3f} | {p['arp']['worker']:.3f} |",

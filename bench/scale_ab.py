@@ -91,7 +91,7 @@ def _cli(group: CpuGroup, *args: str) -> subprocess.Popen[str]:
         text=True,
         stdin=subprocess.DEVNULL,
         env=os.environ.copy(),
-        preexec_fn=group.join,
+        preexec_fn=group.join,  # noqa: PLW1509 — the bench's own single-threaded launcher: the child joins its cgroup before exec
     )
 
 

@@ -64,7 +64,7 @@ def _not_ready(labs: list[str]) -> dict[str, str]:
     proc = subprocess.run([sys.executable, "-c", OPEN_ALL, *labs], capture_output=True, text=True, timeout=60)
     if proc.returncode != 0:
         why = (proc.stderr.strip().splitlines() or [f"code {proc.returncode}"])[-1]
-        return {lab_id: why for lab_id in labs}
+        return dict.fromkeys(labs, why)
     result: dict[str, str] = json.loads(proc.stdout)
     return result
 

@@ -145,7 +145,7 @@ def main() -> int:
 
         sid = json.loads(out)["id"]
         labs = {}
-        for i, login in enumerate(logins):
+        for login in logins:
             out = subprocess.run(
                 as_user(login, "exam", "start", sid, "--json"),
                 env=user_env,

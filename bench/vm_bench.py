@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psutil  # noqa: E402
+import psutil
 
-from simulateur.vm import backend  # noqa: E402
-from simulateur.vm.host import as_vm  # noqa: E402
+from simulateur.vm import backend
+from simulateur.vm.host import as_vm
 
 SCENARIO = "pilote-reseau-manquant"
 

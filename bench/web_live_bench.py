@@ -101,7 +101,7 @@ def run(url: str, login: str, opts: argparse.Namespace) -> None:
         index=1, scenario="dhcp-serveur-arrete", title="DHCP", referentiel="TAI", competences=[], duration=20
     )
     sid = db.create_session(
-        lambda s: ExamSession(id=s, seed=1, count=1, minutes=60, interventions=[iv], roster={n: "" for n in names})
+        lambda s: ExamSession(id=s, seed=1, count=1, minutes=60, interventions=[iv], roster=dict.fromkeys(names, ""))
     ).id
     with sync_playwright() as p:
         browser = p.chromium.launch(

@@ -111,7 +111,7 @@ def coverage(markdown: bool) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("new", help=tr("help.authoring.new"))
     s.add_argument("id", metavar=tr("metavar.scenario_id"), help=tr("help.authoring.new.id"))
     s.add_argument("--topology", default="bureau", help=tr("help.authoring.new.topology"))

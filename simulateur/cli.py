@@ -25,7 +25,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from simulateur.scenario.loader import load_catalogue
 
     cat = load_catalogue()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": l.scenario.id,
             "title": l.scenario.title,

@@ -26,7 +26,7 @@ def require_root() -> None:
 def root_only(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Marks a command that changes labs or the store as root's; simulateur.cli.dispatch checks it
     once for every command (the command line, the service's workers), before the command runs."""
-    command.root_only = True  # type: ignore[attr-defined]
+    command.root_only = True  # type: ignore[attr-defined]  # a mark on the function, read by cli.dispatch
     return command
 
 

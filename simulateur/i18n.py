@@ -85,7 +85,7 @@ def tr(key: str, /, **values: Any) -> str:
     return text.format(**values)
 
 
-def trn(key: str, n: int, /, **values: Any) -> str:
+def trn(key: str, n: float, /, **values: Any) -> str:
     """The singular or plural form of the plural entry `key` for the count `n` (French: 0 and 1 take
     the singular), formatted with `n` and `values`."""
     try:

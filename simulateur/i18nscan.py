@@ -12,7 +12,7 @@ import ast
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
-Extracted = tuple[int, str, str | None | tuple[str | None, ...], list[str]]
+Extracted = tuple[int, str, str | tuple[str | None, ...] | None, list[str]]
 
 
 def extract(

@@ -14,7 +14,7 @@ import builtins
 import ipaddress
 import random
 import re
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -73,7 +73,7 @@ class Value(Strict):
     value: str = Field(description="Texte calculé à partir d'autres paramètres : « {lan.network} ».")
 
 
-ParamSpec = Annotated[Union[Choice, IntRange, Subnet, Address, Value], Field(union_mode="left_to_right")]
+ParamSpec = Annotated[Choice | IntRange | Subnet | Address | Value, Field(union_mode="left_to_right")]
 
 
 def _rng(seed: int, name: str) -> random.Random:

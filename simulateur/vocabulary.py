@@ -91,7 +91,7 @@ def entries(kind: Kind) -> list[Entry]:
                     description=field.description or "",
                 )
             )
-        kind_name = str(cls.model_fields[disc].annotation.__args__[0])  # type: ignore[union-attr]
+        kind_name = str(cls.model_fields[disc].annotation.__args__[0])  # type: ignore[union-attr]  # the discriminator: a Literal of one name
         out.append(
             Entry(name=kind_name, summary=str(getattr(cls, "summary", "") or ""), module=cls.__module__, params=params)
         )
@@ -132,7 +132,7 @@ def render_markdown() -> str:
     out = [tr("vocab.md.title"), "", tr("vocab.md.intro"), ""]
     for kind in ("actions", "probes"):
         out += [tr(f"vocab.md.{kind}"), "", tr(f"vocab.md.{kind}.intro"), ""]
-        for e in entries(kind):  # type: ignore[arg-type]
+        for e in entries(kind):
             out += [f"### `{e.name}`", "", _cell(e.summary), ""]
             out += [tr("vocab.md.head"), "|---|---|---|---|"]
             out += [f"| `{p.name}` | {_cell(p.type)} | {_cell(_need(p))} | {_cell(p.description)} |" for p in e.params]
@@ -144,7 +144,7 @@ def undocumented() -> list[str]:
     """Kinds without a summary and parameters without a description (the catalogue needs both)."""
     missing = []
     for kind in ("actions", "probes"):
-        for e in entries(kind):  # type: ignore[arg-type]
+        for e in entries(kind):
             if not e.summary.strip():
                 missing.append(f"{e.module} : {e.name} sans « summary »")
             missing += [

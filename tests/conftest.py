@@ -6,7 +6,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from labprefix import session_labs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +27,7 @@ def _stop_own_labs(tmp_path_factory: pytest.TempPathFactory):
     for lab in session_labs(basetemp, since):
         try:
             stop(lab)
-            warnings.warn(pytest.PytestWarning(f"lab {lab} left running by a test: stopped"))
+            warnings.warn(pytest.PytestWarning(f"lab {lab} left running by a test: stopped"), stacklevel=1)
         except SimError:
             pass
 

@@ -50,7 +50,7 @@ def session_labs(basetemp: Path, since: float) -> list[str]:
     for lab in list_lab_ids():
         try:
             state = load_state(lab)
-        except Exception:  # gone meanwhile, or a dead lab's state: `simulateur clean` is for those
+        except Exception:  # noqa: BLE001 — gone meanwhile, or a dead lab's state: `simulateur clean` is for those
             continue
         if state.attempt_dir:
             ours = Path(state.attempt_dir).resolve().is_relative_to(base)

@@ -24,11 +24,11 @@ os.environ.pop("SIMULATEUR_SCENARIOS", None)
 os.environ.pop("SIMULATEUR_SHIPPED_SCENARIOS", None)
 sys.path.insert(0, str(HERE.parents[1]))
 
-from textual.widgets import Select, TextArea  # noqa: E402
+from textual.widgets import Select, TextArea  # noqa: E402 — after the sys.path set-up above
 
-from simulateur.session import run  # noqa: E402
-from simulateur.tui.app import SimulateurApp  # noqa: E402
-from simulateur.tui.screens.briefing import BriefingScreen  # noqa: E402
+from simulateur.session import run  # noqa: E402 — after the sys.path set-up above
+from simulateur.tui.app import SimulateurApp  # noqa: E402 — after the sys.path set-up above
+from simulateur.tui.screens.briefing import BriefingScreen  # noqa: E402 — after the sys.path set-up above
 
 SIZE = (100, 32)
 
@@ -107,8 +107,10 @@ async def main() -> None:
                 ("symptome", "Plus d'accès au réseau ni à internet depuis ce matin (poste de la comptabilité)."),
                 (
                     "diagnostic",
-                    "ip -br addr : pas d'adresse IPv4 sur eth0 ; ping passerelle impossible ; "
-                    "systemctl status dnsmasq sur srv : inactif.",
+                    (
+                        "ip -br addr : pas d'adresse IPv4 sur eth0 ; ping passerelle impossible ; "
+                        "systemctl status dnsmasq sur srv : inactif."
+                    ),
                 ),
                 ("cause", "Le service DHCP (dnsmasq) du serveur srv était arrêté."),
                 ("solution", "systemctl start dnsmasq sur srv, puis dhclient eth0 sur le poste."),
@@ -137,7 +139,7 @@ async def main() -> None:
         if lab is not None:
             try:
                 run.stop(lab)
-            except Exception:
+            except Exception:  # noqa: BLE001 — the screenshots are taken; a lab that will not stop is left to `clean`
                 pass
 
 

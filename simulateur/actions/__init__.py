@@ -7,7 +7,7 @@ would type, run inside the host. Each module of this package adds its own; they 
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, TypeAlias, Union
 
 from pydantic import Field
 
@@ -16,6 +16,9 @@ from simulateur.registry import discover
 
 ACTIONS: tuple[type[ActionBase], ...] = discover(__name__, ActionBase, "action")
 
-Action = Annotated[Union[ACTIONS], Field(discriminator="action")]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the registry's kinds are known at run time only: to a type checker, the base
+    Action: TypeAlias = ActionBase
+else:
+    Action = Annotated[Union[ACTIONS], Field(discriminator="action")]  # noqa: UP007 — Union[a tuple] spreads the registry's classes, `|` cannot
 
 __all__ = ["ACTIONS", "Action", "ActionBase"]

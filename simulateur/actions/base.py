@@ -29,6 +29,8 @@ HostPath = Annotated[
 
 class ActionBase(Strict):
     summary: ClassVar[str] = ""
+    if TYPE_CHECKING:
+        action: str  # each kind's discriminator, a Literal field of its own
     host: str = Field(pattern=HOST_RE, description="Hôte du laboratoire où agir.")
 
     def apply(self, lab: Lab) -> None:  # pragma: no cover - abstract
@@ -55,7 +57,7 @@ class ActionBase(Strict):
         return result.stdout
 
     def action_name(self) -> str:
-        return str(getattr(self, "action"))
+        return str(self.action)
 
 
 def q(text: str) -> str:

@@ -12,6 +12,7 @@ from simulateur.actions.base import ActionBase, HostPath, q
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab.names import HOST_RE
+from simulateur.lab.services.ippeveprinter import Ippeveprinter
 
 if TYPE_CHECKING:
     from simulateur.lab.lab import Lab
@@ -31,9 +32,9 @@ DRIVERS: dict[str, list[str]] = {
 }
 
 
-def _printer(lab: Lab, host: str) -> object:
+def _printer(lab: Lab, host: str) -> Ippeveprinter:
     for service in lab.topology.hosts[host].services if host in lab.topology.hosts else []:
-        if getattr(service, "type", None) == "ippeveprinter":
+        if isinstance(service, Ippeveprinter):
             return service
     raise SimError(tr("printer.no_printer", host=host))
 
@@ -47,7 +48,7 @@ def printer_uri(lab: Lab, host: str) -> str:
 def spool_files(lab: Lab, host: str) -> set[str]:
     """Names of the documents the printer keeps in its spool (ippeveprinter -k)."""
     try:
-        return {p.name for p in lab.host(host).path(getattr(_printer(lab, host), "spool")).iterdir()}
+        return {p.name for p in lab.host(host).path(_printer(lab, host).spool).iterdir()}
     except FileNotFoundError:
         return set()
 

@@ -4,8 +4,10 @@ hosts, services and {param} holes."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulateur import params as P
 from simulateur import referentiel
@@ -25,6 +27,10 @@ from simulateur.scenario.loader import (
     topology_path,
 )
 from simulateur.scenario.yamlload import Located, load_located, validate_located
+
+if TYPE_CHECKING:
+    from simulateur.actions import ActionBase
+    from simulateur.probes import ProbeBase
 
 
 def cahier_files(base: Path | None = None) -> list[Path]:
@@ -57,7 +63,7 @@ def load_cahier(ref: str, base: Path | None = None) -> Cahier:
     if ref.endswith((".yaml", ".yml")) or "/" in ref:
         return load_cahier_file(Path(ref))
     path = (base or cahiers_dir()) / f"{ref}.yaml"
-    if P.re.match(r"^[a-z][a-z0-9-]{0,47}$", ref) and path.exists():
+    if re.match(r"^[a-z][a-z0-9-]{0,47}$", ref) and path.exists():
         return load_cahier_file(path)
     known = ", ".join(p.stem for p in cahier_files(base)) or "aucun"
     raise UsageError(tr("cahier.unknown", id=ref, known=known))
@@ -142,7 +148,10 @@ def check_cahier(ca: Cahier, topo: Topology, loc: Located) -> list[str]:
         cycle = _cycle(ca)
         if cycle:
             err(("requirements",), N_("cahier.check.need_cycle"), cycle=" → ".join(cycle))
-    sections: list[tuple[tuple[Any, ...], list[Any]]] = [(("setup",), ca.setup), (("probes",), ca.probes)]
+    sections: list[tuple[tuple[Any, ...], Sequence[ActionBase | ProbeBase]]] = [
+        (("setup",), ca.setup),
+        (("probes",), ca.probes),
+    ]
     sections += [(("reference", rid), actions) for rid, actions in ca.reference.items()]
     for prefix, items in sections:
         for i, item in enumerate(items):
@@ -208,4 +217,4 @@ def _cycle(ca: Cahier) -> list[str]:
 def rendered_cahier(ca: Cahier, values: dict[str, str]) -> Cahier:
     """The cahier as given to a candidate: its parameters filled in."""
     data = ca.model_dump(by_alias=True, exclude={"params"})
-    return rendered.validated(Cahier, P.render_tree(data, values), f"cahier {ca.id}")  # type: ignore[no-any-return]
+    return rendered.validated(Cahier, P.render_tree(data, values), f"cahier {ca.id}")

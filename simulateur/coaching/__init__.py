@@ -24,7 +24,7 @@ from simulateur.journal.store import Journal
 from simulateur.scenario.loader import Loaded
 from simulateur.session.store import Store
 
-__all__ = ["Coaching", "FicheCheck", "Missed", "SelfMark", "Step", "Suggestion", "coaching", "coached"]
+__all__ = ["Coaching", "FicheCheck", "Missed", "SelfMark", "Step", "Suggestion", "coached", "coaching"]
 
 
 class Coaching(BaseModel):

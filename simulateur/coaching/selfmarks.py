@@ -30,7 +30,7 @@ def _jury_criteria(store: Store, attempt_id: str) -> list[tuple[str, str]]:
 
 def self_marks(store: Store, attempt_id: str) -> list[SelfMark]:
     """Each criterion left to the jury in this attempt, with what the trainee ticked."""
-    with store._read() as conn:  # noqa: SLF001 — the store's own connection
+    with store._read() as conn:
         ticked = {
             str(r.criterion): str(r.verdict)
             for r in conn.execute(select(SM.c.criterion, SM.c.verdict).where(SM.c.attempt == attempt_id))
@@ -50,7 +50,7 @@ def save_self_mark(store: Store, attempt_id: str, criterion: str, verdict: SelfV
         raise UsageError(tr("coach.self.not_allowed"))
     if criterion not in {cid for cid, _ in _jury_criteria(store, attempt_id)}:
         raise UsageError(tr("coach.self.not_jury", criterion=criterion))
-    with store._write() as conn:  # noqa: SLF001
+    with store._write() as conn:
         upsert(
             conn,
             SM,

@@ -63,8 +63,8 @@ def _stage(r: Recipe, root: Path) -> None:
     for name, text in r.scripts.items():
         (debian / name).write_text(text)
         os.chmod(debian / name, 0o755)
-    for d in [root, *[p for p in root.rglob("*") if p.is_dir()]]:
-        os.chmod(d, 0o755)
+    for folder in [root, *[p for p in root.rglob("*") if p.is_dir()]]:
+        os.chmod(folder, 0o755)
 
 
 def build_deb(r: Recipe) -> Path:

@@ -112,7 +112,7 @@ def render(guide: Any, frozen: bool, marks: dict[str, Any]) -> str:
                 non_acquis=t.non_acquis,
                 questions=t.questions,
             )
-            for t in tally(guide, marks)
+            for t in tally(guide.questions, marks)
         ]
         out.append("")
         out.append(tr("entretien.how", id=guide.session, candidate=guide.candidate))

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulateur import referentiel
-from simulateur.entretien.bank import Bank, entretien_competences
+from simulateur.entretien.bank import Bank, BankQuestion, entretien_competences
 from simulateur.entretien.journal import Done, clock
 from simulateur.i18n import N_, tr
 
@@ -67,7 +67,7 @@ def draw_bank(bank: Bank, competences: list[str], count: int, rng: random.Random
     share = [count // len(comps) + (i < count % len(comps)) for i in range(len(comps))]
     out: list[GuideQuestion] = []
     for comp, n in zip(comps, share):
-        by_criterion: dict[str, list] = {}
+        by_criterion: dict[str, list[BankQuestion]] = {}
         for q in pools[comp]:
             by_criterion.setdefault(q.criterion, []).append(q)
         for qs in by_criterion.values():

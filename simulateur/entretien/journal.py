@@ -117,7 +117,7 @@ def files_written(cmd: Command) -> list[str]:
         words.append(args[-1])
     out: list[str] = []
     for w in words:
-        if w not in out and (w in cmd.writes or _path_like(w) and "edit" in file_events(cmd.text, w)):
+        if w not in out and (w in cmd.writes or (_path_like(w) and "edit" in file_events(cmd.text, w))):
             out.append(w)
     return out
 

@@ -10,6 +10,7 @@ the jury signed her grid (simulateur.exam.core.sign).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,10 +119,10 @@ class CompetenceTally:
         return self.questions - self.acquis - self.non_acquis
 
 
-def tally(guide: Guide, marks: dict[str, EntretienMark]) -> list[CompetenceTally]:
+def tally(questions: Sequence[GuideQuestion], marks: dict[str, EntretienMark]) -> list[CompetenceTally]:
     """Per competence the questions inform (in the referentiel's order): how many, how marked."""
     counts: dict[str, list[int]] = {}
-    for q in guide.questions:
+    for q in questions:
         comps = [q.criterion.rsplit(".", 1)[0]] if q.criterion else q.competences
         for c in comps:
             n = counts.setdefault(c, [0, 0, 0])
@@ -133,6 +134,6 @@ def tally(guide: Guide, marks: dict[str, EntretienMark]) -> list[CompetenceTally
     out = []
     for cid in sorted(counts, key=lambda c: order.index(c) if c in order else len(order)):
         comp = referentiel.find_competence(cid)
-        q, a, na = counts[cid]
-        out.append(CompetenceTally(cid, comp.label if comp else cid, q, a, na))
+        asked, acquis, non_acquis = counts[cid]
+        out.append(CompetenceTally(cid, comp.label if comp else cid, asked, acquis, non_acquis))
     return out

@@ -80,8 +80,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_final(args: argparse.Namespace) -> int:
+    from simulateur.clitools import jury_login as _jury_login
     from simulateur.epreuve import core
-    from simulateur.exam.cli import _jury_login
 
     st = core.final(_db(), args.epreuve, args.comment, _jury_login(args))
     print(tr("epreuve.final_saved", by=st.final.by if st.final else "?"))

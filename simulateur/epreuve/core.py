@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from simulateur.epreuve import phases
 from simulateur.epreuve.db import EpreuveDB
@@ -16,6 +17,9 @@ from simulateur.errors import UsageError
 from simulateur.exam.core import check_name, run_lock
 from simulateur.exam.db import ExamDB
 from simulateur.i18n import tr, trn
+
+if TYPE_CHECKING:
+    from simulateur.cahier.models import Cahier
 
 MAX_COUNT = 6
 
@@ -93,7 +97,7 @@ def start(
     return advance(db, st.id, progress=progress)
 
 
-def _enough_fitting(cahier: object, count: int) -> None:
+def _enough_fitting(cahier: Cahier, count: int) -> None:
     """Her interventions are drawn among the scenarios that fit her cahier's network
     (simulateur.epreuve.fit): refused now, not after her 4 h, when fewer fit than asked."""
     from simulateur.epreuve.fit import fitting

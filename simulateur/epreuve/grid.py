@@ -8,6 +8,7 @@ the format evaluates the competence; « en attente » while the phase that evalu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -213,7 +214,7 @@ def collect(db: object, st: object) -> PhaseResults:
     return r
 
 
-def entretien_counts(guide: object, marks: dict[str, object]) -> dict[str, tuple[int, int, int]]:
+def entretien_counts(guide: object, marks: Mapping[str, object]) -> dict[str, tuple[int, int, int]]:
     """Per criterion: the guide's questions on it (a bank question's criterion; a journal question
     informs every criterion of its competences), how many the jury marked acquis, non acquis."""
     from simulateur.entretien.guide import Guide

@@ -61,9 +61,8 @@ class Format(_Model):
         if len(set(kinds)) != len(kinds):
             raise ValueError("une même phase apparaît deux fois")
         timed = [p.minutes for p in self.phases]
-        if self.total_minutes is not None:
-            if None in timed or sum(m for m in timed if m) != self.total_minutes:
-                raise ValueError(f"les phases ne font pas les {self.total_minutes} min du total")
+        if self.total_minutes is not None and (None in timed or sum(m for m in timed if m) != self.total_minutes):
+            raise ValueError(f"les phases ne font pas les {self.total_minutes} min du total")
         if self.jury_minutes is not None:
             jury = [p.minutes or 0 for p in self.phases if p.presence == "jury"]
             if sum(jury) != self.jury_minutes:

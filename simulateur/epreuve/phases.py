@@ -8,12 +8,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulateur.epreuve.models import Format
 from simulateur.epreuve.state import EpreuveState, PhaseRun
 from simulateur.errors import SimError, UsageError
 from simulateur.exam.db import ExamDB
 from simulateur.i18n import tr, trn
+
+if TYPE_CHECKING:
+    from simulateur.entretien.journal import Done
 
 Progress = Callable[[str], None]
 
@@ -185,7 +189,7 @@ def _open_entretien(db: ExamDB, st: EpreuveState, fmt: Format, phase: PhaseRun, 
     return tr("epreuve.note.entretien", session=session.id, candidate=run.candidate, n=len(guide.questions))
 
 
-def _preparation_journal(st: EpreuveState, fmt: Format) -> list[tuple[int, list[str], list[object]]]:
+def _preparation_journal(st: EpreuveState, fmt: Format) -> list[tuple[int, list[str], list[Done]]]:
     """Her journal of the phase préparatoire (« le jury questionne le candidat sur les travaux
     réalisés durant la phase préparatoire »), as intervention n° 0."""
     from simulateur.entretien.journal import read_journal

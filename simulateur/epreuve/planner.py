@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -190,7 +191,7 @@ def check(p: Plan, fmt: Format, opts: Options = Options()) -> list[str]:
             if s.end - s.start != timedelta(minutes=minutes_of(fmt, s.phase, opts)):
                 problems.append(tr("epreuve.plan_check_duration", candidate=name, phase=s.phase))
         ordered = sorted(slots, key=lambda s: s.start)
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if b.start < a.end:
                 problems.append(tr("epreuve.plan_check_two_places", candidate=name, a=a.phase, b=b.phase))
         prep = [s for s in slots if s.phase == "preparation"]
@@ -205,7 +206,7 @@ def check(p: Plan, fmt: Format, opts: Options = Options()) -> list[str]:
             by_platform.setdefault((s.place, s.start.date()), []).append(s)
     for (place, day), slots in by_platform.items():
         ordered = sorted(slots, key=lambda s: s.start)
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if b.start < a.end:
                 problems.append(
                     tr("epreuve.plan_check_platform", place=place, day=day.isoformat(), a=a.candidate, b=b.candidate)

@@ -12,8 +12,8 @@ from simulateur.i18n import tr, trn
 def _mmss(seconds: float | None) -> str:
     if seconds is None:
         return "—"
-    m = int(round(seconds)) // 60
-    return f"{m // 60} h {m % 60:02d}" if m >= 60 else f"{m} min {int(round(seconds)) % 60:02d} s"
+    m = round(seconds) // 60
+    return f"{m // 60} h {m % 60:02d}" if m >= 60 else f"{m} min {round(seconds) % 60:02d} s"
 
 
 def phase_lines(st: EpreuveState) -> list[tuple[str, str, str, str, str]]:
@@ -121,10 +121,12 @@ def html_page(st: EpreuveState, grid: Grid) -> str:
         "<!DOCTYPE html>",
         '<html lang="fr"><head><meta charset="utf-8">',
         f"<title>{e(head)}</title>",
-        "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse;width:100%}"
-        "td,th{border:1px solid #999;padding:.2em .4em;vertical-align:top}"
-        ".acquis{background:#dfd}.non_acquis{background:#fdd}.jury{background:#ffd}"
-        ".en_attente{background:#eef}.non_evalue{color:#666}</style></head><body>",
+        (
+            "<style>body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse;width:100%}"
+            "td,th{border:1px solid #999;padding:.2em .4em;vertical-align:top}"
+            ".acquis{background:#dfd}.non_acquis{background:#fdd}.jury{background:#ffd}"
+            ".en_attente{background:#eef}.non_evalue{color:#666}</style></head><body>"
+        ),
         f"<h1>{e(head)}</h1>",
         f"<h2>{e(tr('epreuve.grid.phases'))}</h2><table>",
     ]

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ def _clock(seconds: float) -> str:
     return f"{s // 60} min {s % 60:02d} s"
 
 
-def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _progress(args: argparse.Namespace) -> Callable[[str], None]:
     def progress(step: str) -> None:
         if not getattr(args, "json", False):
             print(step, file=sys.stderr)
@@ -665,7 +666,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def cmd_jury(args: argparse.Namespace) -> int:
     from simulateur.exam import core
-    from simulateur.exam.jury import VERDICT_LABELS
+    from simulateur.scoring import VERDICT_LABELS
 
     db = _db()
     _sweep(db, args.session)

@@ -30,6 +30,7 @@ from simulateur.exam.models import (
     CandidateRun,
     ExamSession,
     Item,
+    ItemStatus,
     PoolFilter,
 )
 from simulateur.i18n import tr
@@ -122,7 +123,7 @@ def pins(names: dict[str, str], machine: str | None) -> dict[str, str]:
     machine = machine.strip()
     if not machine or any(not ch.isprintable() or ch.isspace() for ch in machine):
         raise UsageError(tr("exam.bad_machine", machine=machine))
-    return {n: machine for n in names}
+    return dict.fromkeys(names, machine)
 
 
 def check_machine(db: ExamDB, machine: str | None) -> None:
@@ -575,7 +576,7 @@ def _start_next(
             _close(db, run)
             raise SimError(tr("exam.build_failed_last", index=todo.index, why=exc, id=session.id)) from None
         raise SimError(tr("exam.build_failed_next", index=todo.index, why=exc, id=session.id)) from None
-    assert started.attempt is not None
+    assert iv.seed is not None  # for_candidate draws every candidate's seed
     info = started.attempt.info
     try:
         db.store.begin(
@@ -689,7 +690,7 @@ def _owner(run: CandidateRun) -> int:
     return os.getpid()
 
 
-def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = False) -> Item:
+def _score(db: ExamDB, run: CandidateRun, item: Item, status: ItemStatus, keep: bool = False) -> Item:
     """Check the lab as it is now, store the verdicts, stop the lab (its files are kept) — or,
     with `keep`, freeze it as it is for the jury (stopped if it cannot be frozen)."""
     when = time.time()
@@ -720,7 +721,7 @@ def _score(db: ExamDB, run: CandidateRun, item: Item, status: str, keep: bool = 
         else:
             with contextlib.suppress(SimError, OSError):
                 labrun.stop(item.lab)
-    item.status, item.ended = status, when  # type: ignore[assignment]
+    item.status, item.ended = status, when
     db.update_item(run.session, run.candidate, item)
     return item
 
@@ -733,7 +734,7 @@ def _lab_is_ours(item: Item) -> bool:
         state = load_state(item.lab or "")
     except SimError:
         return False
-    return bool(state.attempt_dir) and Path(state.attempt_dir).name == item.attempt
+    return bool(state.attempt_dir and Path(state.attempt_dir).name == item.attempt)
 
 
 def _expire_locked(db: ExamDB, session: ExamSession, run: CandidateRun, keep: bool = False) -> Item | None:
@@ -910,9 +911,10 @@ def jury_mark(
             )
         target = having[0] if having else sheet[0]
     else:
-        target = next((s for s in sheet if s.item.index == index), None)
-        if target is None:
+        found = next((s for s in sheet if s.item.index == index), None)
+        if found is None:
             raise UsageError(tr("exam.jury_not_started", index=index))
+        target = found
     scenario = db.store.scenario(target.item.attempt or "")
     assert scenario is not None
     check_mark(scenario, criterion, target.item.index)
@@ -936,7 +938,7 @@ def jury_mark(
     mark = JuryMark(
         index=target.item.index,
         criterion=criterion,
-        verdict=verdict,  # type: ignore[arg-type]
+        verdict=verdict,
         comment=comment.strip(),
         by=by,
     )
@@ -962,7 +964,7 @@ def jury_mark(
 
 
 def _label(verdict: str) -> str:
-    from simulateur.exam.jury import VERDICT_LABELS
+    from simulateur.scoring import VERDICT_LABELS
 
     return VERDICT_LABELS.get(verdict, verdict)
 

@@ -54,9 +54,7 @@ def matches(loaded: Loaded, f: PoolFilter) -> bool:
         ccp_of = _ccp_of()
         if not any(ccp_of.get(c) in f.ccps for c in comps):
             return False
-    if f.competences and not any(c in f.competences for c in comps):
-        return False
-    return True
+    return not (f.competences and not any(c in f.competences for c in comps))
 
 
 def pool(catalogue: dict[str, Loaded], f: PoolFilter) -> list[str]:

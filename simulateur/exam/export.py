@@ -10,11 +10,12 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from simulateur.exam.db import ExamDB, candidate_key
 from simulateur.exam.jury import MergedCriterion, merge, score
 from simulateur.report.model import STATUS_LABELS
-from simulateur.session.store import AttemptRecord
+from simulateur.session.store import AttemptRecord, Store
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,8 @@ def rows(
     return [row for _, row in out]
 
 
-def _practice(store: object, rec: AttemptRecord) -> Row:
-    crits = store.criteria(rec.id)  # type: ignore[attr-defined]
+def _practice(store: Store, rec: AttemptRecord) -> Row:
+    crits = store.criteria(rec.id)
     s = rec.score
     return Row(
         "",
@@ -187,7 +188,7 @@ def minutes(r: Row) -> str:
 
 
 def values(r: Row) -> list[str]:
-    num = lambda v: "" if v is None else str(v)  # noqa: E731
+    num = lambda v: "" if v is None else str(v)  # noqa: E731 — a one-line helper for the row below
     return [
         r.group,
         r.session,
@@ -260,9 +261,9 @@ def summary(data: list[Row]) -> list[list[str]]:
     return out
 
 
-def write_rows(fh: object, data: list[Row]) -> None:
+def write_rows(fh: IO[str], data: list[Row]) -> None:
     """The rows, then (exam rows present) a blank line and the per-competence summary."""
-    out = csv.writer(fh, delimiter=";")  # type: ignore[arg-type]
+    out = csv.writer(fh, delimiter=";")
     out.writerow(COLUMNS)
     for r in data:
         out.writerow(values(r))

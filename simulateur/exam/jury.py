@@ -85,12 +85,12 @@ def jury_criteria(scenario: Scenario) -> list[JuryCriterion]:
             )
         )
     for cid in scenario.competences:
-        comp = referentiel.find_competence(cid)
-        if comp is None:
+        competence = referentiel.find_competence(cid)
+        if competence is None:
             continue
-        for crit in comp.criteria:
+        for crit in competence.criteria:
             if crit.id not in listed:
-                out.append(JuryCriterion(crit.id, crit.label, comp.id, comp.label, (), False, False))
+                out.append(JuryCriterion(crit.id, crit.label, competence.id, competence.label, (), False, False))
     return out
 
 
@@ -178,7 +178,7 @@ def merge(
             verdict, source = mark.verdict, "derogation"
             evidence = rec.evidence + (override_text(rec.verdict, mark),)
         elif not has_jury:
-            verdict, source = rec.verdict, "automatique"  # type: ignore[assignment]
+            verdict, source = rec.verdict, "automatique"
         elif not has_auto:
             verdict, source = (mark.verdict if mark else "jury"), "jury"
         elif rec.verdict == "non_acquis":

@@ -181,7 +181,7 @@ class Machines:
         total, free = self.seats()
         if not free or wanted <= total:
             return None
-        from simulateur.i18n import tr, trn
+        from simulateur.i18n import trn
 
         detail = ", ".join(f"{name} {n}" for name, n in free)
         return trn("machines.over_seats", total, n=wanted, seats=total, detail=detail, extra=wanted - total)

@@ -23,10 +23,9 @@ def main(argv: list[str]) -> int:
     import time
     import traceback
 
-    from simulateur.store.machine import process_start
-
     from simulateur.exam import core
     from simulateur.exam.db import ExamDB
+    from simulateur.store.machine import process_start
 
     session_id, candidate = argv
     db = ExamDB()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -87,7 +88,10 @@ class CastWriter:
         self.path = path
         self._file: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
         self._start = time.monotonic()
-        self._decoders = {code: codecs.getincrementaldecoder("utf-8")("replace") for code in ("o", "i")}
+        self._decoders: dict[EventCode, codecs.IncrementalDecoder] = {
+            "o": codecs.getincrementaldecoder("utf-8")("replace"),
+            "i": codecs.getincrementaldecoder("utf-8")("replace"),
+        }
         self._write(header.to_json())
 
     def _write(self, line: str) -> None:
@@ -166,7 +170,7 @@ def parse(text: str) -> Cast:
         ):
             raise CastError(tr("cast.bad_event"), number)
         t = float(item[0])
-        if t < last_t - 1e-6 or t != t:
+        if t < last_t - 1e-6 or math.isnan(t):
             raise CastError(tr("cast.time_back"), number)
         last_t = t
         events.append(Event(t, item[1], item[2]))

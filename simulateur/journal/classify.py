@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from simulateur.journal.files import command_backs_up, command_edits, backs_up, edits
+from simulateur.journal.files import backs_up, command_backs_up, command_edits, edits
 from simulateur.journal.rules import Kind, kind_of
 from simulateur.journal.shell import commands
 

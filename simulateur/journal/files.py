@@ -16,7 +16,7 @@ def _touches(words: list[str] | tuple[str, ...], path: str) -> bool:
     """A word names `path`: the same path, one ending with its name, or its bare name (typed
     from its directory: `cd /etc/network; nano interfaces`)."""
     base = path.rsplit("/", 1)[-1]
-    return any(w == path or w.endswith("/" + base) or w == base for w in words)
+    return any(w in (path, base) or w.endswith("/" + base) for w in words)
 
 
 def _operands(cmd: Command) -> list[str]:

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import json
 import os
-from bisect import bisect_left, bisect_right
 import shlex
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,13 +41,89 @@ from simulateur.journal.store import Entry
 RECORD = "exec.jsonl"
 AFTER_PROMPT = 0.2  # seconds: a report may reach us a moment after the next line has begun
 BUILTINS = frozenset(
-    """
-. : [ [[ ]] alias bg bind break builtin caller case cd command compgen complete compopt continue
-declare dirs disown do done echo elif else enable esac eval exec exit export false fc fg fi for
-function getopts hash help history if in jobs kill let local logout mapfile popd printf pushd pwd
-read readarray readonly return select set shift shopt source suspend test then time times trap
-true type typeset ulimit umask unalias unset until wait while { }
-""".split()
+    [
+        ".",
+        ":",
+        "[",
+        "[[",
+        "]]",
+        "alias",
+        "bg",
+        "bind",
+        "break",
+        "builtin",
+        "caller",
+        "case",
+        "cd",
+        "command",
+        "compgen",
+        "complete",
+        "compopt",
+        "continue",
+        "declare",
+        "dirs",
+        "disown",
+        "do",
+        "done",
+        "echo",
+        "elif",
+        "else",
+        "enable",
+        "esac",
+        "eval",
+        "exec",
+        "exit",
+        "export",
+        "false",
+        "fc",
+        "fg",
+        "fi",
+        "for",
+        "function",
+        "getopts",
+        "hash",
+        "help",
+        "history",
+        "if",
+        "in",
+        "jobs",
+        "kill",
+        "let",
+        "local",
+        "logout",
+        "mapfile",
+        "popd",
+        "printf",
+        "pushd",
+        "pwd",
+        "read",
+        "readarray",
+        "readonly",
+        "return",
+        "select",
+        "set",
+        "shift",
+        "shopt",
+        "source",
+        "suspend",
+        "test",
+        "then",
+        "time",
+        "times",
+        "trap",
+        "true",
+        "type",
+        "typeset",
+        "ulimit",
+        "umask",
+        "unalias",
+        "unset",
+        "until",
+        "wait",
+        "while",
+        "{",
+        "}",
+    ]
 )
 TRAINEE_TAGS = ("shell:", "exec")
 

@@ -107,8 +107,10 @@ def _relog(lab: Lab, host: str) -> None:
                 [
                     "/bin/sh",
                     "-c",
-                    f"systemctl is-active --quiet {spec.name} && "
-                    f"{Sshd.binary} -t >/dev/null 2>&1 && systemctl restart {spec.name}",
+                    (
+                        f"systemctl is-active --quiet {spec.name} && "
+                        f"{Sshd.binary} -t >/dev/null 2>&1 && systemctl restart {spec.name}"
+                    ),
                 ]
             )
 
@@ -230,7 +232,7 @@ def pid_namespace(pid: int) -> tuple[int, int]:
 def _peer(conn: socket.socket) -> int:
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     pid, _, _ = struct.unpack("3i", creds)
-    return pid
+    return int(pid)
 
 
 def _ppid(pid: int) -> int:
@@ -366,7 +368,7 @@ class Collector:
             try:
                 if any(a.cidr.split("/")[0] == address for a in addresses(self.lab.host(name))):
                     return str(name)
-            except Exception:  # a host going down while we look: not this one
+            except Exception:  # noqa: BLE001 — a host going down while we look: not this one
                 continue
         return None
 

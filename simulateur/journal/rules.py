@@ -10,13 +10,13 @@ real package state — it is how one proves that a hold or a pin works.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from enum import Enum
 
 from simulateur.journal.shell import Command
 
 
-class Kind(str, Enum):
+class Kind(str, Enum):  # noqa: UP042 — StrEnum would change str() and format() of the members
     DIAGNOSTIC = "diagnostic"
     TEST = "test"
     CHANGE = "change"
@@ -345,7 +345,7 @@ DPKG_READ = {
 }
 
 
-def positional(args: list[str], with_value: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def positional(args: list[str], with_value: Set[str] = frozenset()) -> list[str]:
     """The words that are not options (nor an option's value)."""
     out, skip = [], False
     for a in args:
@@ -431,7 +431,7 @@ def _dpkg(args: list[str]) -> Kind:
 
 def _sysctl(args: list[str]) -> Kind:
     changes = any(
-        a in ("-w", "--write", "-p", "--load", "--system") or a.startswith("-p") and len(a) > 2 or "=" in a
+        a in ("-w", "--write", "-p", "--load", "--system") or (a.startswith("-p") and len(a) > 2) or "=" in a
         for a in args
     )
     return Kind.CHANGE if changes else Kind.DIAGNOSTIC
@@ -454,7 +454,7 @@ def _hostnamectl(args: list[str]) -> Kind:
     verbs = positional(args, {"-H", "--host", "-M", "--machine"})
     return (
         Kind.CHANGE
-        if verbs and verbs[0].startswith("set-") or verbs[:1] == ["hostname"] and verbs[1:]
+        if (verbs and verbs[0].startswith("set-")) or (verbs[:1] == ["hostname"] and verbs[1:])
         else Kind.DIAGNOSTIC
     )
 
@@ -463,7 +463,7 @@ def _sed(args: list[str]) -> Kind:
     return (
         Kind.CHANGE
         if any(
-            a.startswith("--in-place") or a.startswith("-") and not a.startswith("--") and "i" in a[1:] for a in args
+            a.startswith("--in-place") or (a.startswith("-") and not a.startswith("--") and "i" in a[1:]) for a in args
         )
         else Kind.DIAGNOSTIC
     )
@@ -496,7 +496,7 @@ def _resolvectl(args: list[str]) -> Kind:
         return Kind.TEST
     return (
         Kind.DIAGNOSTIC
-        if not args or args[0] in ("status", "statistics", "dns", "domain") and len(args) <= 2
+        if not args or (args[0] in ("status", "statistics", "dns", "domain") and len(args) <= 2)
         else Kind.CHANGE
     )
 
@@ -653,7 +653,7 @@ def kind_of(cmd: Command) -> Kind:
         return Kind.CHANGE if cmd.writes else Kind.OTHER
     name, args = cmd.name, list(cmd.argv[1:])
     kind = _kind(cmd.argv[0], name, args)
-    if cmd.writes and kind not in (Kind.DIAGNOSTIC, Kind.TEST) or cmd.writes and name == "cat":
+    if (cmd.writes and kind not in (Kind.DIAGNOSTIC, Kind.TEST)) or (cmd.writes and name == "cat"):
         return Kind.CHANGE
     return kind
 

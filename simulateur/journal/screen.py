@@ -16,7 +16,8 @@ from collections import defaultdict
 from typing import Any
 
 import pyte
-from pyte import charsets, modes as mo
+from pyte import charsets
+from pyte import modes as mo
 from pyte.screens import StaticDefaultDict
 
 from simulateur.journal.asciicast import Cast
@@ -111,9 +112,7 @@ class _Screen(pyte.Screen):
             twin = copy.deepcopy(self)
         finally:
             self._cells = cells
-        twin.buffer = defaultdict(
-            lambda: StaticDefaultDict[int, Any](twin.default_char), {y: line for y, line in twin.buffer.items()}
-        )
+        twin.buffer = defaultdict(lambda: StaticDefaultDict[int, Any](twin.default_char), dict(twin.buffer.items()))
         return twin
 
 

@@ -33,7 +33,7 @@ NO_FILE = {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "-"}
 REDIRECTS = {"file_redirect", "heredoc_redirect", "herestring_redirect"}
 WRITE_OPS = {">", ">>", "&>", "&>>", ">|", "<>", ">&"}
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
-_ESCAPED = re.compile(r"\\(.)", re.S)
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _DQ_ESCAPED = re.compile(r'\\([\\"$`\n])')
 _ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a", "e": "\x1b", "0": "\0"}
 
@@ -165,9 +165,7 @@ class _Walker:
             self.command(node, None, [], None)
         elif kind == "redirected_statement":
             self.redirected(node)
-        elif kind == "function_definition":  # defining a function runs nothing
-            return
-        elif kind in ("heredoc_body", "comment"):
+        elif kind == "function_definition" or kind in ("heredoc_body", "comment"):  # defining a function runs nothing
             return
         else:
             for child in node.children:

@@ -36,7 +36,7 @@ LOG_DIR, LOG_NAME = "/dev", "log"
 SO_PEERPIDFD = getattr(socket, "SO_PEERPIDFD", 77)  # Linux ≥ 6.5
 MAX_LINE = 8192
 # <PRI>TIMESTAMP TAG[PID]: TEXT  (glibc syslog(3), as sent on the socket)
-SYSLOG = re.compile(rb"^<\d{1,3}>(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )?[^\s\[:]+(?:\[\d+\])?: ?(.*)$", re.S)
+SYSLOG = re.compile(rb"^<\d{1,3}>(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )?[^\s\[:]+(?:\[\d+\])?: ?(.*)$", re.DOTALL)
 
 
 def attempt_log(attempt_dir: Path, host: str) -> Path:

@@ -44,6 +44,7 @@ import tty
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from simulateur.errors import SimError
 from simulateur.i18n import tr
@@ -200,7 +201,7 @@ class Relay:
     def run(self, proc: subprocess.Popen[bytes]) -> int:
         """Relay until `proc` has ended (and its last output is shown); its exit status."""
         saved = termios.tcgetattr(self.stdin) if os.isatty(self.stdin) else None
-        handlers: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
+        handlers: dict[signal.Signals, Callable[[int, FrameType | None], object] | int | None] = {}
 
         def stop(signum: int, _frame: FrameType | None) -> None:
             raise _Stop(signum)
@@ -236,7 +237,7 @@ class Relay:
                     os.close(fd)
             self._wake_r = self._wake_w = -1
 
-    def _restore(self, saved: list) -> None:  # type: ignore[type-arg]
+    def _restore(self, saved: list[Any]) -> None:
         try:
             termios.tcsetattr(self.stdin, termios.TCSADRAIN, saved)
         except termios.error:
@@ -272,10 +273,9 @@ class Relay:
                     if fd == master:
                         if events & select.POLLOUT:
                             self._flush_input()
-                        if events & (select.POLLIN | select.POLLHUP | select.POLLERR):
-                            if not self._from_host():
-                                poller.unregister(master)  # every peer closed: wait for the process
-                                master_open = False
+                        if events & (select.POLLIN | select.POLLHUP | select.POLLERR) and not self._from_host():
+                            poller.unregister(master)  # every peer closed: wait for the process
+                            master_open = False
                     elif fd == self.stdin:
                         self._from_user(poller)
                     elif fd == self._wake_r:

@@ -71,7 +71,7 @@ def step_of(entry: Entry, started: float) -> Step:
         rc=entry.rc,
         mark=reading.kind.value,
         source=entry.source,
-        origin=entry.origin,  # type: ignore[arg-type]
+        origin=entry.origin,
         remote=tuple(sorted(reading.hosts - {entry.host})),
     )
 

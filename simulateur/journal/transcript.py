@@ -24,7 +24,7 @@ _TOKEN = re.compile(
     r"|\x1b.?"
     r"|(?P<ctl>[\x00-\x1f\x7f])"
     r"|(?P<text>[^\x00-\x1f\x7f\x1b]+)",
-    re.S,
+    re.DOTALL,
 )
 _ALT_SCREEN = {"?1049", "?1047", "?47"}
 MAX_LINES = 4000  # beyond: the first and last halves, and how many lines were left out

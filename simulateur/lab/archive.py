@@ -32,7 +32,7 @@ import tarfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -130,7 +130,7 @@ def _xattrs(target: int | str, follow: bool) -> dict[str, str]:
     return out
 
 
-def _entry(path: str, kind: EntryType, st: os.stat_result, **extra: object) -> Entry:
+def _entry(path: str, kind: EntryType, st: os.stat_result, **extra: Any) -> Entry:
     return Entry(
         path=path,
         type=kind,
@@ -139,7 +139,7 @@ def _entry(path: str, kind: EntryType, st: os.stat_result, **extra: object) -> E
         gid=st.st_gid,
         mtime_ns=st.st_mtime_ns,
         **extra,
-    )  # type: ignore[arg-type]
+    )
 
 
 def _walk(

@@ -176,7 +176,7 @@ class Auditor:
         self.lab_id = lab_id
         self.dir = lab_dir(lab_id)
         self.out_path = self.dir / RECORD
-        self.out = open(self.out_path, "a", buffering=1, encoding="utf-8")
+        self.out = open(self.out_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 — the record, open for the recorder's life
         self.sessions: dict[int, Session] = {}  # by listener fd
         self.live: dict[int, tuple[int, int]] = {}  # machine PID → (start time, record id)
         self.argv_of: dict[int, list[str]] = {}  # machine PID → the argv of its record
@@ -200,7 +200,7 @@ class Auditor:
         os.close(self.builder)
         self.builder = None
         try:
-            return json.loads((self.dir / "state.json").read_text()).get("status") != "ready"
+            return bool(json.loads((self.dir / "state.json").read_text()).get("status") != "ready")
         except (OSError, ValueError, AttributeError):
             return True
 
@@ -271,11 +271,10 @@ class Auditor:
     def switch_output(self, path: Path) -> None:
         self.out.flush()
         if path != self.out_path:
-            with open(path, "a", encoding="utf-8") as new:
-                with open(self.out_path, encoding="utf-8") as old:
-                    shutil.copyfileobj(old, new)
+            with open(path, "a", encoding="utf-8") as new, open(self.out_path, encoding="utf-8") as old:
+                shutil.copyfileobj(old, new)
             self.out.close()
-            self.out = open(path, "a", buffering=1, encoding="utf-8")
+            self.out = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 — the record, open for the recorder's life
             self.out_path = path
 
     # -- exits --

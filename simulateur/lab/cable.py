@@ -16,6 +16,8 @@ from simulateur.i18n import tr
 from simulateur.lab import nsutil
 
 if TYPE_CHECKING:
+    from pyroute2 import IPRoute
+
     from simulateur.lab.lab import Lab
 
 # A switch of the topology, in scenario files. Not HOST_RE itself: the loader takes every field with
@@ -91,8 +93,8 @@ def plug(lab: Lab, host: str, iface: str, switch: str) -> Cable:
     return inspect_cable(lab, host, iface)
 
 
-def _index(ipr: object, name: str) -> int:
-    found = ipr.link_lookup(ifname=name)  # type: ignore[attr-defined]
+def _index(ipr: IPRoute, name: str) -> int:
+    found = ipr.link_lookup(ifname=name)
     if not found:
         raise SimError(tr("cable.no_port", port=name))
     return int(found[0])

@@ -14,8 +14,6 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from simulateur.errors import SimError
-from simulateur.i18n import tr
 from simulateur.lab import backdate, confine, netns, nsutil, rootfiles, sandbox, userns
 from simulateur.lab.pid1 import RecordedPid1
 from simulateur.lab.state import HostState, LabState, lab_dir, netns_name

@@ -249,9 +249,11 @@ def host_files(name: str, spec: HostSpec, domain: str | None, hosts_addr: dict[s
     ]
     if spec.nat:
         files["/etc/nftables.conf"] = (
-            "#!/usr/sbin/nft -f\nflush ruleset\n\ntable ip nat {\n"
-            "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-            f'\t\toifname "{spec.nat}" masquerade\n\t}}\n}}\n',
+            (
+                "#!/usr/sbin/nft -f\nflush ruleset\n\ntable ip nat {\n"
+                "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                f'\t\toifname "{spec.nat}" masquerade\n\t}}\n}}\n'
+            ),
             0o755,
         )
         boot.append("nft -f /etc/nftables.conf")
@@ -300,8 +302,8 @@ def write_upper(upper: Path, files: Files, units: list[str]) -> None:
     wants.mkdir(parents=True, exist_ok=True)
     for name in units:
         os.symlink(f"/etc/systemd/system/{name}.service", wants / f"{name}.service")
-    for d in ("var/log/sysd", "var/lib/dhcp", "var/lib/misc"):
-        (upper / d).mkdir(parents=True, exist_ok=True)
+    for rel in ("var/log/sysd", "var/lib/dhcp", "var/lib/misc"):
+        (upper / rel).mkdir(parents=True, exist_ok=True)
 
 
 # The hosts' overlay layers (upper + work dirs) live on a tmpfs of the lab's own, mounted on

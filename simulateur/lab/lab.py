@@ -8,7 +8,6 @@ nothing of the layers above (scenario, actions, probes, vm): tests/unit/test_lay
 from __future__ import annotations
 
 import contextlib
-
 import ipaddress
 import os
 import subprocess
@@ -19,8 +18,8 @@ from typing import ClassVar, Protocol
 
 from simulateur.errors import SimError
 from simulateur.i18n import N_, tr, trn
-from simulateur.lab import kind as kinds
 from simulateur.lab import audit, nsutil, reaper, switch
+from simulateur.lab import kind as kinds
 from simulateur.lab.addresses import addresses
 from simulateur.lab.backdate import BootMark, Story
 from simulateur.lab.kind import HostKind, Progress

@@ -19,14 +19,7 @@ from typing import TYPE_CHECKING
 from simulateur.errors import SimError
 from simulateur.i18n import tr
 from simulateur.lab import archive, cgroups, nsutil, outside, sandbox
-from simulateur.lab.hostfs import (
-    enabled_units,
-    host_files,
-    mount_layers,
-    prepare_services,
-    remove_tree,
-    write_upper,
-)
+from simulateur.lab.hostfs import enabled_units, host_files, mount_layers, prepare_services, remove_tree, write_upper
 from simulateur.lab.state import LabState
 from simulateur.lab.topology import Topology
 
@@ -119,7 +112,7 @@ def boot_hosts(state: LabState, topo: Topology, domain: str | None, hosts_addr: 
             elif line == b"ready":
                 ready = True
             else:
-                err = proc.stderr.read1(2000).decode(errors="replace").strip().splitlines()  # type: ignore[attr-defined]
+                err = proc.stderr.read1(2000).decode(errors="replace").strip().splitlines()  # type: ignore[attr-defined]  # a pipe of Popen (bufsize -1): a BufferedReader
                 raise SimError(tr("lab.boot_failed", host=name, why=err[-1] if err else "?"))
         if pid1 is None:
             raise SimError(tr("lab.boot_failed", host=name, why=tr("lab.no_pid1")))

@@ -213,7 +213,6 @@ def processes_rooted_under(state_root: Path) -> dict[str, list[int]]:
                 continue
             with open(f"/proc/{entry.name}/mountinfo") as f:
                 for line in f:
-                    fields = line.split()
                     if " - overlay " in line and marker in line:
                         lab = line.split(marker, 1)[1].split("/", 1)[0]
                         found.setdefault(lab, []).append(int(entry.name))

@@ -9,15 +9,7 @@ namespaces deleted, its state dir removed.
 from __future__ import annotations
 
 from simulateur.lab import cgroups, kind, netns, nsutil
-from simulateur.lab.state import (
-    LAB_ID_RE,
-    LabState,
-    build_lock_held,
-    lab_dir,
-    list_lab_ids,
-    load_state,
-    parse_netns,
-)
+from simulateur.lab.state import LAB_ID_RE, LabState, build_lock_held, lab_dir, list_lab_ids, load_state, parse_netns
 from simulateur.paths import state_root
 
 
@@ -26,7 +18,7 @@ def _alive(lab_id: str) -> bool:
         return True
     try:
         state: LabState = load_state(lab_id)
-    except Exception:
+    except Exception:  # noqa: BLE001 — a state unreadable or half-written: not a live lab
         return False
     return (
         state.status == "ready"
@@ -68,7 +60,7 @@ def reap(lab_ids: list[str]) -> dict[str, dict[str, int]]:
         nsutil.kill_pids(stray)
         try:
             state: LabState | None = load_state(lab_id)
-        except Exception:
+        except Exception:  # noqa: BLE001 — a state unreadable or half-written: reaped from what the machine shows
             state = None
         if state is not None:
             # Also what the state recorded, in case a namespace was deleted by hand.

@@ -49,12 +49,21 @@ the kept ones and the ambient set is cleared. Root in the host then gets exactly
 capabilities at every exec, and no process can undo any of it.
 """
 
+from __future__ import annotations
+
 import ctypes
 import json
 import os
 import signal
 import socket
 import sys
+
+# Annotations only (strings, never evaluated): the agent does not pay typing's import at start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
+    Spec = dict[str, Any]  # the JSON argument
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x2000000, 0x4000000, 0x8000000
 CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUSER = 0x20000000, 0x40000000, 0x10000000
@@ -90,7 +99,7 @@ NEEDS = {
 }
 
 
-def fail(what, err=None):
+def fail(what: str, err: int | None = None) -> NoReturn:
     err = ctypes.get_errno() if err is None else err
     need = (
         ""
@@ -104,12 +113,12 @@ def fail(what, err=None):
     os._exit(111)
 
 
-def check(rc, what):
+def check(rc: int, what: str) -> None:
     if rc != 0:
         fail(what)
 
 
-def mount(source, target, fstype, flags=0, data=None):
+def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
     what = f"{fstype} {target}" if fstype in ("overlay", "devpts") else f"mount {target}"
     check(
         libc.mount(
@@ -123,7 +132,7 @@ def mount(source, target, fstype, flags=0, data=None):
     )
 
 
-def setns(fd, kind, what):
+def setns(fd: int, kind: int, what: str) -> None:
     check(libc.setns(fd, kind), f"setns {what}")
 
 
@@ -140,7 +149,7 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def hand_listener(spec):
+def hand_listener(spec: Spec) -> None:
     """The exec notifier with a new listener, handed to the lab's exec auditor (simulateur/lab/
     audit.py) on the socket connected before the host's root was taken; its answer awaited."""
     audit = spec["audit"]
@@ -163,7 +172,7 @@ def hand_listener(spec):
     s.close()
 
 
-def confine(spec):
+def confine(spec: Spec) -> None:
     """Bounding set, seccomp, then the process's own sets (see the module's docstring)."""
     kept = set(spec["caps"])
     for cap in range(spec["cap_last"] + 1):
@@ -185,16 +194,17 @@ def confine(spec):
         fail("capset")
 
 
-def load(spec):
+def load(spec: Spec) -> None:
     with open(spec["bpf"], "rb") as f:
         spec["bpf_bytes"] = f.read()
     if spec.get("audit"):
         with open(spec["audit"]["bpf"], "rb") as f:
             spec["audit"]["bpf_bytes"] = f.read()
-    spec["cap_last"] = int(open("/proc/sys/kernel/cap_last_cap").read())
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        spec["cap_last"] = int(f.read())
 
 
-def join_cgroups(paths):
+def join_cgroups(paths: list[str]) -> None:
     for path in paths:
         try:
             with open(path, "w") as f:
@@ -213,7 +223,7 @@ class _MountAttr(ctypes.Structure):
     ]
 
 
-def idmapped(source, target, userfd):
+def idmapped(source: str, target: str, userfd: int) -> None:
     """Attach at `target` a clone of the mount tree at `source` (not its submounts) seen through
     the user namespace `userfd`'s id mapping."""
     fd = libc.syscall(SYS_OPEN_TREE, AT_FDCWD, source.encode(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
@@ -232,7 +242,7 @@ def idmapped(source, target, userfd):
     os.close(fd)
 
 
-def act_as(uid, gid):
+def act_as(uid: int, gid: int) -> None:
     """Create files as the host's root would (uid, gid outside) while keeping the machine root's
     capabilities for the mounts still to make (see the module's docstring)."""
     bits = libc.prctl(PR_GET_SECUREBITS, 0, 0, 0, 0)
@@ -243,7 +253,7 @@ def act_as(uid, gid):
         fail("setfsuid", 1)
 
 
-def become_root_of(userfd):
+def become_root_of(userfd: int) -> None:
     """Join the host's user namespace and be its root. setns gives every capability in it and
     resets the securebits; they are reset again here explicitly: with NO_SETUID_FIXUP left on, a
     service dropping to its own user would keep its capabilities."""
@@ -255,7 +265,7 @@ def become_root_of(userfd):
     os.setresuid(0, 0, 0)
 
 
-def make_userns(spec):
+def make_userns(spec: Spec) -> None:
     """Verb `userns`: {"hosts": [{"netns": /run/netns/NAME, "base": first id outside, "size": n}]}.
     A child unshares a user and a network namespace at once (the network one is then owned by
     the user one), this process writes its id maps and binds its network namespace; the child
@@ -293,7 +303,7 @@ def make_userns(spec):
 
 
 # --- boot --------------------------------------------------------------------------------------------
-def stage_idmapped(spec, userfd):
+def stage_idmapped(spec: Spec, userfd: int) -> None:
     """With a user namespace: the host's layers as idmapped clones under <host>/idmap/ (a
     directory of the lab's tmpfs, in the host's private mount namespace); the spec's paths are
     rewritten to point at them."""
@@ -309,7 +319,7 @@ def stage_idmapped(spec, userfd):
     spec["lowers"] = {name: f"{stage}/system/{name}" for name in spec["lowers"]}
 
 
-def build_root(spec):
+def build_root(spec: Spec) -> None:
     root, upper, work = spec["root"], spec["upper"], spec["work"]
     machine = spec.get("machine") or {name: f"/{name}" for name in spec["lowers"]}
     mount(root, root, None, MS_BIND)  # pivot_root wants a mount point
@@ -368,7 +378,7 @@ def build_root(spec):
             mount(None, path, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def boot(spec):
+def boot(spec: Spec) -> NoReturn:
     """This process only sets the PID namespace of its children and waits: it stays entirely in
     the machine's namespaces. Its child is the host's PID 1 and takes every other namespace."""
     load(spec)
@@ -395,7 +405,7 @@ def boot(spec):
     os._exit(0)
 
 
-def pid1(spec, netns):
+def pid1(spec: Spec, netns: int) -> NoReturn:
     if spec.get("audit"):  # reached now, from the machine's files: the host's root comes later
         s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
         try:
@@ -452,12 +462,12 @@ def pid1(spec, netns):
 # --- a running host (used by `mount`) ------------------------------------------------------------
 
 
-def start_time(pid):
+def start_time(pid: int) -> int:
     with open(f"/proc/{pid}/stat", "rb") as f:
         return int(f.read().rsplit(b")", 1)[1].split()[19])
 
 
-def open_host(spec):
+def open_host(spec: Spec) -> dict[str, int]:
     """The host's namespaces, opened and checked to be its PID 1's (not a reused PID)."""
     pid = spec["pid"]
     kinds = ("pid", "cgroup", "ipc", "uts", "net", "mnt") + (("user",) if spec.get("userns") else ())
@@ -473,7 +483,7 @@ def open_host(spec):
 
 
 # --- mount -------------------------------------------------------------------------------------------
-def mount_in(spec):
+def mount_in(spec: Spec) -> None:
     fds = open_host(spec)
     setns(fds["mnt"], CLONE_NEWNS, "mnt")  # the root becomes the host's: paths resolve inside it
     os.chdir("/")

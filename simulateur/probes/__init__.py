@@ -5,7 +5,7 @@ own and they are discovered (`PROBES`).
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, TypeAlias, Union
 
 from pydantic import Field
 
@@ -14,6 +14,9 @@ from simulateur.registry import discover
 
 PROBES: tuple[type[ProbeBase], ...] = discover(__name__, ProbeBase, "probe")
 
-Probe = Annotated[Union[PROBES], Field(discriminator="probe")]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the registry's kinds are known at run time only: to a type checker, the base
+    Probe: TypeAlias = ProbeBase
+else:
+    Probe = Annotated[Union[PROBES], Field(discriminator="probe")]  # noqa: UP007 — Union[a tuple] spreads the registry's classes, `|` cannot
 
 __all__ = ["PROBES", "Probe", "ProbeBase", "ProbeResult"]

@@ -106,7 +106,7 @@ def parse_sources(files: dict[str, str]) -> list[Source]:
 
 
 def offers(index: str, package: str) -> bool:
-    return re.search(rf"^Package:\s*{re.escape(package)}\s*$", index, re.M) is not None
+    return re.search(rf"^Package:\s*{re.escape(package)}\s*$", index, re.MULTILINE) is not None
 
 
 class AptSource(ProbeBase):

@@ -27,6 +27,8 @@ class ProbeResult(BaseModel):
 
 class ProbeBase(Strict):
     summary: ClassVar[str] = ""
+    if TYPE_CHECKING:
+        probe: str  # each kind's discriminator, a Literal field of its own
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="Identifiant, cité par les critères.")
     host: str = Field(pattern=HOST_RE, description="Hôte observé.")
 

@@ -18,7 +18,7 @@ import os
 import subprocess
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from simulateur.actions.directory import LOGIN_RE, adctl, snapshot_path
 from simulateur.errors import SimError
@@ -233,7 +233,7 @@ class AdUnchanged(ProbeBase):
         "Tous les autres comptes sont tels qu'au moment de la panne (emplacement, état, mot "
         "de passe, verrouillage, groupes) et aucun autre compte n'a été créé."
     )
-    model_config = {"extra": "forbid", "populate_by_name": True}
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     def observe(self, lab: Lab) -> tuple[bool, str]:
         path = snapshot_path(lab, self.host)

@@ -54,6 +54,8 @@ class Listener:
 
 def listeners(host: HostKind) -> list[Listener]:
     """TCP sockets in LISTEN and bound UDP sockets (IPv4) of the host's network namespace."""
+    if host.state.pid1 is None:  # not running: no socket, as sockets.table says of a process gone
+        return []
     return [
         Listener(sock.proto, sock.local.address, sock.local.port, sock.inode)
         for sock in sockets.table(host.state.pid1, ("tcp", "udp"), families="4")
@@ -67,7 +69,8 @@ def link_mac(host: HostKind, iface: str) -> str | None:
         idx = ipr.link_lookup(ifname=iface)
         if not idx:
             return None
-        return ipr.get_links(idx[0])[0].get_attr("IFLA_ADDRESS")
+        mac = ipr.get_links(idx[0])[0].get_attr("IFLA_ADDRESS")
+        return str(mac) if mac is not None else None
     finally:
         ipr.close()
 

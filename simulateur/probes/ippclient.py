@@ -92,7 +92,8 @@ def decode(data: bytes) -> Response:
         raise IppError(tr("ipp.truncated"))
     status = struct.unpack(">H", data[2:4])[0]
     resp = Response(status)
-    pos, attrs, last = 8, None, ""
+    pos, last = 8, ""
+    attrs: dict[str, list[object]] | None = None
     while pos < len(data):
         tag = data[pos]
         pos += 1

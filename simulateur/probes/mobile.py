@@ -94,7 +94,7 @@ def http_request(
 def uids(text: str) -> set[str]:
     """UIDs of the vCards / calendar objects in a text (folded lines unfolded first)."""
     unfolded = re.sub(r"\r?\n[ \t]", "", text)
-    return {m.strip() for m in re.findall(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", unfolded, re.M)}
+    return {m.strip() for m in re.findall(r"^UID(?:;[^:\r\n]*)?:(.*?)\r?$", unfolded, re.MULTILINE)}
 
 
 def server_uids(lab: Lab, server: str, collection: str) -> set[str]:
@@ -274,11 +274,12 @@ class DavAccount(ProbeBase):
         except ValueError:
             return False, tr("mobile.account.bad_port", url=url)
         if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", parts.hostname):
-            addr: str | None = parts.hostname
+            addr = parts.hostname
         else:
-            addr, via = resolve_name(host, parts.hostname)
-            if addr is None:
+            resolved, via = resolve_name(host, parts.hostname)
+            if resolved is None:
                 return False, tr("mobile.account.url_why", url=url, why=via)
+            addr = resolved
         user = opts.get("username")
         password, how = fetch_password(host, opts, spec.password)
         if password is None:
@@ -366,7 +367,7 @@ class DavSecret(ProbeBase):
 
 def _files(root: Path, prefix: str) -> list[tuple[Path, str]]:
     out = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
         rel = os.path.relpath(dirpath, root)
         base = prefix if rel == "." else prefix + rel + "/"
         out += [(Path(dirpath) / f, base + f) for f in filenames]

@@ -28,7 +28,7 @@ def persisted(host: HostKind, iface: str) -> tuple[str | None, dict[str, str]]:
     text = host.read_text("/etc/network/interfaces")
     if text is None:
         return None, {}
-    methods = re.findall(rf"^\s*iface\s+{re.escape(iface)}\s+inet\s+(\w+)", text, re.M)
+    methods = re.findall(rf"^\s*iface\s+{re.escape(iface)}\s+inet\s+(\w+)", text, re.MULTILINE)
     if not methods:
         return None, {}
     res = host.run_in_netns(["ifquery", "-i", str(path), iface], timeout=5)
@@ -144,12 +144,12 @@ class NetPersisted(ProbeBase):
             return False, tr(
                 "probe.persisted.gateway", gateway=gw or tr("probe.absent_f"), want=lab.render(self.gateway)
             )
-        live = [ipaddress.IPv4Interface(a.cidr) for a in addresses(host) if a.iface == self.iface]
-        if conf not in live:
+        live_ifaces = [ipaddress.IPv4Interface(a.cidr) for a in addresses(host) if a.iface == self.iface]
+        if conf not in live_ifaces:
             return False, tr(
                 "probe.persisted.unapplied",
                 address=conf.with_prefixlen,
-                now=", ".join(str(x) for x in live) or tr("probe.no_address"),
+                now=", ".join(str(x) for x in live_ifaces) or tr("probe.no_address"),
             )
         return True, tr("probe.persisted.ok", address=conf.with_prefixlen, gateway=gw or "—")
 

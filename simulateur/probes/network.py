@@ -201,8 +201,8 @@ def lookup(host: HostKind, name: str, hosts_file: bool = True) -> tuple[str | No
     if is_ipv4(name):
         return name, tr("probe.dns.via_address"), []
     resolv = host.read_text("/etc/resolv.conf") or ""
-    search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.M) for d in line.split()]
-    servers = re.findall(r"^\s*nameserver\s+(\S+)", resolv, re.M)[:3]
+    search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.MULTILINE) for d in line.split()]
+    servers = re.findall(r"^\s*nameserver\s+(\S+)", resolv, re.MULTILINE)[:3]
     name = name.rstrip(".")
     qualified = [f"{name}.{d}" for d in search]
     candidates = qualified + [name] if "." not in name else [name] + qualified
@@ -220,7 +220,7 @@ def lookup(host: HostKind, name: str, hosts_file: bool = True) -> tuple[str | No
         if not alive:
             break
         with ThreadPoolExecutor(max_workers=len(alive)) as pool:
-            answers = list(pool.map(lambda server: dig_a(host, server, cand), alive))
+            answers = list(pool.map(lambda server, cand=cand: dig_a(host, server, cand), alive))
         for server, found in zip(alive, answers, strict=True):
             if found:
                 return found[-1], tr("probe.dns.via_dns", server=server), servers
@@ -238,7 +238,7 @@ def pinned_in_hosts(host: HostKind, name: str) -> bool:
     """Does the host's /etc/hosts give `name` (or the same name qualified by, or stripped of,
     one of its search domains) an IPv4 address — whatever its resolver then asks the DNS?"""
     resolv = host.read_text("/etc/resolv.conf") or ""
-    search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.M) for d in line.split()]
+    search = [d for line in re.findall(r"^\s*(?:search|domain)\s+(.+)$", resolv, re.MULTILINE) for d in line.split()]
     name = name.rstrip(".").lower()
     forms = {name} | {f"{name}.{d}".lower() for d in search}
     forms |= {name[: -len(d) - 1] for d in search if name.endswith("." + d.lower())}

@@ -158,13 +158,15 @@ class ComptaRunning(ProbeBase):
         if code != 200 or not isinstance(answer, dict):
             why = answer.get("erreur") if isinstance(answer, dict) else answer
             return False, tr("probe.compta.error", host=self.host, why=why)
+        dossiers = answer.get("dossiers")
+        count = len(dossiers) if isinstance(dossiers, list) else 0
         shown = trn(
             "probe.compta.ok",
-            len(answer.get("dossiers") or []),
+            count,
             version=answer.get("version"),
             host=self.host,
             societe=answer.get("societe"),
-        )  # type: ignore[arg-type]
+        )
         checks = []
         if self.version:
             checks.append(("version", lab.render(self.version)))
@@ -176,8 +178,8 @@ class ComptaRunning(ProbeBase):
             for k, v in checks
             if str(answer.get(k)) != v
         ]
-        if self.dossiers is not None and len(answer.get("dossiers") or []) != self.dossiers:  # type: ignore[arg-type]
-            wrong.append(trn("probe.compta.wrong_dossiers", len(answer.get("dossiers") or []), want=self.dossiers))
+        if self.dossiers is not None and count != self.dossiers:
+            wrong.append(trn("probe.compta.wrong_dossiers", count, want=self.dossiers))
         if wrong:
             return False, tr("probe.compta.problems", shown=shown, problems=" ; ".join(wrong))
         return True, shown

@@ -19,6 +19,8 @@ from pydantic import Field
 from simulateur.errors import SimError
 from simulateur.i18n import tr, trn
 from simulateur.lab.names import HOST_RE, UNIT_RE
+from simulateur.lab.services.cups import Cups
+from simulateur.lab.services.ippeveprinter import Ippeveprinter
 from simulateur.probes import ippclient as ipp
 from simulateur.probes.base import ProbeBase
 from simulateur.probes.network import lookup
@@ -26,7 +28,6 @@ from simulateur.probes.network import lookup
 if TYPE_CHECKING:
     from simulateur.lab.kind import HostKind
     from simulateur.lab.lab import Lab
-    from simulateur.lab.services.ippeveprinter import Ippeveprinter
 
 QUEUE_RE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
 
@@ -44,17 +45,17 @@ GENERATED_PPDS = {"ippeve.ppd": "IPP Everywhere", "drvless.ppd": "driverless"}
 
 def _printer_service(lab: Lab, host: str, service: str) -> Ippeveprinter:
     spec = lab.service_spec(host, service)
-    if getattr(spec, "type", None) != "ippeveprinter":
+    if not isinstance(spec, Ippeveprinter):
         raise SimError(tr("printer.not_printer", service=service, host=host))
-    return spec  # type: ignore[return-value]
+    return spec
 
 
 def _find_printer_service(lab: Lab, host: str) -> Ippeveprinter:
     if host not in lab.topology.hosts:
         raise SimError(tr("printer.no_host", host=host))
     for service in lab.topology.hosts[host].services:
-        if getattr(service, "type", None) == "ippeveprinter":
-            return service  # type: ignore[return-value]
+        if isinstance(service, Ippeveprinter):
+            return service
     raise SimError(tr("printer.no_printer", host=host))
 
 
@@ -87,7 +88,7 @@ class PrinterJobReceived(ProbeBase):
         target = lab.address_of(self.host)
         for name in lab.host_names():
             for service in lab.topology.hosts[name].services:
-                if getattr(service, "type", None) == "cups" and _sends_to(lab, name, service.port, target):
+                if isinstance(service, Cups) and _sends_to(lab, name, service.port, target):
                     return True
         return False
 
@@ -114,7 +115,7 @@ class PrinterJobReceived(ProbeBase):
             if isinstance(job_id, int):
                 jobs[job_id] = (
                     str(ipp.first(attrs, "job-name", "?")),
-                    int(ipp.first(attrs, "job-state", 0) or 0),
+                    state if isinstance(state := ipp.first(attrs, "job-state"), int) else 0,
                     [str(r) for r in attrs.get("job-state-reasons", [])],
                 )
         files = self._spool(host, spec.spool, lab.state.created)
@@ -306,9 +307,11 @@ class CupsQueue(ProbeBase):
         ppd = host.read_text(f"/etc/cups/ppd/{queue}.ppd")
         if ppd is None or model == "Local Raw Printer":
             return False, tr("printer.driver.none")
-        pcfile = re.search(r'^\*PCFileName:\s*"([^"]*)"', ppd, re.M)
+        pcfile = re.search(r'^\*PCFileName:\s*"([^"]*)"', ppd, re.MULTILINE)
         kind = GENERATED_PPDS.get(pcfile.group(1).lower() if pcfile else "")
-        sent = {m.split()[1] for m in re.findall(r'^\*cupsFilter2:\s*"([^"]*)"', ppd, re.M) if len(m.split()) > 1}
+        sent = {
+            m.split()[1] for m in re.findall(r'^\*cupsFilter2:\s*"([^"]*)"', ppd, re.MULTILINE) if len(m.split()) > 1
+        }
         in_use = model.endswith("IPP Everywhere") or ", driverless" in model
         if kind and sent & set(printer.formats) and in_use:
             return True, tr("printer.driver.ok", model=model, kind=kind)

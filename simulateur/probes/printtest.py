@@ -51,9 +51,9 @@ def printable_jobs(lab: Lab, printer: str) -> set[int]:
         ),
     )
     known = {
-        int(ipp.first(a, "job-id")): int(ipp.first(a, "job-state", 0) or 0)  # type: ignore[arg-type]
+        job_id: state if isinstance(state := ipp.first(a, "job-state"), int) else 0
         for a in resp.objects(0x02)
-        if isinstance(ipp.first(a, "job-id"), int)
+        if isinstance(job_id := ipp.first(a, "job-id"), int)
     }
     files = PrinterJobReceived._spool(host, spec.spool, lab.state.created)
     return {j for j, (fmt, _) in files.items() if fmt in MAGIC.values() and known.get(j) in RECEIVED_STATES}

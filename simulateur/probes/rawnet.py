@@ -37,7 +37,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from simulateur.lab import nsutil
 from simulateur.paths import cache_dir
@@ -98,7 +98,10 @@ def _packet_socket(host: HostKind, iface: str, proto: int) -> socket.socket:
     return sock
 
 
-def _exchange(sock: socket.socket, frame: bytes, wait: float, answer: Callable[[bytes], Any]) -> Any:
+T = TypeVar("T")
+
+
+def _exchange(sock: socket.socket, frame: bytes, wait: float, answer: Callable[[bytes], T | None]) -> T | None:
     """Send `frame` (again at 30 % and 60 % of `wait` while nothing answered, as a real client);
     the first `answer(received)` that is not None, or None after `wait` seconds."""
     start = time.monotonic()

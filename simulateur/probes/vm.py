@@ -152,7 +152,7 @@ class VmNicDriverPersists(ProbeBase):
         ko = f"/lib/modules/{kver}/kernel/drivers/net/{NIC}.ko"
         if "Inode:" not in debugfs(disk, f"stat {ko}"):
             problems.append(tr("probe.vm.ko_missing", path=ko))
-        elif not re.search(rf"(^|/){NIC}\.ko:", debugfs(disk, f"cat /lib/modules/{kver}/modules.dep"), re.M):
+        elif not re.search(rf"(^|/){NIC}\.ko:", debugfs(disk, f"cat /lib/modules/{kver}/modules.dep"), re.MULTILINE):
             problems.append(tr("probe.vm.not_indexed", nic=NIC))
         if problems:
             return False, tr("probe.vm.persist_ko", problems=" ; ".join(problems))

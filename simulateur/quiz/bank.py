@@ -55,9 +55,9 @@ def _data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     adds (« questions.3.numeric.answer ») are not keys of the file, and are dropped."""
     out: list[Any] = []
     for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        if (isinstance(data, dict) and part in data) or (
+            isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        ):
             data = data[part]
         elif isinstance(data, dict) and isinstance(part, str):
             continue  # a tag, not a key (or a missing key: its parent's line)

@@ -85,7 +85,7 @@ def text(q: Numeric, seed: int) -> str:
 def _number(given: str) -> float | None:
     """« 1 022 », « 12,5 », « 12.5 s » → a number (None: not one)."""
     cleaned = given.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    cleaned = re.sub(r"(s|sec|secondes?|h[oô]tes?)$", "", cleaned, flags=re.I)
+    cleaned = re.sub(r"(s|sec|secondes?|h[oô]tes?)$", "", cleaned, flags=re.IGNORECASE)
     try:
         value = float(cleaned)
     except ValueError:
@@ -156,7 +156,7 @@ def judge(q: Numeric, seed: int, given: str) -> bool | None:
         n = _number(given)
         if n is None:
             return None
-        target = float(exp.value)  # type: ignore[arg-type]
+        target = float(exp.value)  # type: ignore[arg-type]  # a number for these two kinds (expected() computes it)
         return abs(n - target) <= abs(target) * q.tolerance / 100 + 1e-9
     if spec.ask in ("mask", "prefix_for_hosts"):
         p = _prefix(given)

@@ -110,7 +110,7 @@ class QuizDB:
     def latest(self, *, open_only: bool) -> QuizRun:
         runs = [r for r in self.runs() if r.open() or not open_only]
         if not runs:
-            raise UsageError((tr("quiz.no_open_run") if open_only else tr("quiz.no_run")))
+            raise UsageError(tr("quiz.no_open_run") if open_only else tr("quiz.no_run"))
         return runs[-1]
 
     def answer(self, run_id: str, question_id: str, answer: str, now: float | None = None) -> QuizAnswer:
@@ -140,7 +140,7 @@ class QuizDB:
                 raise UsageError(tr("quiz.unknown_run", id=run_id, known="?"))
             if row.submitted is not None:
                 raise UsageError(tr("quiz.answer.submitted", id=run_id))
-            when = min(t, row.deadline)
+            when: float = min(t, row.deadline)
             conn.execute(R.update().where(R.c.id == run_id).values(submitted=when))
         return when
 

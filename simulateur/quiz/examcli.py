@@ -80,22 +80,20 @@ def cmd_quiz_start(args: argparse.Namespace) -> int:
 
     run, new = examquiz.start(_db(), args.session, args.candidate)
     print(
-        (
-            tr(
-                "quiz.exam.started",
-                candidate=run.candidate,
-                count=len(run.questions),
-                minutes=run.minutes,
-                deadline=when(run.deadline),
-            )
-            if new
-            else tr(
-                "quiz.exam.already",
-                candidate=run.candidate,
-                count=len(run.questions),
-                minutes=run.minutes,
-                deadline=when(run.deadline),
-            )
+        tr(
+            "quiz.exam.started",
+            candidate=run.candidate,
+            count=len(run.questions),
+            minutes=run.minutes,
+            deadline=when(run.deadline),
+        )
+        if new
+        else tr(
+            "quiz.exam.already",
+            candidate=run.candidate,
+            count=len(run.questions),
+            minutes=run.minutes,
+            deadline=when(run.deadline),
         )
     )
     return 0

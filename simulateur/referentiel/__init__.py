@@ -25,8 +25,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 __all__ = [
-    "MODALITY_LABELS",
     "CCP",
+    "MODALITY_LABELS",
     "Competence",
     "Criterion",
     "Modality",
@@ -127,7 +127,7 @@ class Referentiel(_Model):
 
     def competences(self) -> tuple[tuple[Competence, CCP | None], ...]:
         """Toutes les compétences, dans l'ordre du texte, avec leur CCP (None si transversale)."""
-        pairs = [(comp, ccp) for ccp in self.ccps for comp in ccp.competences]
+        pairs: list[tuple[Competence, CCP | None]] = [(comp, ccp) for ccp in self.ccps for comp in ccp.competences]
         pairs += [(comp, None) for comp in self.transversal]
         return tuple(pairs)
 

@@ -47,8 +47,10 @@ def _terminals(terms: list[TerminalTranscript]) -> list[str]:
         return out + [f"_{tr('report.terminals_none')}_", ""]
     for t in terms:
         out += [
-            f"*{tr('report.terminal_head', host=t.host, when=T.when(t.started), duration=T.duration(t.duration_s))}*"
-            f" ({t.file})",
+            (
+                f"*{tr('report.terminal_head', host=t.host, when=T.when(t.started), duration=T.duration(t.duration_s))}*"
+                f" ({t.file})"
+            ),
             "",
         ]
         if t.problem:

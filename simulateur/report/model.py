@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field
 from simulateur import referentiel
 from simulateur.coaching import Coaching, coaching
 from simulateur.errors import UsageError
-from simulateur.exam.jury import SOURCE_LABELS, VERDICT_LABELS, MergedCriterion, merge, overrides, score
+from simulateur.exam.jury import SOURCE_LABELS, MergedCriterion, merge, overrides, score
 from simulateur.i18n import N_, tr
+from simulateur.scoring import VERDICT_LABELS
 from simulateur.session.store import FICHE_FIELDS, CriterionRecord, Store
-from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS
+from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, Qualification
 
 STATUS_LABELS: dict[str, str] = {
     "a_faire": tr("report.status.a_faire"),
@@ -360,16 +361,16 @@ def timeline(directory: Path | str | None, started: float | None = None) -> list
     ]
 
 
-def _qualification_text(q: object) -> str | None:
+def _qualification_text(q: Qualification | None) -> str | None:
     if q is None:
         return None
-    impact, urgency = q.impact, q.urgency  # type: ignore[attr-defined]
+    impact, urgency = q.impact, q.urgency
     return tr(
         "report.qualification",
         impact=IMPACT_LABELS[impact],
         urgency=URGENCY_LABELS[urgency],
         priority=PRIORITY_LABELS[q.priority],
-    )  # type: ignore[attr-defined]
+    )
 
 
 def _intervention(
@@ -473,6 +474,7 @@ def exam_report(session_id: str, candidate: str, db: object | None = None) -> Re
     ivs = []
     for item in run.items:
         d = mine[item.index - 1]
+        assert d.seed is not None  # for_candidate draws every candidate's seed
         iv = _intervention(
             exam_db.store,
             item.index,
@@ -621,7 +623,7 @@ def entretien_report(store: Store, session_id: str, candidate: str) -> Entretien
         EntretienCompetenceRow(
             id=t.id, label=t.label, questions=t.questions, acquis=t.acquis, non_acquis=t.non_acquis, pending=t.pending
         )
-        for t in tally(guide, marks)
+        for t in tally(guide.questions, marks)
     ]
     return EntretienReport(minutes=guide.minutes, created=guide.created, questions=rows, competences=comps)
 
@@ -639,7 +641,8 @@ def attempt_report(attempt_id: str, store: Store | None = None) -> Report:
     where = exam_db.item_of_attempt(attempt_id)
     marks: dict = {}
     comment = note = ""
-    index, status, ended = 1, rec.status, rec.submitted
+    index, ended = 1, rec.submitted
+    status: str = rec.status
     if where is not None:
         session_id, candidate, index = where
         marks = {m.criterion: m for m in exam_db.jury(session_id, candidate) if m.index == index}

@@ -22,7 +22,7 @@ def when(t: float | None) -> str:
 def duration(s: float | None) -> str:
     if s is None:
         return "—"
-    s = int(round(s))
+    s = round(s)
     return f"{s // 60} min {s % 60:02d} s"
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulateur import params as P
 from simulateur import referentiel
@@ -18,6 +20,10 @@ from simulateur.paths import scenarios_dir, user_scenarios_dir
 from simulateur.scenario import rendered
 from simulateur.scenario.models import JournalEvidence, ProbeEvidence, Scenario, TicketEvidence
 from simulateur.scenario.yamlload import Located, load_located, validate_located
+
+if TYPE_CHECKING:
+    from simulateur.actions import ActionBase
+    from simulateur.probes import ProbeBase
 
 
 @dataclass
@@ -207,9 +213,9 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
         if found is None:
             err(("criteria", i, "id"), N_("check.unknown_criterion"), id=crit.id)
         else:
-            comp = found[1]
-            if comp.id not in sc.competences and not comp.transversal:
-                err(("criteria", i, "id"), N_("check.criterion_outside"), id=crit.id, comp=comp.id)
+            competence = found[1]
+            if competence.id not in sc.competences and not competence.transversal:
+                err(("criteria", i, "id"), N_("check.criterion_outside"), id=crit.id, comp=competence.id)
         for j, ev in enumerate(crit.evidence):
             if isinstance(ev, ProbeEvidence):
                 used.add(ev.probe)
@@ -264,7 +270,7 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
         if probe.id not in used:
             err(("probes", i, "id"), N_("check.unused_probe"), id=probe.id)
     problems += _check_symptom(sc, probe_ids, loc)
-    sections: list[tuple[tuple[Any, ...], list[Any]]] = [
+    sections: list[tuple[tuple[Any, ...], Sequence[ActionBase | ProbeBase]]] = [
         (("faults",), sc.faults),
         (("solution",), sc.solution),
         (("probes",), sc.probes),
@@ -309,8 +315,9 @@ def _check_scenario(sc: Scenario, topo: Topology, loc: Located) -> list[str]:
                 f"{loc.where(('params',))}: {msg} (topologie {topo.id})"
                 for _, msg in rendered.problems(_render_topology(topo, values, sc.hosts))
             ]
-            for variant in sorted(sc.variants) or [None]:
-                rendered_scenario(sc, values, variant)
+            variant_names: list[str | None] = [*sorted(sc.variants)] or [None]
+            for variant_name in variant_names:
+                rendered_scenario(sc, values, variant_name)
         except UsageError as exc:
             err(("params",), N_("check.params_failed"), why=str(exc))
     return problems
@@ -379,7 +386,7 @@ def _render_topology(topo: Topology, values: dict[str, str], hosts: list[str] | 
     data = P.render_tree(data, values)
     if hosts:
         _forget_absent_resolvers(data)
-    return rendered.validated(Topology, data, f"topologie {topo.id}")  # type: ignore[no-any-return]
+    return rendered.validated(Topology, data, f"topologie {topo.id}")
 
 
 def _forget_absent_resolvers(data: dict[str, Any]) -> None:
@@ -414,7 +421,7 @@ def rendered_scenario(sc: Scenario, values: dict[str, str], variant: str | None 
         chosen = sc.variants[variant].model_dump(by_alias=True)
         data["faults"] = data["faults"] + chosen["faults"]
         data["solution"] = chosen["solution"] + data["solution"]
-    return rendered.validated(Scenario, P.render_tree(data, values), tr("check.rendered_scenario", id=sc.id))  # type: ignore[no-any-return]
+    return rendered.validated(Scenario, P.render_tree(data, values), tr("check.rendered_scenario", id=sc.id))
 
 
 @dataclass
@@ -469,7 +476,7 @@ def load_catalogue(base: Path | None = None, user: Path | None = None) -> Catalo
 def find_scenario(scenario_id: str, base: Path | None = None) -> Loaded:
     """A scenario by id: shipped (or in `base`), else in the trainer's folder."""
     folders = [base or scenarios_dir()] + [f for f in [_user_folder(base)] if f is not None]
-    if P.re.match(r"^[a-z][a-z0-9-]{0,47}$", scenario_id):
+    if re.match(r"^[a-z][a-z0-9-]{0,47}$", scenario_id):
         for folder in folders:
             path = folder / f"{scenario_id}.yaml"
             if path.exists():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -119,9 +119,7 @@ class JuryEvidence(Strict):
     jury: str = Field(min_length=1, description="Ce que le jury doit observer.")
 
 
-Evidence = Annotated[
-    Union[ProbeEvidence, JournalEvidence, TicketEvidence, JuryEvidence], Field(union_mode="left_to_right")
-]
+Evidence = Annotated[ProbeEvidence | JournalEvidence | TicketEvidence | JuryEvidence, Field(union_mode="left_to_right")]
 
 
 class CriterionSpec(Strict):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -84,14 +84,14 @@ def _service_fields(service: BaseModel) -> list[tuple[Loc, str, str]]:
             if getattr(dhcp, key, None) is not None:
                 out.append((("dhcp", key), getattr(dhcp, key), "ipv4"))
         out += [(("dhcp", "dns", j), v, "ipv4") for j, v in enumerate(getattr(dhcp, "dns", []))]
-        if getattr(dhcp, "domain", None) is not None:
-            out.append((("dhcp", "domain"), dhcp.domain, "dns_name"))
-        if getattr(dhcp, "lease", None) is not None:
-            out.append((("dhcp", "lease"), dhcp.lease, "lease"))
+        if (domain := getattr(dhcp, "domain", None)) is not None:
+            out.append((("dhcp", "domain"), domain, "dns_name"))
+        if (lease := getattr(dhcp, "lease", None)) is not None:
+            out.append((("dhcp", "lease"), lease, "lease"))
     dns = getattr(service, "dns", None)
     if isinstance(dns, BaseModel):
-        if getattr(dns, "domain", None) is not None:
-            out.append((("dns", "domain"), dns.domain, "dns_name"))
+        if (domain := getattr(dns, "domain", None)) is not None:
+            out.append((("dns", "domain"), domain, "dns_name"))
         for rname, addr in getattr(dns, "records", {}).items():
             out += [(("dns", "records", rname), rname, "dns_name"), (("dns", "records", rname), addr, "ipv4")]
         out += [(("dns", "upstream", j), v, "ipv4") for j, v in enumerate(getattr(dns, "upstream", []))]
@@ -115,7 +115,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def validated(model: type[BaseModel], data: Any, what: str) -> Any:
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], data: Any, what: str) -> M:
     """`model` from rendered data; a value a parameter made invalid is a UsageError (French)."""
     from simulateur.scenario.yamlload import explain
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from simulateur.errors import ScenarioError
 from simulateur.i18n import N_, tr
 
 Loc = tuple[str | int, ...]
 MAX_FILE_BYTES = 1_000_000
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Located:
@@ -158,7 +161,7 @@ def _field_path(loc: Loc) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
 
 
-def explain(err: dict[str, Any]) -> str:
+def explain(err: ErrorDetails) -> str:
     """One French sentence for one pydantic error, with the fix when we know it."""
     kind = err["type"]
     loc = tuple(err["loc"])
@@ -205,7 +208,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def validate_located(model: type[BaseModel], located: Located) -> BaseModel:
+def validate_located(model: type[M], located: Located) -> M:
     """Validate data against a model; errors become file:line sentences."""
     try:
         return model.model_validate(located.data)

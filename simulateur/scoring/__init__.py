@@ -14,14 +14,7 @@ from simulateur.i18n import tr, trn
 from simulateur.journal.classify import Kind, Reading, entry_file_events, ran, read_entry
 from simulateur.journal.store import Entry
 from simulateur.probes import ProbeBase, ProbeResult
-from simulateur.scenario.models import (
-    Expected,
-    JournalEvidence,
-    JuryEvidence,
-    ProbeEvidence,
-    Scenario,
-    TicketEvidence,
-)
+from simulateur.scenario.models import Expected, JournalEvidence, JuryEvidence, ProbeEvidence, Scenario, TicketEvidence
 from simulateur.scoring import remote
 from simulateur.ticket import (
     IMPACT_LABELS,

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulateur.errors import SimError, UsageError
+from simulateur.exam.accounts import CANDIDATE_HOURS, Accounts
 from simulateur.i18n import tr
 from simulateur.serve import roles
-from simulateur.exam.accounts import CANDIDATE_HOURS, Accounts
 
 if TYPE_CHECKING:
     from simulateur.serve.service import Service

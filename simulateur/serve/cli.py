@@ -75,7 +75,7 @@ def cmd_logout(args: argparse.Namespace) -> int:
     return remote.logout()
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     s = sub.add_parser("account", help=tr("help.serve.account"))
     s.add_argument("action", choices=("add", "list", "passwd", "roles", "remove"))
     s.add_argument("login", nargs="?", default=None, metavar=tr("metavar.login"))

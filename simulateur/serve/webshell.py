@@ -24,7 +24,7 @@ import socket
 import struct
 import termios
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from simulateur.i18n import tr
@@ -82,6 +82,15 @@ async def endpoint(ws: Any, service: Service, gate: Gate) -> None:
     await Relay(ws, service).run(found, ["shell", lab, *([host] if host else [])], cols, rows, term)
 
 
+T = TypeVar("T")
+
+
+def _settle(done: asyncio.Future[T], value: T) -> None:
+    """In the loop: a thread's result into `done`, unless it ended meanwhile (cancelled)."""
+    if not done.done():
+        done.set_result(value)
+
+
 async def _end(ws: Any, code: int, error: str | None) -> None:
     from starlette.websockets import WebSocketDisconnect
 
@@ -119,14 +128,15 @@ class Relay:
                 with contextlib.suppress(OSError):
                     os.close(slave)  # the relay's ends gone too: the pty reads EOF (EIO)
                 theirs.close()
-            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(reply))
+            loop.call_soon_threadsafe(_settle, done, reply)
 
         threading.Thread(target=job, daemon=True, name="webshell").start()
         self._resume()
         sender = asyncio.create_task(self._send())
         receiver = asyncio.create_task(self._receive(mine))
         try:
-            await asyncio.wait({done, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            either: set[asyncio.Future[Any]] = {done, receiver}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
             if not done.done():  # she went away: the shell is ended (execute sees the pair closed)
                 mine.close()
                 await done
@@ -136,7 +146,8 @@ class Relay:
                 await asyncio.wait_for(self._drained(), DRAIN)
             self.queue.put_nowait(None)
             await sender
-            await _end(self.ws, int(reply.get("code", 1)), reply.get("error"))  # type: ignore[arg-type]
+            code, error = reply.get("code", 1), reply.get("error")
+            await _end(self.ws, code if isinstance(code, int) else 1, error if isinstance(error, str) else None)
         finally:
             self._pause()
             for task in (sender, receiver):
@@ -172,7 +183,7 @@ class Relay:
             self._pause()
 
     async def _drained(self) -> None:
-        while not self.eof or not self.queue.empty():
+        while not self.eof or not self.queue.empty():  # noqa: ASYNC110 — two conditions set by two tasks: polled
             await asyncio.sleep(0.02)
 
     async def _send(self) -> None:

@@ -19,14 +19,15 @@ import signal
 import socket
 import sys
 import traceback
+from io import TextIOWrapper
 
 
 def _preload() -> None:
     from simulateur import cli
-    from simulateur.exam import cli as _exam_cli, core as _core  # noqa: F401
-    from simulateur.session import run as _run  # noqa: F401
-    from simulateur.scoring import evaluate as _evaluate  # noqa: F401
+    from simulateur.exam import cli as _exam_cli  # noqa: F401 — imported for its cost: the forks find it loaded
     from simulateur.probes import rawnet
+    from simulateur.scoring import evaluate as _evaluate  # noqa: F401 — imported for its cost: the forks find it loaded
+    from simulateur.session import run as _run  # noqa: F401 — imported for its cost: the forks find it loaded
 
     cli.build_parser()
     rawnet.layers()  # scapy, once for every worker (simulateur.probes.rawnet: ~0.14 s)
@@ -46,7 +47,8 @@ def child(req: dict, fds: list[int], service_sock: socket.socket) -> int:
             os.close(fd)
     os.chdir("/")
     for stream in (sys.stdout, sys.stderr):  # her terminal now: each line when written
-        stream.reconfigure(line_buffering=True)
+        if isinstance(stream, TextIOWrapper):
+            stream.reconfigure(line_buffering=True)
     os.environ["TERM"] = str(req.get("term") or "xterm")
     os.write(channel, f"{os.getpid()}\n".encode())
     code = 1

@@ -21,6 +21,7 @@ from simulateur.journal import kernel, remote, terminal
 from simulateur.journal.store import Journal
 from simulateur.lab import audit
 from simulateur.lab.lab import Lab, Progress, _quiet
+from simulateur.lab.topology import Topology
 from simulateur.scenario.loader import (
     Loaded,
     choose_variant,
@@ -29,7 +30,6 @@ from simulateur.scenario.loader import (
     rendered_topology,
     resolve_params,
 )
-from simulateur.lab.topology import Topology
 from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult, evaluate
 from simulateur.session.attempt import VERIFIED_EVENT, Attempt
@@ -40,7 +40,7 @@ from simulateur.vm import host as _vm_kind  # noqa: F401  (registers the VM kind
 class Started:
     lab: Lab
     scenario: Scenario
-    attempt: Attempt | None
+    attempt: Attempt  # every way of starting records one
 
 
 def new_seed() -> int:

@@ -26,8 +26,8 @@ from typing import Any, Literal, get_args
 from sqlalchemy import func, select
 
 from simulateur.paths import data_dir
-from simulateur.scenario.models import Scenario
 from simulateur.probes import ProbeResult
+from simulateur.scenario.models import Scenario
 from simulateur.scoring import CheckResult, CriterionResult, Score, Verdict
 from simulateur.store import connect, engine_for, schema, store_url, upsert
 from simulateur.store.engine import forget, normalize, shown, sqlite_path
@@ -399,7 +399,7 @@ class Store:
         qualification = None
         if q is not None:
             qualification = Qualification.model_validate(q)
-            qualification.priority  # raises on unknown values
+            _ = qualification.priority  # raises on unknown values
         return AttemptRecord(
             id=str(row.id),
             scenario=str(row.scenario),
@@ -426,7 +426,7 @@ class Store:
             checked=None if row.checked is None else float(row.checked),
         )
 
-    _COLUMNS = [c for c in A.c if c.name not in ("scenario_json", "probes")]
+    _COLUMNS = tuple(c for c in A.c if c.name not in ("scenario_json", "probes"))
 
     def _hint_counts(self, conn: Any) -> dict[str, int]:
         return {r[0]: r[1] for r in conn.execute(select(HI.c.attempt, func.count()).group_by(HI.c.attempt))}
@@ -448,7 +448,7 @@ class Store:
         scenario: str | None = None,
         competence: str | None = None,
         status: str | None = None,
-        candidate: str | None | object = ANYONE,
+        candidate: str | object | None = ANYONE,
         modes: Iterable[str] | None = None,
     ) -> list[AttemptRecord]:
         """Attempts, oldest first; unreadable rows are skipped (counted in `self.skipped`).
@@ -588,7 +588,7 @@ class Store:
             return None
 
     def best_scores(
-        self, *, candidate: str | None | object = ANYONE, modes: Iterable[str] | None = None
+        self, *, candidate: str | object | None = ANYONE, modes: Iterable[str] | None = None
     ) -> dict[str, ScoreRecord]:
         """Best submitted score per scenario (most criteria acquired, then fewest hints), of one
         trainee and of some modes (see attempts())."""

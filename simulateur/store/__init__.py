@@ -5,18 +5,36 @@ machines share it (``--store postgresql://…`` / ``SIMULATEUR_STORE``). Tables 
 (schema.py, SQLAlchemy Core), created and changed by migrations (migrations/, Alembic).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from simulateur.store.engine import HEAD, StoreError, connect, engine_for, normalize, shown, store_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Table
+    from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = ["HEAD", "StoreError", "connect", "engine_for", "normalize", "shown", "store_url", "upsert"]
 
 
-def upsert(conn, table, values: dict, keys: tuple[str, ...], update: tuple[str, ...] | None = None) -> None:  # type: ignore[no-untyped-def]
+def upsert(
+    conn: Connection,
+    table: Table,
+    values: dict[str, Any],
+    keys: tuple[str, ...],
+    update: tuple[str, ...] | None = None,
+) -> None:
     """INSERT, or on a clash of `keys` UPDATE the columns `update` (default: all others; () = keep the row)."""
+    stmt: postgresql.Insert | sqlite.Insert
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(table).values(**values)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(**values)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).values(**values)
     cols = [k for k in values if k not in keys] if update is None else list(update)
     if cols:
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={k: stmt.excluded[k] for k in cols})

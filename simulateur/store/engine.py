@@ -242,7 +242,7 @@ def connect(engine: Any, *, write: bool = False) -> Iterator[Any]:
         with eng.begin() as conn:
             yield conn
     except (OperationalError, InterfaceError) as exc:
-        if engine.dialect.name == "postgresql" and exc.connection_invalidated or _is_connect_error(exc):
+        if (engine.dialect.name == "postgresql" and exc.connection_invalidated) or _is_connect_error(exc):
             raise unreachable(engine.url.render_as_string(hide_password=False), exc) from None
         if engine.dialect.name == "sqlite" and _is_busy(exc):
             raise busy(engine.url.render_as_string(hide_password=False), exc) from None

@@ -126,7 +126,7 @@ class SimulateurApp(App[int]):
     def choose_trainee(self, then: Callable[[], None] | None = None) -> None:
         from simulateur.tui.screens.profil import ProfileScreen
 
-        def chosen(name: str | None | bool) -> None:
+        def chosen(name: str | bool | None) -> None:
             if name is False:
                 return
             self.set_trainee(name if isinstance(name, str) else None)
@@ -248,12 +248,12 @@ class SimulateurApp(App[int]):
 
         self.push_screen(JuryScreen(session_id, candidate))
 
-    def open_timeline(self, title: str, directory: Path | None, started: float | None) -> None:
+    def open_timeline(self, title: str, directory: Path | str | None, started: float | None) -> None:
         from simulateur.tui.screens.timeline import TimelineScreen
 
         self.push_screen(TimelineScreen(title, directory, started))
 
-    def open_player(self, directory: Path | None, started: float | None, *args: Any) -> bool:
+    def open_player(self, directory: Path | str | None, started: float | None, *args: Any) -> bool:
         from simulateur.tui.screens.player import open_player
 
         return open_player(self, directory, started, *args)
@@ -383,7 +383,7 @@ class SimulateurApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]  # textual asks App[object]; App is invariant in its return type
             self.push_screen(CommandPalette(id="--command-palette", placeholder=tr("tui.palette.placeholder")))
 
     def search_themes(self) -> None:

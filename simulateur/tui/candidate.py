@@ -181,8 +181,8 @@ class CandidateApp(App[int]):
                     else tr("cand.building")
                 )
             )
-        self.query_one("#start", Button).disabled = (
-            self.busy or state is not None and bool(state.get("lab") or state.get("finished"))
+        self.query_one("#start", Button).disabled = self.busy or (
+            state is not None and bool(state.get("lab") or state.get("finished"))
         )
         self.query_one("#submit", Button).disabled = self.busy or not (running and state and state.get("lab"))
         self.query_one("#shell", Button).disabled = self.busy or not (running and state and state.get("lab"))

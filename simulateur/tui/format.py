@@ -23,7 +23,7 @@ def duration(seconds: float | None) -> str:
     """« 12 min 05 s » (a duration in a sentence)."""
     if seconds is None:
         return "—"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s} s"
     m, s = divmod(s, 60)

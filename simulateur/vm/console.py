@@ -52,7 +52,7 @@ class Journaler:
         started = self.typed_at
         self.typed_at = None
         if self.last is None or line == self.last or not line:
-            self.last = line if line else self.last if self.last is not None else ""
+            self.last = line or (self.last if self.last is not None else "")
             return
         self.last = line
         cmd = line.split(None, 1)[1] if line.split(None, 1)[0].isdigit() and " " in line else line

@@ -87,8 +87,19 @@ def routes(service: Service, gate: Gate) -> list[Any]:
     from starlette.routing import Mount
     from starlette.staticfiles import StaticFiles
 
-    from simulateur.web import appweb, candidate, codes, jury, live, login, replay, sessions, terminal, trainer
-    from simulateur.web import quiz_pages
+    from simulateur.web import (
+        appweb,
+        candidate,
+        codes,
+        jury,
+        live,
+        login,
+        quiz_pages,
+        replay,
+        sessions,
+        terminal,
+        trainer,
+    )
 
     pages = Pages(service, gate)
     return [

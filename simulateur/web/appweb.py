@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulateur.i18n import tr
-from simulateur.serve.webshell import Relay, _end, _size, same_origin, set_size
+from simulateur.serve.webshell import Relay, _end, _settle, _size, same_origin, set_size
 
 if TYPE_CHECKING:
     from simulateur.web.app import Pages
@@ -87,7 +87,7 @@ class AppRelay(Relay):
         self.master, self.loop = master, loop
         try:
             # setsid --ctty: a session of its own whose terminal is the pty (resizes reach the app)
-            proc = subprocess.Popen(
+            proc = subprocess.Popen(  # noqa: ASYNC220 — fork and exec return at once; the pty is read by the loop
                 ["setsid", "--ctty", *argv], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, close_fds=True
             )
         finally:
@@ -96,7 +96,7 @@ class AppRelay(Relay):
 
         def wait() -> None:
             code = proc.wait()
-            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(code))
+            loop.call_soon_threadsafe(_settle, done, code)
 
         threading.Thread(target=wait, daemon=True, name="appweb").start()
         self._resume()
@@ -104,13 +104,14 @@ class AppRelay(Relay):
         mine, theirs = socket.socketpair()  # the shell relay's resize signal: the pty's size is enough here
         receiver = asyncio.create_task(self._receive(mine))
         try:
-            await asyncio.wait({done, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            either: set[asyncio.Future[Any]] = {done, receiver}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
             if not done.done():  # she went away: the app is ended (its session)
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(proc.pid, signal.SIGHUP)
                 try:
                     await asyncio.wait_for(asyncio.shield(done), 5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.killpg(proc.pid, signal.SIGKILL)
                     await done

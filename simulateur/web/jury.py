@@ -61,8 +61,9 @@ def _when(t: float | None) -> str:
 def grid(db: ExamDB, session_id: str, candidate: str) -> tuple[Any, list[Block], Any]:
     """(her run, the blocks, her signature) — what the grid page shows."""
     from simulateur.exam import core
-    from simulateur.exam.jury import SOURCE_LABELS, VERDICT_LABELS, jury_criteria, merge
+    from simulateur.exam.jury import SOURCE_LABELS, jury_criteria, merge
     from simulateur.report.model import STATUS_LABELS
+    from simulateur.scoring import VERDICT_LABELS
 
     session = core.get_session(db, session_id)
     run = core.get_run(db, session.id, candidate)

@@ -91,7 +91,7 @@ def routes(pages: Pages) -> list[Any]:
         )
 
     async def flux(request: Request) -> Any:
-        peer, refused = staff(request)
+        _peer, refused = staff(request)
         if refused is not None:
             from starlette.responses import PlainTextResponse
 

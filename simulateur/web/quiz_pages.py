@@ -50,9 +50,8 @@ def routes(pages: Pages) -> list[Any]:
     from starlette.routing import Route
 
     from simulateur.quiz.marking import LETTERS
-    from simulateur.serve.api import run_command
-
     from simulateur.quiz.view import num
+    from simulateur.serve.api import run_command
 
     pages.templates.env.globals["num"] = num  # points as French numbers: « 1,5 »
 
@@ -235,7 +234,6 @@ def routes(pages: Pages) -> list[Any]:
         request: Request, *, error: str = "", status: int = 200, kept: dict[str, str] | None = None, peer: Any = None
     ) -> Any:
         import time
-        from types import SimpleNamespace
 
         from simulateur import referentiel
         from simulateur.entretien.db import EntretienMark
@@ -281,7 +279,7 @@ def routes(pages: Pages) -> list[Any]:
             sid=sid,
             g=g,
             base=base(request),
-            tally=tally(SimpleNamespace(questions=questions), marks) if g["frozen"] else [],
+            tally=tally(questions, marks) if g["frozen"] else [],
             signed=signed,
             readonly=bool(signed) or not g["frozen"],
             error=error,

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from labprefix import lab_prefix
 
 from simulateur.errors import SimError

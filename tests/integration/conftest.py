@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-
 import pytest
-
 from labhelpers import sim
 from labprefix import lab_prefix
 

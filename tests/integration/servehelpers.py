@@ -5,10 +5,8 @@ and stopped, what a test leaves behind ended (runs closed, labs stopped)."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
 import pwd
 import select
 import shutil
@@ -16,10 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
-import struct
 import sysconfig
-import tempfile
-import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from simulateur.exam import core
-from simulateur.lab import cgroups
 from simulateur.exam.db import ExamDB
+from simulateur.lab import cgroups
 from simulateur.serve import protocol
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,7 +210,7 @@ def end_labs() -> None:
         if run.finished is None:
             try:
                 core.end_run(db, run.session, run.candidate)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 — best-effort teardown: the test's own failure is the one to show
                 pass
         for item in run.items:
             if item.lab and _lab_is_ours(item):
@@ -265,7 +260,6 @@ def _start(accounts: Accounts, who: str, sid: str) -> dict:
 
 def _set_deadline(sid: str, name: str, when: float) -> None:
     from simulateur.exam.db import candidate_key
-
     from simulateur.store import schema
 
     R = schema.exam_runs

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -20,12 +18,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from servehelpers import Accounts, Service, accounts, as_user, forget_service_files, listening_url, quick  # noqa: F401 — fixtures
+from webhelpers import PASSWORDS, end_labs, simulateur, staff  # noqa: F401 — fixtures
 
 from simulateur.exam.db import ExamDB
 from simulateur.store import schema
-
-from servehelpers import Accounts, Service, accounts, as_user, forget_service_files, listening_url, quick  # noqa: F401 — fixtures
-from webhelpers import PASSWORDS, end_labs, simulateur, staff  # noqa: F401 — fixtures
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +45,7 @@ def http(
 
 
 @pytest.fixture
-def api(quick: Path, accounts: Accounts, tmp_path: Path, staff: dict[str, str]):  # noqa: F811
+def api(quick: Path, accounts: Accounts, tmp_path: Path, staff: dict[str, str]):
     svc = Service(accounts, tmp_path / "serve.log")
     svc.args = ["--api", "127.0.0.1:0"]
     svc.start()
@@ -99,7 +96,7 @@ def test_accounts_bad_input_one_french_line() -> None:
     assert proc.returncode == 2 and "--tls-cert" in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
-def test_roles_over_the_network_codes_and_voided_logins(api, accounts: Accounts, tmp_path: Path) -> None:  # noqa: F811
+def test_roles_over_the_network_codes_and_voided_logins(api, accounts: Accounts, tmp_path: Path) -> None:
     svc, url = api
     # Nobody without a login; a wrong password; too many tries from one address for one login.
     status, reply = http(url, "/api/run", {"argv": ["exam", "list"]})
@@ -212,7 +209,7 @@ def test_roles_over_the_network_codes_and_voided_logins(api, accounts: Accounts,
     assert any(r.login == "jury1" and r.verb == "exam new" and r.outcome.startswith("refusé") for r in net)
 
 
-def test_a_station_logged_in_with_tls(quick: Path, accounts: Accounts, tmp_path: Path, staff) -> None:  # noqa: F811
+def test_a_station_logged_in_with_tls(quick: Path, accounts: Accounts, tmp_path: Path, staff) -> None:
     """A jury member at a station of the room's network: « simulateur login https://… » from an
     ordinary account (no group of this machine's), then her commands go to the service — the jury's
     rights are her account's; logged out, they are her Unix account's again (none)."""

@@ -9,11 +9,10 @@ import json
 import time
 
 import pytest
+from test_api import http
+from webhelpers import accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
-
-from test_api import http
-from webhelpers import accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -51,14 +50,14 @@ async def _until(pilot, check, timeout: float) -> None:
         await pilot.pause(0.2)
 
 
-def test_app_as_a_client_of_the_service(web) -> None:  # noqa: F811
+def test_app_as_a_client_of_the_service(web) -> None:
     """Alice's app, logged in by her code: her session and name from the service, not started;
     « Commencer » starts her run through the service (her ticket, her time left counting down);
     « Remettre » hands in through the service: her run is finished, as the store says. Bruno's
     token asks for his own run (not started), whatever her app did (the same roles as the CLI)."""
     from simulateur.tui.candidate import CandidateApp, ExamClient
 
-    svc, url = web
+    _svc, url = web
     sid, codes = _session()
     status, reply = http(url, "/api/login", {"code": codes["Alice Martin"]})
     assert status == 200, reply
@@ -93,11 +92,11 @@ async def _drive(app, sid: str) -> None:
         await _until(pilot, lambda: "terminé" in _text(app, "#state"), 600)
 
 
-def test_app_in_the_browser(web, browser) -> None:  # noqa: F811
+def test_app_in_the_browser(web, browser) -> None:
     """Alice, logged in by her code in a browser, opens the app page: the app (run by the service
     as `nobody`, her own token) shows her examen; Enter on « Commencer » starts it; her time left
     shows. her cookie from another site's page opens no app."""
-    svc, url = web
+    _svc, url = web
     sid, codes = _session()
     page = browser.new_context(viewport={"width": 1200, "height": 800}).new_page()
     page.goto(url + "/connexion")

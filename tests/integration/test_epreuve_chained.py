@@ -11,6 +11,7 @@ evaluates CCP3's own competence; the grid is CCP3's part only."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_a_whole_titre_epreuve_chained_on_her_own_network(catalogue: Path, tmp_p
 
     phases = _state(ep)["phases"]
     assert all(p["started"] is not None and p["ended"] >= p["started"] for p in phases)
-    assert all(b["started"] >= a["ended"] for a, b in zip(phases, phases[1:]))  # one after the other, time kept
+    assert all(b["started"] >= a["ended"] for a, b in itertools.pairwise(phases))  # one after the other, time kept
 
     report, rows = _grid(ep)
     every = {crit.id for crit, *_ in referentiel.all_criteria().values() if crit.id.startswith("TAI.")}

@@ -60,13 +60,13 @@ def exams():
         if run.finished is None:
             try:
                 core.end_run(db, run.session, run.candidate)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 — best-effort teardown: the test's own failure is the one to show
                 pass
         for item in run.items:
             if item.lab and item.status == "en_cours":
                 sim("stop", item.lab, check=False)
     for run in db.runs():
-        _wait(lambda: not core.watchdog_alive(run), 10, "fin du minuteur")
+        _wait(lambda run=run: not core.watchdog_alive(run), 10, "fin du minuteur")
 
 
 def _wait(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -319,11 +319,11 @@ def test_a_killed_watchdog_is_caught_up_by_the_next_command(quick: Path, exams) 
 
 def _our_labs() -> dict[str, str]:
     """lab id → status, of the labs under this test's prefix."""
-    from simulateur.errors import SimError
-    from simulateur.lab.state import list_lab_ids, load_state
-
     import os
     import re
+
+    from simulateur.errors import SimError
+    from simulateur.lab.state import list_lab_ids, load_state
 
     ours = re.compile(re.escape(os.environ["SIMULATEUR_LAB_PREFIX"]) + r"\d+")
     out = {}

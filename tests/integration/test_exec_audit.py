@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from labhelpers import sim
+from test_terminal_relay import Tmux, _simulateur, tmux  # noqa: F401  (the fixture, shared)
+
 from simulateur.journal.store import Journal
 from simulateur.lab.state import load_state
-from test_terminal_relay import Tmux, _simulateur, tmux  # noqa: F401  (the fixture, shared)
 
 pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespaces)"),

@@ -18,7 +18,6 @@ import time
 import uuid
 
 import pytest
-
 from labhelpers import leftovers, netns_inodes, root_state, sim
 
 from simulateur.lab import nsutil
@@ -124,7 +123,7 @@ def test_a_start_reaps_what_a_killed_start_left(prefix):
 
 
 def test_kill_9_during_check_leaves_a_working_lab(prefix):
-    pre, token = prefix
+    _pre, token = prefix
     info = sim("start", "dhcp-serveur-arrete", "--seed", "4", "--json").json()
     lab = info["lab"]
     try:
@@ -147,7 +146,7 @@ def test_kill_9_during_check_leaves_a_working_lab(prefix):
 
 def test_a_killed_daemon_is_a_fault_the_check_reports(prefix):
     """dnsmasq killed with SIGKILL in srv: check answers with a grid (the service is down), no crash."""
-    pre, token = prefix
+    _pre, token = prefix
     info = sim("start", "dhcp-serveur-arrete", "--seed", "4", "--json").json()
     lab = info["lab"]
     try:
@@ -195,7 +194,7 @@ def _reported_once(break_lab, act, expect: str, token: str) -> None:
 @pytest.mark.alone
 @pytest.mark.parametrize("how", ["stop", "clean"])
 def test_namespaces_removed_by_hand_are_still_cleaned(prefix, how):
-    pre, token = prefix
+    _pre, token = prefix
     before = root_state()
 
     def break_lab() -> tuple[str, set[int]]:
@@ -214,7 +213,7 @@ def test_namespaces_removed_by_hand_are_still_cleaned(prefix, how):
 
 @pytest.mark.alone
 def test_a_host_whose_pid1_was_killed_is_reported_then_stopped(prefix):
-    pre, token = prefix
+    _pre, token = prefix
 
     def break_lab() -> tuple[str, set[int]]:
         lab = sim("start", "dhcp-serveur-arrete", "--seed", "4", "--json").json()["lab"]

@@ -15,7 +15,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from labhelpers import leftovers, netns_inodes, root_state, sim
 from labprefix import lab_prefix
 
@@ -136,8 +135,10 @@ def test_writes_into_a_host_never_follow_its_links_out(started, tmp_path):
             [
                 "sh",
                 "-c",
-                f"ln -s {canary} /etc/absolu; ln -s ../../../../../..{canary} /etc/relatif; "
-                f"ln -s / /etc/racine; mkdir -p /root/d; ln -s /tmp /root/d/lien",
+                (
+                    f"ln -s {canary} /etc/absolu; ln -s ../../../../../..{canary} /etc/relatif; "
+                    f"ln -s / /etc/racine; mkdir -p /root/d; ln -s /tmp /root/d/lien"
+                ),
             ]
         )
         assert res.returncode == 0, res.stderr

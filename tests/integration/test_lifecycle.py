@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from labhelpers import lab_processes, leftovers, root_state, sim
 
 from simulateur.lab import nsutil

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from servehelpers import _client_python, _run, _wait, quick  # noqa: F401  (quick: the one-scenario catalogue)
 
 CANDIDATES = ("c1", "c2", "c3", "c4", "c5")
@@ -158,7 +157,7 @@ class Machine:
 
 
 @pytest.fixture
-def machines(quick: Path, people: People, tmp_path: Path, postgresql_cluster):  # noqa: F811
+def machines(quick: Path, people: People, tmp_path: Path, postgresql_cluster):
     store = postgresql_cluster.new_database()
     base = os.environ.get("SIMULATEUR_LAB_PREFIX", "t")
     both = [Machine("m1", f"{base}x", tmp_path, store, people), Machine("m2", f"{base}y", tmp_path, store, people)]

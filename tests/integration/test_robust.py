@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 
 import pytest
-
+from servehelpers import _client_python, _wait, quick  # noqa: F401 — fixtures pytest finds by name
 from test_machines import Machine, People, people  # noqa: F401  (people: the module's Unix accounts)
-from servehelpers import _client_python, _wait, quick  # noqa: F401
 
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB, candidate_key
@@ -60,7 +59,7 @@ def _popen(m: Machine, people: People, who: str, *args: str) -> subprocess.Popen
 def test_database_restarted_mid_exam(
     quick: Path,
     people: People,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
     postgresql_cluster,
 ) -> None:
     pg = postgresql_cluster
@@ -166,9 +165,11 @@ def _hold_sqlite(path: Path) -> subprocess.Popen:
         [
             sys.executable,
             "-c",
-            "import sqlite3, sys, time\n"
-            f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-            "c.execute('BEGIN IMMEDIATE'); print('pris', flush=True); time.sleep(120)",
+            (
+                "import sqlite3, sys, time\n"
+                f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+                "c.execute('BEGIN IMMEDIATE'); print('pris', flush=True); time.sleep(120)"
+            ),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -177,7 +178,7 @@ def _hold_sqlite(path: Path) -> subprocess.Popen:
     return holder
 
 
-def test_sqlite_busy_one_french_line(quick: Path) -> None:  # noqa: F811
+def test_sqlite_busy_one_french_line(quick: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "simulateur", *args], capture_output=True, text=True, timeout=120)
 
@@ -222,7 +223,7 @@ def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_failed_build_gives_her_place_back(broken: Path, people: People, tmp_path: Path) -> None:  # noqa: F811
+def test_failed_build_gives_her_place_back(broken: Path, people: People, tmp_path: Path) -> None:
     """Capacity 1: her only intervention cannot be built — one French line saying what happened and
     what to do, her run ended, her place given back: the next candidate is placed (not « plus de
     place »), and nobody is counted twice."""
@@ -266,7 +267,7 @@ def test_failed_build_gives_her_place_back(broken: Path, people: People, tmp_pat
             m.sock.with_suffix(suffix).unlink(missing_ok=True)
 
 
-def test_bad_input_through_the_service(quick: Path, people: People, tmp_path: Path) -> None:  # noqa: F811
+def test_bad_input_through_the_service(quick: Path, people: People, tmp_path: Path) -> None:
     """Item 7's bad input, as a trainer types it to a running service: a duplicate roster line, an
     unknown candidate, an unknown session, a machine nobody registered — each one French line
     (exit 2 or 3), and nothing lost or half-written (no session made, the roster as it was)."""
@@ -359,7 +360,7 @@ def test_bad_input_through_the_service(quick: Path, people: People, tmp_path: Pa
             m.sock.with_suffix(suffix).unlink(missing_ok=True)
 
 
-def test_store_lost_between_freeze_and_record(quick: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_store_lost_between_freeze_and_record(quick: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The deadline's scoring cut short by the store after her lab was frozen (the verdicts stored,
     the intervention not yet): the retry once the base is back scores the lab as it was frozen —
     never « interrompue » because a frozen lab cannot be checked."""
@@ -403,7 +404,7 @@ def test_store_lost_between_freeze_and_record(quick: Path, monkeypatch: pytest.M
         subprocess.run([sys.executable, "-m", "simulateur", "stop", lab], capture_output=True)
 
 
-def test_sqlite_busy_through_the_service(quick: Path, people: People, tmp_path: Path) -> None:  # noqa: F811
+def test_sqlite_busy_through_the_service(quick: Path, people: People, tmp_path: Path) -> None:
     """The service's SQLite file held by another process (a sqlite3 shell left in a transaction):
     the trainer's command is one French line after the busy timeout, the service goes on, the
     refusal is audited once the file is free, the same command works then."""

@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from pydantic import TypeAdapter
-
 from labhelpers import sim
+from pydantic import TypeAdapter
 
 pytestmark = pytest.mark.integration
 

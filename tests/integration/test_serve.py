@@ -11,10 +11,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import pty
 import select
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -24,12 +22,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-from simulateur.exam import core
-from simulateur.exam.db import ExamDB
-from simulateur.lab import cgroups
-from simulateur.serve import protocol
-
 from servehelpers import (  # noqa: F401 — fixtures, and names other test modules import from here
     ROOT,
     Accounts,
@@ -52,6 +44,10 @@ from servehelpers import (  # noqa: F401 — fixtures, and names other test modu
     refused,
     service,
 )
+
+from simulateur.exam import core
+from simulateur.exam.db import ExamDB
+from simulateur.lab import cgroups
 
 
 def test_no_service_one_french_line(accounts: Accounts, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,7 +219,7 @@ def test_deadline_held_by_the_service(service: Service, accounts: Accounts) -> N
     deadline = time.time() + 3
     _set_deadline(sid, "Alice Martin", deadline)
 
-    out, err = long.communicate(timeout=deadline - time.time() + 10)
+    _out, err = long.communicate(timeout=deadline - time.time() + 10)
     ended_exec = time.time()
     assert "temps écoulé" in err, err
     shell.wait(timeout=deadline - time.time() + 10)

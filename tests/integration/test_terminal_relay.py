@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from labhelpers import sim
+
 from simulateur.journal import asciicast
 from simulateur.lab.state import load_state
 

@@ -4,13 +4,14 @@ when it refuses (no user namespaces, no idmapped mounts)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 import pytest
-
 from labhelpers import sim
 from labprefix import lab_prefix
+
 from simulateur.lab import profile
 from simulateur.lab.lab import Lab
 from simulateur.lab.userns import OVERFLOW_ID, USERNS_FIRST, USERNS_SIZE
@@ -78,7 +79,7 @@ def test_root_is_an_unprivileged_range_with_the_profile_caps(lab: Lab) -> None:
         machine = Path(f"/proc/{host.state.pid1}/status").read_text()
         assert _status(machine, "Uid").split()[0] == str(base)
     ranges = sorted(bases)  # one range per host, none overlapping
-    assert all(b - a >= USERNS_SIZE for a, b in zip(ranges, ranges[1:]))
+    assert all(b - a >= USERNS_SIZE for a, b in itertools.pairwise(ranges))
 
 
 def test_machine_files_keep_their_owners_and_engine_files_are_roots(lab: Lab) -> None:

@@ -12,10 +12,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
-
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -60,8 +59,8 @@ def _hand_in(page, sid: str) -> None:  # type: ignore[no-untyped-def]
     assert "Intervention remise" in page.inner_text(".dit") and page.locator("#fini").count() == 1
 
 
-def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:  # noqa: F811
-    svc, url = web
+def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
+    _svc, url = web
     db = ExamDB()
 
     # The trainer: a session from a roster CSV, then the codes to hand out.

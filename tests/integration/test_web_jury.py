@@ -18,11 +18,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from test_serve import _start, as_user, refused
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
-
-from test_serve import _start, as_user, refused
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -52,10 +51,10 @@ def _pdf_text(data: bytes, tmp: Path) -> str:
     return proc.stdout
 
 
-def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path) -> None:  # noqa: F811
+def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path) -> None:
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext absent : « make test » installe le paquet poppler-utils")
-    svc, url = web
+    _svc, url = web
     proc = as_user(
         accounts,
         "trainer",
@@ -173,7 +172,7 @@ def test_jury_overrides_signs_and_exports(web, browser, accounts, tmp_path: Path
     alice = next(r for r in rows if len(r) > 2 and r[2] == "Alice Martin")
     assert f"TAI.CP14.4 (jury1) : {MOTIF}" in alice[rows[0].index("commentaires du jury")]
     assert "intervention 1 : Calme, méthodique" in alice[rows[0].index("commentaires du jury")]
-    assert ["synthèse par compétence"] == rows[rows.index([]) + 1][:1]
+    assert rows[rows.index([]) + 1][:1] == ["synthèse par compétence"]
 
     # The command line: root here, and a jury member through the service (the zip on his own file).
     out = tmp_path / "cli.zip"

@@ -11,17 +11,16 @@ import urllib.error
 import urllib.request
 
 import pytest
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
 from simulateur.store import schema
 
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
-
 pytestmark = pytest.mark.integration
 
 
-def test_login_logout_code_and_guards(web, browser) -> None:  # noqa: F811
-    svc, url = web
+def test_login_logout_code_and_guards(web, browser) -> None:
+    _svc, url = web
     proc = simulateur(
         "exam",
         "new",

@@ -14,13 +14,12 @@ import json
 import time
 
 import pytest
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
 from simulateur.quiz import examquiz
 from simulateur.quiz.db import QuizDB
 from simulateur.store import schema
-
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -76,8 +75,8 @@ def _first(view: dict, kind: str) -> dict:
     return next(q for q in view["questions"] if q["kind"] == kind)
 
 
-def test_questionnaire_in_the_browser_and_the_jurys_marks(web, browser) -> None:  # noqa: F811
-    svc, url = web
+def test_questionnaire_in_the_browser_and_the_jurys_marks(web, browser) -> None:
+    _svc, url = web
     db = ExamDB()
     sid, codes = _session("Alice Martin", "Bruno Petit")
 
@@ -213,8 +212,8 @@ def test_questionnaire_in_the_browser_and_the_jurys_marks(web, browser) -> None:
     assert jury1.locator("form.noter").count() == 0 and "🔒" in jury1.inner_text("main")
 
 
-def test_entretien_in_the_browser(web, browser) -> None:  # noqa: F811
-    svc, url = web
+def test_entretien_in_the_browser(web, browser) -> None:
+    _svc, url = web
     sid, _codes = _session("Alice Martin")
     proc = simulateur("exam", "start", sid, "--candidate", "Alice Martin", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -271,12 +270,12 @@ def test_entretien_in_the_browser(web, browser) -> None:  # noqa: F811
     assert "non acquis" not in jury2.inner_text("#e1")
 
 
-def test_exam_quiz_through_the_service(web, accounts) -> None:  # noqa: F811
+def test_exam_quiz_through_the_service(web, accounts) -> None:
     """The same commands from candidates' Unix accounts, forwarded to the service: her own paper
     only, nobody answers for her, nothing after her hand-in, the jury's mark signed by its login."""
     from servehelpers import as_user, refused
 
-    svc, _url = web
+    _svc, _url = web
     proc = as_user(
         accounts,
         "trainer",

@@ -6,6 +6,7 @@ quits, her token is revoked (the audit says so), nothing of hers is left on the 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -17,16 +18,14 @@ import struct
 import subprocess
 import tempfile
 import termios
-import fcntl
 import time
 from pathlib import Path
 
 import pytest
+from servehelpers import _client_python
+from webhelpers import accounts, quick, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
-
-from servehelpers import _client_python
-from webhelpers import accounts, quick, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +107,7 @@ def kiosk():
 
 
 @pytest.fixture
-def sshd(web, kiosk):  # noqa: F811
+def sshd(web, kiosk):
     svc, url = web
     folder = Path(tempfile.mkdtemp(dir="/tmp"))
     os.chmod(folder, 0o755)
@@ -175,7 +174,7 @@ def sshd(web, kiosk):  # noqa: F811
 
 
 def test_the_candidates_app_over_ssh(sshd) -> None:
-    svc, url, port, folder, kiosk = sshd
+    _svc, _url, port, folder, kiosk = sshd
     sid = json.loads(
         simulateur("exam", "new", "--count", "1", "--minutes", "20", "--candidate", "Alice Martin", "--json").stdout
     )["id"]

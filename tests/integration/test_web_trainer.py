@@ -14,15 +14,14 @@ import urllib.request
 
 import psutil
 import pytest
+from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
-
-from webhelpers import PASSWORDS, accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
 GOOD = "\ufeffnom;login;machine;tiers_temps\nAlice Martin;;;\nBruno Petit;;salle-2;+15\n".encode()
-BAD = "nom;login;machine;tiers_temps\nAlice Martin;;;\nBruno Petit;;;le double\n".encode()
+BAD = b"nom;login;machine;tiers_temps\nAlice Martin;;;\nBruno Petit;;;le double\n"
 
 
 def api(url: str, path: str, payload: dict, token: str | None = None) -> tuple[int, dict]:
@@ -48,8 +47,8 @@ def upload(page, data: bytes, name: str = "liste.csv") -> None:
     page.set_input_files("#liste", files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
 
 
-def test_roster_session_live_page_extend_pause(web, browser) -> None:  # noqa: F811
-    svc, url = web
+def test_roster_session_live_page_extend_pause(web, browser) -> None:
+    _svc, url = web
     db = ExamDB()
     before = len(db.sessions())
 

@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from servehelpers import _read_until, _set_deadline, as_user
+from webhelpers import accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
-
-from servehelpers import _read_until, _set_deadline, as_user
-from webhelpers import accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -47,10 +46,10 @@ def _session() -> tuple[str, dict[str, str]]:
     return sid, json.loads(simulateur("exam", "codes", sid, "--json").stdout)
 
 
-def test_remote_cli_shell_by_code(web, accounts) -> None:  # noqa: F811
+def test_remote_cli_shell_by_code(web, accounts) -> None:
     """An ordinary account of a station (no group of this machine's) logged in by Alice's code:
     `shell` in her terminal — raw mode, relayed, resized, closed at her deadline, restored."""
-    svc, url = web
+    _svc, url = web
     sid, codes = _session()
     conf = Path(tempfile.mkdtemp(dir="/tmp"))
     try:
@@ -121,7 +120,7 @@ def _rows(page) -> list[str]:
     return [line.strip() for line in page.inner_text("#terminal .xterm-rows").splitlines()]
 
 
-def _login_code(browser, url: str, code: str, sid: str):  # noqa: F811
+def _login_code(browser, url: str, code: str, sid: str):
     page = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
     page.goto(url + "/connexion")
     page.fill("#code", code)
@@ -130,20 +129,20 @@ def _login_code(browser, url: str, code: str, sid: str):  # noqa: F811
     return page
 
 
-def test_browser_terminal(web, browser) -> None:  # noqa: F811
+def test_browser_terminal(web, browser) -> None:
     """Alice, logged in by her code in a browser: her lab's terminal page, `hostname` typed in
     the page, the host's name seen; Bruno's page cannot open her lab; a websocket from another
     site's page is not hers; her deadline closes the terminal with the French line."""
     from websockets.sync.client import connect
 
-    svc, url = web
+    _svc, url = web
     sid, codes = _session()
     alice = _login_code(browser, url, codes["Alice Martin"], sid)
     alice.goto(f"{url}/candidat/{sid}/terminal/poste")
     assert "aucun laboratoire en cours" in alice.inner_text(".erreur")
     from test_api import http
 
-    status, reply = http(url, "/api/login", {"code": codes["Alice Martin"]})
+    _status, reply = http(url, "/api/login", {"code": codes["Alice Martin"]})
     started = http(url, "/api/run", {"argv": ["exam", "start", sid, "--json"]}, reply["token"])[1]
     assert started["code"] == 0, started
     lab = json.loads(started["stdout"])["lab"]

@@ -2,22 +2,19 @@
 trainer's and a jury member's accounts, and a real browser — Debian's chromium (/usr/bin/chromium)
 driven by Playwright (no browser download). Import the fixtures into a test module:
 
-    from webhelpers import browser, staff, web  # noqa: F401
+    from webhelpers import browser, staff, web  # noqa: F401 — fixtures pytest finds by name
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from servehelpers import Service, accounts, end_labs, forget_service_files, listening_url, quick  # noqa: F401 — fixtures used by `web`
 
 CHROMIUM = os.environ.get("SIMULATEUR_CHROMIUM", "/usr/bin/chromium")
@@ -48,7 +45,7 @@ def staff() -> Iterator[dict[str, str]]:
 @pytest.fixture
 def web(
     request: pytest.FixtureRequest, quick: Path, accounts, tmp_path: Path, staff: dict[str, str]
-) -> Iterator[tuple[Service, str]]:  # noqa: F811
+) -> Iterator[tuple[Service, str]]:
     """The service with its pages, and its URL (a test module's SERVE_ARGS: more options of `serve`)."""
     svc = Service(accounts, tmp_path / "serve.log")
     svc.args = ["--web", "127.0.0.1:0", *getattr(request.module, "SERVE_ARGS", [])]

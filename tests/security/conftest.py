@@ -17,8 +17,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))  # labhelpers
 
-from labprefix import lab_prefix  # noqa: E402
-from sechelpers import PREFIX_BASE, StartedLab, running  # noqa: E402
+from labprefix import lab_prefix
+from sechelpers import PREFIX_BASE, StartedLab, running
 
 
 @pytest.fixture(autouse=True)

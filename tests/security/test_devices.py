@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from sechelpers import StartedLab, host_python, host_pythons
 
 BASE_DEVICES = frozenset(

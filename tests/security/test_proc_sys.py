@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from sechelpers import StartedLab, host_pythons
 
 REFUSED = {errno.EROFS, errno.EACCES, errno.EPERM}

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sechelpers import StartedLab, host_python, host_pythons
 
 import simulateur
 from simulateur import paths
-
-from sechelpers import StartedLab, host_python, host_pythons
 
 # A machine path "shows" in a host when the host's path of that name holds the machine's content: a
 # file with the same bytes, a directory listing some of the same entries. (A host may have a directory

@@ -8,7 +8,6 @@ import errno
 from pathlib import Path
 
 import pytest
-
 from sechelpers import (
     StartedLab,
     cgroup_hierarchies,

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from sechelpers import StartedLab, host_python
 
 REFUSED = {errno.EPERM, errno.ENOSYS}

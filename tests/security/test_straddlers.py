@@ -18,10 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from simulateur.paths import scenarios_dir
-from simulateur.scenario.loader import load_catalogue
-
 from sechelpers import (
     NAMESPACES,
     StartedLab,
@@ -31,6 +27,9 @@ from sechelpers import (
     privilege_problem,
     running,
 )
+
+from simulateur.paths import scenarios_dir
+from simulateur.scenario.loader import load_catalogue
 
 SHIPPED = sorted(load_catalogue(scenarios_dir()).scenarios)
 AT_ONCE = 3
@@ -74,7 +73,7 @@ def _survey_started(scenario: str, data: Path) -> tuple[str, Survey]:
     try:
         with running(scenario, 11, data) as lab:
             return scenario, survey(lab)
-    except Exception as exc:  # reported by this scenario's tests, not the others'
+    except Exception as exc:  # noqa: BLE001 — reported by this scenario's tests, not the others'
         return scenario, Survey(error=f"{type(exc).__name__}: {str(exc)[-1500:]}")
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from labprefix import lab_prefix
 from tuihelpers import FIXTURE_SCENARIOS, NOTIFIED
 

@@ -8,6 +8,7 @@ import sys
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Input
+from tuihelpers import needs_root, notified, run_async, screen_text, start_attempt, wait_for, wait_screen
 
 from simulateur import cli
 from simulateur.errors import SimError
@@ -15,8 +16,6 @@ from simulateur.lab.state import load_state
 from simulateur.session import run
 from simulateur.session.store import Store
 from simulateur.tui.app import SimulateurApp
-
-from tuihelpers import notified, needs_root, run_async, screen_text, start_attempt, wait_for, wait_screen
 
 
 def lab_exists(lab: str) -> bool:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import threading
 
 from textual.widgets import Button, ProgressBar
+from tuihelpers import run_async, screen_text, wait_for, wait_screen
 
 from simulateur.errors import SimError
 from simulateur.session import run
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.briefing import BriefingScreen
-
-from tuihelpers import run_async, screen_text, wait_for, wait_screen
 
 
 def test_ticket_documentation_and_mode(fixture_scenarios) -> None:

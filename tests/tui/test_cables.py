@@ -8,11 +8,10 @@ import asyncio
 
 import pytest
 from textual.widgets import Select, TabbedContent
+from tuihelpers import needs_root, run_async, screen_text, start_attempt
 
 from simulateur.lab import cable
 from simulateur.tui.app import SimulateurApp
-
-from tuihelpers import needs_root, run_async, screen_text, start_attempt
 
 pytestmark = [pytest.mark.integration, needs_root]
 

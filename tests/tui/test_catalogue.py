@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 from textual.widgets import DataTable, Select
+from tuihelpers import FIXTURE_SCENARIOS, run_async, screen_text, wait_screen
+from tuihelpers import make_result as result
 
 from simulateur.scenario.loader import find_scenario
 from simulateur.session.store import Store
 from simulateur.tui.app import SimulateurApp
-from tuihelpers import FIXTURE_SCENARIOS, make_result as result, run_async, screen_text, wait_screen
 
 
 def rows(app) -> list[str]:

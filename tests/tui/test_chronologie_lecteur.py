@@ -6,6 +6,17 @@ from __future__ import annotations
 import time
 
 from textual.widgets import DataTable, Select
+from tuihelpers import (
+    FIXTURE_SCENARIOS,
+    make_result,
+    notified,
+    recorded_attempt,
+    run_async,
+    screen_text,
+    wait_for,
+    wait_screen,
+    widget_text,
+)
 
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
@@ -15,18 +26,6 @@ from simulateur.session.store import Store
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.examen import ExamenScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
-
-from tuihelpers import (
-    notified,
-    FIXTURE_SCENARIOS,
-    make_result,
-    recorded_attempt,
-    run_async,
-    screen_text,
-    wait_for,
-    wait_screen,
-    widget_text,
-)
 
 AID = "20260101-100000-panne-dhcp-ui9"
 

@@ -3,19 +3,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.widgets import Select, TabbedContent
-
-from simulateur.session import run
-from simulateur.session.attempt import Attempt
-from simulateur.tui.app import SimulateurApp
-
 from tuihelpers import (
     footer_text,
-    notified,
     needs_root,
+    notified,
     run_async,
     screen_text,
     start_attempt,
@@ -23,6 +17,10 @@ from tuihelpers import (
     wait_screen,
     widget_text,
 )
+
+from simulateur.session import run
+from simulateur.session.attempt import Attempt
+from simulateur.tui.app import SimulateurApp
 
 pytestmark = [pytest.mark.integration, needs_root]
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import DataTable, Select
+from tuihelpers import notified, run_async, screen_text, wait_for, wait_screen
 
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.dialogs import ConfirmScreen
-
-from tuihelpers import notified, run_async, screen_text, wait_for, wait_screen
 
 
 def rows(app) -> list[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 
+from tuihelpers import run_async, wait_for, wait_screen, widget_text
+
 from simulateur.epreuve.db import EpreuveDB
 from simulateur.epreuve.state import PhaseRun
 from simulateur.session.store import Store
 from simulateur.tui.app import SimulateurApp
-
-from tuihelpers import run_async, wait_for, wait_screen, widget_text
 
 
 def test_an_epreuve_in_the_app(fixture_scenarios) -> None:
@@ -83,8 +83,13 @@ def test_a_whole_epreuve_chained_in_the_app(labs) -> None:
             screen = app.screen
             assert "▶ 1. interventions" in widget_text(screen.query_one("#phases"))
             await pilot.press("n")
+            # #phases is redrawn every second from the store: it can show phase 2 while the worker
+            # still finishes opening it, and « n » is ignored while busy (seen under load)
             await wait_for(
-                pilot, lambda: "▶ 2. entretien technique" in widget_text(screen.query_one("#phases")), 60, "entretien"
+                pilot,
+                lambda: not screen.busy and "▶ 2. entretien technique" in widget_text(screen.query_one("#phases")),
+                60,
+                "entretien",
             )
             await pilot.press("n")
             await wait_for(pilot, lambda: "Épreuve terminée" in widget_text(screen.query_one("#status")), 60, "fin")

@@ -9,6 +9,17 @@ from html import unescape
 
 import pytest
 from textual.widgets import Button, DataTable, Input, Select
+from tuihelpers import (
+    FIXTURE_SCENARIOS,
+    make_result,
+    needs_root,
+    notified,
+    run_async,
+    screen_text,
+    wait_for,
+    wait_screen,
+    widget_text,
+)
 
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
@@ -18,18 +29,6 @@ from simulateur.scenario.loader import find_scenario
 from simulateur.session.store import Store
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.examen import ExamenScreen
-
-from tuihelpers import (
-    notified,
-    FIXTURE_SCENARIOS,
-    make_result,
-    needs_root,
-    run_async,
-    screen_text,
-    wait_for,
-    wait_screen,
-    widget_text,
-)
 
 
 def test_hub_draws_a_session(fixture_scenarios) -> None:

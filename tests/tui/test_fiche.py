@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import TextArea
+from tuihelpers import needs_root, run_async, screen_text, start_attempt, wait_screen
 
 from simulateur.session.store import FICHE_FIELDS, Store
 from simulateur.tui.app import SimulateurApp
-
-from tuihelpers import needs_root, run_async, screen_text, start_attempt, wait_screen
 
 pytestmark = [pytest.mark.integration, needs_root]
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-
 import pytest
 from textual.widgets import DataTable, Select, TextArea
+from tuihelpers import needs_root, run_async, screen_text, wait_for, wait_screen, widget_text
 
-from simulateur.lab.state import load_state
 from simulateur.errors import SimError
+from simulateur.lab.state import load_state
 from simulateur.session import run
 from simulateur.tui.app import SimulateurApp
-
-from tuihelpers import needs_root, run_async, screen_text, wait_for, wait_screen, widget_text
 
 pytestmark = [pytest.mark.integration, needs_root]
 

@@ -7,14 +7,13 @@ import time
 
 import pytest
 from textual.widgets import Input, Select, TabbedContent
+from tuihelpers import needs_root, notified, run_async, screen_text, start_attempt, wait_for, widget_text
 
-from simulateur.lab.state import load_state
 from simulateur.errors import SimError
+from simulateur.lab.state import load_state
 from simulateur.session import run
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.widgets.journal import JournalTable
-
-from tuihelpers import notified, needs_root, run_async, screen_text, start_attempt, wait_for, widget_text
 
 pytestmark = [pytest.mark.integration, needs_root]
 

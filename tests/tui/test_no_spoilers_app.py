@@ -4,13 +4,13 @@ it changes, nor a drawn fault value, nor the expected qualification."""
 
 from __future__ import annotations
 
+from tuihelpers import needs_root, run_async, screen_text, start_attempt, wait_screen, widget_text
+
 from simulateur.scenario.loader import choose_variant, load_catalogue
 from simulateur.session.run import played
 from simulateur.session.view import VARIANT_PARAM, secret_params
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.briefing import BriefingScreen
-
-from tuihelpers import needs_root, run_async, screen_text, start_attempt, wait_screen, widget_text
 
 
 def _seed_for(scenario, variant: str | None) -> int:
@@ -19,7 +19,7 @@ def _seed_for(scenario, variant: str | None) -> int:
 
 
 def _secrets(loaded, seed: int) -> list[str]:
-    values, sc = played(loaded.scenario, loaded.topology, seed)
+    values, _sc = played(loaded.scenario, loaded.topology, seed)
     out = [v for k, v in secret_params(loaded.scenario, values).items() if k != VARIANT_PARAM and len(v) >= 4]
     variant = values.get(VARIANT_PARAM)
     if variant:

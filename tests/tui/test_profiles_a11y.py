@@ -9,6 +9,16 @@ import time
 
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select
+from tuihelpers import (
+    FIXTURE_SCENARIOS,
+    footer_text,
+    make_result,
+    notified,
+    run_async,
+    screen_text,
+    wait_for,
+    wait_screen,
+)
 
 from simulateur.errors import SimError
 from simulateur.paths import data_dir
@@ -18,17 +28,6 @@ from simulateur.tui.app import HIGH_CONTRAST, SimulateurApp
 from simulateur.tui.screens.briefing import BriefingScreen
 from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.widgets.grid import grid
-
-from tuihelpers import (
-    footer_text,
-    notified,
-    FIXTURE_SCENARIOS,
-    make_result,
-    run_async,
-    screen_text,
-    wait_for,
-    wait_screen,
-)
 
 
 def _plain(renderable) -> str:
@@ -266,11 +265,11 @@ def test_focus_is_visible_on_every_focusable_widget(fixture_scenarios) -> None:
 
 
 def test_jury_comments_by_keyboard_only(fixture_scenarios) -> None:
+    from test_examen import _exam_with_one_intervention_done
+
     from simulateur.exam import core
     from simulateur.exam.db import ExamDB
     from simulateur.tui.screens.examen import ExamenScreen
-
-    from test_examen import _exam_with_one_intervention_done
 
     sid, _ = _exam_with_one_intervention_done(fixture_scenarios)
 

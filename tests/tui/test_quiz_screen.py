@@ -6,16 +6,15 @@ from __future__ import annotations
 import time
 
 from textual.widgets import Input
+from tuihelpers import run_async, wait_for, wait_screen, widget_text
 
 from simulateur.quiz import paper
 from simulateur.quiz.bank import load_bank
-from simulateur.quiz.draw import draw
 from simulateur.quiz.db import QuizDB
+from simulateur.quiz.draw import draw
 from simulateur.quiz.models import Open, SingleChoice
 from simulateur.session.store import Store
 from simulateur.tui.app import SimulateurApp
-
-from tuihelpers import run_async, wait_for, wait_screen, widget_text
 
 
 def test_take_a_questionnaire_in_the_app(fixture_scenarios) -> None:

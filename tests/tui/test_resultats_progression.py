@@ -7,6 +7,7 @@ import sqlite3
 import time
 
 from textual.widgets import DataTable, Select
+from tuihelpers import FIXTURE_SCENARIOS, make_result, notified, run_async, screen_text, wait_screen, widget_text
 
 from simulateur.paths import data_dir
 from simulateur.scenario.loader import find_scenario
@@ -14,8 +15,6 @@ from simulateur.session.store import Escalation, Store
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.screens.progression import ProgressionScreen
 from simulateur.tui.screens.resultats import ResultatsScreen
-
-from tuihelpers import notified, FIXTURE_SCENARIOS, make_result, run_async, screen_text, wait_screen, widget_text
 
 
 def seed_store() -> tuple[Store, list[str]]:
@@ -138,7 +137,7 @@ def test_self_assessment_of_the_jury_criteria_by_keyboard() -> None:
 
 
 def test_progression_table_filters_chart_and_csv() -> None:
-    store, ids = seed_store()
+    _store, ids = seed_store()
 
     async def go() -> None:
         app = SimulateurApp()

@@ -20,14 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from simulateur.scenario.loader import find_scenario
-from simulateur.session.store import Escalation, Store
-from simulateur.tui.app import SimulateurApp
-from simulateur.tui.screens.briefing import BriefingScreen
-from simulateur.tui.screens.progression import ProgressionScreen
-from simulateur.tui.screens.resultats import ResultatsScreen
-
 from tuihelpers import (
     FIXTURE_SCENARIOS,
     footer_settled,
@@ -38,6 +30,13 @@ from tuihelpers import (
     wait_for,
     wait_screen,
 )
+
+from simulateur.scenario.loader import find_scenario
+from simulateur.session.store import Escalation, Store
+from simulateur.tui.app import SimulateurApp
+from simulateur.tui.screens.briefing import BriefingScreen
+from simulateur.tui.screens.progression import ProgressionScreen
+from simulateur.tui.screens.resultats import ResultatsScreen
 
 T0 = 1_767_261_600.0  # 2026-01-01 10:00 UTC
 T1 = 2_082_801_600.0  # 2036-01-01 12:00 UTC (an exam still open)

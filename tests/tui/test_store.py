@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from tuihelpers import FIXTURE_SCENARIOS
+from tuihelpers import make_result as result
 
 from simulateur.scenario.loader import find_scenario
 from simulateur.session.store import HINT_COST_MINUTES, Escalation, Store, reap_orphans
-
-from tuihelpers import FIXTURE_SCENARIOS, make_result as result
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ never stops the listing of the others."""
 
 from __future__ import annotations
 
-import json
 import random
 import signal
 import sqlite3
@@ -15,13 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from tuihelpers import FIXTURE_SCENARIOS, make_result
 
 from simulateur.journal.store import Journal
 from simulateur.scenario.loader import find_scenario
 from simulateur.session.attempt import Attempt
 from simulateur.session.store import Store
-
-from tuihelpers import FIXTURE_SCENARIOS, make_result
 
 WRITER = """
 import sys

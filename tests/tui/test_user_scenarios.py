@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable
+from tuihelpers import FIXTURE_SCENARIOS, notified, run_async, wait_screen
 
 from simulateur.tui.app import SimulateurApp
-from tuihelpers import notified, FIXTURE_SCENARIOS, run_async, wait_screen
 
 
 def rows(app) -> list[str]:

@@ -8,12 +8,11 @@ import threading
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
+from tuihelpers import notified, run_async, wait_for, wait_screen
 
 from simulateur.errors import SimError
 from simulateur.tui.app import SimulateurApp
 from simulateur.tui.workers import Outcome
-
-from tuihelpers import notified, run_async, wait_for, wait_screen
 
 
 class BuildingScreen(Screen[None]):

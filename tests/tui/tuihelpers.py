@@ -216,11 +216,11 @@ def recorded_attempt(name: str, started: float) -> Path:
     ]
     srv_opened = started + 65
     srv = [(0.2, "root@srv:~# "), (2.0, "systemctl is-active dnsmasq\r\n"), (2.1, "active\r\nroot@srv:~# ")]
-    for host, at, header, evs in (
+    for host, at, head, evs in (
         ("poste", opened, header, events),
         ("srv", srv_opened, asciicast.Header(width=60, height=8, timestamp=int(srv_opened)), srv),
     ):
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(at))
-        lines = [header.to_json()] + [_json.dumps([t, "o", data]) for t, data in evs]
+        lines = [head.to_json()] + [_json.dumps([t, "o", data]) for t, data in evs]
         (directory / "terminals" / f"{stamp}-{host}.cast").write_text("\n".join(lines) + "\n")
     return directory

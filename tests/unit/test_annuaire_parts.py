@@ -11,9 +11,9 @@ import pytest
 from simulateur.errors import SimError
 from simulateur.journal.classify import Kind, classify
 from simulateur.lab import adtemplate
+from simulateur.lab.services.base import ServiceContext
 from simulateur.lab.services.samba_ad import AdClient, SambaAD, base_dn, krb5_conf
 from simulateur.lab.services.samba_fs import SambaFs
-from simulateur.lab.services.base import ServiceContext
 from simulateur.probes.directory import group_names, ou_of, state_words
 
 

@@ -347,7 +347,7 @@ def test_the_guide_assembles_the_shipped_scenario(tmp_path):
 
     guide = (ROOT / "docs" / "guide-auteur.md").read_text()
     merged: dict = {}
-    for block in re.findall(r"```yaml\n(.*?)```", guide, re.S):
+    for block in re.findall(r"```yaml\n(.*?)```", guide, re.DOTALL):
         merged.update(yaml.safe_load(block))
     assert merged["id"] == "ma-file-suspendue"
     path = tmp_path / "ma-file-suspendue.yaml"

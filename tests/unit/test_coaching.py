@@ -150,7 +150,7 @@ def test_the_fiche_is_checked_for_completeness_and_named_facts():
     empty = check_fiche(sc, {})
     assert empty.filled == [] and empty.empty == list(FICHE_FIELDS)
     assert {f.field for f in empty.facts} == {"cause", "solution", "validation"} and not any(f.ok for f in empty.facts)
-    fiche = {name: "rempli" for name in FICHE_FIELDS}
+    fiche = dict.fromkeys(FICHE_FIELDS, "rempli")
     fiche |= {
         "cause": "Le service DNSMASQ était arrêté sur srv",
         "solution": "redémarré le service",

@@ -323,7 +323,7 @@ def test_marking_rules_and_the_report_section(tmp_path):
     with pytest.raises(UsageError, match="question « 11 » inconnue.*1 à 10"):
         marking.mark(db, sid, "Alice Martin", "11", verdict="acquis", comment=None, by="jade")
 
-    tallies = {t.id: t for t in marking.tally(guide, marks)}
+    tallies = {t.id: t for t in marking.tally(guide.questions, marks)}
     assert tallies[last.competences[0]].non_acquis == 1
     assert sum(t.questions for t in tallies.values()) >= len(guide.questions)
 

@@ -70,7 +70,7 @@ def test_titre_durations_are_the_rcs(tai_seed: str) -> None:
 def test_titre_competences_are_the_rows(tai_seed: str) -> None:
     tai = get_format("tai")
     table = tai_seed[tai_seed.index("3.1. Les épreuves") : tai_seed.index("Précisions pour le")]
-    mes = [c for c in _labels_in(_line(table, "Epreuve de synthèse"), tai)]
+    mes = list(_labels_in(_line(table, "Epreuve de synthèse"), tai))
     assert mes == sorted(c for c in tai.phases[0].competences if not c.startswith("TAI.CT"))
     assert _labels_in(_line(table, "- Questionnaire professionnel"), tai) == sorted(
         tai.phase("questionnaire").competences

@@ -5,8 +5,8 @@ of the format evaluates it, « en attente » until that phase has ended."""
 from __future__ import annotations
 
 from simulateur import referentiel
-from simulateur.entretien.guide import Guide, GuideQuestion
 from simulateur.entretien.db import EntretienMark
+from simulateur.entretien.guide import Guide, GuideQuestion
 from simulateur.epreuve import render
 from simulateur.epreuve.formats import get_format
 from simulateur.epreuve.grid import PhaseResults, assemble, entretien_counts
@@ -25,7 +25,7 @@ def test_the_titre_lists_every_criterion_with_the_grids_modality() -> None:
     rows = _rows(g)
     tai = {c.id for c, *_ in referentiel.all_criteria().values() if c.id.startswith("TAI.")}
     assert set(rows) == tai
-    for cid, (comp, _) in rows.items():
+    for comp, _ in rows.values():
         assert comp.modalities == list(referentiel.find_competence(comp.id).modalities)
     assert g.counts["non_evalue"] == 0
     # nothing measured, every phase over: the jury's to judge, never a silent « acquis »

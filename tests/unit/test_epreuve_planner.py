@@ -4,6 +4,7 @@ two places, days added when the candidates do not fit; and `check` catches a pla
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -63,14 +64,14 @@ def test_each_candidate_has_80_minutes_with_the_jury_in_one_block() -> None:
 def test_a_full_day_has_its_lunch_break_and_breaks_between_candidates() -> None:
     tai = get_format("tai")
     for p in (plan(tai, NAMES[:4], 1, MONDAY), plan(get_format("ccp1"), NAMES[:4], 1, MONDAY)):
-        day = sorted({s.start.date() for s in p.slots if s.place != ROOM})[0]
+        day = min({s.start.date() for s in p.slots if s.place != ROOM})
         blocks = sorted((min(x.start for x in _jury(p, n)), max(x.end for x in _jury(p, n))) for n in NAMES[:4])
-        gaps = [(a[1], b[0] - a[1]) for a, b in zip(blocks, blocks[1:])]
+        gaps = [(a[1], b[0] - a[1]) for a, b in itertools.pairwise(blocks)]
         assert all(g >= timedelta(minutes=10) for _, g in gaps)
         lunches = [at for at, g in gaps if g >= timedelta(minutes=60)]
         assert len(lunches) == 1 and datetime.combine(day, time(12)) <= lunches[0] <= datetime.combine(day, time(13))
     room = sorted({(s.start, s.end) for s in p.slots if s.place == ROOM})
-    assert not room or all(b[0] - a[1] >= timedelta(minutes=10) for a, b in zip(room, room[1:]))
+    assert not room or all(b[0] - a[1] >= timedelta(minutes=10) for a, b in itertools.pairwise(room))
 
 
 def test_a_format_without_room_phase_starts_the_same_day() -> None:

@@ -31,7 +31,7 @@ def test_each_kind_gets_its_hosts_in_the_topology_order_and_every_switch():
     assert list(parts[VmHost].hosts) == ["pc"]
     assert list(parts[NetnsHost].hosts) == [h for h in topo.hosts if h != "pc"]
     assert all(part.switches == topo.switches for part in parts.values())
-    assert list(topo.hosts)[0] == "pc", "the topology itself is left whole"
+    assert next(iter(topo.hosts)) == "pc", "the topology itself is left whole"
 
 
 def test_a_kind_without_hosts_still_gets_its_part():

@@ -189,9 +189,13 @@ def test_argparse_help_goes_through_the_catalogue() -> None:
                     if kw.arg in ("help", "description", "epilog") and isinstance(v, (ast.Constant, ast.JoinedStr)):
                         if not (isinstance(v, ast.Constant) and not isinstance(v.value, str)):
                             inline.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
-                    elif kw.arg == "metavar" and isinstance(v, ast.Constant) and isinstance(v.value, str):
-                        if re.search(r"[^\x00-\x7f]", v.value):
-                            inline.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+                    elif (
+                        kw.arg == "metavar"
+                        and isinstance(v, ast.Constant)
+                        and isinstance(v.value, str)
+                        and re.search(r"[^\x00-\x7f]", v.value)
+                    ):
+                        inline.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not inline, inline
 
 

@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulateur import referentiel
 from simulateur.journal import asciicast, timeline
@@ -243,7 +244,7 @@ def test_the_html_report_holds_the_timeline_and_transcript_and_fetches_nothing(t
     assert rows[3][:3] == ("+00:59", "change", "modification")
     assert "4 commandes : 1 diagnostic, 1 modification, 2 tests, 2 en échec" in html
     # The transcript: the screen's text, line edits played, sequences gone.
-    transcript = re.search(r'<pre class="transcript">(.*?)</pre>', html, re.S)
+    transcript = re.search(r'<pre class="transcript">(.*?)</pre>', html, re.DOTALL)
     assert transcript is not None
     assert transcript.group(1).splitlines() == [
         "root@poste:~# ip a",

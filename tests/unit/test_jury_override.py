@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_exam_core import _fake_intervention, _played, _record, catalogue  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.errors import UsageError
 from simulateur.exam import core, export
@@ -20,8 +21,6 @@ from simulateur.report import render
 from simulateur.report.model import exam_report
 from simulateur.session.store import Store
 
-from test_exam_core import _fake_intervention, _played, _record, catalogue  # noqa: F401
-
 
 @pytest.fixture
 def db(tmp_path: Path) -> ExamDB:
@@ -31,7 +30,7 @@ def db(tmp_path: Path) -> ExamDB:
 def _session(
     db: ExamDB,
     catalogue: Path,
-    names: tuple[str, ...] = ("Léa Durand",),  # noqa: F811
+    names: tuple[str, ...] = ("Léa Durand",),
     finished: bool = True,
 ) -> str:
     s = core.new_session(count=1, minutes=40, seed=1, competences=["TAI.CP14"], group="G1", db=db, base=catalogue)
@@ -68,7 +67,7 @@ def test_override_rule() -> None:
     assert not is_override("jury", True, "acquis")  # nothing automatic decided
 
 
-def test_merge_counts_the_jury_override_and_says_both(catalogue: Path) -> None:  # noqa: F811
+def test_merge_counts_the_jury_override_and_says_both(catalogue: Path) -> None:
     sc = _played(catalogue, "dhcp-serveur-arrete")
     recs = [
         _record("TAI.CP14.3", "non_acquis", ("✗ diagnostic avant changement",)),
@@ -90,7 +89,7 @@ def test_merge_counts_the_jury_override_and_says_both(catalogue: Path) -> None: 
     assert score(m)[:2] == (2, 2)
 
 
-def test_override_needs_a_motive_and_the_report_says_it(db: ExamDB, catalogue: Path) -> None:  # noqa: F811
+def test_override_needs_a_motive_and_the_report_says_it(db: ExamDB, catalogue: Path) -> None:
     sid = _session(db, catalogue)
     with pytest.raises(UsageError, match="demande son motif"):
         core.jury_mark(db, sid, "Léa Durand", criterion="TAI.CP14.3", verdict="acquis", by="jury1")
@@ -108,7 +107,7 @@ def test_override_needs_a_motive_and_the_report_says_it(db: ExamDB, catalogue: P
     assert "src-derogation" in html and "non signée" in html
 
 
-def test_signed_grid_is_frozen(db: ExamDB, catalogue: Path) -> None:  # noqa: F811
+def test_signed_grid_is_frozen(db: ExamDB, catalogue: Path) -> None:
     sid = _session(db, catalogue, ("Léa Durand", "Max"))
     db.finish_run(sid, "Max", time.time())
     core.jury_comment(db, sid, "Léa Durand", 1, "Calme")
@@ -130,14 +129,14 @@ def test_signed_grid_is_frozen(db: ExamDB, catalogue: Path) -> None:  # noqa: F8
     core.jury_mark(db, sid, "Max", criterion="TAI.CP14.3", verdict="acquis", comment="x", by="jury2")
 
 
-def test_sign_waits_for_the_end(db: ExamDB, catalogue: Path) -> None:  # noqa: F811
+def test_sign_waits_for_the_end(db: ExamDB, catalogue: Path) -> None:
     sid = _session(db, catalogue, finished=False)
     with pytest.raises(UsageError, match="n'est pas terminé"):
         core.sign(db, sid, "Léa Durand", "jury1")
     assert db.signature(sid, "Léa Durand") is None
 
 
-def test_two_members_on_one_criterion(db: ExamDB, catalogue: Path) -> None:  # noqa: F811
+def test_two_members_on_one_criterion(db: ExamDB, catalogue: Path) -> None:
     sid = _session(db, catalogue)
     # Both saw no mark; jury1 saves first, jury2's is refused, naming jury1 and what it said.
     core.jury_mark(db, sid, "Léa Durand", criterion="TAI.CP14.3", verdict="acquis", comment="bien", by="jury1", seen="")
@@ -166,7 +165,7 @@ def test_two_members_on_one_criterion(db: ExamDB, catalogue: Path) -> None:  # n
 
 def test_group_csv_has_comments_and_a_summary_per_competence(
     db: ExamDB,
-    catalogue: Path,  # noqa: F811
+    catalogue: Path,
     tmp_path: Path,
 ) -> None:
     sid = _session(db, catalogue, ("Ana", "Ben"))
@@ -204,7 +203,7 @@ def test_group_csv_has_comments_and_a_summary_per_competence(
     assert (everyone[sh.index("acquis")], everyone[sh.index("non acquis")]) == ("3", "1")
 
 
-def test_a_signed_mark_is_not_cleared_either(db: ExamDB, catalogue: Path) -> None:  # noqa: F811
+def test_a_signed_mark_is_not_cleared_either(db: ExamDB, catalogue: Path) -> None:
     sid = _session(db, catalogue)
     core.jury_mark(db, sid, "Léa Durand", criterion="TAI.CP14.3", verdict="acquis", comment="bien", by="jury1")
     core.sign(db, sid, "Léa Durand", "jury1")
@@ -216,7 +215,7 @@ def test_a_signed_mark_is_not_cleared_either(db: ExamDB, catalogue: Path) -> Non
 def test_report_all_says_what_it_needs(
     db: ExamDB,
     catalogue: Path,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import argparse
@@ -225,7 +224,7 @@ def test_report_all_says_what_it_needs(
     from simulateur.exam.cli import _report_all
 
     sid = _session(db, catalogue, ("Ana", "Élise Noël"))
-    args = lambda **kw: argparse.Namespace(**{"id": sid, "candidate": None, "output": None, **kw})  # noqa: E731
+    args = lambda **kw: argparse.Namespace(**{"id": sid, "candidate": None, "output": None, **kw})  # noqa: E731 — a one-line helper for the calls below
     with pytest.raises(UsageError, match="demande -o FICHIER.zip"):
         _report_all(args(), db)
     with pytest.raises(UsageError, match="retirez --candidate"):

@@ -34,10 +34,8 @@ def imported(source: str, package: str) -> list[tuple[int, str]]:
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
             and (
-                isinstance(node.func, ast.Attribute)
-                and node.func.attr == "import_module"
-                or isinstance(node.func, ast.Name)
-                and node.func.id in ("import_module", "__import__")
+                (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+                or (isinstance(node.func, ast.Name) and node.func.id in ("import_module", "__import__"))
             )
         ):
             found.append((node.lineno, node.args[0].value))

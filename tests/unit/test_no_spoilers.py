@@ -10,7 +10,7 @@ import pytest
 
 from simulateur.scenario.loader import load_catalogue
 from simulateur.session.run import played
-from simulateur.session.view import VARIANT_PARAM, secret_params, start_view, ticket_view
+from simulateur.session.view import VARIANT_PARAM, secret_params, start_view
 
 CATALOGUE = load_catalogue(user=None)
 CASES = [

@@ -124,22 +124,28 @@ def test_a_good_file_loads(tmp_path):
         ('  - id: drole\n    criterion: TAI.CP6.2\n    kind: vrai-faux\n    text: "Q"\n', 11, "vrai-faux"),
         # a numeric question may not hold its answer: computed, never written
         (
-            '  - id: stockee\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
-            '    spec: {compute: subnet, ask: network}\n    answer: "10.0.0.0"\n',
+            (
+                '  - id: stockee\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
+                '    spec: {compute: subnet, ask: network}\n    answer: "10.0.0.0"\n'
+            ),
             14,
             "answer",
         ),
         # a hole the computation does not fill
         (
-            '  - id: trou\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "Réseau de {adresse} ?"\n'
-            "    spec: {compute: subnet, ask: network}\n",
+            (
+                '  - id: trou\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "Réseau de {adresse} ?"\n'
+                "    spec: {compute: subnet, ask: network}\n"
+            ),
             12,
             "adresse",
         ),
         # a tolerance on an address
         (
-            '  - id: tolere\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
-            "    spec: {compute: subnet, ask: broadcast}\n    tolerance: 5\n",
+            (
+                '  - id: tolere\n    criterion: TAI.CP9.2\n    kind: numeric\n    text: "{cidr}"\n'
+                "    spec: {compute: subnet, ask: broadcast}\n    tolerance: 5\n"
+            ),
             14,
             "tolérance",
         ),
@@ -388,7 +394,7 @@ def test_commands_end_to_end(capsys):
     assert main(["quiz", "start", "--seed", "4", "--minutes", "30", "--candidate", "Bob"]) == 0
     out = capsys.readouterr().out
     assert "q1" in out and "30 min" in out and "graine 4" in out and "21. [TAI.CP9]" in out
-    opened = re.findall(r"^(\d+)\. \[[^]]+\] .*\n   \(réponse courte rédigée", out, re.M)
+    opened = re.findall(r"^(\d+)\. \[[^]]+\] .*\n   \(réponse courte rédigée", out, re.MULTILINE)
     assert opened
     assert main(["quiz", "answer", opened[0], "Une", "réponse", "écrite"]) == 0
     assert main(["quiz", "answer", "1", "a"]) == 0

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from simulateur.referentiel import (
-    MODALITY_LABELS,
     CCP,
+    MODALITY_LABELS,
     Competence,
     Referentiel,
     all_competences,

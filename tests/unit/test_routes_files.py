@@ -32,42 +32,54 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("text", "line", "words"),
     [
         (
-            "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
-            "    steps: []\n    expect: {TAI.CP14.2: acquis}\n",
+            (
+                "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
+                "    steps: []\n    expect: {TAI.CP14.2: acquis}\n"
+            ),
             8,
             "manquants",
         ),
         (
-            "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
-            "    steps:\n      - {host: nulle-part, run: ls}\n"
-            "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n",
+            (
+                "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
+                "    steps:\n      - {host: nulle-part, run: ls}\n"
+                "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n"
+            ),
             8,
             "nulle-part",
         ),
         (
-            "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
-            "    steps:\n      - {run: ls, qualify: {impact: bas, urgency: basse}}\n"
-            "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n",
+            (
+                "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
+                "    steps:\n      - {run: ls, qualify: {impact: bas, urgency: basse}}\n"
+                "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n"
+            ),
             8,
             "exactement",
         ),
         (
-            "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
-            "    steps:\n      - cable: {host: nulle-part, plug: lan}\n"
-            "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n",
+            (
+                "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
+                "    steps:\n      - cable: {host: nulle-part, plug: lan}\n"
+                "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n"
+            ),
             8,
             "nulle-part",
         ),
         (
-            "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
-            "    steps:\n      - cable: {host: poste, plug: lan, unplug: true}\n"
-            "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n",
+            (
+                "scenario: dhcp-serveur-arrete\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n"
+                "    steps:\n      - cable: {host: poste, plug: lan, unplug: true}\n"
+                "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n"
+            ),
             8,
             "à la fois",
         ),
         (
-            "scenario: autre\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n    steps: []\n"
-            "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n",
+            (
+                "scenario: autre\nroutes:\n  - name: a\n    valid: true\n    family: x\n    why: y\n    steps: []\n"
+                "    expect: {TAI.CP14.2: acquis, TAI.CP14.3: jury, TAI.CP14.4: acquis, TAI.CP10.4: acquis}\n"
+            ),
             1,
             "autre",
         ),

@@ -117,7 +117,7 @@ def test_time_and_probe_verbs_are_the_trainers_and_the_jurys(db: ExamDB, groups:
 
 def test_every_forwarded_command_has_a_verb() -> None:
     parser = build_parser()
-    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)][0]
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     seen = 0
     for name, sub in subs.choices.items():
         inner = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]

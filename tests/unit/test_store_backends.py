@@ -26,7 +26,7 @@ from simulateur.ticket import Escalation, Qualification
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "tui"))
-from tuihelpers import FIXTURE_SCENARIOS, make_result  # noqa: E402
+from tuihelpers import FIXTURE_SCENARIOS, make_result  # noqa: E402 — after the sys.path set-up above
 
 
 @pytest.fixture

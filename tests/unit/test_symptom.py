@@ -68,8 +68,10 @@ def test_a_variant_cannot_leave_the_tickets_symptom_untouched(folder):
         ),
         (
             "  broken: [internet]",
-            "  broken: [internet]\n  working: [dns]\n  probes:\n"
-            "    - {id: dns, probe: net.ping, host: pc, target: srv}",
+            (
+                "  broken: [internet]\n  working: [dns]\n  probes:\n"
+                "    - {id: dns, probe: net.ping, host: pc, target: srv}"
+            ),
             "« pc »",
         ),
     ],

@@ -170,7 +170,7 @@ def test_simple_service_start_status_stop(host):
     assert lines[1] == "     Loaded: loaded (/etc/systemd/system/sleeper.service; disabled; preset: enabled)"
     assert lines[2].startswith("     Active: active (running) since ") and lines[2].endswith(" ago")
     assert f"   Main PID: {pid} (sleep)" in lines
-    assert f"Started sleeper.service - Sleeper test." in res.stdout
+    assert "Started sleeper.service - Sleeper test." in res.stdout
     assert f" {HOST} systemd[1]: Started" in res.stdout
 
     assert host.sc("start", "sleeper").returncode == 0  # already active: no-op
@@ -471,7 +471,7 @@ def test_journalctl_follow(host):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 — takes no lock: safe after fork
     )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)  # type: ignore[union-attr]

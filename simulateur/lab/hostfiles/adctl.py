@@ -216,7 +216,7 @@ def op_dump(db, spec):
     for msg in res:
         login = str(msg["sAMAccountName"][0])
 
-        def one(attr, default=None):
+        def one(attr, default=None, msg=msg):
             return str(msg[attr][0]) if attr in msg else default
 
         nthash = msg["unicodePwd"][0] if "unicodePwd" in msg else None

@@ -4,7 +4,7 @@ adding a kind is adding a module."""
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, TypeAlias, Union
 
 from pydantic import Field
 
@@ -13,6 +13,9 @@ from simulateur.registry import discover
 
 SERVICES: tuple[type[ServiceBase], ...] = discover(__name__, ServiceBase, "type")
 
-Service = Annotated[Union[SERVICES], Field(discriminator="type")]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the registry's kinds are known at run time only: to a type checker, the base
+    Service: TypeAlias = ServiceBase
+else:
+    Service = Annotated[Union[SERVICES], Field(discriminator="type")]  # noqa: UP007 — Union[a tuple] spreads the registry's classes, `|` cannot
 
-__all__ = ["Files", "SERVICES", "Service", "ServiceBase", "ServiceContext", "unit"]
+__all__ = ["SERVICES", "Files", "Service", "ServiceBase", "ServiceContext", "unit"]

@@ -44,11 +44,13 @@ class AptSources(ServiceBase):
     daemon: ClassVar[bool] = False
 
     def files(self, ctx: ServiceContext) -> Files:
-        files: Files = {d: ("", 0o755) for d in PRIVATE_DIRS}
+        files: Files = dict.fromkeys(PRIVATE_DIRS, ("", 493))
         files["/etc/apt/sources.list"] = (
-            "# Sources de logiciels de ce poste : le dépôt du site uniquement (logiciels validés par le\n"
-            "# service informatique). Après modification : apt-get update\n"
-            f"deb [trusted=yes] {self.url} ./\n",
+            (
+                "# Sources de logiciels de ce poste : le dépôt du site uniquement (logiciels validés par le\n"
+                "# service informatique). Après modification : apt-get update\n"
+                f"deb [trusted=yes] {self.url} ./\n"
+            ),
             0o644,
         )
         files["/etc/apt/apt.conf.d/70debconf"] = (DEBCONF, 0o644)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field
 
@@ -27,6 +27,8 @@ class ServiceContext:
 
 
 class ServiceBase(Strict):
+    if TYPE_CHECKING:
+        type: str  # each kind's discriminator, a Literal field of its own
     name: str = Field(pattern=UNIT_RE, description="Nom de l'unité (systemctl start NOM).")
     enabled: bool = Field(
         True,

@@ -137,8 +137,10 @@ class SambaFs(ServiceBase):
                     extra=[
                         f"ExecStartPre=/bin/sh -c '[ -e {DONE} ] || {SETUP}'",
                         "ExecStartPre=/bin/mkdir -p /run/samba",
-                        "ExecStartPost=/bin/bash -c 'for i in $(seq 500); do (exec 3<>/dev/tcp/127.0.0.1/445) "
-                        "2>/dev/null && exit 0; sleep 0.01; done; exit 1'",
+                        (
+                            "ExecStartPost=/bin/bash -c 'for i in $(seq 500); do (exec 3<>/dev/tcp/127.0.0.1/445) "
+                            "2>/dev/null && exit 0; sleep 0.01; done; exit 1'"
+                        ),
                     ],
                 ),
                 0o644,

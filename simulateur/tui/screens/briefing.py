@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.binding import Binding
-from textual.message import Message
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, RadioButton, RadioSet, Static
+from textual.worker import Worker
 
 from simulateur.i18n import tr
 from simulateur.lab.topology import Topology
@@ -161,9 +161,11 @@ class BriefingScreen(Screen[None]):
 
     def _build(self, mode: str, candidate: str | None) -> Running:
         """In the build worker's thread: the lab started, then recorded as the app's attempt."""
-        started: Started = run.start(
-            self.scenario_id, self.seed, candidate=candidate, progress=lambda step: self.post_message(BuildStep(step))
-        )
+
+        def progress(step: str) -> None:
+            self.post_message(BuildStep(step))
+
+        started: Started = run.start(self.scenario_id, self.seed, candidate=candidate, progress=progress)
         try:
             return self.app.attach(started, mode)
         except BaseException:

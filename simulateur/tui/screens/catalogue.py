@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets.data_table import CellDoesNotExist
 
 from simulateur import referentiel
 from simulateur.i18n import N_, tr, trn
@@ -205,7 +206,7 @@ class CatalogueScreen(Screen[None]):
             return None
         try:
             return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        except Exception:
+        except CellDoesNotExist:
             return None
 
     def show_details(self) -> None:

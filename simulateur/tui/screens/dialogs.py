@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -40,7 +42,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-def _keys_table(app_screen: Screen, bindings: list[BindingType]) -> list[str]:
+def _keys_table(app_screen: Screen[Any], bindings: list[BindingType]) -> list[str]:
     rows = []
     for b in bindings:
         if not isinstance(b, Binding) or not b.description:
@@ -53,7 +55,7 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,f1,q", "dismiss", tr("tui.key.close"))]
 
-    def __init__(self, under: Screen) -> None:
+    def __init__(self, under: Screen[Any]) -> None:
         super().__init__()
         self.under = under
 

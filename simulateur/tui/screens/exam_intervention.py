@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker
 from textual.widgets import Button, Footer, Header, Static, TabbedContent
+from textual.worker import Worker
 
 from simulateur.errors import SimError
 from simulateur.exam import core
@@ -102,7 +102,7 @@ class ExamInterventionScreen(InterventionScreen):
                 self._hand_in()
 
         last = self.exam.index >= self.exam.count
-        self.app.push_screen(ConfirmScreen((tr("tui.exam.confirm_last") if last else tr("tui.exam.confirm"))), answer)
+        self.app.push_screen(ConfirmScreen(tr("tui.exam.confirm_last") if last else tr("tui.exam.confirm")), answer)
 
     def _hand_in(self) -> None:
         if self._leaving:

@@ -13,8 +13,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.worker import Worker
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.worker import Worker
 
 from simulateur.errors import SimError
 from simulateur.exam import core

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.worker import Worker
 from textual.widgets import Button, Footer, Header, Label, Static, TextArea
+from textual.worker import Worker
 
 from simulateur.i18n import N_, tr
 from simulateur.session.store import FICHE_FIELDS

@@ -11,18 +11,8 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, ListItem, ListView, Static, TabbedContent, TabPane
 from textual.worker import Worker
-from textual.widgets import (
-    Button,
-    Footer,
-    Header,
-    Label,
-    ListItem,
-    ListView,
-    Static,
-    TabbedContent,
-    TabPane,
-)
 
 from simulateur.errors import SimError
 from simulateur.i18n import N_, tr
@@ -100,18 +90,17 @@ class InterventionScreen(Screen[None]):
                 yield Static(id="host-info", classes="muted")
                 yield Button(tr("tui.intervention.shell_button"), id="shell", variant="primary")
             with TabbedContent(id="tabs", initial="tab-ticket"):
-                with TabPane(tr("tui.tab.ticket"), id="tab-ticket"):
-                    with VerticalScroll():
-                        ticket = Text()
-                        ticket.append(tr("tui.ticket.from") + " ", style="bold")
-                        ticket.append(sc.ticket.from_ + "\n")
-                        if sc.ticket.where:
-                            ticket.append(tr("tui.ticket.where") + " ", style="bold")
-                            ticket.append(sc.ticket.where + "\n")
-                        ticket.append("« " + " ".join(sc.ticket.text.split()) + " »\n", style="italic")
-                        yield Static(ticket, id="ticket")
-                        if sc.ticket.documentation.strip():
-                            yield Static(sc.ticket.documentation.rstrip(), id="doc")
+                with TabPane(tr("tui.tab.ticket"), id="tab-ticket"), VerticalScroll():
+                    ticket = Text()
+                    ticket.append(tr("tui.ticket.from") + " ", style="bold")
+                    ticket.append(sc.ticket.from_ + "\n")
+                    if sc.ticket.where:
+                        ticket.append(tr("tui.ticket.where") + " ", style="bold")
+                        ticket.append(sc.ticket.where + "\n")
+                    ticket.append("« " + " ".join(sc.ticket.text.split()) + " »\n", style="italic")
+                    yield Static(ticket, id="ticket")
+                    if sc.ticket.documentation.strip():
+                        yield Static(sc.ticket.documentation.rstrip(), id="doc")
                 with TabPane(tr("tui.tab.journal"), id="tab-journal"):
                     yield JournalTable(r.attempt.journal, id="journal")
                 with TabPane(tr("tui.tab.hints"), id="tab-hints"):
@@ -231,9 +220,7 @@ class InterventionScreen(Screen[None]):
         in training only (never chronometered nor exam)."""
         if action == "hint" and self.running.mode == "chronometre":
             return False
-        if action == "verify" and self.running.mode != "entrainement":
-            return False
-        return True
+        return not (action == "verify" and self.running.mode != "entrainement")
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -16,9 +16,9 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 from simulateur.errors import SimError
 from simulateur.exam import core
 from simulateur.exam.db import ExamDB
-from simulateur.exam.jury import VERDICT_LABELS
 from simulateur.i18n import N_, tr, trn
 from simulateur.journal import timeline
+from simulateur.scoring import VERDICT_LABELS
 from simulateur.session.store import AttemptRecord
 from simulateur.tui.exports import export_group, export_reports
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from simulateur.tui.app import SimulateurApp
 
 
-class JuryTable(DataTable[str]):
+class JuryTable(DataTable[str | Text]):
     BINDINGS = [
         Binding("a", "screen.mark('acquis')", tr("tui.key.acquis")),
         Binding("n", "screen.mark('non_acquis')", tr("tui.key.non_acquis")),

@@ -23,10 +23,10 @@ from simulateur.scenario.models import JuryEvidence
 from simulateur.scoring import accepted_text
 from simulateur.session.attempt import Attempt
 from simulateur.session.store import FICHE_FIELDS, HINT_COST_MINUTES
+from simulateur.ticket import ESCALATION_TARGETS as RECIPIENTS
 from simulateur.ticket import IMPACT_LABELS, PRIORITY_LABELS, URGENCY_LABELS, priority
 from simulateur.tui import format as F
 from simulateur.tui.widgets.coaching import coaching_text
-from simulateur.tui.widgets.escalade import RECIPIENTS
 from simulateur.tui.widgets.grid import grid
 from simulateur.tui.widgets.timeline import TimelinePanel
 
@@ -72,9 +72,9 @@ class ResultatsScreen(Screen[None]):
             yield fiche
             coached = coaching(self.app.store, self.attempt_id, self.app.catalogue.scenarios)
             if coached is not None:  # a training attempt handed in: never an exam's
-                box = Vertical(id="coaching")
-                box.border_title = tr("coach.title")
-                with box:
+                coach_box = Vertical(id="coaching")
+                coach_box.border_title = tr("coach.title")
+                with coach_box:
                     yield Static(coaching_text(coached), id="coaching-text")
                     if coached.self_marks:
                         yield Static(Text(tr("coach.self"), style="bold"), classes="self-title")
@@ -213,7 +213,7 @@ class ResultatsScreen(Screen[None]):
         criterion, verdict = event.radio_set.name, event.pressed.name
         if criterion and verdict in ("acquis", "non_acquis"):
             try:
-                save_self_mark(self.app.store, self.attempt_id, criterion, verdict)  # type: ignore[arg-type]
+                save_self_mark(self.app.store, self.attempt_id, criterion, verdict)  # type: ignore[arg-type]  # one of the two, checked above
             except UsageError as exc:
                 self.notify(str(exc), severity="warning")
 

@@ -5,7 +5,6 @@ import os
 import socket
 import sys
 
-
 ROOT = os.environ.get("SYSD_ROOT") or "/"
 UNIT_DIR = "/etc/systemd/system"
 RUN_DIR = "/run/sysd"

@@ -6,7 +6,6 @@ import signal
 import sys
 import time
 
-
 EXIT_NAMES = {
     0: "SUCCESS",
     1: "FAILURE",
@@ -95,7 +94,7 @@ def fmt_bytes(n):
 
 
 def fmt_cpu(sec):
-    ms = int(round(sec * 1000))
+    ms = round(sec * 1000)
     if ms < 1000:
         return "%dms" % ms
     if ms < 60000:

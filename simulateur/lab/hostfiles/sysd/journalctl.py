@@ -9,10 +9,9 @@ import sys
 import time
 
 from . import options
-from .common import Fail, LOG_DIR, VERSION, hp
-from .units import unit_name
+from .common import LOG_DIR, VERSION, Fail, hp
 from .logs import normalize, read_entries
-
+from .units import unit_name
 
 JOURNALCTL_HELP = """journalctl [OPTIONS...]
 
@@ -105,10 +104,8 @@ def parse_journalctl(argv):
         found, words = options.parse(options.explicit(argv, SHORTOPTS, LONGOPTS, OPTIONAL), SHORTOPTS, LONGOPTS)
     except options.OptionError as e:
         apply_options(opts, e.before)
-        if (
-            e.option.lstrip("-") in UNSUPPORTED_WITH_VALUE + UNSUPPORTED_FLAGS
-            or len(e.option) == 2
-            and e.option[1] in UNSUPPORTED_SHORT
+        if e.option.lstrip("-") in UNSUPPORTED_WITH_VALUE + UNSUPPORTED_FLAGS or (
+            len(e.option) == 2 and e.option[1] in UNSUPPORTED_SHORT
         ):
             raise unsupported(e.option)
         raise Fail("journalctl: %s" % e, 1)
@@ -206,7 +203,7 @@ def follow(opts, positions, show):
     try:
         while True:
             time.sleep(0.2)
-            for name, path in journal_files(opts["units"]):
+            for _name, path in journal_files(opts["units"]):
                 pos = positions.get(path, 0)
                 try:
                     size = os.path.getsize(path)

@@ -32,7 +32,9 @@ class Log:
             pass
 
 
-MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
 TS_RE = re.compile(r"^([A-Z][a-z]{2}) ([ 0-3]?\d) (\d\d):(\d\d):(\d\d) ")
 NOHOST_RE = re.compile(
     r"^([A-Z][a-z]{2}) ([ 0-3]?\d) (\d\d:\d\d:\d\d) "

@@ -5,8 +5,8 @@ import os
 import sys
 
 from .common import Fail, err
-from .systemctl import systemctl_main
 from .journalctl import journalctl_main
+from .systemctl import systemctl_main
 
 
 def main(argv=None):
@@ -33,10 +33,10 @@ def main(argv=None):
         except OSError:
             pass
         return 0
-    except Exception as e:  # never show a traceback to a trainee
+    except Exception as e:  # noqa: BLE001 — never show a traceback to a trainee
         try:
             err("%s: %s" % (tool, str(e) or e.__class__.__name__))
-        except Exception:
+        except Exception:  # noqa: BLE001 — the message itself failed (stderr gone): the exit status says it
             pass
         return 1
 

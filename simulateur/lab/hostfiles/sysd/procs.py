@@ -35,9 +35,7 @@ def alive(pid, stime=None):
         return os.path.isdir("/proc/%d" % pid) or not os.path.isdir("/proc/self")
     if st[0] in ("Z", "X", "x"):
         return False
-    if stime is not None and st[4] != stime:
-        return False  # the PID was reused by another process
-    return True
+    return stime is None or st[4] == stime  # a start time that differs: the PID was reused by another process
 
 
 def proc_comm(pid):

@@ -6,8 +6,8 @@ import os
 import time
 
 from .common import hp, kv1, read_int, read_kv, read_text, remove, write_file, write_kv
-from .procs import alive, proc_stat
 from .logs import Log
+from .procs import alive, proc_stat
 
 
 class State:

@@ -10,12 +10,12 @@ import time
 
 from .common import (
     DEFAULT_PATH,
-    Fail,
     GRACE,
     PIDFILE_WAIT,
     RUN_DIR,
     START_TIMEOUT,
     STOP_TIMEOUT,
+    Fail,
     hp,
     read_int,
     read_text,
@@ -24,10 +24,9 @@ from .common import (
     write_kv,
 )
 from .fmt import status_log
-from .procs import alive, all_stats, proc_comm, proc_stat, proc_tree, send, wait_gone
 from .logs import Log
+from .procs import alive, all_stats, proc_comm, proc_stat, proc_tree, send, wait_gone
 from .state import get_state
-
 
 JOB_FAILED = {
     "exit-code": "the control process exited with error code",

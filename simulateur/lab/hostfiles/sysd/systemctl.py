@@ -3,7 +3,7 @@
 import signal
 
 from . import options
-from .common import Fail, VERSION, err
+from .common import VERSION, Fail, err
 from .verbs import (
     v_boot,
     v_daemon_reload,
@@ -27,7 +27,6 @@ from .views import (
     v_show,
     v_status,
 )
-
 
 NOT_HERE = (
     "reboot",

@@ -7,7 +7,7 @@ import os
 import re
 import shlex
 
-from .common import Fail, LOG_DIR, RUN_DIR, SIMPLE_TYPES, UNIT_DIR, UNIT_SUFFIXES, hostname, hp, read_text
+from .common import LOG_DIR, RUN_DIR, SIMPLE_TYPES, UNIT_DIR, UNIT_SUFFIXES, Fail, hostname, hp, read_text
 
 
 def unit_name(arg):
@@ -58,7 +58,7 @@ class Cmd:
 class Unit:
     def __init__(self, name):
         self.name = name
-        self.base = name[:-8] if name.endswith(".service") else name
+        self.base = name.removesuffix(".service")
         self.path = UNIT_DIR + "/" + name
         self.file = hp(self.path)
         self.found = name.endswith(".service") and "@" not in name and os.path.isfile(self.file)

@@ -3,12 +3,12 @@ reset-failed, enable, disable, reenable, daemon-reload, and the engine's hidden 
 
 import os
 
-from .common import Fail, UNIT_DIR, err, host_view, hp, read_int, remove
-from .procs import alive, proc_tree, send
-from .units import Unit, all_unit_names, need_units, unit_name, wants_links
+from .common import UNIT_DIR, Fail, err, host_view, hp, read_int, remove
 from .logs import normalize, read_entries
+from .procs import alive, proc_tree, send
 from .state import UnitLock, get_state
 from .supervise import bad_setting_message, reload_locked, start_locked, stop_locked
+from .units import Unit, all_unit_names, need_units, unit_name, wants_links
 
 
 def each(units, fn):
@@ -181,7 +181,7 @@ def v_boot(opts, args):
                     reason = normalize(line, cat=True).strip()
                     break
             failures[u.name] = reason
-        except Exception as e:  # a thread must not swallow a crash: report it as the unit's failure
+        except Exception as e:  # noqa: BLE001 — a thread must not swallow a crash: report it as the unit's failure
             failures[u.name] = "%s: %s" % (type(e).__name__, e)
 
     threads = [threading.Thread(target=boot_one, args=(u,)) for u in units]

@@ -7,10 +7,10 @@ import sys
 
 from .common import Fail, err, hostname, kv1, read_text
 from .fmt import BGREEN, BRED, GREEN, RED, fmt_ago, fmt_bytes, fmt_cpu, fmt_ts, paint, status_view, table
-from .procs import proc_cmdline, proc_comm, proc_tree
-from .units import Unit, all_unit_names, enabled_state, load, need_units
 from .logs import tail_lines
+from .procs import proc_cmdline, proc_comm, proc_tree
 from .state import get_state
+from .units import Unit, all_unit_names, enabled_state, load, need_units
 
 
 def v_is_active(opts, args, failed=False):

@@ -8,6 +8,8 @@ Revision ID: 0001
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,9 @@ revision = "0001"
 down_revision = None
 
 
-def _tables() -> list[tuple[str, list[sa.Column], list[tuple[str, list[str]]]]]:  # frozen: never edit, add a revision
+def _tables() -> list[
+    tuple[str, list[sa.Column[Any]], list[tuple[str, list[str]]]]
+]:  # frozen: never edit, add a revision
     C, T, F, I, B = sa.Column, sa.Text, sa.Float, sa.Integer, sa.BigInteger
     return [
         (
