@@ -184,4 +184,5 @@ class Machines:
         from simulateur.i18n import trn
 
         detail = ", ".join(f"{name} {n}" for name, n in free)
-        return trn("machines.over_seats", total, n=wanted, seats=total, detail=detail, extra=wanted - total)
+        waiting = trn("count.over_seats_waiting", wanted - total)
+        return trn("machines.over_seats", total, n=wanted, seats=total, detail=detail, waiting=waiting)

@@ -73,7 +73,10 @@ def test_a_whole_examen_blanc_in_browsers(web, browser, tmp_path: Path) -> None:
     trainer.click("text=Créer la session")
     trainer.wait_for_url("**/candidats?creee=1")
     sid = trainer.url.split("/session/")[1].split("/")[0]
-    assert "2 candidats pour 1 place(s)" in trainer.inner_text("#places")  # said, the session kept
+    places = trainer.inner_text("#places")
+    assert (
+        "2 candidats pour 1 place libre" in places and "le candidat de trop attendra" in places
+    )  # said, the session kept
     trainer.click("text=Codes des candidats (navigateur)")
     trainer.click("#generer")
     trainer.wait_for_selector("#codes")

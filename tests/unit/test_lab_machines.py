@@ -167,8 +167,10 @@ def test_more_candidates_than_seats_is_said_not_refused(store_url: str) -> None:
         line is not None
         and "5 candidats pour 3 places libres" in line
         and "m1 2, m2 1" in line
-        and "les 2 de trop" in line
+        and "les 2 de trop attendront" in line
     )
+    one = ms.over_seats(4)
+    assert one is not None and "le candidat de trop attendra" in one and "lui dira où" in one
     sid = _session(db, n=3)
     ms.place(sid, "C0", _m("m1", capacity=2), None)
     assert ms.seats()[0] == 2  # a place taken by a running examen
