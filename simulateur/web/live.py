@@ -44,6 +44,11 @@ JS_TEXTS = (
     N_("web.live.js.connected"),
     N_("web.live.js.disconnected"),
     N_("web.live.js.extra"),
+    N_("web.live.js.machine"),
+    N_("web.live.js.last_activity"),
+    N_("web.live.js.lab_health"),
+    N_("web.live.js.clock_hms"),
+    N_("web.live.js.clock_ms"),
 )
 
 
