@@ -52,8 +52,12 @@ JS_TEXTS = (
 )
 
 
+# The placeholders live.js fills in itself (« machine {machine} »): left in the texts it is given.
+JS_PLACEHOLDERS = {name: "{" + name + "}" for name in ("machine", "when", "health", "h", "m", "s")}
+
+
 def labels() -> dict[str, str]:
-    return {k.rsplit(".", 1)[1]: tr(k) for k in JS_TEXTS}
+    return {k.rsplit(".", 1)[1]: tr(k, **JS_PLACEHOLDERS) for k in JS_TEXTS}
 
 
 def routes(pages: Pages) -> list[Any]:

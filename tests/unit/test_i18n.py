@@ -344,3 +344,12 @@ def test_the_extraction_covers_the_templates(extracted: dict[Any, list[str]]) ->
     templates = {f"web/templates/{p.name}" for p in (WEB / "templates").glob("*.html")}
     assert templates <= {w.replace("\\", "/") for w in where}, sorted(templates - where)
     assert ("web.answers", "web.answers") in extracted  # trn() in a template: a plural entry
+
+
+def test_the_scripts_get_their_placeholders() -> None:
+    """The texts a script fills in itself keep their {placeholders} (tr() would have formatted them)."""
+    from simulateur.web.live import labels
+
+    given = labels()
+    assert given["machine"] == i18n.CATALOG["web.live.js.machine"] and "{machine}" in given["machine"]
+    assert "{m}" in given["clock_ms"] and "{s}" in given["clock_hms"]
