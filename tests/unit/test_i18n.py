@@ -353,3 +353,27 @@ def test_the_scripts_get_their_placeholders() -> None:
     given = labels()
     assert given["machine"] == i18n.CATALOG["web.live.js.machine"] and "{machine}" in given["machine"]
     assert "{m}" in given["clock_ms"] and "{s}" in given["clock_hms"]
+
+
+def test_template_calls_give_every_placeholder() -> None:
+    """Each tr()/trn() of a template names every {placeholder} of its entry (both forms of a plural one;
+    trn gives {n}): a missing one is a KeyError when the page is drawn."""
+    from string import Formatter
+
+    from jinja2 import Environment, nodes
+
+    env = Environment(autoescape=True)
+    problems = []
+    for template in sorted((WEB / "templates").glob("*.html")):
+        tree = env.parse(template.read_text(encoding="utf-8"))
+        for call in tree.find_all(nodes.Call):
+            name = getattr(call.node, "name", None)
+            if name not in ("tr", "trn") or not call.args or not isinstance(call.args[0], nodes.Const):
+                continue
+            key = call.args[0].value
+            texts = [i18n.CATALOG[(key, 0)], i18n.CATALOG[(key, 1)]] if name == "trn" else [i18n.CATALOG[key]]
+            wanted = {f for t in texts for _, f, _, _ in Formatter().parse(t) if f}
+            given = {kw.key for kw in call.kwargs} | ({"n"} if name == "trn" else set())
+            if wanted - given:
+                problems.append(f"{template.name}:{call.lineno} : {key} sans {sorted(wanted - given)}")
+    assert not problems, "\n".join(problems)
