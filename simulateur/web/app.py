@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from simulateur.i18n import tr
+from simulateur.i18n import tr, trn
 from simulateur.serve import roles
 
 if TYPE_CHECKING:
@@ -24,6 +24,28 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 COOKIE = "simulateur_jeton"
+
+
+def page_tr(key: str, /, **values: Any) -> Any:
+    """tr() for the templates. Its text is plain text that Jinja escapes, except for a key ending in
+    `_html`: that entry holds markup on purpose (« <strong>{url}</strong> ») and comes out as Markup,
+    its values escaped first. (Globals rather than jinja2.ext.i18n: the same symbolic keys, named
+    placeholders and French plural rule as the Python code, one catalogue object, no {% trans %} blocks
+    whose msgid would be the French text.)"""
+    if not key.endswith("_html"):
+        return tr(key, **values)
+    from markupsafe import Markup, escape
+
+    return Markup(tr(key, **{k: escape(v) for k, v in values.items()}))
+
+
+def page_trn(key: str, n: float, /, **values: Any) -> Any:
+    """trn() for the templates, with page_tr's `_html` rule."""
+    if not key.endswith("_html"):
+        return trn(key, n, **values)
+    from markupsafe import Markup, escape
+
+    return Markup(trn(key, n, **{k: escape(v) for k, v in values.items()}))
 
 
 def csrf_of(token: str) -> str:
@@ -39,7 +61,8 @@ class Pages:
         self.service = service
         self.gate = gate
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
-        self.templates.env.globals["tr"] = tr
+        self.templates.env.globals["tr"] = page_tr
+        self.templates.env.globals["trn"] = page_trn
 
     def token(self, request: Any) -> str | None:
         return request.cookies.get(COOKIE)

@@ -44,11 +44,20 @@ JS_TEXTS = (
     N_("web.live.js.connected"),
     N_("web.live.js.disconnected"),
     N_("web.live.js.extra"),
+    N_("web.live.js.machine"),
+    N_("web.live.js.last_activity"),
+    N_("web.live.js.lab_health"),
+    N_("web.live.js.clock_hms"),
+    N_("web.live.js.clock_ms"),
 )
 
 
+# The placeholders live.js fills in itself (« machine {machine} »): left in the texts it is given.
+JS_PLACEHOLDERS = {name: "{" + name + "}" for name in ("machine", "when", "health", "h", "m", "s")}
+
+
 def labels() -> dict[str, str]:
-    return {k.rsplit(".", 1)[1]: tr(k) for k in JS_TEXTS}
+    return {k.rsplit(".", 1)[1]: tr(k, **JS_PLACEHOLDERS) for k in JS_TEXTS}
 
 
 def routes(pages: Pages) -> list[Any]:

@@ -34,6 +34,7 @@ PASS_THROUGH = {
     "quiz/bank.py",
     "scenario/loader.py",
     "session/routes.py",
+    "web/app.py",  # page_tr/page_trn: the templates' tr()/trn(), whose keys the templates write out
     "web/live.py",
 }
 
@@ -204,3 +205,175 @@ def test_the_template_is_current(extracted: dict[Any, list[str]]) -> None:
     with (i18n.LOCALE_DIR / "simulateur.pot").open("rb") as f:
         pot = {m.id for m in read_po(f) if m.id}
     assert pot == set(extracted), "simulateur.pot périmé : régénérez-le avec « make docs »"
+
+
+# The web pages: the templates' texts and the texts our scripts build come from the catalogue too.
+WEB = PACKAGE / "web"
+OUR_SCRIPTS = sorted((WEB / "static").glob("*.js"))  # vendored players (xterm/, asciinema/) are in subfolders
+BRAND = {"simulateur"}
+TEXT_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
+# Words that make a JS string with a space French prose rather than a class list or an identifier.
+FRENCH_WORDS = {
+    "le",
+    "la",
+    "les",
+    "l",
+    "de",
+    "d",
+    "du",
+    "des",
+    "un",
+    "une",
+    "et",
+    "ou",
+    "à",
+    "au",
+    "aux",
+    "en",
+    "par",
+    "pour",
+    "sur",
+    "sans",
+    "avec",
+    "pas",
+    "est",
+    "son",
+    "sa",
+    "ses",
+    "ne",
+    "plus",
+    "min",
+    "h",
+    "s",
+    "laboratoire",
+    "machine",
+    "réponse",
+    "réponses",
+    "temps",
+    "restant",
+    "envoi",
+}
+JINJA = re.compile(r"\{#.*?#\}|\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+JINJA_KEY = re.compile(r"""\btrn?\(\s*(["'])[\w.]+\1""")
+LITERAL = re.compile(r"""(["'])((?:\\.|(?!\1).)*)\1""", re.DOTALL)
+JS_TOKEN = re.compile(
+    r"""//[^\n]*|/\*.*?\*/|"((?:\\.|[^"\\\n])*)"|'((?:\\.|[^'\\\n])*)'|`((?:\\.|[^`\\])*)`""", re.DOTALL
+)
+
+
+def _accented(text: str) -> bool:
+    return any(ord(c) > 127 and c.isalpha() for c in text)
+
+
+def _prose(text: str) -> bool:
+    """A string that reads as words: an accented letter, or a word and a space."""
+    return _accented(text) or (bool(re.search(r"[^\W\d_]{2,}", text)) and bool(re.search(r"\s", text)))
+
+
+def _template_french(source: str) -> list[str]:
+    """French written in a template outside tr()/trn(): text nodes, text attributes, and string
+    literals of its Jinja expressions (a key given to tr() aside)."""
+    from html.parser import HTMLParser
+
+    found = []
+    for block in JINJA.findall(source):
+        for _quote, text in LITERAL.findall(JINJA_KEY.sub("", block)):
+            if _prose(text):
+                found.append(f"{text!r} dans {block}")
+
+    class Scan(HTMLParser):
+        raw = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.raw += tag in ("script", "style")
+            for name, value in attrs:
+                if name in TEXT_ATTRIBUTES and value and re.search(r"[a-zà-ÿ]{2,}", value):
+                    found.append(f"{name}={value!r}")
+
+        def handle_endtag(self, tag: str) -> None:
+            self.raw -= tag in ("script", "style")
+
+        def handle_data(self, data: str) -> None:
+            words = set(re.findall(r"[^\W\d_]{2,}", data)) - BRAND
+            if words and not self.raw:
+                found.append(repr(data.strip()))
+
+    scan = Scan()
+    scan.feed(JINJA.sub("…", source))
+    return found
+
+
+def _script_french(source: str) -> list[str]:
+    """French string literals of a script (comments aside): an accented letter, or French words in a
+    string with a space (« "machine " + name »; « "etat-reponse " + c » is a class list)."""
+    found = []
+    for m in JS_TOKEN.finditer(source):
+        text = next((g for g in m.groups() if g is not None), None)
+        if text is None:
+            continue  # a comment
+        words = set(re.findall(r"[^\W\d_]+", text))  # case kept: « DejaVu Sans Mono » is a font
+        if _accented(text) or (re.search(r"\s", text) and words & FRENCH_WORDS):
+            found.append(repr(text))
+    return found
+
+
+def test_the_french_detectors_see_french() -> None:
+    """The two scans below find what they look for (else they would pass on anything)."""
+    assert _template_french("<p>Bonjour {{ sid }}</p>") and _template_french('<input placeholder="au hasard">')
+    assert _template_french("{{ '✔ acquis' if ok else '' }}") and _template_french("<b>{{ n }} réponse(s)</b>")
+    assert not _template_french("<p class=\"x\">{{ tr('web.question', number=n) }} — {{ n }}</p>")
+    assert _script_french('el.textContent = "machine " + m;') and _script_french("s = '… envoi';")
+    assert not _script_french('f.className = "etat-reponse " + (ok ? "ok" : "refus"); // réponse envoyée')
+
+
+@pytest.mark.parametrize("template", sorted((WEB / "templates").glob("*.html")), ids=lambda p: p.name)
+def test_no_french_outside_the_catalogue_in_templates(template: Path) -> None:
+    found = _template_french(template.read_text(encoding="utf-8"))
+    assert not found, f"{template.name} : texte hors de tr()/trn() : " + " ; ".join(found)
+
+
+@pytest.mark.parametrize("script", OUR_SCRIPTS, ids=lambda p: p.name)
+def test_no_french_outside_the_catalogue_in_scripts(script: Path) -> None:
+    found = _script_french(script.read_text(encoding="utf-8"))
+    assert not found, f"{script.name} : texte français dans le script (donnez-le par la page) : " + " ; ".join(found)
+
+
+def test_the_extraction_covers_the_templates(extracted: dict[Any, list[str]]) -> None:
+    """Every template's keys are seen by the extractor (babel.cfg's jinja2 section), plural ones too."""
+    where = {w.split(":")[0] for places in extracted.values() for w in places}
+    templates = {f"web/templates/{p.name}" for p in (WEB / "templates").glob("*.html")}
+    assert templates <= {w.replace("\\", "/") for w in where}, sorted(templates - where)
+    assert ("web.answers", "web.answers") in extracted  # trn() in a template: a plural entry
+
+
+def test_the_scripts_get_their_placeholders() -> None:
+    """The texts a script fills in itself keep their {placeholders} (tr() would have formatted them)."""
+    from simulateur.web.live import labels
+
+    given = labels()
+    assert given["machine"] == i18n.CATALOG["web.live.js.machine"] and "{machine}" in given["machine"]
+    assert "{m}" in given["clock_ms"] and "{s}" in given["clock_hms"]
+
+
+def test_template_calls_give_every_placeholder() -> None:
+    """Each tr()/trn() of a template names every {placeholder} of its entry (both forms of a plural one;
+    trn gives {n}): a missing one is a KeyError when the page is drawn."""
+    from string import Formatter
+
+    from jinja2 import Environment, nodes
+
+    env = Environment(autoescape=True)
+    problems = []
+    for template in sorted((WEB / "templates").glob("*.html")):
+        tree = env.parse(template.read_text(encoding="utf-8"))
+        for call in tree.find_all(nodes.Call):
+            name = getattr(call.node, "name", None)
+            if name not in ("tr", "trn") or not call.args or not isinstance(call.args[0], nodes.Const):
+                continue
+            key = call.args[0].value
+            texts = [i18n.CATALOG[(key, 0)], i18n.CATALOG[(key, 1)]] if name == "trn" else [i18n.CATALOG[key]]
+            wanted = {f for t in texts for _, f, _, _ in Formatter().parse(t) if f}
+            given = {kw.key for kw in call.kwargs} | ({"n"} if name == "trn" else set())
+            if wanted - given:
+                problems.append(f"{template.name}:{call.lineno} : {key} sans {sorted(wanted - given)}")
+    assert not problems, "\n".join(problems)

@@ -18,11 +18,14 @@
     for (const k of kids) if (k) e.appendChild(k);
     return e;
   }
+  // A catalogue text with its {placeholders} filled in.
+  function fill(text, values) { return text.replace(/\{(\w+)\}/g, (all, k) => (k in values ? String(values[k]) : all)); }
   function hhmmss(t) { return new Date(t * 1000).toLocaleTimeString("fr-FR"); }
   function clock(s) {
     s = Math.max(0, Math.floor(s));
     const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-    return (h ? h + " h " : "") + String(m).padStart(2, "0") + " min " + String(r).padStart(2, "0") + " s";
+    const mm = String(m).padStart(2, "0"), ss = String(r).padStart(2, "0");
+    return h ? fill(L.clock_hms, {h: h, m: mm, s: ss}) : fill(L.clock_ms, {m: mm, s: ss});
   }
   function button(action, name, label, more) {
     const f = el("form", {method: "post", action: "/session/" + encodeURIComponent(sid) + "/action"});
@@ -46,9 +49,9 @@
     const reste = el("span", {class: "reste", "data-reste": "1", text: left(c)});
     box.appendChild(el("h2", {id: "c" + i}, el("span", {text: c.name}),
       el("span", {class: "etiq statut", text: c.state}),
-      c.machine ? el("span", {class: "etiq", text: "machine " + c.machine}) : null,
+      c.machine ? el("span", {class: "etiq", text: fill(L.machine, {machine: c.machine})}) : null,
       c.extra ? el("span", {class: "etiq", text: L.extra + " " + c.extra}) : null, reste));
-    box.appendChild(el("p", {class: "derniere", text: "Dernière activité : " + (c.last ? hhmmss(c.last) : L.never)}));
+    box.appendChild(el("p", {class: "derniere", text: fill(L.last_activity, {when: c.last ? hhmmss(c.last) : L.never})}));
     if (c.started) box.appendChild(el("p", {}, el("a", {href: "/session/" + encodeURIComponent(sid) + "/terminaux/" +
                                                           encodeURIComponent(c.name), text: L.replay})));
     if (c.started && !c.finished) {
@@ -69,7 +72,7 @@
       div.appendChild(el("p", {},
         el("strong", {text: it.index + ". " + it.title}),
         el("span", {text: " — " + it.status + (it.lab ? " — " + it.lab : "") +
-                           (it.health ? " — laboratoire " + L[it.health] : "")})));
+                           (it.health ? " — " + fill(L.lab_health, {health: L[it.health]}) : "")})));
       if (it.note) div.appendChild(el("p", {class: "aide", text: it.note}));
       const pr = el("p", {class: "sondes"});
       if (it.probes) {
