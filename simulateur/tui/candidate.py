@@ -104,6 +104,9 @@ class CandidateApp(App[int]):
         self.state: dict[str, Any] | None = None
         self.busy = False
         self.resumed = False
+        self.seen = 0.0  # when `state` was read (her time left counts down from there between polls)
+        self.polling = False  # one `exam status` in flight at a time: a slow service never starves the screen
+        self.again = False  # a step ended while a poll was in flight: poll once more when it returns
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -138,11 +141,15 @@ class CandidateApp(App[int]):
                 self._known(*who.result)
             else:
                 self._say(who.problem or "", True)
+        if event.worker.group == "poll" and event.worker.is_finished:
+            self.polling = False
         if (polled := ended(event, "poll")) is not None:
             if polled.ok:
                 self._show(*polled.result)
             else:
                 self._say(polled.problem or "", True)
+            if self.again:
+                self._poll()
         if (stepped := ended(event, "step")) is not None:
             self._stepped(stepped.result, stepped.problem)
 
@@ -151,14 +158,32 @@ class CandidateApp(App[int]):
         self.query_one("#who", Static).update(Text(tr("cand.who", sid=sid, name=name)))
         self._poll()
         self.set_interval(self.poll, self._poll)
+        self.set_interval(1, self._clock)
 
     # --- her state, polled from the service ------------------------------------------------------
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
-    def _poll(self) -> tuple[dict[str, Any] | None, float]:
+    def _poll(self) -> None:
+        """Ask the service for her state, unless a request is still on its way: then once more when
+        it returns (a request slower than the poll interval would otherwise be cancelled by the next
+        one, again and again, and her screen would never change)."""
+        if self.polling:
+            self.again = True
+            return
+        self.polling, self.again = True, False
+        self._poll_worker()
+
+    @work(thread=True, group="poll", exit_on_error=False)
+    def _poll_worker(self) -> tuple[dict[str, Any] | None, float]:
         return self.client.status(self.sid), time.time()
 
+    def _clock(self) -> None:
+        """Her time left, counted down between two answers of the service."""
+        state = self.state
+        if state and not state.get("finished") and state.get("remaining") is not None:
+            left = float(state["remaining"]) - (time.time() - self.seen)
+            self.query_one("#left", Static).update(Text(tr("cand.left", left=clock(left))))
+
     def _show(self, state: dict[str, Any] | None, seen: float) -> None:
-        self.state = state
+        self.state, self.seen = state, seen
         if state and state.get("lab") and not state.get("finished") and not self.resumed and not self.busy:
             self.resumed = True  # back in the app mid-exam: her ticket again (the service resumes)
             self._step(["exam", "start", self.sid], "")
@@ -173,7 +198,8 @@ class CandidateApp(App[int]):
             left.update("")
             line.update(Text(tr("cand.finished"), style="bold"))
         else:
-            left.update(Text(tr("cand.left", left=clock(float(state.get("remaining") or 0)))))
+            left.update("")
+            self._clock()
             line.update(
                 Text(
                     tr("cand.state", index=state["intervention"], lab=state.get("lab") or "—")
@@ -210,7 +236,7 @@ class CandidateApp(App[int]):
     def _step(self, argv: list[str], doing: str) -> None:
         self.busy = True
         self._say(doing)
-        self._show(self.state, time.time())
+        self._show(self.state, self.seen)
         self._step_worker(argv)
 
     @work(thread=True, exclusive=True, group="step", exit_on_error=False)
