@@ -302,7 +302,26 @@ def _read_until(fd: int, needle: bytes, timeout: float) -> bytes:
                 chunk = os.read(fd, 4096)
             except OSError:
                 chunk = b""
-            if not chunk:
-                break
+            assert chunk, f"fin du terminal avant {needle!r}, reçu {out[-400:]!r}"
             out += chunk
     return out
+
+
+def _ask_until(fd: int, ask: bytes, needle: bytes, timeout: float, why: str) -> bytes:
+    """Write `ask` every second until `needle` shows (something travelling: a resize through the
+    service); one buffer across the tries, so a needle split over two reads is still seen."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        assert time.monotonic() < deadline, f"{why} : {seen[-300:]!r}"
+        os.write(fd, ask)
+        asked = time.monotonic() + 1
+        while needle not in seen and (left := asked - time.monotonic()) > 0:
+            if select.select([fd], [], [], left)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    chunk = b""
+                assert chunk, f"fin du terminal avant {needle!r}, reçu {seen[-400:]!r}"
+                seen += chunk
+    return seen

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import select
 import signal
 import struct
 import subprocess
@@ -26,6 +25,7 @@ from servehelpers import (  # noqa: F401 — fixtures, and names other test modu
     ROOT,
     Accounts,
     Service,
+    _ask_until,
     _can_freeze,
     _client_python,
     _lab_gone,
@@ -190,18 +190,7 @@ def test_deadline_held_by_the_service(service: Service, accounts: Accounts) -> N
     # Her window resized: the new size reaches the host's terminal.
     fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
     os.kill(shell.pid, signal.SIGWINCH)  # what the kernel sends her terminal's foreground
-    seen = b""  # one buffer for every answer: « 33 111 » may arrive in two reads
-    deadline = time.monotonic() + 30
-    while b"33 111" not in seen:  # the resize travels client → service → relay: asked until seen
-        assert time.monotonic() < deadline, f"la nouvelle taille de la fenêtre n'est pas arrivée : {seen[-300:]!r}"
-        os.write(master, b"stty size\r")
-        asked = time.monotonic() + 1
-        while b"33 111" not in seen and (left := asked - time.monotonic()) > 0:
-            if select.select([master], [], [], left)[0]:
-                try:
-                    seen += os.read(master, 4096)
-                except OSError:
-                    break
+    _ask_until(master, b"stty size\r", b"33 111", 30, "la nouvelle taille de la fenêtre n'est pas arrivée")
     # A long command, and the deadline in 3 s.
     long = as_user(
         accounts,

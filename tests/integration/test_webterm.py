@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from servehelpers import _read_until, _set_deadline, as_user
+from servehelpers import _ask_until, _read_until, _set_deadline, as_user
 from webhelpers import accounts, browser, quick, shot, simulateur, staff, web  # noqa: F401 — fixtures pytest finds by name
 
 from simulateur.exam.db import ExamDB
@@ -85,15 +85,10 @@ def test_remote_cli_shell_by_code(web, accounts) -> None:
         _read_until(master, b"30 100", 30)  # her size at the start
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 111, 0, 0))
         os.kill(shell.pid, signal.SIGWINCH)
-        for _ in range(30):  # the resize travels client → websocket → pty → relay
-            os.write(master, b"stty size\r")
-            try:
-                _read_until(master, b"33 111", 1)
-                break
-            except AssertionError:
-                continue
-        else:
-            raise AssertionError("la nouvelle taille de la fenêtre n'est pas arrivée dans l'hôte")
+        # the resize travels client → websocket → pty → relay: asked until seen
+        _ask_until(
+            master, b"stty size\r", b"33 111", 30, "la nouvelle taille de la fenêtre n'est pas arrivée dans l'hôte"
+        )
 
         deadline = time.time() + 3
         _set_deadline(sid, "Alice Martin", deadline)

@@ -86,4 +86,4 @@ async def _drive(app: CandidateApp) -> None:
         await _until(pilot, lambda: "Intervention 1 — laboratoire ta1" in _text(app, "#state"), 10)
         first = _text(app, "#left")
         assert "Temps restant : 19 min" in first, first
-        await _until(pilot, lambda: _text(app, "#left") != first, 3)
+        await _until(pilot, lambda: _text(app, "#left") != first, 10)
