@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Select, Static
 from textual.worker import Worker
 
@@ -26,6 +27,7 @@ from simulateur.i18n import tr
 from simulateur.tui.workers import ended
 
 POLL = 1.0  # seconds between two `exam status` (her time left, the intervention's state)
+STATUS_TIMEOUT = 30.0  # an `exam status` not answered by then is said on her screen (then asked again)
 
 
 class ExamClient:
@@ -44,12 +46,17 @@ class ExamClient:
             raise SimError(str(reply.get("error") or tr("api.not_ours")), exit_code=4)
         return reply
 
-    def run(self, argv: list[str]) -> str:
+    def run(self, argv: list[str], timeout: float | None = None) -> str:
         """What the command printed; its refusal or failure as a SimError (one French line)."""
         from simulateur.serve import remote
 
         status, reply = remote.call(
-            self.conf["url"], "/api/run", {"argv": argv}, token=self.conf["token"], cafile=self.conf.get("cafile")
+            self.conf["url"],
+            "/api/run",
+            {"argv": argv},
+            token=self.conf["token"],
+            cafile=self.conf.get("cafile"),
+            timeout=timeout or remote.TIMEOUT,
         )
         if status == 401:
             raise SimError(str(reply.get("error")) + " — " + tr("api.login_again", url=self.conf["url"]), exit_code=4)
@@ -60,16 +67,15 @@ class ExamClient:
         return str(reply.get("stdout") or "")
 
     def status(self, sid: str) -> dict[str, Any] | None:
-        """Her run's state, None before she started."""
+        """Her run's state, None before she started; a failure (the service unreachable, her login
+        voided) as a SimError — never taken for « not started »."""
         try:
-            out = self.run(["exam", "status", sid, "--json"])
-        except SimError:
-            return None
-        try:
-            data = json.loads(out)
+            data = json.loads(self.run(["exam", "status", sid, "--json"], timeout=STATUS_TIMEOUT))
         except ValueError:
-            return None
-        if not isinstance(data, dict) or data.get("started") is False:  # on the roster, not started
+            raise SimError(tr("api.not_ours")) from None
+        if not isinstance(data, dict):
+            raise SimError(tr("api.not_ours"))
+        if data.get("started") is False:  # on the roster, not started
             return None
         return data
 
@@ -107,6 +113,9 @@ class CandidateApp(App[int]):
         self.seen = 0.0  # when `state` was read (her time left counts down from there between polls)
         self.polling = False  # one `exam status` in flight at a time: a slow service never starves the screen
         self.again = False  # a step ended while a poll was in flight: poll once more when it returns
+        self.poll_problem: str | None = None  # the last poll's failure, as said on her screen
+        self.said = ""  # what #message says
+        self.ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -145,9 +154,13 @@ class CandidateApp(App[int]):
             self.polling = False
         if (polled := ended(event, "poll")) is not None:
             if polled.ok:
+                if self.poll_problem is not None and self.said == self.poll_problem:
+                    self._say("")  # the service answers again
+                self.poll_problem = None
                 self._show(*polled.result)
-            else:
-                self._say(polled.problem or "", True)
+            else:  # her last known state stays on screen (her clock goes on), the failure said
+                self.poll_problem = tr("cand.poll_failed", why=polled.problem or "?")
+                self._say(self.poll_problem, True)
             if self.again:
                 self._poll()
         if (stepped := ended(event, "step")) is not None:
@@ -157,7 +170,7 @@ class CandidateApp(App[int]):
         self.sid, self.candidate = sid, name
         self.query_one("#who", Static).update(Text(tr("cand.who", sid=sid, name=name)))
         self._poll()
-        self.set_interval(self.poll, self._poll)
+        self.ticker = self.set_interval(self.poll, self._poll)
         self.set_interval(1, self._clock)
 
     # --- her state, polled from the service ------------------------------------------------------
@@ -165,6 +178,10 @@ class CandidateApp(App[int]):
         """Ask the service for her state, unless a request is still on its way: then once more when
         it returns (a request slower than the poll interval would otherwise be cancelled by the next
         one, again and again, and her screen would never change)."""
+        if self.state and self.state.get("finished"):  # her examen is over: nothing more will change
+            if self.ticker is not None:
+                self.ticker.stop()
+            return
         if self.polling:
             self.again = True
             return
@@ -214,6 +231,7 @@ class CandidateApp(App[int]):
         self.query_one("#shell", Button).disabled = self.busy or not (running and state and state.get("lab"))
 
     def _say(self, text: str, error: bool = False) -> None:
+        self.said = text
         self.query_one("#message", Static).update(Text(text, style="bold red" if error else "bold"))
 
     # --- her steps: the service's commands -------------------------------------------------------

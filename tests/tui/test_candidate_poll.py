@@ -13,7 +13,10 @@ import threading
 import time
 from typing import Any
 
-from simulateur.tui.candidate import CandidateApp
+import pytest
+
+from simulateur.errors import SimError
+from simulateur.tui.candidate import CandidateApp, ExamClient
 
 
 class SlowService:
@@ -26,6 +29,8 @@ class SlowService:
         self.calls = 0
         self.in_flight = 0
         self.most_in_flight = 0
+        self.down = False  # the service unreachable: what ExamClient.status raises then
+        self.finished = False
 
     def whoami(self) -> dict[str, Any]:
         return {"role": "candidat", "session": "eb1", "login": "code:Alice Martin"}
@@ -43,11 +48,13 @@ class SlowService:
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
             time.sleep(self.delay)
+            if self.down:
+                raise SimError("le service http://127.0.0.1:1 ne répond pas (Connection refused)", exit_code=4)
             if self.started is None:
                 return None
             return {
                 "started": True,
-                "finished": None,
+                "finished": "2026-12-07T10:00:00" if self.finished else None,
                 "remaining": 1200 - (time.time() - self.started),
                 "intervention": 1,
                 "lab": "ta1",
@@ -87,3 +94,41 @@ async def _drive(app: CandidateApp) -> None:
         first = _text(app, "#left")
         assert "Temps restant : 19 min" in first, first
         await _until(pilot, lambda: _text(app, "#left") != first, 10)
+
+
+def test_a_failed_poll_keeps_her_state_and_says_why() -> None:
+    """The service unreachable for a while after she started: her intervention stays on screen (not
+    « Pas encore commencé » with « Commencer » offered again), her clock goes on, the failure is said;
+    once it answers again the message goes. Her run finished: the app stops asking."""
+    service = SlowService(0.05)
+    app = CandidateApp(service, poll=0.2)  # type: ignore[arg-type]
+    asyncio.run(_drive_failure(app, service))
+
+
+async def _drive_failure(app: CandidateApp, service: SlowService) -> None:
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _until(pilot, lambda: "Pas encore commencé" in _text(app, "#state"), 10)
+        await pilot.click("#start")
+        await _until(pilot, lambda: "Intervention 1 — laboratoire ta1" in _text(app, "#state"), 10)
+        service.down = True
+        await _until(pilot, lambda: "État non mis à jour" in _text(app, "#message"), 10)
+        assert "ne répond pas" in _text(app, "#message")
+        assert "Intervention 1 — laboratoire ta1" in _text(app, "#state")
+        assert app.query_one("#start").disabled and not app.query_one("#submit").disabled
+        first = _text(app, "#left")
+        await _until(pilot, lambda: _text(app, "#left") != first, 10)  # her clock goes on
+        service.down = False
+        await _until(pilot, lambda: _text(app, "#message") == "", 10)
+        service.finished = True
+        await _until(pilot, lambda: "terminé" in _text(app, "#state"), 10)
+        calls = service.calls
+        await pilot.pause(1.5)
+        assert service.calls == calls, "l'application interroge encore le service après la fin"
+
+
+def test_the_real_client_says_an_unreachable_service() -> None:
+    """ExamClient.status on a port where nothing listens: one French line, not « not started »."""
+    client = ExamClient({"url": "http://127.0.0.1:9", "token": "x"})
+    with pytest.raises(SimError) as caught:
+        client.status("eb1")
+    assert "\n" not in str(caught.value) and "127.0.0.1:9" in str(caught.value)
